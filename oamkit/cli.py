@@ -1,0 +1,94 @@
+"""The `oamkit` command line. Thin on purpose: each feature lives in `oamkit/commands/<name>.py`
+and registers its commands here through a `register(app)` function, so adding a feature never
+means editing this file."""
+from __future__ import annotations
+
+import importlib
+import json
+import pkgutil
+import sys
+
+import typer
+from rich.console import Console
+
+from oamkit import __version__, commands
+from oamkit.errors import ExitCode, InputError, OamkitError
+
+app = typer.Typer(
+    name="oamkit",
+    help="Ethernet link OAM (IEEE 802.3ah) for multi-vendor networks: render link-monitor "
+    "policy, push it safely, check compliance, and prove WAN failover.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"oamkit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Print the version and exit."),
+) -> None:
+    """oamkit keeps Ethernet links and WAN failover honest."""
+
+
+def _register_commands() -> None:
+    for module in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
+        if module.name.startswith("_"):
+            continue
+        mod = importlib.import_module(f"{commands.__name__}.{module.name}")
+        register = getattr(mod, "register", None)
+        if register is not None:
+            register(app)
+
+
+_register_commands()
+
+
+def report_error(exc: OamkitError, as_json: bool = False) -> int:
+    """Print an error the way every command does and return its exit code."""
+    code = int(exc.exit_code)
+    if as_json:
+        payload: dict = {"ok": False, "exit_code": code, "error": str(exc)}
+        if isinstance(exc, InputError):
+            payload["problems"] = [p.as_dict() for p in exc.problems]
+        print(json.dumps(payload, indent=2, default=str))
+    else:
+        label = "invalid input" if isinstance(exc, InputError) else "error"
+        err_console.print(f"[bold red]oamkit: {label}:[/] {exc}", highlight=False, soft_wrap=True)
+        if isinstance(exc, InputError):
+            err_console.print("Nothing was sent to any device.", style="dim")
+    return code
+
+
+def main() -> None:
+    try:
+        app(standalone_mode=False)
+    except OamkitError as exc:
+        sys.exit(report_error(exc, as_json="--json" in sys.argv))
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
+        err_console.print("[red]Aborted.[/]")
+        sys.exit(130)
+    except Exception as exc:  # click usage errors arrive here in non-standalone mode
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            sys.exit(ExitCode.BAD_INPUT)
+        raise
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()
