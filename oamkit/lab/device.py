@@ -1,0 +1,647 @@
+"""State of one emulated device, shared by its CLI (SSH shell) and NETCONF sessions.
+
+Contract (the NETCONF subsystem codes against these names; they do not get renamed):
+
+- ``ConfigTree``: ordered hierarchical configuration. Every node is one config line (``line``),
+  its ``children`` are the sub-mode lines. A *path* is a list of lines from the top, e.g.
+  ``["interface GigabitEthernet0/1", "ethernet oam mode active"]``. Junos trees use one node per
+  hierarchy word group (``["protocols", "oam", "ethernet", "link-fault-management",
+  "interface ge-0/0/0", "pdu-interval 1000"]``).
+  Methods: ``copy()``, ``to_text(indent=" ")``, ``ConfigTree.from_text(text)``, ``get(path)``,
+  ``set(path, replace_key=None)`` (creates missing nodes; with ``replace_key`` the last line
+  replaces a sibling whose line equals the key or starts with ``key + " "``), ``delete(path)``,
+  ``delete_prefix(parent_path, key)``, ``paths()`` (every leaf path), ``diff(other)`` and the
+  module function ``diff_text(old, new)``.
+- ``Device``: ``name``, ``platform`` (cisco_ios | cisco_xr | juniper_junos | huawei_vrp),
+  ``running``, ``candidate`` (both ``ConfigTree``; candidate is shared by all sessions of the
+  device; ``has_candidate`` is False for cisco_ios whose CLI writes running directly),
+  ``commit(*, session_id, confirmed_seconds=None, comment=None, channel="cli")`` (raises
+  ``CommitError`` whose ``str()`` is the platform's error text), ``confirm()``,
+  ``cancel_confirmed()`` (rolls back at once), ``discard_changes()``, ``rollback(n)`` (returns the
+  running config as it was n commits ago and loads it into the candidate, Junos semantics),
+  ``rollback_running(n)`` (applies it to running directly, XR ``rollback configuration last n``),
+  ``commit_history`` (list of ``CommitRecord``, oldest first), ``confirm_pending`` (bool),
+  ``interfaces`` (name -> ``InterfaceState``), ``event_log`` (list of ``LinkEvent``),
+  ``transcript`` (list of ``TranscriptEntry``; use ``record()`` to append — it masks secrets),
+  ``faults`` (``Faults``), ``locks`` (``{"running": session_id|None, "candidate": ...}``),
+  ``time_scale`` (seconds of real time per device second; timers multiply by it),
+  ``loop`` (the asyncio loop serving the device, set by the lab), ``lock`` (a threading.RLock to
+  hold while mutating state from another thread), ``new_session_id()``.
+- Confirmed commits: ``commit(confirmed_seconds=N)`` schedules a rollback after
+  ``N * time_scale`` real seconds on ``loop``; a later ``commit()`` or ``confirm()`` confirms.
+- Faults (``device.faults``) are one object for CLI and NETCONF; NETCONF-only switches may be
+  added by the NETCONF side in ``faults.extra`` (a dict).
+"""
+from __future__ import annotations
+
+import asyncio
+import itertools
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Iterator
+
+PLATFORMS = ("cisco_ios", "cisco_xr", "juniper_junos", "huawei_vrp")
+
+
+# --------------------------------------------------------------------------- config tree
+class ConfigTree:
+    """An ordered tree of config lines. The root has ``line == ""``."""
+
+    __slots__ = ("line", "children")
+
+    def __init__(self, line: str = "", children: list["ConfigTree"] | None = None) -> None:
+        self.line = line
+        self.children: list[ConfigTree] = children if children is not None else []
+
+    # -- basics
+    def copy(self) -> "ConfigTree":
+        return ConfigTree(self.line, [c.copy() for c in self.children])
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, ConfigTree) and self.line == other.line
+                and self.children == other.children)
+
+    def __repr__(self) -> str:
+        return f"ConfigTree({self.line!r}, {len(self.children)} children)"
+
+    def __bool__(self) -> bool:  # an empty tree is still a tree; never falsy by accident
+        return True
+
+    def is_empty(self) -> bool:
+        return not self.children
+
+    def child(self, line: str) -> "ConfigTree | None":
+        for c in self.children:
+            if c.line == line:
+                return c
+        return None
+
+    def find_prefix(self, key: str) -> list["ConfigTree"]:
+        """Children whose line is ``key`` or starts with ``key + ' '``."""
+        return [c for c in self.children if c.line == key or c.line.startswith(key + " ")]
+
+    # -- path operations
+    def get(self, path: list[str]) -> "ConfigTree | None":
+        node: ConfigTree | None = self
+        for line in path:
+            node = node.child(line) if node is not None else None
+        return node
+
+    def set(self, path: list[str], replace_key: str | None = None) -> "ConfigTree":
+        """Create every missing node of ``path`` and return the last one. With ``replace_key``, a
+        sibling of the last node matching the key (see ``find_prefix``) is replaced in place."""
+        node = self
+        for i, line in enumerate(path):
+            existing = node.child(line)
+            if existing is None and replace_key is not None and i == len(path) - 1:
+                olds = node.find_prefix(replace_key)
+                if olds:
+                    idx = node.children.index(olds[0])
+                    for o in olds:
+                        node.children.remove(o)
+                    existing = ConfigTree(line)
+                    node.children.insert(idx, existing)
+            if existing is None:
+                existing = ConfigTree(line)
+                node.children.append(existing)
+            node = existing
+        return node
+
+    def delete(self, path: list[str]) -> bool:
+        if not path:
+            return False
+        parent = self.get(path[:-1])
+        if parent is None:
+            return False
+        node = parent.child(path[-1])
+        if node is None:
+            return False
+        parent.children.remove(node)
+        return True
+
+    def delete_prefix(self, parent_path: list[str], key: str) -> int:
+        """Delete children of ``parent_path`` matching ``key`` (exact or ``key + ' '`` prefix)."""
+        parent = self.get(parent_path)
+        if parent is None:
+            return 0
+        olds = parent.find_prefix(key)
+        for o in olds:
+            parent.children.remove(o)
+        return len(olds)
+
+    def paths(self, prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+        """Every leaf path (a node without children), depth first, in order."""
+        for c in self.children:
+            p = (*prefix, c.line)
+            if c.children:
+                yield from c.paths(p)
+            else:
+                yield p
+
+    def all_paths(self, prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+        """Every node path (inner nodes included), depth first."""
+        for c in self.children:
+            p = (*prefix, c.line)
+            yield p
+            yield from c.all_paths(p)
+
+    # -- text forms
+    def to_text(self, indent: str = " ", separator: str | None = None) -> str:
+        """Indented text, one line per node. ``separator`` (e.g. "!" or "#") is written after
+        every top-level block that has children, the way IOS/Huawei show their config."""
+        out: list[str] = []
+
+        def walk(node: ConfigTree, depth: int) -> None:
+            for c in node.children:
+                out.append(indent * depth + c.line)
+                walk(c, depth + 1)
+                if depth == 0 and separator is not None and c.children:
+                    out.append(separator)
+
+        walk(self, 0)
+        return "\n".join(out) + ("\n" if out else "")
+
+    @classmethod
+    def from_text(cls, text: str, comment_chars: str = "!#") -> "ConfigTree":
+        """Parse indented text (any consistent indentation). Lines starting with a comment char,
+        ``end``, ``return`` and ``Building configuration...`` are skipped."""
+        root = cls()
+        stack: list[tuple[int, ConfigTree]] = [(-1, root)]
+        for raw in text.splitlines():
+            if not raw.strip():
+                continue
+            stripped = raw.strip()
+            if stripped[0] in comment_chars or stripped in ("end", "return") or \
+                    stripped.startswith("Building configuration"):
+                continue
+            depth = len(raw) - len(raw.lstrip(" "))
+            while stack and stack[-1][0] >= depth:
+                stack.pop()
+            node = ConfigTree(stripped)
+            stack[-1][1].children.append(node)
+            stack.append((depth, node))
+        return root
+
+    def diff(self, other: "ConfigTree") -> list[tuple[str, tuple[str, ...]]]:
+        """What changes ``self`` into ``other``: ``[("-", path), ("+", path), ...]`` over every
+        node path (removed subtrees are reported once, at their top)."""
+        return _diff(self, other, ())
+
+
+def _diff(old: ConfigTree, new: ConfigTree, prefix: tuple[str, ...]) -> list[tuple[str, tuple[str, ...]]]:
+    out: list[tuple[str, tuple[str, ...]]] = []
+    new_lines = {c.line for c in new.children}
+    old_lines = {c.line for c in old.children}
+    for c in old.children:
+        if c.line not in new_lines:
+            out.append(("-", (*prefix, c.line)))
+    for c in new.children:
+        p = (*prefix, c.line)
+        if c.line not in old_lines:
+            out.append(("+", p))
+            out.extend(("+", (*p, *q)) for q in c.all_paths())
+        else:
+            out.extend(_diff(old.child(c.line), c, p))  # type: ignore[arg-type]
+    return out
+
+
+def diff_text(old: ConfigTree, new: ConfigTree, indent: str = " ") -> str:
+    """A readable diff: changed lines with their parents as context, ``+``/``-`` markers."""
+    lines: list[str] = []
+    shown_context: set[tuple[str, ...]] = set()
+    for sign, path in old.diff(new):
+        for depth in range(len(path) - 1):
+            ctx = path[: depth + 1]
+            if ctx not in shown_context:
+                shown_context.add(ctx)
+                lines.append("  " + indent * depth + ctx[-1])
+        lines.append(f"{sign} " + indent * (len(path) - 1) + path[-1])
+        if sign == "-":
+            node = old.get(list(path))
+            if node is not None:
+                for sub in node.all_paths():
+                    lines.append("- " + indent * (len(path) + len(sub) - 1) + sub[-1])
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+# --------------------------------------------------------------------------- runtime state
+@dataclass
+class OamSession:
+    """802.3ah session state of one interface (runtime; settings live in the running config)."""
+
+    peer_state: str = "operational"     # operational | down | link-fault | passive-wait ...
+    peer_mac: str = "0000.0c9f.f001"
+    peer_vendor_oui: str = "00000C"
+    peer_mode: str = "active"
+    info_tx: int = 0
+    info_rx: int = 0
+    event_tx: int = 0
+    event_rx: int = 0
+    duplicate_event_tx: int = 0
+    duplicate_event_rx: int = 0
+    loopback_tx: int = 0
+    loopback_rx: int = 0
+    variable_request_tx: int = 0
+    variable_request_rx: int = 0
+    variable_response_tx: int = 0
+    variable_response_rx: int = 0
+    org_specific_tx: int = 0
+    org_specific_rx: int = 0
+    unsupported_tx: int = 0
+    unsupported_rx: int = 0
+    frames_lost: int = 0
+    local_events: dict[str, int] = field(default_factory=lambda: {
+        "symbol-period": 0, "frame": 0, "frame-period": 0, "frame-seconds": 0})
+    remote_events: dict[str, int] = field(default_factory=lambda: {
+        "symbol-period": 0, "frame": 0, "frame-period": 0, "frame-seconds": 0})
+
+
+COUNTER_NAMES = ("input_packets", "output_packets", "input_bytes", "output_bytes",
+                 "input_errors", "crc", "frame", "overrun", "ignored", "runts", "giants",
+                 "output_errors", "symbol_errors")
+
+
+@dataclass
+class InterfaceState:
+    name: str
+    speed_bps: int = 1_000_000_000
+    admin_up: bool = True
+    oper_up: bool = True
+    mac: str = "5254.0012.3401"
+    counters: dict[str, int] = field(default_factory=lambda: {n: 0 for n in COUNTER_NAMES})
+    oam: OamSession = field(default_factory=OamSession)
+    # error injection: errors per second, accumulated lazily by Device.tick()
+    crc_rate: float = 0.0
+    frame_rate: float = 0.0
+    _acc: dict[str, float] = field(default_factory=dict, repr=False)
+
+
+@dataclass
+class LinkEvent:
+    time: float
+    interface: str
+    type: str            # "Frame" | "Frame period" | "Frame seconds" | "Symbol period" |
+                         # "Dying gasp" | "Link fault" | "Critical event" | "Session down" ...
+    location: str = "Remote"   # Local | Remote
+    action: str = "Logged"
+    threshold: int | None = None
+    value: int | None = None
+    detail: str = ""
+
+
+@dataclass
+class TranscriptEntry:
+    time: float
+    session_id: int
+    channel: str         # "cli" | "netconf"
+    direction: str       # "in" (received from the client) | "out" (sent) | "event"
+    text: str
+    mode: str = ""       # CLI mode at the time ("exec", "config", "config-if", ...)
+
+
+@dataclass
+class CommitRecord:
+    id: int
+    time: float
+    session_id: int
+    channel: str
+    comment: str | None
+    confirmed_seconds: float | None
+    before: ConfigTree
+    after: ConfigTree
+
+
+class CommitError(Exception):
+    """A commit was refused; ``str(exc)`` is the device's own error text."""
+
+
+@dataclass
+class Faults:
+    """Faults injected into one device. Change fields at run time; sessions read them live.
+
+    - ``reject_commands``: regexes; a matching command gets the platform's error text.
+    - ``command_delay``: seconds to wait before answering each command.
+    - ``drop_after_commands``: close the session after this many commands (per session).
+    - ``drop_on_commit``: close the session while a commit runs (nothing gets committed).
+    - ``hang``: never send a prompt (new sessions, and existing ones at the next command).
+    - ``exec_timeout``: close CLI sessions idle for this many seconds (real seconds).
+    - ``banner``: SSH auth banner text; ``header_lines``: lines printed before every show output
+      (e.g. "Load for five secs: 2%/0%; one minute: 1%; five minutes: 1%").
+    - ``commit_error``: True for the platform's default failure text, or a string to print.
+    - ``refuse_auth``: every login fails.
+    - ``extra``: free-form switches for the NETCONF side.
+    """
+
+    reject_commands: list[str] = field(default_factory=list)
+    command_delay: float = 0.0
+    drop_after_commands: int | None = None
+    drop_on_commit: bool = False
+    hang: bool = False
+    exec_timeout: float | None = None
+    banner: str | None = None
+    header_lines: list[str] = field(default_factory=list)
+    commit_error: bool | str = False
+    refuse_auth: bool = False
+    extra: dict = field(default_factory=dict)
+
+    def rejects(self, command: str) -> bool:
+        return any(re.search(p, command) for p in self.reject_commands)
+
+    @classmethod
+    def from_dict(cls, data: dict | None) -> "Faults":
+        data = dict(data or {})
+        known = {k: data.pop(k) for k in list(data) if k in cls.__dataclass_fields__}
+        f = cls(**known)
+        f.extra.update(data)
+        return f
+
+
+DEFAULT_COMMIT_ERRORS = {
+    "cisco_ios": "% Configuration failed: commit error",
+    "cisco_xr": ("% Failed to commit one or more configuration items during a pseudo-atomic "
+                 "operation. All changes made have been reverted. Please issue 'show "
+                 "configuration failed [inheritance]' from this session to view the errors"),
+    "juniper_junos": "error: configuration check-out failed",
+    "huawei_vrp": "Error: Failed to commit the configuration. Please check the configuration.",
+}
+
+INTERFACE_NAMES = {
+    "cisco_ios": [f"GigabitEthernet0/{i}" for i in range(1, 5)],
+    "cisco_xr": [f"GigabitEthernet0/0/0/{i}" for i in range(0, 4)],
+    "juniper_junos": [f"ge-0/0/{i}" for i in range(0, 4)],
+    "huawei_vrp": [f"GigabitEthernet0/1/{i}" for i in range(0, 4)],
+}
+
+_session_ids = itertools.count(1)
+
+
+def baseline_config(platform: str, hostname: str, interfaces: list[str]) -> ConfigTree:
+    t = ConfigTree()
+    if platform == "cisco_ios":
+        t.set(["version 15.2"])
+        t.set([f"hostname {hostname}"])
+        for name in interfaces:
+            t.set([f"interface {name}", "no ip address"])
+        t.set(["line vty 0 4", "login local"])
+    elif platform == "cisco_xr":
+        t.set([f"hostname {hostname}"])
+        for name in interfaces:
+            t.set([f"interface {name}", "description lab link"])
+    elif platform == "juniper_junos":
+        t.set(["system", f"host-name {hostname}"])
+        for name in interfaces:
+            t.set(["interfaces", name, "unit 0", "family ethernet-switching"])
+    elif platform == "huawei_vrp":
+        t.set([f"sysname {hostname}"])
+        for name in interfaces:
+            t.set([f"interface {name}", "undo shutdown"])
+    return t
+
+
+class Device:
+    """One emulated router. All sessions (CLI and NETCONF) of the device share this object."""
+
+    def __init__(self, name: str, platform: str, *, interfaces: list[str] | None = None,
+                 faults: Faults | None = None, time_scale: float = 1.0,
+                 secrets: tuple[str, ...] = (), username: str = "admin") -> None:
+        if platform not in PLATFORMS:
+            raise ValueError(f"unknown platform {platform!r}")
+        self.name = name
+        self.platform = platform
+        self.username = username
+        self.has_candidate = platform != "cisco_ios"
+        names = interfaces or INTERFACE_NAMES[platform]
+        self.interfaces: dict[str, InterfaceState] = {}
+        for i, n in enumerate(names):
+            st = InterfaceState(n, mac=f"5254.00{hash(name) & 0xff:02x}.{0x3400 + i:04x}")
+            st.oam.peer_mac = f"0000.0c9f.{0xf000 + i:04x}"
+            self.interfaces[n] = st
+        self.running = baseline_config(platform, name, names)
+        self.candidate = self.running.copy()
+        self.commit_history: list[CommitRecord] = []
+        self.event_log: list[LinkEvent] = []
+        self.transcript: list[TranscriptEntry] = []
+        self.faults = faults or Faults()
+        self.locks: dict[str, int | None] = {"running": None, "candidate": None}
+        self.time_scale = time_scale
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.lock = threading.RLock()
+        self.secrets = tuple(s for s in secrets if s)
+        self.boot_time = time.time()
+        self.validator: Callable[["Device", ConfigTree], str | None] | None = None
+        self.confirm_pending = False
+        self._confirm_backup: ConfigTree | None = None
+        self._confirm_handle: asyncio.TimerHandle | None = None
+        self._last_tick = time.monotonic()
+        self.active_sessions: dict[int, str] = {}   # session id -> channel
+
+    # -- sessions and transcript
+    @staticmethod
+    def new_session_id() -> int:
+        return next(_session_ids)
+
+    def mask(self, text: str) -> str:
+        for s in self.secrets:
+            text = text.replace(s, "********")
+        return text
+
+    def record(self, session_id: int, channel: str, direction: str, text: str,
+               mode: str = "") -> None:
+        self.transcript.append(TranscriptEntry(time.time(), session_id, channel, direction,
+                                               self.mask(text), mode))
+
+    def commands(self, *, channel: str = "cli", session_id: int | None = None,
+                 modes: tuple[str, ...] | None = None) -> list[str]:
+        """Commands received (direction "in"), optionally only those typed in given modes."""
+        return [e.text for e in self.transcript
+                if e.direction == "in" and e.channel == channel
+                and (session_id is None or e.session_id == session_id)
+                and (modes is None or e.mode in modes)]
+
+    def config_commands(self, session_id: int | None = None) -> list[str]:
+        """CLI commands received while in any configuration mode (not exec/user view)."""
+        return [e.text for e in self.transcript
+                if e.direction == "in" and e.channel == "cli"
+                and (session_id is None or e.session_id == session_id)
+                and e.mode not in ("", "exec", "user")]
+
+    # -- counters and events
+    def tick(self) -> None:
+        """Grow counters by elapsed time: traffic, OAM PDUs, injected CRC/frame errors."""
+        now = time.monotonic()
+        dt = max(0.0, now - self._last_tick)
+        self._last_tick = now
+        with self.lock:
+            for st in self.interfaces.values():
+                acc = st._acc
+                for key, rate in (("crc", st.crc_rate), ("frame", st.frame_rate),
+                                  ("pkts", 1000.0), ("pdu", 1.0)):
+                    if rate <= 0:
+                        continue
+                    acc[key] = acc.get(key, 0.0) + rate * dt
+                    whole = int(acc[key])
+                    if not whole:
+                        continue
+                    acc[key] -= whole
+                    c = st.counters
+                    if key == "crc":
+                        c["crc"] += whole
+                        c["input_errors"] += whole
+                    elif key == "frame":
+                        c["frame"] += whole
+                        c["input_errors"] += whole
+                    elif key == "pkts":
+                        c["input_packets"] += whole
+                        c["output_packets"] += whole
+                        c["input_bytes"] += whole * 512
+                        c["output_bytes"] += whole * 512
+                    elif key == "pdu" and st.oam.peer_state == "operational":
+                        st.oam.info_tx += whole
+                        st.oam.info_rx += whole
+
+    def inject_errors(self, interface: str, *, crc_per_second: float = 0.0,
+                      frame_per_second: float = 0.0, burst_crc: int = 0) -> None:
+        """Start (or stop, with 0) CRC/frame error growth on an interface; ``burst_crc`` adds at once."""
+        self.tick()
+        with self.lock:
+            st = self.interfaces[interface]
+            st.crc_rate = crc_per_second
+            st.frame_rate = frame_per_second
+            if burst_crc:
+                st.counters["crc"] += burst_crc
+                st.counters["input_errors"] += burst_crc
+            if crc_per_second or burst_crc:
+                st.oam.local_events["frame"] += 1
+                self.event_log.append(LinkEvent(time.time(), interface, "Frame", "Local",
+                                                "Logged", 1, max(1, burst_crc or int(crc_per_second))))
+
+    def set_peer_state(self, interface: str, state: str, *, reason: str = "Link fault") -> None:
+        """Change the OAM peer state ("operational", "down", ...); logs an event."""
+        with self.lock:
+            st = self.interfaces[interface]
+            old = st.oam.peer_state
+            st.oam.peer_state = state
+            if state != "operational" and old == "operational":
+                self.event_log.append(LinkEvent(time.time(), interface, reason, "Remote",
+                                                "Logged", None, None, f"peer {state}"))
+            elif state == "operational" and old != "operational":
+                self.event_log.append(LinkEvent(time.time(), interface, "Session up", "Local",
+                                                "Logged", None, None, "peer operational"))
+
+    # -- commit model
+    def _call_later(self, delay: float, fn: Callable[[], None]) -> None:
+        loop = self.loop
+        if loop is None:
+            loop = asyncio.get_event_loop()
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            self._confirm_handle = loop.call_later(delay, fn)
+        else:
+            def arm() -> None:
+                self._confirm_handle = loop.call_later(delay, fn)
+            loop.call_soon_threadsafe(arm)
+
+    def _cancel_timer(self) -> None:
+        if self._confirm_handle is not None:
+            self._confirm_handle.cancel()
+            self._confirm_handle = None
+
+    def uncommitted(self) -> bool:
+        return self.has_candidate and self.candidate != self.running
+
+    def commit(self, *, session_id: int, confirmed_seconds: float | None = None,
+               comment: str | None = None, channel: str = "cli") -> CommitRecord:
+        with self.lock:
+            if self.faults.commit_error:
+                err = self.faults.commit_error
+                raise CommitError(err if isinstance(err, str) else DEFAULT_COMMIT_ERRORS[self.platform])
+            if self.validator is not None:
+                problem = self.validator(self, self.candidate)
+                if problem:
+                    raise CommitError(problem)
+            before = self.running.copy()
+            if confirmed_seconds is not None:
+                if not self.confirm_pending:
+                    self._confirm_backup = before
+                self._cancel_timer()
+                self.confirm_pending = True
+                self._call_later(confirmed_seconds * self.time_scale, self._auto_rollback)
+            elif self.confirm_pending:
+                self._confirm_done()
+            self.running = self.candidate.copy()
+            rec = CommitRecord(len(self.commit_history) + 1, time.time(), session_id, channel,
+                               comment, confirmed_seconds, before, self.running.copy())
+            self.commit_history.append(rec)
+            return rec
+
+    def _confirm_done(self) -> None:
+        self._cancel_timer()
+        self.confirm_pending = False
+        self._confirm_backup = None
+
+    def confirm(self) -> bool:
+        """Confirm a pending confirmed commit. Returns False when none was pending."""
+        with self.lock:
+            if not self.confirm_pending:
+                return False
+            self._confirm_done()
+            return True
+
+    def cancel_confirmed(self) -> bool:
+        """Roll a pending confirmed commit back now. Returns False when none was pending."""
+        with self.lock:
+            if not self.confirm_pending:
+                return False
+            self._restore_backup("cancel-commit")
+            return True
+
+    def _auto_rollback(self) -> None:
+        with self.lock:
+            self._confirm_handle = None
+            if self.confirm_pending:
+                self._restore_backup("automatic rollback")
+
+    def _restore_backup(self, why: str) -> None:
+        backup = self._confirm_backup or self.running
+        before = self.running.copy()
+        self._cancel_timer()
+        self.confirm_pending = False
+        self._confirm_backup = None
+        self.running = backup.copy()
+        self.candidate = backup.copy()
+        self.commit_history.append(CommitRecord(len(self.commit_history) + 1, time.time(), 0,
+                                                "system", why, None, before, self.running.copy()))
+        self.record(0, "cli", "event", f"commit confirmed {why}: configuration rolled back")
+
+    def discard_changes(self) -> None:
+        with self.lock:
+            self.candidate = self.running.copy()
+
+    def config_as_of(self, n: int) -> ConfigTree:
+        """Running config as it was ``n`` commits ago (0 = now)."""
+        if n == 0:
+            return self.running.copy()
+        if n < 0 or n > len(self.commit_history):
+            raise IndexError(n)
+        return self.commit_history[-n].before.copy()
+
+    def rollback(self, n: int) -> ConfigTree:
+        with self.lock:
+            self.candidate = self.config_as_of(n)
+            return self.candidate
+
+    def rollback_running(self, n: int, *, session_id: int = 0) -> CommitRecord:
+        with self.lock:
+            self.candidate = self.config_as_of(n)
+            return self.commit(session_id=session_id, comment=f"rollback {n}")
+
+    def apply_running(self, fn: Callable[[ConfigTree], None]) -> None:
+        """Change running directly (cisco_ios CLI); keeps the candidate in step."""
+        with self.lock:
+            fn(self.running)
+            self.candidate = self.running.copy()
