@@ -1,0 +1,455 @@
+"""Inventory: Nornir SimpleInventory folders, with oamkit's own keys validated by pydantic.
+
+Why Nornir: it is the inventory format our users already keep (hosts.yaml, groups.yaml,
+defaults.yaml with recursive groups), and its loader gives us the exact inheritance semantics
+they know. Nornir resolves `data:` keys shallowly (the first layer that has a key wins); oamkit's
+own keys (`oam`, `credentials`, `ssh`, `netconf`) are deep-merged defaults -> groups -> host
+instead, so a host can override one interface without repeating the group's whole `oam` block.
+
+Every problem names the file, host and key, and loading stops with exit code 2 before any
+device is contacted.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from oamkit import units
+from oamkit.errors import InputError, Problem
+from oamkit.platforms import get_platform, platform_names
+from oamkit.policy import LinkOamIntent, PolicyBook, deep_merge, problems_from_validation, resolve_intent
+
+OAMKIT_KEYS = ("transport", "oam", "credentials", "ssh", "netconf", "maintenance")
+MASK = "********"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class InterfaceSettings(_Strict):
+    policy: str | None = None
+    speed: str | int | None = None
+    description: str | None = None
+    overrides: dict[str, Any] | None = Field(None, description="policy keys to change on this interface")
+
+    @field_validator("speed")
+    @classmethod
+    def _speed(cls, value):
+        if value is not None:
+            units.parse_speed(value)
+        return value
+
+
+class OamSettings(_Strict):
+    policy: str | None = Field(None, description="policy for interfaces that name none")
+    speed: str | int | None = Field(None, description="link speed when the name does not tell")
+    form: Literal["interface", "template"] = Field(
+        "interface", description="IOS: configure per interface or through a `template`")
+    interfaces: dict[str, InterfaceSettings | None] = {}
+
+    @field_validator("speed")
+    @classmethod
+    def _speed(cls, value):
+        if value is not None:
+            units.parse_speed(value)
+        return value
+
+
+class Credentials(_Strict):
+    password_env: str | None = Field(None, description="environment variable holding the password")
+    password_file: str | None = Field(None, description="file (mode 0600, outside git) holding it")
+    ssh_key_file: str | None = None
+
+
+class SshSettings(_Strict):
+    known_hosts: str | None = None
+    accept_new_host_keys: bool = False
+    timeout: float = 30.0
+
+
+class NetconfSettings(_Strict):
+    port: int | None = Field(None, ge=1, le=65535)
+    timeout: float = 30.0
+
+
+class HostSettings(_Strict):
+    """One host as oamkit sees it, after inheritance and validation."""
+
+    name: str
+    hostname: str
+    port: int | None = Field(None, ge=1, le=65535)
+    platform: str
+    username: str | None = None
+    groups: list[str] = []
+    transport: Literal["ssh", "netconf"] = "ssh"
+    oam: OamSettings = OamSettings()
+    credentials: Credentials = Credentials()
+    ssh: SshSettings = SshSettings()
+    netconf: NetconfSettings = NetconfSettings()
+    maintenance: dict[str, Any] | None = None
+    data: dict[str, Any] = {}
+
+    def public_view(self) -> dict:
+        """What `inventory show` prints: everything, secrets masked."""
+        view = self.model_dump(exclude={"data"})
+        view["data"] = {k: v for k, v in self.data.items() if k not in OAMKIT_KEYS}
+        return view
+
+
+@dataclass
+class Inventory:
+    path: Path
+    hosts: dict[str, HostSettings]
+    policies: PolicyBook
+    merged_data: dict[str, dict] = field(default_factory=dict)
+
+    # ------------------------------------------------------------------ loading
+    @classmethod
+    def load(cls, path: str | Path, extra_policy_dirs: tuple[Path, ...] = ()) -> Inventory:
+        folder = Path(path)
+        files = {name: folder / f"{name}.yaml" for name in ("hosts", "groups", "defaults")}
+        if not folder.is_dir():
+            raise InputError([Problem("inventory folder not found", file=str(folder))])
+        if not files["hosts"].is_file():
+            raise InputError([Problem("no hosts.yaml in the inventory folder", file=str(folder))])
+        problems: list[Problem] = []
+        raw: dict[str, dict] = {}
+        for name, file in files.items():
+            raw[name] = _read_yaml(file, problems) if file.is_file() else {}
+        policies: PolicyBook | None = None
+        try:
+            policies = PolicyBook.load(folder / "policies", *extra_policy_dirs)
+        except InputError as exc:
+            problems.extend(exc.problems)
+        if problems:
+            raise InputError(problems)
+
+        problems.extend(_structure_problems(raw, files))
+        if problems:
+            raise InputError(problems)
+        for host_name, entry in raw["hosts"].items():
+            try:  # group loops would make Nornir recurse forever: refuse them first
+                _group_chain(entry.get("groups") or [], raw["groups"])
+            except InputError as exc:
+                problems.extend(Problem(p.message, file=str(files["groups"]), host=host_name,
+                                        field="groups") for p in exc.problems)
+        if problems:
+            raise InputError(problems)
+        nornir_inventory = _nornir_inventory(files)
+        hosts: dict[str, HostSettings] = {}
+        merged: dict[str, dict] = {}
+        for host_name in raw["hosts"]:
+            chain = [g.name for g in nornir_inventory.hosts[host_name].extended_groups()]
+            try:
+                host, data = _resolve_host(host_name, chain, raw, files)
+            except InputError as exc:
+                problems.extend(exc.problems)
+                continue
+            hosts[host_name] = host
+            merged[host_name] = data
+        inventory = cls(folder, hosts, policies, merged)
+        if not problems:
+            for host in hosts.values():
+                try:
+                    inventory.intents(host)
+                except InputError as exc:
+                    problems.extend(exc.problems)
+        if problems:
+            raise InputError(problems)
+        return inventory
+
+    # ------------------------------------------------------------------ selection
+    def select(self, filters: list[str] | None = None, limit: str | list[str] | None = None
+               ) -> list[HostSettings]:
+        """Hosts matching every `--filter KEY=VALUE` (or KEY!=VALUE) and the `--limit` list."""
+        chosen = list(self.hosts.values())
+        if limit:
+            names = [n.strip() for n in (limit.split(",") if isinstance(limit, str) else limit)
+                     if n.strip()]
+            unknown = [n for n in names if n not in self.hosts]
+            if unknown:
+                raise InputError([Problem(f"--limit names unknown host(s): {', '.join(unknown)}",
+                                          field="--limit")])
+            chosen = [h for h in chosen if h.name in names]
+        for expression in filters or []:
+            key, op, value = _parse_filter(expression)
+            chosen = [h for h in chosen
+                      if _matches(self._lookup(h, key), value) == (op == "=")]
+        return chosen
+
+    def _lookup(self, host: HostSettings, key: str):
+        if key in ("group", "groups"):
+            return host.groups
+        if key in ("name", "hostname", "platform", "port", "username", "transport"):
+            return getattr(host, key)
+        node: Any = self.merged_data.get(host.name, {})
+        for part in key.removeprefix("data.").split("."):
+            if not isinstance(node, dict) or part not in node:
+                return None
+            node = node[part]
+        return node
+
+    # ------------------------------------------------------------------ intent
+    def intents(self, host: HostSettings) -> list[LinkOamIntent]:
+        """The resolved IEEE-unit intent of every OAM interface of `host`."""
+        platform = get_platform(host.platform)
+        problems: list[Problem] = []
+        out: list[LinkOamIntent] = []
+        seen: dict[str, str] = {}
+        for written, iface in host.oam.interfaces.items():
+            iface = iface or InterfaceSettings()
+            name = platform.canonical_interface(written)
+            if name in seen:
+                problems.append(Problem(f"listed twice (as {seen[name]!r} and {written!r}) with "
+                                        "possibly conflicting settings", host=host.name,
+                                        interface=name, field="oam.interfaces"))
+                continue
+            seen[name] = written
+            policy_name = iface.policy or host.oam.policy
+            if not policy_name:
+                problems.append(Problem("no policy: set oam.policy on the host/group or on the "
+                                        "interface", host=host.name, interface=name,
+                                        field="oam.policy"))
+                continue
+            speed_text = iface.speed or host.oam.speed
+            speed = (units.parse_speed(speed_text) if speed_text is not None
+                     else platform.speed_for_interface(name))
+            if speed is None:
+                problems.append(Problem("link speed unknown: set oam.speed or the interface's "
+                                        "speed", host=host.name, interface=name, field="speed"))
+                continue
+            try:
+                spec = self.policies.spec(policy_name, iface.overrides, host=host.name,
+                                          interface=name, file=str(self.path / "hosts.yaml")
+                                          if iface.overrides else None)
+                out.append(resolve_intent(spec, host=host.name, interface=name,
+                                          policy=policy_name, speed_bps=speed,
+                                          overridden=bool(iface.overrides)))
+            except InputError as exc:
+                problems.extend(_locate(p, host.name, name) for p in exc.problems)
+        if problems:
+            raise InputError(problems)
+        return out
+
+    # ------------------------------------------------------------------ secrets
+    def password(self, host: HostSettings) -> str | None:
+        """The host's password from its environment variable or password file; never logged."""
+        creds = host.credentials
+        if creds.password_env and os.environ.get(creds.password_env):
+            return os.environ[creds.password_env]
+        if creds.password_file:
+            file = Path(creds.password_file)
+            file = file if file.is_absolute() else self.path / file
+            if file.is_file():
+                return file.read_text().strip()
+        return os.environ.get("OAMKIT_PASSWORD") or None
+
+    def resolve_path(self, value: str | None) -> Path | None:
+        if not value:
+            return None
+        p = Path(os.path.expanduser(value))
+        return p if p.is_absolute() else self.path / p
+
+
+def _locate(problem: Problem, host: str, interface: str) -> Problem:
+    if problem.host and problem.interface:
+        return problem
+    return Problem(problem.message, file=problem.file, host=problem.host or host,
+                   interface=problem.interface or interface, field=problem.field,
+                   value=problem.value, allowed=problem.allowed)
+
+
+def _read_yaml(file: Path, problems: list[Problem]) -> dict:
+    try:
+        content = yaml.safe_load(file.read_text())
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problems.append(Problem(f"not valid YAML{where}: {getattr(exc, 'problem', None) or exc}",
+                                file=str(file)))
+        return {}
+    if content is None:
+        return {}
+    if not isinstance(content, dict):
+        problems.append(Problem("must be a mapping", file=str(file)))
+        return {}
+    return content
+
+
+_ENTRY_KEYS = {"hostname", "port", "username", "password", "platform", "groups", "data",
+               "connection_options"}
+
+
+def _structure_problems(raw: dict[str, dict], files: dict[str, Path]) -> list[Problem]:
+    problems = []
+    for kind in ("hosts", "groups"):
+        for name, entry in raw[kind].items():
+            if entry is None:
+                raw[kind][name] = {}
+                continue
+            if not isinstance(entry, dict):
+                problems.append(Problem("must be a mapping", file=str(files[kind]),
+                                        host=name if kind == "hosts" else None,
+                                        field=None if kind == "hosts" else f"group {name}"))
+                continue
+            for key in entry:
+                if key not in _ENTRY_KEYS:
+                    problems.append(Problem("unknown key (Nornir keys: " + ", ".join(sorted(_ENTRY_KEYS))
+                                            + ")", file=str(files[kind]),
+                                            host=name if kind == "hosts" else None,
+                                            field=key if kind == "hosts" else f"{name}.{key}"))
+            for group in entry.get("groups") or []:
+                if group not in raw["groups"]:
+                    problems.append(Problem(f"unknown group {group!r}", file=str(files[kind]),
+                                            host=name if kind == "hosts" else None,
+                                            field="groups"))
+    for key in raw["defaults"]:
+        if key not in _ENTRY_KEYS - {"groups", "platform"} | {"platform"}:
+            problems.append(Problem("unknown key", file=str(files["defaults"]), field=key))
+    for kind in ("hosts", "groups", "defaults"):
+        entries = raw[kind].items() if kind != "defaults" else [("defaults", raw[kind])]
+        for name, entry in entries:
+            if isinstance(entry, dict) and entry.get("password"):
+                problems.append(Problem(
+                    "passwords may not be kept in inventory files; use data.credentials."
+                    "password_env, data.credentials.password_file (mode 0600, outside git) "
+                    "or SSH keys", file=str(files[kind]),
+                    host=name if kind == "hosts" else None, field="password", value=MASK))
+    return problems
+
+
+def _group_chain(names: list[str], groups: dict[str, dict], seen: tuple[str, ...] = ()) -> list[str]:
+    """Nornir's order: each group, then its parents depth first, then the next group."""
+    chain: list[str] = []
+    for name in names:
+        if name in seen:
+            raise InputError([Problem(f"group loop: {' -> '.join([*seen, name])}",
+                                      field="groups")])
+        if name not in chain:
+            chain.append(name)
+        for parent in _group_chain((groups.get(name) or {}).get("groups") or [], groups,
+                                   (*seen, name)):
+            if parent not in chain:
+                chain.append(parent)
+    return chain
+
+
+def _nornir_inventory(files: dict[str, Path]):
+    """Nornir's own SimpleInventory, so group inheritance is exactly what Nornir users know."""
+    from nornir.plugins.inventory.simple import SimpleInventory
+
+    return SimpleInventory(host_file=str(files["hosts"]), group_file=str(files["groups"]),
+                           defaults_file=str(files["defaults"])).load()
+
+
+def _resolve_host(name: str, chain: list[str], raw: dict[str, dict], files: dict[str, Path]
+                  ) -> tuple[HostSettings, dict]:
+    host = raw["hosts"][name] or {}
+    groups = raw["groups"]
+    layers = [("defaults", raw["defaults"])] + [(f"group {g}", groups[g] or {}) for g in reversed(chain)] \
+        + [("host", host)]
+
+    def first(key):
+        for _, layer in reversed(layers):
+            if layer.get(key) is not None:
+                return layer[key]
+        return None
+
+    data: dict = {}
+    for label, layer in layers:
+        layer_data = layer.get("data") or {}
+        if not isinstance(layer_data, dict):
+            raise InputError([Problem("data must be a mapping", file=str(_file_of(label, files)),
+                                      host=name)])
+        for key, value in layer_data.items():
+            if key in OAMKIT_KEYS and isinstance(value, dict) and isinstance(data.get(key), dict):
+                data[key] = deep_merge(data[key], value)
+            else:
+                data[key] = value
+    platform = first("platform")
+    problems = []
+    if platform is None:
+        problems.append(Problem("no platform (set it on the host, a group or defaults)",
+                                file=str(files["hosts"]), host=name, field="platform"))
+    else:
+        try:
+            platform = get_platform(platform).name
+        except KeyError:
+            problems.append(Problem("unknown platform", file=str(_origin("platform", layers, files)),
+                                    host=name, field="platform", value=platform,
+                                    allowed=", ".join(platform_names())))
+    if problems:
+        raise InputError(problems)
+    candidate = {
+        "name": name, "hostname": first("hostname") or name, "port": first("port"),
+        "platform": platform, "username": first("username"), "groups": chain,
+        **{k: data[k] for k in OAMKIT_KEYS if k in data},
+        "data": data,
+    }
+    try:
+        settings = HostSettings.model_validate(candidate)
+    except ValidationError as exc:
+        found = problems_from_validation(exc, host=name)
+        raise InputError([Problem(p.message, file=str(_origin_data(p.field, layers, files)),
+                                  host=name, field=p.field, value=p.value) for p in found]) from None
+    if settings.transport not in get_platform(platform).transports:
+        raise InputError([Problem(f"{get_platform(platform).display} is driven over "
+                                  f"{'/'.join(get_platform(platform).transports)} only",
+                                  file=str(_origin_data('transport', layers, files)), host=name,
+                                  field="transport", value=settings.transport)])
+    return settings, data
+
+
+def _file_of(label: str, files: dict[str, Path]) -> Path:
+    if label == "host":
+        return files["hosts"]
+    if label.startswith("group"):
+        return files["groups"]
+    return files["defaults"]
+
+
+def _origin(key: str, layers, files) -> Path:
+    for label, layer in reversed(layers):
+        if layer.get(key) is not None:
+            return _file_of(label, files)
+    return files["hosts"]
+
+
+def _origin_data(dotted: str | None, layers, files) -> Path:
+    """The most specific file whose data defines `dotted` (a.b.c), for error messages."""
+    parts = (dotted or "").split(".")
+    for label, layer in reversed(layers):
+        node: Any = layer.get("data") or {}
+        for part in parts:
+            if isinstance(node, dict) and part in node:
+                node = node[part]
+            else:
+                node = None
+                break
+        if node is not None:
+            return _file_of(label, files)
+    return files["hosts"]
+
+
+def _parse_filter(expression: str) -> tuple[str, str, str]:
+    for op in ("!=", "="):
+        if op in expression:
+            key, value = expression.split(op, 1)
+            if key.strip():
+                return key.strip(), op, value.strip()
+    raise InputError([Problem("a filter is KEY=VALUE or KEY!=VALUE (KEY may be a dotted path "
+                              "into data, or 'group')", field="--filter", value=expression)])
+
+
+def _matches(found, wanted: str) -> bool:
+    if isinstance(found, (list, tuple, set)):
+        return any(str(item) == wanted for item in found)
+    if isinstance(found, bool):
+        return str(found).lower() == wanted.lower()
+    return found is not None and str(found) == wanted

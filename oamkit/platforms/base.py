@@ -1,0 +1,285 @@
+"""The contract every platform fills in with data, and the one generic translator.
+
+A platform module declares (scrapli-style, no code paths per vendor) what the device accepts:
+which events exist and under which keyword, the unit and range of every window, threshold and
+timer, which actions it knows, how it commits, which templates render it. `translate()` turns a
+vendor-neutral `LinkOamIntent` into the vendor's values using only that data, and says precisely
+why when it cannot.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Literal
+
+from oamkit import units
+from oamkit.errors import Problem
+from oamkit.policy import HIGH_NONE, IEEE_EVENT_NAMES, WINDOW_UNITS, LinkOamIntent
+
+
+@dataclass(frozen=True)
+class Range:
+    low: int
+    high: int
+    step: int = 1
+
+    def accepts(self, value: int) -> bool:
+        return self.low <= value <= self.high and (value - self.low) % self.step == 0
+
+    def __str__(self) -> str:
+        text = f"{self.low}-{self.high}"
+        return text + (f" in steps of {self.step}" if self.step != 1 else "")
+
+
+@dataclass(frozen=True)
+class Window:
+    """How a platform counts one event's window.
+
+    counts: what the vendor number counts. 'ieee' = the IEEE unit scaled by `scale`
+    (e.g. IOS x100 ms, IOS-XR ms, IOS x10,000 frames); 'time' = a duration although the
+    IEEE unit is frames/symbols (Huawei error-code seconds), converted at the link speed.
+    """
+
+    range: Range
+    scale: units.Scale = units.IDENTITY
+    counts: Literal["ieee", "time"] = "ieee"
+    unit_label: str = ""
+
+    def describe(self) -> str:
+        return f"{self.range} ({self.unit_label})" if self.unit_label else str(self.range)
+
+
+@dataclass(frozen=True)
+class Event:
+    keyword: str
+    window: Window | None = None          # None: the window is fixed by the platform
+    low: Range | None = None               # None: no low/only threshold
+    high: Range | None = None              # None: no high threshold
+    high_none: bool = True                 # the platform can say "high threshold none"
+    high_requires_low: bool = False        # IOS-XR: `threshold low X high Y` on one line
+    low_below_high: bool = True
+
+
+@dataclass(frozen=True)
+class Timer:
+    """A PDU interval or link timeout: a duration in a unit, a fixed choice list, or a count of
+    PDU intervals (IOS-XR connection timeout, Junos pdu-threshold)."""
+
+    range: Range | None = None
+    scale: units.Scale = units.Scale("ms")   # vendor unit against milliseconds
+    choices: dict[int, str] = field(default_factory=dict)  # ms -> vendor keyword
+    multiple_of_interval: bool = False
+    unit_label: str = ""
+
+
+@dataclass(frozen=True)
+class Platform:
+    name: str
+    display: str
+    netmiko_device_type: str
+    commit_model: Literal["immediate", "candidate", "two-stage"]
+    transports: tuple[str, ...]
+    events: dict[str, Event]
+    modes: tuple[str, ...] = ("active", "passive")
+    pdu_interval: Timer | None = None
+    pdu_max_rate: Range | None = None
+    link_timeout: Timer | None = None
+    high_threshold_actions: dict[str, str] = field(default_factory=dict)  # neutral -> vendor
+    remote_failure_events: dict[str, str] = field(default_factory=dict)
+    remote_failure_actions: dict[str, str] = field(default_factory=dict)
+    templates: dict[str, str] = field(default_factory=dict)   # form -> template path
+    # Forms whose settings live in a shared named profile, and whether a profile exists always
+    # or only when the policy has high thresholds (Junos action-profiles).
+    profile_forms: tuple[str, ...] = ()
+    profile_needs_high_threshold: bool = False
+    interface_aliases: dict[str, str] = field(default_factory=dict)
+    interface_speeds: dict[str, str] = field(default_factory=dict)  # name prefix -> speed
+    confirmed_commit_unit: Literal["seconds", "minutes", None] = None
+    notes: tuple[str, ...] = ()
+
+    # ------------------------------------------------------------------ interfaces
+    def canonical_interface(self, name: str) -> str:
+        """'Gi0/1' -> 'GigabitEthernet0/1' using the platform's alias table (case-insensitive)."""
+        lowered = name.strip().lower()
+        for full in sorted(set(self.interface_aliases.values()), key=len, reverse=True):
+            if lowered.startswith(full.lower()) and lowered[len(full):len(full) + 1].isdigit():
+                return full + name.strip()[len(full):]
+        for alias, full in sorted(self.interface_aliases.items(), key=lambda kv: -len(kv[0])):
+            rest = name.strip()[len(alias):]
+            if lowered.startswith(alias.lower()) and rest[:1].isdigit():
+                return full + rest
+        return name.strip()
+
+    def speed_for_interface(self, name: str) -> int | None:
+        for prefix, speed in sorted(self.interface_speeds.items(), key=lambda kv: -len(kv[0])):
+            if name.lower().startswith(prefix.lower()):
+                return units.parse_speed(speed)
+        return None
+
+    # ------------------------------------------------------------------ translation
+    def translate(self, intent: LinkOamIntent) -> tuple[dict, list[Problem], list[str]]:
+        """Vendor values for `intent`, the problems that stop it, and notes worth reporting
+        (explicit roundings)."""
+        problems: list[Problem] = []
+        notes: list[str] = []
+
+        def bad(field_name: str, message: str, value=None, allowed: str | None = None):
+            problems.append(Problem(message, host=intent.host, interface=intent.interface,
+                                    field=field_name, value=value,
+                                    allowed=allowed and f"{allowed} on {self.display}"))
+
+        out: dict = {"interface": intent.interface, "enabled": intent.enabled,
+                     "link_monitoring": intent.link_monitoring, "events": {}}
+        if intent.mode is not None:
+            if intent.mode not in self.modes:
+                bad("mode", "mode not supported", intent.mode, "/".join(self.modes))
+            out["mode"] = intent.mode
+        out["pdu_interval"] = self._timer("pdu_interval", self.pdu_interval,
+                                          intent.pdu_interval_ms, None, bad)
+        out["link_timeout"] = self._timer("link_timeout", self.link_timeout,
+                                          intent.link_timeout_ms, intent.pdu_interval_ms, bad)
+        if intent.pdu_max_rate is not None:
+            if self.pdu_max_rate is None:
+                bad("pdu_max_rate", "not configurable", intent.pdu_max_rate)
+            elif not self.pdu_max_rate.accepts(intent.pdu_max_rate):
+                bad("pdu_max_rate", "out of range", intent.pdu_max_rate, str(self.pdu_max_rate))
+        out["pdu_max_rate"] = intent.pdu_max_rate
+
+        for name, wanted in intent.events.items():
+            event = self.events.get(name)
+            field_name = f"link_monitor.{name}"
+            if event is None:
+                bad(field_name, f"{IEEE_EVENT_NAMES[name]} monitor is not supported",
+                    allowed="events " + ", ".join(self.events))
+                continue
+            values = {"keyword": event.keyword, "window": None, "low": None, "high": None}
+            if wanted.window is not None:
+                values["window"] = self._window(intent, name, event, wanted, bad, notes)
+            if wanted.low is not None:
+                if event.low is None:
+                    bad(f"{field_name}.low", "threshold not configurable", wanted.low)
+                elif not event.low.accepts(wanted.low):
+                    bad(f"{field_name}.low", "out of range", wanted.low, str(event.low))
+                values["low"] = wanted.low
+            if wanted.high is not None:
+                if event.high is None:
+                    bad(f"{field_name}.high", "no high threshold", wanted.high,
+                        "low threshold only")
+                elif wanted.high == HIGH_NONE:
+                    if not event.high_none:
+                        bad(f"{field_name}.high", "cannot be 'none'", wanted.high, str(event.high))
+                elif not event.high.accepts(wanted.high):
+                    bad(f"{field_name}.high", "out of range", wanted.high, str(event.high))
+                if event.high_requires_low and wanted.low is None and wanted.high != HIGH_NONE:
+                    bad(f"{field_name}.high", "a high threshold needs a low threshold in the same "
+                        "policy", wanted.high, "threshold low X high Y")
+                values["high"] = wanted.high
+            out["events"][name] = values
+
+        out["high_threshold_action"] = None
+        if intent.high_threshold_action is not None:
+            action = self.high_threshold_actions.get(intent.high_threshold_action)
+            if action is None:
+                bad("high_threshold_action", "action not supported", intent.high_threshold_action,
+                    ", ".join(self.high_threshold_actions) or "none")
+            out["high_threshold_action"] = action
+        out["remote_failure"] = {}
+        for failure, action in intent.remote_failure.items():
+            vendor_event = self.remote_failure_events.get(failure)
+            vendor_action = self.remote_failure_actions.get(action)
+            if vendor_event is None or vendor_action is None:
+                bad(f"remote_failure.{failure}", "remote-failure action not supported", action,
+                    ", ".join(f"{e}: {'/'.join(self.remote_failure_actions)}"
+                              for e in self.remote_failure_events) or "none")
+                continue
+            out["remote_failure"][vendor_event] = vendor_action
+        return out, problems, notes
+
+    def _timer(self, field_name, timer: Timer | None, ms: int | None, interval_ms, bad):
+        if ms is None:
+            return None
+        if timer is None:
+            bad(field_name, "not configurable", units.format_duration_ms(ms))
+            return None
+        if timer.choices:
+            if ms not in timer.choices:
+                bad(field_name, "not one of the platform's values", units.format_duration_ms(ms),
+                    ", ".join(units.format_duration_ms(c) for c in timer.choices))
+                return None
+            return timer.choices[ms]
+        if timer.multiple_of_interval:
+            interval = interval_ms or 1000
+            count = Fraction(ms, interval)
+            if count.denominator != 1:
+                bad(field_name, f"must be a whole number of PDU intervals "
+                    f"({units.format_duration_ms(interval)})", units.format_duration_ms(ms))
+                return None
+            value = int(count)
+        else:
+            try:
+                value = timer.scale.to_vendor(ms)
+            except units.NotRepresentable:
+                bad(field_name, f"not a whole number of {timer.scale.name}",
+                    units.format_duration_ms(ms))
+                return None
+        if timer.range and not timer.range.accepts(value):
+            bad(field_name, "out of range", value, f"{timer.range} {timer.unit_label}".strip())
+        return value
+
+    def _window(self, intent, name, event: Event, wanted, bad, notes):
+        field_name = f"link_monitor.{name}.window"
+        if event.window is None:
+            bad(field_name, "the window is fixed on this platform; remove it",
+                _window_text(name, wanted))
+            return None
+        window = event.window
+        if window.counts == "time" and WINDOW_UNITS[name] != "deciseconds":
+            # The vendor counts time but the IEEE window is frames/symbols: use the policy's own
+            # duration when it gave one, otherwise convert at the link speed and report it.
+            if wanted.window_ms is not None:
+                ms = Fraction(wanted.window_ms)
+            else:
+                convert = (units.duration_for_frames if name == "frame_period"
+                           else units.duration_for_symbols)
+                ms = convert(wanted.window, intent.speed_bps)
+            vendor = ms * window.scale.per_ieee_unit / window.scale.per_vendor_unit
+            if vendor.denominator != 1:
+                rounded = max(1, round(vendor))
+                notes.append(f"{intent.interface} {name} window {wanted.window} "
+                             f"{WINDOW_UNITS[name]} at {units.format_speed(intent.speed_bps)} is "
+                             f"{float(ms):.3f} ms; {self.display} counts {window.unit_label}, "
+                             f"rounded to {rounded}")
+                vendor = rounded
+            value = int(vendor)
+        else:
+            try:
+                value = window.scale.to_vendor(wanted.window)
+            except units.NotRepresentable as exc:
+                nearest = " or ".join(_format_window(name, n) for n in exc.nearest)
+                bad(field_name, f"{self.display} counts this window in {window.unit_label}; "
+                    f"{_window_text(name, wanted)} is not a whole number of them"
+                    + (f" (nearest: {nearest})" if nearest else ""), _window_text(name, wanted))
+                return None
+            if wanted.window_rounded:
+                notes.append(f"{intent.interface} {name} window {units.format_duration_ms(wanted.window_ms)} "
+                             f"at {units.format_speed(intent.speed_bps)} is not a whole number of "
+                             f"{WINDOW_UNITS[name]}; using {wanted.window}")
+        if not window.range.accepts(value):
+            low = _format_window(name, window.scale.to_ieee(window.range.low)) if window.counts == "ieee" else ""
+            high = _format_window(name, window.scale.to_ieee(window.range.high)) if window.counts == "ieee" else ""
+            span = f" = {low} to {high}" if low else ""
+            bad(field_name, "out of range", _window_text(name, wanted),
+                f"{window.describe()}{span}")
+        return value
+
+
+def _format_window(event: str, ieee_value: int) -> str:
+    if WINDOW_UNITS[event] == "deciseconds":
+        return units.format_duration_ms(ieee_value * 100)
+    return f"{ieee_value} {WINDOW_UNITS[event]}"
+
+
+def _window_text(event: str, wanted) -> str:
+    if wanted.window_ms is not None:
+        return units.format_duration_ms(wanted.window_ms)
+    return _format_window(event, wanted.window)

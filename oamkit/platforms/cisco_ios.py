@@ -1,0 +1,55 @@
+"""Cisco IOS / IOS-XE: `ethernet oam` on the interface, link-monitor lines applied one by one.
+
+Units (vendor notes §2.2): frame / frame-seconds / CRC windows count 100 ms periods although the
+help text says "milliseconds"; frame-period counts 10,000 frames (command reference; the ASR 920
+show output prints "x 100,000 frames" — a documented conflict); symbol-period counts millions of
+symbols [inferred from show output].
+"""
+from oamkit.platforms.base import Event, Platform, Range, Timer, Window
+from oamkit.units import Scale
+
+_DS = Scale("100 ms periods", per_vendor_unit=1, per_ieee_unit=1)
+_THRESH = Range(0, 65535)
+_HIGH = Range(1, 65535)
+
+
+def _crc(keyword: str) -> Event:
+    return Event(keyword, Window(Range(10, 1800), _DS, unit_label="x 100 ms"), _THRESH, _HIGH)
+
+
+PLATFORM = Platform(
+    name="cisco_ios",
+    display="Cisco IOS/IOS-XE",
+    netmiko_device_type="cisco_ios",
+    commit_model="immediate",
+    transports=("ssh",),
+    events={
+        "symbol_period": Event("symbol-period", Window(
+            Range(1, 65535), Scale("millions of symbols", per_vendor_unit=1_000_000),
+            unit_label="x 1,000,000 symbols"), _THRESH, _HIGH),
+        "frame": Event("frame", Window(Range(10, 600), _DS, unit_label="x 100 ms"), _THRESH, _HIGH),
+        "frame_period": Event("frame-period", Window(
+            Range(1, 65535), Scale("10,000-frame blocks", per_vendor_unit=10_000),
+            unit_label="x 10,000 frames"), _THRESH, _HIGH),
+        "frame_seconds": Event("frame-seconds", Window(Range(100, 9000), _DS, unit_label="x 100 ms"),
+                               Range(1, 900), Range(1, 900)),
+        "receive_crc": _crc("receive-crc"),
+        "transmit_crc": _crc("transmit-crc"),
+    },
+    pdu_interval=Timer(Range(1, 10), Scale("seconds", per_vendor_unit=1000), unit_label="s (min-rate)"),
+    pdu_max_rate=Range(1, 10),
+    link_timeout=Timer(Range(2, 30), Scale("seconds", per_vendor_unit=1000), unit_label="s"),
+    high_threshold_actions={"error-disable-interface": "error-disable-interface",
+                            "failover": "failover"},
+    remote_failure_events={"link_fault": "link-fault", "dying_gasp": "dying-gasp",
+                           "critical_event": "critical-event"},
+    remote_failure_actions={"error-disable-interface": "error-disable-interface"},
+    profile_forms=("cli-template",),
+    templates={"cli": "cisco_ios/interface.j2", "cli-template": "cisco_ios/template.j2"},
+    interface_aliases={"Gi": "GigabitEthernet", "Te": "TenGigabitEthernet", "Fa": "FastEthernet",
+                       "Twe": "TwentyFiveGigE", "Fo": "FortyGigabitEthernet", "Hu": "HundredGigE"},
+    interface_speeds={"FastEthernet": "100M", "GigabitEthernet": "1G", "TenGigabitEthernet": "10G",
+                      "TwentyFiveGigE": "25G", "FortyGigabitEthernet": "40G", "HundredGigE": "100G"},
+    confirmed_commit_unit="minutes",
+    notes=("receive-crc requires OAM to be operational on the interface (IOS usage guideline)",),
+)

@@ -1,0 +1,46 @@
+"""Cisco IOS-XR: an `ethernet oam profile` attached to interfaces, candidate config + commit.
+
+Units (vendor notes §3.2 and Cisco-IOS-XR-ethernet-link-oam-cfg): frame and frame-seconds windows
+in milliseconds; frame-period and symbol-period windows in frames / symbols (the `frames` /
+`symbols` window units of the YANG model). A high threshold is only accepted with a low one.
+"""
+from oamkit.platforms.base import Event, Platform, Range, Timer, Window
+from oamkit.units import Scale
+
+_MS = Scale("milliseconds", per_vendor_unit=1, per_ieee_unit=100)
+_COUNT = Range(1, 4294967295)
+
+PLATFORM = Platform(
+    name="cisco_xr",
+    display="Cisco IOS-XR",
+    netmiko_device_type="cisco_xr",
+    commit_model="candidate",
+    transports=("ssh", "netconf"),
+    events={
+        "symbol_period": Event("symbol-period", Window(_COUNT, unit_label="symbols"),
+                               _COUNT, _COUNT, high_none=False, high_requires_low=True),
+        "frame": Event("frame", Window(Range(1000, 60000), _MS, unit_label="ms"),
+                       _COUNT, _COUNT, high_none=False, high_requires_low=True),
+        "frame_period": Event("frame-period", Window(_COUNT, unit_label="frames"),
+                              _COUNT, _COUNT, high_none=False, high_requires_low=True),
+        "frame_seconds": Event("frame-seconds", Window(Range(10000, 900000, step=1000), _MS,
+                                                       unit_label="ms"),
+                               Range(1, 900), Range(1, 900), high_none=False,
+                               high_requires_low=True),
+    },
+    modes=("active", "passive"),
+    pdu_interval=Timer(choices={100: "100ms", 1000: "1s"}),
+    link_timeout=Timer(Range(2, 30), multiple_of_interval=True, unit_label="PDU intervals"),
+    high_threshold_actions={"error-disable-interface": "error-disable-interface", "log": "log"},
+    remote_failure_events={"link_fault": "link-fault", "dying_gasp": "dying-gasp",
+                           "critical_event": "critical-event"},
+    remote_failure_actions={"error-disable-interface": "error-disable-interface", "log": "log"},
+    profile_forms=("cli", "netconf"),
+    templates={"cli": "cisco_xr/profile.j2", "netconf": "cisco_xr/netconf.xml.j2"},
+    interface_aliases={"Gi": "GigabitEthernet", "Te": "TenGigE", "Tf": "TwentyFiveGigE",
+                       "Fo": "FortyGigE", "Hu": "HundredGigE"},
+    interface_speeds={"GigabitEthernet": "1G", "TenGigE": "10G", "TwentyFiveGigE": "25G",
+                      "FortyGigE": "40G", "HundredGigE": "100G"},
+    confirmed_commit_unit="seconds",
+    notes=("`mode active` is refused inside a profile; active is the default, passive goes in the profile",),
+)

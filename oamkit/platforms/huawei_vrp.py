@@ -1,0 +1,38 @@
+"""Huawei VRP8 (NE40E V800R012C10 documentation): `efm ...` per interface, two-stage commit.
+
+Every monitor is a period / threshold / notification triplet; periods count seconds (error-frame
+-period counts frames). Huawei has a single threshold per event (our low threshold) and no
+high-threshold action; `efm trigger if-down` is its remote link-fault action.
+"""
+from oamkit.platforms.base import Event, Platform, Range, Timer, Window
+from oamkit.units import Scale
+
+_S = Scale("seconds", per_vendor_unit=10, per_ieee_unit=1)
+_U32 = Range(0, 4294967295)
+
+PLATFORM = Platform(
+    name="huawei_vrp",
+    display="Huawei VRP",
+    netmiko_device_type="huawei_vrpv8",
+    commit_model="two-stage",
+    transports=("ssh",),
+    events={
+        "symbol_period": Event("error-code", Window(Range(1, 60), Scale("seconds", per_vendor_unit=1000),
+                                                    counts="time", unit_label="s"), _U32),
+        "frame": Event("error-frame", Window(Range(1, 60), _S, unit_label="s"), _U32),
+        "frame_period": Event("error-frame-period", Window(Range(1, 4294967295), unit_label="frames"),
+                              _U32),
+        "frame_seconds": Event("error-frame-second", Window(Range(10, 900), _S, unit_label="s"),
+                               Range(0, 900)),
+    },
+    pdu_interval=Timer(Range(100, 1000, step=100), Scale("milliseconds"), unit_label="ms"),
+    link_timeout=Timer(Range(300, 30000, step=100), Scale("milliseconds"), unit_label="ms"),
+    remote_failure_events={"link_fault": "if-down"},
+    remote_failure_actions={"error-disable-interface": "trigger"},
+    templates={"cli": "huawei_vrp/interface.j2"},
+    interface_aliases={"GE": "GigabitEthernet", "XGE": "XGigabitEthernet", "25GE": "25GE",
+                       "100GE": "100GE"},
+    interface_speeds={"GigabitEthernet": "1G", "XGigabitEthernet": "10G", "25GE": "25G",
+                      "100GE": "100G"},
+    notes=("efm interval can only change while EFM is disabled on the interface",),
+)

@@ -1,0 +1,25 @@
+"""A device that implements the IEEE 802.3.2 `ieee802-ethernet-link-oam` YANG module over NETCONF.
+
+The standard has one threshold per event (1..max, our low threshold), no high threshold or
+actions, and windows in IEEE units with the Clause 30 limits (vendor notes §1.1, §1.4).
+"""
+from oamkit.platforms.base import Event, Platform, Range, Window
+
+_T = Range(1, 2**64 - 1)
+_U64 = Range(1, 2**64 - 1)
+
+PLATFORM = Platform(
+    name="ieee",
+    display="IEEE 802.3.2 YANG (NETCONF)",
+    netmiko_device_type="",
+    commit_model="candidate",
+    transports=("netconf",),
+    events={
+        "symbol_period": Event("symbol-period-event", Window(_U64, unit_label="symbols"), _T),
+        "frame": Event("frame-event", Window(Range(10, 600), unit_label="deciseconds"), _T),
+        "frame_period": Event("frame-period-event", Window(_U64, unit_label="frames"), _T),
+        "frame_seconds": Event("frame-seconds-event", Window(Range(100, 9000), unit_label="deciseconds"), _T),
+    },
+    templates={"netconf": "ieee/netconf.xml.j2"},
+    confirmed_commit_unit="seconds",
+)

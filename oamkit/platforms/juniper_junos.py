@@ -1,0 +1,32 @@
+"""Juniper Junos: `protocols oam ethernet link-fault-management`, candidate + commit.
+
+Junos has no configurable windows (vendor notes §4.5). Its single per-event threshold is the
+IEEE threshold (our low threshold); a high threshold becomes an action-profile
+`link-event-rate` entry whose action is the high-threshold action.
+"""
+from oamkit.platforms.base import Event, Platform, Range, Timer
+from oamkit.units import Scale
+
+_T = Range(1, 100)
+
+PLATFORM = Platform(
+    name="juniper_junos",
+    display="Juniper Junos",
+    netmiko_device_type="juniper_junos",
+    commit_model="candidate",
+    transports=("ssh", "netconf"),
+    events={
+        "symbol_period": Event("symbol-period", None, _T, _T, high_none=True),
+        "frame": Event("frame-error", None, _T, _T, high_none=True),
+        "frame_period": Event("frame-period", None, _T, _T, high_none=True),
+        "frame_seconds": Event("frame-period-summary", None, _T, _T, high_none=True),
+    },
+    pdu_interval=Timer(Range(100, 1000), Scale("milliseconds"), unit_label="ms"),
+    link_timeout=Timer(Range(3, 10), multiple_of_interval=True, unit_label="PDUs (pdu-threshold)"),
+    high_threshold_actions={"error-disable-interface": "link-down", "log": "syslog"},
+    profile_forms=("cli", "netconf"),
+    profile_needs_high_threshold=True,
+    templates={"cli": "juniper_junos/set.j2", "netconf": "juniper_junos/netconf.xml.j2"},
+    interface_speeds={"fe-": "100M", "ge-": "1G", "xe-": "10G"},
+    confirmed_commit_unit="minutes",
+)

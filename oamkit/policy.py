@@ -1,0 +1,312 @@
+"""The vendor-neutral Ethernet link OAM policy, kept in IEEE 802.3 Clause 30/57 units.
+
+A *policy* is a named, shareable profile (YAML under `<inventory>/policies/`). Hosts and groups
+reference one by name and may override any part of it per interface. Resolving a policy for one
+interface of one host gives a `LinkOamIntent`: the same settings with every window converted to
+IEEE units (deciseconds, frames, symbols) for that interface's link speed. Platforms then decide
+whether they can express the intent (`oamkit.platforms`).
+
+Example (the receive-CRC monitor our users ask for most):
+
+    crc-watch:
+      description: Alarm on bursts of CRC errors
+      link_monitor:
+        receive_crc: {window: 10s, low: 3000}
+"""
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from oamkit import units
+from oamkit.errors import InputError, Problem
+
+EventName = Literal["symbol_period", "frame", "frame_period", "frame_seconds",
+                    "receive_crc", "transmit_crc"]
+EVENTS: tuple[str, ...] = ("symbol_period", "frame", "frame_period", "frame_seconds",
+                           "receive_crc", "transmit_crc")
+# Windows the standard counts in time (deciseconds); the other two count frames / symbols.
+TIME_WINDOW_EVENTS = frozenset({"frame", "frame_seconds", "receive_crc", "transmit_crc"})
+IEEE_EVENT_NAMES = {
+    "symbol_period": "Errored Symbol Period (30.3.6.1.34)",
+    "frame": "Errored Frame (30.3.6.1.36)",
+    "frame_period": "Errored Frame Period (30.3.6.1.38)",
+    "frame_seconds": "Errored Frame Seconds Summary (30.3.6.1.40)",
+    "receive_crc": "Receive CRC (Cisco extension)",
+    "transmit_crc": "Transmit CRC (Cisco extension)",
+}
+WINDOW_UNITS = {"symbol_period": "symbols", "frame": "deciseconds", "frame_period": "frames",
+                "frame_seconds": "deciseconds", "receive_crc": "deciseconds",
+                "transmit_crc": "deciseconds"}
+
+Action = Literal["error-disable-interface", "failover", "log"]
+RemoteFailure = Literal["link_fault", "dying_gasp", "critical_event"]
+HIGH_NONE = "none"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class EventSpec(_Strict):
+    """One link-monitor event as written in a policy file."""
+
+    window: str | int | None = Field(
+        None, description="time-based events: a duration ('1s', '100ms'); frame_period and "
+        "symbol_period: a count of frames/symbols, or a duration converted at the link speed")
+    low: int | None = Field(None, ge=0, description="low threshold: an event is sent when errors reach it")
+    high: int | Literal["none"] | None = Field(
+        None, description="high threshold: the high-threshold action fires; 'none' disables it")
+
+    @field_validator("high")
+    @classmethod
+    def _high_positive(cls, value):
+        if isinstance(value, int) and value < 1:
+            raise ValueError("high threshold must be at least 1, or 'none'")
+        return value
+
+
+class LinkMonitorSpec(_Strict):
+    symbol_period: EventSpec | None = None
+    frame: EventSpec | None = None
+    frame_period: EventSpec | None = None
+    frame_seconds: EventSpec | None = None
+    receive_crc: EventSpec | None = None
+    transmit_crc: EventSpec | None = None
+
+
+class PolicySpec(_Strict):
+    """A named link OAM policy profile, as written in `policies/*.yaml`."""
+
+    description: str | None = None
+    extends: str | None = Field(None, description="name of a policy this one starts from")
+    enabled: bool = True
+    mode: Literal["active", "passive"] | None = None
+    pdu_interval: str | None = Field(None, description="how often OAMPDUs are sent, e.g. '1s'")
+    pdu_max_rate: int | None = Field(None, ge=1, description="most OAMPDUs per second (IOS max-rate)")
+    link_timeout: str | None = Field(None, description="session lost after this silence, e.g. '5s'")
+    link_monitoring: bool = True
+    link_monitor: LinkMonitorSpec = LinkMonitorSpec()
+    high_threshold_action: Action | None = None
+    remote_failure: dict[RemoteFailure, Literal["error-disable-interface", "log"]] | None = None
+
+    @field_validator("pdu_interval", "link_timeout")
+    @classmethod
+    def _duration(cls, value):
+        if value is not None:
+            units.parse_duration_ms(value)
+        return value
+
+
+class EventIntent(BaseModel):
+    """One resolved event: window in IEEE units plus, when the policy gave a duration, that
+    duration (so a vendor that counts time can use it exactly)."""
+
+    model_config = ConfigDict(frozen=True)
+    window: int | None = None
+    window_ms: int | None = None
+    window_rounded: bool = False  # time -> frames/symbols did not divide evenly (reported)
+    low: int | None = None
+    high: int | Literal["none"] | None = None
+
+
+class LinkOamIntent(BaseModel):
+    """What one interface should run, in IEEE units: the input of every renderer."""
+
+    model_config = ConfigDict(frozen=True)
+    host: str
+    interface: str
+    policy: str
+    speed_bps: int
+    enabled: bool = True
+    mode: Literal["active", "passive"] | None = None
+    pdu_interval_ms: int | None = None
+    pdu_max_rate: int | None = None
+    link_timeout_ms: int | None = None
+    link_monitoring: bool = True
+    events: dict[str, EventIntent] = {}
+    high_threshold_action: Action | None = None
+    remote_failure: dict[str, str] = {}
+    overridden: bool = False
+
+    def settings_fingerprint(self) -> str:
+        """Short stable hash of the settings (not of host/interface), to name shared profiles."""
+        data = self.model_dump(exclude={"host", "interface", "policy", "overridden"})
+        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:6]
+
+
+def deep_merge(base: dict, override: dict) -> dict:
+    """Recursively merge `override` into a copy of `base` (override wins, dicts merge)."""
+    merged = copy.deepcopy(base)
+    for key, value in (override or {}).items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def _loc(error: dict) -> str:
+    return ".".join(str(p) for p in error["loc"])
+
+
+def problems_from_validation(exc: ValidationError, **where) -> list[Problem]:
+    out = []
+    for err in exc.errors():
+        message = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            message = "unknown key"
+        value = err.get("input") if err["type"] != "extra_forbidden" else None
+        out.append(Problem(message, field=_loc(err) or None,
+                           value=value if not isinstance(value, dict) else None, **where))
+    return out
+
+
+class PolicyBook:
+    """All named policies of an inventory, loaded from YAML and validated up front."""
+
+    def __init__(self, raw: dict[str, dict], sources: dict[str, str]):
+        self._raw = raw
+        self._sources = sources
+        self._resolved: dict[str, dict] = {}
+
+    @classmethod
+    def load(cls, *folders: Path) -> PolicyBook:
+        raw: dict[str, dict] = {}
+        sources: dict[str, str] = {}
+        problems: list[Problem] = []
+        for folder in folders:
+            if not folder.is_dir():
+                continue
+            for path in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]):
+                try:
+                    content = yaml.safe_load(path.read_text()) or {}
+                except yaml.YAMLError as exc:
+                    mark = getattr(exc, "problem_mark", None)
+                    line = f" line {mark.line + 1}" if mark else ""
+                    problems.append(Problem(f"not valid YAML{line}: {getattr(exc, 'problem', exc)}",
+                                            file=str(path)))
+                    continue
+                if not isinstance(content, dict):
+                    problems.append(Problem("a policy file maps policy names to settings",
+                                            file=str(path)))
+                    continue
+                for name, body in content.items():
+                    if name in raw:
+                        problems.append(Problem(f"policy {name!r} is defined twice (also in "
+                                                f"{sources[name]})", file=str(path)))
+                        continue
+                    raw[name] = body if isinstance(body, dict) else {"__invalid__": body}
+                    sources[name] = str(path)
+        book = cls(raw, sources)
+        for name in raw:
+            try:
+                book.spec(name)
+            except InputError as exc:
+                problems.extend(exc.problems)
+        if problems:
+            raise InputError(problems)
+        return book
+
+    def names(self) -> list[str]:
+        return sorted(self._raw)
+
+    def source(self, name: str) -> str | None:
+        return self._sources.get(name)
+
+    def raw(self, name: str, _chain: tuple[str, ...] = ()) -> dict:
+        """The policy's settings with its `extends` chain merged in."""
+        if name in self._resolved:
+            return self._resolved[name]
+        if name not in self._raw:
+            known = ", ".join(self.names()) or "none defined"
+            raise InputError([Problem(f"unknown policy {name!r} (known: {known})", field="policy",
+                                      value=name)])
+        if name in _chain:
+            raise InputError([Problem(f"policy 'extends' loop: {' -> '.join([*_chain, name])}",
+                                      file=self._sources[name])])
+        body = dict(self._raw[name])
+        parent = body.get("extends")
+        if parent:
+            body = deep_merge(self.raw(parent, (*_chain, name)), body)
+        self._resolved[name] = body
+        return body
+
+    def spec(self, name: str, overrides: dict | None = None, **where) -> PolicySpec:
+        body = self.raw(name)
+        if overrides:
+            body = deep_merge(body, overrides)
+        try:
+            return PolicySpec.model_validate(body)
+        except ValidationError as exc:
+            file = where.pop("file", None) or (self._sources.get(name) if not overrides else None)
+            prefix = "overrides." if overrides else f"policy {name}: "
+            problems = problems_from_validation(exc, file=file, **where)
+            raise InputError([Problem(p.message, file=p.file, host=p.host, interface=p.interface,
+                                      field=f"{prefix}{p.field}" if p.field else None,
+                                      value=p.value) for p in problems]) from None
+
+
+def resolve_intent(spec: PolicySpec, *, host: str, interface: str, policy: str,
+                   speed_bps: int, overridden: bool = False) -> LinkOamIntent:
+    """Turn a validated policy into IEEE-unit intent for one interface at its link speed."""
+    problems: list[Problem] = []
+    events: dict[str, EventIntent] = {}
+    for name in EVENTS:
+        event: EventSpec | None = getattr(spec.link_monitor, name)
+        if event is None:
+            continue
+        field = f"link_monitor.{name}.window"
+        window = window_ms = None
+        rounded = False
+        try:
+            window, window_ms, rounded = _resolve_window(name, event.window, speed_bps)
+        except ValueError as exc:
+            problems.append(Problem(str(exc), host=host, interface=interface, field=field,
+                                    value=event.window))
+        if isinstance(event.high, int) and event.low is not None and event.low >= event.high:
+            problems.append(Problem("low threshold must be lower than the high threshold",
+                                    host=host, interface=interface,
+                                    field=f"link_monitor.{name}", value=f"low {event.low}, high {event.high}"))
+        events[name] = EventIntent(window=window, window_ms=window_ms, window_rounded=rounded,
+                                   low=event.low, high=event.high)
+    if problems:
+        raise InputError(problems)
+    return LinkOamIntent(
+        host=host, interface=interface, policy=policy, speed_bps=speed_bps,
+        enabled=spec.enabled, mode=spec.mode,
+        pdu_interval_ms=units.parse_duration_ms(spec.pdu_interval) if spec.pdu_interval else None,
+        pdu_max_rate=spec.pdu_max_rate,
+        link_timeout_ms=units.parse_duration_ms(spec.link_timeout) if spec.link_timeout else None,
+        link_monitoring=spec.link_monitoring, events=events,
+        high_threshold_action=spec.high_threshold_action,
+        remote_failure=dict(spec.remote_failure or {}), overridden=overridden)
+
+
+def _resolve_window(event: str, value: str | int | None, speed_bps: int):
+    """-> (window in IEEE units, the duration in ms if one was given, rounded?)."""
+    if value is None:
+        return None, None, False
+    if event in TIME_WINDOW_EVENTS:
+        ms = units.parse_duration_ms(value)
+        if ms % 100:
+            raise ValueError(f"{value!r} is not a whole number of 100 ms (IEEE counts this "
+                             "window in deciseconds)")
+        return ms // 100, ms, False
+    if isinstance(value, int) and not isinstance(value, bool):
+        if value < 1:
+            raise ValueError("window must be at least 1")
+        return value, None, False
+    text = str(value).strip()
+    if text.isdigit():
+        return int(text), None, False
+    ms = units.parse_duration_ms(text)
+    convert = units.frames_for_duration if event == "frame_period" else units.symbols_for_duration
+    count, exact = convert(ms, speed_bps)
+    return count, ms, not exact

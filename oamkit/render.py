@@ -1,0 +1,149 @@
+"""Render: per-host plans (intent -> vendor values) and the Jinja templates that print them.
+
+`plan_hosts()` validates everything first and raises one `InputError` listing every problem in
+the selection, so a bad policy never reaches a device. Rendering then only formats data:
+templates get vendor values that are already converted and range-checked.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+
+from oamkit.errors import InputError, Problem
+from oamkit.inventory import HostSettings, Inventory
+from oamkit.platforms import Platform, get_platform
+from oamkit.policy import LinkOamIntent
+
+BUILTIN_TEMPLATES = Path(__file__).parent / "templates"
+IEEE_LINK_OAM_NS = "urn:ieee:std:802.3:yang:ieee802-ethernet-link-oam"
+# Settings that live in a shared profile (XR profile, IOS template, Junos action-profile)
+# rather than on the interface.
+_PROFILE_KEYS = ("mode", "pdu_interval", "link_timeout", "link_monitoring", "events",
+                 "high_threshold_action", "remote_failure")
+
+
+@dataclass
+class InterfacePlan:
+    intent: LinkOamIntent
+    vendor: dict
+
+
+@dataclass
+class HostPlan:
+    host: HostSettings
+    platform: Platform
+    interfaces: list[InterfacePlan] = field(default_factory=list)
+    profiles: dict[str, dict] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def form(self) -> str:
+        templates = self.platform.templates
+        return "cli-template" if self.host.oam.form == "template" and "cli-template" in templates else "cli"
+
+    @property
+    def profile_names(self) -> list[str]:
+        """Profiles the device will hold (XR profile, IOS template, Junos action-profile)."""
+        if self.form not in self.platform.profile_forms:
+            return []
+        return [name for name, settings in self.profiles.items()
+                if not self.platform.profile_needs_high_threshold or _high_thresholds(settings)]
+
+
+def plan_host(inventory: Inventory, host: HostSettings) -> tuple[HostPlan, list[Problem]]:
+    platform = get_platform(host.platform)
+    plan = HostPlan(host, platform)
+    problems: list[Problem] = []
+    try:
+        intents = inventory.intents(host)
+    except InputError as exc:
+        return plan, exc.problems
+    for intent in intents:
+        vendor, found, notes = platform.translate(intent)
+        problems.extend(found)
+        plan.notes.extend(notes)
+        plan.interfaces.append(InterfacePlan(intent, vendor))
+    if not problems:
+        _assign_profiles(plan)
+    return plan, problems
+
+
+def plan_hosts(inventory: Inventory, hosts: list[HostSettings]) -> list[HostPlan]:
+    plans, problems = [], []
+    for host in hosts:
+        plan, found = plan_host(inventory, host)
+        plans.append(plan)
+        problems.extend(found)
+    if problems:
+        raise InputError(problems)
+    return plans
+
+
+def _assign_profiles(plan: HostPlan) -> None:
+    """Group interfaces with identical profile settings under one profile name:
+    OAMKIT-<POLICY>, plus a settings hash when one policy yields different settings here
+    (interface overrides, or speed-dependent conversions)."""
+    by_policy: dict[str, dict[str, dict]] = {}
+    for itf in plan.interfaces:
+        if not itf.vendor["enabled"]:
+            continue
+        settings = {k: itf.vendor[k] for k in _PROFILE_KEYS}
+        digest = hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()[:6]
+        by_policy.setdefault(itf.intent.policy, {})[digest] = settings
+        itf.vendor["_digest"] = digest
+    for itf in plan.interfaces:
+        if not itf.vendor["enabled"]:
+            itf.vendor["profile"] = None
+            continue
+        variants = by_policy[itf.intent.policy]
+        base = "OAMKIT-" + itf.intent.policy.upper()
+        name = base if len(variants) == 1 and not itf.intent.overridden else f"{base}-{itf.vendor['_digest']}"
+        itf.vendor["profile"] = name
+        plan.profiles[name] = variants[itf.vendor.pop("_digest")]
+
+
+def _high_thresholds(settings: dict) -> dict:
+    """Events of a profile whose high threshold is set (not absent, not 'none')."""
+    return {name: ev for name, ev in settings["events"].items()
+            if ev["high"] is not None and ev["high"] != "none"}
+
+
+def environment(template_dirs: list[Path] | None = None) -> jinja2.Environment:
+    """User folders first, then ours: a team's template library overrides file by file."""
+    search = [str(p) for p in (template_dirs or [])] + [str(BUILTIN_TEMPLATES)]
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(search), undefined=jinja2.StrictUndefined,
+                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+                             autoescape=False)
+    env.filters["high_thresholds"] = _high_thresholds
+    return env
+
+
+def template_for(plan: HostPlan, fmt: str) -> str:
+    """The template that renders `plan` in format `cli` or `netconf`."""
+    platform = plan.platform
+    if fmt == "netconf":
+        key = "netconf"
+    else:
+        key = plan.form
+    if key not in platform.templates:
+        raise InputError([Problem(f"{platform.display} has no {fmt} form",
+                                  host=plan.host.name, field="--format", value=fmt,
+                                  allowed=", ".join(sorted({k.split('-')[0] for k in platform.templates})))])
+    return platform.templates[key]
+
+
+def render_plan(plan: HostPlan, fmt: str = "cli", env: jinja2.Environment | None = None) -> str:
+    env = env or environment()
+    name = template_for(plan, fmt)
+    try:
+        template = env.get_template(name)
+        text = template.render(host=plan.host, platform=plan.platform,
+                               interfaces=[i.vendor for i in plan.interfaces],
+                               profiles=plan.profiles, ieee_namespace=IEEE_LINK_OAM_NS)
+    except jinja2.TemplateError as exc:
+        raise InputError([Problem(f"template {name} failed: {exc}", host=plan.host.name)]) from None
+    return "\n".join(line.rstrip() for line in text.splitlines() if line.strip()) + "\n"
