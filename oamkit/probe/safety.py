@@ -1,0 +1,208 @@
+"""Hard safety bounds for probing.
+
+Packets may only go to loopback, or to addresses that live inside network namespaces an oamkit
+lab created (the lab registers itself in a state file). The probe must run inside such a
+namespace unless every target is loopback. Every run is bounded in rate, count and duration.
+Anything else is refused before a socket is opened.
+"""
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ipaddress
+import json
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from oamkit.errors import InputError, Problem
+
+CLONE_NEWNET = 0x40000000
+NETNS_RUN_DIR = Path("/run/netns")
+
+# Absolute ceilings; a plan or the CLI can ask for less, never more.
+MAX_RATE_PPS = 20_000
+MAX_PROBES_PER_TARGET = 200_000
+MAX_DURATION_S = 900.0
+MIN_INTERVAL_S = 0.0005
+MAX_TARGETS = 1000
+
+
+def state_root() -> Path:
+    return Path(os.environ.get("OAMKIT_STATE_DIR", "/run/oamkit"))
+
+
+class SafetyError(InputError):
+    """A probe request outside the safety bounds (exit 2, nothing sent)."""
+
+
+def refuse(message: str, **where) -> SafetyError:
+    return SafetyError([Problem(message, **where)])
+
+
+# ------------------------------------------------------------------------------- namespaces
+_libc = None
+
+
+def _setns(fd: int) -> None:
+    global _libc
+    if _libc is None:
+        _libc = ctypes.CDLL(None, use_errno=True)
+    if _libc.setns(fd, CLONE_NEWNET) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, os.strerror(err))
+
+
+@contextlib.contextmanager
+def in_netns(name: str | None):
+    """Run the block with this *thread* in network namespace `name` (None: stay). Sockets
+    created inside keep that namespace after the block returns."""
+    if not name:
+        yield
+        return
+    target = NETNS_RUN_DIR / name
+    own = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
+    try:
+        fd = os.open(target, os.O_RDONLY)
+    except FileNotFoundError:
+        os.close(own)
+        raise refuse(f"network namespace {name!r} does not exist") from None
+    try:
+        _setns(fd)
+        try:
+            yield
+        finally:
+            _setns(own)
+    finally:
+        os.close(fd)
+        os.close(own)
+
+
+def current_netns_name() -> str | None:
+    """Name of the named namespace this thread is in (None: unnamed, e.g. the root namespace)."""
+    try:
+        me = os.stat("/proc/thread-self/ns/net")
+    except OSError:
+        return None
+    if NETNS_RUN_DIR.is_dir():
+        for entry in NETNS_RUN_DIR.iterdir():
+            try:
+                st = os.stat(entry)
+            except OSError:
+                continue
+            if (st.st_ino, st.st_dev) == (me.st_ino, me.st_dev):
+                return entry.name
+    return None
+
+
+# ------------------------------------------------------------------------------- lab registry
+@dataclass
+class LabRecord:
+    prefix: str
+    namespaces: list[str]
+    state_file: Path
+
+
+def registered_labs() -> list[LabRecord]:
+    labs = []
+    base = state_root()
+    for state_file in sorted(base.glob("*/*/state.json")):
+        try:
+            data = json.loads(state_file.read_text())
+            labs.append(LabRecord(data["prefix"], list(data["namespaces"]), state_file))
+        except (OSError, ValueError, KeyError):
+            continue
+    return labs
+
+
+def lab_for_netns(name: str) -> LabRecord | None:
+    for lab in registered_labs():
+        if name in lab.namespaces and name.startswith(lab.prefix + "-"):
+            return lab
+    return None
+
+
+def addresses_in_netns(name: str) -> set[str]:
+    out = subprocess.run(["ip", "-n", name, "-j", "-4", "addr", "show"], capture_output=True,
+                         text=True, timeout=10)
+    if out.returncode != 0:
+        return set()
+    addrs = set()
+    for link in json.loads(out.stdout or "[]"):
+        for info in link.get("addr_info", []):
+            if info.get("local"):
+                addrs.add(info["local"])
+    return addrs
+
+
+def lab_addresses(lab: LabRecord) -> set[str]:
+    """Addresses actually configured inside the lab's (existing) namespaces right now."""
+    addrs: set[str] = set()
+    for ns in lab.namespaces:
+        if (NETNS_RUN_DIR / ns).exists():
+            addrs |= addresses_in_netns(ns)
+    return {a for a in addrs if not ipaddress.ip_address(a).is_loopback}
+
+
+def is_loopback(addr: str) -> bool:
+    try:
+        return ipaddress.ip_address(addr).is_loopback
+    except ValueError:
+        return False
+
+
+# ------------------------------------------------------------------------------- the guard
+def check_probe_request(targets: list[str], interval: float, rounds: int, netns: str | None,
+                        allowed: set[str] | None = None, max_rate_pps: float = MAX_RATE_PPS,
+                        max_duration_s: float = MAX_DURATION_S) -> str | None:
+    """Raise SafetyError unless the request is inside every bound. Returns the namespace the
+    probe will run in (the given one, or the one the caller is already in)."""
+    problems: list[Problem] = []
+    if not targets:
+        problems.append(Problem("no targets"))
+    if len(targets) > MAX_TARGETS:
+        problems.append(Problem(f"too many targets ({len(targets)} > {MAX_TARGETS})"))
+    for t in targets:
+        try:
+            ip = ipaddress.ip_address(t)
+        except ValueError:
+            problems.append(Problem("not an IPv4 address (names are not resolved)", value=t))
+            continue
+        if ip.version != 4:
+            problems.append(Problem("only IPv4 targets are supported", value=t))
+    if interval < MIN_INTERVAL_S:
+        problems.append(Problem(f"interval below the floor of {MIN_INTERVAL_S * 1000:g} ms",
+                                field="interval", value=interval))
+    rate = len(set(targets)) / interval if interval > 0 else float("inf")
+    if rate > min(max_rate_pps, MAX_RATE_PPS):
+        problems.append(Problem(f"rate {rate:.0f} probes/s exceeds the maximum "
+                                f"{min(max_rate_pps, MAX_RATE_PPS):.0f}", field="interval"))
+    if rounds < 1 or rounds > MAX_PROBES_PER_TARGET:
+        problems.append(Problem(f"count must be 1..{MAX_PROBES_PER_TARGET}", field="count", value=rounds))
+    if rounds * interval > min(max_duration_s, MAX_DURATION_S):
+        problems.append(Problem(f"run would last {rounds * interval:.1f} s, over the maximum "
+                                f"{min(max_duration_s, MAX_DURATION_S):.0f} s", field="count"))
+    if problems:
+        raise SafetyError(problems)
+
+    if allowed is not None:
+        outside = [t for t in targets if t not in allowed]
+        if outside:
+            raise refuse("target is not in the plan", value=", ".join(outside))
+    all_loopback = all(is_loopback(t) for t in targets)
+    ns = netns or current_netns_name()
+    if all_loopback:
+        return netns
+    if ns is None:
+        raise refuse("refusing to probe non-loopback targets outside an oamkit lab namespace; "
+                     "run inside the lab (--netns) or probe 127.0.0.0/8",
+                     value=", ".join(t for t in targets if not is_loopback(t)))
+    lab = lab_for_netns(ns)
+    if lab is None:
+        raise refuse(f"network namespace {ns!r} was not created by an oamkit lab")
+    inside = lab_addresses(lab)
+    outside = [t for t in targets if not is_loopback(t) and t not in inside]
+    if outside:
+        raise refuse(f"target is not an address inside lab {lab.prefix!r}", value=", ".join(outside))
+    return ns
