@@ -1,0 +1,165 @@
+"""DR test plans, validated with pydantic before anything is sent (bad plan: InputError, exit 2,
+naming the file and the key)."""
+from __future__ import annotations
+
+import ipaddress
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from oamkit.errors import InputError, Problem
+from oamkit.probe.proto import ProbeProto, parse_interval
+
+
+def _duration(value: Any) -> float:
+    try:
+        seconds = parse_interval(value)
+    except ValueError as exc:
+        raise ValueError(str(exc)) from None
+    if seconds <= 0:
+        raise ValueError("must be positive")
+    return seconds
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PathExpect(_Model):
+    """Traffic passes `hop` (at `ttl` if given, else anywhere on the path)."""
+
+    hop: str
+    ttl: int | None = Field(default=None, ge=1, le=30)
+    label: str | None = None
+
+    @field_validator("hop")
+    @classmethod
+    def _ip(cls, v: str) -> str:
+        return str(ipaddress.IPv4Address(v))
+
+
+class Paths(_Model):
+    normal: PathExpect | None = None
+    failover: PathExpect | None = None
+
+
+class Site(_Model):
+    name: str = Field(min_length=1, max_length=64)
+    target: str
+    proto: str = "icmp"
+    fallback: str | None = None       # e.g. tcp:443: tells "ICMP filtered" apart from "down"
+    paths: Paths | None = None        # overrides the plan-wide expectation
+
+    @field_validator("target")
+    @classmethod
+    def _ip(cls, v: str) -> str:
+        return str(ipaddress.IPv4Address(v))
+
+    @field_validator("proto", "fallback")
+    @classmethod
+    def _proto(cls, v: str | None) -> str | None:
+        return None if v is None else str(ProbeProto.parse(v))
+
+
+class Step(_Model):
+    """A trigger or restore step."""
+
+    type: Literal["command", "action", "manual"]
+    command: str | list[str] | None = None      # type command: argv list, or a string split shell-style (no shell)
+    action: str | None = None                   # type action: an oamkit action, e.g. interface-shutdown
+    device: str | None = None                   # type action: inventory host
+    args: dict[str, Any] = Field(default_factory=dict)
+    prompt: str | None = None                   # type manual
+    description: str | None = None
+    timeout: float = 30.0
+
+    @field_validator("timeout", mode="before")
+    @classmethod
+    def _t(cls, v: Any) -> float:
+        return _duration(v)
+
+    @model_validator(mode="after")
+    def _fields(self) -> "Step":
+        if self.type == "command" and not self.command:
+            raise ValueError("type command needs 'command'")
+        if self.type == "action" and not (self.action and self.device):
+            raise ValueError("type action needs 'action' and 'device'")
+        if self.type == "manual" and not self.prompt:
+            self.prompt = self.description or "perform the step now, then press Enter"
+        return self
+
+
+class Source(_Model):
+    netns: str | None = None          # the (lab) namespace to probe from; None: where oamkit runs
+
+
+class DrPlan(_Model):
+    name: str = "DR test"
+    source: Source = Field(default_factory=Source)
+    interval: float = 0.01
+    sites: list[Site] = Field(min_length=1, max_length=1000)
+    paths: Paths = Field(default_factory=Paths)
+    trigger: Step
+    restore: Step
+    convergence_bound: float = 3.0      # max outage per site after the trigger
+    baseline: float = 1.0               # seconds of baseline probing
+    pre: float = 0.5                    # probing before the trigger / restore
+    settle: float = 0.5                 # steady answers needed to call a site recovered
+    min_watch: float = 1.5              # watch at least this long after the trigger
+    failback_bound: float = 15.0        # time allowed to get back onto the normal path
+    max_rate_pps: float = 10000
+    trace_timeout: float = 0.5
+
+    @field_validator("interval", "convergence_bound", "baseline", "pre", "settle", "min_watch",
+                     "failback_bound", "trace_timeout", mode="before")
+    @classmethod
+    def _d(cls, v: Any) -> float:
+        return _duration(v)
+
+    @field_validator("interval")
+    @classmethod
+    def _iv(cls, v: float) -> float:
+        if not 0.001 <= v <= 1.0:
+            raise ValueError("interval must be between 1ms and 1s")
+        return v
+
+    @model_validator(mode="after")
+    def _unique(self) -> "DrPlan":
+        names = [s.name for s in self.sites]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ValueError(f"duplicate site names: {', '.join(dup)}")
+        return self
+
+    def expect(self, site: Site, phase: str) -> PathExpect | None:
+        if site.paths is not None and getattr(site.paths, phase) is not None:
+            return getattr(site.paths, phase)
+        return getattr(self.paths, phase)
+
+
+def load_plan(path: str | Path) -> DrPlan:
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text())
+    except OSError as exc:
+        raise InputError([Problem(f"cannot read plan: {exc.strerror}", file=str(path))]) from None
+    except yaml.YAMLError as exc:
+        raise InputError([Problem(f"not valid YAML: {exc}", file=str(path))]) from None
+    return parse_plan(data, str(path))
+
+
+def parse_plan(data: Any, file: str | None = None) -> DrPlan:
+    if not isinstance(data, dict):
+        raise InputError([Problem("a plan must be a mapping", file=file)])
+    try:
+        return DrPlan.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = ".".join(str(x) for x in err["loc"])
+            msg = err["msg"].removeprefix("Value error, ")
+            value = err.get("input") if not isinstance(err.get("input"), (dict, list)) else None
+            problems.append(Problem(msg, file=file, field=loc or None, value=value))
+        raise InputError(problems) from None

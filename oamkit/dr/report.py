@@ -1,0 +1,158 @@
+"""DR test reports from the result dict: JSON, JUnit XML, a timeline PNG and an HTML page that
+embeds it. Pure functions of the result, so a report can be re-rendered from its JSON."""
+from __future__ import annotations
+
+import base64
+import html
+import json
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+
+def _ms(seconds: float | None) -> str:
+    return "-" if seconds is None else f"{seconds * 1e3:.0f} ms"
+
+
+def outage_text(o: dict | None, interval: float) -> str:
+    if not o:
+        return "-"
+    if not o["recovered"]:
+        return f"≥ {o['outage_s'] * 1e3:.0f} ms, not recovered"
+    if o["lost"] == 0:
+        return "none"
+    return f"{o['outage_s'] * 1e3:.0f} ± {interval * 1e3:.0f} ms"
+
+
+def write_json(result: dict, path: Path) -> Path:
+    path.write_text(json.dumps(result, indent=2, default=str))
+    return path
+
+
+def write_junit(result: dict, path: Path) -> Path:
+    sites = result["sites"]
+    failures = sum(1 for s in sites if s["verdict"] == "FAIL")
+    suite = ET.Element("testsuite", name=f"drtest: {result['plan']}", tests=str(len(sites) + 2),
+                       failures=str(failures), errors="0",
+                       time=f"{result['finished'] - result['started']:.3f}")
+    for s in sites:
+        tc = ET.SubElement(suite, "testcase", classname="drtest.site", name=f"{s['name']} ({s['target']})")
+        body = (f"classification: {s['classification']}\nfailover outage: {outage_text(s['failover'], result['interval_s'])}\n"
+                f"failback outage: {outage_text(s['failback'], result['interval_s'])}\n"
+                f"path before: {(s['path_before'] or {}).get('note', '-')}\npath after: {(s['path_after'] or {}).get('note', '-')}\n"
+                + "".join(f"note: {n}\n" for n in s.get("notes", []))
+                + "".join(f"diagnostic: {d}\n" for d in s["diagnostics"]))
+        if s["verdict"] == "FAIL":
+            f = ET.SubElement(tc, "failure", message="; ".join(s["reasons"]) or "failed")
+            f.text = body
+        elif s["verdict"] == "NOT RUN":
+            ET.SubElement(tc, "skipped", message="the failover phase did not run")
+        ET.SubElement(tc, "system-out").text = body
+    eng = ET.SubElement(suite, "testcase", classname="drtest.engine", name="probe schedule held")
+    bad = [f"{k}: {v['trust_note']}" for k, v in result["engine"].items() if not v.get("trusted", True)]
+    if bad:
+        ET.SubElement(eng, "failure", message="; ".join(bad))
+    rst = ET.SubElement(suite, "testcase", classname="drtest.steps", name="restore step ran")
+    r = result["steps"].get("restore")
+    if not r or not r["ok"]:
+        ET.SubElement(rst, "failure", message=(r or {}).get("error") or "restore did not run")
+    if result["verdict"] in ("ABORTED",) or result.get("error"):
+        suite.set("errors", "1")
+        ET.SubElement(suite, "system-err").text = result.get("error") or result["verdict"]
+    ET.indent(suite)
+    ET.ElementTree(suite).write(path, encoding="utf-8", xml_declaration=True)
+    return path
+
+
+def write_png(result: dict, path: Path) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sites = result["sites"]
+    tl = result["timeline"]
+    windows = [w for w in ("failover", "failback") if any(w in tl["sites"].get(s["name"], {}) for s in sites)]
+    n = len(sites)
+    height = min(2.0 + 0.28 * n, 40)
+    fig, axes = plt.subplots(1, max(1, len(windows)), figsize=(13, height), sharey=True, squeeze=False,
+                             gridspec_kw={"width_ratios": [1] * max(1, len(windows))})
+    axes = axes[0]
+    names = [s["name"] for s in sites]
+    for ax, win in zip(axes, windows or ["failover"]):
+        for row, s in enumerate(sites):
+            w = tl["sites"].get(s["name"], {}).get(win)
+            if not w:
+                continue
+            y = n - 1 - row
+            ax.broken_barh([(w["start_rel_s"], w["end_rel_s"] - w["start_rel_s"])], (y - 0.35, 0.7),
+                           facecolors="#4caf50")
+            bursts = [(a, max(b - a, 0.002)) for a, b in w["bursts"]]
+            if bursts:
+                ax.broken_barh(bursts, (y - 0.35, 0.7), facecolors="#d32f2f")
+            o = s.get(win)
+            if o:
+                ax.text(w["end_rel_s"], y, "  " + outage_text(o, result["interval_s"]), va="center", fontsize=8,
+                        color="#b71c1c" if (not o["recovered"]) else "black", clip_on=False)
+        step = tl.get("trigger" if win == "failover" else "restore")
+        if step and step.get("started_rel_s") is not None:
+            ax.axvline(step["started_rel_s"], color="black", linestyle="--", linewidth=1.2)
+            ax.text(step["started_rel_s"], n - 0.3, " trigger" if win == "failover" else " restore",
+                    fontsize=9, va="bottom")
+        ax.set_title(f"{win} watch", fontsize=10)
+        ax.set_xlabel("seconds since probing started")
+        ax.grid(axis="x", alpha=0.3)
+    axes[0].set_yticks(range(n))
+    axes[0].set_yticklabels([f"{nm} [{s['verdict']}]" for nm, s in zip(reversed(names), reversed(sites))], fontsize=8)
+    axes[0].set_ylim(-0.7, n - 0.3 + 0.5)
+    fig.suptitle(f"{result['plan']}: {result['verdict']}  (green: answered, red: lost; outage = lost × "
+                 f"{result['interval_s'] * 1e3:.0f} ms ± one interval)", fontsize=10)
+    fig.tight_layout(rect=(0, 0, 0.93, 0.97))
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def write_html(result: dict, path: Path, png: Path) -> Path:
+    img = base64.b64encode(png.read_bytes()).decode()
+    e = html.escape
+    color = {"PASS": "#2e7d32", "FAIL": "#c62828", "INVALID": "#ef6c00", "ABORTED": "#6a1b9a"}.get(result["verdict"], "#000")
+    rows = []
+    for s in result["sites"]:
+        pb, pa = s["path_before"] or {}, s["path_after"] or {}
+        rows.append(
+            "<tr class='{cls}'><td>{name}</td><td>{target}</td><td>{proto}</td><td>{cls_}</td><td>{fo}</td><td>{fb}</td>"
+            "<td>{pb}</td><td>{pa}</td><td>{rtt}</td><td><b>{v}</b></td><td>{why}</td></tr>".format(
+                cls="fail" if s["verdict"] == "FAIL" else "", name=e(s["name"]), target=e(s["target"]),
+                proto=e(s["measured_with"]), cls_=e(s["classification"].replace("_", " ").replace("icmp", "ICMP")),
+                fo=e(outage_text(s["failover"], result["interval_s"])), fb=e(outage_text(s["failback"], result["interval_s"])),
+                pb=e(pb.get("seen", "-") + ("" if pb.get("match", True) else " ✗")),
+                pa=e(pa.get("seen", "-") + ("" if pa.get("match", True) else " ✗")),
+                rtt="-" if s["rtt_change_ms"] is None else f"{s['rtt_before_ms']:.2f} → {s['rtt_after_ms']:.2f} ms",
+                v=e(s["verdict"]), why=e("; ".join(s["reasons"] + s.get("notes", [])))))
+    steps = "".join(f"<li>{e(k)}: {e(v.get('description') or v['type'])} — {'ok' if v['ok'] else 'FAILED ' + e(str(v['error']))}"
+                    f" at +{v['started_rel_s'] if v['started_rel_s'] is not None else '-'} s</li>" for k, v in result["steps"].items())
+    phases = "".join(f"<li>{e(p['phase'])}: {'ok' if p['ok'] else 'FAILED'} {e(p['note'])}</li>" for p in result["phases"])
+    engine = "".join(f"<li>{e(k)}: {v['rate_pps']} probes/s, send lateness p99 "
+                     f"{(v['lateness']['p99_ms'] or 0):.2f} ms, {e(v['trust_note'])}</li>" for k, v in result["engine"].items())
+    summary = "".join(f"<li>{e(x)}</li>" for x in result["summary"]) or "<li>every site failed over and back as expected</li>"
+    page = f"""<!doctype html><html><head><meta charset="utf-8"><title>DR test: {e(result['plan'])}</title>
+<style>body{{font-family:sans-serif;margin:1.5em}} table{{border-collapse:collapse;font-size:13px}}
+td,th{{border:1px solid #ccc;padding:3px 6px}} tr.fail td{{background:#ffebee}} .verdict{{color:{color};font-size:28px}}</style>
+</head><body><h1>DR test: {e(result['plan'])}</h1><div class="verdict"><b>{e(result['verdict'])}</b></div>
+<ul>{summary}</ul><img alt="timeline" style="max-width:100%" src="data:image/png;base64,{img}">
+<h2>Sites</h2><table><tr><th>site</th><th>target</th><th>probe</th><th>class</th><th>failover outage</th>
+<th>failback outage</th><th>path before</th><th>path after</th><th>RTT p50</th><th>verdict</th><th>why</th></tr>
+{''.join(rows)}</table><h2>Steps</h2><ul>{steps}</ul><h2>Phases</h2><ul>{phases}</ul>
+<h2>Probe engine</h2><ul>{engine}</ul><p>Outage = lost probes × {result['interval_s'] * 1e3:.0f} ms,
+± one interval. ICMP errors are diagnostics only (in the JSON report).</p></body></html>"""
+    path.write_text(page)
+    return path
+
+
+def write_reports(result: dict, directory: str | Path, stem: str = "drtest") -> dict[str, Path]:
+    d = Path(directory)
+    d.mkdir(parents=True, exist_ok=True)
+    out = {"json": write_json(result, d / f"{stem}.json"), "junit": write_junit(result, d / f"{stem}.junit.xml")}
+    out["png"] = write_png(result, d / f"{stem}-timeline.png")
+    out["html"] = write_html(result, d / f"{stem}.html", out["png"])
+    return out

@@ -1,0 +1,490 @@
+"""Run a DR test plan: baseline -> trigger -> failover watch -> steady state (path) -> restore ->
+failback watch. The restore step always runs: after a failed phase, an error or Ctrl-C.
+
+Probing happens in-process: the engine opens its raw sockets inside the plan's source namespace
+(setns on one thread), while triggers, restore and reports run where oamkit runs."""
+from __future__ import annotations
+
+import os
+import shlex
+import signal
+import subprocess
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from oamkit.dr.plan import DrPlan, PathExpect, Site, Step
+from oamkit.errors import OamkitError
+from oamkit.probe.analysis import outage_around, run_summary, slot_stats
+from oamkit.probe.engine import ProbeEngine, ProbeRun, Slot, rounds_for
+from oamkit.probe.proto import ProbeProto
+from oamkit.probe.safety import check_probe_request
+from oamkit.probe.trace import trace_paths
+
+# The "oamkit action on an inventory device" trigger: the lead connects this to the change
+# engine. Signature: hook(action, device, args, timeout) -> str (output); raise to fail.
+ActionHook = Callable[[str, str, dict, float], str]
+_action_hook: ActionHook | None = None
+
+
+def set_action_hook(hook: ActionHook | None) -> None:
+    global _action_hook
+    _action_hook = hook
+
+
+@dataclass
+class StepRecord:
+    name: str
+    type: str
+    description: str | None
+    started: float | None = None
+    ended: float | None = None
+    ok: bool = False
+    returncode: int | None = None
+    output: str = ""
+    error: str | None = None
+
+    def as_dict(self, t_ref: float) -> dict:
+        d = asdict(self)
+        d["started_rel_s"] = None if self.started is None else round(self.started - t_ref, 6)
+        d["ended_rel_s"] = None if self.ended is None else round(self.ended - t_ref, 6)
+        return d
+
+
+def _realtime_child() -> None:   # the trigger's instant is the reference: keep it sharp under load
+    try:
+        os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(20))
+    except OSError:
+        pass
+
+
+def run_step(step: Step, name: str, input_fn: Callable[[str], str] = input,
+             action_hook: ActionHook | None = None) -> StepRecord:
+    rec = StepRecord(name, step.type, step.description)
+    try:
+        if step.type == "command":
+            argv = shlex.split(step.command) if isinstance(step.command, str) else list(step.command or [])
+            rec.started = time.time()
+            p = subprocess.run(argv, capture_output=True, text=True, timeout=step.timeout,
+                               preexec_fn=_realtime_child, stdin=subprocess.DEVNULL)
+            rec.ended = time.time()
+            rec.returncode = p.returncode
+            rec.output = (p.stdout + p.stderr)[-2000:]
+            rec.ok = p.returncode == 0
+            if not rec.ok:
+                rec.error = f"exit status {p.returncode}"
+        elif step.type == "manual":
+            input_fn(f"{step.prompt} ")
+            rec.started = rec.ended = time.time()   # the operator's Enter is all we know
+            rec.ok = True
+        else:
+            hook = action_hook or _action_hook
+            if hook is None:
+                raise OamkitError("no action hook is connected for 'action' steps "
+                                  "(oamkit.dr.runner.set_action_hook)")
+            rec.started = time.time()
+            rec.output = str(hook(step.action, step.device, dict(step.args), step.timeout) or "")[-2000:]
+            rec.ended = time.time()
+            rec.ok = True
+    except subprocess.TimeoutExpired:
+        rec.ended = time.time()
+        rec.error = f"timed out after {step.timeout:g} s"
+    except (OSError, OamkitError, ValueError) as exc:
+        rec.ended = rec.ended or time.time()
+        rec.error = str(exc)
+    return rec
+
+
+@dataclass
+class SiteState:
+    site: Site
+    measure: ProbeProto
+    classification: str = "unknown"       # ok | icmp_filtered | down
+    reachable_before: bool = False
+    reachable_after: bool | None = None
+    path_before: dict | None = None
+    path_after: dict | None = None
+    path_failback: dict | None = None
+    rtt_before_ms: float | None = None
+    rtt_after_ms: float | None = None
+    failover: dict | None = None
+    failback: dict | None = None
+    baseline: dict = field(default_factory=dict)
+    diagnostics: list[str] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)    # why the site fails
+    notes: list[str] = field(default_factory=list)      # worth knowing, not a failure
+
+
+class Aborted(Exception):
+    pass
+
+
+class DrRunner:
+    def __init__(self, plan: DrPlan, *, input_fn: Callable[[str], str] = input,
+                 action_hook: ActionHook | None = None, log: Callable[[str], None] = lambda s: None,
+                 realtime: bool = True):
+        self.plan = plan
+        self.input_fn = input_fn
+        self.action_hook = action_hook
+        self.log = log
+        self.realtime = realtime
+        self.netns = plan.source.netns
+        self.allowed = {s.target for s in plan.sites}
+        self.states = [SiteState(s, ProbeProto.parse(s.proto)) for s in plan.sites]
+        self.steps: dict[str, StepRecord] = {}
+        self.phases: list[dict] = []
+        self.runs: dict[str, dict] = {}
+        self.timeline: dict[str, Any] = {"sites": {}}
+        self.t_ref: float | None = None
+        self.status = "running"
+        self.error: str | None = None
+        self._engines: list[ProbeEngine] = []
+
+    # ------------------------------------------------------------------ safety, up front
+    def preflight(self) -> None:
+        """Refuse before anything is sent: targets from the plan only, rate, count, duration."""
+        longest = self.plan.pre + max(self.plan.convergence_bound, self.plan.failback_bound) + self.plan.settle + 2
+        n = max(len(self._baseline_slots()), len(self.states))
+        check_probe_request([s.addr for s in self._baseline_slots()], self.plan.interval,
+                            rounds_for(longest, self.plan.interval), self.netns, allowed=self.allowed,
+                            max_rate_pps=self.plan.max_rate_pps)
+        del n
+
+    def _baseline_slots(self) -> list[Slot]:
+        slots = []
+        for st in self.states:
+            protos = [st.measure]
+            if st.measure.kind != "icmp":
+                protos.append(ProbeProto("icmp"))
+            if st.site.fallback and ProbeProto.parse(st.site.fallback) not in protos:
+                protos.append(ProbeProto.parse(st.site.fallback))
+            slots += [Slot(st.site.target, p) for p in protos]
+        return slots
+
+    def _engine(self, slots: list[Slot], duration: float) -> ProbeEngine:
+        e = ProbeEngine(slots, self.plan.interval, rounds_for(duration, self.plan.interval), netns=self.netns,
+                        allowed=self.allowed, realtime=self.realtime, max_rate_pps=self.plan.max_rate_pps,
+                        timeout=max(0.5, 3 * self.plan.interval))
+        self._engines.append(e)
+        return e
+
+    def _phase(self, name: str, ok: bool, note: str = "", **extra) -> None:
+        self.phases.append({"phase": name, "ok": ok, "note": note, "t": time.time(), **extra})
+        self.log(f"{name}: {'ok' if ok else 'FAILED'}{' - ' + note if note else ''}")
+
+    # ------------------------------------------------------------------ paths
+    def _check_paths(self, phase: str) -> dict[str, dict]:
+        expects = {st.site.name: self.plan.expect(st.site, phase) for st in self.states}
+        todo = [st for st in self.states if expects[st.site.name] is not None and st.classification != "down"]
+        if not todo:
+            return {}
+        max_ttl = max((e.ttl or 8) for e in expects.values() if e is not None)
+        paths = trace_paths([Slot(st.site.target, st.measure) for st in todo], list(range(1, max_ttl + 1)),
+                            netns=self.netns, allowed=self.allowed, timeout=self.plan.trace_timeout)
+        out = {}
+        for st, p in zip(todo, paths):
+            exp = expects[st.site.name]
+            out[st.site.name] = path_verdict(p.as_dict(max_ttl), exp)
+        return out
+
+    # ------------------------------------------------------------------ phases
+    def baseline(self) -> bool:
+        slots = self._baseline_slots()
+        e = self._engine(slots, self.plan.baseline)
+        e.start()
+        run = e.finish()
+        self.runs["baseline"] = run_summary(run)
+        by_key = {(s.addr, str(s.proto)): i for i, s in enumerate(slots)}
+        for st in self.states:
+            stats = {p: slot_stats(run, i) for (addr, p), i in by_key.items() if addr == st.site.target}
+            st.baseline = {p: {"answered": s["answered"], "sent": s["sent"], "rtt_p50_ms": s["rtt_ms"]["p50"]}
+                           for p, s in stats.items()}
+
+            def ok(p: str) -> bool:
+                s = stats.get(p)
+                return bool(s and s["sent"] and s["answered"] >= 0.8 * s["sent"])
+
+            main = str(st.measure)
+            if ok(main):
+                st.reachable_before = True
+                st.classification = "ok" if main == "icmp" or ok("icmp") else "icmp_filtered"
+            elif st.site.fallback and ok(st.site.fallback):
+                st.reachable_before = True
+                st.classification = "icmp_filtered" if main == "icmp" else "ok"
+                st.measure = ProbeProto.parse(st.site.fallback)
+                st.notes.append(f"{main} unanswered at baseline; measured with {st.site.fallback}")
+                main = st.site.fallback
+            else:
+                st.classification = "down"
+                st.reasons.append("not reachable at baseline")
+            st.rtt_before_ms = stats.get(main, {}).get("rtt_ms", {}).get("p50") if main in stats else None
+            for d in run.diagnostics:
+                if 0 <= d.slot < len(slots) and slots[d.slot].addr == st.site.target and len(st.diagnostics) < 5:
+                    st.diagnostics.append(f"baseline: {d.describe()}")
+        paths = self._check_paths("normal")
+        for st in self.states:
+            if st.site.name in paths:
+                st.path_before = paths[st.site.name]
+                if not st.path_before["match"]:
+                    st.reasons.append(f"baseline path: {st.path_before['note']}")
+        down = [st.site.name for st in self.states if st.classification == "down"]
+        wrong = [st.site.name for st in self.states if st.path_before and not st.path_before["match"]]
+        untrusted = not self.runs["baseline"]["trusted"]
+        note = []
+        if down:
+            note.append(f"{len(down)} of {len(self.states)} sites unreachable before the trigger: {', '.join(down)}")
+        if wrong:
+            note.append(f"{len(wrong)} sites not on the normal path: {', '.join(wrong)}")
+        if untrusted:
+            note.append(self.runs["baseline"]["trust_note"])
+        ok_all = not down and not wrong and not untrusted
+        self._phase("baseline", ok_all, "; ".join(note))
+        return ok_all
+
+    def _watch(self, name: str, step_name: str, step: Step, bound: float, until_path: str | None = None) -> ProbeRun:
+        """Probe continuously, run the step after `pre`, watch until every site has answered
+        steadily for `settle` (at least `min_watch` after the step) or `bound` has passed."""
+        plan = self.plan
+        slots = [Slot(st.site.target, st.measure) for st in self.states]
+        e = self._engine(slots, plan.pre + bound + plan.settle + 1.0)
+        e.start()
+        if self.t_ref is None:
+            self.t_ref = e.t0
+        time.sleep(max(0.0, e.t0 + plan.pre - time.time()))
+        rec = run_step(step, step_name, self.input_fn, self.action_hook)
+        self.steps[step_name] = rec
+        self.log(f"{step_name}: {'ok' if rec.ok else 'FAILED: ' + str(rec.error)}")
+        t_step = rec.ended or time.time()
+        path_ok_at = None
+        while e._sender is not None and e._sender.is_alive():
+            now = time.time()
+            elapsed = now - t_step
+            if elapsed >= bound + plan.settle:
+                break
+            if elapsed >= plan.min_watch and self._all_steady(e, now):
+                if until_path is None:
+                    break
+                if path_ok_at is None:
+                    res = self._check_paths(until_path)
+                    if all(r["match"] for r in res.values()):
+                        path_ok_at = time.time()
+                elif now - path_ok_at >= plan.settle:
+                    break
+            time.sleep(0.1 if until_path is None or path_ok_at else 0.4)
+        e.stop()
+        run = e.finish()
+        self.runs[name] = run_summary(run)
+        return run
+
+    def _all_steady(self, e: ProbeEngine, now: float) -> bool:
+        lo, hi = now - self.plan.settle - e.timeout, now - e.timeout
+        rx = e._rx
+        for i in range(len(e.slots)):
+            tx = e.tx[i]
+            ks = np.nonzero((tx >= lo) & (tx < hi))[0]
+            if ks.size == 0 or any((i, int(k)) not in rx for k in ks):
+                return False
+        return True
+
+    def failover(self) -> bool:
+        run = self._watch("failover", "trigger", self.plan.trigger, self.plan.convergence_bound)
+        rec = self.steps["trigger"]
+        self._record_watch("failover", run, rec)
+        lost = []
+        slow = []
+        for i, st in enumerate(self.states):
+            o = st.failover
+            if not o["recovered"]:
+                lost.append(st.site.name)
+                st.reasons.append(f"no connectivity after the trigger (lost {o['outage_s'] * 1e3:.0f}+ ms, not recovered "
+                                  f"within {self.plan.convergence_bound:g} s)")
+            elif o["outage_s"] > self.plan.convergence_bound:
+                slow.append(st.site.name)
+                st.reasons.append(f"outage {o['outage_s'] * 1e3:.0f} ms exceeds the bound "
+                                  f"{self.plan.convergence_bound * 1e3:.0f} ms")
+            st.reachable_after = o["recovered"]
+            tail = slot_stats(run, i, t_from=float(np.nanmax(run.tx[i])) - self.plan.settle)
+            st.rtt_after_ms = tail["rtt_ms"]["p50"]
+        note = []
+        if not rec.ok:
+            note.append(f"trigger failed: {rec.error}")
+        if lost:
+            note.append(f"{len(lost)} of {len(self.states)} sites lost connectivity after the trigger and did not "
+                        f"recover: {', '.join(lost)}")
+        if slow:
+            note.append(f"{len(slow)} sites recovered too slowly: {', '.join(slow)}")
+        if not self.runs["failover"]["trusted"]:
+            note.append(self.runs["failover"]["trust_note"])
+        ok = rec.ok and not lost and not slow and self.runs["failover"]["trusted"]
+        self._phase("failover", ok, "; ".join(note))
+        return ok
+
+    def steady(self) -> bool:
+        paths = self._check_paths("failover")
+        wrong = []
+        for st in self.states:
+            if st.site.name in paths:
+                st.path_after = paths[st.site.name]
+                if not st.path_after["match"] and st.reachable_after:
+                    wrong.append(st.site.name)
+                    st.reasons.append(f"path after failover: {st.path_after['note']}")
+        self._phase("steady", not wrong, f"{len(wrong)} sites not on the failover path: {', '.join(wrong)}" if wrong else "")
+        return not wrong
+
+    def failback(self) -> bool:
+        has_normal = any(self.plan.expect(st.site, "normal") for st in self.states)
+        run = self._watch("failback", "restore", self.plan.restore, self.plan.failback_bound,
+                          until_path="normal" if has_normal else None)
+        rec = self.steps["restore"]
+        self._record_watch("failback", run, rec)
+        paths = self._check_paths("normal") if has_normal else {}
+        unreachable, wrong = [], []
+        for st in self.states:
+            if not st.failback["recovered"]:
+                unreachable.append(st.site.name)
+                st.reasons.append("not reachable after the restore")
+            if st.site.name in paths:
+                st.path_failback = paths[st.site.name]
+                if not st.path_failback["match"]:
+                    wrong.append(st.site.name)
+                    st.reasons.append(f"did not fail back to the normal path: {st.path_failback['note']}")
+        note = []
+        if not rec.ok:
+            note.append(f"restore failed: {rec.error}")
+        if unreachable:
+            note.append(f"{len(unreachable)} sites unreachable after the restore: {', '.join(unreachable)}")
+        if wrong:
+            note.append(f"{len(wrong)} sites not back on the normal path: {', '.join(wrong)}")
+        ok = rec.ok and not unreachable and not wrong
+        self._phase("failback", ok, "; ".join(note))
+        return ok
+
+    def _record_watch(self, name: str, run: ProbeRun, rec: StepRecord) -> None:
+        t_event = rec.started or run.t0
+        t_ref = self.t_ref or run.t0
+        for i, st in enumerate(self.states):
+            o = outage_around(run, i, t_event, self.plan.settle)
+            d = o.as_dict(t_ref)
+            d["proto"] = str(st.measure)
+            setattr(st, name, d)
+            stats = slot_stats(run, i)
+            tl = self.timeline["sites"].setdefault(st.site.name, {})
+            tl[name] = {"start_rel_s": round(float(np.nanmin(run.tx[i])) - t_ref, 4),
+                        "end_rel_s": round(float(np.nanmax(run.tx[i])) - t_ref, 4),
+                        "bursts": [[b["start_rel_s"] - (t_ref - run.t0), b["end_rel_s"] - (t_ref - run.t0) + run.interval]
+                                   for b in stats["bursts"]]}
+            for dg in run.diagnostics:
+                if dg.slot == i and len(st.diagnostics) < 10:
+                    st.diagnostics.append(f"{name} +{dg.ts - t_ref:.3f}s: {dg.describe()}")
+
+    # ------------------------------------------------------------------ the whole test
+    def run(self) -> dict:
+        self.preflight()
+        started = time.time()
+        restored = False
+        prev_term = signal.getsignal(signal.SIGTERM)
+
+        def _term(signum, frame):
+            raise KeyboardInterrupt
+
+        try:
+            signal.signal(signal.SIGTERM, _term)
+        except ValueError:   # not the main thread
+            prev_term = None
+        try:
+            if self.baseline():
+                try:
+                    self.failover()
+                    self.steady()
+                finally:
+                    restored = True
+                    self.failback()
+            self.status = "done"
+        except KeyboardInterrupt:
+            self.status = "aborted"
+            self.error = "interrupted (Ctrl-C)"
+            self._phase("aborted", False, self.error)
+        except Exception as exc:
+            self.status = "error"
+            self.error = f"{type(exc).__name__}: {exc}"
+            self._phase("error", False, self.error)
+        finally:
+            for e in self._engines:
+                e.stop()
+            if "restore" not in self.steps or not restored:
+                # the restore step always runs (Ctrl-C during the restore itself: run it again)
+                rec = run_step(self.plan.restore, "restore", self.input_fn, self.action_hook)
+                self.steps["restore"] = rec
+                self._phase("restore", rec.ok, rec.error or "restore step run after an early end")
+            for e in self._engines:
+                e.close()
+            if prev_term is not None:
+                signal.signal(signal.SIGTERM, prev_term)
+        return self.result(started)
+
+    # ------------------------------------------------------------------ verdict
+    def result(self, started: float) -> dict:
+        t_ref = self.t_ref or started
+        sites = []
+        for st in self.states:
+            verdict = "FAIL" if st.reasons or st.classification == "down" else "PASS"
+            if verdict == "PASS" and st.failover is None:
+                verdict = "NOT RUN"
+            rtt_change = (None if st.rtt_before_ms is None or st.rtt_after_ms is None
+                          else round(st.rtt_after_ms - st.rtt_before_ms, 4))
+            sites.append({"name": st.site.name, "target": st.site.target, "proto": st.site.proto,
+                          "measured_with": str(st.measure), "classification": st.classification,
+                          "reachable_before": st.reachable_before, "reachable_after": st.reachable_after,
+                          "failover": st.failover, "failback": st.failback,
+                          "path_before": st.path_before, "path_after": st.path_after,
+                          "path_failback": st.path_failback,
+                          "rtt_before_ms": st.rtt_before_ms, "rtt_after_ms": st.rtt_after_ms,
+                          "rtt_change_ms": rtt_change, "baseline": st.baseline,
+                          "diagnostics": st.diagnostics, "reasons": st.reasons, "notes": st.notes,
+                          "verdict": verdict})
+        failed = [s["name"] for s in sites if s["verdict"] == "FAIL"]
+        trusted = all(r.get("trusted", True) for r in self.runs.values())
+        if self.status == "aborted":
+            overall = "ABORTED"
+        elif failed or self.status == "error" or any(not p["ok"] for p in self.phases):
+            overall = "FAIL"
+        elif not trusted:
+            overall = "INVALID"
+        else:
+            overall = "PASS"
+        summary = [p["note"] for p in self.phases if not p["ok"] and p["note"]]
+        filtered = [s["name"] for s in sites if s["classification"] == "icmp_filtered"]
+        if filtered:
+            summary.append(f"ICMP filtered (reachable by TCP/UDP, not down): {', '.join(filtered)}")
+        for e in ("trigger", "restore"):
+            if e in self.steps:
+                self.timeline[e] = self.steps[e].as_dict(t_ref)
+        return {
+            "plan": self.plan.name, "verdict": overall, "status": self.status, "error": self.error,
+            "summary": summary, "started": started, "finished": time.time(), "t_ref": t_ref,
+            "interval_s": self.plan.interval, "convergence_bound_s": self.plan.convergence_bound,
+            "source_netns": self.netns, "phases": [{**p, "t_rel_s": round(p.pop("t") - t_ref, 4)} for p in self.phases],
+            "steps": {k: v.as_dict(t_ref) for k, v in self.steps.items()},
+            "engine": self.runs, "sites": sites, "timeline": self.timeline,
+        }
+
+
+def path_verdict(trace: dict, expect: PathExpect) -> dict:
+    hops = trace["hops"]
+    if expect.ttl:
+        seen = hops[expect.ttl - 1] if len(hops) >= expect.ttl else "*"
+        match = seen == expect.hop
+        where = f"hop {expect.ttl}"
+    else:
+        seen = ",".join(hops)
+        match = expect.hop in hops
+        where = "path"
+    label = f" ({expect.label})" if expect.label else ""
+    note = "as expected" if match else f"expected {expect.hop}{label} at {where}, saw {seen}"
+    return {"hops": hops, "expected": expect.hop, "expected_label": expect.label, "ttl": expect.ttl,
+            "seen": seen, "match": match, "note": note}
+
+
+EXIT_FOR_VERDICT = {"PASS": 0, "FAIL": 1, "INVALID": 3, "ABORTED": 130}
