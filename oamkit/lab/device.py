@@ -218,6 +218,7 @@ def diff_text(old: ConfigTree, new: ConfigTree, indent: str = " ") -> str:
                 shown_context.add(ctx)
                 lines.append("  " + indent * depth + ctx[-1])
         lines.append(f"{sign} " + indent * (len(path) - 1) + path[-1])
+        shown_context.add(path)
         if sign == "-":
             node = old.get(list(path))
             if node is not None:
@@ -364,7 +365,8 @@ DEFAULT_COMMIT_ERRORS = {
                  "operation. All changes made have been reverted. Please issue 'show "
                  "configuration failed [inheritance]' from this session to view the errors"),
     "juniper_junos": "error: configuration check-out failed",
-    "huawei_vrp": "Error: Failed to commit the configuration. Please check the configuration.",
+    # netmiko's HuaweiVrpv8SSH.commit() looks for "Failed to generate committed config"
+    "huawei_vrp": "Error: Failed to generate committed config. Please check the configuration.",
 }
 
 INTERFACE_NAMES = {
@@ -396,7 +398,7 @@ def baseline_config(platform: str, hostname: str, interfaces: list[str]) -> Conf
     elif platform == "huawei_vrp":
         t.set([f"sysname {hostname}"])
         for name in interfaces:
-            t.set([f"interface {name}", "undo shutdown"])
+            t.set([f"interface {name}", "description lab link"])
     return t
 
 
@@ -629,6 +631,15 @@ class Device:
         if n < 0 or n > len(self.commit_history):
             raise IndexError(n)
         return self.commit_history[-n].before.copy()
+
+    def arm_revert(self, seconds: float) -> None:
+        """IOS ``configure terminal revert timer``: roll running back unless confirmed in time."""
+        with self.lock:
+            if not self.confirm_pending:
+                self._confirm_backup = self.running.copy()
+            self._cancel_timer()
+            self.confirm_pending = True
+            self._call_later(seconds * self.time_scale, self._auto_rollback)
 
     def rollback(self, n: int) -> ConfigTree:
         with self.lock:

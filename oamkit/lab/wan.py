@@ -574,3 +574,21 @@ class RouteMonitor:
             if t >= after and (text.startswith(prefix + " ") or text.startswith(f"Deleted {prefix} ")) and accept(text):
                 return t, text
         return None, None
+
+
+def truth_window(ce: RouteMonitor, dc: RouteMonitor, site_prefix: str, cut_started: float,
+                 cut_ended: float) -> tuple[float, float] | None:
+    """Ground-truth outage of one site as a window: the cut happened somewhere inside
+    [cut_started, cut_ended]; the path was whole again when both ce (route to the site) and dc
+    (route back to the branch) had installed their new routes. None: never repaired."""
+    t_dc, _ = dc.first("10.10.0.0/24", cut_started, lambda s: not s.startswith("Deleted"))
+    t_ce, _ = ce.first(site_prefix, cut_started, lambda s: not s.startswith("Deleted"))
+    if t_dc is None or t_ce is None:
+        return None
+    t_fix = max(t_ce, t_dc)
+    return t_fix - cut_ended, t_fix - cut_started
+
+
+def site_prefix(addr: str) -> str:
+    a, b, c, _ = addr.split(".")
+    return f"{a}.{b}.{c}.0/24"

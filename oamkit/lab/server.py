@@ -1,0 +1,342 @@
+"""The lab server: one asyncio loop serving N emulated devices on 127.0.0.1, one SSH port each.
+
+In-process use (tests)::
+
+    lab = Lab(devices=4, time_scale=0.01).start()      # port 0: the OS picks free ports
+    lab.devices["ios-1"].faults.reject_commands.append(r"^show version")
+    lab.netmiko_params("ios-1")                          # kwargs for netmiko.ConnectHandler
+    lab.stop()
+
+SSH subsystems: ``netconf`` is routed to ``oamkit.lab.netconf.serve(process, device, lab)``
+(imported lazily); add others with ``register_subsystem``.
+"""
+from __future__ import annotations
+
+import asyncio
+import importlib
+import json
+import logging
+import os
+import secrets
+import shutil
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import asyncssh
+
+from oamkit.lab.cli import serve_cli
+from oamkit.lab.device import PLATFORMS, Device, Faults
+from oamkit.lab.grammar import VALIDATORS
+
+HOST = "127.0.0.1"  # network safety: the lab never listens anywhere else
+PASSWORD_ENV = "OAMKIT_LAB_PASSWORD"
+SHORT = {"cisco_ios": "ios", "cisco_xr": "xr", "juniper_junos": "junos", "huawei_vrp": "vrp"}
+NETMIKO_TYPES = {"cisco_ios": "cisco_ios", "cisco_xr": "cisco_xr", "juniper_junos": "juniper_junos",
+                 "huawei_vrp": "huawei_vrpv8"}
+GROUP_POLICY = {"cisco_ios": "lab-ios", "cisco_xr": "lab-xr", "juniper_junos": "lab-junos",
+                "huawei_vrp": "lab-vrp"}
+
+class _DropClosedSocketNoise(logging.Filter):
+    """asyncio warns once per write after a client vanished mid-output; real devices shrug."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "socket.send() raised exception" not in record.getMessage()
+
+
+logging.getLogger("asyncio").addFilter(_DropClosedSocketNoise())
+
+SUBSYSTEMS: dict[str, str] = {"netconf": "oamkit.lab.netconf:serve"}
+
+
+def register_subsystem(name: str, target: str) -> None:
+    """Route SSH subsystem ``name`` to ``"module:function"`` (called as fn(process, device, lab))."""
+    SUBSYSTEMS[name] = target
+
+
+class _DeviceServer(asyncssh.SSHServer):
+    def __init__(self, lab: "Lab", device: Device) -> None:
+        self.lab = lab
+        self.device = device
+        self.conn: asyncssh.SSHServerConnection | None = None
+
+    def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
+        self.conn = conn
+
+    def begin_auth(self, username: str) -> bool:
+        banner = self.device.faults.banner
+        if banner and self.conn is not None:
+            self.conn.send_auth_banner(banner.rstrip("\n") + "\n")
+        return True
+
+    def password_auth_supported(self) -> bool:
+        return True
+
+    def validate_password(self, username: str, password: str) -> bool:
+        ok = (not self.device.faults.refuse_auth and username == self.lab.username
+              and secrets.compare_digest(password, self.lab.password))
+        self.device.record(0, "cli", "event", f"auth {'ok' if ok else 'failed'} user={username}")
+        return ok
+
+
+class Lab:
+    """N emulated devices in one asyncio loop. ``start()`` runs the loop in a background thread;
+    ``serve_forever()`` runs it in the foreground (``oamkit lab up``)."""
+
+    def __init__(self, devices: int | list[tuple[str, str]] = 4, *,
+                 platforms: list[str] | tuple[str, ...] = PLATFORMS, base_port: int = 0,
+                 password: str | None = None, username: str = "admin", time_scale: float = 1.0,
+                 faults: dict[str, dict] | None = None, ios_start_privileged: bool = True,
+                 enable_secret: str | None = None) -> None:
+        for p in platforms:
+            if p not in PLATFORMS:
+                raise ValueError(f"unknown platform {p!r}; choose from {', '.join(PLATFORMS)}")
+        self.username = username
+        self.password = password or os.environ.get(PASSWORD_ENV) or secrets.token_urlsafe(12)
+        self.enable_secret = enable_secret or self.password
+        self.time_scale = time_scale
+        self.ios_start_privileged = ios_start_privileged
+        self.base_port = base_port
+        if isinstance(devices, int):
+            counters: dict[str, int] = {}
+            specs = []
+            for i in range(devices):
+                plat = platforms[i % len(platforms)]
+                counters[plat] = counters.get(plat, 0) + 1
+                specs.append((f"{SHORT[plat]}-{counters[plat]}", plat))
+        else:
+            specs = list(devices)
+        faults = faults or {}
+        self.devices: dict[str, Device] = {}
+        for name, plat in specs:
+            dev = Device(name, plat, faults=Faults.from_dict(faults.get(name)), time_scale=time_scale,
+                         secrets=(self.password, self.enable_secret), username=username)
+            dev.validator = VALIDATORS.get(plat)
+            self.devices[name] = dev
+        self.ports: dict[str, int] = {}
+        self.host_key = asyncssh.generate_private_key("ssh-ed25519")
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self._servers: list[asyncssh.SSHAcceptor] = []
+        self._thread: threading.Thread | None = None
+        self._stopped: asyncio.Event | None = None
+        self.started_at: float | None = None
+
+    # ------------------------------------------------------------------ serving
+    def _process_factory(self, device: Device):
+        async def handle(process: asyncssh.SSHServerProcess) -> None:
+            subsystem = process.subsystem
+            if subsystem:
+                await self._serve_subsystem(subsystem, process, device)
+                return
+            await serve_cli(process, device, self)
+        return handle
+
+    async def _serve_subsystem(self, name: str, process: asyncssh.SSHServerProcess, device: Device) -> None:
+        target = SUBSYSTEMS.get(name)
+        fn = None
+        if target:
+            module, _, func = target.partition(":")
+            try:
+                fn = getattr(importlib.import_module(module), func)
+            except (ImportError, AttributeError) as exc:
+                process.stderr.write(f"oamkit lab: subsystem {name!r} is not available ({exc})\n")
+        else:
+            process.stderr.write(f"oamkit lab: unknown subsystem {name!r}\n")
+        if fn is None:
+            device.record(0, "netconf" if name == "netconf" else "cli", "event", f"subsystem {name} unavailable")
+            process.exit(1)
+            return
+        await fn(process, device, self)
+
+    async def start_async(self) -> "Lab":
+        self.loop = asyncio.get_running_loop()
+        self._stopped = asyncio.Event()
+        for i, (name, dev) in enumerate(self.devices.items()):
+            dev.loop = self.loop
+            port = self.base_port + i if self.base_port else 0
+            server = await asyncssh.create_server(
+                lambda d=dev: _DeviceServer(self, d), HOST, port,
+                server_host_keys=[self.host_key], process_factory=self._process_factory(dev),
+                encoding="utf-8", line_editor=False, keepalive_interval=0,
+                login_timeout=30, reuse_address=True)
+            self._servers.append(server)
+            self.ports[name] = server.sockets[0].getsockname()[1]
+        self.started_at = time.time()
+        return self
+
+    async def stop_async(self) -> None:
+        for server in self._servers:
+            server.close()
+        for server in self._servers:
+            try:
+                await asyncio.wait_for(server.wait_closed(), 2)
+            except (asyncio.TimeoutError, Exception):
+                pass
+        self._servers.clear()
+        if self._stopped is not None:
+            self._stopped.set()
+
+    async def serve_forever(self) -> None:
+        if not self._servers:
+            await self.start_async()
+        assert self._stopped is not None
+        await self._stopped.wait()
+
+    def start(self, timeout: float = 10.0) -> "Lab":
+        """Run the lab in a daemon thread; returns once every port listens."""
+        ready = threading.Event()
+        errors: list[BaseException] = []
+
+        def run() -> None:
+            loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(loop)
+            self.loop = loop
+            try:
+                loop.run_until_complete(self.start_async())
+            except BaseException as exc:  # surfaced to the caller below
+                errors.append(exc)
+                ready.set()
+                return
+            ready.set()
+            loop.run_until_complete(self._stopped.wait())  # type: ignore[union-attr]
+            pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+            for t in pending:
+                t.cancel()
+            if pending:
+                loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+            loop.close()
+
+        self._thread = threading.Thread(target=run, name="oamkit-lab", daemon=True)
+        self._thread.start()
+        if not ready.wait(timeout):
+            raise TimeoutError("lab did not start in time")
+        if errors:
+            raise errors[0]
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        if self.loop is None or self._thread is None:
+            return
+        if self.loop.is_running():
+            fut = asyncio.run_coroutine_threadsafe(self.stop_async(), self.loop)
+            try:
+                fut.result(timeout)
+            except Exception:
+                pass
+        self._thread.join(timeout)
+        self._thread = None
+
+    def __enter__(self) -> "Lab":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def call(self, fn, *args, **kwargs) -> Any:
+        """Run ``fn`` on the lab loop (thread-safe state changes from tests) and return its result."""
+        if self.loop is None or not self.loop.is_running():
+            return fn(*args, **kwargs)
+        fut: "asyncio.Future" = asyncio.run_coroutine_threadsafe(_as_coro(fn, *args, **kwargs), self.loop)
+        return fut.result(10)
+
+    # ------------------------------------------------------------------ helpers for clients
+    def device(self, name: str) -> Device:
+        return self.devices[name]
+
+    def by_platform(self, platform: str) -> list[Device]:
+        return [d for d in self.devices.values() if d.platform == platform]
+
+    def known_hosts_lines(self) -> list[str]:
+        algo, b64 = self.host_key.export_public_key("openssh").decode().split()[:2]
+        return [f"[{HOST}]:{port} {algo} {b64}" for port in self.ports.values()]
+
+    def write_known_hosts(self, path: str | Path) -> Path:
+        path = Path(path)
+        path.write_text("\n".join(self.known_hosts_lines()) + "\n")
+        return path
+
+    def netmiko_params(self, name: str, known_hosts: str | Path | None = None, **extra: Any) -> dict:
+        """Keyword arguments for ``netmiko.ConnectHandler`` with host-key checking on."""
+        dev = self.devices[name]
+        params: dict[str, Any] = dict(device_type=NETMIKO_TYPES[dev.platform], host=HOST,
+                                      port=self.ports[name], username=self.username,
+                                      password=self.password, conn_timeout=10, auth_timeout=10,
+                                      banner_timeout=10, read_timeout_override=None)
+        params.pop("read_timeout_override")
+        if known_hosts is not None:
+            params.update(ssh_strict=True, system_host_keys=False, alt_host_keys=True,
+                          alt_key_file=str(known_hosts))
+        else:
+            params.update(ssh_strict=False, system_host_keys=False)
+        params.update(extra)
+        return params
+
+    # ------------------------------------------------------------------ faults at run time
+    def inject_errors(self, name: str, interface: str, **kw: Any) -> None:
+        self.call(self.devices[name].inject_errors, interface, **kw)
+
+    def set_peer_state(self, name: str, interface: str, state: str, **kw: Any) -> None:
+        self.call(self.devices[name].set_peer_state, interface, state, **kw)
+
+    def set_faults(self, name: str, **changes: Any) -> Faults:
+        faults = self.devices[name].faults
+        for k, v in changes.items():
+            if not hasattr(faults, k):
+                raise AttributeError(f"unknown fault {k!r}")
+            setattr(faults, k, v)
+        return faults
+
+    # ------------------------------------------------------------------ inventory
+    def write_inventory(self, folder: str | Path, *, policies_from: str | Path | None = None) -> Path:
+        """Write the inventory of CONVENTIONS.md (hosts/groups/defaults/known_hosts/.lab-password)."""
+        import yaml
+
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        hosts: dict[str, Any] = {}
+        for name, dev in self.devices.items():
+            oam_ifs = list(dev.interfaces)[:2]
+            hosts[name] = {"hostname": HOST, "port": self.ports[name], "platform": dev.platform,
+                           "groups": ["lab", dev.platform],
+                           "data": {"transport": "ssh", "oam": {"interfaces": {i: {} for i in oam_ifs}}}}
+        groups: dict[str, Any] = {"lab": {"data": {"lab": True}}}
+        for plat in PLATFORMS:
+            groups[plat] = {"data": {"oam": {"policy": GROUP_POLICY[plat]}}}
+        defaults = {"username": self.username,
+                    "data": {"credentials": {"password_env": PASSWORD_ENV, "password_file": ".lab-password"},
+                             "ssh": {"known_hosts": "known_hosts"},
+                             "oam": {"policy": "lab-standard", "speed": "1G"}}}
+        (folder / "hosts.yaml").write_text(yaml.safe_dump(hosts, sort_keys=False))
+        (folder / "groups.yaml").write_text(yaml.safe_dump(groups, sort_keys=False))
+        (folder / "defaults.yaml").write_text(yaml.safe_dump(defaults, sort_keys=False))
+        self.write_known_hosts(folder / "known_hosts")
+        pw = folder / ".lab-password"
+        fd = os.open(pw, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(self.password + "\n")
+        os.chmod(pw, 0o600)
+        src = Path(policies_from) if policies_from else \
+            Path(__file__).resolve().parents[2] / "inventories" / "example" / "policies"
+        if src.is_dir():
+            shutil.copytree(src, folder / "policies", dirs_exist_ok=True)
+        else:
+            (folder / "policies").mkdir(exist_ok=True)
+        return folder
+
+    def describe(self) -> dict:
+        return {"host": HOST, "pid": os.getpid(), "started_at": self.started_at,
+                "time_scale": self.time_scale,
+                "devices": [{"name": n, "platform": d.platform, "port": self.ports.get(n)}
+                            for n, d in self.devices.items()]}
+
+
+async def _as_coro(fn, *args, **kwargs):
+    return fn(*args, **kwargs)
+
+
+def load_state(state_dir: str | Path) -> dict | None:
+    path = Path(state_dir) / "lab.json"
+    if not path.exists():
+        return None
+    return json.loads(path.read_text())
