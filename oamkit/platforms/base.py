@@ -73,6 +73,25 @@ class Timer:
 
 
 @dataclass(frozen=True)
+class ConfigSyntax:
+    """How the platform's configuration reads and changes, for the change engine."""
+
+    style: Literal["indented", "set"]
+    show_running: str                      # read the config oamkit compares against
+    negate: str                            # "no", "undo", "delete"
+    exit_command: str                      # leave a sub-mode
+    interface_line: str                    # regex, group 1 = interface name
+    managed_interface_lines: str = ".*"    # regex of interface lines oamkit owns
+    managed_top: tuple[str, ...] = ()      # regexes of top-level blocks oamkit owns
+    value_keys: tuple[str, ...] = ()       # regexes, group 1 = the setting a line sets
+    error_pattern: str = r"% ?Invalid|^%|[Ee]rror"   # device output that means "rejected"
+    discard_command: str | None = None     # drop uncommitted candidate changes
+    commit_command: str = "commit"
+    confirmed_commit: str | None = None    # format with {value}
+    paging_off: str | None = None
+
+
+@dataclass(frozen=True)
 class Platform:
     name: str
     display: str
@@ -95,6 +114,7 @@ class Platform:
     interface_aliases: dict[str, str] = field(default_factory=dict)
     interface_speeds: dict[str, str] = field(default_factory=dict)  # name prefix -> speed
     confirmed_commit_unit: Literal["seconds", "minutes", None] = None
+    config: ConfigSyntax | None = None
     notes: tuple[str, ...] = ()
 
     # ------------------------------------------------------------------ interfaces

@@ -5,7 +5,7 @@ help text says "milliseconds"; frame-period counts 10,000 frames (command refere
 show output prints "x 100,000 frames" — a documented conflict); symbol-period counts millions of
 symbols [inferred from show output].
 """
-from oamkit.platforms.base import Event, Platform, Range, Timer, Window
+from oamkit.platforms.base import ConfigSyntax, Event, Platform, Range, Timer, Window
 from oamkit.units import Scale
 
 _DS = Scale("100 ms periods", per_vendor_unit=1, per_ieee_unit=1)
@@ -51,5 +51,16 @@ PLATFORM = Platform(
     interface_speeds={"FastEthernet": "100M", "GigabitEthernet": "1G", "TenGigabitEthernet": "10G",
                       "TwentyFiveGigE": "25G", "FortyGigabitEthernet": "40G", "HundredGigE": "100G"},
     confirmed_commit_unit="minutes",
+    config=ConfigSyntax(
+        style="indented", show_running="show running-config", negate="no", exit_command="exit",
+        interface_line=r"^interface (\S+)$",
+        managed_interface_lines=r"^(ethernet oam|source template OAMKIT-)",
+        managed_top=(r"^template OAMKIT-",),
+        value_keys=(r"^(ethernet oam link-monitor \S+ (?:window|threshold low|threshold high)) ",
+                    r"^(ethernet oam (?:mode|min-rate|max-rate|timeout)) ",
+                    r"^(ethernet oam link-monitor high-threshold action) ",
+                    r"^(ethernet oam remote-failure \S+ action) ",
+                    r"^(source template) "),
+        error_pattern=r"^%|% ?Invalid", paging_off="terminal length 0"),
     notes=("receive-crc requires OAM to be operational on the interface (IOS usage guideline)",),
 )

@@ -4,7 +4,7 @@ Units (vendor notes §3.2 and Cisco-IOS-XR-ethernet-link-oam-cfg): frame and fra
 in milliseconds; frame-period and symbol-period windows in frames / symbols (the `frames` /
 `symbols` window units of the YANG model). A high threshold is only accepted with a low one.
 """
-from oamkit.platforms.base import Event, Platform, Range, Timer, Window
+from oamkit.platforms.base import ConfigSyntax, Event, Platform, Range, Timer, Window
 from oamkit.units import Scale
 
 _MS = Scale("milliseconds", per_vendor_unit=1, per_ieee_unit=100)
@@ -42,5 +42,15 @@ PLATFORM = Platform(
     interface_speeds={"GigabitEthernet": "1G", "TenGigE": "10G", "TwentyFiveGigE": "25G",
                       "FortyGigE": "40G", "HundredGigE": "100G"},
     confirmed_commit_unit="seconds",
+    config=ConfigSyntax(
+        style="indented", show_running="show running-config", negate="no", exit_command="exit",
+        interface_line=r"^interface (\S+)$", managed_interface_lines=r"^ethernet oam",
+        managed_top=(r"^ethernet oam profile OAMKIT-",),
+        value_keys=(r"^((?:symbol-period|frame-period|frame-seconds|frame) window)\b",
+                    r"^((?:symbol-period|frame-period|frame-seconds|frame) threshold)\b",
+                    r"^(hello-interval) ", r"^(connection timeout) ", r"^(mode) ",
+                    r"^(action \S+) ", r"^(profile) "),
+        error_pattern=r"^%|% ?Invalid|% ?Failed", discard_command="abort",
+        confirmed_commit="commit confirmed {value}", paging_off="terminal length 0"),
     notes=("`mode active` is refused inside a profile; active is the default, passive goes in the profile",),
 )

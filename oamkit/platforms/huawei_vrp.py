@@ -4,7 +4,7 @@ Every monitor is a period / threshold / notification triplet; periods count seco
 -period counts frames). Huawei has a single threshold per event (our low threshold) and no
 high-threshold action; `efm trigger if-down` is its remote link-fault action.
 """
-from oamkit.platforms.base import Event, Platform, Range, Timer, Window
+from oamkit.platforms.base import ConfigSyntax, Event, Platform, Range, Timer, Window
 from oamkit.units import Scale
 
 _S = Scale("seconds", per_vendor_unit=10, per_ieee_unit=1)
@@ -34,5 +34,12 @@ PLATFORM = Platform(
                        "100GE": "100GE"},
     interface_speeds={"GigabitEthernet": "1G", "XGigabitEthernet": "10G", "25GE": "25G",
                       "100GE": "100G"},
+    config=ConfigSyntax(
+        style="indented", show_running="display current-configuration", negate="undo",
+        exit_command="quit", interface_line=r"^interface (\S+)$", managed_interface_lines=r"^efm ",
+        managed_top=(r"^efm enable$",),
+        value_keys=(r"^(efm (?:mode|interval|timeout)) ", r"^(efm \S+ (?:period|threshold)) "),
+        error_pattern=r"^Error:", discard_command="clear configuration candidate",
+        paging_off="screen-length 0 temporary"),
     notes=("efm interval can only change while EFM is disabled on the interface",),
 )

@@ -4,7 +4,7 @@ Junos has no configurable windows (vendor notes §4.5). Its single per-event thr
 IEEE threshold (our low threshold); a high threshold becomes an action-profile
 `link-event-rate` entry whose action is the high-threshold action.
 """
-from oamkit.platforms.base import Event, Platform, Range, Timer
+from oamkit.platforms.base import ConfigSyntax, Event, Platform, Range, Timer
 from oamkit.units import Scale
 
 _T = Range(1, 100)
@@ -29,4 +29,14 @@ PLATFORM = Platform(
     templates={"cli": "juniper_junos/set.j2", "netconf": "juniper_junos/netconf.xml.j2"},
     interface_speeds={"fe-": "100M", "ge-": "1G", "xe-": "10G"},
     confirmed_commit_unit="minutes",
+    config=ConfigSyntax(
+        style="set", show_running="show configuration protocols oam | display set",
+        negate="delete", exit_command="exit",
+        interface_line=r"link-fault-management interface (\S+)",
+        managed_top=(r"link-fault-management action-profile OAMKIT-",),
+        value_keys=(r"^(set .* (?:event-thresholds|link-event-rate) \S+) \S+$",
+                    r"^(set .* (?:pdu-interval|pdu-threshold|link-discovery|apply-action-profile)) \S+$"),
+        error_pattern=r"syntax error|^error:|unknown command|invalid value",
+        discard_command="rollback 0", confirmed_commit="commit confirmed {value}",
+        paging_off="set cli screen-length 0"),
 )

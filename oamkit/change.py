@@ -1,0 +1,305 @@
+"""The safe change engine: diff, push (backup -> delta -> commit -> read back -> confirm), and
+rollback, one host at a time; `runner.run_fleet` runs it across the fleet.
+
+Per host the outcome is one of:
+  unchanged               nothing differed, nothing was sent
+  changed                 the delta was applied, read back equal to the intent, confirmed
+  failed-rolled-back      something failed; the device was put back and that was verified
+  failed-needs-attention  the rollback itself failed or could not be verified: the result says
+                          what state the device is in
+  not-attempted           the rollout stopped before this host (canary / max-failures / Ctrl-C)
+  error                   the host could not be reached or read; nothing was changed
+"""
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from oamkit import configtext
+from oamkit.inventory import Inventory
+from oamkit.render import HostPlan, render_plan
+from oamkit.transport.ssh import DeviceRejected, SshSession, TransportError
+
+UNCHANGED, CHANGED = "unchanged", "changed"
+ROLLED_BACK, NEEDS_ATTENTION = "failed-rolled-back", "failed-needs-attention"
+NOT_ATTEMPTED, ERROR = "not-attempted", "error"
+FAILED_OUTCOMES = {ROLLED_BACK, ERROR}
+
+
+@dataclass
+class HostResult:
+    host: str
+    platform: str
+    outcome: str
+    commands: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    error: str | None = None
+    device_error: str | None = None
+    detail: str | None = None
+    backup: str | None = None
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def state_dir() -> Path:
+    path = Path(os.environ.get("OAMKIT_STATE_DIR", Path.home() / ".local" / "state" / "oamkit"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def new_change_id() -> str:
+    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
+
+
+# ---------------------------------------------------------------------------- reading
+def read_managed(session: SshSession, plan: HostPlan):
+    """The part of the device's configuration oamkit owns, as a tree (or set lines)."""
+    syntax = plan.platform.config
+    text = session.show(syntax.show_running)
+    interfaces = {i.intent.interface for i in plan.interfaces}
+    if syntax.style == "set":
+        return configtext.managed_set_lines(configtext.parse_set(text), syntax, interfaces), text
+    return configtext.managed_tree(configtext.parse_indented(text), syntax, interfaces), text
+
+
+def desired(plan: HostPlan):
+    syntax = plan.platform.config
+    rendered = render_plan(plan, "cli")
+    if syntax.style == "set":
+        return configtext.parse_set(rendered)
+    return configtext.desired_tree(rendered, syntax)
+
+
+def delta(plan: HostPlan, current, wanted) -> list[str]:
+    syntax = plan.platform.config
+    if syntax.style == "set":
+        return configtext.delta_set(current, wanted, syntax)
+    return configtext.delta_indented(current, wanted, syntax)
+
+
+def as_text(plan: HostPlan, managed) -> str:
+    if isinstance(managed, list):
+        return "\n".join(managed) + "\n"
+    return "\n".join(managed.lines()) + "\n"
+
+
+def from_text(plan: HostPlan, text: str):
+    if plan.platform.config.style == "set":
+        return configtext.parse_set(text)
+    return configtext.parse_indented(text)
+
+
+# ---------------------------------------------------------------------------- per host
+def diff_host(inventory: Inventory, plan: HostPlan, deadline: float) -> HostResult:
+    """Read the device and report the exact delta. Sends no configuration command."""
+    started = time.monotonic()
+    result = HostResult(plan.host.name, plan.platform.name, UNCHANGED)
+    try:
+        session = SshSession.open(inventory, plan.host, deadline)
+    except TransportError as exc:
+        return _error(result, exc, started)
+    try:
+        current, _ = read_managed(session, plan)
+        result.commands = delta(plan, current, desired(plan))
+        result.outcome = CHANGED if result.commands else UNCHANGED
+    except TransportError as exc:
+        return _error(result, exc, started)
+    finally:
+        session.close()
+    result.seconds = round(time.monotonic() - started, 3)
+    return result
+
+
+def push_host(inventory: Inventory, plan: HostPlan, deadline: float, change_id: str,
+              confirm_timeout: int = 120) -> HostResult:
+    started = time.monotonic()
+    result = HostResult(plan.host.name, plan.platform.name, UNCHANGED)
+    try:
+        session = SshSession.open(inventory, plan.host, deadline)
+    except TransportError as exc:
+        return _error(result, exc, started)
+    try:
+        try:
+            before, full_text = read_managed(session, plan)
+        except TransportError as exc:
+            return _error(result, exc, started)
+        wanted = desired(plan)
+        commands = delta(plan, before, wanted)
+        result.commands = commands
+        if not commands:
+            result.seconds = round(time.monotonic() - started, 3)
+            return result
+        result.backup = str(_write_backup(change_id, plan, as_text(plan, before), full_text))
+        try:
+            _apply(session, plan, commands, confirm_timeout)
+            after, _ = read_managed(session, plan)
+            remaining = delta(plan, after, wanted)
+            if remaining:
+                raise VerifyFailed(remaining)
+            _confirm(session, plan)
+            result.outcome = CHANGED
+        except (DeviceRejected, TransportError, VerifyFailed) as exc:
+            result.error = str(exc)
+            if isinstance(exc, DeviceRejected):
+                result.device_error = exc.output
+            _restore(inventory, plan, session, before, deadline, result)
+    finally:
+        session.close()
+    result.seconds = round(time.monotonic() - started, 3)
+    return result
+
+
+class VerifyFailed(Exception):
+    def __init__(self, remaining: list[str]):
+        self.remaining = remaining
+        super().__init__("read-back differs from the intent; still to change: " + "; ".join(remaining[:5]))
+
+
+def _apply(session: SshSession, plan: HostPlan, commands: list[str], confirm_timeout: int) -> None:
+    syntax = plan.platform.config
+    model = plan.platform.commit_model
+    if model == "immediate":
+        session.configure(commands, stay_in_config=False)
+        return
+    session.configure(commands, stay_in_config=True)
+    if syntax.confirmed_commit and plan.platform.confirmed_commit_unit:
+        value = confirm_timeout if plan.platform.confirmed_commit_unit == "seconds" else max(1, -(-confirm_timeout // 60))
+        session.command_in_config(syntax.confirmed_commit.format(value=value))
+    else:
+        session.command_in_config(syntax.commit_command)
+    session.leave_config()
+
+
+def _confirm(session: SshSession, plan: HostPlan) -> None:
+    """Confirm a confirmed commit once the read-back gate has passed."""
+    syntax = plan.platform.config
+    if plan.platform.commit_model != "immediate" and syntax.confirmed_commit and plan.platform.confirmed_commit_unit:
+        session.command_in_config(syntax.commit_command)
+        session.leave_config()
+
+
+def _restore(inventory, plan: HostPlan, session: SshSession, before, deadline: float,
+             result: HostResult) -> None:
+    """Put the device back to `before` and verify it; decide rolled-back vs needs-attention."""
+    syntax = plan.platform.config
+    try:
+        if plan.platform.commit_model != "immediate" and syntax.discard_command:
+            try:
+                session.command_in_config(syntax.discard_command)
+            except (DeviceRejected, TransportError):
+                pass
+            session.leave_config()
+        now, _ = read_managed(session, plan)
+        back = delta(plan, now, before)
+        if back:
+            result.removed = back
+            _apply(session, plan, back, confirm_timeout=120)
+            _confirm(session, plan)
+        now, _ = read_managed(session, plan)
+        if delta(plan, now, before):
+            raise VerifyFailed(delta(plan, now, before))
+        result.outcome = ROLLED_BACK
+    except (DeviceRejected, TransportError, VerifyFailed) as first:
+        # The session may be gone (dropped mid-change): try once more on a fresh one.
+        try:
+            fresh = SshSession.open(inventory, plan.host, deadline)
+            try:
+                now, _ = read_managed(fresh, plan)
+                back = delta(plan, now, before)
+                if back:
+                    _apply(fresh, plan, back, confirm_timeout=120)
+                    _confirm(fresh, plan)
+                now, _ = read_managed(fresh, plan)
+                left = delta(plan, now, before)
+            finally:
+                fresh.close()
+            if not left:
+                result.outcome = ROLLED_BACK
+                return
+            result.detail = "device differs from its backup by: " + "; ".join(left)
+        except Exception as second:  # noqa: BLE001 - every failure here needs a human
+            result.detail = (f"rollback failed ({first}); reconnect failed ({second}). The device "
+                             f"may hold part of the change; backup: {result.backup}")
+        result.outcome = NEEDS_ATTENTION
+
+
+def _error(result: HostResult, exc: Exception, started: float) -> HostResult:
+    result.outcome = ERROR
+    result.error = str(exc)
+    result.seconds = round(time.monotonic() - started, 3)
+    return result
+
+
+# ---------------------------------------------------------------------------- state
+def _write_backup(change_id: str, plan: HostPlan, managed: str, full: str) -> Path:
+    folder = state_dir() / "changes" / change_id / "backups"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{plan.host.name}.cfg"
+    path.write_text(managed)
+    (folder / f"{plan.host.name}.running.txt").write_text(full)
+    return path
+
+
+def record_change(change_id: str, action: str, results: list[HostResult], inventory: Path) -> None:
+    entry = {"id": change_id, "action": action, "who": getpass.getuser(),
+             "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+             "inventory": str(inventory),
+             "hosts": {r.host: r.outcome for r in results}}
+    folder = state_dir() / "changes" / change_id
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "results.json").write_text(json.dumps([r.as_dict() for r in results], indent=2))
+    with (state_dir() / "changes.jsonl").open("a") as log:
+        log.write(json.dumps(entry) + "\n")
+
+
+def list_changes() -> list[dict]:
+    path = state_dir() / "changes.jsonl"
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def rollback_host(inventory: Inventory, plan: HostPlan, deadline: float, change_id: str,
+                  new_change_id: str) -> HostResult:
+    """Restore the backup a past change took of this host."""
+    started = time.monotonic()
+    result = HostResult(plan.host.name, plan.platform.name, UNCHANGED)
+    backup = state_dir() / "changes" / change_id / "backups" / f"{plan.host.name}.cfg"
+    if not backup.exists():
+        result.outcome, result.error = NOT_ATTEMPTED, f"change {change_id} took no backup of this host"
+        return result
+    target = from_text(plan, backup.read_text())
+    try:
+        session = SshSession.open(inventory, plan.host, deadline)
+    except TransportError as exc:
+        return _error(result, exc, started)
+    try:
+        before, full = read_managed(session, plan)
+        commands = delta(plan, before, target)
+        result.commands = commands
+        if commands:
+            result.backup = str(_write_backup(new_change_id, plan, as_text(plan, before), full))
+            try:
+                _apply(session, plan, commands, 120)
+                after, _ = read_managed(session, plan)
+                if delta(plan, after, target):
+                    raise VerifyFailed(delta(plan, after, target))
+                _confirm(session, plan)
+                result.outcome = CHANGED
+            except (DeviceRejected, TransportError, VerifyFailed) as exc:
+                result.error = str(exc)
+                _restore(inventory, plan, session, before, deadline, result)
+    except TransportError as exc:
+        return _error(result, exc, started)
+    finally:
+        session.close()
+    result.seconds = round(time.monotonic() - started, 3)
+    return result

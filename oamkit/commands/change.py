@@ -1,0 +1,160 @@
+"""`oamkit diff | push | rollback | changes`: the safe change engine on the command line."""
+from __future__ import annotations
+
+import sys
+from contextlib import nullcontext
+from functools import partial
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from oamkit import change
+from oamkit.commands._common import FilterOpt, InventoryOpt, JsonOpt, LimitOpt, load_inventory, print_json
+from oamkit.errors import ExitCode, InputError, Problem
+from oamkit.render import plan_hosts
+from oamkit.runner import Rollout, run_fleet
+
+console = Console()
+err = Console(stderr=True)
+
+WorkersOpt = typer.Option(20, "--workers", "-w", min=1, help="Hosts worked on at once.")
+TimeoutOpt = typer.Option(120.0, "--timeout", help="Deadline per host, in seconds.")
+
+_STYLE = {"unchanged": "dim", "changed": "green", "failed-rolled-back": "yellow",
+          "failed-needs-attention": "bold red", "not-attempted": "dim", "error": "red"}
+
+
+def _exit_code(results) -> int:
+    outcomes = {r.outcome for r in results}
+    if change.NEEDS_ATTENTION in outcomes:
+        return ExitCode.NEEDS_ATTENTION
+    if outcomes & (change.FAILED_OUTCOMES | {change.NOT_ATTEMPTED}):
+        return ExitCode.FAILED
+    return ExitCode.OK
+
+
+def _select(inventory, filter, limit):
+    inv = load_inventory(inventory)
+    hosts = inv.select(filter, limit)
+    if not hosts:
+        raise InputError([Problem("no host matches the selection", field="--filter/--limit")])
+    ssh_only = [h.name for h in hosts if h.transport != "ssh"]
+    if ssh_only:
+        raise InputError([Problem("NETCONF transport is not wired into diff/push yet; select SSH "
+                                  f"hosts (--filter transport=ssh): {', '.join(ssh_only)}",
+                                  field="transport")])
+    return inv, plan_hosts(inv, hosts)
+
+
+def _run(plans, work, rollout, as_json, title):
+    show_progress = not as_json and sys.stderr.isatty()
+    progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                        TimeElapsedColumn(), console=err, transient=True) if show_progress else None
+    with progress or nullcontext():
+        task = progress.add_task(title, total=len(plans)) if progress else None
+        results, stopped = run_fleet(plans, work, rollout,
+                                     on_done=(lambda r: progress.advance(task)) if progress else None)
+    return results, stopped
+
+
+def _report(results, stopped, as_json, change_id=None, show_commands=True, title="") -> None:
+    code = _exit_code(results)
+    if as_json:
+        print_json({"ok": code == 0, "exit_code": int(code), "change_id": change_id,
+                    "stopped": stopped, "hosts": [r.as_dict() for r in results]})
+        raise typer.Exit(int(code))
+    if show_commands:
+        for r in results:
+            if r.commands:
+                console.rule(f"[bold]{r.host}[/] ({r.platform})")
+                console.print("\n".join(r.commands), highlight=False, markup=False)
+    table = Table(title=title)
+    for column in ("host", "platform", "outcome", "lines", "seconds", "detail"):
+        table.add_column(column)
+    for r in results:
+        detail = "\n".join(x for x in (r.error, r.device_error and f"device said: {r.device_error}",
+                                       r.detail) if x)
+        table.add_row(r.host, r.platform, f"[{_STYLE.get(r.outcome, '')}]{r.outcome}[/]",
+                      str(len(r.commands)), f"{r.seconds:.2f}", detail)
+    console.print(table)
+    if stopped:
+        err.print(f"[yellow]Rollout stopped: {stopped}.[/] Hosts marked not-attempted were left untouched.")
+    if change_id:
+        console.print(f"change id: [bold]{change_id}[/] (oamkit rollback --change {change_id})")
+    raise typer.Exit(int(code))
+
+
+def diff(inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, limit: str = LimitOpt,
+         workers: int = WorkersOpt, timeout: float = TimeoutOpt, as_json: bool = JsonOpt) -> None:
+    """Show, per host, the exact commands a push would send. Sends no configuration command."""
+    inv, plans = _select(inventory, filter, limit)
+    results, stopped = _run(plans, partial(change.diff_host, inv), Rollout(workers, timeout),
+                            as_json, "diff")
+    _report(results, stopped, as_json, title="Delta between devices and intent")
+
+
+def push(inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, limit: str = LimitOpt,
+         workers: int = WorkersOpt, timeout: float = TimeoutOpt,
+         canary: int = typer.Option(0, "--canary", min=0, help="Change this many hosts first; stop if any fails."),
+         batch_size: int = typer.Option(0, "--batch-size", min=0, help="Hosts per stage after the canary."),
+         max_failures: int = typer.Option(None, "--max-failures", min=1, help="Stop the rollout after this many failures."),
+         confirm_timeout: int = typer.Option(120, "--confirm-timeout", min=30,
+                                             help="Seconds before an unconfirmed commit reverts by itself."),
+         as_json: bool = JsonOpt) -> None:
+    """Back up, apply only the delta, commit (confirmed where the platform can), read back and
+    verify, then confirm. Any failure rolls that host back and verifies the restoration."""
+    inv, plans = _select(inventory, filter, limit)
+    change_id = change.new_change_id()
+    work = partial(_push_one, inv, change_id=change_id, confirm_timeout=confirm_timeout)
+    results, stopped = _run(plans, work, Rollout(workers, timeout, canary, batch_size, max_failures),
+                            as_json, "push")
+    change.record_change(change_id, "push", results, inv.path)
+    _report(results, stopped, as_json, change_id, title=f"Push {change_id}")
+
+
+def _push_one(inv, plan, deadline, *, change_id, confirm_timeout):
+    return change.push_host(inv, plan, deadline, change_id, confirm_timeout)
+
+
+def rollback(change_id: str = typer.Option(..., "--change", help="The change to undo."),
+             inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, limit: str = LimitOpt,
+             workers: int = WorkersOpt, timeout: float = TimeoutOpt, as_json: bool = JsonOpt) -> None:
+    """Restore the backups a past change took (only hosts it changed)."""
+    known = {c["id"]: c for c in change.list_changes()}
+    if change_id not in known:
+        raise InputError([Problem("unknown change id (see `oamkit changes`)", field="--change", value=change_id)])
+    inv, plans = _select(inventory, filter, limit)
+    plans = [p for p in plans if known[change_id]["hosts"].get(p.host.name) == change.CHANGED]
+    new_id = change.new_change_id()
+    work = lambda plan, deadline: change.rollback_host(inv, plan, deadline, change_id, new_id)  # noqa: E731
+    results, stopped = _run(plans, work, Rollout(workers, timeout), as_json, "rollback")
+    change.record_change(new_id, f"rollback {change_id}", results, inv.path)
+    _report(results, stopped, as_json, new_id, title=f"Rollback of {change_id}")
+
+
+def changes(as_json: bool = JsonOpt) -> None:
+    """List past changes: id, who, when, hosts and outcome."""
+    entries = change.list_changes()
+    if as_json:
+        print_json(entries)
+        return
+    table = Table(title=f"{len(entries)} change(s) in {change.state_dir()}")
+    for column in ("id", "action", "who", "when", "hosts", "outcome"):
+        table.add_column(column)
+    for e in entries:
+        counts: dict[str, int] = {}
+        for outcome in e["hosts"].values():
+            counts[outcome] = counts.get(outcome, 0) + 1
+        table.add_row(e["id"], e["action"], e["who"], e["when"], str(len(e["hosts"])),
+                      ", ".join(f"{n} {o}" for o, n in sorted(counts.items())))
+    console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("diff")(diff)
+    app.command("push")(push)
+    app.command("rollback")(rollback)
+    app.command("changes")(changes)

@@ -1,0 +1,181 @@
+"""Device configuration as text: parse the OAM part of a running config and compute the delta.
+
+The change engine never pushes a whole rendered file. It reads what the device has, keeps only
+the sections oamkit manages (the policy's interfaces and its own OAMKIT-* profiles), and sends
+the exact lines that differ, plus the platform's removal form (`no`, `undo`, `delete`) for what
+must go. Re-running with nothing to change therefore sends nothing.
+
+Which lines are "the same setting with another value" is platform data
+(`Platform.config.value_keys`): a regex whose first group is the setting's key. Two lines with
+the same key replace each other; a line whose key is not wanted any more is removed with the
+negation of its key.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from oamkit.platforms.base import ConfigSyntax
+
+_SEPARATORS = {"!", "#", "end", "return", "quit", "exit"}
+
+
+@dataclass
+class Node:
+    line: str
+    children: list["Node"] = field(default_factory=list)
+
+    def child(self, line: str) -> "Node | None":
+        return next((c for c in self.children if c.line == line), None)
+
+    def lines(self, indent: str = "", step: str = " ") -> list[str]:
+        out = []
+        for c in self.children:
+            out.append(indent + c.line)
+            out.extend(c.lines(indent + step, step))
+        return out
+
+
+def parse_indented(text: str) -> Node:
+    """Indented running config (IOS, IOS-XR, Huawei) -> tree. Banner/header/separator lines
+    such as `Building configuration...`, `!`, `#`, timestamps are dropped."""
+    root = Node("")
+    stack: list[tuple[int, Node]] = [(-1, root)]
+    for raw in text.splitlines():
+        if not raw.strip() or raw.strip() in _SEPARATORS:
+            continue
+        if _is_noise(raw):
+            continue
+        depth = len(raw) - len(raw.lstrip(" "))
+        while stack and stack[-1][0] >= depth:
+            stack.pop()
+        node = Node(raw.strip())
+        stack[-1][1].children.append(node)
+        stack.append((depth, node))
+    return root
+
+
+_NOISE = re.compile(r"^(Building configuration|Current configuration|Last configuration change|"
+                    r"!! |\w{3} \w{3} +\d+ \d\d:\d\d:\d\d|Load for |Time source is|"
+                    r"version |<\S+>|\[\S+\]|\w+@\S+[>#])")
+
+
+def _is_noise(line: str) -> bool:
+    return bool(_NOISE.match(line.strip())) and not line.startswith(" ")
+
+
+def parse_set(text: str) -> list[str]:
+    """Junos `| display set` output -> the set lines, without prompts and headers."""
+    return [line.strip() for line in text.splitlines() if line.strip().startswith("set ")]
+
+
+def managed_tree(tree: Node, syntax: ConfigSyntax, interfaces: set[str]) -> Node:
+    """Only the sections oamkit owns: the policy's interfaces (and within them only OAM lines)
+    and top-level blocks matching the platform's managed patterns (our profiles, global enables)."""
+    out = Node("")
+    for node in tree.children:
+        match = re.match(syntax.interface_line, node.line)
+        if match:
+            if match.group(1) in interfaces:
+                kept = [c for c in node.children if re.match(syntax.managed_interface_lines, c.line)]
+                out.children.append(Node(node.line, kept))
+            continue
+        if any(re.match(p, node.line) for p in syntax.managed_top):
+            out.children.append(node)
+    return out
+
+
+def desired_tree(rendered: str, syntax: ConfigSyntax) -> Node:
+    tree = parse_indented(rendered)
+    _drop_negations(tree, syntax.negate)
+    return tree
+
+
+def _drop_negations(node: Node, negate: str) -> None:
+    node.children = [c for c in node.children if not c.line.startswith(negate + " ")]
+    for c in node.children:
+        _drop_negations(c, negate)
+
+
+def _key(line: str, syntax: ConfigSyntax) -> str | None:
+    for pattern in syntax.value_keys:
+        match = re.match(pattern, line)
+        if match:
+            return match.group(1)
+    return None
+
+
+def _negation(line: str, syntax: ConfigSyntax) -> str:
+    return f"{syntax.negate} {_key(line, syntax) or line}"
+
+
+def delta_indented(current: Node, desired: Node, syntax: ConfigSyntax) -> list[str]:
+    """Commands (with mode-entry lines and exits) that turn `current` into `desired`.
+    Desired blocks go first, in their order (profiles before the interfaces that use them);
+    blocks that must disappear are removed last, once nothing refers to them."""
+    commands: list[str] = []
+    for node in desired.children:
+        have = current.child(node.line)
+        if not node.children:
+            if have is None:
+                commands.append(node.line)
+            continue
+        body = _block_delta(have.children if have else [], node.children, syntax)
+        if body or have is None:
+            commands.append(node.line)
+            commands.extend(body)
+            commands.append(syntax.exit_command)
+    for node in current.children:
+        if desired.child(node.line) is None and not re.match(syntax.interface_line, node.line):
+            commands.append(_negation(node.line, syntax))
+        elif desired.child(node.line) is None:
+            body = [_negation(c.line, syntax) for c in node.children]
+            if body:
+                commands.extend([node.line, *body, syntax.exit_command])
+    return commands
+
+
+def _block_delta(have: list[Node], want: list[Node], syntax: ConfigSyntax) -> list[str]:
+    have_by_line = {n.line: n for n in have}
+    want_lines = {n.line for n in want}
+    want_keys = {_key(n.line, syntax) for n in want} - {None}
+    removals = [_negation(n.line, syntax) for n in have
+                if n.line not in want_lines and (_key(n.line, syntax) not in want_keys)]
+    additions: list[str] = []
+    for n in want:
+        old = have_by_line.get(n.line)
+        if not n.children:
+            if old is None:
+                additions.append(n.line)
+            continue
+        body = _block_delta(old.children if old else [], n.children, syntax)
+        if body or old is None:
+            additions.extend([n.line, *body, syntax.exit_command])
+    return removals + additions
+
+
+def delta_set(current: list[str], desired: list[str], syntax: ConfigSyntax) -> list[str]:
+    """Junos: `set` what is missing, `delete` what is not wanted (by key for value leaves)."""
+    have = set(current)
+    want_keys = {_key(line, syntax) for line in desired} - {None}
+    removals = []
+    for line in current:
+        if line in desired:
+            continue
+        key = _key(line, syntax)
+        if key is not None and key in want_keys:
+            continue  # replaced by a `set` of the same leaf
+        removals.append("delete " + (key or line).removeprefix("set "))
+    return removals + [line for line in desired if line not in have]
+
+
+def managed_set_lines(lines: list[str], syntax: ConfigSyntax, interfaces: set[str]) -> list[str]:
+    out = []
+    for line in lines:
+        match = re.search(syntax.interface_line, line)
+        if match:
+            if match.group(1) in interfaces:
+                out.append(line)
+        elif any(re.search(p, line) for p in syntax.managed_top):
+            out.append(line)
+    return out

@@ -1,0 +1,99 @@
+"""Run per-host work across the fleet: parallel workers, a deadline per host, rollout stages.
+
+Why not Nornir's threaded runner: it has no per-task deadline, so one hung device stalls the
+run (anchors research). Nornir still loads the inventory; this runner gives each host its own
+deadline (passed down to every network read), rolls out in stages (--canary, --batch-size,
+--max-failures) and reports the hosts it did not attempt.
+"""
+from __future__ import annotations
+
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from typing import Callable
+
+from oamkit.change import ERROR, FAILED_OUTCOMES, NEEDS_ATTENTION, NOT_ATTEMPTED, HostResult
+from oamkit.render import HostPlan
+
+GRACE = 5.0  # seconds past a host's deadline before we stop waiting for its thread
+
+
+@dataclass
+class Rollout:
+    workers: int = 20
+    timeout: float = 120.0
+    canary: int = 0
+    batch_size: int = 0
+    max_failures: int | None = None
+
+
+def run_fleet(plans: list[HostPlan], work: Callable[[HostPlan, float], HostResult],
+              rollout: Rollout, on_done: Callable[[HostResult], None] | None = None
+              ) -> tuple[list[HostResult], str | None]:
+    """Returns the results in plan order and, when the rollout stopped early, why."""
+    results: dict[str, HostResult] = {}
+    stages = _stages(plans, rollout)
+    stopped: str | None = None
+    failures = 0
+    with ThreadPoolExecutor(max_workers=max(1, rollout.workers)) as pool:
+        try:
+            for number, stage in enumerate(stages):
+                for result in _run_stage(pool, stage, work, rollout, on_done):
+                    results[result.host] = result
+                    failures += result.outcome in FAILED_OUTCOMES or result.outcome == NEEDS_ATTENTION
+                if rollout.canary and number == 0 and failures:
+                    stopped = f"the canary stage failed on {failures} host(s)"
+                    break
+                if rollout.max_failures is not None and failures >= rollout.max_failures:
+                    stopped = f"{failures} host(s) failed (--max-failures {rollout.max_failures})"
+                    break
+        except KeyboardInterrupt:
+            stopped = "interrupted (Ctrl-C): hosts already started were finished and are reported"
+    for plan in plans:
+        if plan.host.name not in results:
+            results[plan.host.name] = HostResult(plan.host.name, plan.platform.name, NOT_ATTEMPTED,
+                                                 detail=stopped)
+    return [results[p.host.name] for p in plans], stopped
+
+
+def _stages(plans: list[HostPlan], rollout: Rollout) -> list[list[HostPlan]]:
+    rest = list(plans)
+    stages = []
+    if rollout.canary:
+        stages.append(rest[:rollout.canary])
+        rest = rest[rollout.canary:]
+    size = rollout.batch_size or len(rest) or 1
+    stages.extend(rest[i:i + size] for i in range(0, len(rest), size))
+    return [s for s in stages if s]
+
+
+def _run_stage(pool, stage, work, rollout, on_done):
+    futures: dict[Future, tuple[HostPlan, float]] = {}
+    for plan in stage:
+        deadline = time.monotonic() + rollout.timeout
+        futures[pool.submit(work, plan, deadline)] = (plan, deadline)
+    pending = set(futures)
+    while pending:
+        latest = max(futures[f][1] for f in pending) + GRACE
+        done, pending = wait(pending, timeout=max(0.1, latest - time.monotonic()),
+                             return_when=FIRST_COMPLETED)
+        for future in done:
+            plan, _ = futures[future]
+            try:
+                result = future.result()
+            except Exception as exc:  # a bug must not hide the other hosts' results
+                result = HostResult(plan.host.name, plan.platform.name, ERROR,
+                                    error=f"internal error: {type(exc).__name__}: {exc}")
+            if on_done:
+                on_done(result)
+            yield result
+        if time.monotonic() > latest:
+            for future in pending:
+                plan, _ = futures[future]
+                result = HostResult(plan.host.name, plan.platform.name, NEEDS_ATTENTION,
+                                    error=f"no answer within the {rollout.timeout:.0f} s deadline",
+                                    detail="the device may be mid-change; check it by hand")
+                if on_done:
+                    on_done(result)
+                yield result
+            return

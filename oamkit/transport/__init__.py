@@ -1,0 +1,1 @@
+"""Transports: how oamkit talks to a device. Each keeps its own deadline and never logs secrets."""
