@@ -1,0 +1,795 @@
+"""Parse saved show/display output into records with oamkit's field names, the same on every
+platform.
+
+    result = parse_output("cisco_ios", "show ethernet oam status", text)
+    result.records  # [{"interface": "GigabitEthernet0/1", "mode": "active", ...,
+                    #   "template": "cisco_ios_show_ethernet_oam_status.textfsm", "raw": {...}}]
+
+Which template parses a command is decided by the clitable index `templates/textfsm/index`
+(command completion like `sh[[ow]] eth[[ernet]] o[[am]] statu[[s]]`). Rows whose template starts
+with `ntc-templates:` use the template shipped in the installed ntc-templates package, where it
+already parses the command well; the others are oamkit's own templates in the same folder.
+
+Output that does not parse is never silently empty or zero: a line no template rule knows, a
+device error (`% Invalid input`, `syntax error`, `Error: Wrong parameter`), a record cut short
+(truncated capture) or a value that is not what the field holds raises `ParseError` naming the
+template and the input line. Output that is empty (or only header lines such as IOS
+`Load for five secs` or the XR timestamp) gives no records and `empty=True`.
+"""
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import textfsm
+from textfsm import clitable
+
+from oamkit.errors import ExitCode, OamkitError
+from oamkit.parse_units import (
+    IEEE_WINDOW_UNITS,
+    count_or_null,
+    is_null,
+    text_or_null,
+    window_to_ieee,
+)
+
+__all__ = ["ParseError", "ParseResult", "UnsupportedCommand", "parse_output", "supported_commands",
+           "TEMPLATE_DIR", "PLATFORMS"]
+
+TEMPLATE_DIR = Path(__file__).parent / "templates" / "textfsm"
+INDEX_FILE = "index"
+NTC_PREFIX = "ntc-templates:"
+PLATFORMS = ("cisco_ios", "cisco_xr", "juniper_junos", "huawei_vrp")
+_PLATFORM_ALIASES = {"cisco_xe": "cisco_ios", "ios": "cisco_ios", "iosxe": "cisco_ios",
+                     "ios-xe": "cisco_ios", "iosxr": "cisco_xr", "ios-xr": "cisco_xr",
+                     "junos": "juniper_junos", "juniper": "juniper_junos",
+                     "huawei": "huawei_vrp", "vrp": "huawei_vrp", "huawei_vrpv8": "huawei_vrp"}
+
+
+# ---------------------------------------------------------------------------------------- errors
+class ParseError(OamkitError):
+    """Output that does not parse: names the template and the input line (1-based)."""
+
+    exit_code = ExitCode.BAD_INPUT
+
+    def __init__(self, template: str | None, line_no: int | None, line: str | None, reason: str):
+        self.template = template
+        self.line_no = line_no
+        self.line = line
+        self.reason = reason
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = self.template or "parser"
+        if self.line_no is not None:
+            where += f", line {self.line_no}"
+        text = f"{where}: {self.reason}"
+        if self.line is not None:
+            text += f": {self.line.strip()!r}"
+        return text
+
+    def as_dict(self) -> dict:
+        return {"template": self.template, "line_no": self.line_no, "line": self.line,
+                "reason": self.reason}
+
+
+class UnsupportedCommand(OamkitError):
+    """Unknown platform, or no template for this command on this platform (exit 2)."""
+
+    exit_code = ExitCode.BAD_INPUT
+
+
+@dataclass
+class ParseResult:
+    platform: str
+    command: str
+    template: str
+    source: str                      # "oamkit" or "ntc-templates"
+    records: list[dict] = field(default_factory=list)
+    empty: bool = False              # the output held nothing but blank/header lines
+
+    def as_dict(self) -> dict:
+        return {"platform": self.platform, "command": self.command, "template": self.template,
+                "source": self.source, "empty": self.empty, "records": self.records}
+
+
+# ------------------------------------------------------------------------- lines and the FSM
+@dataclass(frozen=True)
+class _Line:
+    number: int   # 1-based line number in the text the caller gave
+    text: str
+
+
+# Lines devices print around the real output; they never make output non-empty.
+_HEADER_LINES = [
+    re.compile(r"^Load\s+for\s+five\s+secs"),                                   # IOS exec timestamp
+    re.compile(r"^Time\s+source\s+is\s+"),
+    re.compile(r"^\w{3}\s+\w{3}\s+\d{1,2}\s+\d+:\d+:\d+(\.\d+)?\s+[A-Z]{2,5}(\s+DST)?\s*$"),  # XR
+    re.compile(r"^\{(master|backup|linecard)(:\d+)?\}\s*$"),                    # Junos
+]
+# Lines with which a device refuses a command: the capture holds no output to parse.
+_DEVICE_ERRORS = [
+    re.compile(r"^\s*%\s*(Invalid input|Incomplete command|Ambiguous command|Unknown command|"
+               r"Unrecognized command|Error|Bad )", re.IGNORECASE),
+    re.compile(r"^\s*syntax error", re.IGNORECASE),
+    re.compile(r"^\s*error:\s", re.IGNORECASE),
+    re.compile(r"^\s*unknown command", re.IGNORECASE),
+]
+
+
+def _is_header(text: str) -> bool:
+    return not text.strip() or any(p.match(text) for p in _HEADER_LINES)
+
+
+class _TrackingFSM(textfsm.TextFSM):
+    """TextFSM that knows which input line it is on, and where each record started."""
+
+    def __init__(self, template_file):
+        super().__init__(template_file)
+        self.line_index = 0            # 1-based index into the lines fed to ParseText
+        self.record_spans: list[tuple[int, int]] = []
+        self._record_start: int | None = None
+
+    def _CheckLine(self, line):  # noqa: N802 - TextFSM's name
+        self.line_index += 1
+        return super()._CheckLine(line)
+
+    def _AssignVar(self, matched, value):  # noqa: N802
+        if self._record_start is None and matched.group(value):
+            self._record_start = self.line_index
+        return super()._AssignVar(matched, value)
+
+    def _AppendRecord(self):  # noqa: N802
+        before = len(self._result)
+        super()._AppendRecord()
+        if len(self._result) > before:
+            self.record_spans.append((self._record_start or self.line_index, self.line_index))
+        self._record_start = None
+
+
+# ------------------------------------------------------------------------------ preprocessing
+_LABEL_ONLY = re.compile(r"^(\s*[A-Za-z][\w\s\-()/]*:)\s*$")
+
+
+def _unwrap_labels(lines: list[_Line]) -> list[_Line]:
+    """PDF-mirror layout: `Mode:` on one line and `active` on the next -> `Mode: active`."""
+    out: list[_Line] = []
+    i = 0
+    while i < len(lines):
+        here = lines[i]
+        nxt = lines[i + 1] if i + 1 < len(lines) else None
+        if (_LABEL_ONLY.match(here.text) and nxt is not None and nxt.text.strip()
+                and ":" not in nxt.text):
+            out.append(_Line(here.number, f"{here.text.rstrip()} {nxt.text.strip()}"))
+            i += 2
+            continue
+        out.append(here)
+        i += 1
+    return out
+
+
+_TWO_PAIRS = re.compile(r"^(\s*[A-Za-z][A-Za-z ]*:\s+\S+)\s{2,}([A-Za-z][A-Za-z]*:\s+\S.*)$")
+
+
+def _split_pairs(lines: list[_Line]) -> list[_Line]:
+    """Huawei quirk: `Remote Multiplexer:   --  ErrFramePeriodNotification:    disable`."""
+    out: list[_Line] = []
+    for line in lines:
+        match = _TWO_PAIRS.match(line.text)
+        if match:
+            out += [_Line(line.number, match.group(1)), _Line(line.number, "  " + match.group(2))]
+        else:
+            out.append(line)
+    return out
+
+
+# ------------------------------------------------------------------------------ normalising
+_INTERFACE_NAMES = ("TenGigabitEthernet", "TwentyFiveGigE", "FortyGigabitEthernet",
+                    "HundredGigabitEthernet", "XGigabitEthernet", "GigabitEthernet", "FastEthernet",
+                    "HundredGigE", "FortyGigE", "TenGigE", "Bundle-Ether", "Eth-Trunk",
+                    "Ethernet", "100GE", "40GE", "25GE", "10GE")
+_INTERFACE_ABBREVIATIONS = {
+    "cisco_ios": {"Gi": "GigabitEthernet", "Te": "TenGigabitEthernet", "Fa": "FastEthernet",
+                  "Twe": "TwentyFiveGigE", "Fo": "FortyGigabitEthernet", "Hu": "HundredGigE"},
+    "cisco_xr": {"Gi": "GigabitEthernet", "Te": "TenGigE", "Hu": "HundredGigE",
+                 "BE": "Bundle-Ether", "Fo": "FortyGigE"},
+    "huawei_vrp": {"GE": "GigabitEthernet", "XGE": "XGigabitEthernet"},
+}
+
+
+def canonical_interface(platform: str, name: str | None) -> str | None:
+    """'Gi0/1' -> 'GigabitEthernet0/1', 'Gigabitethernet0/1/1' -> 'GigabitEthernet0/1/1'.
+    Junos names are already canonical."""
+    if name is None:
+        return None
+    name = name.strip()
+    lowered = name.lower()
+    for full in _INTERFACE_NAMES:
+        rest = name[len(full):]
+        if lowered.startswith(full.lower()) and rest[:1].isdigit():
+            return full + rest
+    abbreviations = _INTERFACE_ABBREVIATIONS.get(platform, {})
+    for short in sorted(abbreviations, key=len, reverse=True):
+        rest = name[len(short):]
+        if lowered.startswith(short.lower()) and rest[:1].isdigit():
+            return abbreviations[short] + rest
+    return name
+
+
+# IEEE 802.3.2 `operational-status` names for the discovery states vendors print.
+_DISCOVERY_STATES = {
+    "operational": "operational", "send-any": "operational", "detect": "operational",
+    "loopback-control": "operational", "loopback-be-controlled": "operational",
+    "operational-half-duplex": "operational-half-duplex",
+    "passive-wait": "passive-wait",
+    "active-send-local": "active-send-local",
+    "send-local-remote": "send-local-and-remote", "send-local-and-remote": "send-local-and-remote",
+    "send-local-remote-ok": "send-local-and-remote-ok",
+    "send-local-and-remote-ok": "send-local-and-remote-ok",
+    "link-fault": "link-fault", "fault": "link-fault",
+    "disabled": "disabled", "inactive": "disabled",
+    "peering-locally-rejected": "peering-locally-rejected",
+    "peer-locally-rejected": "peering-locally-rejected",
+    "peering-remotely-rejected": "peering-remotely-rejected",
+    "peer-remotely-rejected": "peering-remotely-rejected",
+}
+
+
+def _state_key(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def discovery_state(text: str | None) -> str | None:
+    """The IEEE operational-status for a vendor state; an unknown state is returned as-is in
+    lower-case-with-hyphens (e.g. Huawei `discovery`), never guessed."""
+    if is_null(text):
+        return None
+    key = _state_key(text)
+    return _DISCOVERY_STATES.get(key, key)
+
+
+def _flag(text: str | None) -> bool | None:
+    """Y/N, enable/disable, supported (on)/(off), not supported -> True/False/None."""
+    if is_null(text):
+        return None
+    value = text.strip().lower()
+    if value in ("y", "yes", "enable", "enabled", "on", "true", "supported (on)", "supported"):
+        return True
+    if value in ("n", "no", "disable", "disabled", "off", "false", "supported (off)",
+                 "not supported", "unsupported"):
+        return False
+    raise ValueError(f"not a yes/no value: {text!r}")
+
+
+def _lower(text: str | None) -> str | None:
+    value = text_or_null(text)
+    return value.lower() if value is not None else None
+
+
+def _action(text: str | None) -> str | None:
+    """'error disable interface' / 'Error-Disable' / 'Err.D' -> 'error-disable-interface'."""
+    value = text_or_null(text)
+    if value is None:
+        return None
+    key = _state_key(value)
+    return {"error-disable": "error-disable-interface", "err-d": "error-disable-interface",
+            "error-disable-interface": "error-disable-interface", "no-action": None,
+            "logged": "log", "log": "log", "efd": "efd", "disable": "disable",
+            "failover": "failover"}.get(key, key)
+
+
+def _event_block(platform: str, event: str, window: str | None, low: str | None,
+                 high: str | None) -> dict:
+    block = window_to_ieee(event, window, platform).as_dict()
+    block["low_threshold"] = count_or_null(low)
+    block["high_threshold"] = count_or_null(high)
+    return block
+
+
+@dataclass(frozen=True)
+class _Context:
+    platform: str
+    raw: dict
+    record_line: _Line | None
+
+
+# Each normaliser maps one raw TextFSM record to one or more oamkit records.
+Normaliser = Callable[[_Context], list[dict]]
+_EVENTS = ("symbol_period", "frame", "frame_period", "frame_seconds")
+_IOS_EVENTS = _EVENTS + ("receive_crc", "transmit_crc")
+
+
+def _ios_status(ctx: _Context) -> list[dict]:
+    r = ctx.raw
+    events = {}
+    for event in _IOS_EVENTS:
+        key = event.upper()
+        if any(r[f"{key}_{f}"] for f in ("WINDOW", "LOW_THRESHOLD", "HIGH_THRESHOLD")):
+            events[event] = _event_block(ctx.platform, event, r[f"{key}_WINDOW"],
+                                         r[f"{key}_LOW_THRESHOLD"], r[f"{key}_HIGH_THRESHOLD"])
+    return [{
+        "interface": canonical_interface(ctx.platform, r["INTERFACE"]),
+        "admin_state": _lower(r["ADMIN_STATE"]),
+        "mode": _lower(r["MODE"]),
+        "link_monitoring": _flag(r["LINK_MONITORING"]),
+        "discovery_state": None,   # IOS prints it in `show ethernet oam discovery`
+        "pdu_max_rate": count_or_null(r["PDU_MAX_RATE"]),
+        "link_timeout_s": count_or_null(r["LINK_TIMEOUT"]),
+        "high_threshold_action": _action(r["HIGH_THRESHOLD_ACTION"]),
+        "remote_failure_actions": {
+            "link_fault": _action(r["LINK_FAULT_ACTION"]),
+            "dying_gasp": _action(r["DYING_GASP_ACTION"]),
+            "critical_event": _action(r["CRITICAL_EVENT_ACTION"]),
+        },
+        "link_events": events,
+    }]
+
+
+def _ios_summary(ctx: _Context) -> list[dict]:
+    r = ctx.raw
+    return [{
+        "interface": canonical_interface(ctx.platform, r["INTERFACE"]),
+        "loopback_state": {"*": "master", "#": "slave", "&": "error-block"}.get(r["LOOPBACK_STATE"]),
+        "remote_mac": r["REMOTE_MAC"].lower(),
+        "remote_oui": r["REMOTE_OUI"].upper(),
+        "remote_mode": r["REMOTE_MODE"].lower(),
+        "remote_capabilities": sorted(
+            {"L": "link_monitoring", "R": "remote_loopback", "U": "unidirection",
+             "V": "variable_retrieval"}[c] for c in r["CAPABILITY"].split()),
+    }]
+
+
+_COUNTERS = ("information_oampdu", "unique_event_notification_oampdu",
+             "duplicate_event_notification_oampdu", "loopback_control_oampdu",
+             "variable_request_oampdu", "variable_response_oampdu",
+             "organization_specific_oampdu", "cisco_oampdu", "unsupported_oampdu")
+
+
+def _statistics(ctx: _Context) -> list[dict]:
+    r = ctx.raw
+    out: dict = {"interface": canonical_interface(ctx.platform, r["INTERFACE"])}
+    for name in _COUNTERS:
+        for direction in ("tx", "rx"):
+            out[f"{name}_{direction}"] = count_or_null(r.get(f"{name}_{direction}".upper()))
+    out["frames_lost_due_to_oam"] = count_or_null(r.get("FRAMES_LOST_DUE_TO_OAM"))
+    out["fixed_frames_rx"] = count_or_null(r.get("FIXED_FRAMES_RX"))
+    for side in ("local", "remote"):
+        out[f"{side}_event_records"] = {
+            event: count_or_null(r.get(f"{side}_{event}_records".upper())) for event in _EVENTS}
+        if ctx.platform == "cisco_ios":
+            out[f"{side}_fault_records"] = {
+                fault: count_or_null(r.get(f"{side}_{fault}_records".upper()))
+                for fault in ("link_fault", "dying_gasp", "critical_event")}
+    return [out]
+
+
+def _ios_discovery(ctx: _Context) -> list[dict]:
+    r = ctx.raw
+    return [{
+        "interface": canonical_interface(ctx.platform, r["INTERFACE"]),
+        "mode": _lower(r["LOCAL_MODE"]),
+        "link_monitoring": _flag(r["LOCAL_LINK_MONITOR"]),
+        "discovery_state": discovery_state(r["PORT_STATUS"]),
+        "loopback_status": _lower(r["LOOPBACK_STATUS"]),
+        "pdu_revision": count_or_null(r["PDU_REVISION"]),
+        "mtu": count_or_null(r["LOCAL_MTU"]),
+        "remote_mac": _lower(r["REMOTE_MAC"]),
+        "remote_oui": _oui(r["REMOTE_VENDOR_OUI"]),
+        "remote_mode": _lower(r["REMOTE_MODE"]),
+        "remote_link_monitoring": _flag(r["REMOTE_LINK_MONITOR"]),
+        "remote_mtu": count_or_null(r["REMOTE_MTU"]),
+    }]
+
+
+def _oui(text: str | None) -> str | None:
+    """'0x00 0x00 0x0C (cisco)' -> '00000C'."""
+    if is_null(text):
+        return None
+    octets = re.findall(r"0x([0-9a-fA-F]{2})", text)
+    if len(octets) != 3:
+        raise ValueError(f"not an OUI: {text!r}")
+    return "".join(octets).upper()
+
+
+def _xr_interfaces(ctx: _Context) -> list[dict]:
+    r = ctx.raw
+    events = {}
+    for event in _EVENTS:
+        key = event.upper()
+        if any(r[f"{key}_{f}"] for f in ("WINDOW", "LOW_THRESHOLD", "HIGH_THRESHOLD")):
+            events[event] = _event_block(ctx.platform, event, r[f"{key}_WINDOW"],
+                                         r[f"{key}_LOW_THRESHOLD"], r[f"{key}_HIGH_THRESHOLD"])
+    return [{
+        "interface": canonical_interface(ctx.platform, r["INTERFACE"]),
+        "mode": _lower(r["MODE"]),
+        "link_monitoring": _flag(r["LINK_MONITORING"]),
+        "discovery_state": discovery_state(r["SESSION_STATE"]),
+        "session_state": _state_key(r["SESSION_STATE"]) if r["SESSION_STATE"] else None,
+        "hello_interval": text_or_null(r["HELLO_INTERVAL"]),
+        "connection_timeout": count_or_null(r["CONNECTION_TIMEOUT"]),
+        "high_threshold_action": _action(r["HIGH_THRESHOLD_ACTION"]),
+        "remote_failure_actions": {
+            "link_fault": _action(r["LINK_FAULT_ACTION"]),
+            "dying_gasp": _action(r["DYING_GASP_ACTION"]),
+            "critical_event": _action(r["CRITICAL_EVENT_ACTION"]),
+        },
+        "link_events": events,
+    }]
+
+
+_XR_EVENT_TYPES = {"symbol-period": "symbol_period", "frame": "frame",
+                   "frame-period": "frame_period", "frame-seconds": "frame_seconds",
+                   "frame-fail": "frame_fail", "dying-gasp": "dying_gasp",
+                   "critical-event": "critical_event", "link-fault": "link_fault"}
+
+
+def _xr_event_log(ctx: _Context) -> list[dict]:
+    r = ctx.raw
+    key = _state_key(r["TYPE"])
+    return [{
+        "interface": canonical_interface(ctx.platform, r["INTERFACE"]),
+        "time": " ".join(r["TIME"].split()),
+        "event_type": _XR_EVENT_TYPES.get(key, key.replace("-", "_")),
+        "location": r["LOCATION"].lower(),
+        "action": _action(r["ACTION"]),
+        "threshold": count_or_null(r["THRESHOLD"]),
+        "value": count_or_null(r["BREACHING_VALUE"]),
+    }]
+
+
+_JUNOS_EVENTS = {"symbol_period": "SYMBOL_PERIOD", "frame": "FRAME",
+                 "frame_period": "FRAME_PERIOD", "frame_seconds": "FRAME_SECONDS"}
+
+
+def _junos_lfm(ctx: _Context) -> list[dict]:
+    r = ctx.raw
+
+    def block(direction: str) -> dict:
+        out = {}
+        for event, key in _JUNOS_EVENTS.items():
+            prefix = f"{direction}_{key}"
+            if not r[f"{prefix}_THRESHOLD"]:
+                continue
+            out[event] = {
+                # Junos windows are fixed by the platform and printed without a unit.
+                "window": None, "window_unit": IEEE_WINDOW_UNITS[event],
+                "window_vendor": text_or_null(r[f"{prefix}_WINDOW"]),
+                "low_threshold": count_or_null(r[f"{prefix}_THRESHOLD"]),
+                "high_threshold": None,
+                "events": count_or_null(r[f"{prefix}_EVENTS"]),
+                "errors_in_period": count_or_null(r[f"{prefix}_ERRORS_IN_PERIOD"]),
+                "total_errors": count_or_null(r[f"{prefix}_TOTAL_ERRORS"]),
+            }
+        return out
+
+    peer = text_or_null(r["PEER_ADDRESS"])
+    if peer == "00:00:00:00:00:00":
+        peer = None
+    record = {
+        "interface": r["INTERFACE"],
+        "mode": None,   # the local mode is configuration only; Junos shows the peer's
+        "link_monitoring": None,
+        "discovery_state": discovery_state(r["DISCOVERY_STATE"]),
+        "status": _lower(r["STATUS"]),
+        "peer_address": peer,
+        "remote_mode": _lower(r["REMOTE_DISCOVERY_MODE"]),
+        "remote_link_monitoring": _flag(r["REMOTE_LINK_EVENTS"]),
+        "link_events": block("TX"),
+        "remote_link_events": block("RX"),
+    }
+    if r["TRANSMIT_INTERVAL"] or r["RX_INFORMATION"]:
+        record.update({
+            "pdu_interval_ms": count_or_null(r["TRANSMIT_INTERVAL"]),
+            "pdu_threshold": count_or_null(r["PDU_THRESHOLD"]),
+            "information_oampdu_tx": count_or_null(r["TX_INFORMATION"]),
+            "information_oampdu_rx": count_or_null(r["RX_INFORMATION"]),
+            "event_notification_oampdu_tx": count_or_null(r["TX_EVENT"]),
+            "event_notification_oampdu_rx": count_or_null(r["RX_EVENT"]),
+            "loopback_control_oampdu_tx": count_or_null(r["TX_LOOPBACK_CONTROL"]),
+            "loopback_control_oampdu_rx": count_or_null(r["RX_LOOPBACK_CONTROL"]),
+            "received_flags": {
+                "critical_event": count_or_null(r["RX_FLAG_CRITICAL_EVENT"]),
+                "dying_gasp": count_or_null(r["RX_FLAG_DYING_GASP"]),
+                "link_fault": count_or_null(r["RX_FLAG_LINK_FAULT"]),
+            },
+        })
+    return [record]
+
+
+_HUAWEI_EVENTS = {"symbol_period": "ERR_CODE", "frame": "ERR_FRAME",
+                  "frame_seconds": "ERR_FRAME_SECOND", "frame_period": "ERR_FRAME_PERIOD"}
+
+
+def _huawei_efm(ctx: _Context) -> list[dict]:
+    r = ctx.raw
+    events = {}
+    for event, key in _HUAWEI_EVENTS.items():
+        if not any(r[f"{key}_{f}"] for f in ("PERIOD", "THRESHOLD", "NOTIFICATION")):
+            continue
+        block = window_to_ieee(event, r[f"{key}_PERIOD"], ctx.platform).as_dict()
+        block["low_threshold"] = count_or_null(r[f"{key}_THRESHOLD"])
+        block["high_threshold"] = None   # VRP has one threshold per event
+        block["notification"] = _flag(r[f"{key}_NOTIFICATION"])
+        events[event] = block
+    notifications = [b["notification"] for b in events.values() if b["notification"] is not None]
+    return [{
+        "interface": canonical_interface(ctx.platform, r["INTERFACE"]),
+        "efm_enabled": _flag(r["EFM_ENABLE_FLAG"]),
+        "mode": _lower(r["MODE"]),
+        # VRP has no single link-monitoring switch: an event reports only with notification on.
+        "link_monitoring": any(notifications) if notifications else None,
+        "discovery_state": None,   # `display efm session` prints it
+        "pdu_interval_ms": count_or_null(r["OAMPDU_INTERVAL"]),
+        "link_timeout_ms": count_or_null(r["OAMPDU_TIMEOUT"]),
+        "trigger_if_down": _flag(r["TRIGGER_IF_DOWN"]),
+        "hold_up_time": count_or_null(r["HOLD_UP_TIME"]),
+        "remote_mac": _lower(r["REMOTE_MAC"]),
+        "remote_mode": _lower(r["REMOTE_MODE"]),
+        "link_events": events,
+    }]
+
+
+def _huawei_session(ctx: _Context) -> list[dict]:
+    r = ctx.raw
+    state = _state_key(r["EFM_STATE"])
+    return [{
+        "interface": canonical_interface(ctx.platform, r["INTERFACE"]),
+        "session_state": state,
+        "discovery_state": discovery_state(r["EFM_STATE"]),
+        "loopback_timeout_s": count_or_null(r["LOOPBACK_TIMEOUT"]),
+    }]
+
+
+def _huawei_link_events(ctx: _Context) -> list[dict]:
+    r = ctx.raw
+    interface = canonical_interface(ctx.platform, r["INTERFACE"])
+    return [{
+        "interface": interface,
+        "event": event,
+        "errors": count_or_null(r[f"{key}_ERRORS"]),
+        "error_running_total": count_or_null(r[f"{key}_ERROR_RUNNING_TOTAL"]),
+        "event_running_total": count_or_null(r[f"{key}_EVENT_RUNNING_TOTAL"]),
+    } for event, key in _HUAWEI_EVENTS.items()]
+
+
+def _counters(input_errors: str, crc: str, frame: str) -> Normaliser:
+    def normalise(ctx: _Context) -> list[dict]:
+        r = ctx.raw
+        interface = r["INTERFACE"]
+        if ctx.platform != "juniper_junos":
+            interface = canonical_interface(ctx.platform, interface)
+        return [{"interface": interface,
+                 "input_errors": count_or_null(r[input_errors]),
+                 "crc_errors": count_or_null(r[crc]),
+                 "frame_errors": count_or_null(r[frame])}]
+    return normalise
+
+
+# ---------------------------------------------------------------------------- command specs
+@dataclass(frozen=True)
+class _Spec:
+    normalise: Normaliser
+    # raw fields every record must have; a record without one was cut short (truncated)
+    required: tuple[str, ...] = ()
+    # groups of raw fields that come together: if any is set, all must be (a section cut short)
+    together: tuple[tuple[str, ...], ...] = ()
+    preprocess: tuple[Callable[[list[_Line]], list[_Line]], ...] = ()
+    # commands whose output legitimately holds a header but no rows (no peers, no events)
+    allow_no_records: bool = False
+    # the template skips lines it does not know (ntc-templates, counter templates)
+    lenient: bool = False
+
+
+def _sections(prefixes, fields=("WINDOW", "LOW_THRESHOLD", "HIGH_THRESHOLD")):
+    return tuple(tuple(f"{p}_{f}" for f in fields) for p in prefixes)
+
+
+_SPECS: dict[str, _Spec] = {
+    "cisco_ios_show_ethernet_oam_status.textfsm": _Spec(
+        _ios_status, required=("MODE", "LINK_MONITORING"),
+        together=_sections([e.upper() for e in _IOS_EVENTS]), preprocess=(_unwrap_labels,)),
+    "cisco_ios_show_ethernet_oam_summary.textfsm": _Spec(_ios_summary, allow_no_records=True),
+    "cisco_ios_show_ethernet_oam_statistics.textfsm": _Spec(
+        _statistics, required=("INFORMATION_OAMPDU_TX", "FRAMES_LOST_DUE_TO_OAM",
+                               "LOCAL_FRAME_SECONDS_RECORDS", "REMOTE_FRAME_SECONDS_RECORDS")),
+    "cisco_ios_show_ethernet_oam_discovery.textfsm": _Spec(
+        _ios_discovery, required=("LOCAL_MODE", "PORT_STATUS", "REMOTE_MODE", "REMOTE_MTU"),
+        preprocess=(_unwrap_labels,)),
+    "cisco_xr_show_ethernet_oam_interfaces.textfsm": _Spec(
+        _xr_interfaces, required=("MODE", "LINK_MONITORING", "FRAME_SECONDS_HIGH_THRESHOLD"),
+        together=_sections([e.upper() for e in _EVENTS])),
+    "cisco_xr_show_ethernet_oam_statistics.textfsm": _Spec(
+        _statistics, required=("INFORMATION_OAMPDU_TX", "FRAMES_LOST_DUE_TO_OAM",
+                               "LOCAL_FRAME_SECONDS_RECORDS", "REMOTE_FRAME_SECONDS_RECORDS")),
+    "cisco_xr_show_ethernet_oam_event-log.textfsm": _Spec(_xr_event_log, allow_no_records=True),
+    "juniper_junos_show_oam_ethernet_link-fault-management.textfsm": _Spec(
+        _junos_lfm, required=("STATUS", "REMOTE_VARIABLE_REQUESTS"),
+        together=_sections([f"{d}_{e}" for d in ("RX", "TX", "CURRENT") for e in _JUNOS_EVENTS.values()],
+                           ("EVENTS", "WINDOW", "THRESHOLD", "ERRORS_IN_PERIOD", "TOTAL_ERRORS"))
+        + (("RX_INFORMATION", "RX_ORGANIZATION_SPECIFIC"), ("TX_INFORMATION", "TX_ORGANIZATION_SPECIFIC"))),
+    "juniper_junos_show_interfaces_extensive.textfsm": _Spec(
+        _counters("INPUT_ERRORS", "CRC_ERRORS", "FRAMING_ERRORS"),
+        required=("INPUT_ERRORS", "CRC_ERRORS"), lenient=True),
+    "huawei_vrp_display_efm_all.textfsm": _Spec(
+        _huawei_efm, required=("MODE", "REMOTE_MULTIPLEXER"),
+        together=_sections(_HUAWEI_EVENTS.values(), ("PERIOD", "THRESHOLD")),
+        preprocess=(_split_pairs,)),
+    "huawei_vrp_display_efm_session_all.textfsm": _Spec(_huawei_session, allow_no_records=True),
+    "huawei_vrp_display_efm_link-event_local.textfsm": _Spec(
+        _huawei_link_events, required=("ERR_FRAME_PERIOD_EVENT_RUNNING_TOTAL",)),
+    "huawei_vrp_display_interface.textfsm": _Spec(
+        _counters("INPUT_ERRORS", "CRC_ERRORS", "FRAME_ERRORS"),
+        required=("INPUT_ERRORS", "CRC_ERRORS", "FRAME_ERRORS"), lenient=True),
+    # ntc-templates (see the index): they skip lines they do not know.
+    "ntc-templates:cisco_ios_show_interfaces.textfsm": _Spec(
+        _counters("INPUT_ERRORS", "CRC", "FRAME"), required=("INPUT_ERRORS", "CRC"), lenient=True),
+    "ntc-templates:cisco_xr_show_interfaces.textfsm": _Spec(
+        _counters("INPUT_ERRORS", "CRC", "FRAME"), required=("INPUT_ERRORS", "CRC"), lenient=True),
+}
+
+
+# ---------------------------------------------------------------------------------- lookup
+class _Index(clitable.CliTable):
+    """Only the index lookup of CliTable; parsing is done by _TrackingFSM."""
+
+    def __init__(self, index_path: Path):
+        super().__init__(INDEX_FILE, str(index_path.parent))
+
+
+@cache
+def _index() -> _Index:
+    return _Index(TEMPLATE_DIR / INDEX_FILE)
+
+
+def _ntc_template_dir() -> Path:
+    import ntc_templates
+
+    return Path(ntc_templates.__file__).parent / "templates"
+
+
+def canonical_platform(platform: str) -> str:
+    key = _PLATFORM_ALIASES.get(platform.strip().lower(), platform.strip().lower())
+    if key not in PLATFORMS:
+        raise UnsupportedCommand(
+            f"unknown platform {platform!r}; known: {', '.join(PLATFORMS)}")
+    return key
+
+
+def _clean_command(command: str) -> str:
+    text = " ".join(command.split())
+    return re.sub(r"\s*\|\s*no-more$", "", text)   # Junos pipe that changes nothing
+
+
+def template_for(platform: str, command: str) -> str:
+    """The index's Template entry for this platform and command (`ntc-templates:` prefixed
+    when ntc-templates parses it)."""
+    platform = canonical_platform(platform)
+    index = _index().index
+    row = index.GetRowMatch({"Platform": platform, "Command": _clean_command(command)})
+    if not row:
+        raise UnsupportedCommand(
+            f"no parser for {command!r} on {platform}; supported: "
+            + "; ".join(c for p, c in supported_commands() if p == platform))
+    template = index.index[row]["Template"]
+    if template not in _SPECS:
+        raise UnsupportedCommand(f"index names {template!r} but oamkit has no normaliser for it")
+    return template
+
+
+def supported_commands() -> list[tuple[str, str]]:
+    """(platform, command) for every index row, in index order, the command spelled out from
+    the template name (`cisco_xr_show_ethernet_oam_event-log` -> `show ethernet oam event-log`)."""
+    out = []
+    for row in _index().index.index:
+        name = row["Template"].removeprefix(NTC_PREFIX).removesuffix(".textfsm")
+        out.append((row["Platform"], name[len(row["Platform"]) + 1:].replace("_", " ")))
+    return out
+
+
+def _open_template(template: str):
+    if template.startswith(NTC_PREFIX):
+        return open(_ntc_template_dir() / template[len(NTC_PREFIX):], encoding="utf-8")
+    return open(TEMPLATE_DIR / template, encoding="utf-8")
+
+
+# ----------------------------------------------------------------------------------- parsing
+_FSM_ERROR = re.compile(r'^Error: "?(?P<reason>.*?)"?\. Rule Line: \d+\. Input Line: ', re.DOTALL)
+
+
+def parse_output(platform: str, command: str, text: str) -> ParseResult:
+    """Parse `text`, the saved output of `command` on `platform`.
+
+    Raises UnsupportedCommand for an unknown platform/command and ParseError for output that
+    does not parse (see the module docstring)."""
+    platform = canonical_platform(platform)
+    template = template_for(platform, command)
+    spec = _SPECS[template]
+    source = "ntc-templates" if template.startswith(NTC_PREFIX) else "oamkit"
+    result = ParseResult(platform, _clean_command(command), template, source)
+
+    lines = [_Line(n, t) for n, t in enumerate(text.replace("\r\n", "\n").replace("\r", "\n")
+                                                .expandtabs().split("\n"), start=1)]
+    while lines and not lines[-1].text.strip():
+        lines.pop()
+    content = [line for line in lines if not _is_header(line.text)]
+    if not content:
+        result.empty = True
+        return result
+    for line in content:
+        if any(p.match(line.text) for p in _DEVICE_ERRORS):
+            raise ParseError(template, line.number, line.text,
+                             "the device rejected the command, there is no output to parse")
+    for step in spec.preprocess:
+        lines = step(lines)
+
+    with _open_template(template) as handle:
+        fsm = _TrackingFSM(handle)
+    try:
+        rows = fsm.ParseText("\n".join(line.text for line in lines))
+    except textfsm.TextFSMError as exc:
+        at = lines[min(fsm.line_index, len(lines)) - 1]
+        match = _FSM_ERROR.match(str(exc))
+        reason = match.group("reason") if match else str(exc)
+        raise ParseError(template, at.number, at.text, reason) from None
+
+    if not rows:
+        if spec.allow_no_records and not spec.lenient:
+            return result
+        raise ParseError(template, content[0].number, content[0].text,
+                         "no records recognised: output in an unknown layout")
+
+    last_line = content[-1]
+    for i, row in enumerate(rows):
+        raw = dict(zip(fsm.header, row))
+        start, _end = fsm.record_spans[i] if i < len(fsm.record_spans) else (None, None)
+        start_line = lines[start - 1] if start else None
+        is_last = i == len(rows) - 1
+        label = raw.get("INTERFACE") or f"record {i + 1}"
+
+        def incomplete(missing: str) -> ParseError:
+            if is_last:
+                return ParseError(template, last_line.number, last_line.text,
+                                  f"output ends before {missing} of {label} (truncated?)")
+            return ParseError(template, start_line.number if start_line else None,
+                              start_line.text if start_line else None,
+                              f"record for {label} has no {missing}")
+
+        for name in spec.required:
+            if raw.get(name) in ("", None, []):
+                raise incomplete(name)
+        for group in spec.together:
+            present = [name for name in group if raw.get(name) not in ("", None, [])]
+            if present and len(present) != len(group):
+                missing = next(name for name in group if name not in present)
+                raise incomplete(missing)
+        sections = raw.get("SECTIONS") or []
+        for section in sections:
+            key = _IOS_SECTION_KEYS.get(section)
+            if key and not raw.get(f"{key}_WINDOW"):
+                raise incomplete(f"{key}_WINDOW")
+        try:
+            records = spec.normalise(_Context(platform, raw, start_line))
+        except (ValueError, KeyError) as exc:
+            raise ParseError(template, start_line.number if start_line else None,
+                             start_line.text if start_line else None,
+                             f"cannot normalise {label}: {exc}") from None
+        for record in records:
+            record["template"] = template
+            record["raw"] = raw
+        result.records.extend(records)
+    return result
+
+
+_IOS_SECTION_KEYS = {"Symbol Period Error": "SYMBOL_PERIOD", "Frame Error": "FRAME",
+                     "Frame Period Error": "FRAME_PERIOD", "Frame Seconds Error": "FRAME_SECONDS",
+                     "Receive-Frame CRC Error": "RECEIVE_CRC",
+                     "Transmit-Frame CRC Error": "TRANSMIT_CRC"}
+
+
+def parse_file(platform: str, command: str, path: str | os.PathLike) -> ParseResult:
+    with open(path, encoding="utf-8", errors="replace") as handle:
+        return parse_output(platform, command, handle.read())
