@@ -1,0 +1,48 @@
+"""`oamkit drtest PLAN.yaml`: run a DR failover test plan and write its reports."""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from oamkit.dr.plan import load_plan
+from oamkit.dr.report import outage_text, write_reports
+from oamkit.dr.runner import EXIT_FOR_VERDICT, DrRunner
+
+console = Console(stderr=True)
+
+
+def drtest(
+    plan_file: Path = typer.Argument(..., help="DR test plan (YAML)."),
+    report: Path = typer.Option(None, "--report", help="Write drtest.json, drtest.junit.xml, drtest.html and the timeline PNG here."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON on stdout."),
+    no_realtime: bool = typer.Option(False, "--no-realtime", help="Do not use SCHED_FIFO for the probe send loop."),
+) -> None:
+    """Baseline, trigger, failover watch, steady state, restore, failback watch. The restore
+    step always runs. Exit 0 PASS, 1 FAIL, 3 INVALID (engine fell behind), 130 aborted."""
+    plan = load_plan(plan_file)       # InputError (exit 2) before anything is sent
+    t0 = time.time()
+    runner = DrRunner(plan, realtime=not no_realtime,
+                      log=lambda s: console.print(f"[dim]{time.time() - t0:6.2f}s[/] {s}", highlight=False))
+    result = runner.run()
+    if report is not None:
+        paths = write_reports(result, report)
+        console.print("reports: " + ", ".join(str(p) for p in paths.values()))
+    if as_json:
+        print(json.dumps(result, indent=2, default=str))
+    else:
+        color = {"PASS": "green", "FAIL": "red"}.get(result["verdict"], "yellow")
+        console.print(f"[bold {color}]{result['verdict']}[/] {result['plan']}")
+        for line in result["summary"]:
+            console.print(f"  - {line}")
+        for s in result["sites"]:
+            console.print(f"  {s['name']:<12} {s['target']:<15} {s['classification']:<14} failover "
+                          f"{outage_text(s['failover'], result['interval_s']):<26} {s['verdict']}", highlight=False)
+    raise typer.Exit(EXIT_FOR_VERDICT.get(result["verdict"], 1))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("drtest")(drtest)

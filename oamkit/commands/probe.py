@@ -1,0 +1,77 @@
+"""`oamkit probe TARGET...`: ad-hoc reachability and outage probing (fping -o style)."""
+from __future__ import annotations
+
+import json
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from oamkit.errors import InputError, OamkitError, Problem
+from oamkit.probe.analysis import run_summary, slot_stats
+from oamkit.probe.engine import ProbeEngine, Slot
+from oamkit.probe.proto import ProbeProto, parse_interval
+
+console = Console()
+
+
+def probe(
+    targets: list[str] = typer.Argument(..., help="IPv4 addresses: loopback, or addresses inside an oamkit lab."),
+    proto: str = typer.Option("icmp", "--proto", help="icmp | tcp:PORT | udp:PORT"),
+    interval: str = typer.Option("10ms", "--interval", help="Per-target interval, e.g. 10ms, 2ms, 1s."),
+    count: int = typer.Option(100, "--count", "-c", help="Probes per target (bounded)."),
+    netns: str = typer.Option(None, "--netns", help="Lab namespace to probe from (default: the current one)."),
+    timeout: float = typer.Option(1.0, "--timeout", help="Seconds an answer may take."),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
+    """Probe targets on a fixed schedule; report loss, RTT percentiles, outage (lost × interval
+    ± one interval) and every loss burst. ICMP errors are shown as diagnostics, never as answers."""
+    try:
+        p = ProbeProto.parse(proto)
+        iv = parse_interval(interval)
+    except ValueError as exc:
+        raise InputError([Problem(str(exc), field="--proto/--interval")]) from None
+    engine = ProbeEngine([Slot(t, p) for t in dict.fromkeys(targets)], iv, count, netns=netns, timeout=timeout)
+    engine.start()
+    try:
+        run = engine.finish()
+    except KeyboardInterrupt:
+        engine.stop()
+        run = engine.finish(grace=0.2)
+    summary = run_summary(run)
+    stats = [slot_stats(run, i) for i in range(len(run.slots))]
+    diags = [{"t_rel_s": round(d.ts - run.t0, 4), "what": d.describe(),
+              "target": run.slots[d.slot].addr if 0 <= d.slot < len(run.slots) else None} for d in run.diagnostics]
+    if as_json:
+        print(json.dumps({"engine": summary, "targets": stats, "diagnostics": diags}, indent=2))
+    else:
+        table = Table(title=f"{proto} every {iv * 1e3:g} ms, {count} probes per target")
+        for col in ("target", "sent", "answered", "loss", "rtt p50/p90/p99 ms", "outage", "bursts"):
+            table.add_column(col)
+        for s in stats:
+            r = s["rtt_ms"]
+            rtt = "-" if r["p50"] is None else f"{r['p50']:.3f}/{r['p90']:.3f}/{r['p99']:.3f}"
+            bursts = ", ".join(f"{b['lost']}@+{b['start_rel_s']:.3f}s" for b in s["bursts"][:6])
+            if len(s["bursts"]) > 6:
+                bursts += f" (+{len(s['bursts']) - 6} more)"
+            table.add_row(s["target"], str(s["sent"]), str(s["answered"]), f"{s['loss_pct']:.1f}%", rtt,
+                          f"{s['outage_s'] * 1e3:.0f} ± {iv * 1e3:g} ms", bursts or "-")
+        console.print(table)
+        lat = summary["lateness"]
+        console.print(f"engine: {summary['rate_pps']:.0f} probes/s, scheduler {summary['scheduler']}, send lateness "
+                      f"p50 {lat['p50_ms'] or 0:.3f} ms p99 {lat['p99_ms'] or 0:.3f} ms max {lat['max_ms'] or 0:.3f} ms")
+        for d in diags[:20]:
+            console.print(f"diagnostic +{d['t_rel_s']:.3f}s {d['target']}: {d['what']}")
+        if not summary["trusted"]:
+            console.print(f"[bold yellow]NOT TRUSTED: {summary['trust_note']}[/]")
+    if not summary["trusted"]:
+        raise typer.Exit(3)
+    if any(s["answered"] == 0 for s in stats):
+        raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("probe")(probe)
+
+
+__all__ = ["probe", "register", "OamkitError"]
