@@ -1,0 +1,536 @@
+"""ncclient (real client, real SSH, host keys checked against the lab's known_hosts) against the
+lab's NETCONF subsystem, plus netmiko on the same devices for the shared configuration."""
+from __future__ import annotations
+
+import time
+
+import pytest
+from lxml import etree
+from ncclient import manager
+from ncclient.operations.errors import TimeoutExpiredError
+from ncclient.operations.rpc import RPCError
+from ncclient.transport.errors import SessionCloseError, TransportError
+from ncclient.transport.session import NetconfBase
+
+from oamkit.lab.netconf_yang import NS_JUNOS, NS_XR_ELO, NS_XR_ETH_INFRA, NS_XR_IFMGR, get_model
+
+import asyncio
+import contextlib
+import itertools
+import secrets
+import threading
+
+import asyncssh
+
+from oamkit.lab import netconf
+from oamkit.lab.netconf import state_of
+from oamkit.lab.device import Device
+
+
+class _Auth(asyncssh.SSHServer):
+    def __init__(self, password: str) -> None:
+        self.password = password
+
+    def begin_auth(self, username: str) -> bool:
+        return True
+
+    def password_auth_supported(self) -> bool:
+        return True
+
+    def validate_password(self, username: str, password: str) -> bool:
+        return username == "admin" and secrets.compare_digest(password, self.password)
+
+
+class NetconfLab:
+    """Devices on 127.0.0.1, one SSH port each (CLI shell + netconf subsystem), a known_hosts
+    file with their host keys and an ssh_config that points ncclient at it."""
+
+    def __init__(self, folder) -> None:
+        self.folder = folder
+        self.password = secrets.token_urlsafe(12)
+        self.known_hosts = folder / "known_hosts"
+        self.ssh_config = folder / "ssh_config"
+        self.devices: dict[str, Device] = {}
+        self.ports: dict[str, int] = {}
+        self._servers = []
+        self._names = itertools.count(1)
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        self.known_hosts.write_text("")
+        self.ssh_config.write_text(f"Host *\n  UserKnownHostsFile {self.known_hosts}\n")
+        return self
+
+    def __exit__(self, *exc) -> None:
+        async def stop():
+            for srv in self._servers:
+                srv.close()
+                await srv.wait_closed()
+        asyncio.run_coroutine_threadsafe(stop(), self.loop).result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(10)
+
+    def fresh(self, platform: str, **netconf_settings) -> str:
+        name = f"{platform.split('_')[-1]}-{next(self._names)}"
+        dev = Device(name, platform, secrets=(self.password,))
+        for key, value in netconf_settings.items():
+            dev.faults.extra[key] = value
+        key = asyncssh.generate_private_key("ssh-ed25519")
+
+        async def handle(process):
+            if process.subsystem == "netconf":
+                await netconf.serve(process, dev, None)
+            else:
+                from oamkit.lab.cli import serve_cli
+                await serve_cli(process, dev, None)
+
+        async def start():
+            dev.loop = asyncio.get_running_loop()
+            return await asyncssh.create_server(lambda: _Auth(self.password), "127.0.0.1", 0,
+                                                server_host_keys=[key], process_factory=handle,
+                                                encoding="utf-8", line_editor=False)
+        srv = asyncio.run_coroutine_threadsafe(start(), self.loop).result(10)
+        self._servers.append(srv)
+        port = srv.sockets[0].getsockname()[1]
+        with self.known_hosts.open("a") as fh:
+            fh.write(f"[127.0.0.1]:{port} {key.export_public_key().decode().strip()}\n")
+        self.devices[name], self.ports[name] = dev, port
+        return name
+
+    def device(self, name: str) -> Device:
+        return self.devices[name]
+
+
+def connect(lab: NetconfLab, name: str, timeout: float = 10):
+    return manager.connect(host="127.0.0.1", port=lab.ports[name], username="admin",
+                           password=lab.password, hostkey_verify=True,
+                           ssh_config=str(lab.ssh_config), allow_agent=False,
+                           look_for_keys=False, timeout=timeout,
+                           unknown_host_cb=lambda host, fingerprint: False)
+
+
+@contextlib.contextmanager
+def nc(lab: NetconfLab, name: str, timeout: float = 10):
+    """An ncclient session that is closed at the end unless the server already dropped it."""
+    m = connect(lab, name, timeout)
+    try:
+        yield m
+    finally:
+        if m.connected:
+            m.close_session()
+
+
+@contextlib.contextmanager
+def netmiko_connect(lab: NetconfLab, name: str):
+    from netmiko import ConnectHandler
+    platform = lab.device(name).platform
+    conn = ConnectHandler(device_type=platform, host="127.0.0.1", port=lab.ports[name],
+                          username="admin", password=lab.password, ssh_strict=True,
+                          system_host_keys=False, alt_host_keys=True,
+                          alt_key_file=str(lab.known_hosts), conn_timeout=10)
+    try:
+        yield conn
+    finally:
+        conn.disconnect()
+
+pytestmark = [pytest.mark.lab, pytest.mark.timeout(60)]
+
+XR = get_model("cisco_xr")
+needs_xr_yang = pytest.mark.skipif(not XR.available, reason=f"Cisco XR YANG: {XR.unavailable_reason}")
+
+CAND = "urn:ietf:params:netconf:capability:candidate:1.0"
+CONFIRMED11 = "urn:ietf:params:netconf:capability:confirmed-commit:1.1"
+VALIDATE11 = "urn:ietf:params:netconf:capability:validate:1.1"
+
+
+def xr_profile(name: str, frame_window: int = 1000, low: int = 1, high: int = 10) -> str:
+    return (f'<config><ethernet-features xmlns="{NS_XR_ETH_INFRA}"><ether-link-oam xmlns="{NS_XR_ELO}">'
+            f'<profiles><profile><profile>{name}</profile><mode>passive</mode><link-monitoring><frame>'
+            f'<window>{frame_window}</window><threshold><threshold-low>{low}</threshold-low>'
+            f'<threshold-high>{high}</threshold-high></threshold></frame></link-monitoring>'
+            f'<action><dying-gasp>error-disable</dying-gasp></action></profile></profiles>'
+            f'</ether-link-oam></ethernet-features></config>')
+
+
+def xr_interface(ifname: str, profile: str) -> str:
+    return (f'<config><interface-configurations xmlns="{NS_XR_IFMGR}"><interface-configuration>'
+            f'<active>act</active><interface-name>{ifname}</interface-name>'
+            f'<ethernet-features xmlns="{NS_XR_ETH_INFRA}"><ether-link-oam-enable xmlns="{NS_XR_ELO}"/>'
+            f'<ether-link-oam xmlns="{NS_XR_ELO}"><profile-name>{profile}</profile-name></ether-link-oam>'
+            f'</ethernet-features></interface-configuration></interface-configurations></config>')
+
+
+def junos_lfm(ifname: str, pdu_interval: int = 1000, frame_error: int = 10) -> str:
+    return ("<config><configuration><protocols><oam><ethernet><link-fault-management>"
+            f"<interface><name>{ifname}</name><link-discovery>active</link-discovery>"
+            f"<pdu-interval>{pdu_interval}</pdu-interval><event-thresholds>"
+            f"<frame-error>{frame_error}</frame-error></event-thresholds></interface>"
+            "</link-fault-management></ethernet></oam></protocols></configuration></config>")
+
+
+PROFILE_LINE = "ethernet oam profile {}"
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    with NetconfLab(tmp_path_factory.mktemp("nclab")) as running:
+        yield running
+
+
+@pytest.fixture
+def xr(lab):
+    return lab.fresh("cisco_xr")
+
+
+def wait_for(predicate, timeout: float = 5.0, step: float = 0.05) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(step)
+    return predicate()
+
+
+# --------------------------------------------------------------------------- session basics
+def test_hello_advertises_capabilities_and_session_id(lab, xr):
+    with nc(lab, xr) as m:
+        caps = set(m.server_capabilities)
+        assert {CAND, CONFIRMED11, VALIDATE11, "urn:ietf:params:netconf:base:1.1",
+                "urn:ietf:params:netconf:capability:rollback-on-error:1.0"} <= caps
+        assert any(c.startswith(NS_XR_ELO + "?module=Cisco-IOS-XR-ethernet-link-oam-cfg") for c in caps) \
+            or not XR.available
+        assert int(m.session_id) > 0
+        assert lab.device(xr).active_sessions[int(m.session_id)] == "netconf"
+    assert wait_for(lambda: int(m.session_id) not in lab.device(xr).active_sessions)
+
+
+def test_base11_chunked_framing_and_base10_fallback(lab, xr):
+    with nc(lab, xr) as m:
+        assert m._session._base == NetconfBase.BASE_11      # chunked framing negotiated
+        m.edit_config(target="candidate", config=xr_profile("CHUNKED-É"))  # multi-octet text
+        assert state_of(lab.device(xr)).sessions[int(m.session_id)].chunked
+        data = m.get_config(source="candidate").data_xml
+        assert "CHUNKED-É" in data
+    dev10 = lab.fresh("cisco_xr", netconf_base11=False)
+    with nc(lab, dev10) as m:
+        assert "urn:ietf:params:netconf:base:1.1" not in m.server_capabilities
+        assert m._session._base == NetconfBase.BASE_10
+        assert m.get_config(source="running").ok
+        assert not state_of(lab.device(dev10)).sessions[int(m.session_id)].chunked
+
+
+def test_get_config_subtree_filter_selects_one_profile(lab, xr):
+    with nc(lab, xr) as m:
+        m.edit_config(target="candidate", config=xr_profile("P-ONE"))
+        m.edit_config(target="candidate", config=xr_profile("P-TWO", frame_window=2000))
+        m.commit()
+        filt = (f'<ethernet-features xmlns="{NS_XR_ETH_INFRA}"><ether-link-oam xmlns="{NS_XR_ELO}">'
+                f'<profiles><profile><profile>P-TWO</profile></profile></profiles></ether-link-oam>'
+                f'</ethernet-features>')
+        reply = m.get_config(source="running", filter=("subtree", filt))
+        names = [e.text for e in reply.data.iter(f"{{{NS_XR_ELO}}}profile") if e.text]
+        assert names == ["P-TWO"]
+        assert reply.data.find(f".//{{{NS_XR_ELO}}}window").text == "2000"
+        assert reply.data.find(f".//{{{NS_XR_IFMGR}}}interface-configurations") is None
+        everything = m.get(filter=("subtree", f'<ethernet-features xmlns="{NS_XR_ETH_INFRA}"/>'))
+        assert len([e for e in everything.data.iter(f"{{{NS_XR_ELO}}}profile") if e.text]) == 2
+
+
+def test_edit_candidate_validate_commit_lands_in_running(lab, xr):
+    dev = lab.device(xr)
+    with nc(lab, xr) as m:
+        m.lock(target="candidate")
+        m.edit_config(target="candidate", config=xr_profile("OAMKIT-LAB-STANDARD"))
+        m.edit_config(target="candidate", config=xr_interface("GigabitEthernet0/0/0/1",
+                                                              "OAMKIT-LAB-STANDARD"))
+        assert dev.running.get([PROFILE_LINE.format("OAMKIT-LAB-STANDARD")]) is None
+        assert m.validate(source="candidate").ok
+        assert m.commit().ok
+        m.unlock(target="candidate")
+    prof = dev.running.get([PROFILE_LINE.format("OAMKIT-LAB-STANDARD")])
+    assert [c.line for c in prof.children] == ["mode passive", "link-monitor",
+                                               "action dying-gasp error-disable-interface"]
+    assert prof.child("link-monitor").child("frame threshold low 1 high 10") is not None
+    assert dev.running.get(["interface GigabitEthernet0/0/0/1", "ethernet oam",
+                            "profile OAMKIT-LAB-STANDARD"]) is not None
+    assert dev.commit_history[-1].channel == "netconf"
+
+
+def test_edit_config_delete_and_remove_operations(lab, xr):
+    dev = lab.device(xr)
+    with nc(lab, xr) as m:
+        m.edit_config(target="candidate", config=xr_profile("GONE"))
+        m.commit()
+        delete = xr_profile("GONE").replace("<profile><profile>GONE",
+                                            '<profile xmlns:nc="urn:ietf:params:xml:ns:netconf:base:1.0"'
+                                            ' nc:operation="delete"><profile>GONE')
+        m.edit_config(target="candidate", config=delete)
+        with pytest.raises(RPCError) as missing:
+            m.edit_config(target="candidate", config=delete)
+        assert missing.value.tag == "data-missing"
+        m.edit_config(target="candidate", config=delete.replace('"delete"', '"remove"'))
+        m.commit()
+    assert dev.running.get([PROFILE_LINE.format("GONE")]) is None
+
+
+def test_confirmed_commit_rolls_back_after_timeout(lab, xr):
+    dev = lab.device(xr)
+    dev.time_scale = 0.3                      # confirm-timeout 1 s -> 0.3 s of real time
+    with nc(lab, xr) as m:
+        m.edit_config(target="candidate", config=xr_profile("TRIAL"))
+        m.commit(confirmed=True, timeout="1")
+        assert dev.running.get([PROFILE_LINE.format("TRIAL")]) is not None
+        assert dev.confirm_pending
+        assert wait_for(lambda: dev.running.get([PROFILE_LINE.format("TRIAL")]) is None, 5)
+        assert not dev.confirm_pending
+        assert "TRIAL" not in m.get_config(source="running").data_xml
+        assert "TRIAL" not in m.get_config(source="candidate").data_xml
+
+
+def test_confirmed_commit_then_confirming_commit_keeps_change(lab, xr):
+    dev = lab.device(xr)
+    dev.time_scale = 0.3
+    with nc(lab, xr) as m:
+        m.edit_config(target="candidate", config=xr_profile("KEEP"))
+        m.commit(confirmed=True, timeout="2")
+        m.commit()
+        time.sleep(1.0)                       # longer than 2 * 0.3 s
+        assert dev.running.get([PROFILE_LINE.format("KEEP")]) is not None
+        assert not dev.confirm_pending
+
+
+def test_cancel_commit_and_persist_id(lab, xr):
+    dev = lab.device(xr)
+    with nc(lab, xr) as m:
+        m.edit_config(target="candidate", config=xr_profile("CANCEL-ME"))
+        m.commit(confirmed=True, timeout="60")
+        assert dev.running.get([PROFILE_LINE.format("CANCEL-ME")]) is not None
+        assert m.cancel_commit().ok
+        assert dev.running.get([PROFILE_LINE.format("CANCEL-ME")]) is None
+        with pytest.raises(RPCError) as none_pending:
+            m.cancel_commit()
+        assert none_pending.value.tag == "operation-failed"
+        m.edit_config(target="candidate", config=xr_profile("PERSIST"))
+        m.commit(confirmed=True, timeout="60", persist="tok-1")
+    # the persistent confirmed commit survives the session; another session confirms it
+    assert dev.confirm_pending and dev.running.get([PROFILE_LINE.format("PERSIST")]) is not None
+    with nc(lab, xr) as m2:
+        with pytest.raises(RPCError) as wrong:
+            m2.commit(persist_id="nope")
+        assert wrong.value.tag == "invalid-value"
+        m2.commit(persist_id="tok-1")
+    assert not dev.confirm_pending and dev.running.get([PROFILE_LINE.format("PERSIST")]) is not None
+
+
+def test_unconfirmed_commit_is_rolled_back_when_its_session_ends(lab, xr):
+    dev = lab.device(xr)
+    with nc(lab, xr) as m:
+        m.edit_config(target="candidate", config=xr_profile("SESSION-BOUND"))
+        m.commit(confirmed=True, timeout="60")
+    assert wait_for(lambda: dev.running.get([PROFILE_LINE.format("SESSION-BOUND")]) is None)
+
+
+def test_discard_changes_resets_candidate(lab, xr):
+    dev = lab.device(xr)
+    with nc(lab, xr) as m:
+        m.edit_config(target="candidate", config=xr_profile("DISCARD-ME"))
+        assert "DISCARD-ME" in m.get_config(source="candidate").data_xml
+        m.discard_changes()
+        assert "DISCARD-ME" not in m.get_config(source="candidate").data_xml
+    assert dev.candidate == dev.running
+
+
+def test_lock_denied_across_sessions_names_the_holder(lab, xr):
+    dev = lab.device(xr)
+    with nc(lab, xr) as first, nc(lab, xr) as second:
+        first.lock(target="candidate")
+        with pytest.raises(RPCError) as denied:
+            second.lock(target="candidate")
+        assert denied.value.tag == "lock-denied"
+        assert denied.value.info and f"<session-id>{first.session_id}</session-id>" in \
+            denied.value.info.replace("nc:", "")
+        with pytest.raises(RPCError) as in_use:
+            second.edit_config(target="candidate", config=xr_profile("NOT-MINE"))
+        assert in_use.value.tag == "in-use"
+        with pytest.raises(RPCError):
+            second.unlock(target="candidate")
+        first.unlock(target="candidate")
+        second.lock(target="candidate")
+        assert dev.locks["candidate"] == int(second.session_id)
+    assert wait_for(lambda: dev.locks["candidate"] is None)   # released when the session ends
+
+
+def test_kill_session_releases_its_lock(lab, xr):
+    dev = lab.device(xr)
+    holder = connect(lab, xr)
+    try:
+        with nc(lab, xr) as killer:
+            holder.lock(target="candidate")
+            assert killer.kill_session(holder.session_id).ok
+            assert dev.locks["candidate"] is None
+            killer.lock(target="candidate")
+            holder.timeout = 2
+            with pytest.raises((TransportError, SessionCloseError, TimeoutExpiredError)):
+                holder.get_config(source="running")
+            with pytest.raises(RPCError) as self_kill:
+                killer.kill_session(killer.session_id)
+            assert self_kill.value.tag == "invalid-value"
+    finally:
+        if holder.connected:
+            holder.close_session()
+
+
+# --------------------------------------------------------------------------- validation
+@needs_xr_yang
+def test_out_of_range_rejected_at_edit_config(lab):
+    name = lab.fresh("cisco_xr", netconf_validate="edit-config")
+    dev = lab.device(name)
+    with nc(lab, name) as m:
+        with pytest.raises(RPCError) as bad:
+            m.edit_config(target="candidate", config=xr_profile("BAD", frame_window=500))
+        err = bad.value
+        assert (err.tag, err.type, err.severity) == ("invalid-value", "application", "error")
+        assert err.path.endswith("/link-monitoring/frame/window")
+        assert "range" in err.message
+        assert "BAD" not in m.get_config(source="candidate").data_xml
+    assert dev.candidate == dev.running
+
+
+@needs_xr_yang
+def test_out_of_range_rejected_at_validate_and_commit(lab):
+    name = lab.fresh("cisco_xr", netconf_validate="commit")
+    dev = lab.device(name)
+    with nc(lab, name) as m:
+        m.edit_config(target="candidate", config=xr_profile("LATE", frame_window=500))
+        assert dev.candidate.get([PROFILE_LINE.format("LATE"), "link-monitor", "frame window 500"])
+        with pytest.raises(RPCError) as at_validate:
+            m.validate(source="candidate")
+        assert at_validate.value.tag == "invalid-value"
+        assert at_validate.value.path.endswith("/frame/window")
+        with pytest.raises(RPCError) as at_commit:
+            m.commit()
+        assert at_commit.value.tag == "operation-failed" and "range" in at_commit.value.message
+        assert dev.running.get([PROFILE_LINE.format("LATE")]) is None
+        m.discard_changes()
+        assert m.validate(source="candidate").ok
+
+
+@needs_xr_yang
+def test_xr_payload_validated_by_real_cisco_module(lab, xr):
+    with nc(lab, xr) as m:
+        with pytest.raises(RPCError) as enum_err:
+            m.edit_config(target="candidate", config=xr_profile("E").replace(
+                "<mode>passive</mode>", "<mode>sideways</mode>"))
+        assert enum_err.value.tag == "invalid-value" and "sideways" in enum_err.value.message
+        with pytest.raises(RPCError) as unknown:
+            m.edit_config(target="candidate", config=xr_profile("U").replace(
+                "<mode>passive</mode>", "<no-such-leaf>1</no-such-leaf>"))
+        assert unknown.value.tag == "unknown-element"
+        m.edit_config(target="candidate", config=xr_profile("GOOD", frame_window=60000,
+                                                            low=1, high=4294967295))
+        m.commit()
+
+
+def test_junos_xml_validated_with_own_schema_and_translated(lab):
+    name = lab.fresh("juniper_junos")
+    dev = lab.device(name)
+    with nc(lab, name) as m:
+        with pytest.raises(RPCError) as bad:
+            m.edit_config(target="candidate", config=junos_lfm("ge-0/0/0", pdu_interval=50))
+        assert bad.value.tag == "invalid-value" and bad.value.path.endswith("/pdu-interval")
+        m.edit_config(target="candidate", config=junos_lfm("ge-0/0/0", pdu_interval=800))
+        m.commit()
+        data = m.get_config(source="running", filter=("subtree", "<configuration/>")).data
+        assert data.find(f".//{{{NS_JUNOS}}}pdu-interval").text == "800"
+    lfm = ["protocols", "oam", "ethernet", "link-fault-management", "interface ge-0/0/0"]
+    assert dev.running.get([*lfm, "pdu-interval 800"]) is not None
+    assert dev.running.get([*lfm, "event-thresholds", "frame-error 10"]) is not None
+
+
+def test_ieee_model_device_keeps_neutral_subtree(lab):
+    name = lab.fresh("cisco_xr", netconf_model="ieee")
+    dev = lab.device(name)
+    xml = ('<config><interfaces xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces" '
+           'xmlns:ianaift="urn:ietf:params:xml:ns:yang:iana-if-type"><interface><name>eth0</name>'
+           '<type>ianaift:ethernetCsmacd</type><link-oam xmlns="urn:oamkit:yang:ieee-link-oam-shape">'
+           '<admin>enabled</admin><discovery-info><local><mode>active</mode><functions-supported>'
+           '<link-monitor><event-type><threshold-type>frame-event</threshold-type><window>10</window>'
+           '<threshold>{}</threshold></event-type></link-monitor></functions-supported></local>'
+           '</discovery-info></link-oam></interface></interfaces></config>')
+    with nc(lab, name) as m:
+        assert any("module=oamkit-ieee-link-oam" in c for c in m.server_capabilities)
+        if get_model("ieee").available:
+            with pytest.raises(RPCError) as zero:
+                m.edit_config(target="candidate", config=xml.format(0))
+            assert zero.value.tag == "invalid-value"
+        m.edit_config(target="candidate", config=xml.format(3))
+        m.commit()
+        assert "<threshold>3</threshold>" in m.get_config(source="running").data_xml
+    node = dev.running.get(["ieee802-link-oam", "interface eth0", "link-oam", "discovery-info",
+                            "local", "functions-supported", "link-monitor", "event-type frame-event"])
+    assert node is not None and node.child("threshold 3") is not None
+
+
+# --------------------------------------------------------------------------- faults
+def test_session_dropped_mid_rpc_surfaces_as_ncclient_error(lab):
+    name = lab.fresh("cisco_xr")
+    dev = lab.device(name)
+    with nc(lab, name) as m:
+        assert m.get_config(source="running").ok
+        dev.faults.extra["netconf_drop_on"] = "get-config"
+        m.timeout = 5
+        with pytest.raises((TransportError, SessionCloseError, TimeoutExpiredError)):
+            m.get_config(source="running")
+        assert not m.connected
+
+
+def test_commit_failure_fault_is_an_rpc_error_and_running_unchanged(lab):
+    name = lab.fresh("cisco_xr")
+    dev = lab.device(name)
+    with nc(lab, name) as m:
+        m.edit_config(target="candidate", config=xr_profile("WONT-LAND"))
+        dev.faults.commit_error = True
+        with pytest.raises(RPCError) as failed:
+            m.commit()
+        assert failed.value.tag == "operation-failed"
+        assert "Failed to commit one or more configuration items" in failed.value.message
+        dev.faults.commit_error = False
+    assert dev.running.get([PROFILE_LINE.format("WONT-LAND")]) is None
+
+
+def test_slow_replies_hit_the_client_deadline(lab):
+    name = lab.fresh("cisco_xr")
+    dev = lab.device(name)
+    with nc(lab, name) as m:
+        dev.faults.extra["netconf_delay"] = 1.0
+        m.timeout = 0.3
+        with pytest.raises(TimeoutExpiredError):
+            m.get_config(source="running")
+        dev.faults.extra["netconf_delay"] = 0.0
+        m.timeout = 10                         # the late reply is discarded by ncclient
+        assert m.get_config(source="running").ok
+
+
+# --------------------------------------------------------------------------- shared config
+def test_netconf_commit_visible_in_cli_and_cli_commit_visible_in_netconf(lab):
+    name = lab.fresh("cisco_xr")
+    with nc(lab, name) as m:
+        m.edit_config(target="candidate", config=xr_profile("FROM-NETCONF"))
+        m.edit_config(target="candidate", config=xr_interface("GigabitEthernet0/0/0/2", "FROM-NETCONF"))
+        m.commit()
+    with netmiko_connect(lab, name) as cli:
+        shown = cli.send_command("show running-config")
+        assert "ethernet oam profile FROM-NETCONF" in shown
+        assert "  frame threshold low 1 high 10" in shown
+        cli.send_config_set(["ethernet oam profile FROM-CLI", "mode passive", "link-monitor",
+                             "frame window 3000"], exit_config_mode=False)
+        cli.commit()
+        cli.exit_config_mode()
+    with nc(lab, name) as m:
+        reply = m.get_config(source="running", filter=(
+            "subtree", f'<ethernet-features xmlns="{NS_XR_ETH_INFRA}"><ether-link-oam xmlns="{NS_XR_ELO}">'
+                       f'<profiles><profile><profile>FROM-CLI</profile></profile></profiles>'
+                       f'</ether-link-oam></ethernet-features>'))
+        assert reply.data.find(f".//{{{NS_XR_ELO}}}frame/{{{NS_XR_ELO}}}window").text == "3000"
