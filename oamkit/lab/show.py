@@ -199,16 +199,21 @@ def ios_discovery(dev: Device, ifname: str | None) -> str:
                 _kv("Remote loopback", "not supported", 19, "    "),
                 _kv("MIB retrieval", "not supported", 19, "    "), _kv("Mtu size", "1500", 19, "    "),
                 "", "  Operational status:", _kv("Port status", _port_status(st, mode), 19, "    "),
-                _kv("Loopback status", "no loopback", 19, "    "), _kv("PDU revision", "1", 19, "    "),
+                _kv("Loopback status", "no loopback", 19, "    "),
+                _kv("PDU revision", "1" if st.oam.peer_state == "operational" else "0", 19, "    "),
                 "", "Remote client", "-------------"]
-        if st.oam.peer_state == "operational":
-            out += [f"  MAC address: {st.oam.peer_mac}", f"  Vendor(oui): {st.oam.peer_vendor_oui} (cisco)", "",
-                    "  Administrative configurations:", _kv("PDU revision", "1", 19, "    "),
-                    _kv("Mode", st.oam.peer_mode, 19, "    "), _kv("Link monitor", "supported", 19, "    "),
-                    _kv("Mtu size", "1500", 19, "    ")]
-        else:
-            out.append("  No remote client")
-        out.append("")
+        up = st.oam.peer_state == "operational"
+        oui = st.oam.peer_vendor_oui
+        na = "N/A"
+        out += [f"  MAC address: {st.oam.peer_mac if up else na}",
+                f"  Vendor(oui): 0x{oui[0:2]} 0x{oui[2:4]} 0x{oui[4:6]} (cisco)" if up else "  Vendor(oui): N/A",
+                "", "  Administrative configurations:",
+                _kv("Mode", st.oam.peer_mode if up else na, 19, "    "),
+                _kv("Unidirection", "not supported" if up else na, 19, "    "),
+                _kv("Link monitor", "supported" if up else na, 19, "    "),
+                _kv("Remote loopback", "not supported" if up else na, 19, "    "),
+                _kv("MIB retrieval", "not supported" if up else na, 19, "    "),
+                _kv("Mtu size", "1500" if up else na, 19, "    "), ""]
     return "\n".join(out) + "\n" if out else ""
 
 
@@ -357,7 +362,7 @@ def _xr_store_lm(eff: dict, line: str) -> None:
     w = line.split()
     ev = w[0]
     if w[1] == "window":
-        eff[f"{ev} window"] = w[-1]
+        eff[f"{ev} window"] = w[-1] + (f" {w[2]}" if w[2] in ("symbols", "frames") else "")
     elif w[1] == "threshold":
         if "low" in w:
             eff[f"{ev} low"] = w[w.index("low") + 1]
@@ -375,13 +380,15 @@ def xr_interfaces(dev: Device, ifname: str | None) -> str:
         if eff is None:
             continue
         st = dev.interfaces[name]
-        state = "Operational" if st.oam.peer_state == "operational" else "Discovery timed out"
-        rows = [("Profile", eff.get("profile", "None")),
-                ("Operational state", state),
+        up = st.oam.peer_state == "operational"
+        mode = eff.get("mode", "active")
+        state = "SEND_ANY" if up else ("ACTIVE_SEND_LOCAL" if mode == "active" else "PASSIVE_WAIT")
+        rows = [("Local MWD state", "Ready" if up else "Not ready"),
+                ("Remote MWD state", "Ready" if up else "Not ready"), ("EFD triggered", "No"),
                 ("Hello interval", eff.get("hello", "1s")),
                 ("Link monitoring enabled", "Y"), ("Remote loopback enabled", "N"),
                 ("Mib retrieval enabled", "N"), ("Uni-directional link-fault detection enabled", "N"),
-                ("Configured mode", eff.get("mode", "active").capitalize()),
+                ("Configured mode", mode.capitalize()),
                 ("Connection timeout", eff.get("timeout", "5")),
                 ("Symbol period window", eff.get("symbol-period window", "0")),
                 ("Symbol period low threshold", eff.get("symbol-period low", "1")),
@@ -407,8 +414,8 @@ def xr_interfaces(dev: Device, ifname: str | None) -> str:
                 ("Remote loopback action", "Log"),
                 ("Require remote mode", "Ignore"), ("Require remote MIB retrieval", "N"),
                 ("Require remote loopback support", "N"), ("Require remote link monitoring", "N")]
-        out.append(f"{name}:")
-        out += [f"  {(k + ':').ljust(48)}{v}" for k, v in rows]
+        out += [name, f"  In {state} state"]
+        out += [f"  {k}: {v}" for k, v in rows]
         out.append("")
     return "\n".join(out) + "\n" if out else ""
 
@@ -420,33 +427,39 @@ def xr_statistics(dev: Device, ifname: str | None) -> str:
             continue
         st = dev.interfaces[name]
         out += [f"{name}:", "  Counters", "  --------"]
-        out += _oam_counter_lines(st, "", 41, "    ")
-        out.append(f"    {'Fixed frames Rx'.ljust(41)}0")
-        out += _event_log_lines(st, "  ")
+        out += _oam_counter_lines(st, "", 52, "  ")
+        out.append(f"  {'Fixed frames Rx'.ljust(52)}0")
+        o = st.oam
+        for title, events in (("Local event logs", o.local_events), ("Remote event logs", o.remote_events)):
+            out += ["", f"  {title}", f"  {'-' * len(title)}"]
+            for key, label in (("symbol-period", "Errored Symbol Period records"), ("frame", "Errored Frame records"),
+                               ("frame-period", "Errored Frame Period records"),
+                               ("frame-seconds", "Errored Frame Second records")):
+                out.append(f"  {label.ljust(52)}{events[key]}")
         out.append("")
     return "\n".join(out) + "\n" if out else ""
 
 
 def xr_event_log(dev: Device, ifname: str | None) -> str:
-    out: list[str] = []
+    out: list[str] = ["Local Action Taken:",
+                      "    N/A    - No action needed         EFD    - Interface brought down using EFD",
+                      "    None   - No action taken          Err.D  - Interface error-disabled        ",
+                      "    Logged - System logged           "]
     for name in ([ifname] if ifname else list(dev.interfaces)):
         if xr_oam_settings(dev.running, name) is None:
             continue
-        out += ["", name,
-                "Action codes: N/A - Not available, None - no action taken, EFD - EFD action taken,",
-                "              Err.D - interface error-disabled, Logged - System logged.",
-                "",
-                "Time                     Type             Loc'n  Action  Threshold   Breaching",
-                "                                                                     Value",
-                "------------------------ ---------------- ------ ------- ----------- -----------"]
+        out += ["", name, "=" * 80,
+                " " * 71 + "Breaching",
+                "Time                    Type                    Loc'n Action Threshold Value",
+                "----------------------- ----------------------- ----- ------ --------- ---------"]
         for ev in dev.event_log:
             if ev.interface != name:
                 continue
-            t = time.strftime("%a %b %d %H:%M:%S", time.gmtime(ev.time))
+            t = time.strftime("%a %b %d %H:%M:%S UTC", time.gmtime(ev.time))
             th = "N/A" if ev.threshold is None else str(ev.threshold)
             val = "N/A" if ev.value is None else str(ev.value)
-            out.append(f"{t:<24} {ev.type:<16} {ev.location:<6} {ev.action:<7} {th:<11} {val}")
-    return "\n".join(out) + "\n" if out else ""
+            out.append(f"{t:<23} {ev.type:<23} {ev.location:<5} {ev.action:<6} {th:>9} {val:>9}")
+    return "\n".join(out) + "\n"
 
 
 def xr_summary(dev: Device) -> str:
@@ -691,30 +704,29 @@ def hw_efm_interface(dev: Device, ifname: str) -> list[str]:
             ("ErrFrameNotification", eff.get("error-frame notification", "disable")),
             ("ErrFramePeriod", eff.get("error-frame period", "1")),
             ("ErrFrameThreshold", eff.get("error-frame threshold", "1")),
-            ("ErrFramePeriodNotification", eff.get("error-frame-period notification", "disable")),
-            ("ErrFramePeriodPeriod", eff.get("error-frame-period period", "200000")),
-            ("ErrFramePeriodThreshold", eff.get("error-frame-period threshold", "1")),
             ("ErrFrameSecondNotification", eff.get("error-frame-second notification", "disable")),
             ("ErrFrameSecondPeriod", eff.get("error-frame-second period", "60")),
             ("ErrFrameSecondThreshold", eff.get("error-frame-second threshold", "1")),
+            ("ErrFramePeriodNotification", eff.get("error-frame-period notification", "disable")),
+            ("ErrFramePeriodPeriod", eff.get("error-frame-period period", "200000")),
+            ("ErrFramePeriodThreshold", eff.get("error-frame-period threshold", "1")),
             ("Hold Up Time", eff.get("holdup-timer", "0")),
             ("TriggerIfDown", "enable" if eff.get("trigger") == "if-down" else "disable"),
             ("Remote MAC", dash_mac(st.oam.peer_mac) if up else "--"),
             ("Remote EFM Enable Flag", "enable" if up else "--"),
             ("Remote Mode", st.oam.peer_mode if up else "--"),
             ("Remote MaxSize", "128" if up else "--"),
-            ("Remote State", "detect" if up else "--")]
-    return [f"  {(k + ':').ljust(32)}{v}" for k, v in rows]
+            ("Remote Loopback IgnoreRequest", "--"), ("Remote Parser", "--"), ("Remote Multiplexer", "--")]
+    return [f"  {(k + ':').ljust(31)}{v}" for k, v in rows]
 
 
 def hw_efm(dev: Device, ifname: str | None) -> str:
-    global_on = dev.running.get(["efm enable"]) is not None
-    out = [f"  EFM Global Enable Flag:       {'enable' if global_on else 'disable'}", ""]
     names = [ifname] if ifname else [n for n in dev.interfaces if hw_efm_settings(dev.running, n)]
+    if not names:
+        return "  Info: EFM OAM is not enabled on any interface.\n"
+    out = ["  Item                           Value"]
     for n in names:
         out += ["  " + "-" * 52] + hw_efm_interface(dev, n)
-    if names:
-        out.append("  " + "-" * 52)
     return "\n".join(out) + "\n"
 
 
@@ -732,24 +744,22 @@ def hw_session(dev: Device, ifname: str | None) -> str:
 
 
 def hw_link_event(dev: Device, ifname: str | None) -> str:
-    out: list[str] = []
+    out: list[str] = ["  Item                           Value"]
     for n in ([ifname] if ifname else list(dev.interfaces)):
         eff = hw_efm_settings(dev.running, n)
         if "enable" not in eff:
             continue
         st = dev.interfaces[n]
-        out += [f"  Interface: {n}", "  " + "-" * 70,
-                f"  {'Event':<24}{'Errors':<10}{'Error Running Total':<22}Event Running Total"]
+        out += ["  " + "-" * 52, f"  {'Interface:':<31}{n}"]
         for label, key, ev in (("ErrCode", "error-code", "symbol-period"), ("ErrFrame", "error-frame", "frame"),
                                ("ErrFrameSecond", "error-frame-second", "frame-seconds"),
                                ("ErrFramePeriod", "error-frame-period", "frame-period")):
-            if f"{key} notification" not in eff:
-                out.append(f"  {label:<24}{'-':<10}{'-':<22}-")
-                continue
-            errors = st.counters["crc"] if ev == "frame" else 0
-            out.append(f"  {label:<24}{errors:<10}{errors:<22}{st.oam.local_events[ev]}")
-        out.append("")
-    return "\n".join(out) + "\n" if out else "  Info: No EFM link event.\n"
+            configured = f"{key} notification" in eff
+            errors = (st.counters["crc"] if ev == "frame" else 0) if configured else "-"
+            events = st.oam.local_events[ev] if configured else "-"
+            for suffix, value in (("Errors", errors), ("ErrorRunningTotal", errors), ("EventRunningTotal", events)):
+                out.append(f"  {(label + suffix + ':').ljust(30)} {value}")
+    return "\n".join(out) + "\n" if len(out) > 1 else "  Info: No EFM link event.\n"
 
 
 def hw_interface(dev: Device, st: InterfaceState) -> str:
@@ -762,32 +772,43 @@ def hw_interface(dev: Device, st: InterfaceState) -> str:
              f"Line protocol current state : {'UP' if up else 'DOWN'}",
              "Last line protocol up time : 2026-11-21 00:00:00"]
     if desc:
-        lines.append(f"Description: {desc}")
+        lines.append(f"Description:{desc}")
     lines += ["Route Port,The Maximum Transmit Unit is 1500",
               "Internet protocol processing : disabled",
               f"IP Sending Frames' Format is PKTFMT_ETHNT_2, Hardware address is {dash_mac(st.mac)}",
-              f"Port BW: {st.speed_bps // 1_000_000 // 1000}G, Transceiver max BW: 1G, Transceiver Mode: SingleMode",
               "Last physical up time   : 2026-11-21 00:00:00", "Last physical down time : -",
-              "Statistics last cleared:never",
-              "    Last 300 seconds input rate: 0 bits/sec, 0 packets/sec",
-              "    Last 300 seconds output rate: 0 bits/sec, 0 packets/sec",
-              f"    Input: {c['input_packets']} packets, {c['input_bytes']} bytes",
-              f"      Unicast:          {c['input_packets']:>12},  Multicast:          {0:>12}",
-              f"      Broadcast:        {0:>12},  Jumbo:              {0:>12}",
-              f"      Discard:          {0:>12},  Frames:             {c['frame']:>12}",
-              f"      Pause:            {0:>12}",
+              f"Current system time: {time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime())}",
+              "Port Mode: COMMON COPPER",
+              f"Speed : {st.speed_bps // 1_000_000},  Loopback: NONE",
+              "Duplex: FULL,  Negotiation: ENABLE", "Mdi   : AUTO,  Clock   : -",
+              "Last 300 seconds input rate 0 bits/sec, 0 packets/sec",
+              "Last 300 seconds output rate 0 bits/sec, 0 packets/sec",
+              "Input peak rate 0 bits/sec,Record time: -",
+              "Output peak rate 0 bits/sec,Record time: -",
               "",
-              f"      Total Error:      {c['input_errors']:>12}",
-              f"      CRC:              {c['crc']:>12},  Giants:             {c['giants']:>12}",
-              f"      Jabbers:          {0:>12},  Fragments:          {0:>12}",
-              f"      Runts:            {c['runts']:>12},  DropEvents:         {0:>12}",
-              f"      Alignments:       {0:>12},  Symbols:            {c['symbol_errors']:>12}",
-              f"      Ignoreds:         {c['ignored']:>12}",
+              f"Input:  {c['input_packets']} packets, {c['input_bytes']} bytes",
+              f"  Unicast:       {c['input_packets']:>16},  Multicast:       {0:>15}",
+              f"  Broadcast:     {0:>16},  Jumbo:           {0:>15}",
+              f"  Discard:       {0:>16},  Total Error:     {c['input_errors']:>15}",
               "",
-              f"    Output: {c['output_packets']} packets, {c['output_bytes']} bytes",
-              f"      Unicast:          {c['output_packets']:>12},  Multicast:          {0:>12}",
-              f"      Total Error:      {c['output_errors']:>12}"]
-    return "\n".join(lines) + "\n"
+              f"  CRC:           {c['crc']:>16},  Giants:          {c['giants']:>15}",
+              f"  Jabbers:       {0:>16},  Throttles:       {0:>15}",
+              f"  Runts:         {c['runts']:>16},  Symbols:         {c['symbol_errors']:>15}",
+              f"  Ignoreds:      {c['ignored']:>16},  Frames:          {c['frame']:>15}",
+              "",
+              f"Output:  {c['output_packets']} packets, {c['output_bytes']} bytes",
+              f"  Unicast:       {c['output_packets']:>16},  Multicast:       {0:>15}",
+              f"  Broadcast:     {0:>16},  Jumbo:           {0:>15}",
+              f"  Discard:       {0:>16},  Total Error:     {c['output_errors']:>15}",
+              "",
+              f"  Collisions:    {0:>16},  ExcessiveCollisions: {0:>11}",
+              f"  Late Collisions: {0:>14},  Deferreds:       {0:>15}",
+              "",
+              "    Input bandwidth utilization threshold : 80.00%",
+              "    Output bandwidth utilization threshold: 80.00%",
+              "    Input bandwidth utilization  :    0.01%",
+              "    Output bandwidth utilization :    0.01%"]
+    return "\n".join(lines) + "\n\n"
 
 
 def hw_interfaces(dev: Device, ifname: str | None) -> str:
