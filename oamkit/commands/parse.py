@@ -1,0 +1,49 @@
+"""`oamkit parse`: parse saved show/display output offline and print JSON.
+
+    oamkit parse --platform cisco_ios --command "show ethernet oam status" capture.txt
+    ssh r1 'show ethernet oam status' | oamkit parse -p cisco_ios -c "show ethernet oam status" -
+
+Output that does not parse ends with exit 2 and names the template and input line.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import typer
+
+from oamkit.errors import InputError, Problem
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("parse")
+    def parse_command(
+        file: str = typer.Argument(..., metavar="FILE",
+                                   help="Saved command output; '-' reads standard input."),
+        platform: str = typer.Option(..., "--platform", "-p",
+                                     help="cisco_ios, cisco_xr, juniper_junos or huawei_vrp."),
+        command: str = typer.Option(..., "--command", "-c",
+                                    help='The command that produced FILE, e.g. "show ethernet oam status".'),
+        raw: bool = typer.Option(False, "--raw/--no-raw",
+                                 help="Also print each record's raw TextFSM fields."),
+        as_json: bool = typer.Option(True, "--json/--no-json", hidden=True,
+                                     help="Output is always JSON; accepted for symmetry."),
+    ) -> None:
+        """Parse saved show/display output into oamkit's normalised fields (JSON)."""
+        from oamkit.parse import parse_output
+
+        del as_json
+        if file == "-":
+            text = sys.stdin.read()
+        else:
+            path = Path(file)
+            try:
+                text = path.read_text(encoding="utf-8", errors="replace")
+            except OSError as exc:
+                raise InputError([Problem(f"cannot read: {exc.strerror}", file=file)]) from None
+        result = parse_output(platform, command, text).as_dict()
+        if not raw:
+            for record in result["records"]:
+                record.pop("raw", None)
+        print(json.dumps(result, indent=2))
