@@ -2,6 +2,7 @@
 lab's NETCONF subsystem, plus netmiko on the same devices for the shared configuration."""
 from __future__ import annotations
 
+import contextlib
 import time
 
 import pytest
@@ -12,95 +13,58 @@ from ncclient.operations.rpc import RPCError
 from ncclient.transport.errors import SessionCloseError, TransportError
 from ncclient.transport.session import NetconfBase
 
-from oamkit.lab.netconf_yang import NS_JUNOS, NS_XR_ELO, NS_XR_ETH_INFRA, NS_XR_IFMGR, get_model
-
-import asyncio
-import contextlib
-import itertools
-import secrets
-import threading
-
-import asyncssh
-
-from oamkit.lab import netconf
 from oamkit.lab.netconf import state_of
-from oamkit.lab.device import Device
+from oamkit.lab.netconf_yang import NS_JUNOS, NS_XR_ELO, NS_XR_ETH_INFRA, NS_XR_IFMGR, get_model
+from oamkit.lab.server import Lab
 
+pytestmark = [pytest.mark.lab, pytest.mark.timeout(60)]
 
-class _Auth(asyncssh.SSHServer):
-    def __init__(self, password: str) -> None:
-        self.password = password
+XR = get_model("cisco_xr")
+needs_xr_yang = pytest.mark.skipif(not XR.available, reason=f"Cisco XR YANG: {XR.unavailable_reason}")
 
-    def begin_auth(self, username: str) -> bool:
-        return True
+CAND = "urn:ietf:params:netconf:capability:candidate:1.0"
+CONFIRMED11 = "urn:ietf:params:netconf:capability:confirmed-commit:1.1"
+VALIDATE11 = "urn:ietf:params:netconf:capability:validate:1.1"
 
-    def password_auth_supported(self) -> bool:
-        return True
-
-    def validate_password(self, username: str, password: str) -> bool:
-        return username == "admin" and secrets.compare_digest(password, self.password)
+POOL = [(f"xr-{i}", "cisco_xr") for i in range(1, 31)] + \
+       [(f"junos-{i}", "juniper_junos") for i in range(1, 4)]
 
 
 class NetconfLab:
-    """Devices on 127.0.0.1, one SSH port each (CLI shell + netconf subsystem), a known_hosts
-    file with their host keys and an ssh_config that points ncclient at it."""
+    """The real lab (``oamkit.lab.server.Lab``) with a pool of devices, each test taking fresh
+    ones; ncclient checks host keys against the lab's known_hosts through an ssh_config."""
 
     def __init__(self, folder) -> None:
-        self.folder = folder
-        self.password = secrets.token_urlsafe(12)
+        self.lab = Lab(devices=POOL)
         self.known_hosts = folder / "known_hosts"
         self.ssh_config = folder / "ssh_config"
-        self.devices: dict[str, Device] = {}
-        self.ports: dict[str, int] = {}
-        self._servers = []
-        self._names = itertools.count(1)
-        self.loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self._free = {plat: iter([n for n, p in POOL if p == plat]) for _, plat in POOL}
 
-    def __enter__(self):
-        self._thread.start()
-        self.known_hosts.write_text("")
+    def __enter__(self) -> "NetconfLab":
+        self.lab.start()
+        self.lab.write_known_hosts(self.known_hosts)
         self.ssh_config.write_text(f"Host *\n  UserKnownHostsFile {self.known_hosts}\n")
         return self
 
     def __exit__(self, *exc) -> None:
-        async def stop():
-            for srv in self._servers:
-                srv.close()
-                await srv.wait_closed()
-        asyncio.run_coroutine_threadsafe(stop(), self.loop).result(10)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self._thread.join(10)
+        self.lab.stop()
+
+    @property
+    def password(self) -> str:
+        return self.lab.password
+
+    @property
+    def ports(self) -> dict[str, int]:
+        return self.lab.ports
 
     def fresh(self, platform: str, **netconf_settings) -> str:
-        name = f"{platform.split('_')[-1]}-{next(self._names)}"
-        dev = Device(name, platform, secrets=(self.password,))
-        for key, value in netconf_settings.items():
-            dev.faults.extra[key] = value
-        key = asyncssh.generate_private_key("ssh-ed25519")
-
-        async def handle(process):
-            if process.subsystem == "netconf":
-                await netconf.serve(process, dev, None)
-            else:
-                from oamkit.lab.cli import serve_cli
-                await serve_cli(process, dev, None)
-
-        async def start():
-            dev.loop = asyncio.get_running_loop()
-            return await asyncssh.create_server(lambda: _Auth(self.password), "127.0.0.1", 0,
-                                                server_host_keys=[key], process_factory=handle,
-                                                encoding="utf-8", line_editor=False)
-        srv = asyncio.run_coroutine_threadsafe(start(), self.loop).result(10)
-        self._servers.append(srv)
-        port = srv.sockets[0].getsockname()[1]
-        with self.known_hosts.open("a") as fh:
-            fh.write(f"[127.0.0.1]:{port} {key.export_public_key().decode().strip()}\n")
-        self.devices[name], self.ports[name] = dev, port
+        """An unused device of ``platform`` with NETCONF settings in its ``faults.extra``."""
+        name = next(self._free[platform])
+        self.lab.devices[name].faults.extra.update(netconf_settings)
         return name
 
-    def device(self, name: str) -> Device:
-        return self.devices[name]
+    def device(self, name: str):
+        return self.lab.devices[name]
 
 
 def connect(lab: NetconfLab, name: str, timeout: float = 10):
@@ -125,24 +89,11 @@ def nc(lab: NetconfLab, name: str, timeout: float = 10):
 @contextlib.contextmanager
 def netmiko_connect(lab: NetconfLab, name: str):
     from netmiko import ConnectHandler
-    platform = lab.device(name).platform
-    conn = ConnectHandler(device_type=platform, host="127.0.0.1", port=lab.ports[name],
-                          username="admin", password=lab.password, ssh_strict=True,
-                          system_host_keys=False, alt_host_keys=True,
-                          alt_key_file=str(lab.known_hosts), conn_timeout=10)
+    conn = ConnectHandler(**lab.lab.netmiko_params(name, known_hosts=lab.known_hosts))
     try:
         yield conn
     finally:
         conn.disconnect()
-
-pytestmark = [pytest.mark.lab, pytest.mark.timeout(60)]
-
-XR = get_model("cisco_xr")
-needs_xr_yang = pytest.mark.skipif(not XR.available, reason=f"Cisco XR YANG: {XR.unavailable_reason}")
-
-CAND = "urn:ietf:params:netconf:capability:candidate:1.0"
-CONFIRMED11 = "urn:ietf:params:netconf:capability:confirmed-commit:1.1"
-VALIDATE11 = "urn:ietf:params:netconf:capability:validate:1.1"
 
 
 def xr_profile(name: str, frame_window: int = 1000, low: int = 1, high: int = 10) -> str:
