@@ -36,7 +36,7 @@ SHORT = {"cisco_ios": "ios", "cisco_xr": "xr", "juniper_junos": "junos", "huawei
 NETMIKO_TYPES = {"cisco_ios": "cisco_ios", "cisco_xr": "cisco_xr", "juniper_junos": "juniper_junos",
                  "huawei_vrp": "huawei_vrpv8"}
 GROUP_POLICY = {"cisco_ios": "lab-ios", "cisco_xr": "lab-xr", "juniper_junos": "lab-junos",
-                "huawei_vrp": "lab-vrp"}
+                "huawei_vrp": "lab-huawei"}
 
 class _DropClosedSocketNoise(logging.Filter):
     """asyncio warns once per write after a client vanished mid-output; real devices shrug."""
@@ -302,7 +302,7 @@ class Lab:
                            "data": {"transport": "ssh", "oam": {"interfaces": {i: {} for i in oam_ifs}}}}
         groups: dict[str, Any] = {"lab": {"data": {"lab": True}}}
         for plat in PLATFORMS:
-            groups[plat] = {"data": {"oam": {"policy": GROUP_POLICY[plat]}}}
+            groups[plat] = {"platform": plat, "data": {"oam": {"policy": GROUP_POLICY[plat]}}}
         defaults = {"username": self.username,
                     "data": {"credentials": {"password_env": PASSWORD_ENV, "password_file": ".lab-password"},
                              "ssh": {"known_hosts": "known_hosts"},

@@ -1,0 +1,211 @@
+"""`oamkit lab up|status|down`: the emulated SSH/NETCONF device lab on 127.0.0.1."""
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import typer
+
+from oamkit.errors import InputError, OamkitError, Problem
+
+DEFAULT_STATE_DIR = ".oamkit-lab"
+StateDirOpt = typer.Option(
+    Path(os.environ.get("OAMKIT_LAB_DIR", DEFAULT_STATE_DIR)), "--state-dir", envvar="OAMKIT_LAB_DIR",
+    help="Where the lab keeps its pid file, state and (by default) its inventory.", metavar="DIR")
+
+
+class LabError(OamkitError):
+    pass
+
+
+def _state_file(state_dir: Path) -> Path:
+    return state_dir / "lab.json"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _is_our_lab(pid: int, token: str) -> bool:
+    """The pid belongs to the lab we started (guards against a recycled pid)."""
+    try:
+        environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    except OSError:
+        return _alive(pid)
+    return f"OAMKIT_LAB_TOKEN={token}".encode() in environ
+
+
+def _parse_platforms(text: str) -> list[str]:
+    from oamkit.lab.device import PLATFORMS
+
+    names = [p.strip() for p in text.split(",") if p.strip()]
+    bad = [p for p in names if p not in PLATFORMS]
+    if bad or not names:
+        raise InputError([Problem(f"unknown platform {p!r}", field="--platforms", value=p,
+                                  allowed=", ".join(PLATFORMS)) for p in bad]
+                         or [Problem("no platform given", field="--platforms")])
+    return names
+
+
+def up(devices: int = typer.Option(4, "--devices", "-n", min=1, max=2000, help="Number of emulated devices."),
+       platforms: str = typer.Option("cisco_ios,cisco_xr,juniper_junos,huawei_vrp", "--platforms",
+                                     help="Comma-separated platforms, assigned round-robin."),
+       inventory_out: Path = typer.Option(None, "--inventory-out", metavar="DIR",
+                                          help="Write a ready inventory here (default: STATE_DIR/inventory)."),
+       base_port: int = typer.Option(0, "--base-port", help="First SSH port (0: let the OS choose)."),
+       time_scale: float = typer.Option(1.0, "--time-scale", min=0.0001,
+                                        help="Real seconds per device second (0.01 makes a commit-confirmed minute 0.6 s)."),
+       detach: bool = typer.Option(False, "--detach", "-d", help="Run in the background with a pid file."),
+       state_dir: Path = StateDirOpt,
+       as_json: bool = typer.Option(False, "--json", help="Print the lab description as JSON.")) -> None:
+    """Start N emulated devices (one SSH port each, NETCONF on the same port) on 127.0.0.1."""
+    plats = _parse_platforms(platforms)
+    state_dir = state_dir.resolve()
+    existing = _read_state(state_dir)
+    if existing and _alive(existing["pid"]) and _is_our_lab(existing["pid"], existing.get("token", "")):
+        raise LabError(f"a lab is already running (pid {existing['pid']}); run `oamkit lab down` first")
+    inventory = (inventory_out or state_dir / "inventory").resolve()
+    if detach:
+        _spawn_detached(devices, plats, inventory, base_port, time_scale, state_dir, as_json)
+        return
+    asyncio.run(_foreground(devices, plats, inventory, base_port, time_scale, state_dir, as_json,
+                            os.environ.get("OAMKIT_LAB_TOKEN") or os.urandom(8).hex()))
+
+
+async def _foreground(devices: int, plats: list[str], inventory: Path, base_port: int, time_scale: float,
+                      state_dir: Path, as_json: bool, token: str) -> None:
+    from oamkit.lab.server import Lab
+
+    lab = Lab(devices, platforms=plats, base_port=base_port, time_scale=time_scale)
+    await lab.start_async()
+    lab.write_inventory(inventory)
+    state_dir.mkdir(parents=True, exist_ok=True)
+    desc = lab.describe() | {"token": token, "inventory": str(inventory), "state_dir": str(state_dir)}
+    tmp = _state_file(state_dir).with_suffix(".tmp")
+    tmp.write_text(json.dumps(desc, indent=2))
+    tmp.replace(_state_file(state_dir))
+    (state_dir / "lab.pid").write_text(f"{os.getpid()}\n")
+    if as_json:
+        print(json.dumps(desc, indent=2), flush=True)
+    else:
+        print(f"oamkit lab: {len(lab.devices)} devices on 127.0.0.1 "
+              f"(ports {min(lab.ports.values())}-{max(lab.ports.values())}), inventory {inventory}",
+              flush=True)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, lambda: asyncio.ensure_future(lab.stop_async()))
+    try:
+        await lab.serve_forever()
+    finally:
+        current = _read_state(state_dir)
+        if current and current.get("token") == token:
+            _state_file(state_dir).unlink(missing_ok=True)
+            (state_dir / "lab.pid").unlink(missing_ok=True)
+
+
+def _spawn_detached(devices: int, plats: list[str], inventory: Path, base_port: int, time_scale: float,
+                    state_dir: Path, as_json: bool) -> None:
+    state_dir.mkdir(parents=True, exist_ok=True)
+    token = os.urandom(8).hex()
+    env = dict(os.environ, OAMKIT_LAB_TOKEN=token)
+    _state_file(state_dir).unlink(missing_ok=True)
+    log = open(state_dir / "lab.log", "ab")
+    cmd = [sys.executable, "-m", "oamkit.lab", "--devices", str(devices), "--platforms",
+           ",".join(plats), "--inventory-out", str(inventory), "--base-port", str(base_port),
+           "--time-scale", str(time_scale), "--state-dir", str(state_dir)]
+    proc = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                            start_new_session=True, close_fds=True)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        state = _read_state(state_dir)
+        if state and state.get("token") == token:
+            if as_json:
+                print(json.dumps(state, indent=2))
+            else:
+                print(f"oamkit lab: started pid {state['pid']}, {len(state['devices'])} devices, "
+                      f"inventory {state['inventory']}")
+            return
+        if proc.poll() is not None:
+            raise LabError(f"the lab exited at start (code {proc.returncode}); see {state_dir / 'lab.log'}")
+        time.sleep(0.05)
+    proc.terminate()
+    raise LabError("the lab did not become ready within 30 s")
+
+
+def _read_state(state_dir: Path) -> dict | None:
+    try:
+        return json.loads(_state_file(state_dir).read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def status(state_dir: Path = StateDirOpt,
+           as_json: bool = typer.Option(False, "--json", help="Machine-readable JSON on stdout.")) -> None:
+    """Show whether a lab started from this state dir is running, and its devices."""
+    state = _read_state(state_dir.resolve())
+    running = bool(state) and _alive(state["pid"]) and _is_our_lab(state["pid"], state.get("token", ""))
+    if as_json:
+        print(json.dumps({"running": running, **({k: v for k, v in state.items() if k != "token"} if state else {})},
+                         indent=2))
+    elif not running:
+        print("oamkit lab: not running")
+    else:
+        print(f"oamkit lab: running, pid {state['pid']}, inventory {state['inventory']}")
+        for d in state["devices"]:
+            print(f"  {d['name']:<12} {d['platform']:<14} 127.0.0.1:{d['port']}")
+    if not running:
+        raise SystemExit(3)  # "needs attention": nothing is running
+
+
+def down(state_dir: Path = StateDirOpt,
+         timeout: float = typer.Option(10.0, "--timeout", help="Seconds to wait for the lab to stop.")) -> None:
+    """Stop the lab started from this state dir (and only that one)."""
+    state_dir = state_dir.resolve()
+    state = _read_state(state_dir)
+    if not state:
+        print("oamkit lab: not running")
+        return
+    pid = int(state["pid"])
+    if not (_alive(pid) and _is_our_lab(pid, state.get("token", ""))):
+        _state_file(state_dir).unlink(missing_ok=True)
+        (state_dir / "lab.pid").unlink(missing_ok=True)
+        print("oamkit lab: not running (removed a stale state file)")
+        return
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and _alive(pid):
+        try:  # reap it if it is our child (tests start and stop in one process)
+            os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            pass
+        time.sleep(0.05)
+    if _alive(pid):
+        raise LabError(f"lab pid {pid} did not stop within {timeout:.0f} s")
+    _state_file(state_dir).unlink(missing_ok=True)
+    (state_dir / "lab.pid").unlink(missing_ok=True)
+    print(f"oamkit lab: stopped pid {pid}")
+
+
+def register(app: typer.Typer) -> None:
+    lab_app = None
+    for group in app.registered_groups:
+        if group.name == "lab" and group.typer_instance is not None:
+            lab_app = group.typer_instance
+    if lab_app is None:
+        lab_app = typer.Typer(help="Emulated labs.", no_args_is_help=True)
+        app.add_typer(lab_app, name="lab")
+    lab_app.command("up")(up)
+    lab_app.command("status")(status)
+    lab_app.command("down")(down)
