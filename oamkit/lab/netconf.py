@@ -110,11 +110,13 @@ def capabilities(device: Device, settings: NetconfSettings | None = None) -> lis
 
 
 # --------------------------------------------------------------------------- XML helpers
-def _tidy(el: etree._Element, parent: etree._Element | None) -> etree._Element:
-    """Copy with default-namespace declarations instead of generated ns0: prefixes."""
+def _tidy(el: etree._Element, parent: etree._Element | None,
+          prefixes: dict[str, str] | None = None) -> etree._Element:
+    """Copy with default-namespace declarations instead of generated ns0: prefixes; the top
+    element also declares ``prefixes`` (used inside values)."""
     q = etree.QName(el)
     if parent is None:
-        nsmap = {k: v for k, v in (el.nsmap or {}).items() if k is not None}
+        nsmap = dict(prefixes or {})
         nsmap[None] = q.namespace
         new = etree.Element(el.tag, nsmap=nsmap)
     elif parent.nsmap.get(None) == q.namespace:
@@ -361,7 +363,11 @@ class NetconfSession:
         return holder if self.device.active_sessions.get(holder) == "netconf" else 0
 
     def _view(self, tree: ConfigTree) -> list[etree._Element]:
-        return [_tidy(e, None) for e in self.translator.view(tree)]
+        return self._tidy_all(self.translator.view(tree))
+
+    def _tidy_all(self, elems: list[etree._Element]) -> list[etree._Element]:
+        prefixes = self.translator.value_prefixes()
+        return [_tidy(e, None, prefixes) for e in elems]
 
     def _yang_error(self, exc: Exception, stage: str) -> RpcError:
         problem = explain(exc)
@@ -373,7 +379,7 @@ class NetconfSession:
                         app_tag=problem.app_tag)
 
     def _validate_tree(self, tree: ConfigTree, stage: str) -> None:
-        xml = _serialize(self.translator.view(tree))
+        xml = _serialize(self._view(tree))
         try:
             self.model.validate(xml, full=True)
         except Exception as exc:  # libyang.LibyangError
@@ -431,7 +437,7 @@ class NetconfSession:
                 datastore.extend(self.translator.view(tree))
             engine = EditEngine(self.model.node, strict=self.model.available)
             engine.apply(datastore, config, "merge" if default_op == "replace" else default_op)
-            result = elements(datastore)
+            result = self._tidy_all(elements(datastore))
             if self.settings.validate_at == "edit-config":
                 try:
                     self.model.validate(_serialize(result), full=True)
@@ -449,7 +455,7 @@ class NetconfSession:
         if inline is not None:
             self.translator.normalize(inline)
             try:
-                self.model.validate(_serialize(elements(inline)), full=True)
+                self.model.validate(_serialize(self._tidy_all(elements(inline))), full=True)
             except Exception as exc:
                 if type(exc).__name__ != "LibyangError":
                     raise

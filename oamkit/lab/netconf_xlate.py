@@ -59,6 +59,10 @@ class Translator:
     def normalize(self, config: etree._Element) -> None:
         """Adjust an incoming <config>/<filter> in place before it is used (namespaces)."""
 
+    def value_prefixes(self) -> dict[str, str]:
+        """Prefixes that stored values use (identityrefs); declared on every top element."""
+        return {}
+
 
 # --------------------------------------------------------------------------- Cisco IOS-XR
 XR_ACTIONS_TO_CLI = {"error-disable": "error-disable-interface"}
@@ -522,6 +526,15 @@ class IeeeTranslator(MechanicalTranslator):
 
     def nsmap(self) -> dict:
         return {None: NS_IETF_IF, "ianaift": NS_IANAIFT}
+
+    def value_prefixes(self) -> dict[str, str]:
+        return {"ianaift": NS_IANAIFT}
+
+    def normalize(self, config: etree._Element) -> None:
+        """Identity values get our ``ianaift:`` prefix while the client's declaration is in scope."""
+        for el in config.iter():
+            if isinstance(el.tag, str) and not len(el) and el.text:
+                el.text = self.value(el)
 
     def value(self, el: etree._Element) -> str:
         """Identity values keep the module prefix we declare, whatever prefix the client used."""

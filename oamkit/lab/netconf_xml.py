@@ -233,7 +233,7 @@ def _clean(elem: etree._Element) -> etree._Element:
         for attr in (f"{{{NC}}}operation", "delete", "replace"):
             if attr in e.attrib:
                 del e.attrib[attr]
-    etree.cleanup_namespaces(new)
+    # no cleanup_namespaces(): prefixes used only in values (identityrefs) must stay declared
     return new
 
 

@@ -27,7 +27,8 @@ CONFIRMED11 = "urn:ietf:params:netconf:capability:confirmed-commit:1.1"
 VALIDATE11 = "urn:ietf:params:netconf:capability:validate:1.1"
 
 POOL = [(f"xr-{i}", "cisco_xr") for i in range(1, 31)] + \
-       [(f"junos-{i}", "juniper_junos") for i in range(1, 4)]
+       [(f"junos-{i}", "juniper_junos") for i in range(1, 4)] + \
+       [(f"ios-{i}", "cisco_ios") for i in range(1, 3)]
 
 
 class NetconfLab:
@@ -485,3 +486,58 @@ def test_netconf_commit_visible_in_cli_and_cli_commit_visible_in_netconf(lab):
                        f'<profiles><profile><profile>FROM-CLI</profile></profile></profiles>'
                        f'</ether-link-oam></ethernet-features>'))
         assert reply.data.find(f".//{{{NS_XR_ELO}}}frame/{{{NS_XR_ELO}}}window").text == "3000"
+
+
+def test_junos_shared_config_both_ways(lab):
+    name = lab.fresh("juniper_junos")
+    lfm = "set protocols oam ethernet link-fault-management"
+    with netmiko_connect(lab, name) as cli:
+        cli.send_config_set([f"{lfm} action-profile AP1 action link-down",
+                             f"{lfm} interface ge-0/0/1 apply-action-profile AP1",
+                             f"{lfm} interface ge-0/0/1 event-thresholds frame-error 5"],
+                            exit_config_mode=False)
+        cli.commit()
+        cli.exit_config_mode()
+        with nc(lab, name) as m:
+            data = m.get_config(source="running", filter=(
+                "subtree", "<configuration><protocols><oam><ethernet><link-fault-management>"
+                           "<interface><name>ge-0/0/1</name></interface>"
+                           "</link-fault-management></ethernet></oam></protocols></configuration>")).data
+            assert data.find(f".//{{{NS_JUNOS}}}apply-action-profile").text == "AP1"
+            assert data.find(f".//{{{NS_JUNOS}}}action-profile") is None      # filtered out
+            m.edit_config(target="candidate", config=junos_lfm("ge-0/0/2", pdu_interval=700))
+            m.commit()
+        shown = cli.send_command("show configuration protocols oam")
+        assert "interface ge-0/0/2 {" in shown and "pdu-interval 700;" in shown
+        assert "apply-action-profile AP1;" in shown
+
+
+def test_junos_leafref_rejected_at_commit_when_configured(lab):
+    name = lab.fresh("juniper_junos", netconf_validate="commit")
+    dev = lab.device(name)
+    bad = junos_lfm("ge-0/0/3").replace("<link-discovery>", "<apply-action-profile>NOPE"
+                                        "</apply-action-profile><link-discovery>")
+    with nc(lab, name) as m:
+        m.edit_config(target="candidate", config=bad)           # accepted: checked at commit
+        with pytest.raises(RPCError) as missing:
+            m.commit()
+        assert missing.value.tag == "operation-failed"
+        assert missing.value.path.endswith("/apply-action-profile")
+    assert dev.running.get(["protocols", "oam"]) is None
+
+
+def test_ios_without_candidate_uses_writable_running_with_ieee_model(lab):
+    name = lab.fresh("cisco_ios")
+    xml = ('<config><interfaces xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces"><interface>'
+           '<name>eth1</name><type xmlns:x="urn:ietf:params:xml:ns:yang:iana-if-type">x:ethernetCsmacd'
+           '</type><link-oam xmlns="urn:oamkit:yang:ieee-link-oam-shape"><admin>enabled</admin>'
+           '</link-oam></interface></interfaces></config>')
+    with nc(lab, name) as m:
+        caps = set(m.server_capabilities)
+        assert "urn:ietf:params:netconf:capability:writable-running:1.0" in caps
+        assert CAND not in caps
+        m.edit_config(target="running", config=xml)
+        assert "ianaift:ethernetCsmacd" in m.get_config(source="running").data_xml
+    with netmiko_connect(lab, name) as cli:
+        shown = cli.send_command("show running-config")
+    assert "ieee802-link-oam" in shown and "  type ianaift:ethernetCsmacd" in shown
