@@ -46,7 +46,7 @@ def status(prefix: str = typer.Option(DEFAULT_PREFIX, "--prefix")) -> None:
     st = lab.status()
     print(json.dumps(st, indent=2))
     if not all(st["namespaces"].values()) or not all(st["daemons"].values()):
-        raise typer.Exit(3)
+        raise SystemExit(3)
 
 
 @wan_app.command("cut")

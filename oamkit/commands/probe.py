@@ -65,9 +65,9 @@ def probe(
         if not summary["trusted"]:
             console.print(f"[bold yellow]NOT TRUSTED: {summary['trust_note']}[/]")
     if not summary["trusted"]:
-        raise typer.Exit(3)
+        raise SystemExit(3)
     if any(s["answered"] == 0 for s in stats):
-        raise typer.Exit(1)
+        raise SystemExit(1)
 
 
 def register(app: typer.Typer) -> None:

@@ -395,12 +395,10 @@ class DrRunner:
             prev_term = None
         try:
             if self.baseline():
-                try:
-                    self.failover()
-                    self.steady()
-                finally:
-                    restored = True
-                    self.failback()
+                self.failover()
+                self.steady()
+                restored = True
+                self.failback()          # runs the restore step inside its watch
             self.status = "done"
         except KeyboardInterrupt:
             self.status = "aborted"
@@ -413,9 +411,18 @@ class DrRunner:
         finally:
             for e in self._engines:
                 e.stop()
-            if "restore" not in self.steps or not restored:
-                # the restore step always runs (Ctrl-C during the restore itself: run it again)
-                rec = run_step(self.plan.restore, "restore", self.input_fn, self.action_hook)
+            if "restore" not in self.steps or not restored or not self.steps["restore"].started:
+                # the restore step always runs; a second Ctrl-C must not interrupt it
+                prev_int = None
+                try:
+                    prev_int = signal.signal(signal.SIGINT, lambda *a: self.log("restoring, please wait"))
+                except ValueError:
+                    pass
+                try:
+                    rec = run_step(self.plan.restore, "restore", self.input_fn, self.action_hook)
+                finally:
+                    if prev_int is not None:
+                        signal.signal(signal.SIGINT, prev_int)
                 self.steps["restore"] = rec
                 self._phase("restore", rec.ok, rec.error or "restore step run after an early end")
             for e in self._engines:

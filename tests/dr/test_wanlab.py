@@ -1,0 +1,185 @@
+"""End-to-end DR tests on the WAN lab (root, FRR, nftables). One lab per session; scenarios are
+switched at runtime and every test leaves the lab healthy and converged on the primary."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from xml.etree import ElementTree as ET
+
+import pytest
+import yaml
+
+from oamkit.dr.plan import parse_plan
+from oamkit.dr.report import write_reports
+from oamkit.dr.runner import DrRunner
+from oamkit.lab.wan import RouteMonitor, WanLab, list_netns, site_prefix, truth_window
+
+from tests.dr.conftest import run_cli
+
+pytestmark = pytest.mark.wanlab
+
+SITES = [f"site{i}" for i in range(1, 13)]
+
+
+def run_plan(lab, tmp_path, plan_dict, **kw):
+    result = DrRunner(parse_plan(plan_dict), log=lambda s: print(s, file=sys.stderr), **kw).run()
+    write_reports(result, tmp_path)          # kept in pytest's basetemp for post-mortems
+    return result
+
+
+def cut_in_wan1_present(lab):
+    out = subprocess.run(["ip", "netns", "exec", lab.ns("wan1"), "nft", "list", "tables"],
+                         capture_output=True, text=True).stdout
+    return "oamcut" in out
+
+
+def test_healthy_failover_passes_and_outage_matches_ground_truth(healthy_lab, tmp_path):
+    lab = healthy_lab
+    ce, dc = RouteMonitor(lab.ns("ce")), RouteMonitor(lab.ns("dc"))
+    time.sleep(0.2)
+    try:
+        result = run_plan(lab, tmp_path, lab.plan(mode="drop"))
+    finally:
+        ce.stop()
+        dc.stop()
+    assert result["verdict"] == "PASS", result["summary"]
+    trig = result["steps"]["trigger"]
+    iv = result["interval_s"]
+    errors = []
+    for s in result["sites"]:
+        o = s["failover"]
+        assert o["recovered"] and 0.05 < o["outage_s"] < 1.0, s      # BFD 3 x 100 ms + BGP
+        assert s["path_before"]["seen"] == "10.11.0.2" and s["path_after"]["seen"] == "10.12.0.2"
+        assert s["failback"]["lost"] == 0, s                          # failback is hitless
+        lo, hi = truth_window(ce, dc, site_prefix(s["target"]), trig["started"], trig["ended"])
+        # the cut happened inside [started, ended]: the probe must fall inside that window,
+        # widened by one interval (probe granularity) and a few ms (stamping)
+        err = 0.0 if lo <= o["outage_s"] <= hi else min(abs(o["outage_s"] - lo), abs(o["outage_s"] - hi))
+        errors.append(err)
+        assert err <= iv + 0.015, (s["name"], o["outage_s"], lo, hi)
+    print(f"outage vs ground truth: worst error outside the truth window {max(errors) * 1e3:.1f} ms",
+          file=sys.stderr)
+    assert not cut_in_wan1_present(lab)
+    assert result["engine"]["failover"]["trusted"]
+
+
+def test_link_down_cut_through_the_cli_with_reports(healthy_lab, tmp_path):
+    lab = healthy_lab
+    plan = lab.write_plan(tmp_path / "plan.yaml", mode="down")
+    p = run_cli("drtest", str(plan), "--report", str(tmp_path / "report"))
+    assert p.returncode == 0, p.stderr
+    rep = json.loads((tmp_path / "report" / "drtest.json").read_text())
+    assert rep["verdict"] == "PASS"
+    assert max(s["failover"]["outage_s"] for s in rep["sites"]) < 0.5    # carrier loss: no BFD wait
+    suite = ET.parse(tmp_path / "report" / "drtest.junit.xml").getroot()
+    assert suite.get("failures") == "0" and int(suite.get("tests")) == 14
+    assert (tmp_path / "report" / "drtest-timeline.png").stat().st_size > 10_000
+    assert "data:image/png;base64" in (tmp_path / "report" / "drtest.html").read_text()
+
+
+def test_half_routes_fails_naming_exactly_the_sites_that_did_not_recover(healthy_lab, tmp_path):
+    lab = healthy_lab
+    lab.set_scenario("half-routes")
+    plan = lab.plan(mode="drop")
+    # a manual trigger: the "operator" cuts the primary when prompted
+    plan["trigger"] = {"type": "manual", "prompt": "cut the primary now, press Enter"}
+    prompts = []
+    result = run_plan(lab, tmp_path, plan, input_fn=lambda prompt: (prompts.append(prompt), lab.cut("drop")))
+    assert prompts == ["cut the primary now, press Enter "]
+    assert result["verdict"] == "FAIL"
+    failed = [s["name"] for s in result["sites"] if s["verdict"] == "FAIL"]
+    assert failed == SITES[6:]
+    assert any("6 of 12 sites lost connectivity" in line and "site7" in line for line in result["summary"])
+    for s in result["sites"][:6]:
+        assert s["failover"]["recovered"] and s["path_after"]["match"]
+    for s in result["sites"][6:]:
+        assert not s["failover"]["recovered"] and s["failback"]["recovered"]
+    assert result["steps"]["restore"]["ok"] and not cut_in_wan1_present(lab)
+
+
+def test_icmp_filtered_sites_are_classified_not_down(healthy_lab, tmp_path):
+    lab = healthy_lab
+    lab.set_scenario("icmp-filtered")
+    filtered = {"site2", "site6", "site10"}
+    assert set(lab.filtered_sites()) == filtered
+    # the incident: the plan still says icmp everywhere (the firewall change was not in it)
+    plan = lab.plan(mode="down")
+    for s in plan["sites"]:
+        s["proto"] = "icmp"
+    result = run_plan(lab, tmp_path, plan)
+    assert result["verdict"] == "PASS", result["summary"]
+    by = {s["name"]: s for s in result["sites"]}
+    assert {n for n, s in by.items() if s["classification"] == "icmp_filtered"} == filtered
+    for n in filtered:
+        assert by[n]["measured_with"] == "tcp:443" and by[n]["failover"]["recovered"]
+        assert by[n]["reachable_before"] and by[n]["reachable_after"]
+    assert any("ICMP filtered" in line and "site2" in line for line in result["summary"])
+    # a plan written for this scenario probes the filtered sites by TCP from the start
+    assert {s["name"] for s in lab.plan()["sites"] if s["proto"] == "tcp:443"} == filtered
+
+
+def test_restore_runs_after_a_failed_baseline(healthy_lab, tmp_path):
+    lab = healthy_lab
+    lab.set_scenario("icmp-filtered")
+    marker = tmp_path / "restored"
+    plan = lab.plan(mode="drop")
+    plan["sites"] = [{"name": "site2", "target": "10.100.2.10", "proto": "icmp"}]   # filtered, no fallback
+    plan["restore"] = {"type": "command", "command": ["touch", str(marker)]}
+    result = run_plan(lab, tmp_path, plan)
+    assert result["verdict"] == "FAIL"
+    assert "trigger" not in result["steps"] and result["steps"]["restore"]["ok"] and marker.exists()
+    assert result["sites"][0]["classification"] == "down"
+    assert any("unreachable before the trigger: site2" in line for line in result["summary"])
+
+
+def test_restore_runs_after_ctrl_c_during_the_failover_watch(healthy_lab, tmp_path):
+    lab = healthy_lab
+    plan_dict = lab.plan(mode="drop")
+    plan_dict["convergence_bound"] = "10s"
+    plan_dict["min_watch"] = "10s"            # keep the watch open long enough to interrupt it
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(yaml.safe_dump(plan_dict))
+    proc = subprocess.Popen([sys.executable, "-m", "oamkit.cli", "drtest", str(plan), "--report",
+                             str(tmp_path / "r")], stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.time() + 30
+        for line in proc.stderr:
+            if "trigger: ok" in line or time.time() > deadline:
+                break
+        time.sleep(0.5)
+        assert cut_in_wan1_present(lab)
+        proc.send_signal(signal.SIGINT)
+        rc = proc.wait(30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert rc == 130
+    rep = json.loads((tmp_path / "r" / "drtest.json").read_text())
+    assert rep["verdict"] == "ABORTED" and rep["steps"]["restore"]["ok"]
+    assert not cut_in_wan1_present(lab)
+    lab.wait_converged(30)                   # routing back on the primary
+
+
+def test_lab_cli_status_and_down_of_crash_leftovers():
+    p = run_cli("lab", "wan", "down", "--prefix", "zzleft")
+    assert p.returncode == 0
+    subprocess.run(["ip", "netns", "add", "zzleft-ce"], check=True)
+    subprocess.run(["ip", "netns", "add", "zzleft-site3"], check=True)
+    try:
+        p = run_cli("lab", "wan", "down", "--prefix", "zzleft")
+        assert p.returncode == 0, p.stderr
+        assert sorted(json.loads(p.stdout)["namespaces_removed"]) == ["zzleft-ce", "zzleft-site3"]
+    finally:
+        for n in ("zzleft-ce", "zzleft-site3"):
+            subprocess.run(["ip", "netns", "del", n], capture_output=True)
+    assert not [n for n in list_netns() if n.startswith("zzleft-")]
+
+
+def test_lab_status_reports_running_daemons(wanlab):
+    p = run_cli("lab", "wan", "status", "--prefix", wanlab.prefix)
+    assert p.returncode == 0, p.stderr
+    st = json.loads(p.stdout)
+    assert all(st["daemons"].values()) and all(st["namespaces"].values())
+    assert WanLab.load(wanlab.prefix).sites == 12
