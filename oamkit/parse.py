@@ -91,10 +91,12 @@ class ParseResult:
     source: str                      # "oamkit" or "ntc-templates"
     records: list[dict] = field(default_factory=list)
     empty: bool = False              # the output held nothing but blank/header lines
+    messages: list[str] = field(default_factory=list)   # device notes, e.g. VRP `Info: ...`
 
     def as_dict(self) -> dict:
         return {"platform": self.platform, "command": self.command, "template": self.template,
-                "source": self.source, "empty": self.empty, "records": self.records}
+                "source": self.source, "empty": self.empty, "messages": self.messages,
+                "records": self.records}
 
 
 # ------------------------------------------------------------------------- lines and the FSM
@@ -119,6 +121,10 @@ _DEVICE_ERRORS = [
     re.compile(r"^\s*error:\s", re.IGNORECASE),
     re.compile(r"^\s*unknown command", re.IGNORECASE),
 ]
+
+
+# Informational notes instead of output (VRP: `Info: EFM OAM is not enabled on any interface.`).
+_INFO_LINE = re.compile(r"^\s*Info:\s*(?P<message>\S.*?)\s*$")
 
 
 def _is_header(text: str) -> bool:
@@ -478,7 +484,9 @@ def _junos_lfm(ctx: _Context) -> list[dict]:
         "peer_address": peer,
         "remote_mode": _lower(r["REMOTE_DISCOVERY_MODE"]),
         "remote_link_monitoring": _flag(r["REMOTE_LINK_EVENTS"]),
-        "link_events": block("TX"),
+        # Local thresholds: the `transmitted` blocks, else the `current` ones; `received` blocks
+        # carry what the peer's event TLVs said.
+        "link_events": block("TX") or block("CURRENT"),
         "remote_link_events": block("RX"),
     }
     if r["TRANSMIT_INTERVAL"] or r["RX_INFORMATION"]:
@@ -715,6 +723,11 @@ def parse_output(platform: str, command: str, text: str) -> ParseResult:
                                                 .expandtabs().split("\n"), start=1)]
     while lines and not lines[-1].text.strip():
         lines.pop()
+    for line in lines:
+        info = _INFO_LINE.match(line.text)
+        if info:
+            result.messages.append(info.group("message"))
+    lines = [line for line in lines if not _INFO_LINE.match(line.text)]
     content = [line for line in lines if not _is_header(line.text)]
     if not content:
         result.empty = True

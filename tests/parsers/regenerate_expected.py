@@ -25,7 +25,10 @@ def expected_for(raw: Path) -> dict:
         return {"parse_error": {"template": exc.template, "line_no": exc.line_no,
                                 "reason_contains": exc.reason.split(":")[0]}}
     records = [{k: v for k, v in r.items() if k not in ("raw", "template")} for r in result.records]
-    return {"template": result.template, "empty": result.empty, "parsed_sample": records}
+    out = {"template": result.template, "empty": result.empty, "parsed_sample": records}
+    if result.messages:
+        out["messages"] = result.messages
+    return out
 
 
 def main(argv: list[str]) -> None:

@@ -70,6 +70,7 @@ def test_fixture(raw: Path):
     result = parse_output(platform, command, text)
     assert result.template == expected["template"]
     assert result.empty is expected["empty"]
+    assert result.messages == expected.get("messages", [])
     assert result.source == ("ntc-templates" if result.template.startswith("ntc-templates:")
                              else "oamkit")
     for record in result.records:
