@@ -1,0 +1,157 @@
+#!/usr/bin/env python3
+"""Probe engine benchmark against fping, on the same WAN-lab targets in the same run.
+
+1. Rate: N targets (default 100) every 10 ms for a few seconds, our engine then fping
+   (-p 10 -i <10ms/N>): sustained matched probes per second, and our schedule lateness.
+2. Outage accuracy: the same probing while the primary WAN is cut (silent drop); each tool's
+   per-site outage (ours: lost x interval; fping -o: lost x period) is compared with the ground
+   truth window from `ip -ts monitor route` on ce and dc around the cut command.
+Prints both tools and the ratio. Needs root, FRR and nftables; builds and removes its own lab
+(prefix `obench`). Packets go only to addresses inside that lab.
+
+    python3 bench/probe.py [--sites 100] [--interval 10ms] [--seconds 3] [--json]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+from oamkit.lab.wan import RouteMonitor, WanLab, site_prefix, truth_window
+from oamkit.probe.analysis import outage_around, run_summary
+from oamkit.probe.engine import ProbeEngine, Slot, rounds_for
+from oamkit.probe.proto import ProbeProto, parse_interval
+
+FPING_LINE = re.compile(r"^(\S+)\s*:\s*xmt/rcv/%loss = (\d+)/(\d+)/[^,\s]+(?:, outage\(ms\) = (\d+))?")
+
+
+def ours(lab: WanLab, targets: list[str], iv: float, seconds: float, cut_at: float | None = None):
+    e = ProbeEngine([Slot(t, ProbeProto("icmp")) for t in targets], iv, rounds_for(seconds, iv),
+                    netns=lab.branch_ns, allowed=set(targets), max_rate_pps=20000)
+    e.start()
+    cut = None
+    if cut_at is not None:
+        time.sleep(max(0, e.t0 + cut_at - time.time()))
+        cut = lab.cut("drop")
+    run = e.finish()
+    answered = run.answered
+    span = np.nanmax(run.tx) - np.nanmin(run.tx)
+    return run, int(answered.sum()) / span, cut
+
+
+def fping(lab: WanLab, targets: list[str], iv: float, seconds: float, cut_at: float | None = None):
+    count = rounds_for(seconds, iv)
+    args = ["ip", "netns", "exec", lab.branch_ns, "fping", "-q", "-o", "-c", str(count),
+            "-p", f"{iv * 1e3:g}", "-i", f"{iv * 1e3 / len(targets):.3f}", "-t", "1000", *targets]
+    t0 = time.time()
+    p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    cut = None
+    if cut_at is not None:
+        time.sleep(max(0, t0 + cut_at - time.time()))
+        cut = lab.cut("drop")
+    _, err = p.communicate(timeout=seconds * 10 + 30)
+    wall = time.time() - t0
+    res = {}
+    for line in err.splitlines():
+        m = FPING_LINE.match(line)
+        if m:
+            res[m.group(1)] = {"xmt": int(m.group(2)), "rcv": int(m.group(3)),
+                               "outage_s": int(m.group(4) or 0) / 1000}
+    rcv = sum(r["rcv"] for r in res.values())
+    # with every reply in, fping -c exits right after its last probe: wall time ~ sending span
+    return res, rcv / wall, wall, cut
+
+
+def restore(lab: WanLab) -> None:
+    lab.restore("drop")
+    lab.wait_converged(60)
+
+
+def errors_vs_truth(outages: dict[str, float], mons, cut, iv) -> list[float]:
+    ce, dc = mons
+    errs = []
+    for addr, measured in outages.items():
+        w = truth_window(ce, dc, site_prefix(addr), cut[0], cut[1])
+        if w is None:
+            continue
+        lo, hi = w
+        errs.append(0.0 if lo <= measured <= hi else (measured - hi if measured > hi else measured - lo))
+    return errs
+
+
+def stats(errs: list[float]) -> dict:
+    a = np.abs(np.array(errs)) * 1e3
+    return {"sites": len(errs), "mean_abs_ms": round(float(a.mean()), 2), "p95_abs_ms": round(float(np.percentile(a, 95)), 2),
+            "max_abs_ms": round(float(a.max()), 2), "signed_min_ms": round(min(errs) * 1e3, 2),
+            "signed_max_ms": round(max(errs) * 1e3, 2)}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sites", type=int, default=100)
+    ap.add_argument("--interval", default="10ms")
+    ap.add_argument("--seconds", type=float, default=3.0)
+    ap.add_argument("--prefix", default="obench")
+    ap.add_argument("--json", action="store_true")
+    a = ap.parse_args()
+    iv = parse_interval(a.interval)
+    lab = WanLab(prefix=a.prefix, sites=a.sites)
+    out: dict = {"sites": a.sites, "interval_ms": iv * 1e3, "rate_pps_offered": a.sites / iv}
+    try:
+        out["lab"] = lab.up(timeout=120)
+        targets = [s.addr for s in lab.site_list()]
+        # 1. sustained rate
+        run, rate, _ = ours(lab, targets, iv, a.seconds)
+        out["ours_rate"] = {"matched_pps": round(rate), "answered": int(run.answered.sum()),
+                            "sent": int(run.sent.sum()), **run_summary(run)}
+        fres, frate, fwall, _ = fping(lab, targets, iv, a.seconds)
+        out["fping_rate"] = {"matched_pps": round(frate), "answered": sum(r["rcv"] for r in fres.values()),
+                             "sent": sum(r["xmt"] for r in fres.values()), "wall_s": round(fwall, 2)}
+        # 2. outage accuracy against ground truth, one cut per tool
+        secs = max(a.seconds, 2.5)
+        mons = (RouteMonitor(lab.ns("ce")), RouteMonitor(lab.ns("dc")))
+        time.sleep(0.2)
+        run, _, cut = ours(lab, targets, iv, secs, cut_at=0.7)
+        restore(lab)
+        fres2, _, _, fcut = fping(lab, targets, iv, secs, cut_at=0.7)
+        time.sleep(0.3)
+        for m in mons:
+            m.stop()
+        restore(lab)
+        our_out = {}
+        for i, t in enumerate(targets):
+            o = outage_around(run, i, cut[0], 0.3)
+            our_out[t] = o.outage_s
+        out["ours_outage_error"] = stats(errors_vs_truth(our_out, mons, cut, iv))
+        out["ours_outage_error"]["trusted"] = run.trusted()[0]
+        out["ours_outage_error"]["lateness"] = run.lateness_stats()
+        out["fping_outage_error"] = stats(errors_vs_truth({t: r["outage_s"] for t, r in fres2.items()}, mons, fcut, iv))
+        out["ratio_rate_ours_over_fping"] = round(out["ours_rate"]["matched_pps"] / max(out["fping_rate"]["matched_pps"], 1), 2)
+        out["cut_command_ms"] = {"ours": round((cut[1] - cut[0]) * 1e3, 2), "fping": round((fcut[1] - fcut[0]) * 1e3, 2)}
+    finally:
+        lab.down()
+    if a.json:
+        print(json.dumps(out, indent=2, default=str))
+    else:
+        r, f = out["ours_rate"], out["fping_rate"]
+        print(f"targets {a.sites}, {iv * 1e3:g} ms per target, offered {out['rate_pps_offered']:.0f} probes/s "
+              f"(lab built in {out['lab']['build_s']} s)")
+        print(f"rate     oamkit: {r['matched_pps']:>6} matched/s  ({r['answered']}/{r['sent']}, lateness p99 "
+              f"{r['lateness']['p99_ms']:.2f} ms, max {r['lateness']['max_ms']:.2f} ms, {r['scheduler']})")
+        print(f"rate     fping : {f['matched_pps']:>6} matched/s  ({f['answered']}/{f['sent']}, wall {f['wall_s']} s)")
+        print(f"ratio oamkit/fping: {out['ratio_rate_ours_over_fping']}")
+        for k in ("ours", "fping"):
+            e = out[f"{k}_outage_error"]
+            print(f"outage error vs ground truth window, {k:<5}: mean |err| {e['mean_abs_ms']} ms, p95 {e['p95_abs_ms']} ms, "
+                  f"max {e['max_abs_ms']} ms (signed {e['signed_min_ms']}..{e['signed_max_ms']} ms, {e['sites']} sites)")
+        print(f"(one interval = {iv * 1e3:g} ms; cut command took {out['cut_command_ms']} ms)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
