@@ -15,7 +15,9 @@ Per-device settings (attributes on the Device, or keys of ``device.faults.extra`
 Faults (``device.faults``): ``commit_error`` and ``drop_on_commit`` act on NETCONF commits too;
 ``hang`` suppresses the hello; in ``extra``: ``netconf_delay`` (seconds before every reply),
 ``netconf_drop_on`` (an RPC name, a list of names, or ``"*"``: the SSH connection is dropped when
-such an RPC arrives, before any reply), ``netconf_commit_delay`` (seconds a commit takes).
+such an RPC arrives, before it is processed), ``netconf_drop_after`` (same, but the RPC is carried
+out first and only the reply is lost, e.g. a commit that landed without the client knowing),
+``netconf_commit_delay`` (seconds a commit takes). ``faults.exec_timeout`` closes idle sessions.
 """
 from __future__ import annotations
 
@@ -55,6 +57,7 @@ class NetconfSettings:
     base11: bool
     delay: float
     drop_on: frozenset[str]
+    drop_after: frozenset[str]
     commit_delay: float
 
 
@@ -71,10 +74,13 @@ def settings_for(device: Device) -> NetconfSettings:
     validate_at = str(_setting(device, "netconf_validate", "edit-config"))
     if validate_at not in ("edit-config", "commit"):
         raise ValueError(f"{device.name}: netconf_validate must be edit-config or commit")
-    drop = _setting(device, "netconf_drop_on", ())
-    drop = frozenset([drop] if isinstance(drop, str) else drop or ())
+    def names(key: str) -> frozenset[str]:
+        value = _setting(device, key, ())
+        return frozenset([value] if isinstance(value, str) else value or ())
+
     return NetconfSettings(model, validate_at, bool(_setting(device, "netconf_base11", True)),
-                           float(_setting(device, "netconf_delay", 0.0) or 0.0), drop,
+                           float(_setting(device, "netconf_delay", 0.0) or 0.0),
+                           names("netconf_drop_on"), names("netconf_drop_after"),
                            float(_setting(device, "netconf_commit_delay", 0.0) or 0.0))
 
 
@@ -192,7 +198,13 @@ class NetconfSession:
             self._write(self._hello())
             got_hello = False
             while not self.closed:
-                data = await self.process.stdin.read(65536)
+                idle = dev.faults.exec_timeout
+                try:
+                    data = await asyncio.wait_for(self.process.stdin.read(65536), idle) if idle \
+                        else await self.process.stdin.read(65536)
+                except asyncio.TimeoutError:
+                    dev.record(self.session_id, "netconf", "event", "idle timeout: session closed")
+                    break
                 if not data:
                     break
                 try:
@@ -310,6 +322,8 @@ class NetconfSession:
             log.exception("%s: netconf %s failed", self.device.name, name)
             self._reply(rpc, [RpcError("operation-failed", f"internal error: {exc}")])
             return
+        if "*" in settings.drop_after or name in settings.drop_after:
+            raise SessionDropped()
         self._reply(rpc, body)
 
     def _reply(self, rpc: etree._Element | None, body) -> None:
@@ -417,6 +431,11 @@ class NetconfSession:
         if default_op not in ("merge", "replace", "none"):
             raise RpcError("invalid-value", f"default-operation {default_op!r}.", type="protocol",
                            info={"bad-element": "default-operation"})
+        test_el = _child(op, "test-option")
+        test_option = (test_el.text or "").strip() if test_el is not None else "test-then-set"
+        if test_option not in ("test-then-set", "set", "test-only"):
+            raise RpcError("invalid-value", f"test-option {test_option!r}.", type="protocol",
+                           info={"bad-element": "test-option"})
         config = _child(op, "config")
         if config is None:
             if _child(op, "url") is not None:
@@ -438,13 +457,15 @@ class NetconfSession:
             engine = EditEngine(self.model.node, strict=self.model.available)
             engine.apply(datastore, config, "merge" if default_op == "replace" else default_op)
             result = self._tidy_all(elements(datastore))
-            if self.settings.validate_at == "edit-config":
+            if self.settings.validate_at == "edit-config" or test_option == "test-only":
                 try:
                     self.model.validate(_serialize(result), full=True)
                 except Exception as exc:
                     if type(exc).__name__ != "LibyangError":
                         raise
                     raise self._yang_error(exc, "edit-config") from None
+            if test_option == "test-only":
+                return None
             new_tree = self.translator.apply(tree, result)
             self._store(target, new_tree)
         return None

@@ -47,6 +47,15 @@ MODEL_MODULES = {
     "ieee": ["iana-if-type", "ietf-interfaces", "oamkit-ieee-link-oam"],
 }
 
+# advertised even when the modules cannot be loaded (the device still speaks the model)
+STATIC_CAPABILITIES = {
+    "cisco_xr": [f"{NS_XR_ELO}?module=Cisco-IOS-XR-ethernet-link-oam-cfg&revision=2015-11-09"],
+    "junos": [f"{NS_JUNOS}?module=oamkit-junos-lfm&revision=2026-11-22"],
+    "ieee": [f"{NS_IANAIFT}?module=iana-if-type&revision=2023-01-26",
+             f"{NS_IETF_IF}?module=ietf-interfaces&revision=2018-02-20",
+             f"{NS_IEEE_SHAPE}?module=oamkit-ieee-link-oam&revision=2026-11-22"],
+}
+
 # used when the schema is not loadable: (namespace-less) local-name path -> list keys
 FALLBACK_KEYS = {
     "cisco_xr": {("interface-configurations", "interface-configuration"): ["active", "interface-name"],
@@ -201,16 +210,18 @@ def get_model(name: str) -> YangModel:
 
 def _build(name: str) -> YangModel:
     if libyang is None:
-        return YangModel(name, None, "python package libyang (==2.8.0) is not installed")
+        return YangModel(name, None, "python package libyang (==2.8.0) is not installed",
+                         capabilities=list(STATIC_CAPABILITIES[name]))
     dirs, reason = _search_path(name)
     if reason:
-        return YangModel(name, None, reason)
+        return YangModel(name, None, reason, capabilities=list(STATIC_CAPABILITIES[name]))
     _store_error_paths()
     try:
         ctx = libyang.Context(":".join(str(d) for d in dirs))
         mods = [ctx.load_module(m) for m in MODEL_MODULES[name]]
     except libyang.LibyangError as exc:
-        return YangModel(name, None, f"YANG modules of {name} do not load: {exc}")
+        return YangModel(name, None, f"YANG modules of {name} do not load: {exc}",
+                         capabilities=list(STATIC_CAPABILITIES[name]))
     model = YangModel(name, ctx, None)
     for mod in ctx:
         if not mod.implemented():

@@ -84,7 +84,12 @@ def nc(lab: NetconfLab, name: str, timeout: float = 10):
         yield m
     finally:
         if m.connected:
-            m.close_session()
+            try:
+                m.close_session()
+            except (TransportError, SessionCloseError, TimeoutExpiredError):
+                # the session was dropped on purpose and the client has not noticed yet
+                assert lab.device(name).faults.extra.get("netconf_drop_on") or \
+                    lab.device(name).faults.extra.get("netconf_drop_after")
 
 
 @contextlib.contextmanager
@@ -435,7 +440,7 @@ def test_session_dropped_mid_rpc_surfaces_as_ncclient_error(lab):
         m.timeout = 5
         with pytest.raises((TransportError, SessionCloseError, TimeoutExpiredError)):
             m.get_config(source="running")
-        assert not m.connected
+        assert wait_for(lambda: not m.connected)
 
 
 def test_commit_failure_fault_is_an_rpc_error_and_running_unchanged(lab):
@@ -541,3 +546,34 @@ def test_ios_without_candidate_uses_writable_running_with_ieee_model(lab):
     with netmiko_connect(lab, name) as cli:
         shown = cli.send_command("show running-config")
     assert "ieee802-link-oam" in shown and "  type ianaift:ethernetCsmacd" in shown
+
+
+def test_drop_after_commit_loses_only_the_reply(lab):
+    name = lab.fresh("cisco_xr")
+    dev = lab.device(name)
+    with nc(lab, name) as m:
+        m.edit_config(target="candidate", config=xr_profile("LANDED-SILENTLY"))
+        dev.faults.extra["netconf_drop_after"] = ["commit"]
+        m.timeout = 5
+        with pytest.raises((TransportError, SessionCloseError, TimeoutExpiredError)):
+            m.commit()
+    assert dev.running.get([PROFILE_LINE.format("LANDED-SILENTLY")]) is not None
+
+
+def test_edit_config_test_only_and_default_operation_replace(lab):
+    name = lab.fresh("cisco_xr", netconf_validate="commit")
+    dev = lab.device(name)
+    with nc(lab, name) as m:
+        m.edit_config(target="candidate", config=xr_profile("A"))
+        m.edit_config(target="candidate", config=xr_profile("B"))
+        assert m.edit_config(target="candidate", config=xr_profile("C"), test_option="test-only").ok
+        assert dev.candidate.get([PROFILE_LINE.format("C")]) is None
+        if XR.available:
+            with pytest.raises(RPCError) as bad:
+                m.edit_config(target="candidate", config=xr_profile("C", frame_window=5),
+                              test_option="test-only")
+            assert bad.value.tag == "invalid-value"
+        m.edit_config(target="candidate", config=xr_profile("ONLY"), default_operation="replace")
+    assert dev.candidate.get([PROFILE_LINE.format("A")]) is None
+    assert dev.candidate.get([PROFILE_LINE.format("ONLY")]) is not None
+    assert dev.candidate.get(["hostname " + name]) is not None     # non-OAM config untouched
