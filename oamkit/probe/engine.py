@@ -414,7 +414,11 @@ class ProbeEngine:
         if self._sender is not None:
             while self._sender.is_alive():
                 self._sender.join(0.1)
-        time.sleep(self.timeout if grace is None else grace)
+        # wait for late answers, but no longer than needed: stop once every sent probe is answered
+        deadline = time.time() + (self.timeout if grace is None else grace)
+        sent = int((~np.isnan(self.tx)).sum())
+        while time.time() < deadline and len(self._rx) < sent:
+            time.sleep(0.02)
         self._recv_stop.set()
         self._receiver.join(2)
         rx = np.full(self.tx.shape, np.nan)

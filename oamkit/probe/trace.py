@@ -60,7 +60,13 @@ def trace_paths(slots: list[Slot], ttls: list[int], *, netns: str | None = None,
                 except OSError as exc:
                     paths[i].notes.setdefault(ttl, f"send failed: {exc.strerror}")
                 time.sleep(spacing)
-            time.sleep(timeout)
+            deadline = time.time() + timeout
+            while time.time() < deadline:   # until every probe of this attempt got some answer
+                got = {(slot, k) for (slot, k) in list(engine._rx)}
+                got |= {(d.slot, d.k) for d in list(engine._diag)}
+                if all((i, attempt * 256 + ttl) in got for i, ttl in pending):
+                    break
+                time.sleep(0.02)
             for (slot, k), (_ts, code) in list(engine._rx.items()):
                 ttl = k % 256
                 p = paths[slot]

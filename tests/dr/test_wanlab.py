@@ -16,9 +16,9 @@ from oamkit.dr.report import write_reports
 from oamkit.dr.runner import DrRunner
 from oamkit.lab.wan import RouteMonitor, WanLab, list_netns, site_prefix, truth_window
 
-from tests.dr.conftest import run_cli
+from tests.dr.conftest import needs_root, run_cli
 
-pytestmark = pytest.mark.wanlab
+pytestmark = [pytest.mark.wanlab, needs_root()]
 
 SITES = [f"site{i}" for i in range(1, 13)]
 
@@ -65,16 +65,24 @@ def test_healthy_failover_passes_and_outage_matches_ground_truth(healthy_lab, tm
     assert result["engine"]["failover"]["trusted"]
 
 
-def test_link_down_cut_through_the_cli_with_reports(healthy_lab, tmp_path):
-    lab = healthy_lab
-    plan = lab.write_plan(tmp_path / "plan.yaml", mode="down")
-    p = run_cli("drtest", str(plan), "--report", str(tmp_path / "report"))
-    assert p.returncode == 0, p.stderr
+def test_cli_lab_up_plan_out_drtest_down_with_link_down_cut(wanlab, tmp_path):
+    """`oamkit lab wan up --plan-out plan.yaml && oamkit drtest plan.yaml` is a complete DR test."""
+    prefix = wanlab.prefix + "c"             # a second, small lab next to the session's one
+    plan = tmp_path / "plan.yaml"
+    try:
+        p = run_cli("lab", "wan", "up", "--prefix", prefix, "--sites", "5", "--cut-mode", "down",
+                    "--plan-out", str(plan))
+        assert p.returncode == 0, p.stderr
+        p = run_cli("drtest", str(plan), "--report", str(tmp_path / "report"))
+        assert p.returncode == 0, p.stdout + p.stderr
+    finally:
+        down = run_cli("lab", "wan", "down", "--prefix", prefix)
+    assert down.returncode == 0 and not [n for n in list_netns() if n.startswith(prefix + "-")]
     rep = json.loads((tmp_path / "report" / "drtest.json").read_text())
-    assert rep["verdict"] == "PASS"
+    assert rep["verdict"] == "PASS" and len(rep["sites"]) == 5
     assert max(s["failover"]["outage_s"] for s in rep["sites"]) < 0.5    # carrier loss: no BFD wait
     suite = ET.parse(tmp_path / "report" / "drtest.junit.xml").getroot()
-    assert suite.get("failures") == "0" and int(suite.get("tests")) == 14
+    assert suite.get("failures") == "0" and int(suite.get("tests")) == 7
     assert (tmp_path / "report" / "drtest-timeline.png").stat().st_size > 10_000
     assert "data:image/png;base64" in (tmp_path / "report" / "drtest.html").read_text()
 
@@ -108,7 +116,18 @@ def test_icmp_filtered_sites_are_classified_not_down(healthy_lab, tmp_path):
     plan = lab.plan(mode="down")
     for s in plan["sites"]:
         s["proto"] = "icmp"
-    result = run_plan(lab, tmp_path, plan)
+    # the trigger as an oamkit action on an inventory device, through the change-engine hook
+    plan["trigger"] = {"type": "action", "action": "interface-shutdown", "device": "wan1",
+                       "args": {"interface": "ce"}}
+    calls = []
+
+    def hook(action, device, args, timeout):
+        calls.append((action, device, args))
+        subprocess.run(["ip", "-n", lab.ns(device), "link", "set", args["interface"], "down"], check=True,
+                       timeout=timeout)
+        return "shut"
+    result = run_plan(lab, tmp_path, plan, action_hook=hook)
+    assert calls == [("interface-shutdown", "wan1", {"interface": "ce"})]
     assert result["verdict"] == "PASS", result["summary"]
     by = {s["name"]: s for s in result["sites"]}
     assert {n for n, s in by.items() if s["classification"] == "icmp_filtered"} == filtered
