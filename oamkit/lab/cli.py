@@ -80,15 +80,23 @@ class Session:
             self.proc.stdout.write(text.replace("\r\n", "\n").replace("\n", "\r\n"))
 
     async def read_char(self) -> str:
+        idle_since = time.monotonic()
         while not self.inbuf:
+            # exec-timeout may be switched on at run time: wait in slices and re-check it
             timeout = self.dev.faults.exec_timeout
+            if timeout:
+                wait = idle_since + timeout - time.monotonic()
+                if wait <= 0:
+                    self.write("\n\n" + self.idle_message() + "\n")
+                    self.dev.record(self.id, "cli", "event", "exec-timeout: session closed", self.mode)
+                    raise Disconnect()
+                wait = min(wait, 1.0)
+            else:
+                wait = 1.0
             try:
-                data = await asyncio.wait_for(self.proc.stdin.read(4096), timeout) if timeout \
-                    else await self.proc.stdin.read(4096)
+                data = await asyncio.wait_for(self.proc.stdin.read(4096), wait)
             except asyncio.TimeoutError:
-                self.write("\n\n" + self.idle_message() + "\n")
-                self.dev.record(self.id, "cli", "event", "exec-timeout: session closed", self.mode)
-                raise Disconnect()
+                continue
             except (asyncssh.BreakReceived, asyncssh.SignalReceived, asyncssh.TerminalSizeChanged):
                 continue
             if not data:

@@ -1,0 +1,169 @@
+"""Faults injected into lab devices, observed through the real netmiko client."""
+from __future__ import annotations
+
+import time
+
+import pytest
+from netmiko import ConnectHandler
+from netmiko.exceptions import NetmikoAuthenticationException, ReadException, ReadTimeout
+
+from oamkit.lab.server import Lab
+
+pytestmark = [pytest.mark.lab, pytest.mark.timeout(60)]
+
+DROPPED = (OSError, EOFError, ReadException, ReadTimeout, ValueError)
+
+
+def connect(lab, name, **extra):
+    return ConnectHandler(**lab.netmiko_params(name, lab.known_hosts, **extra))
+
+
+def test_rejected_command_gets_the_platform_error(lab):
+    lab.set_faults("ios-1", reject_commands=[r"^show ethernet oam"])
+    lab.set_faults("junos-1", reject_commands=[r"^show oam"])
+    with connect(lab, "ios-1") as conn:
+        assert "% Invalid input detected at '^' marker." in conn.send_command("show ethernet oam summary")
+        assert "Cisco IOS Software" in conn.send_command("show version")
+    with connect(lab, "junos-1") as conn:
+        assert "syntax error." in conn.send_command("show oam ethernet link-fault-management")
+
+
+def test_slow_output_beats_a_short_read_timeout(lab):
+    with connect(lab, "ios-1") as conn:
+        lab.set_faults("ios-1", command_delay=2.0)
+        with pytest.raises(ReadTimeout):
+            conn.send_command("show version", read_timeout=0.5)
+
+
+def test_session_dropped_after_n_commands(lab):
+    lab.set_faults("xr-1", drop_after_commands=4)   # netmiko's session preparation sends 2-3
+    with pytest.raises(DROPPED):
+        with connect(lab, "xr-1") as conn:
+            for _ in range(5):   # netmiko notices a dead channel only at its read timeout
+                conn.send_command("show version", read_timeout=2)
+    assert any("session dropped" in e.text for e in lab.devices["xr-1"].transcript)
+
+
+def test_session_dropped_mid_commit_commits_nothing(lab):
+    dev = lab.devices["xr-1"]
+    lab.set_faults("xr-1", drop_on_commit=True)
+    with pytest.raises(DROPPED):
+        with connect(lab, "xr-1") as conn:
+            conn.send_config_set(["hostname dropped"])
+            conn.commit(read_timeout=2)
+    assert dev.running.get(["hostname dropped"]) is None
+    assert dev.commit_history == []
+
+
+def test_hung_session_never_shows_a_prompt(lab):
+    lab.set_faults("ios-1", hang=True)
+    started = time.monotonic()
+    with pytest.raises((ReadTimeout, ValueError, OSError)):
+        ConnectHandler(**lab.netmiko_params("ios-1", lab.known_hosts, read_timeout_override=2))
+    assert time.monotonic() - started < 55  # bounded by netmiko's own timeouts, not by the lab
+
+
+def test_exec_timeout_closes_idle_sessions(lab):
+    dev = lab.devices["ios-1"]
+    with connect(lab, "ios-1") as conn:
+        lab.set_faults("ios-1", exec_timeout=0.3)
+        time.sleep(1.0)
+        with pytest.raises(DROPPED):
+            conn.send_command("show version", read_timeout=3)
+    assert any("exec-timeout" in e.text for e in dev.transcript)
+
+
+def test_banner_and_header_lines(lab):
+    lab.set_faults("ios-1", banner="Authorized access only",
+                   header_lines=["Load for five secs: 2%/0%; one minute: 1%; five minutes: 1%",
+                                 "Time source is NTP, 00:00:00.000 UTC Sun Nov 22 2026"])
+    with connect(lab, "ios-1") as conn:
+        out = conn.send_command("show interfaces GigabitEthernet0/1")
+        parsed = conn.send_command("show interfaces GigabitEthernet0/1", use_textfsm=True)
+    assert out.splitlines()[0].startswith("Load for five secs")
+    assert isinstance(parsed, list) and parsed[0]["interface"] == "GigabitEthernet0/1"
+
+
+@pytest.mark.parametrize("name,marker", [("xr-1", "Failed to commit"),
+                                         ("junos-1", "configuration check-out failed")])
+def test_commit_failure_uses_the_platform_text(lab, name, marker):
+    lab.set_faults(name, commit_error=True)
+    lines = {"xr-1": ["hostname broken"], "junos-1": ["set system host-name broken"]}[name]
+    with connect(lab, name) as conn:
+        conn.send_config_set(lines, exit_config_mode=False)
+        with pytest.raises(ValueError, match=marker):
+            conn.commit()
+    assert lab.devices[name].commit_history == []
+
+
+def test_huawei_commit_failure_text(lab):
+    """netmiko's HuaweiVrpv8SSH.commit() looks for "Failed to generate committed config"; after a
+    failed commit VRP8 asks about uncommitted changes on `return`, so drive the lines directly."""
+    lab.set_faults("vrp-1", commit_error=True)
+    with connect(lab, "vrp-1") as conn:
+        conn.send_command("system-view", expect_string=r"\]")
+        conn.send_command("sysname broken", expect_string=r"\]")
+        out = conn.send_command("commit", expect_string=r"\]")
+        conn.send_command("abort", expect_string=r">")
+    assert "Error: Failed to generate committed config" in out
+    assert lab.devices["vrp-1"].running.get(["sysname broken"]) is None
+
+
+def test_authentication_refused(lab):
+    lab.set_faults("ios-1", refuse_auth=True)
+    with pytest.raises(NetmikoAuthenticationException):
+        connect(lab, "ios-1")
+
+
+def test_wrong_password_is_refused_and_never_logged(lab):
+    params = lab.netmiko_params("ios-1", lab.known_hosts)
+    params["password"] = "not-the-password"
+    with pytest.raises(NetmikoAuthenticationException):
+        ConnectHandler(**params)
+    assert all(lab.password not in e.text for e in lab.devices["ios-1"].transcript)
+
+
+def test_crc_counters_grow_with_time(lab):
+    lab.inject_errors("ios-1", "GigabitEthernet0/1", crc_per_second=2000)
+    with connect(lab, "ios-1") as conn:
+        first = conn.send_command("show interfaces GigabitEthernet0/1", use_textfsm=True)[0]
+        time.sleep(0.3)
+        second = conn.send_command("show interfaces GigabitEthernet0/1", use_textfsm=True)[0]
+    assert int(second["crc"]) > int(first["crc"]) > 0
+    assert int(second["input_errors"]) >= int(second["crc"])
+
+
+def test_crc_on_junos_and_huawei_counters(lab):
+    lab.inject_errors("junos-1", "ge-0/0/0", burst_crc=42)
+    lab.inject_errors("vrp-1", "GigabitEthernet0/1/0", burst_crc=17)
+    with connect(lab, "junos-1") as conn:
+        junos = conn.send_command("show interfaces extensive ge-0/0/0")
+    with connect(lab, "vrp-1") as conn:
+        vrp = conn.send_command("display interface GigabitEthernet0/1/0")
+    assert any(l.split()[:2] == ["CRC/Align", "errors"] and l.split()[2] == "42" for l in junos.splitlines())
+    assert any(l.strip().startswith("CRC:") and l.split()[1].rstrip(",") == "17" for l in vrp.splitlines())
+
+
+def test_oam_peer_goes_down(lab):
+    with connect(lab, "xr-1") as conn:
+        conn.send_config_set(["interface GigabitEthernet0/0/0/0", "ethernet oam"])
+        conn.commit()
+        conn.exit_config_mode()
+        before = conn.send_command("show ethernet oam interfaces")
+        lab.set_peer_state("xr-1", "GigabitEthernet0/0/0/0", "down", reason="Link fault")
+        after = conn.send_command("show ethernet oam interfaces")
+        log = conn.send_command("show ethernet oam event-log")
+    assert "In SEND_ANY state" in before
+    assert "In ACTIVE_SEND_LOCAL state" in after
+    assert "Link fault" in log
+    assert lab.devices["xr-1"].event_log[-1].type == "Link fault"
+
+
+def test_faults_from_the_lab_config(tmp_path):
+    lab = Lab(devices=[("ios-7", "cisco_ios")], faults={"ios-7": {"reject_commands": [r"^show version"]}}).start()
+    try:
+        lab.known_hosts = lab.write_known_hosts(tmp_path / "kh")
+        with connect(lab, "ios-7") as conn:
+            assert "% Invalid input" in conn.send_command("show version")
+    finally:
+        lab.stop()
