@@ -12,6 +12,9 @@ Per-device settings (attributes on the Device, or keys of ``device.faults.extra`
 - ``netconf_validate``: ``edit-config`` (default; reject bad values at edit-config, like
   netconfd) or ``commit`` (accept at edit-config, reject at validate/commit).
 - ``netconf_base11``: advertise ``urn:ietf:params:netconf:base:1.1`` (default True).
+- ``netconf_ieee_namespace``: ``own`` (default: replies use our shape's namespace
+  ``urn:oamkit:yang:ieee-link-oam-shape``) or ``ieee`` (replies use the standard's
+  ``urn:ieee:std:802.3:yang:ieee802-ethernet-link-oam``). Input is accepted in both.
 Faults (``device.faults``): ``commit_error`` and ``drop_on_commit`` act on NETCONF commits too;
 ``hang`` suppresses the hello; in ``extra``: ``netconf_delay`` (seconds before every reply),
 ``netconf_drop_on`` (an RPC name, a list of names, or ``"*"``: the SSH connection is dropped when
@@ -22,6 +25,7 @@ out first and only the reply is lost, e.g. a commit that landed without the clie
 from __future__ import annotations
 
 import asyncio
+import re
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,7 +36,8 @@ from oamkit.lab.device import CommitError, ConfigTree, Device
 from oamkit.lab.netconf_xlate import Translator, translator_for
 from oamkit.lab.netconf_xml import (NC, EditEngine, FrameReader, FramingError, RpcError,
                                     elements, frame, local, ns_of, parse_xml, subtree_filter)
-from oamkit.lab.netconf_yang import YangModel, explain, get_model, path_namespaces
+from oamkit.lab.netconf_yang import (NS_IEEE_LINK_OAM, NS_IEEE_SHAPE, YangModel, explain,
+                                     get_model, path_namespaces)
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +64,7 @@ class NetconfSettings:
     drop_on: frozenset[str]
     drop_after: frozenset[str]
     commit_delay: float
+    ieee_namespace: str = "own"
 
 
 def _setting(device: Device, name: str, default: Any) -> Any:
@@ -81,7 +87,8 @@ def settings_for(device: Device) -> NetconfSettings:
     return NetconfSettings(model, validate_at, bool(_setting(device, "netconf_base11", True)),
                            float(_setting(device, "netconf_delay", 0.0) or 0.0),
                            names("netconf_drop_on"), names("netconf_drop_after"),
-                           float(_setting(device, "netconf_commit_delay", 0.0) or 0.0))
+                           float(_setting(device, "netconf_commit_delay", 0.0) or 0.0),
+                           str(_setting(device, "netconf_ieee_namespace", "own")))
 
 
 @dataclass
@@ -118,23 +125,32 @@ def capabilities(device: Device, settings: NetconfSettings | None = None) -> lis
 # --------------------------------------------------------------------------- XML helpers
 def _tidy(el: etree._Element, parent: etree._Element | None,
           prefixes: dict[str, str] | None = None) -> etree._Element:
-    """Copy with default-namespace declarations instead of generated ns0: prefixes; the top
-    element also declares ``prefixes`` (used inside values)."""
+    """Copy with default-namespace declarations instead of generated ns0: prefixes. Named
+    prefixes in scope of ``el`` (used inside values, e.g. identityrefs) stay declared; the top
+    element also declares ``prefixes``."""
     q = etree.QName(el)
+    in_scope = parent.nsmap if parent is not None else {}
+    nsmap = {k: v for k, v in (el.nsmap or {}).items()
+             if k is not None and not re.fullmatch(r"ns\d+", k) and in_scope.get(k) != v}
     if parent is None:
-        nsmap = dict(prefixes or {})
+        nsmap.update(prefixes or {})
+    if in_scope.get(None) != q.namespace:
         nsmap[None] = q.namespace
-        new = etree.Element(el.tag, nsmap=nsmap)
-    elif parent.nsmap.get(None) == q.namespace:
-        new = etree.SubElement(parent, el.tag)
-    else:
-        new = etree.SubElement(parent, el.tag, nsmap={None: q.namespace})
+    new = etree.Element(el.tag, nsmap=nsmap or None) if parent is None else \
+        etree.SubElement(parent, el.tag, nsmap=nsmap or None)
     new.text = el.text
     for k, v in el.attrib.items():
         new.set(k, v)
     for c in elements(el):
         _tidy(c, new)
     return new
+
+
+def _rename_namespace(root: etree._Element, old: str, new: str) -> etree._Element:
+    for el in root.iter():
+        if isinstance(el.tag, str) and etree.QName(el).namespace == old:
+            el.tag = f"{{{new}}}{etree.QName(el).localname}"
+    return _tidy(root, None)
 
 
 def _serialize(elems: list[etree._Element]) -> str:
@@ -412,6 +428,8 @@ class NetconfSession:
                                type="protocol", info={"bad-attribute": "type", "bad-element": "filter"})
             self.translator.normalize(filt)
             data = subtree_filter(data, filt)
+        if self.settings.model == "ieee" and self.settings.ieee_namespace == "ieee":
+            data = _rename_namespace(data, NS_IEEE_SHAPE, NS_IEEE_LINK_OAM)
         return data
 
     # -- RPCs (each returns None for <ok/>, an element, or raises RpcError)

@@ -19,8 +19,8 @@ from typing import Callable
 from lxml import etree
 
 from oamkit.lab.device import ConfigTree
-from oamkit.lab.netconf_xml import elements, local
-from oamkit.lab.netconf_yang import (NS_IANAIFT, NS_IEEE_SHAPE, NS_IETF_IF, NS_JUNOS,
+from oamkit.lab.netconf_xml import NC, elements, local
+from oamkit.lab.netconf_yang import (NS_IANAIFT, NS_IEEE_LINK_OAM, NS_IEEE_SHAPE, NS_IETF_IF, NS_JUNOS,
                                      NS_XR_ELO, NS_XR_ETH_INFRA, NS_XR_IFMGR)
 
 Keys = Callable[[tuple[str, ...]], list[str]]
@@ -507,9 +507,11 @@ class JunosTranslator(MechanicalTranslator):
         return NS_JUNOS
 
     def normalize(self, config: etree._Element) -> None:
-        """Junos clients send <configuration> without a namespace; it means the Junos one."""
+        """Junos clients send <configuration> without a namespace, or in the NETCONF base
+        namespace inherited from <rpc>/<config>; Junos takes both as its own."""
         for el in config.iter():
-            if isinstance(el.tag, str) and el is not config and etree.QName(el).namespace is None:
+            if isinstance(el.tag, str) and el is not config and \
+                    etree.QName(el).namespace in (None, NC):
                 el.tag = f"{{{NS_JUNOS}}}{etree.QName(el).localname}"
 
 
@@ -531,9 +533,15 @@ class IeeeTranslator(MechanicalTranslator):
         return {"ianaift": NS_IANAIFT}
 
     def normalize(self, config: etree._Element) -> None:
-        """Identity values get our ``ianaift:`` prefix while the client's declaration is in scope."""
+        """Identity values get our ``ianaift:`` prefix while the client's declaration is in scope,
+        and the standard's namespace is taken as an alias of our shape's (payloads rendered for
+        real IEEE 802.3.2 devices work unchanged)."""
         for el in config.iter():
-            if isinstance(el.tag, str) and not len(el) and el.text:
+            if not isinstance(el.tag, str):
+                continue
+            if etree.QName(el).namespace == NS_IEEE_LINK_OAM:
+                el.tag = f"{{{NS_IEEE_SHAPE}}}{etree.QName(el).localname}"
+            if not len(el) and el.text:
                 el.text = self.value(el)
 
     def value(self, el: etree._Element) -> str:

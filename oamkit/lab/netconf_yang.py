@@ -39,6 +39,7 @@ NS_JUNOS = "http://xml.juniper.net/xnm/1.1/xnm"
 NS_IETF_IF = "urn:ietf:params:xml:ns:yang:ietf-interfaces"
 NS_IANAIFT = "urn:ietf:params:xml:ns:yang:iana-if-type"
 NS_IEEE_SHAPE = "urn:oamkit:yang:ieee-link-oam-shape"
+NS_IEEE_LINK_OAM = "urn:ieee:std:802.3:yang:ieee802-ethernet-link-oam"   # the standard's own
 
 # modules whose namespace may appear in payloads, per model, with their load order
 MODEL_MODULES = {

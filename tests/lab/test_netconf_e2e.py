@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+from pathlib import Path
 
 import pytest
 from lxml import etree
@@ -577,3 +578,61 @@ def test_edit_config_test_only_and_default_operation_replace(lab):
     assert dev.candidate.get([PROFILE_LINE.format("A")]) is None
     assert dev.candidate.get([PROFILE_LINE.format("ONLY")]) is not None
     assert dev.candidate.get(["hostname " + name]) is not None     # non-OAM config untouched
+
+
+# --------------------------------------------------------------------------- renderer payloads
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    """NETCONF payloads from oamkit's own renderer for the example inventory, plus an IEEE host."""
+    import shutil
+
+    import yaml
+
+    from oamkit.inventory import Inventory
+    from oamkit.render import plan_hosts, render_plan
+
+    folder = tmp_path_factory.mktemp("inv") / "example"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "inventories" / "example", folder)
+    hosts = yaml.safe_load((folder / "hosts.yaml").read_text())
+    (folder / "policies" / "netconf-ieee.yaml").write_text(yaml.safe_dump({"nc-ieee": {
+        "mode": "active", "link_monitor": {"frame": {"window": "2s", "low": 3},
+                                           "frame_seconds": {"window": "60s", "low": 1},
+                                           "frame_period": {"low": 1}}}}))
+    hosts["lab-ieee-1"] = {"hostname": "192.0.2.51", "platform": "ieee",
+                           "data": {"transport": "netconf", "oam": {
+                               "policy": "nc-ieee", "speed": "1G",
+                               "interfaces": {"eth0": {}, "eth1": {}}}}}
+    (folder / "hosts.yaml").write_text(yaml.safe_dump(hosts))
+    inv = Inventory.load(folder)
+    return {p.host.name: render_plan(p, "netconf") for p in plan_hosts(inv, inv.select())
+            if "netconf" in p.platform.templates}
+
+
+@pytest.mark.parametrize("host,platform,settings", [
+    ("ams-xr-1", "cisco_xr", {}),
+    ("fra-xr-1", "cisco_xr", {"netconf_validate": "commit"}),
+    ("fra-mx-1", "juniper_junos", {}),
+    ("lab-ieee-1", "cisco_xr", {"netconf_model": "ieee", "netconf_ieee_namespace": "ieee"}),
+])
+def test_rendered_payload_pushes_validates_and_reads_back(lab, rendered, host, platform, settings):
+    name = lab.fresh(platform, **settings)
+    dev = lab.device(name)
+    payload = rendered[host]
+    with nc(lab, name) as m:
+        m.lock(target="candidate")
+        m.edit_config(target="candidate", config=payload)
+        assert m.validate(source="candidate").ok
+        m.commit(confirmed=True, timeout="30")
+        m.commit()
+        m.unlock(target="candidate")
+        back = m.get_config(source="running").data
+    assert dev.running != dev.commit_history[0].before
+    # every leaf value the renderer sent is in what the device reports back
+    sent = etree.fromstring(payload.encode())
+    sent_leaves = {(etree.QName(e).localname, (e.text or "").strip()) for e in sent.iter()
+                   if isinstance(e.tag, str) and not len(e) and (e.text or "").strip()}
+    got_leaves = {(etree.QName(e).localname, (e.text or "").strip()) for e in back.iter()
+                  if isinstance(e.tag, str) and not len(e) and (e.text or "").strip()}
+    assert sent_leaves <= got_leaves, sorted(sent_leaves - got_leaves)
+    if host == "lab-ieee-1":
+        assert back.find(".//{urn:ieee:std:802.3:yang:ieee802-ethernet-link-oam}link-oam") is not None
