@@ -27,9 +27,9 @@ CAND = "urn:ietf:params:netconf:capability:candidate:1.0"
 CONFIRMED11 = "urn:ietf:params:netconf:capability:confirmed-commit:1.1"
 VALIDATE11 = "urn:ietf:params:netconf:capability:validate:1.1"
 
-POOL = [(f"xr-{i}", "cisco_xr") for i in range(1, 31)] + \
-       [(f"junos-{i}", "juniper_junos") for i in range(1, 4)] + \
-       [(f"ios-{i}", "cisco_ios") for i in range(1, 3)]
+POOL = [(f"xr-{i}", "cisco_xr") for i in range(1, 41)] + \
+       [(f"junos-{i}", "juniper_junos") for i in range(1, 11)] + \
+       [(f"ios-{i}", "cisco_ios") for i in range(1, 5)]
 
 
 class NetconfLab:
@@ -61,7 +61,8 @@ class NetconfLab:
 
     def fresh(self, platform: str, **netconf_settings) -> str:
         """An unused device of ``platform`` with NETCONF settings in its ``faults.extra``."""
-        name = next(self._free[platform])
+        name = next(self._free[platform], None)
+        assert name is not None, f"device pool has no {platform} left: make POOL bigger"
         self.lab.devices[name].faults.extra.update(netconf_settings)
         return name
 
