@@ -292,9 +292,11 @@ class Session:
             dev.record(self.id, "cli", "out", out, self.mode)
         self.write(self.prompt())
 
+    comment_chars = "!"
+
     async def execute(self, line: str) -> str | None:
         cmd = line.strip()
-        if not cmd:
+        if not cmd or cmd[0] in self.comment_chars:   # comment lines, as pasted configs carry them
             return None
         special = await self.builtin(cmd, line)
         if special is not None:
@@ -307,12 +309,18 @@ class Session:
 
     async def dispatch(self, mode: str, cmd: str, line: str, offset: int = 0) -> str | None:
         m = self.g.match(mode, cmd, self.dev)
-        if isinstance(m, NoMatch) and mode not in (self.exec_mode, "user", self.root_config) \
-                and self.in_config():
-            m2 = self.g.match(self.root_config, cmd, self.dev)
-            if isinstance(m2, Match):
-                self.mode, self.path, self.stack = self.root_config, [], []
-                m = m2
+        if isinstance(m, NoMatch) and mode == self.mode and self.in_config() and mode != self.root_config:
+            # like the real parsers: a line unknown in a sub-mode is tried in the parent modes
+            levels = list(self.stack)
+            if not levels or levels[0][0] != self.root_config:
+                levels.insert(0, (self.root_config, []))
+            for depth in range(len(levels) - 1, -1, -1):
+                parent_mode, parent_path = levels[depth]
+                m2 = self.g.match(parent_mode, cmd, self.dev)
+                if isinstance(m2, Match) and m2.rule.action != "cmd":
+                    self.mode, self.path, self.stack = parent_mode, list(parent_path), levels[:depth]
+                    m = m2
+                    break
         if isinstance(m, NoMatch):
             if self.in_config() and cmd.split()[0] in self.negations():
                 rest = cmd.split(None, 1)[1] if len(cmd.split()) > 1 else ""
@@ -618,6 +626,7 @@ class XrSession(Session):
 # =========================================================================== Juniper Junos
 class JunosSession(Session):
     platform = "juniper_junos"
+    comment_chars = "#"
     more_prompt = "---(more)---"
 
     def prompt(self) -> str:
@@ -817,6 +826,7 @@ class JunosSession(Session):
 # =========================================================================== Huawei VRP8
 class HuaweiSession(Session):
     platform = "huawei_vrp"
+    comment_chars = "#"
     exec_mode = "user"
     root_config = "system"
     more_prompt = "  ---- More ----"
