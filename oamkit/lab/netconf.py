@@ -16,7 +16,7 @@ Per-device settings (attributes on the Device, or keys of ``device.faults.extra`
   ``urn:oamkit:yang:ieee-link-oam-shape``) or ``ieee`` (replies use the standard's
   ``urn:ieee:std:802.3:yang:ieee802-ethernet-link-oam``). Input is accepted in both.
 Faults (``device.faults``): ``commit_error`` and ``drop_on_commit`` act on NETCONF commits too;
-``hang`` suppresses the hello; in ``extra``: ``netconf_delay`` (seconds before every reply),
+``hang`` suppresses the hello (new sessions) and every reply (open sessions); in ``extra``: ``netconf_delay`` (seconds before every reply),
 ``netconf_drop_on`` (an RPC name, a list of names, or ``"*"``: the SSH connection is dropped when
 such an RPC arrives, before it is processed), ``netconf_drop_after`` (same, but the RPC is carried
 out first and only the reply is lost, e.g. a commit that landed without the client knowing),
@@ -312,6 +312,8 @@ class NetconfSession:
             return
         ops = elements(rpc)
         name = local(ops[0]) if ops else ""
+        if self.device.faults.hang:
+            return                       # a hung device reads requests and never answers
         if "*" in settings.drop_on or name in settings.drop_on:
             raise SessionDropped()
         if settings.delay:
@@ -568,12 +570,12 @@ class NetconfSession:
             self._check_lock("candidate")
             if dev.confirm_pending:
                 self._persist_check(st, persist_id, "commit")
-            self._validate_tree(dev.candidate, "commit")
         if dev.faults.drop_on_commit:
             raise SessionDropped()
         if self.settings.commit_delay:
             await asyncio.sleep(self.settings.commit_delay)
-        with dev.lock:
+        with dev.lock:   # validate and commit the same candidate, with no await in between
+            self._validate_tree(dev.candidate, "commit")
             try:
                 dev.commit(session_id=self.session_id, channel="netconf",
                            confirmed_seconds=timeout if confirmed else None)

@@ -637,3 +637,24 @@ def test_rendered_payload_pushes_validates_and_reads_back(lab, rendered, host, p
     assert sent_leaves <= got_leaves, sorted(sent_leaves - got_leaves)
     if host == "lab-ieee-1":
         assert back.find(".//{urn:ieee:std:802.3:yang:ieee802-ethernet-link-oam}link-oam") is not None
+
+
+def test_drop_on_commit_and_hang_faults(lab):
+    name = lab.fresh("cisco_xr")
+    dev = lab.device(name)
+    with nc(lab, name) as m:
+        m.edit_config(target="candidate", config=xr_profile("NEVER"))
+        dev.faults.drop_on_commit = True
+        m.timeout = 5
+        with pytest.raises((TransportError, SessionCloseError, TimeoutExpiredError)):
+            m.commit()
+    assert dev.running.get([PROFILE_LINE.format("NEVER")]) is None
+    dev.faults.drop_on_commit = False
+    with nc(lab, name) as m:
+        dev.faults.hang = True
+        m.timeout = 0.5
+        with pytest.raises(TimeoutExpiredError):
+            m.get_config(source="running")
+        dev.faults.hang = False
+        m.timeout = 10
+        assert m.get_config(source="running").ok            # the swallowed request stays unanswered
