@@ -94,7 +94,8 @@ def ios_status(dev: Device, ifname: str | None) -> str:
             continue
         min_rate = eff.get("min-rate", "1")
         act = {"error-disable-interface": "error disable interface", "failover": "failover"}
-        out += [name, "", "General", "-------",
+        out += [name, "General", "-------",
+                _kv("Admin state", "enabled"),
                 _kv("Mode", eff.get("mode", "active")),
                 _kv("PDU max rate", f"{eff.get('max-rate', '10')} packets per second"),
                 _kv("PDU min rate", f"1 packet per {min_rate} second" + ("s" if min_rate != "1" else "")),
