@@ -127,6 +127,55 @@ _DEVICE_ERRORS = [
 _INFO_LINE = re.compile(r"^\s*Info:\s*(?P<message>\S.*?)\s*$")
 
 
+# Terminal-capture debris: ANSI colour/cursor sequences, pager prompts and their backspaces.
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+_PAGER = re.compile(r"\s*-+\s*\(?more\b[^)\n]*\)?\s*-+\s*|\s*--More--\s*", re.IGNORECASE)
+# A device prompt, alone (end of a capture) or before the echoed command (start of a capture):
+# `ios-1#`, `RP/0/RP0/CPU0:xr-1#`, `admin@junos-1>`, `<vrp-1>`, `[~vrp-1]`, `[*vrp-1-GE0/1/0]`.
+_PROMPT = r"(?:\S*[#>$%]|<[^<>\s]+>|\[[~*]?[^\[\]\s]+\])"
+_PROMPT_ONLY = re.compile(rf"^\s*{_PROMPT}\s*$")
+_PROMPT_AND_COMMAND = re.compile(rf"^\s*{_PROMPT}\s*(?P<command>\S.*?)\s*$")
+
+
+def _scrub(text: str) -> str:
+    text = _ANSI.sub("", text)
+    if "\x08" in text:  # a pager erases its prompt with backspaces: apply them
+        kept: list[str] = []
+        for char in text:
+            if char == "\x08":
+                if kept:
+                    kept.pop()
+            else:
+                kept.append(char)
+        text = "".join(kept)
+    return _PAGER.sub("", text).expandtabs()
+
+
+def _strip_session_lines(lines: list[_Line], platform: str, template: str) -> list[_Line]:
+    """Drop the echoed `prompt# command` line of a saved session and the prompt at its end, so
+    engineers can parse a terminal capture as it is. The echo is only dropped when it names a
+    command the index maps to the same template (so abbreviations work)."""
+    while lines and not lines[-1].text.strip():
+        lines.pop()
+    while lines and _PROMPT_ONLY.match(lines[-1].text):
+        lines.pop()
+        while lines and not lines[-1].text.strip():
+            lines.pop()
+    for i, line in enumerate(lines):
+        if not line.text.strip() or _is_header(line.text):
+            continue
+        echo = _PROMPT_AND_COMMAND.match(line.text)
+        if echo:
+            try:
+                same = template_for(platform, echo.group("command")) == template
+            except UnsupportedCommand:
+                same = False
+            if same:
+                return lines[:i] + lines[i + 1:]
+        break
+    return lines
+
+
 def _is_header(text: str) -> bool:
     return not text.strip() or any(p.match(text) for p in _HEADER_LINES)
 
@@ -719,10 +768,9 @@ def parse_output(platform: str, command: str, text: str) -> ParseResult:
     source = "ntc-templates" if template.startswith(NTC_PREFIX) else "oamkit"
     result = ParseResult(platform, _clean_command(command), template, source)
 
-    lines = [_Line(n, t) for n, t in enumerate(text.replace("\r\n", "\n").replace("\r", "\n")
-                                                .expandtabs().split("\n"), start=1)]
-    while lines and not lines[-1].text.strip():
-        lines.pop()
+    lines = [_Line(n, _scrub(t)) for n, t in enumerate(
+        text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), start=1)]
+    lines = _strip_session_lines(lines, platform, template)
     for line in lines:
         info = _INFO_LINE.match(line.text)
         if info:
