@@ -1,0 +1,63 @@
+"""`oamkit lab up --detach` / `status` / `down` as a user runs them (subprocesses)."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+import yaml
+from netmiko import ConnectHandler
+
+pytestmark = [pytest.mark.lab, pytest.mark.timeout(120)]
+
+
+def oamkit(*args, env=None):
+    return subprocess.run([sys.executable, "-m", "oamkit.cli", *args], capture_output=True, text=True,
+                          timeout=60, env=env)
+
+
+def test_up_detach_status_down(tmp_path):
+    state = tmp_path / "state"
+    inv = tmp_path / "inv"
+    env = dict(os.environ)
+    env.pop("OAMKIT_LAB_PASSWORD", None)
+    up = oamkit("lab", "up", "--detach", "--devices", "3", "--platforms", "cisco_ios,huawei_vrp",
+                "--inventory-out", str(inv), "--state-dir", str(state), "--json", env=env)
+    assert up.returncode == 0, up.stderr
+    desc = json.loads(up.stdout)
+    try:
+        assert [d["platform"] for d in desc["devices"]] == ["cisco_ios", "huawei_vrp", "cisco_ios"]
+        again = oamkit("lab", "up", "--detach", "--state-dir", str(state), env=env)
+        assert again.returncode == 1 and "already running" in again.stderr
+        status = oamkit("lab", "status", "--state-dir", str(state), "--json", env=env)
+        assert status.returncode == 0 and json.loads(status.stdout)["running"] is True
+        hosts = yaml.safe_load((inv / "hosts.yaml").read_text())
+        password = (inv / ".lab-password").read_text().strip()
+        with ConnectHandler(device_type="cisco_ios", host="127.0.0.1", port=hosts["ios-1"]["port"],
+                            username="admin", password=password, ssh_strict=True, system_host_keys=False,
+                            alt_host_keys=True, alt_key_file=str(inv / "known_hosts")) as conn:
+            assert "Cisco IOS Software" in conn.send_command("show version")
+    finally:
+        down = oamkit("lab", "down", "--state-dir", str(state), env=env)
+    assert down.returncode == 0 and f"stopped pid {desc['pid']}" in down.stdout
+    status = oamkit("lab", "status", "--state-dir", str(state), env=env)
+    assert status.returncode == 3 and "not running" in status.stdout
+    with pytest.raises(ProcessLookupError):
+        os.kill(desc["pid"], 0)
+
+
+def test_down_leaves_foreign_processes_alone(tmp_path):
+    """A stale state file naming a pid that is not our lab: `down` must not signal it."""
+    state = tmp_path / "state"
+    state.mkdir()
+    (state / "lab.json").write_text(json.dumps({"pid": os.getpid(), "token": "not-ours", "devices": []}))
+    down = oamkit("lab", "down", "--state-dir", str(state))
+    assert down.returncode == 0 and "stale" in down.stdout
+    assert not (state / "lab.json").exists()
+
+
+def test_unknown_platform_is_bad_input(tmp_path):
+    result = oamkit("lab", "up", "--platforms", "cisco_nxos", "--state-dir", str(tmp_path))
+    assert result.returncode == 2 and "cisco_nxos" in result.stderr
