@@ -31,6 +31,7 @@ from textfsm import clitable
 from oamkit.errors import ExitCode, OamkitError
 from oamkit.parse_units import (
     IEEE_WINDOW_UNITS,
+    BadValue,
     count_or_null,
     is_null,
     text_or_null,
@@ -835,14 +836,30 @@ def parse_output(platform: str, command: str, text: str) -> ParseResult:
         try:
             records = spec.normalise(_Context(platform, raw, start_line))
         except (ValueError, KeyError) as exc:
-            raise ParseError(template, start_line.number if start_line else None,
-                             start_line.text if start_line else None,
-                             f"cannot normalise {label}: {exc}") from None
+            bad = _line_with_value(lines, fsm.record_spans[i] if i < len(fsm.record_spans)
+                                   else None, getattr(exc, "text", None)) or start_line
+            reason = f"cannot read {label}: {exc}"
+            if is_last and bad is not None and bad.number == last_line.number:
+                reason += " (truncated?)"
+            raise ParseError(template, bad.number if bad else None, bad.text if bad else None,
+                             reason) from None
         for record in records:
             record["template"] = template
             record["raw"] = raw
         result.records.extend(records)
     return result
+
+
+def _line_with_value(lines: list[_Line], span: tuple[int, int] | None,
+                     value: str | None) -> _Line | None:
+    """The input line of a record that printed `value` (to point an error at it)."""
+    if not span or not value or not value.strip():
+        return None
+    start, end = span
+    for line in lines[start - 1:end]:
+        if value.strip() in line.text:
+            return line
+    return None
 
 
 _IOS_SECTION_KEYS = {"Symbol Period Error": "SYMBOL_PERIOD", "Frame Error": "FRAME",

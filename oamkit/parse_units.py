@@ -68,6 +68,14 @@ _QUANTITY = re.compile(
 )
 
 
+class BadValue(ValueError):
+    """A printed value that is not what its field holds; `text` is the value as printed."""
+
+    def __init__(self, message: str, text: str | None):
+        super().__init__(message)
+        self.text = text
+
+
 def is_null(text: str | None) -> bool:
     return text is None or str(text).strip().lower() in NULL_MARKERS
 
@@ -83,7 +91,7 @@ def count_or_null(text: str | None) -> int | None:
         return None
     match = re.match(r"^\s*(\d[\d,]*)(?![\d,])", str(text))
     if not match:
-        raise ValueError(f"not a count: {text!r}")
+        raise BadValue(f"not a count: {text!r}", text)
     return int(match.group(1).replace(",", ""))
 
 
@@ -110,7 +118,7 @@ def window_to_ieee(event: str, text: str | None, platform: str) -> Window:
     raw = " ".join(str(text).split())
     match = _QUANTITY.match(raw)
     if not match:
-        raise ValueError(f"not a window: {text!r}")
+        raise BadValue(f"not a window: {text!r}", text)
     count = int(match.group("count").replace(",", ""))
     if match.group("multiplier"):
         count *= int(match.group("multiplier").replace(",", ""))
@@ -120,12 +128,12 @@ def window_to_ieee(event: str, text: str | None, platform: str) -> Window:
     if not unit_word:
         unit_word = BARE_NUMBER_UNITS.get(platform, {}).get(event, "")
         if not unit_word:
-            raise ValueError(f"window {text!r} prints no unit and {platform} has no default")
+            raise BadValue(f"window {text!r} prints no unit and {platform} has no default", text)
         vendor = f"{raw} {unit_word}"
     else:
         vendor = raw
     if unit_word not in PRINTED_UNITS:
-        raise ValueError(f"unknown unit {unit_word!r} in window {text!r}")
+        raise BadValue(f"unknown unit {unit_word!r} in window {text!r}", text)
     kind, base_per_vendor = PRINTED_UNITS[unit_word]
     if count == 0:
         # XR prints `Symbol period window: 0` for "platform default"; 0 is no IEEE window.
@@ -135,7 +143,7 @@ def window_to_ieee(event: str, text: str | None, platform: str) -> Window:
         if kind == "time":
             return Window(None, ieee_unit, vendor,
                           f"a time window needs the link speed to count {ieee_unit}")
-        raise ValueError(f"a {event} window cannot be counted in {unit_word}: {text!r}")
+        raise BadValue(f"a {event} window cannot be counted in {unit_word}: {text!r}", text)
     # Exact: vendor base units (ms, frames, symbols) -> IEEE units; never rounds.
     to_ieee = units.Scale(f"{unit_word} as {ieee_unit}", per_vendor_unit=1,
                           per_ieee_unit=base_per_ieee)

@@ -90,8 +90,6 @@ def _template_dirs() -> dict[str, list[Path]]:
 
 
 def test_every_template_has_empty_error_and_data_fixtures():
-    from oamkit.parse import supported_commands  # noqa: F401 - index must load
-
     index_templates = {row["Template"] for row in _index_rows()}
     by_template = _template_dirs()
     assert set(by_template) == index_templates
