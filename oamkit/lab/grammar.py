@@ -468,7 +468,7 @@ def huawei_rules() -> list[Rule]:
         Rule("display configuration candidate changes", cfg, action="cmd", handler="show_candidate_changes"),
         Rule("display efm all", any_view, action="cmd", handler="show_oam_status"),
         Rule("display efm interface IFNAME", any_view, action="cmd", handler="show_oam_status"),
-        Rule("display efm session {all|interface}", any_view, action="cmd", handler="show_oam_summary"),
+        Rule("display efm session all", any_view, action="cmd", handler="show_oam_summary"),
         Rule("display efm session interface IFNAME", any_view, action="cmd", handler="show_oam_summary"),
         Rule("display efm link-event local [all]", any_view, action="cmd", handler="show_event_log"),
         Rule("display efm link-event local interface IFNAME", any_view, action="cmd", handler="show_event_log"),
