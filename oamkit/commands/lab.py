@@ -67,6 +67,9 @@ def up(devices: int = typer.Option(4, "--devices", "-n", min=1, max=2000, help="
        base_port: int = typer.Option(0, "--base-port", help="First SSH port (0: let the OS choose)."),
        time_scale: float = typer.Option(1.0, "--time-scale", min=0.0001,
                                         help="Real seconds per device second (0.01 makes a commit-confirmed minute 0.6 s)."),
+       faults: Path = typer.Option(None, "--faults", metavar="FILE", exists=True, dir_okay=False,
+                                   help="YAML/JSON {device: {fault: value}} applied at start "
+                                        "(reject_commands, command_delay, drop_after_commands, hang, ...)."),
        detach: bool = typer.Option(False, "--detach", "-d", help="Run in the background with a pid file."),
        state_dir: Path = StateDirOpt,
        as_json: bool = typer.Option(False, "--json", help="Print the lab description as JSON.")) -> None:
@@ -77,6 +80,9 @@ def up(devices: int = typer.Option(4, "--devices", "-n", min=1, max=2000, help="
     if existing and _alive(existing["pid"]) and _is_our_lab(existing["pid"], existing.get("token", "")):
         raise LabError(f"a lab is already running (pid {existing['pid']}); run `oamkit lab down` first")
     inventory = (inventory_out or state_dir / "inventory").resolve()
+    state_dir.mkdir(parents=True, exist_ok=True)
+    fault_file = state_dir / "faults.json"
+    fault_file.write_text(json.dumps(_load_fault_spec(faults) if faults else {}))
     if detach:
         _spawn_detached(devices, plats, inventory, base_port, time_scale, state_dir, as_json)
         return
@@ -90,6 +96,8 @@ async def _foreground(devices: int, plats: list[str], inventory: Path, base_port
 
     lab = Lab(devices, platforms=plats, base_port=base_port, time_scale=time_scale)
     await lab.start_async()
+    fault_file = state_dir / "faults.json"
+    watcher = asyncio.ensure_future(lab.watch_fault_file(fault_file))
     lab.write_inventory(inventory)
     state_dir.mkdir(parents=True, exist_ok=True)
     desc = lab.describe() | {"token": token, "inventory": str(inventory), "state_dir": str(state_dir)}
@@ -109,6 +117,7 @@ async def _foreground(devices: int, plats: list[str], inventory: Path, base_port
     try:
         await lab.serve_forever()
     finally:
+        watcher.cancel()
         current = _read_state(state_dir)
         if current and current.get("token") == token:
             _state_file(state_dir).unlink(missing_ok=True)
@@ -149,6 +158,61 @@ def _read_state(state_dir: Path) -> dict | None:
         return json.loads(_state_file(state_dir).read_text())
     except (OSError, ValueError):
         return None
+
+
+def _load_fault_spec(path: Path) -> dict:
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise InputError([Problem(f"cannot read faults file: {exc}", file=str(path))]) from None
+    if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
+        raise InputError([Problem("expected a mapping {device: {fault: value}}", file=str(path))])
+    return data
+
+
+def fault(device: str = typer.Argument(..., help="Device name, e.g. ios-1."),
+          settings: list[str] = typer.Argument(None, metavar="KEY=VALUE...",
+                                               help="Fault fields (JSON values), e.g. command_delay=0.5 "
+                                                    "'reject_commands=[\"^show version\"]' hang=true "
+                                                    "'inject_errors={\"GigabitEthernet0/1\": 100}' "
+                                                    "'peer_state={\"GigabitEthernet0/1\": \"down\"}'"),
+          clear: bool = typer.Option(False, "--clear", help="Remove every fault of the device first."),
+          state_dir: Path = StateDirOpt) -> None:
+    """Change a running lab's faults for one device (applied within half a second)."""
+    state_dir = state_dir.resolve()
+    state = _read_state(state_dir)
+    if not state:
+        raise LabError("no lab is running from this state dir")
+    if device not in {d["name"] for d in state["devices"]}:
+        raise InputError([Problem(f"unknown device {device!r}", field="DEVICE", value=device)])
+    path = state_dir / "faults.json"
+    try:
+        spec = json.loads(path.read_text())
+    except (OSError, ValueError):
+        spec = {}
+    entry = {} if clear else dict(spec.get(device, {}))
+    for item in settings or []:
+        key, sep, raw = item.partition("=")
+        if not sep:
+            raise InputError([Problem("expected KEY=VALUE", value=item)])
+        try:
+            entry[key] = json.loads(raw)
+        except ValueError:
+            entry[key] = raw
+    from oamkit.lab.device import Faults
+
+    known = set(Faults.__dataclass_fields__) | {"inject_errors", "peer_state"}
+    unknown = [k for k in entry if k not in known and not k.startswith("netconf")]
+    if unknown:
+        raise InputError([Problem(f"unknown fault {k!r}", field="KEY", value=k, allowed=", ".join(sorted(known)))
+                          for k in unknown])
+    spec[device] = entry
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(spec, indent=2))
+    tmp.replace(path)
+    print(json.dumps({device: entry}))
 
 
 def status(state_dir: Path = StateDirOpt,
@@ -209,3 +273,4 @@ def register(app: typer.Typer) -> None:
     lab_app.command("up")(up)
     lab_app.command("status")(status)
     lab_app.command("down")(down)
+    lab_app.command("fault")(fault)

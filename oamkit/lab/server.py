@@ -287,6 +287,41 @@ class Lab:
             setattr(faults, k, v)
         return faults
 
+    def apply_fault_spec(self, spec: dict) -> None:
+        """Apply ``{device: {fault: value, ...}}`` (the ``--faults`` file / ``oamkit lab fault``).
+        Besides the ``Faults`` fields, a device entry may hold ``inject_errors: {iface:
+        crc_per_second}`` and ``peer_state: {iface: state}``. Fields not named are reset."""
+        for name, entry in (spec or {}).items():
+            if name not in self.devices:
+                raise KeyError(f"unknown device {name!r}")
+            entry = dict(entry or {})
+            errors = entry.pop("inject_errors", {}) or {}
+            peers = entry.pop("peer_state", {}) or {}
+            dev = self.devices[name]
+            fresh = Faults.from_dict(entry)
+            for f in Faults.__dataclass_fields__:
+                setattr(dev.faults, f, getattr(fresh, f))
+            for iface, rate in errors.items():
+                dev.inject_errors(iface, crc_per_second=float(rate))
+            for iface, state in peers.items():
+                dev.set_peer_state(iface, state)
+
+    async def watch_fault_file(self, path: Path, interval: float = 0.25) -> None:
+        """Re-apply ``path`` whenever it changes (how a detached lab takes faults at run time)."""
+        seen = None
+        while True:
+            try:
+                mtime = path.stat().st_mtime_ns
+            except OSError:
+                mtime = None
+            if mtime is not None and mtime != seen:
+                seen = mtime
+                try:
+                    self.apply_fault_spec(json.loads(path.read_text()))
+                except (ValueError, KeyError, TypeError) as exc:
+                    logging.getLogger("oamkit.lab").warning("ignoring %s: %s", path, exc)
+            await asyncio.sleep(interval)
+
     # ------------------------------------------------------------------ inventory
     def write_inventory(self, folder: str | Path, *, policies_from: str | Path | None = None) -> Path:
         """Write the inventory of CONVENTIONS.md (hosts/groups/defaults/known_hosts/.lab-password)."""

@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 import yaml
@@ -39,6 +40,15 @@ def test_up_detach_status_down(tmp_path):
                             username="admin", password=password, ssh_strict=True, system_host_keys=False,
                             alt_host_keys=True, alt_key_file=str(inv / "known_hosts")) as conn:
             assert "Cisco IOS Software" in conn.send_command("show version")
+            set_fault = oamkit("lab", "fault", "ios-1", 'reject_commands=["^show version"]',
+                               "--state-dir", str(state), env=env)
+            assert set_fault.returncode == 0, set_fault.stderr
+            deadline = time.monotonic() + 5
+            while "% Invalid input" not in conn.send_command("show version") and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert "% Invalid input detected at '^' marker." in conn.send_command("show version")
+        typo = oamkit("lab", "fault", "ios-1", "hnag=true", "--state-dir", str(state), env=env)
+        assert typo.returncode == 2 and "unknown fault 'hnag'" in typo.stderr
     finally:
         down = oamkit("lab", "down", "--state-dir", str(state), env=env)
     assert down.returncode == 0 and f"stopped pid {desc['pid']}" in down.stdout
