@@ -640,6 +640,19 @@ class _Spec:
     allow_no_records: bool = False
     # the template skips lines it does not know (ntc-templates, counter templates)
     lenient: bool = False
+    # `required` applies only to records this accepts (None: all records)
+    required_if: Callable[[dict], bool] | None = None
+
+
+# Interfaces that count Ethernet errors. Others in the same output (Loopback0, Null0, NULL0,
+# Tunnel, Vlanif, lo0, irb) print no error counters at all; their counters are null, not an error.
+_ETHERNET_NAME = re.compile(
+    r"^(?:[A-Za-z]*Ethernet|[A-Za-z]*Gig(?:abit)?E|MgmtEth|Eth-Trunk|Bundle-Ether|Port-channel"
+    r"|\d+GE|X?GE|Fa|Gi|Te|Twe|Fo|Hu|BE|Po|(?:fe|ge|xe|et|mge)-|ae)\d", re.IGNORECASE)
+
+
+def _counts_ethernet_errors(raw: dict) -> bool:
+    return bool(_ETHERNET_NAME.match(raw.get("INTERFACE") or ""))
 
 
 def _sections(prefixes, fields=("WINDOW", "LOW_THRESHOLD", "HIGH_THRESHOLD")):
@@ -671,7 +684,8 @@ _SPECS: dict[str, _Spec] = {
         + (("RX_INFORMATION", "RX_ORGANIZATION_SPECIFIC"), ("TX_INFORMATION", "TX_ORGANIZATION_SPECIFIC"))),
     "juniper_junos_show_interfaces_extensive.textfsm": _Spec(
         _counters("INPUT_ERRORS", "CRC_ERRORS", "FRAMING_ERRORS"),
-        required=("INPUT_ERRORS", "CRC_ERRORS"), lenient=True),
+        required=("INPUT_ERRORS", "CRC_ERRORS"), lenient=True,
+        required_if=_counts_ethernet_errors),
     "huawei_vrp_display_efm_all.textfsm": _Spec(
         _huawei_efm, required=("MODE", "REMOTE_MULTIPLEXER"),
         together=_sections(_HUAWEI_EVENTS.values(), ("PERIOD", "THRESHOLD")),
@@ -681,12 +695,15 @@ _SPECS: dict[str, _Spec] = {
         _huawei_link_events, required=("ERR_FRAME_PERIOD_EVENT_RUNNING_TOTAL",)),
     "huawei_vrp_display_interface.textfsm": _Spec(
         _counters("INPUT_ERRORS", "CRC_ERRORS", "FRAME_ERRORS"),
-        required=("INPUT_ERRORS", "CRC_ERRORS", "FRAME_ERRORS"), lenient=True),
+        required=("INPUT_ERRORS", "CRC_ERRORS", "FRAME_ERRORS"), lenient=True,
+        required_if=_counts_ethernet_errors),
     # ntc-templates (see the index): they skip lines they do not know.
     "ntc-templates:cisco_ios_show_interfaces.textfsm": _Spec(
-        _counters("INPUT_ERRORS", "CRC", "FRAME"), required=("INPUT_ERRORS", "CRC"), lenient=True),
+        _counters("INPUT_ERRORS", "CRC", "FRAME"), required=("INPUT_ERRORS", "CRC"), lenient=True,
+        required_if=_counts_ethernet_errors),
     "ntc-templates:cisco_xr_show_interfaces.textfsm": _Spec(
-        _counters("INPUT_ERRORS", "CRC", "FRAME"), required=("INPUT_ERRORS", "CRC"), lenient=True),
+        _counters("INPUT_ERRORS", "CRC", "FRAME"), required=("INPUT_ERRORS", "CRC"), lenient=True,
+        required_if=_counts_ethernet_errors),
 }
 
 
@@ -820,7 +837,7 @@ def parse_output(platform: str, command: str, text: str) -> ParseResult:
                               start_line.text if start_line else None,
                               f"record for {label} has no {missing}")
 
-        for name in spec.required:
+        for name in spec.required if spec.required_if is None or spec.required_if(raw) else ():
             if raw.get(name) in ("", None, []):
                 raise incomplete(name)
         for group in spec.together:
