@@ -642,6 +642,8 @@ class _Spec:
     lenient: bool = False
     # `required` applies only to records this accepts (None: all records)
     required_if: Callable[[dict], bool] | None = None
+    # more completeness rules: returns the name of a missing field, or None
+    check: Callable[[dict], str | None] | None = None
 
 
 # Interfaces that count Ethernet errors. Others in the same output (Loopback0, Null0, NULL0,
@@ -655,6 +657,17 @@ def _counts_ethernet_errors(raw: dict) -> bool:
     return bool(_ETHERNET_NAME.match(raw.get("INTERFACE") or ""))
 
 
+def _ios_standard_sections(raw: dict) -> str | None:
+    """With link monitoring supported, IOS prints the four IEEE event sections; output that
+    stops before the last of them was cut short (the CRC sections are optional)."""
+    if "not supported" in (raw.get("LINK_MONITORING") or "").lower():
+        return None
+    for key in ("SYMBOL_PERIOD", "FRAME", "FRAME_PERIOD", "FRAME_SECONDS"):
+        if not raw.get(f"{key}_HIGH_THRESHOLD"):
+            return f"{key}_HIGH_THRESHOLD"
+    return None
+
+
 def _sections(prefixes, fields=("WINDOW", "LOW_THRESHOLD", "HIGH_THRESHOLD")):
     return tuple(tuple(f"{p}_{f}" for f in fields) for p in prefixes)
 
@@ -662,6 +675,7 @@ def _sections(prefixes, fields=("WINDOW", "LOW_THRESHOLD", "HIGH_THRESHOLD")):
 _SPECS: dict[str, _Spec] = {
     "cisco_ios_show_ethernet_oam_status.textfsm": _Spec(
         _ios_status, required=("MODE", "LINK_MONITORING"),
+        check=lambda raw: _ios_standard_sections(raw),
         together=_sections([e.upper() for e in _IOS_EVENTS]), preprocess=(_unwrap_labels,)),
     "cisco_ios_show_ethernet_oam_summary.textfsm": _Spec(_ios_summary, allow_no_records=True),
     "cisco_ios_show_ethernet_oam_statistics.textfsm": _Spec(
@@ -850,6 +864,9 @@ def parse_output(platform: str, command: str, text: str) -> ParseResult:
             key = _IOS_SECTION_KEYS.get(section)
             if key and not raw.get(f"{key}_WINDOW"):
                 raise incomplete(f"{key}_WINDOW")
+        missing_field = spec.check(raw) if spec.check else None
+        if missing_field:
+            raise incomplete(missing_field)
         try:
             records = spec.normalise(_Context(platform, raw, start_line))
         except (ValueError, KeyError) as exc:
