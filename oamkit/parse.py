@@ -668,6 +668,33 @@ def _ios_standard_sections(raw: dict) -> str | None:
     return None
 
 
+_JUNOS_BLOCK_LAST_FIELD = {
+    "OAM receive statistics": "RX_ORGANIZATION_SPECIFIC",
+    "OAM transmit statistics": "TX_ORGANIZATION_SPECIFIC",
+    "OAM flags receive statistics": "RX_FLAG_LINK_FAULT",
+    "Remote entity information": "REMOTE_VARIABLE_REQUESTS",
+}
+_JUNOS_EVENT_BLOCK = re.compile(r"OAM (received|transmitted|current) (.+) event information")
+_JUNOS_DIRECTIONS = {"received": "RX", "transmitted": "TX", "current": "CURRENT"}
+_JUNOS_EVENT_WORDS = {"symbol error": "SYMBOL_PERIOD", "frame error": "FRAME",
+                      "frame period error": "FRAME_PERIOD",
+                      "frame period summary error": "FRAME_SECONDS"}
+
+
+def _junos_blocks_complete(raw: dict) -> str | None:
+    """Every block the output opened (`OAM receive statistics:`, `Remote entity information:`,
+    ...) must have its last line; a block cut after its title means truncated output."""
+    for block in raw.get("BLOCKS") or []:
+        needed = _JUNOS_BLOCK_LAST_FIELD.get(block)
+        match = _JUNOS_EVENT_BLOCK.fullmatch(block)
+        if match and match.group(2) in _JUNOS_EVENT_WORDS:
+            needed = (f"{_JUNOS_DIRECTIONS[match.group(1)]}_"
+                      f"{_JUNOS_EVENT_WORDS[match.group(2)]}_TOTAL_ERRORS")
+        if needed and not raw.get(needed):
+            return needed
+    return None
+
+
 def _sections(prefixes, fields=("WINDOW", "LOW_THRESHOLD", "HIGH_THRESHOLD")):
     return tuple(tuple(f"{p}_{f}" for f in fields) for p in prefixes)
 
@@ -675,7 +702,7 @@ def _sections(prefixes, fields=("WINDOW", "LOW_THRESHOLD", "HIGH_THRESHOLD")):
 _SPECS: dict[str, _Spec] = {
     "cisco_ios_show_ethernet_oam_status.textfsm": _Spec(
         _ios_status, required=("MODE", "LINK_MONITORING"),
-        check=lambda raw: _ios_standard_sections(raw),
+        check=_ios_standard_sections,
         together=_sections([e.upper() for e in _IOS_EVENTS]), preprocess=(_unwrap_labels,)),
     "cisco_ios_show_ethernet_oam_summary.textfsm": _Spec(_ios_summary, allow_no_records=True),
     "cisco_ios_show_ethernet_oam_statistics.textfsm": _Spec(
@@ -692,7 +719,7 @@ _SPECS: dict[str, _Spec] = {
                                "LOCAL_FRAME_SECONDS_RECORDS", "REMOTE_FRAME_SECONDS_RECORDS")),
     "cisco_xr_show_ethernet_oam_event-log.textfsm": _Spec(_xr_event_log, allow_no_records=True),
     "juniper_junos_show_oam_ethernet_link-fault-management.textfsm": _Spec(
-        _junos_lfm, required=("STATUS", "REMOTE_VARIABLE_REQUESTS"),
+        _junos_lfm, required=("STATUS", "DISCOVERY_STATE"), check=_junos_blocks_complete,
         together=_sections([f"{d}_{e}" for d in ("RX", "TX", "CURRENT") for e in _JUNOS_EVENTS.values()],
                            ("EVENTS", "WINDOW", "THRESHOLD", "ERRORS_IN_PERIOD", "TOTAL_ERRORS"))
         + (("RX_INFORMATION", "RX_ORGANIZATION_SPECIFIC"), ("TX_INFORMATION", "TX_ORGANIZATION_SPECIFIC"))),
