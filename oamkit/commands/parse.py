@@ -19,21 +19,31 @@ from oamkit.errors import InputError, Problem
 def register(app: typer.Typer) -> None:
     @app.command("parse")
     def parse_command(
-        file: str = typer.Argument(..., metavar="FILE",
+        file: str = typer.Argument(None, metavar="FILE",
                                    help="Saved command output; '-' reads standard input."),
-        platform: str = typer.Option(..., "--platform", "-p",
+        platform: str = typer.Option(None, "--platform", "-p",
                                      help="cisco_ios, cisco_xr, juniper_junos or huawei_vrp."),
-        command: str = typer.Option(..., "--command", "-c",
+        command: str = typer.Option(None, "--command", "-c",
                                     help='The command that produced FILE, e.g. "show ethernet oam status".'),
+        list_commands: bool = typer.Option(False, "--list",
+                                           help="List the commands oamkit can parse and exit."),
         raw: bool = typer.Option(False, "--raw/--no-raw",
                                  help="Also print each record's raw TextFSM fields."),
         as_json: bool = typer.Option(True, "--json/--no-json", hidden=True,
                                      help="Output is always JSON; accepted for symmetry."),
     ) -> None:
         """Parse saved show/display output into oamkit's normalised fields (JSON)."""
-        from oamkit.parse import parse_output
+        from oamkit.parse import parse_output, supported_commands
 
         del as_json
+        if list_commands:
+            print(json.dumps([{"platform": p, "command": c} for p, c in supported_commands()],
+                             indent=2))
+            return
+        missing = [name for name, value in (("FILE", file), ("--platform", platform),
+                                            ("--command", command)) if value is None]
+        if missing:
+            raise InputError([Problem(f"{', '.join(missing)} required (or --list)")])
         if file == "-":
             text = sys.stdin.read()
         else:

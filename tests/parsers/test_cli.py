@@ -62,3 +62,17 @@ def test_empty_output_is_explicit():
     assert done.returncode == 0
     out = json.loads(done.stdout)
     assert out["empty"] is True and out["records"] == []
+
+
+def test_list_supported_commands():
+    done = run("--list")
+    assert done.returncode == 0, done.stderr
+    listed = {(row["platform"], row["command"]) for row in json.loads(done.stdout)}
+    assert ("cisco_xr", "show ethernet oam event-log") in listed
+    assert ("huawei_vrp", "display efm link-event local") in listed
+    assert len(listed) == 15
+
+
+def test_missing_arguments_exit_2():
+    done = run("-p", "cisco_ios")
+    assert done.returncode == 2 and "FILE, --command required" in done.stderr
