@@ -568,35 +568,47 @@ def junos_lfm(dev: Device, args: list[str]) -> str:
         mode = next((x.line.split()[1] for x in c.children if x.line.startswith("link-discovery ")), "passive")
         up = st.oam.peer_state == "operational"
         state = "Send Any" if up else ("Active Send Local" if mode == "active" else "Passive Wait")
+        thr_node = c.get(["event-thresholds"])
+        thr = {x.line.split()[0]: x.line.split()[1] for x in (thr_node.children if thr_node else [])}
+        pdu_interval = next((x.line.split()[1] for x in c.children if x.line.startswith("pdu-interval ")), "1000")
+        pdu_threshold = next((x.line.split()[1] for x in c.children if x.line.startswith("pdu-threshold ")), "3")
         out += [f"  Interface: {name}",
-                f"    Status: {'Running' if up else 'Fail'}, Discovery state: {state}",
-                f"    Peer address: {colon_mac(st.oam.peer_mac) if up else '00:00:00:00:00:00'}",
-                "    Flags:" + ("Remote-Stable Remote-State-Valid Local-Stable 0x50" if up else "Local-Stable 0x8"),
-                "    Remote loopback status: Disabled on local port, Disabled on peer port",
-                "    Remote entity information:",
-                "      Remote MUX action: forwarding, Remote parser action: forwarding",
-                f"      Discovery mode: {st.oam.peer_mode if up else 'unknown'}, Unidirectional mode: unsupported",
-                "      Remote loopback mode: supported, Link events: supported",
-                "      Variable requests: unsupported"]
+                f"    Status: {'Running' if up else 'Fail'}, Discovery state: {state}"]
+        if detail:
+            out.append(f"    Transmit interval: {pdu_interval}ms, PDU threshold: {pdu_threshold} frames, Hold time: 0ms")
+        out += [f"    Peer address: {colon_mac(st.oam.peer_mac) if up else '00:00:00:00:00:00'}",
+                "    Flags:" + ("Remote-Stable Remote-State-Valid Local-Stable 0x50" if up else "0x8")]
         if detail:
             o = st.oam
-            thr = {x.line.split()[0]: x.line.split()[1] for x in
-                   (c.get(["event-thresholds"]).children if c.get(["event-thresholds"]) else [])}
             out += ["    OAM receive statistics:",
                     f"      Information: {o.info_rx}, Event: {o.event_rx}, Variable request: {o.variable_request_rx}, "
                     f"Variable response: {o.variable_response_rx}",
                     f"      Loopback control: {o.loopback_rx}, Organization specific: {o.org_specific_rx}",
+                    "    OAM flags receive statistics:",
+                    "      Critical event: 0, Dying gasp: 0, Link fault: "
+                    f"{sum(1 for e in dev.event_log if e.interface == name and e.type == 'Link fault')}",
                     "    OAM transmit statistics:",
                     f"      Information: {o.info_tx}, Event: {o.event_tx}, Variable request: {o.variable_request_tx}, "
                     f"Variable response: {o.variable_response_tx}",
                     f"      Loopback control: {o.loopback_tx}, Organization specific: {o.org_specific_tx}"]
-            for key, title, ev in (("symbol-period", "symbol error", "symbol-period"),
-                                   ("frame-error", "frame error", "frame"),
-                                   ("frame-period", "frame period error", "frame-period"),
-                                   ("frame-period-summary", "frame period summary error", "frame-seconds")):
-                out += [f"    OAM received {title} event information:",
-                        f"      Events: {o.remote_events[ev]}, Window: 0, Threshold: {thr.get(key, '1')}",
-                        f"      Errors in period: 0, Total errors: {st.counters['crc'] if key == 'frame-error' else 0}"]
+            crc = st.counters["crc"]
+            for title, events, threshold, errors in (
+                    ("received symbol error", o.remote_events["symbol-period"], 0, 0),
+                    ("received frame error", o.remote_events["frame"], 0, 0),
+                    ("received frame period error", o.remote_events["frame-period"], 0, 0),
+                    ("transmitted symbol error", 0, thr.get("symbol-period", "1"), 0),
+                    ("transmitted frame error", o.local_events["frame"], thr.get("frame-error", "1"), crc),
+                    ("current frame error", 0, thr.get("frame-error", "1"), 0)):
+                out += [f"    OAM {title} event information:",
+                        f"      Events: {events}, Window: 0, Threshold: {threshold}",
+                        f"      Errors in period: {errors}, Total errors: {errors}"]
+        out += ["    Remote loopback status: Disabled on local port, Disabled on peer port"] if not detail else []
+        out += ["    Remote entity information:",
+                "      Remote MUX action: forwarding, Remote parser action: forwarding",
+                f"      Discovery mode: {st.oam.peer_mode if up else mode}, Unidirectional mode: unsupported",
+                f"      Remote loopback mode: {'supported' if up else 'unsupported'}, "
+                f"Link events: {'supported' if up else 'unsupported'}",
+                "      Variable requests: unsupported"]
         out.append("")
     return "\n".join(out) + "\n" if out else ""
 

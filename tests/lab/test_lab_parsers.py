@@ -21,6 +21,12 @@ SETUP = {
     "vrp-1": ["efm enable", "interface GigabitEthernet0/1/0", "efm enable",
               "efm error-frame notification enable", "efm error-frame period 5", "commit"],
 }
+EXTRA = {  # per-interface and detail forms the parsers also accept
+    "cisco_ios": ["show ethernet oam status interface GigabitEthernet0/1"],
+    "cisco_xr": ["show ethernet oam statistics interface GigabitEthernet0/0/0/0"],
+    "juniper_junos": ["show oam ethernet link-fault-management detail"],
+    "huawei_vrp": ["display efm interface GigabitEthernet0/1/0"],
+}
 FIRST_IF = {"ios-1": "GigabitEthernet0/1", "xr-1": "GigabitEthernet0/0/0/0", "junos-1": "ge-0/0/0",
             "vrp-1": "GigabitEthernet0/1/0"}
 
@@ -35,7 +41,8 @@ def outputs(lab, name):
         conn.exit_config_mode() if dev.platform in ("cisco_ios", "juniper_junos") else \
             conn.send_command("end" if dev.platform == "cisco_xr" else "return", expect_string=r"[#>]\s*$")
         lab.set_peer_state(name, FIRST_IF[name], "operational")
-        return {cmd: conn.send_command(cmd) for plat, cmd in supported_commands() if plat == dev.platform}
+        cmds = [cmd for plat, cmd in supported_commands() if plat == dev.platform] + EXTRA[dev.platform]
+        return {cmd: conn.send_command(cmd) for cmd in cmds}
 
 
 @pytest.mark.parametrize("name", list(SETUP))
@@ -64,6 +71,8 @@ def test_lab_output_parses_into_the_lab_state(lab, name):
     if platform == "juniper_junos":
         rec = {r["interface"]: r for r in parsed["show oam ethernet link-fault-management"].records}[iface]
         assert rec["status"] == "running" and rec["discovery_state"] == "operational"
+        detail = parsed["show oam ethernet link-fault-management detail"].records[0]
+        assert detail["interface"] == iface and detail["status"] == "running"
     if platform == "huawei_vrp":
         rec = {r["interface"]: r for r in parsed["display efm session all"].records}[iface]
         assert rec["session_state"] == "detect"
