@@ -231,8 +231,13 @@ class Session:
         if m.rule.action == "cmd":
             return self.caret_error(original, NoMatch(offset, "keyword", None, ""))
         full = len(m.words) == len(m.rule.variants[-1][0]) or len(m.words) == len(m.rule.variants[0][0])
-        key = m.key_words() if full else None
-        target = key or m.line
+        if m.rule.action == "enter":
+            target = m.line          # a whole block (template/profile/interface): exactly that one
+            if full:
+                self.change(lambda t: t.delete(list(path) + [target]))
+                return None
+        else:
+            target = (m.key_words() if full else None) or m.line
         self.change(lambda t: t.delete_prefix(list(path), target))
         return None
 

@@ -207,6 +207,21 @@ def test_xr_exit_with_uncommitted_changes_discards_them(lab):
     assert dev.candidate == dev.running and dev.running.get(["hostname xr-renamed"]) is None
 
 
+def test_xr_no_removes_exactly_the_named_block_or_line(lab):
+    dev = lab.devices["xr-1"]
+    with connect(lab, "xr-1") as conn:
+        conn.send_config_set(["ethernet oam profile P1", "link-monitor", "frame window 2000",
+                              "frame threshold low 1 high 10", "ethernet oam profile P2", "mode passive"])
+        conn.commit()
+        conn.send_config_set(["ethernet oam profile P1", "link-monitor", "no frame threshold",
+                              "no ethernet oam profile P2"])
+        conn.commit()
+        conn.exit_config_mode()
+    assert dev.running.get(["ethernet oam profile P2"]) is None
+    lm = dev.running.get(["ethernet oam profile P1", "link-monitor"])
+    assert [c.line for c in lm.children] == ["frame window 2000"]
+
+
 def test_xr_errors(lab):
     with connect(lab, "xr-1") as conn:
         high_only = conn.send_config_set(["ethernet oam profile P", "link-monitor", "frame threshold high 10"])
