@@ -1,5 +1,10 @@
 """ncclient (real client, real SSH, host keys checked against the lab's known_hosts) against the
-lab's NETCONF subsystem, plus netmiko on the same devices for the shared configuration."""
+lab's NETCONF subsystem, plus netmiko on the same devices for the shared configuration.
+
+This module's ``lab`` fixture deliberately overrides the conftest one: it is module-scoped and
+holds a pool of devices (``NetconfLab.fresh`` hands each test unused ones), so ~50 ncclient
+tests do not each pay for a lab start-up. Budget: about 0.1 s per ncclient RPC (its loop tick).
+"""
 from __future__ import annotations
 
 import contextlib
