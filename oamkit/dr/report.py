@@ -47,10 +47,12 @@ def write_junit(result: dict, path: Path) -> Path:
         elif s["verdict"] == "NOT RUN":
             ET.SubElement(tc, "skipped", message="the failover phase did not run")
         ET.SubElement(tc, "system-out").text = body
-    eng = ET.SubElement(suite, "testcase", classname="drtest.engine", name="probe schedule held")
-    bad = [f"{k}: {v['trust_note']}" for k, v in result["engine"].items() if not v.get("trusted", True)]
-    if bad:
-        ET.SubElement(eng, "failure", message="; ".join(bad))
+    eng = ET.SubElement(suite, "testcase", classname="drtest.engine", name="outage measurements trusted")
+    late = [f"{k}: {v['trust_note']}, stalls {v.get('stalls', [])}" for k, v in result["engine"].items()
+            if not v.get("trusted", True)]
+    if not result.get("measurement_trusted", True):
+        ET.SubElement(eng, "failure", message="; ".join(late) or "engine fell behind")
+    ET.SubElement(eng, "system-out").text = "\n".join(late) or "schedule held in every phase"
     rst = ET.SubElement(suite, "testcase", classname="drtest.steps", name="restore step ran")
     r = result["steps"].get("restore")
     if not r or not r["ok"]:
@@ -133,7 +135,9 @@ def write_html(result: dict, path: Path, png: Path) -> Path:
                     f" at +{v['started_rel_s'] if v['started_rel_s'] is not None else '-'} s</li>" for k, v in result["steps"].items())
     phases = "".join(f"<li>{e(p['phase'])}: {'ok' if p['ok'] else 'FAILED'} {e(p['note'])}</li>" for p in result["phases"])
     engine = "".join(f"<li>{e(k)}: {v['rate_pps']} probes/s, send lateness p99 "
-                     f"{(v['lateness']['p99_ms'] or 0):.2f} ms, {e(v['trust_note'])}</li>" for k, v in result["engine"].items())
+                     f"{(v['lateness']['p99_ms'] or 0):.2f} ms, max {(v['lateness']['max_ms'] or 0):.2f} ms, "
+                     f"{e(v['trust_note'])}{e(' stalls: ' + str(v['stalls'])) if v.get('stalls') else ''}</li>"
+                     for k, v in result["engine"].items())
     summary = "".join(f"<li>{e(x)}</li>" for x in result["summary"]) or "<li>every site failed over and back as expected</li>"
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>DR test: {e(result['plan'])}</title>
 <style>body{{font-family:sans-serif;margin:1.5em}} table{{border-collapse:collapse;font-size:13px}}

@@ -93,6 +93,11 @@ class EventOutage:
     recovered: bool
     first_answer_after: float | None
     bursts: int
+    # bounds from the actual send times: the break fell between the last answered and the
+    # first lost probe, the repair between the last lost and the first answered one
+    min_s: float | None = None
+    max_s: float | None = None
+    trusted: bool = True        # the schedule held around this outage: lost x interval is +- 1 interval
 
     def as_dict(self, t_ref: float = 0.0) -> dict:
         d = asdict(self)
@@ -114,15 +119,49 @@ def outage_around(run: ProbeRun, slot: int, t_event: float, settle_s: float = 0.
     if not bursts:
         return EventOutage(0, 0.0, run.interval, None, None, recovered, None, 0)
     worst = max(bursts, key=lambda b: b.lost)
-    after = [k for k in sent_idx if k > worst.first_k + worst.lost - 1 and answered[k]]
+    pos = {int(k): i for i, k in enumerate(sent_idx)}
+    p_first = pos[worst.first_k]
+    p_last = p_first + worst.lost - 1
+    after = [k for k in sent_idx[p_last + 1:] if answered[k]]
     first_after = float(run.rx[slot][after[0]]) if after else None
+    lo = float(tx[sent_idx[p_last]] - tx[sent_idx[p_first]])
+    hi = (float(tx[sent_idx[p_last + 1]] - tx[sent_idx[p_first - 1]])
+          if p_first > 0 and p_last + 1 < len(sent_idx) else None)
+    # on schedule hi - lo is two intervals; a stall of the sender (or of the whole machine)
+    # next to the break or the repair widens it and the count of lost probes stops meaning time
+    tolerance = 2 * run.interval + max(0.002, 0.5 * run.interval)
+    trusted = hi is None or (hi - lo) <= tolerance
+    if worst.open_ended:
+        trusted = bool(np.nanmax(run.late[slot][sent_idx[p_first]:]) <= max(0.005, run.interval / 2))
     return EventOutage(worst.lost, worst.lost * run.interval, run.interval, worst.start, worst.end,
-                       recovered and not worst.open_ended, first_after, len(bursts))
+                       recovered and not worst.open_ended, first_after, len(bursts),
+                       round(lo, 6), None if hi is None else round(hi, 6), trusted)
+
+
+def stalls(run: ProbeRun, limit: int = 10) -> list[dict]:
+    """Stretches where the sender ran late by more than max(5 ms, interval/2)."""
+    late = run.late.T.ravel()          # in send order: round by round, slot by slot
+    tx = run.tx.T.ravel()
+    ok = ~np.isnan(late)
+    late, tx = late[ok], tx[ok]
+    order = np.argsort(tx)
+    late, tx = late[order], tx[order]
+    threshold = max(0.005, run.interval / 2)
+    out, start = [], None
+    for i, v in enumerate(late):
+        if v > threshold and start is None:
+            start = i
+        elif v <= threshold and start is not None:
+            out.append({"at_s": round(float(tx[start] - run.t0), 4), "max_late_ms": round(float(late[start:i].max() * 1e3), 2)})
+            start = None
+    if start is not None:
+        out.append({"at_s": round(float(tx[start] - run.t0), 4), "max_late_ms": round(float(late[start:].max() * 1e3), 2)})
+    return out[:limit]
 
 
 def run_summary(run: ProbeRun) -> dict:
     ok, why = run.trusted()
-    return {"interval_s": run.interval, "rounds": run.rounds, "targets": len(run.slots),
+    return {"stalls": stalls(run), "interval_s": run.interval, "rounds": run.rounds, "targets": len(run.slots),
             "rate_pps": round(len(run.slots) / run.interval, 1),
             "lateness": run.lateness_stats(), "scheduler": run.scheduler,
             "rx_overflow_drops": run.rx_overflow_drops, "trusted": ok, "trust_note": why,

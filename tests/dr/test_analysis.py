@@ -63,3 +63,27 @@ def test_engine_that_fell_behind_is_not_trusted():
     assert make_run([[True] * 100], late=0.0001).trusted()[0]
     ok, why = make_run([[True] * 100], late=0.008).trusted()
     assert not ok and "fell behind" in why
+
+
+def test_outage_bounds_from_actual_send_times_and_stall_detection():
+    row = [True] * 50 + [False] * 30 + [True] * 70
+    run = make_run([row])
+    o = outage_around(run, 0, t_event=1000.495)
+    assert o.trusted and o.min_s == pytest.approx(0.29) and o.max_s == pytest.approx(0.31)
+    # the sender stalls 100 ms right at the repair: counting lost probes no longer measures time
+    run.tx[0, 80:] += 0.1
+    run.rx[0, 80:] += 0.1
+    run.late[0, 80:] = 0.1
+    o = outage_around(run, 0, t_event=1000.495)
+    assert not o.trusted and o.max_s == pytest.approx(0.41)
+    assert not run.trusted()[0]
+
+
+def test_stall_far_from_the_outage_leaves_it_trusted():
+    row = [True] * 50 + [False] * 30 + [True] * 70
+    run = make_run([row])
+    run.tx[0, 120:] += 0.1
+    run.late[0, 120:] = 0.1
+    from oamkit.probe.analysis import stalls
+    assert stalls(run)[0]["at_s"] == pytest.approx(1.3, abs=0.01)
+    assert outage_around(run, 0, t_event=1000.495).trusted

@@ -23,9 +23,16 @@ pytestmark = [pytest.mark.wanlab, needs_root()]
 SITES = [f"site{i}" for i in range(1, 13)]
 
 
-def run_plan(lab, tmp_path, plan_dict, **kw):
-    result = DrRunner(parse_plan(plan_dict), log=lambda s: print(s, file=sys.stderr), **kw).run()
-    write_reports(result, tmp_path)          # kept in pytest's basetemp for post-mortems
+def run_plan(lab, tmp_path, plan_dict, attempts=2, **kw):
+    """Run a DR test. INVALID means the tool itself says "the engine stalled next to an outage,
+    do not trust these numbers" (seen when the CI VM is frozen by its host for ~100 ms): rerun."""
+    for attempt in range(attempts):
+        result = DrRunner(parse_plan(plan_dict), log=lambda s: print(s, file=sys.stderr), **kw).run()
+        write_reports(result, tmp_path, stem=f"drtest-{attempt}")   # kept in basetemp for post-mortems
+        if result["verdict"] != "INVALID":
+            break
+        print(f"INVALID run, retrying: {result['summary']}", file=sys.stderr)
+        lab.wait_converged(30)
     return result
 
 
@@ -62,7 +69,7 @@ def test_healthy_failover_passes_and_outage_matches_ground_truth(healthy_lab, tm
     print(f"outage vs ground truth: worst error outside the truth window {max(errors) * 1e3:.1f} ms",
           file=sys.stderr)
     assert not cut_in_wan1_present(lab)
-    assert result["engine"]["failover"]["trusted"]
+    assert result["measurement_trusted"]
 
 
 def test_cli_lab_up_plan_out_drtest_down_with_link_down_cut(wanlab, tmp_path):
@@ -74,6 +81,9 @@ def test_cli_lab_up_plan_out_drtest_down_with_link_down_cut(wanlab, tmp_path):
                     "--plan-out", str(plan))
         assert p.returncode == 0, p.stderr
         p = run_cli("drtest", str(plan), "--report", str(tmp_path / "report"))
+        if p.returncode == 3:                # INVALID: measurement untrusted, rerun once
+            WanLab.load(prefix).wait_converged(30)
+            p = run_cli("drtest", str(plan), "--report", str(tmp_path / "report"))
         assert p.returncode == 0, p.stdout + p.stderr
     finally:
         down = run_cli("lab", "wan", "down", "--prefix", prefix)
@@ -95,7 +105,7 @@ def test_half_routes_fails_naming_exactly_the_sites_that_did_not_recover(healthy
     plan["trigger"] = {"type": "manual", "prompt": "cut the primary now, press Enter"}
     prompts = []
     result = run_plan(lab, tmp_path, plan, input_fn=lambda prompt: (prompts.append(prompt), lab.cut("drop")))
-    assert prompts == ["cut the primary now, press Enter "]
+    assert prompts and set(prompts) == {"cut the primary now, press Enter "}
     assert result["verdict"] == "FAIL"
     failed = [s["name"] for s in result["sites"] if s["verdict"] == "FAIL"]
     assert failed == SITES[6:]
@@ -127,7 +137,7 @@ def test_icmp_filtered_sites_are_classified_not_down(healthy_lab, tmp_path):
                        timeout=timeout)
         return "shut"
     result = run_plan(lab, tmp_path, plan, action_hook=hook)
-    assert calls == [("interface-shutdown", "wan1", {"interface": "ce"})]
+    assert calls and set(map(repr, calls)) == {repr(("interface-shutdown", "wan1", {"interface": "ce"}))}
     assert result["verdict"] == "PASS", result["summary"]
     by = {s["name"]: s for s in result["sites"]}
     assert {n for n, s in by.items() if s["classification"] == "icmp_filtered"} == filtered
