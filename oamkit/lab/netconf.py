@@ -33,7 +33,7 @@ from typing import Any
 from lxml import etree
 
 from oamkit.lab.device import CommitError, ConfigTree, Device
-from oamkit.lab.netconf_xlate import Translator, translator_for
+from oamkit.lab.netconf_xlate import Translator, translator_for, xr_semantic_problem
 from oamkit.lab.netconf_xml import (NC, EditEngine, FrameReader, FramingError, RpcError,
                                     elements, frame, local, ns_of, parse_xml, subtree_filter)
 from oamkit.lab.netconf_yang import (NS_IEEE_LINK_OAM, NS_IEEE_SHAPE, YangModel, explain,
@@ -411,6 +411,7 @@ class NetconfSession:
                         app_tag=problem.app_tag)
 
     def _validate_tree(self, tree: ConfigTree, stage: str) -> None:
+        """YANG first, then (XR) what the device's own CLI would refuse in the same lines."""
         xml = _serialize(self._view(tree))
         try:
             self.model.validate(xml, full=True)
@@ -418,6 +419,10 @@ class NetconfSession:
             if type(exc).__name__ != "LibyangError":
                 raise
             raise self._yang_error(exc, stage) from None
+        if self.settings.model == "cisco_xr":
+            problem = xr_semantic_problem(self.device, tree)
+            if problem:
+                raise RpcError("operation-failed", problem, app_tag="xr-semantic-check")
 
     def _data(self, tree: ConfigTree, filt: etree._Element | None) -> etree._Element:
         data = etree.Element(f"{{{NC}}}data", nsmap={None: NC})

@@ -555,3 +555,68 @@ class IeeeTranslator(MechanicalTranslator):
 
 def translator_for(model: str) -> Translator:
     return {"cisco_xr": XrTranslator, "junos": JunosTranslator, "ieee": IeeeTranslator}[model]()
+
+
+# --------------------------------------------------------------------------- XR device semantics
+class _CheckContext:
+    """What the CLI grammar's semantic checks read from a session."""
+
+    def __init__(self, device, tree: ConfigTree) -> None:
+        self.dev = device
+        self._tree = tree
+        self.path: list[str] = []
+
+    def tree(self) -> ConfigTree:
+        return self._tree
+
+
+def xr_semantic_problem(device, tree: ConfigTree) -> str | None:
+    """What XR itself refuses at commit beyond the YANG types, judged by the lab's own XR CLI
+    grammar so both channels agree: values out of the CLI's range or step (e.g.
+    ``frame-seconds window`` not a multiple of 1000), failed CLI checks (low above high),
+    ``mode active`` in a profile and a high threshold without a low one. Statements the lab
+    CLI does not model are not judged. Returns the problem text or None."""
+    try:
+        from oamkit.lab.cli import grammar_for
+        from oamkit.lab.grammar import CHECKS, NoMatch
+    except ImportError:   # the CLI personality is optional for the NETCONF side
+        return None
+    grammar = grammar_for("cisco_xr")
+    ctx = _CheckContext(device, tree)
+
+    def judge(node: ConfigTree, mode: str, where: list[str]) -> str | None:
+        for c in node.children:
+            here = [*where, c.line]
+            words = c.line.split()
+            if mode == "config-eoam" and words[:1] == ["mode"] and words[1:] != ["passive"]:
+                return f"{' / '.join(here)}: only passive mode can be set in a profile"
+            if len(words) >= 3 and words[1] == "threshold" and "high" in words and "low" not in words:
+                return (f"{' / '.join(here)}: the high threshold is configurable only together "
+                        "with the low threshold")
+            m = grammar.match(mode, c.line, device)
+            if isinstance(m, NoMatch):
+                if m.kind == "value" and m.tok is not None:
+                    step = f" in steps of {m.tok.step}" if m.tok.step > 1 else ""
+                    return (f"{' / '.join(here)}: {m.word!r} is out of range "
+                            f"{m.tok.lo}-{m.tok.hi}{step}")
+                continue
+            for check in m.rule.checks:
+                problem = CHECKS[check](ctx, m, where)
+                if problem:
+                    return f"{' / '.join(here)}: {problem.lstrip('% ')}"
+            if c.children and m.rule.action == "enter" and m.rule.enter:
+                problem = judge(c, m.rule.enter, here)
+                if problem:
+                    return problem
+        return None
+
+    for top in tree.children:
+        if top.line.startswith(XrTranslator.PROFILE):
+            problem = judge(top, "config-eoam", [top.line])
+        elif _interface_key(top.line) and top.child("ethernet oam") is not None:
+            problem = judge(top.child("ethernet oam"), "config-if-eoam", [top.line, "ethernet oam"])
+        else:
+            problem = None
+        if problem:
+            return problem
+    return None

@@ -393,8 +393,14 @@ def test_xr_payload_validated_by_real_cisco_module(lab, xr):
                 "<mode>passive</mode>", "<no-such-leaf>1</no-such-leaf>"))
         assert unknown.value.tag == "unknown-element"
         m.edit_config(target="candidate", config=xr_profile("GOOD", frame_window=60000,
-                                                            low=1, high=4294967295))
+                                                            low=1, high=60000000))
         m.commit()
+        # YANG allows up to 4294967295; the device (and the lab CLI) stop at 60000000
+        m.edit_config(target="candidate", config=xr_profile("GOOD", high=60000001))
+        with pytest.raises(RPCError) as beyond_cli:
+            m.commit()
+        assert "out of range 0-60000000" in beyond_cli.value.message
+        m.discard_changes()
 
 
 def test_junos_xml_validated_with_own_schema_and_translated(lab):
@@ -663,3 +669,32 @@ def test_drop_on_commit_and_hang_faults(lab):
         dev.faults.hang = False
         m.timeout = 10
         assert m.get_config(source="running").ok            # the swallowed request stays unanswered
+
+
+@needs_xr_yang
+def test_xr_rules_beyond_yang_fail_at_validate_and_commit_like_the_cli(lab, xr):
+    dev = lab.device(xr)
+    step = xr_profile("STEP").replace(
+        "<frame>", "<frame-seconds><window>15500</window></frame-seconds><frame>")
+    with nc(lab, xr) as m:
+        m.edit_config(target="candidate", config=step)     # YANG range 10000..900000 holds
+        with pytest.raises(RPCError) as at_validate:
+            m.validate(source="candidate")
+        assert at_validate.value.tag == "operation-failed"
+        assert "frame-seconds window 15500" in at_validate.value.message
+        assert "steps of 1000" in at_validate.value.message
+        with pytest.raises(RPCError):
+            m.commit()
+        m.discard_changes()
+        m.edit_config(target="candidate", config=xr_profile("ACTIVE").replace(
+            "<mode>passive</mode>", "<mode>active</mode>"))
+        with pytest.raises(RPCError) as active:
+            m.commit()
+        assert "only passive mode" in active.value.message
+        m.discard_changes()
+    assert dev.running.get([PROFILE_LINE.format("STEP")]) is None
+    with netmiko_connect(lab, xr) as cli:                   # the CLI refuses the same line
+        out = cli.send_config_set(["ethernet oam profile STEP", "link-monitor",
+                                   "frame-seconds window 15500"], exit_config_mode=False)
+        assert "Invalid input" in out or "%" in out
+        cli.send_command_expect("abort", expect_string=r"#")
