@@ -23,6 +23,8 @@ def probe(
     netns: str = typer.Option(None, "--netns", help="Lab namespace to probe from (default: the current one)."),
     timeout: float = typer.Option(1.0, "--timeout", help="Seconds an answer may take."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+    trace: bool = typer.Option(False, "--trace", help="Discover the path instead: one TTL-limited probe per hop."),
+    max_ttl: int = typer.Option(8, "--max-ttl", min=1, max=30, help="Deepest hop for --trace."),
 ) -> None:
     """Probe targets on a fixed schedule; report loss, RTT percentiles, outage (lost × interval
     ± one interval) and every loss burst. ICMP errors are shown as diagnostics, never as answers."""
@@ -31,6 +33,20 @@ def probe(
         iv = parse_interval(interval)
     except ValueError as exc:
         raise InputError([Problem(str(exc), field="--proto/--interval")]) from None
+    if trace:
+        from oamkit.probe.trace import trace_paths
+
+        paths = trace_paths([Slot(t, p) for t in dict.fromkeys(targets)], list(range(1, max_ttl + 1)),
+                            netns=netns, timeout=min(timeout, 2.0))
+        out = [x.as_dict(max_ttl) for x in paths]
+        if as_json:
+            print(json.dumps(out, indent=2))
+        else:
+            for x in out:
+                console.print(f"{x['target']} ({x['proto']}): " + " -> ".join(x["hops"]), highlight=False)
+        if any(x["reached_at"] is None for x in out):
+            raise SystemExit(1)
+        return
     engine = ProbeEngine([Slot(t, p) for t in dict.fromkeys(targets)], iv, count, netns=netns, timeout=timeout)
     engine.start()
     try:

@@ -96,6 +96,10 @@ def write_png(result: dict, path: Path) -> Path:
                 ax.text(w["end_rel_s"], y, "  " + outage_text(o, result["interval_s"]), va="center", fontsize=8,
                         color="#b71c1c" if (not o["recovered"]) else "black", clip_on=False)
         step = tl.get("trigger" if win == "failover" else "restore")
+        if step and step.get("started_rel_s") is not None and win == "failover":
+            ax.axvspan(step["started_rel_s"], step["started_rel_s"] + result["convergence_bound_s"],
+                       color="#ffe082", alpha=0.35, zorder=0, label="allowed convergence")
+            ax.legend(loc="lower right", fontsize=7, framealpha=0.9)
         if step and step.get("started_rel_s") is not None:
             ax.axvline(step["started_rel_s"], color="black", linestyle="--", linewidth=1.2)
             ax.text(step["started_rel_s"], n - 0.3, " trigger" if win == "failover" else " restore",

@@ -146,11 +146,17 @@ class DrRunner:
     def preflight(self) -> None:
         """Refuse before anything is sent: targets from the plan only, rate, count, duration."""
         longest = self.plan.pre + max(self.plan.convergence_bound, self.plan.failback_bound) + self.plan.settle + 2
-        n = max(len(self._baseline_slots()), len(self.states))
-        check_probe_request([s.addr for s in self._baseline_slots()], self.plan.interval,
+        check_probe_request([st.site.target for st in self.states], self.plan.interval,
                             rounds_for(longest, self.plan.interval), self.netns, allowed=self.allowed,
                             max_rate_pps=self.plan.max_rate_pps)
-        del n
+        slots = self._baseline_slots()
+        iv = self._baseline_interval(len(slots))
+        check_probe_request([s.addr for s in slots], iv, rounds_for(self.plan.baseline, iv), self.netns,
+                            allowed=self.allowed, max_rate_pps=self.plan.max_rate_pps)
+
+    def _baseline_interval(self, n_slots: int) -> float:
+        # the baseline also probes ICMP and the fallback of every site: slow down to stay in the rate
+        return max(self.plan.interval, n_slots / self.plan.max_rate_pps)
 
     def _baseline_slots(self) -> list[Slot]:
         slots = []
@@ -163,8 +169,9 @@ class DrRunner:
             slots += [Slot(st.site.target, p) for p in protos]
         return slots
 
-    def _engine(self, slots: list[Slot], duration: float) -> ProbeEngine:
-        e = ProbeEngine(slots, self.plan.interval, rounds_for(duration, self.plan.interval), netns=self.netns,
+    def _engine(self, slots: list[Slot], duration: float, interval: float | None = None) -> ProbeEngine:
+        iv = interval or self.plan.interval
+        e = ProbeEngine(slots, iv, rounds_for(duration, iv), netns=self.netns,
                         allowed=self.allowed, realtime=self.realtime, max_rate_pps=self.plan.max_rate_pps,
                         timeout=max(0.5, 3 * self.plan.interval))
         self._engines.append(e)
@@ -192,7 +199,7 @@ class DrRunner:
     # ------------------------------------------------------------------ phases
     def baseline(self) -> bool:
         slots = self._baseline_slots()
-        e = self._engine(slots, self.plan.baseline)
+        e = self._engine(slots, self.plan.baseline, self._baseline_interval(len(slots)))
         e.start()
         run = e.finish()
         self.runs["baseline"] = run_summary(run)
