@@ -264,3 +264,31 @@ def test_xr_payload_checked_by_cisco_module():
     assert "frame-seconds/window" in problem.path and "range" in problem.message
     assert f"{NS_XR_ETH_INFRA}?module=" not in " ".join(XR.capabilities)
     assert any("Cisco-IOS-XR-ethernet-link-oam-cfg&revision=2015-11-09" in c for c in XR.capabilities)
+
+
+def test_xr_semantics_follow_the_lab_cli_grammar():
+    from oamkit.lab.device import Device
+    from oamkit.lab.netconf_xlate import xr_semantic_problem
+
+    dev = Device("xr-unit", "cisco_xr")
+
+    def problem(body: str):
+        tree = dev.running.copy()
+        tree.children += ConfigTree.from_text("ethernet oam profile P\n " + body).children
+        return xr_semantic_problem(dev, tree)
+
+    assert problem("mode passive\n link-monitor\n  frame-seconds window 60000") is None
+    assert problem("mib-retrieval") is None                  # not modelled by the CLI: not judged
+    assert "steps of 1000" in problem("link-monitor\n  frame-seconds window 15500")
+    assert "only passive" in problem("mode active")
+    assert "together with the low" in problem("link-monitor\n  frame threshold high 5")
+    assert "lower than the low" in problem("link-monitor\n  frame threshold low 9 high 5")
+
+
+def test_ieee_translator_takes_the_standard_namespace_as_alias():
+    cfg = parse_xml('<config><interfaces xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces">'
+                    '<interface><name>e0</name><link-oam xmlns="urn:ieee:std:802.3:yang:'
+                    'ieee802-ethernet-link-oam"><admin>enabled</admin></link-oam></interface>'
+                    '</interfaces></config>')
+    translator_for("ieee").normalize(cfg)
+    assert cfg.find(".//{urn:oamkit:yang:ieee-link-oam-shape}admin").text == "enabled"
