@@ -121,6 +121,8 @@ class Session:
                     if echo:
                         self.write("\b \b")
                 continue
+            if ch == "\x00":  # NUL (netmiko's is_alive() probe): a real TTY line discards it
+                continue
             if ch == "\x03":  # Ctrl-C abandons the line
                 return ""
             if ch == "\x1a":  # Ctrl-Z = end

@@ -58,6 +58,17 @@ def test_connect_paging_show_with_host_key_checking(lab, name):
     assert dev.config_commands() == []          # a show-only session never entered config mode
 
 
+def test_nul_probe_is_discarded_like_a_tty(lab):
+    """netmiko's is_alive() writes a NUL into the session; a device line discipline drops it."""
+    with connect(lab, "junos-1") as conn:
+        conn.config_mode()
+        assert conn.is_alive()
+        out = conn.send_command("show | compare")
+        conn.exit_config_mode()
+    assert "syntax error" not in out
+    assert not any("\x00" in e.text for e in lab.devices["junos-1"].transcript)
+
+
 def test_wrong_host_key_is_refused(lab, tmp_path):
     import asyncssh
     from paramiko.ssh_exception import SSHException
