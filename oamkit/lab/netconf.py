@@ -5,18 +5,42 @@ for the ``netconf`` subsystem. One configuration is shared with the CLI: NETCONF
 ``device.running`` / ``device.candidate`` through the translators in ``netconf_xlate``, and
 commits, confirmed commits, rollback timers and discard go through the Device's own methods.
 
-Per-device settings (attributes on the Device, or keys of ``device.faults.extra``; read live):
+What a client sees:
+
+- Framing: base:1.0, and base:1.1 chunked when both sides advertise it.
+- Capabilities: base 1.0/1.1, ``:candidate``, ``:confirmed-commit`` 1.0/1.1, ``:validate``
+  1.0/1.1, ``:rollback-on-error`` (XR, Junos); IOS/VRP (no candidate) get ``:writable-running``
+  instead of candidate/confirmed-commit. Plus ``<ns>?module=<name>&revision=<date>`` for the
+  model's modules (see ``netconf_yang.STATIC_CAPABILITIES``).
+- RPCs: get (running; config only), get-config (subtree filter), edit-config (merge, replace,
+  create, delete, remove, none; default-operation; test-option; always atomic, like
+  rollback-on-error), validate (datastore or inline config), lock/unlock (lock-denied with the
+  holder's session-id, 0 for a non-NETCONF holder), commit (confirmed, confirm-timeout,
+  persist, persist-id), cancel-commit, discard-changes, close-session, kill-session.
+- A confirmed commit not confirmed by its session (and without persist) is rolled back when that
+  session ends; locks held by a session are released when it ends, and a candidate it had
+  locked is discarded.
+- Models: ``cisco_xr`` (Cisco-IOS-XR-ifmgr-cfg / l2-eth-infra-cfg / ethernet-link-oam-cfg),
+  ``junos`` (``<configuration>`` in no namespace, the base namespace or
+  ``http://xml.juniper.net/xnm/1.1/xnm``; replies use the latter), ``ieee`` (ietf-interfaces +
+  our IEEE 802.3.2 shape; input also accepted in the standard's namespace).
+
+Per-device settings (attributes on the Device, or keys of ``device.faults.extra``; read live,
+so ``Lab(faults={"xr-1": {"netconf_validate": "commit"}})`` works):
 
 - ``netconf_model``: ``native`` (default: ``cisco_xr`` for XR, ``junos`` for Junos, else ``ieee``)
   or ``ieee`` (ietf-interfaces + the IEEE 802.3.2 link-oam shape kept as a neutral subtree).
 - ``netconf_validate``: ``edit-config`` (default; reject bad values at edit-config, like
-  netconfd) or ``commit`` (accept at edit-config, reject at validate/commit).
+  netconfd) or ``commit`` (accept at edit-config, reject at validate/commit). XR rules beyond
+  YANG (CLI ranges/steps, low>high, ``mode active`` in a profile) are always checked at
+  validate/commit.
 - ``netconf_base11``: advertise ``urn:ietf:params:netconf:base:1.1`` (default True).
 - ``netconf_ieee_namespace``: ``own`` (default: replies use our shape's namespace
   ``urn:oamkit:yang:ieee-link-oam-shape``) or ``ieee`` (replies use the standard's
   ``urn:ieee:std:802.3:yang:ieee802-ethernet-link-oam``). Input is accepted in both.
 Faults (``device.faults``): ``commit_error`` and ``drop_on_commit`` act on NETCONF commits too;
-``hang`` suppresses the hello (new sessions) and every reply (open sessions); in ``extra``: ``netconf_delay`` (seconds before every reply),
+``hang`` suppresses the hello (new sessions) and every reply (open sessions); in ``extra``:
+``netconf_delay`` (seconds before every reply),
 ``netconf_drop_on`` (an RPC name, a list of names, or ``"*"``: the SSH connection is dropped when
 such an RPC arrives, before it is processed), ``netconf_drop_after`` (same, but the RPC is carried
 out first and only the reply is lost, e.g. a commit that landed without the client knowing),
