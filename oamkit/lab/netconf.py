@@ -9,7 +9,7 @@ What a client sees:
 
 - Framing: base:1.0, and base:1.1 chunked when both sides advertise it.
 - Capabilities: base 1.0/1.1, ``:candidate``, ``:confirmed-commit`` 1.0/1.1, ``:validate``
-  1.0/1.1, ``:rollback-on-error`` (XR, Junos); IOS/VRP (no candidate) get ``:writable-running``
+  1.0/1.1, ``:rollback-on-error``; IOS (no candidate) gets ``:writable-running``
   instead of candidate/confirmed-commit. Plus ``<ns>?module=<name>&revision=<date>`` for the
   model's modules (see ``netconf_yang.STATIC_CAPABILITIES``).
 - RPCs: get (running; config only), get-config (subtree filter), edit-config (merge, replace,
