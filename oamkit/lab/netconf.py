@@ -265,9 +265,9 @@ class NetconfSession:
             conn = self.process.get_extra_info("connection")
             if conn is not None:
                 conn.abort()
-        except (asyncio.CancelledError, ConnectionError, BrokenPipeError):
-            pass
-        finally:
+        except (ConnectionError, BrokenPipeError):
+            pass                          # the client went away; clean up below
+        finally:                          # also on cancellation (lab stop), which propagates
             self._end()
             try:
                 self.process.exit(0)
