@@ -40,7 +40,7 @@ def drtest(
             console.print(f"  - {line}")
         for s in result["sites"]:
             console.print(f"  {s['name']:<12} {s['target']:<15} {s['classification']:<14} failover "
-                          f"{outage_text(s['failover'], result['interval_s']):<26} {s['verdict']}", highlight=False)
+                          f"{outage_text(s['failover'], result['interval_s']):<26} {s['verdict']}", highlight=False, soft_wrap=True)
     # SystemExit, not typer.Exit: oamkit.cli runs click with standalone_mode=False, which turns
     # typer.Exit into a return value and the process would exit 0
     raise SystemExit(EXIT_FOR_VERDICT.get(result["verdict"], 1))
