@@ -7,7 +7,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from oamkit.errors import InputError, OamkitError, Problem
+from oamkit.errors import InputError, Problem
 from oamkit.probe.analysis import run_summary, slot_stats
 from oamkit.probe.engine import ProbeEngine, Slot
 from oamkit.probe.proto import ProbeProto, parse_interval
@@ -89,5 +89,3 @@ def probe(
 def register(app: typer.Typer) -> None:
     app.command("probe")(probe)
 
-
-__all__ = ["probe", "register", "OamkitError"]

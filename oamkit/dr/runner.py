@@ -117,10 +117,6 @@ class SiteState:
     notes: list[str] = field(default_factory=list)      # worth knowing, not a failure
 
 
-class Aborted(Exception):
-    pass
-
-
 class DrRunner:
     def __init__(self, plan: DrPlan, *, input_fn: Callable[[str], str] = input,
                  action_hook: ActionHook | None = None, log: Callable[[str], None] = lambda s: None,

@@ -476,10 +476,6 @@ class ProbeEngine:
             time.sleep(0.02)
         return True
 
-    def live_answered(self, slot: int, since: float) -> int:
-        """Answers received for slot after wall time `since` (for watching progress)."""
-        return sum(1 for (s, _k), (ts, _kind) in list(self._rx.items()) if s == slot and ts >= since)
-
     def finish(self, grace: float | None = None) -> ProbeRun:
         """Wait for the schedule to end (or stop), then for late answers, and collect."""
         limit = self.t0 + self.rounds * self.interval * 1.1 + 10.0

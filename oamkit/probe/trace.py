@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from oamkit.probe.engine import ANSWER_KINDS, ProbeEngine, Slot
+from oamkit.probe.engine import ProbeEngine, Slot
 from oamkit.probe.safety import check_probe_request
 
 
@@ -67,13 +67,12 @@ def trace_paths(slots: list[Slot], ttls: list[int], *, netns: str | None = None,
                 if all((i, attempt * 256 + ttl) in got for i, ttl in pending):
                     break
                 time.sleep(0.02)
-            for (slot, k), (_ts, code) in list(engine._rx.items()):
+            for (slot, k) in list(engine._rx):
                 ttl = k % 256
                 p = paths[slot]
                 if p.reached_at is None or ttl < p.reached_at:
                     p.reached_at = ttl
                 p.notes.pop(ttl, None)
-                del code
             for d in list(engine._diag):
                 if not 0 <= d.slot < len(paths) or d.k < 0:
                     continue
@@ -90,5 +89,3 @@ def trace_paths(slots: list[Slot], ttls: list[int], *, netns: str | None = None,
                 del p.hops[ttl]
     return paths
 
-
-__all__ = ["TracePath", "trace_paths", "ANSWER_KINDS"]

@@ -1,7 +1,6 @@
 """End-to-end DR tests on the WAN lab (root, FRR, nftables). One lab per session; scenarios are
 switched at runtime and every test leaves the lab healthy and converged on the primary."""
 import json
-import os
 import signal
 import subprocess
 import sys
