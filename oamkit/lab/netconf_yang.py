@@ -285,3 +285,20 @@ def path_namespaces(path: str, model: YangModel) -> dict[str, str]:
         if ns:
             out[prefix] = ns
     return out
+
+
+def ensure_cisco_xr(fetch: bool = True) -> YangModel:
+    """The ``cisco_xr`` model, downloading Cisco's modules into the cache first when they are
+    missing (unless ``fetch`` is False or ``$OAMKIT_NO_YANG_FETCH`` is set). When the download
+    is impossible the model stays unavailable and ``unavailable_reason`` says why."""
+    model = get_model("cisco_xr")
+    if model.available or not fetch or os.environ.get("OAMKIT_NO_YANG_FETCH"):
+        return model
+    try:
+        yang_fetch.fetch_cisco_xr()
+    except yang_fetch.YangFetchError as exc:
+        model.unavailable_reason = f"{model.unavailable_reason}; download failed: {exc}"
+        return model
+    with _models_lock:
+        _models.pop("cisco_xr", None)
+    return get_model("cisco_xr")

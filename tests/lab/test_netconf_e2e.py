@@ -20,12 +20,13 @@ from ncclient.transport.errors import SessionCloseError, TransportError
 from ncclient.transport.session import NetconfBase
 
 from oamkit.lab.netconf import state_of
-from oamkit.lab.netconf_yang import NS_JUNOS, NS_XR_ELO, NS_XR_ETH_INFRA, NS_XR_IFMGR, get_model
+from oamkit.lab.netconf_yang import (NS_JUNOS, NS_XR_ELO, NS_XR_ETH_INFRA, NS_XR_IFMGR,
+                                     ensure_cisco_xr, get_model)
 from oamkit.lab.server import Lab
 
 pytestmark = [pytest.mark.lab, pytest.mark.timeout(60)]
 
-XR = get_model("cisco_xr")
+XR = ensure_cisco_xr()      # downloads the Cisco modules once if they are missing
 needs_xr_yang = pytest.mark.skipif(not XR.available, reason=f"Cisco XR YANG: {XR.unavailable_reason}")
 
 CAND = "urn:ietf:params:netconf:capability:candidate:1.0"

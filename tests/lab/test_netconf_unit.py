@@ -9,9 +9,10 @@ from oamkit.lab.device import ConfigTree, baseline_config
 from oamkit.lab.netconf_xlate import translator_for
 from oamkit.lab.netconf_xml import (NC, EditEngine, FrameReader, FramingError, RpcError, frame,
                                     parse_xml, subtree_filter)
-from oamkit.lab.netconf_yang import (NS_JUNOS, NS_XR_ELO, NS_XR_ETH_INFRA, explain, get_model)
+from oamkit.lab.netconf_yang import (NS_JUNOS, NS_XR_ELO, NS_XR_ETH_INFRA, ensure_cisco_xr,
+                                     explain, get_model)
 
-XR = get_model("cisco_xr")
+XR = ensure_cisco_xr()      # downloads the Cisco modules once if they are missing
 needs_xr_yang = pytest.mark.skipif(not XR.available, reason=f"Cisco XR YANG: {XR.unavailable_reason}")
 needs_libyang = pytest.mark.skipif(not get_model("junos").available,
                                    reason=f"libyang: {get_model('junos').unavailable_reason}")
