@@ -293,3 +293,18 @@ def test_ieee_translator_takes_the_standard_namespace_as_alias():
                     '</interfaces></config>')
     translator_for("ieee").normalize(cfg)
     assert cfg.find(".//{urn:oamkit:yang:ieee-link-oam-shape}admin").text == "enabled"
+
+
+def test_lock_conflict_text_for_the_cli_side():
+    from oamkit.lab.device import Device
+    from oamkit.lab.netconf import lock_conflict
+
+    dev = Device("mx-unit", "juniper_junos")
+    assert lock_conflict(dev, 1) is None
+    dev.active_sessions[42] = "netconf"
+    dev.locks["candidate"] = 42
+    assert "configuration database locked" in lock_conflict(dev, 1)
+    assert lock_conflict(dev, 42) is None
+    dev.active_sessions[7] = "cli"
+    dev.locks["candidate"] = 7                      # a CLI holder is the CLI's own business
+    assert lock_conflict(dev, 1) is None
