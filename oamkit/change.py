@@ -193,7 +193,7 @@ def _restore(inventory, plan: HostPlan, session: SshSession, before, deadline: f
     try:
         if plan.platform.commit_model != "immediate" and syntax.discard_command:
             try:
-                session.command_in_config(syntax.discard_command)
+                session.command_in_config(syntax.discard_command, leaves_config=True)
             except (DeviceRejected, TransportError):
                 pass
             session.leave_config()

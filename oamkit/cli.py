@@ -72,7 +72,8 @@ def report_error(exc: OamkitError, as_json: bool = False) -> int:
 
 def main() -> None:
     try:
-        app(standalone_mode=False)
+        # In non-standalone mode click returns the code of typer.Exit instead of raising it.
+        code = app(standalone_mode=False)
     except OamkitError as exc:
         sys.exit(report_error(exc, as_json="--json" in sys.argv))
     except typer.Exit as exc:
@@ -87,7 +88,7 @@ def main() -> None:
             exc.show()
             sys.exit(ExitCode.BAD_INPUT)
         raise
-    sys.exit(0)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

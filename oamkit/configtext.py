@@ -116,7 +116,9 @@ def delta_indented(current: Node, desired: Node, syntax: ConfigSyntax) -> list[s
     commands: list[str] = []
     for node in desired.children:
         have = current.child(node.line)
-        if not node.children:
+        is_block = node.children or (have is not None and have.children) or \
+            re.match(syntax.interface_line, node.line)
+        if not is_block:
             if have is None:
                 commands.append(node.line)
             continue
@@ -139,8 +141,11 @@ def _block_delta(have: list[Node], want: list[Node], syntax: ConfigSyntax) -> li
     have_by_line = {n.line: n for n in have}
     want_lines = {n.line for n in want}
     want_keys = {_key(n.line, syntax) for n in want} - {None}
-    removals = [_negation(n.line, syntax) for n in have
-                if n.line not in want_lines and (_key(n.line, syntax) not in want_keys)]
+    gone = [n.line for n in have
+            if n.line not in want_lines and (_key(n.line, syntax) not in want_keys)]
+    covering = [line for line in gone if line in syntax.removal_covers]
+    gone = [line for line in gone if not any(line.startswith(c + " ") for c in covering)]
+    removals = [_negation(line, syntax) for line in gone]
     additions: list[str] = []
     for n in want:
         old = have_by_line.get(n.line)

@@ -35,10 +35,12 @@ def run_fleet(plans: list[HostPlan], work: Callable[[HostPlan, float], HostResul
     stages = _stages(plans, rollout)
     stopped: str | None = None
     failures = 0
-    with ThreadPoolExecutor(max_workers=max(1, rollout.workers)) as pool:
+    pool = ThreadPoolExecutor(max_workers=max(1, rollout.workers), thread_name_prefix="oamkit-host")
+    started: dict[Future, HostPlan] = {}
+    try:
         try:
             for number, stage in enumerate(stages):
-                for result in _run_stage(pool, stage, work, rollout, on_done):
+                for result in _run_stage(pool, stage, work, rollout, on_done, started):
                     results[result.host] = result
                     failures += result.outcome in FAILED_OUTCOMES or result.outcome == NEEDS_ATTENTION
                 if rollout.canary and number == 0 and failures:
@@ -48,7 +50,23 @@ def run_fleet(plans: list[HostPlan], work: Callable[[HostPlan, float], HostResul
                     stopped = f"{failures} host(s) failed (--max-failures {rollout.max_failures})"
                     break
         except KeyboardInterrupt:
+            # Hosts already started are mid-change: let them finish (and roll back if they
+            # fail) within their deadlines, and report them; nothing new starts.
             stopped = "interrupted (Ctrl-C): hosts already started were finished and are reported"
+            for future, plan in started.items():
+                if plan.host.name in results:
+                    continue
+                try:
+                    results[plan.host.name] = future.result(timeout=rollout.timeout + GRACE)
+                except Exception as exc:  # noqa: BLE001 - reported, never swallowed
+                    results[plan.host.name] = HostResult(
+                        plan.host.name, plan.platform.name, NEEDS_ATTENTION,
+                        error=f"interrupted mid-change: {type(exc).__name__}",
+                        detail="the device may hold part of the change; check it by hand")
+    finally:
+        # Do not wait for a host that overran its deadline: its thread ends on its own once
+        # its (deadline-bounded) network read gives up.
+        pool.shutdown(wait=False, cancel_futures=True)
     for plan in plans:
         if plan.host.name not in results:
             results[plan.host.name] = HostResult(plan.host.name, plan.platform.name, NOT_ATTEMPTED,
@@ -67,11 +85,13 @@ def _stages(plans: list[HostPlan], rollout: Rollout) -> list[list[HostPlan]]:
     return [s for s in stages if s]
 
 
-def _run_stage(pool, stage, work, rollout, on_done):
+def _run_stage(pool, stage, work, rollout, on_done, started):
     futures: dict[Future, tuple[HostPlan, float]] = {}
     for plan in stage:
         deadline = time.monotonic() + rollout.timeout
-        futures[pool.submit(work, plan, deadline)] = (plan, deadline)
+        future = pool.submit(work, plan, deadline)
+        futures[future] = (plan, deadline)
+        started[future] = plan
     pending = set(futures)
     while pending:
         latest = max(futures[f][1] for f in pending) + GRACE

@@ -84,11 +84,22 @@ class ConfigSyntax:
     managed_interface_lines: str = ".*"    # regex of interface lines oamkit owns
     managed_top: tuple[str, ...] = ()      # regexes of top-level blocks oamkit owns
     value_keys: tuple[str, ...] = ()       # regexes, group 1 = the setting a line sets
+    # Lines whose removal removes every line that starts with them (IOS `no ethernet oam`).
+    removal_covers: tuple[str, ...] = ()
     error_pattern: str = r"% ?Invalid|^%|[Ee]rror"   # device output that means "rejected"
     discard_command: str | None = None     # drop uncommitted candidate changes
     commit_command: str = "commit"
     confirmed_commit: str | None = None    # format with {value}
     paging_off: str | None = None
+    # Mode handling with explicit prompts, so no read waits for output to go quiet (netmiko's
+    # check_config_mode without a pattern costs ~2 s per call on some platforms).
+    config_enter: str = "configure terminal"
+    config_exit: str = "end"
+    config_prompt: str = r"\(config[^)]*\)#\s*$"
+    exec_prompt: str = r"[^)]#\s*$"
+    # Leaving config mode with uncommitted changes asks a question; this answer abandons them.
+    exit_question: str = r"\[(?:cancel|yes,no\]|Y\(yes\)).*[:)]\s*$"
+    exit_abandon_answer: str = "no"
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,7 @@ PLATFORM = Platform(
                     r"^(ethernet oam link-monitor high-threshold action) ",
                     r"^(ethernet oam remote-failure \S+ action) ",
                     r"^(source template) "),
+        removal_covers=("ethernet oam",),
         error_pattern=r"^%|% ?Invalid", paging_off="terminal length 0"),
     notes=("receive-crc requires OAM to be operational on the interface (IOS usage guideline)",),
 )

@@ -51,6 +51,7 @@ PLATFORM = Platform(
                     r"^(hello-interval) ", r"^(connection timeout) ", r"^(mode) ",
                     r"^(action \S+) ", r"^(profile) "),
         error_pattern=r"^%|% ?Invalid|% ?Failed", discard_command="abort",
-        confirmed_commit="commit confirmed {value}", paging_off="terminal length 0"),
+        confirmed_commit="commit confirmed {value}", paging_off="terminal length 0", config_enter="configure terminal",
+        config_exit="end"),
     notes=("`mode active` is refused inside a profile; active is the default, passive goes in the profile",),
 )

@@ -39,7 +39,8 @@ PLATFORM = Platform(
         exit_command="quit", interface_line=r"^interface (\S+)$", managed_interface_lines=r"^efm ",
         managed_top=(r"^efm enable$",),
         value_keys=(r"^(efm (?:mode|interval|timeout)) ", r"^(efm \S+ (?:period|threshold)) "),
-        error_pattern=r"^Error:", discard_command="clear configuration candidate",
-        paging_off="screen-length 0 temporary"),
+        error_pattern=r"^Error:", discard_command="abort",
+        paging_off="screen-length 0 temporary", config_enter="system-view",
+        config_exit="return", exit_abandon_answer="n", config_prompt=r"\]\s*$", exec_prompt=r">\s*$"),
     notes=("efm interval can only change while EFM is disabled on the interface",),
 )

@@ -38,5 +38,7 @@ PLATFORM = Platform(
                     r"^(set .* (?:pdu-interval|pdu-threshold|link-discovery|apply-action-profile)) \S+$"),
         error_pattern=r"syntax error|^error:|unknown command|invalid value",
         discard_command="rollback 0", confirmed_commit="commit confirmed {value}",
-        paging_off="set cli screen-length 0"),
+        paging_off="set cli screen-length 0", config_enter="configure",
+        config_exit="exit configuration-mode", config_prompt=r"\S+@\S+#\s*$",
+        exec_prompt=r"\S+@\S+>\s*$"),
 )

@@ -54,7 +54,8 @@ class SshSession:
             device_type=platform.netmiko_device_type, host=host.hostname, port=host.port or 22,
             username=host.username, password=secret or "",
             conn_timeout=min(host.ssh.timeout, remaining), auth_timeout=min(host.ssh.timeout, remaining),
-            banner_timeout=min(host.ssh.timeout, remaining), read_timeout_override=None,
+            banner_timeout=min(host.ssh.timeout, remaining),
+            read_timeout_override=remaining,  # bounds every netmiko read by the host's deadline
             ssh_strict=not host.ssh.accept_new_host_keys, system_host_keys=False,
             alt_host_keys=bool(known_hosts), alt_key_file=str(known_hosts or ""),
             use_keys=bool(host.credentials.ssh_key_file),
@@ -80,6 +81,7 @@ class SshSession:
         return remaining
 
     def show(self, command: str) -> str:
+        self.leave_config()  # show commands are exec-mode commands on every platform we drive
         try:
             return self.conn.send_command(command, read_timeout=self._timeout())
         except TransportError:
@@ -88,44 +90,83 @@ class SshSession:
             raise TransportError(f"{self.host.name}: {command!r} failed: {type(exc).__name__}: "
                                  f"{scrub(str(exc), self.secret)}") from None
 
-    def configure(self, lines: list[str], *, stay_in_config: bool) -> str:
-        """Send config lines; raise DeviceRejected with the device's text on the first error."""
-        syntax = self.platform.config
-        try:
-            output = self.conn.send_config_set(lines, exit_config_mode=not stay_in_config,
-                                               read_timeout=self._timeout(),
-                                               error_pattern=syntax.error_pattern)
-        except Exception as exc:
-            name = type(exc).__name__
-            if name == "ConfigInvalidException":
-                text = str(exc)
-                failing = _failing_command(text, lines)
-                raise DeviceRejected(self.host.name, failing, _error_lines(text, syntax.error_pattern)) from None
-            raise TransportError(f"{self.host.name}: configuration failed: {name}: "
-                                 f"{scrub(str(exc), self.secret)}") from None
-        return output
+    in_config: bool = False
 
-    def command_in_config(self, command: str) -> str:
-        """Run a command in configuration mode (commit, discard) and check its output."""
+    def _send(self, command: str, expect: str) -> str:
+        """Write one command and read until `expect` matches the end of the output. Our own
+        loop rather than send_command: it notices at once when the device closes the session
+        (netmiko would wait for its read timeout) and honours the host's deadline."""
+        channel = self.conn.remote_conn
+        pattern = re.compile(expect)
         try:
-            if not self.conn.check_config_mode():
-                self.conn.config_mode()
-            output = self.conn.send_command(command, expect_string=r"[#>\]]\s*$",
-                                            read_timeout=self._timeout(), cmd_verify=True)
+            self.conn.write_channel(command + self.conn.RETURN)
+            output = ""
+            while True:
+                chunk = self.conn.read_channel()
+                if chunk:
+                    output += chunk.replace("\r\n", "\n").replace("\r", "")
+                    if pattern.search(output.rstrip("\n").rsplit("\n", 1)[-1]) and \
+                            output.count("\n") >= 1:
+                        return output
+                    continue
+                # Not netmiko's is_alive(): it writes a NUL byte into the session.
+                transport = channel.get_transport()
+                if channel.closed or channel.eof_received or transport is None or not transport.is_active():
+                    raise TransportError(f"{self.host.name}: the device closed the session "
+                                         f"during {command!r}")
+                if time.monotonic() > self.deadline:
+                    raise TransportError(f"{self.host.name}: deadline reached waiting for the prompt "
+                                         f"after {command!r}; last output: {scrub(output[-200:], self.secret)!r}")
+                time.sleep(0.002)
+        except TransportError:
+            raise
         except Exception as exc:
             raise TransportError(f"{self.host.name}: {command!r} failed: {type(exc).__name__}: "
                                  f"{scrub(str(exc), self.secret)}") from None
-        if re.search(self.platform.config.error_pattern, output, re.M):
-            raise DeviceRejected(self.host.name, command, _error_lines(output, self.platform.config.error_pattern))
+
+    def enter_config(self) -> None:
+        if not self.in_config:
+            syntax = self.platform.config
+            self._send(syntax.config_enter, syntax.config_prompt)
+            self.in_config = True
+
+    def configure(self, lines: list[str], *, stay_in_config: bool) -> str:
+        """Send config lines one by one, each waiting for the config prompt (no timing reads),
+        and stop at the first the device rejects, raising DeviceRejected with its own text."""
+        syntax = self.platform.config
+        self.enter_config()
+        transcript = []
+        for line in lines:
+            output = self._send(line, syntax.config_prompt)
+            transcript.append(output)
+            if re.search(syntax.error_pattern, output, re.M):
+                raise DeviceRejected(self.host.name, line, _error_lines(output, syntax.error_pattern))
+        if not stay_in_config:
+            self.leave_config()
+        return "\n".join(transcript)
+
+    def command_in_config(self, command: str, leaves_config: bool = False) -> str:
+        """Run a command in configuration mode (commit, discard) and check its output.
+        `leaves_config`: the command may drop back to exec mode (IOS-XR `abort`)."""
+        syntax = self.platform.config
+        self.enter_config()
+        expect = f"(?:{syntax.config_prompt})|(?:{syntax.exec_prompt})" if leaves_config else syntax.config_prompt
+        output = self._send(command, expect)
+        if leaves_config and re.search(syntax.exec_prompt, output.rstrip().splitlines()[-1] if output.strip() else ""):
+            self.in_config = re.search(syntax.config_prompt, output.rstrip().splitlines()[-1]) is not None
+        if re.search(syntax.error_pattern, output, re.M):
+            raise DeviceRejected(self.host.name, command, _error_lines(output, syntax.error_pattern))
         return output
 
     def leave_config(self) -> None:
-        try:
-            if self.conn.check_config_mode():
-                self.conn.exit_config_mode()
-        except Exception as exc:
-            raise TransportError(f"{self.host.name}: could not leave configuration mode: "
-                                 f"{type(exc).__name__}") from None
+        """Back to exec mode. Callers commit or discard first; if the device still asks about
+        uncommitted changes, they are abandoned rather than committed by accident."""
+        if self.in_config:
+            syntax = self.platform.config
+            output = self._send(syntax.config_exit, f"(?:{syntax.exec_prompt})|(?:{syntax.exit_question})")
+            if re.search(syntax.exit_question, output.rstrip()):
+                self._send(syntax.exit_abandon_answer, syntax.exec_prompt)
+            self.in_config = False
 
     def close(self) -> None:
         try:

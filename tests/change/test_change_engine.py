@@ -1,0 +1,169 @@
+"""The change engine against the lab over real SSH (netmiko), every platform."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+CONFIG_WORDS = re.compile(r"^(configure|conf t|system-view|set (?!cli )|delete |interface |ethernet oam|efm |commit)")
+
+
+@pytest.fixture
+def env(tmp_path, lab):
+    return {**os.environ, "COLUMNS": "200", "OAMKIT_STATE_DIR": str(tmp_path / "state"),
+            "OAMKIT_LAB_PASSWORD": lab.password}
+
+
+def oamkit(env, *args, timeout=180):
+    result = subprocess.run([sys.executable, "-m", "oamkit.cli", *args], capture_output=True,
+                            text=True, env=env, timeout=timeout)
+    return result
+
+
+def pushed(env, inventory, *extra):
+    result = oamkit(env, "push", "-i", str(inventory), "--json", *extra)
+    assert result.stdout, result.stderr
+    return result.returncode, {h["host"]: h for h in json.loads(result.stdout)["hosts"]}
+
+
+def commands_received(device) -> list[str]:
+    return [e.text.strip() for e in device.transcript if e.direction == "in" and e.channel == "cli"]
+
+
+def running_text(device) -> str:
+    return device.running.to_text()
+
+
+def test_diff_sends_no_configuration_command(lab, lab_inventory, env):
+    result = oamkit(env, "diff", "-i", str(lab_inventory), "--json")
+    assert result.returncode == 0, result.stderr
+    hosts = {h["host"]: h for h in json.loads(result.stdout)["hosts"]}
+    assert set(hosts) == {"ios-1", "xr-1", "junos-1", "vrp-1"}
+    assert all(h["outcome"] == "changed" and h["commands"] for h in hosts.values())
+    assert "ethernet oam link-monitor receive-crc threshold low 3000" in hosts["ios-1"]["commands"]
+    for device in lab.devices.values():
+        received = commands_received(device)
+        assert received, "the diff must have read the device"
+        assert not [c for c in received if CONFIG_WORDS.match(c)], received
+
+
+def test_push_then_repush_is_idempotent_on_every_platform(lab, lab_inventory, env):
+    before = {name: running_text(d) for name, d in lab.devices.items()}
+    code, hosts = pushed(env, lab_inventory)
+    assert code == 0, hosts
+    assert {h["outcome"] for h in hosts.values()} == {"changed"}
+    assert "ethernet oam link-monitor receive-crc threshold low 3000" in running_text(lab.device("ios-1"))
+    assert "frame threshold low 1 high 10" in running_text(lab.device("xr-1"))
+    assert "efm error-frame-period period 200000" in running_text(lab.device("vrp-1"))
+    assert any(running_text(d) != before[n] for n, d in lab.devices.items())
+    sent_before = {n: len(commands_received(d)) for n, d in lab.devices.items()}
+    code, hosts = pushed(env, lab_inventory)
+    assert code == 0
+    assert {h["outcome"] for h in hosts.values()} == {"unchanged"}
+    for name, device in lab.devices.items():
+        new = commands_received(device)[sent_before[name]:]
+        assert not [c for c in new if CONFIG_WORDS.match(c)], (name, new)
+
+
+@pytest.mark.parametrize("name,pattern", [("ios-1", r"receive-crc threshold high"),
+                                          ("xr-1", r"frame-seconds threshold"),
+                                          ("junos-1", r"event-thresholds frame-period "),
+                                          ("vrp-1", r"efm error-frame-second threshold")])
+def test_rejected_line_rolls_the_host_back(lab, lab_inventory, env, name, pattern):
+    original = running_text(lab.device(name))
+    lab.set_faults(name, reject_commands=[pattern])
+    code, hosts = pushed(env, lab_inventory, "--limit", name)
+    assert code == 1
+    result = hosts[name]
+    assert result["outcome"] == "failed-rolled-back", result
+    assert re.search(pattern, result["error"])
+    assert result["device_error"]
+    assert running_text(lab.device(name)) == original
+
+
+@pytest.mark.parametrize("name", ["xr-1", "junos-1", "vrp-1"])
+def test_commit_failure_rolls_back_with_the_device_text(lab, lab_inventory, env, name):
+    original = running_text(lab.device(name))
+    lab.set_faults(name, commit_error=True)
+    code, hosts = pushed(env, lab_inventory, "--limit", name)
+    assert code == 1
+    assert hosts[name]["outcome"] == "failed-rolled-back", hosts[name]
+    assert running_text(lab.device(name)) == original
+
+
+def test_session_dropped_mid_config_is_restored_on_a_new_session(lab, lab_inventory, env):
+    original = running_text(lab.device("ios-1"))
+    lab.set_faults("ios-1", drop_after_commands=12)
+    code, hosts = pushed(env, lab_inventory, "--limit", "ios-1")
+    lab.set_faults("ios-1", drop_after_commands=None)
+    assert hosts["ios-1"]["outcome"] in ("failed-rolled-back", "error"), hosts["ios-1"]
+    assert code == 1
+    assert running_text(lab.device("ios-1")) == original
+
+
+def test_a_hung_device_does_not_stall_the_fleet(lab, lab_inventory, env):
+    lab.set_faults("junos-1", hang=True)
+    code, hosts = pushed(env, lab_inventory, "--timeout", "8")
+    assert hosts["junos-1"]["outcome"] in ("error", "failed-needs-attention"), hosts["junos-1"]
+    assert {hosts[n]["outcome"] for n in ("ios-1", "xr-1", "vrp-1")} == {"changed"}
+    assert code in (1, 3)
+
+
+def test_canary_failure_stops_the_rollout_and_leaves_the_rest_untouched(lab, lab_inventory, env):
+    untouched = {n: running_text(lab.device(n)) for n in ("xr-1", "junos-1", "vrp-1")}
+    lab.set_faults("ios-1", reject_commands=["receive-crc"])
+    code, hosts = pushed(env, lab_inventory, "--canary", "1")
+    assert code == 1
+    assert hosts["ios-1"]["outcome"] == "failed-rolled-back"
+    assert {hosts[n]["outcome"] for n in untouched} == {"not-attempted"}
+    for name, text in untouched.items():
+        assert running_text(lab.device(name)) == text
+        assert not [c for c in commands_received(lab.device(name)) if CONFIG_WORDS.match(c)]
+
+
+def test_max_failures_stops_after_k_failures(lab, lab_inventory, env):
+    lab.set_faults("ios-1", reject_commands=["receive-crc"])
+    code, hosts = pushed(env, lab_inventory, "--batch-size", "1", "--max-failures", "1")
+    assert hosts["ios-1"]["outcome"] == "failed-rolled-back"
+    assert [hosts[n]["outcome"] for n in ("xr-1", "junos-1", "vrp-1")] == ["not-attempted"] * 3
+
+
+def test_rollback_restores_a_past_change_and_changes_lists_it(lab, lab_inventory, env):
+    original = running_text(lab.device("xr-1"))
+    result = oamkit(env, "push", "-i", str(lab_inventory), "--limit", "xr-1", "--json")
+    change_id = json.loads(result.stdout)["change_id"]
+    assert running_text(lab.device("xr-1")) != original
+    result = oamkit(env, "rollback", "--change", change_id, "-i", str(lab_inventory), "--json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert running_text(lab.device("xr-1")) == original
+    listing = json.loads(oamkit(env, "changes", "--json").stdout)
+    assert [c["id"] for c in listing][0] == change_id
+    assert listing[-1]["action"] == f"rollback {change_id}"
+
+
+def test_the_password_never_appears_in_any_artefact(lab, lab_inventory, env, tmp_path):
+    lab.set_faults("xr-1", commit_error=True)
+    outputs = []
+    for args in (("diff",), ("push",), ("changes",)):
+        r = oamkit(env, *args, "-i", str(lab_inventory)) if args != ("changes",) else oamkit(env, "changes")
+        outputs.append(r.stdout + r.stderr)
+    assert all(lab.password not in text for text in outputs)
+    for path in Path(env["OAMKIT_STATE_DIR"]).rglob("*"):
+        if path.is_file():
+            assert lab.password not in path.read_text(errors="replace"), path
+    for device in lab.devices.values():
+        assert all(lab.password not in e.text for e in device.transcript)
+
+
+def test_unknown_host_key_is_refused_by_default(lab, lab_inventory, env):
+    (lab_inventory / "known_hosts").write_text("")
+    result = oamkit(env, "diff", "-i", str(lab_inventory), "--limit", "ios-1", "--json")
+    host = json.loads(result.stdout)["hosts"][0]
+    assert host["outcome"] == "error"
+    assert "ios-1" in host["error"]
+    assert not commands_received(lab.device("ios-1"))
