@@ -269,6 +269,18 @@ def _xr_xml_to_body(el: etree._Element | None, interface: bool) -> list[ConfigTr
     return out
 
 
+def _with_unknown(lines: list[ConfigTree], unknown: list[ConfigTree]) -> list[ConfigTree]:
+    """Generated lines plus the CLI lines the translator could not read, kept in their block."""
+    out = list(lines)
+    for u in unknown:
+        same = next((n for n in out if n.line == u.line and u.children), None)
+        if same is not None:
+            same.children = same.children + [c.copy() for c in u.children]
+        else:
+            out.append(u.copy())
+    return out
+
+
 def _interface_key(line: str) -> tuple[str, str] | None:
     w = line.split()
     if len(w) == 2 and w[0] == "interface":
@@ -345,7 +357,7 @@ class XrTranslator(Translator):
             lines = _xr_xml_to_body(want_profiles.pop(name), interface=False)
             known_old = _xr_xml_to_body(self._profile_xml(node)[0], interface=False)
             if known_old != lines:
-                node.children = lines + unknown
+                node.children = _with_unknown(lines, unknown)
             last_profile_idx = new.children.index(node)
         for name, el in want_profiles.items():
             node = ConfigTree(self.PROFILE + name, _xr_xml_to_body(el, interface=False))
@@ -376,7 +388,7 @@ class XrTranslator(Translator):
             old_lines = _xr_xml_to_body(_child(_child(old_el, "ethernet-features"), "ether-link-oam"),
                                         interface=True)
             if old_lines != lines:
-                eoam.children = lines + unknown
+                eoam.children = _with_unknown(lines, unknown)
         for key, want in want_ifaces.items():
             line = f"interface {key[1]}" if key[0] == "act" else f"interface preconfigure {key[1]}"
             node = ConfigTree(line)

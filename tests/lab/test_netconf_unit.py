@@ -308,3 +308,18 @@ def test_lock_conflict_text_for_the_cli_side():
     dev.active_sessions[7] = "cli"
     dev.locks["candidate"] = 7                      # a CLI holder is the CLI's own business
     assert lock_conflict(dev, 1) is None
+
+
+def test_xr_unknown_link_monitor_lines_stay_in_their_block_after_an_edit():
+    tree = ConfigTree.from_text(XR_PROFILE_CLI)
+    name = "ethernet oam profile OAMKIT-LAB-STANDARD"
+    tree.get([name, "link-monitor"]).children.append(ConfigTree("future-knob 3"))
+    tr = translator_for("cisco_xr")
+    view = tr.view(tree)
+    window = view[1].find(f".//{{{NS_XR_ELO}}}frame/{{{NS_XR_ELO}}}window")
+    window.text = "2000"
+    new = tr.apply(tree, view)
+    profile = new.get([name])
+    assert [c.line for c in profile.children].count("link-monitor") == 1
+    lm = profile.child("link-monitor")
+    assert lm.child("frame window 2000") is not None and lm.child("future-knob 3") is not None
