@@ -73,6 +73,7 @@ class Session:
         self.last_char = ""
         self.host = device.name
         self.user = process.get_extra_info("username") or device.username
+        self._read_task: asyncio.Future | None = None
 
     # ---------------------------------------------------------------- I/O
     def write(self, text: str) -> None:
@@ -93,10 +94,15 @@ class Session:
                 wait = min(wait, 1.0)
             else:
                 wait = 1.0
-            try:
-                data = await asyncio.wait_for(self.proc.stdin.read(4096), wait)
-            except asyncio.TimeoutError:
+            # one pending read survives the slices: cancelling reads could drop input
+            if self._read_task is None:
+                self._read_task = asyncio.ensure_future(self.proc.stdin.read(4096))
+            done, _ = await asyncio.wait({self._read_task}, timeout=wait)
+            if not done:
                 continue
+            task, self._read_task = self._read_task, None
+            try:
+                data = task.result()
             except (asyncssh.BreakReceived, asyncssh.SignalReceived, asyncssh.TerminalSizeChanged):
                 continue
             if not data:
@@ -264,6 +270,8 @@ class Session:
         except (asyncssh.Error, ConnectionError, BrokenPipeError):
             return
         finally:
+            if self._read_task is not None:
+                self._read_task.cancel()
             dev.active_sessions.pop(self.id, None)
             dev.record(self.id, "cli", "event", "session closed", self.mode)
         try:

@@ -27,6 +27,11 @@ Contract (the NETCONF subsystem codes against these names; they do not get renam
   ``time_scale`` (seconds of real time per device second; timers multiply by it),
   ``loop`` (the asyncio loop serving the device, set by the lab), ``lock`` (a threading.RLock to
   hold while mutating state from another thread), ``new_session_id()``.
+- Helpers: ``apply_running(fn)`` (cisco_ios: change running directly), ``arm_revert(seconds)``
+  (IOS revert timer), ``uncommitted()``, ``commands()`` / ``config_commands()`` (what a client
+  sent, for assertions such as "no config-mode command was received"), ``record()``,
+  ``tick()`` (grow counters), ``inject_errors(iface, crc_per_second=..., burst_crc=...)``,
+  ``set_peer_state(iface, "down"|"operational")``, ``sync_interface_state()``.
 - Confirmed commits: ``commit(confirmed_seconds=N)`` schedules a rollback after
   ``N * time_scale`` real seconds on ``loop``; a later ``commit()`` or ``confirm()`` confirms.
 - Faults (``device.faults``) are one object for CLI and NETCONF; NETCONF-only switches may be
@@ -449,10 +454,14 @@ class Device:
             text = text.replace(s, "********")
         return text
 
+    transcript_limit = 200_000   # entries; a long-running lab drops the oldest half past this
+
     def record(self, session_id: int, channel: str, direction: str, text: str,
                mode: str = "") -> None:
         self.transcript.append(TranscriptEntry(time.time(), session_id, channel, direction,
                                                self.mask(text), mode))
+        if len(self.transcript) > self.transcript_limit:
+            del self.transcript[: self.transcript_limit // 2]
 
     def commands(self, *, channel: str = "cli", session_id: int | None = None,
                  modes: tuple[str, ...] | None = None) -> list[str]:
@@ -576,10 +585,23 @@ class Device:
             elif self.confirm_pending:
                 self._confirm_done()
             self.running = self.candidate.copy()
+            self.sync_interface_state()
             rec = CommitRecord(len(self.commit_history) + 1, time.time(), session_id, channel,
                                comment, confirmed_seconds, before, self.running.copy())
             self.commit_history.append(rec)
             return rec
+
+    def sync_interface_state(self) -> None:
+        """Admin/oper status follow the running config (``shutdown`` / Junos ``disable``)."""
+        for name, st in self.interfaces.items():
+            if self.platform == "juniper_junos":
+                node = self.running.get(["interfaces", name])
+                down = node is not None and node.child("disable") is not None
+            else:
+                node = self.running.get([f"interface {name}"])
+                down = node is not None and node.child("shutdown") is not None
+            st.admin_up = not down
+            st.oper_up = not down
 
     def _confirm_done(self) -> None:
         self._cancel_timer()
@@ -616,6 +638,7 @@ class Device:
         self._confirm_backup = None
         self.running = backup.copy()
         self.candidate = backup.copy()
+        self.sync_interface_state()
         self.commit_history.append(CommitRecord(len(self.commit_history) + 1, time.time(), 0,
                                                 "system", why, None, before, self.running.copy()))
         self.record(0, "cli", "event", f"commit confirmed {why}: configuration rolled back")
@@ -656,3 +679,4 @@ class Device:
         with self.lock:
             fn(self.running)
             self.candidate = self.running.copy()
+            self.sync_interface_state()
