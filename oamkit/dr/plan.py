@@ -28,16 +28,28 @@ class _Model(BaseModel):
 
 
 class PathExpect(_Model):
-    """Traffic passes `hop` (at `ttl` if given, else anywhere on the path)."""
+    """Traffic passes `hop` (at `ttl` if given, else anywhere on the path). `next_hop: X` is
+    short for `hop: X, ttl: 1` (the gateway the source host uses)."""
 
-    hop: str
+    hop: str | None = None
     ttl: int | None = Field(default=None, ge=1, le=30)
+    next_hop: str | None = None
     label: str | None = None
 
-    @field_validator("hop")
+    @field_validator("hop", "next_hop")
     @classmethod
-    def _ip(cls, v: str) -> str:
-        return str(ipaddress.IPv4Address(v))
+    def _ip(cls, v: str | None) -> str | None:
+        return None if v is None else str(ipaddress.IPv4Address(v))
+
+    @model_validator(mode="after")
+    def _one(self) -> "PathExpect":
+        if self.next_hop and (self.hop or self.ttl):
+            raise ValueError("give either next_hop, or hop (with an optional ttl)")
+        if self.next_hop:
+            self.hop, self.ttl, self.next_hop = self.next_hop, 1, None
+        if not self.hop:
+            raise ValueError("a path expectation needs hop or next_hop")
+        return self
 
 
 class Paths(_Model):

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from oamkit.errors import OamkitError
 from oamkit.probe.proto import ProbeProto
 from oamkit.probe.safety import check_probe_request, in_netns
 
@@ -224,7 +225,10 @@ class ProbeEngine:
         numbers = {"icmp": socket.IPPROTO_ICMP, "tcp": socket.IPPROTO_TCP, "udp": socket.IPPROTO_UDP}
         with in_netns(self.netns):
             for kind in {"icmp"} | kinds:   # icmp always: errors are diagnostics for every kind
-                s = socket.socket(socket.AF_INET, socket.SOCK_RAW, numbers[kind])
+                try:
+                    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, numbers[kind])
+                except PermissionError:
+                    raise OamkitError("raw sockets need root or CAP_NET_RAW") from None
                 s.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
                 s.setsockopt(socket.SOL_SOCKET, SO_RXQ_OVFL, 1)
                 s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)

@@ -35,6 +35,15 @@ def test_good_plan_loads_with_units(tmp_path):
     assert plan.expect(plan.sites[0], "normal").hop == "10.11.0.2"
 
 
+def test_next_hop_is_the_first_hop(tmp_path):
+    data = yaml.safe_load(yaml.safe_dump(GOOD))
+    data["sites"][0]["paths"] = {"failover": {"next_hop": "10.10.0.254"}}
+    plan = load_plan(write(tmp_path, data))
+    e = plan.expect(plan.sites[0], "failover")
+    assert (e.hop, e.ttl) == ("10.10.0.254", 1)
+    assert plan.expect(plan.sites[1], "failover") is None
+
+
 @pytest.mark.parametrize("mutate,key", [
     (lambda d: d["sites"][1].update(proto="tcp:70000"), "sites.1.proto"),
     (lambda d: d["sites"][0].update(target="10.1.1"), "sites.0.target"),
@@ -42,6 +51,8 @@ def test_good_plan_loads_with_units(tmp_path):
     (lambda d: d.update(trigger={"type": "action", "action": "shutdown"}), "trigger"),
     (lambda d: d.update(extra_key=1), "extra_key"),
     (lambda d: d["sites"].append({"name": "a", "target": "127.0.0.3"}), "duplicate site names"),
+    (lambda d: d["paths"].update(failover={"ttl": 2}), "paths.failover"),
+    (lambda d: d["paths"].update(failover={"next_hop": "10.10.0.1", "hop": "10.10.0.2"}), "paths.failover"),
 ])
 def test_bad_plan_names_file_and_key(tmp_path, mutate, key):
     data = yaml.safe_load(yaml.safe_dump(GOOD))
