@@ -23,10 +23,11 @@ def up(
     plan_out: Path = typer.Option(None, "--plan-out", help="Write a DR test plan for this topology."),
     cut_mode: str = typer.Option("drop", "--cut-mode", help="Plan trigger: drop (silent loss) | down (link down)."),
     bfd_ms: int = typer.Option(100, "--bfd-ms", help="BFD interval (0: no BFD, BGP hold timer only)."),
+    replace: bool = typer.Option(False, "--replace", help="Tear down a running lab with this prefix first."),
 ) -> None:
     """Build the lab and wait for routing to converge."""
     lab = WanLab(prefix=prefix, sites=sites, scenario=scenario, bfd_ms=bfd_ms)
-    info = lab.up()
+    info = lab.up(replace=replace)
     if plan_out:
         lab.write_plan(plan_out, mode=cut_mode)
         info["plan"] = str(plan_out)

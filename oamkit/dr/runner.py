@@ -76,7 +76,10 @@ def run_step(step: Step, name: str, input_fn: Callable[[str], str] = input,
             if not rec.ok:
                 rec.error = f"exit status {p.returncode}"
         elif step.type == "manual":
-            input_fn(f"{step.prompt} ")
+            try:
+                input_fn(f"{step.prompt} ")
+            except EOFError:
+                raise OamkitError("manual step needs an operator: stdin is closed") from None
             rec.started = rec.ended = time.time()   # the operator's Enter is all we know
             rec.ok = True
         else:

@@ -148,10 +148,12 @@ class WanLab:
         return self.state_dir / router
 
     # ---------------------------------------------------------------------- build
-    def up(self, wait: bool = True, timeout: float = 60) -> dict:
+    def up(self, wait: bool = True, timeout: float = 60, replace: bool = False) -> dict:
         require_root_tools()
         if self.leftovers():
-            self.down()
+            if (self.state_dir / "state.json").exists() and not replace:
+                raise LabError(f"WAN lab {self.prefix!r} is already up (oamkit lab wan down --prefix {self.prefix})")
+            self.down()          # leftovers of a crashed run
         t0 = time.time()
         self.state_dir.mkdir(parents=True, exist_ok=True)
         os.chmod(self.state_dir, 0o755)

@@ -211,3 +211,6 @@ def test_lab_status_reports_running_daemons(wanlab):
     st = json.loads(p.stdout)
     assert all(st["daemons"].values()) and all(st["namespaces"].values())
     assert WanLab.load(wanlab.prefix).sites == 12
+    again = run_cli("lab", "wan", "up", "--prefix", wanlab.prefix, "--sites", "2")
+    assert again.returncode == 1 and "already up" in again.stderr      # a running lab is not replaced
+    wanlab.wait_converged(10)
