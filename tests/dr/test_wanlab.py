@@ -214,3 +214,28 @@ def test_lab_status_reports_running_daemons(wanlab):
     again = run_cli("lab", "wan", "up", "--prefix", wanlab.prefix, "--sites", "2")
     assert again.returncode == 1 and "already up" in again.stderr      # a running lab is not replaced
     wanlab.wait_converged(10)
+
+
+def test_adhoc_probe_inside_the_lab_reports_outage_and_bursts(healthy_lab):
+    """`oamkit probe` run inside the branch namespace (no --netns): fping -o style outage and
+    every loss burst while the primary is cut; a non-lab address is refused there too."""
+    lab = healthy_lab
+    cmd = ["ip", "netns", "exec", lab.branch_ns, sys.executable, "-m", "oamkit.cli", "probe"]
+    refused = subprocess.run([*cmd, "10.200.0.1", "--count", "3"], capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 2 and "not an address inside lab" in refused.stderr
+    proc = subprocess.Popen([*cmd, "10.100.1.10", "10.100.9.1", "--interval", "10ms", "--count", "250", "--json"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(2.0)                      # interpreter start-up, then ~0.5 s of probing
+        lab.cut("drop")
+        out, err = proc.communicate(timeout=60)
+    finally:
+        lab.restore("drop")
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode in (0, 3), err
+    res = json.loads(out)
+    for t in res["targets"]:
+        assert t["sent"] == 250 and 0.1 <= t["outage_s"] < 1.0, t
+        assert t["outage_err_s"] == pytest.approx(0.01)
+        assert len(t["bursts"]) >= 1 and max(b["lost"] for b in t["bursts"]) * 0.01 == pytest.approx(t["outage_s"], abs=0.05)
