@@ -57,10 +57,12 @@ from typing import Any
 from lxml import etree
 
 from oamkit.lab.device import CommitError, ConfigTree, Device
+from oamkit.lab.netconf_junos import (JUNOS_RPCS, commit_results, has_child, load_results,
+                                     set_lines_to_configs)
 from oamkit.lab.netconf_xlate import Translator, translator_for, xr_semantic_problem
 from oamkit.lab.netconf_xml import (NC, EditEngine, FrameReader, FramingError, RpcError,
                                     elements, frame, local, ns_of, parse_xml, subtree_filter)
-from oamkit.lab.netconf_yang import (NS_IEEE_LINK_OAM, NS_IEEE_SHAPE, YangModel, explain,
+from oamkit.lab.netconf_yang import (NS_IEEE_LINK_OAM, NS_IEEE_SHAPE, NS_JUNOS, YangModel, explain,
                                      get_model, path_namespaces)
 
 log = logging.getLogger(__name__)
@@ -347,7 +349,10 @@ class NetconfSession:
                                        info={"bad-attribute": "message-id", "bad-element": "rpc"})])
             return
         handler = getattr(self, "rpc_" + name.replace("-", "_"), None) if ops else None
-        if handler is None or ns_of(ops[0]) != NC:
+        native = name in JUNOS_RPCS
+        if native and (self.settings.model != "junos" or ns_of(ops[0]) not in (None, NC, NS_JUNOS)):
+            handler = None
+        if handler is None or (not native and ns_of(ops[0]) != NC):
             self._reply(rpc, [RpcError("operation-not-supported", f"RPC <{name}> is not supported.",
                                        type="protocol")])
             return
@@ -491,20 +496,28 @@ class NetconfSession:
                 raise RpcError("operation-not-supported", ":url is not supported.", type="protocol")
             raise RpcError("missing-element", "<config> is missing.", type="protocol",
                            info={"bad-element": "config"})
-        self.translator.normalize(config)
+        self._edit(target, [config], default_op, test_option)
+        return None
+
+    def _edit(self, target: str, configs: list[etree._Element], default_op: str,
+              test_option: str = "test-then-set") -> None:
+        """Apply <config> elements in order to ``target``, all or nothing."""
         dev = self.device
         with dev.lock:
             tree = self._tree(target)
             self._check_lock(target)
-            for top in elements(config):
-                if not self.model.known_namespace(ns_of(top)):
-                    raise RpcError("unknown-namespace", f"Unknown namespace {ns_of(top)!r}.",
-                                   info={"bad-element": local(top), "bad-namespace": ns_of(top) or ""})
             datastore = etree.Element("datastore")
             if default_op != "replace":
                 datastore.extend(self.translator.view(tree))
             engine = EditEngine(self.model.node, strict=self.model.available)
-            engine.apply(datastore, config, "merge" if default_op == "replace" else default_op)
+            for config in configs:
+                self.translator.normalize(config)
+                for top in elements(config):
+                    if not self.model.known_namespace(ns_of(top)):
+                        raise RpcError("unknown-namespace", f"Unknown namespace {ns_of(top)!r}.",
+                                       info={"bad-element": local(top),
+                                             "bad-namespace": ns_of(top) or ""})
+                engine.apply(datastore, config, "merge" if default_op == "replace" else default_op)
             result = self._tidy_all(elements(datastore))
             if self.settings.validate_at == "edit-config" or test_option == "test-only":
                 try:
@@ -514,10 +527,8 @@ class NetconfSession:
                         raise
                     raise self._yang_error(exc, "edit-config") from None
             if test_option == "test-only":
-                return None
-            new_tree = self.translator.apply(tree, result)
-            self._store(target, new_tree)
-        return None
+                return
+            self._store(target, self.translator.apply(tree, result))
 
     def rpc_validate(self, op: etree._Element):
         source = _child(op, "source")
@@ -658,6 +669,101 @@ class NetconfSession:
                            info={"bad-element": "session-id"})
         victim.kill()
         return None
+
+    # -- Junos-native RPCs (only on the junos model)
+    def rpc_load_configuration(self, op: etree._Element):
+        action = op.get("action", "merge")
+        fmt = op.get("format", "xml")
+        if op.get("rollback") is not None:
+            try:
+                n = int(op.get("rollback"))
+                with self.device.lock:
+                    self._check_lock("candidate")
+                    self.device.rollback(n)
+            except (ValueError, IndexError):
+                raise RpcError("invalid-value", f"rollback {op.get('rollback')!r} does not exist",
+                               type="protocol", info={"bad-attribute": "rollback"}) from None
+            return load_results()
+        if action not in ("merge", "replace", "override", "update", "set"):
+            raise RpcError("invalid-value", f"action {action!r}", type="protocol",
+                           info={"bad-attribute": "action"})
+        body = elements(op)[0] if elements(op) else None
+        if body is None:
+            raise RpcError("missing-element", "configuration is missing", type="protocol")
+        if local(body) == "configuration-set" or action == "set":
+            configs = set_lines_to_configs(body.text or "", self.model)
+            self._edit("candidate", configs, "merge")
+        elif local(body) == "configuration" and fmt == "xml":
+            config = etree.Element(f"{{{NC}}}config")
+            config.append(body)
+            self._edit("candidate", [config], "replace" if action == "override" else "merge")
+        else:
+            raise RpcError("operation-not-supported",
+                           f"<{local(body)}> format={fmt!r} is not supported by the lab "
+                           "(use XML or set lines)", type="protocol")
+        return load_results()
+
+    async def rpc_commit_configuration(self, op: etree._Element):
+        dev = self.device
+        if has_child(op, "at-time"):
+            raise RpcError("operation-not-supported", "commit at is not supported by the lab.",
+                           type="protocol")
+        if has_child(op, "check"):
+            with dev.lock:
+                self._validate_tree(dev.candidate, "validate")
+            return commit_results(check=True)
+        minutes = None
+        if has_child(op, "confirmed"):
+            text = (_child(op, "confirm-timeout").text or "").strip() \
+                if _child(op, "confirm-timeout") is not None else "10"
+            if not text.isdigit() or not 1 <= int(text) <= 65535:
+                raise RpcError("invalid-value", "confirm-timeout must be 1..65535 minutes",
+                               type="protocol", info={"bad-element": "confirm-timeout"})
+            minutes = int(text)
+        log_el = _child(op, "log")
+        if dev.faults.drop_on_commit:
+            raise SessionDropped()
+        if self.settings.commit_delay:
+            await asyncio.sleep(self.settings.commit_delay)
+        st = state_of(dev)
+        with dev.lock:
+            self._check_lock("candidate")
+            self._validate_tree(dev.candidate, "commit")
+            try:
+                dev.commit(session_id=self.session_id, channel="netconf",
+                           confirmed_seconds=minutes * 60 if minutes else None,
+                           comment=(log_el.text or "").strip() if log_el is not None else None)
+            except CommitError as exc:
+                raise RpcError("operation-failed", str(exc)) from None
+            st.confirm_owner = st.persist = None      # Junos: any later commit confirms
+        return commit_results(check=False)
+
+    def rpc_get_configuration(self, op: etree._Element):
+        database = op.get("database", "candidate")
+        if op.get("format", "xml") != "xml":
+            raise RpcError("operation-not-supported", "only format=\"xml\" is supported by the lab.",
+                           type="protocol", info={"bad-attribute": "format"})
+        filt = None
+        if elements(op):
+            filt = etree.Element(f"{{{NC}}}filter")
+            filt.extend(elements(op))
+        with self.device.lock:
+            data = self._data(self._tree("running" if database == "committed" else "candidate"), filt)
+        conf = data.find(f"{{{NS_JUNOS}}}configuration")
+        return conf if conf is not None else etree.Element(f"{{{NS_JUNOS}}}configuration",
+                                                           nsmap={None: NS_JUNOS})
+
+    def rpc_open_configuration(self, op: etree._Element):
+        return None                      # private/exclusive databases share the candidate here
+
+    def rpc_close_configuration(self, op: etree._Element):
+        return None
+
+    def rpc_lock_configuration(self, op: etree._Element):
+        return self.rpc_lock(etree.fromstring(f'<lock xmlns="{NC}"><target><candidate/></target></lock>'))
+
+    def rpc_unlock_configuration(self, op: etree._Element):
+        return self.rpc_unlock(etree.fromstring(f'<unlock xmlns="{NC}"><target><candidate/></target></unlock>'))
 
 
 async def serve(process, device: Device, lab: Any = None) -> None:

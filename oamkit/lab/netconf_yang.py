@@ -93,6 +93,7 @@ def ietf_dirs() -> list[Path]:
 class SchemaNode:
     kind: str                         # container | list | leaf | leaf-list
     keys: list[str] = field(default_factory=list)   # list keys (local names, same namespace)
+    empty: bool = False               # a leaf of type empty (a flag: no value)
 
 
 @dataclass
@@ -120,6 +121,11 @@ class YangModel:
         local = tuple(n for _, n in path)
         keys = FALLBACK_KEYS.get(self.name, {}).get(local)
         return SchemaNode("list", keys) if keys else None
+
+    def children_of(self, path: tuple[tuple[str, str], ...]) -> dict[str, SchemaNode]:
+        """Local name -> schema node of the children of ``path`` (empty without a schema)."""
+        depth = len(path)
+        return {k[-1][1]: v for k, v in self.index.items() if len(k) == depth + 1 and k[:depth] == path}
 
     def known_namespace(self, ns: str | None) -> bool:
         return self.ctx is None or ns in self.namespaces.values()
@@ -171,7 +177,7 @@ def _walk(model: YangModel, snode, prefix: tuple[tuple[str, str], ...]) -> None:
             model.index[path] = SchemaNode("container")
             _walk(model, child, path)
         elif keyword in ("leaf", "leaf-list"):
-            model.index[path] = SchemaNode(keyword)
+            model.index[path] = SchemaNode(keyword, empty=child.type().basename() == "empty")
 
 
 def _module_ns(module) -> str:

@@ -96,8 +96,9 @@ def nc(lab: NetconfLab, name: str, timeout: float = 10):
                 m.close_session()
             except (TransportError, SessionCloseError, TimeoutExpiredError):
                 # the session was dropped on purpose and the client has not noticed yet
-                assert lab.device(name).faults.extra.get("netconf_drop_on") or \
-                    lab.device(name).faults.extra.get("netconf_drop_after")
+                faults = lab.device(name).faults
+                assert faults.drop_on_commit or faults.extra.get("netconf_drop_on") or \
+                    faults.extra.get("netconf_drop_after")
 
 
 @contextlib.contextmanager
@@ -699,3 +700,42 @@ def test_xr_rules_beyond_yang_fail_at_validate_and_commit_like_the_cli(lab, xr):
                                    "frame-seconds window 15500"], exit_config_mode=False)
         assert "Invalid input" in out or "%" in out
         cli.send_command_expect("abort", expect_string=r"#")
+
+
+def test_junos_native_rpcs_with_ncclient_junos_handler(lab):
+    name = lab.fresh("juniper_junos")
+    dev = lab.device(name)
+    lfm = "set protocols oam ethernet link-fault-management"
+    m = manager.connect(host="127.0.0.1", port=lab.ports[name], username="admin",
+                        password=lab.password, hostkey_verify=True, ssh_config=str(lab.ssh_config),
+                        allow_agent=False, look_for_keys=False, timeout=10,
+                        device_params={"name": "junos"})
+    try:
+        m.load_configuration(action="set", config=[
+            f"{lfm} action-profile AP2 action syslog",
+            f"{lfm} interface ge-0/0/3 apply-action-profile AP2",
+            f"{lfm} interface ge-0/0/3 pdu-interval 400"])
+        assert "commit-check-success" in str(m.commit(check=True))
+        dev.time_scale = 0.01                      # 1 minute of confirm-timeout -> 0.6 s
+        assert "commit-success" in str(m.commit(confirmed=True, timeout="60", comment="lab"))
+        assert dev.commit_history[-1].comment == "lab" and dev.confirm_pending
+        assert wait_for(lambda: not dev.confirm_pending, 5)   # not confirmed: rolled back
+        assert dev.running.get(["protocols", "oam"]) is None
+        m.load_configuration(action="set", config=[f"{lfm} interface ge-0/0/3 pdu-interval 400"])
+        m.commit()
+        conf = m.get_configuration(format="xml", filter=etree.fromstring(
+            "<configuration><protocols><oam/></protocols></configuration>"))
+        assert "<pdu-interval>400</pdu-interval>" in str(conf)
+        m.load_configuration(action="set", config=[
+            f"delete protocols oam ethernet link-fault-management interface ge-0/0/3 pdu-interval"])
+        with pytest.raises(RPCError) as bad:
+            m.load_configuration(action="set", config=[f"{lfm} interface ge-0/0/3 pdu-threshold 50"])
+        assert "range" in bad.value.message
+        with pytest.raises(RPCError) as syntax:
+            m.load_configuration(action="set", config=[f"{lfm} interface ge-0/0/3 window 5"])
+        assert "syntax error" in syntax.value.message
+        m.commit()
+    finally:
+        m.close_session()
+    assert dev.running.get(["protocols", "oam", "ethernet", "link-fault-management",
+                            "interface ge-0/0/3", "pdu-interval 400"]) is None

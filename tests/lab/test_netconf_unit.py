@@ -323,3 +323,22 @@ def test_xr_unknown_link_monitor_lines_stay_in_their_block_after_an_edit():
     assert [c.line for c in profile.children].count("link-monitor") == 1
     lm = profile.child("link-monitor")
     assert lm.child("frame window 2000") is not None and lm.child("future-knob 3") is not None
+
+
+@needs_libyang
+def test_junos_set_lines_follow_the_schema():
+    from oamkit.lab.netconf_junos import set_lines_to_configs
+
+    lfm = "protocols oam ethernet link-fault-management"
+    configs = set_lines_to_configs(f"set {lfm} interface ge-0/0/0 remote-loopback\n"
+                                   f"set {lfm} interface ge-0/0/0 pdu-interval 500\n"
+                                   f"delete {lfm} action-profile AP\n", get_model("junos"))
+    assert len(configs) == 3
+    j = f"{{{NS_JUNOS}}}"
+    flag = configs[0].find(f".//{j}interface/{j}remote-loopback")
+    assert flag is not None and flag.text is None
+    assert configs[1].find(f".//{j}interface/{j}pdu-interval").text == "500"
+    gone = configs[2].find(f".//{j}action-profile")
+    assert gone.get(f"{{{NC}}}operation") == "remove" and gone.findtext(f"{j}name") == "AP"
+    with pytest.raises(RpcError):
+        set_lines_to_configs(f"set {lfm} interface ge-0/0/0 bogus 1", get_model("junos"))
