@@ -122,6 +122,11 @@ class Platform:
     # or only when the policy has high thresholds (Junos action-profiles).
     profile_forms: tuple[str, ...] = ()
     profile_needs_high_threshold: bool = False
+    # Read-only show commands by role, for collection, checks and facts (`oamkit collect|check|
+    # facts`); each must parse with oamkit.parse except `version`. Roles: counters (interface
+    # CRC/frame errors), oam_status (settings, link monitoring), oam_session (discovery state),
+    # oam_events (link-event counts), version (software/model).
+    commands: dict[str, str] = field(default_factory=dict)
     interface_aliases: dict[str, str] = field(default_factory=dict)
     interface_speeds: dict[str, str] = field(default_factory=dict)  # name prefix -> speed
     confirmed_commit_unit: Literal["seconds", "minutes", None] = None

@@ -1,0 +1,332 @@
+"""Compliance rules -> results, per host and interface, for schedulers (cron, systemd, Nagios).
+
+Rules (each can be switched off and given its severities in a YAML rules file, see
+`examples/checks/rules.yaml`):
+  config_drift       the OAM configuration on the device equals the intent (the `diff` delta)
+  interface_present  every interface in the policy exists on the device
+  oam_session        the OAM session is operational (IEEE discovery state)
+  link_monitoring    link monitoring is on where the intent wants it
+  error_rate         CRC rates judged against the configured link-monitor window and thresholds
+  link_events        no new link events since the last check
+
+Statuses: OK, WARNING, CRITICAL, UNKNOWN (could not tell: unreachable, unparsable output, no
+history yet) and MAINTENANCE (the host is in a maintenance window or marked down: reported,
+never alerting). A host that cannot be read is UNKNOWN, never OK.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from oamkit import rates
+from oamkit.change import delta, desired, read_managed
+from oamkit.collect import snapshot_with
+from oamkit.errors import InputError, Problem
+from oamkit.history import History, Snapshot
+from oamkit.inventory import Inventory
+from oamkit.policy import problems_from_validation
+from oamkit.render import HostPlan
+from oamkit.transport.ssh import SshSession, TransportError
+
+OK, WARNING, CRITICAL, UNKNOWN, MAINTENANCE = "OK", "WARNING", "CRITICAL", "UNKNOWN", "MAINTENANCE"
+NAGIOS_CODES = {OK: 0, WARNING: 1, CRITICAL: 2, UNKNOWN: 3, MAINTENANCE: 0}
+# Which status wins when several apply (Nagios aggregation: CRITICAL > WARNING > UNKNOWN > OK).
+RANK = {OK: 0, MAINTENANCE: 0, UNKNOWN: 1, WARNING: 2, CRITICAL: 3}
+RULE_NAMES = ("config_drift", "interface_present", "oam_session", "link_monitoring",
+              "error_rate", "link_events")
+OPERATIONAL = {"operational", "operational-half-duplex", "send-local-and-remote-ok"}
+
+Severity = Literal["ok", "warning", "critical", "unknown"]
+
+
+# ------------------------------------------------------------------------------ rules file
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SimpleRule(_Strict):
+    enabled: bool = True
+    severity: Severity = "critical"
+
+
+class ErrorRateRule(_Strict):
+    enabled: bool = True
+    low: Severity = Field("warning", description="the rate would cross the low threshold")
+    high: Severity = Field("critical", description="the rate would cross the high threshold")
+    no_history: Severity = Field("unknown", description="fewer than two samples so far")
+    window: float | None = Field(None, gt=0, description="seconds of history the rate is taken "
+                                 "over; default: the last interval between two samples")
+
+
+class Rules(_Strict):
+    config_drift: SimpleRule = SimpleRule(severity="critical")
+    interface_present: SimpleRule = SimpleRule(severity="critical")
+    oam_session: SimpleRule = SimpleRule(severity="critical")
+    link_monitoring: SimpleRule = SimpleRule(severity="warning")
+    error_rate: ErrorRateRule = ErrorRateRule()
+    link_events: SimpleRule = SimpleRule(severity="warning")
+    unreachable: Severity = Field("unknown", description="status of a host that cannot be read")
+
+    @classmethod
+    def load(cls, path: str | Path | None) -> "Rules":
+        if path is None:
+            return cls()
+        file = Path(path)
+        if not file.is_file():
+            raise InputError([Problem("rules file not found", file=str(file), field="--rules")])
+        try:
+            data = yaml.safe_load(file.read_text()) or {}
+        except yaml.YAMLError as exc:
+            raise InputError([Problem(f"not valid YAML: {exc}", file=str(file))]) from None
+        if not isinstance(data, dict):
+            raise InputError([Problem("must be a mapping of rule names", file=str(file))])
+        data = data.get("rules", data)
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            raise InputError([Problem(p.message, file=str(file), field=p.field, value=p.value)
+                              for p in problems_from_validation(exc)]) from None
+
+
+# ------------------------------------------------------------------------------ result model
+@dataclass
+class CheckResult:
+    host: str
+    interface: str | None      # None: the rule is about the whole host
+    rule: str
+    status: str
+    message: str
+    perfdata: dict = field(default_factory=dict)
+    suppressed: str | None = None   # the status a maintenance window held back
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class HostCheck:
+    host: str
+    platform: str
+    outcome: str                 # worst status of the host (what run_fleet sees)
+    results: list[CheckResult] = field(default_factory=list)
+    maintenance: dict | None = None
+    error: str | None = None
+    seconds: float = 0.0
+    taken_at: str | None = None
+
+    def finish(self) -> "HostCheck":
+        self.outcome = worst([r.status for r in self.results]) if self.results else UNKNOWN
+        return self
+
+    def as_dict(self) -> dict:
+        return {"host": self.host, "platform": self.platform, "status": self.outcome,
+                "maintenance": self.maintenance, "error": self.error, "seconds": self.seconds,
+                "taken_at": self.taken_at, "results": [r.as_dict() for r in self.results]}
+
+
+def worst(statuses) -> str:
+    statuses = list(statuses)
+    if not statuses:
+        return OK
+    if all(s == MAINTENANCE for s in statuses):
+        return MAINTENANCE
+    return max(statuses, key=lambda s: RANK[s])
+
+
+def _sev(value: str) -> str:
+    return value.upper()
+
+
+# ------------------------------------------------------------------------------ evaluation
+def evaluate(plan: HostPlan, snap: Snapshot, history: History | None, rules: Rules,
+             drift: list[str] | None, drift_error: str | None = None) -> list[CheckResult]:
+    """Apply the rules to one host's fresh snapshot (already stored in `history`)."""
+    host = plan.host.name
+    out: list[CheckResult] = []
+    if rules.config_drift.enabled:
+        if drift is None:
+            out.append(CheckResult(host, None, "config_drift", UNKNOWN,
+                                   f"configuration not read: {drift_error or 'unknown reason'}"))
+        elif drift:
+            out.append(CheckResult(host, None, "config_drift", _sev(rules.config_drift.severity),
+                                   f"{len(drift)} line(s) differ from the intent: "
+                                   + "; ".join(drift[:3]) + (" ..." if len(drift) > 3 else ""),
+                                   {"drift_lines": len(drift)}))
+        else:
+            out.append(CheckResult(host, None, "config_drift", OK, "OAM configuration matches the intent",
+                                   {"drift_lines": 0}))
+    counters_known = "counters" not in snap.role_errors
+    for itf in plan.interfaces:
+        intent = itf.intent
+        name = intent.interface
+        sample = snap.interfaces.get(name)
+        if rules.interface_present.enabled:
+            if sample is None and counters_known:
+                out.append(CheckResult(host, name, "interface_present",
+                                       _sev(rules.interface_present.severity),
+                                       "the device has no such interface"))
+                continue
+            if sample is None:
+                out.append(CheckResult(host, name, "interface_present", UNKNOWN,
+                                       f"interfaces not read: {snap.role_errors['counters']}"))
+                continue
+        if sample is None:
+            continue
+        if not intent.enabled:
+            continue
+        if rules.oam_session.enabled:
+            out.append(_session(host, name, sample, snap, rules))
+        if rules.link_monitoring.enabled and intent.link_monitoring:
+            out.append(_monitoring(host, name, sample, snap, rules, drift))
+        if rules.error_rate.enabled:
+            out.append(_error_rate(host, name, intent, history, rules))
+        if rules.link_events.enabled:
+            out.append(_link_events(host, name, sample, snap, history, rules))
+    return out
+
+
+def _session(host, name, sample, snap, rules) -> CheckResult:
+    state = sample.discovery_state
+    if state is None:
+        why = snap.role_errors.get("oam_session") or snap.role_errors.get("oam_status") \
+            or "the device shows no OAM session on this interface"
+        status = UNKNOWN if ("oam_session" in snap.role_errors or "oam_status" in snap.role_errors) \
+            else _sev(rules.oam_session.severity)
+        return CheckResult(host, name, "oam_session", status, why)
+    if state in OPERATIONAL:
+        return CheckResult(host, name, "oam_session", OK, f"session {state}")
+    return CheckResult(host, name, "oam_session", _sev(rules.oam_session.severity),
+                       f"session {state}, not operational")
+
+
+def _monitoring(host, name, sample, snap, rules, drift) -> CheckResult:
+    if sample.link_monitoring is True:
+        return CheckResult(host, name, "link_monitoring", OK, "link monitoring on")
+    if sample.link_monitoring is False:
+        return CheckResult(host, name, "link_monitoring", _sev(rules.link_monitoring.severity),
+                           "link monitoring off")
+    if drift == []:   # the platform does not print it (Junos): the configuration says it
+        return CheckResult(host, name, "link_monitoring", OK,
+                           "link monitoring configured as intended (the device does not show it)")
+    return CheckResult(host, name, "link_monitoring", UNKNOWN,
+                       snap.role_errors.get("oam_status") or "the device does not show it and "
+                       "the configuration was not confirmed")
+
+
+def _error_rate(host, name, intent, history, rules) -> CheckResult:
+    rule = rules.error_rate
+    rows = history.samples(host, name, limit=500) if history is not None else []
+    crc = [rates.Sample(r["ts"], r["crc_errors"]) for r in rows]
+    frame = [rates.Sample(r["ts"], r["frame_errors"]) for r in rows]
+    span = rule.window
+    crc_rate = rates.rate_over(crc if span else crc[-2:], span, intent.speed_bps)
+    frame_rate = rates.rate_over(frame if span else frame[-2:], span, intent.speed_bps)
+    if crc_rate is None or crc_rate.rate is None:
+        return CheckResult(host, name, "error_rate", _sev(rule.no_history),
+                           "no error rate yet: needs two readable samples (run collect/check again)")
+    perf = {"crc_per_s": round(crc_rate.rate, 6), "interval_s": round(crc_rate.seconds, 3)}
+    if frame_rate is not None and frame_rate.rate is not None:
+        perf["frame_errors_per_s"] = round(frame_rate.rate, 6)
+    notes = []
+    if crc_rate.kind == "reset":
+        notes.append("counters were cleared or the device restarted; rate is a lower bound")
+    elif crc_rate.kind.startswith("wrap"):
+        notes.append(f"counter wrapped ({crc_rate.kind[4:]} bit)")
+    judgements = [rates.judge(event, crc_rate.rate, ev) for event, ev in intent.events.items()]
+    judged = [j for j in judgements if j.level != "not-judged"]
+    fired = [j for j in judged if j.level in ("low", "high")]
+    perf.update({f"{j.event}_per_window": j.expected for j in judged})
+    if fired:
+        top = max(fired, key=lambda j: j.level == "high")
+        status = _sev(rule.high if top.level == "high" else rule.low)
+        message = "; ".join(j.message for j in sorted(fired, key=lambda j: j.level != "high"))
+    else:
+        status = OK
+        message = (f"{crc_rate.rate:.3g} CRC errors/s over {crc_rate.seconds:.0f} s"
+                   + (f"; {judged[0].message}" if judged else "; no time-window threshold to judge against"))
+    if notes:
+        message += " (" + "; ".join(notes) + ")"
+    return CheckResult(host, name, "error_rate", status, message, perf)
+
+
+def _link_events(host, name, sample, snap, history, rules) -> CheckResult:
+    current = sample.link_events
+    if current is None:
+        return CheckResult(host, name, "link_events", UNKNOWN,
+                           snap.role_errors.get("oam_events") or "the device shows no link-event counts")
+    marker = history.last_check(host, name) if history is not None else None
+    if marker is None or marker["link_events"] is None:
+        return CheckResult(host, name, "link_events", OK,
+                           f"first check: {current} link event(s) so far taken as the baseline",
+                           {"link_events_new": 0})
+    new = current - marker["link_events"] if current >= marker["link_events"] else current
+    reset = current < marker["link_events"]
+    if new <= 0:
+        return CheckResult(host, name, "link_events", OK, "no new link events since the last check",
+                           {"link_events_new": 0})
+    logged = history.events_since(host, name, marker["ts"]) if history is not None else []
+    kinds = sorted({e["event_type"] for e in logged})
+    return CheckResult(host, name, "link_events", _sev(rules.link_events.severity),
+                       f"{new} new link event(s) since the last check"
+                       + (f" ({', '.join(kinds)})" if kinds else "")
+                       + (" (event counters were reset)" if reset else ""),
+                       {"link_events_new": new})
+
+
+# ------------------------------------------------------------------------------ per host
+def check_host(inventory: Inventory, plan: HostPlan, deadline: float, *, history: History,
+               rules: Rules, maintenance: dict | None = None, mark: bool = True) -> HostCheck:
+    """Read one host (config + show commands, one session), store the snapshot, evaluate."""
+    started = time.monotonic()
+    result = HostCheck(plan.host.name, plan.platform.name, UNKNOWN, maintenance=maintenance)
+    if maintenance:
+        result.results.append(CheckResult(
+            plan.host.name, None, "maintenance", MAINTENANCE,
+            f"{maintenance['kind']}: {maintenance['reason']}"
+            + (f" (until {maintenance['until']})" if maintenance.get("until") else "")))
+        result.outcome = MAINTENANCE
+        return result
+    drift: list[str] | None = None
+    drift_error = None
+    try:
+        session = SshSession.open(inventory, plan.host, deadline)
+        try:
+            if rules.config_drift.enabled or rules.link_monitoring.enabled:
+                try:
+                    current, _ = read_managed(session, plan)
+                    drift = delta(plan, current, desired(plan))
+                except TransportError:
+                    raise
+                except Exception as exc:  # noqa: BLE001 - an unreadable config is UNKNOWN, not a crash
+                    drift_error = f"{type(exc).__name__}: {exc}"
+            snap = snapshot_with(session, plan)
+        finally:
+            session.close()
+    except TransportError as exc:
+        result.error = str(exc)
+        history.store(Snapshot(plan.host.name, plan.platform.name, time.time(), ok=False, error=str(exc)))
+        result.results.append(CheckResult(plan.host.name, None, "reachable", _sev(rules.unreachable),
+                                          f"cannot read the device: {exc}"))
+        result.seconds = round(time.monotonic() - started, 3)
+        return result.finish()
+    snap.seconds = round(time.monotonic() - started, 3)
+    history.store(snap)
+    result.taken_at = snap.taken_at
+    result.results = evaluate(plan, snap, history, rules, drift, drift_error)
+    if mark:
+        for name, sample in snap.interfaces.items():
+            if sample.link_events is not None:
+                history.mark_checked(plan.host.name, name, snap.ts, sample.link_events)
+    result.seconds = snap.seconds
+    return result.finish()
+
+
+def unreachable(host: str, platform: str, error: str, rules: Rules) -> HostCheck:
+    """A host the runner gave up on (deadline, internal error)."""
+    return HostCheck(host, platform, UNKNOWN, error=error, results=[
+        CheckResult(host, None, "reachable", _sev(rules.unreachable), error)]).finish()

@@ -1,0 +1,99 @@
+"""`oamkit check`: compliance rules for schedulers (cron, systemd timers, Nagios, Prometheus, CI).
+
+Exit codes: with `--format nagios` the Nagios plugin codes (0 OK, 1 WARNING, 2 CRITICAL,
+3 UNKNOWN); otherwise 0 when everything is OK (hosts in maintenance included), 1 when any rule
+found a problem or could not tell (UNKNOWN), 2 for bad input (nothing was contacted).
+"""
+from __future__ import annotations
+
+import sys
+import time
+from functools import partial
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from oamkit import checks, maintenance
+from oamkit.commands._common import FilterOpt, InventoryOpt, LimitOpt
+from oamkit.commands.collect import DbOpt, db_path, run_with_progress, select_plans
+from oamkit.errors import InputError, Problem
+from oamkit.history import History
+from oamkit.report import CheckReport
+from oamkit.report import formats
+from oamkit.runner import Rollout
+
+console = Console()
+
+
+def check(inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, limit: str = LimitOpt,
+          rules: Path = typer.Option(None, "--rules", metavar="FILE", envvar="OAMKIT_RULES",
+                                     help="YAML rules file (which rules run, their severities). "
+                                          "Default: every rule, default severities."),
+          db: Path = DbOpt,
+          fmt: str = typer.Option("table", "--format", metavar="FORMAT",
+                                  help="table | json | junit | nagios | prometheus"),
+          output: Path = typer.Option(None, "--output", "-o", metavar="PATH",
+                                      help="Write the report here (prometheus: the textfile, "
+                                           "required; junit/json: instead of stdout)."),
+          as_json: bool = typer.Option(False, "--json", help="Same as --format json."),
+          verbose: bool = typer.Option(False, "--verbose", "-v", help="Table: show OK results too."),
+          workers: int = typer.Option(20, "--workers", "-w", min=1, help="Hosts read at once."),
+          timeout: float = typer.Option(60.0, "--timeout", min=1, help="Deadline per host, in seconds."),
+          ) -> None:
+    """Check OAM compliance per host and interface: configuration matches the intent, session
+    operational, link monitoring on, error rates under the configured thresholds, no new link
+    events since the last check. Hosts in maintenance are reported, never alerting."""
+    fmt = "json" if as_json else fmt
+    if fmt not in formats.FORMATS:
+        raise InputError([Problem("unknown format", field="--format", value=fmt,
+                                  allowed=", ".join(formats.FORMATS))])
+    if fmt == "prometheus" and output is None:
+        raise InputError([Problem("the prometheus format writes a textfile: give --output "
+                                  "PATH (e.g. /var/lib/node_exporter/textfile/oamkit.prom)",
+                                  field="--output")])
+    rule_set = checks.Rules.load(rules)   # validated before anything is contacted
+    inv, plans, skipped = select_plans(inventory, filter, limit)
+    windows = maintenance.active_windows()
+    held = {p.host.name: maintenance.status_for(p.host, windows=windows) for p in plans}
+    started = time.time()
+    with History(db_path(db)) as history:
+        work = partial(_check_one, inv, history=history, rules=rule_set, held=held)
+        results = run_with_progress(plans, work, Rollout(workers, timeout),
+                                    quiet=fmt != "table", title="check")
+    hosts = [r if isinstance(r, checks.HostCheck)
+             else checks.unreachable(r.host, r.platform, r.error or r.detail or r.outcome, rule_set)
+             for r in results]
+    for h in skipped:
+        held_now = maintenance.status_for(h, windows=windows)
+        hosts.append(checks.HostCheck(h.name, h.platform, checks.MAINTENANCE if held_now else checks.UNKNOWN,
+                                      maintenance=held_now, results=[checks.CheckResult(
+                                          h.name, None, "reachable",
+                                          checks.MAINTENANCE if held_now else checks.UNKNOWN,
+                                          f"transport {h.transport}: check reads over SSH only")]))
+    report = CheckReport(hosts, started, time.time(), str(rules) if rules else None, str(db_path(db)))
+    _emit(report, fmt, output, verbose)
+    raise typer.Exit(report.exit_code(nagios=fmt == "nagios"))
+
+
+def _check_one(inv, plan, deadline, *, history, rules, held):
+    return checks.check_host(inv, plan, deadline, history=history, rules=rules,
+                             maintenance=held.get(plan.host.name))
+
+
+def _emit(report: CheckReport, fmt: str, output: Path | None, verbose: bool) -> None:
+    if fmt == "table":
+        formats.table(report, console, verbose)
+        return
+    if fmt == "prometheus":
+        formats.prometheus(report, output)
+        return
+    text = {"json": formats.to_json, "junit": formats.junit, "nagios": formats.nagios}[fmt](report)
+    if output and fmt != "nagios":
+        Path(output).write_text(text if text.endswith("\n") else text + "\n")
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("check")(check)

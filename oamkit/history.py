@@ -1,0 +1,204 @@
+"""Snapshot history in SQLite: counters per host/interface/time, OAM state, link events and the
+last-check marker. Timestamps are UTC (epoch seconds plus ISO text for people reading the file).
+
+The schema carries a version (`meta.schema_version`); opening a file written by a newer oamkit
+is refused rather than guessed at. WAL mode so a `check` from cron can read while a `collect`
+writes.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from oamkit.errors import InputError, Problem
+
+SCHEMA_VERSION = 1
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS snapshots (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    host TEXT NOT NULL, platform TEXT NOT NULL,
+    ts REAL NOT NULL, taken_at TEXT NOT NULL,
+    ok INTEGER NOT NULL, error TEXT, seconds REAL, role_errors TEXT);
+CREATE INDEX IF NOT EXISTS snapshots_host_ts ON snapshots (host, ts);
+CREATE TABLE IF NOT EXISTS interfaces (
+    snapshot_id INTEGER NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,
+    host TEXT NOT NULL, interface TEXT NOT NULL, ts REAL NOT NULL,
+    crc_errors INTEGER, frame_errors INTEGER, input_errors INTEGER,
+    link_events INTEGER, discovery_state TEXT, link_monitoring INTEGER, mode TEXT,
+    oam_json TEXT,
+    PRIMARY KEY (snapshot_id, interface));
+CREATE INDEX IF NOT EXISTS interfaces_host_if_ts ON interfaces (host, interface, ts);
+CREATE TABLE IF NOT EXISTS link_events (
+    host TEXT NOT NULL, interface TEXT NOT NULL, ts REAL NOT NULL, event_type TEXT NOT NULL,
+    location TEXT, detail TEXT,
+    UNIQUE (host, interface, ts, event_type, location));
+CREATE TABLE IF NOT EXISTS last_check (
+    host TEXT NOT NULL, interface TEXT NOT NULL, ts REAL NOT NULL, link_events INTEGER,
+    PRIMARY KEY (host, interface));
+"""
+
+
+def utc_iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, timezone.utc).isoformat(timespec="seconds")
+
+
+@dataclass
+class InterfaceSample:
+    interface: str
+    crc_errors: int | None = None
+    frame_errors: int | None = None
+    input_errors: int | None = None
+    link_events: int | None = None        # local + remote link-event records, running total
+    discovery_state: str | None = None
+    link_monitoring: bool | None = None
+    mode: str | None = None
+    oam: dict = field(default_factory=dict)   # the normalised OAM records, for reports
+
+
+@dataclass
+class Snapshot:
+    host: str
+    platform: str
+    ts: float
+    ok: bool
+    error: str | None = None
+    seconds: float = 0.0
+    interfaces: dict[str, InterfaceSample] = field(default_factory=dict)
+    events: list[dict] = field(default_factory=list)   # {interface, ts, event_type, location, detail}
+    role_errors: dict[str, str] = field(default_factory=dict)   # role -> why it did not parse
+
+    @property
+    def taken_at(self) -> str:
+        return utc_iso(self.ts)
+
+
+class History:
+    """One SQLite file. Safe to share between the runner's threads (one lock, one connection)."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        try:
+            self.db = sqlite3.connect(str(self.path), check_same_thread=False, timeout=30)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            found = self._schema_version()
+        except sqlite3.DatabaseError as exc:
+            raise InputError([Problem(f"not an oamkit history database: {exc}", file=str(self.path),
+                                      field="--db")]) from None
+        if found is not None and found > SCHEMA_VERSION:
+            raise InputError([Problem(f"written by a newer oamkit (schema {found}; this one reads "
+                                      f"up to {SCHEMA_VERSION})", file=str(self.path), field="--db")])
+        with self.db:
+            self.db.executescript(_SCHEMA)
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
+                            (str(SCHEMA_VERSION),))
+
+    def _schema_version(self) -> int | None:
+        has_meta = self.db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'").fetchone()
+        if not has_meta:
+            return None
+        row = self.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        return int(row[0]) if row else None
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> "History":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ writing
+    def store(self, snap: Snapshot) -> int:
+        with self._lock, self.db:
+            cur = self.db.execute(
+                "INSERT INTO snapshots (host, platform, ts, taken_at, ok, error, seconds, role_errors) "
+                "VALUES (?,?,?,?,?,?,?,?)",
+                (snap.host, snap.platform, snap.ts, snap.taken_at, int(snap.ok), snap.error,
+                 snap.seconds, json.dumps(snap.role_errors) if snap.role_errors else None))
+            sid = cur.lastrowid
+            self.db.executemany(
+                "INSERT INTO interfaces VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                [(sid, snap.host, i.interface, snap.ts, i.crc_errors, i.frame_errors,
+                  i.input_errors, i.link_events, i.discovery_state,
+                  None if i.link_monitoring is None else int(i.link_monitoring), i.mode,
+                  json.dumps(i.oam, default=str) if i.oam else None)
+                 for i in snap.interfaces.values()])
+            self.db.executemany(
+                "INSERT OR IGNORE INTO link_events VALUES (?,?,?,?,?,?)",
+                [(snap.host, e["interface"], e.get("ts", snap.ts), e["event_type"],
+                  e.get("location"), e.get("detail")) for e in snap.events])
+            return sid
+
+    def mark_checked(self, host: str, interface: str, ts: float, link_events: int | None) -> None:
+        with self._lock, self.db:
+            self.db.execute("INSERT OR REPLACE INTO last_check VALUES (?,?,?,?)",
+                            (host, interface, ts, link_events))
+
+    def prune(self, older_than_ts: float) -> int:
+        with self._lock, self.db:
+            return self.db.execute("DELETE FROM snapshots WHERE ts < ?", (older_than_ts,)).rowcount
+
+    # ------------------------------------------------------------------ reading
+    def samples(self, host: str, interface: str, since_ts: float | None = None,
+                limit: int | None = None) -> list[dict]:
+        """Rows of one interface, oldest first (only from snapshots that succeeded)."""
+        sql = ("SELECT i.ts, i.crc_errors, i.frame_errors, i.input_errors, i.link_events, "
+               "i.discovery_state, i.link_monitoring, i.mode, i.oam_json FROM interfaces i "
+               "JOIN snapshots s ON s.id = i.snapshot_id WHERE s.ok = 1 AND i.host = ? "
+               "AND i.interface = ?")
+        args: list = [host, interface]
+        if since_ts is not None:
+            sql += " AND i.ts >= ?"
+            args.append(since_ts)
+        sql += " ORDER BY i.ts DESC"
+        if limit:
+            sql += f" LIMIT {int(limit)}"
+        with self._lock:
+            rows = self.db.execute(sql, args).fetchall()
+        keys = ("ts", "crc_errors", "frame_errors", "input_errors", "link_events",
+                "discovery_state", "link_monitoring", "mode", "oam")
+        out = []
+        for row in reversed(rows):
+            item = dict(zip(keys, row))
+            item["oam"] = json.loads(item["oam"]) if item["oam"] else {}
+            item["link_monitoring"] = None if item["link_monitoring"] is None else bool(item["link_monitoring"])
+            out.append(item)
+        return out
+
+    def latest_snapshot(self, host: str) -> dict | None:
+        with self._lock:
+            row = self.db.execute("SELECT id, ts, ok, error FROM snapshots WHERE host = ? "
+                                  "ORDER BY ts DESC LIMIT 1", (host,)).fetchone()
+        return dict(zip(("id", "ts", "ok", "error"), row)) if row else None
+
+    def last_check(self, host: str, interface: str) -> dict | None:
+        with self._lock:
+            row = self.db.execute("SELECT ts, link_events FROM last_check WHERE host=? AND "
+                                  "interface=?", (host, interface)).fetchone()
+        return {"ts": row[0], "link_events": row[1]} if row else None
+
+    def events_since(self, host: str, interface: str, since_ts: float) -> list[dict]:
+        with self._lock:
+            rows = self.db.execute("SELECT ts, event_type, location, detail FROM link_events "
+                                   "WHERE host=? AND interface=? AND ts > ? ORDER BY ts",
+                                   (host, interface, since_ts)).fetchall()
+        return [dict(zip(("ts", "event_type", "location", "detail"), r)) for r in rows]
+
+    def hosts(self) -> list[str]:
+        with self._lock:
+            return [r[0] for r in self.db.execute("SELECT DISTINCT host FROM snapshots ORDER BY host")]
+
+    def counts(self) -> dict:
+        with self._lock:
+            return {t: self.db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
+                    for t in ("snapshots", "interfaces", "link_events")}

@@ -1,0 +1,158 @@
+"""Maintenance windows: hosts whose alerts are held back until a time, with a reason.
+
+Stored as JSON in the state dir (`OAMKIT_STATE_DIR`, as the change engine). A window ends by
+itself: expired windows are ignored when read and dropped at the next write. A host can also be
+marked in the inventory (`data.maintenance: {until: ..., reason: ...}` or `{down: true, reason:
+...}`), e.g. a device being decommissioned.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+import uuid
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from oamkit.change import state_dir
+from oamkit.errors import InputError, Problem
+
+_DURATION = re.compile(r"^\s*(\d+)\s*(m|min|h|d|w)\s*$", re.I)
+_UNITS = {"m": "minutes", "min": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_until(text: str, now: datetime | None = None) -> datetime:
+    """'2h', '30m', '1d' from now, or an ISO 8601 time ('2026-11-23T06:00Z'; no zone = UTC)."""
+    now = now or datetime.now(timezone.utc)
+    match = _DURATION.match(text or "")
+    if match:
+        return now + timedelta(**{_UNITS[match.group(2).lower()]: int(match.group(1))})
+    try:
+        when = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except (ValueError, AttributeError):
+        raise ValueError(f"not a time: {text!r} (use 2h, 30m, 1d or ISO 8601 like "
+                         "2026-11-23T06:00Z)") from None
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+
+
+class Window(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(default_factory=lambda: uuid.uuid4().hex[:8])
+    hosts: list[str] = Field(min_length=1)
+    until: datetime
+    reason: str = Field(min_length=3, max_length=500)
+    created: datetime = Field(default_factory=lambda: datetime.now(timezone.utc))
+    who: str | None = None
+    selection: str | None = None   # the --filter expressions that chose the hosts, for people
+
+    @field_validator("until", "created")
+    @classmethod
+    def _utc(cls, value: datetime) -> datetime:
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+    def active(self, now: datetime | None = None) -> bool:
+        return self.until > (now or datetime.now(timezone.utc))
+
+
+def _file() -> Path:
+    return state_dir() / "maintenance.json"
+
+
+def _read_all() -> list[Window]:
+    path = _file()
+    if not path.exists():
+        return []
+    try:
+        data = json.loads(path.read_text())
+        return [Window.model_validate(item) for item in data]
+    except (ValueError, ValidationError) as exc:
+        raise InputError([Problem(f"maintenance file is damaged: {exc}", file=str(path))]) from None
+
+
+def _write(windows: list[Window]) -> None:
+    path = _file()
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".maintenance.")
+    with os.fdopen(fd, "w") as handle:
+        json.dump([w.model_dump(mode="json") for w in windows], handle, indent=2)
+    os.replace(tmp, path)   # readers never see half a file
+
+
+def active_windows(now: datetime | None = None) -> list[Window]:
+    return [w for w in _read_all() if w.active(now)]
+
+
+def add(hosts: list[str], until: str, reason: str, who: str | None = None,
+        selection: str | None = None, now: datetime | None = None) -> Window:
+    now = now or datetime.now(timezone.utc)
+    problems = []
+    try:
+        when = parse_until(until, now)
+    except ValueError as exc:
+        problems.append(Problem(str(exc), field="--until", value=until))
+        when = None
+    if when is not None and when <= now:
+        problems.append(Problem("is in the past", field="--until", value=until))
+    if when is not None and when > now + timedelta(days=366):
+        problems.append(Problem("more than a year ahead; windows are meant to end", field="--until",
+                                value=until))
+    try:
+        window = Window(hosts=hosts, until=when or now, reason=reason, who=who,
+                        selection=selection, created=now)
+    except ValidationError as exc:
+        problems += [Problem(e["msg"], field="--" + str(e["loc"][0]) if e["loc"] else None,
+                             value=e.get("input")) for e in exc.errors()]
+        window = None
+    if problems:
+        raise InputError(problems)
+    kept = [w for w in _read_all() if w.active(now)]
+    _write(kept + [window])
+    return window
+
+
+def remove(ident: str | None = None, host: str | None = None) -> list[Window]:
+    """Drop windows by id, or every window naming `host` (that host only)."""
+    windows = _read_all()
+    removed, kept = [], []
+    for w in windows:
+        if ident and w.id == ident:
+            removed.append(w)
+        elif host and host in w.hosts:
+            rest = [h for h in w.hosts if h != host]
+            removed.append(w.model_copy(update={"hosts": [host]}))
+            if rest:
+                kept.append(w.model_copy(update={"hosts": rest}))
+        else:
+            kept.append(w)
+    if not removed:
+        raise InputError([Problem("no maintenance window matches", field="id/--host",
+                                  value=ident or host)])
+    _write([w for w in kept if w.active()])
+    return removed
+
+
+def status_for(host, now: datetime | None = None, windows: list[Window] | None = None
+               ) -> dict | None:
+    """Why `host` (HostSettings) is not alerting right now, or None.
+    {"kind": "maintenance"|"down", "reason": ..., "until": iso|None, "source": ...}"""
+    now = now or datetime.now(timezone.utc)
+    marked = getattr(host, "maintenance", None) or {}
+    if marked:
+        until = marked.get("until")
+        try:
+            until_dt = parse_until(str(until), now) if until else None
+        except ValueError:
+            until_dt = None
+        if marked.get("down") or until_dt is None or until_dt > now:
+            return {"kind": "down" if marked.get("down") else "maintenance",
+                    "reason": marked.get("reason") or "marked in the inventory",
+                    "until": until_dt.isoformat(timespec="seconds") if until_dt else None,
+                    "source": "inventory"}
+    for w in windows if windows is not None else active_windows(now):
+        if host.name in w.hosts and w.active(now):
+            return {"kind": "maintenance", "reason": w.reason,
+                    "until": w.until.isoformat(timespec="seconds"), "source": f"window {w.id}"}
+    return None

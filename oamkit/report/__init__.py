@@ -1,0 +1,51 @@
+"""One result model for `oamkit check`, rendered as a rich table, JSON, JUnit XML, a Nagios line
+or a Prometheus textfile. Every format is made from `CheckReport` only, so they never disagree."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from oamkit.checks import MAINTENANCE, NAGIOS_CODES, OK, HostCheck, worst
+
+
+@dataclass
+class CheckReport:
+    hosts: list[HostCheck]
+    started: float
+    finished: float
+    rules_file: str | None = None
+    db: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        """Worst status over every result; MAINTENANCE never raises it above OK."""
+        found = [r.status for h in self.hosts for r in h.results]
+        overall = worst(found)
+        return OK if overall == MAINTENANCE else overall
+
+    @property
+    def results(self):
+        return [r for h in self.hosts for r in h.results]
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for h in self.hosts:
+            out[h.outcome] = out.get(h.outcome, 0) + 1
+        return out
+
+    def problems(self):
+        return [r for r in self.results if r.status not in (OK, MAINTENANCE)]
+
+    def exit_code(self, nagios: bool) -> int:
+        if nagios:
+            return NAGIOS_CODES[self.status]
+        return 0 if self.status == OK else 1
+
+    def as_dict(self) -> dict:
+        return {"status": self.status, "exit_code": self.exit_code(False),
+                "nagios_code": NAGIOS_CODES[self.status],
+                "started": datetime.fromtimestamp(self.started, timezone.utc).isoformat(timespec="seconds"),
+                "seconds": round(self.finished - self.started, 3),
+                "rules_file": self.rules_file, "db": self.db, "host_counts": self.counts(),
+                "notes": self.notes, "hosts": [h.as_dict() for h in self.hosts]}
