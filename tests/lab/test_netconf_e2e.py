@@ -28,6 +28,8 @@ pytestmark = [pytest.mark.lab, pytest.mark.timeout(60)]
 
 XR = ensure_cisco_xr()      # downloads the Cisco modules once if they are missing
 needs_xr_yang = pytest.mark.skipif(not XR.available, reason=f"Cisco XR YANG: {XR.unavailable_reason}")
+JUNOS = get_model("junos")
+needs_junos_yang = pytest.mark.skipif(not JUNOS.available, reason=f"YANG: {JUNOS.unavailable_reason}")
 
 CAND = "urn:ietf:params:netconf:capability:candidate:1.0"
 CONFIRMED11 = "urn:ietf:params:netconf:capability:confirmed-commit:1.1"
@@ -405,6 +407,7 @@ def test_xr_payload_validated_by_real_cisco_module(lab, xr):
         m.discard_changes()
 
 
+@needs_junos_yang
 def test_junos_xml_validated_with_own_schema_and_translated(lab):
     name = lab.fresh("juniper_junos")
     dev = lab.device(name)
@@ -532,6 +535,7 @@ def test_junos_shared_config_both_ways(lab):
         assert "apply-action-profile AP1;" in shown
 
 
+@needs_junos_yang
 def test_junos_leafref_rejected_at_commit_when_configured(lab):
     name = lab.fresh("juniper_junos", netconf_validate="commit")
     dev = lab.device(name)
@@ -702,6 +706,7 @@ def test_xr_rules_beyond_yang_fail_at_validate_and_commit_like_the_cli(lab, xr):
         cli.send_command_expect("abort", expect_string=r"#")
 
 
+@needs_junos_yang
 def test_junos_native_rpcs_with_ncclient_junos_handler(lab):
     name = lab.fresh("juniper_junos")
     dev = lab.device(name)
