@@ -145,8 +145,9 @@ class RpcError(Exception):
 # --------------------------------------------------------------------------- subtree filter
 def _same_name(f: etree._Element, d: etree._Element) -> bool:
     fq, dq = etree.QName(f), etree.QName(d)
-    # a filter element without a namespace matches that name in any namespace
-    return fq.localname == dq.localname and (fq.namespace is None or fq.namespace == dq.namespace)
+    # a filter element without a namespace (or in the base namespace inherited from <rpc>, a
+    # common client shortcut) matches that name in any namespace
+    return fq.localname == dq.localname and fq.namespace in (None, NC, dq.namespace)
 
 
 def _is_content_match(f: etree._Element) -> bool:
