@@ -127,6 +127,9 @@ class Platform:
     # CRC/frame errors), oam_status (settings, link monitoring), oam_session (discovery state),
     # oam_events (link-event counts), version (software/model).
     commands: dict[str, str] = field(default_factory=dict)
+    # Regex that the `version` command's output matches on this platform only (`oamkit facts`
+    # tells a host declared cisco_xr that answers like IOS).
+    version_pattern: str | None = None
     interface_aliases: dict[str, str] = field(default_factory=dict)
     interface_speeds: dict[str, str] = field(default_factory=dict)  # name prefix -> speed
     confirmed_commit_unit: Literal["seconds", "minutes", None] = None

@@ -48,6 +48,7 @@ PLATFORM = Platform(
     commands={"counters": "show interfaces", "oam_status": "show ethernet oam status",
               "oam_session": "show ethernet oam discovery",
               "oam_events": "show ethernet oam statistics", "version": "show version"},
+    version_pattern=r"^Cisco IOS(?!\s+XR)[ -].*Software|^Cisco IOS-XE Software",
     templates={"cli": "cisco_ios/interface.j2", "cli-template": "cisco_ios/template.j2"},
     interface_aliases={"Gi": "GigabitEthernet", "Te": "TenGigabitEthernet", "Fa": "FastEthernet",
                        "Twe": "TwentyFiveGigE", "Fo": "FortyGigabitEthernet", "Hu": "HundredGigE"},

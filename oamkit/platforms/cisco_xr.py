@@ -40,6 +40,7 @@ PLATFORM = Platform(
               "oam_session": "show ethernet oam interfaces",
               "oam_events": "show ethernet oam statistics",
               "event_log": "show ethernet oam event-log", "version": "show version"},
+    version_pattern=r"^Cisco IOS XR Software",
     templates={"cli": "cisco_xr/profile.j2", "netconf": "cisco_xr/netconf.xml.j2"},
     interface_aliases={"Gi": "GigabitEthernet", "Te": "TenGigE", "Tf": "TwentyFiveGigE",
                        "Fo": "FortyGigE", "Hu": "HundredGigE"},

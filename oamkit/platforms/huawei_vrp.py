@@ -32,6 +32,7 @@ PLATFORM = Platform(
     commands={"counters": "display interface", "oam_status": "display efm all",
               "oam_session": "display efm session all",
               "oam_events": "display efm link-event local", "version": "display version"},
+    version_pattern=r"^Huawei Versatile Routing Platform|^VRP \(R\) software",
     templates={"cli": "huawei_vrp/interface.j2"},
     interface_aliases={"GE": "GigabitEthernet", "XGE": "XGigabitEthernet", "25GE": "25GE",
                        "100GE": "100GE"},

@@ -31,6 +31,7 @@ PLATFORM = Platform(
               "oam_session": "show oam ethernet link-fault-management detail",
               "oam_events": "show oam ethernet link-fault-management detail",
               "version": "show version"},
+    version_pattern=r"^(?:Junos|JUNOS):? |^Model: ",
     templates={"cli": "juniper_junos/set.j2", "netconf": "juniper_junos/netconf.xml.j2"},
     interface_speeds={"fe-": "100M", "ge-": "1G", "xe-": "10G"},
     confirmed_commit_unit="minutes",
