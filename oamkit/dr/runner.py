@@ -283,7 +283,8 @@ class DrRunner:
         return run
 
     def _all_steady(self, e: ProbeEngine, now: float) -> bool:
-        lo, hi = now - self.plan.settle - e.timeout, now - e.timeout
+        lag = min(e.timeout, 0.15)      # answers still in flight are not losses yet
+        lo, hi = now - self.plan.settle - lag, now - lag
         rx = e._rx
         for i in range(len(e.slots)):
             tx = e.tx[i]
@@ -487,7 +488,8 @@ class DrRunner:
             "plan": self.plan.name, "verdict": overall, "status": self.status, "error": self.error,
             "summary": summary, "started": started, "finished": time.time(), "t_ref": t_ref,
             "interval_s": self.plan.interval, "convergence_bound_s": self.plan.convergence_bound,
-            "source_netns": self.netns, "phases": [{**p, "t_rel_s": round(p.pop("t") - t_ref, 4)} for p in self.phases],
+            "source_netns": self.netns, "phases": [{**{k: v for k, v in p.items() if k != "t"}, "t_rel_s": round(p["t"] - t_ref, 4)}
+                                               for p in self.phases],
             "steps": {k: v.as_dict(t_ref) for k, v in self.steps.items()},
             "engine": self.runs, "measurement_trusted": trusted, "sites": sites, "timeline": self.timeline,
         }
