@@ -316,8 +316,9 @@ class DrRunner:
         if not rec.ok:
             note.append(f"trigger failed: {rec.error}")
         if lost:
-            note.append(f"{len(lost)} of {len(self.states)} sites lost connectivity after the trigger and did not "
-                        f"recover: {', '.join(lost)}")
+            what = f" ({self.plan.trigger.description})" if self.plan.trigger.description else ""
+            note.append(f"{len(lost)} of {len(self.states)} sites lost connectivity after the trigger{what} and did "
+                        f"not recover within {self.plan.convergence_bound:g} s: {', '.join(lost)}")
         if slow:
             note.append(f"{len(slow)} sites recovered too slowly: {', '.join(slow)}")
         ok = rec.ok and not lost and not slow

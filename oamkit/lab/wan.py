@@ -307,10 +307,10 @@ class WanLab:
         svc = self.state_dir / "services"
         svc.mkdir(exist_ok=True)
         for ns, addrs in hosts:
-            log = open(svc / f"{ns}.log", "wb")
-            p = subprocess.Popen(["ip", "netns", "exec", ns, sys.executable, "-c", SERVICE_CODE,
-                                  str(SERVICE_TCP_PORT), str(SERVICE_UDP_PORT), *addrs],
-                                 stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True)
+            with open(svc / f"{ns}.log", "wb") as log:
+                p = subprocess.Popen(["ip", "netns", "exec", ns, sys.executable, "-c", SERVICE_CODE,
+                                      str(SERVICE_TCP_PORT), str(SERVICE_UDP_PORT), *addrs],
+                                     stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True)
             (svc / f"{ns}.pid").write_text(str(p.pid))
 
     # ---------------------------------------------------------------------- scenarios
@@ -473,7 +473,7 @@ class WanLab:
         for pf in pidfiles:
             pid = _read_pid(pf)
             if pid and _pid_alive(pf):
-                _kill_group_or_pid(pid, signal.SIGTERM)
+                _signal(pid, signal.SIGTERM)
                 killed += 1
         namespaces = sorted(set(self.leftovers()))
         for ns in namespaces:
@@ -535,10 +535,6 @@ def _signal(pid: int, sig: int) -> None:
         os.kill(pid, sig)
     except (ProcessLookupError, PermissionError):
         pass
-
-
-def _kill_group_or_pid(pid: int, sig: int) -> None:
-    _signal(pid, sig)
 
 
 # -------------------------------------------------------------------------- ground truth
