@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from oamkit import change
+from oamkit import change, change_netconf
 from oamkit.commands._common import FilterOpt, InventoryOpt, JsonOpt, LimitOpt, load_inventory, print_json
 from oamkit.errors import ExitCode, InputError, Problem
 from oamkit.render import plan_hosts
@@ -41,12 +41,12 @@ def _select(inventory, filter, limit):
     hosts = inv.select(filter, limit)
     if not hosts:
         raise InputError([Problem("no host matches the selection", field="--filter/--limit")])
-    ssh_only = [h.name for h in hosts if h.transport != "ssh"]
-    if ssh_only:
-        raise InputError([Problem("NETCONF transport is not wired into diff/push yet; select SSH "
-                                  f"hosts (--filter transport=ssh): {', '.join(ssh_only)}",
+    plans = plan_hosts(inv, hosts)
+    no_form = [p.host.name for p in plans if p.host.transport == "netconf" and p.platform.netconf is None]
+    if no_form:
+        raise InputError([Problem(f"transport netconf is not available for: {', '.join(no_form)}",
                                   field="transport")])
-    return inv, plan_hosts(inv, hosts)
+    return inv, plans
 
 
 def _run(plans, work, rollout, as_json, title):
@@ -91,8 +91,12 @@ def diff(inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, limit: s
          workers: int = WorkersOpt, timeout: float = TimeoutOpt, as_json: bool = JsonOpt) -> None:
     """Show, per host, the exact commands a push would send. Sends no configuration command."""
     inv, plans = _select(inventory, filter, limit)
-    results, stopped = _run(plans, partial(change.diff_host, inv), Rollout(workers, timeout),
-                            as_json, "diff")
+    def work(plan, deadline):
+        if plan.host.transport == "netconf":
+            return change_netconf.diff_host_netconf(inv, plan, deadline)
+        return change.diff_host(inv, plan, deadline)
+
+    results, stopped = _run(plans, work, Rollout(workers, timeout), as_json, "diff")
     _report(results, stopped, as_json, title="Delta between devices and intent")
 
 
@@ -116,6 +120,8 @@ def push(inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, limit: s
 
 
 def _push_one(inv, plan, deadline, *, change_id, confirm_timeout):
+    if plan.host.transport == "netconf":
+        return change_netconf.push_host_netconf(inv, plan, deadline, change_id, confirm_timeout)
     return change.push_host(inv, plan, deadline, change_id, confirm_timeout)
 
 

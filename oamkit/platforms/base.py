@@ -103,6 +103,15 @@ class ConfigSyntax:
 
 
 @dataclass(frozen=True)
+class NetconfModel:
+    """How a platform's NETCONF payload is compared with the device, for the change engine."""
+
+    list_keys: dict[str, tuple[str, ...]]   # list element -> its key leaves
+    managed_lists: dict[str, str]           # list element -> "intent" (our interfaces) | "profile" (OAMKIT-*)
+    owned_path: str                         # regex: leaves under this path are oamkit's
+
+
+@dataclass(frozen=True)
 class Platform:
     name: str
     display: str
@@ -134,6 +143,7 @@ class Platform:
     interface_speeds: dict[str, str] = field(default_factory=dict)  # name prefix -> speed
     confirmed_commit_unit: Literal["seconds", "minutes", None] = None
     config: ConfigSyntax | None = None
+    netconf: NetconfModel | None = None
     notes: tuple[str, ...] = ()
 
     # ------------------------------------------------------------------ interfaces

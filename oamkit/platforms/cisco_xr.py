@@ -4,7 +4,7 @@ Units (vendor notes §3.2 and Cisco-IOS-XR-ethernet-link-oam-cfg): frame and fra
 in milliseconds; frame-period and symbol-period windows in frames / symbols (the `frames` /
 `symbols` window units of the YANG model). A high threshold is only accepted with a low one.
 """
-from oamkit.platforms.base import ConfigSyntax, Event, Platform, Range, Timer, Window
+from oamkit.platforms.base import NetconfModel, ConfigSyntax, Event, Platform, Range, Timer, Window
 from oamkit.units import Scale
 
 _MS = Scale("milliseconds", per_vendor_unit=1, per_ieee_unit=100)
@@ -59,4 +59,8 @@ PLATFORM = Platform(
         confirmed_commit="commit confirmed {value}", paging_off="terminal length 0", config_enter="configure terminal",
         config_exit="end"),
     notes=("`mode active` is refused inside a profile; active is the default, passive goes in the profile",),
+    netconf=NetconfModel(
+        list_keys={"interface-configuration": ("active", "interface-name"), "profile": ("profile",)},
+        managed_lists={"interface-configuration": "intent", "profile": "profile"},
+        owned_path=r"ether-link-oam"),
 )

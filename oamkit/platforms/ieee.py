@@ -3,7 +3,7 @@
 The standard has one threshold per event (1..max, our low threshold), no high threshold or
 actions, and windows in IEEE units with the Clause 30 limits (vendor notes §1.1, §1.4).
 """
-from oamkit.platforms.base import Event, Platform, Range, Window
+from oamkit.platforms.base import NetconfModel, Event, Platform, Range, Window
 
 _T = Range(1, 2**64 - 1)
 _U64 = Range(1, 2**64 - 1)
@@ -22,4 +22,7 @@ PLATFORM = Platform(
     },
     templates={"netconf": "ieee/netconf.xml.j2"},
     confirmed_commit_unit="seconds",
+    netconf=NetconfModel(
+        list_keys={"interface": ("name",), "event-type": ("threshold-type",)},
+        managed_lists={"interface": "intent"}, owned_path=r"link-oam"),
 )

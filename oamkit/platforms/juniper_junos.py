@@ -4,7 +4,7 @@ Junos has no configurable windows (vendor notes §4.5). Its single per-event thr
 IEEE threshold (our low threshold); a high threshold becomes an action-profile
 `link-event-rate` entry whose action is the high-threshold action.
 """
-from oamkit.platforms.base import ConfigSyntax, Event, Platform, Range, Timer
+from oamkit.platforms.base import NetconfModel, ConfigSyntax, Event, Platform, Range, Timer
 from oamkit.units import Scale
 
 _T = Range(1, 100)
@@ -47,4 +47,8 @@ PLATFORM = Platform(
         paging_off="set cli screen-length 0", config_enter="configure",
         config_exit="exit configuration-mode", config_prompt=r"\S+@\S+#\s*$",
         exec_prompt=r"\S+@\S+>\s*$"),
+    netconf=NetconfModel(
+        list_keys={"interface": ("name",), "action-profile": ("name",)},
+        managed_lists={"interface": "intent", "action-profile": "profile"},
+        owned_path=r"link-fault-management"),
 )

@@ -1,0 +1,135 @@
+"""Compare a NETCONF payload with what the device holds, leaf by leaf, locally.
+
+`oamkit diff` over NETCONF must send no configuration operation, so the delta is computed here
+from a get-config reply, not by editing the candidate. Both sides are flattened to
+(path, value) leaves where list entries carry their keys (`profile[profile=OAMKIT-X]`); only the
+entries and paths oamkit owns (platform data `NetconfModel`) are compared.
+"""
+from __future__ import annotations
+
+import copy
+import re
+
+from lxml import etree
+
+from oamkit.platforms.base import NetconfModel
+
+NC_NS = "urn:ietf:params:xml:ns:netconf:base:1.0"
+PROFILE_PREFIX = "OAMKIT-"
+
+
+def _local(el) -> str:
+    return etree.QName(el).localname
+
+
+def _keys(el, model: NetconfModel) -> dict[str, str]:
+    names = model.list_keys.get(_local(el), ())
+    found = {}
+    for child in el:
+        if isinstance(child.tag, str) and _local(child) in names:
+            found[_local(child)] = (child.text or "").strip()
+    return found if len(found) == len(names) and names else {}
+
+
+def _segment(el, model: NetconfModel) -> str:
+    keys = _keys(el, model)
+    name = _local(el)
+    return f"{name}[{','.join(f'{k}={v}' for k, v in keys.items())}]" if keys else name
+
+
+def flatten(root, model: NetconfModel) -> dict[str, str]:
+    """{path: value} for every leaf under `root` (a <config>/<data> element)."""
+    out: dict[str, str] = {}
+
+    def walk(el, path: str, key_names: tuple[str, ...]):
+        children = [c for c in el if isinstance(c.tag, str)]
+        if not children:
+            out[path] = (el.text or "").strip()
+            return
+        names = model.list_keys.get(_local(el), ()) if _keys(el, model) else ()
+        for child in children:
+            if _local(child) in names:
+                continue
+            walk(child, f"{path}/{_segment(child, model)}", names)
+
+    for top in root:
+        if isinstance(top.tag, str):
+            walk(top, _segment(top, model), ())
+    return out
+
+
+def _entry_key(path: str, model: NetconfModel, kind: str) -> list[str]:
+    keys = []
+    for segment in re.findall(r"([\w-]+)\[([^\]]*)\]", path):
+        name, body = segment
+        if model.managed_lists.get(name) == kind:
+            values = dict(part.split("=", 1) for part in body.split(","))
+            keys.append(values.get("interface-name") or values.get("name") or values.get("profile") or "")
+    return keys
+
+
+def owned(leaves: dict[str, str], model: NetconfModel, interfaces: set[str]) -> dict[str, str]:
+    """The leaves oamkit manages: under our interfaces or our OAMKIT-* profiles, on the owned path."""
+    kept = {}
+    for path, value in leaves.items():
+        if not re.search(model.owned_path, path):
+            continue
+        intents = _entry_key(path, model, "intent")
+        profiles = _entry_key(path, model, "profile")
+        if any(i not in interfaces for i in intents):
+            continue
+        if any(not p.startswith(PROFILE_PREFIX) for p in profiles):
+            continue
+        if not intents and not profiles:
+            continue
+        kept[path] = value
+    return kept
+
+
+def delta(current: dict[str, str], desired: dict[str, str]) -> list[str]:
+    """Human-readable changes: `+ path = value` to set, `- path` to remove."""
+    lines = [f"+ {p} = {v}" if v else f"+ {p}" for p, v in desired.items() if current.get(p) != v]
+    lines += [f"- {p}" for p in current if p not in desired]
+    return lines
+
+
+def stale_profiles(current_root, desired: dict[str, str], model: NetconfModel) -> list[str]:
+    """`<config>` snippets deleting OAMKIT-* profiles the device has and the intent no longer uses."""
+    wanted = {k for p in desired for k in _entry_key(p, model, "profile")}
+    snippets = []
+    for el in current_root.iter():
+        if not isinstance(el.tag, str) or model.managed_lists.get(_local(el)) != "profile":
+            continue
+        key = next(iter(_keys(el, model).values()), None)
+        if not key or not key.startswith(PROFILE_PREFIX) or key in wanted:
+            continue
+        snippets.append(_delete_snippet(el, model))
+    return snippets
+
+
+def _delete_snippet(entry, model: NetconfModel) -> str:
+    node = etree.Element(entry.tag, nsmap=entry.nsmap)
+    node.set(f"{{{NC_NS}}}operation", "delete")
+    for child in entry:
+        if isinstance(child.tag, str) and _local(child) in model.list_keys.get(_local(entry), ()):
+            node.append(copy.deepcopy(child))
+    parent = entry.getparent()
+    while parent is not None and _local(parent) not in ("data", "config"):
+        wrapper = etree.Element(parent.tag, nsmap=parent.nsmap)
+        for child in parent:
+            if isinstance(child.tag, str) and _local(child) in model.list_keys.get(_local(parent), ()):
+                wrapper.append(copy.deepcopy(child))
+        wrapper.append(node)
+        node, parent = wrapper, parent.getparent()
+    config = etree.Element(f"{{{NC_NS}}}config", nsmap={None: NC_NS, "nc": NC_NS})
+    config.append(node)
+    return etree.tostring(config).decode()
+
+
+def filter_for(payload_root) -> str:
+    """A subtree filter selecting the payload's top-level containers."""
+    parts = []
+    for top in payload_root:
+        if isinstance(top.tag, str):
+            parts.append(etree.tostring(etree.Element(top.tag, nsmap={None: etree.QName(top).namespace})).decode())
+    return f'<filter xmlns="{NC_NS}" type="subtree">' + "".join(parts) + "</filter>"

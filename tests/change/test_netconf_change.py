@@ -1,0 +1,89 @@
+"""The change engine over NETCONF (ncclient) against the lab's netconf subsystem."""
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+from ncclient import manager
+
+from .test_change_engine import env, oamkit, pushed, running_text  # noqa: F401 - fixtures
+
+NC_HOSTS = ("xr-1", "junos-1")
+
+
+@pytest.fixture
+def nc_inventory(lab_inventory):
+    hosts = yaml.safe_load((lab_inventory / "hosts.yaml").read_text())
+    for name in NC_HOSTS:
+        hosts[name]["data"]["transport"] = "netconf"
+    (lab_inventory / "hosts.yaml").write_text(yaml.safe_dump(hosts))
+    return lab_inventory
+
+
+def netconf_rpcs(device) -> list[str]:
+    return [e.text for e in device.transcript if e.channel == "netconf" and e.direction == "in"]
+
+
+def limit(*names):
+    return ("--limit", ",".join(names))
+
+
+def test_netconf_diff_sends_no_configuration_operation(lab, nc_inventory, env):
+    result = oamkit(env, "diff", "-i", str(nc_inventory), *limit(*NC_HOSTS), "--json")
+    assert result.returncode == 0, result.stderr
+    hosts = {h["host"]: h for h in json.loads(result.stdout)["hosts"]}
+    assert any("frame/threshold/threshold-high = 10" in c for c in hosts["xr-1"]["commands"])
+    for name in NC_HOSTS:
+        rpcs = " ".join(netconf_rpcs(lab.device(name)))
+        assert "get-config" in rpcs
+        for operation in ("edit-config", "commit", "lock", "discard-changes"):
+            assert f"<{operation}" not in rpcs and f":{operation}" not in rpcs, (name, operation)
+
+
+def test_netconf_push_is_idempotent_and_the_cli_sees_it(lab, nc_inventory, env):
+    code, hosts = pushed(env, nc_inventory, *limit(*NC_HOSTS))
+    assert code == 0 and {h["outcome"] for h in hosts.values()} == {"changed"}, hosts
+    assert " ethernet oam\n  profile OAMKIT-LAB-XR" in running_text(lab.device("xr-1"))
+    assert "frame threshold low 1 high 10" in running_text(lab.device("xr-1"))
+    code, hosts = pushed(env, nc_inventory, *limit(*NC_HOSTS))
+    assert code == 0 and {h["outcome"] for h in hosts.values()} == {"unchanged"}
+    # The SSH path reads the same device state and agrees nothing is left to do.
+    hosts_yaml = yaml.safe_load((nc_inventory / "hosts.yaml").read_text())
+    for name in NC_HOSTS:
+        hosts_yaml[name]["data"]["transport"] = "ssh"
+    (nc_inventory / "hosts.yaml").write_text(yaml.safe_dump(hosts_yaml))
+    result = oamkit(env, "diff", "-i", str(nc_inventory), *limit(*NC_HOSTS), "--json")
+    assert {h["outcome"] for h in json.loads(result.stdout)["hosts"]} == {"unchanged"}, result.stdout
+
+
+@pytest.mark.parametrize("name", NC_HOSTS)
+def test_netconf_commit_failure_is_rolled_back(lab, nc_inventory, env, name):
+    original = running_text(lab.device(name))
+    lab.set_faults(name, commit_error=True)
+    code, hosts = pushed(env, nc_inventory, *limit(name))
+    assert code == 1
+    assert hosts[name]["outcome"] == "failed-rolled-back", hosts[name]
+    assert hosts[name]["device_error"]
+    assert running_text(lab.device(name)) == original
+
+
+def test_netconf_session_dropped_at_commit_leaves_running_untouched(lab, nc_inventory, env):
+    original = running_text(lab.device("xr-1"))
+    lab.device("xr-1").faults.extra["netconf_drop_on"] = "commit"
+    code, hosts = pushed(env, nc_inventory, *limit("xr-1"))
+    assert hosts["xr-1"]["outcome"] == "failed-rolled-back", hosts["xr-1"]
+    assert running_text(lab.device("xr-1")) == original
+
+
+def test_candidate_locked_by_someone_else_fails_cleanly(lab, nc_inventory, env):
+    original = running_text(lab.device("junos-1"))
+    with manager.connect(host="127.0.0.1", port=lab.ports["junos-1"], username="admin",
+                         password=lab.password, hostkey_verify=False, allow_agent=False,
+                         look_for_keys=False, timeout=10) as other:
+        other.lock("candidate")
+        code, hosts = pushed(env, nc_inventory, *limit("junos-1"))
+    assert code == 1
+    assert hosts["junos-1"]["outcome"] == "failed-rolled-back"
+    assert "lock" in hosts["junos-1"]["error"]
+    assert running_text(lab.device("junos-1")) == original
