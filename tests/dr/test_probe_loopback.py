@@ -78,7 +78,10 @@ def test_udp_reply_from_a_service_counts():
 
 
 def test_cli_probe_json_on_loopback():
-    p = run_cli("probe", "127.0.0.1", "127.0.0.4", "--interval", "5ms", "--count", "30", "--json", timeout=60)
+    for _ in range(2):
+        p = run_cli("probe", "127.0.0.1", "127.0.0.4", "--interval", "5ms", "--count", "30", "--json", timeout=60)
+        if p.returncode != 3:            # 3: the engine fell behind and says so; rerun once
+            break
     assert p.returncode == 0, p.stderr
     out = json.loads(p.stdout)
     assert [t["answered"] for t in out["targets"]] == [30, 30]
