@@ -38,13 +38,21 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _is_our_lab(pid: int, token: str) -> bool:
-    """The pid belongs to the lab we started (guards against a recycled pid)."""
+def _proc_start(pid: int) -> str | None:
+    """Start time of a process (clock ticks since boot), to tell a recycled pid from ours."""
     try:
-        environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+        stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
-        return _alive(pid)
-    return f"OAMKIT_LAB_TOKEN={token}".encode() in environ
+        return None
+    return stat.rsplit(")", 1)[1].split()[19]
+
+
+def _is_our_lab(pid: int, state: dict) -> bool:
+    """The pid is still the lab process that wrote ``state`` (not a recycled pid)."""
+    if not _alive(pid):
+        return False
+    started = _proc_start(pid)
+    return started is None or started == state.get("proc_start")
 
 
 def _parse_platforms(text: str) -> list[str]:
@@ -77,7 +85,7 @@ def up(devices: int = typer.Option(4, "--devices", "-n", min=1, max=2000, help="
     plats = _parse_platforms(platforms)
     state_dir = state_dir.resolve()
     existing = _read_state(state_dir)
-    if existing and _alive(existing["pid"]) and _is_our_lab(existing["pid"], existing.get("token", "")):
+    if existing and _alive(existing["pid"]) and _is_our_lab(existing["pid"], existing):
         raise LabError(f"a lab is already running (pid {existing['pid']}); run `oamkit lab down` first")
     inventory = (inventory_out or state_dir / "inventory").resolve()
     state_dir.mkdir(parents=True, exist_ok=True)
@@ -100,7 +108,8 @@ async def _foreground(devices: int, plats: list[str], inventory: Path, base_port
     watcher = asyncio.ensure_future(lab.watch_fault_file(fault_file))
     lab.write_inventory(inventory)
     state_dir.mkdir(parents=True, exist_ok=True)
-    desc = lab.describe() | {"token": token, "inventory": str(inventory), "state_dir": str(state_dir)}
+    desc = lab.describe() | {"token": token, "inventory": str(inventory), "state_dir": str(state_dir),
+                             "proc_start": _proc_start(os.getpid())}
     tmp = _state_file(state_dir).with_suffix(".tmp")
     tmp.write_text(json.dumps(desc, indent=2))
     tmp.replace(_state_file(state_dir))
@@ -219,7 +228,7 @@ def status(state_dir: Path = StateDirOpt,
            as_json: bool = typer.Option(False, "--json", help="Machine-readable JSON on stdout.")) -> None:
     """Show whether a lab started from this state dir is running, and its devices."""
     state = _read_state(state_dir.resolve())
-    running = bool(state) and _alive(state["pid"]) and _is_our_lab(state["pid"], state.get("token", ""))
+    running = bool(state) and _alive(state["pid"]) and _is_our_lab(state["pid"], state)
     if as_json:
         print(json.dumps({"running": running, **({k: v for k, v in state.items() if k != "token"} if state else {})},
                          indent=2))
@@ -242,7 +251,7 @@ def down(state_dir: Path = StateDirOpt,
         print("oamkit lab: not running")
         return
     pid = int(state["pid"])
-    if not (_alive(pid) and _is_our_lab(pid, state.get("token", ""))):
+    if not _is_our_lab(pid, state):
         _state_file(state_dir).unlink(missing_ok=True)
         (state_dir / "lab.pid").unlink(missing_ok=True)
         print("oamkit lab: not running (removed a stale state file)")

@@ -62,10 +62,30 @@ def test_down_leaves_foreign_processes_alone(tmp_path):
     """A stale state file naming a pid that is not our lab: `down` must not signal it."""
     state = tmp_path / "state"
     state.mkdir()
-    (state / "lab.json").write_text(json.dumps({"pid": os.getpid(), "token": "not-ours", "devices": []}))
+    (state / "lab.json").write_text(json.dumps({"pid": os.getpid(), "proc_start": "1", "token": "not-ours",
+                                                "devices": []}))
     down = oamkit("lab", "down", "--state-dir", str(state))
     assert down.returncode == 0 and "stale" in down.stdout
     assert not (state / "lab.json").exists()
+
+
+def test_foreground_lab_stops_on_sigint(tmp_path):
+    import signal
+
+    state = tmp_path / "state"
+    proc = subprocess.Popen([sys.executable, "-m", "oamkit.cli", "lab", "up", "--devices", "2",
+                             "--state-dir", str(state)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert "2 devices on 127.0.0.1" in proc.stdout.readline()
+        status = oamkit("lab", "status", "--state-dir", str(state), "--json")
+        assert json.loads(status.stdout)["pid"] == proc.pid
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(10) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert not (state / "lab.json").exists()
+    assert oamkit("lab", "status", "--state-dir", str(state)).returncode == 3
 
 
 def test_unknown_platform_is_bad_input(tmp_path):
