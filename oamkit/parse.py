@@ -644,6 +644,10 @@ class _Spec:
     required_if: Callable[[dict], bool] | None = None
     # more completeness rules: returns the name of a missing field, or None
     check: Callable[[dict], str | None] | None = None
+    # every record of one output prints the same fields, so the last record (the only one a
+    # cut can shorten) must have every field all the earlier ones have; minus these
+    uniform: bool = False
+    uniform_ignore: tuple[str, ...] = ()
 
 
 # Interfaces that count Ethernet errors. Others in the same output (Loopback0, Null0, NULL0,
@@ -702,24 +706,28 @@ def _sections(prefixes, fields=("WINDOW", "LOW_THRESHOLD", "HIGH_THRESHOLD")):
 _SPECS: dict[str, _Spec] = {
     "cisco_ios_show_ethernet_oam_status.textfsm": _Spec(
         _ios_status, required=("MODE", "LINK_MONITORING"),
-        check=_ios_standard_sections,
+        check=_ios_standard_sections, uniform=True,
         together=_sections([e.upper() for e in _IOS_EVENTS]), preprocess=(_unwrap_labels,)),
     "cisco_ios_show_ethernet_oam_summary.textfsm": _Spec(_ios_summary, allow_no_records=True),
     "cisco_ios_show_ethernet_oam_statistics.textfsm": _Spec(
         _statistics, required=("INFORMATION_OAMPDU_TX", "FRAMES_LOST_DUE_TO_OAM",
-                               "LOCAL_FRAME_SECONDS_RECORDS", "REMOTE_FRAME_SECONDS_RECORDS")),
+                               "LOCAL_FRAME_SECONDS_RECORDS", "REMOTE_FRAME_SECONDS_RECORDS"),
+        uniform=True, uniform_ignore=("LOCAL_DYING_GASP_TOTALS", "LOCAL_DYING_GASP_TIMES",
+                                      "REMOTE_DYING_GASP_TOTALS", "REMOTE_DYING_GASP_TIMES")),
     "cisco_ios_show_ethernet_oam_discovery.textfsm": _Spec(
         _ios_discovery, required=("LOCAL_MODE", "PORT_STATUS", "REMOTE_MODE", "REMOTE_MTU"),
-        preprocess=(_unwrap_labels,)),
+        preprocess=(_unwrap_labels,), uniform=True),
     "cisco_xr_show_ethernet_oam_interfaces.textfsm": _Spec(
         _xr_interfaces, required=("MODE", "LINK_MONITORING", "FRAME_SECONDS_HIGH_THRESHOLD"),
-        together=_sections([e.upper() for e in _EVENTS])),
+        together=_sections([e.upper() for e in _EVENTS]), uniform=True),
     "cisco_xr_show_ethernet_oam_statistics.textfsm": _Spec(
         _statistics, required=("INFORMATION_OAMPDU_TX", "FRAMES_LOST_DUE_TO_OAM",
-                               "LOCAL_FRAME_SECONDS_RECORDS", "REMOTE_FRAME_SECONDS_RECORDS")),
+                               "LOCAL_FRAME_SECONDS_RECORDS", "REMOTE_FRAME_SECONDS_RECORDS"),
+        uniform=True),
     "cisco_xr_show_ethernet_oam_event-log.textfsm": _Spec(_xr_event_log, allow_no_records=True),
     "juniper_junos_show_oam_ethernet_link-fault-management.textfsm": _Spec(
-        _junos_lfm, required=("STATUS", "DISCOVERY_STATE"), check=_junos_blocks_complete,
+        _junos_lfm, required=("STATUS", "DISCOVERY_STATE", "PEER_ADDRESS", "FLAGS"),
+        check=_junos_blocks_complete, uniform=True,
         together=_sections([f"{d}_{e}" for d in ("RX", "TX", "CURRENT") for e in _JUNOS_EVENTS.values()],
                            ("EVENTS", "WINDOW", "THRESHOLD", "ERRORS_IN_PERIOD", "TOTAL_ERRORS"))
         + (("RX_INFORMATION", "RX_ORGANIZATION_SPECIFIC"), ("TX_INFORMATION", "TX_ORGANIZATION_SPECIFIC"))),
@@ -730,10 +738,10 @@ _SPECS: dict[str, _Spec] = {
     "huawei_vrp_display_efm_all.textfsm": _Spec(
         _huawei_efm, required=("MODE", "REMOTE_MULTIPLEXER"),
         together=_sections(_HUAWEI_EVENTS.values(), ("PERIOD", "THRESHOLD")),
-        preprocess=(_split_pairs,)),
+        preprocess=(_split_pairs,), uniform=True),
     "huawei_vrp_display_efm_session_all.textfsm": _Spec(_huawei_session, allow_no_records=True),
     "huawei_vrp_display_efm_link-event_local.textfsm": _Spec(
-        _huawei_link_events, required=("ERR_FRAME_PERIOD_EVENT_RUNNING_TOTAL",)),
+        _huawei_link_events, required=("ERR_FRAME_PERIOD_EVENT_RUNNING_TOTAL",), uniform=True),
     "huawei_vrp_display_interface.textfsm": _Spec(
         _counters("INPUT_ERRORS", "CRC_ERRORS", "FRAME_ERRORS"),
         required=("INPUT_ERRORS", "CRC_ERRORS", "FRAME_ERRORS"), lenient=True,
@@ -891,6 +899,19 @@ def parse_output(platform: str, command: str, text: str) -> ParseResult:
             key = _IOS_SECTION_KEYS.get(section)
             if key and not raw.get(f"{key}_WINDOW"):
                 raise incomplete(f"{key}_WINDOW")
+        if spec.uniform and is_last and i > 0:
+            earlier = [dict(zip(fsm.header, r)) for r in rows[:i]]
+            for name in fsm.header:
+                if name in spec.uniform_ignore or raw.get(name) not in ("", None, []):
+                    continue
+                if all(e.get(name) not in ("", None, []) for e in earlier):
+                    raise incomplete(name)
+            if "SECTIONS" in raw or "BLOCKS" in raw:
+                key = "SECTIONS" if "SECTIONS" in raw else "BLOCKS"
+                seen_before = set.intersection(*(set(e[key]) for e in earlier))
+                gone = sorted(seen_before - set(raw[key]))
+                if gone:
+                    raise incomplete(f"the {gone[0]!r} block")
         missing_field = spec.check(raw) if spec.check else None
         if missing_field:
             raise incomplete(missing_field)
