@@ -175,12 +175,13 @@ def test_ios_enable_with_secret_and_password_masking(tmp_path):
 
 def test_ios_revert_timer_rolls_back(lab):
     dev = lab.devices["ios-1"]
+    dev.time_scale = 0.05                     # 1 minute = 3 s: room to act, even on a busy machine
     with connect(lab, "ios-1") as conn:
         conn.send_command("configure terminal revert timer 1", expect_string=r"\(config\)#")
         conn.send_command("hostname renamed-ios", expect_string=r"\(config\)#")
         conn.send_command("end", expect_string=r"#")
         assert dev.running.get(["hostname renamed-ios"]) is not None
-        assert wait_for(lambda: dev.running.get(["hostname renamed-ios"]) is None)  # 1 min = 0.6 s
+        assert wait_for(lambda: dev.running.get(["hostname renamed-ios"]) is None, timeout=15)
     assert dev.running.get(["hostname ios-1"]) is not None
 
 
@@ -248,13 +249,13 @@ def test_xr_commit_confirmed_rolls_back_unless_confirmed(lab):
     dev = lab.devices["xr-1"]
     with connect(lab, "xr-1") as conn:
         conn.send_config_set(["hostname xr-confirmed"])
-        conn.commit(confirm=True, confirm_delay=30)            # 30 s x 0.01 = 0.3 s
+        conn.commit(confirm=True, confirm_delay=100)           # 100 s x 0.01 = 1 s
         assert dev.running.get(["hostname xr-confirmed"]) is not None and dev.confirm_pending
-        assert wait_for(lambda: dev.running.get(["hostname xr-confirmed"]) is None)
+        assert wait_for(lambda: dev.running.get(["hostname xr-confirmed"]) is None, timeout=15)
         conn.send_config_set(["hostname xr-kept"])
-        conn.commit(confirm=True, confirm_delay=60)
+        conn.commit(confirm=True, confirm_delay=200)            # 2 s
         conn.commit()                                           # plain commit confirms
-        time.sleep(0.8)
+        time.sleep(2.5)                                         # past the window: nothing rolls back
         conn.exit_config_mode()
     assert dev.running.get(["hostname xr-kept"]) is not None and not dev.confirm_pending
 
@@ -304,12 +305,13 @@ def test_junos_errors(lab):
 
 def test_junos_commit_confirmed_automatic_rollback_and_rollback_n(lab):
     dev = lab.devices["junos-1"]
+    dev.time_scale = 0.05                                       # 1 minute = 3 s
     with connect(lab, "junos-1") as conn:
         conn.send_config_set([JUNOS_LINES[2]], exit_config_mode=False)
-        out = conn.commit(confirm=True, confirm_delay=1)        # 1 minute = 0.6 s at time scale 0.01
+        out = conn.commit(confirm=True, confirm_delay=1)
         assert "commit confirmed will be automatically rolled back in 1 minutes unless confirmed" in out
         assert dev.running.get(["protocols"]) is not None
-        assert wait_for(lambda: dev.running.get(["protocols"]) is None)
+        assert wait_for(lambda: dev.running.get(["protocols"]) is None, timeout=15)
         conn.send_config_set([JUNOS_LINES[2]], exit_config_mode=False)
         conn.commit()
         conn.send_command("rollback 1", expect_string=r"#")
