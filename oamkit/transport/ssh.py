@@ -9,6 +9,7 @@ scrubbed of it.
 from __future__ import annotations
 
 import re
+import select
 import time
 from dataclasses import dataclass
 
@@ -117,7 +118,9 @@ class SshSession:
                 if time.monotonic() > self.deadline:
                     raise TransportError(f"{self.host.name}: deadline reached waiting for the prompt "
                                          f"after {command!r}; last output: {scrub(output[-200:], self.secret)!r}")
-                time.sleep(0.002)
+                # Block on the channel (paramiko channels are selectable) instead of spinning:
+                # with many hosts in parallel, polling threads starve paramiko's own threads.
+                select.select([channel], [], [], 0.05)
         except TransportError:
             raise
         except Exception as exc:
@@ -130,20 +133,47 @@ class SshSession:
             self._send(syntax.config_enter, syntax.config_prompt)
             self.in_config = True
 
-    def configure(self, lines: list[str], *, stay_in_config: bool) -> str:
-        """Send config lines one by one, each waiting for the config prompt (no timing reads),
-        and stop at the first the device rejects, raising DeviceRejected with its own text."""
+    def configure(self, lines: list[str], *, stay_in_config: bool, batch: int = 64) -> str:
+        """Send config lines pipelined: a batch is written at once (as a paste would) and the
+        reply is split at each config prompt, so every line is still checked and the first one
+        the device rejects raises DeviceRejected with its own text. One round trip per batch
+        instead of one per line; on a busy 2-core lab that is several times faster."""
         syntax = self.platform.config
         self.enter_config()
+        # Pipelined, the next echo follows the prompt on the same line: match it unanchored.
+        prompt = re.compile(re.sub(r"(\\s\*)?\$$", "", syntax.config_prompt))
         transcript = []
-        for line in lines:
-            output = self._send(line, syntax.config_prompt)
+        for start in range(0, len(lines), batch):
+            chunk = lines[start:start + batch]
+            output = self._send_batch(chunk, prompt)
             transcript.append(output)
-            if re.search(syntax.error_pattern, output, re.M):
-                raise DeviceRejected(self.host.name, line, _error_lines(output, syntax.error_pattern))
+            replies = prompt.split(output)
+            for line, reply in zip(chunk, replies):
+                if re.search(syntax.error_pattern, reply, re.M):
+                    raise DeviceRejected(self.host.name, line, _error_lines(reply, syntax.error_pattern))
         if not stay_in_config:
             self.leave_config()
         return "\n".join(transcript)
+
+    def _send_batch(self, chunk: list[str], prompt: re.Pattern) -> str:
+        channel = self.conn.remote_conn
+        self.conn.write_channel("".join(line + self.conn.RETURN for line in chunk))
+        output = ""
+        while True:
+            data = self.conn.read_channel()
+            if data:
+                output += data.replace("\r\n", "\n").replace("\r", "")
+                if len(prompt.findall(output)) >= len(chunk):
+                    return output
+                continue
+            transport = channel.get_transport()
+            if channel.closed or channel.eof_received or transport is None or not transport.is_active():
+                raise TransportError(f"{self.host.name}: the device closed the session during "
+                                     "configuration")
+            if time.monotonic() > self.deadline:
+                raise TransportError(f"{self.host.name}: deadline reached during configuration; "
+                                     f"last output: {scrub(output[-200:], self.secret)!r}")
+            select.select([channel], [], [], 0.05)
 
     def command_in_config(self, command: str, leaves_config: bool = False) -> str:
         """Run a command in configuration mode (commit, discard) and check its output.

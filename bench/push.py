@@ -1,0 +1,158 @@
+"""Benchmark: oamkit push (backup, delta, commit, read back, verify) to a fleet of emulated
+devices, against two baselines measured in the same run on a fresh lab each time:
+
+  nornir   plain Nornir + nornir_netmiko: netmiko_send_config of the rendered lines, then a
+           read-back `show running-config` (what teams write today; no diff, no verify)
+  floor    raw asyncssh: open a session and run one command per device (the SSH floor)
+
+    python bench/push.py [--devices 200] [--workers 50]
+
+Prints devices/second for each and the ratios. Nothing is asserted; the ratios are what matter
+(absolute numbers depend on the machine, and the lab shares its 2 cores with the clients).
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import asyncssh
+import yaml
+
+PYTHON = sys.executable
+
+
+class LabProcess:
+    """`oamkit lab up` in its own process so the clients do not share a GIL with it."""
+
+    def __init__(self, devices: int):
+        self.dir = Path(tempfile.mkdtemp(prefix="oamkit-bench-"))
+        self.state = self.dir / "state"
+        self.inventory = self.dir / "inv"
+        out = subprocess.run([PYTHON, "-m", "oamkit.cli", "lab", "up", "--devices", str(devices),
+                              "--platforms", "cisco_ios", "--inventory-out", str(self.inventory),
+                              "--state-dir", str(self.state), "--detach", "--json"],
+                             capture_output=True, text=True, timeout=120)
+        if out.returncode:
+            raise SystemExit(f"lab did not start: {out.stderr}")
+        self.password = (self.inventory / ".lab-password").read_text().strip()
+        self.hosts = yaml.safe_load((self.inventory / "hosts.yaml").read_text())
+
+    def close(self):
+        subprocess.run([PYTHON, "-m", "oamkit.cli", "lab", "down", "--state-dir", str(self.state)],
+                       capture_output=True, timeout=60)
+
+
+def run_oamkit(lab: LabProcess, workers: int) -> tuple[float, dict]:
+    env = {**os.environ, "OAMKIT_LAB_PASSWORD": lab.password,
+           "OAMKIT_STATE_DIR": str(lab.dir / "oamkit-state")}
+    t0 = time.perf_counter()
+    out = subprocess.run([PYTHON, "-m", "oamkit.cli", "push", "-i", str(lab.inventory), "--json",
+                          "--workers", str(workers)], capture_output=True, text=True, env=env,
+                         timeout=1800)
+    elapsed = time.perf_counter() - t0
+    outcomes: dict[str, int] = {}
+    for host in json.loads(out.stdout)["hosts"]:
+        outcomes[host["outcome"]] = outcomes.get(host["outcome"], 0) + 1
+    return elapsed, outcomes
+
+
+def run_nornir(lab: LabProcess, workers: int, lines: list[str]) -> tuple[float, dict]:
+    from nornir import InitNornir
+    from nornir_netmiko.tasks import netmiko_send_command, netmiko_send_config
+
+    nr = InitNornir(runner={"plugin": "threaded", "options": {"num_workers": workers}},
+                    inventory={"plugin": "SimpleInventory", "options": {
+                        "host_file": str(lab.inventory / "hosts.yaml"),
+                        "group_file": str(lab.inventory / "groups.yaml"),
+                        "defaults_file": str(lab.inventory / "defaults.yaml")}},
+                    logging={"enabled": False})
+    nr.inventory.defaults.password = lab.password
+    nr.inventory.defaults.connection_options["netmiko"] = __import__(
+        "nornir.core.inventory", fromlist=["ConnectionOptions"]).ConnectionOptions(
+        extras={"ssh_strict": False, "system_host_keys": False})
+
+    def task(t):
+        t.run(netmiko_send_config, config_commands=lines)
+        t.run(netmiko_send_command, command_string="show running-config")
+
+    t0 = time.perf_counter()
+    result = nr.run(task=task)
+    elapsed = time.perf_counter() - t0
+    nr.close_connections()
+    return elapsed, {"failed": len(result.failed_hosts), "ok": len(result) - len(result.failed_hosts)}
+
+
+async def _floor(lab: LabProcess) -> tuple[float, int]:
+    async def one(port: int) -> bool:
+        async with asyncssh.connect("127.0.0.1", port=port, username="admin", password=lab.password,
+                                    known_hosts=None) as conn:
+            async with conn.create_process(term_type="vt100") as proc:
+                proc.stdin.write("show running-config\n")
+                buf = ""
+                while not buf.rstrip().endswith("#") or "running" not in buf:
+                    buf += await asyncio.wait_for(proc.stdout.read(65536), 30)
+                return True
+
+    t0 = time.perf_counter()
+    done = await asyncio.gather(*(one(h["port"]) for h in lab.hosts.values()), return_exceptions=True)
+    return time.perf_counter() - t0, sum(d is True for d in done)
+
+
+def rendered_lines(lab: LabProcess) -> list[str]:
+    from oamkit import change
+    from oamkit.inventory import Inventory
+    from oamkit.render import plan_hosts
+
+    os.environ["OAMKIT_LAB_PASSWORD"] = lab.password
+    inv = Inventory.load(lab.inventory)
+    plan = plan_hosts(inv, inv.select()[:1])[0]
+    return change.delta(plan, change.configtext.Node(""), change.desired(plan))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--devices", type=int, default=200)
+    parser.add_argument("--workers", type=int, default=50)
+    args = parser.parse_args()
+    rows = []
+
+    lab = LabProcess(args.devices)
+    try:
+        elapsed, outcomes = run_oamkit(lab, args.workers)
+        rows.append(("oamkit push", elapsed, outcomes))
+    finally:
+        lab.close()
+
+    lab = LabProcess(args.devices)
+    try:
+        lines = rendered_lines(lab)
+        elapsed, outcomes = run_nornir(lab, args.workers, lines)
+        rows.append(("nornir+netmiko", elapsed, outcomes))
+    finally:
+        lab.close()
+
+    lab = LabProcess(args.devices)
+    try:
+        elapsed, ok = asyncio.run(_floor(lab))
+        rows.append(("raw asyncssh floor", elapsed, {"ok": ok}))
+    finally:
+        lab.close()
+
+    print(f"{args.devices} emulated IOS devices, {args.workers} workers; fresh lab per run")
+    print(f"{'run':<22}{'seconds':>10}{'devices/s':>12}  outcomes")
+    for name, elapsed, outcomes in rows:
+        print(f"{name:<22}{elapsed:>10.2f}{args.devices / elapsed:>12.1f}  {outcomes}")
+    ours, nornir, floor = (r[1] for r in rows)
+    print(f"oamkit vs nornir: {nornir / ours:.2f}x the rate (push+verify vs send+show)")
+    print(f"oamkit vs SSH floor: {ours / floor:.2f}x the floor's time")
+
+
+if __name__ == "__main__":
+    main()
