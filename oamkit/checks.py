@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from oamkit import rates
 from oamkit.change import delta, desired, read_managed
-from oamkit.collect import snapshot_with
+from oamkit.collect import close_later, snapshot_with
 from oamkit.errors import InputError, Problem
 from oamkit.history import History, Snapshot
 from oamkit.inventory import Inventory
@@ -306,7 +306,7 @@ def check_host(inventory: Inventory, plan: HostPlan, deadline: float, *, history
                     drift_error = f"{type(exc).__name__}: {exc}"
             snap = snapshot_with(session, plan)
         finally:
-            session.close()
+            close_later(session)
     except TransportError as exc:
         result.error = str(exc)
         history.store(Snapshot(plan.host.name, plan.platform.name, time.time(), ok=False, error=str(exc)))

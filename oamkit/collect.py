@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import calendar
 import re
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
 from oamkit import units
@@ -23,6 +25,35 @@ from oamkit.transport.ssh import SshSession, TransportError
 
 COLLECT_ROLES = ("counters", "oam_status", "oam_session", "oam_events", "event_log")
 OK, ERROR = "ok", "error"
+
+# Closing a session can take seconds (netmiko's Huawei logout waits ~2.2 s for output to go
+# quiet) although every byte we need is already read: sessions are closed off the worker
+# threads, and commands wait for the closes (bounded) before they exit.
+_closer = ThreadPoolExecutor(max_workers=16, thread_name_prefix="oamkit-close")
+_closing: set = set()
+_closing_lock = threading.Lock()
+
+
+def close_later(session) -> None:
+    future = _closer.submit(session.close)
+    with _closing_lock:
+        _closing.add(future)
+    future.add_done_callback(lambda f: _discard(f))
+
+
+def _discard(future) -> None:
+    with _closing_lock:
+        _closing.discard(future)
+
+
+def finish_closing(timeout: float = 15.0) -> int:
+    """Wait for sessions still closing; returns how many did not close in time."""
+    with _closing_lock:
+        pending = set(_closing)
+    if not pending:
+        return 0
+    _, not_done = wait(pending, timeout=timeout)
+    return len(not_done)
 
 
 @dataclass
@@ -181,7 +212,7 @@ def collect_host(inventory: Inventory, plan: HostPlan, deadline: float, store=No
         try:
             result.snapshot = snapshot_with(session, plan)
         finally:
-            session.close()
+            close_later(session)
     except TransportError as exc:
         result.outcome, result.error = ERROR, str(exc)
         result.snapshot = Snapshot(plan.host.name, plan.platform.name, time.time(), ok=False,

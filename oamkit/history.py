@@ -87,6 +87,8 @@ class History:
         try:
             self.db = sqlite3.connect(str(self.path), check_same_thread=False, timeout=30)
             self.db.execute("PRAGMA journal_mode=WAL")
+            # WAL + NORMAL: a crash never corrupts the file; a power cut may lose the last snapshot
+            self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.execute("PRAGMA foreign_keys=ON")
             found = self._schema_version()
         except sqlite3.DatabaseError as exc:

@@ -18,6 +18,7 @@ from oamkit import checks, maintenance
 from oamkit.commands._common import FilterOpt, InventoryOpt, LimitOpt
 from oamkit.commands.collect import DbOpt, db_path, run_with_progress, select_plans
 from oamkit.errors import InputError, Problem
+from oamkit.collect import finish_closing
 from oamkit.history import History
 from oamkit.report import CheckReport
 from oamkit.report import formats
@@ -61,6 +62,7 @@ def check(inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, limit: 
         work = partial(_check_one, inv, history=history, rules=rule_set, held=held)
         results = run_with_progress(plans, work, Rollout(workers, timeout),
                                     quiet=fmt != "table", title="check")
+        finish_closing()
     hosts = [r if isinstance(r, checks.HostCheck)
              else checks.unreachable(r.host, r.platform, r.error or r.detail or r.outcome, rule_set)
              for r in results]

@@ -71,6 +71,7 @@ def collect_cmd(inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, l
     with History(db_path(db)) as history:
         results = run_with_progress(plans, partial(_collect_one, inv, history=history),
                                     Rollout(workers, timeout), as_json, "collect")
+        collect.finish_closing()
         results = [r if isinstance(r, collect.CollectResult)
                    else _runner_gave_up(r, history) for r in results]
     rows = [r.as_dict() for r in results] + [

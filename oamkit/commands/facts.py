@@ -96,7 +96,7 @@ def facts_host(inventory, plan, deadline, *, intents) -> Facts:
             else:
                 records, errors = {}, {}
         finally:
-            session.close()
+            collect.close_later(session)
     except TransportError as exc:
         out.outcome, out.error = "error", str(exc)
         out.seconds = round(time.monotonic() - started, 3)
@@ -144,6 +144,7 @@ def facts(inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, limit: 
             intents[plan.host.name] = []
     results = run_with_progress(plans, lambda plan, deadline: facts_host(
         inv, plan, deadline, intents=intents[plan.host.name]), Rollout(workers, timeout), as_json, "facts")
+    collect.finish_closing()
     results = [r if isinstance(r, Facts) else Facts(r.host, r.platform, "error", error=r.error or r.detail)
                for r in results]
     results += [Facts(h.name, h.platform, "error", error=f"transport {h.transport}: facts reads "
