@@ -222,7 +222,17 @@ class Session:
         key = m.key_words()
         line = m.line
         path = list(base)
-        self.change(lambda t: t.set(path + [line], replace_key=key))
+        globals_first = not path and self.platform in ("cisco_ios", "huawei_vrp")
+
+        def apply(t: ConfigTree) -> None:
+            existed = t.child(line) is not None or (key is not None and t.find_prefix(key))
+            node = t.set(path + [line], replace_key=key)
+            if globals_first and not existed:
+                # like the real devices, global lines show before the interface blocks
+                t.children.remove(node)
+                first_block = next((i for i, c in enumerate(t.children) if c.children), len(t.children))
+                t.children.insert(first_block, node)
+        self.change(apply)
         return None
 
     def remove_config(self, rest: str, original: str, offset: int) -> str | None:

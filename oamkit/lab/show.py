@@ -683,7 +683,10 @@ def hw_config(tree: ConfigTree, ifname: str | None) -> str:
         sub = ConfigTree()
         sub.children = [node] if node is not None else []
         return "#\n" + sub.to_text(separator="#") + "return\n"
-    return "!Software Version V800R012C10SPC300\n#\n" + tree.to_text(separator="#") + "#\nreturn\n"
+    body = tree.to_text(separator="#")
+    if not body.endswith("#\n"):
+        body += "#\n"
+    return "!Software Version V800R012C10SPC300\n#\n" + body + "return\n"
 
 
 def hw_efm_settings(running: ConfigTree, ifname: str) -> dict[str, str]:
