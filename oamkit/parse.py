@@ -14,7 +14,14 @@ Output that does not parse is never silently empty or zero: a line no template r
 device error (`% Invalid input`, `syntax error`, `Error: Wrong parameter`), a record cut short
 (truncated capture) or a value that is not what the field holds raises `ParseError` naming the
 template and the input line. Output that is empty (or only header lines such as IOS
-`Load for five secs` or the XR timestamp) gives no records and `empty=True`.
+`Load for five secs` or the XR timestamp) gives no records and `empty=True`; VRP `Info:` notes
+land in `messages`. Null markers (`-`, `--`, `N/A`, `None`, `none`) become None, never 0.
+Terminal captures may keep their echoed `prompt#command` line, final prompt and pager debris.
+
+Public API: `parse_output`, `parse_file`, `ParseResult`, `ParseError`, `UnsupportedCommand`,
+`supported_commands`, `template_for`, `canonical_interface`, `discovery_state`.
+Windows are in IEEE units (`oamkit.parse_units`): frame/frame-seconds/CRC in deciseconds,
+frame-period in frames, symbol-period in symbols; `window_vendor` keeps the printed text.
 """
 from __future__ import annotations
 
@@ -38,7 +45,8 @@ from oamkit.parse_units import (
     window_to_ieee,
 )
 
-__all__ = ["ParseError", "ParseResult", "UnsupportedCommand", "parse_output", "supported_commands",
+__all__ = ["ParseError", "ParseResult", "UnsupportedCommand", "parse_output", "parse_file",
+           "supported_commands", "template_for", "canonical_interface", "discovery_state",
            "TEMPLATE_DIR", "PLATFORMS"]
 
 TEMPLATE_DIR = Path(__file__).parent / "templates" / "textfsm"
