@@ -26,7 +26,8 @@ def oamkit(env, *args, timeout=180):
 
 
 def pushed(env, inventory, *extra):
-    result = oamkit(env, "push", "-i", str(inventory), "--json", *extra)
+    # The lab fixture runs device time 100x fast; 600 s of confirm window is 6 s of real time.
+    result = oamkit(env, "push", "-i", str(inventory), "--json", "--confirm-timeout", "600", *extra)
     assert result.stdout, result.stderr
     return result.returncode, {h["host"]: h for h in json.loads(result.stdout)["hosts"]}
 
