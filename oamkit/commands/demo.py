@@ -56,6 +56,7 @@ def demo(devices: int = typer.Option(12, "--devices", "-n", min=4, max=200,
     started = time.monotonic()
     work = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="oamkit-demo-"))
     work.mkdir(parents=True, exist_ok=True)
+    work.chmod(0o755)  # FRR daemons of the WAN lab run as user frr and keep sockets below it
     os.environ["OAMKIT_STATE_DIR"] = str(work / "state")
     failures = 0
 
@@ -165,9 +166,8 @@ def _dr_test(work: Path) -> int:
         return 1
     try:
         result = _oamkit("drtest", str(plan), "--report", str(work / "dr-report"), timeout=300)
-        console.print(result.stdout[-2500:], highlight=False, markup=False)
-        if result.returncode:
-            console.print(result.stderr[-1500:], highlight=False, markup=False)
+        # drtest prints its phase log on stderr and the verdict table on stdout
+        console.print((result.stderr[-1500:] + result.stdout[-2500:]).strip(), highlight=False, markup=False)
         report = work / "dr-report"
         html = next(report.glob("*.html"), None) if report.is_dir() else None
         console.print(f"DR report: {html or report}")
