@@ -81,8 +81,7 @@ def test_crc_errors_make_that_interface_critical_then_maintenance_makes_it_ok(la
     assert nagios.returncode == 0 and nagios.stdout.startswith("OAMKIT OK"), nagios.stdout
 
 
-def test_unreachable_host_is_unknown_not_ok(lab, pushed, env):
-    lab.set_faults("junos-1", hang_on_connect=True) if hasattr(lab.device("junos-1").faults, "hang_on_connect") else None
+def test_unreachable_hosts_are_unknown_not_ok(lab, pushed, env):
     lab.stop()
     code, report = check_json(env, pushed, "--timeout", "5")
     assert code == 1
@@ -98,3 +97,92 @@ def test_peer_down_is_critical_for_that_interface(lab, pushed, env):
     _, xr = by_interface(report, "xr-1")
     assert xr["GigabitEthernet0/0/0/1"]["oam_session"]["status"] == "CRITICAL"
     assert xr["GigabitEthernet0/0/0/0"]["oam_session"]["status"] == "OK"
+
+
+def test_a_hung_device_is_unknown_within_its_deadline_and_the_rest_are_checked(lab, pushed, env):
+    lab.set_faults("junos-1", hang=True)
+    started = time.monotonic()
+    code, report = check_json(env, pushed, "--timeout", "6")
+    assert time.monotonic() - started < 60
+    hosts = {h["host"]: h for h in report["hosts"]}
+    assert hosts["junos-1"]["status"] == "UNKNOWN"
+    assert [r["rule"] for r in hosts["junos-1"]["results"]] == ["reachable"]
+    for name in ("ios-1", "xr-1", "vrp-1"):   # read and judged (a first check has no rate yet)
+        rules = {r["rule"]: r["status"] for r in hosts[name]["results"]}
+        assert rules["config_drift"] == "OK" and rules["error_rate"] == "UNKNOWN", hosts[name]
+    assert code == 1
+
+
+def test_new_link_events_warn_once_then_clear(lab, pushed, env):
+    code, report = check_json(env, pushed)          # first check: baseline
+    assert all(r["status"] == "OK" for h in report["hosts"] for r in h["results"]
+               if r["rule"] == "link_events"), report
+    lab.inject_errors("vrp-1", "GigabitEthernet0/1/1", burst_crc=5)   # logs one link event
+    _, report = check_json(env, pushed)
+    _, vrp = by_interface(report, "vrp-1")
+    assert vrp["GigabitEthernet0/1/1"]["link_events"]["status"] == "WARNING"
+    assert vrp["GigabitEthernet0/1/1"]["link_events"]["perfdata"]["link_events_new"] == 1
+    assert vrp["GigabitEthernet0/1/0"]["link_events"]["status"] == "OK"
+    _, report = check_json(env, pushed)             # nothing new since that check
+    _, vrp = by_interface(report, "vrp-1")
+    assert vrp["GigabitEthernet0/1/1"]["link_events"]["status"] == "OK"
+
+
+def test_cleared_counters_are_not_an_alarm(lab, pushed, env):
+    device = lab.device("xr-1")
+    with device.lock:
+        device.interfaces["GigabitEthernet0/0/0/0"].counters.update(crc=900_000, input_errors=900_000)
+    assert oamkit(env, "collect", "-i", str(pushed), "--limit", "xr-1").returncode == 0
+    with device.lock:   # `clear counters`
+        device.interfaces["GigabitEthernet0/0/0/0"].counters.update(crc=0, input_errors=0)
+    code, report = check_json(env, pushed, "--limit", "xr-1")
+    _, xr = by_interface(report, "xr-1")
+    rate = xr["GigabitEthernet0/0/0/0"]["error_rate"]
+    assert rate["status"] == "OK", rate
+    assert "cleared" in rate["message"]
+    assert rate["perfdata"]["crc_per_s"] == 0
+
+
+def test_drift_on_one_host_is_reported_for_that_host(lab, pushed, env):
+    assert lab.device("junos-1").faults is not None
+    result = oamkit(env, "push", "-i", str(pushed), "--limit", "ios-1", "--json")
+    assert result.returncode == 0
+    def drop(tree):
+        tree.delete(["interface GigabitEthernet0/2", "ethernet oam link-monitor frame threshold high 10"])
+    lab.call(lab.device("ios-1").apply_running, drop)
+    code, report = check_json(env, pushed, "--limit", "ios-1,xr-1")
+    drift = {h["host"]: [r for r in h["results"] if r["rule"] == "config_drift"][0] for h in report["hosts"]}
+    assert drift["ios-1"]["status"] == "CRITICAL", drift
+    assert "frame threshold high" in drift["ios-1"]["message"]
+    assert drift["xr-1"]["status"] == "OK"
+
+
+def test_bad_rules_file_contacts_no_device(lab, pushed, env, tmp_path):
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("oam_session: {severity: page-me}\n")
+    before = {n: len(d.transcript) for n, d in lab.devices.items()}
+    result = oamkit(env, "check", "-i", str(pushed), "--rules", str(rules))
+    assert result.returncode == 2
+    assert "oam_session.severity" in result.stderr
+    assert {n: len(d.transcript) for n, d in lab.devices.items()} == before
+
+
+def test_junit_and_prometheus_outputs_from_the_cli(lab, pushed, env, tmp_path):
+    import xml.etree.ElementTree as ET
+
+    from prometheus_client.parser import text_string_to_metric_families
+
+    lab.set_peer_state("ios-1", "GigabitEthernet0/1", "down")
+    junit = oamkit(env, "check", "-i", str(pushed), "--format", "junit")
+    assert junit.returncode == 1
+    root = ET.fromstring(junit.stdout)
+    failed = [c.get("name") for c in root.iter("testcase") if c.find("failure") is not None]
+    assert "GigabitEthernet0/1: oam_session" in failed
+    prom = tmp_path / "oamkit.prom"
+    result = oamkit(env, "check", "-i", str(pushed), "--format", "prometheus", "--output", str(prom))
+    assert result.returncode == 1
+    families = {f.name: f for f in text_string_to_metric_families(prom.read_text())}
+    values = {(s.labels["host"], s.labels["interface"], s.labels["rule"]): s.value
+              for s in families["oamkit_check_status"].samples}
+    assert values[("ios-1", "GigabitEthernet0/1", "oam_session")] == 2
+    assert values[("ios-1", "GigabitEthernet0/2", "oam_session")] == 0
