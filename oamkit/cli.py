@@ -19,7 +19,7 @@ app = typer.Typer(
     help="Ethernet link OAM (IEEE 802.3ah) for multi-vendor networks: render link-monitor "
     "policy, push it safely, check compliance, and prove WAN failover.",
     no_args_is_help=True,
-    rich_markup_mode="rich",
+    rich_markup_mode="markdown",  # docstrings wrap freely; single newlines are joined
     context_settings={"help_option_names": ["-h", "--help"]},
     pretty_exceptions_enable=False,
 )
