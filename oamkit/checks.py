@@ -247,7 +247,7 @@ def _error_rate(host, name, intent, history, rules) -> CheckResult:
         message = "; ".join(j.message for j in sorted(fired, key=lambda j: j.level != "high"))
     else:
         status = OK
-        message = (f"{crc_rate.rate:.3g} CRC errors/s over {crc_rate.seconds:.0f} s"
+        message = (f"{rates._num(crc_rate.rate)} CRC errors/s over {crc_rate.seconds:.0f} s"
                    + (f"; {judged[0].message}" if judged else "; no time-window threshold to judge against"))
     if notes:
         message += " (" + "; ".join(notes) + ")"

@@ -129,6 +129,11 @@ def _seconds(ms: int) -> str:
     return f"{ms / 1000:g} s"
 
 
+def _num(value: float) -> str:
+    """Readable counts: 4,014 rather than 4.01e+03; 0.05 rather than 0.05000001."""
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
+
+
 def judge(event: str, rate_per_s: float | None, intent_event) -> Judgement:
     """Would the device's link monitor for `event` fire at `rate_per_s` (errors per second)?"""
     get = intent_event.get if isinstance(intent_event, dict) else lambda k: getattr(intent_event, k, None)
@@ -157,10 +162,10 @@ def judge(event: str, rate_per_s: float | None, intent_event) -> Judgement:
         level = "low"
     if level == "ok":
         limit = f"low threshold {low}" if low else "no low threshold"
-        message = (f"{event}: {rate_per_s:.3g}/s is {expected:.3g} {what} per {window}, under the "
-                   f"{limit}")
+        message = (f"{event}: {_num(rate_per_s)}/s is {_num(expected)} {what} per {window}, under "
+                   f"the {limit}")
     else:
         which, value = ("high", high) if level == "high" else ("low", low)
-        message = (f"{event}: at {rate_per_s:.3g}/s ({expected:.3g} {what} per {window}) the "
+        message = (f"{event}: at {_num(rate_per_s)}/s ({_num(expected)} {what} per {window}) the "
                    f"{which} threshold of {value} in {window} would have fired")
     return Judgement(event, level, round(expected, 3), ms, low, high, rate_per_s, message)
