@@ -99,3 +99,11 @@ def test_a_damaged_maintenance_file_is_bad_input(tmp_path):
     (tmp_path / "state" / "maintenance.json").write_text("{broken")
     with pytest.raises(InputError, match="damaged"):
         maintenance.active_windows()
+
+
+def test_the_example_rules_file_is_valid():
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parents[2] / "examples" / "checks" / "rules.yaml"
+    rules = Rules.load(example)
+    assert rules.error_rate.low == "warning" and rules.unreachable == "unknown"
