@@ -73,6 +73,27 @@ def test_exec_timeout_closes_idle_sessions(lab):
     assert any("exec-timeout" in e.text for e in dev.transcript)
 
 
+def test_auth_banner_reaches_an_ssh_client(lab):
+    import asyncio
+
+    import asyncssh
+
+    lab.set_faults("xr-1", banner="Authorized access only")
+    banners = []
+
+    class Client(asyncssh.SSHClient):
+        def auth_banner_received(self, msg, lang):
+            banners.append(msg)
+
+    async def login():
+        async with asyncssh.connect("127.0.0.1", lab.ports["xr-1"], username=lab.username,
+                                    password=lab.password, known_hosts=str(lab.known_hosts),
+                                    client_factory=Client):
+            pass
+    asyncio.run(asyncio.wait_for(login(), 20))
+    assert banners == ["Authorized access only\n"]
+
+
 def test_banner_and_header_lines(lab):
     lab.set_faults("ios-1", banner="Authorized access only",
                    header_lines=["Load for five secs: 2%/0%; one minute: 1%; five minutes: 1%",
