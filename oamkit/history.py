@@ -148,6 +148,7 @@ class History:
 
     def prune(self, older_than_ts: float) -> int:
         with self._lock, self.db:
+            self.db.execute("DELETE FROM link_events WHERE ts < ?", (older_than_ts,))
             return self.db.execute("DELETE FROM snapshots WHERE ts < ?", (older_than_ts,)).rowcount
 
     # ------------------------------------------------------------------ reading

@@ -9,7 +9,9 @@ the interval). Rates are never negative and never invented from a single sample.
 
 Judging: a rate is turned into the count the device's own link monitor would see in its window
 ("at this rate the low threshold of 3000 in 10 s would have fired"). Time-window events
-(errored frame, receive/transmit CRC) use CRC errors; errored-frame-seconds is estimated with
+(errored frame, receive/transmit CRC) use CRC (FCS) errors: an errored frame fails its FCS, and
+the vendors' `frame` (alignment) counter counts a subset of those, so adding it would count
+frames twice; errored-frame-seconds is estimated with
 the errors spread evenly. Frame-period and symbol-period windows count frames/symbols, which the
 counters we read do not give, so they are not judged (reported as such, not as OK).
 """

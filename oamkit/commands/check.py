@@ -16,7 +16,7 @@ from rich.console import Console
 
 from oamkit import checks, maintenance
 from oamkit.commands._common import FilterOpt, InventoryOpt, LimitOpt
-from oamkit.commands.collect import DbOpt, db_path, run_with_progress, select_plans
+from oamkit.commands.collect import DbOpt, KeepOpt, db_path, prune, run_with_progress, select_plans
 from oamkit.errors import InputError, Problem
 from oamkit.collect import finish_closing
 from oamkit.history import History
@@ -41,6 +41,7 @@ def check(inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, limit: 
           verbose: bool = typer.Option(False, "--verbose", "-v", help="Table: show OK results too."),
           workers: int = typer.Option(20, "--workers", "-w", min=1, help="Hosts read at once."),
           timeout: float = typer.Option(60.0, "--timeout", min=1, help="Deadline per host, in seconds."),
+          keep_days: float = KeepOpt,
           ) -> None:
     """Check OAM compliance per host and interface: configuration matches the intent, session
     operational, link monitoring on, error rates under the configured thresholds, no new link
@@ -63,6 +64,7 @@ def check(inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, limit: 
         results = run_with_progress(plans, work, Rollout(workers, timeout),
                                     quiet=fmt != "table", title="check")
         finish_closing()
+        prune(history, keep_days)
     hosts = [r if isinstance(r, checks.HostCheck)
              else checks.unreachable(r.host, r.platform, r.error or r.detail or r.outcome, rule_set)
              for r in results]

@@ -31,6 +31,14 @@ DbOpt = typer.Option(None, "--db", metavar="PATH", envvar="OAMKIT_DB", show_envv
                           "(OAMKIT_STATE_DIR).")
 
 
+KeepOpt = typer.Option(90.0, "--keep-days", min=0,
+                       help="Drop snapshots older than this many days (0: keep everything).")
+
+
+def prune(history: History, keep_days: float) -> int:
+    return history.prune(time.time() - keep_days * 86400) if keep_days else 0
+
+
 def db_path(db: Path | None) -> Path:
     return Path(db) if db else state_dir() / "history.sqlite"
 
@@ -63,7 +71,7 @@ def run_with_progress(plans, work, rollout, quiet: bool, title: str):
 
 def collect_cmd(inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, limit: str = LimitOpt,
                 db: Path = DbOpt, workers: int = WorkersOpt, timeout: float = TimeoutOpt,
-                as_json: bool = JsonOpt) -> None:
+                keep_days: float = KeepOpt, as_json: bool = JsonOpt) -> None:
     """Run the platform's show commands on the selected hosts and store timestamped snapshots
     (interface error counters, OAM session and link-monitoring state, link-event counts)."""
     inv, plans, skipped = select_plans(inventory, filter, limit, need_intent=False)
@@ -74,6 +82,7 @@ def collect_cmd(inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, l
         collect.finish_closing()
         results = [r if isinstance(r, collect.CollectResult)
                    else _runner_gave_up(r, history) for r in results]
+        pruned = prune(history, keep_days)
     rows = [r.as_dict() for r in results] + [
         {"host": h.name, "platform": h.platform, "outcome": "skipped",
          "error": f"transport {h.transport}: collect reads over SSH only"} for h in skipped]
@@ -81,7 +90,8 @@ def collect_cmd(inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, l
     code = 1 if failed else 0
     if as_json:
         print_json({"ok": not failed, "exit_code": code, "db": str(db_path(db)),
-                    "seconds": round(time.time() - started, 3), "hosts": rows})
+                    "seconds": round(time.time() - started, 3), "pruned_snapshots": pruned,
+                    "hosts": rows})
         raise typer.Exit(code)
     table = Table(title=f"Collected into {db_path(db)}")
     for column in ("host", "platform", "outcome", "interfaces", "seconds", "detail"):

@@ -64,7 +64,9 @@ def test_a_file_that_is_not_sqlite_is_bad_input(tmp_path):
 
 def test_prune_drops_old_snapshots_and_their_rows(tmp_path):
     with History(tmp_path / "h.db") as h:
-        h.store(snap(100.0, 1))
+        old = snap(100.0, 1)
+        old.events = [{"interface": "Gi0/1", "ts": 90.0, "event_type": "frame"}]
+        h.store(old)
         h.store(snap(300.0, 2))
         assert h.prune(200.0) == 1
-        assert h.counts()["interfaces"] == 1
+        assert h.counts() == {"snapshots": 1, "interfaces": 1, "link_events": 0}
