@@ -569,10 +569,25 @@ class XrSession(Session):
             if self.dev.confirm():
                 return ""
             return "% No configuration changes to commit."
+        pending = diff_text(self.dev.running, self.dev.candidate)
         err = await self.do_commit(confirmed, comment)
         if err:
+            self.last_failed = (pending, err)
             return err
         return ""
+
+    last_failed: tuple[str, str] | None = None
+
+    async def cmd_show_config_failed(self, m: Match) -> str:
+        if self.last_failed is None:
+            return ""
+        pending, err = self.last_failed
+        lines = [l[2:] for l in pending.splitlines() if l.startswith("+ ")]
+        reason = err.splitlines()[0].lstrip("% ")
+        return ("!! SEMANTIC ERRORS: This configuration was rejected by \n"
+                "!! the system due to semantic errors. The individual \n"
+                "!! errors with each failed configuration command can be \n"
+                "!! found below.\n\n" + "\n".join(lines) + f"\n!!% {reason}\nend")
 
     async def cmd_abort(self, m: Match) -> str:
         self.dev.discard_changes()

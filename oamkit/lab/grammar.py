@@ -356,6 +356,8 @@ def xr_rules() -> list[Rule]:
         Rule("commit comment LINE", ("config",) + XR_ALL_SUB, action="cmd", handler="commit"),
         Rule("commit label WORD [confirmed <30-65535>]", ("config",) + XR_ALL_SUB, action="cmd", handler="commit"),
         Rule("abort", ("config",) + XR_ALL_SUB, action="cmd", handler="abort"),
+        Rule("show configuration failed [LINE]", ("config",) + XR_ALL_SUB, action="cmd",
+             handler="show_config_failed"),
         Rule("show configuration", ("config",) + XR_ALL_SUB, action="cmd", handler="show_candidate_changes"),
         Rule("show running-config [LINE]", ("config",) + XR_ALL_SUB, action="cmd", handler="show_running"),
         # exec

@@ -114,6 +114,9 @@ def test_commit_failure_uses_the_platform_text(lab, name, marker):
         conn.send_config_set(lines, exit_config_mode=False)
         with pytest.raises(ValueError, match=marker):
             conn.commit()
+        if name == "xr-1":
+            failed = conn.send_command("show configuration failed", expect_string=r"\)#")
+            assert "!! SEMANTIC ERRORS" in failed and "hostname broken" in failed
     assert lab.devices[name].commit_history == []
 
 
