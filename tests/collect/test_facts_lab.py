@@ -41,6 +41,7 @@ def test_wrong_platform_and_missing_interface_are_reported(lab, lab_inventory, e
     hosts["ios-1"]["platform"] = "cisco_xr"                       # really an IOS box
     hosts["ios-1"]["data"]["oam"]["interfaces"] = {"GigabitEthernet0/0/0/0": {}}
     hosts["junos-1"]["data"]["oam"]["interfaces"]["ge-0/0/9"] = {}  # not on the device
+    hosts["xr-1"]["data"]["oam"]["interfaces"]["GigabitEthernet0/0/0/1"] = {"speed": "10G"}
     path.write_text(yaml.safe_dump(hosts))
     code, found = facts(env, lab_inventory)
     assert code == 1
@@ -49,4 +50,6 @@ def test_wrong_platform_and_missing_interface_are_reported(lab, lab_inventory, e
     assert "declared cisco_xr but answers like cisco_ios" in found["ios-1"]["mismatches"][0]
     assert any("ge-0/0/9 is in the policy but the device has no such interface" in m
                for m in found["junos-1"]["mismatches"]), found["junos-1"]
-    assert found["xr-1"]["outcome"] == "ok" and found["vrp-1"]["outcome"] == "ok"
+    assert found["xr-1"]["mismatches"] == [
+        "GigabitEthernet0/0/0/1: the policy was converted at 10G but the link runs at 1G"]
+    assert found["vrp-1"]["outcome"] == "ok"
