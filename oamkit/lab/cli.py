@@ -747,7 +747,6 @@ class JunosSession(Session):
             sm.position += 1
             return self.caret_error("delete " + rest, sm)
         nodes = sm.nodes()
-        toks = sm.rule.variants[0][0]
         groups = sm.rule.variants[0][1]
         last = sm.groups[-1]
         complete_group = sum(1 for g in groups if g == last) == sum(1 for g in sm.groups if g == last)
@@ -759,7 +758,6 @@ class JunosSession(Session):
             else:
                 ok[0] = t.delete_prefix(nodes[:-1], nodes[-1]) > 0
         self.change(fn)
-        del toks
         return None if ok[0] else "warning: statement not found"
 
     async def cmd_junos_show(self, m: Match) -> str:
