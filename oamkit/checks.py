@@ -61,6 +61,8 @@ class ErrorRateRule(_Strict):
     no_history: Severity = Field("unknown", description="fewer than two samples so far")
     window: float | None = Field(None, gt=0, description="seconds of history the rate is taken "
                                  "over; default: the last interval between two samples")
+    min_interval: float = Field(1.0, ge=0, description="seconds two samples must be apart for "
+                                "a rate (a collect right before a check would give a noisy one)")
 
 
 class Rules(_Strict):
@@ -224,8 +226,9 @@ def _error_rate(host, name, intent, history, rules) -> CheckResult:
     crc = [rates.Sample(r["ts"], r["crc_errors"]) for r in rows]
     frame = [rates.Sample(r["ts"], r["frame_errors"]) for r in rows]
     span = rule.window
-    crc_rate = rates.rate_over(crc if span else crc[-2:], span, intent.speed_bps)
-    frame_rate = rates.rate_over(frame if span else frame[-2:], span, intent.speed_bps)
+    crc_rate = rates.rate_over(crc if span else _last_pair(crc, rule.min_interval), span, intent.speed_bps)
+    frame_rate = rates.rate_over(frame if span else _last_pair(frame, rule.min_interval), span,
+                                 intent.speed_bps)
     if crc_rate is None or crc_rate.rate is None:
         return CheckResult(host, name, "error_rate", _sev(rule.no_history),
                            "no error rate yet: needs two readable samples (run collect/check again)")
@@ -252,6 +255,17 @@ def _error_rate(host, name, intent, history, rules) -> CheckResult:
     if notes:
         message += " (" + "; ".join(notes) + ")"
     return CheckResult(host, name, "error_rate", status, message, perf)
+
+
+def _last_pair(samples: list, min_interval: float) -> list:
+    """The newest sample and the newest one at least `min_interval` seconds older."""
+    if len(samples) < 2:
+        return samples
+    newest = samples[-1]
+    for older in reversed(samples[:-1]):
+        if newest.ts - older.ts >= min_interval:
+            return [older, newest]
+    return [newest]
 
 
 def _link_events(host, name, sample, snap, history, rules) -> CheckResult:

@@ -134,6 +134,37 @@ def remove(ident: str | None = None, host: str | None = None) -> list[Window]:
     return removed
 
 
+class InventoryMark(BaseModel):
+    """`data.maintenance` of a host in the inventory."""
+
+    model_config = ConfigDict(extra="forbid")
+    down: bool = False
+    until: datetime | None = Field(None, description="absolute time (ISO 8601); no zone = UTC")
+    reason: str | None = None
+
+
+def inventory_problems(hosts) -> list[Problem]:
+    """Problems with `data.maintenance` in the inventory, found before any device is contacted.
+    A relative time ('2h') would never end there, so only absolute times are accepted."""
+    problems = []
+    for host in hosts:
+        marked = getattr(host, "maintenance", None)
+        if not marked:
+            continue
+        if isinstance(marked.get("until"), str) and _DURATION.match(marked["until"]):
+            problems.append(Problem("must be an absolute time (ISO 8601) in the inventory; a "
+                                    "relative one would never end", host=host.name,
+                                    field="maintenance.until", value=marked["until"]))
+            continue
+        try:
+            InventoryMark.model_validate(marked)
+        except ValidationError as exc:
+            problems += [Problem(e["msg"], host=host.name,
+                                 field="maintenance." + ".".join(str(x) for x in e["loc"]),
+                                 value=e.get("input")) for e in exc.errors()]
+    return problems
+
+
 def status_for(host, now: datetime | None = None, windows: list[Window] | None = None
                ) -> dict | None:
     """Why `host` (HostSettings) is not alerting right now, or None.
@@ -141,14 +172,12 @@ def status_for(host, now: datetime | None = None, windows: list[Window] | None =
     now = now or datetime.now(timezone.utc)
     marked = getattr(host, "maintenance", None) or {}
     if marked:
-        until = marked.get("until")
-        try:
-            until_dt = parse_until(str(until), now) if until else None
-        except ValueError:
-            until_dt = None
-        if marked.get("down") or until_dt is None or until_dt > now:
-            return {"kind": "down" if marked.get("down") else "maintenance",
-                    "reason": marked.get("reason") or "marked in the inventory",
+        mark = InventoryMark.model_validate(marked)   # checked up front by inventory_problems()
+        until_dt = mark.until if mark.until is None or mark.until.tzinfo else \
+            mark.until.replace(tzinfo=timezone.utc)
+        if mark.down or until_dt is None or until_dt > now:
+            return {"kind": "down" if mark.down else "maintenance",
+                    "reason": mark.reason or "marked in the inventory",
                     "until": until_dt.isoformat(timespec="seconds") if until_dt else None,
                     "source": "inventory"}
     for w in windows if windows is not None else active_windows(now):

@@ -56,6 +56,9 @@ def check(inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, limit: 
                                   field="--output")])
     rule_set = checks.Rules.load(rules)   # validated before anything is contacted
     inv, plans, skipped = select_plans(inventory, filter, limit)
+    marks = maintenance.inventory_problems([p.host for p in plans] + skipped)
+    if marks:
+        raise InputError(marks)
     windows = maintenance.active_windows()
     held = {p.host.name: maintenance.status_for(p.host, windows=windows) for p in plans}
     started = time.time()

@@ -144,3 +144,9 @@ def test_host_status_is_the_worst_result():
     assert checks.worst(["OK", "UNKNOWN"]) == "UNKNOWN"
     assert checks.worst(["CRITICAL", "WARNING"]) == "CRITICAL"
     assert checks.worst(["MAINTENANCE"]) == "MAINTENANCE"
+
+
+def test_a_sample_taken_right_before_is_skipped_for_the_rate(plan, history):
+    found = results(plan, history, [snapshot(0, crc=0), snapshot(100, crc=100), snapshot(100.2, crc=101)])
+    r = found[(IFS[0], "error_rate")]
+    assert r.perfdata["interval_s"] == pytest.approx(100.2)   # not the 0.2 s pair

@@ -107,3 +107,15 @@ def test_the_example_rules_file_is_valid():
     example = Path(__file__).resolve().parents[2] / "examples" / "checks" / "rules.yaml"
     rules = Rules.load(example)
     assert rules.error_rate.low == "warning" and rules.unreachable == "unknown"
+
+
+def test_inventory_marks_must_be_absolute_and_well_formed():
+    problems = maintenance.inventory_problems([
+        Host("r1", {"until": "2h", "reason": "x"}),
+        Host("r2", {"until": "next tuesday"}),
+        Host("r3", {"down": True, "reason": "decommissioning"}),
+        Host("r4", {"dwon": True}),
+    ])
+    by_host = {p.host: str(p) for p in problems}
+    assert set(by_host) == {"r1", "r2", "r4"}
+    assert "relative one would never end" in by_host["r1"]
