@@ -104,7 +104,6 @@ class CheckResult:
     status: str
     message: str
     perfdata: dict = field(default_factory=dict)
-    suppressed: str | None = None   # the status a maintenance window held back
 
     def as_dict(self) -> dict:
         return asdict(self)

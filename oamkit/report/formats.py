@@ -28,10 +28,8 @@ def table(report: CheckReport, console: Console, verbose: bool = False) -> None:
                       f"{len(host.results)} result(s) OK")
             continue
         for r in shown:
-            status = f"[{STYLE[r.status]}]{r.status}[/]"
-            if r.suppressed:
-                status += f" (held: {r.suppressed})"
-            t.add_row(r.host, r.interface or "-", r.rule, status, r.message)
+            t.add_row(r.host, r.interface or "-", r.rule, f"[{STYLE[r.status]}]{r.status}[/]",
+                      r.message)
     console.print(t)
 
 
