@@ -3,12 +3,14 @@
 Why not Nornir's threaded runner: it has no per-task deadline, so one hung device stalls the
 run (anchors research). Nornir still loads the inventory; this runner gives each host its own
 deadline (passed down to every network read), rolls out in stages (--canary, --batch-size,
---max-failures) and reports the hosts it did not attempt.
+--max-failures) and reports the hosts it did not attempt. Where the work runs is an executor's
+business (`oamkit.executors`: threads here, or Dask distributed); stages, deadlines and
+reporting stay here, so they are the same for every executor.
 """
 from __future__ import annotations
 
 import time
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass
 from typing import Callable
 
@@ -28,14 +30,19 @@ class Rollout:
 
 
 def run_fleet(plans: list[HostPlan], work: Callable[[HostPlan, float], HostResult],
-              rollout: Rollout, on_done: Callable[[HostResult], None] | None = None
-              ) -> tuple[list[HostResult], str | None]:
-    """Returns the results in plan order and, when the rollout stopped early, why."""
+              rollout: Rollout, on_done: Callable[[HostResult], None] | None = None,
+              executor=None) -> tuple[list[HostResult], str | None]:
+    """Returns the results in plan order and, when the rollout stopped early, why.
+
+    `executor` (see `oamkit.executors`): None runs `work` on a thread pool of
+    `rollout.workers` made for this call; an executor passed in is the caller's to close."""
+    from oamkit.executors import ThreadExecutor
+
     results: dict[str, HostResult] = {}
     stages = _stages(plans, rollout)
     stopped: str | None = None
     failures = 0
-    pool = ThreadPoolExecutor(max_workers=max(1, rollout.workers), thread_name_prefix="oamkit-host")
+    pool = executor or ThreadExecutor(rollout.workers)
     started: dict[Future, HostPlan] = {}
     try:
         try:
@@ -64,9 +71,10 @@ def run_fleet(plans: list[HostPlan], work: Callable[[HostPlan, float], HostResul
                         error=f"interrupted mid-change: {type(exc).__name__}",
                         detail="the device may hold part of the change; check it by hand")
     finally:
-        # Do not wait for a host that overran its deadline: its thread ends on its own once
-        # its (deadline-bounded) network read gives up.
-        pool.shutdown(wait=False, cancel_futures=True)
+        if executor is None:
+            pool.close()   # does not wait for a host that overran its deadline
+        else:
+            pool.release([f for f in started if not f.done()])
     for plan in plans:
         if plan.host.name not in results:
             results[plan.host.name] = HostResult(plan.host.name, plan.platform.name, NOT_ATTEMPTED,
@@ -89,7 +97,11 @@ def _run_stage(pool, stage, work, rollout, on_done, started):
     futures: dict[Future, tuple[HostPlan, float]] = {}
     for plan in stage:
         deadline = time.monotonic() + rollout.timeout
-        future = pool.submit(work, plan, deadline)
+        try:
+            future = pool.submit(work, plan, deadline)
+        except Exception as exc:  # noqa: BLE001 - e.g. the scheduler went away: this host only
+            future = Future()
+            future.set_exception(exc)
         futures[future] = (plan, deadline)
         started[future] = plan
     pending = set(futures)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import typer
@@ -25,6 +26,25 @@ JsonOpt = typer.Option(False, "--json", help="Machine-readable JSON on stdout.")
 TemplatesOpt = typer.Option(
     None, "--templates", metavar="DIR",
     help="Your template folder; its files override ours file by file. Repeatable.")
+
+ExecutorOpt = typer.Option(
+    "threads", "--executor", metavar="threads|dask", envvar="OAMKIT_EXECUTOR",
+    help="Where per-host work runs: threads in this process, or dask (Dask distributed: an "
+         "embedded LocalCluster of worker processes, or --scheduler).")
+SchedulerOpt = typer.Option(
+    None, "--scheduler", metavar="tcp://HOST:PORT", envvar="OAMKIT_DASK_SCHEDULER",
+    help="A running Dask scheduler (with --executor dask). Its workers need the inventory "
+         "folder at the same path and its credentials.")
+
+
+@contextmanager
+def executor_for(kind: str | None, scheduler: str | None, workers: int):
+    """The executor to hand to `run_fleet` (None: its own threads), closed afterwards."""
+    from oamkit.executors import make_executor
+
+    executor = make_executor(kind, scheduler, workers)
+    with executor if executor is not None else nullcontext():
+        yield executor
 
 
 def load_inventory(path: Path | None) -> Inventory:

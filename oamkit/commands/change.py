@@ -12,7 +12,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from oamkit import change, change_netconf
-from oamkit.commands._common import FilterOpt, InventoryOpt, JsonOpt, LimitOpt, load_inventory, print_json
+from oamkit.commands._common import (ExecutorOpt, FilterOpt, InventoryOpt, JsonOpt, LimitOpt,
+                                     SchedulerOpt, executor_for, load_inventory, print_json)
+from oamkit.executors import HostJob
 from oamkit.errors import ExitCode, InputError, Problem
 from oamkit.render import plan_hosts
 from oamkit.runner import Rollout, run_fleet
@@ -49,14 +51,15 @@ def _select(inventory, filter, limit):
     return inv, plans
 
 
-def _run(plans, work, rollout, as_json, title):
+def _run(plans, work, rollout, as_json, title, executor=None):
     show_progress = not as_json and sys.stderr.isatty()
     progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                         TimeElapsedColumn(), console=err, transient=True) if show_progress else None
     with progress or nullcontext():
         task = progress.add_task(title, total=len(plans)) if progress else None
         results, stopped = run_fleet(plans, work, rollout,
-                                     on_done=(lambda r: progress.advance(task)) if progress else None)
+                                     on_done=(lambda r: progress.advance(task)) if progress else None,
+                                     executor=executor)
     return results, stopped
 
 
@@ -88,15 +91,13 @@ def _report(results, stopped, as_json, change_id=None, show_commands=True, title
 
 
 def diff(inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, limit: str = LimitOpt,
-         workers: int = WorkersOpt, timeout: float = TimeoutOpt, as_json: bool = JsonOpt) -> None:
+         workers: int = WorkersOpt, timeout: float = TimeoutOpt, as_json: bool = JsonOpt,
+         executor: str = ExecutorOpt, scheduler: str = SchedulerOpt) -> None:
     """Show, per host, the exact commands a push would send. Sends no configuration command."""
     inv, plans = _select(inventory, filter, limit)
-    def work(plan, deadline):
-        if plan.host.transport == "netconf":
-            return change_netconf.diff_host_netconf(inv, plan, deadline)
-        return change.diff_host(inv, plan, deadline)
-
-    results, stopped = _run(plans, work, Rollout(workers, timeout), as_json, "diff")
+    with executor_for(executor, scheduler, workers) as runs_on:
+        results, stopped = _run(plans, HostJob.make("diff", inv), Rollout(workers, timeout),
+                                as_json, "diff", runs_on)
     _report(results, stopped, as_json, title="Delta between devices and intent")
 
 
@@ -107,14 +108,15 @@ def push(inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, limit: s
          max_failures: int = typer.Option(None, "--max-failures", min=1, help="Stop the rollout after this many failures."),
          confirm_timeout: int = typer.Option(120, "--confirm-timeout", min=30,
                                              help="Seconds before an unconfirmed commit reverts by itself."),
-         as_json: bool = JsonOpt) -> None:
+         as_json: bool = JsonOpt, executor: str = ExecutorOpt, scheduler: str = SchedulerOpt) -> None:
     """Back up, apply only the delta, commit (confirmed where the platform can), read back and
     verify, then confirm. Any failure rolls that host back and verifies the restoration."""
     inv, plans = _select(inventory, filter, limit)
     change_id = change.new_change_id()
-    work = partial(_push_one, inv, change_id=change_id, confirm_timeout=confirm_timeout)
-    results, stopped = _run(plans, work, Rollout(workers, timeout, canary, batch_size, max_failures),
-                            as_json, "push")
+    work = HostJob.make("push", inv, change_id=change_id, confirm_timeout=confirm_timeout)
+    with executor_for(executor, scheduler, workers) as runs_on:
+        results, stopped = _run(plans, work, Rollout(workers, timeout, canary, batch_size, max_failures),
+                                as_json, "push", runs_on)
     change.record_change(change_id, "push", results, inv.path)
     _report(results, stopped, as_json, change_id, title=f"Push {change_id}")
 
