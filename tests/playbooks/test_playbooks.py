@@ -1,0 +1,216 @@
+"""`oamkit run PLAYBOOK.yaml` against the lab over real SSH: validation before anything is sent,
+a canary push then check then assert, --check sends no configuration, a failing step stops the
+play while `always:` still runs, --extra-vars."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLES = REPO / "examples" / "playbooks"
+CONFIG_WORDS = re.compile(r"^(configure|conf t|system-view|set (?!cli )|delete |interface |ethernet oam|"
+                          r"efm |commit)")
+
+
+@pytest.fixture
+def env(tmp_path, lab):
+    return {**os.environ, "COLUMNS": "200", "OAMKIT_STATE_DIR": str(tmp_path / "state"),
+            "OAMKIT_LAB_PASSWORD": lab.password}
+
+
+def oamkit(env, *args, timeout=240):
+    return subprocess.run([sys.executable, "-m", "oamkit.cli", *args], capture_output=True,
+                          text=True, env=env, timeout=timeout)
+
+
+def write(tmp_path, text: str, name="play.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text).lstrip())
+    return path
+
+
+def run_json(env, playbook, inventory, *extra):
+    result = oamkit(env, "run", str(playbook), "-i", str(inventory), "--json", *extra)
+    assert result.stdout, result.stderr
+    return result.returncode, json.loads(result.stdout)
+
+
+def received(device) -> list[str]:
+    return [e.text.strip() for e in device.transcript if e.direction == "in" and e.channel == "cli"]
+
+
+def config_sent(lab) -> dict[str, list[str]]:
+    return {name: [c for c in received(d) if CONFIG_WORDS.match(c)] for name, d in lab.devices.items()}
+
+
+def test_bad_playbook_names_file_line_and_key_exits_2_and_contacts_nothing(lab, lab_inventory, env,
+                                                                           tmp_path):
+    play = write(tmp_path, """
+        name: typos
+        vars: {n: 1}
+        steps:
+          - diff: {}
+          - name: a typo'd option
+            push: {canery: 1}
+          - pusj: {}
+          - diff: {}
+            filter: ["platform"]
+          - wait: "{{ not_defined }}"
+          - assert: {that: ["result.x =="]}
+        """)
+    code, report = run_json(env, play, lab_inventory)
+    assert code == 2
+    found = {p["field"]: p for p in report["problems"]}
+    assert found["steps[1].push.canery"]["file"] == f"{play}:6"
+    assert "canary" in found["steps[1].push.canery"]["message"]      # says what is allowed
+    assert found["steps[2].pusj"]["file"] == f"{play}:7"
+    assert "unknown step type" in found["steps[2].pusj"]["message"]
+    assert found["steps[3].filter"]["file"] == f"{play}:9"
+    assert found["steps[4].wait"]["file"] == f"{play}:10"
+    assert "not_defined" in found["steps[4].wait"]["message"]
+    assert found["steps[5].assert.that"]["file"] == f"{play}:11"
+    assert all(not d.transcript for d in lab.devices.values()), "nothing may be contacted"
+
+
+def test_unknown_host_and_unmatched_filter_are_refused_before_the_first_step(lab, lab_inventory,
+                                                                            env, tmp_path):
+    play = write(tmp_path, """
+        steps:
+          - diff: {}
+          - name: second
+            push: {}
+            limit: ios-1,ios-99
+          - check: {}
+            filter: [platform=cisco_nxos]
+        """)
+    result = oamkit(env, "run", str(play), "-i", str(lab_inventory))
+    assert result.returncode == 2
+    assert f"{play}:5: steps[1].--limit: --limit names unknown host(s): ios-99" in result.stderr
+    assert f"{play}:6: steps[2].filter/limit: no host matches the selection" in result.stderr
+    assert all(not d.transcript for d in lab.devices.values())
+
+
+def test_canary_push_then_check_then_assert(lab, lab_inventory, env, tmp_path):
+    play = write(tmp_path, """
+        name: rollout
+        vars: {canary: 1, confirm: 120}
+        steps:
+          - name: canary first
+            push: {canary: "{{ canary }}", confirm_timeout: "{{ confirm }}", max_failures: 1}
+            register: rollout
+          - collect: {}
+          - wait: 1s
+          - check: {}
+          - name: compliant
+            assert:
+              that:
+                - "results.rollout.changed | length == 4"
+                - "result.status == 'OK'"
+                - "canary == 2"
+        """)
+    # the lab runs device time 100x fast: 600 s of confirm window is 6 s of real time
+    code, report = run_json(env, play, lab_inventory, "-e", "confirm=600", "-e", "canary=2")
+    assert code == 0, json.dumps(report, indent=1)[-3000:]
+    push, _, _, check, assertion = report["steps"]
+    assert push["result"]["outcomes"] == {"changed": 4} and push["result"]["stopped"] is None
+    assert check["result"]["status"] == "OK"
+    assert assertion["status"] == "ok"
+    assert "ethernet oam link-monitor receive-crc threshold low 3000" in lab.device("ios-1").running.to_text()
+    history = Path(env["OAMKIT_STATE_DIR"]) / "changes.jsonl"
+    assert json.loads(history.read_text().splitlines()[-1])["hosts"] == {
+        n: "changed" for n in ("ios-1", "xr-1", "junos-1", "vrp-1")}
+
+
+def test_a_failing_canary_stops_the_rollout_and_the_play(lab, lab_inventory, env, tmp_path):
+    lab.set_faults("ios-1", reject_commands=[r"receive-crc threshold high"])
+    play = write(tmp_path, """
+        steps:
+          - push: {canary: 1, confirm_timeout: 600}
+          - check: {}
+        """)
+    code, report = run_json(env, play, lab_inventory)
+    assert code == 1
+    push, check = report["steps"]
+    assert push["status"] == "failed"
+    assert push["result"]["outcomes"] == {"failed-rolled-back": 1, "not-attempted": 3}
+    assert check["status"] == "skipped"
+    assert config_sent(lab)["xr-1"] == []     # only the canary was touched
+
+
+def test_check_mode_sends_no_configuration(lab, lab_inventory, env):
+    before = {n: d.running.to_text() for n, d in lab.devices.items()}
+    code, report = run_json(env, EXAMPLES / "receive-crc-rollout.yaml", lab_inventory, "--check")
+    statuses = {s["name"]: s for s in report["steps"]}
+    push = statuses["canary, then the rest"]
+    assert push["result"]["check_mode"] and push["result"]["changed"] == ["ios-1"]
+    assert push["result"]["hosts"][0]["commands"], "the dry run shows what would be sent"
+    assert statuses["wait"]["summary"].startswith("check mode")
+    assert all(received(d) for n, d in lab.devices.items() if n == "ios-1"), "it read ios-1"
+    assert config_sent(lab) == {n: [] for n in lab.devices}
+    assert {n: d.running.to_text() for n, d in lab.devices.items()} == before
+    assert not (Path(env["OAMKIT_STATE_DIR"]) / "changes.jsonl").exists()
+    assert not (Path(env["OAMKIT_STATE_DIR"]) / "history.sqlite").exists()
+    # nothing was pushed, so the compliance check finds the drift and the play says so
+    assert code == 1 and statuses["compliance right after the change"]["result"]["status"] == "CRITICAL"
+
+
+def test_failing_step_stops_the_play_and_always_steps_still_run(lab, lab_inventory, env, tmp_path):
+    play = write(tmp_path, """
+        vars: {expected: 5}
+        steps:
+          - name: hold alerts
+            maintenance: {state: "on", until: 2h, reason: playbook test}
+            filter: [platform=cisco_ios]
+          - name: tolerated
+            assert: {that: ["false"]}
+            ignore_errors: true
+          - name: must hold
+            assert:
+              that: ["expected == 4"]
+              fail_msg: "expected is not 4"
+          - name: never reached
+            diff: {}
+        always:
+          - name: release alerts
+            maintenance: {state: "off"}
+            filter: [platform=cisco_ios]
+          - wait: 0s
+        """)
+    code, report = run_json(env, play, lab_inventory)
+    assert code == 1
+    assert [(s["name"], s["status"]) for s in report["steps"]] == [
+        ("hold alerts", "ok"), ("tolerated", "failed-ignored"), ("must hold", "failed"),
+        ("never reached", "skipped"), ("release alerts", "ok"), ("wait", "ok")]
+    assert report["steps"][2]["summary"] == "expected is not 4"
+    assert report["steps"][0]["result"]["hosts"] == ["ios-1"]
+    assert report["steps"][4]["result"]["windows"] == [report["steps"][0]["result"]["window"]["id"]]
+    listed = oamkit(env, "maintenance", "list", "--json")
+    assert json.loads(listed.stdout) == []
+    assert all(not d.transcript for d in lab.devices.values()), "the diff never ran"
+
+    # the same play with the condition met by --extra-vars: every step runs
+    code, report = run_json(env, play, lab_inventory, "-e", "expected=4")
+    assert code == 0, report
+    assert report["steps"][3]["status"] == "ok" and report["steps"][3]["type"] == "diff"
+
+
+def test_extra_vars_file_and_json(lab_inventory, env, tmp_path):
+    play = write(tmp_path, """
+        vars: {a: 1, b: 1}
+        steps:
+          - assert: {that: ["a == 2", "b == 3", "c == 'x'"]}
+        """)
+    (tmp_path / "vars.yaml").write_text("b: 3\n")
+    code, report = run_json(env, play, lab_inventory, "-e", "a=2", "-e", f"@{tmp_path / 'vars.yaml'}",
+                            "-e", '{"c": "x"}')
+    assert code == 0, report
+    code, report = run_json(env, play, lab_inventory, "-e", "a=2")
+    assert code == 1
+    assert report["steps"][0]["result"]["assertions"][1] == {"that": "b == 3", "ok": False}
