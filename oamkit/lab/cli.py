@@ -307,6 +307,8 @@ class Session:
         if faults.command_delay and cmd:
             await asyncio.sleep(faults.command_delay)
         self.write("\n")
+        if cmd:
+            dev.tick()          # counters and link-event monitors catch up before any output
         if cmd and faults.rejects(cmd):
             out = self.reject_error(line)
         else:

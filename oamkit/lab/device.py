@@ -30,7 +30,8 @@ Contract (the NETCONF subsystem codes against these names; they do not get renam
 - Helpers: ``apply_running(fn)`` (cisco_ios: change running directly), ``arm_revert(seconds)``
   (IOS revert timer), ``uncommitted()``, ``commands()`` / ``config_commands()`` (what a client
   sent, for assertions such as "no config-mode command was received"), ``record()``,
-  ``tick()`` (grow counters), ``inject_errors(iface, crc_per_second=..., burst_crc=...)``,
+  ``tick()`` (grow counters, run ``monitors``: injected errors become Errored Frame events),
+  ``inject_errors(iface, crc_per_second=..., burst_crc=...)``,
   ``set_peer_state(iface, "down"|"operational")``, ``sync_interface_state()``.
 - Confirmed commits: ``commit(confirmed_seconds=N)`` schedules a rollback after
   ``N * time_scale`` real seconds on ``loop``; a later ``commit()`` or ``confirm()`` confirms.
@@ -443,6 +444,8 @@ class Device:
         self._confirm_handle: asyncio.TimerHandle | None = None
         self._last_tick = time.monotonic()
         self.active_sessions: dict[int, str] = {}   # session id -> channel
+        # called by tick() as fn(device, seconds_elapsed): link-event monitors (oamkit.lab.events)
+        self.monitors: list[Callable[["Device", float], None]] = []
 
     # -- sessions and transcript
     @staticmethod
@@ -511,6 +514,8 @@ class Device:
                     elif key == "pdu" and st.oam.peer_state == "operational":
                         st.oam.info_tx += whole
                         st.oam.info_rx += whole
+            for monitor in self.monitors:
+                monitor(self, dt)
 
     def inject_errors(self, interface: str, *, crc_per_second: float = 0.0,
                       frame_per_second: float = 0.0, burst_crc: int = 0) -> None:
@@ -523,10 +528,6 @@ class Device:
             if burst_crc:
                 st.counters["crc"] += burst_crc
                 st.counters["input_errors"] += burst_crc
-            if crc_per_second or burst_crc:
-                st.oam.local_events["frame"] += 1
-                self.event_log.append(LinkEvent(time.time(), interface, "Frame", "Local",
-                                                "Logged", 1, max(1, burst_crc or int(crc_per_second))))
 
     def set_peer_state(self, interface: str, state: str, *, reason: str = "Link fault") -> None:
         """Change the OAM peer state ("operational", "down", ...); logs an event."""

@@ -28,6 +28,7 @@ import asyncssh
 
 from oamkit.lab.cli import serve_cli
 from oamkit.lab.device import PLATFORMS, Device, Faults
+from oamkit.lab.events import frame_monitor
 from oamkit.lab.grammar import VALIDATORS
 
 HOST = "127.0.0.1"  # network safety: the lab never listens anywhere else
@@ -113,6 +114,7 @@ class Lab:
             dev = Device(name, plat, faults=Faults.from_dict(faults.get(name)), time_scale=time_scale,
                          secrets=(self.password, self.enable_secret), username=username)
             dev.validator = VALIDATORS.get(plat)
+            dev.monitors.append(frame_monitor)
             self.devices[name] = dev
         self.ports: dict[str, int] = {}
         self.host_key = asyncssh.generate_private_key("ssh-ed25519")

@@ -191,3 +191,37 @@ def test_faults_from_the_lab_config(tmp_path):
             assert "% Invalid input" in conn.send_command("show version")
     finally:
         lab.stop()
+
+
+def test_injected_errors_raise_frame_events_and_error_disable(lab):
+    """Errors at 50/s against a 1 s window with high threshold 10 and the error-disable action:
+    Errored Frame events are logged and the interface goes down, as configured."""
+    with connect(lab, "ios-1") as conn:
+        conn.send_config_set(["interface GigabitEthernet0/1", "ethernet oam",
+                              "ethernet oam link-monitor frame window 10",
+                              "ethernet oam link-monitor frame threshold high 10",
+                              "ethernet oam link-monitor high-threshold action error-disable-interface"])
+        lab.inject_errors("ios-1", "GigabitEthernet0/1", crc_per_second=50)
+        time.sleep(1.5)
+        stats = conn.send_command("show ethernet oam statistics interface GigabitEthernet0/1")
+        intf = conn.send_command("show interfaces GigabitEthernet0/1")
+    local = stats.split("Local event logs")[1].split("Remote event logs")[0]
+    frames = int(next(l.split()[0] for l in local.splitlines() if "Errored Frame records" in l))
+    assert frames >= 1
+    assert intf.splitlines()[0].startswith("GigabitEthernet0/1 is down, line protocol is down")
+    events = [e for e in lab.devices["ios-1"].event_log if e.type == "Frame"]
+    assert events and events[-1].action == "Err.D" and events[-1].value >= 10
+
+
+def test_errors_below_threshold_raise_no_event(lab):
+    with connect(lab, "xr-1") as conn:
+        conn.send_config_set(["ethernet oam profile P", "link-monitor", "frame window 1000",
+                              "frame threshold low 1000 high 2000", "interface GigabitEthernet0/0/0/1",
+                              "ethernet oam", "profile P"])
+        conn.commit()
+        conn.exit_config_mode()
+        lab.inject_errors("xr-1", "GigabitEthernet0/0/0/1", crc_per_second=20)
+        time.sleep(1.3)
+        log = conn.send_command("show ethernet oam event-log interface GigabitEthernet0/0/0/1")
+    assert "Frame  " not in log
+    assert [e for e in lab.devices["xr-1"].event_log if e.type == "Frame"] == []

@@ -1,0 +1,90 @@
+"""Link-event monitors: injected CRC/frame errors become 802.3ah Errored Frame events when they
+reach the configured threshold in the configured window, as on the real devices, and an IOS/XR
+high threshold with ``error-disable-interface`` takes the interface down.
+
+Windows run in real seconds (the lab's time scale only shortens commit/revert timers).
+``Lab`` registers ``frame_monitor`` on every device; ``Device.tick()`` calls it.
+"""
+from __future__ import annotations
+
+import time
+
+from oamkit.lab import show
+from oamkit.lab.device import Device, LinkEvent
+
+MAX_EVENTS_PER_TICK = 50
+
+
+def frame_settings(dev: Device, ifname: str) -> tuple[float, int, int | None, bool] | None:
+    """(window seconds, low threshold, high threshold or None, error-disable on high) for the
+    Errored Frame monitor of an interface, or None when OAM/monitoring is off there."""
+    p = dev.platform
+    if p == "cisco_ios":
+        eff = show.ios_oam_settings(dev.running, ifname)
+        if eff is None:
+            return None
+        high = eff.get("frame threshold high", "none")
+        return (int(eff.get("frame window", "10")) / 10, int(eff.get("frame threshold low", "1")),
+                None if high == "none" else int(high),
+                eff.get("high-threshold action") == "error-disable-interface")
+    if p == "cisco_xr":
+        eff = show.xr_oam_settings(dev.running, ifname)
+        if eff is None:
+            return None
+        high = eff.get("frame high")
+        return (int(eff.get("frame window", "1000").split()[0]) / 1000, int(eff.get("frame low", "1")),
+                int(high) if high else None,
+                eff.get("action high-threshold") == "error-disable-interface")
+    if p == "juniper_junos":
+        node = dev.running.get(["protocols", "oam", "ethernet", "link-fault-management", f"interface {ifname}"])
+        if node is None:
+            return None
+        thr = node.get(["event-thresholds"])
+        count = next((int(c.line.split()[1]) for c in (thr.children if thr else [])
+                      if c.line.startswith("frame-error ")), 1)
+        return 1.0, count, None, False
+    if p == "huawei_vrp":
+        eff = show.hw_efm_settings(dev.running, ifname)
+        if "enable" not in eff or "error-frame notification" not in eff:
+            return None
+        return (float(eff.get("error-frame period", "1")), int(eff.get("error-frame threshold", "1")), None, False)
+    return None
+
+
+def frame_monitor(dev: Device, dt: float) -> None:
+    """Evaluate whole windows elapsed since the last tick (called with ``dev.lock`` held)."""
+    for name, st in dev.interfaces.items():
+        acc = st._acc
+        crc = st.counters["crc"] + st.counters["frame"]
+        last = acc.get("mon_errors")
+        acc["mon_errors"] = crc
+        if last is None:
+            acc["mon_time"] = 0.0
+            continue
+        settings = frame_settings(dev, name)
+        if settings is None:
+            acc["mon_time"] = 0.0
+            continue
+        window, low, high, err_disable = settings
+        window = max(window, 0.1)
+        acc["mon_time"] = acc.get("mon_time", 0.0) + dt
+        acc["mon_pending"] = acc.get("mon_pending", 0.0) + (crc - last)
+        windows = int(acc["mon_time"] // window)
+        if windows < 1:
+            continue
+        acc["mon_time"] -= windows * window
+        per_window = acc["mon_pending"] / windows
+        acc["mon_pending"] = 0.0
+        if per_window < max(low, 1):
+            continue
+        crossed_high = high is not None and per_window >= high
+        action = "Logged"
+        if crossed_high and err_disable:
+            action = "Err.D"
+            st.oper_up = False
+        now = time.time()
+        for _ in range(min(windows, MAX_EVENTS_PER_TICK)):
+            st.oam.local_events["frame"] += 1
+            st.oam.event_tx += 1
+            dev.event_log.append(LinkEvent(now, name, "Frame", "Local", action,
+                                           high if crossed_high else low, int(per_window)))
