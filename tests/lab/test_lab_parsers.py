@@ -40,6 +40,7 @@ def outputs(lab, name):
             conn.send_command(line, expect_string=r"[#\]]\s*$")
         conn.exit_config_mode() if dev.platform in ("cisco_ios", "juniper_junos") else \
             conn.send_command("end" if dev.platform == "cisco_xr" else "return", expect_string=r"[#>]\s*$")
+        lab.set_peer_state(name, FIRST_IF[name], "down")           # two event-log entries
         lab.set_peer_state(name, FIRST_IF[name], "operational")
         cmds = [cmd for plat, cmd in supported_commands() if plat == dev.platform] + EXTRA[dev.platform]
         return {cmd: conn.send_command(cmd) for cmd in cmds}
