@@ -69,6 +69,20 @@ ACTIONS: dict[str, tuple[Callable, bool]] = {
 }
 
 
+def resolve_action(name: str) -> tuple[Callable, bool]:
+    """A built-in action, or your own per-host task as "package.module:function" (importable on
+    every worker; called as function(inventory, plan, deadline, **options), no policy intent)."""
+    if name in ACTIONS:
+        return ACTIONS[name]
+    module, _, function = name.partition(":")
+    if not module or not function:
+        raise ValueError(f"unknown action {name!r} (built in: {', '.join(ACTIONS)}; or "
+                         "'package.module:function')")
+    import importlib
+
+    return getattr(importlib.import_module(module), function), False
+
+
 @dataclass(frozen=True)
 class HostJob:
     """One kind of per-host work, picklable: `job(plan, deadline)` here, or by host name on a
@@ -82,8 +96,7 @@ class HostJob:
 
     @classmethod
     def make(cls, action: str, inventory, **options) -> "HostJob":
-        if action not in ACTIONS:
-            raise ValueError(f"unknown action {action!r}")
+        resolve_action(action)   # fails here, not on a worker
         return cls(action, str(Path(inventory.path).resolve()), tuple(sorted(options.items())),
                    local=inventory)
 
@@ -97,7 +110,7 @@ class HostJob:
 
     def __call__(self, plan, deadline: float):
         inv = self.local if self.local is not None else _inventory(self.inventory)
-        function, _ = ACTIONS[self.action]
+        function, _ = resolve_action(self.action)
         return function(inv, plan, deadline, **dict(self.options))
 
 
@@ -149,7 +162,7 @@ def _plan(folder: str, host: str, intent: bool):
 def run_remote(job: HostJob, host: str, wall_deadline: float):
     """What a Dask worker runs: the host's plan from the inventory folder, then the job."""
     deadline = time.monotonic() + (wall_deadline - time.time())
-    plan = _plan(job.inventory, host, ACTIONS[job.action][1])
+    plan = _plan(job.inventory, host, resolve_action(job.action)[1])
     return job(plan, deadline)
 
 
