@@ -100,26 +100,21 @@ def from_text(plan: HostPlan, text: str):
 # ---------------------------------------------------------------------------- per host
 def diff_host(inventory: Inventory, plan: HostPlan, deadline: float) -> HostResult:
     """Read the device and report the exact delta. Sends no configuration command."""
-    started = time.monotonic()
-    result = HostResult(plan.host.name, plan.platform.name, UNCHANGED)
-    try:
-        session = SshSession.open(inventory, plan.host, deadline)
-    except TransportError as exc:
-        return _error(result, exc, started)
-    try:
-        current, _ = read_managed(session, plan)
-        result.commands = delta(plan, current, desired(plan))
-        result.outcome = CHANGED if result.commands else UNCHANGED
-    except TransportError as exc:
-        return _error(result, exc, started)
-    finally:
-        session.close()
-    result.seconds = round(time.monotonic() - started, 3)
-    return result
+    return converge(inventory, plan, deadline, lambda: desired(plan), change_id=None)
 
 
 def push_host(inventory: Inventory, plan: HostPlan, deadline: float, change_id: str,
               confirm_timeout: int = 120) -> HostResult:
+    return converge(inventory, plan, deadline, lambda: desired(plan), change_id, confirm_timeout)
+
+
+def converge(inventory: Inventory, plan: HostPlan, deadline: float, target, change_id: str | None,
+             confirm_timeout: int = 120) -> HostResult:
+    """Bring the managed part of one device to `target()` (a tree or set lines).
+
+    With no change id this is a dry run: the delta is reported and nothing is sent. Otherwise:
+    back up, apply the delta, commit (confirmed where possible), read back, confirm; on any
+    failure restore the backup and verify it."""
     started = time.monotonic()
     result = HostResult(plan.host.name, plan.platform.name, UNCHANGED)
     try:
@@ -131,15 +126,15 @@ def push_host(inventory: Inventory, plan: HostPlan, deadline: float, change_id: 
             before, full_text = read_managed(session, plan)
         except TransportError as exc:
             return _error(result, exc, started)
-        wanted = desired(plan)
-        commands = delta(plan, before, wanted)
-        result.commands = commands
-        if not commands:
+        wanted = target()
+        result.commands = delta(plan, before, wanted)
+        if not result.commands or change_id is None:
+            result.outcome = CHANGED if result.commands else UNCHANGED
             result.seconds = round(time.monotonic() - started, 3)
             return result
         result.backup = str(_write_backup(change_id, plan, as_text(plan, before), full_text))
         try:
-            _apply(session, plan, commands, confirm_timeout)
+            _apply(session, plan, result.commands, confirm_timeout)
             after, _ = read_managed(session, plan)
             remaining = delta(plan, after, wanted)
             if remaining:
@@ -270,36 +265,9 @@ def list_changes() -> list[dict]:
 def rollback_host(inventory: Inventory, plan: HostPlan, deadline: float, change_id: str,
                   new_change_id: str) -> HostResult:
     """Restore the backup a past change took of this host."""
-    started = time.monotonic()
-    result = HostResult(plan.host.name, plan.platform.name, UNCHANGED)
     backup = state_dir() / "changes" / change_id / "backups" / f"{plan.host.name}.cfg"
     if not backup.exists():
-        result.outcome, result.error = NOT_ATTEMPTED, f"change {change_id} took no backup of this host"
-        return result
-    target = from_text(plan, backup.read_text())
-    try:
-        session = SshSession.open(inventory, plan.host, deadline)
-    except TransportError as exc:
-        return _error(result, exc, started)
-    try:
-        before, full = read_managed(session, plan)
-        commands = delta(plan, before, target)
-        result.commands = commands
-        if commands:
-            result.backup = str(_write_backup(new_change_id, plan, as_text(plan, before), full))
-            try:
-                _apply(session, plan, commands, 120)
-                after, _ = read_managed(session, plan)
-                if delta(plan, after, target):
-                    raise VerifyFailed(delta(plan, after, target))
-                _confirm(session, plan)
-                result.outcome = CHANGED
-            except (DeviceRejected, TransportError, VerifyFailed) as exc:
-                result.error = str(exc)
-                _restore(inventory, plan, session, before, deadline, result)
-    except TransportError as exc:
-        return _error(result, exc, started)
-    finally:
-        session.close()
-    result.seconds = round(time.monotonic() - started, 3)
-    return result
+        return HostResult(plan.host.name, plan.platform.name, NOT_ATTEMPTED,
+                          error=f"change {change_id} took no backup of this host")
+    return converge(inventory, plan, deadline, lambda: from_text(plan, backup.read_text()),
+                    new_change_id)

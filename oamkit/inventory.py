@@ -32,18 +32,19 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def _check_speed(value):
+    if value is not None:
+        units.parse_speed(value)
+    return value
+
+
 class InterfaceSettings(_Strict):
     policy: str | None = None
     speed: str | int | None = None
     description: str | None = None
     overrides: dict[str, Any] | None = Field(None, description="policy keys to change on this interface")
 
-    @field_validator("speed")
-    @classmethod
-    def _speed(cls, value):
-        if value is not None:
-            units.parse_speed(value)
-        return value
+    _speed = field_validator("speed")(lambda value: _check_speed(value))
 
 
 class OamSettings(_Strict):
@@ -53,12 +54,7 @@ class OamSettings(_Strict):
         "interface", description="IOS: configure per interface or through a `template`")
     interfaces: dict[str, InterfaceSettings | None] = {}
 
-    @field_validator("speed")
-    @classmethod
-    def _speed(cls, value):
-        if value is not None:
-            units.parse_speed(value)
-        return value
+    _speed = field_validator("speed")(lambda value: _check_speed(value))
 
 
 class Credentials(_Strict):
