@@ -222,8 +222,8 @@ def _monitoring(host, name, sample, snap, rules, drift) -> CheckResult:
 def _error_rate(host, name, intent, history, rules) -> CheckResult:
     rule = rules.error_rate
     rows = history.samples(host, name, limit=500) if history is not None else []
-    crc = [rates.Sample(r["ts"], r["crc_errors"]) for r in rows]
-    frame = [rates.Sample(r["ts"], r["frame_errors"]) for r in rows]
+    crc = [rates.Sample(r["ts"], r["crc_errors"], r["uptime_s"]) for r in rows]
+    frame = [rates.Sample(r["ts"], r["frame_errors"], r["uptime_s"]) for r in rows]
     span = rule.window
     crc_rate = rates.rate_over(crc if span else _last_pair(crc, rule.min_interval), span, intent.speed_bps)
     frame_rate = rates.rate_over(frame if span else _last_pair(frame, rule.min_interval), span,
@@ -236,7 +236,7 @@ def _error_rate(host, name, intent, history, rules) -> CheckResult:
         perf["frame_errors_per_s"] = round(frame_rate.rate, 6)
     notes = []
     if crc_rate.kind == "reset":
-        notes.append("counters were cleared or the device restarted; rate is a lower bound")
+        notes.append("counters were cleared or the device restarted; the rate counts since then")
     elif crc_rate.kind.startswith("wrap"):
         notes.append(f"counter wrapped ({crc_rate.kind[4:]} bit)")
     judgements = [rates.judge(event, crc_rate.rate, ev) for event, ev in intent.events.items()]

@@ -23,7 +23,9 @@ from oamkit.parse import parse_output
 from oamkit.render import HostPlan
 from oamkit.transport.ssh import SshSession, TransportError
 
-COLLECT_ROLES = ("counters", "oam_status", "oam_session", "oam_events", "event_log")
+COLLECT_ROLES = ("counters", "oam_status", "oam_session", "oam_events", "event_log", "version")
+# Roles whose output oamkit.parse does not parse: kept as text for the snapshot to read.
+TEXT_ROLES = ("version",)
 OK, ERROR = "ok", "error"
 
 # Closing a session can take seconds (netmiko's Huawei logout waits ~2.2 s for output to go
@@ -93,6 +95,10 @@ def run_commands(session: SshSession, platform: str, commands: dict[str, str]
     for role, command in commands.items():
         if command not in texts:
             texts[command] = session.show(command)   # TransportError propagates: host unreachable
+        if role in TEXT_ROLES:
+            records[role] = [{"text": texts[command]}]
+            continue
+        if command not in parsed:
             try:
                 parsed[command] = [{k: v for k, v in r.items() if k not in ("raw", "template")} | {
                     "_raw": r.get("raw", {})} for r in parse_output(platform, command, texts[command]).records]
@@ -194,7 +200,28 @@ def build_snapshot(host: str, platform: str, records: dict[str, list[dict]],
                             "location": rec.get("location"),
                             "detail": f"threshold {rec.get('threshold')} value {rec.get('value')}"})
     snap.interfaces = ifaces
+    for rec in records.get("version", []):
+        snap.uptime_s = uptime_seconds(rec["text"])
     return snap
+
+
+_UPTIME = re.compile(r"uptime is (?P<text>[^\n]+)", re.I)
+_UPTIME_UNITS = {"year": 365 * 86400, "week": 7 * 86400, "day": 86400, "hour": 3600,
+                 "minute": 60, "second": 1}
+
+
+def uptime_seconds(text: str) -> float | None:
+    """'ios-1 uptime is 1 year, 2 weeks, 3 days, 4 hours, 5 minutes' -> seconds (None if the
+    output has no uptime line, e.g. Junos `show version`)."""
+    match = _UPTIME.search(text or "")
+    if not match:
+        return None
+    total = 0
+    found = False
+    for number, unit in re.findall(r"(\d+)\s+(year|week|day|hour|minute|second)s?", match.group("text"), re.I):
+        total += int(number) * _UPTIME_UNITS[unit.lower()]
+        found = True
+    return float(total) if found else None
 
 
 def snapshot_with(session: SshSession, plan: HostPlan, roles=COLLECT_ROLES) -> Snapshot:

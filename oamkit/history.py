@@ -23,7 +23,7 @@ CREATE TABLE IF NOT EXISTS snapshots (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     host TEXT NOT NULL, platform TEXT NOT NULL,
     ts REAL NOT NULL, taken_at TEXT NOT NULL,
-    ok INTEGER NOT NULL, error TEXT, seconds REAL, role_errors TEXT);
+    ok INTEGER NOT NULL, error TEXT, seconds REAL, role_errors TEXT, uptime_s REAL);
 CREATE INDEX IF NOT EXISTS snapshots_host_ts ON snapshots (host, ts);
 CREATE TABLE IF NOT EXISTS interfaces (
     snapshot_id INTEGER NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,
@@ -71,6 +71,7 @@ class Snapshot:
     interfaces: dict[str, InterfaceSample] = field(default_factory=dict)
     events: list[dict] = field(default_factory=list)   # {interface, ts, event_type, location, detail}
     role_errors: dict[str, str] = field(default_factory=dict)   # role -> why it did not parse
+    uptime_s: float | None = None   # device uptime when read (reboot detection)
 
     @property
     def taken_at(self) -> str:
@@ -123,10 +124,11 @@ class History:
     def store(self, snap: Snapshot) -> int:
         with self._lock, self.db:
             cur = self.db.execute(
-                "INSERT INTO snapshots (host, platform, ts, taken_at, ok, error, seconds, role_errors) "
-                "VALUES (?,?,?,?,?,?,?,?)",
+                "INSERT INTO snapshots (host, platform, ts, taken_at, ok, error, seconds, role_errors, "
+                "uptime_s) VALUES (?,?,?,?,?,?,?,?,?)",
                 (snap.host, snap.platform, snap.ts, snap.taken_at, int(snap.ok), snap.error,
-                 snap.seconds, json.dumps(snap.role_errors) if snap.role_errors else None))
+                 snap.seconds, json.dumps(snap.role_errors) if snap.role_errors else None,
+                 snap.uptime_s))
             sid = cur.lastrowid
             self.db.executemany(
                 "INSERT INTO interfaces VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -156,7 +158,7 @@ class History:
                 limit: int | None = None) -> list[dict]:
         """Rows of one interface, oldest first (only from snapshots that succeeded)."""
         sql = ("SELECT i.ts, i.crc_errors, i.frame_errors, i.input_errors, i.link_events, "
-               "i.discovery_state, i.link_monitoring, i.mode, i.oam_json FROM interfaces i "
+               "i.discovery_state, i.link_monitoring, i.mode, i.oam_json, s.uptime_s FROM interfaces i "
                "JOIN snapshots s ON s.id = i.snapshot_id WHERE s.ok = 1 AND i.host = ? "
                "AND i.interface = ?")
         args: list = [host, interface]
@@ -169,7 +171,7 @@ class History:
         with self._lock:
             rows = self.db.execute(sql, args).fetchall()
         keys = ("ts", "crc_errors", "frame_errors", "input_errors", "link_events",
-                "discovery_state", "link_monitoring", "mode", "oam")
+                "discovery_state", "link_monitoring", "mode", "oam", "uptime_s")
         out = []
         for row in reversed(rows):
             item = dict(zip(keys, row))

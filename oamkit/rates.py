@@ -5,7 +5,8 @@ Pure functions, no I/O. A counter that goes down between two samples was either 
 a wrap when the wrapped delta is physically possible: no more errors than the link could carry
 frames in the elapsed time (minimum-size frames at line rate). Anything else is a reset, and the
 delta is the value counted since the reset (a lower bound: the reset may have been any time in
-the interval). Rates are never negative and never invented from a single sample.
+the interval). A reboot is also recognised by the device's uptime being shorter than the
+interval, even when the counter has grown past its old value again. Rates are never negative and never invented from a single sample.
 
 Judging: a rate is turned into the count the device's own link monitor would see in its window
 ("at this rate the low threshold of 3000 in 10 s would have fired"). Time-window events
@@ -32,6 +33,13 @@ TIME_EVENTS = ("frame", "receive_crc", "transmit_crc", "frame_seconds")
 class Sample:
     ts: float           # seconds since the epoch (UTC)
     value: int | None
+    uptime: float | None = None   # device uptime in seconds when sampled, if known
+
+
+def restarted_between(previous: Sample, current: Sample) -> bool:
+    """The device came up after `previous` was taken: a reboot zeroes counters even when they
+    have grown past their old value again by the next sample."""
+    return current.uptime is not None and current.uptime < current.ts - previous.ts
 
 
 @dataclass(frozen=True)
@@ -61,6 +69,8 @@ def counter_delta(previous: Sample, current: Sample, speed_bps: int | None = Non
     """The increase of one counter between two samples, with reset/wrap detection."""
     if previous.value is None or current.value is None or current.ts <= previous.ts:
         return Delta(previous.ts, current.ts, None, "unknown")
+    if restarted_between(previous, current):
+        return Delta(previous.ts, current.ts, current.value, "reset")
     if current.value >= previous.value:
         return Delta(previous.ts, current.ts, current.value - previous.value, "normal")
     limit = max_errors(current.ts - previous.ts, speed_bps)

