@@ -143,8 +143,9 @@ def _spawn_detached(devices: int, plats: list[str], inventory: Path, base_port: 
     cmd = [sys.executable, "-m", "oamkit.lab", "--devices", str(devices), "--platforms",
            ",".join(plats), "--inventory-out", str(inventory), "--base-port", str(base_port),
            "--time-scale", str(time_scale), "--state-dir", str(state_dir)]
-    proc = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                            start_new_session=True, close_fds=True)
+    with log:   # the child keeps its own copy of the descriptor
+        proc = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                                start_new_session=True, close_fds=True)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         state = _read_state(state_dir)
