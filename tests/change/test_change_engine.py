@@ -85,6 +85,7 @@ def test_rejected_line_rolls_the_host_back(lab, lab_inventory, env, name, patter
     assert re.search(pattern, result["error"])
     assert result["device_error"]
     assert running_text(lab.device(name)) == original
+    assert not lab.device(name).uncommitted(), "the candidate must not keep the half-applied change"
 
 
 @pytest.mark.parametrize("name", ["xr-1", "junos-1", "vrp-1"])
@@ -95,6 +96,7 @@ def test_commit_failure_rolls_back_with_the_device_text(lab, lab_inventory, env,
     assert code == 1
     assert hosts[name]["outcome"] == "failed-rolled-back", hosts[name]
     assert running_text(lab.device(name)) == original
+    assert not lab.device(name).uncommitted()
 
 
 def test_session_dropped_mid_config_is_restored_on_a_new_session(lab, lab_inventory, env):
