@@ -162,6 +162,14 @@ def _apply(session: SshSession, plan: HostPlan, commands: list[str], confirm_tim
     syntax = plan.platform.config
     model = plan.platform.commit_model
     if model == "immediate":
+        if syntax.revert_enter and not session.revert_armed:
+            # The device undoes the change by itself if we vanish before confirming; without
+            # the archive feature the device refuses and we rely on our computed inverse.
+            try:
+                session.enter_config(syntax.revert_enter.format(value=max(1, -(-confirm_timeout // 60))))
+                session.revert_armed = True
+            except DeviceRejected:
+                session.enter_config()
         session.configure(commands, stay_in_config=False)
         return
     session.configure(commands, stay_in_config=True)
@@ -176,7 +184,10 @@ def _apply(session: SshSession, plan: HostPlan, commands: list[str], confirm_tim
 def _confirm(session: SshSession, plan: HostPlan) -> None:
     """Confirm a confirmed commit once the read-back gate has passed."""
     syntax = plan.platform.config
-    if plan.platform.commit_model != "immediate" and syntax.confirmed_commit and plan.platform.confirmed_commit_unit:
+    if session.revert_armed:
+        session.exec_command(syntax.revert_confirm)
+        session.revert_armed = False
+    elif plan.platform.commit_model != "immediate" and syntax.confirmed_commit and plan.platform.confirmed_commit_unit:
         session.command_in_config(syntax.commit_command)
         session.leave_config()
 
@@ -197,7 +208,8 @@ def _restore(inventory, plan: HostPlan, session: SshSession, before, deadline: f
         if back:
             result.removed = back
             _apply(session, plan, back, confirm_timeout=120)
-            _confirm(session, plan)
+        if back or session.revert_armed:
+            _confirm(session, plan)  # also disarms an IOS revert timer: running is restored
         now, _ = read_managed(session, plan)
         if delta(plan, now, before):
             raise VerifyFailed(delta(plan, now, before))

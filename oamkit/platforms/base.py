@@ -90,6 +90,10 @@ class ConfigSyntax:
     discard_command: str | None = None     # drop uncommitted candidate changes
     commit_command: str = "commit"
     confirmed_commit: str | None = None    # format with {value}
+    # Platforms without a candidate but with a revert timer (IOS `configure terminal revert
+    # timer`, which needs the archive feature): enter config this way, confirm from exec mode.
+    revert_enter: str | None = None        # format with {value}
+    revert_confirm: str | None = None
     paging_off: str | None = None
     # Mode handling with explicit prompts, so no read waits for output to go quiet (netmiko's
     # check_config_mode without a pattern costs ~2 s per call on some platforms).

@@ -66,6 +66,7 @@ PLATFORM = Platform(
                     r"^(ethernet oam remote-failure \S+ action) ",
                     r"^(source template) "),
         removal_covers=("ethernet oam",),
+        revert_enter="configure terminal revert timer {value}", revert_confirm="configure confirm",
         error_pattern=r"^%|% ?Invalid", paging_off="terminal length 0"),
     notes=("receive-crc requires OAM to be operational on the interface (IOS usage guideline)",),
 )

@@ -127,11 +127,30 @@ class SshSession:
             raise TransportError(f"{self.host.name}: {command!r} failed: {type(exc).__name__}: "
                                  f"{scrub(str(exc), self.secret)}") from None
 
-    def enter_config(self) -> None:
+    revert_armed: bool = False
+
+    def enter_config(self, command: str | None = None) -> str:
+        """Enter configuration mode (with `command`, e.g. a revert-timer variant); raise
+        DeviceRejected when the device refuses it."""
+        output = ""
         if not self.in_config:
             syntax = self.platform.config
-            self._send(syntax.config_enter, syntax.config_prompt)
+            output = self._send(command or syntax.config_enter,
+                                f"(?:{syntax.config_prompt})|(?:{syntax.exec_prompt})")
+            if re.search(syntax.error_pattern, output, re.M):
+                raise DeviceRejected(self.host.name, command or syntax.config_enter,
+                                     _error_lines(output, syntax.error_pattern))
             self.in_config = True
+        return output
+
+    def exec_command(self, command: str) -> str:
+        """An exec-mode command whose output must not be an error (IOS `configure confirm`)."""
+        self.leave_config()
+        syntax = self.platform.config
+        output = self._send(command, syntax.exec_prompt)
+        if re.search(syntax.error_pattern, output, re.M):
+            raise DeviceRejected(self.host.name, command, _error_lines(output, syntax.error_pattern))
+        return output
 
     def configure(self, lines: list[str], *, stay_in_config: bool, batch: int = 64) -> str:
         """Send config lines pipelined: a batch is written at once (as a paste would) and the

@@ -170,3 +170,45 @@ def test_unknown_host_key_is_refused_by_default(lab, lab_inventory, env):
     assert host["outcome"] == "error"
     assert "ios-1" in host["error"]
     assert not commands_received(lab.device("ios-1"))
+
+
+def test_ios_push_arms_the_revert_timer_and_confirms_after_the_read_back(lab, lab_inventory, env):
+    code, hosts = pushed(env, lab_inventory, "--limit", "ios-1")
+    assert code == 0 and hosts["ios-1"]["outcome"] == "changed"
+    received = commands_received(lab.device("ios-1"))
+    armed = received.index("configure terminal revert timer 10")  # 600 s -> 10 minutes
+    confirmed = received.index("configure confirm")
+    last_show = max(i for i, c in enumerate(received) if c == "show running-config")
+    assert armed < last_show < confirmed
+    assert not lab.device("ios-1").confirm_pending
+
+
+def test_ios_device_reverts_by_itself_when_the_session_dies_before_confirming(lab, lab_inventory, env):
+    """The session drops mid-change and every later login is refused, so oamkit cannot put
+    the device back: the revert timer it armed must restore running on the device's own."""
+    import threading
+    import time
+
+    device = lab.device("ios-1")
+    original = running_text(device)
+    lab.set_faults("ios-1", drop_after_commands=30)
+
+    def refuse_logins_once_armed():
+        end = time.monotonic() + 30
+        while time.monotonic() < end:
+            if any(c.startswith("configure terminal revert timer") for c in commands_received(device)):
+                lab.set_faults("ios-1", refuse_auth=True)
+                return
+            time.sleep(0.01)
+
+    watcher = threading.Thread(target=refuse_logins_once_armed, daemon=True)
+    watcher.start()
+    code, hosts = pushed(env, lab_inventory, "--limit", "ios-1")
+    watcher.join()
+    assert hosts["ios-1"]["outcome"] == "failed-needs-attention", hosts["ios-1"]
+    assert code == 3
+    assert running_text(device) != original, "the partial change is on the device until the timer fires"
+    deadline = time.monotonic() + 20   # 10 device minutes at the fixture's 100x time = 6 s
+    while running_text(device) != original and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert running_text(device) == original
