@@ -12,7 +12,6 @@ import calendar
 import re
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
 from oamkit import units
@@ -29,33 +28,36 @@ TEXT_ROLES = ("version",)
 OK, ERROR = "ok", "error"
 
 # Closing a session can take seconds (netmiko's Huawei logout waits ~2.2 s for output to go
-# quiet) although every byte we need is already read: sessions are closed off the worker
-# threads, and commands wait for the closes (bounded) before they exit.
-_closer = ThreadPoolExecutor(max_workers=16, thread_name_prefix="oamkit-close")
-_closing: set = set()
+# quiet) although every byte we need is already read: sessions are closed on daemon threads,
+# commands wait for them (bounded) before they exit, and a close that hangs never holds up the
+# process's exit.
+_closing: set[threading.Thread] = set()
 _closing_lock = threading.Lock()
 
 
 def close_later(session) -> None:
-    future = _closer.submit(session.close)
+    thread = threading.Thread(target=_close, args=(session,), name="oamkit-close", daemon=True)
     with _closing_lock:
-        _closing.add(future)
-    future.add_done_callback(lambda f: _discard(f))
+        _closing.add(thread)
+    thread.start()
 
 
-def _discard(future) -> None:
-    with _closing_lock:
-        _closing.discard(future)
+def _close(session) -> None:
+    try:
+        session.close()
+    finally:
+        with _closing_lock:
+            _closing.discard(threading.current_thread())
 
 
 def finish_closing(timeout: float = 15.0) -> int:
     """Wait for sessions still closing; returns how many did not close in time."""
+    deadline = time.monotonic() + timeout
     with _closing_lock:
-        pending = set(_closing)
-    if not pending:
-        return 0
-    _, not_done = wait(pending, timeout=timeout)
-    return len(not_done)
+        pending = list(_closing)
+    for thread in pending:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    return sum(1 for thread in pending if thread.is_alive())
 
 
 @dataclass

@@ -70,3 +70,31 @@ def test_prune_drops_old_snapshots_and_their_rows(tmp_path):
         h.store(snap(300.0, 2))
         assert h.prune(200.0) == 1
         assert h.counts() == {"snapshots": 1, "interfaces": 1, "link_events": 0}
+
+
+def test_sessions_close_in_the_background_and_a_hung_close_does_not_block():
+    import threading
+    import time as clock
+
+    from oamkit import collect
+
+    release = threading.Event()
+
+    class Session:
+        closed = False
+
+        def close(self):
+            release.wait(5)
+            self.closed = True
+
+    fast, slow = Session(), Session()
+    release.set()
+    collect.close_later(fast)
+    assert collect.finish_closing(2) == 0 and fast.closed
+    release.clear()
+    collect.close_later(slow)
+    started = clock.monotonic()
+    assert collect.finish_closing(0.2) == 1       # gave up waiting, bounded
+    assert clock.monotonic() - started < 1
+    release.set()
+    assert collect.finish_closing(2) == 0 and slow.closed
