@@ -187,3 +187,19 @@ def test_junit_and_prometheus_outputs_from_the_cli(lab, pushed, env, tmp_path):
               for s in families["oamkit_check_status"].samples}
     assert values[("ios-1", "GigabitEthernet0/1", "oam_session")] == 2
     assert values[("ios-1", "GigabitEthernet0/2", "oam_session")] == 0
+
+
+def test_maintenance_cli_add_by_filter_list_and_remove(lab, lab_inventory, env):
+    added = oamkit(env, "maintenance", "add", "-i", str(lab_inventory), "--filter",
+                   "platform=cisco_xr", "--until", "30m", "--reason", "xr upgrade", "--json")
+    assert added.returncode == 0, added.stderr
+    window = json.loads(added.stdout)
+    assert window["hosts"] == ["xr-1"] and window["reason"] == "xr upgrade"
+    listed = json.loads(oamkit(env, "maintenance", "list", "--json").stdout)
+    assert [w["id"] for w in listed] == [window["id"]]
+    bad = oamkit(env, "maintenance", "add", "nosuch-1", "-i", str(lab_inventory), "--until", "1h",
+                 "--reason", "typo")
+    assert bad.returncode == 2 and "unknown host" in bad.stderr
+    removed = oamkit(env, "maintenance", "remove", window["id"])
+    assert removed.returncode == 0
+    assert json.loads(oamkit(env, "maintenance", "list", "--json").stdout) == []
