@@ -139,6 +139,7 @@ def converge(inventory: Inventory, plan: HostPlan, deadline: float, target, chan
             remaining = delta(plan, after, wanted)
             if remaining:
                 raise VerifyFailed(remaining)
+            wait_operational(session, plan, deadline)
             _confirm(session, plan)
             result.outcome = CHANGED
         except (DeviceRejected, TransportError, VerifyFailed) as exc:
@@ -152,10 +153,35 @@ def converge(inventory: Inventory, plan: HostPlan, deadline: float, target, chan
     return result
 
 
+def wait_operational(session: SshSession, plan: HostPlan, deadline: float) -> None:
+    """The health gate: interfaces whose policy requires it must reach an operational OAM
+    session before the change is confirmed. Polls the platform's session command."""
+    from oamkit.checks import OPERATIONAL
+    from oamkit.collect import snapshot_with
+
+    wanted = [i.intent for i in plan.interfaces if i.intent.enabled and i.intent.require_operational]
+    if not wanted:
+        return
+    until = min(deadline - 1, time.monotonic() + max(i.operational_wait_ms for i in wanted) / 1000)
+    while True:
+        snapshot = snapshot_with(session, plan, roles=("oam_session",))
+        states = {i.interface: getattr(snapshot.interfaces.get(i.interface), "discovery_state", None)
+                  for i in wanted}
+        down = {name: state for name, state in states.items() if state not in OPERATIONAL}
+        if not down:
+            return
+        if time.monotonic() >= until:
+            raise VerifyFailed([f"{name}: OAM session {state or 'not reported'}, not operational"
+                                for name, state in down.items()])
+        time.sleep(1.0)
+
+
 class VerifyFailed(Exception):
     def __init__(self, remaining: list[str]):
         self.remaining = remaining
-        super().__init__("read-back differs from the intent; still to change: " + "; ".join(remaining[:5]))
+        what = ("health gate failed: " if any("not operational" in r for r in remaining)
+                else "read-back differs from the intent; still to change: ")
+        super().__init__(what + "; ".join(remaining[:5]))
 
 
 def _apply(session: SshSession, plan: HostPlan, commands: list[str], confirm_timeout: int) -> None:
@@ -178,6 +204,7 @@ def _apply(session: SshSession, plan: HostPlan, commands: list[str], confirm_tim
         session.command_in_config(syntax.confirmed_commit.format(value=value))
     else:
         session.command_in_config(syntax.commit_command)
+    session.committed = True
     session.leave_config()
 
 
@@ -202,6 +229,12 @@ def _restore(inventory, plan: HostPlan, session: SshSession, before, deadline: f
                 session.command_in_config(syntax.discard_command, leaves_config=True)
             except (DeviceRejected, TransportError):
                 pass
+            session.leave_config()
+        if session.committed and syntax.rollback_last:
+            # Undo our commit exactly (an inverse delta would leave e.g. the bare Junos
+            # `link-fault-management` presence statement behind).
+            session.configure(list(syntax.rollback_last), stay_in_config=True)
+            session.command_in_config(syntax.commit_command)
             session.leave_config()
         now, _ = read_managed(session, plan)
         back = delta(plan, now, before)

@@ -159,13 +159,31 @@ def _block_delta(have: list[Node], want: list[Node], syntax: ConfigSyntax) -> li
     return removals + additions
 
 
+def _set_entry(line: str, syntax: ConfigSyntax) -> str | None:
+    """The list entry a set line belongs to (`set ... interface ge-0/0/0`), if oamkit owns it."""
+    for pattern in (syntax.interface_line, *syntax.managed_top):
+        match = re.search(pattern, line)
+        if match:
+            return line[:match.end()]
+    return None
+
+
 def delta_set(current: list[str], desired: list[str], syntax: ConfigSyntax) -> list[str]:
-    """Junos: `set` what is missing, `delete` what is not wanted (by key for value leaves)."""
+    """Junos: `set` what is missing, `delete` what is not wanted (by key for value leaves).
+    An entry nothing wants any more is deleted whole: deleting its leaves one by one would
+    leave the bare entry (`set ... interface ge-0/0/0`) behind, as Junos does."""
     have = set(current)
     want_keys = {_key(line, syntax) for line in desired} - {None}
+    wanted_entries = {_set_entry(line, syntax) for line in desired} - {None}
     removals = []
     for line in current:
         if line in desired:
+            continue
+        entry = _set_entry(line, syntax)
+        if entry is not None and entry not in wanted_entries:
+            command = "delete " + entry.removeprefix("set ")
+            if command not in removals:
+                removals.append(command)
             continue
         key = _key(line, syntax)
         if key is not None and key in want_keys:

@@ -95,8 +95,12 @@ class PolicySpec(_Strict):
     link_monitor: LinkMonitorSpec = LinkMonitorSpec()
     high_threshold_action: Action | None = None
     remote_failure: dict[RemoteFailure, Literal["error-disable-interface", "log"]] | None = None
+    require_operational: bool = Field(
+        False, description="push: the OAM session must come up (discovery operational) before "
+        "the change is confirmed; otherwise it is rolled back")
+    operational_wait: str = Field("30s", description="how long push waits for the session")
 
-    @field_validator("pdu_interval", "link_timeout")
+    @field_validator("pdu_interval", "link_timeout", "operational_wait")
     @classmethod
     def _duration(cls, value):
         if value is not None:
@@ -133,11 +137,14 @@ class LinkOamIntent(BaseModel):
     events: dict[str, EventIntent] = {}
     high_threshold_action: Action | None = None
     remote_failure: dict[str, str] = {}
+    require_operational: bool = False
+    operational_wait_ms: int = 30_000
     overridden: bool = False
 
     def settings_fingerprint(self) -> str:
         """Short stable hash of the settings (not of host/interface), to name shared profiles."""
-        data = self.model_dump(exclude={"host", "interface", "policy", "overridden"})
+        data = self.model_dump(exclude={"host", "interface", "policy", "overridden",
+                                        "require_operational", "operational_wait_ms"})
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:6]
 
 
@@ -286,7 +293,9 @@ def resolve_intent(spec: PolicySpec, *, host: str, interface: str, policy: str,
         link_timeout_ms=units.parse_duration_ms(spec.link_timeout) if spec.link_timeout else None,
         link_monitoring=spec.link_monitoring, events=events,
         high_threshold_action=spec.high_threshold_action,
-        remote_failure=dict(spec.remote_failure or {}), overridden=overridden)
+        remote_failure=dict(spec.remote_failure or {}),
+        require_operational=spec.require_operational,
+        operational_wait_ms=units.parse_duration_ms(spec.operational_wait), overridden=overridden)
 
 
 def _resolve_window(event: str, value: str | int | None, speed_bps: int):

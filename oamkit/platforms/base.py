@@ -94,6 +94,9 @@ class ConfigSyntax:
     # timer`, which needs the archive feature): enter config this way, confirm from exec mode.
     revert_enter: str | None = None        # format with {value}
     revert_confirm: str | None = None
+    # Config-mode commands that load the configuration as it was before the last commit
+    # (Junos `rollback 1`); used to undo a commit exactly, presence statements included.
+    rollback_last: tuple[str, ...] = ()
     paging_off: str | None = None
     # Mode handling with explicit prompts, so no read waits for output to go quiet (netmiko's
     # check_config_mode without a pattern costs ~2 s per call on some platforms).

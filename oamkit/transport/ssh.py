@@ -128,6 +128,7 @@ class SshSession:
                                  f"{scrub(str(exc), self.secret)}") from None
 
     revert_armed: bool = False
+    committed: bool = False   # this session committed (confirmed or not) during the change
 
     def enter_config(self, command: str | None = None) -> str:
         """Enter configuration mode (with `command`, e.g. a revert-timer variant); raise

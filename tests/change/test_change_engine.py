@@ -212,3 +212,23 @@ def test_ios_device_reverts_by_itself_when_the_session_dies_before_confirming(la
     while running_text(device) != original and time.monotonic() < deadline:
         time.sleep(0.2)
     assert running_text(device) == original
+
+
+@pytest.mark.parametrize("name,interface", [("ios-1", "GigabitEthernet0/1"), ("xr-1", "GigabitEthernet0/0/0/0"),
+                                            ("junos-1", "ge-0/0/0"), ("vrp-1", "GigabitEthernet0/1/0")])
+def test_health_gate_rolls_back_when_the_oam_session_stays_down(lab, lab_inventory, env, name, interface):
+    policies = lab_inventory / "policies" / "standard.yaml"
+    policies.write_text(policies.read_text().replace(
+        "lab-standard:\n", "lab-standard:\n  require_operational: true\n  operational_wait: 2s\n"))
+    for group_policy in ("lab-ios", "lab-xr", "lab-junos", "lab-huawei"):
+        policies.write_text(policies.read_text().replace(
+            f"{group_policy}:\n", f"{group_policy}:\n  require_operational: true\n  operational_wait: 2s\n", 1))
+    original = running_text(lab.device(name))
+    lab.set_peer_state(name, interface, "down")
+    code, hosts = pushed(env, lab_inventory, "--limit", name)
+    assert hosts[name]["outcome"] == "failed-rolled-back", hosts[name]
+    assert "health gate failed" in hosts[name]["error"] and interface in hosts[name]["error"]
+    assert running_text(lab.device(name)) == original
+    lab.set_peer_state(name, interface, "operational")
+    code, hosts = pushed(env, lab_inventory, "--limit", name)
+    assert hosts[name]["outcome"] == "changed", hosts[name]
