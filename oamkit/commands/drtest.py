@@ -20,10 +20,24 @@ def drtest(
     report: Path = typer.Option(None, "--report", help="Write drtest.json, drtest.junit.xml, drtest.html and the timeline PNG here."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON on stdout."),
     no_realtime: bool = typer.Option(False, "--no-realtime", help="Do not use SCHED_FIFO for the probe send loop."),
+    inventory: Path = typer.Option(None, "--inventory", "-i", envvar="OAMKIT_INVENTORY",
+                                   help="Inventory for `type: action` steps (e.g. interface-shutdown on a router)."),
 ) -> None:
     """Baseline, trigger, failover watch, steady state, restore, failback watch. The restore
     step always runs. Exit 0 PASS, 1 FAIL, 3 INVALID (engine fell behind), 130 aborted."""
     plan = load_plan(plan_file)       # InputError (exit 2) before anything is sent
+    actions = [s for s in (plan.trigger, plan.restore) if s.type == "action"]
+    if actions and inventory is None:
+        from oamkit.errors import InputError, Problem
+
+        raise InputError([Problem("the plan's action steps act on inventory devices: give "
+                                  "--inventory", file=str(plan_file), field="trigger/restore")])
+    if inventory is not None:
+        from oamkit.dr.runner import set_action_hook
+        from oamkit.dr_actions import make_action_hook
+        from oamkit.inventory import Inventory
+
+        set_action_hook(make_action_hook(Inventory.load(inventory)))
     t0 = time.time()
     runner = DrRunner(plan, realtime=not no_realtime,
                       log=lambda s: console.print(f"[dim]{time.time() - t0:6.2f}s[/] {s}", highlight=False))

@@ -151,6 +151,9 @@ class Platform:
     confirmed_commit_unit: Literal["seconds", "minutes", None] = None
     config: ConfigSyntax | None = None
     netconf: NetconfModel | None = None
+    # Config lines that take an interface down / bring it back (DR-test triggers).
+    interface_disable: tuple[str, ...] = ()
+    interface_enable: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
 
     # ------------------------------------------------------------------ interfaces

@@ -69,4 +69,6 @@ PLATFORM = Platform(
         revert_enter="configure terminal revert timer {value}", revert_confirm="configure confirm",
         error_pattern=r"^%|% ?Invalid", paging_off="terminal length 0"),
     notes=("receive-crc requires OAM to be operational on the interface (IOS usage guideline)",),
+    interface_disable=("interface {interface}", "shutdown"),
+    interface_enable=("interface {interface}", "no shutdown"),
 )

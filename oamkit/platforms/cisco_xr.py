@@ -63,4 +63,6 @@ PLATFORM = Platform(
         list_keys={"interface-configuration": ("active", "interface-name"), "profile": ("profile",)},
         managed_lists={"interface-configuration": "intent", "profile": "profile"},
         owned_path=r"ether-link-oam"),
+    interface_disable=("interface {interface}", "shutdown"),
+    interface_enable=("interface {interface}", "no shutdown"),
 )

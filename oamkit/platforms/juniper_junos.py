@@ -51,4 +51,6 @@ PLATFORM = Platform(
         list_keys={"interface": ("name",), "action-profile": ("name",)},
         managed_lists={"interface": "intent", "action-profile": "profile"},
         owned_path=r"link-fault-management"),
+    interface_disable=("set interfaces {interface} disable",),
+    interface_enable=("delete interfaces {interface} disable",),
 )
