@@ -127,6 +127,9 @@ def _stamp(folder: str) -> tuple:
     return tuple((str(f), f.stat().st_mtime_ns) if f.exists() else (str(f), None) for f in files)
 
 
+_loading: dict[str, threading.Lock] = {}
+
+
 def _inventory(folder: str):
     from oamkit.inventory import Inventory
 
@@ -135,9 +138,17 @@ def _inventory(folder: str):
         hit = _inventories.get(folder)
         if hit and hit[0] == stamp:
             return hit[1]
-    inv = Inventory.load(folder)
-    with _cache_lock:
-        _inventories[folder] = (stamp, inv)
+        loading = _loading.setdefault(folder, threading.Lock())
+    # One load per process: the worker's threads all ask at once when a run starts, and a
+    # thousand-host inventory takes seconds to validate.
+    with loading:
+        with _cache_lock:
+            hit = _inventories.get(folder)
+            if hit and hit[0] == stamp:
+                return hit[1]
+        inv = Inventory.load(folder)
+        with _cache_lock:
+            _inventories[folder] = (stamp, inv)
     return inv
 
 

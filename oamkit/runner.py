@@ -63,6 +63,8 @@ def run_fleet(plans: list[HostPlan], work: Callable[[HostPlan, float], HostResul
             for future, plan in started.items():
                 if plan.host.name in results:
                     continue
+                if future.cancel():   # still queued: never started, reported not-attempted
+                    continue
                 try:
                     results[plan.host.name] = future.result(timeout=rollout.timeout + GRACE)
                 except Exception as exc:  # noqa: BLE001 - reported, never swallowed

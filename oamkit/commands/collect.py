@@ -14,7 +14,9 @@ from rich.table import Table
 
 from oamkit import collect
 from oamkit.change import state_dir
-from oamkit.commands._common import FilterOpt, InventoryOpt, JsonOpt, LimitOpt, load_inventory, print_json
+from oamkit.commands._common import (ExecutorOpt, FilterOpt, InventoryOpt, JsonOpt, LimitOpt,
+                                     SchedulerOpt, executor_for, load_inventory, print_json)
+from oamkit.executors import HostJob
 from oamkit.errors import InputError, Problem
 from oamkit.history import History
 from oamkit.platforms import get_platform
@@ -58,28 +60,37 @@ def select_plans(inventory: Path | None, filter, limit, *, need_intent: bool = T
     return inv, plans, skipped
 
 
-def run_with_progress(plans, work, rollout, quiet: bool, title: str):
+def run_with_progress(plans, work, rollout, quiet: bool, title: str, executor=None):
     show = not quiet and sys.stderr.isatty()
     progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                         TimeElapsedColumn(), console=err, transient=True) if show else None
     with progress or nullcontext():
         task = progress.add_task(title, total=len(plans)) if progress else None
         results, _ = run_fleet(plans, work, rollout,
-                               on_done=(lambda r: progress.advance(task)) if progress else None)
+                               on_done=(lambda r: progress.advance(task)) if progress else None,
+                               executor=executor)
     return results
 
 
 def collect_cmd(inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, limit: str = LimitOpt,
                 db: Path = DbOpt, workers: int = WorkersOpt, timeout: float = TimeoutOpt,
-                keep_days: float = KeepOpt, as_json: bool = JsonOpt) -> None:
+                keep_days: float = KeepOpt, as_json: bool = JsonOpt,
+                executor: str = ExecutorOpt, scheduler: str = SchedulerOpt) -> None:
     """Run the platform's show commands on the selected hosts and store timestamped snapshots
     (interface error counters, OAM session and link-monitoring state, link-event counts)."""
     inv, plans, skipped = select_plans(inventory, filter, limit, need_intent=False)
     started = time.time()
-    with History(db_path(db)) as history:
-        results = run_with_progress(plans, partial(_collect_one, inv, history=history),
-                                    Rollout(workers, timeout), as_json, "collect")
+    with History(db_path(db)) as history, executor_for(executor, scheduler, workers) as runs_on:
+        # Elsewhere (Dask) the snapshots come back and are stored here, in this history.
+        work = partial(_collect_one, inv, history=history) if runs_on is None \
+            else HostJob.make("collect", inv)
+        results = run_with_progress(plans, work, Rollout(workers, timeout), as_json, "collect",
+                                    runs_on)
         collect.finish_closing()
+        if runs_on is not None:
+            for r in results:
+                if isinstance(r, collect.CollectResult):
+                    history.store(r.snapshot)
         results = [r if isinstance(r, collect.CollectResult)
                    else _runner_gave_up(r, history) for r in results]
         pruned = prune(history, keep_days)

@@ -138,6 +138,22 @@ def test_cli_diff_and_push_with_executor_dask(lab, lab_inventory, tmp_path):
     assert bad.returncode == 2 and "--scheduler needs --executor dask" in bad.stderr
 
 
+def test_cli_collect_with_executor_dask_stores_here(lab, lab_inventory, tmp_path):
+    env = {**os.environ, "OAMKIT_STATE_DIR": str(tmp_path / "state"), "COLUMNS": "200"}
+    db = tmp_path / "history.sqlite"
+    run = subprocess.run([sys.executable, "-m", "oamkit.cli", "collect", "-i", str(lab_inventory),
+                          "--json", "--executor", "dask", "--workers", "4", "--db", str(db)],
+                         capture_output=True, text=True, env=env, timeout=180)
+    assert run.returncode == 0, run.stderr[-2000:]
+    hosts = {h["host"]: h for h in json.loads(run.stdout)["hosts"]}
+    assert {h["outcome"] for h in hosts.values()} == {"ok"} and len(hosts) == 4
+    assert all(h["interfaces"] > 0 for h in hosts.values())
+    from oamkit.history import History
+
+    with History(db) as history:   # stored by the client process, not on the workers
+        assert history.samples("ios-1", "GigabitEthernet0/1", limit=5)
+
+
 def test_unknown_executor_is_bad_input():
     from oamkit.errors import InputError
 

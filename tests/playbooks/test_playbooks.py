@@ -214,3 +214,27 @@ def test_extra_vars_file_and_json(lab_inventory, env, tmp_path):
     code, report = run_json(env, play, lab_inventory, "-e", "a=2")
     assert code == 1
     assert report["steps"][0]["result"]["assertions"][1] == {"that": "b == 3", "ok": False}
+
+
+@pytest.mark.parametrize("name", ["receive-crc-rollout", "weekly-compliance", "annual-dr-test"])
+def test_every_example_playbook_validates_against_the_lab_inventory(lab_inventory, name):
+    from oamkit import playbook
+
+    play = playbook.load(EXAMPLES / f"{name}.yaml", {}, lab_inventory)
+    assert play.book.steps
+    assert all(play.hosts[id(s)] for s in play.book.steps + play.book.always
+               if s.type in playbook.HOST_STEPS)
+
+
+def test_weekly_compliance_example_after_a_push(lab, lab_inventory, env):
+    pushed = oamkit(env, "push", "-i", str(lab_inventory), "--confirm-timeout", "600")
+    assert pushed.returncode == 0, pushed.stderr
+    lab.inject_errors("vrp-1", "GigabitEthernet0/1/1", burst_crc=5)   # a new link event: WARNING
+    sent_by_the_push = config_sent(lab)
+    code, report = run_json(env, EXAMPLES / "weekly-compliance.yaml", lab_inventory, "-e", "settle=1s")
+    steps = {s["name"]: s for s in report["steps"]}
+    assert code == 0, report
+    assert steps["wait"]["result"]["seconds"] == 1.0
+    assert steps["compliance against the intent"]["status"] in ("ok", "failed-ignored")
+    assert steps["nothing critical"]["status"] == "ok"
+    assert config_sent(lab) == sent_by_the_push, "a compliance playbook only reads"
