@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import sys
 from contextlib import nullcontext
-from functools import partial
 from pathlib import Path
 
 import typer
@@ -11,7 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from oamkit import change, change_netconf
+from oamkit import change
 from oamkit.commands._common import (ExecutorOpt, FilterOpt, InventoryOpt, JsonOpt, LimitOpt,
                                      SchedulerOpt, executor_for, load_inventory, print_json)
 from oamkit.executors import HostJob
@@ -119,12 +118,6 @@ def push(inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, limit: s
                                 as_json, "push", runs_on)
     change.record_change(change_id, "push", results, inv.path)
     _report(results, stopped, as_json, change_id, title=f"Push {change_id}")
-
-
-def _push_one(inv, plan, deadline, *, change_id, confirm_timeout):
-    if plan.host.transport == "netconf":
-        return change_netconf.push_host_netconf(inv, plan, deadline, change_id, confirm_timeout)
-    return change.push_host(inv, plan, deadline, change_id, confirm_timeout)
 
 
 def rollback(change_id: str = typer.Option(..., "--change", help="The change to undo."),
