@@ -388,6 +388,11 @@ class Session:
         if self.dev.faults.drop_on_commit:
             self.dev.record(self.id, "cli", "event", "fault: session dropped during commit", self.mode)
             raise Disconnect(abort=True)
+        from oamkit.lab.netconf import lock_conflict  # a NETCONF lock holds across channels
+
+        locked = lock_conflict(self.dev, self.id)
+        if locked:
+            return locked
         try:
             self.dev.commit(session_id=self.id, confirmed_seconds=confirmed_seconds, comment=comment)
         except CommitError as exc:

@@ -87,3 +87,20 @@ def test_candidate_locked_by_someone_else_fails_cleanly(lab, nc_inventory, env):
     assert hosts["junos-1"]["outcome"] == "failed-rolled-back"
     assert "lock" in hosts["junos-1"]["error"]
     assert running_text(lab.device("junos-1")) == original
+
+
+def test_a_netconf_lock_also_stops_a_cli_push(lab, nc_inventory, env):
+    """Locks hold across channels: while another NETCONF session holds the candidate, a push
+    over SSH fails at commit and leaves the device as it was."""
+    hosts_yaml = yaml.safe_load((nc_inventory / "hosts.yaml").read_text())
+    hosts_yaml["xr-1"]["data"]["transport"] = "ssh"
+    (nc_inventory / "hosts.yaml").write_text(yaml.safe_dump(hosts_yaml))
+    original = running_text(lab.device("xr-1"))
+    with manager.connect(host="127.0.0.1", port=lab.ports["xr-1"], username="admin",
+                         password=lab.password, hostkey_verify=False, allow_agent=False,
+                         look_for_keys=False, timeout=10) as other:
+        other.lock("candidate")
+        code, hosts = pushed(env, nc_inventory, *limit("xr-1"))
+    assert hosts["xr-1"]["outcome"] == "failed-rolled-back", hosts["xr-1"]
+    assert hosts["xr-1"]["device_error"]
+    assert running_text(lab.device("xr-1")) == original
