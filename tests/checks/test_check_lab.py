@@ -37,7 +37,9 @@ def by_interface(report, host):
 
 @pytest.fixture
 def pushed(env, lab_inventory):
-    result = oamkit(env, "push", "-i", str(lab_inventory), "--json")
+    # The lab runs timers at 1/100 speed: IOS's 2-minute revert timer would be 1.2 s, which a
+    # push of four hosts at once can outlast; these tests are about checks, not that race.
+    result = oamkit(env, "push", "-i", str(lab_inventory), "--json", "--confirm-timeout", "3600")
     assert result.returncode == 0, result.stdout + result.stderr
     return lab_inventory
 
@@ -146,7 +148,8 @@ def test_cleared_counters_are_not_an_alarm(lab, pushed, env):
 
 def test_drift_on_one_host_is_reported_for_that_host(lab, pushed, env):
     assert lab.device("junos-1").faults is not None
-    result = oamkit(env, "push", "-i", str(pushed), "--limit", "ios-1", "--json")
+    result = oamkit(env, "push", "-i", str(pushed), "--limit", "ios-1", "--json",
+                    "--confirm-timeout", "3600")
     assert result.returncode == 0
     def drop(tree):
         tree.delete(["interface GigabitEthernet0/2", "ethernet oam link-monitor frame threshold high 10"])

@@ -23,7 +23,9 @@ def oamkit(env, *args):
 
 
 def test_collect_stores_counters_and_oam_state_for_every_platform(lab, lab_inventory, env, tmp_path):
-    assert oamkit(env, "push", "-i", str(lab_inventory), "--json").returncode == 0
+    # --confirm-timeout: the lab's 1/100 timers would make IOS's revert timer 1.2 s
+    assert oamkit(env, "push", "-i", str(lab_inventory), "--json",
+                  "--confirm-timeout", "3600").returncode == 0
     crc_if = {"ios-1": "GigabitEthernet0/1", "xr-1": "GigabitEthernet0/0/0/0",
               "junos-1": "ge-0/0/0", "vrp-1": "GigabitEthernet0/1/0"}
     for name, interface in crc_if.items():
