@@ -6,6 +6,7 @@ templates get vendor values that are already converted and range-checked.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -136,8 +137,14 @@ def template_for(plan: HostPlan, fmt: str) -> str:
     return platform.templates[key]
 
 
+@functools.cache
+def _default_environment() -> jinja2.Environment:
+    return environment()
+
+
 def render_plan(plan: HostPlan, fmt: str = "cli", env: jinja2.Environment | None = None) -> str:
-    env = env or environment()
+    # One shared environment: Jinja compiles each template once instead of once per host.
+    env = env or _default_environment()
     name = template_for(plan, fmt)
     try:
         template = env.get_template(name)

@@ -74,14 +74,26 @@ class Session:
         self.host = device.name
         self.user = process.get_extra_info("username") or device.username
         self._read_task: asyncio.Future | None = None
+        self._echo = ""   # echo of characters taken from the current input chunk, not yet sent
 
     # ---------------------------------------------------------------- I/O
+    def _flush_echo(self) -> None:
+        if self._echo:
+            self.proc.stdout.write(self._echo)
+            self._echo = ""
+
     def write(self, text: str) -> None:
+        self._flush_echo()
         if text:
             self.proc.stdout.write(text.replace("\r\n", "\n").replace("\n", "\r\n"))
 
     async def read_char(self) -> str:
         idle_since = time.monotonic()
+        if not self.inbuf:
+            # Like a terminal: what was typed so far is echoed before waiting for more. Echo of
+            # input that arrived together goes out together, in order, one SSH packet instead
+            # of one per character (a pasted config would otherwise cost a packet per byte).
+            self._flush_echo()
         while not self.inbuf:
             # exec-timeout may be switched on at run time: wait in slices and re-check it
             timeout = self.dev.faults.exec_timeout
@@ -120,6 +132,7 @@ class Session:
                 continue
             self.last_char = ch
             if ch in "\r\n":
+                self._flush_echo()
                 return buf
             if ch in "\x08\x7f":
                 if buf:
@@ -135,7 +148,7 @@ class Session:
                 return "end"
             buf += ch
             if echo:
-                self.proc.stdout.write(ch)
+                self._echo += ch
 
     async def ask(self, question: str) -> str:
         self.write(question)
