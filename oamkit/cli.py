@@ -75,7 +75,9 @@ def main() -> None:
         # In non-standalone mode click returns the code of typer.Exit instead of raising it.
         code = app(standalone_mode=False)
     except OamkitError as exc:
-        sys.exit(report_error(exc, as_json="--json" in sys.argv))
+        as_json = "--json" in sys.argv or "--format=json" in sys.argv or \
+            any(a == "--format" and b == "json" for a, b in zip(sys.argv, sys.argv[1:]))
+        sys.exit(report_error(exc, as_json=as_json))
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except (typer.Abort, KeyboardInterrupt):

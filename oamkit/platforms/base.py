@@ -107,6 +107,7 @@ class ConfigSyntax:
     # Leaving config mode with uncommitted changes asks a question; this answer abandons them.
     exit_question: str = r"\[(?:cancel|yes,no\]|Y\(yes\)).*[:)]\s*$"
     exit_abandon_answer: str = "no"
+    logout: str = "exit"
 
 
 @dataclass(frozen=True)

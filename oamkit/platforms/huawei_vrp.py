@@ -45,7 +45,7 @@ PLATFORM = Platform(
         value_keys=(r"^(efm (?:mode|interval|timeout)) ", r"^(efm \S+ (?:period|threshold)) "),
         error_pattern=r"^Error:", discard_command="abort",
         paging_off="screen-length 0 temporary", config_enter="system-view",
-        config_exit="return", exit_abandon_answer="n", config_prompt=r"\]\s*$", exec_prompt=r">\s*$"),
+        config_exit="return", exit_abandon_answer="n", logout="quit", config_prompt=r"\]\s*$", exec_prompt=r">\s*$"),
     notes=("efm interval can only change while EFM is disabled on the interface",),
     interface_disable=("interface {interface}", "shutdown"),
     interface_enable=("interface {interface}", "undo shutdown"),

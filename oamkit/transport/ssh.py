@@ -82,14 +82,17 @@ class SshSession:
         return remaining
 
     def show(self, command: str) -> str:
+        """Run an exec-mode command and return its output without the echo and the prompt.
+        Reads until the exec prompt (paging is off since login), ~10 ms instead of netmiko's
+        ~80 ms send_command."""
         self.leave_config()  # show commands are exec-mode commands on every platform we drive
-        try:
-            return self.conn.send_command(command, read_timeout=self._timeout())
-        except TransportError:
-            raise
-        except Exception as exc:
-            raise TransportError(f"{self.host.name}: {command!r} failed: {type(exc).__name__}: "
-                                 f"{scrub(str(exc), self.secret)}") from None
+        output = self._send(command, self.platform.config.exec_prompt)
+        lines = output.split("\n")
+        if lines and lines[0].strip().endswith(command.strip()):
+            lines = lines[1:]
+        if lines and re.search(self.platform.config.exec_prompt, lines[-1]):
+            lines = lines[:-1]
+        return "\n".join(lines)
 
     in_config: bool = False
 
@@ -219,10 +222,19 @@ class SshSession:
             self.in_config = False
 
     def close(self) -> None:
+        """Log out and close at once. Not netmiko's disconnect(): on some platforms its
+        logout waits for output to go quiet (2.2 s a session on Huawei)."""
         try:
-            self.conn.disconnect()
+            self.leave_config()
+            self.conn.write_channel(self.platform.config.logout + self.conn.RETURN)
         except Exception:
             pass
+        for closer in (getattr(self.conn, "remote_conn", None), getattr(self.conn, "remote_conn_pre", None)):
+            try:
+                if closer is not None:
+                    closer.close()
+            except Exception:
+                pass
 
 
 def _error_lines(text: str, pattern: str) -> str:

@@ -100,6 +100,20 @@ def _run(conn, command: str) -> str:
     return conn.send_command(command, read_timeout=READ_TIMEOUT)
 
 
+def _wait_for_xr_event(conn, interface: str, timeout: float = 8.0):
+    """The lab logs a link event when a monitor window ends with errors at or over its
+    threshold (as real devices do), so poll the event log, bounded in time."""
+    import time
+
+    end = time.monotonic() + timeout
+    while True:
+        result = parse_output("cisco_xr", "show ethernet oam event-log",
+                              _run(conn, "show ethernet oam event-log"))
+        if any(r["interface"] == interface for r in result.records) or time.monotonic() > end:
+            return result
+        time.sleep(0.3)
+
+
 @pytest.mark.parametrize("platform", list(SETUPS))
 def test_lab_show_output_parses(lab, platform):
     setup = SETUPS[platform]
@@ -127,6 +141,8 @@ def test_lab_show_output_parses(lab, platform):
             for key, value in wanted.items():
                 assert record["link_events"][name_][key] == value, (name_, key, record)
 
+        if platform == "cisco_xr":
+            _wait_for_xr_event(conn, interface)
         for command in setup["others"]:
             result = parse_output(platform, command, _run(conn, command))
             assert not result.empty, command
@@ -149,8 +165,7 @@ def test_lab_xr_event_log_records_injected_errors(lab):
         conn.commit()
         conn.exit_config_mode()
         lab.inject_errors(name, interface, burst_crc=12)
-        result = parse_output("cisco_xr", "show ethernet oam event-log",
-                              _run(conn, "show ethernet oam event-log"))
+        result = _wait_for_xr_event(conn, interface)
     events = [r for r in result.records if r["interface"] == interface]
     assert events, result.records
     assert events[-1]["event_type"] == "frame"
