@@ -142,8 +142,9 @@ def converge(inventory: Inventory, plan: HostPlan, deadline: float, target, chan
             wait_operational(session, plan, deadline)
             _confirm(session, plan)
             result.outcome = CHANGED
-        except (DeviceRejected, TransportError, VerifyFailed) as exc:
-            result.error = str(exc)
+        except Exception as exc:  # noqa: BLE001 - whatever broke, the device goes back first
+            result.error = str(exc) if isinstance(exc, (DeviceRejected, TransportError, VerifyFailed)) \
+                else f"internal error: {type(exc).__name__}: {exc}"
             if isinstance(exc, DeviceRejected):
                 result.device_error = exc.output
             _restore(inventory, plan, session, before, deadline, result)

@@ -98,6 +98,7 @@ class ConfigSyntax:
     # (Junos `rollback 1`); used to undo a commit exactly, presence statements included.
     rollback_last: tuple[str, ...] = ()
     paging_off: str | None = None
+    width_command: str | None = None       # wide terminal: long lines are echoed unwrapped
     # Mode handling with explicit prompts, so no read waits for output to go quiet (netmiko's
     # check_config_mode without a pattern costs ~2 s per call on some platforms).
     config_enter: str = "configure terminal"

@@ -56,7 +56,7 @@ PLATFORM = Platform(
                     r"^(hello-interval) ", r"^(connection timeout) ", r"^(mode) ",
                     r"^(action \S+) ", r"^(profile) "),
         error_pattern=r"^%|% ?Invalid|% ?Failed", discard_command="abort",
-        confirmed_commit="commit confirmed {value}", paging_off="terminal length 0", config_enter="configure terminal",
+        confirmed_commit="commit confirmed {value}", paging_off="terminal length 0", width_command="terminal width 511", config_enter="configure terminal",
         config_exit="end"),
     notes=("`mode active` is refused inside a profile; active is the default, passive goes in the profile",),
     netconf=NetconfModel(

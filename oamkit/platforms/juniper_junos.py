@@ -44,7 +44,7 @@ PLATFORM = Platform(
                     r"^(set .* (?:pdu-interval|pdu-threshold|link-discovery|apply-action-profile)) \S+$"),
         error_pattern=r"syntax error|^error:|unknown command|invalid value",
         discard_command="rollback 0", rollback_last=("rollback 1",), confirmed_commit="commit confirmed {value}",
-        paging_off="set cli screen-length 0", config_enter="configure",
+        paging_off="set cli screen-length 0", width_command="set cli screen-width 511", config_enter="configure",
         config_exit="exit configuration-mode", config_prompt=r"\S+@\S+#\s*$",
         exec_prompt=r"\S+@\S+>\s*$"),
     netconf=NetconfModel(
