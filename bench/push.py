@@ -129,6 +129,11 @@ async def _floor(lab: LabProcess) -> tuple[float, int]:
     return time.perf_counter() - t0, sum(d is True for d in done)
 
 
+def _floor_counts(lab: LabProcess) -> tuple[float, dict]:
+    elapsed, ok = asyncio.run(_floor(lab))
+    return elapsed, {"ok": ok}
+
+
 def rendered_lines(lab: LabProcess) -> list[str]:
     from oamkit import change
     from oamkit.inventory import Inventory
@@ -147,34 +152,18 @@ def main() -> None:
     args = parser.parse_args()
     rows = []
 
-    lab = LabProcess(args.devices)
-    try:
-        elapsed, outcomes = run_oamkit_engine(lab, args.workers)
-        rows.append(("oamkit push (engine)", elapsed, outcomes))
-    finally:
-        lab.close()
+    def measure(name, run):
+        lab = LabProcess(args.devices)   # a fresh lab for every run: same starting state
+        try:
+            elapsed, outcomes = run(lab)
+        finally:
+            lab.close()
+        rows.append((name, elapsed, outcomes))
 
-    lab = LabProcess(args.devices)
-    try:
-        elapsed, outcomes = run_oamkit(lab, args.workers)
-        rows.append(("oamkit push (CLI)", elapsed, outcomes))
-    finally:
-        lab.close()
-
-    lab = LabProcess(args.devices)
-    try:
-        lines = rendered_lines(lab)
-        elapsed, outcomes = run_nornir(lab, args.workers, lines)
-        rows.append(("nornir+netmiko", elapsed, outcomes))
-    finally:
-        lab.close()
-
-    lab = LabProcess(args.devices)
-    try:
-        elapsed, ok = asyncio.run(_floor(lab))
-        rows.append(("raw asyncssh floor", elapsed, {"ok": ok}))
-    finally:
-        lab.close()
+    measure("oamkit push (engine)", lambda lab: run_oamkit_engine(lab, args.workers))
+    measure("oamkit push (CLI)", lambda lab: run_oamkit(lab, args.workers))
+    measure("nornir+netmiko", lambda lab: run_nornir(lab, args.workers, rendered_lines(lab)))
+    measure("raw asyncssh floor", lambda lab: _floor_counts(lab))
 
     print(f"{args.devices} emulated IOS devices, {args.workers} workers; fresh lab per run")
     print(f"{'run':<22}{'seconds':>10}{'devices/s':>12}  outcomes")

@@ -32,6 +32,19 @@ NOT_ATTEMPTED, ERROR = "not-attempted", "error"
 FAILED_OUTCOMES = {ROLLED_BACK, ERROR}
 
 
+def exit_code(results) -> int:
+    """The process exit code of a change run: 3 a host needs attention, 1 some failed or
+    were not attempted, else 0."""
+    from oamkit.errors import ExitCode
+
+    outcomes = {r.outcome for r in results}
+    if NEEDS_ATTENTION in outcomes:
+        return ExitCode.NEEDS_ATTENTION
+    if outcomes & (FAILED_OUTCOMES | {NOT_ATTEMPTED}):
+        return ExitCode.FAILED
+    return ExitCode.OK
+
+
 @dataclass
 class HostResult:
     host: str

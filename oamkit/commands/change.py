@@ -28,15 +28,6 @@ _STYLE = {"unchanged": "dim", "changed": "green", "failed-rolled-back": "yellow"
           "failed-needs-attention": "bold red", "not-attempted": "dim", "error": "red"}
 
 
-def _exit_code(results) -> int:
-    outcomes = {r.outcome for r in results}
-    if change.NEEDS_ATTENTION in outcomes:
-        return ExitCode.NEEDS_ATTENTION
-    if outcomes & (change.FAILED_OUTCOMES | {change.NOT_ATTEMPTED}):
-        return ExitCode.FAILED
-    return ExitCode.OK
-
-
 def _select(inventory, filter, limit):
     inv = load_inventory(inventory)
     hosts = inv.select(filter, limit)
@@ -63,7 +54,7 @@ def _run(plans, work, rollout, as_json, title, executor=None):
 
 
 def _report(results, stopped, as_json, change_id=None, show_commands=True, title="") -> None:
-    code = _exit_code(results)
+    code = change.exit_code(results)
     if as_json:
         print_json({"ok": code == 0, "exit_code": int(code), "change_id": change_id,
                     "stopped": stopped, "hosts": [r.as_dict() for r in results]})
