@@ -14,7 +14,7 @@ from oamkit import change
 from oamkit.commands._common import (ExecutorOpt, FilterOpt, InventoryOpt, JsonOpt, LimitOpt,
                                      SchedulerOpt, executor_for, load_inventory, print_json)
 from oamkit.executors import HostJob
-from oamkit.errors import ExitCode, InputError, Problem
+from oamkit.errors import InputError, Problem
 from oamkit.render import plan_hosts
 from oamkit.runner import Rollout, run_fleet
 
