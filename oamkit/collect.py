@@ -37,9 +37,9 @@ _closing_lock = threading.Lock()
 
 def close_later(session) -> None:
     thread = threading.Thread(target=_close, args=(session,), name="oamkit-close", daemon=True)
-    with _closing_lock:
+    with _closing_lock:  # started inside the lock: finish_closing never sees an unstarted thread
         _closing.add(thread)
-    thread.start()
+        thread.start()
 
 
 def _close(session) -> None:

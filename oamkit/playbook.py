@@ -37,6 +37,7 @@ import jinja2.nativetypes
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from oamkit.change import exit_code as change_exit_code
 from oamkit.errors import ExitCode, InputError, OamkitError, Problem
 
 STEP_TYPES = ("render", "diff", "push", "collect", "check", "probe", "drtest", "wait",
@@ -699,17 +700,6 @@ def _counts(results) -> dict[str, int]:
     return out
 
 
-def _change_exit(results) -> int:
-    from oamkit import change
-
-    outcomes = {r.outcome for r in results}
-    if change.NEEDS_ATTENTION in outcomes:
-        return ExitCode.NEEDS_ATTENTION
-    if outcomes & (change.FAILED_OUTCOMES | {change.NOT_ATTEMPTED}):
-        return ExitCode.FAILED
-    return ExitCode.OK
-
-
 def _fleet_result(results, stopped) -> dict:
     counts = _counts(results)
     return {"stopped": stopped, "outcomes": counts,
@@ -763,7 +753,7 @@ def _diff_run(ctx, step, opts):
 def _step_diff(ctx, step, opts: DiffOpts):
     results, stopped = _diff_run(ctx, step, opts)
     counts = _counts(results)
-    return _change_exit(results), _fleet_result(results, stopped), _summary(counts)
+    return change_exit_code(results), _fleet_result(results, stopped), _summary(counts)
 
 
 def _step_push(ctx, step, opts: PushOpts):
@@ -774,7 +764,7 @@ def _step_push(ctx, step, opts: PushOpts):
     if ctx.check_mode:   # dry run: the exact delta a push would send, nothing sent
         results, stopped = _diff_run(ctx, step, opts)
         result = _fleet_result(results, stopped) | {"check_mode": True, "change_id": None}
-        return _change_exit(results), result, "check mode, would change: " + (
+        return change_exit_code(results), result, "check mode, would change: " + (
             ", ".join(result["changed"]) or "nothing")
     inv = ctx.play.inventory
     change_id = change.new_change_id()
@@ -784,7 +774,7 @@ def _step_push(ctx, step, opts: PushOpts):
                                          opts.max_failures), executor=ctx.executor)
     change.record_change(change_id, f"push (playbook {ctx.play.file.name})", results, inv.path)
     result = _fleet_result(results, stopped) | {"change_id": change_id}
-    return _change_exit(results), result, _summary(result["outcomes"]) + (
+    return change_exit_code(results), result, _summary(result["outcomes"]) + (
         f"; stopped: {stopped}" if stopped else "") + f"; change {change_id}"
 
 

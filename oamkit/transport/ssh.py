@@ -8,11 +8,16 @@ scrubbed of it.
 """
 from __future__ import annotations
 
+import os
 import re
 import select
+import tempfile
+import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
+import paramiko
 from netmiko import ConnectHandler
 from netmiko.exceptions import NetmikoAuthenticationException, NetmikoTimeoutException
 
@@ -49,7 +54,8 @@ class SshSession:
     def open(cls, inventory: Inventory, host: HostSettings, deadline: float) -> "SshSession":
         platform = get_platform(host.platform)
         secret = inventory.password(host)
-        known_hosts = inventory.resolve_path(host.ssh.known_hosts)
+        known_hosts = _host_key_file(inventory.resolve_path(host.ssh.known_hosts),
+                                     host.hostname, host.port or 22)
         remaining = max(1.0, deadline - time.monotonic())
         params = dict(
             device_type=platform.netmiko_device_type, host=host.hostname, port=host.port or 22,
@@ -270,6 +276,37 @@ class SshSession:
                     closer.close()
             except Exception:
                 pass
+
+
+_KNOWN_HOSTS: dict[tuple[str, float], paramiko.HostKeys] = {}
+_KNOWN_HOSTS_LOCK = threading.Lock()
+
+
+def _host_key_file(known_hosts: Path | None, hostname: str, port: int) -> Path | None:
+    """A known_hosts file holding only this host's keys. paramiko re-parses the whole file
+    for every session (~240 ms for 1,000 lines), which made a large fleet quadratic; the big
+    file is parsed once per process and each session gets a one-host file."""
+    if known_hosts is None or not known_hosts.is_file():
+        return known_hosts
+    key = (str(known_hosts), known_hosts.stat().st_mtime)
+    with _KNOWN_HOSTS_LOCK:
+        keys = _KNOWN_HOSTS.get(key)
+        if keys is None:
+            keys = paramiko.HostKeys(str(known_hosts))
+            _KNOWN_HOSTS[key] = keys
+    name = f"[{hostname}]:{port}" if port != 22 else hostname
+    entries = keys.lookup(name)
+    if not entries:
+        return known_hosts  # unknown host: let paramiko refuse it against the real file
+    folder = Path(tempfile.gettempdir()) / f"oamkit-known-hosts-{os.getuid()}"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    single = folder / re.sub(r"[^\w.-]", "_", name)
+    text = "".join(f"{name} {kind} {k.get_base64()}\n" for kind, k in entries.items())
+    if not single.exists() or single.read_text() != text:
+        tmp = single.with_suffix(f".{os.getpid()}.{threading.get_ident()}")
+        tmp.write_text(text)
+        tmp.replace(single)
+    return single
 
 
 def _error_lines(text: str, pattern: str) -> str:
