@@ -30,6 +30,14 @@ def test_collect_stores_counters_and_oam_state_for_every_platform(lab, lab_inven
               "junos-1": "ge-0/0/0", "vrp-1": "GigabitEthernet0/1/0"}
     for name, interface in crc_if.items():
         lab.inject_errors(name, interface, burst_crc=1234)
+    # The lab logs a link event when a monitor window closes (as devices do): wait for every
+    # device's window to close before collecting, bounded, instead of racing it.
+    end = time.monotonic() + 15
+    for name, interface in crc_if.items():
+        device = lab.device(name)
+        while not any(e.interface == interface for e in device.event_log) and time.monotonic() < end:
+            device.tick()
+            time.sleep(0.1)
     db = tmp_path / "h.sqlite"
     before = time.time()
     result = oamkit(env, "collect", "-i", str(lab_inventory), "--db", str(db), "--json")
