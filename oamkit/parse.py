@@ -367,14 +367,21 @@ _EVENTS = ("symbol_period", "frame", "frame_period", "frame_seconds")
 _IOS_EVENTS = _EVENTS + ("receive_crc", "transmit_crc")
 
 
-def _ios_status(ctx: _Context) -> list[dict]:
+def _event_blocks(ctx: _Context, names) -> dict:
+    """Per link event, the window/threshold block of the events the output printed."""
     r = ctx.raw
     events = {}
-    for event in _IOS_EVENTS:
+    for event in names:
         key = event.upper()
         if any(r[f"{key}_{f}"] for f in ("WINDOW", "LOW_THRESHOLD", "HIGH_THRESHOLD")):
             events[event] = _event_block(ctx.platform, event, r[f"{key}_WINDOW"],
                                          r[f"{key}_LOW_THRESHOLD"], r[f"{key}_HIGH_THRESHOLD"])
+    return events
+
+
+def _ios_status(ctx: _Context) -> list[dict]:
+    r = ctx.raw
+    events = _event_blocks(ctx, _IOS_EVENTS)
     return [{
         "interface": canonical_interface(ctx.platform, r["INTERFACE"]),
         "admin_state": _lower(r["ADMIN_STATE"]),
@@ -461,12 +468,7 @@ def _oui(text: str | None) -> str | None:
 
 def _xr_interfaces(ctx: _Context) -> list[dict]:
     r = ctx.raw
-    events = {}
-    for event in _EVENTS:
-        key = event.upper()
-        if any(r[f"{key}_{f}"] for f in ("WINDOW", "LOW_THRESHOLD", "HIGH_THRESHOLD")):
-            events[event] = _event_block(ctx.platform, event, r[f"{key}_WINDOW"],
-                                         r[f"{key}_LOW_THRESHOLD"], r[f"{key}_HIGH_THRESHOLD"])
+    events = _event_blocks(ctx, _EVENTS)
     return [{
         "interface": canonical_interface(ctx.platform, r["INTERFACE"]),
         "mode": _lower(r["MODE"]),
