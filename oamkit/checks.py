@@ -15,8 +15,10 @@ never alerting). A host that cannot be read is UNKNOWN, never OK.
 """
 from __future__ import annotations
 
+import concurrent.futures as cf
 import time
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Literal
 
@@ -24,7 +26,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from oamkit import rates
-from oamkit.change import delta, desired, read_managed
+from oamkit.change import NEEDS_ATTENTION, delta, desired, read_managed
 from oamkit.collect import close_later, snapshot_with
 from oamkit.errors import InputError, Problem
 from oamkit.history import History, Snapshot
@@ -292,18 +294,30 @@ def _link_events(host, name, sample, snap, history, rules) -> CheckResult:
 
 
 # ------------------------------------------------------------------------------ per host
-def check_host(inventory: Inventory, plan: HostPlan, deadline: float, *, history: History,
-               rules: Rules, maintenance: dict | None = None, mark: bool = True) -> HostCheck:
-    """Read one host (config + show commands, one session), store the snapshot, evaluate."""
+# A check is a read (the device: configuration and show commands, one session) then a judgement
+# (this machine's history: store the snapshot, evaluate, mark link events). The read can run
+# anywhere, e.g. on a Dask worker; the judgement runs where the history database is.
+READ_OK, READ_ERROR = "ok", "error"
+
+
+@dataclass
+class CheckReading:
+    """One host read for a check; picklable (it may come back from a Dask worker). `outcome` is
+    what the fleet runner looks at."""
+
+    host: str
+    platform: str
+    outcome: str                       # READ_OK, or READ_ERROR: the device could not be read
+    snapshot: Snapshot | None = None   # a failed snapshot (ok=False) when it could not be read
+    drift: list[str] | None = None     # None: the configuration was not read (see drift_error)
+    drift_error: str | None = None
+    error: str | None = None           # why the device could not be read
+    seconds: float = 0.0
+
+
+def read_for_check(inventory: Inventory, plan: HostPlan, deadline: float, rules: Rules) -> CheckReading:
+    """Read one host (config + show commands, one session). No history: see `judge`."""
     started = time.monotonic()
-    result = HostCheck(plan.host.name, plan.platform.name, UNKNOWN, maintenance=maintenance)
-    if maintenance:
-        result.results.append(CheckResult(
-            plan.host.name, None, "maintenance", MAINTENANCE,
-            f"{maintenance['kind']}: {maintenance['reason']}"
-            + (f" (until {maintenance['until']})" if maintenance.get("until") else "")))
-        result.outcome = MAINTENANCE
-        return result
     drift: list[str] | None = None
     drift_error = None
     try:
@@ -321,25 +335,130 @@ def check_host(inventory: Inventory, plan: HostPlan, deadline: float, *, history
         finally:
             close_later(session)
     except TransportError as exc:
-        result.error = str(exc)
-        history.store(Snapshot(plan.host.name, plan.platform.name, time.time(), ok=False, error=str(exc)))
-        result.results.append(CheckResult(plan.host.name, None, "reachable", _sev(rules.unreachable),
-                                          f"cannot read the device: {exc}"))
-        result.seconds = round(time.monotonic() - started, 3)
-        return result.finish()
+        failed = Snapshot(plan.host.name, plan.platform.name, time.time(), ok=False, error=str(exc))
+        return CheckReading(plan.host.name, plan.platform.name, READ_ERROR, failed, error=str(exc),
+                            seconds=round(time.monotonic() - started, 3))
     snap.seconds = round(time.monotonic() - started, 3)
+    return CheckReading(plan.host.name, plan.platform.name, READ_OK, snap, drift, drift_error,
+                        seconds=snap.seconds)
+
+
+def judge(plan: HostPlan, reading: CheckReading | None, history: History, rules: Rules,
+          maintenance: dict | None = None, mark: bool = True) -> HostCheck:
+    """Store the reading's snapshot in `history`, evaluate, mark the link events checked. A host
+    in maintenance is reported as such (it needs no reading: it is never contacted)."""
+    result = HostCheck(plan.host.name, plan.platform.name, UNKNOWN, maintenance=maintenance)
+    if maintenance:
+        result.results.append(CheckResult(
+            plan.host.name, None, "maintenance", MAINTENANCE,
+            f"{maintenance['kind']}: {maintenance['reason']}"
+            + (f" (until {maintenance['until']})" if maintenance.get("until") else "")))
+        result.outcome = MAINTENANCE
+        return result
+    if reading is None:
+        raise ValueError(f"{plan.host.name}: nothing read to judge")
+    if reading.outcome != READ_OK:
+        result.error = reading.error
+        history.store(reading.snapshot)
+        result.results.append(CheckResult(plan.host.name, None, "reachable", _sev(rules.unreachable),
+                                          f"cannot read the device: {reading.error}"))
+        result.seconds = reading.seconds
+        return result.finish()
+    snap = reading.snapshot
     history.store(snap)
     result.taken_at = snap.taken_at
-    result.results = evaluate(plan, snap, history, rules, drift, drift_error)
+    result.results = evaluate(plan, snap, history, rules, reading.drift, reading.drift_error)
     if mark:
         for name, sample in snap.interfaces.items():
             if sample.link_events is not None:
                 history.mark_checked(plan.host.name, name, snap.ts, sample.link_events)
-    result.seconds = snap.seconds
+    result.seconds = reading.seconds
     return result.finish()
+
+
+def check_host(inventory: Inventory, plan: HostPlan, deadline: float, *, history: History,
+               rules: Rules, maintenance: dict | None = None, mark: bool = True) -> HostCheck:
+    """Read one host (config + show commands, one session), store the snapshot, evaluate. A
+    host in maintenance is not contacted."""
+    reading = None if maintenance else read_for_check(inventory, plan, deadline, rules)
+    return judge(plan, reading, history, rules, maintenance, mark)
 
 
 def unreachable(host: str, platform: str, error: str, rules: Rules) -> HostCheck:
     """A host the runner gave up on (deadline, internal error)."""
     return HostCheck(host, platform, UNKNOWN, error=error, results=[
         CheckResult(host, None, "reachable", _sev(rules.unreachable), error)]).finish()
+
+
+# ------------------------------------------------------------------------------ fleet
+def fleet_work(inventory: Inventory, *, history: History, rules: Rules, held: dict,
+               executor=None):
+    """(work, executor) to hand `run_fleet` for a check; `held`: host name -> its maintenance.
+
+    Threads (executor None or a thread executor): `check_host` per host, read and judged in
+    this process, as the results arrive. Elsewhere (Dask): the hosts are read on the executor
+    (action "check-read") and `settle` judges the readings here, against this machine's history;
+    hosts in maintenance are judged here at once and never sent to the executor."""
+    if getattr(executor, "name", "threads") == "threads":
+        return partial(_check_one, inventory, history=history, rules=rules, held=held), executor
+    from oamkit.executors import HostJob
+
+    job = HostJob.make("check-read", inventory, rules=rules.model_dump_json())
+    return job, _HeldHere(executor, lambda plan: judge(plan, None, history, rules, held[plan.host.name]),
+                          held)
+
+
+def _check_one(inventory, plan, deadline, *, history, rules, held):
+    return check_host(inventory, plan, deadline, history=history, rules=rules,
+                      maintenance=held.get(plan.host.name))
+
+
+class _HeldHere:
+    """Wraps an executor: a host in maintenance gets its (already done) answer from this
+    process; every other host goes to the executor. One run_fleet either way, so progress and
+    result order are those of the threaded run."""
+
+    def __init__(self, executor, answer, held: dict) -> None:
+        self.executor, self.answer, self.held = executor, answer, held
+        self.name = executor.name
+
+    def submit(self, work, plan, deadline: float) -> cf.Future:
+        if not self.held.get(plan.host.name):
+            return self.executor.submit(work, plan, deadline)
+        future: cf.Future = cf.Future()
+        future.set_running_or_notify_cancel()
+        try:
+            future.set_result(self.answer(plan))
+        except Exception as exc:  # noqa: BLE001 - reported for this host by run_fleet
+            future.set_exception(exc)
+        return future
+
+    def release(self, futures) -> None:
+        self.executor.release(futures)
+
+
+def settle(plans: list[HostPlan], results: list, *, history: History, rules: Rules,
+           held: dict, executor=None) -> list[HostCheck]:
+    """`run_fleet`'s results (in plan order) -> one HostCheck per host; `executor` as given to
+    `fleet_work`. Readings from elsewhere are judged here (storing their snapshots). A host the
+    runner gave up on is UNKNOWN, as with threads. Elsewhere, a host it stopped waiting for
+    (deadline) also gets the failed snapshot its read would have stored (a thread stores it
+    itself once its read gives up); a crashed read stores nothing, as with threads."""
+    remote = getattr(executor, "name", "threads") != "threads"
+    by_name = {p.host.name: p for p in plans}
+    out: list[HostCheck] = []
+    for r in results:
+        if isinstance(r, HostCheck):
+            out.append(r)
+        elif isinstance(r, CheckReading):
+            try:
+                out.append(judge(by_name[r.host], r, history, rules, held.get(r.host)))
+            except Exception as exc:  # noqa: BLE001 - as run_fleet reports a crashed host
+                out.append(unreachable(r.host, r.platform,
+                                       f"internal error: {type(exc).__name__}: {exc}", rules))
+        else:
+            error = r.error or r.detail or r.outcome
+            if remote and r.outcome == NEEDS_ATTENTION:
+                history.store(Snapshot(r.host, r.platform, time.time(), ok=False, error=error))
+            out.append(unreachable(r.host, r.platform, error, rules))
+    return out

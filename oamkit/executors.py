@@ -60,6 +60,16 @@ def _collect(inv, plan, deadline, **_):
     return collect.collect_host(inv, plan, deadline, store=None)
 
 
+def _check_read(inv, plan, deadline, *, rules, **_):
+    # The read half of a check (device only); the caller judges it against its own history
+    # (checks.settle). `rules` crosses as JSON (Rules.model_dump_json()), already validated.
+    from oamkit import checks
+
+    rules = checks.Rules.model_validate_json(rules) if isinstance(rules, (str, bytes)) \
+        else checks.Rules.model_validate(rules)
+    return checks.read_for_check(inv, plan, deadline, rules)
+
+
 def _finish_closing_here(timeout: float = 15.0) -> int:
     from oamkit import collect
 
@@ -71,6 +81,7 @@ ACTIONS: dict[str, tuple[Callable, bool]] = {
     "diff": (_diff, True),
     "push": (_push, True),
     "collect": (_collect, False),
+    "check-read": (_check_read, True),   # drift compares the configuration with the intent
 }
 
 

@@ -844,17 +844,15 @@ def _step_check(ctx, step, opts: CheckOpts):
     db = _db(ctx, opts.db)
     inv = ctx.play.inventory
     started = time.time()
-    # Threads always: a check evaluates against this machine's history database.
+    # The play's executor reads the devices; every host is judged here, against this
+    # machine's history database (checks.fleet_work / settle).
     with History(_dry_db(ctx, db) if ctx.check_mode else db) as history:
-        def work(plan, deadline):
-            return checks.check_host(inv, plan, deadline, history=history, rules=rules,
-                                     maintenance=held.get(plan.host.name))
-
-        results, _ = run_fleet(plans, work, Rollout(opts.workers, opts.timeout))
+        work, on = checks.fleet_work(inv, history=history, rules=rules, held=held,
+                                     executor=ctx.executor)
+        results, _ = run_fleet(plans, work, Rollout(opts.workers, opts.timeout), executor=on)
         finish_closing()
-    checked = [r if isinstance(r, checks.HostCheck)
-               else checks.unreachable(r.host, r.platform, r.error or r.detail or r.outcome, rules)
-               for r in results]
+        checked = checks.settle(plans, results, history=history, rules=rules, held=held,
+                                executor=ctx.executor)
     report = CheckReport(checked, started, time.time(), opts.rules, str(db))
     result = report.as_dict()
     result["problems"] = [r.as_dict() for r in report.problems()]

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import sys
 import time
-from functools import partial
 from pathlib import Path
 
 import typer
 from rich.console import Console
 
 from oamkit import checks, maintenance
-from oamkit.commands._common import FilterOpt, InventoryOpt, LimitOpt
+from oamkit.commands._common import (ExecutorOpt, FilterOpt, InventoryOpt, LimitOpt, SchedulerOpt,
+                                     executor_for)
 from oamkit.commands.collect import DbOpt, KeepOpt, db_path, prune, run_with_progress, select_plans
 from oamkit.errors import InputError, Problem
 from oamkit.collect import finish_closing
@@ -42,10 +42,13 @@ def check(inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, limit: 
           workers: int = typer.Option(20, "--workers", "-w", min=1, help="Hosts read at once."),
           timeout: float = typer.Option(60.0, "--timeout", min=1, help="Deadline per host, in seconds."),
           keep_days: float = KeepOpt,
+          executor: str = ExecutorOpt, scheduler: str = SchedulerOpt,
           ) -> None:
     """Check OAM compliance per host and interface: configuration matches the intent, session
     operational, link monitoring on, error rates under the configured thresholds, no new link
-    events since the last check. Hosts in maintenance are reported, never alerting."""
+    events since the last check. Hosts in maintenance are reported, never alerting (and not
+    contacted). With --executor dask the devices are read on Dask workers and judged here,
+    against this machine's history database."""
     fmt = "json" if as_json else fmt
     if fmt not in formats.FORMATS:
         raise InputError([Problem("unknown format", field="--format", value=fmt,
@@ -62,15 +65,16 @@ def check(inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, limit: 
     windows = maintenance.active_windows()
     held = {p.host.name: maintenance.status_for(p.host, windows=windows) for p in plans}
     started = time.time()
-    with History(db_path(db)) as history:
-        work = partial(_check_one, inv, history=history, rules=rule_set, held=held)
+    # The executor first: a bad --scheduler is bad input before the history file is touched.
+    with executor_for(executor, scheduler, workers) as runs_on, History(db_path(db)) as history:
+        work, on = checks.fleet_work(inv, history=history, rules=rule_set, held=held,
+                                     executor=runs_on)
         results = run_with_progress(plans, work, Rollout(workers, timeout),
-                                    quiet=fmt != "table", title="check")
+                                    quiet=fmt != "table", title="check", executor=on)
         finish_closing()
+        hosts = checks.settle(plans, results, history=history, rules=rule_set, held=held,
+                              executor=runs_on)
         prune(history, keep_days)
-    hosts = [r if isinstance(r, checks.HostCheck)
-             else checks.unreachable(r.host, r.platform, r.error or r.detail or r.outcome, rule_set)
-             for r in results]
     for h in skipped:
         held_now = maintenance.status_for(h, windows=windows)
         hosts.append(checks.HostCheck(h.name, h.platform, checks.MAINTENANCE if held_now else checks.UNKNOWN,
@@ -81,11 +85,6 @@ def check(inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, limit: 
     report = CheckReport(hosts, started, time.time(), str(rules) if rules else None, str(db_path(db)))
     _emit(report, fmt, output, verbose)
     raise typer.Exit(report.exit_code(nagios=fmt == "nagios"))
-
-
-def _check_one(inv, plan, deadline, *, history, rules, held):
-    return checks.check_host(inv, plan, deadline, history=history, rules=rules,
-                             maintenance=held.get(plan.host.name))
 
 
 def _emit(report: CheckReport, fmt: str, output: Path | None, verbose: bool) -> None:

@@ -162,3 +162,185 @@ def test_unknown_executor_is_bad_input():
 
     with pytest.raises(InputError, match="unknown executor"):
         make_executor("celery")
+
+
+# ---------------------------------------------------------------------------- check on Dask
+def _oamkit(env, *args, timeout=240):
+    return subprocess.run([sys.executable, "-m", "oamkit.cli", *args], capture_output=True,
+                          text=True, env=env, timeout=timeout)
+
+
+def _check(env, inventory, db, *extra):
+    result = _oamkit(env, "check", "-i", str(inventory), "--json", "--db", str(db), *extra)
+    assert result.stdout, result.stderr[-2000:]
+    return result.returncode, json.loads(result.stdout)
+
+
+def _statuses(report) -> dict:
+    return {(h["host"], r["interface"], r["rule"]): r["status"]
+            for h in report["hosts"] for r in h["results"]}
+
+
+def _auths(device) -> int:
+    """Logins the lab device accepted (the SSH server records each in the transcript)."""
+    return sum(1 for e in device.transcript if e.direction == "event" and e.text.startswith("auth "))
+
+
+@pytest.fixture
+def check_env(tmp_path, lab):
+    return {**os.environ, "COLUMNS": "200", "OAMKIT_STATE_DIR": str(tmp_path / "state"),
+            "OAMKIT_LAB_PASSWORD": lab.password}
+
+
+def _push(env, inventory):
+    # --confirm-timeout: the lab's 1/100 timers would make IOS's revert timer 1.2 s
+    pushed = _oamkit(env, "push", "-i", str(inventory), "--json", "--confirm-timeout", "3600")
+    assert pushed.returncode == 0, pushed.stdout + pushed.stderr
+
+
+def test_cli_check_with_executor_dask_judges_and_stores_here(lab, lab_inventory, check_env, tmp_path):
+    import sqlite3
+
+    _push(check_env, lab_inventory)
+    lab.set_peer_state("xr-1", "GigabitEthernet0/0/0/1", "down")
+    t_code, threads = _check(check_env, lab_inventory, tmp_path / "threads.sqlite")
+    db = tmp_path / "dask.sqlite"
+    d_code, distributed = _check(check_env, lab_inventory, db, "--executor", "dask", "--workers", "4")
+    assert d_code == t_code
+    assert [(h["host"], h["status"]) for h in distributed["hosts"]] == \
+        [(h["host"], h["status"]) for h in threads["hosts"]]
+    assert _statuses(distributed) == _statuses(threads)
+    statuses = _statuses(distributed)
+    assert statuses[("xr-1", "GigabitEthernet0/0/0/1", "oam_session")] == "CRITICAL"
+    assert statuses[("xr-1", "GigabitEthernet0/0/0/0", "oam_session")] == "OK"
+    assert statuses[("ios-1", None, "config_drift")] == "OK"
+    assert len(distributed["hosts"]) == 4 and all(h["results"] for h in distributed["hosts"])
+    assert all(h["error"] is None and h["taken_at"] for h in distributed["hosts"])
+    # the workers read, this process stored: a snapshot, its interfaces and the link-event
+    # marker for every host, in the --db given (the same rows the threaded run wrote)
+    con = sqlite3.connect(db)
+    snaps = dict(con.execute("SELECT host, count(*) FROM snapshots WHERE ok=1 GROUP BY host"))
+    assert snaps == dict.fromkeys(("ios-1", "xr-1", "junos-1", "vrp-1"), 1)
+    rows = {tuple(r) for r in con.execute("SELECT host, interface FROM interfaces")}
+    marked = {tuple(r) for r in con.execute("SELECT host, interface FROM last_check")}
+    theirs = sqlite3.connect(tmp_path / "threads.sqlite")
+    assert rows == {tuple(r) for r in theirs.execute("SELECT host, interface FROM interfaces")}
+    assert marked and {h for h, _ in marked} == set(snaps)
+    assert marked == {tuple(r) for r in theirs.execute("SELECT host, interface FROM last_check")}
+
+    bad = _oamkit(check_env, "check", "-i", str(lab_inventory), "--db", str(tmp_path / "bad.sqlite"),
+                  "--scheduler", "tcp://127.0.0.1:1")
+    assert bad.returncode == 2 and "--scheduler needs --executor dask" in bad.stderr
+    assert not (tmp_path / "bad.sqlite").exists()
+
+
+def test_cli_check_with_executor_dask_finds_the_crc_fault_on_that_interface_only(
+        lab, lab_inventory, check_env, tmp_path):
+    _push(check_env, lab_inventory)
+    lab.inject_errors("ios-1", "GigabitEthernet0/1", crc_per_second=200)
+    # two checks each (the first stores the sample the second's rate is taken from), more than
+    # the rules' 1 s min_interval apart; each executor with its own history
+    runs = {"threads": (), "dask": ("--executor", "dask", "--workers", "4")}
+    reports: dict = {}
+    for round_ in range(2):
+        for name, extra in runs.items():
+            reports[name] = _check(check_env, lab_inventory, tmp_path / f"{name}.sqlite", *extra)
+        time.sleep(1.2)
+    for name, (code, report) in reports.items():
+        assert code == 1 and report["status"] == "CRITICAL", (name, report)
+        bad = {(host, itf) for (host, itf, _), status in _statuses(report).items()
+               if status in ("CRITICAL", "WARNING", "UNKNOWN")}
+        assert bad == {("ios-1", "GigabitEthernet0/1")}, (name, bad)
+        statuses = _statuses(report)
+        assert statuses[("ios-1", "GigabitEthernet0/1", "error_rate")] == "CRITICAL", name
+        assert statuses[("ios-1", "GigabitEthernet0/2", "error_rate")] == "OK", name
+    # the same judgement, rule by rule (new link events depend on when a window closed)
+    same = {k: v for k, v in _statuses(reports["dask"][1]).items() if k[2] != "link_events"}
+    assert same == {k: v for k, v in _statuses(reports["threads"][1]).items() if k[2] != "link_events"}
+
+
+def test_cli_check_with_executor_dask_never_contacts_a_host_in_maintenance(
+        lab, lab_inventory, check_env, tmp_path, dask):
+    import sqlite3
+
+    from distributed import get_task_stream
+
+    added = _oamkit(check_env, "maintenance", "add", "ios-1", "-i", str(lab_inventory), "--until",
+                    "2h", "--reason", "optics swap CHG-7")
+    assert added.returncode == 0, added.stderr
+    before = {n: _auths(d) for n, d in lab.devices.items()}
+    db = tmp_path / "h.sqlite"
+    with get_task_stream(client=dask.client) as stream:   # this time on a running scheduler
+        code, report = _check(check_env, lab_inventory, db, "--executor", "dask",
+                              "--scheduler", dask.address)
+    prefix = "oamkit-check-read-"   # the task keys: oamkit-ACTION-HOST-RANDOM
+    sent = sorted(str(t["key"])[len(prefix):].rsplit("-", 1)[0] for t in stream.data
+                  if str(t["key"]).startswith(prefix))
+    assert sent == ["junos-1", "vrp-1", "xr-1"], sent   # ios-1 never went to the cluster
+    hosts = {h["host"]: h for h in report["hosts"]}
+    assert hosts["ios-1"]["status"] == "MAINTENANCE"
+    assert [r["rule"] for r in hosts["ios-1"]["results"]] == ["maintenance"]
+    assert "optics swap CHG-7" in hosts["ios-1"]["results"][0]["message"]
+    after = {n: _auths(d) for n, d in lab.devices.items()}
+    assert after["ios-1"] == before["ios-1"], "a host in maintenance was logged in to"
+    assert all(after[n] > before[n] for n in ("xr-1", "junos-1", "vrp-1")), (before, after)
+    assert code == (0 if report["status"] == "OK" else 1)
+    hosts_stored = {h for (h,) in sqlite3.connect(db).execute("SELECT host FROM snapshots")}
+    assert hosts_stored == {"xr-1", "junos-1", "vrp-1"}
+
+
+def test_playbook_check_step_on_the_play_executor(lab, lab_inventory, dask, tmp_path, monkeypatch):
+    import textwrap
+
+    from oamkit import playbook
+
+    monkeypatch.setenv("OAMKIT_STATE_DIR", str(tmp_path / "state"))
+    db = tmp_path / "play.sqlite"
+    file = tmp_path / "play.yaml"
+    file.write_text(textwrap.dedent(f"""
+        steps:
+          - push: {{confirm_timeout: 3600}}
+          - check: {{db: "{db}"}}
+        """))
+    lab.set_peer_state("xr-1", "GigabitEthernet0/0/0/1", "down")
+    before = {n: _auths(d) for n, d in lab.devices.items()}
+    play = playbook.load(file, {}, lab_inventory)
+    from distributed import get_task_stream
+
+    with get_task_stream(client=dask.client) as stream:
+        report = playbook.run(play, executor=dask)
+    reads = [t["key"] for t in stream.data if str(t["key"]).startswith("oamkit-check-read-")]
+    assert len(reads) == 4, [t["key"] for t in stream.data]
+    assert report["executor"] == "dask"
+    push, step = report["steps"]
+    assert push["status"] == "ok", push
+    results = {(r["host"], r["interface"], r["rule"]): r["status"] for r in step["result"]["problems"]}
+    assert results[("xr-1", "GigabitEthernet0/0/0/1", "oam_session")] == "CRITICAL", step
+    assert ("xr-1", "GigabitEthernet0/0/0/0", "oam_session") not in results
+    assert all(_auths(d) > before[n] for n, d in lab.devices.items())
+    from oamkit.history import History
+
+    with History(db) as history:   # judged and stored by this process
+        assert history.last_check("xr-1", "GigabitEthernet0/0/0/1") is not None
+
+
+def test_a_check_the_runner_gave_up_on_stores_a_failed_snapshot_only_off_threads(tmp_path):
+    from types import SimpleNamespace
+
+    from oamkit import checks
+    from oamkit.history import History
+
+    gave_up = change.HostResult("ios-1", "cisco_ios", change.NEEDS_ATTENTION,
+                                error="no answer within the 4 s deadline",
+                                detail="the device may be mid-change; check it by hand")
+    crashed = change.HostResult("xr-1", "cisco_xr", change.ERROR, error="internal error: KeyError: 'x'")
+    for executor, stored in ((None, []), (SimpleNamespace(name="dask"), ["ios-1"])):
+        with History(tmp_path / f"{bool(executor)}.sqlite") as history:
+            hosts = checks.settle([], [gave_up, crashed], history=history, rules=checks.Rules(),
+                                  held={}, executor=executor)
+            rows = history.db.execute("SELECT host, ok, error FROM snapshots").fetchall()
+        assert [(h.host, h.outcome, h.error) for h in hosts] == [
+            ("ios-1", checks.UNKNOWN, "no answer within the 4 s deadline"),
+            ("xr-1", checks.UNKNOWN, "internal error: KeyError: 'x'")]
+        assert [r[0] for r in rows] == stored
+        assert all(r[1] == 0 and r[2] == "no answer within the 4 s deadline" for r in rows)
