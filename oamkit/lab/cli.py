@@ -75,17 +75,37 @@ class Session:
         self.user = process.get_extra_info("username") or device.username
         self._read_task: asyncio.Future | None = None
         self._echo = ""   # echo of characters taken from the current input chunk, not yet sent
+        self._loop = asyncio.get_running_loop()
+        self._pending: list[str] = []   # output of this loop iteration, sent as one packet
 
     # ---------------------------------------------------------------- I/O
+    def _send(self, text: str) -> None:
+        """Queue output; everything written before the session next waits (echo, the
+        command's output, the prompt) leaves together at the end of this event-loop turn, as
+        one SSH packet instead of one per write. Timing is unchanged: nothing waits longer
+        than the current turn."""
+        if not self._pending:
+            self._loop.call_soon(self._flush_out)
+        self._pending.append(text)
+
+    def _flush_out(self) -> None:
+        if self._pending:
+            text = "".join(self._pending)
+            self._pending.clear()
+            try:
+                self.proc.stdout.write(text)
+            except (OSError, asyncssh.Error):
+                pass   # the client went away; the next read notices
+
     def _flush_echo(self) -> None:
         if self._echo:
-            self.proc.stdout.write(self._echo)
+            self._send(self._echo)
             self._echo = ""
 
     def write(self, text: str) -> None:
         self._flush_echo()
         if text:
-            self.proc.stdout.write(text.replace("\r\n", "\n").replace("\n", "\r\n"))
+            self._send(text.replace("\r\n", "\n").replace("\n", "\r\n"))
 
     async def read_char(self) -> str:
         idle_since = time.monotonic()
@@ -288,6 +308,7 @@ class Session:
                 await self.handle(line)
         except Disconnect as d:
             if d.abort:
+                self._flush_out()
                 self.proc.channel.get_connection().abort()
                 return
         except (asyncssh.Error, ConnectionError, BrokenPipeError):
@@ -298,6 +319,7 @@ class Session:
             dev.active_sessions.pop(self.id, None)
             dev.record(self.id, "cli", "event", "session closed", self.mode)
         try:
+            self._flush_out()
             self.proc.exit(0)
         except (OSError, asyncssh.Error):
             pass

@@ -161,7 +161,8 @@ class Lab:
                 lambda d=dev: _DeviceServer(self, d), HOST, port,
                 server_host_keys=[self.host_key], process_factory=self._process_factory(dev),
                 encoding="utf-8", line_editor=False, keepalive_interval=0,
-                login_timeout=30, reuse_address=True)
+                login_timeout=30, reuse_address=True,
+                gss_host=None)   # no Kerberos here; the default looks up this host's FQDN per connection
             self._servers.append(server)
             self.ports[name] = server.sockets[0].getsockname()[1]
         self.started_at = time.time()
