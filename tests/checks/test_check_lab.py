@@ -138,6 +138,9 @@ def test_cleared_counters_are_not_an_alarm(lab, pushed, env):
     assert oamkit(env, "collect", "-i", str(pushed), "--limit", "xr-1").returncode == 0
     with device.lock:   # `clear counters`
         device.interfaces["GigabitEthernet0/0/0/0"].counters.update(crc=0, input_errors=0)
+    # a rate needs two samples at least the rules' min_interval (1 s) apart; a fast check
+    # right after the collect would be UNKNOWN ("too close"), not what this test is about
+    time.sleep(1.0)
     code, report = check_json(env, pushed, "--limit", "xr-1")
     _, xr = by_interface(report, "xr-1")
     rate = xr["GigabitEthernet0/0/0/0"]["error_rate"]
