@@ -210,7 +210,8 @@ def _apply(session: SshSession, plan: HostPlan, commands: list[str], confirm_tim
                 session.revert_armed = True
             except DeviceRejected:
                 session.enter_config()
-        session.configure(commands, stay_in_config=False)
+        # the read-back that follows rides in the same write as the change
+        session.configure(commands, stay_in_config=False, read_after=syntax.show_running)
         return
     session.configure(commands, stay_in_config=True)
     if syntax.confirmed_commit and plan.platform.confirmed_commit_unit:
