@@ -428,6 +428,8 @@ class Device:
             self.interfaces[n] = st
         self.running = baseline_config(platform, name, names)
         self.candidate = self.running.copy()
+        # facts derived from the running config (e.g. monitor settings), dropped on every change
+        self.derived: dict = {}
         self.commit_history: list[CommitRecord] = []
         self.event_log: list[LinkEvent] = []
         self.transcript: list[TranscriptEntry] = []
@@ -593,7 +595,9 @@ class Device:
             return rec
 
     def sync_interface_state(self) -> None:
-        """Admin/oper status follow the running config (``shutdown`` / Junos ``disable``)."""
+        """Admin/oper status follow the running config (``shutdown`` / Junos ``disable``).
+        Every change of running ends here, so this is also where derived facts go stale."""
+        self.derived.clear()
         for name, st in self.interfaces.items():
             if self.platform == "juniper_junos":
                 node = self.running.get(["interfaces", name])

@@ -61,7 +61,10 @@ def frame_monitor(dev: Device, dt: float) -> None:
         if last is None:
             acc["mon_time"] = 0.0
             continue
-        settings = frame_settings(dev, name)
+        key = ("frame_settings", name)   # the ticker asks every device, every tick
+        if key not in dev.derived:
+            dev.derived[key] = frame_settings(dev, name)
+        settings = dev.derived[key]
         if settings is None:
             acc["mon_time"] = 0.0
             continue
