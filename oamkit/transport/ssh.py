@@ -13,6 +13,7 @@ scrubbed of it.
 from __future__ import annotations
 
 import codecs
+import fnmatch
 import os
 import re
 import socket
@@ -335,7 +336,54 @@ def _unanchored(prompt: str) -> re.Pattern:
     return re.compile(re.sub(r"(\\s\*)?\$$", "", prompt))
 
 
-_KNOWN_HOSTS: dict[tuple[str, float], paramiko.HostKeys] = {}
+class KnownHosts:
+    """A known_hosts file indexed by host name. paramiko's HostKeys compares every line with
+    every other while loading and scans every line per lookup: quadratic in the fleet (3,000
+    hosts: ~3 s; 10,000: ~35 s). Plain names are a dict lookup here; hashed names (|1|salt|hash)
+    and patterns (wildcards, !negations) are checked per lookup, as OpenSSH does. The first key
+    of each type wins, as in paramiko."""
+
+    def __init__(self, path: Path):
+        self.plain: dict[str, dict[str, paramiko.PKey]] = {}
+        self.others: list[tuple[list[str], paramiko.PKey]] = []   # hashed or pattern entries
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            try:
+                entry = paramiko.hostkeys.HostKeyEntry.from_line(line, number)
+            except (paramiko.SSHException, paramiko.hostkeys.InvalidHostKey):
+                continue   # like OpenSSH, a bad line is skipped (paramiko would raise)
+            if entry is None or entry.key is None:
+                continue
+            if any(h.startswith("|1|") or any(c in h for c in "*?!") for h in entry.hostnames):
+                self.others.append((entry.hostnames, entry.key))
+                continue
+            for name in entry.hostnames:
+                self.plain.setdefault(name, {}).setdefault(entry.key.get_name(), entry.key)
+
+    def lookup(self, name: str) -> dict[str, paramiko.PKey]:
+        keys = dict(self.plain.get(name, {}))
+        for patterns, key in self.others:
+            if _matches(name, patterns):
+                keys.setdefault(key.get_name(), key)
+        return keys
+
+
+def _matches(name: str, patterns: list[str]) -> bool:
+    matched = False
+    for pattern in patterns:
+        if pattern.startswith("|1|"):
+            matched = matched or paramiko.HostKeys.hash_host(name, pattern) == pattern
+        elif pattern.startswith("!"):
+            if fnmatch.fnmatch(name, pattern[1:]):
+                return False
+        elif fnmatch.fnmatch(name, pattern):
+            matched = True
+    return matched
+
+
+_KNOWN_HOSTS: dict[tuple[str, float], KnownHosts] = {}
 _KNOWN_HOSTS_LOCK = threading.Lock()
 
 
@@ -349,7 +397,7 @@ def _host_key_file(known_hosts: Path | None, hostname: str, port: int) -> Path |
     with _KNOWN_HOSTS_LOCK:
         keys = _KNOWN_HOSTS.get(key)
         if keys is None:
-            keys = paramiko.HostKeys(str(known_hosts))
+            keys = KnownHosts(known_hosts)
             _KNOWN_HOSTS[key] = keys
     name = f"[{hostname}]:{port}" if port != 22 else hostname
     entries = keys.lookup(name)
