@@ -60,8 +60,8 @@ class SshSession:
     def open(cls, inventory: Inventory, host: HostSettings, deadline: float) -> "SshSession":
         platform = get_platform(host.platform)
         secret = inventory.password(host)
-        known_hosts = _host_key_file(inventory.resolve_path(host.ssh.known_hosts),
-                                     host.hostname, host.port or 22)
+        configured_known_hosts = inventory.resolve_path(host.ssh.known_hosts)
+        known_hosts = _host_key_file(configured_known_hosts, host.hostname, host.port or 22)
         remaining = max(1.0, deadline - time.monotonic())
         params = dict(
             device_type=platform.netmiko_device_type, host=host.hostname, port=host.port or 22,
@@ -85,7 +85,7 @@ class SshSession:
             raise TransportError(f"{host.name}: authentication failed for user {host.username!r}") from None
         except NetmikoTimeoutException as exc:
             raise TransportError(f"{host.name}: cannot connect to {host.hostname}:{host.port or 22}: "
-                                 f"{scrub(str(exc).splitlines()[0], secret)}") from None
+                                 f"{scrub(_connect_failure(exc, configured_known_hosts), secret)}") from None
         except Exception as exc:  # paramiko host-key and socket errors
             raise TransportError(f"{host.name}: SSH to {host.hostname}:{host.port or 22} failed: "
                                  f"{type(exc).__name__}: {scrub(str(exc), secret)}") from None
@@ -412,6 +412,19 @@ def _host_key_file(known_hosts: Path | None, hostname: str, port: int) -> Path |
         tmp.write_text(text)
         tmp.replace(single)
     return single
+
+
+def _connect_failure(exc: Exception, known_hosts: Path | None) -> str:
+    """The reason netmiko's wrapper hides: its message starts with an empty line and the
+    paramiko exception (e.g. a refused host key) is only its context."""
+    cause = exc.__context__
+    if isinstance(cause, paramiko.BadHostKeyException) or "known_hosts" in str(cause or ""):
+        return (f"host key not trusted ({cause}); known_hosts: {known_hosts or 'none given'}. "
+                "Add the device's key, or set ssh.accept_new_host_keys for a lab")
+    if isinstance(cause, paramiko.SSHException):
+        return f"{type(cause).__name__}: {cause}"
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return lines[0] if lines else type(exc).__name__
 
 
 def _error_lines(text: str, pattern: str) -> str:
