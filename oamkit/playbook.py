@@ -893,8 +893,21 @@ def _step_drtest(ctx, step, opts: DrtestOpts):
     result = runner.run()
     if opts.report:
         write_reports(result, _relative(ctx.play, opts.report))
-    return EXIT_FOR_VERDICT.get(result["verdict"], 1), result, \
-        f"{result['verdict']}: " + "; ".join(result.get("summary") or [])[:300]
+    return EXIT_FOR_VERDICT.get(result["verdict"], 1), result, _dr_summary(result)
+
+
+def _dr_summary(result: dict) -> str:
+    """One line for the play log: the verdict, then the findings or, on a pass, the worst
+    failover outage against the bound."""
+    findings = "; ".join(result.get("summary") or [])[:300]
+    if findings:
+        return f"{result['verdict']}: {findings}"
+    outages = [(site.get("failover") or {}).get("outage_s") for site in result.get("sites") or []]
+    outages = [o for o in outages if o is not None]
+    if not outages:
+        return result["verdict"]
+    return (f"{result['verdict']}: {len(outages)} site(s), worst failover outage {max(outages):.2f} s "
+            f"(bound {result.get('convergence_bound_s')} s)")
 
 
 def _step_wait(ctx, step, opts: WaitOpts):

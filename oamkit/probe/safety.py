@@ -30,7 +30,11 @@ MAX_TARGETS = 1000
 
 
 def state_root() -> Path:
-    return Path(os.environ.get("OAMKIT_STATE_DIR", "/run/oamkit"))
+    """Where WAN labs record the namespaces they created (the probe guard's registry).
+    Runtime state like the namespaces themselves, so /run, and its own variable: sharing
+    OAMKIT_STATE_DIR (the change engine's backups) made a playbook run with that set refuse
+    to probe a lab that `oamkit lab wan up` had registered under the default."""
+    return Path(os.environ.get("OAMKIT_RUN_DIR", "/run/oamkit"))
 
 
 class SafetyError(InputError):
