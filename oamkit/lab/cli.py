@@ -342,8 +342,10 @@ class Session:
         if faults.command_delay and cmd:
             await asyncio.sleep(faults.command_delay)
         self.write("\n")
-        if cmd:
-            dev.tick()          # counters and link-event monitors catch up before any output
+        if cmd and (not self.in_config() or dev.injecting_errors()):
+            # counters and link-event monitors catch up before any output; a config line has
+            # none, and with no errors growing the next exec command catches up the same way
+            dev.tick()
         if cmd and faults.rejects(cmd):
             out = self.reject_error(line)
         else:

@@ -427,7 +427,7 @@ class Device:
             st.oam.peer_mac = f"0000.0c9f.{0xf000 + i:04x}"
             self.interfaces[n] = st
         self.running = baseline_config(platform, name, names)
-        self.candidate = self.running.copy()
+        self._candidate: ConfigTree | None = None   # see the candidate property
         # facts derived from the running config (e.g. monitor settings), dropped on every change
         self.derived: dict = {}
         self.commit_history: list[CommitRecord] = []
@@ -680,8 +680,24 @@ class Device:
             return self.commit(session_id=session_id, comment=f"rollback {n}")
 
     def apply_running(self, fn: Callable[[ConfigTree], None]) -> None:
-        """Change running directly (cisco_ios CLI); keeps the candidate in step."""
+        """Change running directly (cisco_ios CLI); keeps the candidate in step (copied when
+        next read: a pasted config would otherwise copy the whole tree once per line)."""
         with self.lock:
             fn(self.running)
-            self.candidate = self.running.copy()
+            self._candidate = None
             self.sync_interface_state()
+
+    @property
+    def candidate(self) -> ConfigTree:
+        with self.lock:
+            if self._candidate is None:
+                self._candidate = self.running.copy()
+            return self._candidate
+
+    @candidate.setter
+    def candidate(self, tree: ConfigTree) -> None:
+        self._candidate = tree
+
+    def injecting_errors(self) -> bool:
+        """Errors are growing somewhere (then every command catches the monitors up first)."""
+        return any(st.crc_rate > 0 or st.frame_rate > 0 for st in self.interfaces.values())

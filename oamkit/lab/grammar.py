@@ -159,6 +159,7 @@ class Grammar:
         for r in rules:
             for m in r.modes:
                 self.by_mode.setdefault(m, []).append(r)
+        self._by_first_word: dict[tuple[str, str], list[Rule]] = {}
 
     def _tok_match(self, tok: Tok, word: str, ctx) -> tuple[int, str | None, str]:
         """-> (quality 2 exact / 1 prefix / 0 none, canonical word, failure kind)."""
@@ -198,9 +199,41 @@ class Grammar:
         """Match ``line`` against the rules of ``mode``. With ``partial`` a prefix of a rule is
         enough (used by ``no``/``undo``/``delete``)."""
         words = [w for w, _ in tokenize(line)]
+        rules = self.by_mode.get(mode, [])
+        if words:
+            # Only rules whose first token can take the first word can match; the full scan
+            # runs only when none does (it finds the furthest failure for the caret error).
+            best, best_fail = self._scan(self._candidates(mode, words[0]), words, ctx, partial)
+            if best is not None:
+                return best[1]
+        best, best_fail = self._scan(rules, words, ctx, partial)
+        if best is not None:
+            return best[1]
+        return best_fail
+
+    def _candidates(self, mode: str, word: str) -> list[Rule]:
+        key = (mode, word)
+        found = self._by_first_word.get(key)
+        if found is None:
+            if len(self._by_first_word) > 10_000:   # garbage input must not grow it forever
+                self._by_first_word.clear()
+            found = [r for r in self.by_mode.get(mode, [])
+                     if any(not toks or self._may_take(toks[0], word) for toks, _ in r.variants)]
+            self._by_first_word[key] = found
+        return found
+
+    def _may_take(self, tok: Tok, word: str) -> bool:
+        if tok.kind == "lit":
+            return word == tok.text or (tok.text.startswith(word) and not word.isdigit()
+                                        and word not in self.keywords)
+        if tok.kind == "choice":
+            return any(self._may_take(o, word) for o in tok.options)
+        return True   # int, word, ifname, line: decided by the full match
+
+    def _scan(self, rules: list[Rule], words: list[str], ctx, partial: bool):
         best_fail = NoMatch(0, "keyword", None, words[0] if words else "")
         best: tuple[tuple[int, int], Match] | None = None
-        for rule in self.by_mode.get(mode, []):
+        for rule in rules:
             for toks, groups in rule.variants:
                 canon: list[str] = []
                 quality = 0
@@ -234,9 +267,7 @@ class Grammar:
                 m = Match(rule, canon, groups[: len(canon)])
                 if best is None or score > best[0]:
                     best = (score, m)
-        if best is not None:
-            return best[1]
-        return best_fail
+        return best, best_fail
 
 
 # --------------------------------------------------------------------------- platform tables
