@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -137,9 +138,14 @@ def template_for(plan: HostPlan, fmt: str) -> str:
     return platform.templates[key]
 
 
+_compiling = threading.Lock()
+
+
 @functools.cache
 def _default_environment() -> jinja2.Environment:
-    return environment()
+    env = environment()
+    env.auto_reload = False   # one run, fixed templates: no stat() of the file per host
+    return env
 
 
 def render_plan(plan: HostPlan, fmt: str = "cli", env: jinja2.Environment | None = None) -> str:
@@ -147,7 +153,8 @@ def render_plan(plan: HostPlan, fmt: str = "cli", env: jinja2.Environment | None
     env = env or _default_environment()
     name = template_for(plan, fmt)
     try:
-        template = env.get_template(name)
+        with _compiling:   # fifty hosts starting at once would each compile the same template
+            template = env.get_template(name)
         text = template.render(host=plan.host, platform=plan.platform,
                                interfaces=[i.vendor for i in plan.interfaces],
                                profiles=plan.profiles, ieee_namespace=IEEE_LINK_OAM_NS)

@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import codecs
 import fnmatch
-import os
 import re
 import socket
-import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -61,7 +59,6 @@ class SshSession:
         platform = get_platform(host.platform)
         secret = inventory.password(host)
         configured_known_hosts = inventory.resolve_path(host.ssh.known_hosts)
-        known_hosts = _host_key_file(configured_known_hosts, host.hostname, host.port or 22)
         remaining = max(1.0, deadline - time.monotonic())
         params = dict(
             device_type=platform.netmiko_device_type, host=host.hostname, port=host.port or 22,
@@ -69,8 +66,8 @@ class SshSession:
             conn_timeout=min(host.ssh.timeout, remaining), auth_timeout=min(host.ssh.timeout, remaining),
             banner_timeout=min(host.ssh.timeout, remaining),
             read_timeout_override=remaining,  # bounds every netmiko read by the host's deadline
-            ssh_strict=not host.ssh.accept_new_host_keys, system_host_keys=False,
-            alt_host_keys=bool(known_hosts), alt_key_file=str(known_hosts or ""),
+            # host keys: checked by our policy below against the indexed known_hosts
+            ssh_strict=True, system_host_keys=False, alt_host_keys=False,
             use_keys=bool(host.credentials.ssh_key_file),
             key_file=str(inventory.resolve_path(host.credentials.ssh_key_file) or "") or None,
             allow_agent=False, fast_cli=True,
@@ -79,6 +76,8 @@ class SshSession:
             # netmiko opens the SSH channel; session preparation is ours (below): netmiko's
             # reads until output goes quiet cost ~0.2 s per host.
             conn = ConnectHandler(**params, auto_connect=False)
+            conn.key_policy = HostKeyPolicy(known_hosts_for(configured_known_hosts),
+                                            accept_new=host.ssh.accept_new_host_keys)
             conn._modify_connection_params()
             conn.establish_connection()
         except NetmikoAuthenticationException:
@@ -343,10 +342,10 @@ class KnownHosts:
     and patterns (wildcards, !negations) are checked per lookup, as OpenSSH does. The first key
     of each type wins, as in paramiko."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path | None):
         self.plain: dict[str, dict[str, paramiko.PKey]] = {}
         self.others: list[tuple[list[str], paramiko.PKey]] = []   # hashed or pattern entries
-        for number, line in enumerate(path.read_text().splitlines(), 1):
+        for number, line in enumerate(path.read_text().splitlines() if path else [], 1):
             line = line.strip()
             if not line or line.startswith("#"):
                 continue
@@ -383,35 +382,43 @@ def _matches(name: str, patterns: list[str]) -> bool:
     return matched
 
 
+class HostKeyPolicy(paramiko.MissingHostKeyPolicy):
+    """Host key verification against the indexed known_hosts. paramiko's own stores stay empty,
+    so it asks this policy about every server: a known key passes, a different key is refused
+    (also with accept_new), an unknown host is refused unless the inventory accepts new keys
+    (a lab)."""
+
+    def __init__(self, known: "KnownHosts", accept_new: bool):
+        self.known, self.accept_new = known, accept_new
+
+    def missing_host_key(self, client, hostname: str, key: paramiko.PKey) -> None:
+        keys = self.known.lookup(hostname)
+        expected = keys.get(key.get_name())
+        if expected is not None:
+            if expected.asbytes() != key.asbytes():
+                raise paramiko.BadHostKeyException(hostname, key, expected)
+            return
+        if keys:   # known by another key type: a different key, not a new host
+            raise paramiko.BadHostKeyException(hostname, key, next(iter(keys.values())))
+        if not self.accept_new:
+            raise paramiko.SSHException(f"Server {hostname!r} not found in known_hosts")
+
+
 _KNOWN_HOSTS: dict[tuple[str, float], KnownHosts] = {}
 _KNOWN_HOSTS_LOCK = threading.Lock()
+_NO_KNOWN_HOSTS = KnownHosts(None)
 
 
-def _host_key_file(known_hosts: Path | None, hostname: str, port: int) -> Path | None:
-    """A known_hosts file holding only this host's keys. paramiko re-parses the whole file
-    for every session (~240 ms for 1,000 lines), which made a large fleet quadratic; the big
-    file is parsed once per process and each session gets a one-host file."""
-    if known_hosts is None or not known_hosts.is_file():
-        return known_hosts
-    key = (str(known_hosts), known_hosts.stat().st_mtime)
+def known_hosts_for(path: Path | None) -> KnownHosts:
+    """The parsed known_hosts file, once per process (re-read when it changes)."""
+    if path is None or not path.is_file():
+        return _NO_KNOWN_HOSTS
+    key = (str(path), path.stat().st_mtime)
     with _KNOWN_HOSTS_LOCK:
-        keys = _KNOWN_HOSTS.get(key)
-        if keys is None:
-            keys = KnownHosts(known_hosts)
-            _KNOWN_HOSTS[key] = keys
-    name = f"[{hostname}]:{port}" if port != 22 else hostname
-    entries = keys.lookup(name)
-    if not entries:
-        return known_hosts  # unknown host: let paramiko refuse it against the real file
-    folder = Path(tempfile.gettempdir()) / f"oamkit-known-hosts-{os.getuid()}"
-    folder.mkdir(mode=0o700, exist_ok=True)
-    single = folder / re.sub(r"[^\w.-]", "_", name)
-    text = "".join(f"{name} {kind} {k.get_base64()}\n" for kind, k in entries.items())
-    if not single.exists() or single.read_text() != text:
-        tmp = single.with_suffix(f".{os.getpid()}.{threading.get_ident()}")
-        tmp.write_text(text)
-        tmp.replace(single)
-    return single
+        known = _KNOWN_HOSTS.get(key)
+        if known is None:
+            known = _KNOWN_HOSTS[key] = KnownHosts(path)
+        return known
 
 
 def _connect_failure(exc: Exception, known_hosts: Path | None) -> str:
