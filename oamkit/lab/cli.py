@@ -44,6 +44,8 @@ def grammar_for(platform: str) -> Grammar:
     return g
 
 
+_PLAIN_RUN = re.compile(r"[^\r\n\x08\x7f\x00\x03\x1a]*")
+
 class Disconnect(Exception):
     """End the session (cleanly or by dropping the connection)."""
 
@@ -146,6 +148,17 @@ class Session:
     async def read_line(self, echo: bool = True) -> str:
         buf = ""
         while True:
+            # Plain characters already received are taken in one piece (a pasted config would
+            # otherwise cost a coroutine step per byte); control characters go one at a time.
+            if self.inbuf and not (self.inbuf[0] == "\n" and self.last_char == "\r"):
+                plain = _PLAIN_RUN.match(self.inbuf).end()
+                if plain:
+                    run, self.inbuf = self.inbuf[:plain], self.inbuf[plain:]
+                    buf += run
+                    self.last_char = run[-1]
+                    if echo:
+                        self._echo += run
+                    continue
             ch = await self.read_char()
             if ch == "\n" and self.last_char == "\r":
                 self.last_char = ch
