@@ -252,7 +252,22 @@ OPTIONS: dict[str, type[BaseModel]] = {
 HOST_STEPS = ("render", "diff", "push", "collect", "check", "maintenance")
 
 
-class Step(_Strict):
+class _HostSelection(_Strict):
+    """`filter` / `limit` as the CLI takes them: one expression or a list, checked before
+    anything runs."""
+
+    @field_validator("filter", mode="before", check_fields=False)
+    @classmethod
+    def _filters(cls, v):
+        return [v] if isinstance(v, str) else v
+
+    @field_validator("filter", check_fields=False)
+    @classmethod
+    def _syntax(cls, v):
+        return _check_filters(v)
+
+
+class Step(_HostSelection):
     name: str | None = None
     filter: list[str] = Field(default_factory=list, description="narrows the play's filter")
     limit: str | list[str] | None = Field(None, description="replaces the play's limit")
@@ -270,16 +285,6 @@ class Step(_Strict):
     assert_: AssertOpts | None = Field(None, alias="assert")
 
     model_config = ConfigDict(extra="forbid", populate_by_name=False)
-
-    @field_validator("filter", mode="before")
-    @classmethod
-    def _filters(cls, v):
-        return [v] if isinstance(v, str) else v
-
-    @field_validator("filter")
-    @classmethod
-    def _syntax(cls, v):
-        return _check_filters(v)
 
     @model_validator(mode="before")
     @classmethod
@@ -318,7 +323,7 @@ class Step(_Strict):
         return self.name or self.type
 
 
-class Playbook(_Strict):
+class Playbook(_HostSelection):
     name: str = "playbook"
     inventory: str | None = Field(None, description="folder, relative to the playbook; -i wins")
     vars: dict[str, Any] = Field(default_factory=dict)
@@ -326,16 +331,6 @@ class Playbook(_Strict):
     limit: str | list[str] | None = None
     steps: list[Step] = Field(min_length=1)
     always: list[Step] = Field(default_factory=list)
-
-    @field_validator("filter", mode="before")
-    @classmethod
-    def _filters(cls, v):
-        return [v] if isinstance(v, str) else v
-
-    @field_validator("filter")
-    @classmethod
-    def _syntax(cls, v):
-        return _check_filters(v)
 
 
 # ============================================================================ loading

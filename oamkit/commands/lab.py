@@ -13,6 +13,7 @@ from pathlib import Path
 import typer
 
 from oamkit.errors import InputError, OamkitError, Problem
+from oamkit.lab.procs import pid_alive, pid_exists
 
 DEFAULT_STATE_DIR = ".oamkit-lab"
 StateDirOpt = typer.Option(
@@ -28,16 +29,6 @@ def _state_file(state_dir: Path) -> Path:
     return state_dir / "lab.json"
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _proc_start(pid: int) -> str | None:
     """Start time of a process (clock ticks since boot), to tell a recycled pid from ours."""
     try:
@@ -49,7 +40,7 @@ def _proc_start(pid: int) -> str | None:
 
 def _is_our_lab(pid: int, state: dict) -> bool:
     """The pid is still the lab process that wrote ``state`` (not a recycled pid)."""
-    if not _alive(pid):
+    if not pid_alive(pid):
         return False
     started = _proc_start(pid)
     return started is None or started == state.get("proc_start")
@@ -85,7 +76,7 @@ def up(devices: int = typer.Option(4, "--devices", "-n", min=1, max=2000, help="
     plats = _parse_platforms(platforms)
     state_dir = state_dir.resolve()
     existing = _read_state(state_dir)
-    if existing and _alive(existing["pid"]) and _is_our_lab(existing["pid"], existing):
+    if existing and pid_alive(existing["pid"]) and _is_our_lab(existing["pid"], existing):
         raise LabError(f"a lab is already running (pid {existing['pid']}); run `oamkit lab down` first")
     inventory = (inventory_out or state_dir / "inventory").resolve()
     state_dir.mkdir(parents=True, exist_ok=True)
@@ -229,7 +220,7 @@ def status(state_dir: Path = StateDirOpt,
            as_json: bool = typer.Option(False, "--json", help="Machine-readable JSON on stdout.")) -> None:
     """Show whether a lab started from this state dir is running, and its devices."""
     state = _read_state(state_dir.resolve())
-    running = bool(state) and _alive(state["pid"]) and _is_our_lab(state["pid"], state)
+    running = bool(state) and pid_alive(state["pid"]) and _is_our_lab(state["pid"], state)
     if as_json:
         print(json.dumps({"running": running, **({k: v for k, v in state.items() if k != "token"} if state else {})},
                          indent=2))
@@ -259,13 +250,13 @@ def down(state_dir: Path = StateDirOpt,
         return
     os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and _alive(pid):
+    while time.monotonic() < deadline and pid_exists(pid):   # until reaped, not only exited
         try:  # reap it if it is our child (tests start and stop in one process)
             os.waitpid(pid, os.WNOHANG)
         except ChildProcessError:
             pass
         time.sleep(0.05)
-    if _alive(pid):
+    if pid_alive(pid):   # a zombie has stopped; its parent reaps it
         raise LabError(f"lab pid {pid} did not stop within {timeout:.0f} s")
     _state_file(state_dir).unlink(missing_ok=True)
     (state_dir / "lab.pid").unlink(missing_ok=True)

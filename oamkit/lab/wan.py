@@ -30,6 +30,7 @@ from datetime import datetime
 from pathlib import Path
 
 from oamkit.errors import OamkitError, input_error
+from oamkit.lab.procs import pid_alive
 from oamkit.probe.safety import state_root
 
 ROUTERS = ("ce", "wan1", "wan2", "dc")
@@ -516,18 +517,7 @@ def _read_pid(path: Path) -> int | None:
 
 def _pid_alive(path: Path) -> bool:
     pid = _read_pid(path)
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:   # a zombie is not alive
-        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] != "Z"
-    except (OSError, IndexError):
-        return False
+    return bool(pid) and pid_alive(pid)
 
 
 def _signal(pid: int, sig: int) -> None:
