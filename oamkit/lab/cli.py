@@ -385,19 +385,23 @@ class Session:
         return None
 
     async def dispatch(self, mode: str, cmd: str, line: str, offset: int = 0) -> str | None:
-        m = self.g.match(mode, cmd, self.dev)
-        if isinstance(m, NoMatch) and mode == self.mode and self.in_config() and mode != self.root_config:
+        retry_in_parents = mode == self.mode and self.in_config() and mode != self.root_config
+        # the caret of a failure is worked out only if no parent mode takes the line either
+        m = self.g.match(mode, cmd, self.dev, explain=not retry_in_parents)
+        if isinstance(m, NoMatch) and retry_in_parents:
             # like the real parsers: a line unknown in a sub-mode is tried in the parent modes
             levels = list(self.stack)
             if not levels or levels[0][0] != self.root_config:
                 levels.insert(0, (self.root_config, []))
             for depth in range(len(levels) - 1, -1, -1):
                 parent_mode, parent_path = levels[depth]
-                m2 = self.g.match(parent_mode, cmd, self.dev)
+                m2 = self.g.match(parent_mode, cmd, self.dev, explain=False)
                 if isinstance(m2, Match) and m2.rule.action != "cmd":
                     self.mode, self.path, self.stack = parent_mode, list(parent_path), levels[:depth]
                     m = m2
                     break
+            else:
+                m = self.g.match(mode, cmd, self.dev)   # no mode takes it: explain it here
         if isinstance(m, NoMatch):
             if self.in_config() and cmd.split()[0] in self.negations():
                 rest = cmd.split(None, 1)[1] if len(cmd.split()) > 1 else ""

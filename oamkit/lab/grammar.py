@@ -195,9 +195,11 @@ class Grammar:
             return best
         return 0, None, "keyword"
 
-    def match(self, mode: str, line: str, ctx=None, *, partial: bool = False) -> Match | NoMatch:
+    def match(self, mode: str, line: str, ctx=None, *, partial: bool = False,
+              explain: bool = True) -> Match | NoMatch:
         """Match ``line`` against the rules of ``mode``. With ``partial`` a prefix of a rule is
-        enough (used by ``no``/``undo``/``delete``)."""
+        enough (used by ``no``/``undo``/``delete``). With ``explain`` False a failure is a bare
+        NoMatch (for callers that try another mode next and explain only the last failure)."""
         words = [w for w, _ in tokenize(line)]
         rules = self.by_mode.get(mode, [])
         if words:
@@ -206,6 +208,8 @@ class Grammar:
             best, best_fail = self._scan(self._candidates(mode, words[0]), words, ctx, partial)
             if best is not None:
                 return best[1]
+            if not explain:
+                return best_fail
         best, best_fail = self._scan(rules, words, ctx, partial)
         if best is not None:
             return best[1]
