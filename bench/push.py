@@ -6,6 +6,8 @@ devices, against two baselines measured in the same run on a fresh lab each time
   nornir   plain Nornir + nornir_netmiko: netmiko_send_config of the rendered lines, then a
            read-back `show running-config` (what teams write today; no diff, no verify)
   floor    raw asyncssh: open a session and run one command per device (the SSH floor)
+  open     oamkit's SSH session (netmiko/paramiko) opened and closed, nothing else: what the
+           netmiko transport costs before any work, to read the floor ratio against
 
     python bench/push.py [--devices 200] [--workers 50] [--repeat 3]
 
@@ -143,6 +145,29 @@ async def _floor(lab: LabProcess) -> tuple[float, int]:
     return time.perf_counter() - t0, sum(d is True for d in done)
 
 
+def run_sessions_only(lab: LabProcess, workers: int) -> tuple[float, dict]:
+    """Open and close oamkit's SSH session to every device (inventory load included)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from oamkit.inventory import Inventory
+    from oamkit.transport.ssh import SshSession, TransportError
+
+    os.environ["OAMKIT_LAB_PASSWORD"] = lab.password
+    t0 = time.perf_counter()
+    inv = Inventory.load(lab.inventory)
+
+    def one(host) -> bool:
+        try:
+            SshSession.open(inv, host, time.monotonic() + 60).close()
+            return True
+        except TransportError:
+            return False
+
+    with ThreadPoolExecutor(workers) as pool:
+        ok = sum(pool.map(one, inv.select()))
+    return time.perf_counter() - t0, {"ok": ok}
+
+
 def _floor_counts(lab: LabProcess) -> tuple[float, dict]:
     elapsed, ok = asyncio.run(_floor(lab))
     return elapsed, {"ok": ok}
@@ -171,6 +196,7 @@ def main() -> None:
         "oamkit push (CLI)": lambda lab: run_oamkit(lab, args.workers),
         "nornir+netmiko": lambda lab: run_nornir(lab, args.workers, rendered_lines(lab)),
         "raw asyncssh floor": lambda lab: _floor_counts(lab),
+        "oamkit sessions only": lambda lab: run_sessions_only(lab, args.workers),
     }
     rounds: dict[str, list[tuple]] = {name: [] for name in runs}
 
@@ -197,11 +223,12 @@ def main() -> None:
         every = ", ".join(f"{r[0]:.2f}" for r in rounds[name])
         print(f"{name:<22}{elapsed:>10.2f}{args.devices / elapsed:>12.1f}{client_cpu:>14.2f}"
               f"{lab_cpu:>11.2f}  {outcomes}  ({every})")
-    ours, cli, nornir, floor = (r[1] for r in rows)
+    ours, cli, nornir, floor, sessions = (r[1] for r in rows)
     print(f"oamkit engine vs nornir, both in-process: {nornir / ours:.2f}x the rate "
           "(backup+delta+push+read-back+verify vs send+show)")
     print(f"oamkit CLI (process start-up included) vs nornir: {nornir / cli:.2f}x the rate")
-    print(f"oamkit engine vs SSH floor: {ours / floor:.2f}x the floor's time")
+    print(f"oamkit engine vs SSH floor: {ours / floor:.2f}x the floor's time "
+          f"(opening and closing the netmiko sessions alone: {sessions / floor:.2f}x)")
     print(f"client CPU per device: oamkit engine {rows[0][3] / args.devices * 1000:.1f} ms, "
           f"nornir {rows[2][3] / args.devices * 1000:.1f} ms, floor {rows[3][3] / args.devices * 1000:.1f} ms")
 
