@@ -227,9 +227,8 @@ class Grammar:
         return found
 
     def _may_take(self, tok: Tok, word: str) -> bool:
-        if tok.kind == "lit":
-            return word == tok.text or (tok.text.startswith(word) and not word.isdigit()
-                                        and word not in self.keywords)
+        if tok.kind == "lit":   # keywords and their abbreviations: the matcher's own rule
+            return self._tok_match(tok, word, None)[0] > 0
         if tok.kind == "choice":
             return any(self._may_take(o, word) for o in tok.options)
         return True   # int, word, ifname, line: decided by the full match

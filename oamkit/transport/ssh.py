@@ -6,9 +6,11 @@ command), and commands that need no answer in between are written together (one 
 Reads block on paramiko's channel buffer (`Channel.recv` with a timeout), never on
 `select()` of the channel: that creates a pipe whose descriptors paramiko's reader thread can
 still write to after the channel closed them, i.e. into whatever socket reused the number (one
-connection in ~1,500 failed its key exchange with 50 hosts at once). Safety: host keys are verified against a known_hosts file unless the inventory says
-to accept new keys; the password is only handed to netmiko, and any text we keep or raise is
-scrubbed of it.
+connection in ~1,500 failed its key exchange with 50 hosts at once).
+
+Safety: host keys are verified against a known_hosts file unless the inventory says to accept
+new keys; the password is only handed to netmiko, and any text we keep or raise is scrubbed
+of it.
 """
 from __future__ import annotations
 
@@ -108,12 +110,6 @@ class SshSession:
             # Written now, answered with the next command: its read starts at its own echo,
             # so no round trip is spent on them. Like netmiko, a refused width is not fatal.
             self.conn.write_channel("".join(c + self.conn.RETURN for c in commands))
-
-    def _timeout(self) -> float:
-        remaining = self.deadline - time.monotonic()
-        if remaining <= 0:
-            raise TransportError(f"{self.host.name}: deadline reached")
-        return remaining
 
     def show(self, command: str) -> str:
         """Run an exec-mode command and return its output without the echo and the prompt.
@@ -261,7 +257,7 @@ class SshSession:
         return "\n".join(transcript)
 
     def _send_batch(self, chunk: list[str], prompt: re.Pattern, then_exit: bool = False,
-                    then_show: str | None = None, what: str = "configuration") -> str:
+                    then_show: str | None = None) -> str:
         """Write the lines at once; read until one prompt per line has come back after the
         echo of the first line (earlier stray prompts do not count). `then_exit`: also leave
         configuration mode and read until the exec prompt; `then_show`: and run that command,
@@ -274,7 +270,7 @@ class SshSession:
         exec_prompt = re.compile(syntax.exec_prompt)
         output = ""
         while True:
-            output += self._read(what, output)
+            output += self._read("configuration", output)
             start = output.find(anchor)
             if start < 0 or len(prompt.findall(output[start:])) < len(chunk):
                 continue
