@@ -530,6 +530,8 @@ class Device:
             if burst_crc:
                 st.counters["crc"] += burst_crc
                 st.counters["input_errors"] += burst_crc
+                # link-event monitors count a burst whole in the window it landed in
+                st._acc["mon_burst"] = st._acc.get("mon_burst", 0.0) + burst_crc
 
     def set_peer_state(self, interface: str, state: str, *, reason: str = "Link fault") -> None:
         """Change the OAM peer state ("operational", "down", ...); logs an event."""

@@ -67,6 +67,7 @@ def frame_monitor(dev: Device, dt: float) -> None:
         settings = dev.derived[key]
         if settings is None:
             acc["mon_time"] = 0.0
+            acc.pop("mon_burst", None)   # errors with no monitor configured are never an event
             continue
         window, low, high, err_disable = settings
         window = max(window, 0.1)
@@ -76,18 +77,29 @@ def frame_monitor(dev: Device, dt: float) -> None:
         if windows < 1:
             continue
         acc["mon_time"] -= windows * window
-        per_window = acc["mon_pending"] / windows
+        # Errors growing at a rate are spread evenly over the elapsed windows; a burst landed at
+        # one instant, in the first of them (ticks run before and after every injection), so it
+        # counts whole there however long nobody looked.
+        burst = min(acc.pop("mon_burst", 0.0), acc["mon_pending"])
+        spread = (acc["mon_pending"] - burst) / windows
         acc["mon_pending"] = 0.0
-        if per_window < max(low, 1):
-            continue
-        crossed_high = high is not None and per_window >= high
-        action = "Logged"
-        if crossed_high and err_disable:
-            action = "Err.D"
-            st.oper_up = False
-        now = time.time()
-        for _ in range(min(windows, MAX_EVENTS_PER_TICK)):
-            st.oam.local_events["frame"] += 1
-            st.oam.event_tx += 1
-            dev.event_log.append(LinkEvent(now, name, "Frame", "Local", action,
-                                           high if crossed_high else low, int(per_window)))
+        _log_window(dev, name, st, spread + burst, 1, low, high, err_disable)
+        _log_window(dev, name, st, spread, windows - 1, low, high, err_disable)
+
+
+def _log_window(dev: Device, name: str, st, errors: float, count: int, low: int,
+                high: int | None, err_disable: bool) -> None:
+    """Log ``count`` Errored Frame events of ``errors`` each when that reaches the low threshold."""
+    if count < 1 or errors < max(low, 1):
+        return
+    crossed_high = high is not None and errors >= high
+    action = "Logged"
+    if crossed_high and err_disable:
+        action = "Err.D"
+        st.oper_up = False
+    now = time.time()
+    for _ in range(min(count, MAX_EVENTS_PER_TICK)):
+        st.oam.local_events["frame"] += 1
+        st.oam.event_tx += 1
+        dev.event_log.append(LinkEvent(now, name, "Frame", "Local", action,
+                                       high if crossed_high else low, int(errors)))
