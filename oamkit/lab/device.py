@@ -426,6 +426,7 @@ class Device:
             st = InterfaceState(n, mac=f"5254.00{hash(name) & 0xff:02x}.{0x3400 + i:04x}")
             st.oam.peer_mac = f"0000.0c9f.{0xf000 + i:04x}"
             self.interfaces[n] = st
+        self.interface_names = tuple(self.interfaces)   # fixed for the device's life
         self.running = baseline_config(platform, name, names)
         self._candidate: ConfigTree | None = None   # see the candidate property
         # facts derived from the running config (e.g. monitor settings), dropped on every change

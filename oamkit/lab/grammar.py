@@ -160,6 +160,9 @@ class Grammar:
             for m in r.modes:
                 self.by_mode.setdefault(m, []).append(r)
         self._by_first_word: dict[tuple[str, str], list[Rule]] = {}
+        # successful matches, shared by every device of the platform: a fleet receives the same
+        # lines. Read-only for callers (failures are not kept: callers move their caret).
+        self._matched: dict[tuple, Match] = {}
 
     def _tok_match(self, tok: Tok, word: str, ctx) -> tuple[int, str | None, str]:
         """-> (quality 2 exact / 1 prefix / 0 none, canonical word, failure kind)."""
@@ -200,6 +203,19 @@ class Grammar:
         """Match ``line`` against the rules of ``mode``. With ``partial`` a prefix of a rule is
         enough (used by ``no``/``undo``/``delete``). With ``explain`` False a failure is a bare
         NoMatch (for callers that try another mode next and explain only the last failure)."""
+        # an interface name is matched against the device's own interfaces
+        key = (mode, line, partial, getattr(ctx, "interface_names", None))
+        found = self._matched.get(key)
+        if found is not None:
+            return found
+        m = self._match(mode, line, ctx, partial, explain)
+        if isinstance(m, Match):
+            if len(self._matched) > 10_000:   # garbage input must not grow it forever
+                self._matched.clear()
+            self._matched[key] = m
+        return m
+
+    def _match(self, mode: str, line: str, ctx, partial: bool, explain: bool) -> Match | NoMatch:
         words = [w for w, _ in tokenize(line)]
         rules = self.by_mode.get(mode, [])
         if words:
@@ -526,14 +542,14 @@ RULES = {"cisco_ios": ios_rules, "cisco_xr": xr_rules, "juniper_junos": junos_ru
 def _ios_thresholds(tree, path, event):
     node = tree.get(path)
     lows = highs = None
-    if node is not None:
-        for c in node.children:
-            m = re.fullmatch(rf"ethernet oam link-monitor {re.escape(event)} threshold (low|high) (\d+)", c.line)
-            if m:
-                if m[1] == "low":
-                    lows = int(m[2])
-                else:
-                    highs = int(m[2])
+    prefix = f"ethernet oam link-monitor {event} threshold "
+    for c in (node.children if node is not None else ()):
+        if c.line.startswith(prefix):
+            which, _, value = c.line[len(prefix):].partition(" ")
+            if value.isdigit() and which == "low":
+                lows = int(value)
+            elif value.isdigit() and which == "high":
+                highs = int(value)
     return lows, highs
 
 

@@ -108,3 +108,18 @@ def test_grammar_ranges_and_modes(platform, mode, line, expect):
         assert isinstance(m, Match), m
     else:
         assert isinstance(m, NoMatch) and m.kind == expect, m
+
+
+def test_grammar_matches_are_shared_by_a_platform_but_interface_names_stay_per_device():
+    small = Device("ios-small", "cisco_ios", interfaces=["GigabitEthernet0/1"])
+    big = Device("ios-big", "cisco_ios", interfaces=["GigabitEthernet0/1", "GigabitEthernet0/9"])
+    g = grammar_for("cisco_ios")
+    first = g.match("config", "interface Gi0/1", small)
+    assert isinstance(first, Match) and first.words[-1] == "GigabitEthernet0/1"
+    assert g.match("config", "interface Gi0/1", small) is first      # asked again: remembered
+    assert isinstance(g.match("config", "interface Gi0/9", big), Match)
+    missing = g.match("config", "interface Gi0/9", small)
+    assert isinstance(missing, NoMatch) and missing.kind == "value", missing
+    # a failure is worked out afresh each time: callers shift its caret position in place
+    again = g.match("config", "interface Gi0/9", small)
+    assert isinstance(again, NoMatch) and again is not missing
