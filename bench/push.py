@@ -23,6 +23,7 @@ import asyncio
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -65,6 +66,7 @@ class LabProcess:
     def close(self):
         subprocess.run([PYTHON, "-m", "oamkit.cli", "lab", "down", "--state-dir", str(self.state)],
                        capture_output=True, timeout=60)
+        shutil.rmtree(self.dir, ignore_errors=True)   # inventory, backups, state of this run
 
 
 def run_oamkit_engine(lab: LabProcess, workers: int) -> tuple[float, dict]:

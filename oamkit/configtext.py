@@ -12,6 +12,7 @@ negation of its key.
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -42,14 +43,16 @@ def parse_indented(text: str) -> Node:
     root = Node("")
     stack: list[tuple[int, Node]] = [(-1, root)]
     for raw in text.splitlines():
-        if not raw.strip() or raw.strip() in _SEPARATORS:
+        line = raw.strip()
+        if not line or line in _SEPARATORS:
             continue
-        if _is_noise(raw):
+        indented = raw.startswith(" ")
+        if not indented and _NOISE.match(line):
             continue
-        depth = len(raw) - len(raw.lstrip(" "))
-        while stack and stack[-1][0] >= depth:
+        depth = len(raw) - len(raw.lstrip(" ")) if indented else 0
+        while stack[-1][0] >= depth:
             stack.pop()
-        node = Node(raw.strip())
+        node = Node(line)
         stack[-1][1].children.append(node)
         stack.append((depth, node))
     return root
@@ -58,10 +61,6 @@ def parse_indented(text: str) -> Node:
 _NOISE = re.compile(r"^(Building configuration|Current configuration|Last configuration change|"
                     r"!! |\w{3} \w{3} +\d+ \d\d:\d\d:\d\d|Load for |Time source is|"
                     r"version |<\S+>|\[\S+\]|\w+@\S+[>#])")
-
-
-def _is_noise(line: str) -> bool:
-    return bool(_NOISE.match(line.strip())) and not line.startswith(" ")
 
 
 def parse_set(text: str) -> list[str]:
@@ -98,7 +97,13 @@ def _drop_negations(node: Node, negate: str) -> None:
 
 
 def _key(line: str, syntax: ConfigSyntax) -> str | None:
-    for pattern in syntax.value_keys:
+    return _key_of(line, syntax.value_keys)
+
+
+@functools.lru_cache(maxsize=16384)
+def _key_of(line: str, value_keys: tuple[str, ...]) -> str | None:
+    # a fleet's configs repeat the same lines: each is matched against the patterns once
+    for pattern in value_keys:
         match = re.match(pattern, line)
         if match:
             return match.group(1)
