@@ -86,7 +86,8 @@ class ConfigTree:
 
     def find_prefix(self, key: str) -> list["ConfigTree"]:
         """Children whose line is ``key`` or starts with ``key + ' '``."""
-        return [c for c in self.children if c.line == key or c.line.startswith(key + " ")]
+        spaced = key + " "
+        return [c for c in self.children if c.line == key or c.line.startswith(spaced)]
 
     # -- path operations
     def get(self, path: list[str]) -> "ConfigTree | None":
@@ -601,13 +602,17 @@ class Device:
         """Admin/oper status follow the running config (``shutdown`` / Junos ``disable``).
         Every change of running ends here, so this is also where derived facts go stale."""
         self.derived.clear()
+        # runs after every config line on IOS: one pass over the blocks, not one per interface
+        if self.platform == "juniper_junos":
+            parent = self.running.child("interfaces")
+            blocks = {c.line: c for c in parent.children} if parent is not None else {}
+            prefix, off = "", "disable"
+        else:
+            blocks = {c.line: c for c in self.running.children if c.children}
+            prefix, off = "interface ", "shutdown"
         for name, st in self.interfaces.items():
-            if self.platform == "juniper_junos":
-                node = self.running.get(["interfaces", name])
-                down = node is not None and node.child("disable") is not None
-            else:
-                node = self.running.get([f"interface {name}"])
-                down = node is not None and node.child("shutdown") is not None
+            node = blocks.get(prefix + name)
+            down = node is not None and node.child(off) is not None
             st.admin_up = not down
             st.oper_up = not down
 
