@@ -271,7 +271,8 @@ class Session:
         globals_first = not path and self.platform in ("cisco_ios", "huawei_vrp")
 
         def apply(t: ConfigTree) -> None:
-            existed = t.child(line) is not None or (key is not None and t.find_prefix(key))
+            existed = globals_first and (t.child(line) is not None
+                                         or (key is not None and bool(t.find_prefix(key))))
             node = t.set(path + [line], replace_key=key)
             if globals_first and not existed:
                 # like the real devices, global lines show before the interface blocks

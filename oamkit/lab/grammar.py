@@ -16,6 +16,7 @@ word no rule accepts, so the session can print the platform's caret error at tha
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -92,8 +93,8 @@ class Match:
     groups: list[int]
     values: dict[str, str] = field(default_factory=dict)
 
-    @property
-    def line(self) -> str:
+    @functools.cached_property
+    def line(self) -> str:   # matches are shared and never changed (see Grammar.match)
         return " ".join(self.words)
 
     def nodes(self) -> list[str]:
@@ -106,6 +107,11 @@ class Match:
         return [" ".join(x) for x in out if x]
 
     def key_words(self) -> str | None:
+        if "_key_words" not in self.__dict__:
+            self.__dict__["_key_words"] = self._key_words()
+        return self.__dict__["_key_words"]
+
+    def _key_words(self) -> str | None:
         if self.rule.key is not None:
             return self.rule.key.format(*self.words)
         toks = self.rule.variants[0][0]
