@@ -11,7 +11,7 @@ devices, against two baselines measured in the same run on a fresh lab each time
 
     python bench/push.py [--devices 200] [--workers 50] [--repeat 3]
 
-The engine is also timed against floor runs on its own lab just before and just after it (the
+The engine is also timed against floor runs on fresh labs just before and just after it (the
 "paired" ratio): on a machine whose speed drifts, that is the comparison to read.
 
 Prints devices/second for each and the ratios, and the CPU seconds each client and the lab spent
@@ -209,22 +209,27 @@ def main() -> None:
     }
     rounds: dict[str, list[tuple]] = {name: [] for name in runs}
 
-    paired: list[float] = []   # engine time / floor time on the same lab, moments apart
+    paired: list[float] = []   # engine time / floor time moments before and after
 
     def measure(name, run):
+        # This machine's speed drifts by 2x within a minute (shared cores), so the engine is
+        # also compared with floor runs just before it (on its own lab) and just after it (on
+        # a twin lab started beforehand: after a push the config is longer, which would make
+        # the floor read more and flatter the ratio).
+        pair = name == "oamkit push (engine)"
         lab = LabProcess(args.devices)   # a fresh lab for every run: same starting state
+        twin = LabProcess(args.devices) if pair else None
         try:
-            # This machine's speed drifts by 2x within a minute (shared cores), so the engine
-            # is also compared with floor runs on its own lab just before and just after it.
-            pair = name == "oamkit push (engine)"
             floor_before = _floor_counts(lab)[0] if pair else 0.0
             lab_cpu, client_cpu = _cpu_seconds(lab.pid), _client_cpu()
             elapsed, outcomes = run(lab)
             lab_cpu, client_cpu = _cpu_seconds(lab.pid) - lab_cpu, _client_cpu() - client_cpu
-            if pair:
-                paired.append(elapsed / ((floor_before + _floor_counts(lab)[0]) / 2))
+            if twin is not None:
+                paired.append(elapsed / ((floor_before + _floor_counts(twin)[0]) / 2))
         finally:
             lab.close()
+            if twin is not None:
+                twin.close()
         rounds[name].append((elapsed, outcomes, client_cpu, lab_cpu))
 
     # round-robin, so a machine that slows down for a while hurts every run alike
@@ -246,7 +251,7 @@ def main() -> None:
     print(f"oamkit CLI (process start-up included) vs nornir: {nornir / cli:.2f}x the rate")
     print(f"oamkit engine vs SSH floor: {ours / floor:.2f}x the floor's time "
           f"(opening and closing the netmiko sessions alone: {sessions / floor:.2f}x)")
-    print(f"oamkit engine vs SSH floor, paired on the same lab (floor just before and after): "
+    print(f"oamkit engine vs SSH floor, paired (floor on fresh labs just before and after): "
           f"{statistics.median(paired):.2f}x the floor's time (median; rounds: "
           f"{', '.join(f'{p:.2f}' for p in paired)})")
     print(f"client CPU per device: oamkit engine {rows[0][3] / args.devices * 1000:.1f} ms, "
