@@ -16,7 +16,7 @@ from ncclient import manager
 from ncclient.operations import RPCError
 
 from oamkit.inventory import HostSettings, Inventory
-from oamkit.transport.ssh import DeviceRejected, TransportError, scrub
+from oamkit.transport.ssh import DeviceRejected, TransportError, open_socket, scrub
 
 NC_NS = "urn:ietf:params:xml:ns:netconf:base:1.0"
 
@@ -47,13 +47,15 @@ class NetconfSession:
             raise TransportError(f"{host.name}: no host key for {host.hostname}:{port} in the "
                                  "known_hosts file (set ssh.accept_new_host_keys for a lab)")
         remaining = max(1.0, deadline - time.monotonic())
+        sock = open_socket(host.name, host.hostname, port, min(host.netconf.timeout, remaining))
         try:
-            mgr = manager.connect(host=host.hostname, port=port, username=host.username,
+            mgr = manager.connect(host=host.hostname, port=port, sock=sock, username=host.username,
                                   password=secret, hostkey_verify=pinned is not None,
                                   hostkey_b64=pinned, allow_agent=False, look_for_keys=False,
                                   timeout=min(host.netconf.timeout, remaining),
                                   manager_params={"timeout": min(host.netconf.timeout, remaining)})
         except Exception as exc:
+            sock.close()
             raise TransportError(f"{host.name}: NETCONF to {host.hostname}:{port} failed: "
                                  f"{type(exc).__name__}: {scrub(str(exc), secret)}") from None
         return cls(host, mgr, secret, deadline)

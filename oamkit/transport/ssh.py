@@ -62,8 +62,10 @@ class SshSession:
         secret = inventory.password(host)
         configured_known_hosts = inventory.resolve_path(host.ssh.known_hosts)
         remaining = max(1.0, deadline - time.monotonic())
+        port = host.port or 22
+        sock = open_socket(host.name, host.hostname, port, min(host.ssh.timeout, remaining))
         params = dict(
-            device_type=platform.netmiko_device_type, host=host.hostname, port=host.port or 22,
+            sock=sock, device_type=platform.netmiko_device_type, host=host.hostname, port=port,
             username=host.username, password=secret or "",
             conn_timeout=min(host.ssh.timeout, remaining), auth_timeout=min(host.ssh.timeout, remaining),
             banner_timeout=min(host.ssh.timeout, remaining),
@@ -75,6 +77,15 @@ class SshSession:
             allow_agent=False, fast_cli=True,
         )
         try:
+            return cls._login(params, host, platform, secret, configured_known_hosts, deadline)
+        except BaseException:
+            sock.close()   # paramiko never took it over, or has given up on it
+            raise
+
+    @classmethod
+    def _login(cls, params: dict, host: HostSettings, platform: Platform, secret: str | None,
+               configured_known_hosts: Path | None, deadline: float) -> "SshSession":
+        try:
             # netmiko opens the SSH channel; session preparation is ours (below): netmiko's
             # reads until output goes quiet cost ~0.2 s per host.
             conn = ConnectHandler(**params, auto_connect=False)
@@ -85,10 +96,10 @@ class SshSession:
         except NetmikoAuthenticationException:
             raise TransportError(f"{host.name}: authentication failed for user {host.username!r}") from None
         except NetmikoTimeoutException as exc:
-            raise TransportError(f"{host.name}: cannot connect to {host.hostname}:{host.port or 22}: "
+            raise TransportError(f"{host.name}: cannot connect to {host.hostname}:{params['port']}: "
                                  f"{scrub(_connect_failure(exc, configured_known_hosts), secret)}") from None
         except Exception as exc:  # paramiko host-key and socket errors
-            raise TransportError(f"{host.name}: SSH to {host.hostname}:{host.port or 22} failed: "
+            raise TransportError(f"{host.name}: SSH to {host.hostname}:{params['port']} failed: "
                                  f"{type(exc).__name__}: {scrub(str(exc), secret)}") from None
         session = cls(host, platform, conn, secret, deadline)
         try:
@@ -415,6 +426,22 @@ def known_hosts_for(path: Path | None) -> KnownHosts:
         if known is None:
             known = _KNOWN_HOSTS[key] = KnownHosts(path)
         return known
+
+
+def open_socket(name: str, hostname: str, port: int, timeout: float) -> socket.socket:
+    """The TCP connection an SSH session (netmiko's or ncclient's) runs over, with Nagle off.
+
+    SSH's handshake and a CLI session are small writes each waiting for an answer. With Nagle
+    on (paramiko leaves it on), a write that follows another before its ACK waits for the
+    peer's delayed ACK: ~40 ms, twice per login, measured 86 ms -> 5 ms per connect+auth
+    against the lab. OpenSSH sets TCP_NODELAY on interactive sessions for the same reason."""
+    try:
+        sock = socket.create_connection((hostname, port), timeout=timeout)
+    except OSError as exc:
+        raise TransportError(f"{name}: cannot connect to {hostname}:{port}: "
+                             f"{exc.strerror or exc}") from None
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return sock
 
 
 def _connect_failure(exc: Exception, known_hosts: Path | None) -> str:

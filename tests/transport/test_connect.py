@@ -1,0 +1,70 @@
+"""How sessions reach a device: TCP with Nagle off (SSH and NETCONF), and a refused or closed
+port reported with the host, address and the operating system's reason."""
+from __future__ import annotations
+
+import socket
+import time
+
+import pytest
+import yaml
+
+from oamkit.inventory import Inventory
+from oamkit.transport.netconf import NetconfSession
+from oamkit.transport.ssh import SshSession, TransportError
+
+
+def _host(inventory_dir, name: str, **data):
+    hosts_file = inventory_dir / "hosts.yaml"
+    hosts = yaml.safe_load(hosts_file.read_text())
+    hosts[name]["data"].update(data)
+    hosts_file.write_text(yaml.safe_dump(hosts, sort_keys=False))
+    inv = Inventory.load(inventory_dir)
+    (host,) = inv.select(limit=name)
+    return inv, host
+
+
+def _nodelay(sock) -> bool:
+    return bool(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+
+
+def test_ssh_and_netconf_sessions_send_without_nagle(lab, lab_inventory, monkeypatch):
+    # With Nagle on, paramiko's login waited twice for the lab's delayed ACK (~40 ms each).
+    monkeypatch.setenv("OAMKIT_LAB_PASSWORD", lab.password)
+    inv, host = _host(lab_inventory, "ios-1")
+    session = SshSession.open(inv, host, time.monotonic() + 30)
+    try:
+        assert _nodelay(session.conn.remote_conn.get_transport().sock)
+        assert "hostname ios-1" in session.show("show running-config")
+    finally:
+        session.close()
+    inv, host = _host(lab_inventory, "xr-1", transport="netconf")
+    nc = NetconfSession.open(inv, host, time.monotonic() + 30)
+    try:
+        assert _nodelay(nc.mgr._session._transport.sock)
+        assert nc.supports("candidate")
+    finally:
+        nc.close()
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]   # nothing listens here once the socket is closed
+
+
+@pytest.mark.parametrize("transport", ["ssh", "netconf"])
+def test_a_refused_connection_names_the_host_address_and_reason(lab, lab_inventory, monkeypatch, transport):
+    monkeypatch.setenv("OAMKIT_LAB_PASSWORD", lab.password)
+    port = _closed_port()
+    hosts_file = lab_inventory / "hosts.yaml"
+    hosts = yaml.safe_load(hosts_file.read_text())
+    hosts["xr-1"]["port"] = port
+    hosts_file.write_text(yaml.safe_dump(hosts, sort_keys=False))
+    # a lab-style host (new keys accepted), so the TCP connection is the first thing tried
+    inv, host = _host(lab_inventory, "xr-1", transport=transport,
+                      ssh={"known_hosts": "known_hosts", "accept_new_host_keys": True})
+    opener = SshSession if transport == "ssh" else NetconfSession
+    with pytest.raises(TransportError) as failed:
+        opener.open(inv, host, time.monotonic() + 10)
+    assert str(failed.value) == f"xr-1: cannot connect to 127.0.0.1:{port}: Connection refused"
+    assert lab.password not in str(failed.value)
