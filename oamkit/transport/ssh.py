@@ -116,11 +116,14 @@ class SshSession:
         output = self._send_raw(f"(?:{syntax.exec_prompt})|(?:>\\s*$)")
         prompt = output.rstrip().splitlines()[-1].strip() if output.strip() else ""
         self.conn.base_prompt = prompt.rstrip("#>$] ").lstrip("<[~*")
-        commands = [c for c in (syntax.paging_off, syntax.width_command) if c]
-        if commands:
-            # Written now, answered with the next command: its read starts at its own echo,
-            # so no round trip is spent on them. Like netmiko, a refused width is not fatal.
-            self.conn.write_channel("".join(c + self.conn.RETURN for c in commands))
+        # Sent in one write with the first command: its read starts at its own echo, so
+        # neither a round trip nor a packet of its own is spent on them. Like netmiko, a
+        # refused width is not fatal.
+        self._unsent = "".join(c + self.conn.RETURN for c in (syntax.paging_off, syntax.width_command) if c)
+
+    def _write(self, text: str) -> None:
+        text, self._unsent = self._unsent + text, ""
+        self.conn.write_channel(text)
 
     def show(self, command: str) -> str:
         """Run an exec-mode command and return its output without the echo and the prompt.
@@ -146,6 +149,7 @@ class SshSession:
     committed: bool = False   # this session committed (confirmed or not) during the change
     # (command, raw output) of a show that rode in the last write; any later write drops it
     _read_ahead: tuple[str, str] | None = None
+    _unsent: str = ""   # session set-up lines (paging off, width) that go with the next write
 
     def _send(self, command: str, expect: str) -> str:
         """Write one command and read until `expect` matches the end of the output. Our own
@@ -153,7 +157,7 @@ class SshSession:
         (netmiko would wait for its read timeout) and honours the host's deadline."""
         self._read_ahead = None
         try:
-            self.conn.write_channel(command + self.conn.RETURN)
+            self._write(command + self.conn.RETURN)
         except Exception as exc:
             raise TransportError(f"{self.host.name}: {command!r} failed: {type(exc).__name__}: "
                                  f"{scrub(str(exc), self.secret)}") from None
@@ -276,7 +280,7 @@ class SshSession:
         syntax = self.platform.config
         sent = chunk + ([syntax.config_exit] if then_exit else []) + ([then_show] if then_show else [])
         self._read_ahead = None
-        self.conn.write_channel("".join(line + self.conn.RETURN for line in sent))
+        self._write("".join(line + self.conn.RETURN for line in sent))
         anchor = chunk[0].strip()[:20]
         exec_prompt = re.compile(syntax.exec_prompt)
         output = ""
