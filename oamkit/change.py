@@ -98,6 +98,22 @@ def delta(plan: HostPlan, current, wanted) -> list[str]:
     return configtext.delta_indented(current, wanted, syntax)
 
 
+def delta_by_interface(plan: HostPlan, current, wanted) -> dict[str | None, list[str]]:
+    """The delta per interface, and under None for what the interfaces share (profiles,
+    templates): what `check` reports, so that drift names the interface at fault. Only
+    parts that differ are present."""
+    syntax = plan.platform.config
+    have = configtext.split_by_interface(current, syntax)
+    want = configtext.split_by_interface(wanted, syntax)
+    empty = [] if syntax.style == "set" else configtext.Node("")
+    parts = {}
+    for key in [*want, *(k for k in have if k not in want)]:
+        lines = delta(plan, have.get(key, empty), want.get(key, empty))
+        if lines:
+            parts[key] = lines
+    return parts
+
+
 def as_text(plan: HostPlan, managed) -> str:
     if isinstance(managed, list):
         return "\n".join(managed) + "\n"

@@ -2,7 +2,8 @@
 
 Rules (each can be switched off and given its severities in a YAML rules file, see
 `examples/checks/rules.yaml`):
-  config_drift       the OAM configuration on the device equals the intent (the `diff` delta)
+  config_drift       the OAM configuration on the device equals the intent (the `diff` delta),
+                     per interface (shared profiles/templates under the host)
   interface_present  every interface in the policy exists on the device
   oam_session        the OAM session is operational (IEEE discovery state)
   link_monitoring    link monitoring is on where the intent wants it
@@ -26,7 +27,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from oamkit import rates
-from oamkit.change import NEEDS_ATTENTION, delta, desired, read_managed
+from oamkit.change import NEEDS_ATTENTION, delta_by_interface, desired, read_managed
 from oamkit.collect import close_later, snapshot_with
 from oamkit.errors import InputError, Problem
 from oamkit.history import History, Snapshot
@@ -146,23 +147,16 @@ def _sev(value: str) -> str:
 
 
 # ------------------------------------------------------------------------------ evaluation
+Drift = dict  # interface name (None: profiles, templates, global lines) -> delta lines
+
+
 def evaluate(plan: HostPlan, snap: Snapshot, history: History | None, rules: Rules,
-             drift: list[str] | None, drift_error: str | None = None) -> list[CheckResult]:
+             drift: Drift | None, drift_error: str | None = None) -> list[CheckResult]:
     """Apply the rules to one host's fresh snapshot (already stored in `history`)."""
     host = plan.host.name
     out: list[CheckResult] = []
     if rules.config_drift.enabled:
-        if drift is None:
-            out.append(CheckResult(host, None, "config_drift", UNKNOWN,
-                                   f"configuration not read: {drift_error or 'unknown reason'}"))
-        elif drift:
-            out.append(CheckResult(host, None, "config_drift", _sev(rules.config_drift.severity),
-                                   f"{len(drift)} line(s) differ from the intent: "
-                                   + "; ".join(drift[:3]) + (" ..." if len(drift) > 3 else ""),
-                                   {"drift_lines": len(drift)}))
-        else:
-            out.append(CheckResult(host, None, "config_drift", OK, "OAM configuration matches the intent",
-                                   {"drift_lines": 0}))
+        out.extend(_drift(host, drift, drift_error, rules))
     counters_known = "counters" not in snap.role_errors
     for itf in plan.interfaces:
         intent = itf.intent
@@ -193,6 +187,27 @@ def evaluate(plan: HostPlan, snap: Snapshot, history: History | None, rules: Rul
     return out
 
 
+def _drift(host: str, drift: Drift | None, drift_error: str | None, rules: Rules) -> list[CheckResult]:
+    """One result per interface whose OAM configuration differs (and one for the shared
+    profiles/templates), naming the lines; a single OK when nothing differs."""
+    if drift is None:
+        return [CheckResult(host, None, "config_drift", UNKNOWN,
+                            f"configuration not read: {drift_error or 'unknown reason'}")]
+    if not any(drift.values()):
+        return [CheckResult(host, None, "config_drift", OK, "OAM configuration matches the intent",
+                            {"drift_lines": 0})]
+    out = []
+    for name, lines in sorted(drift.items(), key=lambda kv: (kv[0] is not None, kv[0] or "")):
+        if not lines:
+            continue
+        what = "shared OAM configuration (profiles, templates)" if name is None else "OAM configuration"
+        out.append(CheckResult(host, name, "config_drift", _sev(rules.config_drift.severity),
+                               f"{what}: {len(lines)} line(s) differ from the intent: "
+                               + "; ".join(lines[:3]) + (" ..." if len(lines) > 3 else ""),
+                               {"drift_lines": len(lines)}))
+    return out
+
+
 def _session(host, name, sample, snap, rules) -> CheckResult:
     state = sample.discovery_state
     if state is None:
@@ -213,7 +228,8 @@ def _monitoring(host, name, sample, snap, rules, drift) -> CheckResult:
     if sample.link_monitoring is False:
         return CheckResult(host, name, "link_monitoring", _sev(rules.link_monitoring.severity),
                            "link monitoring off")
-    if drift == []:   # the platform does not print it (Junos): the configuration says it
+    if drift is not None and not drift.get(name) and not drift.get(None):
+        # the platform does not print it (Junos): the configuration says it
         return CheckResult(host, name, "link_monitoring", OK,
                            "link monitoring configured as intended (the device does not show it)")
     return CheckResult(host, name, "link_monitoring", UNKNOWN,
@@ -309,7 +325,8 @@ class CheckReading:
     platform: str
     outcome: str                       # READ_OK, or READ_ERROR: the device could not be read
     snapshot: Snapshot | None = None   # a failed snapshot (ok=False) when it could not be read
-    drift: list[str] | None = None     # None: the configuration was not read (see drift_error)
+    # the delta per interface (None: shared parts); None: not read (see drift_error)
+    drift: Drift | None = None
     drift_error: str | None = None
     error: str | None = None           # why the device could not be read
     seconds: float = 0.0
@@ -318,7 +335,7 @@ class CheckReading:
 def read_for_check(inventory: Inventory, plan: HostPlan, deadline: float, rules: Rules) -> CheckReading:
     """Read one host (config + show commands, one session). No history: see `judge`."""
     started = time.monotonic()
-    drift: list[str] | None = None
+    drift: Drift | None = None
     drift_error = None
     try:
         session = SshSession.open(inventory, plan.host, deadline)
@@ -326,7 +343,7 @@ def read_for_check(inventory: Inventory, plan: HostPlan, deadline: float, rules:
             if rules.config_drift.enabled or rules.link_monitoring.enabled:
                 try:
                     current, _ = read_managed(session, plan)
-                    drift = delta(plan, current, desired(plan))
+                    drift = delta_by_interface(plan, current, desired(plan))
                 except TransportError:
                     raise
                 except Exception as exc:  # noqa: BLE001 - an unreadable config is UNKNOWN, not a crash

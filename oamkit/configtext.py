@@ -142,6 +142,21 @@ def delta_indented(current: Node, desired: Node, syntax: ConfigSyntax) -> list[s
     return commands
 
 
+def split_by_interface(managed, syntax: ConfigSyntax) -> dict:
+    """The managed configuration (tree or set lines) in parts: one per interface, and under
+    None what the interfaces share (profiles, templates, global enables)."""
+    parts: dict = {}
+    if isinstance(managed, Node):
+        for node in managed.children:
+            match = re.match(syntax.interface_line, node.line)
+            parts.setdefault(match.group(1) if match else None, Node("")).children.append(node)
+        return parts
+    for line in managed:
+        match = re.search(syntax.interface_line, line)
+        parts.setdefault(match.group(1) if match else None, []).append(line)
+    return parts
+
+
 def _block_delta(have: list[Node], want: list[Node], syntax: ConfigSyntax) -> list[str]:
     have_by_line = {n.line: n for n in have}
     want_lines = {n.line for n in want}

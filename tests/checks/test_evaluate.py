@@ -45,10 +45,10 @@ def snapshot(ts, crc=0, events=0, state="operational", monitoring=True, role_err
     return snap
 
 
-def results(plan, history, snaps, rules=None, drift=()):
+def results(plan, history, snaps, rules=None, drift=None):
     for s in snaps:
         history.store(s)
-    out = evaluate(plan, snaps[-1], history, rules or Rules(), list(drift))
+    out = evaluate(plan, snaps[-1], history, rules or Rules(), dict(drift or {}))
     return {(r.interface, r.rule): r for r in out}
 
 
@@ -93,9 +93,17 @@ def test_a_single_sample_gives_no_rate_and_says_so(plan, history):
     assert r.status == "UNKNOWN" and "two readable samples" in r.message
 
 
-def test_drift_is_critical_and_unread_config_is_unknown(plan, history):
-    found = results(plan, history, [snapshot(0)], drift=["interface GigabitEthernet0/1", " ethernet oam"])
+def test_drift_is_critical_for_the_interface_at_fault_and_unread_config_is_unknown(plan, history):
+    lines = [f"interface {IFS[0]}", "ethernet oam link-monitor frame threshold high 10", "exit"]
+    found = results(plan, history, [snapshot(0)], drift={IFS[0]: lines})
+    bad = found[(IFS[0], "config_drift")]
+    assert bad.status == "CRITICAL" and "frame threshold high 10" in bad.message
+    assert bad.perfdata["drift_lines"] == 3
+    assert (None, "config_drift") not in found and (IFS[1], "config_drift") not in found
+    # a profile that differs is the host's (shared) drift, named as such
+    found = results(plan, history, [snapshot(1)], drift={None: ["no template OAMKIT-X"]})
     assert found[(None, "config_drift")].status == "CRITICAL"
+    assert "shared" in found[(None, "config_drift")].message
     out = evaluate(plan, snapshot(5), history, Rules(), None, "ParseError: x")
     drift = [r for r in out if r.rule == "config_drift"][0]
     assert drift.status == "UNKNOWN" and "ParseError" in drift.message
