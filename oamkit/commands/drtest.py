@@ -8,9 +8,6 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from oamkit.dr.plan import load_plan
-from oamkit.dr.report import outage_text, write_reports
-from oamkit.dr.runner import EXIT_FOR_VERDICT, DrRunner
 
 console = Console(stderr=True)
 
@@ -25,6 +22,11 @@ def drtest(
 ) -> None:
     """Baseline, trigger, failover watch, steady state, restore, failback watch. The restore
     step always runs. Exit 0 PASS, 1 FAIL, 3 INVALID (engine fell behind), 130 aborted."""
+    # here, not at the top: the probe engine (numpy) would slow every other command's start
+    from oamkit.dr.plan import load_plan
+    from oamkit.dr.report import outage_text, write_reports
+    from oamkit.dr.runner import EXIT_FOR_VERDICT, DrRunner
+
     plan = load_plan(plan_file)       # InputError (exit 2) before anything is sent
     actions = [s for s in (plan.trigger, plan.restore) if s.type == "action"]
     if actions and inventory is None:

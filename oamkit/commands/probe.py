@@ -8,9 +8,6 @@ from rich.console import Console
 from rich.table import Table
 
 from oamkit.errors import InputError, Problem
-from oamkit.probe.analysis import run_summary, slot_stats
-from oamkit.probe.engine import ProbeEngine, Slot
-from oamkit.probe.proto import ProbeProto, parse_interval
 
 console = Console()
 
@@ -28,6 +25,11 @@ def probe(
 ) -> None:
     """Probe targets on a fixed schedule; report loss, RTT percentiles, outage (lost × interval
     ± one interval) and every loss burst. ICMP errors are shown as diagnostics, never as answers."""
+    # here, not at the top: the probe engine (numpy) would slow every other command's start
+    from oamkit.probe.analysis import run_summary, slot_stats
+    from oamkit.probe.engine import ProbeEngine, Slot
+    from oamkit.probe.proto import ProbeProto, parse_interval
+
     try:
         p = ProbeProto.parse(proto)
         iv = parse_interval(interval)
