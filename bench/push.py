@@ -200,6 +200,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3,
                         help="rounds; each run's best (least disturbed) round is reported")
     args = parser.parse_args()
+    # Load both clients' code now: the first round's CPU columns would otherwise include it.
+    import nornir_netmiko.tasks  # noqa: F401
+    from oamkit import change, runner  # noqa: F401
     runs = {
         "oamkit push (engine)": lambda lab: run_oamkit_engine(lab, args.workers),
         "oamkit push (CLI)": lambda lab: run_oamkit(lab, args.workers),
