@@ -46,14 +46,13 @@ class NetconfSession:
         if pinned is None and not host.ssh.accept_new_host_keys:
             raise TransportError(f"{host.name}: no host key for {host.hostname}:{port} in the "
                                  "known_hosts file (set ssh.accept_new_host_keys for a lab)")
-        remaining = max(1.0, deadline - time.monotonic())
-        sock = open_socket(host.name, host.hostname, port, min(host.netconf.timeout, remaining))
+        timeout = min(host.netconf.timeout, max(1.0, deadline - time.monotonic()))
+        sock = open_socket(host.name, host.hostname, port, timeout)
         try:
             mgr = manager.connect(host=host.hostname, port=port, sock=sock, username=host.username,
                                   password=secret, hostkey_verify=pinned is not None,
                                   hostkey_b64=pinned, allow_agent=False, look_for_keys=False,
-                                  timeout=min(host.netconf.timeout, remaining),
-                                  manager_params={"timeout": min(host.netconf.timeout, remaining)})
+                                  timeout=timeout, manager_params={"timeout": timeout})
         except Exception as exc:
             sock.close()
             raise TransportError(f"{host.name}: NETCONF to {host.hostname}:{port} failed: "

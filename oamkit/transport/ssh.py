@@ -62,13 +62,13 @@ class SshSession:
         secret = inventory.password(host)
         configured_known_hosts = inventory.resolve_path(host.ssh.known_hosts)
         remaining = max(1.0, deadline - time.monotonic())
+        step_timeout = min(host.ssh.timeout, remaining)   # connect, banner, auth: each of them
         port = host.port or 22
-        sock = open_socket(host.name, host.hostname, port, min(host.ssh.timeout, remaining))
+        sock = open_socket(host.name, host.hostname, port, step_timeout)
         params = dict(
             sock=sock, device_type=platform.netmiko_device_type, host=host.hostname, port=port,
             username=host.username, password=secret or "",
-            conn_timeout=min(host.ssh.timeout, remaining), auth_timeout=min(host.ssh.timeout, remaining),
-            banner_timeout=min(host.ssh.timeout, remaining),
+            conn_timeout=step_timeout, auth_timeout=step_timeout, banner_timeout=step_timeout,
             read_timeout_override=remaining,  # bounds every netmiko read by the host's deadline
             # host keys: checked by our policy below against the indexed known_hosts
             ssh_strict=True, system_host_keys=False, alt_host_keys=False,
