@@ -152,6 +152,12 @@ def tokenize(line: str) -> list[tuple[str, int]]:
     return [(m.group(0), m.start()) for m in re.finditer(r'"[^"]*"|\S+', line)]
 
 
+def _remember(cache: dict, key, value) -> None:
+    if len(cache) > 10_000:   # garbage input must not grow a cache forever
+        cache.clear()
+    cache[key] = value
+
+
 class Grammar:
     def __init__(self, rules: list[Rule], normalise_ifname) -> None:
         self.rules = rules
@@ -216,9 +222,7 @@ class Grammar:
             return found
         m = self._match(mode, line, ctx, partial, explain)
         if isinstance(m, Match):
-            if len(self._matched) > 10_000:   # garbage input must not grow it forever
-                self._matched.clear()
-            self._matched[key] = m
+            _remember(self._matched, key, m)
         return m
 
     def _match(self, mode: str, line: str, ctx, partial: bool, explain: bool) -> Match | NoMatch:
@@ -241,11 +245,9 @@ class Grammar:
         key = (mode, word)
         found = self._by_first_word.get(key)
         if found is None:
-            if len(self._by_first_word) > 10_000:   # garbage input must not grow it forever
-                self._by_first_word.clear()
             found = [r for r in self.by_mode.get(mode, [])
                      if any(not toks or self._may_take(toks[0], word) for toks, _ in r.variants)]
-            self._by_first_word[key] = found
+            _remember(self._by_first_word, key, found)
         return found
 
     def _may_take(self, tok: Tok, word: str) -> bool:
