@@ -119,7 +119,15 @@ def test_new_link_events_warn_once_then_clear(lab, pushed, env):
     code, report = check_json(env, pushed)          # first check: baseline
     assert all(r["status"] == "OK" for h in report["hosts"] for r in h["results"]
                if r["rule"] == "link_events"), report
+    device = lab.device("vrp-1")
+    logged = len(device.event_log)
     lab.inject_errors("vrp-1", "GigabitEthernet0/1/1", burst_crc=5)   # logs one link event
+    # ...when its 1 s window ends, as on real gear: a check inside that window sees nothing yet.
+    # The lab's clock moves when a device is asked (tick), so the test moves it while it waits.
+    until = time.monotonic() + 10
+    while not any(e.type == "Frame" for e in device.event_log[logged:]) and time.monotonic() < until:
+        time.sleep(0.1)
+        device.tick()
     _, report = check_json(env, pushed)
     _, vrp = by_interface(report, "vrp-1")
     assert vrp["GigabitEthernet0/1/1"]["link_events"]["status"] == "WARNING"
