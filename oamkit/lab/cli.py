@@ -352,6 +352,7 @@ class Session:
                 await self.read_char()
         if faults.drop_after_commands is not None and self.count > faults.drop_after_commands:
             dev.record(self.id, "cli", "event", "fault: session dropped", self.mode)
+            faults.refuse_auth = faults.refuse_auth or faults.refuse_auth_after_drop
             raise Disconnect(abort=True)
         if faults.command_delay and cmd:
             await asyncio.sleep(faults.command_delay)

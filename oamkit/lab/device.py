@@ -332,6 +332,8 @@ class Faults:
     - ``reject_commands``: regexes; a matching command gets the platform's error text.
     - ``command_delay``: seconds to wait before answering each command.
     - ``drop_after_commands``: close the session after this many commands (per session).
+    - ``refuse_auth_after_drop``: once a session was dropped that way, every later login fails
+      (the change cut the device off from its management path).
     - ``drop_on_commit``: close the session while a commit runs (nothing gets committed).
     - ``hang``: never send a prompt (new sessions, and existing ones at the next command).
     - ``exec_timeout``: close CLI sessions idle for this many seconds (real seconds).
@@ -345,6 +347,7 @@ class Faults:
     reject_commands: list[str] = field(default_factory=list)
     command_delay: float = 0.0
     drop_after_commands: int | None = None
+    refuse_auth_after_drop: bool = False
     drop_on_commit: bool = False
     hang: bool = False
     exec_timeout: float | None = None

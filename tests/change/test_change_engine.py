@@ -186,25 +186,13 @@ def test_ios_push_arms_the_revert_timer_and_confirms_after_the_read_back(lab, la
 def test_ios_device_reverts_by_itself_when_the_session_dies_before_confirming(lab, lab_inventory, env):
     """The session drops mid-change and every later login is refused, so oamkit cannot put
     the device back: the revert timer it armed must restore running on the device's own."""
-    import threading
     import time
 
     device = lab.device("ios-1")
     original = running_text(device)
-    lab.set_faults("ios-1", drop_after_commands=30)
-
-    def refuse_logins_once_armed():
-        end = time.monotonic() + 30
-        while time.monotonic() < end:
-            if any(c.startswith("configure terminal revert timer") for c in commands_received(device)):
-                lab.set_faults("ios-1", refuse_auth=True)
-                return
-            time.sleep(0.01)
-
-    watcher = threading.Thread(target=refuse_logins_once_armed, daemon=True)
-    watcher.start()
+    lab.set_faults("ios-1", drop_after_commands=30, refuse_auth_after_drop=True)
     code, hosts = pushed(env, lab_inventory, "--limit", "ios-1")
-    watcher.join()
+    assert any(c.startswith("configure terminal revert timer") for c in commands_received(device))
     assert hosts["ios-1"]["outcome"] == "failed-needs-attention", hosts["ios-1"]
     assert code == 3
     assert running_text(device) != original, "the partial change is on the device until the timer fires"
