@@ -22,7 +22,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from oamkit import units
 from oamkit.errors import InputError, Problem
 from oamkit.platforms import get_platform, platform_names
-from oamkit.policy import LinkOamIntent, PolicyBook, deep_merge, problems_from_validation, resolve_intent
+from oamkit.policy import (YAML_LOADER, LinkOamIntent, PolicyBook, deep_merge,
+                           problems_from_validation, resolve_intent)
 
 OAMKIT_KEYS = ("transport", "oam", "credentials", "ssh", "netconf", "maintenance")
 MASK = "********"
@@ -104,6 +105,9 @@ class Inventory:
     hosts: dict[str, HostSettings]
     policies: PolicyBook
     merged_data: dict[str, dict] = field(default_factory=dict)
+    # intents resolved while loading (to validate them) are what plans use: resolved once
+    _intents: dict[str, tuple[HostSettings, list[LinkOamIntent]]] = field(
+        default_factory=dict, repr=False, compare=False)
 
     # ------------------------------------------------------------------ loading
     @classmethod
@@ -194,6 +198,9 @@ class Inventory:
     # ------------------------------------------------------------------ intent
     def intents(self, host: HostSettings) -> list[LinkOamIntent]:
         """The resolved IEEE-unit intent of every OAM interface of `host`."""
+        cached = self._intents.get(host.name)
+        if cached is not None and cached[0] is host:
+            return list(cached[1])
         platform = get_platform(host.platform)
         problems: list[Problem] = []
         out: list[LinkOamIntent] = []
@@ -231,7 +238,8 @@ class Inventory:
                 problems.extend(_locate(p, host.name, name) for p in exc.problems)
         if problems:
             raise InputError(problems)
-        return out
+        self._intents[host.name] = (host, out)
+        return list(out)
 
     # ------------------------------------------------------------------ secrets
     def password(self, host: HostSettings) -> str | None:
@@ -261,12 +269,9 @@ def _locate(problem: Problem, host: str, interface: str) -> Problem:
                    value=problem.value, allowed=problem.allowed)
 
 
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)   # libyaml when PyYAML has it
-
-
 def _read_yaml(file: Path, problems: list[Problem]) -> dict:
     try:
-        content = yaml.load(file.read_text(), Loader=_YAML_LOADER)
+        content = yaml.load(file.read_text(), Loader=YAML_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

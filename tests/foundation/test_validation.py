@@ -125,3 +125,23 @@ def test_inventory_show_masks_the_password(make_inventory):
     assert result.returncode == 0
     assert "hunter2-secret" not in result.stdout + result.stderr
     assert '"password": "********"' in result.stdout
+
+
+def test_shared_policies_resolve_once_yet_overrides_stay_per_interface(make_inventory):
+    """Policies are validated once per inventory and intents once per host; an interface's
+    overrides still apply to it alone, and a caller may not change what the next one gets."""
+    from oamkit.inventory import Inventory
+
+    folder = make_inventory(hosts={
+        "r1": {"hostname": "h1", "platform": "cisco_ios", "data": {"oam": {"policy": "p", "interfaces": {
+            "Gi0/1": {}, "Gi0/2": {"overrides": {"link_monitor": {"frame": {"low": 7}}}}}}}},
+        "r2": {"hostname": "h2", "platform": "cisco_ios", "data": {"oam": {"policy": "p", "interfaces": {
+            "Gi0/1": {}}}}}})
+    inventory = Inventory.load(folder)
+    r1, r2 = inventory.hosts["r1"], inventory.hosts["r2"]
+    lows = {(i.host, i.interface): i.events["frame"].low for h in (r1, r2) for i in inventory.intents(h)}
+    assert lows == {("r1", "GigabitEthernet0/1"): 1, ("r1", "GigabitEthernet0/2"): 7,
+                    ("r2", "GigabitEthernet0/1"): 1}
+    first = inventory.intents(r1)
+    first.clear()
+    assert [i.interface for i in inventory.intents(r1)] == ["GigabitEthernet0/1", "GigabitEthernet0/2"]
