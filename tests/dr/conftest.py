@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 
 import pytest
 
+from oamkit.lab.procs import pid_alive
 from oamkit.lab.wan import WanLab, frr_bin_dir, list_netns
+from oamkit.probe.safety import state_root
 
 
 def _missing_for_lab() -> str | None:
@@ -34,17 +37,55 @@ def wanlab():
     reason = _missing_for_lab()
     if reason:
         pytest.skip(reason)
+    remove_labs_of_killed_runs()
     prefix = f"t{os.getpid() % 100000}"      # own prefix: never collides with a user's lab
     lab = WanLab(prefix=prefix, sites=12)
     lab.down()
-    info = lab.up(timeout=90)
-    print(f"\nWAN lab {prefix} built in {info['build_s']} s (converged in {info['converged_s']} s)", file=sys.stderr)
+    lab.state_dir.mkdir(parents=True, exist_ok=True)
+    (lab.state_dir / OWNER_FILE).write_text(str(os.getpid()))
+    # A run stopped with SIGTERM (a CI timeout) skips the finalizer below: take the lab down
+    # first, then die of the signal as before. (Not an interrupt: the DR runner rightly treats
+    # one as Ctrl-C, aborts that DR test and carries on.)
+    previous = signal.signal(signal.SIGTERM, _down_then_die(lab, os.getpid()))
     try:
+        info = lab.up(timeout=90)
+        print(f"\nWAN lab {prefix} built in {info['build_s']} s (converged in {info['converged_s']} s)", file=sys.stderr)
         yield lab
     finally:
         lab.down()
+        signal.signal(signal.SIGTERM, previous)
         left = [n for n in list_netns() if n.startswith(prefix + "-")]
         assert not left, f"namespaces leaked: {left}"
+
+
+OWNER_FILE = "pytest.pid"
+
+
+def _down_then_die(lab: WanLab, owner: int):
+    def handler(signum, frame):
+        if os.getpid() == owner:   # not in a forked probe sender, which inherits this handler
+            lab.down()
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+    return handler
+
+
+def remove_labs_of_killed_runs() -> list[str]:
+    """Labs a test run built and never removed because it was killed (SIGKILL runs no
+    finalizer): their owner's pid is gone. Labs from `oamkit lab wan up` have no owner file
+    and are left alone."""
+    removed = []
+    for owner in sorted((state_root() / "wanlab").glob(f"t*/{OWNER_FILE}")):
+        try:
+            pid = int(owner.read_text())
+        except (OSError, ValueError):
+            continue
+        if pid != os.getpid() and not pid_alive(pid):
+            WanLab(prefix=owner.parent.name).down()
+            removed.append(owner.parent.name)
+    if removed:
+        print(f"\nremoved WAN labs of killed test runs: {', '.join(removed)}", file=sys.stderr)
+    return removed
 
 
 @pytest.fixture

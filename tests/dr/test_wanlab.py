@@ -15,7 +15,8 @@ from oamkit.dr.report import write_reports
 from oamkit.dr.runner import DrRunner
 from oamkit.lab.wan import RouteMonitor, WanLab, list_netns, site_prefix, truth_window
 
-from tests.dr.conftest import needs_root, run_cli
+from oamkit.probe.safety import state_root
+from tests.dr.conftest import OWNER_FILE, needs_root, remove_labs_of_killed_runs, run_cli
 
 pytestmark = [pytest.mark.wanlab, needs_root()]
 
@@ -203,6 +204,29 @@ def test_lab_cli_status_and_down_of_crash_leftovers():
         for n in ("zzleft-ce", "zzleft-site3"):
             subprocess.run(["ip", "netns", "del", n], capture_output=True)
     assert not [n for n in list_netns() if n.startswith("zzleft-")]
+
+
+def test_labs_of_killed_test_runs_are_removed_and_live_runs_kept():
+    """A test run killed with SIGKILL leaves its lab; the next run removes it, but never the
+    lab of a run still going (its owner pid lives) nor one without an owner file (a user's)."""
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    owners = {"tzdead": dead.pid, "tzlive": 1, "tzuser": None}
+    for prefix, owner in owners.items():
+        folder = state_root() / "wanlab" / prefix
+        folder.mkdir(parents=True, exist_ok=True)
+        if owner is not None:
+            (folder / OWNER_FILE).write_text(str(owner))
+        subprocess.run(["ip", "netns", "add", f"{prefix}-ce"], check=True)
+    try:
+        assert "tzdead" in remove_labs_of_killed_runs()
+        left = set(list_netns())
+        assert "tzdead-ce" not in left and not (state_root() / "wanlab" / "tzdead").exists()
+        assert {"tzlive-ce", "tzuser-ce"} <= left
+    finally:
+        for prefix in owners:
+            WanLab(prefix=prefix).down()
+    assert not [n for n in list_netns() if n.startswith("tz")]
 
 
 def test_lab_status_reports_running_daemons(wanlab):
