@@ -17,10 +17,18 @@ def test_the_annual_dr_playbook_passes_and_releases_the_alerts(lab, lab_inventor
     # The engine's state elsewhere than the WAN lab's registry (/run/oamkit): the probe guard
     # must still recognise the lab's namespaces.
     env = {**os.environ, "OAMKIT_LAB_PASSWORD": lab.password, "OAMKIT_STATE_DIR": str(state)}
-    run = subprocess.run([sys.executable, "-m", "oamkit.cli", "run", str(PLAYBOOK), "-i", str(lab_inventory),
-                          "-e", f"plan={plan}", "-e", f"report={tmp_path / 'report'}", "--json"],
-                         capture_output=True, text=True, env=env, timeout=300)
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    for attempt in range(2):
+        run = subprocess.run([sys.executable, "-m", "oamkit.cli", "run", str(PLAYBOOK), "-i", str(lab_inventory),
+                              "-e", f"plan={plan}", "-e", f"report={tmp_path / 'report'}", "--json"],
+                             capture_output=True, text=True, env=env, timeout=300)
+        # Exit 3 is the DR test's INVALID: its probe engine stalled next to the outage (the CI
+        # VM frozen by its host), so its numbers are not to be trusted. Like the other DR
+        # tests, rerun once; a FAIL is never rerun.
+        if run.returncode != 3:
+            break
+        print(f"INVALID DR run, retrying: {run.stdout[-500:]}", file=sys.stderr)
+        healthy_lab.wait_converged(30)
+    assert run.returncode == 0, (run.stdout[:300] + "..." + run.stdout[-3000:] + run.stderr[-3000:])
     result = json.loads(run.stdout)
     assert [(s["name"], s["status"]) for s in result["steps"]] == [
         ("hold alerts on the branch", "ok"),
