@@ -189,7 +189,7 @@ class SshSession:
         text = self._decoder.decode(data).replace("\r\n", "\n").replace("\r", "")
         return self.conn.strip_ansi_escape_codes(text) if self.conn.ansi_escape_codes else text
 
-    def _send_raw(self, expect: str, command: str = "login", anchor: str = "") -> str:
+    def _send_raw(self, expect: str, command: str, anchor: str) -> str:
         """Read until `expect` matches the last line, looking only past `anchor` (the echo of
         the command just sent), so a stray prompt still in the channel cannot end the read."""
         pattern = re.compile(expect)
