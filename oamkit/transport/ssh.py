@@ -115,6 +115,7 @@ class SshSession:
         self._unsent = "".join(c + self.conn.RETURN for c in (syntax.paging_off, syntax.width_command) if c)
 
     def _write(self, text: str) -> None:
+        self._read_ahead = None   # what a later write makes the device do is not in it
         text, self._unsent = self._unsent + text, ""
         self.conn.write_channel(text)
 
@@ -148,7 +149,6 @@ class SshSession:
         """Write one command and read until `expect` matches the end of the output. Our own
         loop rather than send_command: it notices at once when the device closes the session
         (netmiko would wait for its read timeout) and honours the host's deadline."""
-        self._read_ahead = None
         try:
             self._write(command + self.conn.RETURN)
         except Exception as exc:
@@ -272,7 +272,6 @@ class SshSession:
         reading until the exec prompt that follows its echo."""
         syntax = self.platform.config
         sent = chunk + ([syntax.config_exit] if then_exit else []) + ([then_show] if then_show else [])
-        self._read_ahead = None
         self._write("".join(line + self.conn.RETURN for line in sent))
         anchor = chunk[0].strip()[:20]
         exec_prompt = re.compile(syntax.exec_prompt)
