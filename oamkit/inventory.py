@@ -68,6 +68,9 @@ class SshSettings(_Strict):
     known_hosts: str | None = None
     accept_new_host_keys: bool = False
     timeout: float = 30.0
+    driver: Literal["netmiko", "asyncssh"] = Field(
+        "netmiko", description="CLI sessions on netmiko (paramiko, a thread per session) or on "
+        "asyncssh (one event loop for every session: less CPU per device on large fleets)")
 
 
 class NetconfSettings(_Strict):

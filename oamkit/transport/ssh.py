@@ -1,7 +1,8 @@
-"""SSH CLI transport on netmiko, tuned for speed and safety.
+"""SSH CLI transport, tuned for speed and safety, on one of two drivers (`ssh.driver`):
+netmiko (the default; `NetmikoChannel` below) or asyncssh (`asyncssh_driver.AsyncsshChannel`).
+The driver only opens the channel and logs in; SshSession does every read and write.
 
-Speed: netmiko opens the channel and logs in; after that every read is ours and ends at the
-prompt it expects, so nothing falls back to timing-based reads (research: 25 ms vs 2.2 s per
+Speed: after login every read is ours and ends at the prompt it expects, so nothing falls back to timing-based reads (research: 25 ms vs 2.2 s per
 command), and commands that need no answer in between are written together (one round trip).
 Reads block on paramiko's channel buffer (`Channel.recv` with a timeout), never on
 `select()` of the channel: that creates a pipe whose descriptors paramiko's reader thread can
@@ -65,6 +66,17 @@ class SshSession:
         step_timeout = min(host.ssh.timeout, remaining)   # connect, banner, auth: each of them
         port = host.port or 22
         sock = open_socket(host.name, host.hostname, port, step_timeout)
+        if host.ssh.driver == "asyncssh":
+            from oamkit.transport.asyncssh_driver import AsyncsshChannel
+
+            channel = AsyncsshChannel.open(
+                sock, host, port, secret, step_timeout, deadline,
+                HostKeyPolicy(known_hosts_for(configured_known_hosts), host.ssh.accept_new_host_keys),
+                key_file=inventory.resolve_path(host.credentials.ssh_key_file),
+                known_hosts_path=configured_known_hosts)
+            session = cls(host, platform, channel, secret, deadline)
+            session._prepare()
+            return session
         params = dict(
             sock=sock, device_type=platform.netmiko_device_type, host=host.hostname, port=port,
             username=host.username, password=secret or "",
@@ -101,7 +113,7 @@ class SshSession:
         except Exception as exc:  # paramiko host-key and socket errors
             raise TransportError(f"{host.name}: SSH to {host.hostname}:{params['port']} failed: "
                                  f"{type(exc).__name__}: {scrub(str(exc), secret)}") from None
-        session = cls(host, platform, conn, secret, deadline)
+        session = cls(host, platform, NetmikoChannel(conn), secret, deadline)
         session._prepare()
         return session
 
@@ -117,7 +129,7 @@ class SshSession:
     def _write(self, text: str) -> None:
         self._read_ahead = None   # what a later write makes the device do is not in it
         text, self._unsent = self._unsent + text, ""
-        self.conn.write_channel(text)
+        self.conn.write(text)
 
     def show(self, command: str) -> str:
         """Run an exec-mode command and return its output without the echo and the prompt.
@@ -160,34 +172,23 @@ class SshSession:
         """The text the device sends next (waiting for it), '' when nothing came within a
         short wait. Raises when the session closed or the host's deadline passed; `what` and
         the output so far name the step in that error."""
-        channel = self.conn.remote_conn
         remaining = self.deadline - time.monotonic()
         if remaining <= 0:
             raise TransportError(f"{self.host.name}: deadline reached waiting for the prompt "
                                  f"after {what}; last output: {scrub(output[-200:], self.secret)!r}")
-        previous = channel.gettimeout()
-        channel.settimeout(min(_READ_WAIT, remaining))
         try:
-            data = channel.recv(_READ_SIZE)
-        except socket.timeout:
-            data = None
+            data = self.conn.recv(min(_READ_WAIT, remaining))
         except Exception as exc:
             raise TransportError(f"{self.host.name}: {what} failed: {type(exc).__name__}: "
                                  f"{scrub(str(exc), self.secret)}") from None
-        finally:
-            channel.settimeout(previous)   # writes keep netmiko's blocking timeout
         if data is None:
-            # Not netmiko's is_alive(): it writes a NUL byte into the session.
-            transport = channel.get_transport()
-            if transport is None or not transport.is_active():
+            if not self.conn.is_active():
                 raise TransportError(f"{self.host.name}: the device closed the session during {what}")
             return ""
         if not data:
             raise TransportError(f"{self.host.name}: the device closed the session during {what}")
-        while channel.recv_ready():
-            data += channel.recv(_READ_SIZE)
         text = self._decoder.decode(data).replace("\r\n", "\n").replace("\r", "")
-        return self.conn.strip_ansi_escape_codes(text) if self.conn.ansi_escape_codes else text
+        return self.conn.strip_ansi(text)
 
     def _send_raw(self, expect: str, command: str, anchor: str) -> str:
         """Read until `expect` matches the last line, looking only past `anchor` (the echo of
@@ -316,11 +317,61 @@ class SshSession:
         logout waits for output to go quiet (2.2 s a session on Huawei)."""
         try:
             self.leave_config()
-            self.conn.write_channel(self.platform.config.logout + self.conn.RETURN)
+            self.conn.write(self.platform.config.logout + self.conn.RETURN)
         except Exception:
             pass
+        self.conn.close()
+
+
+class NetmikoChannel:
+    """The CLI channel contract SshSession reads and writes through, on netmiko: it opened the
+    channel and logged in; reads block on paramiko's channel buffer. The other driver is
+    `asyncssh_driver.AsyncsshChannel`.
+
+      write(text)      send text as typed
+      recv(timeout)    bytes that arrived; None when nothing came within timeout; b"" closed
+      is_active()      the session is still up
+      strip_ansi(text) text without the escape codes this device type sends
+      close()          close at once (no waiting for output to go quiet)
+    """
+
+    def __init__(self, conn):
+        self.netmiko = conn
+        self.RETURN = conn.RETURN
+
+    def write(self, text: str) -> None:
+        self.netmiko.write_channel(text)
+
+    def recv(self, timeout: float) -> bytes | None:
+        channel = self.netmiko.remote_conn
+        previous = channel.gettimeout()
+        channel.settimeout(timeout)
+        try:
+            data = channel.recv(_READ_SIZE)
+        except socket.timeout:
+            return None
+        finally:
+            channel.settimeout(previous)   # writes keep netmiko's blocking timeout
+        while data and channel.recv_ready():
+            data += channel.recv(_READ_SIZE)
+        return data
+
+    def is_active(self) -> bool:
+        # Not netmiko's is_alive(): it writes a NUL byte into the session.
+        transport = self.netmiko.remote_conn.get_transport()
+        return transport is not None and transport.is_active()
+
+    def strip_ansi(self, text: str) -> str:
+        return self.netmiko.strip_ansi_escape_codes(text) if self.netmiko.ansi_escape_codes else text
+
+    @property
+    def socket(self) -> socket.socket:
+        return self.netmiko.remote_conn.get_transport().sock
+
+    def close(self) -> None:
         # The transport first: its reader thread stops before the channel goes away.
-        for closer in (getattr(self.conn, "remote_conn_pre", None), getattr(self.conn, "remote_conn", None)):
+        for closer in (getattr(self.netmiko, "remote_conn_pre", None),
+                       getattr(self.netmiko, "remote_conn", None)):
             try:
                 if closer is not None:
                     closer.close()
@@ -445,12 +496,16 @@ def _connect_failure(exc: Exception, known_hosts: Path | None) -> str:
     paramiko exception (e.g. a refused host key) is only its context."""
     cause = exc.__context__
     if isinstance(cause, paramiko.BadHostKeyException) or "known_hosts" in str(cause or ""):
-        return (f"host key not trusted ({cause}); known_hosts: {known_hosts or 'none given'}. "
-                "Add the device's key, or set ssh.accept_new_host_keys for a lab")
+        return untrusted_host_key(cause, known_hosts)
     if isinstance(cause, paramiko.SSHException):
         return f"{type(cause).__name__}: {cause}"
     lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
     return lines[0] if lines else type(exc).__name__
+
+
+def untrusted_host_key(reason: BaseException | str, known_hosts: Path | None) -> str:
+    return (f"host key not trusted ({reason}); known_hosts: {known_hosts or 'none given'}. "
+            "Add the device's key, or set ssh.accept_new_host_keys for a lab")
 
 
 def _error_lines(text: str, pattern: str) -> str:

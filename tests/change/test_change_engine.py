@@ -1,4 +1,5 @@
-"""The change engine against the lab over real SSH (netmiko), every platform."""
+"""The change engine against the lab over real SSH, every platform. Every test runs on both SSH
+drivers: netmiko (the default) and `ssh.driver: asyncssh` set in the inventory's defaults."""
 from __future__ import annotations
 
 import json
@@ -9,8 +10,19 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 CONFIG_WORDS = re.compile(r"^(configure|conf t|system-view|set (?!cli )|delete |interface |ethernet oam|efm |commit)")
+
+
+@pytest.fixture(params=["netmiko", "asyncssh"])
+def lab_inventory(request, lab, tmp_path):
+    folder = lab.write_inventory(tmp_path / "inventory")
+    defaults_file = folder / "defaults.yaml"
+    defaults = yaml.safe_load(defaults_file.read_text())
+    defaults["data"]["ssh"]["driver"] = request.param
+    defaults_file.write_text(yaml.safe_dump(defaults, sort_keys=False))
+    return folder
 
 
 @pytest.fixture

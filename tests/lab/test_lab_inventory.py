@@ -41,7 +41,7 @@ def test_oamkit_ssh_transport_uses_the_inventory(lab, lab_inventory):
         try:
             assert session.show(SHOW_VERSION[host.platform]).strip()
         finally:
-            session.conn.disconnect()
+            session.close()
     for dev in lab.devices.values():
         assert dev.config_commands() == []
 

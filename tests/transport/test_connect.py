@@ -27,13 +27,14 @@ def _nodelay(sock) -> bool:
     return bool(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
 
 
-def test_ssh_and_netconf_sessions_send_without_nagle(lab, lab_inventory, monkeypatch):
+@pytest.mark.parametrize("driver", ["netmiko", "asyncssh"])
+def test_ssh_and_netconf_sessions_send_without_nagle(lab, lab_inventory, monkeypatch, driver):
     # With Nagle on, paramiko's login waited twice for the lab's delayed ACK (~40 ms each).
     monkeypatch.setenv("OAMKIT_LAB_PASSWORD", lab.password)
-    inv, host = _host(lab_inventory, "ios-1")
+    inv, host = _host(lab_inventory, "ios-1", ssh={"known_hosts": "known_hosts", "driver": driver})
     session = SshSession.open(inv, host, time.monotonic() + 30)
     try:
-        assert _nodelay(session.conn.remote_conn.get_transport().sock)
+        assert _nodelay(session.conn.socket)
         assert "hostname ios-1" in session.show("show running-config")
     finally:
         session.close()
@@ -52,8 +53,9 @@ def _closed_port() -> int:
         return s.getsockname()[1]   # nothing listens here once the socket is closed
 
 
-@pytest.mark.parametrize("transport", ["ssh", "netconf"])
-def test_a_refused_connection_names_the_host_address_and_reason(lab, lab_inventory, monkeypatch, transport):
+@pytest.mark.parametrize("transport,driver", [("ssh", "netmiko"), ("ssh", "asyncssh"), ("netconf", "netmiko")])
+def test_a_refused_connection_names_the_host_address_and_reason(lab, lab_inventory, monkeypatch, transport,
+                                                                driver):
     monkeypatch.setenv("OAMKIT_LAB_PASSWORD", lab.password)
     port = _closed_port()
     hosts_file = lab_inventory / "hosts.yaml"
@@ -62,9 +64,18 @@ def test_a_refused_connection_names_the_host_address_and_reason(lab, lab_invento
     hosts_file.write_text(yaml.safe_dump(hosts, sort_keys=False))
     # a lab-style host (new keys accepted), so the TCP connection is the first thing tried
     inv, host = _host(lab_inventory, "xr-1", transport=transport,
-                      ssh={"known_hosts": "known_hosts", "accept_new_host_keys": True})
+                      ssh={"known_hosts": "known_hosts", "accept_new_host_keys": True, "driver": driver})
     opener = SshSession if transport == "ssh" else NetconfSession
     with pytest.raises(TransportError) as failed:
         opener.open(inv, host, time.monotonic() + 10)
     assert str(failed.value) == f"xr-1: cannot connect to 127.0.0.1:{port}: Connection refused"
     assert lab.password not in str(failed.value)
+
+
+def test_the_asyncssh_driver_refuses_a_wrong_password_naming_host_and_user(lab, lab_inventory, monkeypatch):
+    monkeypatch.setenv("OAMKIT_LAB_PASSWORD", "not-" + lab.password)
+    (lab_inventory / ".lab-password").unlink()
+    inv, host = _host(lab_inventory, "vrp-1", ssh={"known_hosts": "known_hosts", "driver": "asyncssh"})
+    with pytest.raises(TransportError) as failed:
+        SshSession.open(inv, host, time.monotonic() + 10)
+    assert str(failed.value) == "vrp-1: authentication failed for user 'admin'"

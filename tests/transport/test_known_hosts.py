@@ -7,6 +7,7 @@ import time
 import asyncssh
 import paramiko
 import pytest
+import yaml
 
 from oamkit.transport.ssh import KnownHosts
 
@@ -52,11 +53,20 @@ def test_a_large_fleet_is_indexed_not_scanned(tmp_path, keys):
     assert known.others == [] and len(known.plain) == 3000
 
 
-def _diff_error(lab_inventory, host: str) -> str:
+@pytest.fixture(params=["netmiko", "asyncssh"])
+def driver(request) -> str:
+    return request.param
+
+
+def _diff_error(lab_inventory, host: str, driver: str) -> str:
     from oamkit import change
     from oamkit.inventory import Inventory
     from oamkit.render import plan_hosts
 
+    defaults_file = lab_inventory / "defaults.yaml"
+    defaults = yaml.safe_load(defaults_file.read_text())
+    defaults["data"]["ssh"]["driver"] = driver
+    defaults_file.write_text(yaml.safe_dump(defaults))
     inv = Inventory.load(lab_inventory)
     plan = plan_hosts(inv, inv.select(limit=host))[0]
     result = change.diff_host(inv, plan, time.monotonic() + 30)
@@ -64,22 +74,22 @@ def _diff_error(lab_inventory, host: str) -> str:
     return result.error
 
 
-def test_a_host_whose_key_changed_is_refused(lab, lab_inventory, keys):
+def test_a_host_whose_key_changed_is_refused(lab, lab_inventory, keys, driver):
     kind, other = keys[0]
     known = lab_inventory / "known_hosts"
     port = lab.ports["ios-1"]
     lines = [line for line in known.read_text().splitlines() if f"]:{port} " not in line]
     known.write_text("\n".join(lines + [f"[127.0.0.1]:{port} {kind} {other}"]) + "\n")
-    error = _diff_error(lab_inventory, "ios-1")
+    error = _diff_error(lab_inventory, "ios-1", driver)
     assert error.startswith("ios-1: ") and "host key not trusted" in error and "does not match" in error, error
     assert str(known) in error, error   # the file the user keeps, not our per-host copy
 
 
-def test_a_host_missing_from_known_hosts_is_refused(lab, lab_inventory):
+def test_a_host_missing_from_known_hosts_is_refused(lab, lab_inventory, driver):
     known = lab_inventory / "known_hosts"
     port = lab.ports["xr-1"]
     known.write_text("\n".join(line for line in known.read_text().splitlines()
                                if f"]:{port} " not in line) + "\n")
-    error = _diff_error(lab_inventory, "xr-1")
+    error = _diff_error(lab_inventory, "xr-1", driver)
     assert error.startswith("xr-1: ") and "host key not trusted" in error, error
     assert "not found in known_hosts" in error and str(known) in error, error

@@ -1,0 +1,211 @@
+"""The asyncssh CLI driver (`ssh.driver: asyncssh`): the same sessions as the netmiko driver
+(SshSession does every read and write the same way), on one asyncio event loop for every
+session of the process instead of paramiko's thread per session.
+
+Why: a fleet run against nearby devices is bound by the client's CPU, and with paramiko most
+of it goes to its reader threads (each SSH packet is read, decrypted and handed over by one
+thread and picked up by another, under the GIL: ~280 context switches per pushed device).
+Here the key exchange, login and every packet are handled on the loop; a worker thread only
+hands over what it writes and wakes once per reply.
+
+Host keys go through the same HostKeyPolicy as netmiko's sessions (the indexed known_hosts,
+accept-new only where the inventory says so), with the same error texts.
+"""
+from __future__ import annotations
+
+import asyncio
+import atexit
+import concurrent.futures
+import os
+import queue
+import threading
+import time
+from concurrent.futures import TimeoutError as FutureTimeout
+from pathlib import Path
+
+import asyncssh
+import paramiko
+
+from oamkit.inventory import HostSettings
+from oamkit.transport.ssh import HostKeyPolicy, TransportError, scrub, untrusted_host_key
+
+_CLOSED = b""
+
+# asyncssh prefers chacha20-poly1305, which it drives from Python with new cipher objects for
+# every packet; AES-GCM is one call into OpenSSL per packet (AES-NI). The rest of asyncssh's
+# list follows, for devices that have no GCM.
+CIPHERS = ("aes128-gcm@openssh.com", "aes256-gcm@openssh.com", "chacha20-poly1305@openssh.com",
+           "aes256-ctr", "aes192-ctr", "aes128-ctr")
+
+
+class _Loop:
+    """The process's event loop for asyncssh sessions, on a daemon thread, started on first
+    use (and anew in a forked child, which does not inherit the thread)."""
+
+    _lock = threading.Lock()
+    _loop: asyncio.AbstractEventLoop | None = None
+    _pid = 0
+
+    @classmethod
+    def get(cls) -> asyncio.AbstractEventLoop:
+        with cls._lock:
+            if cls._loop is None or cls._pid != os.getpid():
+                loop = asyncio.new_event_loop()
+                threading.Thread(target=loop.run_forever, name="oamkit-asyncssh", daemon=True).start()
+                cls._loop, cls._pid = loop, os.getpid()
+            return cls._loop
+
+
+class _Client(asyncssh.SSHClient):
+    """Checks the server's host key with oamkit's policy; keeps the reason of a refusal."""
+
+    def __init__(self, policy: HostKeyPolicy, known_name: str):
+        self.policy, self.known_name = policy, known_name
+        self.refused: BaseException | None = None
+
+    def validate_host_public_key(self, host, addr, port, key: asyncssh.SSHKey) -> bool:
+        try:
+            offered = paramiko.PKey.from_type_string(key.get_algorithm(), key.public_data)
+            self.policy.missing_host_key(None, self.known_name, offered)
+        except (paramiko.SSHException, paramiko.BadHostKeyException) as exc:
+            self.refused = exc
+            return False
+        return True
+
+
+class _Output(asyncssh.SSHClientSession):
+    """What the device sends, queued for the worker thread that reads it (b"" once closed)."""
+
+    def __init__(self) -> None:
+        self.received: queue.SimpleQueue[bytes] = queue.SimpleQueue()
+
+    def data_received(self, data: bytes, datatype) -> None:
+        self.received.put(data)
+
+    def connection_lost(self, exc) -> None:
+        self.received.put(_CLOSED)
+
+
+class AsyncsshChannel:
+    """The CLI channel contract of `ssh.NetmikoChannel`, on asyncssh."""
+
+    RETURN = "\n"   # what netmiko sends as Enter on every device type we drive over SSH
+
+    def __init__(self, loop, conn, channel, output: _Output):
+        self._loop, self._conn, self._channel, self._output = loop, conn, channel, output
+        self._closed = False
+
+    @classmethod
+    def open(cls, sock, host: HostSettings, port: int, secret: str | None, step_timeout: float,
+             deadline: float, policy: HostKeyPolicy, key_file: Path | None,
+             known_hosts_path: Path | None) -> "AsyncsshChannel":
+        known_name = host.hostname if port == 22 else f"[{host.hostname}]:{port}"   # as paramiko
+        client = _Client(policy, known_name)
+        loop = _Loop.get()
+
+        async def connect():
+            conn, _ = await asyncssh.create_connection(
+                lambda: client, host=host.hostname, port=port, sock=sock,
+                username=host.username, password=secret,
+                client_keys=[str(key_file)] if key_file else None, agent_path=None,
+                known_hosts=([], [], []),   # nothing pre-trusted: every key goes to the policy
+                encryption_algs=CIPHERS, config=None, login_timeout=step_timeout)
+            try:
+                channel, output = await conn.create_session(
+                    _Output, term_type="vt100", term_size=(511, 1000), encoding=None)
+            except BaseException:
+                conn.abort()
+                raise
+            return cls(loop, conn, channel, output)
+
+        future = asyncio.run_coroutine_threadsafe(connect(), loop)
+        try:   # login_timeout bounds the login; the host's deadline bounds the whole
+            return future.result(timeout=max(0.1, deadline - time.monotonic()))
+        except FutureTimeout:
+            future.cancel()   # on the loop: asyncssh closes the connection and its socket
+            raise TransportError(f"{host.name}: cannot connect to {host.hostname}:{port}: "
+                                 "no SSH login before the deadline") from None
+        except asyncssh.PermissionDenied:
+            raise TransportError(f"{host.name}: authentication failed for user {host.username!r}") from None
+        except asyncssh.HostKeyNotVerifiable:
+            reason = client.refused or "host key refused"
+            raise TransportError(f"{host.name}: cannot connect to {host.hostname}:{port}: "
+                                 f"{scrub(untrusted_host_key(reason, known_hosts_path), secret)}") from None
+        except Exception as exc:
+            sock.close()
+            raise TransportError(f"{host.name}: SSH to {host.hostname}:{port} failed: "
+                                 f"{type(exc).__name__}: {scrub(str(exc), secret)}") from None
+
+    def write(self, text: str) -> None:
+        if self._closed:
+            raise TransportError("the session is closed")
+        self._loop.call_soon_threadsafe(self._send, text.encode())
+
+    def _send(self, data: bytes) -> None:
+        try:
+            self._channel.write(data)
+        except (OSError, asyncssh.Error, BrokenPipeError):
+            pass   # the device went away: the next read says so
+
+    def recv(self, timeout: float) -> bytes | None:
+        if self._closed:
+            return _CLOSED
+        try:
+            data = self._output.received.get(timeout=timeout)
+        except queue.Empty:
+            return None
+        while data:
+            try:
+                more = self._output.received.get_nowait()
+            except queue.Empty:
+                break
+            if more == _CLOSED:
+                self._closed = True   # this read returns what came; the next says closed
+                break
+            data += more
+        if data == _CLOSED:
+            self._closed = True
+        return data
+
+    def is_active(self) -> bool:
+        return not self._closed and not self._channel.is_closing()
+
+    def strip_ansi(self, text: str) -> str:
+        return text   # as netmiko on these device types: they send no escape codes to strip
+
+    @property
+    def socket(self):
+        return self._conn.get_extra_info("socket")
+
+    def close(self) -> None:
+        """Close without waiting (as the netmiko driver does); the process waits, bounded, at
+        exit for closes still under way, so the last hosts' logouts are not cut off."""
+        self._closed = True
+
+        async def closing():
+            self._conn.close()
+            await self._conn.wait_closed()
+
+        try:
+            closed = asyncio.run_coroutine_threadsafe(closing(), self._loop)
+        except RuntimeError:
+            return   # the loop is gone (interpreter exit)
+        with _closes_lock:
+            _closes.add(closed)
+        closed.add_done_callback(_forget_close)
+
+
+_closes: set[concurrent.futures.Future] = set()
+_closes_lock = threading.Lock()
+
+
+def _forget_close(closed: concurrent.futures.Future) -> None:
+    with _closes_lock:
+        _closes.discard(closed)
+
+
+@atexit.register
+def finish_closing(timeout: float = 2.0) -> None:
+    with _closes_lock:
+        pending = list(_closes)
+    concurrent.futures.wait(pending, timeout)
