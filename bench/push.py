@@ -1,7 +1,8 @@
 """Benchmark: oamkit push (backup, delta, commit, read back, verify) to a fleet of emulated
 devices, against two baselines measured in the same run on a fresh lab each time:
 
-  engine   oamkit's push engine called in this process (run_fleet + push_host)
+  engine   oamkit's push engine called in this process (run_fleet + push_host), on the
+           default SSH driver (netmiko) and on `ssh.driver: asyncssh`
   CLI      `oamkit push --json` as a user runs it (process start-up and inventory load included)
   nornir   plain Nornir + nornir_netmiko: netmiko_send_config of the rendered lines, then a
            read-back `show running-config` (what teams write today; no diff, no verify)
@@ -11,7 +12,7 @@ devices, against two baselines measured in the same run on a fresh lab each time
 
     python bench/push.py [--devices 200] [--workers 50] [--repeat 3]
 
-The engine is also timed against floor runs on fresh labs just before and just after it (the
+Each engine is also timed against floor runs on fresh labs just before and just after it (the
 "paired" ratio): on a machine whose speed drifts, that is the comparison to read.
 
 Prints devices/second for each and the ratios, and the CPU seconds each client and the lab spent
@@ -73,13 +74,21 @@ class LabProcess:
         shutil.rmtree(self.dir, ignore_errors=True)   # inventory, backups, state of this run
 
 
-def run_oamkit_engine(lab: LabProcess, workers: int) -> tuple[float, dict]:
+def use_driver(lab: LabProcess, driver: str) -> None:
+    defaults_file = lab.inventory / "defaults.yaml"
+    defaults = yaml.safe_load(defaults_file.read_text())
+    defaults["data"].setdefault("ssh", {})["driver"] = driver
+    defaults_file.write_text(yaml.safe_dump(defaults, sort_keys=False))
+
+
+def run_oamkit_engine(lab: LabProcess, workers: int, driver: str = "netmiko") -> tuple[float, dict]:
     """The engine in this process, like the Nornir baseline (no CLI start-up in the time)."""
     from oamkit import change
     from oamkit.inventory import Inventory
     from oamkit.render import plan_hosts
     from oamkit.runner import Rollout, run_fleet
 
+    use_driver(lab, driver)
     os.environ["OAMKIT_LAB_PASSWORD"] = lab.password
     os.environ["OAMKIT_STATE_DIR"] = str(lab.dir / "oamkit-state")
     t0 = time.perf_counter()
@@ -202,9 +211,12 @@ def main() -> None:
     args = parser.parse_args()
     # Load both clients' code now: the first round's CPU columns would otherwise include it.
     import nornir_netmiko.tasks  # noqa: F401
-    from oamkit import change, runner  # noqa: F401
+    from oamkit import change, checks, collect, runner  # noqa: F401
+    from oamkit.transport import asyncssh_driver  # noqa: F401
+    engines = ("oamkit push (engine)", "engine, asyncssh")
     runs = {
-        "oamkit push (engine)": lambda lab: run_oamkit_engine(lab, args.workers),
+        engines[0]: lambda lab: run_oamkit_engine(lab, args.workers),
+        engines[1]: lambda lab: run_oamkit_engine(lab, args.workers, "asyncssh"),
         "oamkit push (CLI)": lambda lab: run_oamkit(lab, args.workers),
         "nornir+netmiko": lambda lab: run_nornir(lab, args.workers, rendered_lines(lab)),
         "raw asyncssh floor": lambda lab: _floor_counts(lab),
@@ -212,14 +224,14 @@ def main() -> None:
     }
     rounds: dict[str, list[tuple]] = {name: [] for name in runs}
 
-    paired: list[float] = []   # engine time / floor time moments before and after
+    paired: dict[str, list[float]] = {name: [] for name in engines}   # engine / floor around it
 
     def measure(name, run):
-        # This machine's speed drifts by 2x within a minute (shared cores), so the engine is
+        # This machine's speed drifts by 2x within a minute (shared cores), so each engine is
         # also compared with floor runs just before it (on its own lab) and just after it (on
         # a twin lab started beforehand: after a push the config is longer, which would make
         # the floor read more and flatter the ratio).
-        pair = name == "oamkit push (engine)"
+        pair = name in engines
         lab = LabProcess(args.devices)   # a fresh lab for every run: same starting state
         twin = LabProcess(args.devices) if pair else None
         try:
@@ -228,7 +240,7 @@ def main() -> None:
             elapsed, outcomes = run(lab)
             lab_cpu, client_cpu = _cpu_seconds(lab.pid) - lab_cpu, _client_cpu() - client_cpu
             if twin is not None:
-                paired.append(elapsed / ((floor_before + _floor_counts(twin)[0]) / 2))
+                paired[name].append(elapsed / ((floor_before + _floor_counts(twin)[0]) / 2))
         finally:
             lab.close()
             if twin is not None:
@@ -248,17 +260,20 @@ def main() -> None:
         every = ", ".join(f"{r[0]:.2f}" for r in rounds[name])
         print(f"{name:<22}{elapsed:>10.2f}{args.devices / elapsed:>12.1f}{client_cpu:>14.2f}"
               f"{lab_cpu:>11.2f}  {outcomes}  ({every})")
-    ours, cli, nornir, floor, sessions = (r[1] for r in rows)
-    print(f"oamkit engine vs nornir, both in-process: {nornir / ours:.2f}x the rate "
-          "(backup+delta+push+read-back+verify vs send+show)")
+    ours, fast, cli, nornir, floor, sessions = (r[1] for r in rows)
+    print(f"oamkit engine vs nornir, both in-process: {nornir / ours:.2f}x the rate with netmiko, "
+          f"{nornir / fast:.2f}x with asyncssh (backup+delta+push+read-back+verify vs send+show)")
     print(f"oamkit CLI (process start-up included) vs nornir: {nornir / cli:.2f}x the rate")
-    print(f"oamkit engine vs SSH floor: {ours / floor:.2f}x the floor's time "
+    print(f"oamkit engine vs SSH floor: {ours / floor:.2f}x the floor's time with netmiko, "
+          f"{fast / floor:.2f}x with asyncssh "
           f"(opening and closing the netmiko sessions alone: {sessions / floor:.2f}x)")
-    print(f"oamkit engine vs SSH floor, paired (floor on fresh labs just before and after): "
-          f"{statistics.median(paired):.2f}x the floor's time (median; rounds: "
-          f"{', '.join(f'{p:.2f}' for p in paired)})")
-    print(f"client CPU per device: oamkit engine {rows[0][3] / args.devices * 1000:.1f} ms, "
-          f"nornir {rows[2][3] / args.devices * 1000:.1f} ms, floor {rows[3][3] / args.devices * 1000:.1f} ms")
+    for name, driver in zip(engines, ("netmiko", "asyncssh")):
+        print(f"oamkit engine ({driver}) vs SSH floor, paired (floor on fresh labs just before and "
+              f"after): {statistics.median(paired[name]):.2f}x the floor's time (median; rounds: "
+              f"{', '.join(f'{p:.2f}' for p in paired[name])})")
+    print("client CPU per device: " + ", ".join(
+        f"{name} {rows[i][3] / args.devices * 1000:.1f} ms" for i, name in
+        ((0, "oamkit engine (netmiko)"), (1, "oamkit engine (asyncssh)"), (3, "nornir"), (4, "floor"))))
 
 
 if __name__ == "__main__":
