@@ -104,12 +104,18 @@ class AsyncsshChannel:
         loop = _Loop.get()
 
         async def connect():
-            conn, _ = await asyncssh.create_connection(
-                lambda: client, host=host.hostname, port=port, sock=sock,
-                username=host.username, password=secret,
-                client_keys=[str(key_file)] if key_file else None, agent_path=None,
-                known_hosts=([], [], []),   # nothing pre-trusted: every key goes to the policy
-                encryption_algs=CIPHERS, config=None, login_timeout=step_timeout)
+            try:
+                conn, _ = await asyncssh.create_connection(
+                    lambda: client, host=host.hostname, port=port, sock=sock,
+                    username=host.username, password=secret,
+                    client_keys=[str(key_file)] if key_file else None, agent_path=None,
+                    known_hosts=([], [], []),   # nothing pre-trusted: every key goes to the policy
+                    encryption_algs=CIPHERS, config=None, login_timeout=step_timeout)
+            except BaseException:   # refused, failed or cancelled at the deadline
+                # Closed here, on the loop that owns it: closed from the worker while the loop
+                # still watches it, its descriptor could be reused by another connection.
+                sock.close()
+                raise
             try:
                 channel, output = await conn.create_session(
                     _Output, term_type="vt100", term_size=(511, 1000), encoding=None)
@@ -122,7 +128,7 @@ class AsyncsshChannel:
         try:   # login_timeout bounds the login; the host's deadline bounds the whole
             return future.result(timeout=max(0.1, deadline - time.monotonic()))
         except FutureTimeout:
-            future.cancel()   # on the loop: asyncssh closes the connection and its socket
+            future.cancel()   # connect() closes the socket on the loop
             raise TransportError(f"{host.name}: cannot connect to {host.hostname}:{port}: "
                                  "no SSH login before the deadline") from None
         except asyncssh.PermissionDenied:
@@ -132,7 +138,6 @@ class AsyncsshChannel:
             raise TransportError(f"{host.name}: cannot connect to {host.hostname}:{port}: "
                                  f"{scrub(untrusted_host_key(reason, known_hosts_path), secret)}") from None
         except Exception as exc:
-            sock.close()
             raise TransportError(f"{host.name}: SSH to {host.hostname}:{port} failed: "
                                  f"{type(exc).__name__}: {scrub(str(exc), secret)}") from None
 

@@ -2,9 +2,9 @@
 netmiko (the default; `NetmikoChannel` below) or asyncssh (`asyncssh_driver.AsyncsshChannel`).
 The driver only opens the channel and logs in; SshSession does every read and write.
 
-Speed: after login every read is ours and ends at the prompt it expects, so nothing falls back to timing-based reads (research: 25 ms vs 2.2 s per
-command), and commands that need no answer in between are written together (one round trip).
-Reads block on paramiko's channel buffer (`Channel.recv` with a timeout), never on
+Speed: after login every read is ours and ends at the prompt it expects, so nothing falls
+back to timing-based reads (research: 25 ms vs 2.2 s per command), and commands that need
+no answer in between are written together (one round trip). netmiko's reads block on paramiko's channel buffer (`Channel.recv` with a timeout), never on
 `select()` of the channel: that creates a pipe whose descriptors paramiko's reader thread can
 still write to after the channel closed them, i.e. into whatever socket reused the number (one
 connection in ~1,500 failed its key exchange with 50 hosts at once).
@@ -65,55 +65,31 @@ class SshSession:
         remaining = max(1.0, deadline - time.monotonic())
         step_timeout = min(host.ssh.timeout, remaining)   # connect, banner, auth: each of them
         port = host.port or 22
+        policy = HostKeyPolicy(known_hosts_for(configured_known_hosts), host.ssh.accept_new_host_keys)
+        key_file = inventory.resolve_path(host.credentials.ssh_key_file)
         sock = open_socket(host.name, host.hostname, port, step_timeout)
         if host.ssh.driver == "asyncssh":
             from oamkit.transport.asyncssh_driver import AsyncsshChannel
 
-            channel = AsyncsshChannel.open(
-                sock, host, port, secret, step_timeout, deadline,
-                HostKeyPolicy(known_hosts_for(configured_known_hosts), host.ssh.accept_new_host_keys),
-                key_file=inventory.resolve_path(host.credentials.ssh_key_file),
-                known_hosts_path=configured_known_hosts)
-            session = cls(host, platform, channel, secret, deadline)
-            session._prepare()
-            return session
-        params = dict(
-            sock=sock, device_type=platform.netmiko_device_type, host=host.hostname, port=port,
-            username=host.username, password=secret or "",
-            conn_timeout=step_timeout, auth_timeout=step_timeout, banner_timeout=step_timeout,
-            read_timeout_override=remaining,  # bounds every netmiko read by the host's deadline
-            # host keys: checked by our policy below against the indexed known_hosts
-            ssh_strict=True, system_host_keys=False, alt_host_keys=False,
-            use_keys=bool(host.credentials.ssh_key_file),
-            key_file=str(inventory.resolve_path(host.credentials.ssh_key_file) or "") or None,
-            allow_agent=False, fast_cli=True,
-        )
-        try:
-            return cls._login(params, host, platform, secret, configured_known_hosts, deadline)
-        except BaseException:
-            sock.close()   # paramiko never took it over, or has given up on it
-            raise
-
-    @classmethod
-    def _login(cls, params: dict, host: HostSettings, platform: Platform, secret: str | None,
-               configured_known_hosts: Path | None, deadline: float) -> "SshSession":
-        try:
-            # netmiko opens the SSH channel; session preparation is ours (below): netmiko's
-            # reads until output goes quiet cost ~0.2 s per host.
-            conn = ConnectHandler(**params, auto_connect=False)
-            conn.key_policy = HostKeyPolicy(known_hosts_for(configured_known_hosts),
-                                            accept_new=host.ssh.accept_new_host_keys)
-            conn._modify_connection_params()
-            conn.establish_connection()
-        except NetmikoAuthenticationException:
-            raise TransportError(f"{host.name}: authentication failed for user {host.username!r}") from None
-        except NetmikoTimeoutException as exc:
-            raise TransportError(f"{host.name}: cannot connect to {host.hostname}:{params['port']}: "
-                                 f"{scrub(_connect_failure(exc, configured_known_hosts), secret)}") from None
-        except Exception as exc:  # paramiko host-key and socket errors
-            raise TransportError(f"{host.name}: SSH to {host.hostname}:{params['port']} failed: "
-                                 f"{type(exc).__name__}: {scrub(str(exc), secret)}") from None
-        session = cls(host, platform, NetmikoChannel(conn), secret, deadline)
+            channel = AsyncsshChannel.open(sock, host, port, secret, step_timeout, deadline, policy,
+                                           key_file=key_file, known_hosts_path=configured_known_hosts)
+        else:
+            params = dict(
+                sock=sock, device_type=platform.netmiko_device_type, host=host.hostname, port=port,
+                username=host.username, password=secret or "",
+                conn_timeout=step_timeout, auth_timeout=step_timeout, banner_timeout=step_timeout,
+                read_timeout_override=remaining,  # bounds every netmiko read by the host's deadline
+                # host keys: checked by our policy against the indexed known_hosts
+                ssh_strict=True, system_host_keys=False, alt_host_keys=False,
+                use_keys=bool(key_file), key_file=str(key_file) if key_file else None,
+                allow_agent=False, fast_cli=True,
+            )
+            try:
+                channel = _netmiko_login(params, host, policy, secret, configured_known_hosts)
+            except BaseException:
+                sock.close()   # paramiko never took it over, or has given up on it
+                raise
+        session = cls(host, platform, channel, secret, deadline)
         session._prepare()
         return session
 
@@ -321,6 +297,26 @@ class SshSession:
         except Exception:
             pass
         self.conn.close()
+
+
+def _netmiko_login(params: dict, host: HostSettings, policy: "HostKeyPolicy", secret: str | None,
+                   configured_known_hosts: Path | None) -> "NetmikoChannel":
+    try:
+        # netmiko opens the SSH channel; session preparation is SshSession's: netmiko's reads
+        # until output goes quiet cost ~0.2 s per host.
+        conn = ConnectHandler(**params, auto_connect=False)
+        conn.key_policy = policy
+        conn._modify_connection_params()
+        conn.establish_connection()
+    except NetmikoAuthenticationException:
+        raise TransportError(f"{host.name}: authentication failed for user {host.username!r}") from None
+    except NetmikoTimeoutException as exc:
+        raise TransportError(f"{host.name}: cannot connect to {host.hostname}:{params['port']}: "
+                             f"{scrub(_connect_failure(exc, configured_known_hosts), secret)}") from None
+    except Exception as exc:  # paramiko host-key and socket errors
+        raise TransportError(f"{host.name}: SSH to {host.hostname}:{params['port']} failed: "
+                             f"{type(exc).__name__}: {scrub(str(exc), secret)}") from None
+    return NetmikoChannel(conn)
 
 
 class NetmikoChannel:

@@ -34,6 +34,7 @@ def test_ssh_and_netconf_sessions_send_without_nagle(lab, lab_inventory, monkeyp
     inv, host = _host(lab_inventory, "ios-1", ssh={"known_hosts": "known_hosts", "driver": driver})
     session = SshSession.open(inv, host, time.monotonic() + 30)
     try:
+        assert type(session.conn).__name__ == {"netmiko": "NetmikoChannel", "asyncssh": "AsyncsshChannel"}[driver]
         assert _nodelay(session.conn.socket)
         assert "hostname ios-1" in session.show("show running-config")
     finally:
