@@ -19,6 +19,7 @@ monotonic deadline, so NTP-synchronised machines share them.
 """
 from __future__ import annotations
 
+import asyncio
 import concurrent.futures as cf
 import math
 import os
@@ -68,6 +69,39 @@ def _check_read(inv, plan, deadline, *, rules, **_):
     rules = checks.Rules.model_validate_json(rules) if isinstance(rules, (str, bytes)) \
         else checks.Rules.model_validate(rules)
     return checks.read_for_check(inv, plan, deadline, rules)
+
+
+def _hazards_here() -> list[str]:
+    """On a worker: what in its set-up is known to stall per-host work (see DaskExecutor)."""
+    import sys
+
+    import dask
+
+    if sys.version_info[:2] == (3, 11) and sys.version_info < (3, 11, 9) and \
+            dask.config.get("distributed.worker.profile.enabled", True):
+        return [f"run Python {'.'.join(map(str, sys.version_info[:3]))} with Dask's statistical "
+                "profiler on: it can freeze a worker for good (CPython gh-106883, fixed in "
+                "3.11.9). Start them with DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False or a "
+                "newer Python"]
+    return []
+
+
+def _bounded(seconds: float, call: Callable, *args):
+    """`call(*args)` on a helper thread, given up after `seconds` (TimeoutError): for the
+    Dask client calls that have no deadline of their own."""
+    outcome: cf.Future = cf.Future()
+
+    def run() -> None:
+        try:
+            outcome.set_result(call(*args))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller
+            outcome.set_exception(exc)
+
+    threading.Thread(target=run, name="oamkit-dask-call", daemon=True).start()
+    try:
+        return outcome.result(timeout=seconds)
+    except cf.TimeoutError:
+        raise TimeoutError(f"no answer from the Dask cluster within {seconds:.0f} s") from None
 
 
 def _finish_closing_here(timeout: float = 15.0) -> int:
@@ -226,6 +260,7 @@ class DaskExecutor:
     worker processes on 127.0.0.1 (no dashboard), sized so that `workers` hosts run at once."""
 
     name = "dask"
+    close_timeout = 20.0   # seconds close() waits for the workers' SSH logouts
 
     def __init__(self, scheduler: str | None = None, workers: int = 20,
                  processes: int | None = None, connect_timeout: float = 30.0) -> None:
@@ -242,13 +277,34 @@ class DaskExecutor:
                 raise InputError([Problem(f"cannot reach the Dask scheduler: {exc}",
                                           field="--scheduler", value=scheduler)]) from None
         else:
+            import dask
+
             count = processes or max(1, min(os.cpu_count() or 1, 4))
-            self.cluster = LocalCluster(n_workers=count, processes=True, host="127.0.0.1",
-                                        threads_per_worker=max(1, math.ceil(workers / count)),
-                                        dashboard_address=None, silence_logs=40)
+            # No statistical profiler on our workers: its sys._current_frames() every 10 ms
+            # deadlocks a CPython 3.11 older than 3.11.9 (Debian 12 ships 3.11.2) that starts
+            # threads while a garbage collection runs a callback (CPython gh-106883), and our
+            # workers start one per SSH session. A frozen worker held a 12 s collect until its
+            # 600 s deadline (bench/scale.py). The nannies hand this config to their workers.
+            with dask.config.set({"distributed.worker.profile.enabled": False}):
+                self.cluster = LocalCluster(n_workers=count, processes=True, host="127.0.0.1",
+                                            threads_per_worker=max(1, math.ceil(workers / count)),
+                                            dashboard_address=None, silence_logs=40)
             self.client = Client(self.cluster, timeout=connect_timeout)
         self._live: dict[cf.Future, Any] = {}
         self._lock = threading.Lock()
+        # for the user: what could stall a run on a cluster we did not start
+        self.warnings: list[str] = [] if self.cluster is not None else self._worker_hazards()
+
+    def _worker_hazards(self) -> list[str]:
+        try:
+            found = _bounded(10.0, self.client.run, _hazards_here)
+        except Exception as exc:  # noqa: BLE001 - a warning is all this can give
+            return [f"could not ask the Dask workers about their set-up: {type(exc).__name__}: {exc}"]
+        risky = sorted(address for address, hazards in found.items() if hazards)
+        if not risky:
+            return []
+        more = ", ..." if len(risky) > 3 else ""
+        return [f"{len(risky)} Dask worker(s) ({', '.join(risky[:3])}{more}) {found[risky[0]][0]}"]
 
     @property
     def address(self) -> str:
@@ -265,25 +321,28 @@ class DaskExecutor:
         local.set_running_or_notify_cancel()
         with self._lock:
             self._live[local] = remote
-
-        def settle(done) -> None:   # on Dask's callback thread
-            with self._lock:
-                self._live.pop(local, None)
-            if local.done():
-                return
-            try:
-                if done.status == "finished":
-                    local.set_result(done.result())
-                elif done.status == "cancelled":
-                    local.set_exception(cf.CancelledError())
-                else:
-                    local.set_exception(done.exception() or RuntimeError(done.status))
-            except BaseException as exc:  # noqa: BLE001 - the runner reports it for this host
-                if not local.done():
-                    local.set_exception(exc)
-
-        remote.add_done_callback(settle)
+        self.client.loop.add_callback(self._settle, remote, local)
         return local
+
+    async def _settle(self, remote, local: cf.Future) -> None:
+        """Wait for one task and fetch its result, on the client's event loop. Not in a
+        done-callback: Dask runs those one at a time on a single thread, so one result that
+        could not be fetched at once (its worker lost, the task queued again) held back every
+        other host's result behind it."""
+        try:
+            value, error = await self.client.gather(remote, asynchronous=True), None
+        except BaseException as exc:  # noqa: BLE001 - the task's own error, or cancelled
+            value, error = None, exc
+        with self._lock:
+            self._live.pop(local, None)
+        if local.done():
+            return
+        if error is None:
+            local.set_result(value)
+        elif isinstance(error, asyncio.CancelledError):
+            local.set_exception(cf.CancelledError())
+        else:
+            local.set_exception(error)
 
     def release(self, futures) -> None:
         """Cancel work not finished (queued tasks never start; running ones end at their
@@ -299,8 +358,10 @@ class DaskExecutor:
     def close(self) -> None:
         self.release(list(self._live))
         try:
-            try:   # sessions the workers are still logging out of (bounded)
-                self.client.run(_finish_closing_here, 15.0)
+            try:   # sessions the workers are still logging out of; bounded, as a wedged
+                # worker must not hold the command after its hosts were reported
+                _bounded(self.close_timeout, self.client.run, _finish_closing_here,
+                         max(1.0, self.close_timeout - 5))
             except Exception:  # noqa: BLE001 - a worker gone away has nothing left to close
                 pass
             self.client.close(timeout=10)

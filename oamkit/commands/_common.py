@@ -43,6 +43,8 @@ def executor_for(kind: str | None, scheduler: str | None, workers: int):
     from oamkit.executors import make_executor
 
     executor = make_executor(kind, scheduler, workers)
+    for warning in getattr(executor, "warnings", ()):
+        print(f"oamkit: warning: {warning}", file=sys.stderr)   # stdout may be --json
     with executor if executor is not None else nullcontext():
         yield executor
 

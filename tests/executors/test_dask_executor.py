@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -47,6 +48,69 @@ def test_the_cluster_runs_worker_processes(dask):
     assert len(info["workers"]) == 2
     pids = set(dask.client.run(os.getpid).values())
     assert len(pids) == 2 and os.getpid() not in pids
+
+
+def _profiler_running(dask_worker) -> bool:
+    return "profile" in dask_worker.periodic_callbacks
+
+
+def test_our_workers_run_without_the_statistical_profiler(dask):
+    # its sys._current_frames() every 10 ms froze a worker for good on Python 3.11.7 (CPython
+    # gh-106883) in bench/scale.py; nothing of ours needs it
+    assert set(dask.client.run(_profiler_running).values()) == {False}
+    assert dask.warnings == []
+
+
+def test_a_cluster_we_did_not_start_is_checked_for_that_hazard():
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=1, processes=False, dashboard_address=None) as theirs:
+        executor = DaskExecutor(theirs.scheduler_address)
+        try:
+            assert set(executor.client.run(_profiler_running).values()) == {True}
+            affected = sys.version_info[:2] == (3, 11) and sys.version_info < (3, 11, 9)
+            assert [w for w in executor.warnings if "gh-106883" in w] == (
+                [f"1 Dask worker(s) ({next(iter(theirs.workers.values())).address}) run Python "
+                 f"{'.'.join(map(str, sys.version_info[:3]))} with Dask's statistical profiler on: "
+                 "it can freeze a worker for good (CPython gh-106883, fixed in 3.11.9). Start them "
+                 "with DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False or a newer Python"]
+                if affected else [])
+        finally:
+            executor.close()
+
+
+async def _block_the_event_loop(seconds: float) -> None:
+    time.sleep(seconds)   # not awaited: the worker's event loop stops here
+
+
+def test_closing_does_not_wait_for_a_wedged_worker():
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=1, processes=True, dashboard_address=None, silence_logs=50) as theirs:
+        executor = DaskExecutor(theirs.scheduler_address)
+        executor.close_timeout = 2.0
+        executor.client.run(_block_the_event_loop, 600, wait=False)
+        done = threading.Event()
+        closer = threading.Thread(target=lambda: (executor.close(), done.set()), daemon=True)
+        closer.start()
+        # unbounded, close() waited for the frozen worker's answer (until the scheduler's
+        # 300 s worker-ttl dropped it)
+        assert done.wait(60), "close() is still waiting for the wedged worker"
+
+
+def broken(inv, plan, deadline):
+    raise ValueError(f"no parser for {plan.host.name}")
+
+
+def test_a_task_that_raises_is_reported_as_threads_report_it(lab_inventory, dask):
+    inv = Inventory.load(lab_inventory)
+    plans = [HostPlan(h, get_platform(h.platform)) for h in inv.select()]
+    (t_results, _), (d_results, _), seen = both(plans, HostJob.make(f"{__name__}:broken", inv),
+                                               Rollout(8, 30), dask)
+    assert [r.as_dict() for r in d_results] == [r.as_dict() for r in t_results]
+    assert d_results[0].outcome == change.ERROR
+    assert d_results[0].error == f"internal error: ValueError: no parser for {plans[0].host.name}"
+    assert len(seen) == len(plans)
 
 
 def test_diff_and_collect_give_the_same_results_as_threads(lab, lab_inventory, dask):
