@@ -9,8 +9,9 @@ reporting stay here, so they are the same for every executor.
 """
 from __future__ import annotations
 
+import queue
 import time
-from concurrent.futures import FIRST_COMPLETED, Future, wait
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Callable
 
@@ -96,34 +97,32 @@ def _stages(plans: list[HostPlan], rollout: Rollout) -> list[list[HostPlan]]:
 
 
 def _run_stage(pool, stage, work, rollout, on_done, started):
-    futures: dict[Future, tuple[HostPlan, float]] = {}
+    # Finished futures arrive through a queue: wait(pending, FIRST_COMPLETED) would visit
+    # (and lock) every pending future each time one finishes, quadratic in the stage's size
+    # (1,000 hosts: a million lock round trips on the thread that reports progress).
+    finished: queue.SimpleQueue[Future] = queue.SimpleQueue()
+    futures: dict[Future, HostPlan] = {}
+    deadline = 0.0
     for plan in stage:
-        deadline = time.monotonic() + rollout.timeout
+        deadline = time.monotonic() + rollout.timeout   # later hosts, later deadlines
         try:
             future = pool.submit(work, plan, deadline)
         except Exception as exc:  # noqa: BLE001 - e.g. the scheduler went away: this host only
             future = Future()
             future.set_exception(exc)
-        futures[future] = (plan, deadline)
+        futures[future] = plan
         started[future] = plan
+        future.add_done_callback(finished.put)
+    latest = deadline + GRACE
     pending = set(futures)
     while pending:
-        latest = max(futures[f][1] for f in pending) + GRACE
-        done, pending = wait(pending, timeout=max(0.1, latest - time.monotonic()),
-                             return_when=FIRST_COMPLETED)
-        for future in done:
-            plan, _ = futures[future]
-            try:
-                result = future.result()
-            except Exception as exc:  # a bug must not hide the other hosts' results
-                result = HostResult(plan.host.name, plan.platform.name, ERROR,
-                                    error=f"internal error: {type(exc).__name__}: {exc}")
-            if on_done:
-                on_done(result)
-            yield result
-        if time.monotonic() > latest:
-            for future in pending:
-                plan, _ = futures[future]
+        try:
+            future = finished.get(timeout=max(0.1, latest - time.monotonic()))
+        except queue.Empty:
+            if time.monotonic() <= latest:
+                continue
+            for future in [f for f in futures if f in pending]:   # in plan order
+                plan = futures[future]
                 result = HostResult(plan.host.name, plan.platform.name, NEEDS_ATTENTION,
                                     error=f"no answer within the {rollout.timeout:.0f} s deadline",
                                     detail="the device may be mid-change; check it by hand")
@@ -131,3 +130,13 @@ def _run_stage(pool, stage, work, rollout, on_done, started):
                     on_done(result)
                 yield result
             return
+        pending.discard(future)
+        plan = futures[future]
+        try:
+            result = future.result()
+        except Exception as exc:  # a bug must not hide the other hosts' results
+            result = HostResult(plan.host.name, plan.platform.name, ERROR,
+                                error=f"internal error: {type(exc).__name__}: {exc}")
+        if on_done:
+            on_done(result)
+        yield result
