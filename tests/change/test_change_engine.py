@@ -232,3 +232,30 @@ def test_health_gate_rolls_back_when_the_oam_session_stays_down(lab, lab_invento
     lab.set_peer_state(name, interface, "operational")
     code, hosts = pushed(env, lab_inventory, "--limit", name)
     assert hosts[name]["outcome"] == "changed", hosts[name]
+
+
+def test_backups_are_on_disk_before_the_device_is_touched(lab, lab_inventory, env, monkeypatch):
+    from oamkit import change
+    from oamkit.inventory import Inventory
+    from oamkit.render import plan_hosts
+
+    monkeypatch.setenv("OAMKIT_STATE_DIR", env["OAMKIT_STATE_DIR"])
+    monkeypatch.setenv("OAMKIT_LAB_PASSWORD", lab.password)
+    device = lab.device("ios-1")
+    synced: dict[str, int] = {}   # path -> configuration commands the device had by then
+    real_fsync = os.fsync
+
+    def fsync(fd):
+        real_fsync(fd)
+        synced[os.readlink(f"/proc/self/fd/{fd}")] = \
+            len([c for c in commands_received(device) if CONFIG_WORDS.match(c)])
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    inv = Inventory.load(lab_inventory)
+    plan, = plan_hosts(inv, inv.select(limit=["ios-1"]))
+    result = change.push_host(inv, plan, __import__("time").monotonic() + 60, "test-durable", 600)
+    assert result.outcome == change.CHANGED, result
+    backup = Path(result.backup)
+    for path in (backup, backup.with_name("ios-1.running.txt"), backup.parent):
+        assert synced.get(str(path)) == 0, (path, synced)
+    assert "receive-crc" not in backup.read_text()   # the state before the change
