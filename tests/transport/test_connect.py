@@ -80,3 +80,30 @@ def test_the_asyncssh_driver_refuses_a_wrong_password_naming_host_and_user(lab, 
     with pytest.raises(TransportError) as failed:
         SshSession.open(inv, host, time.monotonic() + 10)
     assert str(failed.value) == "vrp-1: authentication failed for user 'admin'"
+
+
+@pytest.mark.parametrize("base11", [True, False])
+def test_netconf_rpcs_are_written_by_the_caller_not_queued_for_ncclients_loop(lab, lab_inventory,
+                                                                                monkeypatch, base11):
+    # ncclient queues each RPC for its session thread, which looks at the queue only between
+    # 0.1 s waits on the channel: ~100 ms per RPC, ~1 s a push
+    import threading
+
+    monkeypatch.setenv("OAMKIT_LAB_PASSWORD", lab.password)
+    lab.devices["junos-1"].faults.extra["netconf_base11"] = base11
+    inv, host = _host(lab_inventory, "junos-1", transport="netconf")
+    nc = NetconfSession.open(inv, host, time.monotonic() + 30)
+    try:
+        channel = nc.mgr._session._channel
+        writers = []
+        for name in ("send", "sendall"):   # a spy: the bytes still go out unchanged
+            real = getattr(channel, name)
+            monkeypatch.setattr(channel, name, lambda data, real=real: (
+                writers.append(threading.current_thread()), real(data))[1])
+        data = nc.get_config("running", None)
+        assert nc.lock().ok and nc.unlock().ok   # replies framed both ways, parsed by ncclient
+        assert data.tag == "{urn:ietf:params:xml:ns:netconf:base:1.0}data"
+        assert writers and set(writers) == {threading.current_thread()}, writers
+        assert ("urn:ietf:params:netconf:base:1.1" in nc.mgr.server_capabilities) == base11
+    finally:
+        nc.close()
