@@ -254,11 +254,16 @@ class NetconfSession:
                 except FramingError as exc:
                     log.info("%s: netconf session %s: %s", dev.name, self.session_id, exc)
                     break
-                for raw in messages:
+                while messages:
+                    raw = messages.pop(0)
                     if not got_hello:
                         if not self._client_hello(raw):
                             return
                         got_hello = True
+                        if self.reader.chunked:
+                            # What followed the hello in this read is chunked already: a
+                            # client may send its first RPC as soon as it has our hello.
+                            messages = self.reader.feed(b"")
                         continue
                     await self._handle(raw)
                     if self.closed:

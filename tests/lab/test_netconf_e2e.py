@@ -3,7 +3,7 @@ lab's NETCONF subsystem, plus netmiko on the same devices for the shared configu
 
 This module's ``lab`` fixture deliberately overrides the conftest one: it is module-scoped and
 holds a pool of devices (``NetconfLab.fresh`` hands each test unused ones), so ~50 ncclient
-tests do not each pay for a lab start-up. Budget: about 0.1 s per ncclient RPC (its loop tick).
+tests do not each pay for a lab start-up. Budget: about 0.1 s per RPC of stock ncclient (its loop tick).
 """
 from __future__ import annotations
 
@@ -187,6 +187,37 @@ def test_base11_chunked_framing_and_base10_fallback(lab, xr):
         assert m._session._base == NetconfBase.BASE_10
         assert m.get_config(source="running").ok
         assert not state_of(lab.device(dev10)).sessions[int(m.session_id)].chunked
+
+
+def test_an_rpc_in_the_same_read_as_the_client_hello_is_answered(lab, xr):
+    # A client may send its first RPC, chunked, as soon as it has the server's hello; both can
+    # reach the server in one read. The lab split that read the base:1.0 way and left the RPC
+    # in its buffer unanswered (a quick ncclient session hung there).
+    import paramiko
+
+    client = paramiko.SSHClient()
+    client.set_missing_host_key_policy(paramiko.AutoAddPolicy())   # loopback lab device
+    client.connect("127.0.0.1", port=lab.ports[xr], username="admin", password=lab.password,
+                   allow_agent=False, look_for_keys=False, timeout=10)
+    try:
+        channel = client.get_transport().open_session()
+        channel.settimeout(10)
+        channel.invoke_subsystem("netconf")
+        received = b""
+        while b"]]>]]>" not in received:
+            received += channel.recv(65536)
+        assert b"urn:ietf:params:netconf:base:1.1" in received
+        hello = (b'<hello xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><capabilities>'
+                 b"<capability>urn:ietf:params:netconf:base:1.1</capability></capabilities></hello>")
+        rpc = (b'<rpc message-id="7" xmlns="urn:ietf:params:xml:ns:netconf:base:1.0">'
+               b"<get-config><source><running/></source></get-config></rpc>")
+        channel.sendall(hello + b"]]>]]>" + b"\n#%d\n" % len(rpc) + rpc + b"\n##\n")
+        reply = b""
+        while b"\n##\n" not in reply:
+            reply += channel.recv(65536)   # times out (10 s) if the RPC was left unread
+        assert b'message-id="7"' in reply and b"rpc-reply" in reply
+    finally:
+        client.close()
 
 
 def test_get_config_subtree_filter_selects_one_profile(lab, xr):
