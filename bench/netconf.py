@@ -1,7 +1,7 @@
 """Benchmark: oamkit push over NETCONF (IOS-XR and Junos, `transport: netconf`) against plain
 ncclient doing the same edit, measured in the same run on a fresh lab each time:
 
-  engine   oamkit's NETCONF push (run_fleet + push_host_netconf): get-config, backup, lock,
+  engine   oamkit's NETCONF push (bench/push.py's engine run): get-config, backup, lock,
            discard-changes, edit-config, validate, commit confirmed, read back, commit, unlock
   ncclient plain `ncclient.manager.connect` per device: lock, edit-config of the same rendered
            payload, commit, get-config read-back, unlock, close (what teams write today: no
@@ -17,7 +17,6 @@ the baseline's six. Prints devices/second for each and the ratio. Nothing is ass
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import subprocess
 import sys
@@ -31,11 +30,11 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from oamkit import change  # noqa: E402
-from oamkit.change_netconf import push_host_netconf  # noqa: E402
 from oamkit.inventory import Inventory  # noqa: E402
 from oamkit.render import plan_hosts, render_plan  # noqa: E402
-from oamkit.runner import Rollout, run_fleet  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "bench"))
+from push import run_oamkit_engine  # noqa: E402 - the same timed engine run as bench/push.py
 
 PYTHON = sys.executable
 
@@ -58,27 +57,11 @@ class NetconfLab:
             host.setdefault("data", {})["transport"] = "netconf"
         hosts_file.write_text(yaml.safe_dump(hosts, sort_keys=False))
         self.password = (self.inventory / ".lab-password").read_text().strip()
-        os.environ["OAMKIT_LAB_PASSWORD"] = self.password
-        os.environ["OAMKIT_STATE_DIR"] = str(self.dir / "oamkit-state")
 
     def close(self) -> None:
         subprocess.run([PYTHON, "-m", "oamkit.cli", "lab", "down", "--state-dir", str(self.state)],
                        capture_output=True, timeout=60)
         shutil.rmtree(self.dir, ignore_errors=True)
-
-
-def run_engine(lab: NetconfLab, workers: int) -> tuple[float, dict]:
-    t0 = time.perf_counter()
-    inv = Inventory.load(lab.inventory)
-    plans = plan_hosts(inv, inv.select())
-    change_id = change.new_change_id()
-    results, _ = run_fleet(plans, lambda p, d: push_host_netconf(inv, p, d, change_id, 600),
-                           Rollout(workers=workers, timeout=600))
-    elapsed = time.perf_counter() - t0
-    outcomes: dict[str, int] = {}
-    for r in results:
-        outcomes[r.outcome] = outcomes.get(r.outcome, 0) + 1
-    return elapsed, outcomes
 
 
 def run_ncclient(lab: NetconfLab, workers: int) -> tuple[float, dict]:
@@ -111,7 +94,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=20)
     parser.add_argument("--repeat", type=int, default=3, help="rounds; the best of each is reported")
     args = parser.parse_args()
-    runs = {"oamkit push (engine)": run_engine, "plain ncclient": run_ncclient}
+    runs = {"oamkit push (engine)": run_oamkit_engine, "plain ncclient": run_ncclient}
     rounds: dict[str, list[tuple[float, dict]]] = {name: [] for name in runs}
     for _ in range(args.repeat):   # round-robin, so a slow spell hurts both alike
         for name, run in runs.items():

@@ -82,8 +82,10 @@ def use_driver(lab: LabProcess, driver: str) -> None:
 
 
 def run_oamkit_engine(lab: LabProcess, workers: int, driver: str = "netmiko") -> tuple[float, dict]:
-    """The engine in this process, like the Nornir baseline (no CLI start-up in the time)."""
+    """The engine in this process, like the Nornir baseline (no CLI start-up in the time); the
+    push action picks SSH or NETCONF per host, as `oamkit push` does."""
     from oamkit import change
+    from oamkit.executors import HostJob
     from oamkit.inventory import Inventory
     from oamkit.render import plan_hosts
     from oamkit.runner import Rollout, run_fleet
@@ -95,7 +97,7 @@ def run_oamkit_engine(lab: LabProcess, workers: int, driver: str = "netmiko") ->
     inv = Inventory.load(lab.inventory)
     plans = plan_hosts(inv, inv.select())
     change_id = change.new_change_id()
-    results, _ = run_fleet(plans, lambda p, d: change.push_host(inv, p, d, change_id),
+    results, _ = run_fleet(plans, HostJob.make("push", inv, change_id=change_id),
                            Rollout(workers=workers, timeout=600))
     elapsed = time.perf_counter() - t0
     outcomes: dict[str, int] = {}

@@ -172,19 +172,23 @@ def test_restore_runs_after_ctrl_c_during_the_failover_watch(healthy_lab, tmp_pa
     plan.write_text(yaml.safe_dump(plan_dict))
     proc = subprocess.Popen([sys.executable, "-m", "oamkit.cli", "drtest", str(plan), "--report",
                              str(tmp_path / "r")], stderr=subprocess.PIPE, text=True)
+    seen = []   # the run's log, for the failure message (it failed once, rc 0, under load)
     try:
         deadline = time.time() + 30
         for line in proc.stderr:
+            seen.append(f"{time.time() - deadline + 30:6.2f}s< {line}")
             if "trigger: ok" in line or time.time() > deadline:
                 break
         time.sleep(0.5)
-        assert cut_in_wan1_present(lab)
+        assert cut_in_wan1_present(lab), "".join(seen)
+        seen.append(f"{time.time() - deadline + 30:6.2f}s  SIGINT sent\n")
         proc.send_signal(signal.SIGINT)
         rc = proc.wait(30)
+        seen.extend(f"      < {line}" for line in proc.stderr)
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert rc == 130
+    assert rc == 130, "".join(seen)
     rep = json.loads((tmp_path / "r" / "drtest.json").read_text())
     assert rep["verdict"] == "ABORTED" and rep["steps"]["restore"]["ok"]
     assert not cut_in_wan1_present(lab)
