@@ -288,7 +288,10 @@ class DaskExecutor:
             with dask.config.set({"distributed.worker.profile.enabled": False}):
                 self.cluster = LocalCluster(n_workers=count, processes=True, host="127.0.0.1",
                                             threads_per_worker=max(1, math.ceil(workers / count)),
-                                            dashboard_address=None, silence_logs=40)
+                                            dashboard_address=None, silence_logs=40,
+                                            # its HTTP endpoints on any free port: on 8787 a
+                                            # second oamkit run printed "Port 8787 is already in use"
+                                            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})
             self.client = Client(self.cluster, timeout=connect_timeout)
         self._live: dict[cf.Future, Any] = {}
         self._lock = threading.Lock()

@@ -61,10 +61,24 @@ def test_our_workers_run_without_the_statistical_profiler(dask):
     assert dask.warnings == []
 
 
+def test_a_second_run_at_the_same_time_starts_its_cluster_without_warnings(dask):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")   # was: UserWarning "Port 8787 is already in use"
+        second = DaskExecutor(workers=2, processes=1)
+        try:
+            assert second.cluster.scheduler.http_server.port != dask.cluster.scheduler.http_server.port
+            assert second.client.run(os.getpid)
+        finally:
+            second.close()
+
+
 def test_a_cluster_we_did_not_start_is_checked_for_that_hazard():
     from distributed import LocalCluster
 
-    with LocalCluster(n_workers=1, processes=False, dashboard_address=None) as theirs:
+    with LocalCluster(n_workers=1, processes=False, dashboard_address=None,
+                      scheduler_kwargs={"dashboard_address": "127.0.0.1:0"}) as theirs:
         executor = DaskExecutor(theirs.scheduler_address)
         try:
             assert set(executor.client.run(_profiler_running).values()) == {True}
@@ -86,7 +100,8 @@ async def _block_the_event_loop(seconds: float) -> None:
 def test_closing_does_not_wait_for_a_wedged_worker():
     from distributed import LocalCluster
 
-    with LocalCluster(n_workers=1, processes=True, dashboard_address=None, silence_logs=50) as theirs:
+    with LocalCluster(n_workers=1, processes=True, dashboard_address=None, silence_logs=50,
+                      scheduler_kwargs={"dashboard_address": "127.0.0.1:0"}) as theirs:
         executor = DaskExecutor(theirs.scheduler_address)
         executor.close_timeout = 2.0
         executor.client.run(_block_the_event_loop, 600, wait=False)
