@@ -37,6 +37,12 @@ _CLOSED = b""
 CIPHERS = ("aes128-gcm@openssh.com", "aes256-gcm@openssh.com", "chacha20-poly1305@openssh.com",
            "aes256-ctr", "aes192-ctr", "aes128-ctr")
 
+# Password before keyboard-interactive, as paramiko (the netmiko driver) tries them: the same
+# secret, one round trip less than asyncssh's default order (a server that offers both would
+# otherwise get kbdint's request, challenge and answer). A key file goes first when given.
+AUTH_WITH_PASSWORD = ("password", "keyboard-interactive")
+AUTH_WITH_KEY = ("publickey", *AUTH_WITH_PASSWORD)
+
 
 class _Loop:
     """The process's event loop for asyncssh sessions, on a daemon thread, started on first
@@ -110,7 +116,8 @@ class AsyncsshChannel:
                     username=host.username, password=secret,
                     client_keys=[str(key_file)] if key_file else None, agent_path=None,
                     known_hosts=([], [], []),   # nothing pre-trusted: every key goes to the policy
-                    encryption_algs=CIPHERS, config=None, login_timeout=step_timeout)
+                    encryption_algs=CIPHERS, config=None, login_timeout=step_timeout,
+                    preferred_auth=AUTH_WITH_KEY if key_file else AUTH_WITH_PASSWORD)
             except BaseException:   # refused, failed or cancelled at the deadline
                 # Closed here, on the loop that owns it: closed from the worker while the loop
                 # still watches it, its descriptor could be reused by another connection.
