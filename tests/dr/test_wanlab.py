@@ -170,9 +170,13 @@ def test_restore_runs_after_ctrl_c_during_the_failover_watch(healthy_lab, tmp_pa
     plan_dict["min_watch"] = "10s"            # keep the watch open long enough to interrupt it
     plan = tmp_path / "plan.yaml"
     plan.write_text(yaml.safe_dump(plan_dict))
+    # Ctrl-C as a terminal sends it: the run must start with SIGINT at its default even when
+    # this test runs under a shell's background job, which ignores SIGINT for its children
+    # (the run then shrugged the SIGINT off and passed: rc 0)
     proc = subprocess.Popen([sys.executable, "-m", "oamkit.cli", "drtest", str(plan), "--report",
-                             str(tmp_path / "r")], stderr=subprocess.PIPE, text=True)
-    seen = []   # the run's log, for the failure message (it failed once, rc 0, under load)
+                             str(tmp_path / "r")], stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    seen = []   # the run's log, for the failure message
     try:
         deadline = time.time() + 30
         for line in proc.stderr:
