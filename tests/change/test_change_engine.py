@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -253,7 +254,7 @@ def test_backups_are_on_disk_before_the_device_is_touched(lab, lab_inventory, en
     monkeypatch.setattr(os, "fsync", fsync)
     inv = Inventory.load(lab_inventory)
     plan, = plan_hosts(inv, inv.select(limit=["ios-1"]))
-    result = change.push_host(inv, plan, __import__("time").monotonic() + 60, "test-durable", 600)
+    result = change.push_host(inv, plan, time.monotonic() + 60, "test-durable", 600)
     assert result.outcome == change.CHANGED, result
     backup = Path(result.backup)
     for path in (backup, backup.with_name("ios-1.running.txt"), backup.parent):
