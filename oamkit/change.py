@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from oamkit import configtext
+from oamkit import backups, configtext
 from oamkit.inventory import Inventory
 from oamkit.render import HostPlan, render_plan
 from oamkit.transport.ssh import DeviceRejected, SshSession, TransportError
@@ -310,23 +310,15 @@ def _error(result: HostResult, exc: Exception, started: float) -> HostResult:
 
 
 # ---------------------------------------------------------------------------- state
-def _write_backup(change_id: str, plan: HostPlan, managed: str, full: str) -> Path:
-    """On disk before the device is touched: a control host that loses power mid-push must
-    still hold what `rollback --change` restores (~0.4 ms of fsync a host)."""
-    folder = state_dir() / "changes" / change_id / "backups"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{plan.host.name}.cfg"
-    for file, text in ((path, managed), (folder / f"{plan.host.name}.running.txt", full)):
-        with open(file, "w") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-    directory = os.open(folder, os.O_RDONLY)   # the new names, not only the bytes
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
-    return path
+def change_folder(change_id: str) -> Path:
+    return state_dir() / "changes" / change_id
+
+
+def _write_backup(change_id: str, plan: HostPlan, managed: str, full: str, form: str = "cli") -> Path:
+    """On disk before the device is touched (see `backups`): a control host that loses power
+    mid-push must still hold what `rollback --change` restores."""
+    return backups.record(change_folder(change_id), plan.host.name, plan.platform.name, form,
+                          managed, full)
 
 
 def record_change(change_id: str, action: str, results: list[HostResult], inventory: Path) -> None:
@@ -334,7 +326,8 @@ def record_change(change_id: str, action: str, results: list[HostResult], invent
              "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
              "inventory": str(inventory),
              "hosts": {r.host: r.outcome for r in results}}
-    folder = state_dir() / "changes" / change_id
+    folder = change_folder(change_id)
+    backups.close(folder)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "results.json").write_text(json.dumps([r.as_dict() for r in results], indent=2))
     with (state_dir() / "changes.jsonl").open("a") as log:
@@ -351,9 +344,14 @@ def list_changes() -> list[dict]:
 def rollback_host(inventory: Inventory, plan: HostPlan, deadline: float, change_id: str,
                   new_change_id: str) -> HostResult:
     """Restore the backup a past change took of this host."""
-    backup = state_dir() / "changes" / change_id / "backups" / f"{plan.host.name}.cfg"
-    if not backup.exists():
+    backup = backups.read(change_folder(change_id)).get(plan.host.name)
+    if backup is None:
         return HostResult(plan.host.name, plan.platform.name, NOT_ATTEMPTED,
                           error=f"change {change_id} took no backup of this host")
-    return converge(inventory, plan, deadline, lambda: from_text(plan, backup.read_text()),
+    if backup.form != "cli":
+        return HostResult(plan.host.name, plan.platform.name, NOT_ATTEMPTED,
+                          error=f"change {change_id} backed this host up over NETCONF; restoring "
+                                "a NETCONF backup is not supported yet (nothing was sent). The "
+                                f"backup: oamkit changes --change {change_id} --host {plan.host.name}")
+    return converge(inventory, plan, deadline, lambda: from_text(plan, backup.managed),
                     new_change_id)

@@ -76,7 +76,7 @@ def push_host_netconf(inventory: Inventory, plan: HostPlan, deadline: float, cha
             result.seconds = round(time.monotonic() - started, 3)
             return result
         result.backup = str(_write_backup(change_id, plan, etree.tostring(before_root, pretty_print=True).decode(),
-                                          etree.tostring(before_root).decode()))
+                                          etree.tostring(before_root).decode(), form="netconf"))
         try:
             session.lock("candidate")
             locked = True

@@ -127,9 +127,16 @@ def rollback(change_id: str = typer.Option(..., "--change", help="The change to 
     _report(results, stopped, as_json, new_id, title=f"Rollback of {change_id}")
 
 
-def changes(as_json: bool = JsonOpt) -> None:
-    """List past changes: id, who, when, hosts and outcome."""
+def changes(change_id: str = typer.Option(None, "--change", help="Show one change's backups."),
+            host: str = typer.Option(None, "--host", help="With --change: print this host's backup."),
+            as_json: bool = JsonOpt) -> None:
+    """List past changes: id, who, when, hosts and outcome; with --change, the backups it took."""
     entries = change.list_changes()
+    if host and not change_id:
+        raise InputError([Problem("--host needs --change", field="--host", value=host)])
+    if change_id:
+        _show_backups(change_id, host, entries, as_json)
+        return
     if as_json:
         print_json(entries)
         return
@@ -143,6 +150,38 @@ def changes(as_json: bool = JsonOpt) -> None:
         table.add_row(e["id"], e["action"], e["who"], e["when"], str(len(e["hosts"])),
                       ", ".join(f"{n} {o}" for o, n in sorted(counts.items())))
     console.print(table)
+
+
+def _show_backups(change_id: str, host: str | None, entries: list[dict], as_json: bool) -> None:
+    from oamkit import backups
+
+    folder = change.change_folder(change_id)
+    taken = backups.read(folder) if folder.is_dir() else {}
+    if not taken and change_id not in {e["id"] for e in entries}:
+        raise InputError([Problem("unknown change id (see `oamkit changes`)", field="--change",
+                                  value=change_id)])
+    if host is not None:
+        backup = taken.get(host)
+        if backup is None:
+            raise InputError([Problem(f"change {change_id} took no backup of this host "
+                                      f"(it backed up: {', '.join(sorted(taken)) or 'none'})",
+                                      field="--host", value=host)])
+        if as_json:
+            print_json(backup.__dict__)
+        else:
+            sys.stdout.write(backup.managed if backup.managed.endswith("\n") else backup.managed + "\n")
+        return
+    if as_json:
+        print_json([{k: v for k, v in b.__dict__.items() if k not in ("managed", "running")}
+                    for b in taken.values()])
+        return
+    table = Table(title=f"Backups of change {change_id} in {folder}")
+    for column in ("host", "platform", "form", "taken", "lines"):
+        table.add_column(column)
+    for b in taken.values():
+        table.add_row(b.host, b.platform, b.form, b.taken, str(len(b.managed.splitlines())))
+    console.print(table)
+    console.print("Print one: oamkit changes --change ID --host HOST")
 
 
 def register(app: typer.Typer) -> None:

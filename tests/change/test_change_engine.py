@@ -236,27 +236,48 @@ def test_health_gate_rolls_back_when_the_oam_session_stays_down(lab, lab_invento
 
 
 def test_backups_are_on_disk_before_the_device_is_touched(lab, lab_inventory, env, monkeypatch):
-    from oamkit import change
+    from oamkit import backups, change
     from oamkit.inventory import Inventory
     from oamkit.render import plan_hosts
 
     monkeypatch.setenv("OAMKIT_STATE_DIR", env["OAMKIT_STATE_DIR"])
     monkeypatch.setenv("OAMKIT_LAB_PASSWORD", lab.password)
     device = lab.device("ios-1")
-    synced: dict[str, int] = {}   # path -> configuration commands the device had by then
-    real_fsync = os.fsync
+    synced: dict[str, tuple[int, int]] = {}   # path -> (its size, config commands the device had)
 
-    def fsync(fd):
-        real_fsync(fd)
-        synced[os.readlink(f"/proc/self/fd/{fd}")] = \
-            len([c for c in commands_received(device) if CONFIG_WORDS.match(c)])
+    def spy(real):
+        def sync(fd):
+            real(fd)
+            synced[os.readlink(f"/proc/self/fd/{fd}")] = (
+                os.fstat(fd).st_size, len([c for c in commands_received(device) if CONFIG_WORDS.match(c)]))
+        return sync
 
-    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "fsync", spy(os.fsync))
+    monkeypatch.setattr(os, "fdatasync", spy(os.fdatasync))
     inv = Inventory.load(lab_inventory)
     plan, = plan_hosts(inv, inv.select(limit=["ios-1"]))
     result = change.push_host(inv, plan, time.monotonic() + 60, "test-durable", 600)
     assert result.outcome == change.CHANGED, result
-    backup = Path(result.backup)
-    for path in (backup, backup.with_name("ios-1.running.txt"), backup.parent):
-        assert synced.get(str(path)) == 0, (path, synced)
-    assert "receive-crc" not in backup.read_text()   # the state before the change
+    journal = Path(result.backup)
+    backups.close(journal.parent)
+    size, config_commands = synced[str(journal)]
+    assert config_commands == 0 and size == journal.stat().st_size, (synced, journal.stat())
+    for folder in (journal.parent, journal.parent.parent):   # the new names are durable too
+        assert synced[str(folder)][1] == 0, (folder, synced)
+    backup = backups.read(journal.parent)["ios-1"]
+    assert backup.form == "cli" and "interface GigabitEthernet0/1" in backup.managed
+    assert "receive-crc" not in backup.managed   # the state before the change
+
+
+def test_changes_shows_the_backups_a_change_took(lab, lab_inventory, env):
+    result = oamkit(env, "push", "-i", str(lab_inventory), "--limit", "ios-1,vrp-1", "--json")
+    change_id = json.loads(result.stdout)["change_id"]
+    listed = oamkit(env, "changes", "--change", change_id, "--json")
+    assert listed.returncode == 0, listed.stderr
+    assert sorted(b["host"] for b in json.loads(listed.stdout)) == ["ios-1", "vrp-1"]
+    shown = oamkit(env, "changes", "--change", change_id, "--host", "ios-1")
+    assert shown.returncode == 0 and "interface GigabitEthernet0/1" in shown.stdout
+    assert "receive-crc" not in shown.stdout   # before the change
+    missing = oamkit(env, "changes", "--change", change_id, "--host", "xr-1")
+    assert missing.returncode == 2 and "xr-1" in missing.stderr and "ios-1, vrp-1" in missing.stderr
+    assert oamkit(env, "changes", "--change", "no-such-change").returncode == 2

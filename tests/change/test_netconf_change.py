@@ -104,3 +104,23 @@ def test_a_netconf_lock_also_stops_a_cli_push(lab, nc_inventory, env):
     assert hosts["xr-1"]["outcome"] == "failed-rolled-back", hosts["xr-1"]
     assert hosts["xr-1"]["device_error"]
     assert running_text(lab.device("xr-1")) == original
+
+
+def test_rolling_back_a_netconf_change_refuses_and_sends_nothing(lab, nc_inventory, env):
+    # The backup is XML; restoring it as CLI text would send garbage. Until a NETCONF restore
+    # exists, rollback says so per host and leaves the device alone.
+    code, hosts = pushed(env, nc_inventory, *limit("xr-1"))
+    assert code == 0 and hosts["xr-1"]["outcome"] == "changed", hosts
+    change_id = json.loads(oamkit(env, "changes", "--json").stdout)[-1]["id"]
+    pushed_config = running_text(lab.device("xr-1"))
+    rpcs, cli = len(netconf_rpcs(lab.device("xr-1"))), len(lab.device("xr-1").transcript)
+    result = oamkit(env, "rollback", "--change", change_id, "-i", str(nc_inventory), "--json")
+    assert result.returncode == 1, result.stdout + result.stderr
+    host, = json.loads(result.stdout)["hosts"]
+    assert host["outcome"] == "not-attempted" and "NETCONF" in host["error"], host
+    assert f"oamkit changes --change {change_id} --host xr-1" in host["error"]
+    assert len(lab.device("xr-1").transcript) == cli and len(netconf_rpcs(lab.device("xr-1"))) == rpcs
+    assert running_text(lab.device("xr-1")) == pushed_config
+    shown = oamkit(env, "changes", "--change", change_id, "--host", "xr-1")
+    assert shown.returncode == 0 and shown.stdout.startswith("<data"), shown.stdout
+    assert "OAMKIT-" not in shown.stdout   # the state before the change: no profile yet
