@@ -348,10 +348,13 @@ def rollback_host(inventory: Inventory, plan: HostPlan, deadline: float, change_
     if backup is None:
         return HostResult(plan.host.name, plan.platform.name, NOT_ATTEMPTED,
                           error=f"change {change_id} took no backup of this host")
-    if backup.form != "cli":
-        return HostResult(plan.host.name, plan.platform.name, NOT_ATTEMPTED,
-                          error=f"change {change_id} backed this host up over NETCONF; restoring "
-                                "a NETCONF backup is not supported yet (nothing was sent). The "
-                                f"backup: oamkit changes --change {change_id} --host {plan.host.name}")
+    if backup.form == "netconf":
+        from oamkit.change_netconf import restore_host_netconf
+
+        if plan.platform.netconf is None:   # the inventory now names another platform
+            return HostResult(plan.host.name, plan.platform.name, NOT_ATTEMPTED,
+                              error=f"change {change_id} backed this host up over NETCONF, and "
+                                    f"{plan.platform.name} has no NETCONF form; nothing was sent")
+        return restore_host_netconf(inventory, plan, deadline, backup.running, new_change_id)
     return converge(inventory, plan, deadline, lambda: from_text(plan, backup.managed),
                     new_change_id)

@@ -56,11 +56,37 @@ def diff_host_netconf(inventory: Inventory, plan: HostPlan, deadline: float) -> 
 
 def push_host_netconf(inventory: Inventory, plan: HostPlan, deadline: float, change_id: str,
                       confirm_timeout: int = 120) -> HostResult:
-    started = time.monotonic()
-    result = HostResult(plan.host.name, plan.platform.name, UNCHANGED)
     text, payload = _payload(plan)
     wanted = _owned(plan, payload)
-    filter_xml = xmlcompare.filter_for(payload)
+
+    def target(before_root):
+        stale = xmlcompare.stale_profiles(before_root, wanted, plan.platform.netconf)
+        return [text, *stale], wanted
+
+    return _converge(inventory, plan, deadline, change_id, confirm_timeout, target)
+
+
+def restore_host_netconf(inventory: Inventory, plan: HostPlan, deadline: float, backup_xml: str,
+                         change_id: str, confirm_timeout: int = 120) -> HostResult:
+    """Put oamkit's part of running back to a backup a NETCONF change took (`rollback
+    --change`): the same lock / edit / commit confirmed / verify / confirm as a push."""
+    backup_root = etree.fromstring(backup_xml.encode(), etree.XMLParser(remove_blank_text=True))
+    interfaces = {i.intent.interface for i in plan.interfaces}
+    wanted = _owned(plan, backup_root)
+
+    def target(before_root):
+        return xmlcompare.restore_edits(backup_root, before_root, plan.platform.netconf, interfaces), wanted
+
+    return _converge(inventory, plan, deadline, change_id, confirm_timeout, target)
+
+
+def _converge(inventory: Inventory, plan: HostPlan, deadline: float, change_id: str,
+              confirm_timeout: int, target) -> HostResult:
+    """Bring oamkit's part of running to what `target(running before)` says: (the edit-config
+    payloads that do it, the owned leaves running must then hold)."""
+    started = time.monotonic()
+    result = HostResult(plan.host.name, plan.platform.name, UNCHANGED)
+    filter_xml = xmlcompare.filter_for(_payload(plan)[1])
     try:
         session = NetconfSession.open(inventory, plan.host, deadline)
     except TransportError as exc:
@@ -71,6 +97,7 @@ def push_host_netconf(inventory: Inventory, plan: HostPlan, deadline: float, cha
             before_root, before = _read(session, plan, filter_xml)
         except (TransportError, DeviceRejected) as exc:
             return _error(result, exc, started)
+        edits, wanted = target(before_root)
         result.commands = xmlcompare.delta(before, wanted)
         if not result.commands:
             result.seconds = round(time.monotonic() - started, 3)
@@ -81,9 +108,8 @@ def push_host_netconf(inventory: Inventory, plan: HostPlan, deadline: float, cha
             session.lock("candidate")
             locked = True
             session.discard()  # start from running, not from someone's leftovers
-            session.edit_config(text)
-            for snippet in xmlcompare.stale_profiles(before_root, wanted, plan.platform.netconf):
-                session.edit_config(snippet)
+            for edit in edits:
+                session.edit_config(edit)
             if session.supports("validate"):
                 session.validate()
             confirmed = session.supports("confirmed-commit")

@@ -108,12 +108,22 @@ def stale_profiles(current_root, desired: dict[str, str], model: NetconfModel) -
 
 
 def _delete_snippet(entry, model: NetconfModel) -> str:
-    node = etree.Element(entry.tag, nsmap=entry.nsmap)
-    node.set(f"{{{NC_NS}}}operation", "delete")
-    for child in entry:
-        if isinstance(child.tag, str) and _local(child) in model.list_keys.get(_local(entry), ()):
-            node.append(copy.deepcopy(child))
-    parent = entry.getparent()
+    return etree.tostring(_snippet(entry, model, "delete", with_content=False)).decode()
+
+
+def _snippet(element, model: NetconfModel, operation: str, with_content: bool):
+    """A `<config>` holding `element` with `operation` on it, inside its ancestors (each list
+    entry with its keys, so the device finds the same place). Without content, the element
+    keeps only its own keys (enough to name it for a delete or remove)."""
+    if with_content:
+        node = copy.deepcopy(element)
+    else:
+        node = etree.Element(element.tag, nsmap=element.nsmap)
+        for child in element:
+            if isinstance(child.tag, str) and _local(child) in model.list_keys.get(_local(element), ()):
+                node.append(copy.deepcopy(child))
+    node.set(f"{{{NC_NS}}}operation", operation)
+    parent = element.getparent()
     while parent is not None and _local(parent) not in ("data", "config"):
         wrapper = etree.Element(parent.tag, nsmap=parent.nsmap)
         for child in parent:
@@ -123,7 +133,79 @@ def _delete_snippet(entry, model: NetconfModel) -> str:
         node, parent = wrapper, parent.getparent()
     config = etree.Element(f"{{{NC_NS}}}config", nsmap={None: NC_NS, "nc": NC_NS})
     config.append(node)
-    return etree.tostring(config).decode()
+    return config
+
+
+def _merge(into, other, model: NetconfModel) -> None:
+    """Fold `other`'s children into `into`, sharing containers and list entries (same keys)."""
+    for child in other:
+        if child.get(f"{{{NC_NS}}}operation") is None:
+            same = next((c for c in into if c.tag == child.tag and c.get(f"{{{NC_NS}}}operation") is None
+                         and _keys(c, model) == _keys(child, model)), None)
+            if same is not None:
+                _merge(same, child, model)
+                continue
+        into.append(child)
+
+
+def owned_units(root, model: NetconfModel, interfaces: set[str]) -> dict[str, object]:
+    """The smallest subtrees that hold only oamkit's leaves, by path: an OAMKIT-* profile entry;
+    under one of our interfaces' entries, the first element on the owned path (or the entry
+    itself when it already sits on the owned path, as Junos' link-fault-management interface)."""
+    units: dict[str, object] = {}
+
+    def walk(el, path: str, in_intent: bool):
+        segment = _segment(el, model)
+        here = f"{path}/{segment}" if path else segment
+        kind = model.managed_lists.get(_local(el)) if _keys(el, model) else None
+        if kind == "profile":
+            key = next(iter(_keys(el, model).values()), "")
+            if key.startswith(PROFILE_PREFIX):
+                units[here] = el
+            return
+        if kind == "intent":
+            keys = _keys(el, model)
+            name = keys.get("interface-name") or keys.get("name") or ""
+            if name not in interfaces:
+                return
+            in_intent = True
+        if in_intent and re.search(model.owned_path, here):
+            units[here] = el
+            return
+        for child in el:
+            if isinstance(child.tag, str) and _local(child) not in (
+                    model.list_keys.get(_local(el), ()) if kind else ()):
+                walk(child, here, in_intent)
+
+    for top in root:
+        if isinstance(top.tag, str):
+            walk(top, "", False)
+    return units
+
+
+def restore_edits(backup_root, current_root, model: NetconfModel, interfaces: set[str]) -> list[str]:
+    """The `<config>` that makes oamkit's part of running equal to a backup's again, in one
+    edit (the device sees the whole restore at once, as a push's payload): each owned subtree
+    the backup holds and running does not hold the same way is replaced by the backup's copy;
+    each one only running holds is removed. Nothing outside them is touched."""
+    before = owned_units(backup_root, model, interfaces)
+    now = owned_units(current_root, model, interfaces)
+    parts = [_snippet(el, model, "replace", with_content=True) for path, el in before.items()
+             if path not in now or _flat(el, model) != _flat(now[path], model)]
+    parts += [_snippet(el, model, "remove", with_content=False) for path, el in now.items()
+              if path not in before]
+    if not parts:
+        return []
+    config = parts[0]
+    for part in parts[1:]:
+        _merge(config, part, model)
+    return [etree.tostring(config).decode()]
+
+
+def _flat(element, model: NetconfModel) -> dict[str, str]:
+    holder = etree.Element("data")
+    holder.append(copy.deepcopy(element))
+    return flatten(holder, model)
 
 
 def filter_for(payload_root) -> str:

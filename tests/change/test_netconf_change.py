@@ -106,21 +106,46 @@ def test_a_netconf_lock_also_stops_a_cli_push(lab, nc_inventory, env):
     assert running_text(lab.device("xr-1")) == original
 
 
-def test_rolling_back_a_netconf_change_refuses_and_sends_nothing(lab, nc_inventory, env):
-    # The backup is XML; restoring it as CLI text would send garbage. Until a NETCONF restore
-    # exists, rollback says so per host and leaves the device alone.
-    code, hosts = pushed(env, nc_inventory, *limit("xr-1"))
-    assert code == 0 and hosts["xr-1"]["outcome"] == "changed", hosts
-    change_id = json.loads(oamkit(env, "changes", "--json").stdout)[-1]["id"]
-    pushed_config = running_text(lab.device("xr-1"))
-    rpcs, cli = len(netconf_rpcs(lab.device("xr-1"))), len(lab.device("xr-1").transcript)
-    result = oamkit(env, "rollback", "--change", change_id, "-i", str(nc_inventory), "--json")
-    assert result.returncode == 1, result.stdout + result.stderr
-    host, = json.loads(result.stdout)["hosts"]
-    assert host["outcome"] == "not-attempted" and "NETCONF" in host["error"], host
-    assert f"oamkit changes --change {change_id} --host xr-1" in host["error"]
-    assert len(lab.device("xr-1").transcript) == cli and len(netconf_rpcs(lab.device("xr-1"))) == rpcs
-    assert running_text(lab.device("xr-1")) == pushed_config
+def _change_id(env) -> str:
+    return json.loads(oamkit(env, "changes", "--json").stdout)[-1]["id"]
+
+
+def test_rollback_of_a_netconf_change_restores_running_and_changes_shows_the_backup(lab, nc_inventory, env):
+    original = {name: running_text(lab.device(name)) for name in NC_HOSTS}
+    code, hosts = pushed(env, nc_inventory, *limit(*NC_HOSTS))
+    assert code == 0 and {h["outcome"] for h in hosts.values()} == {"changed"}, hosts
+    change_id = _change_id(env)
     shown = oamkit(env, "changes", "--change", change_id, "--host", "xr-1")
     assert shown.returncode == 0 and shown.stdout.startswith("<data"), shown.stdout
     assert "OAMKIT-" not in shown.stdout   # the state before the change: no profile yet
+    sent_before = {name: len(netconf_rpcs(lab.device(name))) for name in NC_HOSTS}
+    result = oamkit(env, "rollback", "--change", change_id, "-i", str(nc_inventory), "--json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert {h["outcome"] for h in json.loads(result.stdout)["hosts"]} == {"changed"}, result.stdout
+    for name in NC_HOSTS:
+        assert running_text(lab.device(name)) == original[name], name
+        edits = [r for r in netconf_rpcs(lab.device(name))[sent_before[name]:] if "edit-config" in r]
+        assert len(edits) == 1 and 'operation="remove"' in edits[0], (name, edits)
+    # Rolled back once, there is nothing left to restore: the second time sends no edit.
+    edits = {name: " ".join(netconf_rpcs(lab.device(name))).count("edit-config") for name in NC_HOSTS}
+    result = oamkit(env, "rollback", "--change", change_id, "-i", str(nc_inventory), "--json")
+    assert {h["outcome"] for h in json.loads(result.stdout)["hosts"]} == {"unchanged"}, result.stdout
+    assert edits == {name: " ".join(netconf_rpcs(lab.device(name))).count("edit-config") for name in NC_HOSTS}
+
+
+def test_rollback_of_a_netconf_change_puts_back_the_settings_it_replaced(lab, nc_inventory, env):
+    code, _ = pushed(env, nc_inventory, *limit(*NC_HOSTS))
+    assert code == 0
+    first = {name: running_text(lab.device(name)) for name in NC_HOSTS}
+    for policies in (nc_inventory / "policies").glob("*.yaml"):
+        policies.write_text(policies.read_text().replace("link_timeout: 5s", "link_timeout: 7s"))
+    code, hosts = pushed(env, nc_inventory, *limit(*NC_HOSTS))
+    assert code == 0 and {h["outcome"] for h in hosts.values()} == {"changed"}, hosts
+    assert all(running_text(lab.device(name)) != first[name] for name in NC_HOSTS)
+    sent_before = {name: len(netconf_rpcs(lab.device(name))) for name in NC_HOSTS}
+    result = oamkit(env, "rollback", "--change", _change_id(env), "-i", str(nc_inventory), "--json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    for name in NC_HOSTS:
+        assert running_text(lab.device(name)) == first[name], name
+        edits = [r for r in netconf_rpcs(lab.device(name))[sent_before[name]:] if "edit-config" in r]
+        assert len(edits) == 1 and 'operation="replace"' in edits[0], (name, edits)
