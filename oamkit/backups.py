@@ -91,7 +91,12 @@ def _fsync_dir(folder: Path) -> None:
 
 
 _journals: dict[Path, Journal] = {}
+_writers: dict[Path, int] = {}   # appends under way per journal
 _journals_lock = threading.Lock()
+# A long-lived process (a Dask worker of an external cluster) sees change after change and
+# never hears that one ended: beyond this many open journals, idle ones are closed (an append
+# to a closed one opens it again).
+OPEN_JOURNALS = 8
 
 
 def record(change_folder: Path, host: str, platform: str, form: str, managed: str,
@@ -102,8 +107,19 @@ def record(change_folder: Path, host: str, platform: str, form: str, managed: st
         journal = _journals.get(path)
         if journal is None:
             journal = _journals[path] = Journal(path)
-    journal.append(Backup(host, platform, form, datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                          managed, running))
+            for idle in [p for p in _journals if p != path and not _writers.get(p)]:
+                if len(_journals) <= OPEN_JOURNALS:
+                    break
+                _journals.pop(idle).close()
+        _writers[path] = _writers.get(path, 0) + 1
+    try:
+        journal.append(Backup(host, platform, form,
+                              datetime.now(timezone.utc).isoformat(timespec="seconds"), managed, running))
+    finally:
+        with _journals_lock:
+            _writers[path] -= 1
+            if not _writers[path]:
+                del _writers[path]
     return path
 
 

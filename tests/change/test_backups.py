@@ -91,3 +91,18 @@ def test_changes_made_before_the_journal_are_still_read(tmp_path):
     assert found["ios-1"].managed.startswith("interface Gi0/1") and found["ios-1"].form == "cli"
     assert found["ios-1"].running == "hostname ios-1\n"
     assert found["xr-1"].form == "netconf"
+
+
+def test_a_long_lived_process_keeps_only_a_few_journals_open(tmp_path):
+    def open_journal_fds() -> int:
+        return sum(os.readlink(f"/proc/self/fd/{fd}").endswith(backups.JOURNAL)
+                   for fd in os.listdir("/proc/self/fd") if os.path.exists(f"/proc/self/fd/{fd}"))
+
+    for number in range(3 * backups.OPEN_JOURNALS):   # changes nobody closes
+        backups.record(tmp_path / f"change-{number}", "r1", "cisco_ios", "cli", "a\n", "a")
+    assert open_journal_fds() <= backups.OPEN_JOURNALS
+    backups.record(tmp_path / "change-0", "r2", "cisco_ios", "cli", "b\n", "b")   # reopened
+    assert sorted(backups.read(tmp_path / "change-0")) == ["r1", "r2"]
+    for number in range(3 * backups.OPEN_JOURNALS):
+        backups.close(tmp_path / f"change-{number}")
+    assert open_journal_fds() == 0
