@@ -24,6 +24,7 @@ from pathlib import Path
 from oamkit import backups, configtext
 from oamkit.inventory import Inventory
 from oamkit.render import HostPlan, render_plan
+from oamkit.transport import greenloop
 from oamkit.transport.ssh import DeviceRejected, SshSession, TransportError
 
 UNCHANGED, CHANGED = "unchanged", "changed"
@@ -203,7 +204,7 @@ def wait_operational(session: SshSession, plan: HostPlan, deadline: float) -> No
         if time.monotonic() >= until:
             raise VerifyFailed([f"{name}: OAM session {state or 'not reported'}, not operational"
                                 for name, state in down.items()])
-        time.sleep(1.0)
+        greenloop.sleep(1.0)
 
 
 class VerifyFailed(Exception):
@@ -317,8 +318,8 @@ def change_folder(change_id: str) -> Path:
 def _write_backup(change_id: str, plan: HostPlan, managed: str, full: str, form: str = "cli") -> Path:
     """On disk before the device is touched (see `backups`): a control host that loses power
     mid-push must still hold what `rollback --change` restores."""
-    return backups.record(change_folder(change_id), plan.host.name, plan.platform.name, form,
-                          managed, full)
+    return greenloop.blocking(backups.record, change_folder(change_id), plan.host.name,
+                              plan.platform.name, form, managed, full)
 
 
 def record_change(change_id: str, action: str, results: list[HostResult], inventory: Path) -> None:

@@ -228,15 +228,78 @@ def run_remote(job: HostJob, host: str, wall_deadline: float):
 
 
 # ---------------------------------------------------------------------------- executors
+def runs_on_loop(work, plan) -> bool:
+    """Does this host's work run as a greenlet on the asyncssh loop (`transport.greenloop`)?
+    Only oamkit's own actions, whose blocking calls are known and routed, on hosts whose every
+    session is asyncssh; a user's action may block anywhere, so it keeps a thread."""
+    return (isinstance(work, HostJob) and work.action in ACTIONS and work.local is not None
+            and plan.host.transport == "ssh" and plan.host.ssh.driver == "asyncssh")
+
+
+class _LoopRunner:
+    """Host work as greenlets on the asyncssh event loop, at most `workers` at once. The
+    futures behave as a thread pool's: cancel() stops a host that has not started, never one
+    that has (it must finish, and roll back if it fails)."""
+
+    def __init__(self, workers: int) -> None:
+        from oamkit.transport.asyncssh_driver import _Loop
+
+        self.loop = _Loop.get()
+        self.slots = asyncio.Semaphore(max(1, workers))
+        self.tasks: set[asyncio.Task] = set()   # referenced until done (the loop keeps weak refs)
+        self.queued: set[cf.Future] = set()
+        self.lock = threading.Lock()
+
+    def submit(self, work, plan, deadline: float) -> cf.Future:
+        future: cf.Future = cf.Future()
+        with self.lock:
+            self.queued.add(future)
+        self.loop.call_soon_threadsafe(self._start, work, plan, deadline, future)
+        return future
+
+    def _start(self, work, plan, deadline, future) -> None:
+        task = self.loop.create_task(self._run(work, plan, deadline, future))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def _run(self, work, plan, deadline, future: cf.Future) -> None:
+        from oamkit.transport import greenloop
+
+        async with self.slots:
+            with self.lock:
+                self.queued.discard(future)
+            if not future.set_running_or_notify_cancel():
+                return
+            try:
+                result = await greenloop.spawn(work, plan, deadline)
+            except BaseException as exc:  # noqa: BLE001 - the runner reports it for this host
+                future.set_exception(exc)
+            else:
+                future.set_result(result)
+
+    def cancel_queued(self) -> None:
+        with self.lock:
+            queued, self.queued = list(self.queued), set()
+        for future in queued:
+            future.cancel()
+
+
 class ThreadExecutor:
-    """Today's runner: a ThreadPoolExecutor in this process."""
+    """Per-host work in this process: on a thread pool, or as greenlets on the asyncssh loop
+    for hosts on `ssh.driver: asyncssh` (see `runs_on_loop`); `workers` bounds each."""
 
     name = "threads"
 
     def __init__(self, workers: int = 20) -> None:
+        self.workers = workers
         self.pool = cf.ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="oamkit-host")
+        self._loop_runner: _LoopRunner | None = None
 
     def submit(self, work, plan, deadline: float) -> cf.Future:
+        if runs_on_loop(work, plan):
+            if self._loop_runner is None:
+                self._loop_runner = _LoopRunner(self.workers)
+            return self._loop_runner.submit(work, plan, deadline)
         return self.pool.submit(work, plan, deadline)
 
     def release(self, futures) -> None:
@@ -247,6 +310,8 @@ class ThreadExecutor:
         # Do not wait for a host that overran its deadline: its thread ends on its own once its
         # (deadline-bounded) network read gives up.
         self.pool.shutdown(wait=False, cancel_futures=True)
+        if self._loop_runner is not None:
+            self._loop_runner.cancel_queued()
 
     def __enter__(self):
         return self

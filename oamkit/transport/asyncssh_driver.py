@@ -27,6 +27,7 @@ import asyncssh
 import paramiko
 
 from oamkit.inventory import HostSettings
+from oamkit.transport import greenloop
 from oamkit.transport.ssh import HostKeyPolicy, TransportError, scrub, untrusted_host_key
 
 _CLOSED = b""
@@ -80,16 +81,24 @@ class _Client(asyncssh.SSHClient):
 
 
 class _Output(asyncssh.SSHClientSession):
-    """What the device sends, queued for the worker thread that reads it (b"" once closed)."""
+    """What the device sends, queued for whoever reads it (b"" once closed): a worker thread
+    blocks on the queue; host code in a greenlet on the loop parks a future in `waiter`."""
 
     def __init__(self) -> None:
         self.received: queue.SimpleQueue[bytes] = queue.SimpleQueue()
+        self.waiter: asyncio.Future | None = None
 
     def data_received(self, data: bytes, datatype) -> None:
         self.received.put(data)
+        self._wake()
 
     def connection_lost(self, exc) -> None:
         self.received.put(_CLOSED)
+        self._wake()
+
+    def _wake(self) -> None:
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_result(None)
 
 
 class AsyncsshChannel:
@@ -111,8 +120,11 @@ class AsyncsshChannel:
 
         async def connect():
             try:
+                # Without a socket (host code on the loop), asyncio connects: with TCP_NODELAY,
+                # as `ssh.open_socket` would, and without blocking the loop.
                 conn, _ = await asyncssh.create_connection(
                     lambda: client, host=host.hostname, port=port, sock=sock,
+                    connect_timeout=None if sock else step_timeout,
                     username=host.username, password=secret,
                     client_keys=[str(key_file)] if key_file else None, agent_path=None,
                     known_hosts=([], [], []),   # nothing pre-trusted: every key goes to the policy
@@ -121,7 +133,8 @@ class AsyncsshChannel:
             except BaseException:   # refused, failed or cancelled at the deadline
                 # Closed here, on the loop that owns it: closed from the worker while the loop
                 # still watches it, its descriptor could be reused by another connection.
-                sock.close()
+                if sock is not None:
+                    sock.close()
                 raise
             try:
                 channel, output = await conn.create_session(
@@ -131,13 +144,26 @@ class AsyncsshChannel:
                 raise
             return cls(loop, conn, channel, output)
 
-        future = asyncio.run_coroutine_threadsafe(connect(), loop)
+        remaining = max(0.1, deadline - time.monotonic())
         try:   # login_timeout bounds the login; the host's deadline bounds the whole
-            return future.result(timeout=max(0.1, deadline - time.monotonic()))
-        except FutureTimeout:
-            future.cancel()   # connect() closes the socket on the loop
+            if greenloop.on_loop():
+                return greenloop.wait(asyncio.wait_for(connect(), remaining))
+            future = asyncio.run_coroutine_threadsafe(connect(), loop)
+            try:
+                return future.result(timeout=remaining)
+            except FutureTimeout:
+                future.cancel()   # connect() closes the socket on the loop
+                raise asyncio.TimeoutError from None
+        except asyncio.TimeoutError:
             raise TransportError(f"{host.name}: cannot connect to {host.hostname}:{port}: "
                                  "no SSH login before the deadline") from None
+        except OSError as exc:
+            if sock is None:   # asyncio's own TCP connect: said as `ssh.open_socket` says it
+                reason = os.strerror(exc.errno) if exc.errno else str(exc)
+                raise TransportError(f"{host.name}: cannot connect to {host.hostname}:{port}: "
+                                     f"{reason}") from None
+            raise TransportError(f"{host.name}: SSH to {host.hostname}:{port} failed: "
+                                 f"{type(exc).__name__}: {scrub(str(exc), secret)}") from None
         except asyncssh.PermissionDenied:
             raise TransportError(f"{host.name}: authentication failed for user {host.username!r}") from None
         except asyncssh.HostKeyNotVerifiable:
@@ -151,7 +177,10 @@ class AsyncsshChannel:
     def write(self, text: str) -> None:
         if self._closed:
             raise TransportError("the session is closed")
-        self._loop.call_soon_threadsafe(self._send, text.encode())
+        if greenloop.on_loop():
+            self._send(text.encode())
+        else:
+            self._loop.call_soon_threadsafe(self._send, text.encode())
 
     def _send(self, data: bytes) -> None:
         try:
@@ -162,10 +191,18 @@ class AsyncsshChannel:
     def recv(self, timeout: float) -> bytes | None:
         if self._closed:
             return _CLOSED
-        try:
-            data = self._output.received.get(timeout=timeout)
-        except queue.Empty:
-            return None
+        if greenloop.on_loop():
+            if self._output.received.empty():
+                self._park(timeout)
+            try:
+                data = self._output.received.get_nowait()
+            except queue.Empty:
+                return None
+        else:
+            try:
+                data = self._output.received.get(timeout=timeout)
+            except queue.Empty:
+                return None
         while data:
             try:
                 more = self._output.received.get_nowait()
@@ -178,6 +215,17 @@ class AsyncsshChannel:
         if data == _CLOSED:
             self._closed = True
         return data
+
+    def _park(self, timeout: float) -> None:
+        """Suspend this host's greenlet until the device sends something or `timeout` passes."""
+        waiter = self._loop.create_future()
+        timer = self._loop.call_later(timeout, lambda: waiter.done() or waiter.set_result(None))
+        self._output.waiter = waiter
+        try:
+            greenloop.wait(waiter)
+        finally:
+            timer.cancel()
+            self._output.waiter = None
 
     def is_active(self) -> bool:
         return not self._closed and not self._channel.is_closing()

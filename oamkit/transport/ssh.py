@@ -67,13 +67,16 @@ class SshSession:
         port = host.port or 22
         policy = HostKeyPolicy(known_hosts_for(configured_known_hosts), host.ssh.accept_new_host_keys)
         key_file = inventory.resolve_path(host.credentials.ssh_key_file)
-        sock = open_socket(host.name, host.hostname, port, step_timeout)
         if host.ssh.driver == "asyncssh":
+            from oamkit.transport import greenloop
             from oamkit.transport.asyncssh_driver import AsyncsshChannel
 
+            # on the loop, asyncio connects (a blocking connect would stall every host there)
+            sock = None if greenloop.on_loop() else open_socket(host.name, host.hostname, port, step_timeout)
             channel = AsyncsshChannel.open(sock, host, port, secret, step_timeout, deadline, policy,
                                            key_file=key_file, known_hosts_path=configured_known_hosts)
         else:
+            sock = open_socket(host.name, host.hostname, port, step_timeout)
             params = dict(
                 sock=sock, device_type=platform.netmiko_device_type, host=host.hostname, port=port,
                 username=host.username, password=secret or "",

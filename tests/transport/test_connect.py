@@ -23,18 +23,32 @@ def _host(inventory_dir, name: str, **data):
     return inv, host
 
 
+def _opened(driver: str, open_session):
+    """Open as the fleet runner would for that driver: "asyncssh-loop" runs the opening as host
+    code in a greenlet on the asyncssh event loop (no socket of ours; asyncio connects)."""
+    if driver != "asyncssh-loop":
+        return open_session()
+    import asyncio
+
+    from oamkit.transport import greenloop
+    from oamkit.transport.asyncssh_driver import _Loop
+
+    return asyncio.run_coroutine_threadsafe(greenloop.spawn(open_session), _Loop.get()).result(30)
+
+
 def _nodelay(sock) -> bool:
     return bool(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
 
 
-@pytest.mark.parametrize("driver", ["netmiko", "asyncssh"])
+@pytest.mark.parametrize("driver", ["netmiko", "asyncssh", "asyncssh-loop"])
 def test_ssh_and_netconf_sessions_send_without_nagle(lab, lab_inventory, monkeypatch, driver):
     # With Nagle on, paramiko's login waited twice for the lab's delayed ACK (~40 ms each).
     monkeypatch.setenv("OAMKIT_LAB_PASSWORD", lab.password)
-    inv, host = _host(lab_inventory, "ios-1", ssh={"known_hosts": "known_hosts", "driver": driver})
-    session = SshSession.open(inv, host, time.monotonic() + 30)
+    inv, host = _host(lab_inventory, "ios-1", ssh={"known_hosts": "known_hosts",
+                                                   "driver": driver.removesuffix("-loop")})
+    session = _opened(driver, lambda: SshSession.open(inv, host, time.monotonic() + 30))
     try:
-        assert type(session.conn).__name__ == {"netmiko": "NetmikoChannel", "asyncssh": "AsyncsshChannel"}[driver]
+        assert type(session.conn).__name__ == {"netmiko": "NetmikoChannel"}.get(driver, "AsyncsshChannel")
         assert _nodelay(session.conn.socket)
         assert "hostname ios-1" in session.show("show running-config")
     finally:
@@ -54,7 +68,8 @@ def _closed_port() -> int:
         return s.getsockname()[1]   # nothing listens here once the socket is closed
 
 
-@pytest.mark.parametrize("transport,driver", [("ssh", "netmiko"), ("ssh", "asyncssh"), ("netconf", "netmiko")])
+@pytest.mark.parametrize("transport,driver", [("ssh", "netmiko"), ("ssh", "asyncssh"), ("ssh", "asyncssh-loop"),
+                                              ("netconf", "netmiko")])
 def test_a_refused_connection_names_the_host_address_and_reason(lab, lab_inventory, monkeypatch, transport,
                                                                 driver):
     monkeypatch.setenv("OAMKIT_LAB_PASSWORD", lab.password)
@@ -65,10 +80,11 @@ def test_a_refused_connection_names_the_host_address_and_reason(lab, lab_invento
     hosts_file.write_text(yaml.safe_dump(hosts, sort_keys=False))
     # a lab-style host (new keys accepted), so the TCP connection is the first thing tried
     inv, host = _host(lab_inventory, "xr-1", transport=transport,
-                      ssh={"known_hosts": "known_hosts", "accept_new_host_keys": True, "driver": driver})
+                      ssh={"known_hosts": "known_hosts", "accept_new_host_keys": True,
+                           "driver": driver.removesuffix("-loop")})
     opener = SshSession if transport == "ssh" else NetconfSession
     with pytest.raises(TransportError) as failed:
-        opener.open(inv, host, time.monotonic() + 10)
+        _opened(driver, lambda: opener.open(inv, host, time.monotonic() + 10))
     assert str(failed.value) == f"xr-1: cannot connect to 127.0.0.1:{port}: Connection refused"
     assert lab.password not in str(failed.value)
 
