@@ -1,7 +1,7 @@
 """Benchmark scale-out: `collect` over 1,000+ emulated devices, threads vs Dask distributed.
 
     python bench/scale.py [--devices 1000] [--labs 4] [--workers 40] [--dask-processes 2]
-                          [--scheduler tcp://HOST:PORT]
+                          [--scheduler tcp://HOST:PORT] [--driver netmiko|asyncssh]
 
 The devices are spread over several lab processes (`python -m oamkit.lab`, each its own
 asyncio loop and state dir, all four platforms), merged into one inventory. Both sides run the
@@ -39,6 +39,7 @@ from oamkit import collect  # noqa: E402
 from oamkit.executors import DaskExecutor, HostJob  # noqa: E402
 from oamkit.history import History  # noqa: E402
 from oamkit.inventory import Inventory  # noqa: E402
+from oamkit.lab.server import set_ssh_driver  # noqa: E402
 from oamkit.platforms import get_platform  # noqa: E402
 from oamkit.render import HostPlan  # noqa: E402
 from oamkit.runner import Rollout, run_fleet  # noqa: E402
@@ -117,6 +118,9 @@ def main() -> None:
     ap.add_argument("--timeout", type=float, default=600.0, help="deadline per host, seconds")
     ap.add_argument("--dask-processes", type=int, default=2, help="LocalCluster worker processes")
     ap.add_argument("--scheduler", default=None, help="a running Dask scheduler instead")
+    ap.add_argument("--driver", choices=("netmiko", "asyncssh"), default="netmiko",
+                    help="ssh.driver of every host (asyncssh: in this process, hosts run on its "
+                         "event loop; on Dask workers, on threads)")
     args = ap.parse_args()
 
     folder = Path(tempfile.mkdtemp(prefix="oamkit-scale-"))
@@ -131,7 +135,9 @@ def main() -> None:
     try:
         for lab in labs:
             lab.wait_ready()
-        inv = Inventory.load(merge_inventories(labs, folder / "inv", password))
+        merged = merge_inventories(labs, folder / "inv", password)
+        set_ssh_driver(merged, args.driver)
+        inv = Inventory.load(merged)
         plans = [HostPlan(h, get_platform(h.platform)) for h in inv.select()]
         print(f"{len(plans)} devices in one inventory; {args.workers} hosts at once", flush=True)
 

@@ -45,7 +45,7 @@ def diff_host_netconf(inventory: Inventory, plan: HostPlan, deadline: float) -> 
     try:
         _, current = _read(session, plan, xmlcompare.filter_for(payload))
         result.commands = xmlcompare.delta(current, _owned(plan, payload))
-        result.outcome = "changed" if result.commands else UNCHANGED
+        result.outcome = CHANGED if result.commands else UNCHANGED
     except (TransportError, DeviceRejected) as exc:
         return _error(result, exc, started)
     finally:
@@ -121,7 +121,7 @@ def _converge(inventory: Inventory, plan: HostPlan, deadline: float, change_id: 
             if confirmed:
                 session.commit()
                 confirmed = False
-            result.outcome = "changed"
+            result.outcome = CHANGED
         except (DeviceRejected, TransportError, VerifyFailed) as exc:
             result.error = str(exc)
             if isinstance(exc, DeviceRejected):

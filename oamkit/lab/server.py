@@ -39,6 +39,17 @@ NETMIKO_TYPES = {"cisco_ios": "cisco_ios", "cisco_xr": "cisco_xr", "juniper_juno
 GROUP_POLICY = {"cisco_ios": "lab-ios", "cisco_xr": "lab-xr", "juniper_junos": "lab-junos",
                 "huawei_vrp": "lab-huawei"}
 
+
+def set_ssh_driver(inventory: str | Path, driver: str) -> None:
+    """Point every host of a written lab inventory at an SSH driver (`data.ssh.driver` in its
+    defaults): tests and benchmarks run the same lab on netmiko and on asyncssh."""
+    import yaml
+
+    defaults_file = Path(inventory) / "defaults.yaml"
+    defaults = yaml.safe_load(defaults_file.read_text())
+    defaults.setdefault("data", {}).setdefault("ssh", {})["driver"] = driver
+    defaults_file.write_text(yaml.safe_dump(defaults, sort_keys=False))
+
 class _DropClosedSocketNoise(logging.Filter):
     """asyncio warns once per write after a client vanished mid-output; real devices shrug."""
 
@@ -326,7 +337,8 @@ class Lab:
             await asyncio.sleep(interval)
 
     # ------------------------------------------------------------------ inventory
-    def write_inventory(self, folder: str | Path, *, policies_from: str | Path | None = None) -> Path:
+    def write_inventory(self, folder: str | Path, *, policies_from: str | Path | None = None,
+                        ssh_driver: str | None = None) -> Path:
         """Write the inventory of CONVENTIONS.md (hosts/groups/defaults/known_hosts/.lab-password)."""
         import yaml
 
@@ -343,7 +355,7 @@ class Lab:
             groups[plat] = {"platform": plat, "data": {"oam": {"policy": GROUP_POLICY[plat]}}}
         defaults = {"username": self.username,
                     "data": {"credentials": {"password_env": PASSWORD_ENV, "password_file": ".lab-password"},
-                             "ssh": {"known_hosts": "known_hosts"},
+                             "ssh": {"known_hosts": "known_hosts", **({"driver": ssh_driver} if ssh_driver else {})},
                              "oam": {"policy": "lab-standard", "speed": "1G"}}}
         (folder / "hosts.yaml").write_text(yaml.safe_dump(hosts, sort_keys=False))
         (folder / "groups.yaml").write_text(yaml.safe_dump(groups, sort_keys=False))

@@ -11,19 +11,13 @@ import time
 from pathlib import Path
 
 import pytest
-import yaml
 
 CONFIG_WORDS = re.compile(r"^(configure|conf t|system-view|set (?!cli )|delete |interface |ethernet oam|efm |commit)")
 
 
 @pytest.fixture(params=["netmiko", "asyncssh"])
 def lab_inventory(request, lab, tmp_path):
-    folder = lab.write_inventory(tmp_path / "inventory")
-    defaults_file = folder / "defaults.yaml"
-    defaults = yaml.safe_load(defaults_file.read_text())
-    defaults["data"]["ssh"]["driver"] = request.param
-    defaults_file.write_text(yaml.safe_dump(defaults, sort_keys=False))
-    return folder
+    return lab.write_inventory(tmp_path / "inventory", ssh_driver=request.param)
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import yaml
 from oamkit import backups, change
 from oamkit.executors import HostJob, ThreadExecutor, runs_on_loop
 from oamkit.inventory import Inventory
+from oamkit.lab.server import set_ssh_driver
 from oamkit.render import plan_hosts
 from oamkit.runner import Rollout, run_fleet
 
@@ -63,11 +64,7 @@ def test_each_host_runs_where_its_transport_allows(lab, lab_inventory, monkeypat
 def test_on_the_loop_a_hung_device_holds_up_no_other_host(lab, lab_inventory, monkeypatch, tmp_path):
     monkeypatch.setenv("OAMKIT_LAB_PASSWORD", lab.password)
     monkeypatch.setenv("OAMKIT_STATE_DIR", str(tmp_path / "state"))
-    hosts_file = lab_inventory / "hosts.yaml"
-    hosts = yaml.safe_load(hosts_file.read_text())
-    for entry in hosts.values():
-        entry["data"].setdefault("ssh", {})["driver"] = "asyncssh"
-    hosts_file.write_text(yaml.safe_dump(hosts, sort_keys=False))
+    set_ssh_driver(lab_inventory, "asyncssh")
     inv = Inventory.load(lab_inventory)
     plans = plan_hosts(inv, inv.select())
     lab.set_faults("ios-1", hang=True)
@@ -85,11 +82,7 @@ def test_on_the_loop_a_hung_device_holds_up_no_other_host(lab, lab_inventory, mo
 def test_a_host_not_yet_started_on_the_loop_can_be_cancelled_a_started_one_cannot(lab, lab_inventory,
                                                                                 monkeypatch):
     monkeypatch.setenv("OAMKIT_LAB_PASSWORD", lab.password)
-    hosts_file = lab_inventory / "hosts.yaml"
-    hosts = yaml.safe_load(hosts_file.read_text())
-    for entry in hosts.values():
-        entry["data"].setdefault("ssh", {})["driver"] = "asyncssh"
-    hosts_file.write_text(yaml.safe_dump(hosts, sort_keys=False))
+    set_ssh_driver(lab_inventory, "asyncssh")
     inv = Inventory.load(lab_inventory)
     plans = plan_hosts(inv, inv.select(limit=["ios-1", "vrp-1"]))
     lab.set_faults("ios-1", command_delay=0.5)

@@ -7,8 +7,8 @@ import time
 import asyncssh
 import paramiko
 import pytest
-import yaml
 
+from oamkit.lab.server import set_ssh_driver
 from oamkit.transport.ssh import KnownHosts
 
 
@@ -63,10 +63,7 @@ def _diff_error(lab_inventory, host: str, driver: str) -> str:
     from oamkit.inventory import Inventory
     from oamkit.render import plan_hosts
 
-    defaults_file = lab_inventory / "defaults.yaml"
-    defaults = yaml.safe_load(defaults_file.read_text())
-    defaults["data"]["ssh"]["driver"] = driver
-    defaults_file.write_text(yaml.safe_dump(defaults))
+    set_ssh_driver(lab_inventory, driver)
     inv = Inventory.load(lab_inventory)
     plan = plan_hosts(inv, inv.select(limit=host))[0]
     result = change.diff_host(inv, plan, time.monotonic() + 30)
