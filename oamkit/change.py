@@ -299,7 +299,8 @@ def _restore(inventory, plan: HostPlan, session: SshSession, before, deadline: f
             result.detail = "device differs from its backup by: " + "; ".join(left)
         except Exception as second:  # noqa: BLE001 - every failure here needs a human
             result.detail = (f"rollback failed ({first}); reconnect failed ({second}). The device "
-                             f"may hold part of the change; backup: {result.backup}")
+                             f"may hold part of the change; its backup: oamkit changes --change "
+                             f"{Path(result.backup).parent.name} --host {plan.host.name}")
         result.outcome = NEEDS_ATTENTION
 
 

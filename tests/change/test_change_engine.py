@@ -203,6 +203,11 @@ def test_ios_device_reverts_by_itself_when_the_session_dies_before_confirming(la
     assert hosts["ios-1"]["outcome"] == "failed-needs-attention", hosts["ios-1"]
     assert code == 3
     assert running_text(device) != original, "the partial change is on the device until the timer fires"
+    # the report says how to see what the device held before: the backup, printed
+    shown = re.search(r"oamkit changes --change (\S+) --host ios-1", hosts["ios-1"]["detail"])
+    backup = oamkit(env, "changes", "--change", shown.group(1), "--host", "ios-1")
+    assert backup.returncode == 0 and "interface GigabitEthernet0/1" in backup.stdout
+    assert "receive-crc" not in backup.stdout
     deadline = time.monotonic() + 20   # 10 device minutes at the fixture's 100x time = 6 s
     while running_text(device) != original and time.monotonic() < deadline:
         time.sleep(0.2)
