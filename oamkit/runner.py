@@ -61,11 +61,11 @@ def run_fleet(plans: list[HostPlan], work: Callable[[HostPlan, float], HostResul
             # Hosts already started are mid-change: let them finish (and roll back if they
             # fail) within their deadlines, and report them; nothing new starts.
             stopped = "interrupted (Ctrl-C): hosts already started were finished and are reported"
-            for future, plan in started.items():
-                if plan.host.name in results:
-                    continue
-                if future.cancel():   # still queued: never started, reported not-attempted
-                    continue
+            # Every queued host first: while we wait for one started host, a worker it frees
+            # would otherwise take the next queued host and the rollout would go on.
+            running = [(f, p) for f, p in started.items()
+                       if p.host.name not in results and not f.cancel()]   # cancelled: not-attempted
+            for future, plan in running:
                 try:
                     results[plan.host.name] = future.result(timeout=rollout.timeout + GRACE)
                 except Exception as exc:  # noqa: BLE001 - reported, never swallowed

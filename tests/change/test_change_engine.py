@@ -280,3 +280,42 @@ def test_changes_shows_the_backups_a_change_took(lab, lab_inventory, env):
     missing = oamkit(env, "changes", "--change", change_id, "--host", "xr-1")
     assert missing.returncode == 2 and "xr-1" in missing.stderr and "ios-1, vrp-1" in missing.stderr
     assert oamkit(env, "changes", "--change", "no-such-change").returncode == 2
+
+
+def test_ctrl_c_finishes_the_host_mid_change_and_starts_no_other(lab, lab_inventory, env):
+    import signal
+
+    before = {name: running_text(d) for name, d in lab.devices.items()}
+    for name in lab.devices:
+        lab.set_faults(name, command_delay=0.1)   # a host takes seconds: time to interrupt it
+    # One host at a time; SIGINT at its default, as in a terminal (see the DR Ctrl-C test).
+    # 3600 s of confirm window is 36 s at the fixture's 100x device time: the slow change must
+    # not outlast the revert timer (it would undo the change, and the host would roll back).
+    proc = subprocess.Popen([sys.executable, "-m", "oamkit.cli", "push", "-i", str(lab_inventory),
+                             "--json", "--workers", "1", "--confirm-timeout", "3600"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        deadline = time.monotonic() + 60
+        mid_change = None
+        while mid_change is None and time.monotonic() < deadline and proc.poll() is None:
+            mid_change = next((n for n, d in lab.devices.items()
+                               if any(CONFIG_WORDS.match(c) for c in commands_received(d))), None)
+            time.sleep(0.02)
+        assert mid_change, "no host started its change"
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 1, (proc.returncode, [(h["host"], h["outcome"], h["seconds"]) for h in json.loads(out)["hosts"]], err[-800:])
+    report = json.loads(out)
+    assert "interrupted" in report["stopped"]
+    hosts = {h["host"]: h for h in report["hosts"]}
+    assert hosts[mid_change]["outcome"] == "changed", hosts[mid_change]   # finished, and reported
+    assert running_text(lab.device(mid_change)) != before[mid_change]
+    untouched = [n for n in lab.devices if n != mid_change]
+    assert {hosts[n]["outcome"] for n in untouched} == {"not-attempted"}, hosts
+    for name in untouched:
+        assert running_text(lab.device(name)) == before[name], name
+        assert not [c for c in commands_received(lab.device(name)) if CONFIG_WORDS.match(c)], name
