@@ -222,9 +222,11 @@ def _apply(session: SshSession, plan: HostPlan, commands: list[str], confirm_tim
         if syntax.revert_enter and not session.revert_armed:
             # The device undoes the change by itself if we vanish before confirming; without
             # the archive feature the device refuses and we rely on our computed inverse.
+            minutes = max(1, -(-confirm_timeout // 60))
             try:
-                session.enter_config(syntax.revert_enter.format(value=max(1, -(-confirm_timeout // 60))))
+                session.enter_config(syntax.revert_enter.format(value=minutes))
                 session.revert_armed = True
+                session.self_revert = f"its revert timer ({minutes} min)"
             except DeviceRejected:
                 session.enter_config()
         # the read-back that follows rides in the same write as the change
@@ -232,8 +234,10 @@ def _apply(session: SshSession, plan: HostPlan, commands: list[str], confirm_tim
         return
     session.configure(commands, stay_in_config=True)
     if syntax.confirmed_commit and plan.platform.confirmed_commit_unit:
-        value = confirm_timeout if plan.platform.confirmed_commit_unit == "seconds" else max(1, -(-confirm_timeout // 60))
+        unit = plan.platform.confirmed_commit_unit
+        value = confirm_timeout if unit == "seconds" else max(1, -(-confirm_timeout // 60))
         session.command_in_config(syntax.confirmed_commit.format(value=value))
+        session.self_revert = f"its confirmed commit ({value} {unit})"
     else:
         session.command_in_config(syntax.commit_command)
     session.committed = True
@@ -249,6 +253,7 @@ def _confirm(session: SshSession, plan: HostPlan) -> None:
     elif plan.platform.commit_model != "immediate" and syntax.confirmed_commit and plan.platform.confirmed_commit_unit:
         session.command_in_config(syntax.commit_command)
         session.leave_config()
+    session.self_revert = None
 
 
 def _restore(inventory, plan: HostPlan, session: SshSession, before, deadline: float,
@@ -298,9 +303,11 @@ def _restore(inventory, plan: HostPlan, session: SshSession, before, deadline: f
                 return
             result.detail = "device differs from its backup by: " + "; ".join(left)
         except Exception as second:  # noqa: BLE001 - every failure here needs a human
+            undo = (f" Unless someone confirms it, the device undoes the change by itself: "
+                    f"{session.self_revert}." if session.self_revert else "")
             result.detail = (f"rollback failed ({first}); reconnect failed ({second}). The device "
-                             f"may hold part of the change; its backup: oamkit changes --change "
-                             f"{Path(result.backup).parent.name} --host {plan.host.name}")
+                             f"may hold part of the change.{undo} Its backup: oamkit changes "
+                             f"--change {Path(result.backup).parent.name} --host {plan.host.name}")
         result.outcome = NEEDS_ATTENTION
 
 

@@ -132,6 +132,8 @@ class SshSession:
         default_factory=lambda: codecs.getincrementaldecoder("utf-8")("replace"))
     revert_armed: bool = False
     committed: bool = False   # this session committed (confirmed or not) during the change
+    # what will undo the change on the device if nobody confirms it ("its revert timer (2 min)")
+    self_revert: str | None = None
     # (command, raw output) of a show that rode in the last write; any later write drops it
     _read_ahead: tuple[str, str] | None = None
     _unsent: str = ""   # session set-up lines (paging off, width) that go with the next write

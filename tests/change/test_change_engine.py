@@ -203,6 +203,7 @@ def test_ios_device_reverts_by_itself_when_the_session_dies_before_confirming(la
     assert hosts["ios-1"]["outcome"] == "failed-needs-attention", hosts["ios-1"]
     assert code == 3
     assert running_text(device) != original, "the partial change is on the device until the timer fires"
+    assert "undoes the change by itself: its revert timer (10 min)" in hosts["ios-1"]["detail"]
     # the report says how to see what the device held before: the backup, printed
     shown = re.search(r"oamkit changes --change (\S+) --host ios-1", hosts["ios-1"]["detail"])
     backup = oamkit(env, "changes", "--change", shown.group(1), "--host", "ios-1")
@@ -319,3 +320,29 @@ def test_ctrl_c_finishes_the_host_mid_change_and_starts_no_other(lab, lab_invent
     for name in untouched:
         assert running_text(lab.device(name)) == before[name], name
         assert not [c for c in commands_received(lab.device(name)) if CONFIG_WORDS.match(c)], name
+
+
+def test_a_slow_device_is_changed_and_verified_like_a_fast_one(lab, lab_inventory, env):
+    for name in lab.devices:
+        lab.set_faults(name, command_delay=0.05)   # every answer late (~40 lines: ~2 s a host)
+    result = oamkit(env, "push", "-i", str(lab_inventory), "--json", "--confirm-timeout", "3600")
+    hosts = {h["host"]: h for h in json.loads(result.stdout)["hosts"]}
+    assert result.returncode == 0 and {h["outcome"] for h in hosts.values()} == {"changed"}, hosts
+    again = oamkit(env, "diff", "-i", str(lab_inventory), "--json")
+    assert {h["outcome"] for h in json.loads(again.stdout)["hosts"]} == {"unchanged"}
+
+
+def test_a_device_too_slow_for_its_deadline_is_reported_and_reverts(lab, lab_inventory, env):
+    device = lab.device("ios-1")
+    original = running_text(device)
+    lab.set_faults("ios-1", command_delay=0.3)   # ~40 lines: ~12 s, past a 4 s deadline
+    result = oamkit(env, "push", "-i", str(lab_inventory), "--limit", "ios-1", "--json",
+                    "--timeout", "4", "--confirm-timeout", "600")
+    host, = json.loads(result.stdout)["hosts"]
+    assert host["outcome"] == "failed-needs-attention" and "deadline" in host["error"], host
+    assert "undoes the change by itself: its revert timer (10 min)" in host["detail"], host["detail"]
+    lab.set_faults("ios-1", command_delay=0.0)
+    deadline = time.monotonic() + 30   # the armed revert timer (10 device minutes: 6 s)
+    while running_text(device) != original and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert running_text(device) == original
