@@ -147,8 +147,8 @@ def read(change_folder: Path) -> dict[str, Backup]:
     legacy = change_folder / "backups"
     if legacy.is_dir():
         for file in sorted(legacy.glob("*.cfg")):
-            running = file.with_name(f"{file.stem}.running.txt")
-            form = "netconf" if file.read_text().lstrip().startswith("<") else "cli"
-            found.setdefault(file.stem, Backup(file.stem, "", form, "", file.read_text(),
+            managed, running = file.read_text(), file.with_name(f"{file.stem}.running.txt")
+            form = "netconf" if managed.lstrip().startswith("<") else "cli"
+            found.setdefault(file.stem, Backup(file.stem, "", form, "", managed,
                                                running.read_text() if running.is_file() else ""))
     return found

@@ -218,11 +218,11 @@ class VerifyFailed(Exception):
 def _apply(session: SshSession, plan: HostPlan, commands: list[str], confirm_timeout: int) -> None:
     syntax = plan.platform.config
     model = plan.platform.commit_model
+    minutes = max(1, -(-confirm_timeout // 60))   # for timers counted in whole minutes
     if model == "immediate":
         if syntax.revert_enter and not session.revert_armed:
             # The device undoes the change by itself if we vanish before confirming; without
             # the archive feature the device refuses and we rely on our computed inverse.
-            minutes = max(1, -(-confirm_timeout // 60))
             try:
                 session.enter_config(syntax.revert_enter.format(value=minutes))
                 session.revert_armed = True
@@ -235,7 +235,7 @@ def _apply(session: SshSession, plan: HostPlan, commands: list[str], confirm_tim
     session.configure(commands, stay_in_config=True)
     if syntax.confirmed_commit and plan.platform.confirmed_commit_unit:
         unit = plan.platform.confirmed_commit_unit
-        value = confirm_timeout if unit == "seconds" else max(1, -(-confirm_timeout // 60))
+        value = confirm_timeout if unit == "seconds" else minutes
         session.command_in_config(syntax.confirmed_commit.format(value=value))
         session.self_revert = f"its confirmed commit ({value} {unit})"
     else:

@@ -63,7 +63,8 @@ def push_host_netconf(inventory: Inventory, plan: HostPlan, deadline: float, cha
         stale = xmlcompare.stale_profiles(before_root, wanted, plan.platform.netconf)
         return [text, *stale], wanted
 
-    return _converge(inventory, plan, deadline, change_id, confirm_timeout, target)
+    return _converge(inventory, plan, deadline, change_id, confirm_timeout,
+                     xmlcompare.filter_for(payload), target)
 
 
 def restore_host_netconf(inventory: Inventory, plan: HostPlan, deadline: float, backup_xml: str,
@@ -77,16 +78,17 @@ def restore_host_netconf(inventory: Inventory, plan: HostPlan, deadline: float, 
     def target(before_root):
         return xmlcompare.restore_edits(backup_root, before_root, plan.platform.netconf, interfaces), wanted
 
-    return _converge(inventory, plan, deadline, change_id, confirm_timeout, target)
+    return _converge(inventory, plan, deadline, change_id, confirm_timeout,
+                     xmlcompare.filter_for(_payload(plan)[1]), target)
 
 
 def _converge(inventory: Inventory, plan: HostPlan, deadline: float, change_id: str,
-              confirm_timeout: int, target) -> HostResult:
-    """Bring oamkit's part of running to what `target(running before)` says: (the edit-config
-    payloads that do it, the owned leaves running must then hold)."""
+              confirm_timeout: int, filter_xml: str, target) -> HostResult:
+    """Bring oamkit's part of running (what `filter_xml` reads) to what `target(running
+    before)` says: (the edit-config payloads that do it, the owned leaves running must then
+    hold)."""
     started = time.monotonic()
     result = HostResult(plan.host.name, plan.platform.name, UNCHANGED)
-    filter_xml = xmlcompare.filter_for(_payload(plan)[1])
     try:
         session = NetconfSession.open(inventory, plan.host, deadline)
     except TransportError as exc:

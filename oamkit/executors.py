@@ -247,13 +247,11 @@ class _LoopRunner:
         self.loop = _Loop.get()
         self.slots = asyncio.Semaphore(max(1, workers))
         self.tasks: set[asyncio.Task] = set()   # referenced until done (the loop keeps weak refs)
-        self.queued: set[cf.Future] = set()
-        self.lock = threading.Lock()
+        self.submitted: list[cf.Future] = []
 
     def submit(self, work, plan, deadline: float) -> cf.Future:
         future: cf.Future = cf.Future()
-        with self.lock:
-            self.queued.add(future)
+        self.submitted.append(future)
         self.loop.call_soon_threadsafe(self._start, work, plan, deadline, future)
         return future
 
@@ -266,8 +264,6 @@ class _LoopRunner:
         from oamkit.transport import greenloop
 
         async with self.slots:
-            with self.lock:
-                self.queued.discard(future)
             if not future.set_running_or_notify_cancel():
                 return
             try:
@@ -278,10 +274,8 @@ class _LoopRunner:
                 future.set_result(result)
 
     def cancel_queued(self) -> None:
-        with self.lock:
-            queued, self.queued = list(self.queued), set()
-        for future in queued:
-            future.cancel()
+        for future in self.submitted:
+            future.cancel()   # False, and nothing happens, for a host already started
 
 
 class ThreadExecutor:

@@ -115,25 +115,25 @@ def _snippet(element, model: NetconfModel, operation: str, with_content: bool):
     """A `<config>` holding `element` with `operation` on it, inside its ancestors (each list
     entry with its keys, so the device finds the same place). Without content, the element
     keeps only its own keys (enough to name it for a delete or remove)."""
-    if with_content:
-        node = copy.deepcopy(element)
-    else:
-        node = etree.Element(element.tag, nsmap=element.nsmap)
-        for child in element:
-            if isinstance(child.tag, str) and _local(child) in model.list_keys.get(_local(element), ()):
-                node.append(copy.deepcopy(child))
+    node = copy.deepcopy(element) if with_content else _bare(element, model)
     node.set(f"{{{NC_NS}}}operation", operation)
     parent = element.getparent()
     while parent is not None and _local(parent) not in ("data", "config"):
-        wrapper = etree.Element(parent.tag, nsmap=parent.nsmap)
-        for child in parent:
-            if isinstance(child.tag, str) and _local(child) in model.list_keys.get(_local(parent), ()):
-                wrapper.append(copy.deepcopy(child))
+        wrapper = _bare(parent, model)
         wrapper.append(node)
         node, parent = wrapper, parent.getparent()
     config = etree.Element(f"{{{NC_NS}}}config", nsmap={None: NC_NS, "nc": NC_NS})
     config.append(node)
     return config
+
+
+def _bare(element, model: NetconfModel):
+    """A copy of `element` with only its list keys (none for a container)."""
+    bare = etree.Element(element.tag, nsmap=element.nsmap)
+    for child in element:
+        if isinstance(child.tag, str) and _local(child) in model.list_keys.get(_local(element), ()):
+            bare.append(copy.deepcopy(child))
+    return bare
 
 
 def _merge(into, other, model: NetconfModel) -> None:
@@ -157,14 +157,13 @@ def owned_units(root, model: NetconfModel, interfaces: set[str]) -> dict[str, ob
     def walk(el, path: str, in_intent: bool):
         segment = _segment(el, model)
         here = f"{path}/{segment}" if path else segment
-        kind = model.managed_lists.get(_local(el)) if _keys(el, model) else None
+        keys = _keys(el, model)
+        kind = model.managed_lists.get(_local(el)) if keys else None
         if kind == "profile":
-            key = next(iter(_keys(el, model).values()), "")
-            if key.startswith(PROFILE_PREFIX):
+            if next(iter(keys.values()), "").startswith(PROFILE_PREFIX):
                 units[here] = el
             return
         if kind == "intent":
-            keys = _keys(el, model)
             name = keys.get("interface-name") or keys.get("name") or ""
             if name not in interfaces:
                 return

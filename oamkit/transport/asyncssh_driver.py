@@ -191,18 +191,14 @@ class AsyncsshChannel:
     def recv(self, timeout: float) -> bytes | None:
         if self._closed:
             return _CLOSED
-        if greenloop.on_loop():
+        if greenloop.on_loop():   # never block the loop: wait parked, then take what came
             if self._output.received.empty():
                 self._park(timeout)
-            try:
-                data = self._output.received.get_nowait()
-            except queue.Empty:
-                return None
-        else:
-            try:
-                data = self._output.received.get(timeout=timeout)
-            except queue.Empty:
-                return None
+            timeout = 0
+        try:
+            data = self._output.received.get(timeout=timeout)
+        except queue.Empty:
+            return None
         while data:
             try:
                 more = self._output.received.get_nowait()
