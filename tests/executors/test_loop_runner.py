@@ -7,7 +7,7 @@ import time
 
 import yaml
 
-from oamkit import backups, change
+from oamkit import backups, change, change_netconf
 from oamkit.executors import HostJob, ThreadExecutor, runs_on_loop
 from oamkit.inventory import Inventory
 from oamkit.lab.server import set_ssh_driver
@@ -32,9 +32,6 @@ def test_each_host_runs_where_its_transport_allows(lab, lab_inventory, monkeypat
     inv = _mixed_inventory(lab_inventory)
     plans = plan_hosts(inv, inv.select())
     ran_on: dict[str, str] = {}
-    real_push, real_netconf_push = change.push_host, None
-    from oamkit import change_netconf
-    real_netconf_push = change_netconf.push_host_netconf
 
     def spy(real):
         def push(inventory, plan, *args, **kwargs):
@@ -42,12 +39,12 @@ def test_each_host_runs_where_its_transport_allows(lab, lab_inventory, monkeypat
             return real(inventory, plan, *args, **kwargs)
         return push
 
-    monkeypatch.setattr(change, "push_host", spy(real_push))
+    monkeypatch.setattr(change, "push_host", spy(change.push_host))
+    monkeypatch.setattr(change_netconf, "push_host_netconf", spy(change_netconf.push_host_netconf))
     synced_on: list[str] = []   # a backup's fsync must not hold up the loop's other hosts
     real_record = backups.record
     monkeypatch.setattr(backups, "record", lambda *a: synced_on.append(
         threading.current_thread().name) or real_record(*a))
-    monkeypatch.setattr(change_netconf, "push_host_netconf", spy(real_netconf_push))
     job = HostJob.make("push", inv, change_id=change.new_change_id(), confirm_timeout=600)
     assert [runs_on_loop(job, p) for p in plans] == [p.host.name in ("ios-1", "vrp-1") for p in plans]
     results, stopped = run_fleet(plans, job, Rollout(workers=4, timeout=60))
