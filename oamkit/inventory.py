@@ -19,7 +19,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from oamkit import units
+from oamkit import textcheck, units
 from oamkit.errors import InputError, Problem
 from oamkit.platforms import get_platform, platform_names
 from oamkit.policy import (YAML_LOADER, LinkOamIntent, PolicyBook, deep_merge,
@@ -133,6 +133,9 @@ class Inventory:
         if problems:
             raise InputError(problems)
 
+        problems.extend(_text_problems(raw, files))
+        if problems:
+            raise InputError(problems)
         problems.extend(_structure_problems(raw, files))
         if problems:
             raise InputError(problems)
@@ -211,6 +214,20 @@ class Inventory:
         for written, iface in host.oam.interfaces.items():
             iface = iface or InterfaceSettings()
             name = platform.canonical_interface(written)
+            unfit = platform.names.problem("interface", name)
+            if unfit:   # the name becomes a device command: refuse what the device cannot hold
+                problems.append(Problem(f"{unfit} on {platform.display}",
+                                        file=str(self.path / "hosts.yaml"), host=host.name,
+                                        field="oam.interfaces", value=written))
+                continue
+            if iface.description is not None:
+                unfit = platform.names.problem("description", iface.description)
+                if unfit:
+                    shown = iface.description if len(iface.description) <= 60 \
+                        else iface.description[:57] + "..."
+                    problems.append(Problem(f"{unfit} on {platform.display}",
+                                            host=host.name, interface=name,
+                                            field=f"oam.interfaces.{name}.description", value=shown))
             if name in seen:
                 problems.append(Problem(f"listed twice (as {seen[name]!r} and {written!r}) with "
                                         "possibly conflicting settings", host=host.name,
@@ -328,6 +345,22 @@ def _structure_problems(raw: dict[str, dict], files: dict[str, Path]) -> list[Pr
                     "password_env, data.credentials.password_file (mode 0600, outside git) "
                     "or SSH keys", file=str(files[kind]),
                     host=name if kind == "hosts" else None, field="password", value=MASK))
+    return problems
+
+
+def _text_problems(raw: dict[str, dict], files: dict[str, Path]) -> list[Problem]:
+    """Every string of the inventory may reach a device or a path: no control characters
+    anywhere, and host names that are plain file names (render output, backups, locks)."""
+    problems = []
+    for name, entry in raw["hosts"].items():
+        unfit = textcheck.file_name_problem(name) if isinstance(name, str) else "must be text"
+        if unfit:
+            problems.append(Problem(f"host name {unfit}", file=str(files["hosts"]),
+                                    field="host name", value=textcheck.shown(str(name))))
+            continue
+        problems.extend(textcheck.text_problems(entry, str(files["hosts"]), host=name))
+    problems.extend(textcheck.text_problems(raw["groups"], str(files["groups"])))
+    problems.extend(textcheck.text_problems(raw["defaults"], str(files["defaults"])))
     return problems
 
 

@@ -34,6 +34,7 @@ from typing import Any, Callable, Literal
 
 import jinja2
 import jinja2.nativetypes
+import jinja2.sandbox
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -334,8 +335,14 @@ class Playbook(_HostSelection):
 
 
 # ============================================================================ loading
+class _SandboxedNativeEnvironment(jinja2.nativetypes.NativeEnvironment,
+                                  jinja2.sandbox.SandboxedEnvironment):
+    """Native types ("{{ n }}" stays a number) with the sandbox's attribute and call checks:
+    a playbook is reviewed text, not code, so `{{ ''.__class__.__mro__ }}` must not run."""
+
+
 def _jinja(native: bool = False) -> jinja2.Environment:
-    cls = jinja2.nativetypes.NativeEnvironment if native else jinja2.Environment
+    cls = _SandboxedNativeEnvironment if native else jinja2.sandbox.SandboxedEnvironment
     return cls(undefined=jinja2.StrictUndefined, autoescape=False)
 
 

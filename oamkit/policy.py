@@ -24,7 +24,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from oamkit import units
+from oamkit import textcheck, units
 from oamkit.errors import InputError, Problem
 
 EventName = Literal["symbol_period", "frame", "frame_period", "frame_seconds",
@@ -208,7 +208,15 @@ class PolicyBook:
                     problems.append(Problem("a policy file maps policy names to settings",
                                             file=str(path)))
                     continue
+                found = textcheck.text_problems(content, str(path))
+                if found:
+                    problems.extend(found)
+                    continue
                 for name, body in content.items():
+                    if not isinstance(name, str):
+                        problems.append(Problem("a policy name is text", file=str(path),
+                                                value=name))
+                        continue
                     if name in raw:
                         problems.append(Problem(f"policy {name!r} is defined twice (also in "
                                                 f"{sources[name]})", file=str(path)))

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
+import jinja2.sandbox
 
 from oamkit.errors import InputError, Problem
 from oamkit.inventory import HostSettings, Inventory
@@ -71,6 +72,16 @@ def plan_host(inventory: Inventory, host: HostSettings) -> tuple[HostPlan, list[
         plan.interfaces.append(InterfacePlan(intent, vendor))
     if not problems:
         _assign_profiles(plan)
+        if platform.profile_forms:
+            for name in plan.profiles:   # derived from policy names; they reach the device
+                unfit = platform.names.problem("profile", name)
+                if unfit:
+                    policies = sorted({i.intent.policy for i in plan.interfaces
+                                       if i.vendor.get("profile") == name})
+                    problems.append(Problem(
+                        f"policy name {', '.join(policies)!s} makes the profile name {name!r}, "
+                        f"which is {unfit} on {platform.display}; rename the policy",
+                        host=host.name, field="policy", value=", ".join(policies)))
     return plan, problems
 
 
@@ -117,9 +128,10 @@ def _high_thresholds(settings: dict) -> dict:
 def environment(template_dirs: list[Path] | None = None) -> jinja2.Environment:
     """User folders first, then ours: a team's template library overrides file by file."""
     search = [str(p) for p in (template_dirs or [])] + [str(BUILTIN_TEMPLATES)]
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(search), undefined=jinja2.StrictUndefined,
-                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-                             autoescape=False)
+    # Sandboxed: a team's template folder is data we render, not code we run.
+    env = jinja2.sandbox.SandboxedEnvironment(
+        loader=jinja2.FileSystemLoader(search), undefined=jinja2.StrictUndefined,
+        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, autoescape=False)
     env.filters["high_thresholds"] = _high_thresholds
     return env
 

@@ -9,6 +9,7 @@ from rich.table import Table
 
 from oamkit.commands._common import (FilterOpt, InventoryOpt, JsonOpt, LimitOpt, TemplatesOpt,
                                      load_inventory, print_json)
+from oamkit import textcheck
 from oamkit.errors import InputError, Problem
 from oamkit.render import environment, plan_hosts, render_plan
 
@@ -28,24 +29,30 @@ def render(
     """Render link OAM configuration for the selected hosts. Nothing is sent to any device."""
     if fmt not in ("cli", "netconf"):
         raise InputError([Problem("unknown format", field="--format", value=fmt, allowed="cli, netconf")])
+    missing = [str(folder) for folder in templates or [] if not folder.is_dir()]
+    if missing:
+        raise InputError([Problem("template folder not found", field="--templates",
+                                  value=", ".join(missing))])
     inv = load_inventory(inventory)
     hosts = inv.select(filter, limit)
     if not hosts:
         raise InputError([Problem("no host matches the selection", field="--filter/--limit")])
     env = environment(templates)
     plans = plan_hosts(inv, hosts)
-    rendered = {}
-    for plan in plans:
-        if fmt == "netconf" and "netconf" not in plan.platform.templates:
-            continue  # SSH-only platforms have no NETCONF payload; reported below
-        rendered[plan.host.name] = render_plan(plan, fmt, env)
-    skipped = [p.host.name for p in plans if p.host.name not in rendered]
+    no_form = [p for p in plans if fmt == "netconf" and "netconf" not in p.platform.templates]
+    if no_form:   # rendering the rest and exiting 0 would hide that these hosts got nothing
+        raise InputError([Problem(
+            f"{p.platform.display} has no NETCONF form (it is configured over SSH only); "
+            "leave it out with --filter platform!=" + p.platform.name, host=p.host.name,
+            field="--format", value=fmt) for p in no_form])
+    rendered = {plan.host.name: render_plan(plan, fmt, env) for plan in plans}
     files = {}
     if out:
         out.mkdir(parents=True, exist_ok=True)
         suffix = "xml" if fmt == "netconf" else "cfg"
         for name, text in rendered.items():
-            files[name] = out / f"{name}.{suffix}"
+            # host names are checked when the inventory loads; this keeps the promise local
+            files[name] = textcheck.inside(out, f"{name}.{suffix}")
             files[name].write_text(text)
     if as_json:
         print_json({"ok": True, "format": fmt, "hosts": [
@@ -54,7 +61,7 @@ def render(
              "profiles": p.profile_names, "notes": p.notes,
              "file": str(files.get(p.host.name)) if p.host.name in files else None,
              "config": rendered.get(p.host.name),
-             "skipped": "no netconf form" if p.host.name in skipped else None} for p in plans]})
+             "skipped": None} for p in plans]})   # kept for scripts: every host renders or exit 2
         return
     if show:
         for name, text in rendered.items():
@@ -67,7 +74,7 @@ def render(
         text = rendered.get(plan.host.name)
         table.add_row(plan.host.name, plan.platform.display, str(len(plan.interfaces)),
                       ", ".join(plan.profile_names) or "-",
-                      str(len(text.splitlines())) if text else "skipped: no netconf form",
+                      str(len(text.splitlines())),
                       "\n".join(plan.notes) or "")
     console.print(table)
 

@@ -8,6 +8,7 @@ why when it cannot.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Literal
@@ -121,6 +122,43 @@ class NetconfModel:
 
 
 @dataclass(frozen=True)
+class NameRules:
+    """What the device accepts as a name, for every string oamkit derives a command from.
+
+    Patterns are matched in full (`re.fullmatch`). They are ASCII on purpose: a name the device
+    cannot hold must stop before anything is sent, never at the device's prompt (a newline in
+    an interface key would otherwise become a command of its own)."""
+
+    interface: str = r"[A-Za-z0-9][A-Za-z0-9._/:-]*"
+    interface_max: int = 64
+    profile: str = r"[A-Za-z0-9][A-Za-z0-9_.:-]*"   # XR profile, IOS template, Junos action-profile
+    profile_max: int = 64
+    description_max: int = 240          # the shortest of the vendors' documented limits
+    source: str = ""                    # where the patterns come from
+
+    def problem(self, kind: str, value: str) -> str | None:
+        """Why `value` cannot be a `kind` ("interface", "profile", "description") name, or None."""
+        if kind == "description":
+            if len(value) > self.description_max:
+                return f"longer than {self.description_max} characters"
+            if not _PRINTABLE.fullmatch(value):
+                return "only printable ASCII characters (no control characters or newlines)"
+            return None
+        pattern, longest = (self.interface, self.interface_max) if kind == "interface" \
+            else (self.profile, self.profile_max)
+        if not value:
+            return "empty name"
+        if len(value) > longest:
+            return f"longer than {longest} characters"
+        if not re.fullmatch(pattern, value):
+            return f"not a valid {kind} name (must match {pattern})"
+        return None
+
+
+_PRINTABLE = re.compile(r"[ -~]*")
+
+
+@dataclass(frozen=True)
 class Platform:
     name: str
     display: str
@@ -157,6 +195,7 @@ class Platform:
     interface_disable: tuple[str, ...] = ()
     interface_enable: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    names: NameRules = NameRules()
 
     # ------------------------------------------------------------------ interfaces
     def canonical_interface(self, name: str) -> str:
@@ -191,10 +230,10 @@ class Platform:
 
         out: dict = {"interface": intent.interface, "enabled": intent.enabled,
                      "link_monitoring": intent.link_monitoring, "events": {}}
-        if intent.mode is not None:
-            if intent.mode not in self.modes:
-                bad("mode", "mode not supported", intent.mode, "/".join(self.modes))
-            out["mode"] = intent.mode
+        # Always present (None = the platform's default), so profiles compare like for like.
+        out["mode"] = intent.mode
+        if intent.mode is not None and intent.mode not in self.modes:
+            bad("mode", "mode not supported", intent.mode, "/".join(self.modes))
         out["pdu_interval"] = self._timer("pdu_interval", self.pdu_interval,
                                           intent.pdu_interval_ms, None, bad)
         out["link_timeout"] = self._timer("link_timeout", self.link_timeout,

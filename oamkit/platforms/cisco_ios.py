@@ -5,7 +5,7 @@ help text says "milliseconds"; frame-period counts 10,000 frames (command refere
 show output prints "x 100,000 frames" — a documented conflict); symbol-period counts millions of
 symbols [inferred from show output].
 """
-from oamkit.platforms.base import ConfigSyntax, Event, Platform, Range, Timer, Window
+from oamkit.platforms.base import ConfigSyntax, Event, Platform, Range, Timer, Window, NameRules
 from oamkit.units import Scale
 
 _DS = Scale("100 ms periods", per_vendor_unit=1, per_ieee_unit=1)
@@ -22,6 +22,11 @@ PLATFORM = Platform(
     display="Cisco IOS/IOS-XE",
     netmiko_device_type="cisco_ios",
     commit_model="immediate",
+    names=NameRules(
+        # IOS names: GigabitEthernet0/1/0, Serial0/0/0:1, Port-channel10.100; the `description`
+        # line takes up to 240 characters.
+        interface=r"[A-Za-z][A-Za-z0-9._/:-]*", description_max=240,
+        source="Cisco IOS interface naming; `description` takes up to 240 characters"),
     transports=("ssh",),
     events={
         "symbol_period": Event("symbol-period", Window(

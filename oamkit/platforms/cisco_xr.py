@@ -4,7 +4,7 @@ Units (vendor notes §3.2 and Cisco-IOS-XR-ethernet-link-oam-cfg): frame and fra
 in milliseconds; frame-period and symbol-period windows in frames / symbols (the `frames` /
 `symbols` window units of the YANG model). A high threshold is only accepted with a low one.
 """
-from oamkit.platforms.base import NetconfModel, ConfigSyntax, Event, Platform, Range, Timer, Window
+from oamkit.platforms.base import NetconfModel, ConfigSyntax, Event, Platform, Range, Timer, Window, NameRules
 from oamkit.units import Scale
 
 _MS = Scale("milliseconds", per_vendor_unit=1, per_ieee_unit=100)
@@ -63,6 +63,11 @@ PLATFORM = Platform(
         list_keys={"interface-configuration": ("active", "interface-name"), "profile": ("profile",)},
         managed_lists={"interface-configuration": "intent", "profile": "profile"},
         owned_path=r"ether-link-oam"),
+    names=NameRules(
+        # Cisco-IOS-XR-types.yang: typedef Interface-name and Cisco-ios-xr-string (the type of
+        # the link-oam profile key), with \w narrowed to ASCII.
+        interface=r"[a-zA-Z0-9._/-]+", profile=r"[A-Za-z0-9_\-.:,@#%$+=|;]+",
+        source="Cisco-IOS-XR-types.yang (Interface-name, Cisco-ios-xr-string)"),
     interface_disable=("interface {interface}", "shutdown"),
     interface_enable=("interface {interface}", "no shutdown"),
 )

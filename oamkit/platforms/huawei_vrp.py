@@ -4,7 +4,7 @@ Every monitor is a period / threshold / notification triplet; periods count seco
 -period counts frames). Huawei has a single threshold per event (our low threshold) and no
 high-threshold action; `efm trigger if-down` is its remote link-fault action.
 """
-from oamkit.platforms.base import ConfigSyntax, Event, Platform, Range, Timer, Window
+from oamkit.platforms.base import ConfigSyntax, Event, Platform, Range, Timer, Window, NameRules
 from oamkit.units import Scale
 
 _S = Scale("seconds", per_vendor_unit=10, per_ieee_unit=1)
@@ -14,6 +14,11 @@ PLATFORM = Platform(
     name="huawei_vrp",
     display="Huawei VRP",
     netmiko_device_type="huawei_vrpv8",
+    names=NameRules(
+        # VRP names may start with the speed (10GE1/0/1, 100GE1/0/1); description: 1-242
+        # characters (`description` command reference).
+        interface=r"[A-Za-z0-9][A-Za-z0-9._/:-]*", description_max=242,
+        source="Huawei VRP interface naming; `description` takes 1-242 characters"),
     commit_model="two-stage",
     transports=("ssh",),
     events={

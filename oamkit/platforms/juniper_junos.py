@@ -4,7 +4,7 @@ Junos has no configurable windows (vendor notes §4.5). Its single per-event thr
 IEEE threshold (our low threshold); a high threshold becomes an action-profile
 `link-event-rate` entry whose action is the high-threshold action.
 """
-from oamkit.platforms.base import NetconfModel, ConfigSyntax, Event, Platform, Range, Timer
+from oamkit.platforms.base import NetconfModel, ConfigSyntax, Event, Platform, Range, Timer, NameRules
 from oamkit.units import Scale
 
 _T = Range(1, 100)
@@ -14,6 +14,12 @@ PLATFORM = Platform(
     display="Juniper Junos",
     netmiko_device_type="juniper_junos",
     commit_model="candidate",
+    names=NameRules(
+        # Junos interface names: type-fpc/pic/port[:channel][.unit] (ge-0/0/0, xe-1/0/0:2,
+        # ae0, irb.100); unquoted set-command names take no spaces or quotes.
+        interface=r"[a-z][a-z0-9]*(?:-\d+(?:/\d+)*(?::\d+)?)?(?:\.\d+)?",
+        profile=r"[A-Za-z0-9][A-Za-z0-9_.-]*", description_max=900,
+        source="Junos interface naming (ge-fpc/pic/port.unit); set-command identifiers"),
     transports=("ssh", "netconf"),
     events={
         "symbol_period": Event("symbol-period", None, _T, _T, high_none=True),
