@@ -23,10 +23,9 @@ from functools import partial
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from oamkit import rates
+from oamkit import rates, yamlfile
 from oamkit.change import NEEDS_ATTENTION, delta_by_interface, desired, read_managed
 from oamkit.collect import close_later, snapshot_with
 from oamkit.errors import InputError, Problem
@@ -84,10 +83,7 @@ class Rules(_Strict):
         file = Path(path)
         if not file.is_file():
             raise InputError([Problem("rules file not found", file=str(file), field="--rules")])
-        try:
-            data = yaml.safe_load(file.read_text()) or {}
-        except yaml.YAMLError as exc:
-            raise InputError([Problem(f"not valid YAML: {exc}", file=str(file))]) from None
+        data = yamlfile.load(file) or {}
         if not isinstance(data, dict):
             raise InputError([Problem("must be a mapping of rule names", file=str(file))])
         data = data.get("rules", data)

@@ -70,6 +70,12 @@ def report_error(exc: OamkitError, as_json: bool = False) -> int:
     return code
 
 
+# typer (0.2x) runs on its own copy of click, so `click.ClickException` is not what it raises:
+# take the classes from the module typer's own BadParameter comes from (either copy).
+_click_exceptions = sys.modules[typer.BadParameter.__module__]
+UsageProblem = _click_exceptions.ClickException     # bad option, missing value, out of range
+
+
 def main() -> None:
     try:
         # In non-standalone mode click returns the code of typer.Exit instead of raising it.
@@ -80,16 +86,12 @@ def main() -> None:
         sys.exit(report_error(exc, as_json=as_json))
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
+    except UsageProblem as exc:
+        exc.show()   # click's few lines: usage, "Try 'oamkit push -h'", the error: no traceback
+        sys.exit(ExitCode.BAD_INPUT)
     except (typer.Abort, KeyboardInterrupt):
         err_console.print("[red]Aborted.[/]")
         sys.exit(130)
-    except Exception as exc:  # click usage errors arrive here in non-standalone mode
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            sys.exit(ExitCode.BAD_INPUT)
-        raise
     sys.exit(code if isinstance(code, int) else 0)
 
 

@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError, field_validator
 
-from oamkit import textcheck, units
+from oamkit import textcheck, units, yamlfile
 from oamkit.errors import InputError, Problem
 from oamkit.platforms import get_platform, platform_names
-from oamkit.policy import (YAML_LOADER, LinkOamIntent, PolicyBook, deep_merge,
+from oamkit.policy import (LinkOamIntent, PolicyBook, deep_merge,
                            problems_from_validation, resolve_intent)
 
 OAMKIT_KEYS = ("transport", "oam", "credentials", "ssh", "netconf", "maintenance")
@@ -41,7 +41,7 @@ def _check_speed(value):
 
 class InterfaceSettings(_Strict):
     policy: str | None = None
-    speed: str | int | None = None
+    speed: str | StrictInt | None = None
     description: str | None = None
     overrides: dict[str, Any] | None = Field(None, description="policy keys to change on this interface")
 
@@ -50,7 +50,7 @@ class InterfaceSettings(_Strict):
 
 class OamSettings(_Strict):
     policy: str | None = Field(None, description="policy for interfaces that name none")
-    speed: str | int | None = Field(None, description="link speed when the name does not tell")
+    speed: str | StrictInt | None = Field(None, description="link speed when the name does not tell")
     form: Literal["interface", "template"] = Field(
         "interface", description="IOS: configure per interface or through a `template`")
     interfaces: dict[str, InterfaceSettings | None] = {}
@@ -74,7 +74,7 @@ class SshSettings(_Strict):
 
 
 class NetconfSettings(_Strict):
-    port: int | None = Field(None, ge=1, le=65535)
+    port: StrictInt | None = Field(None, ge=1, le=65535)
     timeout: float = 30.0
 
 
@@ -83,7 +83,7 @@ class HostSettings(_Strict):
 
     name: str
     hostname: str
-    port: int | None = Field(None, ge=1, le=65535)
+    port: StrictInt | None = Field(None, ge=1, le=65535)
     platform: str
     username: str | None = None
     groups: list[str] = []
@@ -263,16 +263,49 @@ class Inventory:
 
     # ------------------------------------------------------------------ secrets
     def password(self, host: HostSettings) -> str | None:
-        """The host's password from its environment variable or password file; never logged."""
+        """The host's password from its environment variable or password file; never logged.
+        A password file that others can read is refused, as ssh refuses such a key file."""
         creds = host.credentials
         if creds.password_env and os.environ.get(creds.password_env):
             return os.environ[creds.password_env]
         if creds.password_file:
-            file = Path(creds.password_file)
-            file = file if file.is_absolute() else self.path / file
-            if file.is_file():
+            file = self.resolve_path(creds.password_file)
+            if file is not None and file.is_file():
+                mode = file.stat().st_mode & 0o777
+                if mode & 0o077:
+                    raise InputError([Problem(
+                        f"password file is readable by others (mode {mode:04o}); run chmod 600 "
+                        f"on it", file=str(file), host=host.name,
+                        field="credentials.password_file")])
                 return file.read_text().strip()
         return os.environ.get("OAMKIT_PASSWORD") or None
+
+    def credential_problems(self, hosts: list[HostSettings]) -> list[Problem]:
+        """Hosts that could not log in: no password found and no SSH key. Checked before any
+        device is contacted, so a missing variable is exit 2, not fifty failed logins (or a
+        login with an empty password)."""
+        problems = []
+        for host in hosts:
+            try:
+                found = self.password(host)
+            except InputError as exc:
+                problems.extend(exc.problems)
+                continue
+            if found or host.credentials.ssh_key_file:
+                continue
+            tried = [f"environment variable {host.credentials.password_env}"
+                     if host.credentials.password_env else None,
+                     f"file {self.resolve_path(host.credentials.password_file)}"
+                     if host.credentials.password_file else None, "OAMKIT_PASSWORD"]
+            problems.append(Problem(
+                "no password and no SSH key: looked in " + ", ".join(t for t in tried if t),
+                host=host.name, field="credentials"))
+        return problems
+
+    def require_credentials(self, hosts: list[HostSettings]) -> None:
+        problems = self.credential_problems(hosts)
+        if problems:
+            raise InputError(problems)
 
     def resolve_path(self, value: str | None) -> Path | None:
         if not value:
@@ -291,12 +324,9 @@ def _locate(problem: Problem, host: str, interface: str) -> Problem:
 
 def _read_yaml(file: Path, problems: list[Problem]) -> dict:
     try:
-        content = yaml.load(file.read_text(), Loader=YAML_LOADER)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problems.append(Problem(f"not valid YAML{where}: {getattr(exc, 'problem', None) or exc}",
-                                file=str(file)))
+        content = yamlfile.load(file)
+    except InputError as exc:
+        problems.extend(exc.problems)
         return {}
     if content is None:
         return {}
@@ -339,13 +369,36 @@ def _structure_problems(raw: dict[str, dict], files: dict[str, Path]) -> list[Pr
     for kind in ("hosts", "groups", "defaults"):
         entries = raw[kind].items() if kind != "defaults" else [("defaults", raw[kind])]
         for name, entry in entries:
-            if isinstance(entry, dict) and entry.get("password"):
+            for field_name in _secret_fields(entry):
                 problems.append(Problem(
                     "passwords may not be kept in inventory files; use data.credentials."
                     "password_env, data.credentials.password_file (mode 0600, outside git) "
                     "or SSH keys", file=str(files[kind]),
-                    host=name if kind == "hosts" else None, field="password", value=MASK))
+                    host=name if kind == "hosts" else None,
+                    field=field_name if kind != "groups" else f"{name}.{field_name}", value=MASK))
     return problems
+
+
+_SECRET_KEYS = {"password", "secret", "enable_secret", "passphrase", "key_passphrase"}
+
+
+def _secret_fields(entry) -> list[str]:
+    """Where an inventory entry holds a secret: `password:`, and Nornir's per-connection
+    `connection_options: {NAME: {password: .., extras: {secret: ..}}}`."""
+    if not isinstance(entry, dict):
+        return []
+    found = ["password"] if entry.get("password") else []
+    options = entry.get("connection_options")
+    for conn, option in (options.items() if isinstance(options, dict) else []):
+        if not isinstance(option, dict):
+            continue
+        if option.get("password"):
+            found.append(f"connection_options.{conn}.password")
+        extras = option.get("extras")
+        for key in (extras if isinstance(extras, dict) else {}):
+            if str(key).lower() in _SECRET_KEYS and extras[key]:
+                found.append(f"connection_options.{conn}.extras.{key}")
+    return found
 
 
 def _text_problems(raw: dict[str, dict], files: dict[str, Path]) -> list[Problem]:

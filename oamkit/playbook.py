@@ -38,6 +38,7 @@ import jinja2.sandbox
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from oamkit import yamlfile
 from oamkit.change import exit_code as change_exit_code
 from oamkit.errors import ExitCode, InputError, OamkitError, Problem
 
@@ -72,7 +73,8 @@ def _mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
         key = loader.construct_object(key_node, deep=True)
         if key in out:
             raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark)
+                None, None, f"duplicate key {key!r} (lines {out.key_lines[key]} and "
+                f"{key_node.start_mark.line + 1})", key_node.start_mark)
         out[key] = loader.construct_object(value_node, deep=True)
         out.key_lines[key] = key_node.start_mark.line + 1
     return out
@@ -354,9 +356,9 @@ def parse_extra_vars(items: list[str] | None, base: Path | None = None) -> dict:
         try:
             if text.startswith("@"):
                 file = Path(text[1:]).expanduser()
-                data = yaml.safe_load(file.read_text())
+                data = yaml.load(file.read_text(), Loader=yamlfile.UniqueKeyLoader)  # noqa: S506
             elif text.startswith("{"):
-                data = yaml.safe_load(text)
+                data = yaml.load(text, Loader=yamlfile.UniqueKeyLoader)  # noqa: S506
             elif "=" in text:
                 key, value = text.split("=", 1)
                 data = {key.strip(): yaml.safe_load(value) if value.strip() else ""}
@@ -534,6 +536,8 @@ def _resolve(play: LoadedPlay, inventory: str | Path | None) -> None:
                                         field=f"{section}[{index}].filter/limit"))
                 continue
             play.hosts[id(step)] = hosts
+            if kind in ("diff", "push", "collect", "check"):
+                located(play.inventory.credential_problems(hosts), key)
             if kind in ("render", "diff", "push", "check"):
                 try:
                     plan_hosts(play.inventory, [h for h in hosts if kind != "check" or h.transport == "ssh"])

@@ -21,10 +21,9 @@ import json
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError, field_validator
 
-from oamkit import textcheck, units
+from oamkit import textcheck, units, yamlfile
 from oamkit.errors import InputError, Problem
 
 EventName = Literal["symbol_period", "frame", "frame_period", "frame_seconds",
@@ -49,8 +48,8 @@ Action = Literal["error-disable-interface", "failover", "log"]
 RemoteFailure = Literal["link_fault", "dying_gasp", "critical_event"]
 HIGH_NONE = "none"
 
-# libyaml when PyYAML has it: several times faster on a large inventory
-YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# libyaml when PyYAML has it (several times faster on a large inventory); duplicate keys refused
+YAML_LOADER = yamlfile.UniqueKeyLoader
 
 
 class _Strict(BaseModel):
@@ -60,11 +59,12 @@ class _Strict(BaseModel):
 class EventSpec(_Strict):
     """One link-monitor event as written in a policy file."""
 
-    window: str | int | None = Field(
+    # Strict ints: YAML reads `low: yes` as True, which pydantic would quietly take as 1.
+    window: str | StrictInt | None = Field(
         None, description="time-based events: a duration ('1s', '100ms'); frame_period and "
         "symbol_period: a count of frames/symbols, or a duration converted at the link speed")
-    low: int | None = Field(None, ge=0, description="low threshold: an event is sent when errors reach it")
-    high: int | Literal["none"] | None = Field(
+    low: StrictInt | None = Field(None, ge=0, description="low threshold: an event is sent when errors reach it")
+    high: StrictInt | Literal["none"] | None = Field(
         None, description="high threshold: the high-threshold action fires; 'none' disables it")
 
     @field_validator("high")
@@ -92,7 +92,7 @@ class PolicySpec(_Strict):
     enabled: bool = True
     mode: Literal["active", "passive"] | None = None
     pdu_interval: str | None = Field(None, description="how often OAMPDUs are sent, e.g. '1s'")
-    pdu_max_rate: int | None = Field(None, ge=1, description="most OAMPDUs per second (IOS max-rate)")
+    pdu_max_rate: StrictInt | None = Field(None, ge=1, description="most OAMPDUs per second (IOS max-rate)")
     link_timeout: str | None = Field(None, description="session lost after this silence, e.g. '5s'")
     link_monitoring: bool = True
     link_monitor: LinkMonitorSpec = LinkMonitorSpec()
@@ -162,20 +162,28 @@ def deep_merge(base: dict, override: dict) -> dict:
     return merged
 
 
-def _loc(error: dict) -> str:
-    return ".".join(str(p) for p in error["loc"])
+def _union_member(part) -> bool:
+    """pydantic names the member of a union it tried last in `loc` ('str', 'int',
+    "literal['none']"): not a key the user wrote."""
+    return isinstance(part, str) and (part in {"str", "int", "float", "bool", "dict", "list"}
+                                      or part.startswith(("literal[", "function-")))
 
 
 def problems_from_validation(exc: ValidationError, **where) -> list[Problem]:
-    out = []
+    merged: dict[str, tuple[list[str], object]] = {}
     for err in exc.errors():
         message = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             message = "unknown key"
         value = err.get("input") if err["type"] != "extra_forbidden" else None
-        out.append(Problem(message, field=_loc(err) or None,
-                           value=value if not isinstance(value, dict) else None, **where))
-    return out
+        loc = [p for p in err["loc"] if not _union_member(p)]
+        field = ".".join(str(p) for p in loc)
+        messages, _ = merged.setdefault(field, ([], value))
+        if message not in messages:   # one line per key: "a valid string or a valid integer"
+            messages.append(message.removeprefix("Input should be ") if messages else message)
+    return [Problem(" or ".join(messages), field=field or None,
+                    value=value if not isinstance(value, dict) else None, **where)
+            for field, (messages, value) in merged.items()]
 
 
 class PolicyBook:
@@ -197,12 +205,9 @@ class PolicyBook:
                 continue
             for path in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]):
                 try:
-                    content = yaml.load(path.read_text(), Loader=YAML_LOADER) or {}
-                except yaml.YAMLError as exc:
-                    mark = getattr(exc, "problem_mark", None)
-                    line = f" line {mark.line + 1}" if mark else ""
-                    problems.append(Problem(f"not valid YAML{line}: {getattr(exc, 'problem', exc)}",
-                                            file=str(path)))
+                    content = yamlfile.load(path) or {}
+                except InputError as exc:
+                    problems.extend(exc.problems)
                     continue
                 if not isinstance(content, dict):
                     problems.append(Problem("a policy file maps policy names to settings",

@@ -22,7 +22,7 @@ console = Console()
 err = Console(stderr=True)
 
 WorkersOpt = typer.Option(20, "--workers", "-w", min=1, help="Hosts worked on at once.")
-TimeoutOpt = typer.Option(120.0, "--timeout", help="Deadline per host, in seconds.")
+TimeoutOpt = typer.Option(120.0, "--timeout", min=1, help="Deadline per host, in seconds.")
 
 _STYLE = {"unchanged": "dim", "changed": "green", "failed-rolled-back": "yellow",
           "failed-needs-attention": "bold red", "not-attempted": "dim", "error": "red"}
@@ -34,6 +34,7 @@ def _select(inventory, filter, limit):
     if not hosts:
         raise InputError([Problem("no host matches the selection", field="--filter/--limit")])
     plans = plan_hosts(inv, hosts)
+    inv.require_credentials(hosts)
     no_form = [p.host.name for p in plans if p.host.transport == "netconf" and p.platform.netconf is None]
     if no_form:
         raise InputError([Problem(f"transport netconf is not available for: {', '.join(no_form)}",

@@ -53,6 +53,7 @@ def select_plans(inventory: Path | None, filter, limit, *, need_intent: bool = T
         raise InputError([Problem("no host matches the selection", field="--filter/--limit")])
     ssh = [h for h in hosts if h.transport == "ssh"]
     skipped = [h for h in hosts if h.transport != "ssh"]
+    inv.require_credentials(ssh)
     if need_intent:
         plans = plan_hosts(inv, ssh)
     else:

@@ -63,7 +63,7 @@ def up(devices: int = typer.Option(4, "--devices", "-n", min=1, max=2000, help="
                                      help="Comma-separated platforms, assigned round-robin."),
        inventory_out: Path = typer.Option(None, "--inventory-out", metavar="DIR",
                                           help="Write a ready inventory here (default: STATE_DIR/inventory)."),
-       base_port: int = typer.Option(0, "--base-port", help="First SSH port (0: let the OS choose)."),
+       base_port: int = typer.Option(0, "--base-port", min=0, max=65535, help="First SSH port (0: let the OS choose)."),
        time_scale: float = typer.Option(1.0, "--time-scale", min=0.0001,
                                         help="Real seconds per device second (0.01 makes a commit-confirmed minute 0.6 s)."),
        faults: Path = typer.Option(None, "--faults", metavar="FILE", exists=True, dir_okay=False,
@@ -235,7 +235,7 @@ def status(state_dir: Path = StateDirOpt,
 
 
 def down(state_dir: Path = StateDirOpt,
-         timeout: float = typer.Option(10.0, "--timeout", help="Seconds to wait for the lab to stop.")) -> None:
+         timeout: float = typer.Option(10.0, "--timeout", min=0.1, help="Seconds to wait for the lab to stop.")) -> None:
     """Stop the lab started from this state dir (and only that one)."""
     state_dir = state_dir.resolve()
     state = _read_state(state_dir)

@@ -18,11 +18,11 @@ wan_app = typer.Typer(help="WAN failover lab: namespaces + FRR (eBGP, BFD), scen
 @wan_app.command("up")
 def up(
     scenario: str = typer.Option("healthy", "--scenario", help=" | ".join(SCENARIOS)),
-    sites: int = typer.Option(12, "--sites", help="Number of remote sites (1-250)."),
+    sites: int = typer.Option(12, "--sites", min=1, max=250, help="Number of remote sites (1-250)."),
     prefix: str = typer.Option(DEFAULT_PREFIX, "--prefix", help="Namespace name prefix of this lab."),
     plan_out: Path = typer.Option(None, "--plan-out", help="Write a DR test plan for this topology."),
     cut_mode: str = typer.Option("drop", "--cut-mode", help="Plan trigger: drop (silent loss) | down (link down)."),
-    bfd_ms: int = typer.Option(100, "--bfd-ms", help="BFD interval (0: no BFD, BGP hold timer only)."),
+    bfd_ms: int = typer.Option(100, "--bfd-ms", min=0, max=10000, help="BFD interval (0: no BFD, BGP hold timer only)."),
     replace: bool = typer.Option(False, "--replace", help="Tear down a running lab with this prefix first."),
 ) -> None:
     """Build the lab and wait for routing to converge."""

@@ -6,9 +6,9 @@ import ipaddress
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from oamkit import yamlfile
 from oamkit.errors import InputError, Problem
 from oamkit.probe.proto import ProbeProto, parse_interval
 
@@ -153,13 +153,7 @@ class DrPlan(_Model):
 
 def load_plan(path: str | Path) -> DrPlan:
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text())
-    except OSError as exc:
-        raise InputError([Problem(f"cannot read plan: {exc.strerror}", file=str(path))]) from None
-    except yaml.YAMLError as exc:
-        raise InputError([Problem(f"not valid YAML: {exc}", file=str(path))]) from None
-    return parse_plan(data, str(path))
+    return parse_plan(yamlfile.load(path), str(path))
 
 
 def parse_plan(data: Any, file: str | None = None) -> DrPlan:

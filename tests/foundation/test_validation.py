@@ -31,7 +31,7 @@ CASES = [
     ("unknown group", dict(hosts={"r1": {"hostname": "h", "platform": "cisco_ios", "groups": ["nope"]}}),
      "hosts.yaml: host r1: groups: unknown group 'nope'"),
     ("wrong type", dict(hosts=host(port="ssh")),
-     "host r1: port: Input should be a valid integer, unable to parse string as an integer (got 'ssh')"),
+     "host r1: port: Input should be a valid integer (got 'ssh')"),
     ("unknown oam key", dict(hosts=host(data={"oam": {"polcy": "p"}})),
      "host r1: oam.polcy: unknown key"),
     ("password in clear", dict(hosts=host(password="s3cret")),

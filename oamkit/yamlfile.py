@@ -1,0 +1,63 @@
+"""Reading users' YAML files: libyaml's speed, and no silently lost duplicate keys.
+
+PyYAML keeps the last of two equal keys. In `hosts.yaml` that means a host defined twice is
+quietly replaced by its second definition, and the whole fleet is pushed with it: every YAML
+file oamkit reads refuses duplicate keys, naming both lines.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from oamkit.errors import InputError, Problem
+
+_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)   # libyaml: several times faster
+
+
+def check_unique_keys(loader: yaml.SafeLoader, node: yaml.MappingNode) -> None:
+    """Raise a ConstructorError naming both lines when `node` repeats a key."""
+    seen: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":   # `<<: *anchor` may repeat
+            continue
+        key = loader.construct_object(key_node, deep=True)
+        try:
+            first = seen.setdefault(key, key_node.start_mark.line + 1)
+        except TypeError:   # an unhashable key: the constructor reports it
+            continue
+        if first != key_node.start_mark.line + 1:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r} (lines {first} and "
+                f"{key_node.start_mark.line + 1})", key_node.start_mark)
+
+
+class UniqueKeyLoader(_Base):
+    def construct_mapping(self, node, deep=False):
+        if isinstance(node, yaml.MappingNode):
+            check_unique_keys(self, node)
+        return super().construct_mapping(node, deep=deep)
+
+
+def error_problem(exc: yaml.YAMLError, file: Path | str) -> Problem:
+    mark = getattr(exc, "problem_mark", None)
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+    return Problem(f"not valid YAML{where}: {getattr(exc, 'problem', None) or exc}", file=str(file))
+
+
+def load_text(text: str, file: Path | str) -> Any:
+    try:
+        return yaml.load(text, Loader=UniqueKeyLoader)   # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        raise InputError([error_problem(exc, file)]) from None
+
+
+def load(file: Path | str) -> Any:
+    """The document in `file`; InputError (exit 2) naming the file and line otherwise."""
+    try:
+        text = Path(file).read_text()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError([Problem(f"cannot read: {getattr(exc, 'strerror', None) or exc}",
+                                  file=str(file))]) from None
+    return load_text(text, file)
