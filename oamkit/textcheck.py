@@ -62,7 +62,8 @@ def text_problems(node, file: str, where: tuple[str, ...] = (), host: str | None
 
 def _string_problems(text: str, file: str, where: tuple[str, ...], host: str | None,
                      is_key: bool = False) -> list[Problem]:
-    field = ".".join(repr(p) if _CONTROL.search(p) else p for p in where) or None
+    # a key is named by where it sits (the bad key itself is the value shown)
+    field = ".".join(where[:-1] if is_key else where) or None
     what = "key" if is_key else "value"
     if _CONTROL.search(text):
         return [Problem(f"{what} contains a control character (newline, carriage return, escape "

@@ -11,7 +11,7 @@ import asyncssh
 
 from oamkit.lab import show
 from oamkit.lab.device import CommitError, ConfigTree, Device, diff_text
-from oamkit.lab.grammar import CHECKS, RULES, Grammar, Match, NoMatch, tokenize
+from oamkit.lab.grammar import CHECKS, JUNOS_LIST_KEYS, RULES, Grammar, Match, NoMatch, tokenize
 
 if TYPE_CHECKING:
     from oamkit.lab.server import Lab
@@ -800,6 +800,8 @@ class JunosSession(Session):
         key = sm.last_node_key()
         if nodes[-1].startswith("description "):
             key = "description"
+        if key in JUNOS_LIST_KEYS:   # `interface ge-0/0/1` adds an entry beside ge-0/0/0
+            key = None
         self.change(lambda t: t.set(nodes, replace_key=key))
         return None
 

@@ -441,13 +441,15 @@ def xr_rules() -> list[Rule]:
 XR_ALL_SUB = ("config-eoam", "config-eoam-lm", "config-if", "config-if-eoam", "config-if-eoam-lm")
 
 LFM = "protocols / oam / ethernet / link-fault-management"
+JUNOS_LIST_KEYS = frozenset({"interface", "action-profile"})   # named entries, not values
 JUNOS_EVENTS = ("frame-error", "frame-period", "frame-period-summary", "symbol-period")
 
 
 def junos_set_rules() -> list[Rule]:
     """Statements valid after ``set``/``delete`` (mode "set")."""
     m = ("set",)
-    r = [Rule(f"{LFM} / interface IFNAME / link-discovery {{active|passive}}", m),
+    r = [Rule(f"{LFM} / interface IFNAME", m),   # Juniper's own first step: LFM on, defaults
+         Rule(f"{LFM} / interface IFNAME / link-discovery {{active|passive}}", m),
          Rule(f"{LFM} / interface IFNAME / pdu-interval <100-1000>", m),
          Rule(f"{LFM} / interface IFNAME / pdu-threshold <3-10>", m),
          Rule(f"{LFM} / interface IFNAME / apply-action-profile WORD", m, checks=("junos_profile_exists",)),
