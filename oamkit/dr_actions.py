@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 
 from oamkit.change import _apply, _confirm
-from oamkit.errors import OamkitError
+from oamkit.errors import OamkitError, Problem
 from oamkit.inventory import Inventory
 from oamkit.platforms import get_platform
 from oamkit.render import HostPlan
@@ -21,22 +21,41 @@ from oamkit.transport.ssh import DeviceRejected, SshSession, TransportError
 ACTIONS = {"interface-shutdown": "interface_disable", "interface-no-shutdown": "interface_enable"}
 
 
+def action_problems(inventory: Inventory, action: str | None, device: str | None, args: dict,
+                    where: str) -> list[Problem]:
+    """Why a plan's `type: action` step cannot run, found before the DR test starts: the lines
+    it sends are built from the plan's strings, so they are checked like an inventory's."""
+    if action not in ACTIONS:
+        return [Problem(f"unknown DR action; known: {', '.join(ACTIONS)}", field=f"{where}.action",
+                        value=action)]
+    if device not in inventory.hosts:
+        return [Problem("not in the inventory", field=f"{where}.device", value=device)]
+    host = inventory.hosts[device]
+    platform = get_platform(host.platform)
+    interface = (args or {}).get("interface")
+    if not getattr(platform, ACTIONS[action]) or not isinstance(interface, str) or not interface:
+        return [Problem(f"needs args.interface and a platform that defines {action} "
+                        f"({platform.display})", host=device, field=f"{where}.args.interface",
+                        value=interface)]
+    unfit = platform.names.problem("interface", platform.canonical_interface(interface))
+    if unfit:
+        return [Problem(f"{unfit} on {platform.display}", host=device,
+                        field=f"{where}.args.interface", value=interface)]
+    return inventory.credential_problems([host])
+
+
 def make_action_hook(inventory: Inventory):
     """A hook for `oamkit.dr.runner.set_action_hook`: (action, device, args, timeout) -> text."""
 
     def hook(action: str, device: str, args: dict, timeout: float) -> str:
-        if action not in ACTIONS:
-            raise OamkitError(f"unknown DR action {action!r}; known: {', '.join(ACTIONS)}")
-        if device not in inventory.hosts:
-            raise OamkitError(f"DR action {action}: {device!r} is not in the inventory")
+        problems = action_problems(inventory, action, device, args, "action")
+        if problems:
+            raise OamkitError(f"DR action {action} on {device}: {problems[0]}")
         host = inventory.hosts[device]
         platform = get_platform(host.platform)
         template = getattr(platform, ACTIONS[action])
-        interface = args.get("interface")
-        if not template or not interface:
-            raise OamkitError(f"DR action {action} on {device}: needs args.interface and a "
-                              f"platform that defines it ({platform.display})")
-        lines = [line.format(interface=platform.canonical_interface(str(interface))) for line in template]
+        interface = platform.canonical_interface(args["interface"])
+        lines = [line.format(interface=interface) for line in template]
         deadline = time.monotonic() + timeout
         try:
             session = SshSession.open(inventory, host, deadline)

@@ -39,7 +39,17 @@ def drtest(
         from oamkit.dr_actions import make_action_hook
         from oamkit.inventory import Inventory
 
-        set_action_hook(make_action_hook(Inventory.load(inventory)))
+        from oamkit.dr_actions import action_problems
+        from oamkit.errors import InputError, Problem
+
+        loaded = Inventory.load(inventory)
+        problems = [p for name, step in (("trigger", plan.trigger), ("restore", plan.restore))
+                    if step.type == "action"
+                    for p in action_problems(loaded, step.action, step.device, step.args or {}, name)]
+        if problems:
+            raise InputError([Problem(p.message, file=str(plan_file), host=p.host, field=p.field,
+                                      value=p.value) for p in problems])
+        set_action_hook(make_action_hook(loaded))
     t0 = time.time()
     runner = DrRunner(plan, realtime=not no_realtime,
                       log=lambda s: console.print(f"[dim]{time.time() - t0:6.2f}s[/] {s}", highlight=False))
