@@ -5,8 +5,8 @@ Three data models, one libyang context each (contexts are built once and cached)
 - ``cisco_xr``: Cisco's ``Cisco-IOS-XR-ethernet-link-oam-cfg`` and its import closure, taken from
   the cache filled by ``oamkit.lab.yang_fetch`` (never committed, Cisco's licence).
 - ``junos``: ``oamkit-junos-lfm`` (ours, in ``oamkit/lab/yang``).
-- ``ieee``: ``ietf-interfaces`` + ``iana-if-type`` (IETF, ``../shared/yang/ietf`` relative to the
-  checkout, or ``$OAMKIT_YANG_PATH``) + ``oamkit-ieee-link-oam`` (ours, the IEEE 802.3.2 shape).
+- ``ieee``: ``ietf-interfaces`` + ``iana-if-type`` (IETF, shipped in ``oamkit/lab/yang/ietf``, or
+  ``$OAMKIT_YANG_PATH``) + ``oamkit-ieee-link-oam`` (ours, the IEEE 802.3.2 shape).
 
 When a model's modules cannot be found the model still works without validation (``available``
 is False), using a built-in table of list keys, so the lab runs anywhere; tests that need the
@@ -29,7 +29,6 @@ except ImportError:  # pragma: no cover - exercised only where libyang is missin
 
 from oamkit.lab import yang_fetch
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 OWN_YANG_DIR = Path(__file__).resolve().parent / "yang"
 
 NS_XR_IFMGR = "http://cisco.com/ns/yang/Cisco-IOS-XR-ifmgr-cfg"
@@ -83,9 +82,11 @@ def _store_error_paths() -> None:
 
 
 def ietf_dirs() -> list[Path]:
-    """IETF module dirs: ``$OAMKIT_YANG_PATH`` (colon-separated) first, then ``../shared/yang/ietf``."""
+    """IETF module dirs: ``$OAMKIT_YANG_PATH`` (colon-separated) first, then the copies shipped
+    in ``oamkit/lab/yang/ietf`` (BSD-licensed), so validation never depends on a folder
+    outside the project."""
     dirs = [Path(p) for p in os.environ.get("OAMKIT_YANG_PATH", "").split(":") if p]
-    dirs.append(REPO_ROOT.parent / "shared" / "yang" / "ietf")
+    dirs.append(Path(__file__).parent / "yang" / "ietf")
     return [d for d in dirs if d.is_dir()]
 
 
@@ -200,8 +201,8 @@ def _search_path(name: str) -> tuple[list[Path], str | None]:
                           "run scripts/fetch-yang.sh (pip download ydk-models-cisco-ios-xr==6.6.3)")
         dirs.append(xr)
     if name in ("cisco_xr", "ieee") and not ietf_dirs():
-        return dirs, ("IETF modules not found: set OAMKIT_YANG_PATH or provide "
-                      f"{REPO_ROOT.parent / 'shared' / 'yang' / 'ietf'}")
+        return dirs, ("IETF modules not found: the package's oamkit/lab/yang/ietf is missing "
+                      "(reinstall oamkit) and OAMKIT_YANG_PATH names none")
     return dirs, None
 
 

@@ -73,7 +73,7 @@ def test_on_the_loop_a_hung_device_holds_up_no_other_host(lab, lab_inventory, mo
     assert outcome["ios-1"].outcome == "error" and "deadline" in outcome["ios-1"].error
     for name in ("xr-1", "junos-1", "vrp-1"):
         assert outcome[name].outcome == "changed", outcome[name]
-        assert done_at[name] < done_at["ios-1"] and done_at[name] < 3, done_at
+        assert done_at[name] < done_at["ios-1"], done_at   # finished first: none waited for it
 
 
 def test_a_host_not_yet_started_on_the_loop_can_be_cancelled_a_started_one_cannot(lab, lab_inventory,

@@ -2,6 +2,7 @@
 operations, CLI<->XML translators and YANG validation (no sockets)."""
 from __future__ import annotations
 
+import libyang
 import pytest
 from lxml import etree
 
@@ -231,7 +232,7 @@ def test_ieee_translator_normalises_identity_prefix_and_validates():
     assert tree.get(["ieee802-link-oam", "interface eth0", "type ianaift:ethernetCsmacd"])
     model = get_model("ieee")
     model.validate("".join(etree.tounicode(e) for e in tr.view(tree)))
-    with pytest.raises(Exception) as bad:
+    with pytest.raises(libyang.LibyangError) as bad:
         model.validate(xml.replace("<threshold>1<", "<threshold>0<"))
     problem = explain(bad.value)
     assert problem.tag == "invalid-value" and problem.path.endswith("/threshold")
@@ -249,7 +250,7 @@ def test_junos_schema_ranges_and_leafref():
                 "<event-thresholds><frame-error>101</frame-error></event-thresholds>",
                 "<event-thresholds><window>10</window></event-thresholds>",
                 "<apply-action-profile>NOPE</apply-action-profile>"):
-        with pytest.raises(Exception):
+        with pytest.raises(libyang.LibyangError):
             model.validate(head + f"<interface><name>ge-0/0/0</name>{bad}</interface>" + tail)
 
 
@@ -258,7 +259,7 @@ def test_xr_payload_checked_by_cisco_module():
     tree = ConfigTree.from_text(XR_PROFILE_CLI)
     xml = "".join(etree.tounicode(e) for e in translator_for("cisco_xr").view(tree))
     XR.validate(xml)
-    with pytest.raises(Exception) as bad:
+    with pytest.raises(libyang.LibyangError) as bad:
         XR.validate(xml.replace("<window>60000</window>", "<window>5000</window>"))
     problem = explain(bad.value)
     assert problem.tag == "invalid-value"

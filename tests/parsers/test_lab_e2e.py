@@ -6,12 +6,10 @@ not answer, or answers in a layout the templates do not know, fails the test.
 """
 from __future__ import annotations
 
+import netmiko
 import pytest
 
-pytest.importorskip("oamkit.lab.server")
-netmiko = pytest.importorskip("netmiko")
-
-from oamkit.parse import parse_output  # noqa: E402
+from oamkit.parse import parse_output
 
 pytestmark = pytest.mark.lab
 
