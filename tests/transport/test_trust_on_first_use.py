@@ -247,3 +247,19 @@ def test_writers_in_threads_and_processes_lose_no_entry(tmp_path):
     assert names[0] == "existing.example"
     assert sorted(names[1:]) == sorted(name for batch in batches for name, _ in batch)
     assert not [p for p in tmp_path.iterdir() if p.name != "known_hosts"]   # no temp file left
+
+
+def test_a_key_another_process_recorded_meanwhile_is_verified_not_appended_again(tmp_path):
+    from oamkit.transport.hostkeys import HostKeyRefused
+
+    path = tmp_path / "known_hosts"
+    first, second = (paramiko.PKey.from_type_string(
+        "ssh-ed25519", asyncssh.generate_private_key("ssh-ed25519").public_data) for _ in range(2))
+    ours = KnownHostsFile(path)
+    assert ours.index().lookup("[10.0.0.1]:22") == {}   # what we saw before the other writer
+    KnownHostsFile(path).record("[10.0.0.1]:22", first)   # another process, its own instance
+    with pytest.raises(HostKeyRefused) as refused:
+        ours.record("[10.0.0.1]:22", second)
+    assert first.fingerprint in str(refused.value) and second.fingerprint in str(refused.value)
+    ours.record("[10.0.0.1]:22", first)
+    assert path.read_text().count("[10.0.0.1]:22 ") == 1
