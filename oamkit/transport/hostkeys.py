@@ -239,6 +239,16 @@ _FILES: dict[str, KnownHostsFile] = {}
 _FILES_LOCK = threading.Lock()
 
 
+def _forget_files_in_child() -> None:
+    # a forked child (a process pool) gets copies of locks another thread may have held at the
+    # fork: it starts with fresh ones; the folder's flock still serialises it with the parent
+    global _FILES, _FILES_LOCK
+    _FILES, _FILES_LOCK = {}, threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_files_in_child)
+
+
 def known_hosts_file(path: Path) -> KnownHostsFile:
     """The process's one KnownHostsFile for `path` (one index, one queue, one lock)."""
     key = os.path.abspath(path)
