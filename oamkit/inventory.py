@@ -65,8 +65,10 @@ class Credentials(_Strict):
 
 
 class SshSettings(_Strict):
-    known_hosts: str | None = None
-    accept_new_host_keys: bool = False
+    known_hosts: str | None = Field(None, description="OpenSSH known_hosts file (relative to the "
+                                   "inventory folder); none: oamkit's <state dir>/known_hosts")
+    accept_new_host_keys: bool = Field(False, description="trust on first use: record an unknown "
+                                       "host's key in known_hosts, then verify against it")
     timeout: float = 30.0
     driver: Literal["netmiko", "asyncssh"] = Field(
         "netmiko", description="CLI sessions on netmiko (paramiko, a thread per session) or on "

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 want_test=0
 [[ "${1:-}" == "--test" ]] && want_test=1
 
-debs=(python3-venv python3-dev gcc iproute2 nftables frr tcpdump fping libyang2-dev libyang2-tools)
+debs=(python3-venv python3-dev gcc iproute2 nftables frr tcpdump fping libyang2-dev libyang2-tools openssh-client)
 missing=()
 for pkg in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -8,8 +8,8 @@ thread and picked up by another, under the GIL: ~280 context switches per pushed
 Here the key exchange, login and every packet are handled on the loop; a worker thread only
 hands over what it writes and wakes once per reply.
 
-Host keys go through the same HostKeyPolicy as netmiko's sessions (the indexed known_hosts,
-accept-new only where the inventory says so), with the same error texts.
+Host keys go through the same `hostkeys.HostKeyPolicy` as netmiko's sessions (known_hosts,
+trust on first use only where the inventory accepts new keys), with the same error texts.
 """
 from __future__ import annotations
 
@@ -28,7 +28,8 @@ import paramiko
 
 from oamkit.inventory import HostSettings
 from oamkit.transport import greenloop
-from oamkit.transport.ssh import HostKeyPolicy, TransportError, scrub, untrusted_host_key
+from oamkit.transport.hostkeys import HostKeyPolicy, HostKeyRefused, known_name
+from oamkit.transport.ssh import TransportError, scrub
 
 _CLOSED = b""
 
@@ -64,7 +65,8 @@ class _Loop:
 
 
 class _Client(asyncssh.SSHClient):
-    """Checks the server's host key with oamkit's policy; keeps the reason of a refusal."""
+    """Checks the server's host key with oamkit's policy (on the loop, before the password
+    is sent); keeps the reason of a refusal."""
 
     def __init__(self, policy: HostKeyPolicy, known_name: str):
         self.policy, self.known_name = policy, known_name
@@ -73,8 +75,8 @@ class _Client(asyncssh.SSHClient):
     def validate_host_public_key(self, host, addr, port, key: asyncssh.SSHKey) -> bool:
         try:
             offered = paramiko.PKey.from_type_string(key.get_algorithm(), key.public_data)
-            self.policy.missing_host_key(None, self.known_name, offered)
-        except (paramiko.SSHException, paramiko.BadHostKeyException) as exc:
+            self.policy.check([self.known_name], offered)
+        except (HostKeyRefused, paramiko.SSHException) as exc:
             self.refused = exc
             return False
         return True
@@ -112,10 +114,8 @@ class AsyncsshChannel:
 
     @classmethod
     def open(cls, sock, host: HostSettings, port: int, secret: str | None, step_timeout: float,
-             deadline: float, policy: HostKeyPolicy, key_file: Path | None,
-             known_hosts_path: Path | None) -> "AsyncsshChannel":
-        known_name = host.hostname if port == 22 else f"[{host.hostname}]:{port}"   # as paramiko
-        client = _Client(policy, known_name)
+             deadline: float, policy: HostKeyPolicy, key_file: Path | None) -> "AsyncsshChannel":
+        client = _Client(policy, known_name(host.hostname, port))   # as paramiko names it
         loop = _Loop.get()
 
         async def connect():
@@ -167,9 +167,10 @@ class AsyncsshChannel:
         except asyncssh.PermissionDenied:
             raise TransportError(f"{host.name}: authentication failed for user {host.username!r}") from None
         except asyncssh.HostKeyNotVerifiable:
-            reason = client.refused or "host key refused"
+            reason = client.refused if isinstance(client.refused, HostKeyRefused) else \
+                f"host key not trusted: {client.refused or 'refused'}; known_hosts: {policy.path}"
             raise TransportError(f"{host.name}: cannot connect to {host.hostname}:{port}: "
-                                 f"{scrub(untrusted_host_key(reason, known_hosts_path), secret)}") from None
+                                 f"{scrub(str(reason), secret)}") from None
         except Exception as exc:
             raise TransportError(f"{host.name}: SSH to {host.hostname}:{port} failed: "
                                  f"{type(exc).__name__}: {scrub(str(exc), secret)}") from None

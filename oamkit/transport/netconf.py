@@ -1,8 +1,10 @@
 """NETCONF transport on ncclient: candidate + confirmed commit, with locks and deadlines.
 
-Host keys: ncclient only reads ~/.ssh/known_hosts, so we look the host up in the inventory's
-known_hosts file ourselves and pin that key (`hostkey_b64`); an unknown host is refused unless
-the inventory accepts new keys.
+Host keys: ncclient only reads ~/.ssh/known_hosts, so `PromptSSHSession` hands it the keys
+oamkit's `hostkeys.HostKeyPolicy` has for the host instead (ncclient then negotiates their
+type), and ncclient's unknown-host callback asks that policy about any other key, before the
+password is sent: a changed key is refused, a new one recorded where the inventory accepts new
+keys (trust on first use), as on the SSH CLI transports.
 
 Speed: ncclient hands each RPC to its session thread through a queue that the thread only
 looks at between waits of up to 0.1 s on the channel (its TICK): about 100 ms per RPC whatever
@@ -15,7 +17,6 @@ import threading
 import time
 from dataclasses import dataclass
 
-import paramiko
 from lxml import etree
 from ncclient import manager
 from ncclient.operations import RPCError
@@ -24,30 +25,33 @@ from ncclient.transport import TransportError as NcclientTransportError
 from ncclient.transport.session import END_DELIM, MSG_DELIM, NetconfBase
 
 from oamkit.inventory import HostSettings, Inventory
+from oamkit.transport.hostkeys import HostKeyPolicy, HostKeyRefused, host_key_policy, known_name
 from oamkit.transport.ssh import DeviceRejected, TransportError, open_socket, scrub
 
 NC_NS = "urn:ietf:params:xml:ns:netconf:base:1.0"
-
-
-def pinned_host_key(known_hosts, hostname: str, port: int) -> str | None:
-    if not known_hosts or not known_hosts.exists():
-        return None
-    keys = paramiko.HostKeys(str(known_hosts))
-    entry = keys.lookup(f"[{hostname}]:{port}" if port != 22 else hostname) or keys.lookup(hostname)
-    if not entry:
-        return None
-    return next(iter(entry.values())).get_base64()
 
 
 class PromptSSHSession(NcclientSSHSession):
     """ncclient's SSH session, but `send` frames and writes the message at once from the
     caller's thread, where ncclient queues it for a session thread that notices the queue only
     every 0.1 s. paramiko lets one thread write a channel while another reads it; the lock
-    keeps two writers' frames apart."""
+    keeps two writers' frames apart.
 
-    def __init__(self, device_handler):
+    Host keys come from `policy` for `names` (see the module's docstring), not ~/.ssh."""
+
+    def __init__(self, device_handler, policy: HostKeyPolicy, names: list[str]):
         super().__init__(device_handler)
         self._write_lock = threading.Lock()
+        self._policy, self._names = policy, names
+
+    def load_known_hosts(self, filename=None) -> None:
+        for key in self._policy.recorded(self._names)[1].values():
+            self._host_keys.add(self._names[0], key.get_name(), key)
+
+    def check_host_key(self, host: str, fingerprint: str) -> bool:
+        """ncclient's unknown-host callback: the policy decides (raising HostKeyRefused)."""
+        self._policy.check(self._names, self._transport.get_remote_server_key())
+        return True
 
     def send(self, message: str) -> None:
         if not self.connected:
@@ -61,12 +65,12 @@ class PromptSSHSession(NcclientSSHSession):
             self._channel.sendall(data)
 
 
-def _connect(rpc_timeout: float, **connect_args) -> manager.Manager:
+def _connect(rpc_timeout: float, policy: HostKeyPolicy, names: list[str], **connect_args) -> manager.Manager:
     """`manager.connect_ssh` with `PromptSSHSession` and the default device handler."""
     handler = manager.make_device_handler(None)
-    session = PromptSSHSession(handler)
+    session = PromptSSHSession(handler, policy, names)
     try:
-        session.connect(**connect_args)
+        session.connect(hostkey_verify=True, unknown_host_cb=session.check_host_key, **connect_args)
     except Exception:
         if session.transport:
             session.close()
@@ -85,16 +89,20 @@ class NetconfSession:
     def open(cls, inventory: Inventory, host: HostSettings, deadline: float) -> "NetconfSession":
         port = host.netconf.port or host.port or 830
         secret = inventory.password(host)
-        pinned = pinned_host_key(inventory.resolve_path(host.ssh.known_hosts), host.hostname, port)
-        if pinned is None and not host.ssh.accept_new_host_keys:
-            raise TransportError(f"{host.name}: no host key for {host.hostname}:{port} in the "
-                                 "known_hosts file (set ssh.accept_new_host_keys for a lab)")
+        policy = host_key_policy(inventory.resolve_path(host.ssh.known_hosts), host.ssh.accept_new_host_keys)
+        # OpenSSH's name for the host first (where a new key goes); the bare host name too, as
+        # ncclient looks it up (a key scanned on port 22 is usually the NETCONF port's)
+        names = [known_name(host.hostname, port), host.hostname]
         timeout = min(host.netconf.timeout, max(1.0, deadline - time.monotonic()))
         sock = open_socket(host.name, host.hostname, port, timeout)
         try:
-            mgr = _connect(timeout, host=host.hostname, port=port, sock=sock, username=host.username,
-                           password=secret, hostkey_verify=pinned is not None, hostkey_b64=pinned,
+            mgr = _connect(timeout, policy, names, host=host.hostname, port=port, sock=sock,
+                           username=host.username, password=secret,
                            allow_agent=False, look_for_keys=False, timeout=timeout)
+        except HostKeyRefused as exc:
+            sock.close()
+            raise TransportError(f"{host.name}: cannot connect to {host.hostname}:{port}: "
+                                 f"{scrub(str(exc), secret)}") from None
         except Exception as exc:
             sock.close()
             raise TransportError(f"{host.name}: NETCONF to {host.hostname}:{port} failed: "

@@ -9,20 +9,17 @@ no answer in between are written together (one round trip). netmiko's reads bloc
 still write to after the channel closed them, i.e. into whatever socket reused the number (one
 connection in ~1,500 failed its key exchange with 50 hosts at once).
 
-Safety: host keys are verified against a known_hosts file unless the inventory says to accept
-new keys; the password is only handed to netmiko, and any text we keep or raise is scrubbed
+Safety: host keys are checked by `hostkeys.HostKeyPolicy` (known_hosts, trust on first use
+where the inventory accepts new keys) before the password is sent; the password is only handed to netmiko, and any text we keep or raise is scrubbed
 of it.
 """
 from __future__ import annotations
 
 import codecs
-import fnmatch
 import re
 import socket
-import threading
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import paramiko
 from netmiko import ConnectHandler
@@ -31,6 +28,7 @@ from netmiko.exceptions import NetmikoAuthenticationException, NetmikoTimeoutExc
 from oamkit.errors import OamkitError
 from oamkit.inventory import HostSettings, Inventory
 from oamkit.platforms import Platform, get_platform
+from oamkit.transport.hostkeys import HostKeyPolicy, HostKeyRefused, host_key_policy
 
 
 class TransportError(OamkitError):
@@ -61,11 +59,10 @@ class SshSession:
     def open(cls, inventory: Inventory, host: HostSettings, deadline: float) -> "SshSession":
         platform = get_platform(host.platform)
         secret = inventory.password(host)
-        configured_known_hosts = inventory.resolve_path(host.ssh.known_hosts)
         remaining = max(1.0, deadline - time.monotonic())
         step_timeout = min(host.ssh.timeout, remaining)   # connect, banner, auth: each of them
         port = host.port or 22
-        policy = HostKeyPolicy(known_hosts_for(configured_known_hosts), host.ssh.accept_new_host_keys)
+        policy = host_key_policy(inventory.resolve_path(host.ssh.known_hosts), host.ssh.accept_new_host_keys)
         key_file = inventory.resolve_path(host.credentials.ssh_key_file)
         if host.ssh.driver == "asyncssh":
             from oamkit.transport import greenloop
@@ -74,7 +71,7 @@ class SshSession:
             # on the loop, asyncio connects (a blocking connect would stall every host there)
             sock = None if greenloop.on_loop() else open_socket(host.name, host.hostname, port, step_timeout)
             channel = AsyncsshChannel.open(sock, host, port, secret, step_timeout, deadline, policy,
-                                           key_file=key_file, known_hosts_path=configured_known_hosts)
+                                           key_file=key_file)
         else:
             sock = open_socket(host.name, host.hostname, port, step_timeout)
             params = dict(
@@ -88,7 +85,7 @@ class SshSession:
                 allow_agent=False, fast_cli=True,
             )
             try:
-                channel = _netmiko_login(params, host, policy, secret, configured_known_hosts)
+                channel = _netmiko_login(params, host, policy, secret)
             except BaseException:
                 sock.close()   # paramiko never took it over, or has given up on it
                 raise
@@ -304,8 +301,8 @@ class SshSession:
         self.conn.close()
 
 
-def _netmiko_login(params: dict, host: HostSettings, policy: "HostKeyPolicy", secret: str | None,
-                   configured_known_hosts: Path | None) -> "NetmikoChannel":
+def _netmiko_login(params: dict, host: HostSettings, policy: HostKeyPolicy,
+                   secret: str | None) -> "NetmikoChannel":
     try:
         # netmiko opens the SSH channel; session preparation is SshSession's: netmiko's reads
         # until output goes quiet cost ~0.2 s per host.
@@ -317,7 +314,7 @@ def _netmiko_login(params: dict, host: HostSettings, policy: "HostKeyPolicy", se
         raise TransportError(f"{host.name}: authentication failed for user {host.username!r}") from None
     except NetmikoTimeoutException as exc:
         raise TransportError(f"{host.name}: cannot connect to {host.hostname}:{params['port']}: "
-                             f"{scrub(_connect_failure(exc, configured_known_hosts), secret)}") from None
+                             f"{scrub(_connect_failure(exc), secret)}") from None
     except Exception as exc:  # paramiko host-key and socket errors
         raise TransportError(f"{host.name}: SSH to {host.hostname}:{params['port']} failed: "
                              f"{type(exc).__name__}: {scrub(str(exc), secret)}") from None
@@ -390,92 +387,6 @@ def _unanchored(prompt: str) -> re.Pattern:
     return re.compile(re.sub(r"(\\s\*)?\$$", "", prompt))
 
 
-class KnownHosts:
-    """A known_hosts file indexed by host name. paramiko's HostKeys compares every line with
-    every other while loading and scans every line per lookup: quadratic in the fleet (3,000
-    hosts: ~3 s; 10,000: ~35 s). Plain names are a dict lookup here; hashed names (|1|salt|hash)
-    and patterns (wildcards, !negations) are checked per lookup, as OpenSSH does. The first key
-    of each type wins, as in paramiko."""
-
-    def __init__(self, path: Path | None):
-        self.plain: dict[str, dict[str, paramiko.PKey]] = {}
-        self.others: list[tuple[list[str], paramiko.PKey]] = []   # hashed or pattern entries
-        for number, line in enumerate(path.read_text().splitlines() if path else [], 1):
-            line = line.strip()
-            if not line or line.startswith("#"):
-                continue
-            try:
-                entry = paramiko.hostkeys.HostKeyEntry.from_line(line, number)
-            except (paramiko.SSHException, paramiko.hostkeys.InvalidHostKey):
-                continue   # like OpenSSH, a bad line is skipped (paramiko would raise)
-            if entry is None or entry.key is None:
-                continue
-            if any(h.startswith("|1|") or any(c in h for c in "*?!") for h in entry.hostnames):
-                self.others.append((entry.hostnames, entry.key))
-                continue
-            for name in entry.hostnames:
-                self.plain.setdefault(name, {}).setdefault(entry.key.get_name(), entry.key)
-
-    def lookup(self, name: str) -> dict[str, paramiko.PKey]:
-        keys = dict(self.plain.get(name, {}))
-        for patterns, key in self.others:
-            if _matches(name, patterns):
-                keys.setdefault(key.get_name(), key)
-        return keys
-
-
-def _matches(name: str, patterns: list[str]) -> bool:
-    matched = False
-    for pattern in patterns:
-        if pattern.startswith("|1|"):
-            matched = matched or paramiko.HostKeys.hash_host(name, pattern) == pattern
-        elif pattern.startswith("!"):
-            if fnmatch.fnmatch(name, pattern[1:]):
-                return False
-        elif fnmatch.fnmatch(name, pattern):
-            matched = True
-    return matched
-
-
-class HostKeyPolicy(paramiko.MissingHostKeyPolicy):
-    """Host key verification against the indexed known_hosts. paramiko's own stores stay empty,
-    so it asks this policy about every server: a known key passes, a different key is refused
-    (also with accept_new), an unknown host is refused unless the inventory accepts new keys
-    (a lab)."""
-
-    def __init__(self, known: "KnownHosts", accept_new: bool):
-        self.known, self.accept_new = known, accept_new
-
-    def missing_host_key(self, client, hostname: str, key: paramiko.PKey) -> None:
-        keys = self.known.lookup(hostname)
-        expected = keys.get(key.get_name())
-        if expected is not None:
-            if expected.asbytes() != key.asbytes():
-                raise paramiko.BadHostKeyException(hostname, key, expected)
-            return
-        if keys:   # known by another key type: a different key, not a new host
-            raise paramiko.BadHostKeyException(hostname, key, next(iter(keys.values())))
-        if not self.accept_new:
-            raise paramiko.SSHException(f"Server {hostname!r} not found in known_hosts")
-
-
-_KNOWN_HOSTS: dict[tuple[str, float], KnownHosts] = {}
-_KNOWN_HOSTS_LOCK = threading.Lock()
-_NO_KNOWN_HOSTS = KnownHosts(None)
-
-
-def known_hosts_for(path: Path | None) -> KnownHosts:
-    """The parsed known_hosts file, once per process (re-read when it changes)."""
-    if path is None or not path.is_file():
-        return _NO_KNOWN_HOSTS
-    key = (str(path), path.stat().st_mtime)
-    with _KNOWN_HOSTS_LOCK:
-        known = _KNOWN_HOSTS.get(key)
-        if known is None:
-            known = _KNOWN_HOSTS[key] = KnownHosts(path)
-        return known
-
-
 def open_socket(name: str, hostname: str, port: int, timeout: float) -> socket.socket:
     """The TCP connection an SSH session (netmiko's or ncclient's) runs over, with Nagle off.
 
@@ -492,21 +403,14 @@ def open_socket(name: str, hostname: str, port: int, timeout: float) -> socket.s
     return sock
 
 
-def _connect_failure(exc: Exception, known_hosts: Path | None) -> str:
+def _connect_failure(exc: Exception) -> str:
     """The reason netmiko's wrapper hides: its message starts with an empty line and the
     paramiko exception (e.g. a refused host key) is only its context."""
     cause = exc.__context__
-    if isinstance(cause, paramiko.BadHostKeyException) or "known_hosts" in str(cause or ""):
-        return untrusted_host_key(cause, known_hosts)
     if isinstance(cause, paramiko.SSHException):
-        return f"{type(cause).__name__}: {cause}"
+        return str(cause) if isinstance(cause, HostKeyRefused) else f"{type(cause).__name__}: {cause}"
     lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
     return lines[0] if lines else type(exc).__name__
-
-
-def untrusted_host_key(reason: BaseException | str, known_hosts: Path | None) -> str:
-    return (f"host key not trusted ({reason}); known_hosts: {known_hosts or 'none given'}. "
-            "Add the device's key, or set ssh.accept_new_host_keys for a lab")
 
 
 def _error_lines(text: str, pattern: str) -> str:

@@ -9,7 +9,7 @@ import paramiko
 import pytest
 
 from oamkit.lab.server import set_ssh_driver
-from oamkit.transport.ssh import KnownHosts
+from oamkit.transport.hostkeys import KnownHosts
 
 
 @pytest.fixture(scope="module")
