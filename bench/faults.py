@@ -170,7 +170,10 @@ def reference_lab(platforms_transports: list[tuple[str, str]], driver: str, time
             if transport == "ssh":
                 session = max(cli_commands(device), key=len)
                 ref.read_at = next(i for i, c in enumerate(session, 1) if READ_COMMAND.match(c))
-                ref.confirm_at = max(i for i, c in enumerate(session, 1) if CONFIRM_COMMAND.match(c))
+                ref.confirm_at = max((i for i, c in enumerate(session, 1) if CONFIRM_COMMAND.match(c)),
+                                     default=0)
+                if not ref.confirm_at:
+                    raise SystemExit(f"reference {name}: the push sent no commit or confirm")
             refs[(platform, transport)] = ref
         return refs
     finally:
