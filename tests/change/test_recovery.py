@@ -279,6 +279,8 @@ def test_change_ids_and_hosts_that_lead_outside_the_state_folder_are_refused(lab
     result = oamkit(env, "changes", "--change", push["change_id"], "--host", "../../../outside/x")
     assert result.returncode == 2 and "--host" in result.stderr and "ios-1" in result.stderr
     assert oamkit(env, "changes", "--change", "20991231T000000Z-abcdef").returncode == 2
+    not_an_id = oamkit(env, "rollback", "--change", "changes", "-i", str(lab_inventory))
+    assert not_an_id.returncode == 2 and "not a change id" in not_an_id.stderr, not_an_id.stderr
     assert oamkit(env, "changes", "--change", "last", "--host", "ios-1").returncode == 0
 
 
