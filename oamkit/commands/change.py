@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -201,7 +202,7 @@ def changes(change_id: str = typer.Option(None, "--change",
         caught = sorted(h for h, s in e["hosts"].items()
                         if s in (changelog.CHANGING, changelog.BACKED_UP))
         if caught and e.get("state") != changelog.DONE:
-            outcome += f"\nmid-change: {', '.join(caught)}"
+            outcome += f"\nmid-change: {escape(', '.join(caught))}"
         state = e.get("state", changelog.DONE)
         table.add_row(e["id"], e["action"], f"[bold red]{state}[/]" if state == changelog.INTERRUPTED
                       else state, e.get("who") or "", e.get("when") or "", str(len(e["hosts"])), outcome)
