@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from oamkit import statedir
+
 JOURNAL = "backups.jsonl"
 
 
@@ -43,8 +45,8 @@ class Journal:
     def __init__(self, path: Path):
         self.path = path
         created = not path.exists()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        statedir.private_dir(path.parent)
+        self._fd = statedir.open_private(path, os.O_WRONLY | os.O_APPEND)
         if created:   # the new names too, not only the bytes: the journal, its change folder
             for folder in (path.parent, path.parent.parent):
                 _fsync_dir(folder)
@@ -52,12 +54,14 @@ class Journal:
         self._written = self._synced = 0
         self._syncing = False
 
-    def append(self, backup: Backup) -> None:
-        """Write the record; return once it is on disk (possibly by another thread's sync)."""
-        data = (json.dumps(backup.__dict__) + "\n").encode()
+    def append(self, data: bytes, durable: bool = True) -> None:
+        """Write one record (one write(): whole even with other processes appending); when
+        `durable`, return once it is on disk (possibly by another thread's sync)."""
         with self._state:
             os.write(self._fd, data)
             self._written += 1
+            if not durable:
+                return
             mine = self._written
             while self._synced < mine:
                 if self._syncing:
@@ -103,6 +107,15 @@ def record(change_folder: Path, host: str, platform: str, form: str, managed: st
            running: str) -> Path:
     """Append a host's backup to the change's journal, durably; -> the journal's path."""
     path = change_folder / JOURNAL
+    backup = Backup(host, platform, form, datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                    managed, running)
+    append(path, (json.dumps(backup.__dict__) + "\n").encode())
+    return path
+
+
+def append(path: Path, data: bytes, durable: bool = True) -> None:
+    """Append one record to a journal of this process's open set (any journal in a change
+    folder: the backups, the change journal of `changelog`)."""
     with _journals_lock:
         journal = _journals.get(path)
         if journal is None:
@@ -113,21 +126,19 @@ def record(change_folder: Path, host: str, platform: str, form: str, managed: st
                 _journals.pop(idle).close()
         _writers[path] = _writers.get(path, 0) + 1
     try:
-        journal.append(Backup(host, platform, form,
-                              datetime.now(timezone.utc).isoformat(timespec="seconds"), managed, running))
+        journal.append(data, durable)
     finally:
         with _journals_lock:
             _writers[path] -= 1
             if not _writers[path]:
                 del _writers[path]
-    return path
 
 
 def close(change_folder: Path) -> None:
-    """The change is over in this process: release its journal."""
+    """The change is over in this process: release its journals."""
     with _journals_lock:
-        journal = _journals.pop(change_folder / JOURNAL, None)
-    if journal is not None:
+        closing = [_journals.pop(p) for p in list(_journals) if p.parent == change_folder]
+    for journal in closing:
         journal.close()
 
 

@@ -9,19 +9,17 @@ Per host the outcome is one of:
                           what state the device is in
   not-attempted           the rollout stopped before this host (canary / max-failures / Ctrl-C)
   error                   the host could not be reached or read; nothing was changed
+  locked                  another oamkit run holds the host's lock (`locks`); nothing was sent
 """
 from __future__ import annotations
 
-import getpass
-import json
-import os
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from oamkit import backups, configtext
+from oamkit import backups, changelog, configtext, locks, statedir
 from oamkit.inventory import Inventory
 from oamkit.render import HostPlan, render_plan
 from oamkit.transport import greenloop
@@ -29,8 +27,8 @@ from oamkit.transport.ssh import DeviceRejected, SshSession, TransportError
 
 UNCHANGED, CHANGED = "unchanged", "changed"
 ROLLED_BACK, NEEDS_ATTENTION = "failed-rolled-back", "failed-needs-attention"
-NOT_ATTEMPTED, ERROR = "not-attempted", "error"
-FAILED_OUTCOMES = {ROLLED_BACK, ERROR}
+NOT_ATTEMPTED, ERROR, LOCKED = "not-attempted", "error", "locked"
+FAILED_OUTCOMES = {ROLLED_BACK, ERROR, LOCKED}
 
 
 def exit_code(results) -> int:
@@ -63,10 +61,7 @@ class HostResult:
         return asdict(self)
 
 
-def state_dir() -> Path:
-    path = Path(os.environ.get("OAMKIT_STATE_DIR", Path.home() / ".local" / "state" / "oamkit"))
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+state_dir = statedir.state_dir   # private (0700); callers elsewhere import it from here
 
 
 def new_change_id() -> str:
@@ -135,7 +130,24 @@ def diff_host(inventory: Inventory, plan: HostPlan, deadline: float) -> HostResu
 
 def push_host(inventory: Inventory, plan: HostPlan, deadline: float, change_id: str,
               confirm_timeout: int = 120) -> HostResult:
-    return converge(inventory, plan, deadline, lambda: desired(plan), change_id, confirm_timeout)
+    return with_host_lock(plan, change_id, lambda: converge(
+        inventory, plan, deadline, lambda: desired(plan), change_id, confirm_timeout))
+
+
+def with_host_lock(plan: HostPlan, change_id: str, work) -> HostResult:
+    """`work()` holding the host's lock (see `locks`); a host another live run holds is
+    `locked` and nothing is sent to it."""
+    try:
+        held = locks.acquire(plan.host.name, change_id)
+    except locks.HostLocked as exc:
+        return HostResult(plan.host.name, plan.platform.name, LOCKED, error=str(exc))
+    try:
+        result = work()
+    finally:
+        held.release()
+    if held.took_over:
+        result.detail = "; ".join(x for x in (held.took_over, result.detail) if x)
+    return result
 
 
 def converge(inventory: Inventory, plan: HostPlan, deadline: float, target, change_id: str | None,
@@ -319,44 +331,45 @@ def _error(result: HostResult, exc: Exception, started: float) -> HostResult:
 
 
 # ---------------------------------------------------------------------------- state
-def change_folder(change_id: str) -> Path:
-    return state_dir() / "changes" / change_id
+change_folder = statedir.change_folder
 
 
 def _write_backup(change_id: str, plan: HostPlan, managed: str, full: str, form: str = "cli") -> Path:
     """On disk before the device is touched (see `backups`): a control host that loses power
-    mid-push must still hold what `rollback --change` restores."""
-    return greenloop.blocking(backups.record, change_folder(change_id), plan.host.name,
-                              plan.platform.name, form, managed, full)
+    mid-push must still hold what `rollback --change` restores. Then the change journal says
+    the host is changing (see `changelog`)."""
+    def backup_then_mark() -> Path:
+        folder = change_folder(change_id)
+        path = backups.record(folder, plan.host.name, plan.platform.name, form, managed, full)
+        changelog.mark(folder, plan.host.name, changelog.CHANGING)
+        return path
+
+    return greenloop.blocking(backup_then_mark)
 
 
-def record_change(change_id: str, action: str, results: list[HostResult], inventory: Path) -> None:
-    entry = {"id": change_id, "action": action, "who": getpass.getuser(),
-             "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-             "inventory": str(inventory),
-             "hosts": {r.host: r.outcome for r in results}}
-    folder = change_folder(change_id)
-    backups.close(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "results.json").write_text(json.dumps([r.as_dict() for r in results], indent=2))
-    with (state_dir() / "changes.jsonl").open("a") as log:
-        log.write(json.dumps(entry) + "\n")
+def record_change(change_id: str, action: str, results: list[HostResult], inventory: Path,
+                  stopped: str | None = None) -> None:
+    """The change is over (see `changelog.finish`)."""
+    changelog.finish(change_id, action, results, inventory, stopped)
 
 
-def list_changes() -> list[dict]:
-    path = state_dir() / "changes.jsonl"
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+list_changes = changelog.list_changes
 
 
 def rollback_host(inventory: Inventory, plan: HostPlan, deadline: float, change_id: str,
                   new_change_id: str) -> HostResult:
-    """Restore the backup a past change took of this host."""
+    """Restore the backup a past change took of this host, if the device differs from it (a
+    device equal to its backup is `unchanged`: nothing is sent, so running it twice is safe)."""
     backup = backups.read(change_folder(change_id)).get(plan.host.name)
     if backup is None:
         return HostResult(plan.host.name, plan.platform.name, NOT_ATTEMPTED,
                           error=f"change {change_id} took no backup of this host")
+    return with_host_lock(plan, new_change_id,
+                          lambda: _restore_backup(inventory, plan, deadline, backup, change_id,
+                                                  new_change_id))
+
+
+def _restore_backup(inventory, plan, deadline, backup, change_id, new_change_id) -> HostResult:
     if backup.form == "netconf":
         from oamkit.change_netconf import restore_host_netconf
 

@@ -11,7 +11,7 @@ from lxml import etree
 
 from oamkit import xmlcompare
 from oamkit.change import (CHANGED, NEEDS_ATTENTION, ROLLED_BACK, UNCHANGED, HostResult,
-                           VerifyFailed, _error, _write_backup)
+                           VerifyFailed, _error, _write_backup, with_host_lock)
 from oamkit.inventory import Inventory
 from oamkit.render import HostPlan, render_plan
 from oamkit.transport.netconf import NetconfSession
@@ -63,14 +63,15 @@ def push_host_netconf(inventory: Inventory, plan: HostPlan, deadline: float, cha
         stale = xmlcompare.stale_profiles(before_root, wanted, plan.platform.netconf)
         return [text, *stale], wanted
 
-    return _converge(inventory, plan, deadline, change_id, confirm_timeout,
-                     xmlcompare.filter_for(payload), target)
+    return with_host_lock(plan, change_id, lambda: _converge(
+        inventory, plan, deadline, change_id, confirm_timeout, xmlcompare.filter_for(payload), target))
 
 
 def restore_host_netconf(inventory: Inventory, plan: HostPlan, deadline: float, backup_xml: str,
                          change_id: str, confirm_timeout: int = 120) -> HostResult:
     """Put oamkit's part of running back to a backup a NETCONF change took (`rollback
-    --change`): the same lock / edit / commit confirmed / verify / confirm as a push."""
+    --change`; the caller holds the host's lock): the same lock / edit / commit confirmed /
+    verify / confirm as a push."""
     backup_root = etree.fromstring(backup_xml.encode(), etree.XMLParser(remove_blank_text=True))
     interfaces = {i.intent.interface for i in plan.interfaces}
     wanted = _owned(plan, backup_root)

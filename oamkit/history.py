@@ -8,12 +8,14 @@ writes.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from oamkit import statedir
 from oamkit.errors import InputError, Problem
 
 SCHEMA_VERSION = 1
@@ -84,6 +86,11 @@ class History:
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        # Made 0600 before SQLite opens it: SQLite gives its -wal/-shm/-journal files the
+        # database file's mode, and would otherwise create all of them umask-readable.
+        # (An existing file keeps the mode its owner gave it.)
+        if not self.path.exists():
+            os.close(statedir.open_private(self.path, os.O_RDONLY))
         self._lock = threading.Lock()
         try:
             self.db = sqlite3.connect(str(self.path), check_same_thread=False, timeout=30)

@@ -775,10 +775,13 @@ def _step_push(ctx, step, opts: PushOpts):
     inv = ctx.play.inventory
     change_id = change.new_change_id()
     job = HostJob.make("push", inv, change_id=change_id, confirm_timeout=opts.confirm_timeout)
-    results, stopped = run_fleet(_plans(ctx, step), job,
+    action, plans = f"push (playbook {ctx.play.file.name})", _plans(ctx, step)
+    journal = change.changelog.begin(change_id, action, [p.host.name for p in plans], inv.path)
+    results, stopped = run_fleet(plans, job,
                                  Rollout(opts.workers, opts.timeout, opts.canary, opts.batch_size,
-                                         opts.max_failures), executor=ctx.executor)
-    change.record_change(change_id, f"push (playbook {ctx.play.file.name})", results, inv.path)
+                                         opts.max_failures), on_done=journal.host_done,
+                                 executor=ctx.executor)
+    change.record_change(change_id, action, results, inv.path, stopped)
     result = _fleet_result(results, stopped) | {"change_id": change_id}
     return change_exit_code(results), result, _summary(result["outcomes"]) + (
         f"; stopped: {stopped}" if stopped else "") + f"; change {change_id}"

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from oamkit import change
+from oamkit import backups, change, changelog, statedir
 from oamkit.commands._common import (ExecutorOpt, FilterOpt, InventoryOpt, JsonOpt, LimitOpt,
                                      SchedulerOpt, executor_for, load_inventory, print_json)
 from oamkit.executors import HostJob
@@ -25,7 +26,8 @@ WorkersOpt = typer.Option(20, "--workers", "-w", min=1, help="Hosts worked on at
 TimeoutOpt = typer.Option(120.0, "--timeout", min=1, help="Deadline per host, in seconds.")
 
 _STYLE = {"unchanged": "dim", "changed": "green", "failed-rolled-back": "yellow",
-          "failed-needs-attention": "bold red", "not-attempted": "dim", "error": "red"}
+          "failed-needs-attention": "bold red", "not-attempted": "dim", "error": "red",
+          "locked": "red", "changing": "bold red", "backed-up": "bold red", "pending": "dim"}
 
 
 def _select(inventory, filter, limit):
@@ -42,15 +44,21 @@ def _select(inventory, filter, limit):
     return inv, plans
 
 
-def _run(plans, work, rollout, as_json, title, executor=None):
+def _run(plans, work, rollout, as_json, title, executor=None, journal=None):
+    """`journal`: the change's ChangeRun, which records each host's outcome as it comes in."""
     show_progress = not as_json and sys.stderr.isatty()
     progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                         TimeElapsedColumn(), console=err, transient=True) if show_progress else None
     with progress or nullcontext():
         task = progress.add_task(title, total=len(plans)) if progress else None
-        results, stopped = run_fleet(plans, work, rollout,
-                                     on_done=(lambda r: progress.advance(task)) if progress else None,
-                                     executor=executor)
+
+        def done(result) -> None:
+            if journal is not None:
+                journal.host_done(result)
+            if progress:
+                progress.advance(task)
+
+        results, stopped = run_fleet(plans, work, rollout, on_done=done, executor=executor)
     return results, stopped
 
 
@@ -106,61 +114,108 @@ def push(inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, limit: s
     change_id = change.new_change_id()
     work = HostJob.make("push", inv, change_id=change_id, confirm_timeout=confirm_timeout)
     with executor_for(executor, scheduler, workers) as runs_on:
+        journal = changelog.begin(change_id, "push", [p.host.name for p in plans], inv.path)
         results, stopped = _run(plans, work, Rollout(workers, timeout, canary, batch_size, max_failures),
-                                as_json, "push", runs_on)
-    change.record_change(change_id, "push", results, inv.path)
+                                as_json, "push", runs_on, journal)
+    change.record_change(change_id, "push", results, inv.path, stopped)
     _report(results, stopped, as_json, change_id, title=f"Push {change_id}")
 
 
-def rollback(change_id: str = typer.Option(..., "--change", help="The change to undo."),
+def _find_change(change_id: str, entries: list[dict] | None = None) -> dict:
+    """The change a user named: an id oamkit made, or `last` (the most recent push). Exit 2
+    naming the value otherwise: nothing is sent and no path is built from it."""
+    entries = change.list_changes() if entries is None else entries
+    if change_id == "last":
+        pushes = [e for e in entries if changelog.is_push(e)]
+        if not pushes:
+            raise InputError([Problem("no push recorded yet (see `oamkit changes`)",
+                                      field="--change", value=change_id)])
+        return pushes[-1]
+    if not statedir.CHANGE_ID.fullmatch(change_id or ""):
+        raise InputError([Problem("not a change id (like 20240131T235959Z-1a2b3c) or 'last'",
+                                  field="--change", value=change_id)])
+    found = {e.get("id"): e for e in entries}.get(change_id)
+    if found is None:
+        found = changelog.read(change.change_folder(change_id, "--change"))
+    if found is None and not backups.read(change.change_folder(change_id, "--change")):
+        raise InputError([Problem("unknown change id (see `oamkit changes`)", field="--change",
+                                  value=change_id)])
+    return found or {"id": change_id, "action": "unknown", "inventory": None, "hosts": {}}
+
+
+def rollback(change_id: str = typer.Option(..., "--change",
+                                           help="The change to undo: its id, or 'last' (the most recent push)."),
              inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, limit: str = LimitOpt,
              workers: int = WorkersOpt, timeout: float = TimeoutOpt, as_json: bool = JsonOpt) -> None:
-    """Restore the backups a past change took (only hosts it changed)."""
-    known = {c["id"]: c for c in change.list_changes()}
-    if change_id not in known:
-        raise InputError([Problem("unknown change id (see `oamkit changes`)", field="--change", value=change_id)])
+    """Restore the backups a past change took: every host it backed up (changed, needing
+    attention, or caught mid-change by a killed run) whose configuration now differs from its
+    backup. A host equal to its backup is left alone, so running it twice is safe. Without -i,
+    the inventory the change was made with."""
+    entry = _find_change(change_id)
+    change_id = entry["id"]
+    taken = backups.read(change.change_folder(change_id))
+    recorded = entry.get("inventory")
+    if inventory is None and recorded:
+        if not Path(recorded).is_dir():
+            raise InputError([Problem(f"change {change_id} was made with inventory {recorded}, "
+                                      "which is gone; name one with -i", field="--inventory",
+                                      value=recorded)])
+        inventory = Path(recorded)
     inv, plans = _select(inventory, filter, limit)
-    plans = [p for p in plans if known[change_id]["hosts"].get(p.host.name) == change.CHANGED]
+    plans = [p for p in plans if p.host.name in taken]
     new_id = change.new_change_id()
     work = lambda plan, deadline: change.rollback_host(inv, plan, deadline, change_id, new_id)  # noqa: E731
-    results, stopped = _run(plans, work, Rollout(workers, timeout), as_json, "rollback")
-    change.record_change(new_id, f"rollback {change_id}", results, inv.path)
+    journal = changelog.begin(new_id, f"rollback {change_id}", [p.host.name for p in plans], inv.path)
+    results, stopped = _run(plans, work, Rollout(workers, timeout), as_json, "rollback", journal=journal)
+    if not filter and not limit:   # backed up, but the inventory no longer has them
+        results += [change.HostResult(host, taken[host].platform, change.ERROR,
+                                      error=f"not in the inventory {inv.path}; nothing was sent",
+                                      detail=f"its backup: oamkit changes --change {change_id} --host {host}")
+                    for host in sorted(set(taken) - set(inv.hosts))]
+    change.record_change(new_id, f"rollback {change_id}", results, inv.path, stopped)
     _report(results, stopped, as_json, new_id, title=f"Rollback of {change_id}")
 
 
-def changes(change_id: str = typer.Option(None, "--change", help="Show one change's backups."),
+def changes(change_id: str = typer.Option(None, "--change",
+                                          help="Show one change's backups: its id, or 'last' (the most recent push)."),
             host: str = typer.Option(None, "--host", help="With --change: print this host's backup."),
             as_json: bool = JsonOpt) -> None:
-    """List past changes: id, who, when, hosts and outcome; with --change, the backups it took."""
+    """List past changes: id, action, state (done, in-progress, or interrupted: its process
+    died), who, when, and each host's outcome or last known state; with --change, the backups
+    it took."""
     entries = change.list_changes()
     if host and not change_id:
         raise InputError([Problem("--host needs --change", field="--host", value=host)])
     if change_id:
-        _show_backups(change_id, host, entries, as_json)
+        _show_backups(_find_change(change_id, entries)["id"], host, as_json)
         return
     if as_json:
         print_json(entries)
         return
     table = Table(title=f"{len(entries)} change(s) in {change.state_dir()}")
-    for column in ("id", "action", "who", "when", "hosts", "outcome"):
+    for column in ("id", "action", "state", "who", "when", "hosts", "outcome"):
         table.add_column(column)
     for e in entries:
         counts: dict[str, int] = {}
         for outcome in e["hosts"].values():
             counts[outcome] = counts.get(outcome, 0) + 1
-        table.add_row(e["id"], e["action"], e["who"], e["when"], str(len(e["hosts"])),
-                      ", ".join(f"{n} {o}" for o, n in sorted(counts.items())))
+        outcome = ", ".join(f"{n} [{_STYLE.get(o, '')}]{o}[/]" for o, n in sorted(counts.items()))
+        caught = sorted(h for h, s in e["hosts"].items()
+                        if s in (changelog.CHANGING, changelog.BACKED_UP))
+        if caught and e.get("state") != changelog.DONE:
+            outcome += f"\nmid-change: {escape(', '.join(caught))}"
+        state = e.get("state", changelog.DONE)
+        table.add_row(e["id"], e["action"], f"[bold red]{state}[/]" if state == changelog.INTERRUPTED
+                      else state, e.get("who") or "", e.get("when") or "", str(len(e["hosts"])), outcome)
     console.print(table)
+    if any(e.get("state") == changelog.INTERRUPTED for e in entries):
+        err.print("[yellow]An interrupted change's process died mid-run; its hosts may hold part "
+                  "of it.[/] Restore them: oamkit rollback --change ID")
 
 
-def _show_backups(change_id: str, host: str | None, entries: list[dict], as_json: bool) -> None:
-    from oamkit import backups
-
+def _show_backups(change_id: str, host: str | None, as_json: bool) -> None:
     folder = change.change_folder(change_id)
     taken = backups.read(folder) if folder.is_dir() else {}
-    if not taken and change_id not in {e["id"] for e in entries}:
-        raise InputError([Problem("unknown change id (see `oamkit changes`)", field="--change",
-                                  value=change_id)])
     if host is not None:
         backup = taken.get(host)
         if backup is None:

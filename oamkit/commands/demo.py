@@ -92,10 +92,11 @@ def demo(devices: int = typer.Option(12, "--devices", "-n", min=4, max=200,
 
         _step(4, "Push with a canary of 2 hosts: backup, delta, commit, read back, verify, confirm")
         change_id = change.new_change_id()
+        journal = change.changelog.begin(change_id, "push", [p.host.name for p in plans], inventory_dir)
         results, stopped = run_fleet(
             plans, lambda p, d: change.push_host(inv, p, d, change_id),
-            Rollout(workers=20, timeout=60, canary=2))
-        change.record_change(change_id, "push", results, inventory_dir)
+            Rollout(workers=20, timeout=60, canary=2), on_done=journal.host_done)
+        change.record_change(change_id, "push", results, inventory_dir, stopped)
         console.print(_table(f"Push {change_id}", results))
         failures += sum(r.outcome != change.CHANGED for r in results)
         if stopped:
