@@ -199,6 +199,10 @@ def delta_set(current: list[str], desired: list[str], syntax: ConfigSyntax) -> l
     for line in current:
         if line in desired:
             continue
+        if line.removeprefix("set ") in syntax.presence_containers:
+            if not any(d.startswith(line + " ") for d in desired):   # entries refill it otherwise
+                removals.append("delete " + line.removeprefix("set "))
+            continue
         entry = _set_entry(line, syntax)
         if entry is not None and entry not in wanted_entries:
             command = "delete " + entry.removeprefix("set ")
@@ -213,8 +217,12 @@ def delta_set(current: list[str], desired: list[str], syntax: ConfigSyntax) -> l
 
 
 def managed_set_lines(lines: list[str], syntax: ConfigSyntax, interfaces: set[str]) -> list[str]:
+    bare = {f"set {container}" for container in syntax.presence_containers}
     out = []
     for line in lines:
+        if line in bare:   # an empty presence container: left behind by removing our entries
+            out.append(line)
+            continue
         match = re.search(syntax.interface_line, line)
         if match:
             if match.group(1) in interfaces:

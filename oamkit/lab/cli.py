@@ -11,7 +11,7 @@ import asyncssh
 
 from oamkit.lab import show
 from oamkit.lab.device import CommitError, ConfigTree, Device, diff_text
-from oamkit.lab.grammar import CHECKS, JUNOS_LIST_KEYS, RULES, Grammar, Match, NoMatch, tokenize
+from oamkit.lab.grammar import CHECKS, JUNOS_LIST_KEYS, JUNOS_PRESENCE, RULES, Grammar, Match, NoMatch, tokenize
 
 if TYPE_CHECKING:
     from oamkit.lab.server import Lab
@@ -822,6 +822,7 @@ class JunosSession(Session):
                 ok[0] = t.delete(nodes) or t.delete_prefix(nodes[:-1], (sm.last_node_key() or nodes[-1])) > 0
             else:
                 ok[0] = t.delete_prefix(nodes[:-1], nodes[-1]) > 0
+            _prune_empty_junos_parents(t, nodes[:-1])
         self.change(fn)
         return None if ok[0] else "warning: statement not found"
 
@@ -1038,3 +1039,16 @@ SESSIONS = {"cisco_ios": IosSession, "cisco_xr": XrSession, "juniper_junos": Jun
 
 async def serve_cli(process: asyncssh.SSHServerProcess, device: Device, lab: "Lab | None") -> None:
     await SESSIONS[device.platform](process, device, lab).run()
+
+
+def _prune_empty_junos_parents(tree: ConfigTree, path: list[str]) -> None:
+    """Junos drops a container that a delete left empty (`protocols oam ethernet`), but keeps
+    presence containers (`link-fault-management`: LFM stays on) and named entries
+    (`interface ge-0/0/0`), which `show | display set` then prints bare."""
+    while path:
+        node = tree.get(path)
+        last = path[-1]
+        if node is None or node.children or " " in last or last in JUNOS_PRESENCE:
+            return
+        tree.delete(path)
+        path = path[:-1]

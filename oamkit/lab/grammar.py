@@ -442,6 +442,8 @@ XR_ALL_SUB = ("config-eoam", "config-eoam-lm", "config-if", "config-if-eoam", "c
 
 LFM = "protocols / oam / ethernet / link-fault-management"
 JUNOS_LIST_KEYS = frozenset({"interface", "action-profile"})   # named entries, not values
+# Containers whose presence means something (LFM on), kept when a delete empties them.
+JUNOS_PRESENCE = frozenset({"link-fault-management"})
 JUNOS_EVENTS = ("frame-error", "frame-period", "frame-period-summary", "symbol-period")
 
 

@@ -98,6 +98,10 @@ class ConfigSyntax:
     # Config-mode commands that load the configuration as it was before the last commit
     # (Junos `rollback 1`); used to undo a commit exactly, presence statements included.
     rollback_last: tuple[str, ...] = ()
+    # Set-style containers the device keeps (and prints bare) once their last entry is deleted:
+    # Junos `link-fault-management` stays, LFM on, after `rollback --change` removed our
+    # interfaces. Shown bare means empty, so deleting it then removes nothing of anyone else's.
+    presence_containers: tuple[str, ...] = ()
     paging_off: str | None = None
     width_command: str | None = None       # wide terminal: long lines are echoed unwrapped
     # Mode handling with explicit prompts, so no read waits for output to go quiet (netmiko's
