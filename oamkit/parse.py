@@ -10,10 +10,13 @@ Which template parses a command is decided by the clitable index `templates/text
 with `ntc-templates:` use the template shipped in the installed ntc-templates package, where it
 already parses the command well; the others are oamkit's own templates in the same folder.
 
-Output that does not parse is never silently empty or zero: a line no template rule knows, a
-device error (`% Invalid input`, `syntax error`, `Error: Wrong parameter`), a record cut short
-(truncated capture) or a value that is not what the field holds raises `ParseError` naming the
-template and the input line. Output that is empty (or only header lines such as IOS
+Output that does not parse is never silently empty or zero: a device error (`% Invalid input`,
+`syntax error`, `Error: Wrong parameter`), a record cut short (truncated capture) or a value that
+is not what the field holds raises `ParseError` naming the template and the input line. One
+unknown line, state or missing optional counter never discards the whole output: lines no
+template rule knows are skipped and counted in `warnings`, unknown states pass through as text,
+optional counters an interface does not print are null. "Truncated" is decided from structure
+only (the output stops inside a record, `oamkit.parsing.structure`). Output that is empty (or only header lines such as IOS
 `Load for five secs` or the XR timestamp) gives no records and `empty=True`; VRP `Info:` notes
 land in `messages`. Null markers (`-`, `--`, `N/A`, `None`, `none`) become None, never 0.
 Terminal captures may keep their echoed `prompt#command` line, final prompt and pager debris.
@@ -36,6 +39,14 @@ import textfsm
 from textfsm import clitable
 
 from oamkit.errors import ExitCode, OamkitError
+from oamkit.parsing.fsm import TrackingFSM as _TrackingFSM
+from oamkit.parsing.structure import (
+    CutCheck,
+    cisco_interface_cut,
+    looks_like_row,
+    still_before_table,
+    unknown_lines_warning,
+)
 from oamkit.parse_units import (
     IEEE_WINDOW_UNITS,
     BadValue,
@@ -101,11 +112,12 @@ class ParseResult:
     records: list[dict] = field(default_factory=list)
     empty: bool = False              # the output held nothing but blank/header lines
     messages: list[str] = field(default_factory=list)   # device notes, e.g. VRP `Info: ...`
+    warnings: list[str] = field(default_factory=list)   # skipped lines, unknown values
 
     def as_dict(self) -> dict:
         return {"platform": self.platform, "command": self.command, "template": self.template,
                 "source": self.source, "empty": self.empty, "messages": self.messages,
-                "records": self.records}
+                "warnings": self.warnings, "records": self.records}
 
 
 # ------------------------------------------------------------------------- lines and the FSM
@@ -189,32 +201,6 @@ def _is_header(text: str) -> bool:
     return not text.strip() or any(p.match(text) for p in _HEADER_LINES)
 
 
-class _TrackingFSM(textfsm.TextFSM):
-    """TextFSM that knows which input line it is on, and where each record started."""
-
-    def __init__(self, template_file):
-        super().__init__(template_file)
-        self.line_index = 0            # 1-based index into the lines fed to ParseText
-        self.record_spans: list[tuple[int, int]] = []
-        self._record_start: int | None = None
-
-    def _CheckLine(self, line):  # noqa: N802 - TextFSM's name
-        self.line_index += 1
-        return super()._CheckLine(line)
-
-    def _AssignVar(self, matched, value):  # noqa: N802
-        if self._record_start is None and matched.group(value):
-            self._record_start = self.line_index
-        return super()._AssignVar(matched, value)
-
-    def _AppendRecord(self):  # noqa: N802
-        before = len(self._result)
-        super()._AppendRecord()
-        if len(self._result) > before:
-            self.record_spans.append((self._record_start or self.line_index, self.line_index))
-        self._record_start = None
-
-
 # ------------------------------------------------------------------------------ preprocessing
 _LABEL_ONLY = re.compile(r"^(\s*[A-Za-z][\w\s\-()/]*:)\s*$")
 
@@ -252,36 +238,15 @@ def _split_pairs(lines: list[_Line]) -> list[_Line]:
 
 
 # ------------------------------------------------------------------------------ normalising
-_INTERFACE_NAMES = ("TenGigabitEthernet", "TwentyFiveGigE", "FortyGigabitEthernet",
-                    "HundredGigabitEthernet", "XGigabitEthernet", "GigabitEthernet", "FastEthernet",
-                    "HundredGigE", "FortyGigE", "TenGigE", "Bundle-Ether", "Eth-Trunk",
-                    "Ethernet", "100GE", "40GE", "25GE", "10GE")
-_INTERFACE_ABBREVIATIONS = {
-    "cisco_ios": {"Gi": "GigabitEthernet", "Te": "TenGigabitEthernet", "Fa": "FastEthernet",
-                  "Twe": "TwentyFiveGigE", "Fo": "FortyGigabitEthernet", "Hu": "HundredGigE"},
-    "cisco_xr": {"Gi": "GigabitEthernet", "Te": "TenGigE", "Hu": "HundredGigE",
-                 "BE": "Bundle-Ether", "Fo": "FortyGigE"},
-    "huawei_vrp": {"GE": "GigabitEthernet", "XGE": "XGigabitEthernet"},
-}
-
-
 def canonical_interface(platform: str, name: str | None) -> str | None:
-    """'Gi0/1' -> 'GigabitEthernet0/1', 'Gigabitethernet0/1/1' -> 'GigabitEthernet0/1/1'.
-    Junos names are already canonical."""
+    """'Gi0/1' -> 'GigabitEthernet0/1', 'BE10' -> 'Bundle-Ether10': the platform's own
+    `Platform.canonical_interface` and alias table (oamkit/platforms/<name>.py), the same
+    function the inventory uses for intents, so parsed names and intents always agree."""
     if name is None:
         return None
-    name = name.strip()
-    lowered = name.lower()
-    for full in _INTERFACE_NAMES:
-        rest = name[len(full):]
-        if lowered.startswith(full.lower()) and rest[:1].isdigit():
-            return full + rest
-    abbreviations = _INTERFACE_ABBREVIATIONS.get(platform, {})
-    for short in sorted(abbreviations, key=len, reverse=True):
-        rest = name[len(short):]
-        if lowered.startswith(short.lower()) and rest[:1].isdigit():
-            return abbreviations[short] + rest
-    return name
+    from oamkit.platforms import get_platform
+
+    return get_platform(canonical_platform(platform)).canonical_interface(name)
 
 
 # IEEE 802.3.2 `operational-status` names for the discovery states vendors print.
@@ -359,6 +324,7 @@ class _Context:
     platform: str
     raw: dict
     record_line: _Line | None
+    warnings: list[str] = field(default_factory=list)
 
 
 # Each normaliser maps one raw TextFSM record to one or more oamkit records.
@@ -604,6 +570,9 @@ def _huawei_efm(ctx: _Context) -> list[dict]:
 def _huawei_session(ctx: _Context) -> list[dict]:
     r = ctx.raw
     state = _state_key(r["EFM_STATE"])
+    if state not in _DISCOVERY_STATES and state != "discovery":   # VRP: still discovering
+        ctx.warnings.append(f"{r['INTERFACE']}: EFM state {r['EFM_STATE'].strip()!r} is not one "
+                            "oamkit knows; passed through as text")
     return [{
         "interface": canonical_interface(ctx.platform, r["INTERFACE"]),
         "session_state": state,
@@ -658,6 +627,12 @@ class _Spec:
     # cut can shorten) must have every field all the earlier ones have; minus these
     uniform: bool = False
     uniform_ignore: tuple[str, ...] = ()
+    # structural check of the last record's lines: what it is missing if the output stops
+    # inside it (oamkit.parsing.structure)
+    cut: CutCheck | None = None
+    # one record per table row, starting like this: an unparsable last line that starts like a
+    # row is a row cut short (oamkit.parsing.structure.ROW_STARTS)
+    table: str | None = None
 
 
 # Interfaces that count Ethernet errors. Others in the same output (Loopback0, Null0, NULL0,
@@ -668,7 +643,9 @@ _ETHERNET_NAME = re.compile(
 
 
 def _counts_ethernet_errors(raw: dict) -> bool:
-    return bool(_ETHERNET_NAME.match(raw.get("INTERFACE") or ""))
+    """A physical or aggregate Ethernet port (not a `.N` sub-interface, which prints none)."""
+    name = raw.get("INTERFACE") or ""
+    return bool(_ETHERNET_NAME.match(name)) and "." not in name
 
 
 def _ios_standard_sections(raw: dict) -> str | None:
@@ -718,7 +695,8 @@ _SPECS: dict[str, _Spec] = {
         _ios_status, required=("MODE", "LINK_MONITORING"),
         check=_ios_standard_sections, uniform=True,
         together=_sections([e.upper() for e in _IOS_EVENTS]), preprocess=(_unwrap_labels,)),
-    "cisco_ios_show_ethernet_oam_summary.textfsm": _Spec(_ios_summary, allow_no_records=True),
+    "cisco_ios_show_ethernet_oam_summary.textfsm": _Spec(_ios_summary, allow_no_records=True,
+                                                         table="interface"),
     "cisco_ios_show_ethernet_oam_statistics.textfsm": _Spec(
         _statistics, required=("INFORMATION_OAMPDU_TX", "FRAMES_LOST_DUE_TO_OAM",
                                "LOCAL_FRAME_SECONDS_RECORDS", "REMOTE_FRAME_SECONDS_RECORDS"),
@@ -734,7 +712,8 @@ _SPECS: dict[str, _Spec] = {
         _statistics, required=("INFORMATION_OAMPDU_TX", "FRAMES_LOST_DUE_TO_OAM",
                                "LOCAL_FRAME_SECONDS_RECORDS", "REMOTE_FRAME_SECONDS_RECORDS"),
         uniform=True),
-    "cisco_xr_show_ethernet_oam_event-log.textfsm": _Spec(_xr_event_log, allow_no_records=True),
+    "cisco_xr_show_ethernet_oam_event-log.textfsm": _Spec(_xr_event_log, allow_no_records=True,
+                                                          table="timestamp"),
     "juniper_junos_show_oam_ethernet_link-fault-management.textfsm": _Spec(
         _junos_lfm, required=("STATUS", "DISCOVERY_STATE", "PEER_ADDRESS", "FLAGS"),
         check=_junos_blocks_complete, uniform=True,
@@ -749,20 +728,20 @@ _SPECS: dict[str, _Spec] = {
         _huawei_efm, required=("MODE", "REMOTE_MULTIPLEXER"),
         together=_sections(_HUAWEI_EVENTS.values(), ("PERIOD", "THRESHOLD")),
         preprocess=(_split_pairs,), uniform=True),
-    "huawei_vrp_display_efm_session_all.textfsm": _Spec(_huawei_session, allow_no_records=True),
+    "huawei_vrp_display_efm_session_all.textfsm": _Spec(_huawei_session, allow_no_records=True,
+                                                        table="interface"),
     "huawei_vrp_display_efm_link-event_local.textfsm": _Spec(
         _huawei_link_events, required=("ERR_FRAME_PERIOD_EVENT_RUNNING_TOTAL",), uniform=True),
     "huawei_vrp_display_interface.textfsm": _Spec(
         _counters("INPUT_ERRORS", "CRC_ERRORS", "FRAME_ERRORS"),
         required=("INPUT_ERRORS", "CRC_ERRORS", "FRAME_ERRORS"), lenient=True,
         required_if=_counts_ethernet_errors),
-    # ntc-templates (see the index): they skip lines they do not know.
+    # ntc-templates (see the index): they skip lines they do not know. Sub-interfaces, bundles
+    # that are down, BVIs... print no `input errors, CRC` line: null counters, never an error.
     "ntc-templates:cisco_ios_show_interfaces.textfsm": _Spec(
-        _counters("INPUT_ERRORS", "CRC", "FRAME"), required=("INPUT_ERRORS", "CRC"), lenient=True,
-        required_if=_counts_ethernet_errors),
+        _counters("INPUT_ERRORS", "CRC", "FRAME"), lenient=True, cut=cisco_interface_cut),
     "ntc-templates:cisco_xr_show_interfaces.textfsm": _Spec(
-        _counters("INPUT_ERRORS", "CRC", "FRAME"), required=("INPUT_ERRORS", "CRC"), lenient=True,
-        required_if=_counts_ethernet_errors),
+        _counters("INPUT_ERRORS", "CRC", "FRAME"), lenient=True, cut=cisco_interface_cut),
 }
 
 
@@ -874,13 +853,26 @@ def parse_output(platform: str, command: str, text: str) -> ParseResult:
         reason = match.group("reason") if match else str(exc)
         raise ParseError(template, at.number, at.text, reason) from None
 
-    if not rows:
-        if spec.allow_no_records and not spec.lenient:
-            return result
+    last_line = content[-1]
+    unknown = [lines[i - 1] for i in fsm.unknown if 0 < i <= len(lines)]
+    if (unknown and spec.table and unknown[-1].number == last_line.number
+            and looks_like_row(spec.table, last_line.text)):
+        raise ParseError(template, last_line.number, last_line.text,
+                         "the last table row is incomplete (truncated?)")
+    if not rows and unknown and spec.table and still_before_table(fsm._cur_state_name):
+        raise ParseError(template, unknown[0].number, unknown[0].text,
+                         "no table header found: output in an unknown layout")
+    skipped = {line.number for line in unknown}
+    if (not rows and (spec.lenient or not spec.allow_no_records)
+            or all(line.number in skipped for line in content)):
         raise ParseError(template, content[0].number, content[0].text,
                          "no records recognised: output in an unknown layout")
+    warning = unknown_lines_warning([(line.number, line.text) for line in unknown])
+    if warning:
+        result.warnings.append(warning)
+    if not rows:
+        return result
 
-    last_line = content[-1]
     for i, row in enumerate(rows):
         raw = dict(zip(fsm.header, row))
         start, _end = fsm.record_spans[i] if i < len(fsm.record_spans) else (None, None)
@@ -896,9 +888,16 @@ def parse_output(platform: str, command: str, text: str) -> ParseResult:
                               start_line.text if start_line else None,
                               f"record for {label} has no {missing}")
 
-        for name in spec.required if spec.required_if is None or spec.required_if(raw) else ():
+        # Lenient (counter) templates: a counter line is optional for all but a cut last record.
+        applies = ((spec.required_if is None or spec.required_if(raw))
+                   and (is_last or not spec.lenient))
+        for name in spec.required if applies else ():
             if raw.get(name) in ("", None, []):
                 raise incomplete(name)
+        if is_last and spec.cut and start:
+            cut = spec.cut([line.text for line in lines[start - 1:]])
+            if cut:
+                raise incomplete(cut)
         for group in spec.together:
             present = [name for name in group if raw.get(name) not in ("", None, [])]
             if present and len(present) != len(group):
@@ -926,7 +925,7 @@ def parse_output(platform: str, command: str, text: str) -> ParseResult:
         if missing_field:
             raise incomplete(missing_field)
         try:
-            records = spec.normalise(_Context(platform, raw, start_line))
+            records = spec.normalise(_Context(platform, raw, start_line, result.warnings))
         except (ValueError, KeyError) as exc:
             bad = _line_with_value(lines, fsm.record_spans[i] if i < len(fsm.record_spans)
                                    else None, getattr(exc, "text", None)) or start_line

@@ -55,8 +55,11 @@ PLATFORM = Platform(
               "oam_events": "show ethernet oam statistics", "version": "show version"},
     version_pattern=r"^Cisco IOS(?!\s+XR)[ -].*Software|^Cisco IOS-XE Software",
     templates={"cli": "cisco_ios/interface.j2", "cli-template": "cisco_ios/template.j2"},
+    # The one alias table of this platform (inventory, parsing and facts); `Po` as IOS prints it
+    # in `show etherchannel summary` / `show interfaces status`.
     interface_aliases={"Gi": "GigabitEthernet", "Te": "TenGigabitEthernet", "Fa": "FastEthernet",
-                       "Twe": "TwentyFiveGigE", "Fo": "FortyGigabitEthernet", "Hu": "HundredGigE"},
+                       "Twe": "TwentyFiveGigE", "Fo": "FortyGigabitEthernet", "Hu": "HundredGigE",
+                       "Po": "Port-channel"},
     interface_speeds={"FastEthernet": "100M", "GigabitEthernet": "1G", "TenGigabitEthernet": "10G",
                       "TwentyFiveGigE": "25G", "FortyGigabitEthernet": "40G", "HundredGigE": "100G"},
     confirmed_commit_unit="minutes",

@@ -42,8 +42,10 @@ PLATFORM = Platform(
               "event_log": "show ethernet oam event-log", "version": "show version"},
     version_pattern=r"^Cisco IOS XR Software",
     templates={"cli": "cisco_xr/profile.j2", "netconf": "cisco_xr/netconf.xml.j2"},
+    # The one alias table of this platform (inventory intents, parsed show output and facts all
+    # use Platform.canonical_interface); full names are matched case-insensitively too.
     interface_aliases={"Gi": "GigabitEthernet", "Te": "TenGigE", "Tf": "TwentyFiveGigE",
-                       "Fo": "FortyGigE", "Hu": "HundredGigE"},
+                       "Fo": "FortyGigE", "Hu": "HundredGigE", "BE": "Bundle-Ether"},
     interface_speeds={"GigabitEthernet": "1G", "TenGigE": "10G", "TwentyFiveGigE": "25G",
                       "FortyGigE": "40G", "HundredGigE": "100G"},
     confirmed_commit_unit="seconds",

@@ -39,8 +39,9 @@ PLATFORM = Platform(
               "oam_events": "display efm link-event local", "version": "display version"},
     version_pattern=r"^Huawei Versatile Routing Platform|^VRP \(R\) software",
     templates={"cli": "huawei_vrp/interface.j2"},
+    # The one alias table of this platform (inventory, parsing and facts).
     interface_aliases={"GE": "GigabitEthernet", "XGE": "XGigabitEthernet", "25GE": "25GE",
-                       "100GE": "100GE"},
+                       "100GE": "100GE", "10GE": "10GE", "40GE": "40GE", "Eth-Trunk": "Eth-Trunk"},
     interface_speeds={"GigabitEthernet": "1G", "XGigabitEthernet": "10G", "25GE": "25G",
                       "100GE": "100G"},
     config=ConfigSyntax(

@@ -28,6 +28,8 @@ def expected_for(raw: Path) -> dict:
     out = {"template": result.template, "empty": result.empty, "parsed_sample": records}
     if result.messages:
         out["messages"] = result.messages
+    if result.warnings:
+        out["warnings"] = result.warnings
     return out
 
 

@@ -71,6 +71,8 @@ def test_fixture(raw: Path):
     assert result.template == expected["template"]
     assert result.empty is expected["empty"]
     assert result.messages == expected.get("messages", [])
+    # skipped unknown lines and unknown values are reported, never silent, never fatal
+    assert result.warnings == expected.get("warnings", [])
     assert result.source == ("ntc-templates" if result.template.startswith("ntc-templates:")
                              else "oamkit")
     for record in result.records:

@@ -162,3 +162,31 @@ def test_canonical_interface():
     assert parse.canonical_interface("cisco_xr", "Te0/0/0/1") == "TenGigE0/0/0/1"
     assert parse.canonical_interface("huawei_vrp", "gigabitethernet0/1/1") == "GigabitEthernet0/1/1"
     assert parse.canonical_interface("juniper_junos", "ge-0/0/0") == "ge-0/0/0"
+
+
+def test_intent_short_names_match_parsed_full_names():
+    """One alias table per platform: an intent written `BE100` / `Tf0/0/0/1` (canonicalised by
+    the inventory with Platform.canonical_interface) names the same interface as parsed output
+    that prints the full form, so facts does not report it missing."""
+    from oamkit.platforms import get_platform
+
+    real = (Path(__file__).resolve().parent.parent / "fixtures" / "parsers" / "cisco_xr"
+            / "show_interfaces" / "real_genieparser_bundles_subinterfaces.raw").read_text()
+    # reconstructed: a 25G port record in the XR layout, ending where a capture could
+    tf = ("TwentyFiveGigE0/0/0/1 is up, line protocol is up\n"
+          '  Last clearing of "show interface" counters never\n'
+          "     1 packets input, 64 bytes, 0 total input drops\n"
+          "     3 input errors, 2 CRC, 1 frame, 0 overrun, 0 ignored, 0 abort\n"
+          "     1 packets output, 64 bytes, 0 total output drops\n")
+    parsed = {r["interface"] for text in (real, tf)
+              for r in parse.parse_output("cisco_xr", "show interfaces", text).records}
+    xr = get_platform("cisco_xr")
+    for written, full in (("BE100", "Bundle-Ether100"), ("be100", "Bundle-Ether100"),
+                          ("BE100.12", "Bundle-Ether100.12"), ("Tf0/0/0/1", "TwentyFiveGigE0/0/0/1"),
+                          ("twentyfivegige0/0/0/1", "TwentyFiveGigE0/0/0/1")):
+        assert xr.canonical_interface(written) == full and full in parsed, written
+        assert parse.canonical_interface("cisco_xr", written) == full
+        assert not xr.names.problem("interface", full)
+    assert get_platform("cisco_ios").canonical_interface("Po1") == "Port-channel1"
+    assert parse.canonical_interface("cisco_ios", "Po1.100") == "Port-channel1.100"
+    assert parse.canonical_interface("huawei_vrp", "eth-trunk1") == "Eth-Trunk1"
