@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from oamkit import change, collect  # noqa: E402
+from oamkit import collect, engine  # noqa: E402
 from oamkit.history import History  # noqa: E402
 from oamkit.inventory import Inventory  # noqa: E402
 from oamkit.platforms import get_platform  # noqa: E402
@@ -163,9 +163,9 @@ def main() -> None:
         plans = plan_hosts(inv, list(inv.hosts.values()))
         if not args.no_push:
             t0 = time.perf_counter()
-            pushed, _ = run_fleet(plans, lambda p, d: change.push_host(inv, p, d, "bench"),
+            pushed, _ = run_fleet(plans, lambda p, d: engine.push_host(inv, p, d, "bench"),
                                   Rollout(args.workers, 180.0))
-            bad = [r.host for r in pushed if r.outcome not in (change.CHANGED, change.UNCHANGED)]
+            bad = [r.host for r in pushed if r.outcome not in (engine.CHANGED, engine.UNCHANGED)]
             print(f"configured OAM on {len(plans) - len(bad)}/{len(plans)} devices in "
                   f"{time.perf_counter() - t0:.1f} s" + (f" (failed: {bad[:5]})" if bad else ""))
         rows = []

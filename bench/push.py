@@ -88,7 +88,7 @@ def use_driver(lab: LabProcess, driver: str) -> None:
 def run_oamkit_engine(lab: LabProcess, workers: int, driver: str = "netmiko") -> tuple[float, dict]:
     """The engine in this process, like the Nornir baseline (no CLI start-up in the time); the
     push action picks SSH or NETCONF per host, as `oamkit push` does."""
-    from oamkit import change
+    from oamkit import engine
     from oamkit.executors import HostJob
     from oamkit.inventory import Inventory
     from oamkit.render import plan_hosts
@@ -100,7 +100,7 @@ def run_oamkit_engine(lab: LabProcess, workers: int, driver: str = "netmiko") ->
     t0 = time.perf_counter()
     inv = Inventory.load(lab.inventory)
     plans = plan_hosts(inv, inv.select())
-    change_id = change.new_change_id()
+    change_id = engine.new_change_id()
     results, _ = run_fleet(plans, HostJob.make("push", inv, change_id=change_id),
                            Rollout(workers=workers, timeout=600))
     elapsed = time.perf_counter() - t0
@@ -201,14 +201,15 @@ def _floor_counts(lab: LabProcess, ciphers=FLOOR_CIPHERS) -> tuple[float, dict]:
 
 
 def rendered_lines(lab: LabProcess) -> list[str]:
-    from oamkit import change
+    from oamkit import configtext
+    from oamkit.engine import cli
     from oamkit.inventory import Inventory
     from oamkit.render import plan_hosts
 
     os.environ["OAMKIT_LAB_PASSWORD"] = lab.password
     inv = Inventory.load(lab.inventory)
     plan = plan_hosts(inv, inv.select()[:1])[0]
-    return change.delta(plan, change.configtext.Node(""), change.desired(plan))
+    return cli.delta(plan, configtext.Node(""), cli.desired(plan))
 
 
 def main() -> None:
@@ -220,7 +221,7 @@ def main() -> None:
     args = parser.parse_args()
     # Load both clients' code now: the first round's CPU columns would otherwise include it.
     import nornir_netmiko.tasks  # noqa: F401
-    from oamkit import change, checks, collect, runner  # noqa: F401
+    from oamkit import checks, collect, engine, runner  # noqa: F401
     from oamkit.transport import asyncssh_driver  # noqa: F401
     engines = ("oamkit push (engine)", "engine, asyncssh")
     runs = {

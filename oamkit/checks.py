@@ -26,11 +26,13 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from oamkit import rates, yamlfile
-from oamkit.change import NEEDS_ATTENTION, delta_by_interface, desired, read_managed
+from oamkit.engine.cli import delta_by_interface, desired, read_managed
+from oamkit.engine.results import NEEDS_ATTENTION
 from oamkit.collect import close_later, snapshot_with
 from oamkit.errors import InputError, Problem
 from oamkit.history import History, Snapshot
 from oamkit.inventory import Inventory
+from oamkit.parse_units import OPERATIONAL
 from oamkit.policy import problems_from_validation
 from oamkit.render import HostPlan
 from oamkit.transport.ssh import SshSession, TransportError
@@ -41,7 +43,6 @@ NAGIOS_CODES = {OK: 0, WARNING: 1, CRITICAL: 2, UNKNOWN: 3, MAINTENANCE: 0}
 RANK = {OK: 0, MAINTENANCE: 0, UNKNOWN: 1, WARNING: 2, CRITICAL: 3}
 RULE_NAMES = ("config_drift", "interface_present", "oam_session", "link_monitoring",
               "error_rate", "link_events")
-OPERATIONAL = {"operational", "operational-half-duplex", "send-local-and-remote-ok"}
 
 Severity = Literal["ok", "warning", "critical", "unknown"]
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import time
 
-from oamkit.change import _apply, _confirm
+from oamkit.engine.cli import CliDriver
 from oamkit.errors import OamkitError, Problem
 from oamkit.inventory import Inventory
 from oamkit.platforms import get_platform
 from oamkit.render import HostPlan
-from oamkit.transport.ssh import DeviceRejected, SshSession, TransportError
+from oamkit.transport.ssh import DeviceRejected, TransportError
 
 ACTIONS = {"interface-shutdown": "interface_disable", "interface-no-shutdown": "interface_enable"}
 
@@ -58,18 +58,17 @@ def make_action_hook(inventory: Inventory):
         lines = [line.format(interface=interface) for line in template]
         deadline = time.monotonic() + timeout
         try:
-            session = SshSession.open(inventory, host, deadline)
+            driver = CliDriver.open(inventory, HostPlan(host, platform), deadline)
         except TransportError as exc:
             raise OamkitError(str(exc)) from None
         try:
-            plan = HostPlan(host, platform)
-            # A DR cut must not revert by itself mid-test: commit plainly, no confirm timer.
-            _apply(session, plan, lines, confirm_timeout=max(60, int(timeout) * 10))
-            _confirm(session, plan)
+            # A DR cut must not revert by itself mid-test: committed and confirmed at once.
+            driver.send(lines, confirm_timeout=max(60, int(timeout) * 10))
+            driver.confirm()
         except (DeviceRejected, TransportError) as exc:
             raise OamkitError(f"DR action {action} on {device}: {exc}") from None
         finally:
-            session.close()
+            driver.close()
         return f"{device}: " + "; ".join(lines)
 
     return hook

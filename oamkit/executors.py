@@ -37,19 +37,15 @@ EXECUTORS = ("threads", "dask")
 
 # ---------------------------------------------------------------------------- per-host jobs
 def _diff(inv, plan, deadline, **_):
-    from oamkit import change, change_netconf
+    from oamkit import engine
 
-    if plan.host.transport == "netconf":
-        return change_netconf.diff_host_netconf(inv, plan, deadline)
-    return change.diff_host(inv, plan, deadline)
+    return engine.diff_host(inv, plan, deadline)
 
 
 def _push(inv, plan, deadline, *, change_id: str, confirm_timeout: int = 120, **_):
-    from oamkit import change, change_netconf
+    from oamkit import engine
 
-    if plan.host.transport == "netconf":
-        return change_netconf.push_host_netconf(inv, plan, deadline, change_id, confirm_timeout)
-    return change.push_host(inv, plan, deadline, change_id, confirm_timeout)
+    return engine.push_host(inv, plan, deadline, change_id, confirm_timeout)
 
 
 def _collect(inv, plan, deadline, **_):

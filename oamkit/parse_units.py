@@ -68,6 +68,11 @@ _QUANTITY = re.compile(
 )
 
 
+# IEEE discovery states (parsed `discovery_state`) in which the OAM session is up: what the
+# push health gate waits for and what `check` calls OK.
+OPERATIONAL = frozenset({"operational", "operational-half-duplex", "send-local-and-remote-ok"})
+
+
 class BadValue(ValueError):
     """A printed value that is not what its field holds; `text` is the value as printed."""
 

@@ -39,7 +39,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from oamkit import yamlfile
-from oamkit.change import exit_code as change_exit_code
+from oamkit.engine import exit_code as change_exit_code
 from oamkit.errors import ExitCode, InputError, OamkitError, Problem
 
 STEP_TYPES = ("render", "diff", "push", "collect", "check", "probe", "drtest", "wait",
@@ -763,7 +763,7 @@ def _step_diff(ctx, step, opts: DiffOpts):
 
 
 def _step_push(ctx, step, opts: PushOpts):
-    from oamkit import change
+    from oamkit import changelog, engine
     from oamkit.executors import HostJob
     from oamkit.runner import Rollout, run_fleet
 
@@ -773,22 +773,22 @@ def _step_push(ctx, step, opts: PushOpts):
         return change_exit_code(results), result, "check mode, would change: " + (
             ", ".join(result["changed"]) or "nothing")
     inv = ctx.play.inventory
-    change_id = change.new_change_id()
+    change_id = engine.new_change_id()
     job = HostJob.make("push", inv, change_id=change_id, confirm_timeout=opts.confirm_timeout)
     action, plans = f"push (playbook {ctx.play.file.name})", _plans(ctx, step)
-    journal = change.changelog.begin(change_id, action, [p.host.name for p in plans], inv.path)
+    journal = changelog.begin(change_id, action, [p.host.name for p in plans], inv.path)
     results, stopped = run_fleet(plans, job,
                                  Rollout(opts.workers, opts.timeout, opts.canary, opts.batch_size,
                                          opts.max_failures), on_done=journal.host_done,
                                  executor=ctx.executor)
-    change.record_change(change_id, action, results, inv.path, stopped)
+    engine.record_change(change_id, action, results, inv.path, stopped)
     result = _fleet_result(results, stopped) | {"change_id": change_id}
     return change_exit_code(results), result, _summary(result["outcomes"]) + (
         f"; stopped: {stopped}" if stopped else "") + f"; change {change_id}"
 
 
 def _db(ctx, value: str | None) -> Path:
-    from oamkit.change import state_dir
+    from oamkit.statedir import state_dir
 
     return _relative(ctx.play, value) or Path(os.environ.get("OAMKIT_DB") or state_dir() / "history.sqlite")
 

@@ -15,7 +15,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Callable
 
-from oamkit.change import ERROR, FAILED_OUTCOMES, NEEDS_ATTENTION, NOT_ATTEMPTED, HostResult
+from oamkit.engine.results import ERROR, FAILED_OUTCOMES, NEEDS_ATTENTION, NOT_ATTEMPTED, HostResult
 from oamkit.render import HostPlan
 
 GRACE = 5.0  # seconds past a host's deadline before we stop waiting for its thread

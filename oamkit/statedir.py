@@ -19,7 +19,7 @@ from urllib.parse import quote
 from oamkit.errors import InputError, Problem
 
 FOLDER_MODE, FILE_MODE = 0o700, 0o600
-# what `change.new_change_id` makes: 20240131T235959Z-1a2b3c
+# what `engine.new_change_id` makes: 20240131T235959Z-1a2b3c
 CHANGE_ID = re.compile(r"\d{8}T\d{6}Z-[0-9a-f]{6}")
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,199}")
 

@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from oamkit import backups, change, changelog, statedir
+from oamkit import backups, changelog, engine, statedir
 from oamkit.commands._common import (ExecutorOpt, FilterOpt, InventoryOpt, JsonOpt, LimitOpt,
                                      SchedulerOpt, executor_for, load_inventory, print_json)
 from oamkit.executors import HostJob
@@ -63,7 +63,7 @@ def _run(plans, work, rollout, as_json, title, executor=None, journal=None):
 
 
 def _report(results, stopped, as_json, change_id=None, show_commands=True, title="") -> None:
-    code = change.exit_code(results)
+    code = engine.exit_code(results)
     if as_json:
         print_json({"ok": code == 0, "exit_code": int(code), "change_id": change_id,
                     "stopped": stopped, "hosts": [r.as_dict() for r in results]})
@@ -111,20 +111,20 @@ def push(inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, limit: s
     """Back up, apply only the delta, commit (confirmed where the platform can), read back and
     verify, then confirm. Any failure rolls that host back and verifies the restoration."""
     inv, plans = _select(inventory, filter, limit)
-    change_id = change.new_change_id()
+    change_id = engine.new_change_id()
     work = HostJob.make("push", inv, change_id=change_id, confirm_timeout=confirm_timeout)
     with executor_for(executor, scheduler, workers) as runs_on:
         journal = changelog.begin(change_id, "push", [p.host.name for p in plans], inv.path)
         results, stopped = _run(plans, work, Rollout(workers, timeout, canary, batch_size, max_failures),
                                 as_json, "push", runs_on, journal)
-    change.record_change(change_id, "push", results, inv.path, stopped)
+    engine.record_change(change_id, "push", results, inv.path, stopped)
     _report(results, stopped, as_json, change_id, title=f"Push {change_id}")
 
 
 def _find_change(change_id: str, entries: list[dict] | None = None) -> dict:
     """The change a user named: an id oamkit made, or `last` (the most recent push). Exit 2
     naming the value otherwise: nothing is sent and no path is built from it."""
-    entries = change.list_changes() if entries is None else entries
+    entries = engine.list_changes() if entries is None else entries
     if change_id == "last":
         pushes = [e for e in entries if changelog.is_push(e)]
         if not pushes:
@@ -136,8 +136,8 @@ def _find_change(change_id: str, entries: list[dict] | None = None) -> dict:
                                   field="--change", value=change_id)])
     found = {e.get("id"): e for e in entries}.get(change_id)
     if found is None:
-        found = changelog.read(change.change_folder(change_id, "--change"))
-    if found is None and not backups.read(change.change_folder(change_id, "--change")):
+        found = changelog.read(engine.change_folder(change_id, "--change"))
+    if found is None and not backups.read(engine.change_folder(change_id, "--change")):
         raise InputError([Problem("unknown change id (see `oamkit changes`)", field="--change",
                                   value=change_id)])
     return found or {"id": change_id, "action": "unknown", "inventory": None, "hosts": {}}
@@ -153,7 +153,7 @@ def rollback(change_id: str = typer.Option(..., "--change",
     the inventory the change was made with."""
     entry = _find_change(change_id)
     change_id = entry["id"]
-    taken = backups.read(change.change_folder(change_id))
+    taken = backups.read(engine.change_folder(change_id))
     recorded = entry.get("inventory")
     if inventory is None and recorded:
         if not Path(recorded).is_dir():
@@ -163,16 +163,16 @@ def rollback(change_id: str = typer.Option(..., "--change",
         inventory = Path(recorded)
     inv, plans = _select(inventory, filter, limit)
     plans = [p for p in plans if p.host.name in taken]
-    new_id = change.new_change_id()
-    work = lambda plan, deadline: change.rollback_host(inv, plan, deadline, change_id, new_id)  # noqa: E731
+    new_id = engine.new_change_id()
+    work = lambda plan, deadline: engine.rollback_host(inv, plan, deadline, change_id, new_id)  # noqa: E731
     journal = changelog.begin(new_id, f"rollback {change_id}", [p.host.name for p in plans], inv.path)
     results, stopped = _run(plans, work, Rollout(workers, timeout), as_json, "rollback", journal=journal)
     if not filter and not limit:   # backed up, but the inventory no longer has them
-        results += [change.HostResult(host, taken[host].platform, change.ERROR,
+        results += [engine.HostResult(host, taken[host].platform, engine.ERROR,
                                       error=f"not in the inventory {inv.path}; nothing was sent",
                                       detail=f"its backup: oamkit changes --change {change_id} --host {host}")
                     for host in sorted(set(taken) - set(inv.hosts))]
-    change.record_change(new_id, f"rollback {change_id}", results, inv.path, stopped)
+    engine.record_change(new_id, f"rollback {change_id}", results, inv.path, stopped)
     _report(results, stopped, as_json, new_id, title=f"Rollback of {change_id}")
 
 
@@ -183,7 +183,7 @@ def changes(change_id: str = typer.Option(None, "--change",
     """List past changes: id, action, state (done, in-progress, or interrupted: its process
     died), who, when, and each host's outcome or last known state; with --change, the backups
     it took."""
-    entries = change.list_changes()
+    entries = engine.list_changes()
     if host and not change_id:
         raise InputError([Problem("--host needs --change", field="--host", value=host)])
     if change_id:
@@ -192,7 +192,7 @@ def changes(change_id: str = typer.Option(None, "--change",
     if as_json:
         print_json(entries)
         return
-    table = Table(title=f"{len(entries)} change(s) in {change.state_dir()}")
+    table = Table(title=f"{len(entries)} change(s) in {statedir.state_dir()}")
     for column in ("id", "action", "state", "who", "when", "hosts", "outcome"):
         table.add_column(column)
     for e in entries:
@@ -214,7 +214,7 @@ def changes(change_id: str = typer.Option(None, "--change",
 
 
 def _show_backups(change_id: str, host: str | None, as_json: bool) -> None:
-    folder = change.change_folder(change_id)
+    folder = engine.change_folder(change_id)
     taken = backups.read(folder) if folder.is_dir() else {}
     if host is not None:
         backup = taken.get(host)

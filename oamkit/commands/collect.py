@@ -13,7 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from oamkit import collect
-from oamkit.change import state_dir
+from oamkit.statedir import state_dir
 from oamkit.commands._common import (ExecutorOpt, FilterOpt, InventoryOpt, JsonOpt, LimitOpt,
                                      SchedulerOpt, executor_for, load_inventory, print_json)
 from oamkit.executors import HostJob

@@ -20,7 +20,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from oamkit import change
+from oamkit import changelog, engine
 from oamkit.errors import ExitCode
 
 console = Console()
@@ -87,25 +87,25 @@ def demo(devices: int = typer.Option(12, "--devices", "-n", min=4, max=200,
 
         rollout = Rollout(workers=20, timeout=60)
         _step(3, "Diff: what a push would send (no configuration command is sent)")
-        results, _ = run_fleet(plans, lambda p, d: change.diff_host(inv, p, d), rollout)
+        results, _ = run_fleet(plans, lambda p, d: engine.diff_host(inv, p, d), rollout)
         console.print(_table("Delta per host", results))
 
         _step(4, "Push with a canary of 2 hosts: backup, delta, commit, read back, verify, confirm")
-        change_id = change.new_change_id()
-        journal = change.changelog.begin(change_id, "push", [p.host.name for p in plans], inventory_dir)
+        change_id = engine.new_change_id()
+        journal = changelog.begin(change_id, "push", [p.host.name for p in plans], inventory_dir)
         results, stopped = run_fleet(
-            plans, lambda p, d: change.push_host(inv, p, d, change_id),
+            plans, lambda p, d: engine.push_host(inv, p, d, change_id),
             Rollout(workers=20, timeout=60, canary=2), on_done=journal.host_done)
-        change.record_change(change_id, "push", results, inventory_dir, stopped)
+        engine.record_change(change_id, "push", results, inventory_dir, stopped)
         console.print(_table(f"Push {change_id}", results))
-        failures += sum(r.outcome != change.CHANGED for r in results)
+        failures += sum(r.outcome != engine.CHANGED for r in results)
         if stopped:
             console.print(f"[red]rollout stopped: {stopped}")
 
         _step(5, "Push again: every host unchanged, nothing sent")
-        results, _ = run_fleet(plans, lambda p, d: change.push_host(inv, p, d, change.new_change_id()), rollout)
+        results, _ = run_fleet(plans, lambda p, d: engine.push_host(inv, p, d, engine.new_change_id()), rollout)
         console.print(_table("Re-push", results))
-        failures += sum(r.outcome != change.UNCHANGED for r in results)
+        failures += sum(r.outcome != engine.UNCHANGED for r in results)
 
         _step(6, "A link starts taking CRC errors; the compliance check catches it")
         failures += _crc_check(lab, inventory_dir)

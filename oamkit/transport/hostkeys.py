@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import paramiko
+from oamkit import statedir
 
 
 class HostKeyRefused(paramiko.SSHException):
@@ -93,8 +94,7 @@ def known_name(hostname: str, port: int) -> str:
 
 
 def default_known_hosts() -> Path:
-    from oamkit.change import state_dir   # late: change.py imports the transports
-    return state_dir() / "known_hosts"
+    return statedir.state_dir() / "known_hosts"
 
 
 @dataclass

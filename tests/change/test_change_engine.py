@@ -236,7 +236,7 @@ def test_health_gate_rolls_back_when_the_oam_session_stays_down(lab, lab_invento
 
 
 def test_backups_are_on_disk_before_the_device_is_touched(lab, lab_inventory, env, monkeypatch):
-    from oamkit import backups, change
+    from oamkit import backups, engine
     from oamkit.inventory import Inventory
     from oamkit.render import plan_hosts
 
@@ -256,8 +256,8 @@ def test_backups_are_on_disk_before_the_device_is_touched(lab, lab_inventory, en
     monkeypatch.setattr(os, "fdatasync", spy(os.fdatasync))
     inv = Inventory.load(lab_inventory)
     plan, = plan_hosts(inv, inv.select(limit=["ios-1"]))
-    result = change.push_host(inv, plan, time.monotonic() + 60, "test-durable", 600)
-    assert result.outcome == change.CHANGED, result
+    result = engine.push_host(inv, plan, time.monotonic() + 60, "test-durable", 600)
+    assert result.outcome == engine.CHANGED, result
     journal = Path(result.backup)
     backups.close(journal.parent)
     size, config_commands = synced[str(journal)]

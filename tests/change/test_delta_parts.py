@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from oamkit import change, configtext
+from oamkit import configtext
+from oamkit.engine import cli as change
 from oamkit.inventory import Inventory
 from oamkit.render import plan_hosts
 

@@ -149,3 +149,22 @@ def test_rollback_of_a_netconf_change_puts_back_the_settings_it_replaced(lab, nc
         assert running_text(lab.device(name)) == first[name], name
         edits = [r for r in netconf_rpcs(lab.device(name))[sent_before[name]:] if "edit-config" in r]
         assert len(edits) == 1 and 'operation="replace"' in edits[0], (name, edits)
+
+
+@pytest.mark.parametrize("name,interface", [("xr-1", "GigabitEthernet0/0/0/0"), ("junos-1", "ge-0/0/0")])
+def test_the_health_gate_holds_over_netconf_too(lab, nc_inventory, env, name, interface):
+    """`require_operational` is the push's health gate on every transport: a NETCONF push whose
+    OAM session stays down is rolled back (it used to be confirmed regardless)."""
+    policies = nc_inventory / "policies" / "standard.yaml"
+    for group_policy in ("lab-xr", "lab-junos"):
+        policies.write_text(policies.read_text().replace(
+            f"{group_policy}:\n", f"{group_policy}:\n  require_operational: true\n  operational_wait: 2s\n", 1))
+    original = running_text(lab.device(name))
+    lab.set_peer_state(name, interface, "down")
+    code, hosts = pushed(env, nc_inventory, *limit(name))
+    assert hosts[name]["outcome"] == "failed-rolled-back", hosts[name]
+    assert "health gate failed" in hosts[name]["error"] and interface in hosts[name]["error"]
+    assert running_text(lab.device(name)) == original
+    lab.set_peer_state(name, interface, "operational")
+    code, hosts = pushed(env, nc_inventory, *limit(name))
+    assert hosts[name]["outcome"] == "changed", hosts[name]

@@ -242,13 +242,13 @@ def test_state_is_private_whatever_the_umask(lab, lab_inventory, env):
 
 
 def test_an_existing_loose_state_folder_is_tightened(tmp_path, monkeypatch):
-    from oamkit import change
+    from oamkit import statedir
 
     state = tmp_path / "state"
     state.mkdir(mode=0o755)
     os.chmod(state, 0o755)
     monkeypatch.setenv("OAMKIT_STATE_DIR", str(state))
-    assert change.state_dir() == state
+    assert statedir.state_dir() == state
     assert stat.S_IMODE(state.stat().st_mode) == 0o700
 
 

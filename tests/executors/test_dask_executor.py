@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from oamkit import change, collect
+from oamkit import collect, engine
 from oamkit.executors import DaskExecutor, HostJob, make_executor
 from oamkit.inventory import Inventory
 from oamkit.platforms import get_platform
@@ -33,7 +33,7 @@ def dask():
 def overrun(inv, plan, deadline, *, seconds: float):
     """A per-host task that ignores its deadline (what a wedged library call looks like)."""
     time.sleep(seconds)
-    return change.HostResult(plan.host.name, plan.platform.name, change.UNCHANGED, detail="late")
+    return engine.HostResult(plan.host.name, plan.platform.name, engine.UNCHANGED, detail="late")
 
 
 def both(plans, job, rollout, dask):
@@ -123,7 +123,7 @@ def test_a_task_that_raises_is_reported_as_threads_report_it(lab_inventory, dask
     (t_results, _), (d_results, _), seen = both(plans, HostJob.make(f"{__name__}:broken", inv),
                                                Rollout(8, 30), dask)
     assert [r.as_dict() for r in d_results] == [r.as_dict() for r in t_results]
-    assert d_results[0].outcome == change.ERROR
+    assert d_results[0].outcome == engine.ERROR
     assert d_results[0].error == f"internal error: ValueError: no parser for {plans[0].host.name}"
     assert len(seen) == len(plans)
 
@@ -136,7 +136,7 @@ def test_diff_and_collect_give_the_same_results_as_threads(lab, lab_inventory, d
     assert t_stop is d_stop is None
     assert [(r.host, r.outcome, r.commands) for r in d_results] == \
         [(r.host, r.outcome, r.commands) for r in t_results]
-    assert all(r.outcome == change.CHANGED and r.commands for r in d_results)
+    assert all(r.outcome == engine.CHANGED and r.commands for r in d_results)
     assert sorted(r.host for r in seen) == sorted(p.host.name for p in plans)   # progress per host
 
     reads = [HostPlan(h, get_platform(h.platform)) for h in inv.select()]
@@ -155,10 +155,10 @@ def test_push_on_the_cluster_changes_the_devices_then_nothing_to_do(lab, lab_inv
     plans = plan_hosts(inv, inv.select())
     job = HostJob.make("push", inv, change_id="test-dask", confirm_timeout=600)
     results, stopped = run_fleet(plans, job, Rollout(8, 60, canary=1), executor=dask)
-    assert stopped is None and {r.outcome for r in results} == {change.CHANGED}, results
+    assert stopped is None and {r.outcome for r in results} == {engine.CHANGED}, results
     assert "receive-crc threshold low 3000" in lab.device("ios-1").running.to_text()
     again, _ = run_fleet(plans, HostJob.make("diff", inv), Rollout(8, 60), executor=dask)
-    assert {r.outcome for r in again} == {change.UNCHANGED}
+    assert {r.outcome for r in again} == {engine.UNCHANGED}
 
 
 def test_a_hung_device_is_reported_the_same_way_within_its_deadline(lab, lab_inventory, dask):
@@ -180,10 +180,10 @@ def test_a_hung_device_is_reported_the_same_way_within_its_deadline(lab, lab_inv
         return {k: v for k, v in result.as_dict().items() if k != "seconds"}
 
     assert same(distributed["junos-1"]) == same(threads["junos-1"])
-    assert distributed["junos-1"].outcome in (change.NEEDS_ATTENTION, change.ERROR)
+    assert distributed["junos-1"].outcome in (engine.NEEDS_ATTENTION, engine.ERROR)
     assert distributed["junos-1"].error
     for name in ("ios-1", "xr-1", "vrp-1"):
-        assert distributed[name].outcome == threads[name].outcome == change.CHANGED
+        assert distributed[name].outcome == threads[name].outcome == engine.CHANGED
     for seconds in (t_seconds, d_seconds):
         assert rollout.timeout <= seconds < rollout.timeout + GRACE + 5
 
@@ -198,7 +198,7 @@ def test_work_overrunning_its_deadline_is_reported_exactly_as_threads_do(lab, la
     (t_results, _), (d_results, _), seen = both(plans, job, rollout, dask)
     assert time.monotonic() - started < 2 * (rollout.timeout + GRACE) + 10
     assert [r.as_dict() for r in d_results] == [r.as_dict() for r in t_results]
-    assert {r.outcome for r in d_results} == {change.NEEDS_ATTENTION}
+    assert {r.outcome for r in d_results} == {engine.NEEDS_ATTENTION}
     assert d_results[0].error == "no answer within the 1 s deadline"
     assert len(seen) == len(plans)
     # the cluster is not left wedged by the overrunning tasks: the next run gets answers
@@ -409,10 +409,10 @@ def test_a_check_the_runner_gave_up_on_stores_a_failed_snapshot_only_off_threads
     from oamkit import checks
     from oamkit.history import History
 
-    gave_up = change.HostResult("ios-1", "cisco_ios", change.NEEDS_ATTENTION,
+    gave_up = engine.HostResult("ios-1", "cisco_ios", engine.NEEDS_ATTENTION,
                                 error="no answer within the 4 s deadline",
                                 detail="the device may be mid-change; check it by hand")
-    crashed = change.HostResult("xr-1", "cisco_xr", change.ERROR, error="internal error: KeyError: 'x'")
+    crashed = engine.HostResult("xr-1", "cisco_xr", engine.ERROR, error="internal error: KeyError: 'x'")
     for executor, stored in ((None, []), (SimpleNamespace(name="dask"), ["ios-1"])):
         with History(tmp_path / f"{bool(executor)}.sqlite") as history:
             hosts = checks.settle([], [gave_up, crashed], history=history, rules=checks.Rules(),

@@ -7,7 +7,7 @@ import time
 
 import yaml
 
-from oamkit import backups, change, change_netconf
+from oamkit import backups, engine
 from oamkit.executors import HostJob, ThreadExecutor, runs_on_loop
 from oamkit.inventory import Inventory
 from oamkit.lab.server import set_ssh_driver
@@ -39,13 +39,12 @@ def test_each_host_runs_where_its_transport_allows(lab, lab_inventory, monkeypat
             return real(inventory, plan, *args, **kwargs)
         return push
 
-    monkeypatch.setattr(change, "push_host", spy(change.push_host))
-    monkeypatch.setattr(change_netconf, "push_host_netconf", spy(change_netconf.push_host_netconf))
+    monkeypatch.setattr(engine, "push_host", spy(engine.push_host))   # every transport's way in
     synced_on: list[str] = []   # a backup's fsync must not hold up the loop's other hosts
     real_record = backups.record
     monkeypatch.setattr(backups, "record", lambda *a: synced_on.append(
         threading.current_thread().name) or real_record(*a))
-    job = HostJob.make("push", inv, change_id=change.new_change_id(), confirm_timeout=600)
+    job = HostJob.make("push", inv, change_id=engine.new_change_id(), confirm_timeout=600)
     assert [runs_on_loop(job, p) for p in plans] == [p.host.name in ("ios-1", "vrp-1") for p in plans]
     results, stopped = run_fleet(plans, job, Rollout(workers=4, timeout=60))
     assert stopped is None and {r.outcome for r in results} == {"changed"}, results

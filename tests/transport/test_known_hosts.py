@@ -59,15 +59,15 @@ def driver(request) -> str:
 
 
 def _diff_error(lab_inventory, host: str, driver: str) -> str:
-    from oamkit import change
+    from oamkit import engine
     from oamkit.inventory import Inventory
     from oamkit.render import plan_hosts
 
     set_ssh_driver(lab_inventory, driver)
     inv = Inventory.load(lab_inventory)
     plan = plan_hosts(inv, inv.select(limit=host))[0]
-    result = change.diff_host(inv, plan, time.monotonic() + 30)
-    assert result.outcome == change.ERROR, result
+    result = engine.diff_host(inv, plan, time.monotonic() + 30)
+    assert result.outcome == engine.ERROR, result
     return result.error
 
 

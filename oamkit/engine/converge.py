@@ -1,0 +1,252 @@
+"""The one change engine: every diff, push and rollback of one host, on every transport.
+
+    read -> delta -> (dry run: report) -> backup -> load -> commit (confirmed) -> read back
+         -> verify -> health gate -> confirm
+    any failure: abandon -> read -> restore -> verify (again on a fresh session if need be)
+
+A `ConfigDriver` (engine/driver.py) does each step its transport's way (CLI over SSH, or
+NETCONF); this module decides the order, the outcome and what a human is told.
+`runner.run_fleet` runs it across a fleet.
+"""
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+from oamkit import backups, changelog, locks, statedir
+from oamkit.engine.cli import CliDriver
+from oamkit.engine.driver import ConfigDriver, Snapshot
+from oamkit.engine.netconf import NetconfDriver
+from oamkit.engine.results import (CHANGED, ERROR, LOCKED, NEEDS_ATTENTION, NOT_ATTEMPTED,
+                                   ROLLED_BACK, UNCHANGED, HostResult, VerifyFailed)
+from oamkit.inventory import Inventory
+from oamkit.parse_units import OPERATIONAL
+from oamkit.render import HostPlan
+from oamkit.transport import greenloop
+from oamkit.transport.ssh import DeviceRejected, TransportError
+
+RESTORE_CONFIRM_TIMEOUT = 120   # seconds a restore stays revertible before it is confirmed
+Target = Callable[[ConfigDriver, Snapshot], object]   # (driver, running before) -> target
+
+
+def open_driver(inventory: Inventory, plan: HostPlan, deadline: float) -> ConfigDriver:
+    """The driver for the host's transport (`transport: ssh|netconf`). Raises TransportError
+    when the device cannot be reached or refuses the login."""
+    if plan.host.transport == "netconf":
+        return NetconfDriver.open(inventory, plan, deadline)
+    return CliDriver.open(inventory, plan, deadline)
+
+
+# ---------------------------------------------------------------------------- per host
+def diff_host(inventory: Inventory, plan: HostPlan, deadline: float) -> HostResult:
+    """Read the device and report the exact delta. Sends no configuration command."""
+    return converge(inventory, plan, deadline, _intent, change_id=None)
+
+
+def push_host(inventory: Inventory, plan: HostPlan, deadline: float, change_id: str,
+              confirm_timeout: int = 120) -> HostResult:
+    """Bring the host to its intent, holding its lock."""
+    return with_host_lock(plan, change_id, lambda: converge(
+        inventory, plan, deadline, _intent, change_id, confirm_timeout))
+
+
+def rollback_host(inventory: Inventory, plan: HostPlan, deadline: float, change_id: str,
+                  new_change_id: str) -> HostResult:
+    """Restore the backup a past change took of this host, if the device differs from it (a
+    device equal to its backup is `unchanged`: nothing is sent, so running it twice is safe)."""
+    backup = backups.read(change_folder(change_id)).get(plan.host.name)
+    if backup is None:
+        return HostResult(plan.host.name, plan.platform.name, NOT_ATTEMPTED,
+                          error=f"change {change_id} took no backup of this host")
+    wanted_form = "netconf" if plan.host.transport == "netconf" else "cli"
+    if backup.form != wanted_form:   # the inventory now drives the host another way
+        return HostResult(plan.host.name, plan.platform.name, NOT_ATTEMPTED,
+                          error=f"change {change_id} backed this host up over {backup.form}, and "
+                                f"the inventory now drives it over {plan.host.transport}; "
+                                "nothing was sent")
+    text = backup.running if backup.form == "netconf" else backup.managed
+    return with_host_lock(plan, new_change_id, lambda: converge(
+        inventory, plan, deadline, lambda driver, _: driver.target_from_backup(text),
+        new_change_id))
+
+
+def _intent(driver: ConfigDriver, _before: Snapshot):
+    return driver.target_from_intent()
+
+
+def with_host_lock(plan: HostPlan, change_id: str, work: Callable[[], HostResult]) -> HostResult:
+    """`work()` holding the host's lock (see `locks`); a host another live run holds is
+    `locked` and nothing is sent to it."""
+    try:
+        held = locks.acquire(plan.host.name, change_id)
+    except locks.HostLocked as exc:
+        return HostResult(plan.host.name, plan.platform.name, LOCKED, error=str(exc))
+    try:
+        result = work()
+    finally:
+        held.release()
+    if held.took_over:
+        result.detail = "; ".join(x for x in (held.took_over, result.detail) if x)
+    return result
+
+
+def converge(inventory: Inventory, plan: HostPlan, deadline: float, target: Target,
+             change_id: str | None, confirm_timeout: int = 120) -> HostResult:
+    """Bring oamkit's part of one device to `target(driver, running before)`.
+
+    With no change id this is a dry run: the delta is reported and nothing is sent. Otherwise:
+    back up, load, commit (confirmed where possible), read back, verify, health gate, confirm;
+    on any failure abandon, restore what was there and verify it."""
+    started = time.monotonic()
+    result = HostResult(plan.host.name, plan.platform.name, UNCHANGED)
+    try:
+        driver = open_driver(inventory, plan, deadline)
+    except TransportError as exc:
+        return _error(result, exc, started)
+    try:
+        try:
+            before = driver.read()
+        except (TransportError, DeviceRejected) as exc:
+            return _error(result, exc, started)
+        wanted = target(driver, before)
+        result.commands = driver.delta(before, wanted)
+        if not result.commands or change_id is None:
+            result.outcome = CHANGED if result.commands else UNCHANGED
+            result.seconds = round(time.monotonic() - started, 3)
+            return result
+        result.backup = str(_write_backup(change_id, plan, driver.form, before))
+        try:
+            _change(driver, plan, before, wanted, result, deadline, confirm_timeout)
+            result.outcome = CHANGED
+        except Exception as exc:  # noqa: BLE001 - whatever broke, the device goes back first
+            result.error = str(exc) if isinstance(exc, (DeviceRejected, TransportError, VerifyFailed)) \
+                else f"internal error: {type(exc).__name__}: {exc}"
+            if isinstance(exc, DeviceRejected):
+                result.device_error = exc.output
+            _restore(inventory, plan, driver, before, deadline, result)
+    finally:
+        driver.close()
+    result.seconds = round(time.monotonic() - started, 3)
+    return result
+
+
+def _change(driver: ConfigDriver, plan: HostPlan, before: Snapshot, wanted, result: HostResult,
+            deadline: float, confirm_timeout: int) -> None:
+    driver.load(before, wanted, confirm_timeout)
+    driver.commit(confirm_timeout)
+    after = driver.read()
+    remaining = driver.delta(after, wanted)
+    if remaining and driver.cleanup_only(remaining):
+        # Our deletes emptied a presence container the device keeps; shown bare, it holds
+        # nothing of anyone else's, so it goes too (within the same confirm window).
+        driver.load(after, wanted, confirm_timeout)
+        driver.commit(confirm_timeout)
+        result.commands += remaining
+        remaining = driver.delta(driver.read(), wanted)
+    if remaining:
+        raise VerifyFailed(remaining)
+    wait_operational(driver, plan, deadline)
+    driver.confirm()
+
+
+def wait_operational(driver: ConfigDriver, plan: HostPlan, deadline: float) -> None:
+    """The health gate: interfaces whose policy requires it must reach an operational OAM
+    session before the change is confirmed (over either transport)."""
+    wanted = [i.intent for i in plan.interfaces if i.intent.enabled and i.intent.require_operational]
+    if not wanted:
+        return
+    until = min(deadline - 1, time.monotonic() + max(i.operational_wait_ms for i in wanted) / 1000)
+    while True:
+        states = driver.operational_states([i.interface for i in wanted])
+        down = {name: state for name, state in states.items() if state not in OPERATIONAL}
+        if not down:
+            return
+        if time.monotonic() >= until:
+            raise VerifyFailed([f"{name}: OAM session {state or 'not reported'}, not operational"
+                                for name, state in down.items()])
+        greenloop.sleep(1.0)
+
+
+def _restore(inventory: Inventory, plan: HostPlan, driver: ConfigDriver, before: Snapshot,
+             deadline: float, result: HostResult) -> None:
+    """Put the device back to `before` and verify it; decide rolled-back vs needs-attention."""
+    try:
+        driver.abandon()
+        left = _put_back(driver, before, result)
+        if left:
+            raise VerifyFailed(left)
+        result.outcome = ROLLED_BACK
+        return
+    except (DeviceRejected, TransportError, VerifyFailed) as first:
+        # The session may be gone (dropped mid-change): try once more on a fresh one.
+        self_revert = driver.self_revert
+        try:
+            fresh = open_driver(inventory, plan, deadline)
+            try:
+                left = _put_back(fresh, before, result)
+            finally:
+                fresh.close()
+            if not left:
+                result.outcome = ROLLED_BACK
+                return
+            result.detail = "device differs from its backup by: " + "; ".join(left[:10])
+        except Exception as second:  # noqa: BLE001 - every failure here needs a human
+            undo = (f" Unless someone confirms it, the device undoes the change by itself: "
+                    f"{self_revert}." if self_revert else "")
+            result.detail = (f"rollback failed ({first}); reconnect failed ({second}). The device "
+                             f"may hold part of the change.{undo} Its backup: oamkit changes "
+                             f"--change {Path(result.backup).parent.name} --host {plan.host.name}")
+    result.outcome = NEEDS_ATTENTION
+
+
+def _put_back(driver: ConfigDriver, before: Snapshot, result: HostResult) -> list[str]:
+    """Send what brings the device back to `before`, confirm it; what still differs after."""
+    target = driver.target_from_snapshot(before)
+    now = driver.read()
+    back = driver.delta(now, target)
+    if back:
+        result.removed = back
+        driver.load(now, target, RESTORE_CONFIRM_TIMEOUT)
+        driver.commit(RESTORE_CONFIRM_TIMEOUT)
+    if back or driver.pending_confirm:
+        driver.confirm()   # also stops an IOS revert timer: running is restored
+    return driver.delta(driver.read(), target)
+
+
+def _error(result: HostResult, exc: Exception, started: float) -> HostResult:
+    result.outcome = ERROR
+    result.error = str(exc)
+    result.seconds = round(time.monotonic() - started, 3)
+    return result
+
+
+# ---------------------------------------------------------------------------- records
+change_folder = statedir.change_folder
+list_changes = changelog.list_changes
+
+
+def new_change_id() -> str:
+    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
+
+
+def _write_backup(change_id: str, plan: HostPlan, form: str, before: Snapshot) -> Path:
+    """On disk before the device is touched (see `backups`): a control host that loses power
+    mid-push must still hold what `rollback --change` restores. Then the change journal says
+    the host is changing (see `changelog`)."""
+    def backup_then_mark() -> Path:
+        folder = change_folder(change_id)
+        path = backups.record(folder, plan.host.name, plan.platform.name, form, before.backup,
+                              before.full)
+        changelog.mark(folder, plan.host.name, changelog.CHANGING)
+        return path
+
+    return greenloop.blocking(backup_then_mark)
+
+
+def record_change(change_id: str, action: str, results: list[HostResult], inventory: Path,
+                  stopped: str | None = None) -> None:
+    """The change is over (see `changelog.finish`)."""
+    changelog.finish(change_id, action, results, inventory, stopped)

@@ -1,0 +1,95 @@
+"""The contract between the change engine and a device: `ConfigDriver`.
+
+One engine (`engine.converge`) runs every change, on every transport: read, compare, back up,
+load, commit with a revert timer, read back, verify, health gate, confirm; and on any failure
+abandon, restore and verify. A driver knows how its transport does each step (NAPALM's
+contract-first style: the docstrings below are the semantics both drivers keep, and the tests
+of the engine run against both).
+
+The driver compares only the part of the configuration oamkit owns (`Snapshot.managed`): the
+OAM settings of the interfaces in the intent and the profiles oamkit names (`OAMKIT-*`), never
+another team's configuration.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+
+
+
+@dataclass
+class Snapshot:
+    """What `read()` saw. `managed` is what deltas compare (a driver's own type); `backup` is
+    the text a later `rollback --change` restores (`target_from_backup` reads it back); `full`
+    is the device's whole answer, kept beside the backup for a human."""
+
+    managed: Any
+    backup: str
+    full: str
+    raw: Any = None          # the driver's parsed form of the whole answer, when it needs one
+
+
+@runtime_checkable
+class ConfigDriver(Protocol):
+    """One open management session to one device, for one change."""
+
+    form: str
+    """How backups are stored: "cli" (managed configuration as text) or "netconf" (XML)."""
+
+    self_revert: str | None
+    """While a change is committed but not confirmed: what undoes it if nobody confirms
+    (e.g. "its confirmed commit (120 seconds)"); None otherwise. Said to a human whenever the
+    engine cannot finish the rollback itself."""
+
+    def read(self) -> Snapshot:
+        """Read the running configuration's managed part. Sends no configuration command."""
+
+    def target_from_intent(self) -> Any:
+        """What the managed part must become for the host's intent (the rendered policy)."""
+
+    def target_from_backup(self, text: str) -> Any:
+        """What the managed part must become to equal a backup taken by `read()`."""
+
+    def target_from_snapshot(self, snapshot: Snapshot) -> Any:
+        """What the managed part must become to equal what `read()` saw (undoing a change)."""
+
+    def delta(self, current: Snapshot, target: Any) -> list[str]:
+        """The differences, as lines a human reviews (CLI commands, or NETCONF leaf changes).
+        Empty when the device already holds the target."""
+
+    def load(self, current: Snapshot, target: Any, confirm_timeout: int) -> None:
+        """Stage the change: edit the candidate (candidate platforms) or, on platforms that
+        apply at once, apply it under the device's revert timer (`confirm_timeout` seconds,
+        rounded up to what the device counts) where it has one. Nothing is permanent until
+        `commit()` and `confirm()`."""
+
+    def commit(self, confirm_timeout: int) -> None:
+        """Commit what `load()` staged, as a confirmed commit that the device reverts by itself
+        after `confirm_timeout` seconds (rounded up where the platform counts minutes) unless
+        `confirm()` follows; a plain commit where the platform has no confirmed commit."""
+
+    def confirm(self) -> None:
+        """Make the committed change permanent (confirm the commit / stop the revert timer).
+        With nothing pending, a no-op."""
+
+    @property
+    def pending_confirm(self) -> bool:
+        """A commit or revert timer is waiting for `confirm()`."""
+
+    def abandon(self) -> None:
+        """After a failure: drop whatever is staged and not committed, and undo this session's
+        own commit where the platform can do so exactly (Junos `rollback 1`). Best effort:
+        errors are swallowed; `read()` afterwards tells what the device holds."""
+
+    def cleanup_only(self, lines: list[str]) -> bool:
+        """True when `lines` (a delta after a commit) only remove what the device itself left
+        behind empty (a Junos presence container whose last entry we deleted): safe to send
+        in a second pass."""
+
+    def operational_states(self, interfaces: list[str]) -> dict[str, str | None]:
+        """The IEEE discovery state of each interface's OAM session (None: not reported), for
+        the health gate."""
+
+    def close(self) -> None:
+        """Release the device's locks and close the session; never raises."""
+

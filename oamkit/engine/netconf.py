@@ -1,0 +1,141 @@
+"""`NetconfDriver`: the change engine's driver for NETCONF (RFC 6241) over ncclient.
+
+The platform's datastores do the work: lock the candidate, discard leftovers, edit-config
+(replace on the subtrees oamkit owns), validate, commit confirmed, confirm, unlock. The managed
+part is compared leaf by leaf (`xmlcompare`), limited to what the platform's `NetconfModel`
+says oamkit owns.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from lxml import etree
+
+from oamkit import xmlcompare
+from oamkit.engine.cli import CliDriver
+from oamkit.engine.driver import Snapshot
+from oamkit.inventory import Inventory
+from oamkit.render import HostPlan, render_plan
+from oamkit.transport.netconf import NetconfSession
+from oamkit.transport.ssh import DeviceRejected, TransportError
+
+
+@dataclass
+class Target:
+    wanted: dict[str, str]                      # owned leaves running must hold afterwards
+    edits: Callable[[etree._Element], list[str]]  # running before -> the edit-config payloads
+
+
+class NetconfDriver:
+    """`ConfigDriver` over a `NetconfSession` (see `engine.driver` for each method's contract)."""
+
+    form = "netconf"
+
+    def __init__(self, session: NetconfSession, plan: HostPlan, inventory: Inventory, deadline: float):
+        self.session, self.plan = session, plan
+        self.inventory, self.deadline = inventory, deadline
+        self.payload_text = render_plan(plan, "netconf")
+        self.payload = etree.fromstring(self.payload_text.encode())
+        self.filter_xml = xmlcompare.filter_for(self.payload)
+        self.interfaces = {i.intent.interface for i in plan.interfaces}
+        self.self_revert: str | None = None
+        self._locked = self._confirmed = False
+
+    @classmethod
+    def open(cls, inventory: Inventory, plan: HostPlan, deadline: float) -> "NetconfDriver":
+        return cls(NetconfSession.open(inventory, plan.host, deadline), plan, inventory, deadline)
+
+    @property
+    def pending_confirm(self) -> bool:
+        return self._confirmed
+
+    def _owned(self, root) -> dict[str, str]:
+        model = self.plan.platform.netconf
+        return xmlcompare.owned(xmlcompare.flatten(root, model), model, self.interfaces)
+
+    def read(self) -> Snapshot:
+        root = self.session.get_config("running", self.filter_xml)
+        return Snapshot(self._owned(root), etree.tostring(root, pretty_print=True).decode(),
+                        etree.tostring(root).decode(), raw=root)
+
+    def target_from_intent(self) -> Target:
+        wanted = self._owned(self.payload)
+        model = self.plan.platform.netconf
+        return Target(wanted, lambda before: [self.payload_text,
+                                              *xmlcompare.stale_profiles(before, wanted, model)])
+
+    def target_from_backup(self, text: str) -> Target:
+        return self._restore_target(etree.fromstring(
+            text.encode(), etree.XMLParser(remove_blank_text=True)))
+
+    def target_from_snapshot(self, snapshot: Snapshot) -> Target:
+        return self._restore_target(snapshot.raw)
+
+    def _restore_target(self, backup_root) -> Target:
+        model = self.plan.platform.netconf
+        return Target(self._owned(backup_root), lambda before: xmlcompare.restore_edits(
+            backup_root, before, model, self.interfaces))
+
+    def delta(self, current: Snapshot, target: Target) -> list[str]:
+        return xmlcompare.delta(current.managed, target.wanted)
+
+    def load(self, current: Snapshot, target: Target, confirm_timeout: int) -> None:
+        if not self._locked:
+            self.session.lock("candidate")
+            self._locked = True
+        self.session.discard()   # start from running, not from someone's leftovers
+        for edit in target.edits(current.raw):
+            self.session.edit_config(edit)
+        if self.session.supports("validate"):
+            self.session.validate()
+
+    def commit(self, confirm_timeout: int) -> None:
+        confirmed = self.session.supports("confirmed-commit")
+        self.session.commit(confirm_timeout if confirmed else None)
+        if confirmed:
+            self._confirmed = True
+            self.self_revert = f"its confirmed commit ({confirm_timeout} seconds)"
+
+    def confirm(self) -> None:
+        if self._confirmed:
+            self.session.commit()
+            self._confirmed = False
+        self.self_revert = None
+
+    def abandon(self) -> None:
+        if self._confirmed:
+            try:
+                self.session.cancel_commit()
+                self._confirmed = False
+                self.self_revert = None
+            except (TransportError, DeviceRejected):
+                pass
+        try:
+            self.session.discard()
+        except (TransportError, DeviceRejected):
+            pass
+
+    def cleanup_only(self, lines: list[str]) -> bool:
+        return False
+
+    def operational_states(self, interfaces: list[str]) -> dict[str, str | None]:
+        """Read over the device's CLI: the OAM session state is operational data that the
+        configuration models oamkit writes do not carry."""
+        if self.plan.platform.config is None:
+            raise TransportError(f"{self.plan.host.name}: {self.plan.platform.display} has no CLI "
+                                 "to read OAM session states from (require_operational)")
+        cli = CliDriver.open(self.inventory, self.plan, self.deadline)
+        try:
+            return cli.operational_states(interfaces)
+        finally:
+            cli.close()
+
+    def close(self) -> None:
+        if self._locked:
+            try:
+                self.session.unlock("candidate")
+            except (TransportError, DeviceRejected):
+                pass
+            self._locked = False
+        self.session.close()

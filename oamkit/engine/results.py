@@ -1,0 +1,60 @@
+"""What the change engine says about each host, and what a run's exit code is.
+
+Per host the outcome is one of:
+  unchanged               nothing differed, nothing was sent
+  changed                 the delta was applied, read back equal to the intent, confirmed
+  failed-rolled-back      something failed; the device was put back and that was verified
+  failed-needs-attention  the rollback itself failed or could not be verified: the result says
+                          what state the device is in
+  not-attempted           the rollout stopped before this host (canary / max-failures / Ctrl-C)
+  error                   the host could not be reached or read; nothing was changed
+  locked                  another oamkit run holds the host's lock (`locks`); nothing was sent
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from oamkit.errors import ExitCode
+
+UNCHANGED, CHANGED = "unchanged", "changed"
+ROLLED_BACK, NEEDS_ATTENTION = "failed-rolled-back", "failed-needs-attention"
+NOT_ATTEMPTED, ERROR, LOCKED = "not-attempted", "error", "locked"
+FAILED_OUTCOMES = {ROLLED_BACK, ERROR, LOCKED}
+
+
+@dataclass
+class HostResult:
+    host: str
+    platform: str
+    outcome: str
+    commands: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    error: str | None = None
+    device_error: str | None = None
+    detail: str | None = None
+    backup: str | None = None
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def exit_code(results) -> int:
+    """The process exit code of a change run: 3 a host needs attention, 1 some failed or
+    were not attempted, else 0."""
+    outcomes = {r.outcome for r in results}
+    if NEEDS_ATTENTION in outcomes:
+        return ExitCode.NEEDS_ATTENTION
+    if outcomes & (FAILED_OUTCOMES | {NOT_ATTEMPTED}):
+        return ExitCode.FAILED
+    return ExitCode.OK
+
+
+class VerifyFailed(Exception):
+    """The read-back (or the health gate) does not show what the change should have made."""
+
+    def __init__(self, remaining: list[str]):
+        self.remaining = remaining
+        what = ("health gate failed: " if any("not operational" in r for r in remaining)
+                else "read-back differs from the intent; still to change: ")
+        super().__init__(what + "; ".join(remaining[:5]))
