@@ -16,10 +16,8 @@ never alerting). A host that cannot be read is UNKNOWN, never OK.
 """
 from __future__ import annotations
 
-import concurrent.futures as cf
 import time
 from dataclasses import asdict, dataclass, field
-from functools import partial
 from pathlib import Path
 from typing import Literal
 
@@ -27,7 +25,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from oamkit import rates, yamlfile
 from oamkit.engine.cli import delta_by_interface, desired, read_managed
-from oamkit.engine.results import NEEDS_ATTENTION
 from oamkit.collect import close_later, snapshot_with
 from oamkit.errors import InputError, Problem
 from oamkit.history import History, Snapshot
@@ -402,77 +399,3 @@ def unreachable(host: str, platform: str, error: str, rules: Rules) -> HostCheck
     """A host the runner gave up on (deadline, internal error)."""
     return HostCheck(host, platform, UNKNOWN, error=error, results=[
         CheckResult(host, None, "reachable", _sev(rules.unreachable), error)]).finish()
-
-
-# ------------------------------------------------------------------------------ fleet
-def fleet_work(inventory: Inventory, *, history: History, rules: Rules, held: dict,
-               executor=None):
-    """(work, executor) to hand `run_fleet` for a check; `held`: host name -> its maintenance.
-
-    Threads (executor None or a thread executor): `check_host` per host, read and judged in
-    this process, as the results arrive. Elsewhere (Dask): the hosts are read on the executor
-    (action "check-read") and `settle` judges the readings here, against this machine's history;
-    hosts in maintenance are judged here at once and never sent to the executor."""
-    if getattr(executor, "name", "threads") == "threads":
-        return partial(_check_one, inventory, history=history, rules=rules, held=held), executor
-    from oamkit.executors import HostJob
-
-    job = HostJob.make("check-read", inventory, rules=rules.model_dump_json())
-    return job, _HeldHere(executor, lambda plan: judge(plan, None, history, rules, held[plan.host.name]),
-                          held)
-
-
-def _check_one(inventory, plan, deadline, *, history, rules, held):
-    return check_host(inventory, plan, deadline, history=history, rules=rules,
-                      maintenance=held.get(plan.host.name))
-
-
-class _HeldHere:
-    """Wraps an executor: a host in maintenance gets its (already done) answer from this
-    process; every other host goes to the executor. One run_fleet either way, so progress and
-    result order are those of the threaded run."""
-
-    def __init__(self, executor, answer, held: dict) -> None:
-        self.executor, self.answer, self.held = executor, answer, held
-        self.name = executor.name
-
-    def submit(self, work, plan, deadline: float) -> cf.Future:
-        if not self.held.get(plan.host.name):
-            return self.executor.submit(work, plan, deadline)
-        future: cf.Future = cf.Future()
-        future.set_running_or_notify_cancel()
-        try:
-            future.set_result(self.answer(plan))
-        except Exception as exc:  # noqa: BLE001 - reported for this host by run_fleet
-            future.set_exception(exc)
-        return future
-
-    def release(self, futures) -> None:
-        self.executor.release(futures)
-
-
-def settle(plans: list[HostPlan], results: list, *, history: History, rules: Rules,
-           held: dict, executor=None) -> list[HostCheck]:
-    """`run_fleet`'s results (in plan order) -> one HostCheck per host; `executor` as given to
-    `fleet_work`. Readings from elsewhere are judged here (storing their snapshots). A host the
-    runner gave up on is UNKNOWN, as with threads. Elsewhere, a host it stopped waiting for
-    (deadline) also gets the failed snapshot its read would have stored (a thread stores it
-    itself once its read gives up); a crashed read stores nothing, as with threads."""
-    remote = getattr(executor, "name", "threads") != "threads"
-    by_name = {p.host.name: p for p in plans}
-    out: list[HostCheck] = []
-    for r in results:
-        if isinstance(r, HostCheck):
-            out.append(r)
-        elif isinstance(r, CheckReading):
-            try:
-                out.append(judge(by_name[r.host], r, history, rules, held.get(r.host)))
-            except Exception as exc:  # noqa: BLE001 - as run_fleet reports a crashed host
-                out.append(unreachable(r.host, r.platform,
-                                       f"internal error: {type(exc).__name__}: {exc}", rules))
-        else:
-            error = r.error or r.detail or r.outcome
-            if remote and r.outcome == NEEDS_ATTENTION:
-                history.store(Snapshot(r.host, r.platform, time.time(), ok=False, error=error))
-            out.append(unreachable(r.host, r.platform, error, rules))
-    return out

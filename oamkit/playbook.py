@@ -39,7 +39,6 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from oamkit import yamlfile
-from oamkit.engine import exit_code as change_exit_code
 from oamkit.errors import ExitCode, InputError, OamkitError, Problem
 
 STEP_TYPES = ("render", "diff", "push", "collect", "check", "probe", "drtest", "wait",
@@ -173,12 +172,14 @@ class PushOpts(_Fleet):
 class CollectOpts(_Fleet):
     timeout: float = Field(60.0, gt=0)
     db: str | None = None
+    keep_days: float = Field(90.0, ge=0)   # as `oamkit collect --keep-days`
 
 
 class CheckOpts(_Fleet):
     timeout: float = Field(60.0, gt=0)
     rules: str | None = None
     db: str | None = None
+    keep_days: float = Field(90.0, ge=0)   # as `oamkit check --keep-days`
 
 
 class ProbeOpts(_Strict):
@@ -699,19 +700,9 @@ def _hosts(ctx: Context, step: Step) -> list:
     return ctx.play.hosts[id(step)]
 
 
-def _counts(results) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for r in results:
-        out[r.outcome] = out.get(r.outcome, 0) + 1
-    return out
-
-
-def _fleet_result(results, stopped) -> dict:
-    counts = _counts(results)
-    return {"stopped": stopped, "outcomes": counts,
-            "changed": [r.host for r in results if r.outcome == "changed"],
-            "failed": [r.host for r in results if r.outcome not in ("changed", "unchanged")],
-            "hosts": [r.as_dict() for r in results]}
+def _fleet_result(run) -> dict:
+    return {"stopped": run.stopped, "outcomes": run.outcomes, "changed": run.changed,
+            "failed": run.failed, "hosts": [r.as_dict() for r in run.results]}
 
 
 def _summary(counts: dict) -> str:
@@ -720,77 +711,60 @@ def _summary(counts: dict) -> str:
 
 # ---------------------------------------------------------------------------- step types
 def _step_render(ctx, step, opts: RenderOpts):
-    from oamkit.render import environment, plan_hosts, render_plan
+    from oamkit import ops
 
-    plans = plan_hosts(ctx.play.inventory, _hosts(ctx, step))
-    out = _relative(ctx.play, opts.out)
-    env = environment()
-    hosts = []
-    for plan in plans:
-        if opts.format == "netconf" and "netconf" not in plan.platform.templates:
-            hosts.append({"host": plan.host.name, "platform": plan.platform.name, "skipped": "no netconf form"})
-            continue
-        text = render_plan(plan, opts.format, env)
-        entry = {"host": plan.host.name, "platform": plan.platform.name,
-                 "lines": len(text.splitlines()), "config": text}
-        if out:
-            out.mkdir(parents=True, exist_ok=True)
-            entry["file"] = str(out / f"{plan.host.name}.{'xml' if opts.format == 'netconf' else 'cfg'}")
-            Path(entry["file"]).write_text(text)
-        hosts.append(entry)
+    run = ops.render(_selection(ctx, step), fmt=opts.format, out=_relative(ctx.play, opts.out))
+    hosts = [{k: v for k, v in h.items() if k in ("host", "platform", "lines", "config", "file")
+              and v is not None} for h in run.as_dict()["hosts"]]
     return 0, {"hosts": hosts}, f"{len(hosts)} host(s) rendered ({opts.format})"
 
 
-def _plans(ctx, step):
-    from oamkit.render import plan_hosts
+def _selection(ctx, step, *, intent: bool = True, ssh_only: bool = False):
+    """The step's hosts (resolved and validated when the playbook loaded) as an ops Selection."""
+    from oamkit import ops
+    from oamkit.platforms import get_platform
+    from oamkit.render import HostPlan, plan_hosts
 
-    return plan_hosts(ctx.play.inventory, _hosts(ctx, step))
+    hosts = _hosts(ctx, step)
+    chosen = [h for h in hosts if h.transport == "ssh"] if ssh_only else hosts
+    plans = plan_hosts(ctx.play.inventory, chosen) if intent else \
+        [HostPlan(h, get_platform(h.platform)) for h in chosen]
+    return ops.Selection(ctx.play.inventory, plans, [h for h in hosts if h not in chosen])
 
 
 def _diff_run(ctx, step, opts):
-    from oamkit.executors import HostJob
-    from oamkit.runner import Rollout, run_fleet
+    from oamkit import ops
 
-    results, stopped = run_fleet(_plans(ctx, step), HostJob.make("diff", ctx.play.inventory),
-                                 Rollout(opts.workers, opts.timeout), executor=ctx.executor)
-    return results, stopped
+    return ops.diff(_selection(ctx, step), workers=opts.workers, timeout=opts.timeout,
+                    executor=ctx.executor)
 
 
 def _step_diff(ctx, step, opts: DiffOpts):
-    results, stopped = _diff_run(ctx, step, opts)
-    counts = _counts(results)
-    return change_exit_code(results), _fleet_result(results, stopped), _summary(counts)
+    run = _diff_run(ctx, step, opts)
+    return run.exit_code, _fleet_result(run), _summary(run.outcomes)
 
 
 def _step_push(ctx, step, opts: PushOpts):
-    from oamkit import changelog, engine
-    from oamkit.executors import HostJob
-    from oamkit.runner import Rollout, run_fleet
+    from oamkit import ops
 
     if ctx.check_mode:   # dry run: the exact delta a push would send, nothing sent
-        results, stopped = _diff_run(ctx, step, opts)
-        result = _fleet_result(results, stopped) | {"check_mode": True, "change_id": None}
-        return change_exit_code(results), result, "check mode, would change: " + (
+        run = _diff_run(ctx, step, opts)
+        result = _fleet_result(run) | {"check_mode": True, "change_id": None}
+        return run.exit_code, result, "check mode, would change: " + (
             ", ".join(result["changed"]) or "nothing")
-    inv = ctx.play.inventory
-    change_id = engine.new_change_id()
-    job = HostJob.make("push", inv, change_id=change_id, confirm_timeout=opts.confirm_timeout)
-    action, plans = f"push (playbook {ctx.play.file.name})", _plans(ctx, step)
-    journal = changelog.begin(change_id, action, [p.host.name for p in plans], inv.path)
-    results, stopped = run_fleet(plans, job,
-                                 Rollout(opts.workers, opts.timeout, opts.canary, opts.batch_size,
-                                         opts.max_failures), on_done=journal.host_done,
-                                 executor=ctx.executor)
-    engine.record_change(change_id, action, results, inv.path, stopped)
-    result = _fleet_result(results, stopped) | {"change_id": change_id}
-    return change_exit_code(results), result, _summary(result["outcomes"]) + (
-        f"; stopped: {stopped}" if stopped else "") + f"; change {change_id}"
+    run = ops.push(_selection(ctx, step), workers=opts.workers, timeout=opts.timeout,
+                   canary=opts.canary, batch_size=opts.batch_size, max_failures=opts.max_failures,
+                   confirm_timeout=opts.confirm_timeout, executor=ctx.executor,
+                   action=f"push (playbook {ctx.play.file.name})")
+    result = _fleet_result(run) | {"change_id": run.change_id}
+    return run.exit_code, result, _summary(run.outcomes) + (
+        f"; stopped: {run.stopped}" if run.stopped else "") + f"; change {run.change_id}"
 
 
 def _db(ctx, value: str | None) -> Path:
-    from oamkit.statedir import state_dir
+    from oamkit.ops import history_path
 
-    return _relative(ctx.play, value) or Path(os.environ.get("OAMKIT_DB") or state_dir() / "history.sqlite")
+    return _relative(ctx.play, value) or history_path(os.environ.get("OAMKIT_DB"))
 
 
 def _dry_db(ctx, db: Path) -> Path:
@@ -805,64 +779,28 @@ def _dry_db(ctx, db: Path) -> Path:
 
 
 def _step_collect(ctx, step, opts: CollectOpts):
-    from oamkit import collect
-    from oamkit.executors import HostJob
-    from oamkit.history import History, Snapshot
-    from oamkit.platforms import get_platform
-    from oamkit.render import HostPlan
-    from oamkit.runner import Rollout, run_fleet
+    from oamkit import ops
 
-    hosts = _hosts(ctx, step)
-    plans = [HostPlan(h, get_platform(h.platform)) for h in hosts if h.transport == "ssh"]
-    skipped = [h.name for h in hosts if h.transport != "ssh"]
     db = _db(ctx, opts.db)
-    results, _ = run_fleet(plans, HostJob.make("collect", ctx.play.inventory),
-                           Rollout(opts.workers, opts.timeout), executor=ctx.executor)
-    rows = []
-    with History(_dry_db(ctx, db) if ctx.check_mode else db) as history:
-        for r in results:
-            if isinstance(r, collect.CollectResult):
-                history.store(r.snapshot)
-                rows.append(r.as_dict())
-            else:   # the runner gave up on it (deadline) or its work crashed
-                error = r.error or r.detail or r.outcome
-                history.store(Snapshot(r.host, r.platform, time.time(), ok=False, error=error))
-                rows.append({"host": r.host, "platform": r.platform, "outcome": collect.ERROR,
-                             "error": error})
-    rows += [{"host": h, "outcome": "skipped", "error": "collect reads over SSH only"} for h in skipped]
-    failed = [r["host"] for r in rows if r["outcome"] not in (collect.OK, "skipped")]
-    result = {"db": None if ctx.check_mode else str(db), "failed": failed, "hosts": rows,
+    run = ops.collect(_selection(ctx, step, intent=False, ssh_only=True),
+                      db=_dry_db(ctx, db) if ctx.check_mode else db, workers=opts.workers,
+                      timeout=opts.timeout, keep_days=opts.keep_days, executor=ctx.executor)
+    rows = run.rows
+    result = {"db": None if ctx.check_mode else str(db), "failed": run.failed, "hosts": rows,
               "outcomes": {o: sum(1 for r in rows if r["outcome"] == o) for o in {r["outcome"] for r in rows}}}
-    return (1 if failed else 0), result, _summary(result["outcomes"]) + (
+    return run.exit_code, result, _summary(result["outcomes"]) + (
         " (check mode: not stored)" if ctx.check_mode else f" into {db}")
 
 
 def _step_check(ctx, step, opts: CheckOpts):
-    from oamkit import checks, maintenance
-    from oamkit.collect import finish_closing
-    from oamkit.history import History
-    from oamkit.render import plan_hosts
-    from oamkit.report import CheckReport
-    from oamkit.runner import Rollout, run_fleet
+    from oamkit import ops
 
-    rules = ctx.play.extras[id(step)]
-    hosts = _hosts(ctx, step)
-    plans = plan_hosts(ctx.play.inventory, [h for h in hosts if h.transport == "ssh"])
-    windows = maintenance.active_windows()
-    held = {p.host.name: maintenance.status_for(p.host, windows=windows) for p in plans}
     db = _db(ctx, opts.db)
-    inv = ctx.play.inventory
-    started = time.time()
-    # The play's executor reads the devices; every host is judged here, against this
-    # machine's history database (checks.fleet_work / settle).
-    with History(_dry_db(ctx, db) if ctx.check_mode else db) as history:
-        work, on = checks.fleet_work(inv, history=history, rules=rules, held=held,
-                                     executor=ctx.executor)
-        results, _ = run_fleet(plans, work, Rollout(opts.workers, opts.timeout), executor=on)
-        finish_closing()
-        checked = checks.settle(plans, results, history=history, rules=rules, held=held,
-                                executor=ctx.executor)
-    report = CheckReport(checked, started, time.time(), opts.rules, str(db))
+    report = ops.check(_selection(ctx, step, ssh_only=True), rules=ctx.play.extras[id(step)],
+                       rules_file=opts.rules, db=_dry_db(ctx, db) if ctx.check_mode else db,
+                       workers=opts.workers, timeout=opts.timeout, keep_days=opts.keep_days,
+                       executor=ctx.executor)
+    report.db = str(db)
     result = report.as_dict()
     result["problems"] = [r.as_dict() for r in report.problems()]
     return report.exit_code(nagios=False), result, f"{report.status}: " + _summary(report.counts())

@@ -1,17 +1,15 @@
-"""Options every host-selecting command shares, so they read the same everywhere."""
+"""Options every command shares, so they read the same everywhere, and the progress bar."""
 from __future__ import annotations
 
 import json
-import os
 import sys
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import typer
 
+from oamkit import ops
 from oamkit.inventory import Inventory
-
-DEFAULT_INVENTORY = "inventory"
 
 InventoryOpt = typer.Option(
     None, "--inventory", "-i", envvar="OAMKIT_INVENTORY", show_envvar=True,
@@ -36,6 +34,15 @@ SchedulerOpt = typer.Option(
     help="A running Dask scheduler (with --executor dask). Its workers need the inventory "
          "folder at the same path and its credentials.")
 
+# read-only commands (collect, check, facts)
+ReadWorkersOpt = typer.Option(20, "--workers", "-w", min=1, help="Hosts read at once.")
+ReadTimeoutOpt = typer.Option(60.0, "--timeout", min=1, help="Deadline per host, in seconds.")
+DbOpt = typer.Option(None, "--db", metavar="PATH", envvar="OAMKIT_DB", show_envvar=True,
+                     help="History database (SQLite). Default: history.sqlite in the state dir "
+                          "(OAMKIT_STATE_DIR).")
+KeepOpt = typer.Option(ops.reads.KEEP_DAYS, "--keep-days", min=0,
+                       help="Drop snapshots older than this many days (0: keep everything).")
+
 
 @contextmanager
 def executor_for(kind: str | None, scheduler: str | None, workers: int):
@@ -49,8 +56,24 @@ def executor_for(kind: str | None, scheduler: str | None, workers: int):
         yield executor
 
 
+@contextmanager
+def progress(title: str, quiet: bool):
+    """A progress bar on a terminal (stderr); yields the per-host callback (None: no bar)."""
+    if quiet or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                   TimeElapsedColumn(), console=Console(stderr=True), transient=True)
+    with bar:
+        task = bar.add_task(title, total=None)
+        yield lambda result: bar.advance(task)
+
+
 def load_inventory(path: Path | None) -> Inventory:
-    return Inventory.load(path or Path(os.environ.get("OAMKIT_INVENTORY", DEFAULT_INVENTORY)))
+    return ops.load_inventory(path)
 
 
 def print_json(payload) -> None:

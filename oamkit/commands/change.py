@@ -2,22 +2,17 @@
 from __future__ import annotations
 
 import sys
-from contextlib import nullcontext
 from pathlib import Path
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from oamkit import backups, changelog, engine, statedir
+from oamkit import backups, changelog, engine, ops, statedir
 from oamkit.commands._common import (ExecutorOpt, FilterOpt, InventoryOpt, JsonOpt, LimitOpt,
-                                     SchedulerOpt, executor_for, load_inventory, print_json)
-from oamkit.executors import HostJob
+                                     SchedulerOpt, executor_for, print_json, progress)
 from oamkit.errors import InputError, Problem
-from oamkit.render import plan_hosts
-from oamkit.runner import Rollout, run_fleet
 
 console = Console()
 err = Console(stderr=True)
@@ -28,38 +23,6 @@ TimeoutOpt = typer.Option(120.0, "--timeout", min=1, help="Deadline per host, in
 _STYLE = {"unchanged": "dim", "changed": "green", "failed-rolled-back": "yellow",
           "failed-needs-attention": "bold red", "not-attempted": "dim", "error": "red",
           "locked": "red", "changing": "bold red", "backed-up": "bold red", "pending": "dim"}
-
-
-def _select(inventory, filter, limit):
-    inv = load_inventory(inventory)
-    hosts = inv.select(filter, limit)
-    if not hosts:
-        raise InputError([Problem("no host matches the selection", field="--filter/--limit")])
-    plans = plan_hosts(inv, hosts)
-    inv.require_credentials(hosts)
-    no_form = [p.host.name for p in plans if p.host.transport == "netconf" and p.platform.netconf is None]
-    if no_form:
-        raise InputError([Problem(f"transport netconf is not available for: {', '.join(no_form)}",
-                                  field="transport")])
-    return inv, plans
-
-
-def _run(plans, work, rollout, as_json, title, executor=None, journal=None):
-    """`journal`: the change's ChangeRun, which records each host's outcome as it comes in."""
-    show_progress = not as_json and sys.stderr.isatty()
-    progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                        TimeElapsedColumn(), console=err, transient=True) if show_progress else None
-    with progress or nullcontext():
-        task = progress.add_task(title, total=len(plans)) if progress else None
-
-        def done(result) -> None:
-            if journal is not None:
-                journal.host_done(result)
-            if progress:
-                progress.advance(task)
-
-        results, stopped = run_fleet(plans, work, rollout, on_done=done, executor=executor)
-    return results, stopped
 
 
 def _report(results, stopped, as_json, change_id=None, show_commands=True, title="") -> None:
@@ -93,11 +56,11 @@ def diff(inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, limit: s
          workers: int = WorkersOpt, timeout: float = TimeoutOpt, as_json: bool = JsonOpt,
          executor: str = ExecutorOpt, scheduler: str = SchedulerOpt) -> None:
     """Show, per host, the exact commands a push would send. Sends no configuration command."""
-    inv, plans = _select(inventory, filter, limit)
-    with executor_for(executor, scheduler, workers) as runs_on:
-        results, stopped = _run(plans, HostJob.make("diff", inv), Rollout(workers, timeout),
-                                as_json, "diff", runs_on)
-    _report(results, stopped, as_json, title="Delta between devices and intent")
+    chosen = ops.select(inventory, filter, limit)   # bad input stops before an executor starts
+    with executor_for(executor, scheduler, workers) as runs_on, progress("diff", as_json) as tick:
+        run = ops.diff(chosen, workers=workers, timeout=timeout, executor=runs_on,
+                       on_done=tick)
+    _report(run.results, run.stopped, as_json, title="Delta between devices and intent")
 
 
 def push(inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, limit: str = LimitOpt,
@@ -110,37 +73,12 @@ def push(inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, limit: s
          as_json: bool = JsonOpt, executor: str = ExecutorOpt, scheduler: str = SchedulerOpt) -> None:
     """Back up, apply only the delta, commit (confirmed where the platform can), read back and
     verify, then confirm. Any failure rolls that host back and verifies the restoration."""
-    inv, plans = _select(inventory, filter, limit)
-    change_id = engine.new_change_id()
-    work = HostJob.make("push", inv, change_id=change_id, confirm_timeout=confirm_timeout)
-    with executor_for(executor, scheduler, workers) as runs_on:
-        journal = changelog.begin(change_id, "push", [p.host.name for p in plans], inv.path)
-        results, stopped = _run(plans, work, Rollout(workers, timeout, canary, batch_size, max_failures),
-                                as_json, "push", runs_on, journal)
-    engine.record_change(change_id, "push", results, inv.path, stopped)
-    _report(results, stopped, as_json, change_id, title=f"Push {change_id}")
-
-
-def _find_change(change_id: str, entries: list[dict] | None = None) -> dict:
-    """The change a user named: an id oamkit made, or `last` (the most recent push). Exit 2
-    naming the value otherwise: nothing is sent and no path is built from it."""
-    entries = engine.list_changes() if entries is None else entries
-    if change_id == "last":
-        pushes = [e for e in entries if changelog.is_push(e)]
-        if not pushes:
-            raise InputError([Problem("no push recorded yet (see `oamkit changes`)",
-                                      field="--change", value=change_id)])
-        return pushes[-1]
-    if not statedir.CHANGE_ID.fullmatch(change_id or ""):
-        raise InputError([Problem("not a change id (like 20240131T235959Z-1a2b3c) or 'last'",
-                                  field="--change", value=change_id)])
-    found = {e.get("id"): e for e in entries}.get(change_id)
-    if found is None:
-        found = changelog.read(engine.change_folder(change_id, "--change"))
-    if found is None and not backups.read(engine.change_folder(change_id, "--change")):
-        raise InputError([Problem("unknown change id (see `oamkit changes`)", field="--change",
-                                  value=change_id)])
-    return found or {"id": change_id, "action": "unknown", "inventory": None, "hosts": {}}
+    chosen = ops.select(inventory, filter, limit)   # bad input stops before an executor starts
+    with executor_for(executor, scheduler, workers) as runs_on, progress("push", as_json) as tick:
+        run = ops.push(chosen, workers=workers, timeout=timeout, canary=canary,
+                       batch_size=batch_size, max_failures=max_failures,
+                       confirm_timeout=confirm_timeout, executor=runs_on, on_done=tick)
+    _report(run.results, run.stopped, as_json, run.change_id, title=f"Push {run.change_id}")
 
 
 def rollback(change_id: str = typer.Option(..., "--change",
@@ -151,29 +89,11 @@ def rollback(change_id: str = typer.Option(..., "--change",
     attention, or caught mid-change by a killed run) whose configuration now differs from its
     backup. A host equal to its backup is left alone, so running it twice is safe. Without -i,
     the inventory the change was made with."""
-    entry = _find_change(change_id)
-    change_id = entry["id"]
-    taken = backups.read(engine.change_folder(change_id))
-    recorded = entry.get("inventory")
-    if inventory is None and recorded:
-        if not Path(recorded).is_dir():
-            raise InputError([Problem(f"change {change_id} was made with inventory {recorded}, "
-                                      "which is gone; name one with -i", field="--inventory",
-                                      value=recorded)])
-        inventory = Path(recorded)
-    inv, plans = _select(inventory, filter, limit)
-    plans = [p for p in plans if p.host.name in taken]
-    new_id = engine.new_change_id()
-    work = lambda plan, deadline: engine.rollback_host(inv, plan, deadline, change_id, new_id)  # noqa: E731
-    journal = changelog.begin(new_id, f"rollback {change_id}", [p.host.name for p in plans], inv.path)
-    results, stopped = _run(plans, work, Rollout(workers, timeout), as_json, "rollback", journal=journal)
-    if not filter and not limit:   # backed up, but the inventory no longer has them
-        results += [engine.HostResult(host, taken[host].platform, engine.ERROR,
-                                      error=f"not in the inventory {inv.path}; nothing was sent",
-                                      detail=f"its backup: oamkit changes --change {change_id} --host {host}")
-                    for host in sorted(set(taken) - set(inv.hosts))]
-    engine.record_change(new_id, f"rollback {change_id}", results, inv.path, stopped)
-    _report(results, stopped, as_json, new_id, title=f"Rollback of {change_id}")
+    with progress("rollback", as_json) as tick:
+        run = ops.rollback(change_id, inventory, filter, limit, workers=workers, timeout=timeout,
+                           on_done=tick)
+    _report(run.results, run.stopped, as_json, run.change_id,
+            title=f"Rollback of {run.action.removeprefix('rollback ')}")
 
 
 def changes(change_id: str = typer.Option(None, "--change",
@@ -187,7 +107,7 @@ def changes(change_id: str = typer.Option(None, "--change",
     if host and not change_id:
         raise InputError([Problem("--host needs --change", field="--host", value=host)])
     if change_id:
-        _show_backups(_find_change(change_id, entries)["id"], host, as_json)
+        _show_backups(ops.find_change(change_id, entries)["id"], host, as_json)
         return
     if as_json:
         print_json(entries)

@@ -7,22 +7,18 @@ found a problem or could not tell (UNKNOWN), 2 for bad input (nothing was contac
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 import typer
 from rich.console import Console
 
-from oamkit import checks, maintenance
-from oamkit.commands._common import (ExecutorOpt, FilterOpt, InventoryOpt, LimitOpt, SchedulerOpt,
-                                     executor_for)
-from oamkit.commands.collect import DbOpt, KeepOpt, db_path, prune, run_with_progress, select_plans
+from oamkit import checks, ops
+from oamkit.commands._common import (DbOpt, ExecutorOpt, FilterOpt, InventoryOpt, KeepOpt, LimitOpt,
+                                     ReadTimeoutOpt, ReadWorkersOpt, SchedulerOpt, executor_for,
+                                     progress)
 from oamkit.errors import InputError, Problem
-from oamkit.collect import finish_closing
-from oamkit.history import History
 from oamkit.report import CheckReport
 from oamkit.report import formats
-from oamkit.runner import Rollout
 
 console = Console()
 
@@ -39,8 +35,7 @@ def check(inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, limit: 
                                            "required; junit/json: instead of stdout)."),
           as_json: bool = typer.Option(False, "--json", help="Same as --format json."),
           verbose: bool = typer.Option(False, "--verbose", "-v", help="Table: show OK results too."),
-          workers: int = typer.Option(20, "--workers", "-w", min=1, help="Hosts read at once."),
-          timeout: float = typer.Option(60.0, "--timeout", min=1, help="Deadline per host, in seconds."),
+          workers: int = ReadWorkersOpt, timeout: float = ReadTimeoutOpt,
           keep_days: float = KeepOpt,
           executor: str = ExecutorOpt, scheduler: str = SchedulerOpt,
           ) -> None:
@@ -58,31 +53,12 @@ def check(inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, limit: 
                                   "PATH (e.g. /var/lib/node_exporter/textfile/oamkit.prom)",
                                   field="--output")])
     rule_set = checks.Rules.load(rules)   # validated before anything is contacted
-    inv, plans, skipped = select_plans(inventory, filter, limit)
-    marks = maintenance.inventory_problems([p.host for p in plans] + skipped)
-    if marks:
-        raise InputError(marks)
-    windows = maintenance.active_windows()
-    held = {p.host.name: maintenance.status_for(p.host, windows=windows) for p in plans}
-    started = time.time()
+    chosen = ops.select(inventory, filter, limit, ssh_only=True)
     # The executor first: a bad --scheduler is bad input before the history file is touched.
-    with executor_for(executor, scheduler, workers) as runs_on, History(db_path(db)) as history:
-        work, on = checks.fleet_work(inv, history=history, rules=rule_set, held=held,
-                                     executor=runs_on)
-        results = run_with_progress(plans, work, Rollout(workers, timeout),
-                                    quiet=fmt != "table", title="check", executor=on)
-        finish_closing()
-        hosts = checks.settle(plans, results, history=history, rules=rule_set, held=held,
-                              executor=runs_on)
-        prune(history, keep_days)
-    for h in skipped:
-        held_now = maintenance.status_for(h, windows=windows)
-        hosts.append(checks.HostCheck(h.name, h.platform, checks.MAINTENANCE if held_now else checks.UNKNOWN,
-                                      maintenance=held_now, results=[checks.CheckResult(
-                                          h.name, None, "reachable",
-                                          checks.MAINTENANCE if held_now else checks.UNKNOWN,
-                                          f"transport {h.transport}: check reads over SSH only")]))
-    report = CheckReport(hosts, started, time.time(), str(rules) if rules else None, str(db_path(db)))
+    with executor_for(executor, scheduler, workers) as runs_on, \
+            progress("check", fmt != "table") as tick:
+        report = ops.check(chosen, rules=rule_set, rules_file=rules, db=db, workers=workers,
+                           timeout=timeout, keep_days=keep_days, executor=runs_on, on_done=tick)
     _emit(report, fmt, output, verbose)
     raise typer.Exit(report.exit_code(nagios=fmt == "nagios"))
 

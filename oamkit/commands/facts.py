@@ -1,161 +1,32 @@
-"""`oamkit facts`: what each device says it is (platform, software, model, interfaces with speed
-and OAM state), and where that disagrees with the inventory, before anything is pushed.
-
-Mismatches reported: a host that answers like another platform than the one declared (the
-`version_pattern` of every platform is tried on the output), an interface in the policy that the
-device does not have, a link speed that differs from the one the policy was converted at.
-"""
+"""`oamkit facts`: what each device says it is, and where that disagrees with the inventory."""
 from __future__ import annotations
 
-import re
-import time
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from oamkit import collect
-from oamkit.commands._common import FilterOpt, InventoryOpt, JsonOpt, LimitOpt, print_json
-from oamkit.commands.collect import TimeoutOpt, WorkersOpt, run_with_progress, select_plans
-from oamkit.errors import InputError
-from oamkit.platforms import get_platform, platform_names
-from oamkit.runner import Rollout
-from oamkit.transport.ssh import SshSession, TransportError
-from oamkit.units import format_speed
+from oamkit import ops
+from oamkit.commands._common import (FilterOpt, InventoryOpt, JsonOpt, LimitOpt, ReadTimeoutOpt,
+                                     ReadWorkersOpt, print_json, progress)
 
 console = Console()
 
-# Where ntc-templates' `show version` templates put the software version and the model.
-_VERSION_FIELDS = {"cisco_ios": ("version", "hardware"), "cisco_xr": ("version", "hardware"),
-                   "juniper_junos": ("junos_version", "model"),
-                   "huawei_vrp": ("product_version", "model")}
-FACT_ROLES = ("version", "counters", "oam_status")
-
-
-@dataclass
-class Facts:
-    host: str
-    platform: str            # declared in the inventory
-    outcome: str             # "ok" | "mismatch" | "error"
-    detected_platform: str | None = None
-    version: str | None = None
-    model: str | None = None
-    interfaces: list[dict] = field(default_factory=list)
-    mismatches: list[str] = field(default_factory=list)
-    error: str | None = None
-    seconds: float = 0.0
-
-    def as_dict(self) -> dict:
-        return asdict(self)
-
-
-def detect_platform(text: str) -> str | None:
-    found = [name for name in platform_names()
-             if get_platform(name).version_pattern
-             and re.search(get_platform(name).version_pattern, text, re.M)]
-    return found[0] if len(found) == 1 else None
-
-
-def version_and_model(platform: str, text: str) -> tuple[str | None, str | None]:
-    """Software version and model from ntc-templates' show version template."""
-    from ntc_templates.parse import parse_output
-
-    command = get_platform(platform).commands.get("version")
-    keys = _VERSION_FIELDS.get(platform)
-    if not command or not keys:
-        return None, None
-    try:
-        rows = parse_output(platform=platform, command=command, data=text)
-    except Exception:  # noqa: BLE001 - an unparsable banner is reported as unknown, not fatal
-        return None, None
-    if not rows:
-        return None, None
-    row = rows[0]
-    version, model = row.get(keys[0]) or None, row.get(keys[1]) or None
-    if isinstance(model, list):
-        model = model[0] if model else None
-    return version, model
-
-
-def facts_host(inventory, plan, deadline, *, intents) -> Facts:
-    started = time.monotonic()
-    declared = plan.platform.name
-    out = Facts(plan.host.name, declared, "ok")
-    try:
-        session = SshSession.open(inventory, plan.host, deadline)
-        try:
-            version_text = session.show(plan.platform.commands["version"])
-            out.detected_platform = detect_platform(version_text)
-            if out.detected_platform == declared:
-                out.version, out.model = version_and_model(declared, version_text)
-                records, errors, _ = collect.run_commands(
-                    session, declared, collect.commands_for(plan, ("counters", "oam_status")))
-            else:
-                records, errors = {}, {}
-        finally:
-            collect.close_later(session)
-    except TransportError as exc:
-        out.outcome, out.error = "error", str(exc)
-        out.seconds = round(time.monotonic() - started, 3)
-        return out
-    if out.detected_platform != declared:
-        seen = out.detected_platform or "no platform oamkit knows"
-        out.mismatches.append(f"declared {declared} but answers like {seen} "
-                              f"(to {plan.platform.commands['version']!r})")
-    snap = collect.build_snapshot(plan.host.name, declared, records, errors, time.time())
-    for name, sample in sorted(snap.interfaces.items()):
-        bps = collect.speed_bps(sample.oam.get("speed_text"))
-        out.interfaces.append({"name": name, "speed": format_speed(bps) if bps else sample.oam.get("speed_text"),
-                               "speed_bps": bps,
-                               "oam": "enabled" if sample.oam.get("configured") else "not enabled",
-                               "link_monitoring": sample.link_monitoring})
-    for role, why in errors.items():
-        out.mismatches.append(f"could not read {role}: {why}")
-    if out.detected_platform == declared and "counters" not in errors:
-        present = {i["name"]: i for i in out.interfaces}
-        for intent in intents:
-            found = present.get(intent.interface)
-            if found is None:
-                out.mismatches.append(f"{intent.interface} is in the policy but the device has no "
-                                      "such interface")
-            elif found["speed_bps"] and found["speed_bps"] != intent.speed_bps:
-                out.mismatches.append(
-                    f"{intent.interface}: the policy was converted at {format_speed(intent.speed_bps)} "
-                    f"but the link runs at {found['speed']}")
-    if out.mismatches:
-        out.outcome = "mismatch"
-    out.seconds = round(time.monotonic() - started, 3)
-    return out
-
 
 def facts(inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, limit: str = LimitOpt,
-          workers: int = WorkersOpt, timeout: float = TimeoutOpt, as_json: bool = JsonOpt) -> None:
+          workers: int = ReadWorkersOpt, timeout: float = ReadTimeoutOpt, as_json: bool = JsonOpt) -> None:
     """Read each device's platform, software version, model and interfaces (speed, OAM state)
     and report where the inventory disagrees with the device. Read-only."""
-    inv, plans, skipped = select_plans(inventory, filter, limit, need_intent=False)
-    intents = {}
-    for plan in plans:
-        try:
-            intents[plan.host.name] = inv.intents(plan.host)
-        except InputError:
-            intents[plan.host.name] = []
-    results = run_with_progress(plans, lambda plan, deadline: facts_host(
-        inv, plan, deadline, intents=intents[plan.host.name]), Rollout(workers, timeout), as_json, "facts")
-    collect.finish_closing()
-    results = [r if isinstance(r, Facts) else Facts(r.host, r.platform, "error", error=r.error or r.detail)
-               for r in results]
-    results += [Facts(h.name, h.platform, "error", error=f"transport {h.transport}: facts reads "
-                      "over SSH only") for h in skipped]
-    code = 0 if all(r.outcome == "ok" for r in results) else 1
+    with progress("facts", as_json) as tick:
+        run = ops.facts(inventory, filter, limit, workers=workers, timeout=timeout, on_done=tick)
     if as_json:
-        print_json({"ok": code == 0, "exit_code": code, "hosts": [r.as_dict() for r in results]})
-        raise typer.Exit(code)
+        print_json(run.as_dict())
+        raise typer.Exit(run.exit_code)
     table = Table(title="Device facts")
     for column in ("host", "declared", "detected", "version", "model", "interfaces", "problems"):
         table.add_column(column, overflow="fold")
-    for r in results:
+    for r in run.results:
         ifs = ", ".join(f"{i['name']} {i['speed'] or '?'}{' OAM' if i['oam'] == 'enabled' else ''}"
                         for i in r.interfaces)
         problems = "\n".join(r.mismatches + ([r.error] if r.error else []))
@@ -163,7 +34,7 @@ def facts(inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, limit: 
         table.add_row(r.host, r.platform, r.detected_platform or "?", r.version or "", r.model or "",
                       ifs, f"[{style}]{problems or 'ok'}[/]")
     console.print(table)
-    raise typer.Exit(code)
+    raise typer.Exit(run.exit_code)
 
 
 def register(app: typer.Typer) -> None:

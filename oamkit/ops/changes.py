@@ -1,0 +1,152 @@
+"""Operations that change (or would change) devices: `diff`, `push`, `rollback`.
+
+Each takes an inventory and a selection, runs the change engine across the fleet
+(`runner.run_fleet`, canary and batches included) and returns a `ChangeRun`. The CLI, the
+playbook steps and Python callers all go through here, so they behave the same.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from oamkit import backups, changelog, engine, statedir
+from oamkit.engine import HostResult
+from oamkit.errors import InputError, Problem
+from oamkit.executors import HostJob
+from oamkit.ops.selection import InventoryLike, select
+from oamkit.runner import Rollout, run_fleet
+
+OnDone = Callable[[object], None] | None
+
+
+@dataclass
+class ChangeRun:
+    """What a diff, push or rollback did: one `HostResult` per host, in selection order."""
+
+    action: str
+    results: list[HostResult]
+    change_id: str | None = None          # push and rollback: the id `rollback --change` takes
+    stopped: str | None = None            # why the rollout stopped early (canary, failures, Ctrl-C)
+    inventory: Path | None = None
+    outcomes: dict[str, int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.outcomes = {}
+        for r in self.results:
+            self.outcomes[r.outcome] = self.outcomes.get(r.outcome, 0) + 1
+
+    @property
+    def exit_code(self) -> int:
+        return int(engine.exit_code(self.results))
+
+    @property
+    def changed(self) -> list[str]:
+        return [r.host for r in self.results if r.outcome == engine.CHANGED]
+
+    @property
+    def failed(self) -> list[str]:
+        return [r.host for r in self.results if r.outcome not in (engine.CHANGED, engine.UNCHANGED)]
+
+    def as_dict(self) -> dict:
+        return {"ok": self.exit_code == 0, "exit_code": self.exit_code, "action": self.action,
+                "change_id": self.change_id, "stopped": self.stopped, "outcomes": self.outcomes,
+                "changed": self.changed, "failed": self.failed,
+                "hosts": [r.as_dict() for r in self.results]}
+
+
+def diff(inventory: InventoryLike = None, filter: list[str] | None = None,
+         limit: str | list[str] | None = None, *, workers: int = 20, timeout: float = 120.0,
+         executor=None, on_done: OnDone = None) -> ChangeRun:
+    """Per host, the exact commands a push would send. Sends no configuration command."""
+    chosen = select(inventory, filter, limit)
+    results, stopped = run_fleet(chosen.plans, HostJob.make("diff", chosen.inventory),
+                                 Rollout(workers, timeout), on_done=on_done, executor=executor)
+    return ChangeRun("diff", results, stopped=stopped, inventory=chosen.inventory.path)
+
+
+def push(inventory: InventoryLike = None, filter: list[str] | None = None,
+         limit: str | list[str] | None = None, *, workers: int = 20, timeout: float = 120.0,
+         canary: int = 0, batch_size: int = 0, max_failures: int | None = None,
+         confirm_timeout: int = 120, executor=None, on_done: OnDone = None,
+         action: str = "push") -> ChangeRun:
+    """Back up, apply only the delta, commit (confirmed where the platform can), read back,
+    verify, health gate, confirm; any failure rolls that host back and verifies it. The change
+    is journalled (`changelog`) before the first device is touched."""
+    chosen = select(inventory, filter, limit)
+    inv = chosen.inventory
+    change_id = engine.new_change_id()
+    job = HostJob.make("push", inv, change_id=change_id, confirm_timeout=confirm_timeout)
+    journal = changelog.begin(change_id, action, chosen.hosts, inv.path)
+    results, stopped = run_fleet(chosen.plans, job,
+                                 Rollout(workers, timeout, canary, batch_size, max_failures),
+                                 on_done=_both(journal.host_done, on_done), executor=executor)
+    engine.record_change(change_id, action, results, inv.path, stopped)
+    return ChangeRun(action, results, change_id, stopped, inv.path)
+
+
+def find_change(change: str, entries: list[dict] | None = None) -> dict:
+    """The change a user named: an id oamkit made, or `last` (the most recent push). Exit 2
+    naming the value otherwise: nothing is sent and no path is built from it."""
+    entries = engine.list_changes() if entries is None else entries
+    if change == "last":
+        pushes = [e for e in entries if changelog.is_push(e)]
+        if not pushes:
+            raise InputError([Problem("no push recorded yet (see `oamkit changes`)",
+                                      field="--change", value=change)])
+        return pushes[-1]
+    if not statedir.CHANGE_ID.fullmatch(change or ""):
+        raise InputError([Problem("not a change id (like 20240131T235959Z-1a2b3c) or 'last'",
+                                  field="--change", value=change)])
+    found = {e.get("id"): e for e in entries}.get(change)
+    if found is None:
+        found = changelog.read(engine.change_folder(change, "--change"))
+    if found is None and not backups.read(engine.change_folder(change, "--change")):
+        raise InputError([Problem("unknown change id (see `oamkit changes`)", field="--change",
+                                  value=change)])
+    return found or {"id": change, "action": "unknown", "inventory": None, "hosts": {}}
+
+
+def rollback(change: str, inventory: InventoryLike = None, filter: list[str] | None = None,
+             limit: str | list[str] | None = None, *, workers: int = 20, timeout: float = 120.0,
+             on_done: OnDone = None) -> ChangeRun:
+    """Restore the backups a past change took: every host it backed up (changed, needing
+    attention, or caught mid-change by a killed run) whose configuration now differs from its
+    backup. A host equal to its backup is left alone, so running it twice is safe. Without an
+    inventory, the one the change was made with."""
+    entry = find_change(change)
+    change_id = entry["id"]
+    taken = backups.read(engine.change_folder(change_id))
+    recorded = entry.get("inventory")
+    if inventory is None and recorded:
+        if not Path(recorded).is_dir():
+            raise InputError([Problem(f"change {change_id} was made with inventory {recorded}, "
+                                      "which is gone; name one with -i", field="--inventory",
+                                      value=recorded)])
+        inventory = Path(recorded)
+    chosen = select(inventory, filter, limit)
+    inv = chosen.inventory
+    plans = [p for p in chosen.plans if p.host.name in taken]
+    new_id = engine.new_change_id()
+    action = f"rollback {change_id}"
+    journal = changelog.begin(new_id, action, [p.host.name for p in plans], inv.path)
+    results, stopped = run_fleet(
+        plans, lambda plan, deadline: engine.rollback_host(inv, plan, deadline, change_id, new_id),
+        Rollout(workers, timeout), on_done=_both(journal.host_done, on_done))
+    if not filter and not limit:   # backed up, but the inventory no longer has them
+        results += [HostResult(host, taken[host].platform, engine.ERROR,
+                               error=f"not in the inventory {inv.path}; nothing was sent",
+                               detail=f"its backup: oamkit changes --change {change_id} --host {host}")
+                    for host in sorted(set(taken) - set(inv.hosts))]
+    engine.record_change(new_id, action, results, inv.path, stopped)
+    return ChangeRun(action, results, new_id, stopped, inv.path)
+
+
+def _both(first, second):
+    if second is None:
+        return first
+
+    def done(result) -> None:
+        first(result)
+        second(result)
+    return done

@@ -1,0 +1,244 @@
+"""Operations that only read devices: `collect`, `check`, `facts`.
+
+Reads go over the device CLI (SSH); hosts driven over NETCONF are reported, never dropped
+without a word. Snapshots are kept in the history database (SQLite), pruned to `keep_days`.
+"""
+from __future__ import annotations
+
+import concurrent.futures as cf
+import time
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+
+from oamkit import checks, collect, maintenance, statedir
+from oamkit.engine import NEEDS_ATTENTION
+from oamkit.errors import InputError
+from oamkit.executors import HostJob
+from oamkit.facts import Facts, facts_host
+from oamkit.history import History, Snapshot
+from oamkit.ops.changes import OnDone
+from oamkit.ops.selection import InventoryLike, select
+from oamkit.report import CheckReport
+from oamkit.runner import Rollout, run_fleet
+
+KEEP_DAYS = 90.0
+SSH_ONLY = "reads over SSH only"
+
+
+def history_path(db: str | Path | None = None) -> Path:
+    """The history database: `db`, else <state dir>/history.sqlite."""
+    return Path(db) if db else statedir.state_dir() / "history.sqlite"
+
+
+def prune(history: History, keep_days: float) -> int:
+    return history.prune(time.time() - keep_days * 86400) if keep_days else 0
+
+
+# ---------------------------------------------------------------------------- collect
+@dataclass
+class CollectRun:
+    db: Path
+    results: list[collect.CollectResult]
+    skipped: list[dict] = field(default_factory=list)   # NETCONF hosts, said so
+    pruned: int = 0
+    seconds: float = 0.0
+
+    @property
+    def rows(self) -> list[dict]:
+        return [r.as_dict() for r in self.results] + self.skipped
+
+    @property
+    def failed(self) -> list[str]:
+        return [r.host for r in self.results if r.outcome != collect.OK]
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.failed else 0
+
+    def as_dict(self) -> dict:
+        return {"ok": not self.failed, "exit_code": self.exit_code, "db": str(self.db),
+                "seconds": self.seconds, "pruned_snapshots": self.pruned, "failed": self.failed,
+                "hosts": self.rows}
+
+
+def collect_fleet(inventory: InventoryLike = None, filter=None, limit=None, *, db=None,
+                  workers: int = 20, timeout: float = 60.0, keep_days: float = KEEP_DAYS,
+                  executor=None, on_done: OnDone = None) -> CollectRun:
+    """Run the platforms' show commands and store timestamped snapshots (interface error
+    counters, OAM session and link-monitoring state, link-event counts)."""
+    chosen = select(inventory, filter, limit, intent=False, ssh_only=True)
+    path = history_path(db)
+    started = time.time()
+    with History(path) as history:
+        # Elsewhere (Dask) the snapshots come back and are stored here, in this history.
+        work = partial(_collect_one, chosen.inventory, history=history) if executor is None \
+            else HostJob.make("collect", chosen.inventory)
+        results, _ = run_fleet(chosen.plans, work, Rollout(workers, timeout), on_done=on_done,
+                               executor=executor)
+        collect.finish_closing()
+        if executor is not None:
+            for r in results:
+                if isinstance(r, collect.CollectResult):
+                    history.store(r.snapshot)
+        results = [r if isinstance(r, collect.CollectResult) else _runner_gave_up(r, history)
+                   for r in results]
+        pruned = prune(history, keep_days)
+    skipped = [{"host": h.name, "platform": h.platform, "outcome": "skipped",
+                "error": f"transport {h.transport}: collect {SSH_ONLY}"} for h in chosen.skipped]
+    return CollectRun(path, results, skipped, pruned, round(time.time() - started, 3))
+
+
+def _collect_one(inv, plan, deadline, *, history):
+    return collect.collect_host(inv, plan, deadline, store=history.store)
+
+
+def _runner_gave_up(result, history) -> collect.CollectResult:
+    """run_fleet answers for a host it stopped waiting for (deadline) or whose work crashed."""
+    error = result.error or result.detail or result.outcome
+    history.store(Snapshot(result.host, result.platform, time.time(), ok=False, error=error))
+    return collect.CollectResult(result.host, result.platform, collect.ERROR, error=error)
+
+
+# ---------------------------------------------------------------------------- check
+def check(inventory: InventoryLike = None, filter=None, limit=None, *, rules=None,
+          rules_file: str | Path | None = None, db=None, workers: int = 20,
+          timeout: float = 60.0, keep_days: float = KEEP_DAYS, executor=None,
+          on_done: OnDone = None) -> CheckReport:
+    """Check OAM compliance per host and interface: configuration matches the intent, session
+    operational, link monitoring on, error rates under the thresholds, no new link events.
+    Hosts in maintenance are reported MAINTENANCE (never alerting) and not contacted. `rules`:
+    a `checks.Rules` (`rules_file`: where it came from, for the report), a rules file, or None
+    for the defaults."""
+    rule_set = rules if isinstance(rules, checks.Rules) else checks.Rules.load(rules)
+    chosen = select(inventory, filter, limit, ssh_only=True)
+    plans, inv = chosen.plans, chosen.inventory
+    marks = maintenance.inventory_problems([p.host for p in plans] + chosen.skipped)
+    if marks:
+        raise InputError(marks)
+    windows = maintenance.active_windows()
+    held = {p.host.name: maintenance.status_for(p.host, windows=windows) for p in plans}
+    path = history_path(db)
+    started = time.time()
+    with History(path) as history:
+        work, on = _fleet_work(inv, history=history, rules=rule_set, held=held, executor=executor)
+        results, _ = run_fleet(plans, work, Rollout(workers, timeout), on_done=on_done, executor=on)
+        collect.finish_closing()
+        hosts = _settle(plans, results, history=history, rules=rule_set, held=held,
+                        executor=executor)
+        prune(history, keep_days)
+    for h in chosen.skipped:
+        held_now = maintenance.status_for(h, windows=windows)
+        status = checks.MAINTENANCE if held_now else checks.UNKNOWN
+        hosts.append(checks.HostCheck(h.name, h.platform, status, maintenance=held_now, results=[
+            checks.CheckResult(h.name, None, "reachable", status,
+                               f"transport {h.transport}: check {SSH_ONLY}")]))
+    source = rules_file or (None if rules is None or isinstance(rules, checks.Rules) else rules)
+    return CheckReport(hosts, started, time.time(), str(source) if source else None, str(path))
+
+
+def _fleet_work(inventory, *, history: History, rules, held: dict, executor=None):
+    """(work, executor) to hand `run_fleet` for a check; `held`: host name -> its maintenance.
+
+    Threads (executor None or a thread executor): `check_host` per host, read and judged in
+    this process, as the results arrive. Elsewhere (Dask): the hosts are read on the executor
+    (action "check-read") and `_settle` judges the readings here, against this machine's
+    history; hosts in maintenance are judged here at once and never sent to the executor."""
+    if getattr(executor, "name", "threads") == "threads":
+        return partial(_check_one, inventory, history=history, rules=rules, held=held), executor
+    job = HostJob.make("check-read", inventory, rules=rules.model_dump_json())
+    return job, _HeldHere(executor, lambda plan: checks.judge(plan, None, history, rules,
+                                                              held[plan.host.name]), held)
+
+
+def _check_one(inventory, plan, deadline, *, history, rules, held):
+    return checks.check_host(inventory, plan, deadline, history=history, rules=rules,
+                             maintenance=held.get(plan.host.name))
+
+
+class _HeldHere:
+    """Wraps an executor: a host in maintenance gets its (already done) answer from this
+    process; every other host goes to the executor. One run_fleet either way, so progress and
+    result order are those of the threaded run."""
+
+    def __init__(self, executor, answer, held: dict) -> None:
+        self.executor, self.answer, self.held = executor, answer, held
+        self.name = executor.name
+
+    def submit(self, work, plan, deadline: float) -> cf.Future:
+        if not self.held.get(plan.host.name):
+            return self.executor.submit(work, plan, deadline)
+        future: cf.Future = cf.Future()
+        future.set_running_or_notify_cancel()
+        try:
+            future.set_result(self.answer(plan))
+        except Exception as exc:  # noqa: BLE001 - reported for this host by run_fleet
+            future.set_exception(exc)
+        return future
+
+    def release(self, futures) -> None:
+        self.executor.release(futures)
+
+
+def _settle(plans, results: list, *, history: History, rules, held: dict,
+            executor=None) -> list[checks.HostCheck]:
+    """`run_fleet`'s results (in plan order) -> one HostCheck per host. Readings from
+    elsewhere are judged here (storing their snapshots). A host the runner gave up on is
+    UNKNOWN, as with threads. Elsewhere, a host it stopped waiting for (deadline) also gets
+    the failed snapshot its read would have stored (a thread stores it itself once its read
+    gives up); a crashed read stores nothing, as with threads."""
+    remote = getattr(executor, "name", "threads") != "threads"
+    by_name = {p.host.name: p for p in plans}
+    out: list[checks.HostCheck] = []
+    for r in results:
+        if isinstance(r, checks.HostCheck):
+            out.append(r)
+        elif isinstance(r, checks.CheckReading):
+            try:
+                out.append(checks.judge(by_name[r.host], r, history, rules, held.get(r.host)))
+            except Exception as exc:  # noqa: BLE001 - as run_fleet reports a crashed host
+                out.append(checks.unreachable(r.host, r.platform,
+                                              f"internal error: {type(exc).__name__}: {exc}", rules))
+        else:
+            error = r.error or r.detail or r.outcome
+            if remote and r.outcome == NEEDS_ATTENTION:
+                history.store(Snapshot(r.host, r.platform, time.time(), ok=False, error=error))
+            out.append(checks.unreachable(r.host, r.platform, error, rules))
+    return out
+
+
+# ---------------------------------------------------------------------------- facts
+@dataclass
+class FactsRun:
+    results: list[Facts]
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if all(r.outcome == "ok" for r in self.results) else 1
+
+    def as_dict(self) -> dict:
+        return {"ok": self.exit_code == 0, "exit_code": self.exit_code,
+                "hosts": [r.as_dict() for r in self.results]}
+
+
+def facts(inventory: InventoryLike = None, filter=None, limit=None, *, workers: int = 20,
+          timeout: float = 60.0, on_done: OnDone = None) -> FactsRun:
+    """Each device's platform, software version, model and interfaces (speed, OAM state),
+    and where the inventory disagrees with the device. Read-only."""
+    chosen = select(inventory, filter, limit, intent=False, ssh_only=True)
+    inv = chosen.inventory
+    intents = {}
+    for plan in chosen.plans:
+        try:
+            intents[plan.host.name] = inv.intents(plan.host)
+        except InputError:
+            intents[plan.host.name] = []
+    results, _ = run_fleet(chosen.plans, lambda plan, deadline: facts_host(
+        inv, plan, deadline, intents=intents[plan.host.name]), Rollout(workers, timeout),
+        on_done=on_done)
+    collect.finish_closing()
+    results = [r if isinstance(r, Facts) else Facts(r.host, r.platform, "error", error=r.error or r.detail)
+               for r in results]
+    results += [Facts(h.name, h.platform, "error", error=f"transport {h.transport}: facts "
+                      f"{SSH_ONLY}") for h in chosen.skipped]
+    return FactsRun(results)

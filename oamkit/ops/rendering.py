@@ -1,0 +1,61 @@
+"""`render`: each selected host's vendor configuration, from the policy. Sends nothing."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from oamkit import textcheck
+from oamkit.errors import InputError, Problem
+from oamkit.ops.selection import InventoryLike, select
+from oamkit.render import HostPlan, environment, render_plan
+
+FORMATS = ("cli", "netconf")
+
+
+@dataclass
+class RenderRun:
+    format: str
+    plans: list[HostPlan]
+    configs: dict[str, str]                                  # host -> rendered text
+    files: dict[str, Path] = field(default_factory=dict)     # host -> file written (with `out`)
+
+    def as_dict(self) -> dict:
+        return {"ok": True, "format": self.format, "hosts": [
+            {"host": p.host.name, "platform": p.platform.name,
+             "interfaces": [i.intent.interface for i in p.interfaces],
+             "profiles": p.profile_names, "notes": p.notes,
+             "file": str(self.files[p.host.name]) if p.host.name in self.files else None,
+             "config": self.configs[p.host.name], "lines": len(self.configs[p.host.name].splitlines()),
+             "skipped": None} for p in self.plans]}   # "skipped" kept for scripts: every host renders or exit 2
+
+
+def render(inventory: InventoryLike = None, filter=None, limit=None, *, fmt: str = "cli",
+           out: str | Path | None = None, templates: list[Path] | None = None) -> RenderRun:
+    """Render the selected hosts in `fmt` (cli | netconf), optionally one file per host into
+    `out`; `templates`: folders whose files override oamkit's, file by file."""
+    if fmt not in FORMATS:
+        raise InputError([Problem("unknown format", field="--format", value=fmt,
+                                  allowed=", ".join(FORMATS))])
+    missing = [str(folder) for folder in templates or [] if not Path(folder).is_dir()]
+    if missing:
+        raise InputError([Problem("template folder not found", field="--templates",
+                                  value=", ".join(missing))])
+    chosen = select(inventory, filter, limit, credentials=False)
+    no_form = [p for p in chosen.plans if fmt == "netconf" and "netconf" not in p.platform.templates]
+    if no_form:   # rendering the rest and exiting 0 would hide that these hosts got nothing
+        raise InputError([Problem(
+            f"{p.platform.display} has no NETCONF form (it is configured over SSH only); "
+            "leave it out with --filter platform!=" + p.platform.name, host=p.host.name,
+            field="--format", value=fmt) for p in no_form])
+    env = environment([Path(t) for t in templates or []])
+    configs = {plan.host.name: render_plan(plan, fmt, env) for plan in chosen.plans}
+    files: dict[str, Path] = {}
+    if out:
+        folder = Path(out)
+        folder.mkdir(parents=True, exist_ok=True)
+        suffix = "xml" if fmt == "netconf" else "cfg"
+        for name, text in configs.items():
+            # host names are checked when the inventory loads; this keeps the promise local
+            files[name] = textcheck.inside(folder, f"{name}.{suffix}")
+            files[name].write_text(text)
+    return RenderRun(fmt, chosen.plans, configs, files)
