@@ -67,7 +67,7 @@ class Credentials(_Strict):
 class SshSettings(_Strict):
     known_hosts: str | None = None
     accept_new_host_keys: bool = False
-    timeout: float = 30.0
+    timeout: float = Field(30.0, gt=0, le=3600, allow_inf_nan=False)
     driver: Literal["netmiko", "asyncssh"] = Field(
         "netmiko", description="CLI sessions on netmiko (paramiko, a thread per session) or on "
         "asyncssh (one event loop for every session: less CPU per device on large fleets)")
@@ -75,7 +75,7 @@ class SshSettings(_Strict):
 
 class NetconfSettings(_Strict):
     port: StrictInt | None = Field(None, ge=1, le=65535)
-    timeout: float = 30.0
+    timeout: float = Field(30.0, gt=0, le=3600, allow_inf_nan=False)
 
 
 class HostSettings(_Strict):
@@ -291,6 +291,13 @@ class Inventory:
             except InputError as exc:
                 problems.extend(exc.problems)
                 continue
+            known = host.ssh.known_hosts
+            if known and not host.ssh.accept_new_host_keys and \
+                    not self.resolve_path(known).is_file():
+                problems.append(Problem(
+                    f"known_hosts file not found: {self.resolve_path(known)} (host keys are "
+                    "verified against it; set ssh.accept_new_host_keys to start one)",
+                    host=host.name, field="ssh.known_hosts", value=known))
             if found or host.credentials.ssh_key_file:
                 continue
             tried = [f"environment variable {host.credentials.password_env}"
