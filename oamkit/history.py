@@ -83,7 +83,11 @@ class History:
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:   # a file where a folder of the path should be
+            raise InputError([Problem(f"cannot make the database's folder: {exc.strerror}",
+                                      file=str(self.path), field="--db")]) from None
         self._lock = threading.Lock()
         try:
             self.db = sqlite3.connect(str(self.path), check_same_thread=False, timeout=30)

@@ -57,6 +57,9 @@ def check(inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, limit: 
         raise InputError([Problem("the prometheus format writes a textfile: give --output "
                                   "PATH (e.g. /var/lib/node_exporter/textfile/oamkit.prom)",
                                   field="--output")])
+    if output is not None and (Path(output).is_dir() or not Path(output).parent.is_dir()):
+        raise InputError([Problem("the report cannot be written there (not a file in an "
+                                  "existing folder)", field="--output", value=str(output))])
     rule_set = checks.Rules.load(rules)   # validated before anything is contacted
     inv, plans, skipped = select_plans(inventory, filter, limit)
     marks = maintenance.inventory_problems([p.host for p in plans] + skipped)

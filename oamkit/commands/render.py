@@ -33,6 +33,9 @@ def render(
     if missing:
         raise InputError([Problem("template folder not found", field="--templates",
                                   value=", ".join(missing))])
+    if out is not None and out.exists() and not out.is_dir():
+        raise InputError([Problem("not a folder (render writes one file per host into it)",
+                                  field="--out", value=str(out))])
     inv = load_inventory(inventory)
     hosts = inv.select(filter, limit)
     if not hosts:
