@@ -328,6 +328,10 @@ class DaskExecutor:
         if scheduler:
             try:
                 self.client = Client(scheduler, timeout=connect_timeout)
+            except ValueError as exc:   # distributed's own address parsing: "missing port ..."
+                raise InputError([Problem(f"not a Dask scheduler address ({exc}); give "
+                                          "tcp://HOST:PORT", field="--scheduler",
+                                          value=scheduler)]) from None
             except (OSError, TimeoutError) as exc:
                 raise InputError([Problem(f"cannot reach the Dask scheduler: {exc}",
                                           field="--scheduler", value=scheduler)]) from None

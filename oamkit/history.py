@@ -85,7 +85,11 @@ class History:
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:   # a file where a folder of the path should be
+            raise InputError([Problem(f"cannot make the database's folder: {exc.strerror}",
+                                      file=str(self.path), field="--db")]) from None
         # Made 0600 before SQLite opens it: SQLite gives its -wal/-shm/-journal files the
         # database file's mode, and would otherwise create all of them umask-readable.
         # (An existing file keeps the mode its owner gave it.)

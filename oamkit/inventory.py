@@ -69,7 +69,7 @@ class SshSettings(_Strict):
                                    "inventory folder); none: oamkit's <state dir>/known_hosts")
     accept_new_host_keys: bool = Field(False, description="trust on first use: record an unknown "
                                        "host's key in known_hosts, then verify against it")
-    timeout: float = 30.0
+    timeout: float = Field(30.0, gt=0, le=3600, allow_inf_nan=False)
     driver: Literal["netmiko", "asyncssh"] = Field(
         "netmiko", description="CLI sessions on netmiko (paramiko, a thread per session) or on "
         "asyncssh (one event loop for every session: less CPU per device on large fleets)")
@@ -77,7 +77,7 @@ class SshSettings(_Strict):
 
 class NetconfSettings(_Strict):
     port: StrictInt | None = Field(None, ge=1, le=65535)
-    timeout: float = 30.0
+    timeout: float = Field(30.0, gt=0, le=3600, allow_inf_nan=False)
 
 
 class HostSettings(_Strict):
@@ -293,6 +293,13 @@ class Inventory:
             except InputError as exc:
                 problems.extend(exc.problems)
                 continue
+            known = host.ssh.known_hosts
+            if known and not host.ssh.accept_new_host_keys and \
+                    not self.resolve_path(known).is_file():
+                problems.append(Problem(
+                    f"known_hosts file not found: {self.resolve_path(known)} (host keys are "
+                    "verified against it; set ssh.accept_new_host_keys to start one)",
+                    host=host.name, field="ssh.known_hosts", value=known))
             if found or host.credentials.ssh_key_file:
                 continue
             tried = [f"environment variable {host.credentials.password_env}"

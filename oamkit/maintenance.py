@@ -17,6 +17,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from oamkit import textcheck
 from oamkit.statedir import state_dir
 from oamkit.errors import InputError, Problem
 
@@ -96,6 +97,9 @@ def add(hosts: list[str], until: str, reason: str, who: str | None = None,
         when = None
     if when is not None and when <= now:
         problems.append(Problem("is in the past", field="--until", value=until))
+    if isinstance(reason, str) and textcheck.has_control(reason):
+        problems.append(Problem("contains a control character (newline, escape ...): it is "
+                                "shown in every report", field="--reason", value=reason))
     if when is not None and when > now + timedelta(days=366):
         problems.append(Problem("more than a year ahead; windows are meant to end", field="--until",
                                 value=until))

@@ -29,6 +29,7 @@ import shutil
 import tempfile
 import time
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Literal
 
@@ -123,6 +124,8 @@ def _seconds(value: Any) -> float:
                 else float(text[:-1]) * 3600 if text.endswith("h") else parse_interval(text)
         except ValueError:
             raise ValueError("a duration: 30s, 500ms, 2m or a number of seconds") from None
+    if seconds != seconds or seconds in (float("inf"), float("-inf")):
+        raise ValueError("a duration: a finite number of seconds (got an infinite or NaN one)")
     if seconds < 0:
         raise ValueError("must not be negative")
     return seconds
@@ -145,7 +148,7 @@ def _check_filters(expressions: list[str]) -> list[str]:
 
 class _Fleet(_Strict):
     workers: int = Field(20, ge=1, le=10000, description="hosts worked on at once")
-    timeout: float = Field(120.0, gt=0, description="deadline per host, seconds")
+    timeout: float = Field(120.0, gt=0, le=86400, description="deadline per host, seconds")
 
     @field_validator("timeout", mode="before")
     @classmethod
@@ -246,7 +249,25 @@ class AssertOpts(_Strict):
                 _jinja().compile_expression(expression)
             except jinja2.TemplateSyntaxError as exc:
                 raise ValueError(f"{expression!r} is not a valid expression: {exc.message}") from None
+            unsafe = _private_names(expression)
+            if unsafe:
+                raise ValueError(f"{expression!r} reaches {', '.join(unsafe)}: attributes "
+                                 "starting with '_' are not for playbooks (unsafe)")
         return v
+
+
+def _private_names(expression: str) -> list[str]:
+    """Attribute and item names starting with '_' in a Jinja expression (the sandbox would
+    refuse them only when the assertion runs)."""
+    from jinja2 import nodes
+
+    env = _jinja()
+    tree = env.parse("{{ " + expression + " }}")
+    found = [n.attr for n in tree.find_all(nodes.Getattr) if n.attr.startswith("_")]
+    found += [n.arg.value for n in tree.find_all(nodes.Getitem)
+              if isinstance(n.arg, nodes.Const) and isinstance(n.arg.value, str)
+              and n.arg.value.startswith("_")]
+    return list(dict.fromkeys(found))
 
 
 OPTIONS: dict[str, type[BaseModel]] = {
@@ -510,16 +531,17 @@ def _resolve(play: LoadedPlay, inventory: str | Path | None) -> None:
     problems: list[Problem] = []
     sections = [("steps", i, s) for i, s in enumerate(book.steps)] + \
                [("always", i, s) for i, s in enumerate(book.always)]
+    folder = Path(inventory) if inventory else _relative(play, book.inventory) if book.inventory \
+        else Path(os.environ.get("OAMKIT_INVENTORY", "inventory"))
     if any(s.type in HOST_STEPS for _, _, s in sections):
-        folder = Path(inventory) if inventory else _relative(play, book.inventory) if book.inventory \
-            else Path(os.environ.get("OAMKIT_INVENTORY", "inventory"))
         play.inventory = Inventory.load(folder)
     for section, index, step in sections:
         where = play.where(section, index)
 
         def located(found, key=None):
             for p in found:
-                problems.append(Problem(p.message, file=play.where(section, index, *(key or ())),
+                message = p.message if not p.file or p.file in p.message else f"{p.file}: {p.message}"
+                problems.append(Problem(message, file=play.where(section, index, *(key or ())),
                                         host=p.host, interface=p.interface,
                                         field=f"{section}[{index}]" + (f".{p.field}" if p.field else ""),
                                         value=p.value, allowed=p.allowed))
@@ -553,9 +575,22 @@ def _resolve(play: LoadedPlay, inventory: str | Path | None) -> None:
             from oamkit.dr.plan import load_plan
 
             try:
-                play.extras[id(step)] = load_plan(_relative(play, opts.plan))
+                play.extras[id(step)] = dr_plan = load_plan(_relative(play, opts.plan))
             except InputError as exc:
                 located(exc.problems, (kind, "plan"))
+                continue
+            actions = [(name, s) for name, s in (("trigger", dr_plan.trigger),
+                                                 ("restore", dr_plan.restore)) if s.type == "action"]
+            if actions:
+                from oamkit.dr_actions import action_problems
+
+                if play.inventory is None:
+                    play.inventory = Inventory.load(folder)
+                for name, s in actions:
+                    located([Problem(f"{opts.plan}: {p.message}", host=p.host, field=p.field,
+                                     value=p.value)
+                             for p in action_problems(play.inventory, s.action, s.device,
+                                                      s.args or {}, name)], (kind, "plan"))
         elif kind == "probe":
             from oamkit.probe.proto import ProbeProto, parse_interval
             from oamkit.probe.safety import check_probe_request
@@ -573,7 +608,10 @@ def _resolve(play: LoadedPlay, inventory: str | Path | None) -> None:
             from oamkit.maintenance import parse_until
 
             try:
-                parse_until(opts.until)
+                if parse_until(opts.until) <= datetime.now(timezone.utc):
+                    problems.append(Problem("is in the past", file=play.where(section, index, kind, "until"),
+                                            field=f"{section}[{index}].maintenance.until",
+                                            value=opts.until))
             except ValueError as exc:
                 problems.append(Problem(str(exc), file=play.where(section, index, kind, "until"),
                                         field=f"{section}[{index}].maintenance.until"))
@@ -832,6 +870,11 @@ def _step_drtest(ctx, step, opts: DrtestOpts):
     from oamkit.dr.runner import EXIT_FOR_VERDICT, DrRunner
 
     plan = ctx.play.extras[id(step)]
+    if any(s.type == "action" for s in (plan.trigger, plan.restore)):
+        from oamkit.dr.runner import set_action_hook
+        from oamkit.dr_actions import make_action_hook
+
+        set_action_hook(make_action_hook(ctx.play.inventory))
     runner = DrRunner(plan, realtime=opts.realtime, log=ctx.log)
     if ctx.check_mode:   # the bounds are checked, no probe and no trigger sent
         runner.preflight()

@@ -9,6 +9,7 @@ reporting stay here, so they are the same for every executor.
 """
 from __future__ import annotations
 
+import math
 import queue
 import time
 from concurrent.futures import Future
@@ -19,6 +20,7 @@ from oamkit.engine.results import ERROR, FAILED_OUTCOMES, NEEDS_ATTENTION, NOT_A
 from oamkit.render import HostPlan
 
 GRACE = 5.0  # seconds past a host's deadline before we stop waiting for its thread
+MAX_TIMEOUT = 86400.0   # a day per host; `inf` (which click accepts) overflows the deadline
 
 
 @dataclass
@@ -28,6 +30,16 @@ class Rollout:
     canary: int = 0
     batch_size: int = 0
     max_failures: int | None = None
+
+    def __post_init__(self) -> None:
+        # built by every command before the first host is contacted: bad input is exit 2 here
+        if not (isinstance(self.timeout, (int, float)) and math.isfinite(self.timeout)
+                and 0 < self.timeout <= MAX_TIMEOUT):
+            from oamkit.errors import InputError, Problem
+
+            raise InputError([Problem(f"a deadline per host is a number of seconds, more than 0 "
+                                      f"and at most {MAX_TIMEOUT:.0f}", field="--timeout",
+                                      value=self.timeout)])
 
 
 def run_fleet(plans: list[HostPlan], work: Callable[[HostPlan, float], HostResult],

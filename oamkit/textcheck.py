@@ -27,6 +27,10 @@ def file_name_problem(name: str) -> str | None:
     return None
 
 
+def has_control(text: str) -> bool:
+    return bool(_CONTROL.search(text))
+
+
 def inside(folder: Path, name: str) -> Path:
     """`folder / name`, refusing anything that would resolve outside `folder`."""
     base = folder.resolve()

@@ -23,14 +23,16 @@ def check_unique_keys(loader: yaml.SafeLoader, node: yaml.MappingNode) -> None:
         if key_node.tag == "tag:yaml.org,2002:merge":   # `<<: *anchor` may repeat
             continue
         key = loader.construct_object(key_node, deep=True)
+        line = key_node.start_mark.line + 1
         try:
-            first = seen.setdefault(key, key_node.start_mark.line + 1)
+            first = seen.get(key)
+            seen.setdefault(key, line)
         except TypeError:   # an unhashable key: the constructor reports it
             continue
-        if first != key_node.start_mark.line + 1:
+        if first is not None:   # lines may be equal: `{a: 1, a: 2}`
+            where = f"lines {first} and {line}" if first != line else f"twice on line {line}"
             raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r} (lines {first} and "
-                f"{key_node.start_mark.line + 1})", key_node.start_mark)
+                None, None, f"duplicate key {key!r} ({where})", key_node.start_mark)
 
 
 class UniqueKeyLoader(_Base):

@@ -52,6 +52,9 @@ def check(inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, limit: 
         raise InputError([Problem("the prometheus format writes a textfile: give --output "
                                   "PATH (e.g. /var/lib/node_exporter/textfile/oamkit.prom)",
                                   field="--output")])
+    if output is not None and (Path(output).is_dir() or not Path(output).parent.is_dir()):
+        raise InputError([Problem("the report cannot be written there (not a file in an "
+                                  "existing folder)", field="--output", value=str(output))])
     rule_set = checks.Rules.load(rules)   # validated before anything is contacted
     chosen = ops.select(inventory, filter, limit, ssh_only=True)
     # The executor first: a bad --scheduler is bad input before the history file is touched.

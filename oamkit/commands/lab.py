@@ -81,7 +81,8 @@ def up(devices: int = typer.Option(4, "--devices", "-n", min=1, max=2000, help="
     inventory = (inventory_out or state_dir / "inventory").resolve()
     state_dir.mkdir(parents=True, exist_ok=True)
     fault_file = state_dir / "faults.json"
-    fault_file.write_text(json.dumps(_load_fault_spec(faults) if faults else {}))
+    fault_file.write_text(json.dumps(_load_fault_spec(faults, _device_names(devices, plats))
+                                     if faults else {}))
     if detach:
         _spawn_detached(devices, plats, inventory, base_port, time_scale, state_dir, as_json)
         return
@@ -161,15 +162,48 @@ def _read_state(state_dir: Path) -> dict | None:
         return None
 
 
-def _load_fault_spec(path: Path) -> dict:
-    import yaml
+def _device_names(devices: int, plats: list[str]) -> list[str]:
+    """The names `Lab(devices, platforms=plats)` gives its devices (ios-1, xr-1, ...)."""
+    from oamkit.lab.server import SHORT
+
+    counters: dict[str, int] = {}
+    names = []
+    for i in range(devices):
+        plat = plats[i % len(plats)]
+        counters[plat] = counters.get(plat, 0) + 1
+        names.append(f"{SHORT[plat]}-{counters[plat]}")
+    return names
+
+
+def _known_faults() -> set[str]:
+    from oamkit.lab.device import Faults
+
+    return set(Faults.__dataclass_fields__) | {"inject_errors", "peer_state"}
+
+
+def _load_fault_spec(path: Path, devices: list[str] | None = None) -> dict:
+    """The --faults file, checked before the lab starts: a device or fault name the lab does
+    not know would otherwise be dropped silently (the lab would run without the fault)."""
+    from oamkit import yamlfile
 
     try:
-        data = yaml.safe_load(path.read_text()) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise InputError([Problem(f"cannot read faults file: {exc}", file=str(path))]) from None
+        data = yamlfile.load(path) or {}
+    except InputError as exc:
+        raise InputError([Problem(f"cannot read faults file: {p.message}", file=str(path))
+                          for p in exc.problems]) from None
     if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
         raise InputError([Problem("expected a mapping {device: {fault: value}}", file=str(path))])
+    problems = []
+    known = _known_faults()
+    for device, entry in data.items():
+        if devices is not None and device not in devices:
+            problems.append(Problem(f"unknown device {device!r}", file=str(path), field=str(device),
+                                    allowed=", ".join(devices[:8]) + (", ..." if len(devices) > 8 else "")))
+        problems += [Problem(f"unknown fault {key!r}", file=str(path), field=f"{device}.{key}",
+                             allowed=", ".join(sorted(known)))
+                     for key in entry if key not in known and not str(key).startswith("netconf")]
+    if problems:
+        raise InputError(problems)
     return data
 
 
@@ -202,9 +236,7 @@ def fault(device: str = typer.Argument(..., help="Device name, e.g. ios-1."),
             entry[key] = json.loads(raw)
         except ValueError:
             entry[key] = raw
-    from oamkit.lab.device import Faults
-
-    known = set(Faults.__dataclass_fields__) | {"inject_errors", "peer_state"}
+    known = _known_faults()
     unknown = [k for k in entry if k not in known and not k.startswith("netconf")]
     if unknown:
         raise InputError([Problem(f"unknown fault {k!r}", field="KEY", value=k, allowed=", ".join(sorted(known)))

@@ -33,7 +33,7 @@ def register(app: typer.Typer) -> None:
                                      help="Output is always JSON; accepted for symmetry."),
     ) -> None:
         """Parse saved show/display output into oamkit's normalised fields (JSON)."""
-        from oamkit.parse import parse_output, supported_commands
+        from oamkit.parse import ParseError, parse_output, supported_commands
 
         del as_json
         if list_commands:
@@ -52,7 +52,14 @@ def register(app: typer.Typer) -> None:
                 text = path.read_text(encoding="utf-8", errors="replace")
             except OSError as exc:
                 raise InputError([Problem(f"cannot read: {exc.strerror}", file=file)]) from None
-        result = parse_output(platform, command, text).as_dict()
+        source = "<stdin>" if file == "-" else file
+        if "\x00" in text:   # a capture is text; NUL bytes mean an image, an archive, a pcap
+            raise InputError([Problem("binary data, not the saved output of a command",
+                                      file=source)])
+        try:
+            result = parse_output(platform, command, text).as_dict()
+        except ParseError as exc:   # name the capture as well as the template and line
+            raise InputError([Problem(str(exc), file=source)]) from None
         if not raw:
             for record in result["records"]:
                 record.pop("raw", None)

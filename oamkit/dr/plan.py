@@ -18,6 +18,8 @@ def _duration(value: Any) -> float:
         seconds = parse_interval(value)
     except ValueError as exc:
         raise ValueError(str(exc)) from None
+    if seconds != seconds or seconds == float("inf"):   # NaN passes `<= 0`; inf never ends
+        raise ValueError("must be a finite duration")
     if seconds <= 0:
         raise ValueError("must be positive")
     return seconds

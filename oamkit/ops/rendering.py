@@ -40,6 +40,9 @@ def render(inventory: InventoryLike = None, filter=None, limit=None, *, fmt: str
     if missing:
         raise InputError([Problem("template folder not found", field="--templates",
                                   value=", ".join(missing))])
+    if out is not None and Path(out).exists() and not Path(out).is_dir():
+        raise InputError([Problem("not a folder (render writes one file per host into it)",
+                                  field="--out", value=str(out))])
     chosen = select(inventory, filter, limit, credentials=False)
     no_form = [p for p in chosen.plans if fmt == "netconf" and "netconf" not in p.platform.templates]
     if no_form:   # rendering the rest and exiting 0 would hide that these hosts got nothing

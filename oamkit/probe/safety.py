@@ -175,7 +175,10 @@ def check_probe_request(targets: list[str], interval: float, rounds: int, netns:
             continue
         if ip.version != 4:
             problems.append(Problem("only IPv4 targets are supported", value=t))
-    if interval < MIN_INTERVAL_S:
+    if interval != interval or interval == float("inf"):
+        problems.append(Problem("interval must be a finite duration", field="interval",
+                                value=interval))
+    elif interval < MIN_INTERVAL_S:
         problems.append(Problem(f"interval below the floor of {MIN_INTERVAL_S * 1000:g} ms",
                                 field="interval", value=interval))
     rate = len(targets) / interval if interval > 0 else float("inf")   # one probe per slot per interval
@@ -196,6 +199,8 @@ def check_probe_request(targets: list[str], interval: float, rounds: int, netns:
             raise refuse("target is not in the plan", value=", ".join(outside))
     all_loopback = all(is_loopback(t) for t in targets)
     ns = netns or current_netns_name()
+    if netns and not (NETNS_RUN_DIR / netns).exists():
+        raise refuse(f"network namespace {netns!r} does not exist", field="netns", value=netns)
     if all_loopback:
         return netns
     if ns is None:
