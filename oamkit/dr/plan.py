@@ -23,6 +23,10 @@ def _duration(value: Any) -> float:
     return seconds
 
 
+STEP_TIMEOUT_S = 30.0
+MANUAL_TIMEOUT_S = 300.0
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -85,7 +89,9 @@ class Step(_Model):
     args: dict[str, Any] = Field(default_factory=dict)
     prompt: str | None = None                   # type manual
     description: str | None = None
-    timeout: float = 30.0
+    # the probe schedule covers the step's whole timeout: a step that outlasted it would leave
+    # the window after it unobserved. Default 30 s; 300 s for an operator (manual)
+    timeout: float = None  # type: ignore[assignment]
 
     @field_validator("timeout", mode="before")
     @classmethod
@@ -100,6 +106,8 @@ class Step(_Model):
             raise ValueError("type action needs 'action' and 'device'")
         if self.type == "manual" and not self.prompt:
             self.prompt = self.description or "perform the step now, then press Enter"
+        if self.timeout is None:
+            self.timeout = MANUAL_TIMEOUT_S if self.type == "manual" else STEP_TIMEOUT_S
         return self
 
 

@@ -5,99 +5,22 @@ Probing happens in-process: the engine opens its raw sockets inside the plan's s
 (setns on one thread), while triggers, restore and reports run where oamkit runs."""
 from __future__ import annotations
 
-import os
-import shlex
 import signal
-import subprocess
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import numpy as np
 
 from oamkit.dr.plan import DrPlan, PathExpect, Site, Step
-from oamkit.errors import OamkitError
 from oamkit.probe.analysis import outage_around, run_summary, slot_stats
 from oamkit.probe.engine import ProbeEngine, ProbeRun, Slot, rounds_for
 from oamkit.probe.proto import ProbeProto
 from oamkit.probe.safety import check_probe_request
 from oamkit.probe.trace import trace_paths
 
-# The "oamkit action on an inventory device" trigger: the lead connects this to the change
-# engine. Signature: hook(action, device, args, timeout) -> str (output); raise to fail.
-ActionHook = Callable[[str, str, dict, float], str]
-_action_hook: ActionHook | None = None
-
-
-def set_action_hook(hook: ActionHook | None) -> None:
-    global _action_hook
-    _action_hook = hook
-
-
-@dataclass
-class StepRecord:
-    name: str
-    type: str
-    description: str | None
-    started: float | None = None
-    ended: float | None = None
-    ok: bool = False
-    returncode: int | None = None
-    output: str = ""
-    error: str | None = None
-
-    def as_dict(self, t_ref: float) -> dict:
-        d = asdict(self)
-        d["started_rel_s"] = None if self.started is None else round(self.started - t_ref, 6)
-        d["ended_rel_s"] = None if self.ended is None else round(self.ended - t_ref, 6)
-        return d
-
-
-def _realtime_child() -> None:   # the trigger's instant is the reference: keep it sharp under load
-    try:
-        os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(20))
-    except OSError:
-        pass
-
-
-def run_step(step: Step, name: str, input_fn: Callable[[str], str] = input,
-             action_hook: ActionHook | None = None) -> StepRecord:
-    rec = StepRecord(name, step.type, step.description)
-    try:
-        if step.type == "command":
-            argv = shlex.split(step.command) if isinstance(step.command, str) else list(step.command or [])
-            rec.started = time.time()
-            p = subprocess.run(argv, capture_output=True, text=True, timeout=step.timeout,
-                               preexec_fn=_realtime_child, stdin=subprocess.DEVNULL)
-            rec.ended = time.time()
-            rec.returncode = p.returncode
-            rec.output = (p.stdout + p.stderr)[-2000:]
-            rec.ok = p.returncode == 0
-            if not rec.ok:
-                rec.error = f"exit status {p.returncode}"
-        elif step.type == "manual":
-            try:
-                input_fn(f"{step.prompt} ")
-            except EOFError:
-                raise OamkitError("manual step needs an operator: stdin is closed") from None
-            rec.started = rec.ended = time.time()   # the operator's Enter is all we know
-            rec.ok = True
-        else:
-            hook = action_hook or _action_hook
-            if hook is None:
-                raise OamkitError("no action hook is connected for 'action' steps "
-                                  "(oamkit.dr.runner.set_action_hook)")
-            rec.started = time.time()
-            rec.output = str(hook(step.action, step.device, dict(step.args), step.timeout) or "")[-2000:]
-            rec.ended = time.time()
-            rec.ok = True
-    except subprocess.TimeoutExpired:
-        rec.ended = time.time()
-        rec.error = f"timed out after {step.timeout:g} s"
-    except (OSError, OamkitError, ValueError) as exc:
-        rec.ended = rec.ended or time.time()
-        rec.error = str(exc)
-    return rec
+# steps live in oamkit.dr.steps; re-exported here for callers of the runner's API
+from oamkit.dr.steps import ActionHook, StepRecord, prompt_on_stderr, run_step, set_action_hook  # noqa: F401
 
 
 @dataclass
@@ -121,7 +44,7 @@ class SiteState:
 
 
 class DrRunner:
-    def __init__(self, plan: DrPlan, *, input_fn: Callable[[str], str] = input,
+    def __init__(self, plan: DrPlan, *, input_fn: Callable[[str], str] = prompt_on_stderr,
                  action_hook: ActionHook | None = None, log: Callable[[str], None] = lambda s: None,
                  realtime: bool = True):
         self.plan = plan
@@ -136,6 +59,7 @@ class DrRunner:
         self.phases: list[dict] = []
         self.runs: dict[str, dict] = {}
         self.timeline: dict[str, Any] = {"sites": {}}
+        self.windows: dict[str, dict] = {}     # per watch: was the whole window after the step probed?
         self.t_ref: float | None = None
         self.status = "running"
         self.error: str | None = None
@@ -144,7 +68,8 @@ class DrRunner:
     # ------------------------------------------------------------------ safety, up front
     def preflight(self) -> None:
         """Refuse before anything is sent: targets from the plan only, rate, count, duration."""
-        longest = self.plan.pre + max(self.plan.convergence_bound, self.plan.failback_bound) + self.plan.settle + 2
+        longest = max(self._watch_duration(self.plan.trigger, self.plan.convergence_bound),
+                      self._watch_duration(self.plan.restore, self.plan.failback_bound))
         check_probe_request([st.site.target for st in self.states], self.plan.interval,
                             rounds_for(longest, self.plan.interval), self.netns, allowed=self.allowed,
                             max_rate_pps=self.plan.max_rate_pps)
@@ -152,6 +77,12 @@ class DrRunner:
         iv = self._baseline_interval(len(slots))
         check_probe_request([s.addr for s in slots], iv, rounds_for(self.plan.baseline, iv), self.netns,
                             allowed=self.allowed, max_rate_pps=self.plan.max_rate_pps)
+
+    def _watch_duration(self, step: Step, bound: float) -> float:
+        """The longest a watch may probe: the step may take its whole timeout, and the window
+        after it (bound + settle) must still be observed. The sender stops earlier once every
+        site is steady."""
+        return self.plan.pre + step.timeout + bound + self.plan.settle + 1.0
 
     def _baseline_interval(self, n_slots: int) -> float:
         # the baseline also probes ICMP and the fallback of every site: slow down to stay in the rate
@@ -249,10 +180,13 @@ class DrRunner:
 
     def _watch(self, name: str, step_name: str, step: Step, bound: float, until_path: str | None = None) -> ProbeRun:
         """Probe continuously, run the step after `pre`, watch until every site has answered
-        steadily for `settle` (at least `min_watch` after the step) or `bound` has passed."""
+        steadily for `settle` (at least `min_watch` after the step returned) or `bound` +
+        `settle` have passed since it returned. The probe schedule covers the step's whole
+        timeout, so a slow trigger (or a late operator) is watched; probing that still ends
+        before the window was observed is recorded and makes the run INVALID."""
         plan = self.plan
         slots = [Slot(st.site.target, st.measure) for st in self.states]
-        e = self._engine(slots, plan.pre + bound + plan.settle + 1.0)
+        e = self._engine(slots, self._watch_duration(step, bound))
         e.start()
         if self.t_ref is None:
             self.t_ref = e.t0
@@ -262,24 +196,40 @@ class DrRunner:
         self.log(f"{step_name}: {'ok' if rec.ok else 'FAILED: ' + str(rec.error)}")
         t_step = rec.ended or time.time()
         path_ok_at = None
+        reason = "probing ended early"
         while e.sending():
             now = time.time()
             elapsed = now - t_step
             if elapsed >= bound + plan.settle:
+                reason = "bound"
                 break
             if elapsed >= plan.min_watch and self._all_steady(e, now):
                 if until_path is None:
+                    reason = "steady"
                     break
                 if path_ok_at is None:
                     res = self._check_paths(until_path)
                     if all(r["match"] for r in res.values()):
                         path_ok_at = time.time()
                 elif now - path_ok_at >= plan.settle:
+                    reason = "steady"
                     break
             time.sleep(0.1 if until_path is None or path_ok_at else 0.4)
+        decided = time.time()
         e.stop()
         run = e.finish()
         self.runs[name] = run_summary(run)
+        last_tx = float(np.nanmax(run.tx)) if np.isfinite(run.tx).any() else run.t0
+        # complete: the loop ended for a reason of its own, and probes went out after the step
+        complete = reason != "probing ended early" and last_tx >= t_step
+        t_ref = self.t_ref
+        self.windows[name] = {
+            "complete": complete, "ended_by": reason, "step_returned_rel_s": round(t_step - t_ref, 4),
+            "probed_until_rel_s": round(last_tx - t_ref, 4),
+            "required_until_rel_s": round((decided if complete else t_step + bound + plan.settle) - t_ref, 4)}
+        if not complete:
+            self.log(f"{name}: probing ended {last_tx - t_step:+.2f} s after the {step_name} returned, before the "
+                     f"window after it was observed")
         return run
 
     def _all_steady(self, e: ProbeEngine, now: float) -> bool:
@@ -470,8 +420,19 @@ class DrRunner:
         if untrusted_sites:
             engine_notes.append("outage not trusted (engine stalled next to the break or repair): "
                                 + ", ".join(sorted(set(untrusted_sites))))
+        unobserved = [w for w, v in self.windows.items() if not v["complete"]]
+        for w in unobserved:
+            v = self.windows[w]
+            engine_notes.append(
+                f"the {w} watch did not observe the whole window after the "
+                f"{'trigger' if w == 'failover' else 'restore'}: probing ended at +{v['probed_until_rel_s']:.2f} s, "
+                f"the step returned at +{v['step_returned_rel_s']:.2f} s and the window lasts until "
+                f"+{v['required_until_rel_s']:.2f} s; the verdicts of that phase are not measurements: rerun")
         if self.status == "aborted":
             overall = "ABORTED"
+        elif unobserved:
+            # what a site did after the step was not (fully) seen: neither PASS nor FAIL is known
+            overall = "INVALID"
         elif failed or self.status == "error" or any(not p["ok"] for p in self.phases):
             overall = "FAIL"
         elif not trusted:
@@ -492,7 +453,8 @@ class DrRunner:
             "source_netns": self.netns, "phases": [{**{k: v for k, v in p.items() if k != "t"}, "t_rel_s": round(p["t"] - t_ref, 4)}
                                                for p in self.phases],
             "steps": {k: v.as_dict(t_ref) for k, v in self.steps.items()},
-            "engine": self.runs, "measurement_trusted": trusted, "sites": sites, "timeline": self.timeline,
+            "engine": self.runs, "measurement_trusted": trusted and not unobserved, "sites": sites,
+            "timeline": self.timeline, "watch_windows": self.windows,
         }
 
 
