@@ -5,6 +5,7 @@ Probing happens in-process: the engine opens its raw sockets inside the plan's s
 (setns on one thread), while triggers, restore and reports run where oamkit runs."""
 from __future__ import annotations
 
+import ipaddress
 import signal
 import time
 from dataclasses import dataclass, field
@@ -12,12 +13,12 @@ from typing import Any, Callable
 
 import numpy as np
 
-from oamkit.dr.plan import DrPlan, PathExpect, Site, Step
+from oamkit.dr.paths import UNKNOWN, WRONG, PathChecker, path_verdict  # noqa: F401 (path_verdict: API)
+from oamkit.dr.plan import DrPlan, Site, Step
 from oamkit.probe.analysis import outage_around, run_summary, slot_stats
 from oamkit.probe.engine import ProbeEngine, ProbeRun, Slot, rounds_for
 from oamkit.probe.proto import ProbeProto
-from oamkit.probe.safety import check_probe_request
-from oamkit.probe.trace import trace_paths
+from oamkit.probe.safety import check_probe_request, outside_allow, refuse
 
 # steps live in oamkit.dr.steps; re-exported here for callers of the runner's API
 from oamkit.dr.steps import ActionHook, StepRecord, prompt_on_stderr, run_step, set_action_hook  # noqa: F401
@@ -53,6 +54,13 @@ class DrRunner:
         self.log = log
         self.realtime = realtime
         self.netns = plan.source.netns
+        self.plan_file: str | None = None      # set by the caller: named and hashed in the report
+        # the operator's allow-list (plan key and --allow): None means loopback/lab only
+        self.allow = None if plan.allow is None else [ipaddress.IPv4Network(a) for a in plan.allow]
+        self.paths = PathChecker(plan, netns=self.netns, allowed={s.target for s in plan.sites}, allow=self.allow, source=plan.source.address,
+                                 device=plan.source.interface)
+        self._want_path: set[str] = set()
+        self._path_seen: dict[str, dict] = {}
         self.allowed = {s.target for s in plan.sites}
         self.states = [SiteState(s, ProbeProto.parse(s.proto)) for s in plan.sites]
         self.steps: dict[str, StepRecord] = {}
@@ -70,13 +78,23 @@ class DrRunner:
         """Refuse before anything is sent: targets from the plan only, rate, count, duration."""
         longest = max(self._watch_duration(self.plan.trigger, self.plan.convergence_bound),
                       self._watch_duration(self.plan.restore, self.plan.failback_bound))
+        if self.allow is not None:
+            # targets (their fallbacks probe the same address) and every expected path hop
+            hops = [e.hop for st in self.states for ph in ("normal", "failover")
+                    if (e := self.plan.expect(st.site, ph)) is not None]
+            outside = outside_allow([st.site.target for st in self.states] + hops, self.allow)
+            if outside:
+                raise refuse("outside the allow-list (plan key allow: or --allow CIDR); nothing was sent",
+                             field="allow", value=", ".join(outside))
         check_probe_request([st.site.target for st in self.states], self.plan.interval,
                             rounds_for(longest, self.plan.interval), self.netns, allowed=self.allowed,
-                            max_rate_pps=self.plan.max_rate_pps)
+                            max_rate_pps=self.plan.max_rate_pps, allow=self.allow,
+                            max_target_pps=self.plan.max_target_pps)
         slots = self._baseline_slots()
         iv = self._baseline_interval(len(slots))
         check_probe_request([s.addr for s in slots], iv, rounds_for(self.plan.baseline, iv), self.netns,
-                            allowed=self.allowed, max_rate_pps=self.plan.max_rate_pps)
+                            allowed=self.allowed, max_rate_pps=self.plan.max_rate_pps, allow=self.allow,
+                            max_target_pps=self.plan.max_target_pps)
 
     def _watch_duration(self, step: Step, bound: float) -> float:
         """The longest a watch may probe: the step may take its whole timeout, and the window
@@ -103,7 +121,9 @@ class DrRunner:
         iv = interval or self.plan.interval
         e = ProbeEngine(slots, iv, rounds_for(duration, iv), netns=self.netns,
                         allowed=self.allowed, realtime=self.realtime, max_rate_pps=self.plan.max_rate_pps,
-                        timeout=max(0.5, 3 * self.plan.interval))
+                        allow=self.allow, max_target_pps=self.plan.max_target_pps,
+                        timeout=max(0.5, 3 * self.plan.interval), source=self.plan.source.address,
+                        device=self.plan.source.interface)
         self._engines.append(e)
         return e
 
@@ -112,19 +132,35 @@ class DrRunner:
         self.log(f"{name}: {'ok' if ok else 'FAILED'}{' - ' + note if note else ''}")
 
     # ------------------------------------------------------------------ paths
-    def _check_paths(self, phase: str) -> dict[str, dict]:
-        expects = {st.site.name: self.plan.expect(st.site, phase) for st in self.states}
-        todo = [st for st in self.states if expects[st.site.name] is not None and st.classification != "down"]
-        if not todo:
-            return {}
-        max_ttl = max((e.ttl or 8) for e in expects.values() if e is not None)
-        paths = trace_paths([Slot(st.site.target, st.measure) for st in todo], list(range(1, max_ttl + 1)),
-                            netns=self.netns, allowed=self.allowed, timeout=self.plan.trace_timeout)
-        out = {}
-        for st, p in zip(todo, paths):
-            exp = expects[st.site.name]
-            out[st.site.name] = path_verdict(p.as_dict(max_ttl), exp)
-        return out
+    def _check_paths(self, phase: str, only: set[str] | None = None, max_time: float | None = None,
+                     stats_as: str | None = None) -> dict[str, dict]:
+        todo = []
+        for st in self.states:
+            exp = self.plan.expect(st.site, phase)
+            if exp is not None and st.classification != "down" and (only is None or st.site.name in only):
+                todo.append((st.site.name, st.site.target, Slot(st.site.target, st.measure), exp))
+        return self.paths.check(stats_as or phase, todo, max_time=max_time)
+
+    def _judge_path(self, st: SiteState, verdict: dict, what: str, wrong_reason: str) -> str:
+        """-> the verdict's status; a wrong path fails the site, an unknown one only when the
+        plan says `paths_unknown: fail`."""
+        if verdict["status"] == WRONG:
+            st.reasons.append(f"{wrong_reason}: {verdict['note']}")
+        elif verdict["status"] == UNKNOWN:
+            text = f"{what}: path {verdict['note']}"
+            (st.reasons if self.plan.paths_unknown == "fail" else st.notes).append(text)
+        return verdict["status"]
+
+    def _path_note(self, statuses: dict[str, str], wrong_text: str) -> tuple[list[str], bool]:
+        wrong = [n for n, v in statuses.items() if v == WRONG]
+        unknown = [n for n, v in statuses.items() if v == UNKNOWN]
+        note = []
+        if wrong:
+            note.append(f"{len(wrong)} sites {wrong_text}: {', '.join(wrong)}")
+        if unknown:
+            note.append(f"{len(unknown)} sites' path unknown (no ICMP answer from the hop; "
+                        f"paths_unknown: {self.plan.paths_unknown}): {', '.join(unknown)}")
+        return note, not wrong and not (unknown and self.plan.paths_unknown == "fail")
 
     # ------------------------------------------------------------------ phases
     def baseline(self) -> bool:
@@ -160,21 +196,20 @@ class DrRunner:
             for d in run.diagnostics:
                 if 0 <= d.slot < len(slots) and slots[d.slot].addr == st.site.target and len(st.diagnostics) < 5:
                     st.diagnostics.append(f"baseline: {d.describe()}")
-        paths = self._check_paths("normal")
+        paths = self._check_paths("normal", stats_as="baseline")
+        statuses = {}
         for st in self.states:
             if st.site.name in paths:
                 st.path_before = paths[st.site.name]
-                if not st.path_before["match"]:
-                    st.reasons.append(f"baseline path: {st.path_before['note']}")
+                statuses[st.site.name] = self._judge_path(st, st.path_before, "baseline", "baseline path")
         down = [st.site.name for st in self.states if st.classification == "down"]
-        wrong = [st.site.name for st in self.states if st.path_before and not st.path_before["match"]]
         note = []
         if down:
             note.append(f"{len(down)} of {len(self.states)} sites unreachable before the trigger: {', '.join(down)}")
-        if wrong:
-            note.append(f"{len(wrong)} sites not on the normal path: {', '.join(wrong)}")
+        path_note, paths_ok = self._path_note(statuses, "not on the normal path")
         # reachability does not depend on timing: a late engine here is reported, not fatal
-        ok_all = not down and not wrong
+        ok_all = not down and paths_ok
+        note += path_note
         self._phase("baseline", ok_all, "; ".join(note))
         return ok_all
 
@@ -208,8 +243,13 @@ class DrRunner:
                     reason = "steady"
                     break
                 if path_ok_at is None:
-                    res = self._check_paths(until_path)
-                    if all(r["match"] for r in res.values()):
+                    # only sites not yet seen back on the path: each trace spends ICMP budget
+                    pending = {n for n in self._want_path if n not in self._path_seen
+                               or self._path_seen[n]["status"] != "as expected"}
+                    res = self._check_paths(until_path, only=pending, stats_as=name,
+                                            max_time=bound + plan.settle - (time.time() - t_step))
+                    self._path_seen.update(res)
+                    if all(self._path_seen.get(n, {}).get("status") == "as expected" for n in self._want_path):
                         path_ok_at = time.time()
                 elif now - path_ok_at >= plan.settle:
                     reason = "steady"
@@ -276,42 +316,50 @@ class DrRunner:
         return ok
 
     def steady(self) -> bool:
-        paths = self._check_paths("failover")
-        wrong = []
+        # sites that lost connectivity already fail: no ICMP budget spent on them
+        paths = self._check_paths("failover", only={st.site.name for st in self.states if st.reachable_after},
+                                  stats_as="steady")
+        statuses = {}
         for st in self.states:
             if st.site.name in paths:
                 st.path_after = paths[st.site.name]
-                if not st.path_after["match"] and st.reachable_after:
-                    wrong.append(st.site.name)
-                    st.reasons.append(f"path after failover: {st.path_after['note']}")
-        self._phase("steady", not wrong, f"{len(wrong)} sites not on the failover path: {', '.join(wrong)}" if wrong else "")
-        return not wrong
+                statuses[st.site.name] = self._judge_path(st, st.path_after, "after failover", "path after failover")
+        note, ok = self._path_note(statuses, "not on the failover path")
+        self._phase("steady", ok, "; ".join(note))
+        return ok
 
     def failback(self) -> bool:
         has_normal = any(self.plan.expect(st.site, "normal") for st in self.states)
+        self._want_path = {st.site.name for st in self.states
+                           if self.plan.expect(st.site, "normal") and st.classification != "down"}
+        self._path_seen: dict[str, dict] = {}
         run = self._watch("failback", "restore", self.plan.restore, self.plan.failback_bound,
                           until_path="normal" if has_normal else None)
         rec = self.steps["restore"]
         self._record_watch("failback", run, rec)
-        paths = self._check_paths("normal") if has_normal else {}
-        unreachable, wrong = [], []
+        paths = dict(self._path_seen)
+        # sites not confirmed back during the watch (it ended on its bound) get one last look
+        again = {n for n in self._want_path if paths.get(n, {}).get("status") != "as expected"}
+        if has_normal and again:
+            paths.update(self._check_paths("normal", only=again, stats_as="failback"))
+        unreachable = []
+        statuses = {}
         for st in self.states:
             if not st.failback["recovered"]:
                 unreachable.append(st.site.name)
                 st.reasons.append("not reachable after the restore")
             if st.site.name in paths:
                 st.path_failback = paths[st.site.name]
-                if not st.path_failback["match"]:
-                    wrong.append(st.site.name)
-                    st.reasons.append(f"did not fail back to the normal path: {st.path_failback['note']}")
+                statuses[st.site.name] = self._judge_path(st, st.path_failback, "after failback",
+                                                          "did not fail back to the normal path")
         note = []
         if not rec.ok:
             note.append(f"restore failed: {rec.error}")
         if unreachable:
             note.append(f"{len(unreachable)} sites unreachable after the restore: {', '.join(unreachable)}")
-        if wrong:
-            note.append(f"{len(wrong)} sites not back on the normal path: {', '.join(wrong)}")
-        ok = rec.ok and not unreachable and not wrong
+        path_note, paths_ok = self._path_note(statuses, "not back on the normal path")
+        note += path_note
+        ok = rec.ok and not unreachable and paths_ok
         self._phase("failback", ok, "; ".join(note))
         return ok
 
@@ -387,6 +435,30 @@ class DrRunner:
         return self.result(started)
 
     # ------------------------------------------------------------------ verdict
+    def _provenance(self, started: float) -> dict:
+        """Who ran which plan when, with which oamkit: an audit trail for the change record."""
+        import datetime
+        import getpass
+        import hashlib
+        import os
+
+        from oamkit import __version__
+
+        digest = None
+        if self.plan_file:
+            try:
+                with open(self.plan_file, "rb") as f:
+                    digest = hashlib.sha256(f.read()).hexdigest()
+            except OSError:
+                pass
+        try:
+            operator = os.environ.get("SUDO_USER") or getpass.getuser()
+        except (KeyError, OSError):
+            operator = str(os.getuid())
+        when = datetime.datetime.fromtimestamp(started).astimezone().isoformat(timespec="seconds")
+        return {"started_iso": when, "operator": operator, "plan_file": self.plan_file,
+                "plan_sha256": digest, "oamkit_version": __version__}
+
     def result(self, started: float) -> dict:
         t_ref = self.t_ref or started
         sites = []
@@ -447,6 +519,7 @@ class DrRunner:
             if e in self.steps:
                 self.timeline[e] = self.steps[e].as_dict(t_ref)
         return {
+            **self._provenance(started),
             "plan": self.plan.name, "verdict": overall, "status": self.status, "error": self.error,
             "summary": summary, "started": started, "finished": time.time(), "t_ref": t_ref,
             "interval_s": self.plan.interval, "convergence_bound_s": self.plan.convergence_bound,
@@ -455,23 +528,8 @@ class DrRunner:
             "steps": {k: v.as_dict(t_ref) for k, v in self.steps.items()},
             "engine": self.runs, "measurement_trusted": trusted and not unobserved, "sites": sites,
             "timeline": self.timeline, "watch_windows": self.windows,
+            "path_probes": self.paths.stats, "paths_unknown": self.plan.paths_unknown,
         }
-
-
-def path_verdict(trace: dict, expect: PathExpect) -> dict:
-    hops = trace["hops"]
-    if expect.ttl:
-        seen = hops[expect.ttl - 1] if len(hops) >= expect.ttl else "*"
-        match = seen == expect.hop
-        where = f"hop {expect.ttl}"
-    else:
-        seen = ",".join(hops)
-        match = expect.hop in hops
-        where = "path"
-    label = f" ({expect.label})" if expect.label else ""
-    note = "as expected" if match else f"expected {expect.hop}{label} at {where}, saw {seen}"
-    return {"hops": hops, "expected": expect.hop, "expected_label": expect.label, "ttl": expect.ttl,
-            "seen": seen, "match": match, "note": note}
 
 
 EXIT_FOR_VERDICT = {"PASS": 0, "FAIL": 1, "INVALID": 3, "ABORTED": 130}
