@@ -19,6 +19,10 @@ def drtest(
     no_realtime: bool = typer.Option(False, "--no-realtime", help="Do not use SCHED_FIFO for the probe send loop."),
     inventory: Path = typer.Option(None, "--inventory", "-i", envvar="OAMKIT_INVENTORY",
                                    help="Inventory for `type: action` steps (e.g. interface-shutdown on a router)."),
+    allow: list[str] = typer.Option(None, "--allow", help="CIDR (or address: /32) the targets and path hops may be in; "
+                                    "repeatable, added to the plan's allow: list."),
+    check: bool = typer.Option(False, "--check", help="Validate; print each target's source, interface and next hop "
+                               "and the probe budget. Sends nothing, runs no trigger or restore."),
 ) -> None:
     """Baseline, trigger, failover watch, steady state, restore, failback watch. The restore
     step always runs. Exit 0 PASS, 1 FAIL, 3 INVALID (engine fell behind), 130 aborted."""
@@ -28,6 +32,10 @@ def drtest(
     from oamkit.dr.runner import EXIT_FOR_VERDICT, DrRunner
 
     plan = load_plan(plan_file)       # InputError (exit 2) before anything is sent
+    if allow:
+        from oamkit.probe.safety import parse_allow
+
+        plan.allow = sorted({*(plan.allow or []), *(str(n) for n in parse_allow(allow))})
     actions = [s for s in (plan.trigger, plan.restore) if s.type == "action"]
     if actions and inventory is None:
         from oamkit.errors import InputError, Problem
@@ -50,9 +58,22 @@ def drtest(
             raise InputError([Problem(p.message, file=str(plan_file), host=p.host, field=p.field,
                                       value=p.value) for p in problems])
         set_action_hook(make_action_hook(loaded))
+    if check:
+        from oamkit.dr.check import check_plan
+
+        runner = DrRunner(plan, realtime=not no_realtime)
+        runner.preflight()            # the same bounds as a run: exit 2 naming what is outside
+        info = check_plan(runner)
+        if as_json:
+            print(json.dumps(info, indent=2))
+        else:
+            _print_check(info)
+        # a target the kernel has no route to now would be "down" at baseline: say so here
+        raise SystemExit(1 if any("error" in t for t in info["targets"]) else 0)
     t0 = time.time()
     runner = DrRunner(plan, realtime=not no_realtime,
                       log=lambda s: console.print(f"[dim]{time.time() - t0:6.2f}s[/] {s}", highlight=False))
+    runner.plan_file = str(plan_file)
     result = runner.run()
     if report is not None:
         paths = write_reports(result, report)
@@ -70,6 +91,26 @@ def drtest(
     # SystemExit, not typer.Exit: oamkit.cli runs click with standalone_mode=False, which turns
     # typer.Exit into a return value and the process would exit 0
     raise SystemExit(EXIT_FOR_VERDICT.get(result["verdict"], 1))
+
+
+def _print_check(info: dict) -> None:
+    out = Console(soft_wrap=True)
+    out.print(f"plan {info['plan']!r}: valid; nothing sent, no trigger or restore run", highlight=False)
+    out.print(f"probing from {info['netns']}" + (f", source {info['pinned_source']}" if info["pinned_source"] else "")
+              + (f", interface {info['pinned_interface']}" if info["pinned_interface"] else ""), highlight=False)
+    out.print(f"allow-list: {', '.join(info['allow']) if info['allow'] is not None else '(none: loopback and lab namespaces only)'}",
+              highlight=False)
+    for t in info["targets"]:
+        route = (f"error: {t['error']}" if "error" in t else
+                 f"source {t['source']}  interface {t['interface']}  next hop {t['next_hop']}")
+        out.print(f"  {t['site']:<12} {t['target']:<15} {t['proto']:<8} {route}", highlight=False)
+    b = info["budget"]
+    out.print(f"budget: {b['per_target_pps']:g} packets/s per target, at most {b['max_total_pps']:g} packets/s in "
+              f"total, at most {b['total_packets_max']} packets (path probes: at most {b['path_probes_max']}, "
+              f"{b['path_probe_pace']}), at most {b['max_duration_s']:g} s", highlight=False)
+    for name, p in b["phases"].items():
+        out.print(f"  {name}: {p['pps']:g} packets/s, {p['packets']} packets, up to {p['max_duration_s']:g} s", highlight=False)
+    out.print(f"trigger: {info['trigger']}; restore: {info['restore']}", highlight=False)
 
 
 def register(app: typer.Typer) -> None:

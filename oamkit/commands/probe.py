@@ -13,7 +13,7 @@ console = Console()
 
 
 def probe(
-    targets: list[str] = typer.Argument(..., help="IPv4 addresses: loopback, or addresses inside an oamkit lab."),
+    targets: list[str] = typer.Argument(..., help="IPv4 addresses: loopback, addresses inside an oamkit lab, or inside --allow."),
     proto: str = typer.Option("icmp", "--proto", help="icmp | tcp:PORT | udp:PORT"),
     interval: str = typer.Option("10ms", "--interval", help="Per-target interval, e.g. 10ms, 2ms, 1s."),
     count: int = typer.Option(100, "--count", "-c", min=1, help="Probes per target (bounded)."),
@@ -22,6 +22,10 @@ def probe(
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
     trace: bool = typer.Option(False, "--trace", help="Discover the path instead: one TTL-limited probe per hop."),
     max_ttl: int = typer.Option(8, "--max-ttl", min=1, max=30, help="Deepest hop for --trace."),
+    allow: list[str] = typer.Option(None, "--allow", help="CIDR (or address: /32) every target must be in; repeatable. "
+                                    "With it, targets outside oamkit labs may be probed from this machine."),
+    source: str = typer.Option(None, "--source", help="Send every probe from this local address."),
+    interface: str = typer.Option(None, "--interface", help="Send every probe out of this interface."),
 ) -> None:
     """Probe targets on a fixed schedule; report loss, RTT percentiles, outage (lost × interval
     ± one interval) and every loss burst. ICMP errors are shown as diagnostics, never as answers."""
@@ -35,11 +39,21 @@ def probe(
         iv = parse_interval(interval)
     except ValueError as exc:
         raise InputError([Problem(str(exc), field="--proto/--interval")]) from None
+    from oamkit.dr.plan import Source
+    from oamkit.probe.safety import parse_allow
+
+    allow_nets = parse_allow(allow) if allow else None
+    try:
+        Source(address=source, interface=interface)
+    except ValueError as exc:
+        raise InputError([Problem(str(exc).splitlines()[-1].strip(), field="--source/--interface",
+                                  value=source or interface)]) from None
+    pin = {"source": source, "device": interface, "allow": allow_nets}
     if trace:
         from oamkit.probe.trace import trace_paths
 
         paths = trace_paths([Slot(t, p) for t in dict.fromkeys(targets)], list(range(1, max_ttl + 1)),
-                            netns=netns, timeout=min(timeout, 2.0))
+                            netns=netns, timeout=min(timeout, 2.0), **pin)
         out = [x.as_dict(max_ttl) for x in paths]
         if as_json:
             print(json.dumps(out, indent=2))
@@ -49,7 +63,7 @@ def probe(
         if any(x["reached_at"] is None for x in out):
             raise SystemExit(1)
         return
-    engine = ProbeEngine([Slot(t, p) for t in dict.fromkeys(targets)], iv, count, netns=netns, timeout=timeout)
+    engine = ProbeEngine([Slot(t, p) for t in dict.fromkeys(targets)], iv, count, netns=netns, timeout=timeout, **pin)
     engine.start()
     try:
         run = engine.finish()

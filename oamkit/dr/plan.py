@@ -3,6 +3,7 @@ naming the file and the key)."""
 from __future__ import annotations
 
 import ipaddress
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -23,6 +24,10 @@ def _duration(value: Any) -> float:
     if seconds <= 0:
         raise ValueError("must be positive")
     return seconds
+
+
+STEP_TIMEOUT_S = 30.0
+MANUAL_TIMEOUT_S = 300.0
 
 
 class _Model(BaseModel):
@@ -87,7 +92,9 @@ class Step(_Model):
     args: dict[str, Any] = Field(default_factory=dict)
     prompt: str | None = None                   # type manual
     description: str | None = None
-    timeout: float = 30.0
+    # the probe schedule covers the step's whole timeout: a step that outlasted it would leave
+    # the window after it unobserved. Default 30 s; 300 s for an operator (manual)
+    timeout: float = None  # type: ignore[assignment]
 
     @field_validator("timeout", mode="before")
     @classmethod
@@ -102,11 +109,38 @@ class Step(_Model):
             raise ValueError("type action needs 'action' and 'device'")
         if self.type == "manual" and not self.prompt:
             self.prompt = self.description or "perform the step now, then press Enter"
+        if self.timeout is None:
+            self.timeout = MANUAL_TIMEOUT_S if self.type == "manual" else STEP_TIMEOUT_S
         return self
 
 
 class Source(_Model):
-    netns: str | None = None          # the (lab) namespace to probe from; None: where oamkit runs
+    """Where probes leave from: a namespace, or (no netns) this machine's own network stack;
+    optionally pinned to a source address or an interface (every probe, path probes too)."""
+
+    netns: str | None = None          # the namespace to probe from; None: where oamkit runs
+    address: str | None = None        # bind every probe to this local address
+    interface: str | None = None      # send every probe out of this interface (SO_BINDTODEVICE)
+
+    @field_validator("address")
+    @classmethod
+    def _addr(cls, v: str | None) -> str | None:
+        return None if v is None else str(ipaddress.IPv4Address(v))
+
+    @field_validator("interface")
+    @classmethod
+    def _ifname(cls, v: str | None) -> str | None:
+        if v is not None and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.@:-]{0,14}", v):
+            raise ValueError("not an interface name (1-15 letters, digits, '_.@:-')")
+        return v
+
+
+class IcmpBudget(_Model):
+    """What one hop router answers to TTL-limited probes from us: a burst, then a steady
+    rate. Linux defaults: burst 6, one per icmp_ratelimit (1 s)."""
+
+    burst: int = Field(default=6, ge=1, le=1000)
+    per_second: float = Field(default=1.0, gt=0, le=10000)
 
 
 class DrPlan(_Model):
@@ -125,6 +159,23 @@ class DrPlan(_Model):
     failback_bound: float = 15.0        # time allowed to get back onto the normal path
     max_rate_pps: float = 10000
     trace_timeout: float = 0.5
+    icmp_budget: IcmpBudget = Field(default_factory=IcmpBudget)   # per hop router
+    allow: list[str] | None = None      # CIDRs or addresses every target and hop must be in
+    max_target_pps: float = Field(default=1000, gt=0, le=2000)
+
+    @field_validator("allow")
+    @classmethod
+    def _allow(cls, v: list[str] | None) -> list[str] | None:
+        if v is None:
+            return None
+        out = []
+        for item in v:
+            try:
+                out.append(str(ipaddress.IPv4Network(str(item).strip(), strict=True)))
+            except ValueError as exc:
+                raise ValueError(f"not an IPv4 address or CIDR: {exc}") from None
+        return out
+    paths_unknown: Literal["fail", "warn"] = "warn"   # a site whose hop never answered
 
     @field_validator("interval", "convergence_bound", "baseline", "pre", "settle", "min_watch",
                      "failback_bound", "trace_timeout", mode="before")

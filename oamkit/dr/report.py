@@ -65,6 +65,14 @@ def write_junit(result: dict, path: Path) -> Path:
     return path
 
 
+def _path_tick(s: dict) -> str:
+    """' via 10.12.0.2 wan2 (secondary)': the path after failover, labelled from the plan."""
+    p = s.get("path_after") or {}
+    if not p.get("seen") or p.get("status") == "unknown":
+        return ""
+    return f"  via {p['seen']}" + (f" {p['seen_label']}" if p.get("seen_label") else "")
+
+
 def write_png(result: dict, path: Path) -> Path:
     import matplotlib
 
@@ -108,7 +116,10 @@ def write_png(result: dict, path: Path) -> Path:
         ax.set_xlabel("seconds since probing started")
         ax.grid(axis="x", alpha=0.3)
     axes[0].set_yticks(range(n))
-    axes[0].set_yticklabels([f"{nm} [{s['verdict']}]" for nm, s in zip(reversed(names), reversed(sites))], fontsize=8)
+    axes[0].set_yticklabels([f"{nm} [{s['verdict']}]{_path_tick(s)}" for nm, s in zip(reversed(names), reversed(sites))],
+                            fontsize=8)
+    for tick, s in zip(axes[0].get_yticklabels(), reversed(sites)):
+        tick.set_color({"PASS": "#2e7d32", "FAIL": "#c62828"}.get(s["verdict"], "#ef6c00"))
     axes[0].set_ylim(-0.7, n - 0.3 + 0.5)
     fig.suptitle(f"{result['plan']}: {result['verdict']}  (green: answered, red: lost; outage = lost × "
                  f"{result['interval_s'] * 1e3:.0f} ms ± one interval)", fontsize=10)
@@ -116,6 +127,17 @@ def write_png(result: dict, path: Path) -> Path:
     fig.savefig(path, dpi=100)
     plt.close(fig)
     return path
+
+
+def _path_cell(p: dict) -> str:
+    """The hop seen, with its label from the plan; ✗ wrong, ? unknown (no ICMP answer)."""
+    if not p:
+        return "-"
+    seen = p.get("seen", "-")
+    if p.get("seen_label"):
+        seen += f" {p['seen_label']}"
+    status = p.get("status") or ("as expected" if p.get("match", True) else "wrong")
+    return seen + {"wrong": " ✗", "unknown": " ?"}.get(status, "")
 
 
 def write_html(result: dict, path: Path, png: Path) -> Path:
@@ -128,11 +150,10 @@ def write_html(result: dict, path: Path, png: Path) -> Path:
         rows.append(
             "<tr class='{cls}'><td>{name}</td><td>{target}</td><td>{proto}</td><td>{cls_}</td><td>{fo}</td><td>{fb}</td>"
             "<td>{pb}</td><td>{pa}</td><td>{rtt}</td><td><b>{v}</b></td><td>{why}</td></tr>".format(
-                cls="fail" if s["verdict"] == "FAIL" else "", name=e(s["name"]), target=e(s["target"]),
+                cls={"FAIL": "fail", "PASS": "pass"}.get(s["verdict"], "other"), name=e(s["name"]), target=e(s["target"]),
                 proto=e(s["measured_with"]), cls_=e(s["classification"].replace("_", " ").replace("icmp", "ICMP")),
                 fo=e(outage_text(s["failover"], result["interval_s"])), fb=e(outage_text(s["failback"], result["interval_s"])),
-                pb=e(pb.get("seen", "-") + ("" if pb.get("match", True) else " ✗")),
-                pa=e(pa.get("seen", "-") + ("" if pa.get("match", True) else " ✗")),
+                pb=e(_path_cell(pb)), pa=e(_path_cell(pa)),
                 rtt="-" if s["rtt_change_ms"] is None else f"{s['rtt_before_ms']:.2f} → {s['rtt_after_ms']:.2f} ms",
                 v=e(s["verdict"]), why=e("; ".join(s["reasons"] + s.get("notes", [])))))
     steps = "".join(f"<li>{e(k)}: {e(v.get('description') or v['type'])} — {'ok' if v['ok'] else 'FAILED ' + e(str(v['error']))}"
@@ -142,16 +163,23 @@ def write_html(result: dict, path: Path, png: Path) -> Path:
                      f"{(v['lateness']['p99_ms'] or 0):.2f} ms, max {(v['lateness']['max_ms'] or 0):.2f} ms, "
                      f"{e(v['trust_note'])}{e(' stalls: ' + str(v['stalls'])) if v.get('stalls') else ''}</li>"
                      for k, v in result["engine"].items())
+    path_probes = "".join(f"<li>{e(k)}: {v['answered']} of {v['sent']} path probes answered</li>"
+                          for k, v in (result.get("path_probes") or {}).items()) or "<li>no path checks</li>"
+    prov = " · ".join(e(f"{k}: {result.get(f) or '-'}") for k, f in (
+        ("tested", "started_iso"), ("operator", "operator"), ("plan", "plan_file"),
+        ("plan SHA-256", "plan_sha256"), ("oamkit", "oamkit_version")))
     summary = "".join(f"<li>{e(x)}</li>" for x in result["summary"]) or "<li>every site failed over and back as expected</li>"
-    page = f"""<!doctype html><html><head><meta charset="utf-8"><title>DR test: {e(result['plan'])}</title>
+    page = f"""<!doctype html><html><head><meta charset="utf-8"><title>{e(result['plan'])}</title>
 <style>body{{font-family:sans-serif;margin:1.5em}} table{{border-collapse:collapse;font-size:13px}}
-td,th{{border:1px solid #ccc;padding:3px 6px}} tr.fail td{{background:#ffebee}} .verdict{{color:{color};font-size:28px}}</style>
-</head><body><h1>DR test: {e(result['plan'])}</h1><div class="verdict"><b>{e(result['verdict'])}</b></div>
+td,th{{border:1px solid #ccc;padding:3px 6px}} tr.fail td{{background:#ffebee}} tr.pass td{{background:#e8f5e9}}
+tr.other td{{background:#fff8e1}} .verdict{{color:{color};font-size:28px}}</style>
+</head><body><h1>{e(result['plan'])}</h1><div class="verdict"><b>{e(result['verdict'])}</b></div>
+<p>{prov}</p>
 <ul>{summary}</ul><img alt="timeline" style="max-width:100%" src="data:image/png;base64,{img}">
 <h2>Sites</h2><table><tr><th>site</th><th>target</th><th>probe</th><th>class</th><th>failover outage</th>
 <th>failback outage</th><th>path before</th><th>path after</th><th>RTT p50</th><th>verdict</th><th>why</th></tr>
 {''.join(rows)}</table><h2>Steps</h2><ul>{steps}</ul><h2>Phases</h2><ul>{phases}</ul>
-<h2>Probe engine</h2><ul>{engine}</ul><p>Outage = lost probes × {result['interval_s'] * 1e3:.0f} ms,
+<h2>Probe engine</h2><ul>{engine}</ul><h2>Path probes</h2><ul>{path_probes}</ul><p>Outage = lost probes × {result['interval_s'] * 1e3:.0f} ms,
 ± one interval. ICMP errors are diagnostics only (in the JSON report).</p></body></html>"""
     path.write_text(page)
     return path

@@ -5,99 +5,23 @@ Probing happens in-process: the engine opens its raw sockets inside the plan's s
 (setns on one thread), while triggers, restore and reports run where oamkit runs."""
 from __future__ import annotations
 
-import os
-import shlex
+import ipaddress
 import signal
-import subprocess
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import numpy as np
 
-from oamkit.dr.plan import DrPlan, PathExpect, Site, Step
-from oamkit.errors import OamkitError
+from oamkit.dr.paths import UNKNOWN, WRONG, PathChecker, path_verdict  # noqa: F401 (path_verdict: API)
+from oamkit.dr.plan import DrPlan, Site, Step
 from oamkit.probe.analysis import outage_around, run_summary, slot_stats
 from oamkit.probe.engine import ProbeEngine, ProbeRun, Slot, rounds_for
 from oamkit.probe.proto import ProbeProto
-from oamkit.probe.safety import check_probe_request
-from oamkit.probe.trace import trace_paths
+from oamkit.probe.safety import check_probe_request, outside_allow, refuse
 
-# The "oamkit action on an inventory device" trigger: the lead connects this to the change
-# engine. Signature: hook(action, device, args, timeout) -> str (output); raise to fail.
-ActionHook = Callable[[str, str, dict, float], str]
-_action_hook: ActionHook | None = None
-
-
-def set_action_hook(hook: ActionHook | None) -> None:
-    global _action_hook
-    _action_hook = hook
-
-
-@dataclass
-class StepRecord:
-    name: str
-    type: str
-    description: str | None
-    started: float | None = None
-    ended: float | None = None
-    ok: bool = False
-    returncode: int | None = None
-    output: str = ""
-    error: str | None = None
-
-    def as_dict(self, t_ref: float) -> dict:
-        d = asdict(self)
-        d["started_rel_s"] = None if self.started is None else round(self.started - t_ref, 6)
-        d["ended_rel_s"] = None if self.ended is None else round(self.ended - t_ref, 6)
-        return d
-
-
-def _realtime_child() -> None:   # the trigger's instant is the reference: keep it sharp under load
-    try:
-        os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(20))
-    except OSError:
-        pass
-
-
-def run_step(step: Step, name: str, input_fn: Callable[[str], str] = input,
-             action_hook: ActionHook | None = None) -> StepRecord:
-    rec = StepRecord(name, step.type, step.description)
-    try:
-        if step.type == "command":
-            argv = shlex.split(step.command) if isinstance(step.command, str) else list(step.command or [])
-            rec.started = time.time()
-            p = subprocess.run(argv, capture_output=True, text=True, timeout=step.timeout,
-                               preexec_fn=_realtime_child, stdin=subprocess.DEVNULL)
-            rec.ended = time.time()
-            rec.returncode = p.returncode
-            rec.output = (p.stdout + p.stderr)[-2000:]
-            rec.ok = p.returncode == 0
-            if not rec.ok:
-                rec.error = f"exit status {p.returncode}"
-        elif step.type == "manual":
-            try:
-                input_fn(f"{step.prompt} ")
-            except EOFError:
-                raise OamkitError("manual step needs an operator: stdin is closed") from None
-            rec.started = rec.ended = time.time()   # the operator's Enter is all we know
-            rec.ok = True
-        else:
-            hook = action_hook or _action_hook
-            if hook is None:
-                raise OamkitError("no action hook is connected for 'action' steps "
-                                  "(oamkit.dr.runner.set_action_hook)")
-            rec.started = time.time()
-            rec.output = str(hook(step.action, step.device, dict(step.args), step.timeout) or "")[-2000:]
-            rec.ended = time.time()
-            rec.ok = True
-    except subprocess.TimeoutExpired:
-        rec.ended = time.time()
-        rec.error = f"timed out after {step.timeout:g} s"
-    except (OSError, OamkitError, ValueError) as exc:
-        rec.ended = rec.ended or time.time()
-        rec.error = str(exc)
-    return rec
+# steps live in oamkit.dr.steps; re-exported here for callers of the runner's API
+from oamkit.dr.steps import ActionHook, StepRecord, prompt_on_stderr, run_step, set_action_hook  # noqa: F401
 
 
 @dataclass
@@ -121,7 +45,7 @@ class SiteState:
 
 
 class DrRunner:
-    def __init__(self, plan: DrPlan, *, input_fn: Callable[[str], str] = input,
+    def __init__(self, plan: DrPlan, *, input_fn: Callable[[str], str] = prompt_on_stderr,
                  action_hook: ActionHook | None = None, log: Callable[[str], None] = lambda s: None,
                  realtime: bool = True):
         self.plan = plan
@@ -130,12 +54,20 @@ class DrRunner:
         self.log = log
         self.realtime = realtime
         self.netns = plan.source.netns
+        self.plan_file: str | None = None      # set by the caller: named and hashed in the report
+        # the operator's allow-list (plan key and --allow): None means loopback/lab only
+        self.allow = None if plan.allow is None else [ipaddress.IPv4Network(a) for a in plan.allow]
+        self.paths = PathChecker(plan, netns=self.netns, allowed={s.target for s in plan.sites}, allow=self.allow, source=plan.source.address,
+                                 device=plan.source.interface)
+        self._want_path: set[str] = set()
+        self._path_seen: dict[str, dict] = {}
         self.allowed = {s.target for s in plan.sites}
         self.states = [SiteState(s, ProbeProto.parse(s.proto)) for s in plan.sites]
         self.steps: dict[str, StepRecord] = {}
         self.phases: list[dict] = []
         self.runs: dict[str, dict] = {}
         self.timeline: dict[str, Any] = {"sites": {}}
+        self.windows: dict[str, dict] = {}     # per watch: was the whole window after the step probed?
         self.t_ref: float | None = None
         self.status = "running"
         self.error: str | None = None
@@ -144,14 +76,31 @@ class DrRunner:
     # ------------------------------------------------------------------ safety, up front
     def preflight(self) -> None:
         """Refuse before anything is sent: targets from the plan only, rate, count, duration."""
-        longest = self.plan.pre + max(self.plan.convergence_bound, self.plan.failback_bound) + self.plan.settle + 2
+        longest = max(self._watch_duration(self.plan.trigger, self.plan.convergence_bound),
+                      self._watch_duration(self.plan.restore, self.plan.failback_bound))
+        if self.allow is not None:
+            # targets (their fallbacks probe the same address) and every expected path hop
+            hops = [e.hop for st in self.states for ph in ("normal", "failover")
+                    if (e := self.plan.expect(st.site, ph)) is not None]
+            outside = outside_allow([st.site.target for st in self.states] + hops, self.allow)
+            if outside:
+                raise refuse("outside the allow-list (plan key allow: or --allow CIDR); nothing was sent",
+                             field="allow", value=", ".join(outside))
         check_probe_request([st.site.target for st in self.states], self.plan.interval,
                             rounds_for(longest, self.plan.interval), self.netns, allowed=self.allowed,
-                            max_rate_pps=self.plan.max_rate_pps)
+                            max_rate_pps=self.plan.max_rate_pps, allow=self.allow,
+                            max_target_pps=self.plan.max_target_pps)
         slots = self._baseline_slots()
         iv = self._baseline_interval(len(slots))
         check_probe_request([s.addr for s in slots], iv, rounds_for(self.plan.baseline, iv), self.netns,
-                            allowed=self.allowed, max_rate_pps=self.plan.max_rate_pps)
+                            allowed=self.allowed, max_rate_pps=self.plan.max_rate_pps, allow=self.allow,
+                            max_target_pps=self.plan.max_target_pps)
+
+    def _watch_duration(self, step: Step, bound: float) -> float:
+        """The longest a watch may probe: the step may take its whole timeout, and the window
+        after it (bound + settle) must still be observed. The sender stops earlier once every
+        site is steady."""
+        return self.plan.pre + step.timeout + bound + self.plan.settle + 1.0
 
     def _baseline_interval(self, n_slots: int) -> float:
         # the baseline also probes ICMP and the fallback of every site: slow down to stay in the rate
@@ -172,7 +121,9 @@ class DrRunner:
         iv = interval or self.plan.interval
         e = ProbeEngine(slots, iv, rounds_for(duration, iv), netns=self.netns,
                         allowed=self.allowed, realtime=self.realtime, max_rate_pps=self.plan.max_rate_pps,
-                        timeout=max(0.5, 3 * self.plan.interval))
+                        allow=self.allow, max_target_pps=self.plan.max_target_pps,
+                        timeout=max(0.5, 3 * self.plan.interval), source=self.plan.source.address,
+                        device=self.plan.source.interface)
         self._engines.append(e)
         return e
 
@@ -181,19 +132,35 @@ class DrRunner:
         self.log(f"{name}: {'ok' if ok else 'FAILED'}{' - ' + note if note else ''}")
 
     # ------------------------------------------------------------------ paths
-    def _check_paths(self, phase: str) -> dict[str, dict]:
-        expects = {st.site.name: self.plan.expect(st.site, phase) for st in self.states}
-        todo = [st for st in self.states if expects[st.site.name] is not None and st.classification != "down"]
-        if not todo:
-            return {}
-        max_ttl = max((e.ttl or 8) for e in expects.values() if e is not None)
-        paths = trace_paths([Slot(st.site.target, st.measure) for st in todo], list(range(1, max_ttl + 1)),
-                            netns=self.netns, allowed=self.allowed, timeout=self.plan.trace_timeout)
-        out = {}
-        for st, p in zip(todo, paths):
-            exp = expects[st.site.name]
-            out[st.site.name] = path_verdict(p.as_dict(max_ttl), exp)
-        return out
+    def _check_paths(self, phase: str, only: set[str] | None = None, max_time: float | None = None,
+                     stats_as: str | None = None) -> dict[str, dict]:
+        todo = []
+        for st in self.states:
+            exp = self.plan.expect(st.site, phase)
+            if exp is not None and st.classification != "down" and (only is None or st.site.name in only):
+                todo.append((st.site.name, st.site.target, Slot(st.site.target, st.measure), exp))
+        return self.paths.check(stats_as or phase, todo, max_time=max_time)
+
+    def _judge_path(self, st: SiteState, verdict: dict, what: str, wrong_reason: str) -> str:
+        """-> the verdict's status; a wrong path fails the site, an unknown one only when the
+        plan says `paths_unknown: fail`."""
+        if verdict["status"] == WRONG:
+            st.reasons.append(f"{wrong_reason}: {verdict['note']}")
+        elif verdict["status"] == UNKNOWN:
+            text = f"{what}: path {verdict['note']}"
+            (st.reasons if self.plan.paths_unknown == "fail" else st.notes).append(text)
+        return verdict["status"]
+
+    def _path_note(self, statuses: dict[str, str], wrong_text: str) -> tuple[list[str], bool]:
+        wrong = [n for n, v in statuses.items() if v == WRONG]
+        unknown = [n for n, v in statuses.items() if v == UNKNOWN]
+        note = []
+        if wrong:
+            note.append(f"{len(wrong)} sites {wrong_text}: {', '.join(wrong)}")
+        if unknown:
+            note.append(f"{len(unknown)} sites' path unknown (no ICMP answer from the hop; "
+                        f"paths_unknown: {self.plan.paths_unknown}): {', '.join(unknown)}")
+        return note, not wrong and not (unknown and self.plan.paths_unknown == "fail")
 
     # ------------------------------------------------------------------ phases
     def baseline(self) -> bool:
@@ -229,30 +196,32 @@ class DrRunner:
             for d in run.diagnostics:
                 if 0 <= d.slot < len(slots) and slots[d.slot].addr == st.site.target and len(st.diagnostics) < 5:
                     st.diagnostics.append(f"baseline: {d.describe()}")
-        paths = self._check_paths("normal")
+        paths = self._check_paths("normal", stats_as="baseline")
+        statuses = {}
         for st in self.states:
             if st.site.name in paths:
                 st.path_before = paths[st.site.name]
-                if not st.path_before["match"]:
-                    st.reasons.append(f"baseline path: {st.path_before['note']}")
+                statuses[st.site.name] = self._judge_path(st, st.path_before, "baseline", "baseline path")
         down = [st.site.name for st in self.states if st.classification == "down"]
-        wrong = [st.site.name for st in self.states if st.path_before and not st.path_before["match"]]
         note = []
         if down:
             note.append(f"{len(down)} of {len(self.states)} sites unreachable before the trigger: {', '.join(down)}")
-        if wrong:
-            note.append(f"{len(wrong)} sites not on the normal path: {', '.join(wrong)}")
+        path_note, paths_ok = self._path_note(statuses, "not on the normal path")
         # reachability does not depend on timing: a late engine here is reported, not fatal
-        ok_all = not down and not wrong
+        ok_all = not down and paths_ok
+        note += path_note
         self._phase("baseline", ok_all, "; ".join(note))
         return ok_all
 
     def _watch(self, name: str, step_name: str, step: Step, bound: float, until_path: str | None = None) -> ProbeRun:
         """Probe continuously, run the step after `pre`, watch until every site has answered
-        steadily for `settle` (at least `min_watch` after the step) or `bound` has passed."""
+        steadily for `settle` (at least `min_watch` after the step returned) or `bound` +
+        `settle` have passed since it returned. The probe schedule covers the step's whole
+        timeout, so a slow trigger (or a late operator) is watched; probing that still ends
+        before the window was observed is recorded and makes the run INVALID."""
         plan = self.plan
         slots = [Slot(st.site.target, st.measure) for st in self.states]
-        e = self._engine(slots, plan.pre + bound + plan.settle + 1.0)
+        e = self._engine(slots, self._watch_duration(step, bound))
         e.start()
         if self.t_ref is None:
             self.t_ref = e.t0
@@ -262,24 +231,45 @@ class DrRunner:
         self.log(f"{step_name}: {'ok' if rec.ok else 'FAILED: ' + str(rec.error)}")
         t_step = rec.ended or time.time()
         path_ok_at = None
+        reason = "probing ended early"
         while e.sending():
             now = time.time()
             elapsed = now - t_step
             if elapsed >= bound + plan.settle:
+                reason = "bound"
                 break
             if elapsed >= plan.min_watch and self._all_steady(e, now):
                 if until_path is None:
+                    reason = "steady"
                     break
                 if path_ok_at is None:
-                    res = self._check_paths(until_path)
-                    if all(r["match"] for r in res.values()):
+                    # only sites not yet seen back on the path: each trace spends ICMP budget
+                    pending = {n for n in self._want_path if n not in self._path_seen
+                               or self._path_seen[n]["status"] != "as expected"}
+                    res = self._check_paths(until_path, only=pending, stats_as=name,
+                                            max_time=bound + plan.settle - (time.time() - t_step))
+                    self._path_seen.update(res)
+                    if all(self._path_seen.get(n, {}).get("status") == "as expected" for n in self._want_path):
                         path_ok_at = time.time()
                 elif now - path_ok_at >= plan.settle:
+                    reason = "steady"
                     break
             time.sleep(0.1 if until_path is None or path_ok_at else 0.4)
+        decided = time.time()
         e.stop()
         run = e.finish()
         self.runs[name] = run_summary(run)
+        last_tx = float(np.nanmax(run.tx)) if np.isfinite(run.tx).any() else run.t0
+        # complete: the loop ended for a reason of its own, and probes went out after the step
+        complete = reason != "probing ended early" and last_tx >= t_step
+        t_ref = self.t_ref
+        self.windows[name] = {
+            "complete": complete, "ended_by": reason, "step_returned_rel_s": round(t_step - t_ref, 4),
+            "probed_until_rel_s": round(last_tx - t_ref, 4),
+            "required_until_rel_s": round((decided if complete else t_step + bound + plan.settle) - t_ref, 4)}
+        if not complete:
+            self.log(f"{name}: probing ended {last_tx - t_step:+.2f} s after the {step_name} returned, before the "
+                     f"window after it was observed")
         return run
 
     def _all_steady(self, e: ProbeEngine, now: float) -> bool:
@@ -326,42 +316,50 @@ class DrRunner:
         return ok
 
     def steady(self) -> bool:
-        paths = self._check_paths("failover")
-        wrong = []
+        # sites that lost connectivity already fail: no ICMP budget spent on them
+        paths = self._check_paths("failover", only={st.site.name for st in self.states if st.reachable_after},
+                                  stats_as="steady")
+        statuses = {}
         for st in self.states:
             if st.site.name in paths:
                 st.path_after = paths[st.site.name]
-                if not st.path_after["match"] and st.reachable_after:
-                    wrong.append(st.site.name)
-                    st.reasons.append(f"path after failover: {st.path_after['note']}")
-        self._phase("steady", not wrong, f"{len(wrong)} sites not on the failover path: {', '.join(wrong)}" if wrong else "")
-        return not wrong
+                statuses[st.site.name] = self._judge_path(st, st.path_after, "after failover", "path after failover")
+        note, ok = self._path_note(statuses, "not on the failover path")
+        self._phase("steady", ok, "; ".join(note))
+        return ok
 
     def failback(self) -> bool:
         has_normal = any(self.plan.expect(st.site, "normal") for st in self.states)
+        self._want_path = {st.site.name for st in self.states
+                           if self.plan.expect(st.site, "normal") and st.classification != "down"}
+        self._path_seen: dict[str, dict] = {}
         run = self._watch("failback", "restore", self.plan.restore, self.plan.failback_bound,
                           until_path="normal" if has_normal else None)
         rec = self.steps["restore"]
         self._record_watch("failback", run, rec)
-        paths = self._check_paths("normal") if has_normal else {}
-        unreachable, wrong = [], []
+        paths = dict(self._path_seen)
+        # sites not confirmed back during the watch (it ended on its bound) get one last look
+        again = {n for n in self._want_path if paths.get(n, {}).get("status") != "as expected"}
+        if has_normal and again:
+            paths.update(self._check_paths("normal", only=again, stats_as="failback"))
+        unreachable = []
+        statuses = {}
         for st in self.states:
             if not st.failback["recovered"]:
                 unreachable.append(st.site.name)
                 st.reasons.append("not reachable after the restore")
             if st.site.name in paths:
                 st.path_failback = paths[st.site.name]
-                if not st.path_failback["match"]:
-                    wrong.append(st.site.name)
-                    st.reasons.append(f"did not fail back to the normal path: {st.path_failback['note']}")
+                statuses[st.site.name] = self._judge_path(st, st.path_failback, "after failback",
+                                                          "did not fail back to the normal path")
         note = []
         if not rec.ok:
             note.append(f"restore failed: {rec.error}")
         if unreachable:
             note.append(f"{len(unreachable)} sites unreachable after the restore: {', '.join(unreachable)}")
-        if wrong:
-            note.append(f"{len(wrong)} sites not back on the normal path: {', '.join(wrong)}")
-        ok = rec.ok and not unreachable and not wrong
+        path_note, paths_ok = self._path_note(statuses, "not back on the normal path")
+        note += path_note
+        ok = rec.ok and not unreachable and paths_ok
         self._phase("failback", ok, "; ".join(note))
         return ok
 
@@ -437,6 +435,30 @@ class DrRunner:
         return self.result(started)
 
     # ------------------------------------------------------------------ verdict
+    def _provenance(self, started: float) -> dict:
+        """Who ran which plan when, with which oamkit: an audit trail for the change record."""
+        import datetime
+        import getpass
+        import hashlib
+        import os
+
+        from oamkit import __version__
+
+        digest = None
+        if self.plan_file:
+            try:
+                with open(self.plan_file, "rb") as f:
+                    digest = hashlib.sha256(f.read()).hexdigest()
+            except OSError:
+                pass
+        try:
+            operator = os.environ.get("SUDO_USER") or getpass.getuser()
+        except (KeyError, OSError):
+            operator = str(os.getuid())
+        when = datetime.datetime.fromtimestamp(started).astimezone().isoformat(timespec="seconds")
+        return {"started_iso": when, "operator": operator, "plan_file": self.plan_file,
+                "plan_sha256": digest, "oamkit_version": __version__}
+
     def result(self, started: float) -> dict:
         t_ref = self.t_ref or started
         sites = []
@@ -470,8 +492,19 @@ class DrRunner:
         if untrusted_sites:
             engine_notes.append("outage not trusted (engine stalled next to the break or repair): "
                                 + ", ".join(sorted(set(untrusted_sites))))
+        unobserved = [w for w, v in self.windows.items() if not v["complete"]]
+        for w in unobserved:
+            v = self.windows[w]
+            engine_notes.append(
+                f"the {w} watch did not observe the whole window after the "
+                f"{'trigger' if w == 'failover' else 'restore'}: probing ended at +{v['probed_until_rel_s']:.2f} s, "
+                f"the step returned at +{v['step_returned_rel_s']:.2f} s and the window lasts until "
+                f"+{v['required_until_rel_s']:.2f} s; the verdicts of that phase are not measurements: rerun")
         if self.status == "aborted":
             overall = "ABORTED"
+        elif unobserved:
+            # what a site did after the step was not (fully) seen: neither PASS nor FAIL is known
+            overall = "INVALID"
         elif failed or self.status == "error" or any(not p["ok"] for p in self.phases):
             overall = "FAIL"
         elif not trusted:
@@ -486,30 +519,17 @@ class DrRunner:
             if e in self.steps:
                 self.timeline[e] = self.steps[e].as_dict(t_ref)
         return {
+            **self._provenance(started),
             "plan": self.plan.name, "verdict": overall, "status": self.status, "error": self.error,
             "summary": summary, "started": started, "finished": time.time(), "t_ref": t_ref,
             "interval_s": self.plan.interval, "convergence_bound_s": self.plan.convergence_bound,
             "source_netns": self.netns, "phases": [{**{k: v for k, v in p.items() if k != "t"}, "t_rel_s": round(p["t"] - t_ref, 4)}
                                                for p in self.phases],
             "steps": {k: v.as_dict(t_ref) for k, v in self.steps.items()},
-            "engine": self.runs, "measurement_trusted": trusted, "sites": sites, "timeline": self.timeline,
+            "engine": self.runs, "measurement_trusted": trusted and not unobserved, "sites": sites,
+            "timeline": self.timeline, "watch_windows": self.windows,
+            "path_probes": self.paths.stats, "paths_unknown": self.plan.paths_unknown,
         }
-
-
-def path_verdict(trace: dict, expect: PathExpect) -> dict:
-    hops = trace["hops"]
-    if expect.ttl:
-        seen = hops[expect.ttl - 1] if len(hops) >= expect.ttl else "*"
-        match = seen == expect.hop
-        where = f"hop {expect.ttl}"
-    else:
-        seen = ",".join(hops)
-        match = expect.hop in hops
-        where = "path"
-    label = f" ({expect.label})" if expect.label else ""
-    note = "as expected" if match else f"expected {expect.hop}{label} at {where}, saw {seen}"
-    return {"hops": hops, "expected": expect.hop, "expected_label": expect.label, "ttl": expect.ttl,
-            "seen": seen, "match": match, "note": note}
 
 
 EXIT_FOR_VERDICT = {"PASS": 0, "FAIL": 1, "INVALID": 3, "ABORTED": 130}

@@ -15,12 +15,15 @@ run, found by the lab's own namespace-name prefix.
 """
 from __future__ import annotations
 
+import grp
 import json
 import math
 import os
+import pwd
 import re
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import threading
@@ -156,9 +159,19 @@ class WanLab:
                 raise LabError(f"WAN lab {self.prefix!r} is already up (oamkit lab wan down --prefix {self.prefix})")
             self.down()          # leftovers of a crashed run
         t0 = time.time()
+        blocked = frr_blocked_at(self.state_dir)
+        if blocked is not None:
+            raise LabError(
+                f"FRR runs as user frr and cannot reach the lab's folder {self.state_dir}: {blocked} is "
+                f"mode {stat.S_IMODE(os.stat(blocked).st_mode):04o} (private). The lab's own folders are made "
+                f"usable by frr, yours are left alone: use an OAMKIT_RUN_DIR that others may traverse "
+                f"(chmod o+x {blocked}), or unset it (default /run/oamkit). Nothing was built.")
+        created = [d for d in (self.state_dir, *self.state_dir.parents) if not d.exists()]
         self.state_dir.mkdir(parents=True, exist_ok=True)
-        os.chmod(self.state_dir, 0o755)
-        os.chmod(self.state_dir.parent, 0o755)
+        # folders made here are the lab's own: open them to frr whatever the umask (077 made
+        # a fresh OAMKIT_RUN_DIR private and zebra could not write its pid file)
+        for d in {*created, self.state_dir, self.state_dir.parent}:
+            os.chmod(d, 0o755)
         self._write_state(building=True)
         try:
             self._build()
@@ -202,11 +215,11 @@ class WanLab:
             _run(["ip", "netns", "add", n])
             _run(["ip", "-n", n, "link", "set", "lo", "up"])
         for r in ROUTERS:
-            # forwarding on; ICMP error rate limit off so path checks need no pacing in the lab
-            # (real routers police them: the tracer still retries and paces)
+            # forwarding on. The ICMP error rate limits stay at the kernel's defaults (burst 6,
+            # then 1/s per destination): the lab must be at least as harsh as a real WAN, whose
+            # routers police time-exceeded too; path checks pace themselves within that budget
             _run(["ip", "netns", "exec", self.ns(r), "sysctl", "-qw", "net.ipv4.ip_forward=1",
-                  "net.ipv4.conf.all.rp_filter=0", "net.ipv4.conf.default.rp_filter=0",
-                  "net.ipv4.icmp_ratelimit=0"])
+                  "net.ipv4.conf.all.rp_filter=0", "net.ipv4.conf.default.rp_filter=0"])
         self._link("branch", "eth0", "10.10.0.10/24", "ce", "lan0", "10.10.0.1/24")
         self._link("ce", "wan1", "10.11.0.1/30", "wan1", "ce", "10.11.0.2/30")
         self._link("wan1", "dc", "10.11.1.1/30", "dc", "wan1", "10.11.1.2/30")
@@ -216,7 +229,6 @@ class WanLab:
             if s.netns:
                 self._link("dc", f"s{s.index}", f"10.100.{s.index}.1/24", s.name, "eth0", f"{s.addr}/24")
                 _run(["ip", "-n", s.netns, "route", "add", "default", "via", f"10.100.{s.index}.1"])
-                _run(["ip", "netns", "exec", s.netns, "sysctl", "-qw", "net.ipv4.icmp_ratelimit=0"])
             else:
                 _run(["ip", "-n", self.ns("dc"), "addr", "add", f"{s.addr}/24", "dev", "lo"])
         _run(["ip", "-n", self.branch_ns, "route", "add", "default", "via", "10.10.0.1"])
@@ -498,6 +510,25 @@ class WanLab:
 
 
 # -------------------------------------------------------------------------- helpers
+def frr_blocked_at(state_dir: Path) -> Path | None:
+    """The first existing folder above the lab's own ones (state_root()/wanlab/PREFIX, which
+    the lab creates and opens to frr) that user frr may not traverse; None: all fine."""
+    try:
+        pw = pwd.getpwnam("frr")
+    except KeyError:
+        return None                 # no frr user: frr_bin_dir() reports the missing FRR
+    groups = {pw.pw_gid} | {g.gr_gid for g in grp.getgrall() if "frr" in g.gr_mem}
+    own = {state_dir, state_dir.parent}
+    for folder in [*reversed(state_dir.parents)]:
+        if folder in own or not folder.exists():
+            continue
+        st = os.stat(folder)
+        bit = 0o100 if st.st_uid == pw.pw_uid else 0o010 if st.st_gid in groups else 0o001
+        if not st.st_mode & bit:
+            return folder
+    return None
+
+
 def list_netns() -> list[str]:
     p = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, timeout=10)
     return [line.split()[0] for line in p.stdout.splitlines() if line.strip()]

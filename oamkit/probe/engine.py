@@ -76,6 +76,18 @@ def set_normal() -> None:
         pass
 
 
+_SOCKADDR_UNSPEC = ctypes.create_string_buffer(16)      # sa_family 0 = AF_UNSPEC
+_libc_connect = None
+
+
+def _disconnect(sock: socket.socket) -> None:
+    """connect(AF_UNSPEC): dissolve a UDP association and the source address it fixed."""
+    global _libc_connect
+    if _libc_connect is None:
+        _libc_connect = ctypes.CDLL(None, use_errno=True).connect
+    _libc_connect(sock.fileno(), _SOCKADDR_UNSPEC, 16)
+
+
 def inet_checksum(data: bytes) -> int:
     if len(data) % 2:
         data += b"\0"
@@ -179,15 +191,20 @@ class ProbeEngine:
     def __init__(self, slots: list[Slot], interval: float, rounds: int, *, netns: str | None = None,
                  allowed: set[str] | None = None, timeout: float = 1.0, realtime: bool = True,
                  max_rate_pps: float | None = None, max_duration_s: float | None = None,
-                 check: bool = True):
+                 check: bool = True, source: str | None = None, device: str | None = None,
+                 allow: list | None = None, max_target_pps: float | None = None):
+        # a pinned source address (bind) or interface (SO_BINDTODEVICE) applies to every probe
+        self.source, self.device = source, device
         kwargs = {}
         if max_rate_pps:
             kwargs["max_rate_pps"] = max_rate_pps
         if max_duration_s:
             kwargs["max_duration_s"] = max_duration_s
+        if max_target_pps:
+            kwargs["max_target_pps"] = max_target_pps
         if check:
             self.netns = check_probe_request([s.addr for s in slots], interval, rounds, netns,
-                                             allowed=allowed, **kwargs)
+                                             allowed=allowed, allow=allow, **kwargs)
         else:  # trace runs: checked by the caller with the same guard
             self.netns = netns
         self.slots = slots
@@ -234,17 +251,41 @@ class ProbeEngine:
                 s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
                 s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4 << 20)
                 s.setblocking(False)
+                self._pin(s)
                 self._socks[kind] = s
-            for s in self.slots:
-                if s.proto.kind == "tcp":
-                    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-                    try:
-                        u.connect((s.addr, s.proto.port))   # no packet: only a route lookup
-                        s.src = u.getsockname()[0]
-                    except OSError:
-                        s.src = "0.0.0.0"
-                    finally:
-                        u.close()
+            # TCP checksums cover the source address: one UDP socket, opened here (in the
+            # probe's namespace, on its interface), asks the kernel's route lookup for it
+            self._route_sock = None
+            if "tcp" in kinds and not self.source:
+                self._route_sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                if self.device:
+                    self._route_sock.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, self.device.encode())
+
+    def _pin(self, s: socket.socket) -> None:
+        try:
+            if self.device:
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, self.device.encode())
+            if self.source:
+                s.bind((self.source, 0))
+        except OSError as exc:
+            what = f"interface {self.device!r}" if self.device else f"source address {self.source!r}"
+            raise OamkitError(f"cannot send from {what}: {exc.strerror}") from None
+
+    def source_for(self, addr: str, port: int = 9) -> str:
+        """The source address the kernel picks toward addr right now: a route lookup with no
+        packet (UDP connect). Asked per TCP probe, because failover may change it and the TCP
+        checksum covers it."""
+        if self.source:
+            return self.source
+        u = self._route_sock
+        if u is None:
+            return "0.0.0.0"
+        try:
+            _disconnect(u)            # else the source picked by the first connect sticks
+            u.connect((addr, port))
+            return u.getsockname()[0]
+        except OSError:
+            return "0.0.0.0"
 
     def close(self) -> None:
         self.stop()
@@ -257,6 +298,9 @@ class ProbeEngine:
         for s in self._socks.values():
             s.close()
         self._socks.clear()
+        if getattr(self, "_route_sock", None) is not None:
+            self._route_sock.close()
+            self._route_sock = None
 
     # ------------------------------------------------------------------------- packets
     def packet(self, slot: int, k: int) -> bytes:
@@ -274,6 +318,9 @@ class ProbeEngine:
             b[2:4] = struct.pack("!H", s.proto.port)
             b[4:8] = struct.pack("!I", (self.tag << 24) | (k & 0xFFFFFF))
             b[16:18] = b"\0\0"
+            # built for the source in use now: after a failover that changed it, a checksum
+            # over the old source made every SYN invalid and the site never recovered
+            s.src = self.source_for(s.addr, s.proto.port)
             pseudo = socket.inet_aton(s.src) + socket.inet_aton(s.addr) + struct.pack("!BBH", 0, 6, len(b))
             b[16:18] = struct.pack("!H", inet_checksum(pseudo + bytes(b)))
         else:

@@ -1,9 +1,12 @@
 """Hard safety bounds for probing.
 
-Packets may only go to loopback, or to addresses that live inside network namespaces an oamkit
-lab created (the lab registers itself in a state file). The probe must run inside such a
-namespace unless every target is loopback. Every run is bounded in rate, count and duration.
-Anything else is refused before a socket is opened.
+Without an allow-list, packets may only go to loopback, or to addresses that live inside
+network namespaces an oamkit lab created (the lab registers itself in a state file), and the
+probe must run inside such a namespace unless every target is loopback. With an explicit,
+reviewable allow-list (plan key `allow:`, `--allow CIDR`), every target must fall inside it, and
+the probe may run from the machine's own network stack: that is how a real WAN is tested.
+Every run is bounded in total and per-target rate, count and duration. Anything else is
+refused before a socket is opened.
 """
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ NETNS_RUN_DIR = Path("/run/netns")
 
 # Absolute ceilings; a plan or the CLI can ask for less, never more.
 MAX_RATE_PPS = 20_000
+MAX_TARGET_PPS = 2_000        # one target never gets more than this (the interval floor)
 MAX_PROBES_PER_TARGET = 200_000
 MAX_DURATION_S = 900.0
 MIN_INTERVAL_S = 0.0005
@@ -149,6 +153,26 @@ def lab_addresses(lab: LabRecord) -> set[str]:
     return {a for a in addrs if not ipaddress.ip_address(a).is_loopback}
 
 
+def parse_allow(items, where: str = "--allow", file: str | None = None) -> list[ipaddress.IPv4Network]:
+    """CIDRs or bare addresses (/32). Host bits set (10.1.1.1/24) are refused: an allow-list
+    is reviewed by people, and that is likely a typo for something else."""
+    out, problems = [], []
+    for i, item in enumerate(items or []):
+        try:
+            out.append(ipaddress.IPv4Network(str(item).strip(), strict=True))
+        except ValueError as exc:
+            problems.append(Problem(f"not an IPv4 address or CIDR: {exc}", file=file,
+                                    field=where if where.startswith("--") else f"{where}.{i}", value=item))
+    if problems:
+        raise SafetyError(problems)
+    return out
+
+
+def outside_allow(addrs, allow: list[ipaddress.IPv4Network]) -> list[str]:
+    return [a for a in dict.fromkeys(addrs)
+            if not is_loopback(a) and not any(ipaddress.IPv4Address(a) in net for net in allow)]
+
+
 def is_loopback(addr: str) -> bool:
     try:
         return ipaddress.ip_address(addr).is_loopback
@@ -159,9 +183,12 @@ def is_loopback(addr: str) -> bool:
 # ------------------------------------------------------------------------------- the guard
 def check_probe_request(targets: list[str], interval: float, rounds: int, netns: str | None,
                         allowed: set[str] | None = None, max_rate_pps: float = MAX_RATE_PPS,
-                        max_duration_s: float = MAX_DURATION_S) -> str | None:
+                        max_duration_s: float = MAX_DURATION_S,
+                        allow: list[ipaddress.IPv4Network] | None = None,
+                        max_target_pps: float = MAX_TARGET_PPS) -> str | None:
     """Raise SafetyError unless the request is inside every bound. Returns the namespace the
-    probe will run in (the given one, or the one the caller is already in)."""
+    probe will run in (the given one, or the one the caller is already in). `allow`: the
+    operator's allow-list (None: only loopback and registered lab namespaces)."""
     problems: list[Problem] = []
     if not targets:
         problems.append(Problem("no targets"))
@@ -185,6 +212,9 @@ def check_probe_request(targets: list[str], interval: float, rounds: int, netns:
     if rate > min(max_rate_pps, MAX_RATE_PPS):
         problems.append(Problem(f"rate {rate:.0f} probes/s exceeds the maximum "
                                 f"{min(max_rate_pps, MAX_RATE_PPS):.0f}", field="interval"))
+    if interval > 0 and 1.0 / interval > min(max_target_pps, MAX_TARGET_PPS) + 1e-9:
+        problems.append(Problem(f"{1.0 / interval:.0f} probes/s per target exceeds the per-target maximum "
+                                f"{min(max_target_pps, MAX_TARGET_PPS):.0f}", field="interval", value=interval))
     if rounds < 1 or rounds > MAX_PROBES_PER_TARGET:
         problems.append(Problem(f"count must be 1..{MAX_PROBES_PER_TARGET}", field="count", value=rounds))
     if rounds * interval > min(max_duration_s, MAX_DURATION_S):
@@ -197,6 +227,14 @@ def check_probe_request(targets: list[str], interval: float, rounds: int, netns:
         outside = [t for t in targets if t not in allowed]
         if outside:
             raise refuse("target is not in the plan", value=", ".join(outside))
+    if netns and not (NETNS_RUN_DIR / netns).exists():
+        raise refuse(f"network namespace {netns!r} does not exist", field="source.netns", value=netns)
+    if allow is not None:
+        outside = outside_allow(targets, allow)
+        if outside:
+            raise refuse("target is outside the allow-list (plan key allow: or --allow CIDR); nothing was sent",
+                         value=", ".join(outside))
+        return netns          # the operator's reviewed list: the host stack or any namespace
     all_loopback = all(is_loopback(t) for t in targets)
     ns = netns or current_netns_name()
     if netns and not (NETNS_RUN_DIR / netns).exists():
@@ -205,11 +243,14 @@ def check_probe_request(targets: list[str], interval: float, rounds: int, netns:
         return netns
     if ns is None:
         raise refuse("refusing to probe non-loopback targets outside an oamkit lab namespace; "
-                     "run inside the lab (--netns) or probe 127.0.0.0/8",
+                     "run inside the lab (--netns), probe 127.0.0.0/8, or give an allow-list "
+                     "(--allow CIDR, plan key allow:)",
                      value=", ".join(t for t in targets if not is_loopback(t)))
     lab = lab_for_netns(ns)
     if lab is None:
-        raise refuse(f"network namespace {ns!r} was not created by an oamkit lab")
+        raise refuse(f"network namespace {ns!r} was not created by an oamkit lab, and no allow-list "
+                     "(--allow CIDR, plan key allow:) covers the targets",
+                     value=", ".join(t for t in targets if not is_loopback(t)))
     inside = lab_addresses(lab)
     outside = [t for t in targets if not is_loopback(t) and t not in inside]
     if outside:

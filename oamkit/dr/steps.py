@@ -1,0 +1,143 @@
+"""Trigger and restore steps of a DR test: a command, an oamkit action, or an operator.
+
+Every step is bounded by its timeout, also a manual one (the operator's Enter) and an action
+(the change engine's hook): the probe schedule is sized from these timeouts, so a step that
+could outlast them would leave the window after it unobserved (a false PASS)."""
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import asdict, dataclass
+from typing import Any, Callable
+
+from oamkit.dr.plan import Step
+from oamkit.errors import OamkitError
+
+# The "oamkit action on an inventory device" trigger: the lead connects this to the change
+# engine. Signature: hook(action, device, args, timeout) -> str (output); raise to fail.
+ActionHook = Callable[[str, str, dict, float], str]
+_action_hook: ActionHook | None = None
+
+
+def set_action_hook(hook: ActionHook | None) -> None:
+    global _action_hook
+    _action_hook = hook
+
+
+def prompt_on_stderr(prompt: str) -> str:
+    """The operator's prompt goes to stderr: stdout may be the JSON result (--json)."""
+    sys.stderr.write(prompt)
+    sys.stderr.flush()
+    line = sys.stdin.readline()
+    if not line:
+        raise EOFError
+    return line
+
+
+@dataclass
+class StepRecord:
+    name: str
+    type: str
+    description: str | None
+    started: float | None = None
+    ended: float | None = None
+    ok: bool = False
+    returncode: int | None = None
+    output: str = ""
+    error: str | None = None
+
+    def as_dict(self, t_ref: float) -> dict:
+        d = asdict(self)
+        d["started_rel_s"] = None if self.started is None else round(self.started - t_ref, 6)
+        d["ended_rel_s"] = None if self.ended is None else round(self.ended - t_ref, 6)
+        return d
+
+
+class StepTimeout(Exception):
+    pass
+
+
+def call_with_timeout(fn: Callable[[], Any], timeout: float) -> Any:
+    """Run fn in a daemon thread and wait at most `timeout` s. The caller's thread stays
+    interruptible (Ctrl-C) and the probe sender keeps its schedule meanwhile (it is a process)."""
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = fn()
+        except BaseException as exc:   # noqa: BLE001 - handed to the caller's thread
+            box["error"] = exc
+
+    t = threading.Thread(target=target, name="dr-step", daemon=True)
+    t.start()
+    t.join(timeout)
+    if t.is_alive():
+        raise StepTimeout
+    if "error" in box:
+        raise box["error"]
+    return box.get("value")
+
+
+def _realtime_child() -> None:   # the trigger's instant is the reference: keep it sharp under load
+    try:
+        os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(20))
+    except OSError:
+        pass
+
+
+def run_step(step: Step, name: str, input_fn: Callable[[str], str] = prompt_on_stderr,
+             action_hook: ActionHook | None = None) -> StepRecord:
+    rec = StepRecord(name, step.type, step.description)
+    try:
+        if step.type == "command":
+            argv = shlex.split(step.command) if isinstance(step.command, str) else list(step.command or [])
+            rec.started = time.time()
+            p = subprocess.run(argv, capture_output=True, text=True, timeout=step.timeout,
+                               preexec_fn=_realtime_child, stdin=subprocess.DEVNULL)
+            rec.ended = time.time()
+            rec.returncode = p.returncode
+            rec.output = (p.stdout + p.stderr)[-2000:]
+            rec.ok = p.returncode == 0
+            if not rec.ok:
+                rec.error = f"exit status {p.returncode}"
+        elif step.type == "manual":
+            asked = time.time()
+            try:
+                call_with_timeout(lambda: input_fn(f"{step.prompt} "), step.timeout)
+            except EOFError:
+                raise OamkitError("manual step needs an operator: stdin is closed") from None
+            except StepTimeout:
+                rec.started, rec.ended = asked, time.time()
+                rec.error = f"no answer from the operator within {step.timeout:g} s"
+                return rec
+            # the operator acted somewhere between the prompt and Enter: an outage that began
+            # (or even ended) before Enter belongs to this step
+            rec.started, rec.ended = asked, time.time()
+            rec.ok = True
+        else:
+            hook = action_hook or _action_hook
+            if hook is None:
+                raise OamkitError("no action hook is connected for 'action' steps "
+                                  "(oamkit.dr.runner.set_action_hook)")
+            rec.started = time.time()
+            try:
+                out = call_with_timeout(lambda: hook(step.action, step.device, dict(step.args), step.timeout),
+                                        step.timeout)
+            except StepTimeout:
+                rec.ended = time.time()
+                rec.error = f"timed out after {step.timeout:g} s"
+                return rec
+            rec.output = str(out or "")[-2000:]
+            rec.ended = time.time()
+            rec.ok = True
+    except subprocess.TimeoutExpired:
+        rec.ended = time.time()
+        rec.error = f"timed out after {step.timeout:g} s"
+    except (OSError, OamkitError, ValueError) as exc:
+        rec.ended = rec.ended or time.time()
+        rec.error = str(exc)
+    return rec
