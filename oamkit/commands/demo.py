@@ -2,7 +2,8 @@
 
 Starts a dozen emulated devices across the four platforms, renders the example policy, shows
 the diff, pushes with a canary, re-pushes (nothing to do), injects CRC errors on one link and
-shows `check` catching it (when the check feature is installed), and stops the lab. As root
+shows `check` catching it, and stops the lab. It calls the operations layer (`oamkit.ops`)
+in this process, as any Python caller would. As root
 with FRR installed it also runs a short WAN failover DR test and writes its HTML report.
 Everything it starts, it stops; state goes to a temporary folder unless --keep is given.
 """
@@ -10,8 +11,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -20,8 +19,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from oamkit import changelog, engine
-from oamkit.errors import ExitCode
+from oamkit import engine, ops
+from oamkit.errors import ExitCode, OamkitError
 
 console = Console()
 
@@ -51,7 +50,6 @@ def demo(devices: int = typer.Option(12, "--devices", "-n", min=4, max=200,
     from oamkit.inventory import Inventory
     from oamkit.lab.server import Lab
     from oamkit.render import plan_hosts, render_plan
-    from oamkit.runner import Rollout, run_fleet
 
     started = time.monotonic()
     work = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="oamkit-demo-"))
@@ -85,30 +83,24 @@ def demo(devices: int = typer.Option(12, "--devices", "-n", min=4, max=200,
                           f"policy {plan.interfaces[0].intent.policy}: {len(lines)} lines, e.g.")
             console.print("\n".join("   " + line for line in lines[:6]), highlight=False, markup=False)
 
-        rollout = Rollout(workers=20, timeout=60)
         _step(3, "Diff: what a push would send (no configuration command is sent)")
-        results, _ = run_fleet(plans, lambda p, d: engine.diff_host(inv, p, d), rollout)
-        console.print(_table("Delta per host", results))
+        run = ops.diff(inv, workers=20, timeout=60)
+        console.print(_table("Delta per host", run.results))
 
         _step(4, "Push with a canary of 2 hosts: backup, delta, commit, read back, verify, confirm")
-        change_id = engine.new_change_id()
-        journal = changelog.begin(change_id, "push", [p.host.name for p in plans], inventory_dir)
-        results, stopped = run_fleet(
-            plans, lambda p, d: engine.push_host(inv, p, d, change_id),
-            Rollout(workers=20, timeout=60, canary=2), on_done=journal.host_done)
-        engine.record_change(change_id, "push", results, inventory_dir, stopped)
-        console.print(_table(f"Push {change_id}", results))
-        failures += sum(r.outcome != engine.CHANGED for r in results)
-        if stopped:
-            console.print(f"[red]rollout stopped: {stopped}")
+        run = ops.push(inv, workers=20, timeout=60, canary=2)
+        console.print(_table(f"Push {run.change_id}", run.results))
+        failures += sum(r.outcome != engine.CHANGED for r in run.results)
+        if run.stopped:
+            console.print(f"[red]rollout stopped: {run.stopped}")
 
         _step(5, "Push again: every host unchanged, nothing sent")
-        results, _ = run_fleet(plans, lambda p, d: engine.push_host(inv, p, d, engine.new_change_id()), rollout)
-        console.print(_table("Re-push", results))
-        failures += sum(r.outcome != engine.UNCHANGED for r in results)
+        run = ops.push(inv, workers=20, timeout=60)
+        console.print(_table("Re-push", run.results))
+        failures += sum(r.outcome != engine.UNCHANGED for r in run.results)
 
         _step(6, "A link starts taking CRC errors; the compliance check catches it")
-        failures += _crc_check(lab, inventory_dir)
+        failures += _crc_check(lab, inv, work / "history.sqlite")
     finally:
         lab.stop()
         console.print("lab stopped")
@@ -127,28 +119,20 @@ def demo(devices: int = typer.Option(12, "--devices", "-n", min=4, max=200,
     raise typer.Exit(int(ExitCode.OK if not failures else ExitCode.FAILED))
 
 
-def _oamkit(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "oamkit.cli", *args], capture_output=True,
-                          text=True, timeout=timeout, env={**os.environ, "COLUMNS": str(console.width)})
+def _crc_check(lab, inv, db: Path) -> int:
+    """Inject CRC errors on one lab link, collect twice and check; 0 when the check flags it."""
+    from oamkit.report import formats
 
-
-def _crc_check(lab, inventory_dir: Path) -> int:
-    """Inject CRC errors on one lab link, collect twice and run `check`; 0 when it behaves."""
-    try:
-        import oamkit.commands.check  # noqa: F401 - the check feature may not be installed
-    except ImportError:
-        console.print("[yellow]skipped: `oamkit check` is not available in this build")
-        return 0
     device = next(d for d in lab.devices.values() if d.platform == "cisco_ios")
     interface = next(iter(device.interfaces))
-    db = inventory_dir.parent / "history.sqlite"
-    _oamkit("collect", "-i", str(inventory_dir), "--db", str(db))
+    ops.collect(inv, db=db)
     lab.inject_errors(device.name, interface, crc_per_second=2000)
     time.sleep(1.5)
-    _oamkit("collect", "-i", str(inventory_dir), "--db", str(db))
-    result = _oamkit("check", "-i", str(inventory_dir), "--db", str(db))
-    console.print(result.stdout[-3000:], highlight=False, markup=False)
-    caught = result.returncode != 0 and device.name in result.stdout
+    ops.collect(inv, db=db)
+    report = ops.check(inv, db=db)
+    formats.table(report, console, verbose=False)
+    flagged = {p.host for p in report.problems()}
+    caught = report.exit_code(nagios=False) != 0 and device.name in flagged
     console.print(("[green]check flagged " if caught else "[red]check missed ") +
                   f"{device.name} {interface}")
     return 0 if caught else 1
@@ -158,23 +142,33 @@ def _dr_test(work: Path) -> int:
     if os.geteuid() != 0 or not shutil.which("/usr/lib/frr/zebra") and not shutil.which("zebra"):
         console.print("[yellow]skipped: needs root and FRR (apt-get install frr nftables)")
         return 0
-    plan = work / "dr-plan.yaml"
-    up = _oamkit("lab", "wan", "up", "--sites", "4", "--prefix", "odemo", "--plan-out", str(plan),
-                 "--replace", timeout=180)
-    if up.returncode:
-        console.print(f"[red]WAN lab did not start:[/] {up.stderr[-800:]}")
-        _oamkit("lab", "wan", "down", "--prefix", "odemo")
-        return 1
+    from oamkit.dr.plan import load_plan
+    from oamkit.dr.report import outage_text, write_reports
+    from oamkit.dr.runner import DrRunner
+    from oamkit.lab.wan import WanLab
+
+    plan_file = work / "dr-plan.yaml"
+    lab = WanLab(prefix="odemo", sites=4)
     try:
-        result = _oamkit("drtest", str(plan), "--report", str(work / "dr-report"), timeout=300)
-        # drtest prints its phase log on stderr and the verdict table on stdout
-        console.print((result.stderr[-1500:] + result.stdout[-2500:]).strip(), highlight=False, markup=False)
-        report = work / "dr-report"
-        html = next(report.glob("*.html"), None) if report.is_dir() else None
-        console.print(f"DR report: {html or report}")
-        return 0 if result.returncode == 0 else 1
+        lab.up(replace=True)
+        lab.write_plan(plan_file)
+        runner = DrRunner(load_plan(plan_file), log=lambda line: console.print(f"[dim]{line}",
+                                                                               highlight=False))
+        runner.plan_file = str(plan_file)
+        result = runner.run()
+        paths = write_reports(result, work / "dr-report")
+        for site in result["sites"]:
+            console.print(f"  {site['name']:<8} {site['target']:<15} {site['classification']:<14} "
+                          f"failover {outage_text(site['failover'], result['interval_s'])} "
+                          f"{site['verdict']}", highlight=False)
+        console.print(f"[bold]{result['verdict']}[/]; DR report: "
+                      f"{next((p for p in paths.values() if str(p).endswith('.html')), work / 'dr-report')}")
+        return 0 if result["verdict"] == "PASS" else 1
+    except OamkitError as exc:
+        console.print(f"[red]DR test could not run:[/] {exc}")
+        return 1
     finally:
-        _oamkit("lab", "wan", "down", "--prefix", "odemo")
+        lab.down()
 
 
 def register(app: typer.Typer) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 import typer
 
 from oamkit.errors import InputError, OamkitError, Problem
+from oamkit.lab.process import is_our_lab, read_state, run_foreground, state_file
 from oamkit.lab.procs import pid_alive, pid_exists
 
 DEFAULT_STATE_DIR = ".oamkit-lab"
@@ -23,27 +24,6 @@ StateDirOpt = typer.Option(
 
 class LabError(OamkitError):
     pass
-
-
-def _state_file(state_dir: Path) -> Path:
-    return state_dir / "lab.json"
-
-
-def _proc_start(pid: int) -> str | None:
-    """Start time of a process (clock ticks since boot), to tell a recycled pid from ours."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    return stat.rsplit(")", 1)[1].split()[19]
-
-
-def _is_our_lab(pid: int, state: dict) -> bool:
-    """The pid is still the lab process that wrote ``state`` (not a recycled pid)."""
-    if not pid_alive(pid):
-        return False
-    started = _proc_start(pid)
-    return started is None or started == state.get("proc_start")
 
 
 def _parse_platforms(text: str) -> list[str]:
@@ -75,8 +55,8 @@ def up(devices: int = typer.Option(4, "--devices", "-n", min=1, max=2000, help="
     """Start N emulated devices (one SSH port each, NETCONF on the same port) on 127.0.0.1."""
     plats = _parse_platforms(platforms)
     state_dir = state_dir.resolve()
-    existing = _read_state(state_dir)
-    if existing and pid_alive(existing["pid"]) and _is_our_lab(existing["pid"], existing):
+    existing = read_state(state_dir)
+    if existing and pid_alive(existing["pid"]) and is_our_lab(existing["pid"], existing):
         raise LabError(f"a lab is already running (pid {existing['pid']}); run `oamkit lab down` first")
     inventory = (inventory_out or state_dir / "inventory").resolve()
     state_dir.mkdir(parents=True, exist_ok=True)
@@ -86,43 +66,8 @@ def up(devices: int = typer.Option(4, "--devices", "-n", min=1, max=2000, help="
     if detach:
         _spawn_detached(devices, plats, inventory, base_port, time_scale, state_dir, as_json)
         return
-    asyncio.run(_foreground(devices, plats, inventory, base_port, time_scale, state_dir, as_json,
+    asyncio.run(run_foreground(devices, plats, inventory, base_port, time_scale, state_dir, as_json,
                             os.environ.get("OAMKIT_LAB_TOKEN") or os.urandom(8).hex()))
-
-
-async def _foreground(devices: int, plats: list[str], inventory: Path, base_port: int, time_scale: float,
-                      state_dir: Path, as_json: bool, token: str) -> None:
-    from oamkit.lab.server import Lab
-
-    lab = Lab(devices, platforms=plats, base_port=base_port, time_scale=time_scale)
-    await lab.start_async()
-    fault_file = state_dir / "faults.json"
-    watcher = asyncio.ensure_future(lab.watch_fault_file(fault_file))
-    lab.write_inventory(inventory)
-    state_dir.mkdir(parents=True, exist_ok=True)
-    desc = lab.describe() | {"token": token, "inventory": str(inventory), "state_dir": str(state_dir),
-                             "proc_start": _proc_start(os.getpid())}
-    tmp = _state_file(state_dir).with_suffix(".tmp")
-    tmp.write_text(json.dumps(desc, indent=2))
-    tmp.replace(_state_file(state_dir))
-    (state_dir / "lab.pid").write_text(f"{os.getpid()}\n")
-    if as_json:
-        print(json.dumps(desc, indent=2), flush=True)
-    else:
-        print(f"oamkit lab: {len(lab.devices)} devices on 127.0.0.1 "
-              f"(ports {min(lab.ports.values())}-{max(lab.ports.values())}), inventory {inventory}",
-              flush=True)
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, lambda: asyncio.ensure_future(lab.stop_async()))
-    try:
-        await lab.serve_forever()
-    finally:
-        watcher.cancel()
-        current = _read_state(state_dir)
-        if current and current.get("token") == token:
-            _state_file(state_dir).unlink(missing_ok=True)
-            (state_dir / "lab.pid").unlink(missing_ok=True)
 
 
 def _spawn_detached(devices: int, plats: list[str], inventory: Path, base_port: int, time_scale: float,
@@ -130,7 +75,7 @@ def _spawn_detached(devices: int, plats: list[str], inventory: Path, base_port: 
     state_dir.mkdir(parents=True, exist_ok=True)
     token = os.urandom(8).hex()
     env = dict(os.environ, OAMKIT_LAB_TOKEN=token)
-    _state_file(state_dir).unlink(missing_ok=True)
+    state_file(state_dir).unlink(missing_ok=True)
     log = open(state_dir / "lab.log", "ab")
     cmd = [sys.executable, "-m", "oamkit.lab", "--devices", str(devices), "--platforms",
            ",".join(plats), "--inventory-out", str(inventory), "--base-port", str(base_port),
@@ -140,7 +85,7 @@ def _spawn_detached(devices: int, plats: list[str], inventory: Path, base_port: 
                                 start_new_session=True, close_fds=True)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        state = _read_state(state_dir)
+        state = read_state(state_dir)
         if state and state.get("token") == token:
             if as_json:
                 print(json.dumps(state, indent=2))
@@ -153,13 +98,6 @@ def _spawn_detached(devices: int, plats: list[str], inventory: Path, base_port: 
         time.sleep(0.05)
     proc.terminate()
     raise LabError("the lab did not become ready within 30 s")
-
-
-def _read_state(state_dir: Path) -> dict | None:
-    try:
-        return json.loads(_state_file(state_dir).read_text())
-    except (OSError, ValueError):
-        return None
 
 
 def _device_names(devices: int, plats: list[str]) -> list[str]:
@@ -217,7 +155,7 @@ def fault(device: str = typer.Argument(..., help="Device name, e.g. ios-1."),
           state_dir: Path = StateDirOpt) -> None:
     """Change a running lab's faults for one device (applied within half a second)."""
     state_dir = state_dir.resolve()
-    state = _read_state(state_dir)
+    state = read_state(state_dir)
     if not state:
         raise LabError("no lab is running from this state dir")
     if device not in {d["name"] for d in state["devices"]}:
@@ -251,8 +189,8 @@ def fault(device: str = typer.Argument(..., help="Device name, e.g. ios-1."),
 def status(state_dir: Path = StateDirOpt,
            as_json: bool = typer.Option(False, "--json", help="Machine-readable JSON on stdout.")) -> None:
     """Show whether a lab started from this state dir is running, and its devices."""
-    state = _read_state(state_dir.resolve())
-    running = bool(state) and pid_alive(state["pid"]) and _is_our_lab(state["pid"], state)
+    state = read_state(state_dir.resolve())
+    running = bool(state) and pid_alive(state["pid"]) and is_our_lab(state["pid"], state)
     if as_json:
         print(json.dumps({"running": running, **({k: v for k, v in state.items() if k != "token"} if state else {})},
                          indent=2))
@@ -270,13 +208,13 @@ def down(state_dir: Path = StateDirOpt,
          timeout: float = typer.Option(10.0, "--timeout", min=0.1, help="Seconds to wait for the lab to stop.")) -> None:
     """Stop the lab started from this state dir (and only that one)."""
     state_dir = state_dir.resolve()
-    state = _read_state(state_dir)
+    state = read_state(state_dir)
     if not state:
         print("oamkit lab: not running")
         return
     pid = int(state["pid"])
-    if not _is_our_lab(pid, state):
-        _state_file(state_dir).unlink(missing_ok=True)
+    if not is_our_lab(pid, state):
+        state_file(state_dir).unlink(missing_ok=True)
         (state_dir / "lab.pid").unlink(missing_ok=True)
         print("oamkit lab: not running (removed a stale state file)")
         return
@@ -290,7 +228,7 @@ def down(state_dir: Path = StateDirOpt,
         time.sleep(0.05)
     if pid_alive(pid):   # a zombie has stopped; its parent reaps it
         raise LabError(f"lab pid {pid} did not stop within {timeout:.0f} s")
-    _state_file(state_dir).unlink(missing_ok=True)
+    state_file(state_dir).unlink(missing_ok=True)
     (state_dir / "lab.pid").unlink(missing_ok=True)
     print(f"oamkit lab: stopped pid {pid}")
 

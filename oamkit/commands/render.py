@@ -26,7 +26,7 @@ def render(
 ) -> None:
     """Render link OAM configuration for the selected hosts. Nothing is sent to any device."""
     run = ops.render(inventory, filter, limit, fmt=fmt, out=out, templates=templates)
-    plans, rendered, files = run.plans, run.configs, run.files
+    plans, rendered = run.plans, run.configs
     if as_json:
         print_json(run.as_dict())
         return

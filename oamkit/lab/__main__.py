@@ -9,7 +9,7 @@ from pathlib import Path
 
 
 def main() -> None:
-    from oamkit.commands.lab import _foreground
+    from oamkit.lab.process import run_foreground
     from oamkit.lab.device import PLATFORMS
 
     ap = argparse.ArgumentParser(prog="python -m oamkit.lab")
@@ -21,7 +21,7 @@ def main() -> None:
     ap.add_argument("--state-dir", type=Path, required=True)
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args()
-    asyncio.run(_foreground(a.devices, a.platforms.split(","), a.inventory_out.resolve(), a.base_port,
+    asyncio.run(run_foreground(a.devices, a.platforms.split(","), a.inventory_out.resolve(), a.base_port,
                             a.time_scale, a.state_dir.resolve(), a.json,
                             os.environ.get("OAMKIT_LAB_TOKEN") or os.urandom(8).hex()))
 
