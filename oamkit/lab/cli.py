@@ -10,38 +10,15 @@ from typing import TYPE_CHECKING
 import asyncssh
 
 from oamkit.lab import show
-from oamkit.lab.device import CommitError, ConfigTree, Device, diff_text
-from oamkit.lab.grammar import CHECKS, JUNOS_LIST_KEYS, JUNOS_PRESENCE, RULES, Grammar, Match, NoMatch, tokenize
+from oamkit.lab.device import CommitError, ConfigTree, Device, diff_text, lock_conflict
+from oamkit.lab.grammar import (CHECKS, JUNOS_LIST_KEYS, JUNOS_PRESENCE, Match, NoMatch, grammar_for,
+                                tokenize)
 
 if TYPE_CHECKING:
     from oamkit.lab.server import Lab
 
 IF_PREFIXES = {"gi": "GigabitEthernet", "gigabitethernet": "GigabitEthernet", "ge": "ge",
                "gigabitethernet0": "GigabitEthernet"}
-
-
-def normalise_ifname(dev: Device, word: str) -> str | None:
-    if word in dev.interfaces:
-        return word
-    m = re.fullmatch(r"([A-Za-z-]+)\s*([\d/.]+)", word)
-    if not m:
-        return None
-    typ, num = m[1].lower(), m[2]
-    for name in dev.interfaces:
-        nm = re.fullmatch(r"([A-Za-z-]+)([\d/.]+)", name)
-        if nm and nm[2] == num and nm[1].lower().startswith(typ):
-            return name
-    return None
-
-
-_GRAMMARS: dict[str, Grammar] = {}
-
-
-def grammar_for(platform: str) -> Grammar:
-    g = _GRAMMARS.get(platform)
-    if g is None:
-        g = _GRAMMARS[platform] = Grammar(RULES[platform](), normalise_ifname)
-    return g
 
 
 _PLAIN_RUN = re.compile(r"[^\r\n\x08\x7f\x00\x03\x1a]*")
@@ -444,7 +421,6 @@ class Session:
         if self.dev.faults.drop_on_commit:
             self.dev.record(self.id, "cli", "event", "fault: session dropped during commit", self.mode)
             raise Disconnect(abort=True)
-        from oamkit.lab.netconf import lock_conflict  # a NETCONF lock holds across channels
 
         locked = lock_conflict(self.dev, self.id)
         if locked:

@@ -712,3 +712,23 @@ class Device:
     def injecting_errors(self) -> bool:
         """Errors are growing somewhere (then every command catches the monitors up first)."""
         return any(st.crc_rate > 0 or st.frame_rate > 0 for st in self.interfaces.values())
+
+
+LOCK_TEXTS = {
+    "juniper_junos": "error: configuration database locked by:\n  {user} netconf session {sid}",
+    "cisco_xr": "% Failed to commit: the configuration is locked by NETCONF session {sid}",
+    "huawei_vrp": "Error: The configuration is locked by NETCONF session {sid}.",
+    "cisco_ios": "% Configuration is locked by NETCONF session {sid}",
+}
+
+
+def lock_conflict(device: "Device", session_id: int) -> str | None:
+    """For the CLI side: the platform's error text when a NETCONF session other than
+    ``session_id`` holds the candidate or running lock (call it before a CLI commit or, for
+    IOS, before a config line), else None."""
+    for name in ("candidate", "running"):
+        holder = device.locks.get(name)
+        if holder is not None and holder != session_id and \
+                device.active_sessions.get(holder) == "netconf":
+            return LOCK_TEXTS[device.platform].format(user=device.username, sid=holder)
+    return None

@@ -680,3 +680,27 @@ DEFAULT_XR_FAIL = ("% Failed to commit one or more configuration items during a 
                    "configuration failed [inheritance]' from this session to view the errors")
 
 VALIDATORS = {"juniper_junos": junos_validate, "cisco_xr": xr_validate}
+
+
+def normalise_ifname(dev, word: str) -> str | None:
+    if word in dev.interfaces:
+        return word
+    m = re.fullmatch(r"([A-Za-z-]+)\s*([\d/.]+)", word)
+    if not m:
+        return None
+    typ, num = m[1].lower(), m[2]
+    for name in dev.interfaces:
+        nm = re.fullmatch(r"([A-Za-z-]+)([\d/.]+)", name)
+        if nm and nm[2] == num and nm[1].lower().startswith(typ):
+            return name
+    return None
+
+
+_GRAMMARS: dict[str, Grammar] = {}
+
+
+def grammar_for(platform: str) -> Grammar:
+    g = _GRAMMARS.get(platform)
+    if g is None:
+        g = _GRAMMARS[platform] = Grammar(RULES[platform](), normalise_ifname)
+    return g

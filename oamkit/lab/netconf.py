@@ -56,7 +56,7 @@ from typing import Any
 
 from lxml import etree
 
-from oamkit.lab.device import CommitError, ConfigTree, Device
+from oamkit.lab.device import CommitError, ConfigTree, Device, lock_conflict  # noqa: F401 - re-exported
 from oamkit.lab.netconf_junos import (JUNOS_RPCS, commit_results, has_child, load_results,
                                      set_lines_to_configs)
 from oamkit.lab.netconf_xlate import Translator, translator_for, xr_semantic_problem
@@ -776,21 +776,3 @@ async def serve(process, device: Device, lab: Any = None) -> None:
     await NetconfSession(process, device, lab).run()
 
 
-LOCK_TEXTS = {
-    "juniper_junos": "error: configuration database locked by:\n  {user} netconf session {sid}",
-    "cisco_xr": "% Failed to commit: the configuration is locked by NETCONF session {sid}",
-    "huawei_vrp": "Error: The configuration is locked by NETCONF session {sid}.",
-    "cisco_ios": "% Configuration is locked by NETCONF session {sid}",
-}
-
-
-def lock_conflict(device: Device, session_id: int) -> str | None:
-    """For the CLI side: the platform's error text when a NETCONF session other than
-    ``session_id`` holds the candidate or running lock (call it before a CLI commit or, for
-    IOS, before a config line), else None."""
-    for name in ("candidate", "running"):
-        holder = device.locks.get(name)
-        if holder is not None and holder != session_id and \
-                device.active_sessions.get(holder) == "netconf":
-            return LOCK_TEXTS[device.platform].format(user=device.username, sid=holder)
-    return None

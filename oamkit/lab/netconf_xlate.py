@@ -19,6 +19,7 @@ from typing import Callable
 from lxml import etree
 
 from oamkit.lab.device import ConfigTree
+from oamkit.lab.grammar import CHECKS, NoMatch, grammar_for
 from oamkit.lab.netconf_xml import NC, elements, local
 from oamkit.lab.netconf_yang import (NS_IANAIFT, NS_IEEE_LINK_OAM, NS_IEEE_SHAPE, NS_IETF_IF, NS_JUNOS,
                                      NS_XR_ELO, NS_XR_ETH_INFRA, NS_XR_IFMGR)
@@ -588,11 +589,6 @@ def xr_semantic_problem(device, tree: ConfigTree) -> str | None:
     ``frame-seconds window`` not a multiple of 1000), failed CLI checks (low above high),
     ``mode active`` in a profile and a high threshold without a low one. Statements the lab
     CLI does not model are not judged. Returns the problem text or None."""
-    try:
-        from oamkit.lab.cli import grammar_for
-        from oamkit.lab.grammar import CHECKS, NoMatch
-    except ImportError:   # the CLI personality is optional for the NETCONF side
-        return None
     grammar = grammar_for("cisco_xr")
     ctx = _CheckContext(device, tree)
 

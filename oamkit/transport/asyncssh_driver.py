@@ -29,7 +29,7 @@ import paramiko
 from oamkit.inventory import HostSettings
 from oamkit.transport import greenloop
 from oamkit.transport.hostkeys import HostKeyPolicy, HostKeyRefused, known_name
-from oamkit.transport.ssh import TransportError, scrub
+from oamkit.transport.base import TransportError, scrub
 
 _CLOSED = b""
 

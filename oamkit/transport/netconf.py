@@ -26,7 +26,7 @@ from ncclient.transport.session import END_DELIM, MSG_DELIM, NetconfBase
 
 from oamkit.inventory import HostSettings, Inventory
 from oamkit.transport.hostkeys import HostKeyPolicy, HostKeyRefused, host_key_policy, known_name
-from oamkit.transport.ssh import DeviceRejected, TransportError, open_socket, scrub
+from oamkit.transport.base import DeviceRejected, TransportError, open_socket, scrub
 
 NC_NS = "urn:ietf:params:xml:ns:netconf:base:1.0"
 

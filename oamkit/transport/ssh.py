@@ -25,26 +25,12 @@ import paramiko
 from netmiko import ConnectHandler
 from netmiko.exceptions import NetmikoAuthenticationException, NetmikoTimeoutException
 
-from oamkit.errors import OamkitError
 from oamkit.inventory import HostSettings, Inventory
 from oamkit.platforms import Platform, get_platform
+from oamkit.transport.base import DeviceRejected, TransportError, open_socket, scrub
 from oamkit.transport.hostkeys import HostKeyPolicy, HostKeyRefused, host_key_policy
 
-
-class TransportError(OamkitError):
-    """A device could not be reached or did not answer in time (host named, secret scrubbed)."""
-
-
-class DeviceRejected(OamkitError):
-    """The device refused a command; carries its own error text."""
-
-    def __init__(self, host: str, command: str, output: str):
-        self.host, self.command, self.output = host, command, output
-        super().__init__(f"{host}: device rejected {command!r}: {output.strip()}")
-
-
-def scrub(text: str, secret: str | None) -> str:
-    return text.replace(secret, "********") if secret else text
+__all__ = ["DeviceRejected", "SshSession", "TransportError", "open_socket", "scrub"]
 
 
 @dataclass
@@ -385,22 +371,6 @@ def _unanchored(prompt: str) -> re.Pattern:
     """A prompt pattern without its end-of-output anchor, to count prompts in pipelined output
     (where the next command's echo follows the prompt on the same line)."""
     return re.compile(re.sub(r"(\\s\*)?\$$", "", prompt))
-
-
-def open_socket(name: str, hostname: str, port: int, timeout: float) -> socket.socket:
-    """The TCP connection an SSH session (netmiko's or ncclient's) runs over, with Nagle off.
-
-    SSH's handshake and a CLI session are small writes each waiting for an answer. With Nagle
-    on (paramiko leaves it on), a write that follows another before its ACK waits for the
-    peer's delayed ACK: ~40 ms, twice per login, measured 86 ms -> 5 ms per connect+auth
-    against the lab. OpenSSH sets TCP_NODELAY on interactive sessions for the same reason."""
-    try:
-        sock = socket.create_connection((hostname, port), timeout=timeout)
-    except OSError as exc:
-        raise TransportError(f"{name}: cannot connect to {hostname}:{port}: "
-                             f"{exc.strerror or exc}") from None
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    return sock
 
 
 def _connect_failure(exc: Exception) -> str:
