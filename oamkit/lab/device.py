@@ -251,6 +251,9 @@ class OamSession:
     duplicate_event_rx: int = 0
     loopback_tx: int = 0
     loopback_rx: int = 0
+    # remote loopback: None, "control" (this side started it) or "be controlled" (the peer did)
+    loopback: str | None = None
+    loopback_timeout: int = 20          # seconds left, printed on the controlling side
     variable_request_tx: int = 0
     variable_request_rx: int = 0
     variable_response_tx: int = 0
@@ -389,6 +392,10 @@ INTERFACE_NAMES = {
 _session_ids = itertools.count(1)
 
 
+# VLAN (and unit / sub-interface number) of the one sub-interface every lab baseline has.
+LAB_SUBIF_VLAN = 100
+
+
 def baseline_config(platform: str, hostname: str, interfaces: list[str]) -> ConfigTree:
     t = ConfigTree()
     if platform == "cisco_ios":
@@ -396,19 +403,25 @@ def baseline_config(platform: str, hostname: str, interfaces: list[str]) -> Conf
         t.set([f"hostname {hostname}"])
         for name in interfaces:
             t.set([f"interface {name}", "no ip address"])
+        # one dot1Q sub-interface per device, as production links have: `show interfaces`
+        # then prints a record without error counters among the physical ports
+        t.set([f"interface {interfaces[0]}.{LAB_SUBIF_VLAN}", f"encapsulation dot1Q {LAB_SUBIF_VLAN}"])
         t.set(["line vty 0 4", "login local"])
     elif platform == "cisco_xr":
         t.set([f"hostname {hostname}"])
         for name in interfaces:
             t.set([f"interface {name}", "description lab link"])
+        t.set([f"interface {interfaces[0]}.{LAB_SUBIF_VLAN}", f"encapsulation dot1q {LAB_SUBIF_VLAN}"])
     elif platform == "juniper_junos":
         t.set(["system", f"host-name {hostname}"])
         for name in interfaces:
             t.set(["interfaces", name, "unit 0", "family ethernet-switching"])
+        t.set(["interfaces", interfaces[0], f"unit {LAB_SUBIF_VLAN}", f"vlan-id {LAB_SUBIF_VLAN}"])
     elif platform == "huawei_vrp":
         t.set([f"sysname {hostname}"])
         for name in interfaces:
             t.set([f"interface {name}", "description lab link"])
+        t.set([f"interface {interfaces[0]}.{LAB_SUBIF_VLAN}", f"vlan-type dot1q {LAB_SUBIF_VLAN}"])
     return t
 
 
@@ -550,6 +563,16 @@ class Device:
             elif state == "operational" and old != "operational":
                 self.event_log.append(LinkEvent(time.time(), interface, "Session up", "Local",
                                                 "Logged", None, None, "peer operational"))
+
+    def set_loopback(self, interface: str, role: str | None, *, timeout: int = 20) -> None:
+        """Remote loopback on an OAM session: "control" (this side started it), "be controlled"
+        (the peer did) or None (ended). Shown by VRP `display efm session`."""
+        if role not in (None, "control", "be controlled"):
+            raise ValueError(f"unknown loopback role {role!r}")
+        with self.lock:
+            st = self.interfaces[interface]
+            st.oam.loopback = role
+            st.oam.loopback_timeout = timeout
 
     # -- commit model
     def _call_later(self, delay: float, fn: Callable[[], None]) -> None:

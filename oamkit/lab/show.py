@@ -218,6 +218,72 @@ def ios_discovery(dev: Device, ifname: str | None) -> str:
     return "\n".join(out) + "\n" if out else ""
 
 
+_VLAN = re.compile(r"^(?:encapsulation dot1q|vlan-type dot1q|vlan-id)\s+(\d+)", re.IGNORECASE)
+
+
+def sub_interfaces(dev: Device, parent: str) -> list[tuple[str, ConfigTree]]:
+    """`interface <parent>.<n>` blocks of the running config (IOS, IOS-XR, VRP), in order."""
+    prefix = f"interface {parent}."
+    return [(c.line[len("interface "):], c) for c in dev.running.children if c.line.startswith(prefix)]
+
+
+def _vlan_of(node: ConfigTree) -> str | None:
+    for child in node.children:
+        match = _VLAN.match(child.line.strip())
+        if match:
+            return match.group(1)
+    return None
+
+
+def ios_sub_interface(dev: Device, parent: InterfaceState, name: str, node: ConfigTree,
+                      platform: str) -> str:
+    """A sub-interface record as real IOS / IOS-XR print it: no error counter lines at all on
+    IOS (not even packet counters), packet counters but no error line on IOS-XR (real captures:
+    tests/fixtures/parsers/cisco_*/show_interfaces/real_*)."""
+    admin = node.child("shutdown") is None and dev.running.get([f"interface {parent.name}", "shutdown"]) is None
+    up = admin and parent.oper_up
+    state = "up" if up else ("administratively down" if not admin else "down")
+    proto = "up" if up else ("administratively down" if not admin and platform == "cisco_xr" else "down")
+    vlan = _vlan_of(node)
+    desc = next((x.line[len("description "):] for x in node.children
+                 if x.line.startswith("description ")), None)
+    if platform == "cisco_xr":
+        lines = [f"{name} is {state}, line protocol is {proto} ",
+                 "  Interface state transitions: 1",
+                 f"  Hardware is VLAN sub-interface(s), address is {parent.mac}"]
+        if desc:
+            lines.append(f"  Description: {desc}")
+        lines += ["  Internet address is Unknown",
+                  f"  MTU 1518 bytes, BW {parent.speed_bps // 1000} Kbit (Max: {parent.speed_bps // 1000} Kbit)",
+                  "     reliability 255/255, txload 0/255, rxload 0/255",
+                  (f"  Encapsulation 802.1Q Virtual LAN, VLAN Id {vlan},  loopback not set,"
+                   if vlan else "  Encapsulation ARPA,  loopback not set,"),
+                  "  Last link flapped 1d00h",
+                  "  ARP type ARPA, ARP timeout 04:00:00",
+                  "  Last input 00:00:00, output 00:00:00",
+                  '  Last clearing of "show interface" counters never',
+                  "  5 minute input rate 0 bits/sec, 0 packets/sec",
+                  "  5 minute output rate 0 bits/sec, 0 packets/sec",
+                  "     0 packets input, 0 bytes, 0 total input drops",
+                  "     0 drops for unrecognized upper-level protocol",
+                  "     Received 0 broadcast packets, 0 multicast packets",
+                  "     0 packets output, 0 bytes, 0 total output drops",
+                  "     Output 0 broadcast packets, 0 multicast packets", ""]
+        return "\n".join(lines) + "\n"
+    lines = [f"{name} is {state}, line protocol is {proto} ",
+             f"  Hardware is iGbE, address is {parent.mac} (bia {parent.mac})"]
+    if desc:
+        lines.append(f"  Description: {desc}")
+    lines += [f"  MTU 1500 bytes, BW {parent.speed_bps // 1000} Kbit/sec, DLY 10 usec, ",
+              "     reliability 255/255, txload 1/255, rxload 1/255",
+              f"  Encapsulation 802.1Q Virtual LAN, Vlan ID  {vlan}." if vlan
+              else "  Encapsulation 802.1Q Virtual LAN, Vlan ID  not set.",
+              "  ARP type: ARPA, ARP Timeout 04:00:00",
+              "  Keepalive set (10 sec)",
+              '  Last clearing of "show interface" counters never']
+    return "\n".join(lines) + "\n"
+
+
 def ios_interface(dev: Device, st: InterfaceState, platform: str = "cisco_ios") -> str:
     c = st.counters
     node = dev.running.get([f"interface {st.name}"])
@@ -230,7 +296,8 @@ def ios_interface(dev: Device, st: InterfaceState, platform: str = "cisco_ios") 
     if platform == "cisco_xr":
         lines = [f"{st.name} is {state}, line protocol is {proto} ",
                  "  Interface state transitions: 1",
-                 f"  Hardware is GigabitEthernet, address is {st.mac} (bia {st.mac})"]
+                 f"  Hardware is GigabitEthernet, address is {st.mac} (bia {st.mac})",
+                 "  Layer 1 Transport Mode is LAN"]
         if desc:
             lines.append(f"  Description: {desc}")
         lines += ["  Internet address is Unknown",
@@ -240,6 +307,8 @@ def ios_interface(dev: Device, st: InterfaceState, platform: str = "cisco_ios") 
                   f"  Full-duplex, {mbps}Mb/s, 1000BASE-T, link type is force-up",
                   "  output flow control is off, input flow control is off",
                   "  Carrier delay (up) is 10 msec", "  loopback not set,",
+                  "  Last link flapped 1d00h",
+                  "  ARP type ARPA, ARP timeout 04:00:00",
                   "  Last input 00:00:00, output 00:00:00",
                   '  Last clearing of "show interface" counters never',
                   "  5 minute input rate 0 bits/sec, 0 packets/sec",
@@ -254,7 +323,7 @@ def ios_interface(dev: Device, st: InterfaceState, platform: str = "cisco_ios") 
                   "     Output 0 broadcast packets, 0 multicast packets",
                   f"     {c['output_errors']} output errors, 0 underruns, 0 applique, 0 resets",
                   "     0 output buffer failures, 0 output buffers swapped out",
-                  "     1 carrier transitions"]
+                  "     1 carrier transitions", ""]
         return "\n".join(lines) + "\n"
     lines = [f"{st.name} is {state}, line protocol is {proto} ",
              f"  Hardware is iGbE, address is {st.mac} (bia {st.mac})"]
@@ -278,6 +347,7 @@ def ios_interface(dev: Device, st: InterfaceState, platform: str = "cisco_ios") 
               f"     {c['input_errors']} input errors, {c['crc']} CRC, {c['frame']} frame, "
               f"{c['overrun']} overrun, {c['ignored']} ignored",
               "     0 watchdog, 0 multicast, 0 pause input",
+              "     0 input packets with dribble condition detected",
               f"     {c['output_packets']} packets output, {c['output_bytes']} bytes, 0 underruns",
               f"     {c['output_errors']} output errors, 0 collisions, 1 interface resets",
               "     0 unknown protocol drops", "     0 babbles, 0 late collision, 0 deferred",
@@ -287,9 +357,18 @@ def ios_interface(dev: Device, st: InterfaceState, platform: str = "cisco_ios") 
 
 
 def interfaces(dev: Device, ifname: str | None) -> str:
+    """IOS / IOS-XR `show interfaces [X]`: each port followed by its sub-interfaces."""
     dev.tick()
-    names = [ifname] if ifname else list(dev.interfaces)
-    return "".join(ios_interface(dev, dev.interfaces[n], dev.platform) for n in names)
+    out = []
+    for name, st in dev.interfaces.items():
+        subs = sub_interfaces(dev, name)
+        if ifname is None or ifname == name:
+            out.append(ios_interface(dev, st, dev.platform))
+        out += [ios_sub_interface(dev, st, sub, node, dev.platform) for sub, node in subs
+                if ifname is None or ifname == sub]
+    if ifname and not out:
+        return "                    ^\n% Invalid input detected at '^' marker.\n"
+    return "".join(out)
 
 
 VERSION = {
@@ -662,8 +741,46 @@ def junos_interface(dev: Device, st: InterfaceState, extensive: bool) -> str:
               f"    Code violations            {c['symbol_errors']:>16}",
               "  PCS statistics                      Seconds",
               f"    Bit errors                 {c['symbol_errors']:>16}",
-              f"    Errored blocks             {0:>16}"]
+              f"    Errored blocks             {0:>16}",
+              "  Interface transmit statistics: Disabled"]
+    lines += junos_logical_units(dev, st, node, enabled)
     return "\n".join(lines) + "\n"
+
+
+def junos_logical_units(dev: Device, st: InterfaceState, node: ConfigTree | None,
+                        enabled: bool) -> list[str]:
+    """`Logical interface <ifd>.<unit>` blocks for the `unit N` of the configuration, in the
+    layout of real `show interfaces extensive` (fixtures juniper_junos/show_interfaces_extensive/
+    real_*): flags, traffic statistics, one `Protocol` line per family."""
+    out: list[str] = []
+    units = [c for c in (node.children if node else []) if c.line.startswith("unit ")]
+    for i, unit in enumerate(units):
+        number = unit.line.split()[1]
+        vlan = _vlan_of(unit)
+        up = "Up" if enabled and st.oper_up and unit.child("disable") is None else "Down"
+        tag = f" VLAN-Tag [ 0x8100.{vlan} ] " if vlan else " "
+        out += ["", f"  Logical interface {st.name}.{number} (Index {330 + i}) (SNMP ifIndex {540 + i}) "
+                f"(Generation {150 + i})",
+                f"    Flags: {up} SNMP-Traps 0x4000{tag} Encapsulation: ENET2",
+                "    Traffic statistics:",
+                f"     Input  bytes  : {0:>20}", f"     Output bytes  : {0:>20}",
+                f"     Input  packets: {0:>20}", f"     Output packets: {0:>20}",
+                "    Local statistics:",
+                f"     Input  bytes  : {0:>20}", f"     Output bytes  : {0:>20}",
+                f"     Input  packets: {0:>20}", f"     Output packets: {0:>20}"]
+        families = [c.line.split()[1] for c in unit.children if c.line.startswith("family ")]
+        for family in families or ["multiservice"]:
+            if family == "ethernet-switching":
+                out += [f"    Protocol eth-switch, MTU: 1514, Generation: {170 + i}, Route table: 0",
+                        "      Flags: Is-Primary"]
+            elif family == "multiservice":
+                out += [f"    Protocol multiservice, MTU: Unlimited, Generation: {180 + i}, Route table: 0",
+                        "      Flags: Is-Primary",
+                        "      Policer: Input: __default_arp_policer__"]
+            else:
+                out += [f"    Protocol {family}, MTU: 1500, Generation: {190 + i}, Route table: 0",
+                        "      Flags: Sendbcast-pkt-to-re"]
+    return out
 
 
 def junos_interfaces(dev: Device, args: list[str]) -> str:
@@ -755,7 +872,11 @@ def hw_session(dev: Device, ifname: str | None) -> str:
             continue
         st = dev.interfaces[n]
         state = "--" if "enable" not in eff else ("detect" if st.oam.peer_state == "operational" else "discovery")
-        out.append(f"  {n:<31} {state:<27} --")
+        timeout = "--"
+        if "enable" in eff and st.oam.loopback:      # remote loopback running (VRP doc layout)
+            state = f"loopback ({st.oam.loopback})"
+            timeout = str(st.oam.loopback_timeout) if st.oam.loopback == "control" else "--"
+        out.append(f"  {n:<31} {state:<27} {timeout}")
     return "\n".join(out) + "\n"
 
 
@@ -827,6 +948,42 @@ def hw_interface(dev: Device, st: InterfaceState) -> str:
     return "\n".join(lines) + "\n\n"
 
 
+def hw_sub_interface(dev: Device, parent: InterfaceState, name: str, node: ConfigTree) -> str:
+    """A VRP sub-interface prints no error counter block, only totals (the layout real VRP uses
+    for interfaces without Ethernet counters, e.g. NULL0 in the real captures)."""
+    up = parent.oper_up and node.child("shutdown") is None and \
+        dev.running.get([f"interface {parent.name}", "shutdown"]) is None
+    desc = next((x.line[len("description "):] for x in node.children
+                 if x.line.startswith("description ")), "")
+    lines = [f"{name} current state : {'UP' if up else 'DOWN'} (ifindex: 30)",
+             f"Line protocol current state : {'UP' if up else 'DOWN'}",
+             "Last line protocol up time : 2026-11-21 00:00:00",
+             f"Description:{desc}",
+             "Route Port,The Maximum Transmit Unit is 1500",
+             "Internet protocol processing : disabled",
+             f"IP Sending Frames' Format is PKTFMT_ETHNT_2, Hardware address is {dash_mac(parent.mac)}",
+             f"Current system time: {time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime())}",
+             "    Last 300 seconds input rate 0 bits/sec, 0 packets/sec",
+             "    Last 300 seconds output rate 0 bits/sec, 0 packets/sec",
+             "    Input: 0 packets,0 bytes",
+             "           0 unicast,0 broadcast,0 multicast",
+             "           0 errors,0 unknownprotocol",
+             "    Output:0 packets,0 bytes",
+             "           0 unicast,0 broadcast,0 multicast",
+             "           0 errors",
+             "    Input bandwidth utilization  :    0%",
+             "    Output bandwidth utilization :    0%"]
+    return "\n".join(lines) + "\n\n"
+
+
 def hw_interfaces(dev: Device, ifname: str | None) -> str:
     dev.tick()
-    return "".join(hw_interface(dev, dev.interfaces[n]) for n in ([ifname] if ifname else list(dev.interfaces)))
+    out = []
+    for name, st in dev.interfaces.items():
+        if ifname is None or ifname == name:
+            out.append(hw_interface(dev, st))
+        out += [hw_sub_interface(dev, st, sub, node) for sub, node in sub_interfaces(dev, name)
+                if ifname is None or ifname == sub]
+    if ifname and not out:
+        return "                  ^\nError: Wrong parameter found at '^' position.\n"
+    return "".join(out)
