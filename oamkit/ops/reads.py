@@ -15,7 +15,7 @@ from oamkit import checks, collect, maintenance, statedir
 from oamkit.engine import NEEDS_ATTENTION
 from oamkit.errors import InputError
 from oamkit.executors import HostJob
-from oamkit.facts import Facts, facts_host
+from oamkit.devicefacts import Facts, facts_host
 from oamkit.history import History, Snapshot
 from oamkit.ops.changes import OnDone
 from oamkit.ops.selection import InventoryLike, select

@@ -1,0 +1,95 @@
+"""oamkit as Nornir tasks, for teams that run their own Nornir runbooks.
+
+    from nornir import InitNornir
+    from oamkit.nornir import oam_check, oam_diff, oam_push
+
+    nr = InitNornir(inventory={"plugin": "SimpleInventory", "options": {
+        "host_file": "inventory/hosts.yaml", "group_file": "inventory/groups.yaml",
+        "defaults_file": "inventory/defaults.yaml"}})
+    results = nr.filter(platform="cisco_xr").run(task=oam_push, canary=0)
+
+Each task works on an oamkit inventory folder read by Nornir's SimpleInventory: it finds the
+folder from the Nornir configuration (or `inventory=`), loads the policies and credentials the
+way the CLI does, and runs the same operation (`oamkit.ops`) for the task's host. Results are
+honest Nornir `Result`s: `changed` when the device was (push) or would be (diff) changed,
+`failed` when the host failed, needs attention, or has a CRITICAL finding (check), `diff`
+holding the configuration lines. Bad input raises `oamkit.errors.InputError` in the task,
+before that host is contacted; Nornir reports it as the host's failure.
+
+Every push is its own change per host (its own id in `result.result["change_id"]`, undone with
+`oamkit rollback --change ID`), because Nornir runs hosts independently.
+"""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from nornir.core.task import Result, Task
+
+from oamkit import ops
+from oamkit.checks import CRITICAL
+from oamkit.engine import CHANGED, UNCHANGED
+from oamkit.inventory import Inventory
+
+_LOADED: dict[Path, Inventory] = {}
+_LOADING = threading.Lock()
+
+
+def _inventory(task: Task, inventory: str | Path | None) -> Inventory:
+    """The oamkit inventory of the folder Nornir's SimpleInventory reads (loaded once)."""
+    if inventory is None:
+        options = task.nornir.config.inventory.options or {}
+        host_file = options.get("host_file")
+        if not host_file:
+            raise ValueError("oamkit's Nornir tasks need an oamkit inventory folder: use "
+                             "SimpleInventory over it, or pass inventory=FOLDER")
+        inventory = Path(host_file).parent
+    folder = Path(inventory).resolve()
+    with _LOADING:
+        if folder not in _LOADED:
+            _LOADED[folder] = Inventory.load(folder)
+        return _LOADED[folder]
+
+
+def oam_render(task: Task, fmt: str = "cli", inventory: str | Path | None = None) -> Result:
+    """The host's rendered configuration (cli or netconf). Sends nothing."""
+    run = ops.render(_inventory(task, inventory), limit=[task.host.name], fmt=fmt)
+    text = run.configs[task.host.name]
+    return Result(host=task.host, result=text, changed=False)
+
+
+def oam_diff(task: Task, timeout: float = 120.0, inventory: str | Path | None = None) -> Result:
+    """What a push would send to the host. Sends no configuration command."""
+    run = ops.diff(_inventory(task, inventory), limit=[task.host.name], workers=1, timeout=timeout)
+    return _change_result(task, run)
+
+
+def oam_push(task: Task, timeout: float = 120.0, confirm_timeout: int = 120,
+             inventory: str | Path | None = None) -> Result:
+    """Push the host's intent: backup, delta, confirmed commit, read back, verify, confirm;
+    rolled back on any failure."""
+    run = ops.push(_inventory(task, inventory), limit=[task.host.name], workers=1,
+                   timeout=timeout, confirm_timeout=confirm_timeout,
+                   action=f"push (nornir, {task.host.name})")
+    return _change_result(task, run)
+
+
+def oam_check(task: Task, rules: str | Path | None = None, db: str | Path | None = None,
+              timeout: float = 60.0, inventory: str | Path | None = None) -> Result:
+    """Compliance of the host (drift, session, monitoring, error rates, link events); failed
+    when a finding is CRITICAL or the host could not be checked."""
+    report = ops.check(_inventory(task, inventory), limit=[task.host.name], rules=rules, db=db,
+                       workers=1, timeout=timeout)
+    host = report.hosts[0]
+    critical = any(r.status == CRITICAL for r in host.results)
+    return Result(host=task.host, result=host.as_dict(), changed=False,
+                  failed=critical or bool(host.error),
+                  exception=None)
+
+
+def _change_result(task: Task, run: ops.ChangeRun) -> Result:
+    found = run.results[0]
+    changed = found.outcome == CHANGED
+    failed = found.outcome not in (CHANGED, UNCHANGED)
+    return Result(host=task.host, result=found.as_dict() | {"change_id": run.change_id},
+                  changed=changed, failed=failed, diff="\n".join(found.commands))

@@ -1,0 +1,93 @@
+"""The public Python API and the Nornir tasks, driven against the lab as their users would: the
+documented example scripts run as they are, and the results say honestly what happened."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from nornir import InitNornir
+
+import oamkit
+from oamkit import ops
+from oamkit.nornir import oam_check, oam_diff, oam_push, oam_render
+
+pytestmark = [pytest.mark.lab, pytest.mark.timeout(240)]
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def env(lab, tmp_path, monkeypatch):
+    monkeypatch.setenv("OAMKIT_LAB_PASSWORD", lab.password)
+    monkeypatch.setenv("OAMKIT_STATE_DIR", str(tmp_path / "state"))
+    return {**os.environ, "COLUMNS": "200"}
+
+
+def test_the_api_example_renders_diffs_pushes_and_checks(lab, lab_inventory, env):
+    result = subprocess.run([sys.executable, str(REPO / "examples/api/push_and_check.py"),
+                             str(lab_inventory)], capture_output=True, text=True, timeout=200, env=env)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "ios-1: " in result.stdout and "line(s) to send" in result.stdout
+    assert "{'changed': 4}" in result.stdout and "check: OK" in result.stdout
+    again = ops.diff(lab_inventory)          # what the example pushed is on the devices
+    assert again.outcomes == {"unchanged": 4} and again.exit_code == 0
+
+
+def test_bad_input_is_an_input_error_before_any_device_is_contacted(lab, lab_inventory, env):
+    before = {n: len(d.transcript) for n, d in lab.devices.items()}
+    with pytest.raises(oamkit.InputError, match="no host matches"):
+        ops.push(lab_inventory, filter=["platform=cisco_nxos"])
+    result = subprocess.run([sys.executable, str(REPO / "examples/api/push_and_check.py"),
+                             str(lab_inventory), "--filter", "nosuch"], capture_output=True,
+                            text=True, timeout=60, env=env)
+    assert result.returncode == 2 and "invalid input" in result.stderr
+    assert {n: len(d.transcript) for n, d in lab.devices.items()} == before
+
+
+def test_public_names_are_the_operations_and_their_result_types():
+    assert oamkit.push is ops.push and oamkit.check is ops.check
+    assert isinstance(ops.diff, type(ops.push)) and oamkit.ChangeRun is ops.ChangeRun
+    assert (REPO / "oamkit" / "py.typed").is_file()
+
+
+def _nornir(inventory: Path):
+    return InitNornir(runner={"plugin": "threaded", "options": {"num_workers": 4}},
+                      inventory={"plugin": "SimpleInventory", "options": {
+                          "host_file": str(inventory / "hosts.yaml"),
+                          "group_file": str(inventory / "groups.yaml"),
+                          "defaults_file": str(inventory / "defaults.yaml")}},
+                      logging={"enabled": False})
+
+
+def test_nornir_tasks_report_changed_and_failed_honestly(lab, lab_inventory, env):
+    nr = _nornir(lab_inventory)
+    rendered = nr.run(task=oam_render)
+    assert "ethernet oam" in rendered["ios-1"][0].result and not rendered.failed
+    diff = nr.run(task=oam_diff)
+    assert all(r[0].changed and not r[0].failed and r[0].diff for r in diff.values())
+    assert not any(d.config_commands() for d in lab.devices.values())   # a diff sends nothing
+    lab.set_faults("xr-1", reject_commands=[r"frame-seconds"])
+    pushed = nr.run(task=oam_push)
+    assert pushed["xr-1"][0].failed and not pushed["xr-1"][0].changed
+    assert pushed["xr-1"][0].result["outcome"] == "failed-rolled-back"
+    for name in ("ios-1", "junos-1", "vrp-1"):
+        assert pushed[name][0].changed and not pushed[name][0].failed, pushed[name][0].result
+        assert pushed[name][0].result["change_id"]
+    again = nr.run(task=oam_push, on_failed=True)
+    assert not again["ios-1"][0].changed                     # nothing left to do there
+    checked = nr.filter(name="ios-1").run(task=oam_check)
+    assert not checked["ios-1"][0].failed, checked["ios-1"][0].result
+    lab.set_peer_state("vrp-1", "GigabitEthernet0/1/0", "down")   # a CRITICAL finding
+    checked = nr.filter(name="vrp-1").run(task=oam_check)
+    assert checked["vrp-1"][0].failed and checked.failed
+
+
+def test_the_nornir_example_runs_a_runbook(lab, lab_inventory, env):
+    result = subprocess.run([sys.executable, str(REPO / "examples/nornir/runbook.py"),
+                             str(lab_inventory)], capture_output=True, text=True, timeout=200, env=env)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    lines = result.stdout.splitlines()
+    assert sum(line.startswith("oam_push") and " changed " in line for line in lines) == 4
+    assert sum(line.startswith("oam_check") and " ok " in line for line in lines) == 4
