@@ -16,10 +16,6 @@ from oamkit.platforms import get_platform, platform_names
 from oamkit.transport.ssh import SshSession, TransportError
 from oamkit.units import format_speed
 
-# Where ntc-templates' `show version` templates put the software version and the model.
-_VERSION_FIELDS = {"cisco_ios": ("version", "hardware"), "cisco_xr": ("version", "hardware"),
-                   "juniper_junos": ("junos_version", "model"),
-                   "huawei_vrp": ("product_version", "model")}
 FACT_ROLES = ("version", "counters", "oam_status")
 
 
@@ -52,7 +48,7 @@ def version_and_model(platform: str, text: str) -> tuple[str | None, str | None]
     from ntc_templates.parse import parse_output
 
     command = get_platform(platform).commands.get("version")
-    keys = _VERSION_FIELDS.get(platform)
+    keys = get_platform(platform).version_fields
     if not command or not keys:
         return None, None
     try:

@@ -190,6 +190,8 @@ class Platform:
     # Regex that the `version` command's output matches on this platform only (`oamkit facts`
     # tells a host declared cisco_xr that answers like IOS).
     version_pattern: str | None = None
+    # Where ntc-templates' template for the `version` command puts (software version, model).
+    version_fields: tuple[str, str] | None = None
     interface_aliases: dict[str, str] = field(default_factory=dict)
     interface_speeds: dict[str, str] = field(default_factory=dict)  # name prefix -> speed
     confirmed_commit_unit: Literal["seconds", "minutes", None] = None

@@ -54,6 +54,7 @@ PLATFORM = Platform(
               "oam_session": "show ethernet oam discovery",
               "oam_events": "show ethernet oam statistics", "version": "show version"},
     version_pattern=r"^Cisco IOS(?!\s+XR)[ -].*Software|^Cisco IOS-XE Software",
+    version_fields=("version", "hardware"),
     templates={"cli": "cisco_ios/interface.j2", "cli-template": "cisco_ios/template.j2"},
     # The one alias table of this platform (inventory, parsing and facts); `Po` as IOS prints it
     # in `show etherchannel summary` / `show interfaces status`.

@@ -41,6 +41,7 @@ PLATFORM = Platform(
               "oam_events": "show ethernet oam statistics",
               "event_log": "show ethernet oam event-log", "version": "show version"},
     version_pattern=r"^Cisco IOS XR Software",
+    version_fields=("version", "hardware"),
     templates={"cli": "cisco_xr/profile.j2", "netconf": "cisco_xr/netconf.xml.j2"},
     # The one alias table of this platform (inventory intents, parsed show output and facts all
     # use Platform.canonical_interface); full names are matched case-insensitively too.

@@ -38,6 +38,7 @@ PLATFORM = Platform(
               "oam_session": "display efm session all",
               "oam_events": "display efm link-event local", "version": "display version"},
     version_pattern=r"^Huawei Versatile Routing Platform|^VRP \(R\) software",
+    version_fields=("product_version", "model"),
     templates={"cli": "huawei_vrp/interface.j2"},
     # The one alias table of this platform (inventory, parsing and facts).
     interface_aliases={"GE": "GigabitEthernet", "XGE": "XGigabitEthernet", "25GE": "25GE",

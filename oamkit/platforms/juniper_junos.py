@@ -38,6 +38,7 @@ PLATFORM = Platform(
               "oam_events": "show oam ethernet link-fault-management detail",
               "version": "show version"},
     version_pattern=r"^(?:Junos|JUNOS):? |^Model: ",
+    version_fields=("junos_version", "model"),
     templates={"cli": "juniper_junos/set.j2", "netconf": "juniper_junos/netconf.xml.j2"},
     interface_speeds={"fe-": "100M", "ge-": "1G", "xe-": "10G"},
     confirmed_commit_unit="minutes",
