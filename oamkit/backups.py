@@ -49,7 +49,7 @@ class Journal:
         self._fd = statedir.open_private(path, os.O_WRONLY | os.O_APPEND)
         if created:   # the new names too, not only the bytes: the journal, its change folder
             for folder in (path.parent, path.parent.parent):
-                _fsync_dir(folder)
+                fsync_dir(folder)
         self._state = threading.Condition()
         self._written = self._synced = 0
         self._syncing = False
@@ -86,7 +86,8 @@ class Journal:
                 self._fd = -1
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
+    """Make a folder's entries (new files, renames) durable, not only the files' bytes."""
     fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(fd)

@@ -47,12 +47,7 @@ def _line(record: dict) -> bytes:
     return (json.dumps(record) + "\n").encode()
 
 
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+
 
 
 class ChangeRun:
@@ -72,7 +67,7 @@ class ChangeRun:
                                   "state": IN_PROGRESS, "hosts": list(hosts), "pid": os.getpid()}))
         os.fsync(self._fd)
         for name in (folder, folder.parent):   # the new names too, not only the bytes
-            _fsync_dir(name)
+            backups.fsync_dir(name)
 
     def host_done(self, result) -> None:
         """A host's outcome, as it comes in (the runner's on_done)."""

@@ -42,13 +42,17 @@ def test_an_injected_interface_name_reaches_no_device(lab, lab_inventory, tmp_pa
     assert not any("PWNED" in e.text for d in lab.devices.values() for e in d.transcript)
 
 
+def without_passwords(*args, state):
+    """`oamkit ARGS` with no password in the environment (only files can provide one)."""
+    env = {k: v for k, v in os.environ.items() if k not in (PASSWORD_ENV, "OAMKIT_PASSWORD")}
+    return subprocess.run([sys.executable, "-m", "oamkit.cli", *args], capture_output=True,
+                          text=True, timeout=100, env={**env, "COLUMNS": "200", "OAMKIT_STATE_DIR": state})
+
+
 def test_no_password_is_exit_2_before_any_login(lab, lab_inventory, tmp_path):
     (lab_inventory / ".lab-password").unlink()
     before = transcripts(lab)
-    env = {k: v for k, v in os.environ.items() if k not in (PASSWORD_ENV, "OAMKIT_PASSWORD")}
-    result = subprocess.run([sys.executable, "-m", "oamkit.cli", "diff", "-i", str(lab_inventory)],
-                            capture_output=True, text=True, timeout=100,
-                            env={**env, "COLUMNS": "200", "OAMKIT_STATE_DIR": str(tmp_path / "s")})
+    result = without_passwords("diff", "-i", str(lab_inventory), state=str(tmp_path / "s"))
     assert result.returncode == 2, result.stdout + result.stderr
     assert "host ios-1: credentials: no password and no SSH key" in " ".join(result.stderr.split())
     assert transcripts(lab) == before
@@ -57,10 +61,7 @@ def test_no_password_is_exit_2_before_any_login(lab, lab_inventory, tmp_path):
 def test_a_password_file_others_can_read_is_refused(lab, lab_inventory, tmp_path):
     (lab_inventory / ".lab-password").chmod(0o644)
     before = transcripts(lab)
-    env = {k: v for k, v in os.environ.items() if k not in (PASSWORD_ENV, "OAMKIT_PASSWORD")}
-    result = subprocess.run([sys.executable, "-m", "oamkit.cli", "push", "-i", str(lab_inventory)],
-                            capture_output=True, text=True, timeout=100,
-                            env={**env, "COLUMNS": "200", "OAMKIT_STATE_DIR": str(tmp_path / "s")})
+    result = without_passwords("push", "-i", str(lab_inventory), state=str(tmp_path / "s"))
     assert result.returncode == 2, result.stdout + result.stderr
     assert "readable by others (mode 0644)" in result.stderr
     assert transcripts(lab) == before
