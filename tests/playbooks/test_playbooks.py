@@ -238,3 +238,43 @@ def test_weekly_compliance_example_after_a_push(lab, lab_inventory, env):
     assert steps["compliance against the intent"]["status"] in ("ok", "failed-ignored")
     assert steps["nothing critical"]["status"] == "ok"
     assert config_sent(lab) == sent_by_the_push, "a compliance playbook only reads"
+
+
+def test_the_same_check_through_the_cli_and_a_playbook_gives_the_same_findings(lab, lab_inventory,
+                                                                                env, tmp_path):
+    """Both are thin callers of `oamkit.ops.check`: same hosts (NETCONF ones reported, not
+    dropped), same rules, same findings. Drift on one host, a down session on another, and a
+    NETCONF host make the findings worth comparing."""
+    import yaml
+
+    hosts_file = lab_inventory / "hosts.yaml"
+    hosts = yaml.safe_load(hosts_file.read_text())
+    hosts["junos-1"]["data"]["transport"] = "netconf"
+    hosts_file.write_text(yaml.safe_dump(hosts))
+    assert oamkit(env, "push", "-i", str(lab_inventory), "--limit", "ios-1,xr-1").returncode == 0
+    lab.set_peer_state("xr-1", "GigabitEthernet0/0/0/1", "down")
+    findings = {}
+    for how in ("cli", "playbook"):
+        db = tmp_path / f"{how}.sqlite"
+        if how == "cli":
+            result = oamkit(env, "check", "-i", str(lab_inventory), "--db", str(db), "--json")
+            assert result.returncode == 1, result.stderr[-2000:]
+            report = json.loads(result.stdout)
+        else:
+            play = write(tmp_path, f"""
+                name: same check
+                steps:
+                  - check: {{db: {db}}}
+                    register: found
+                    ignore_errors: true
+                """)
+            _, play_result = run_json(env, play, lab_inventory)
+            report = play_result["steps"][0]["result"]
+        findings[how] = sorted(((h["host"], r["interface"], r["rule"], r["status"])
+                                for h in report["hosts"] for r in h["results"]),
+                               key=lambda f: tuple(x or "" for x in f))
+    assert findings["cli"] == findings["playbook"]
+    assert ("junos-1", None, "reachable", "UNKNOWN") in findings["cli"]       # reported, not dropped
+    assert ("xr-1", "GigabitEthernet0/0/0/1", "oam_session", "CRITICAL") in findings["cli"]
+    assert any(h == "vrp-1" and rule == "config_drift" and status == "CRITICAL"
+               for h, _, rule, status in findings["cli"])
