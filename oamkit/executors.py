@@ -59,7 +59,7 @@ def _collect(inv, plan, deadline, **_):
 
 def _check_read(inv, plan, deadline, *, rules, **_):
     # The read half of a check (device only); the caller judges it against its own history
-    # (checks.settle). `rules` crosses as JSON (Rules.model_dump_json()), already validated.
+    # (ops.reads.settle). `rules` crosses as JSON (Rules.model_dump_json()), already validated.
     from oamkit import checks
 
     rules = checks.Rules.model_validate_json(rules) if isinstance(rules, (str, bytes)) \

@@ -124,7 +124,7 @@ def check(inventory: InventoryLike = None, filter=None, limit=None, *, rules=Non
         work, on = _fleet_work(inv, history=history, rules=rule_set, held=held, executor=executor)
         results, _ = run_fleet(plans, work, Rollout(workers, timeout), on_done=on_done, executor=on)
         collect.finish_closing()
-        hosts = _settle(plans, results, history=history, rules=rule_set, held=held,
+        hosts = settle(plans, results, history=history, rules=rule_set, held=held,
                         executor=executor)
         prune(history, keep_days)
     for h in chosen.skipped:
@@ -142,7 +142,7 @@ def _fleet_work(inventory, *, history: History, rules, held: dict, executor=None
 
     Threads (executor None or a thread executor): `check_host` per host, read and judged in
     this process, as the results arrive. Elsewhere (Dask): the hosts are read on the executor
-    (action "check-read") and `_settle` judges the readings here, against this machine's
+    (action "check-read") and `settle` judges the readings here, against this machine's
     history; hosts in maintenance are judged here at once and never sent to the executor."""
     if getattr(executor, "name", "threads") == "threads":
         return partial(_check_one, inventory, history=history, rules=rules, held=held), executor
@@ -180,7 +180,7 @@ class _HeldHere:
         self.executor.release(futures)
 
 
-def _settle(plans, results: list, *, history: History, rules, held: dict,
+def settle(plans, results: list, *, history: History, rules, held: dict,
             executor=None) -> list[checks.HostCheck]:
     """`run_fleet`'s results (in plan order) -> one HostCheck per host. Readings from
     elsewhere are judged here (storing their snapshots). A host the runner gave up on is

@@ -408,6 +408,7 @@ def test_a_check_the_runner_gave_up_on_stores_a_failed_snapshot_only_off_threads
 
     from oamkit import checks
     from oamkit.history import History
+    from oamkit.ops.reads import settle
 
     gave_up = engine.HostResult("ios-1", "cisco_ios", engine.NEEDS_ATTENTION,
                                 error="no answer within the 4 s deadline",
@@ -415,7 +416,7 @@ def test_a_check_the_runner_gave_up_on_stores_a_failed_snapshot_only_off_threads
     crashed = engine.HostResult("xr-1", "cisco_xr", engine.ERROR, error="internal error: KeyError: 'x'")
     for executor, stored in ((None, []), (SimpleNamespace(name="dask"), ["ios-1"])):
         with History(tmp_path / f"{bool(executor)}.sqlite") as history:
-            hosts = checks.settle([], [gave_up, crashed], history=history, rules=checks.Rules(),
+            hosts = settle([], [gave_up, crashed], history=history, rules=checks.Rules(),
                                   held={}, executor=executor)
             rows = history.db.execute("SELECT host, ok, error FROM snapshots").fetchall()
         assert [(h.host, h.outcome, h.error) for h in hosts] == [
