@@ -110,7 +110,8 @@ def _resolve(play: LoadedPlay, inventory: str | Path | None) -> None:
     problems: list[Problem] = []
     sections = [("steps", i, s) for i, s in enumerate(book.steps)] + \
                [("always", i, s) for i, s in enumerate(book.always)]
-    folder = Path(inventory) if inventory else relative_to_playbook(play.file, book.inventory) if book.inventory \
+    folder = Path(inventory) if inventory \
+        else relative_to_playbook(play.file, book.inventory) if book.inventory \
         else Path(os.environ.get("OAMKIT_INVENTORY", "inventory"))
     if any(s.type in HOST_STEPS for _, _, s in sections):
         play.inventory = Inventory.load(folder)
@@ -126,7 +127,7 @@ def _resolve(play: LoadedPlay, inventory: str | Path | None) -> None:
                                         value=p.value, allowed=p.allowed))
 
         kind, opts = step.type, step.options
-        if kind in HOST_STEPS:
+        if STEPS[kind].selects_hosts:
             key = ("limit",) if step.limit else ("filter",) if step.filter else ()
             try:
                 hosts = play.inventory.select(book.filter + step.filter, step.limit or book.limit)
@@ -138,11 +139,13 @@ def _resolve(play: LoadedPlay, inventory: str | Path | None) -> None:
                                         field=f"{section}[{index}].filter/limit"))
                 continue
             play.hosts[id(step)] = hosts
-            if kind in ("diff", "push", "collect", "check"):
+            if STEPS[kind].logs_in:
                 located(play.inventory.credential_problems(hosts), key)
-            if kind in ("render", "diff", "push", "check"):
+            if STEPS[kind].plans_intent:
+                # a check reads only the SSH hosts (it skips the others): only their policies are planned
+                checked = [h for h in hosts if kind != "check" or h.transport == "ssh"]
                 try:
-                    plan_hosts(play.inventory, [h for h in hosts if kind != "check" or h.transport == "ssh"])
+                    plan_hosts(play.inventory, checked)
                 except InputError as exc:
                     located(exc.problems)
         if kind == "check":

@@ -60,7 +60,8 @@ def _summary(counts: dict) -> str:
 def run_render(ctx, step, opts: RenderOpts):
     from oamkit import ops
 
-    run = ops.render(_selection(ctx, step), fmt=opts.format, out=relative_to_playbook(ctx.play.file, opts.out))
+    run = ops.render(_selection(ctx, step), fmt=opts.format,
+                     out=relative_to_playbook(ctx.play.file, opts.out))
     hosts = [{k: v for k, v in h.items() if k in ("host", "platform", "lines", "config", "file")
               and v is not None} for h in run.as_dict()["hosts"]]
     return 0, {"hosts": hosts}, f"{len(hosts)} host(s) rendered ({opts.format})"

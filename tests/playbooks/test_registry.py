@@ -33,6 +33,8 @@ def _step_errors(data: dict) -> list[dict]:
 def test_the_public_lists_are_views_of_the_registry():
     assert playbook.STEP_TYPES == tuple(STEPS)
     assert playbook.HOST_STEPS == tuple(n for n, t in STEPS.items() if t.selects_hosts)
+    # logging in to hosts or planning their config needs hosts selected first
+    assert all(t.selects_hosts for t in STEPS.values() if t.logs_in or t.plans_intent)
 
 
 @pytest.mark.parametrize("kind", list(STEPS))
