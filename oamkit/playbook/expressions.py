@@ -1,0 +1,34 @@
+"""The Jinja environment of playbooks, in one place because three stages share it: loading
+substitutes `{{ var }}` in strings, the schema compiles every `assert.that` expression, and the
+`assert` step evaluates them. All of them run in Jinja's sandbox: a playbook is reviewed text,
+not code."""
+from __future__ import annotations
+
+import jinja2
+import jinja2.nativetypes
+import jinja2.sandbox
+from jinja2 import nodes
+
+
+class _SandboxedNativeEnvironment(jinja2.nativetypes.NativeEnvironment,
+                                  jinja2.sandbox.SandboxedEnvironment):
+    """Native types ("{{ n }}" stays a number) with the sandbox's attribute and call checks:
+    a playbook is reviewed text, not code, so `{{ ''.__class__.__mro__ }}` must not run."""
+
+
+def jinja_env(native: bool = False) -> jinja2.Environment:
+    """A sandboxed environment with StrictUndefined (an unset variable is an error, not "");
+    `native` keeps "{{ n }}" a number when substituting variables."""
+    cls = _SandboxedNativeEnvironment if native else jinja2.sandbox.SandboxedEnvironment
+    return cls(undefined=jinja2.StrictUndefined, autoescape=False)
+
+
+def private_names(expression: str) -> list[str]:
+    """Attribute and item names starting with '_' in a Jinja expression (the sandbox would
+    refuse them only when the assertion runs)."""
+    tree = jinja_env().parse("{{ " + expression + " }}")
+    found = [n.attr for n in tree.find_all(nodes.Getattr) if n.attr.startswith("_")]
+    found += [n.arg.value for n in tree.find_all(nodes.Getitem)
+              if isinstance(n.arg, nodes.Const) and isinstance(n.arg.value, str)
+              and n.arg.value.startswith("_")]
+    return list(dict.fromkeys(found))
