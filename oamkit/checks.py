@@ -29,7 +29,7 @@ from oamkit.collect import close_later, snapshot_with
 from oamkit.errors import InputError, Problem
 from oamkit.history import History, Snapshot
 from oamkit.inventory import Inventory
-from oamkit.parse_units import OPERATIONAL
+from oamkit.parse.values import OPERATIONAL
 from oamkit.policy import problems_from_validation
 from oamkit.render import HostPlan
 from oamkit.transport.ssh import SshSession, TransportError

@@ -23,7 +23,7 @@ from oamkit.engine.netconf import NetconfDriver
 from oamkit.engine.results import (CHANGED, ERROR, LOCKED, NEEDS_ATTENTION, NOT_ATTEMPTED,
                                    ROLLED_BACK, UNCHANGED, HostResult, VerifyFailed)
 from oamkit.inventory import Inventory
-from oamkit.parse_units import OPERATIONAL
+from oamkit.parse.values import OPERATIONAL
 from oamkit.render import HostPlan
 from oamkit.transport import greenloop
 from oamkit.transport.ssh import DeviceRejected, TransportError

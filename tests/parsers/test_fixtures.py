@@ -103,6 +103,6 @@ def test_every_template_has_empty_error_and_data_fixtures():
 
 
 def _index_rows():
-    from oamkit.parse import _index
+    from oamkit.parse.index import command_index
 
-    return list(_index().index.index)
+    return list(command_index().index.index)

@@ -7,7 +7,7 @@ import pytest
 
 from oamkit import parse
 from oamkit.parse import ParseError, UnsupportedCommand, parse_output, template_for
-from oamkit.parse_units import NULL_MARKERS, count_or_null, window_to_ieee
+from oamkit.parse.values import NULL_MARKERS, count_or_null, window_to_ieee
 
 
 @pytest.mark.parametrize("event, text, platform, value, unit", [
@@ -70,7 +70,7 @@ def test_counts():
 
 def test_ieee_units_agree_with_policy():
     from oamkit import policy
-    from oamkit.parse_units import IEEE_WINDOW_UNITS
+    from oamkit.parse.values import IEEE_WINDOW_UNITS
 
     assert IEEE_WINDOW_UNITS == policy.WINDOW_UNITS
 
@@ -85,14 +85,14 @@ def test_dash_counter_is_null_in_records():
 
 # ------------------------------------------------------------------------------------ index
 def test_every_index_template_exists():
-    from oamkit.parse import TEMPLATE_DIR, _index, _ntc_template_dir
+    from oamkit.parse.index import TEMPLATE_DIR, command_index, ntc_template_dir
 
-    rows = list(_index().index.index)
+    rows = list(command_index().index.index)
     assert len(rows) == 15
     for row in rows:
         name = row["Template"]
         if name.startswith("ntc-templates:"):
-            assert (_ntc_template_dir() / name.removeprefix("ntc-templates:")).is_file()
+            assert (ntc_template_dir() / name.removeprefix("ntc-templates:")).is_file()
         else:
             assert (TEMPLATE_DIR / name).is_file(), name
     own = {p.name for p in TEMPLATE_DIR.glob("*.textfsm")}

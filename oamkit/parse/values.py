@@ -1,4 +1,9 @@
-"""Units of the values that show/display output prints, and their conversion back to IEEE units.
+"""Value normalisation: how one printed value becomes oamkit's value, the same on every platform.
+
+Every vendor module builds its records from these, so a null marker, a count, a window, a
+yes/no flag, a discovery state or an interface name reads the same whichever device printed it.
+
+Null markers (`-`, `--`, `N/A`, `None`, `none`) become None, never 0.
 
 The parser reports every link-event window in IEEE 802.3 Clause 30 units, like the policy model:
 errored frame / frame-seconds / CRC windows in deciseconds, errored frame period in frames,
@@ -18,6 +23,7 @@ import re
 from dataclasses import dataclass
 
 from oamkit import units
+from oamkit.parse.result import UnsupportedCommand
 
 # Text a device prints where a value is absent. They become null, never 0.
 NULL_MARKERS = frozenset({"", "-", "--", "---", "n/a", "na", "none", "null", "not set"})
@@ -32,6 +38,9 @@ IEEE_WINDOW_UNITS = {
     "receive_crc": "deciseconds",
     "transmit_crc": "deciseconds",
 }
+
+# The four IEEE link events every platform monitors (IOS adds the two CRC events).
+IEEE_LINK_EVENTS = ("symbol_period", "frame", "frame_period", "frame_seconds")
 
 # What a printed unit word counts: (kind, how many base units one of it is).
 # Base units: milliseconds for time, single frames, single symbols.
@@ -157,3 +166,103 @@ def window_to_ieee(event: str, text: str | None, platform: str) -> Window:
     except units.NotRepresentable:
         return Window(None, ieee_unit, vendor, f"{vendor} is not a whole number of {ieee_unit}")
     return Window(value, ieee_unit, vendor)
+
+
+def window_block(platform: str, event: str, window: str | None, low: str | None,
+                 high: str | None) -> dict:
+    """One link event's window (IEEE units) and its low/high thresholds, as records hold it."""
+    block = window_to_ieee(event, window, platform).as_dict()
+    block["low_threshold"] = count_or_null(low)
+    block["high_threshold"] = count_or_null(high)
+    return block
+
+
+# ------------------------------------------------------------------------- platform names
+PLATFORMS = ("cisco_ios", "cisco_xr", "juniper_junos", "huawei_vrp")
+_PLATFORM_ALIASES = {"cisco_xe": "cisco_ios", "ios": "cisco_ios", "iosxe": "cisco_ios",
+                     "ios-xe": "cisco_ios", "iosxr": "cisco_xr", "ios-xr": "cisco_xr",
+                     "junos": "juniper_junos", "juniper": "juniper_junos",
+                     "huawei": "huawei_vrp", "vrp": "huawei_vrp", "huawei_vrpv8": "huawei_vrp"}
+
+
+def canonical_platform(platform: str) -> str:
+    key = _PLATFORM_ALIASES.get(platform.strip().lower(), platform.strip().lower())
+    if key not in PLATFORMS:
+        raise UnsupportedCommand(
+            f"unknown platform {platform!r}; known: {', '.join(PLATFORMS)}")
+    return key
+
+
+def canonical_interface(platform: str, name: str | None) -> str | None:
+    """'Gi0/1' -> 'GigabitEthernet0/1', 'BE10' -> 'Bundle-Ether10': the platform's own
+    `Platform.canonical_interface` and alias table (oamkit/platforms/<name>.py), the same
+    function the inventory uses for intents, so parsed names and intents always agree."""
+    if name is None:
+        return None
+    from oamkit.platforms import get_platform
+
+    return get_platform(canonical_platform(platform)).canonical_interface(name)
+
+
+# ------------------------------------------------------------------- states, flags, actions
+# IEEE 802.3.2 `operational-status` names for the discovery states vendors print.
+DISCOVERY_STATES = {
+    "operational": "operational", "send-any": "operational", "detect": "operational",
+    "loopback-control": "operational", "loopback-be-controlled": "operational",
+    "operational-half-duplex": "operational-half-duplex",
+    "passive-wait": "passive-wait",
+    "active-send-local": "active-send-local",
+    "send-local-remote": "send-local-and-remote", "send-local-and-remote": "send-local-and-remote",
+    "send-local-remote-ok": "send-local-and-remote-ok",
+    "send-local-and-remote-ok": "send-local-and-remote-ok",
+    "link-fault": "link-fault", "fault": "link-fault",
+    "disabled": "disabled", "inactive": "disabled",
+    "peering-locally-rejected": "peering-locally-rejected",
+    "peer-locally-rejected": "peering-locally-rejected",
+    "peering-remotely-rejected": "peering-remotely-rejected",
+    "peer-remotely-rejected": "peering-remotely-rejected",
+}
+
+
+def state_key(text: str) -> str:
+    """'Send Local Remote' / 'send_local_remote' -> 'send-local-remote'."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def discovery_state(text: str | None) -> str | None:
+    """The IEEE operational-status for a vendor state; an unknown state is returned as-is in
+    lower-case-with-hyphens (e.g. Huawei `discovery`), never guessed."""
+    if is_null(text):
+        return None
+    key = state_key(text)
+    return DISCOVERY_STATES.get(key, key)
+
+
+def flag(text: str | None) -> bool | None:
+    """Y/N, enable/disable, supported (on)/(off), not supported -> True/False/None."""
+    if is_null(text):
+        return None
+    value = text.strip().lower()
+    if value in ("y", "yes", "enable", "enabled", "on", "true", "supported (on)", "supported"):
+        return True
+    if value in ("n", "no", "disable", "disabled", "off", "false", "supported (off)",
+                 "not supported", "unsupported"):
+        return False
+    raise ValueError(f"not a yes/no value: {text!r}")
+
+
+def lower_or_null(text: str | None) -> str | None:
+    value = text_or_null(text)
+    return value.lower() if value is not None else None
+
+
+def action(text: str | None) -> str | None:
+    """'error disable interface' / 'Error-Disable' / 'Err.D' -> 'error-disable-interface'."""
+    value = text_or_null(text)
+    if value is None:
+        return None
+    key = state_key(value)
+    return {"error-disable": "error-disable-interface", "err-d": "error-disable-interface",
+            "error-disable-interface": "error-disable-interface", "no-action": None,
+            "logged": "log", "log": "log", "efd": "efd", "disable": "disable",
+            "failover": "failover"}.get(key, key)

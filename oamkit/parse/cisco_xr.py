@@ -1,0 +1,87 @@
+"""Cisco IOS-XR: how each parsed XR command becomes oamkit records, and what proves an XR
+record complete (`SPECS`, one `TemplateSpec` per template of the command index).
+
+XR's statistics and `show interfaces` layouts are the IOS ones: their normalisers come from
+`cisco_ios`.
+"""
+from __future__ import annotations
+
+from oamkit.parse.cisco_ios import oam_statistics, unindent_cisco_headers
+from oamkit.parse.spec import (
+    RecordContext,
+    TemplateSpec,
+    event_blocks,
+    field_groups,
+    interface_counters,
+)
+from oamkit.parse.structure import cisco_interface_cut
+from oamkit.parse.values import (
+    IEEE_LINK_EVENTS,
+    action,
+    canonical_interface,
+    count_or_null,
+    discovery_state,
+    flag,
+    lower_or_null,
+    state_key,
+    text_or_null,
+)
+
+
+def _interfaces(ctx: RecordContext) -> list[dict]:
+    r = ctx.raw
+    events = event_blocks(ctx, IEEE_LINK_EVENTS)
+    return [{
+        "interface": canonical_interface(ctx.platform, r["INTERFACE"]),
+        "mode": lower_or_null(r["MODE"]),
+        "link_monitoring": flag(r["LINK_MONITORING"]),
+        "discovery_state": discovery_state(r["SESSION_STATE"]),
+        "session_state": state_key(r["SESSION_STATE"]) if r["SESSION_STATE"] else None,
+        "hello_interval": text_or_null(r["HELLO_INTERVAL"]),
+        "connection_timeout": count_or_null(r["CONNECTION_TIMEOUT"]),
+        "high_threshold_action": action(r["HIGH_THRESHOLD_ACTION"]),
+        "remote_failure_actions": {
+            "link_fault": action(r["LINK_FAULT_ACTION"]),
+            "dying_gasp": action(r["DYING_GASP_ACTION"]),
+            "critical_event": action(r["CRITICAL_EVENT_ACTION"]),
+        },
+        "link_events": events,
+    }]
+
+
+_EVENT_TYPES = {"symbol-period": "symbol_period", "frame": "frame",
+                "frame-period": "frame_period", "frame-seconds": "frame_seconds",
+                "frame-fail": "frame_fail", "dying-gasp": "dying_gasp",
+                "critical-event": "critical_event", "link-fault": "link_fault"}
+
+
+def _event_log(ctx: RecordContext) -> list[dict]:
+    r = ctx.raw
+    key = state_key(r["TYPE"])
+    return [{
+        "interface": canonical_interface(ctx.platform, r["INTERFACE"]),
+        "time": " ".join(r["TIME"].split()),
+        "event_type": _EVENT_TYPES.get(key, key.replace("-", "_")),
+        "location": r["LOCATION"].lower(),
+        "action": action(r["ACTION"]),
+        "threshold": count_or_null(r["THRESHOLD"]),
+        "value": count_or_null(r["BREACHING_VALUE"]),
+    }]
+
+
+SPECS: dict[str, TemplateSpec] = {
+    "cisco_xr_show_ethernet_oam_interfaces.textfsm": TemplateSpec(
+        _interfaces, required=("MODE", "LINK_MONITORING", "FRAME_SECONDS_HIGH_THRESHOLD"),
+        together=field_groups([e.upper() for e in IEEE_LINK_EVENTS]), uniform=True),
+    "cisco_xr_show_ethernet_oam_statistics.textfsm": TemplateSpec(
+        oam_statistics, required=("INFORMATION_OAMPDU_TX", "FRAMES_LOST_DUE_TO_OAM",
+                                  "LOCAL_FRAME_SECONDS_RECORDS", "REMOTE_FRAME_SECONDS_RECORDS"),
+        uniform=True),
+    "cisco_xr_show_ethernet_oam_event-log.textfsm": TemplateSpec(
+        _event_log, allow_no_records=True, table="timestamp"),
+    # ntc-templates (see the index): it skips lines it does not know. Sub-interfaces, bundles
+    # that are down, BVIs... print no `input errors, CRC` line: null counters, never an error.
+    "ntc-templates:cisco_xr_show_interfaces.textfsm": TemplateSpec(
+        interface_counters("INPUT_ERRORS", "CRC", "FRAME"), lenient=True, cut=cisco_interface_cut,
+        preprocess=(unindent_cisco_headers,)),
+}

@@ -1,0 +1,120 @@
+"""Huawei VRP: how each parsed VRP command becomes oamkit records, and what proves a VRP record
+complete (`SPECS`, one `TemplateSpec` per template of the command index).
+
+VRP has one threshold per link event and no single link-monitoring switch (an event reports
+only with its notification on); its EFM state `discovery` is passed through as text.
+"""
+from __future__ import annotations
+
+import re
+
+from oamkit.parse.spec import (
+    Line,
+    RecordContext,
+    TemplateSpec,
+    counts_ethernet_errors,
+    field_groups,
+    interface_counters,
+)
+from oamkit.parse.values import (
+    DISCOVERY_STATES,
+    canonical_interface,
+    count_or_null,
+    discovery_state,
+    flag,
+    lower_or_null,
+    state_key,
+    window_to_ieee,
+)
+
+# oamkit's link event -> the raw field prefix VRP's templates give it.
+_EVENT_FIELDS = {"symbol_period": "ERR_CODE", "frame": "ERR_FRAME",
+                 "frame_seconds": "ERR_FRAME_SECOND", "frame_period": "ERR_FRAME_PERIOD"}
+
+
+# ------------------------------------------------------------------------------ preprocessing
+_TWO_PAIRS = re.compile(r"^(\s*[A-Za-z][A-Za-z ]*:\s+\S+)\s{2,}([A-Za-z][A-Za-z]*:\s+\S.*)$")
+
+
+def split_pairs(lines: list[Line]) -> list[Line]:
+    """Huawei quirk: `Remote Multiplexer:   --  ErrFramePeriodNotification:    disable`."""
+    out: list[Line] = []
+    for line in lines:
+        match = _TWO_PAIRS.match(line.text)
+        if match:
+            out += [Line(line.number, match.group(1)), Line(line.number, "  " + match.group(2))]
+        else:
+            out.append(line)
+    return out
+
+
+# ---------------------------------------------------------------------------------- records
+def _efm(ctx: RecordContext) -> list[dict]:
+    r = ctx.raw
+    events = {}
+    for event, key in _EVENT_FIELDS.items():
+        if not any(r[f"{key}_{f}"] for f in ("PERIOD", "THRESHOLD", "NOTIFICATION")):
+            continue
+        block = window_to_ieee(event, r[f"{key}_PERIOD"], ctx.platform).as_dict()
+        block["low_threshold"] = count_or_null(r[f"{key}_THRESHOLD"])
+        block["high_threshold"] = None   # VRP has one threshold per event
+        block["notification"] = flag(r[f"{key}_NOTIFICATION"])
+        events[event] = block
+    notifications = [b["notification"] for b in events.values() if b["notification"] is not None]
+    return [{
+        "interface": canonical_interface(ctx.platform, r["INTERFACE"]),
+        "efm_enabled": flag(r["EFM_ENABLE_FLAG"]),
+        "mode": lower_or_null(r["MODE"]),
+        # VRP has no single link-monitoring switch: an event reports only with notification on.
+        "link_monitoring": any(notifications) if notifications else None,
+        "discovery_state": None,   # `display efm session` prints it
+        "pdu_interval_ms": count_or_null(r["OAMPDU_INTERVAL"]),
+        "link_timeout_ms": count_or_null(r["OAMPDU_TIMEOUT"]),
+        "trigger_if_down": flag(r["TRIGGER_IF_DOWN"]),
+        "hold_up_time": count_or_null(r["HOLD_UP_TIME"]),
+        "remote_mac": lower_or_null(r["REMOTE_MAC"]),
+        "remote_mode": lower_or_null(r["REMOTE_MODE"]),
+        "link_events": events,
+    }]
+
+
+def _session(ctx: RecordContext) -> list[dict]:
+    r = ctx.raw
+    state = state_key(r["EFM_STATE"])
+    if state not in DISCOVERY_STATES and state != "discovery":   # VRP: still discovering
+        ctx.warnings.append(f"{r['INTERFACE']}: EFM state {r['EFM_STATE'].strip()!r} is not one "
+                            "oamkit knows; passed through as text")
+    return [{
+        "interface": canonical_interface(ctx.platform, r["INTERFACE"]),
+        "session_state": state,
+        "discovery_state": discovery_state(r["EFM_STATE"]),
+        "loopback_timeout_s": count_or_null(r["LOOPBACK_TIMEOUT"]),
+    }]
+
+
+def _link_events(ctx: RecordContext) -> list[dict]:
+    r = ctx.raw
+    interface = canonical_interface(ctx.platform, r["INTERFACE"])
+    return [{
+        "interface": interface,
+        "event": event,
+        "errors": count_or_null(r[f"{key}_ERRORS"]),
+        "error_running_total": count_or_null(r[f"{key}_ERROR_RUNNING_TOTAL"]),
+        "event_running_total": count_or_null(r[f"{key}_EVENT_RUNNING_TOTAL"]),
+    } for event, key in _EVENT_FIELDS.items()]
+
+
+SPECS: dict[str, TemplateSpec] = {
+    "huawei_vrp_display_efm_all.textfsm": TemplateSpec(
+        _efm, required=("MODE", "REMOTE_MULTIPLEXER"),
+        together=field_groups(_EVENT_FIELDS.values(), ("PERIOD", "THRESHOLD")),
+        preprocess=(split_pairs,), uniform=True),
+    "huawei_vrp_display_efm_session_all.textfsm": TemplateSpec(
+        _session, allow_no_records=True, table="interface"),
+    "huawei_vrp_display_efm_link-event_local.textfsm": TemplateSpec(
+        _link_events, required=("ERR_FRAME_PERIOD_EVENT_RUNNING_TOTAL",), uniform=True),
+    "huawei_vrp_display_interface.textfsm": TemplateSpec(
+        interface_counters("INPUT_ERRORS", "CRC_ERRORS", "FRAME_ERRORS"),
+        required=("INPUT_ERRORS", "CRC_ERRORS", "FRAME_ERRORS"), lenient=True,
+        required_if=counts_ethernet_errors),
+}
