@@ -1,8 +1,9 @@
 """Cisco IOS / IOS-XE: how each parsed IOS command becomes oamkit records, and what proves an
 IOS record complete (`SPECS`, one `TemplateSpec` per template of the command index).
 
-IOS-XR prints `show ethernet oam statistics` and `show interfaces` in the IOS layout, so
-`cisco_xr` reuses `oam_statistics` and `unindent_cisco_headers` from here.
+IOS-XR prints `show ethernet oam statistics`, `show interfaces` and the remote failure actions
+in the IOS layout, so `cisco_xr` reuses `oam_statistics`, `SHOW_INTERFACES` and
+`remote_failure_actions` from here.
 """
 from __future__ import annotations
 
@@ -78,13 +79,17 @@ def _status(ctx: RecordContext) -> list[dict]:
         "pdu_max_rate": count_or_null(r["PDU_MAX_RATE"]),
         "link_timeout_s": count_or_null(r["LINK_TIMEOUT"]),
         "high_threshold_action": action(r["HIGH_THRESHOLD_ACTION"]),
-        "remote_failure_actions": {
-            "link_fault": action(r["LINK_FAULT_ACTION"]),
-            "dying_gasp": action(r["DYING_GASP_ACTION"]),
-            "critical_event": action(r["CRITICAL_EVENT_ACTION"]),
-        },
+        "remote_failure_actions": remote_failure_actions(r),
         "link_events": events,
     }]
+
+
+def remote_failure_actions(raw: dict) -> dict:
+    """What the interface does when the peer reports a link fault, dying gasp or critical
+    event (IOS status and XR interfaces print it alike)."""
+    return {"link_fault": action(raw["LINK_FAULT_ACTION"]),
+            "dying_gasp": action(raw["DYING_GASP_ACTION"]),
+            "critical_event": action(raw["CRITICAL_EVENT_ACTION"])}
 
 
 def _summary(ctx: RecordContext) -> list[dict]:
@@ -173,6 +178,17 @@ _SECTION_FIELDS = {"Symbol Period Error": "SYMBOL_PERIOD", "Frame Error": "FRAME
                    "Receive-Frame CRC Error": "RECEIVE_CRC",
                    "Transmit-Frame CRC Error": "TRANSMIT_CRC"}
 
+# The lines every statistics record prints last in its blocks: a record without one was cut.
+OAM_STATISTICS_REQUIRED = ("INFORMATION_OAMPDU_TX", "FRAMES_LOST_DUE_TO_OAM",
+                           "LOCAL_FRAME_SECONDS_RECORDS", "REMOTE_FRAME_SECONDS_RECORDS")
+
+# `show interfaces` (IOS and XR) is parsed by ntc-templates (see the index): it skips lines it
+# does not know. Sub-interfaces, bundles that are down, BVIs... print no `input errors, CRC`
+# line: null counters, never an error.
+SHOW_INTERFACES = TemplateSpec(
+    interface_counters("INPUT_ERRORS", "CRC", "FRAME"), lenient=True, cut=cisco_interface_cut,
+    preprocess=(unindent_cisco_headers,))
+
 SPECS: dict[str, TemplateSpec] = {
     "cisco_ios_show_ethernet_oam_status.textfsm": TemplateSpec(
         _status, required=("MODE", "LINK_MONITORING"),
@@ -182,16 +198,10 @@ SPECS: dict[str, TemplateSpec] = {
     "cisco_ios_show_ethernet_oam_summary.textfsm": TemplateSpec(
         _summary, allow_no_records=True, table="interface"),
     "cisco_ios_show_ethernet_oam_statistics.textfsm": TemplateSpec(
-        oam_statistics, required=("INFORMATION_OAMPDU_TX", "FRAMES_LOST_DUE_TO_OAM",
-                                  "LOCAL_FRAME_SECONDS_RECORDS", "REMOTE_FRAME_SECONDS_RECORDS"),
-        uniform=True, uniform_ignore=("LOCAL_DYING_GASP_TOTALS", "LOCAL_DYING_GASP_TIMES",
+        oam_statistics, required=OAM_STATISTICS_REQUIRED, uniform=True, uniform_ignore=("LOCAL_DYING_GASP_TOTALS", "LOCAL_DYING_GASP_TIMES",
                                       "REMOTE_DYING_GASP_TOTALS", "REMOTE_DYING_GASP_TIMES")),
     "cisco_ios_show_ethernet_oam_discovery.textfsm": TemplateSpec(
         _discovery, required=("LOCAL_MODE", "PORT_STATUS", "REMOTE_MODE", "REMOTE_MTU"),
         preprocess=(unwrap_labels,), uniform=True),
-    # ntc-templates (see the index): it skips lines it does not know. Sub-interfaces, bundles
-    # that are down, BVIs... print no `input errors, CRC` line: null counters, never an error.
-    "ntc-templates:cisco_ios_show_interfaces.textfsm": TemplateSpec(
-        interface_counters("INPUT_ERRORS", "CRC", "FRAME"), lenient=True, cut=cisco_interface_cut,
-        preprocess=(unindent_cisco_headers,)),
+    "ntc-templates:cisco_ios_show_interfaces.textfsm": SHOW_INTERFACES,
 }

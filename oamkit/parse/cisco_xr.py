@@ -1,20 +1,23 @@
 """Cisco IOS-XR: how each parsed XR command becomes oamkit records, and what proves an XR
 record complete (`SPECS`, one `TemplateSpec` per template of the command index).
 
-XR's statistics and `show interfaces` layouts are the IOS ones: their normalisers come from
-`cisco_ios`.
+XR's statistics, `show interfaces` and remote failure actions print as on IOS: their
+normalisers come from `cisco_ios`.
 """
 from __future__ import annotations
 
-from oamkit.parse.cisco_ios import oam_statistics, unindent_cisco_headers
+from oamkit.parse.cisco_ios import (
+    OAM_STATISTICS_REQUIRED,
+    SHOW_INTERFACES,
+    oam_statistics,
+    remote_failure_actions,
+)
 from oamkit.parse.spec import (
     RecordContext,
     TemplateSpec,
     event_blocks,
     field_groups,
-    interface_counters,
 )
-from oamkit.parse.structure import cisco_interface_cut
 from oamkit.parse.values import (
     IEEE_LINK_EVENTS,
     action,
@@ -40,11 +43,7 @@ def _interfaces(ctx: RecordContext) -> list[dict]:
         "hello_interval": text_or_null(r["HELLO_INTERVAL"]),
         "connection_timeout": count_or_null(r["CONNECTION_TIMEOUT"]),
         "high_threshold_action": action(r["HIGH_THRESHOLD_ACTION"]),
-        "remote_failure_actions": {
-            "link_fault": action(r["LINK_FAULT_ACTION"]),
-            "dying_gasp": action(r["DYING_GASP_ACTION"]),
-            "critical_event": action(r["CRITICAL_EVENT_ACTION"]),
-        },
+        "remote_failure_actions": remote_failure_actions(r),
         "link_events": events,
     }]
 
@@ -74,14 +73,8 @@ SPECS: dict[str, TemplateSpec] = {
         _interfaces, required=("MODE", "LINK_MONITORING", "FRAME_SECONDS_HIGH_THRESHOLD"),
         together=field_groups([e.upper() for e in IEEE_LINK_EVENTS]), uniform=True),
     "cisco_xr_show_ethernet_oam_statistics.textfsm": TemplateSpec(
-        oam_statistics, required=("INFORMATION_OAMPDU_TX", "FRAMES_LOST_DUE_TO_OAM",
-                                  "LOCAL_FRAME_SECONDS_RECORDS", "REMOTE_FRAME_SECONDS_RECORDS"),
-        uniform=True),
+        oam_statistics, required=OAM_STATISTICS_REQUIRED, uniform=True),
     "cisco_xr_show_ethernet_oam_event-log.textfsm": TemplateSpec(
         _event_log, allow_no_records=True, table="timestamp"),
-    # ntc-templates (see the index): it skips lines it does not know. Sub-interfaces, bundles
-    # that are down, BVIs... print no `input errors, CRC` line: null counters, never an error.
-    "ntc-templates:cisco_xr_show_interfaces.textfsm": TemplateSpec(
-        interface_counters("INPUT_ERRORS", "CRC", "FRAME"), lenient=True, cut=cisco_interface_cut,
-        preprocess=(unindent_cisco_headers,)),
+    "ntc-templates:cisco_xr_show_interfaces.textfsm": SHOW_INTERFACES,
 }

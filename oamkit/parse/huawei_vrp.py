@@ -24,7 +24,7 @@ from oamkit.parse.values import (
     flag,
     lower_or_null,
     state_key,
-    window_to_ieee,
+    window_block,
 )
 
 # oamkit's link event -> the raw field prefix VRP's templates give it.
@@ -55,9 +55,8 @@ def _efm(ctx: RecordContext) -> list[dict]:
     for event, key in _EVENT_FIELDS.items():
         if not any(r[f"{key}_{f}"] for f in ("PERIOD", "THRESHOLD", "NOTIFICATION")):
             continue
-        block = window_to_ieee(event, r[f"{key}_PERIOD"], ctx.platform).as_dict()
-        block["low_threshold"] = count_or_null(r[f"{key}_THRESHOLD"])
-        block["high_threshold"] = None   # VRP has one threshold per event
+        # VRP has one threshold per event: no high threshold
+        block = window_block(ctx.platform, event, r[f"{key}_PERIOD"], r[f"{key}_THRESHOLD"], None)
         block["notification"] = flag(r[f"{key}_NOTIFICATION"])
         events[event] = block
     notifications = [b["notification"] for b in events.values() if b["notification"] is not None]
