@@ -27,6 +27,7 @@ from oamkit.parse.spec import Line, RecordContext
 from oamkit.parse.structure import looks_like_row, still_before_table, unknown_lines_warning
 from oamkit.parse.values import canonical_platform
 
+# TextFSM words its errors for template authors; ParseError keeps only the reason.
 _FSM_ERROR = re.compile(r'^Error: "?(?P<reason>.*?)"?\. Rule Line: \d+\. Input Line: ', re.DOTALL)
 
 
@@ -34,7 +35,7 @@ def parse_output(platform: str, command: str, text: str) -> ParseResult:
     """Parse `text`, the saved output of `command` on `platform`.
 
     Raises UnsupportedCommand for an unknown platform/command and ParseError for output that
-    does not parse (see the module docstring)."""
+    does not parse (see the `oamkit.parse` package docstring)."""
     platform = canonical_platform(platform)
     template = template_for(platform, command)
     spec = SPECS[template]
