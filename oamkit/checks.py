@@ -101,6 +101,12 @@ class CheckResult:
     status: str
     message: str
     perfdata: dict = field(default_factory=dict)
+    # In maintenance `status` is MAINTENANCE (never alerting) and `held` is what the rule really
+    # found, so a playbook `assert` or an on-call reading the JSON still sees it.
+    held: str | None = None
+    # Where the rule alerts, in the unit of the perfdata it names: {"crc_per_s": {"warn": ..,
+    # "crit": ..}}; Nagios perfdata carries them as warn;crit.
+    thresholds: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -116,6 +122,9 @@ class HostCheck:
     error: str | None = None
     seconds: float = 0.0
     taken_at: str | None = None
+    # interface -> raw counters as read ({"crc_errors": .., "frame_errors": .., "link_events": ..})
+    # for Prometheus counters, which rate() turns into rates between scrapes
+    counters: dict = field(default_factory=dict)
 
     def finish(self) -> "HostCheck":
         self.outcome = worst([r.status for r in self.results]) if self.results else UNKNOWN
@@ -124,7 +133,8 @@ class HostCheck:
     def as_dict(self) -> dict:
         return {"host": self.host, "platform": self.platform, "status": self.outcome,
                 "maintenance": self.maintenance, "error": self.error, "seconds": self.seconds,
-                "taken_at": self.taken_at, "results": [r.as_dict() for r in self.results]}
+                "taken_at": self.taken_at, "counters": self.counters,
+                "results": [r.as_dict() for r in self.results]}
 
 
 def worst(statuses) -> str:
@@ -145,8 +155,10 @@ Drift = dict  # interface name (None: profiles, templates, global lines) -> delt
 
 
 def evaluate(plan: HostPlan, snap: Snapshot, history: History | None, rules: Rules,
-             drift: Drift | None, drift_error: str | None = None) -> list[CheckResult]:
-    """Apply the rules to one host's fresh snapshot (already stored in `history`)."""
+             drift: Drift | None, drift_error: str | None = None,
+             since: float | None = None) -> list[CheckResult]:
+    """Apply the rules to one host's fresh snapshot (already stored in `history`). `since`:
+    when this check's own first sample was taken (`--sample`): rates start there."""
     host = plan.host.name
     out: list[CheckResult] = []
     if rules.config_drift.enabled:
@@ -175,7 +187,7 @@ def evaluate(plan: HostPlan, snap: Snapshot, history: History | None, rules: Rul
         if rules.link_monitoring.enabled and intent.link_monitoring:
             out.append(_monitoring(host, name, sample, snap, rules, drift))
         if rules.error_rate.enabled:
-            out.append(_error_rate(host, name, intent, history, rules))
+            out.append(_error_rate(host, name, intent, history, rules, since))
         if rules.link_events.enabled:
             out.append(_link_events(host, name, sample, snap, history, rules))
     return out
@@ -231,18 +243,20 @@ def _monitoring(host, name, sample, snap, rules, drift) -> CheckResult:
                        "the configuration was not confirmed")
 
 
-def _error_rate(host, name, intent, history, rules) -> CheckResult:
+def _error_rate(host, name, intent, history, rules, since: float | None = None) -> CheckResult:
+    """`since`: this check took its own samples (`--sample`) from then on; the rate is theirs."""
     rule = rules.error_rate
-    rows = history.samples(host, name, limit=500) if history is not None else []
+    rows = history.samples(host, name, since_ts=since, limit=500) if history is not None else []
     crc = [rates.Sample(r["ts"], r["crc_errors"], r["uptime_s"]) for r in rows]
     frame = [rates.Sample(r["ts"], r["frame_errors"], r["uptime_s"]) for r in rows]
-    span = rule.window
-    crc_rate = rates.rate_over(crc if span else _last_pair(crc, rule.min_interval), span, intent.speed_bps)
-    frame_rate = rates.rate_over(frame if span else _last_pair(frame, rule.min_interval), span,
+    span = None if since is not None else rule.window
+    gap = 0.0 if since is not None else rule.min_interval
+    crc_rate = rates.rate_over(crc if span else _last_pair(crc, gap), span, intent.speed_bps)
+    frame_rate = rates.rate_over(frame if span else _last_pair(frame, gap), span,
                                  intent.speed_bps)
     if crc_rate is None or crc_rate.rate is None:
         return CheckResult(host, name, "error_rate", _sev(rule.no_history),
-                           "no error rate yet: needs two readable samples (run collect/check again)")
+                           "no error rate yet: " + _why_no_rate(crc, gap))
     perf = {"crc_per_s": round(crc_rate.rate, 6), "interval_s": round(crc_rate.seconds, 3)}
     if frame_rate is not None and frame_rate.rate is not None:
         perf["frame_errors_per_s"] = round(frame_rate.rate, 6)
@@ -265,16 +279,54 @@ def _error_rate(host, name, intent, history, rules) -> CheckResult:
                    + (f"; {judged[0].message}" if judged else "; no time-window threshold to judge against"))
     if notes:
         message += " (" + "; ".join(notes) + ")"
-    return CheckResult(host, name, "error_rate", status, message, perf)
+    limits = _rate_thresholds(judged, rule)
+    return CheckResult(host, name, "error_rate", status, message, perf,
+                       thresholds={"crc_per_s": limits} if limits else {})
+
+
+def _rate_thresholds(judged, rule: ErrorRateRule) -> dict:
+    """The CRC rates (errors/s) at which the rule turns WARNING / CRITICAL: each link-monitor
+    threshold divided by its window, the lowest over the events judged (the first to fire)."""
+    out: dict = {}
+    for level, severity in (("low", rule.low), ("high", rule.high)):
+        key = {"warning": "warn", "critical": "crit"}.get(severity)
+        for j in judged:
+            count = j.low if level == "low" else j.high
+            if key is None or not count or not j.window_ms:
+                continue
+            per_s = count * 1000 / j.window_ms
+            if j.event == "frame_seconds" and per_s > 1:
+                continue   # errored seconds cannot exceed one per second, whatever the rate
+            out[key] = min(out.get(key, per_s), per_s)
+    return {k: round(v, 6) for k, v in out.items()}
+
+
+def _why_no_rate(samples: list, min_interval: float) -> str:
+    """The real reason a rate could not be taken, and what to do about it."""
+    readable = [s for s in samples if s.value is not None]
+    if not samples:
+        return ("no sample of this interface yet; a rate needs two (run check again after the "
+                "interval, or use check --sample 10s)")
+    if samples[-1].value is None:
+        return "the device showed no CRC counter for this interface in this reading"
+    if len(readable) < 2:
+        return ("only one readable sample of this interface so far; a rate needs two (run check "
+                "again after the interval, or use check --sample 10s)")
+    age = samples[-1].ts - readable[-2].ts
+    if age < min_interval:
+        return (f"the previous sample is only {age:.1f} s old, under error_rate.min_interval "
+                f"({min_interval:g} s): a collect right before this check? Run check later, "
+                "or use check --sample 10s for a rate of its own")
+    return "the samples could not be compared (clock went backwards?)"
 
 
 def _last_pair(samples: list, min_interval: float) -> list:
-    """The newest sample and the newest one at least `min_interval` seconds older."""
+    """The newest sample and the newest readable one at least `min_interval` seconds older."""
     if len(samples) < 2:
         return samples
     newest = samples[-1]
     for older in reversed(samples[:-1]):
-        if newest.ts - older.ts >= min_interval:
+        if newest.ts - older.ts >= min_interval and older.value is not None:
             return [older, newest]
     return [newest]
 
@@ -308,6 +360,8 @@ def _link_events(host, name, sample, snap, history, rules) -> CheckResult:
 # (this machine's history: store the snapshot, evaluate, mark link events). The read can run
 # anywhere, e.g. on a Dask worker; the judgement runs where the history database is.
 READ_OK, READ_ERROR = "ok", "error"
+# A `--sample` first reading: the error counters, and the uptime that tells a reboot between
+SAMPLE_ROLES = ("counters", "version")
 
 
 @dataclass
@@ -324,11 +378,17 @@ class CheckReading:
     drift_error: str | None = None
     error: str | None = None           # why the device could not be read
     seconds: float = 0.0
+    # `--sample`: the counters read first, that many seconds before `snapshot`
+    first: Snapshot | None = None
 
 
-def read_for_check(inventory: Inventory, plan: HostPlan, deadline: float, rules: Rules) -> CheckReading:
-    """Read one host (config + show commands, one session). No history: see `judge`."""
+def read_for_check(inventory: Inventory, plan: HostPlan, deadline: float, rules: Rules,
+                   sample: float = 0.0) -> CheckReading:
+    """Read one host (config + show commands, one session). No history: see `judge`.
+    `sample` > 0: read the counters, wait that long (within the deadline), then read
+    everything, so the error rate is this check's own, over a short window (bursts)."""
     started = time.monotonic()
+    first = None
     drift: Drift | None = None
     drift_error = None
     try:
@@ -342,6 +402,11 @@ def read_for_check(inventory: Inventory, plan: HostPlan, deadline: float, rules:
                     raise
                 except Exception as exc:  # noqa: BLE001 - an unreadable config is UNKNOWN, not a crash
                     drift_error = f"{type(exc).__name__}: {exc}"
+            if sample > 0:   # the two counter readings back to back around the wait only
+                first = snapshot_with(session, plan, SAMPLE_ROLES)
+                # the second reading needs time too: never sleep past the host's deadline
+                time.sleep(max(0.0, min(sample - (time.time() - first.ts),
+                                        deadline - time.monotonic() - 1.0)))
             snap = snapshot_with(session, plan)
         finally:
             close_later(session)
@@ -351,22 +416,45 @@ def read_for_check(inventory: Inventory, plan: HostPlan, deadline: float, rules:
                             seconds=round(time.monotonic() - started, 3))
     snap.seconds = round(time.monotonic() - started, 3)
     return CheckReading(plan.host.name, plan.platform.name, READ_OK, snap, drift, drift_error,
-                        seconds=snap.seconds)
+                        seconds=snap.seconds, first=first)
+
+
+def contacted(maintenance: dict | None) -> bool:
+    """Hosts in maintenance are checked (their findings held, not hidden); a host marked down
+    (being removed, powered off) is not: it has nothing to show but a timeout."""
+    return not maintenance or maintenance.get("kind") != "down"
 
 
 def judge(plan: HostPlan, reading: CheckReading | None, history: History, rules: Rules,
           maintenance: dict | None = None, mark: bool = True) -> HostCheck:
     """Store the reading's snapshot in `history`, evaluate, mark the link events checked. A host
-    in maintenance is reported as such (it needs no reading: it is never contacted)."""
+    in maintenance is judged the same; its results are then held: status MAINTENANCE (never
+    alerting), `held` what was found. A host marked down has no reading (not contacted)."""
+    result = _judged(plan, reading, history, rules, maintenance, mark)
+    return hold(result, maintenance) if maintenance else result.finish()
+
+
+def hold(result: HostCheck, maintenance: dict) -> HostCheck:
+    """A host in maintenance: every result MAINTENANCE (never alerting), `held` what it found,
+    after one result saying why."""
+    for r in result.results:
+        if r.status != MAINTENANCE:
+            r.held, r.status = r.status, MAINTENANCE
+    result.maintenance = maintenance
+    result.results.insert(0, CheckResult(
+        result.host, None, "maintenance", MAINTENANCE,
+        f"{maintenance['kind']}: {maintenance['reason']}"
+        + (f" (until {maintenance['until']})" if maintenance.get("until") else "")
+        + ("" if contacted(maintenance) else "; not contacted")))
+    result.outcome = MAINTENANCE
+    return result
+
+
+def _judged(plan, reading, history, rules, maintenance, mark) -> HostCheck:
     result = HostCheck(plan.host.name, plan.platform.name, UNKNOWN, maintenance=maintenance)
-    if maintenance:
-        result.results.append(CheckResult(
-            plan.host.name, None, "maintenance", MAINTENANCE,
-            f"{maintenance['kind']}: {maintenance['reason']}"
-            + (f" (until {maintenance['until']})" if maintenance.get("until") else "")))
-        result.outcome = MAINTENANCE
-        return result
     if reading is None:
+        if not contacted(maintenance):
+            return result
         raise ValueError(f"{plan.host.name}: nothing read to judge")
     if reading.outcome != READ_OK:
         result.error = reading.error
@@ -374,24 +462,32 @@ def judge(plan: HostPlan, reading: CheckReading | None, history: History, rules:
         result.results.append(CheckResult(plan.host.name, None, "reachable", _sev(rules.unreachable),
                                           f"cannot read the device: {reading.error}"))
         result.seconds = reading.seconds
-        return result.finish()
+        return result
     snap = reading.snapshot
+    if reading.first is not None:
+        history.store(reading.first)
     history.store(snap)
     result.taken_at = snap.taken_at
-    result.results = evaluate(plan, snap, history, rules, reading.drift, reading.drift_error)
+    result.counters = {name: {"crc_errors": s.crc_errors, "frame_errors": s.frame_errors,
+                              "link_events": s.link_events}
+                       for name, s in snap.interfaces.items()}
+    since = reading.first.ts if reading.first is not None else None
+    result.results = evaluate(plan, snap, history, rules, reading.drift, reading.drift_error, since)
     if mark:
         for name, sample in snap.interfaces.items():
             if sample.link_events is not None:
                 history.mark_checked(plan.host.name, name, snap.ts, sample.link_events)
     result.seconds = reading.seconds
-    return result.finish()
+    return result
 
 
 def check_host(inventory: Inventory, plan: HostPlan, deadline: float, *, history: History,
-               rules: Rules, maintenance: dict | None = None, mark: bool = True) -> HostCheck:
+               rules: Rules, maintenance: dict | None = None, mark: bool = True,
+               sample: float = 0.0) -> HostCheck:
     """Read one host (config + show commands, one session), store the snapshot, evaluate. A
-    host in maintenance is not contacted."""
-    reading = None if maintenance else read_for_check(inventory, plan, deadline, rules)
+    host marked down is not contacted."""
+    reading = read_for_check(inventory, plan, deadline, rules, sample) \
+        if contacted(maintenance) else None
     return judge(plan, reading, history, rules, maintenance, mark)
 
 

@@ -76,22 +76,50 @@ _click_exceptions = sys.modules[typer.BadParameter.__module__]
 UsageProblem = _click_exceptions.ClickException     # bad option, missing value, out of range
 
 
+def _format_asked(name: str, argv: list[str]) -> bool:
+    """`--format NAME` / `--format=NAME` on the command line: errors are then answered in that
+    format, before (or without) the command parsing its options."""
+    return f"--format={name}" in argv or any(a == "--format" and b == name
+                                              for a, b in zip(argv, argv[1:]))
+
+
+def nagios_unknown(reason: str) -> int:
+    """Nagios plugin guidelines: a plugin that cannot check says UNKNOWN (exit 3) in one line
+    on stdout, which is all Nagios/Icinga show; the details go to stderr as usual."""
+    line = " ".join(str(reason).split()).replace("|", "/")
+    print(f"OAMKIT UNKNOWN - {line}", flush=True)
+    return int(ExitCode.NEEDS_ATTENTION)
+
+
 def main() -> None:
+    nagios = _format_asked("nagios", sys.argv)
     try:
         # In non-standalone mode click returns the code of typer.Exit instead of raising it.
         code = app(standalone_mode=False)
     except OamkitError as exc:
-        as_json = "--json" in sys.argv or "--format=json" in sys.argv or \
-            any(a == "--format" and b == "json" for a, b in zip(sys.argv, sys.argv[1:]))
-        sys.exit(report_error(exc, as_json=as_json))
+        as_json = "--json" in sys.argv or _format_asked("json", sys.argv)
+        code = report_error(exc, as_json=as_json)
+        if nagios:
+            label = "invalid input" if isinstance(exc, InputError) else "error"
+            code = nagios_unknown(f"{label}: {exc}")
+        sys.exit(code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except UsageProblem as exc:
         exc.show()   # click's few lines: usage, "Try 'oamkit push -h'", the error: no traceback
-        sys.exit(ExitCode.BAD_INPUT)
+        sys.exit(nagios_unknown(f"usage: {exc.format_message()}") if nagios
+                 else ExitCode.BAD_INPUT)
     except (typer.Abort, KeyboardInterrupt):
         err_console.print("[red]Aborted.[/]")
-        sys.exit(130)
+        sys.exit(nagios_unknown("aborted") if nagios else 130)
+    except Exception as exc:
+        if not nagios:
+            raise
+        # a bug or a broken environment: the traceback for whoever debugs it, UNKNOWN for Nagios
+        import traceback
+
+        traceback.print_exc()
+        sys.exit(nagios_unknown(f"internal error: {type(exc).__name__}: {exc}"))
     sys.exit(code if isinstance(code, int) else 0)
 
 

@@ -57,14 +57,14 @@ def _collect(inv, plan, deadline, **_):
     return collect.collect_host(inv, plan, deadline, store=None)
 
 
-def _check_read(inv, plan, deadline, *, rules, **_):
+def _check_read(inv, plan, deadline, *, rules, sample=0.0, **_):
     # The read half of a check (device only); the caller judges it against its own history
     # (ops.reads.settle). `rules` crosses as JSON (Rules.model_dump_json()), already validated.
     from oamkit import checks
 
     rules = checks.Rules.model_validate_json(rules) if isinstance(rules, (str, bytes)) \
         else checks.Rules.model_validate(rules)
-    return checks.read_for_check(inv, plan, deadline, rules)
+    return checks.read_for_check(inv, plan, deadline, rules, sample)
 
 
 def _hazards_here() -> list[str]:

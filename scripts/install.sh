@@ -8,6 +8,8 @@ want_test=0
 [[ "${1:-}" == "--test" ]] && want_test=1
 
 debs=(python3-venv python3-dev gcc iproute2 nftables frr tcpdump fping libyang2-dev libyang2-tools openssh-client)
+# the exporter's test scrapes it with a real Prometheus server (run on 127.0.0.1 by the test only)
+((want_test)) && debs+=(prometheus)
 missing=()
 for pkg in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -72,6 +72,20 @@ def progress(title: str, quiet: bool):
         yield lambda result: bar.advance(task)
 
 
+def seconds_option(text: str, option: str) -> float:
+    """'10s', '500ms', '2m' -> seconds; anything else is bad input naming the option."""
+    from oamkit.errors import InputError, Problem
+    from oamkit.units import parse_duration_ms
+
+    try:
+        ms = parse_duration_ms(text)
+    except ValueError as exc:
+        raise InputError([Problem(str(exc), field=option, value=text)]) from None
+    if ms <= 0:
+        raise InputError([Problem("must be longer than 0", field=option, value=text)])
+    return ms / 1000
+
+
 def load_inventory(path: Path | None) -> Inventory:
     return ops.load_inventory(path)
 

@@ -15,7 +15,7 @@ from rich.console import Console
 from oamkit import checks, ops
 from oamkit.commands._common import (DbOpt, ExecutorOpt, FilterOpt, InventoryOpt, KeepOpt, LimitOpt,
                                      ReadTimeoutOpt, ReadWorkersOpt, SchedulerOpt, executor_for,
-                                     progress)
+                                     progress, seconds_option)
 from oamkit.errors import InputError, Problem
 from oamkit.report import CheckReport
 from oamkit.report import formats
@@ -32,7 +32,12 @@ def check(inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, limit: 
                                   help="table | json | junit | nagios | prometheus"),
           output: Path = typer.Option(None, "--output", "-o", metavar="PATH",
                                       help="Write the report here (prometheus: the textfile, "
-                                           "required; junit/json: instead of stdout)."),
+                                           "required; junit/json: instead of stdout); - is "
+                                           "stdout."),
+          sample: str = typer.Option(None, "--sample", metavar="DURATION",
+                                     help="Read each host's counters twice this far apart "
+                                          "(e.g. 10s) and judge the error rate between the two: "
+                                          "bursts a scheduler's interval would average away."),
           as_json: bool = typer.Option(False, "--json", help="Same as --format json."),
           verbose: bool = typer.Option(False, "--verbose", "-v", help="Table: show OK results too."),
           workers: int = ReadWorkersOpt, timeout: float = ReadTimeoutOpt,
@@ -41,16 +46,21 @@ def check(inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, limit: 
           ) -> None:
     """Check OAM compliance per host and interface: configuration matches the intent, session
     operational, link monitoring on, error rates under the configured thresholds, no new link
-    events since the last check. Hosts in maintenance are reported, never alerting (and not
-    contacted). With --executor dask the devices are read on Dask workers and judged here,
+    events since the last check. Hosts in maintenance are checked and reported MAINTENANCE,
+    never alerting, with what was found (hosts marked down are not contacted). Rates are
+    averaged between polls; --sample 10s takes this check's own two samples for bursts. With --executor dask the devices are read on Dask workers and judged here,
     against this machine's history database."""
     fmt = "json" if as_json else fmt
     if fmt not in formats.FORMATS:
         raise InputError([Problem("unknown format", field="--format", value=fmt,
                                   allowed=", ".join(formats.FORMATS))])
-    if fmt == "prometheus" and output is None:
+    to_stdout = output is not None and str(output) == "-"
+    output = None if to_stdout else output
+    sample_s = seconds_option(sample, "--sample") if sample is not None else 0.0
+    if fmt == "prometheus" and output is None and not to_stdout:
         raise InputError([Problem("the prometheus format writes a textfile: give --output "
-                                  "PATH (e.g. /var/lib/node_exporter/textfile/oamkit.prom)",
+                                  "PATH (e.g. /var/lib/node_exporter/textfile/oamkit.prom; "
+                                  "- for stdout)",
                                   field="--output")])
     if output is not None and (Path(output).is_dir() or not Path(output).parent.is_dir()):
         raise InputError([Problem("the report cannot be written there (not a file in an "
@@ -61,8 +71,9 @@ def check(inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, limit: 
     with executor_for(executor, scheduler, workers) as runs_on, \
             progress("check", fmt != "table") as tick:
         report = ops.check(chosen, rules=rule_set, rules_file=rules, db=db, workers=workers,
-                           timeout=timeout, keep_days=keep_days, executor=runs_on, on_done=tick)
-    _emit(report, fmt, output, verbose)
+                           timeout=timeout, keep_days=keep_days, executor=runs_on, on_done=tick,
+                           sample=sample_s)
+    _emit(report, fmt, "-" if to_stdout else output, verbose)
     raise typer.Exit(report.exit_code(nagios=fmt == "nagios"))
 
 
@@ -74,7 +85,7 @@ def _emit(report: CheckReport, fmt: str, output: Path | None, verbose: bool) -> 
         formats.prometheus(report, output)
         return
     text = {"json": formats.to_json, "junit": formats.junit, "nagios": formats.nagios}[fmt](report)
-    if output and fmt != "nagios":
+    if output and str(output) != "-" and fmt != "nagios":
         Path(output).write_text(text if text.endswith("\n") else text + "\n")
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")

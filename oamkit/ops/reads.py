@@ -13,7 +13,7 @@ from pathlib import Path
 
 from oamkit import checks, collect, maintenance, statedir
 from oamkit.engine import NEEDS_ATTENTION
-from oamkit.errors import InputError
+from oamkit.errors import InputError, Problem
 from oamkit.executors import HostJob
 from oamkit.devicefacts import Facts, facts_host
 from oamkit.history import History, Snapshot
@@ -104,12 +104,19 @@ def _runner_gave_up(result, history) -> collect.CollectResult:
 def check(inventory: InventoryLike = None, filter=None, limit=None, *, rules=None,
           rules_file: str | Path | None = None, db=None, workers: int = 20,
           timeout: float = 60.0, keep_days: float = KEEP_DAYS, executor=None,
-          on_done: OnDone = None) -> CheckReport:
+          on_done: OnDone = None, sample: float = 0.0) -> CheckReport:
     """Check OAM compliance per host and interface: configuration matches the intent, session
     operational, link monitoring on, error rates under the thresholds, no new link events.
-    Hosts in maintenance are reported MAINTENANCE (never alerting) and not contacted. `rules`:
-    a `checks.Rules` (`rules_file`: where it came from, for the report), a rules file, or None
-    for the defaults."""
+    Hosts in maintenance are checked too, their results reported MAINTENANCE (never alerting)
+    with what was found in `held`; hosts marked down are not contacted. `rules`: a
+    `checks.Rules` (`rules_file`: where it came from, for the report), a rules file, or None
+    for the defaults. `sample` > 0: each host's counters are read twice that many seconds
+    apart and the error rate is taken between those two readings (bursts a scheduler's
+    interval would dilute)."""
+    if sample and sample >= timeout:
+        raise InputError([Problem("must be shorter than the per-host deadline (--timeout "
+                                  f"{timeout:g} s): both readings happen within it",
+                                  field="--sample", value=sample)])
     rule_set = rules if isinstance(rules, checks.Rules) else checks.Rules.load(rules)
     chosen = select(inventory, filter, limit, ssh_only=True)
     plans, inv = chosen.plans, chosen.inventory
@@ -121,7 +128,8 @@ def check(inventory: InventoryLike = None, filter=None, limit=None, *, rules=Non
     path = history_path(db)
     started = time.time()
     with History(path) as history:
-        work, on = _fleet_work(inv, history=history, rules=rule_set, held=held, executor=executor)
+        work, on = _fleet_work(inv, history=history, rules=rule_set, held=held, executor=executor,
+                               sample=sample)
         results, _ = run_fleet(plans, work, Rollout(workers, timeout), on_done=on_done, executor=on)
         collect.finish_closing()
         hosts = settle(plans, results, history=history, rules=rule_set, held=held,
@@ -129,35 +137,37 @@ def check(inventory: InventoryLike = None, filter=None, limit=None, *, rules=Non
         prune(history, keep_days)
     for h in chosen.skipped:
         held_now = maintenance.status_for(h, windows=windows)
-        status = checks.MAINTENANCE if held_now else checks.UNKNOWN
-        hosts.append(checks.HostCheck(h.name, h.platform, status, maintenance=held_now, results=[
-            checks.CheckResult(h.name, None, "reachable", status,
-                               f"transport {h.transport}: check {SSH_ONLY}")]))
+        unread = checks.HostCheck(h.name, h.platform, checks.UNKNOWN, results=[
+            checks.CheckResult(h.name, None, "reachable", checks.UNKNOWN,
+                               f"transport {h.transport}: check {SSH_ONLY}")])
+        hosts.append(checks.hold(unread, held_now) if held_now else unread)
     source = rules_file or (None if rules is None or isinstance(rules, checks.Rules) else rules)
     return CheckReport(hosts, started, time.time(), str(source) if source else None, str(path))
 
 
-def _fleet_work(inventory, *, history: History, rules, held: dict, executor=None):
+def _fleet_work(inventory, *, history: History, rules, held: dict, executor=None,
+                sample: float = 0.0):
     """(work, executor) to hand `run_fleet` for a check; `held`: host name -> its maintenance.
 
     Threads (executor None or a thread executor): `check_host` per host, read and judged in
     this process, as the results arrive. Elsewhere (Dask): the hosts are read on the executor
     (action "check-read") and `settle` judges the readings here, against this machine's
-    history; hosts in maintenance are judged here at once and never sent to the executor."""
+    history; hosts marked down are judged here at once and never sent to the executor."""
     if getattr(executor, "name", "threads") == "threads":
-        return partial(_check_one, inventory, history=history, rules=rules, held=held), executor
-    job = HostJob.make("check-read", inventory, rules=rules.model_dump_json())
+        return partial(_check_one, inventory, history=history, rules=rules, held=held,
+                       sample=sample), executor
+    job = HostJob.make("check-read", inventory, rules=rules.model_dump_json(), sample=sample)
     return job, _HeldHere(executor, lambda plan: checks.judge(plan, None, history, rules,
                                                               held[plan.host.name]), held)
 
 
-def _check_one(inventory, plan, deadline, *, history, rules, held):
+def _check_one(inventory, plan, deadline, *, history, rules, held, sample=0.0):
     return checks.check_host(inventory, plan, deadline, history=history, rules=rules,
-                             maintenance=held.get(plan.host.name))
+                             maintenance=held.get(plan.host.name), sample=sample)
 
 
 class _HeldHere:
-    """Wraps an executor: a host in maintenance gets its (already done) answer from this
+    """Wraps an executor: a host marked down gets its (already done) answer from this
     process; every other host goes to the executor. One run_fleet either way, so progress and
     result order are those of the threaded run."""
 
@@ -166,7 +176,7 @@ class _HeldHere:
         self.name = executor.name
 
     def submit(self, work, plan, deadline: float) -> cf.Future:
-        if not self.held.get(plan.host.name):
+        if checks.contacted(self.held.get(plan.host.name)):
             return self.executor.submit(work, plan, deadline)
         future: cf.Future = cf.Future()
         future.set_running_or_notify_cancel()
@@ -203,7 +213,8 @@ def settle(plans, results: list, *, history: History, rules, held: dict,
             error = r.error or r.detail or r.outcome
             if remote and r.outcome == NEEDS_ATTENTION:
                 history.store(Snapshot(r.host, r.platform, time.time(), ok=False, error=error))
-            out.append(checks.unreachable(r.host, r.platform, error, rules))
+            gone = checks.unreachable(r.host, r.platform, error, rules)
+            out.append(checks.hold(gone, held[r.host]) if held.get(r.host) else gone)
     return out
 
 

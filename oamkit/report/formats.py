@@ -9,7 +9,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from oamkit.checks import CRITICAL, MAINTENANCE, NAGIOS_CODES, OK, UNKNOWN, WARNING
+from oamkit.checks import CRITICAL, MAINTENANCE, NAGIOS_CODES, OK, RANK, UNKNOWN, WARNING
 from oamkit.report import CheckReport
 
 FORMATS = ("table", "json", "junit", "nagios", "prometheus")
@@ -67,56 +67,136 @@ def _label(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_./:-]", "_", text)
 
 
+def _perf_number(value) -> str:
+    """Perfdata values are plain decimals ([-0-9.]+): never 1e-06 as str() would print."""
+    if value is None:
+        return ""
+    if isinstance(value, int) or float(value).is_integer():
+        return str(int(value))
+    return f"{float(value):.6f}".rstrip("0").rstrip(".")
+
+
+def _perf(label: str, value, warn=None, crit=None, minimum=None, maximum=None) -> str:
+    """'label'=value;warn;crit;min;max (Nagios plugin guidelines; trailing empty fields
+    dropped). A threshold `x` means "alerts above x", the plugins' range shorthand for 0:x."""
+    fields = [_perf_number(v) for v in (value, warn, crit, minimum, maximum)]
+    while fields and fields[-1] == "":
+        fields.pop()
+    shown = label if re.fullmatch(r"[A-Za-z0-9_]+", label) else f"'{label}'"
+    return f"{shown}=" + ";".join(fields)
+
+
+def worst_first(results) -> list:
+    """Results by severity, worst first (CRITICAL, WARNING, UNKNOWN); ties keep their order."""
+    return sorted(results, key=lambda r: -RANK[r.status])
+
+
 def nagios(report: CheckReport) -> str:
     """`OAMKIT CRITICAL - summary | perfdata` (Nagios plugin guidelines), then one line per
-    problem (long output)."""
-    problems = report.problems()
+    problem (long output), worst first: the status line names the worst problem."""
+    problems = worst_first(report.problems())
     counts = {s: sum(1 for r in report.results if r.status == s)
               for s in (CRITICAL, WARNING, UNKNOWN)}
-    held = sum(1 for h in report.hosts if h.maintenance)
+    held_hosts = [h for h in report.hosts if h.maintenance]
+    held = [r for h in held_hosts for r in h.results if r.held not in (None, OK)]
     if problems:
-        first = problems[0]
-        summary = f"{len(problems)} problem(s); {first.host} {first.interface or ''} {first.rule}: {first.message}"
+        top = problems[0]
+        summary = (f"{len(problems)} problem(s); {top.status} {top.host} "
+                   f"{top.interface + ' ' if top.interface else ''}{top.rule}: {top.message}")
     else:
         summary = f"{len(report.hosts)} host(s) OK"
-    if held:
-        summary += f"; {held} host(s) in maintenance"
+    if held_hosts:
+        summary += (f"; {len(held_hosts)} host(s) in maintenance"
+                    + (f" ({len(held)} finding(s) held)" if held else ""))
     summary = summary.replace("|", "/").replace("\n", " ")
-    perf = [f"hosts={len(report.hosts)}", f"critical={counts[CRITICAL]}",
-            f"warning={counts[WARNING]}", f"unknown={counts[UNKNOWN]}", f"maintenance={held}"]
+    total = len(report.results)
+    # The run is CRITICAL with one critical result, WARNING with one warning: thresholds 0.
+    perf = [_perf("hosts", len(report.hosts), minimum=0),
+            _perf("critical", counts[CRITICAL], crit=0, minimum=0, maximum=total),
+            _perf("warning", counts[WARNING], warn=0, minimum=0, maximum=total),
+            _perf("unknown", counts[UNKNOWN], minimum=0, maximum=total),
+            _perf("maintenance", len(held_hosts), minimum=0, maximum=len(report.hosts))]
     for r in report.results:
         if r.rule == "error_rate" and "crc_per_s" in r.perfdata:
-            perf.append(f"'{_label(r.host)}/{_label(r.interface or '')}_crc'={r.perfdata['crc_per_s']}")
+            limits = r.thresholds.get("crc_per_s", {})
+            perf.append(_perf(f"{_label(r.host)}/{_label(r.interface or '')}_crc",
+                              r.perfdata["crc_per_s"], limits.get("warn"), limits.get("crit"),
+                              minimum=0))
     lines = [f"OAMKIT {report.status} - {summary} | {' '.join(perf)}"]
     lines += [f"{r.status}: {r.host} {r.interface or '-'} {r.rule}: {r.message}".replace("|", "/")
               for r in problems]
     return "\n".join(lines) + "\n"
 
 
+COUNTERS = (("crc_errors", "oamkit_interface_crc_errors",
+             "CRC (FCS) errors as the device counts them; rate() gives errors per second"),
+            ("frame_errors", "oamkit_interface_frame_errors",
+             "Frame (alignment) errors as the device counts them"),
+            ("link_events", "oamkit_interface_link_events",
+             "Link-event records (local + remote) as the device counts them"))
+
+
+def metric_families(report: CheckReport) -> list:
+    """The report as Prometheus metric families: for a textfile and for `oamkit exporter`.
+    Series identity never depends on maintenance: `oamkit_host_maintenance` says who is held,
+    so `oamkit_check_status == 2 unless on(host) oamkit_host_maintenance == 1` is possible but
+    not needed (a held result is 0 in `oamkit_check_status`: it does not alert)."""
+    from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+
+    status = GaugeMetricFamily(
+        "oamkit_check_status", "Nagios code of each rule result as it alerts (0 OK, 1 WARNING, "
+        "2 CRITICAL, 3 UNKNOWN; 0 for a host in maintenance, see oamkit_host_maintenance)",
+        labels=["host", "interface", "rule"])
+    held = GaugeMetricFamily("oamkit_host_maintenance", "1 while the host is in maintenance "
+                             "(its findings held, not alerting), else 0", labels=["host"])
+    crc = GaugeMetricFamily("oamkit_crc_errors_per_second", "CRC error rate over the check's "
+                            "interval (between polls; bursts are averaged)",
+                            labels=["host", "interface"])
+    events = GaugeMetricFamily("oamkit_link_events_new", "Link events since the previous check",
+                               labels=["host", "interface"])
+    raw = {key: CounterMetricFamily(name, text, labels=["host", "interface"])
+           for key, name, text in COUNTERS}
+    for host in report.hosts:
+        held.add_metric([host.host], 1 if host.maintenance else 0)
+        for interface, values in sorted(host.counters.items()):
+            for key, family in raw.items():
+                if values.get(key) is not None:
+                    family.add_metric([host.host, interface], values[key])
+    for r in report.results:
+        status.add_metric([r.host, r.interface or "", r.rule], NAGIOS_CODES[r.status])
+        if "crc_per_s" in r.perfdata:
+            crc.add_metric([r.host, r.interface or ""], r.perfdata["crc_per_s"])
+        if "link_events_new" in r.perfdata:
+            events.add_metric([r.host, r.interface or ""], r.perfdata["link_events_new"])
+    overall = GaugeMetricFamily("oamkit_check_overall_status", "Nagios code of the whole run",
+                                value=NAGIOS_CODES[report.status])
+    last = GaugeMetricFamily("oamkit_check_last_run_timestamp_seconds",
+                             "When the check finished (UTC epoch)", value=report.finished)
+    duration = GaugeMetricFamily("oamkit_check_duration_seconds", "How long the check took",
+                                 value=report.finished - report.started)
+    return [status, held, crc, events, *raw.values(), overall, last, duration]
+
+
+class ReportCollector:
+    """A prometheus_client collector serving whatever report `current()` returns (None: none)."""
+
+    def __init__(self, current) -> None:
+        self.current = current
+
+    def collect(self):
+        report = self.current()
+        return iter(metric_families(report) if report is not None else [])
+
+
 def prometheus(report: CheckReport, path: str | Path) -> None:
-    """Write a node_exporter textfile (atomically, by prometheus_client)."""
-    from prometheus_client import CollectorRegistry, Gauge, write_to_textfile
+    """Write a node_exporter textfile (atomically, by prometheus_client); "-": stdout."""
+    import sys
+
+    from prometheus_client import CollectorRegistry, generate_latest, write_to_textfile
 
     registry = CollectorRegistry()
-    status = Gauge("oamkit_check_status", "Nagios code of each rule result (0 OK, 1 WARNING, "
-                   "2 CRITICAL, 3 UNKNOWN; maintenance is 0 with maintenance=1)",
-                   ["host", "interface", "rule", "maintenance"], registry=registry)
-    crc = Gauge("oamkit_crc_errors_per_second", "CRC error rate over the last interval",
-                ["host", "interface"], registry=registry)
-    events = Gauge("oamkit_link_events_new", "Link events since the previous check",
-                   ["host", "interface"], registry=registry)
-    overall = Gauge("oamkit_check_overall_status", "Nagios code of the whole run", registry=registry)
-    last = Gauge("oamkit_check_last_run_timestamp_seconds", "When the check finished (UTC epoch)",
-                 registry=registry)
-    duration = Gauge("oamkit_check_duration_seconds", "How long the check took", registry=registry)
-    for r in report.results:
-        status.labels(r.host, r.interface or "", r.rule,
-                      "1" if r.status == MAINTENANCE else "0").set(NAGIOS_CODES[r.status])
-        if "crc_per_s" in r.perfdata:
-            crc.labels(r.host, r.interface or "").set(r.perfdata["crc_per_s"])
-        if "link_events_new" in r.perfdata:
-            events.labels(r.host, r.interface or "").set(r.perfdata["link_events_new"])
-    overall.set(NAGIOS_CODES[report.status])
-    last.set(report.finished)
-    duration.set(report.finished - report.started)
-    write_to_textfile(str(path), registry)
+    registry.register(ReportCollector(lambda: report))
+    if str(path) == "-":
+        sys.stdout.write(generate_latest(registry).decode())
+    else:
+        write_to_textfile(str(path), registry)
