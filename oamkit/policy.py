@@ -231,9 +231,13 @@ class PolicyBook:
         sources: dict[str, str] = {}
         problems: list[Problem] = []
         for folder in folders:
-            if not folder.is_dir():
+            if folder.is_file():   # one policy file (`oamkit policy explain FILE`)
+                paths = [folder]
+            elif folder.is_dir():
+                paths = sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")])
+            else:
                 continue
-            for path in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]):
+            for path in paths:
                 try:
                     content = yamlfile.load(path) or {}
                 except InputError as exc:

@@ -98,6 +98,13 @@ def plan_hosts(inventory: Inventory, hosts: list[HostSettings]) -> list[HostPlan
     return plans
 
 
+def plan_of(host: HostSettings, platform: Platform, interfaces: list[InterfacePlan]) -> HostPlan:
+    """A plan from interfaces translated elsewhere (`policy explain`), profiles assigned."""
+    plan = HostPlan(host, platform, interfaces)
+    _assign_profiles(plan)
+    return plan
+
+
 def _assign_profiles(plan: HostPlan) -> None:
     """Group interfaces with identical profile settings under one profile name:
     OAMKIT-<POLICY>, plus a settings hash when one policy yields different settings here
