@@ -270,6 +270,8 @@ class Platform:
 
         out: dict = {"interface": intent.interface, "enabled": intent.enabled,
                      "link_monitoring": intent.link_monitoring, "events": {}}
+        if not intent.link_monitoring and "link_monitoring" in self.unsupported:
+            lacks("link_monitoring", False)   # the templates have no line for it here
         # Always present (None = the platform's default), so profiles compare like for like.
         out["mode"] = intent.mode
         if intent.mode is not None and intent.mode not in self.modes:

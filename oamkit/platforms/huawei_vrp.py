@@ -49,6 +49,8 @@ PLATFORM = Platform(
         "high_threshold_action": "VRP has one threshold per event and so no high-threshold "
                                  "action; `efm trigger if-down` acts on a remote link fault only "
                                  "(remote_failure.link_fault) (vendor notes §5.1, §8)",
+        "link_monitoring": "VRP has no switch for link monitoring as a whole; each monitor is "
+                           "on once configured (vendor notes §5.1)",
         "pdu_max_rate": "VRP sets `efm interval`, not a maximum PDU rate (vendor notes §5.1)",
         "remote_failure": "VRP's only remote-failure action is `efm trigger if-down`, on a link "
                           "fault (remote_failure.link_fault) (vendor notes §5.1)",

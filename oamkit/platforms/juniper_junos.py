@@ -39,6 +39,8 @@ PLATFORM = Platform(
                                      "IOS extensions outside the standard (vendor notes §1.4, §8)",
         "link_monitor.window": "Junos fixes every event's window; only thresholds are "
                                "configurable (vendor notes §4.2, §4.5)",
+        "link_monitoring": "oamkit does not render Junos' way to stop sending link events "
+                           "(`negotiation-options no-allow-link-events`, vendor notes §4.1) yet",
         "pdu_max_rate": "Junos sets pdu-interval, not a maximum PDU rate (vendor notes §4.1)",
         "link_fault_holdup": "no hold-up statement under link-fault-management (vendor notes "
                              "§4.1)",
