@@ -73,6 +73,13 @@ class Timer:
     unit_label: str = ""
 
 
+def no_crc_monitor(vendor: str) -> dict[str, str]:
+    """`Platform.unsupported` entries of a platform without Cisco's CRC monitors."""
+    why = (f"{vendor} has no CRC monitor; receive-/transmit-CRC are Cisco IOS extensions "
+           "outside the standard (vendor notes §1.4, §8)")
+    return {"link_monitor.receive_crc": why, "link_monitor.transmit_crc": why}
+
+
 @dataclass(frozen=True)
 class Toggle:
     """A yes/no policy setting as the vendor writes it: the configuration line for each

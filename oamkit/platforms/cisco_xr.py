@@ -5,7 +5,7 @@ in milliseconds; frame-period and symbol-period windows in frames / symbols (the
 `symbols` window units of the YANG model). A high threshold is only accepted with a low one.
 """
 from oamkit.platforms.base import (ConfigSyntax, Event, NameRules, NetconfModel, Platform, Range,
-                                  Timer, Toggle, Window)
+                                  Timer, Toggle, no_crc_monitor, Window)
 from oamkit.units import Scale
 
 _MS = Scale("milliseconds", per_vendor_unit=1, per_ieee_unit=100)
@@ -35,10 +35,7 @@ PLATFORM = Platform(
     # `remote-loopback` in the profile; off by default ("Remote loopback enabled: N", §3.4).
     remote_loopback=Toggle(on="remote-loopback", off=None),
     unsupported={
-        "link_monitor.receive_crc": "IOS-XR has no CRC monitor; receive-/transmit-CRC are Cisco "
-                                    "IOS extensions outside the standard (vendor notes §1.4, §8)",
-        "link_monitor.transmit_crc": "IOS-XR has no CRC monitor; receive-/transmit-CRC are Cisco "
-                                     "IOS extensions outside the standard (vendor notes §1.4, §8)",
+        **no_crc_monitor("IOS-XR"),
         "pdu_max_rate": "IOS-XR sets the hello interval (1s or 100ms) but no maximum PDU rate "
                         "(vendor notes §3.3)",
         "link_fault_holdup": "IOS-XR has no hold-up timer after a link fault among its profile "

@@ -5,7 +5,7 @@ IEEE threshold (our low threshold); a high threshold becomes an action-profile
 `link-event-rate` entry whose action is the high-threshold action.
 """
 from oamkit.platforms.base import (ConfigSyntax, Event, NameRules, NetconfModel, Platform, Range,
-                                  Timer, Toggle)
+                                  Timer, Toggle, no_crc_monitor)
 from oamkit.units import Scale
 
 _T = Range(1, 100)
@@ -33,10 +33,7 @@ PLATFORM = Platform(
     # Refused unless `negotiation-options allow-remote-loopback` (vendor notes §4.1).
     remote_loopback=Toggle(on="negotiation-options allow-remote-loopback", off=None),
     unsupported={
-        "link_monitor.receive_crc": "Junos has no CRC monitor; receive-/transmit-CRC are Cisco "
-                                    "IOS extensions outside the standard (vendor notes §1.4, §8)",
-        "link_monitor.transmit_crc": "Junos has no CRC monitor; receive-/transmit-CRC are Cisco "
-                                     "IOS extensions outside the standard (vendor notes §1.4, §8)",
+        **no_crc_monitor("Junos"),
         "link_monitor.window": "Junos fixes every event's window; only thresholds are "
                                "configurable (vendor notes §4.2, §4.5)",
         "link_monitoring": "oamkit does not render Junos' way to stop sending link events "
