@@ -12,6 +12,12 @@ Example (the receive-CRC monitor our users ask for most):
       description: Alarm on bursts of CRC errors
       link_monitor:
         receive_crc: {window: 10s, low: 3000}
+
+One company-wide policy for every platform: each key says what happens where a platform lacks
+it. An event may name a `fallback` event (receive_crc -> frame: the IEEE errored-frame event
+counts frames with FCS errors), and `on_unsupported: skip` (policy-wide or per event) leaves a
+setting the platform cannot hold out of its configuration and reports it in the plan's notes;
+`error` (the default) stops with exit 2, as before.
 """
 from __future__ import annotations
 
@@ -45,6 +51,7 @@ WINDOW_UNITS = {"symbol_period": "symbols", "frame": "deciseconds", "frame_perio
                 "transmit_crc": "deciseconds"}
 
 Action = Literal["error-disable-interface", "failover", "log"]
+OnUnsupported = Literal["skip", "error"]
 RemoteFailure = Literal["link_fault", "dying_gasp", "critical_event"]
 HIGH_NONE = "none"
 
@@ -66,6 +73,13 @@ class EventSpec(_Strict):
     low: StrictInt | None = Field(None, ge=0, description="low threshold: an event is sent when errors reach it")
     high: StrictInt | Literal["none"] | None = Field(
         None, description="high threshold: the high-threshold action fires; 'none' disables it")
+
+    fallback: EventName | None = Field(
+        None, description="event used instead on a platform without this one (e.g. "
+        "receive_crc -> frame), with the same window and thresholds")
+    on_unsupported: OnUnsupported | None = Field(
+        None, description="this event where a platform lacks it (or a part of it): skip "
+        "(left out, reported) or error; default: the policy's on_unsupported")
 
     @field_validator("high")
     @classmethod
@@ -98,12 +112,21 @@ class PolicySpec(_Strict):
     link_monitor: LinkMonitorSpec = LinkMonitorSpec()
     high_threshold_action: Action | None = None
     remote_failure: dict[RemoteFailure, Literal["error-disable-interface", "log"]] | None = None
+    link_fault_holdup: str | None = Field(
+        None, description="after a link fault clears, keep the OAM state down this long "
+        "before bringing the link back (Huawei efm holdup-timer), e.g. '20s'")
+    allow_remote_loopback: bool | None = Field(
+        None, description="answer a peer's remote loopback request (true) or refuse it "
+        "(false); unset: the platform's default")
+    on_unsupported: OnUnsupported = Field(
+        "error", description="a setting a platform cannot hold: skip (left out of that "
+        "platform's configuration and reported in the notes) or error (exit 2)")
     require_operational: bool = Field(
         False, description="push: the OAM session must come up (discovery operational) before "
         "the change is confirmed; otherwise it is rolled back")
     operational_wait: str = Field("30s", description="how long push waits for the session")
 
-    @field_validator("pdu_interval", "link_timeout", "operational_wait")
+    @field_validator("pdu_interval", "link_timeout", "operational_wait", "link_fault_holdup")
     @classmethod
     def _duration(cls, value):
         if value is not None:
@@ -121,6 +144,10 @@ class EventIntent(BaseModel):
     window_rounded: bool = False  # time -> frames/symbols did not divide evenly (reported)
     low: int | None = None
     high: int | Literal["none"] | None = None
+    fallback: str | None = None
+    # The same window and thresholds resolved in the fallback event's own units.
+    fallback_intent: EventIntent | None = None
+    on_unsupported: OnUnsupported = "error"
 
 
 class LinkOamIntent(BaseModel):
@@ -140,6 +167,9 @@ class LinkOamIntent(BaseModel):
     events: dict[str, EventIntent] = {}
     high_threshold_action: Action | None = None
     remote_failure: dict[str, str] = {}
+    link_fault_holdup_ms: int | None = None
+    allow_remote_loopback: bool | None = None
+    on_unsupported: OnUnsupported = "error"
     require_operational: bool = False
     operational_wait_ms: int = 30_000
     overridden: bool = False
@@ -201,9 +231,13 @@ class PolicyBook:
         sources: dict[str, str] = {}
         problems: list[Problem] = []
         for folder in folders:
-            if not folder.is_dir():
+            if folder.is_file():   # one policy file (`oamkit policy explain FILE`)
+                paths = [folder]
+            elif folder.is_dir():
+                paths = sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")])
+            else:
                 continue
-            for path in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]):
+            for path in paths:
                 try:
                     content = yamlfile.load(path) or {}
                 except InputError as exc:
@@ -303,8 +337,14 @@ def resolve_intent(spec: PolicySpec, *, host: str, interface: str, policy: str,
             problems.append(Problem("low threshold must be lower than the high threshold",
                                     host=host, interface=interface,
                                     field=f"link_monitor.{name}", value=f"low {event.low}, high {event.high}"))
+        fallback_intent = None
+        if event.fallback is not None:
+            fallback_intent = _fallback_intent(name, event, spec, speed_bps, problems,
+                                               host=host, interface=interface)
         events[name] = EventIntent(window=window, window_ms=window_ms, window_rounded=rounded,
-                                   low=event.low, high=event.high)
+                                   low=event.low, high=event.high, fallback=event.fallback,
+                                   fallback_intent=fallback_intent,
+                                   on_unsupported=event.on_unsupported or spec.on_unsupported)
     if problems:
         raise InputError(problems)
     return LinkOamIntent(
@@ -316,8 +356,36 @@ def resolve_intent(spec: PolicySpec, *, host: str, interface: str, policy: str,
         link_monitoring=spec.link_monitoring, events=events,
         high_threshold_action=spec.high_threshold_action,
         remote_failure=dict(spec.remote_failure or {}),
+        link_fault_holdup_ms=(units.parse_duration_ms(spec.link_fault_holdup)
+                              if spec.link_fault_holdup else None),
+        allow_remote_loopback=spec.allow_remote_loopback, on_unsupported=spec.on_unsupported,
         require_operational=spec.require_operational,
         operational_wait_ms=units.parse_duration_ms(spec.operational_wait), overridden=overridden)
+
+
+def _fallback_intent(name: str, event: EventSpec, spec: PolicySpec, speed_bps: int,
+                     problems: list[Problem], **where) -> EventIntent | None:
+    """The fallback event's intent: the same window (in the fallback's IEEE unit) and thresholds.
+    A fallback to an event the policy also sets would configure that event twice, differently."""
+    target = event.fallback
+    field = f"link_monitor.{name}.fallback"
+    if target == name:
+        problems.append(Problem("an event cannot fall back to itself", field=field, value=target,
+                                **where))
+        return None
+    if getattr(spec.link_monitor, target) is not None:
+        problems.append(Problem(f"link_monitor.{target} is set too: on a platform without {name} "
+                                f"the two would configure {target} twice; drop one or use "
+                                "on_unsupported: skip", field=field, value=target, **where))
+        return None
+    try:
+        window, window_ms, rounded = _resolve_window(target, event.window, speed_bps)
+    except ValueError as exc:
+        problems.append(Problem(f"as a {target} window: {exc}", field=field, value=event.window,
+                                **where))
+        return None
+    return EventIntent(window=window, window_ms=window_ms, window_rounded=rounded, low=event.low,
+                       high=event.high, on_unsupported=event.on_unsupported or spec.on_unsupported)
 
 
 def _resolve_window(event: str, value: str | int | None, speed_bps: int):

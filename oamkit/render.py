@@ -26,7 +26,8 @@ IEEE_LINK_OAM_NS = "urn:ieee:std:802.3:yang:ieee802-ethernet-link-oam"
 # Settings that live in a shared profile (XR profile, IOS template, Junos action-profile)
 # rather than on the interface.
 _PROFILE_KEYS = ("mode", "pdu_interval", "link_timeout", "link_monitoring", "events",
-                 "high_threshold_action", "remote_failure")
+                 "high_threshold_action", "remote_failure", "allow_remote_loopback",
+                 "remote_loopback")
 
 
 @dataclass
@@ -68,7 +69,8 @@ def plan_host(inventory: Inventory, host: HostSettings) -> tuple[HostPlan, list[
     for intent in intents:
         vendor, found, notes = platform.translate(intent)
         problems.extend(found)
-        plan.notes.extend(notes)
+        # once per host: a skipped key is the same news on each of its interfaces
+        plan.notes.extend(n for n in notes if n not in plan.notes)
         plan.interfaces.append(InterfacePlan(intent, vendor))
     if not problems:
         _assign_profiles(plan)
@@ -94,6 +96,13 @@ def plan_hosts(inventory: Inventory, hosts: list[HostSettings]) -> list[HostPlan
     if problems:
         raise InputError(problems)
     return plans
+
+
+def plan_of(host: HostSettings, platform: Platform, interfaces: list[InterfacePlan]) -> HostPlan:
+    """A plan from interfaces translated elsewhere (`policy explain`), profiles assigned."""
+    plan = HostPlan(host, platform, interfaces)
+    _assign_profiles(plan)
+    return plan
 
 
 def _assign_profiles(plan: HostPlan) -> None:

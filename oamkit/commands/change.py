@@ -25,11 +25,14 @@ _STYLE = {"unchanged": "dim", "changed": "green", "failed-rolled-back": "yellow"
           "locked": "red", "changing": "bold red", "backed-up": "bold red", "pending": "dim"}
 
 
-def _report(results, stopped, as_json, change_id=None, show_commands=True, title="") -> None:
+def _report(results, stopped, as_json, change_id=None, show_commands=True, title="",
+            notes: dict[str, list[str]] | None = None) -> None:
     code = engine.exit_code(results)
+    notes = notes or {}
     if as_json:
         print_json({"ok": code == 0, "exit_code": int(code), "change_id": change_id,
-                    "stopped": stopped, "hosts": [r.as_dict() for r in results]})
+                    "stopped": stopped, "hosts": [{**r.as_dict(), "notes": notes.get(r.host, [])}
+                                                  for r in results]})
         raise typer.Exit(int(code))
     if show_commands:
         for r in results:
@@ -41,9 +44,9 @@ def _report(results, stopped, as_json, change_id=None, show_commands=True, title
         table.add_column(column)
     for r in results:
         detail = "\n".join(x for x in (r.error, r.device_error and f"device said: {r.device_error}",
-                                       r.detail) if x)
+                                       r.detail, *notes.get(r.host, [])) if x)
         table.add_row(r.host, r.platform, f"[{_STYLE.get(r.outcome, '')}]{r.outcome}[/]",
-                      str(len(r.commands)), f"{r.seconds:.2f}", detail)
+                      str(len(r.commands)), f"{r.seconds:.2f}", escape(detail))
     console.print(table)
     if stopped:
         err.print(f"[yellow]Rollout stopped: {stopped}.[/] Hosts marked not-attempted were left untouched.")
@@ -60,7 +63,8 @@ def diff(inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, limit: s
     with executor_for(executor, scheduler, workers) as runs_on, progress("diff", as_json) as tick:
         run = ops.diff(chosen, workers=workers, timeout=timeout, executor=runs_on,
                        on_done=tick)
-    _report(run.results, run.stopped, as_json, title="Delta between devices and intent")
+    _report(run.results, run.stopped, as_json, title="Delta between devices and intent",
+            notes=run.notes)
 
 
 def push(inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, limit: str = LimitOpt,
@@ -78,7 +82,8 @@ def push(inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, limit: s
         run = ops.push(chosen, workers=workers, timeout=timeout, canary=canary,
                        batch_size=batch_size, max_failures=max_failures,
                        confirm_timeout=confirm_timeout, executor=runs_on, on_done=tick)
-    _report(run.results, run.stopped, as_json, run.change_id, title=f"Push {run.change_id}")
+    _report(run.results, run.stopped, as_json, run.change_id, title=f"Push {run.change_id}",
+            notes=run.notes)
 
 
 def rollback(change_id: str = typer.Option(..., "--change",

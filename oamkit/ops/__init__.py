@@ -9,12 +9,13 @@ Every operation validates its whole input first and raises `oamkit.errors.InputE
 (exit 2 on the CLI) before any device is contacted.
 """
 from oamkit.ops.changes import ChangeRun, diff, find_change, push, rollback
+from oamkit.ops.explain import Explanation, explain_policy
 from oamkit.ops.reads import CollectRun, FactsRun, check, collect_fleet, facts, history_path
 from oamkit.ops.rendering import RenderRun, render
 from oamkit.ops.selection import Selection, load_inventory, select
 
 collect = collect_fleet   # `ops.collect(...)`; the module `oamkit.collect` keeps its name
 
-__all__ = ["ChangeRun", "CollectRun", "FactsRun", "RenderRun", "Selection", "check", "collect",
-           "diff", "facts", "find_change", "history_path", "load_inventory", "push", "render",
+__all__ = ["ChangeRun", "CollectRun", "Explanation", "FactsRun", "RenderRun", "Selection", "check", "collect",
+           "diff", "explain_policy", "facts", "find_change", "history_path", "load_inventory", "push", "render",
            "rollback", "select"]

@@ -29,6 +29,8 @@ class ChangeRun:
     change_id: str | None = None          # push and rollback: the id `rollback --change` takes
     stopped: str | None = None            # why the rollout stopped early (canary, failures, Ctrl-C)
     inventory: Path | None = None
+    # host -> what its plan reports: roundings, fallbacks, keys left out (on_unsupported: skip)
+    notes: dict[str, list[str]] = field(default_factory=dict)
     outcomes: dict[str, int] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -52,7 +54,12 @@ class ChangeRun:
         return {"ok": self.exit_code == 0, "exit_code": self.exit_code, "action": self.action,
                 "change_id": self.change_id, "stopped": self.stopped, "outcomes": self.outcomes,
                 "changed": self.changed, "failed": self.failed,
-                "hosts": [r.as_dict() for r in self.results]}
+                "hosts": [{**r.as_dict(), "notes": self.notes.get(r.host, [])}
+                          for r in self.results]}
+
+
+def _plan_notes(chosen) -> dict[str, list[str]]:
+    return {p.host.name: list(p.notes) for p in chosen.plans if p.notes}
 
 
 def diff(inventory: InventoryLike = None, filter: list[str] | None = None,
@@ -62,7 +69,8 @@ def diff(inventory: InventoryLike = None, filter: list[str] | None = None,
     chosen = select(inventory, filter, limit)
     results, stopped = run_fleet(chosen.plans, HostJob.make("diff", chosen.inventory),
                                  Rollout(workers, timeout), on_done=on_done, executor=executor)
-    return ChangeRun("diff", results, stopped=stopped, inventory=chosen.inventory.path)
+    return ChangeRun("diff", results, stopped=stopped, inventory=chosen.inventory.path,
+                     notes=_plan_notes(chosen))
 
 
 def push(inventory: InventoryLike = None, filter: list[str] | None = None,
@@ -82,7 +90,7 @@ def push(inventory: InventoryLike = None, filter: list[str] | None = None,
                                  Rollout(workers, timeout, canary, batch_size, max_failures),
                                  on_done=_both(journal.host_done, on_done), executor=executor)
     engine.record_change(change_id, action, results, inv.path, stopped)
-    return ChangeRun(action, results, change_id, stopped, inv.path)
+    return ChangeRun(action, results, change_id, stopped, inv.path, notes=_plan_notes(chosen))
 
 
 def find_change(change: str, entries: list[dict] | None = None) -> dict:

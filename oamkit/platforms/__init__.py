@@ -6,9 +6,9 @@ import importlib
 import pkgutil
 from functools import cache
 
-from oamkit.platforms.base import Event, Platform, Range, Timer, Window
+from oamkit.platforms.base import Event, Platform, Range, Timer, Toggle, Window
 
-__all__ = ["Event", "Platform", "Range", "Timer", "Window", "get_platform", "platform_names"]
+__all__ = ["Event", "Platform", "Range", "Timer", "Toggle", "Window", "get_platform", "platform_names"]
 
 _ALIASES = {"cisco_xe": "cisco_ios", "ios": "cisco_ios", "iosxe": "cisco_ios",
             "iosxr": "cisco_xr", "junos": "juniper_junos", "huawei": "huawei_vrp",

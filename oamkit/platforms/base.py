@@ -73,6 +73,22 @@ class Timer:
     unit_label: str = ""
 
 
+def no_crc_monitor(vendor: str) -> dict[str, str]:
+    """`Platform.unsupported` entries of a platform without Cisco's CRC monitors."""
+    why = (f"{vendor} has no CRC monitor; receive-/transmit-CRC are Cisco IOS extensions "
+           "outside the standard (vendor notes §1.4, §8)")
+    return {"link_monitor.receive_crc": why, "link_monitor.transmit_crc": why}
+
+
+@dataclass(frozen=True)
+class Toggle:
+    """A yes/no policy setting as the vendor writes it: the configuration line for each
+    answer. None: that answer is the platform's default, so nothing is written (and a line
+    oamkit wrote for the other answer is removed)."""
+    on: str | None
+    off: str | None
+
+
 @dataclass(frozen=True)
 class ConfigSyntax:
     """How the platform's configuration reads and changes, for the change engine."""
@@ -174,6 +190,13 @@ class Platform:
     pdu_interval: Timer | None = None
     pdu_max_rate: Range | None = None
     link_timeout: Timer | None = None
+    # Hold-up after a link fault clears (Huawei `efm holdup-timer`); None: no such setting.
+    link_fault_holdup: Timer | None = None
+    remote_loopback: Toggle | None = None      # allow_remote_loopback true/false
+    # Why a policy key has no form here ("high_threshold_action", "link_monitor.receive_crc",
+    # "link_monitor.window" for every event's window...), with the vendor-notes section: the
+    # text of errors, skip notes, `oamkit policy explain` and docs/support-matrix.md.
+    unsupported: dict[str, str] = field(default_factory=dict)
     high_threshold_actions: dict[str, str] = field(default_factory=dict)  # neutral -> vendor
     remote_failure_events: dict[str, str] = field(default_factory=dict)
     remote_failure_actions: dict[str, str] = field(default_factory=dict)
@@ -225,7 +248,7 @@ class Platform:
     # ------------------------------------------------------------------ translation
     def translate(self, intent: LinkOamIntent) -> tuple[dict, list[Problem], list[str]]:
         """Vendor values for `intent`, the problems that stop it, and notes worth reporting
-        (explicit roundings)."""
+        (explicit roundings, fallbacks, and settings left out under `on_unsupported: skip`)."""
         problems: list[Problem] = []
         notes: list[str] = []
 
@@ -234,78 +257,147 @@ class Platform:
                                     field=field_name, value=value,
                                     allowed=allowed and f"{allowed} on {self.display}"))
 
+        def lacks(field_name: str, value=None, *, reason_key: str | None = None,
+                  on_unsupported: str | None = None) -> None:
+            """The platform cannot hold this setting at all: leave it out and say so (skip),
+            or stop (error) naming why and both ways out."""
+            why = self.reason_unsupported(reason_key or field_name)
+            if (on_unsupported or intent.on_unsupported) == "skip":
+                note = (f"{field_name} (policy {intent.policy}) left out on {self.display}: {why} "
+                        "(on_unsupported: skip)")
+                if note not in notes:
+                    notes.append(note)
+                return
+            problems.append(Problem(
+                f"not supported on {self.display}: {why}", host=intent.host,
+                interface=intent.interface, field=field_name, value=value,
+                allowed=f"leave {field_name} out of policies for {self.display} hosts, or set "
+                        "on_unsupported: skip (policy or event) to leave it out there and have "
+                        "it reported"))
+
         out: dict = {"interface": intent.interface, "enabled": intent.enabled,
                      "link_monitoring": intent.link_monitoring, "events": {}}
+        if not intent.link_monitoring and "link_monitoring" in self.unsupported:
+            lacks("link_monitoring", False)   # the templates have no line for it here
         # Always present (None = the platform's default), so profiles compare like for like.
         out["mode"] = intent.mode
         if intent.mode is not None and intent.mode not in self.modes:
             bad("mode", "mode not supported", intent.mode, "/".join(self.modes))
         out["pdu_interval"] = self._timer("pdu_interval", self.pdu_interval,
-                                          intent.pdu_interval_ms, None, bad)
+                                          intent.pdu_interval_ms, None, bad, lacks)
         out["link_timeout"] = self._timer("link_timeout", self.link_timeout,
-                                          intent.link_timeout_ms, intent.pdu_interval_ms, bad)
+                                          intent.link_timeout_ms, intent.pdu_interval_ms, bad, lacks)
+        out["pdu_max_rate"] = None
         if intent.pdu_max_rate is not None:
             if self.pdu_max_rate is None:
-                bad("pdu_max_rate", "not configurable", intent.pdu_max_rate)
-            elif not self.pdu_max_rate.accepts(intent.pdu_max_rate):
-                bad("pdu_max_rate", "out of range", intent.pdu_max_rate, str(self.pdu_max_rate))
-        out["pdu_max_rate"] = intent.pdu_max_rate
-
+                lacks("pdu_max_rate", intent.pdu_max_rate)
+            else:
+                if not self.pdu_max_rate.accepts(intent.pdu_max_rate):
+                    bad("pdu_max_rate", "out of range", intent.pdu_max_rate, str(self.pdu_max_rate))
+                out["pdu_max_rate"] = intent.pdu_max_rate
+        out["link_fault_holdup"] = self._timer("link_fault_holdup", self.link_fault_holdup,
+                                               intent.link_fault_holdup_ms, None, bad, lacks)
+        out["allow_remote_loopback"] = out["remote_loopback"] = None
+        if intent.allow_remote_loopback is not None:
+            if self.remote_loopback is None:
+                lacks("allow_remote_loopback", intent.allow_remote_loopback)
+            else:
+                out["allow_remote_loopback"] = intent.allow_remote_loopback
+                toggle = self.remote_loopback
+                out["remote_loopback"] = toggle.on if intent.allow_remote_loopback else toggle.off
         for name, wanted in intent.events.items():
-            event = self.events.get(name)
             field_name = f"link_monitor.{name}"
-            if event is None:
-                bad(field_name, f"{IEEE_EVENT_NAMES[name]} monitor is not supported",
-                    allowed="events " + ", ".join(self.events))
+            event = self.events.get(name)
+            if event is None and wanted.fallback_intent is not None \
+                    and wanted.fallback in self.events:
+                target = wanted.fallback
+                if target in out["events"]:
+                    bad(f"{field_name}.fallback", f"another event already falls back to {target} "
+                        f"on {self.display}", target)
+                    continue
+                notes.append(f"{field_name} (policy {intent.policy}) becomes {target} on "
+                             f"{self.display} (fallback: {IEEE_EVENT_NAMES[target]}): "
+                             f"{self.reason_unsupported(field_name)}")
+                name, event, wanted = target, self.events[target], wanted.fallback_intent
+                field_name = f"{field_name} (fallback {target})"
+            elif event is None:
+                lacks(field_name, reason_key=field_name, on_unsupported=wanted.on_unsupported)
                 continue
-            values = {"keyword": event.keyword, "window": None, "low": None, "high": None}
-            if wanted.window is not None:
-                values["window"] = self._window(intent, name, event, wanted, bad, notes)
-            if wanted.low is not None:
-                if event.low is None:
-                    bad(f"{field_name}.low", "threshold not configurable", wanted.low)
-                elif not event.low.accepts(wanted.low):
-                    bad(f"{field_name}.low", "out of range", wanted.low, str(event.low))
-                values["low"] = wanted.low
-            if wanted.high is not None:
-                if event.high is None:
-                    bad(f"{field_name}.high", "no high threshold", wanted.high,
-                        "low threshold only")
-                elif wanted.high == HIGH_NONE:
-                    if not event.high_none:
-                        bad(f"{field_name}.high", "cannot be 'none'", wanted.high, str(event.high))
-                elif not event.high.accepts(wanted.high):
-                    bad(f"{field_name}.high", "out of range", wanted.high, str(event.high))
-                if event.high_requires_low and wanted.low is None and wanted.high != HIGH_NONE:
-                    bad(f"{field_name}.high", "a high threshold needs a low threshold in the same "
-                        "policy", wanted.high, "threshold low X high Y")
-                values["high"] = wanted.high
-            out["events"][name] = values
+            out["events"][name] = self._event(intent, name, field_name, event, wanted, bad,
+                                              lacks, notes)
 
         out["high_threshold_action"] = None
         if intent.high_threshold_action is not None:
-            action = self.high_threshold_actions.get(intent.high_threshold_action)
-            if action is None:
-                bad("high_threshold_action", "action not supported", intent.high_threshold_action,
-                    ", ".join(self.high_threshold_actions) or "none")
-            out["high_threshold_action"] = action
+            if not self.high_threshold_actions:
+                lacks("high_threshold_action", intent.high_threshold_action)
+            else:
+                action = self.high_threshold_actions.get(intent.high_threshold_action)
+                if action is None:
+                    bad("high_threshold_action", "action not supported",
+                        intent.high_threshold_action, ", ".join(self.high_threshold_actions))
+                out["high_threshold_action"] = action
         out["remote_failure"] = {}
         for failure, action in intent.remote_failure.items():
             vendor_event = self.remote_failure_events.get(failure)
+            if vendor_event is None:
+                lacks(f"remote_failure.{failure}", action)
+                continue
             vendor_action = self.remote_failure_actions.get(action)
-            if vendor_event is None or vendor_action is None:
+            if vendor_action is None:
                 bad(f"remote_failure.{failure}", "remote-failure action not supported", action,
-                    ", ".join(f"{e}: {'/'.join(self.remote_failure_actions)}"
-                              for e in self.remote_failure_events) or "none")
+                    "/".join(self.remote_failure_actions))
                 continue
             out["remote_failure"][vendor_event] = vendor_action
         return out, problems, notes
 
-    def _timer(self, field_name, timer: Timer | None, ms: int | None, interval_ms, bad):
+    def reason_unsupported(self, key: str) -> str:
+        """Why this platform has no form for a policy key: its own documented reason, else the
+        reason given for the key's family (link_monitor.frame.window -> link_monitor.window)."""
+        parts = key.split(".")
+        for candidate in (key, f"{parts[0]}.{parts[-1]}" if len(parts) > 2 else None,
+                          parts[0] if len(parts) > 1 else None):
+            if candidate and candidate in self.unsupported:
+                return self.unsupported[candidate]
+        return f"{self.display} has no such setting"
+
+    def _event(self, intent, name, field_name, event: Event, wanted, bad, lacks, notes) -> dict:
+        skip_as = wanted.on_unsupported
+        values = {"keyword": event.keyword, "window": None, "low": None, "high": None}
+        if wanted.window is not None:
+            if event.window is None:
+                lacks(f"{field_name}.window", _window_text(name, wanted),
+                      reason_key=f"link_monitor.{name}.window", on_unsupported=skip_as)
+            else:
+                values["window"] = self._window(intent, name, field_name, event, wanted, bad, notes)
+        if wanted.low is not None:
+            if event.low is None:
+                lacks(f"{field_name}.low", wanted.low, reason_key=f"link_monitor.{name}.low",
+                      on_unsupported=skip_as)
+            else:
+                if not event.low.accepts(wanted.low):
+                    bad(f"{field_name}.low", "out of range", wanted.low, str(event.low))
+                values["low"] = wanted.low
+        if wanted.high is not None:
+            if event.high is None:
+                lacks(f"{field_name}.high", wanted.high, reason_key=f"link_monitor.{name}.high",
+                      on_unsupported=skip_as)
+                return values
+            if wanted.high == HIGH_NONE:
+                if not event.high_none:
+                    bad(f"{field_name}.high", "cannot be 'none'", wanted.high, str(event.high))
+            elif not event.high.accepts(wanted.high):
+                bad(f"{field_name}.high", "out of range", wanted.high, str(event.high))
+            if event.high_requires_low and wanted.low is None and wanted.high != HIGH_NONE:
+                bad(f"{field_name}.high", "a high threshold needs a low threshold in the same "
+                    "policy", wanted.high, "threshold low X high Y")
+            values["high"] = wanted.high
+        return values
+
+    def _timer(self, field_name, timer: Timer | None, ms: int | None, interval_ms, bad, lacks):
         if ms is None:
             return None
         if timer is None:
-            bad(field_name, "not configurable", units.format_duration_ms(ms))
+            lacks(field_name, units.format_duration_ms(ms))
             return None
         if timer.choices:
             if ms not in timer.choices:
@@ -332,12 +424,8 @@ class Platform:
             bad(field_name, "out of range", value, f"{timer.range} {timer.unit_label}".strip())
         return value
 
-    def _window(self, intent, name, event: Event, wanted, bad, notes):
-        field_name = f"link_monitor.{name}.window"
-        if event.window is None:
-            bad(field_name, "the window is fixed on this platform; remove it",
-                _window_text(name, wanted))
-            return None
+    def _window(self, intent, name, event_field, event: Event, wanted, bad, notes):
+        field_name = f"{event_field}.window"
         window = event.window
         if window.counts == "time" and WINDOW_UNITS[name] != "deciseconds":
             # The vendor counts time but the IEEE window is frames/symbols: use the policy's own

@@ -5,7 +5,7 @@ help text says "milliseconds"; frame-period counts 10,000 frames (command refere
 show output prints "x 100,000 frames" — a documented conflict); symbol-period counts millions of
 symbols [inferred from show output].
 """
-from oamkit.platforms.base import ConfigSyntax, Event, Platform, Range, Timer, Window, NameRules
+from oamkit.platforms.base import ConfigSyntax, Event, NameRules, Platform, Range, Timer, Toggle, Window
 from oamkit.units import Scale
 
 _DS = Scale("100 ms periods", per_vendor_unit=1, per_ieee_unit=1)
@@ -44,6 +44,15 @@ PLATFORM = Platform(
     pdu_interval=Timer(Range(1, 10), Scale("seconds", per_vendor_unit=1000), unit_label="s (min-rate)"),
     pdu_max_rate=Range(1, 10),
     link_timeout=Timer(Range(2, 30), Scale("seconds", per_vendor_unit=1000), unit_label="s"),
+    # Remote loopback is off until `ethernet oam remote-loopback supported` (Catalyst 4500
+    # 15.0(2)SG configuration guide, "Enabling Ethernet OAM Remote Loopback"; not in the
+    # vendor notes).
+    remote_loopback=Toggle(on="ethernet oam remote-loopback supported", off=None),
+    unsupported={
+        "link_fault_holdup": "IOS has no hold-up timer after a link fault: none among the "
+                             "`ethernet oam` interface and link-monitor commands (vendor notes "
+                             "§2.1, §2.2)",
+    },
     high_threshold_actions={"error-disable-interface": "error-disable-interface",
                             "failover": "failover"},
     remote_failure_events={"link_fault": "link-fault", "dying_gasp": "dying-gasp",

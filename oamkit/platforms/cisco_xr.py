@@ -4,7 +4,8 @@ Units (vendor notes §3.2 and Cisco-IOS-XR-ethernet-link-oam-cfg): frame and fra
 in milliseconds; frame-period and symbol-period windows in frames / symbols (the `frames` /
 `symbols` window units of the YANG model). A high threshold is only accepted with a low one.
 """
-from oamkit.platforms.base import NetconfModel, ConfigSyntax, Event, Platform, Range, Timer, Window, NameRules
+from oamkit.platforms.base import (ConfigSyntax, Event, NameRules, NetconfModel, Platform, Range,
+                                  Timer, Toggle, no_crc_monitor, Window)
 from oamkit.units import Scale
 
 _MS = Scale("milliseconds", per_vendor_unit=1, per_ieee_unit=100)
@@ -31,6 +32,15 @@ PLATFORM = Platform(
     modes=("active", "passive"),
     pdu_interval=Timer(choices={100: "100ms", 1000: "1s"}),
     link_timeout=Timer(Range(2, 30), multiple_of_interval=True, unit_label="PDU intervals"),
+    # `remote-loopback` in the profile; off by default ("Remote loopback enabled: N", §3.4).
+    remote_loopback=Toggle(on="remote-loopback", off=None),
+    unsupported={
+        **no_crc_monitor("IOS-XR"),
+        "pdu_max_rate": "IOS-XR sets the hello interval (1s or 100ms) but no maximum PDU rate "
+                        "(vendor notes §3.3)",
+        "link_fault_holdup": "IOS-XR has no hold-up timer after a link fault among its profile "
+                             "options and actions (vendor notes §3.3)",
+    },
     high_threshold_actions={"error-disable-interface": "error-disable-interface", "log": "log"},
     remote_failure_events={"link_fault": "link-fault", "dying_gasp": "dying-gasp",
                            "critical_event": "critical-event"},

@@ -4,7 +4,7 @@ Every monitor is a period / threshold / notification triplet; periods count seco
 -period counts frames). Huawei has a single threshold per event (our low threshold) and no
 high-threshold action; `efm trigger if-down` is its remote link-fault action.
 """
-from oamkit.platforms.base import ConfigSyntax, Event, Platform, Range, Timer, Window, NameRules
+from oamkit.platforms.base import ConfigSyntax, Event, NameRules, Platform, Range, Timer, Toggle, Window
 from oamkit.units import Scale
 
 _S = Scale("seconds", per_vendor_unit=10, per_ieee_unit=1)
@@ -32,6 +32,29 @@ PLATFORM = Platform(
     },
     pdu_interval=Timer(Range(100, 1000, step=100), Scale("milliseconds"), unit_label="ms"),
     link_timeout=Timer(Range(300, 30000, step=100), Scale("milliseconds"), unit_label="ms"),
+    # `efm holdup-timer <0-50>` seconds (vendor notes §5.1 saw `efm holdup-timer 20`; range
+    # from Huawei's command reference, which says 0-65535 on NetEngine 8000: 0-50 is the
+    # range both accept).
+    link_fault_holdup=Timer(Range(0, 50), Scale("seconds", per_vendor_unit=1000), unit_label="s"),
+    # VRP answers a peer's loopback request by default; `efm loopback ignore-request` refuses
+    # it (Huawei command reference, `efm loopback ignore-request`; not in the vendor notes).
+    remote_loopback=Toggle(on=None, off="efm loopback ignore-request"),
+    unsupported={
+        "link_monitor.receive_crc": "VRP has no CRC monitor: frames with CRC errors count as "
+                                    "errored frames (efm error-frame) (vendor notes §5.1, §8)",
+        "link_monitor.transmit_crc": "VRP has no CRC monitor: frames with CRC errors count as "
+                                     "errored frames (efm error-frame) (vendor notes §5.1, §8)",
+        "link_monitor.high": "VRP has one threshold per event, the policy's low threshold "
+                             "(vendor notes §5.1, §8)",
+        "high_threshold_action": "VRP has one threshold per event and so no high-threshold "
+                                 "action; `efm trigger if-down` acts on a remote link fault only "
+                                 "(remote_failure.link_fault) (vendor notes §5.1, §8)",
+        "link_monitoring": "VRP has no switch for link monitoring as a whole; each monitor is "
+                           "on once configured (vendor notes §5.1)",
+        "pdu_max_rate": "VRP sets `efm interval`, not a maximum PDU rate (vendor notes §5.1)",
+        "remote_failure": "VRP's only remote-failure action is `efm trigger if-down`, on a link "
+                          "fault (remote_failure.link_fault) (vendor notes §5.1)",
+    },
     remote_failure_events={"link_fault": "if-down"},
     remote_failure_actions={"error-disable-interface": "trigger"},
     commands={"counters": "display interface", "oam_status": "display efm all",
@@ -49,7 +72,7 @@ PLATFORM = Platform(
         style="indented", show_running="display current-configuration", negate="undo",
         exit_command="quit", interface_line=r"^interface (\S+)$", managed_interface_lines=r"^efm ",
         managed_top=(r"^efm enable$",),
-        value_keys=(r"^(efm (?:mode|interval|timeout)) ", r"^(efm \S+ (?:period|threshold)) "),
+        value_keys=(r"^(efm (?:mode|interval|timeout|holdup-timer)) ", r"^(efm \S+ (?:period|threshold)) "),
         error_pattern=r"^Error:", discard_command="abort",
         paging_off="screen-length 0 temporary", config_enter="system-view",
         config_exit="return", exit_abandon_answer="n", logout="quit", config_prompt=r"\]\s*$", exec_prompt=r">\s*$"),

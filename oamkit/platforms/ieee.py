@@ -3,7 +3,7 @@
 The standard has one threshold per event (1..max, our low threshold), no high threshold or
 actions, and windows in IEEE units with the Clause 30 limits (vendor notes §1.1, §1.4).
 """
-from oamkit.platforms.base import NetconfModel, Event, Platform, Range, Window
+from oamkit.platforms.base import Event, NetconfModel, Platform, Range, Toggle, Window
 
 _T = Range(1, 2**64 - 1)
 _U64 = Range(1, 2**64 - 1)
@@ -19,6 +19,23 @@ PLATFORM = Platform(
         "frame": Event("frame-event", Window(Range(10, 600), unit_label="deciseconds"), _T),
         "frame_period": Event("frame-period-event", Window(_U64, unit_label="frames"), _T),
         "frame_seconds": Event("frame-seconds-event", Window(Range(100, 9000), unit_label="deciseconds"), _T),
+    },
+    # functions-supported/loopback, default true (vendor notes §1.4)
+    remote_loopback=Toggle(on="true", off="false"),
+    unsupported={
+        "link_monitor.receive_crc": "the standard has no CRC event; receive-CRC is a Cisco IOS "
+                                    "extension (vendor notes §1.4)",
+        "link_monitor.transmit_crc": "the standard has no CRC event; transmit-CRC is a Cisco IOS "
+                                     "extension (vendor notes §1.4)",
+        "link_monitor.high": "the standard has one threshold per event, the policy's low "
+                             "threshold (vendor notes §1.1, §1.4)",
+        "high_threshold_action": "the IEEE YANG module has no actions (vendor notes §1.4)",
+        "remote_failure": "the IEEE YANG module has no actions (vendor notes §1.4)",
+        "pdu_interval": "not a configuration leaf of ieee802-ethernet-link-oam (vendor notes §1.4)",
+        "pdu_max_rate": "not a configuration leaf of ieee802-ethernet-link-oam (vendor notes §1.4)",
+        "link_timeout": "not a configuration leaf of ieee802-ethernet-link-oam (vendor notes §1.4)",
+        "link_fault_holdup": "not a configuration leaf of ieee802-ethernet-link-oam (vendor "
+                             "notes §1.4)",
     },
     templates={"netconf": "ieee/netconf.xml.j2"},
     confirmed_commit_unit="seconds",

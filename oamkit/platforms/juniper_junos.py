@@ -4,7 +4,8 @@ Junos has no configurable windows (vendor notes §4.5). Its single per-event thr
 IEEE threshold (our low threshold); a high threshold becomes an action-profile
 `link-event-rate` entry whose action is the high-threshold action.
 """
-from oamkit.platforms.base import NetconfModel, ConfigSyntax, Event, Platform, Range, Timer, NameRules
+from oamkit.platforms.base import (ConfigSyntax, Event, NameRules, NetconfModel, Platform, Range,
+                                  Timer, Toggle, no_crc_monitor)
 from oamkit.units import Scale
 
 _T = Range(1, 100)
@@ -29,6 +30,21 @@ PLATFORM = Platform(
     },
     pdu_interval=Timer(Range(100, 1000), Scale("milliseconds"), unit_label="ms"),
     link_timeout=Timer(Range(3, 10), multiple_of_interval=True, unit_label="PDUs (pdu-threshold)"),
+    # Refused unless `negotiation-options allow-remote-loopback` (vendor notes §4.1).
+    remote_loopback=Toggle(on="negotiation-options allow-remote-loopback", off=None),
+    unsupported={
+        **no_crc_monitor("Junos"),
+        "link_monitor.window": "Junos fixes every event's window; only thresholds are "
+                               "configurable (vendor notes §4.2, §4.5)",
+        "link_monitoring": "oamkit does not render Junos' way to stop sending link events "
+                           "(`negotiation-options no-allow-link-events`, vendor notes §4.1) yet",
+        "pdu_max_rate": "Junos sets pdu-interval, not a maximum PDU rate (vendor notes §4.1)",
+        "link_fault_holdup": "no hold-up statement under link-fault-management (vendor notes "
+                             "§4.1)",
+        "remote_failure": "Junos acts on a peer's link-fault/dying-gasp/critical-event flags "
+                          "through an action-profile event (link-adjacency-loss), not per flag; "
+                          "oamkit does not map it (vendor notes §4.2)",
+    },
     high_threshold_actions={"error-disable-interface": "link-down", "log": "syslog"},
     profile_forms=("cli", "netconf"),
     profile_needs_high_threshold=True,

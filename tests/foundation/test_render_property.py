@@ -33,7 +33,9 @@ def _subset(options: dict) -> st.SearchStrategy[dict]:
 
 
 events = _subset({"window": windows, "low": thresholds,
-                  "high": st.one_of(st.integers(min_value=1, max_value=70_000), st.just("none"))})
+                  "high": st.one_of(st.integers(min_value=1, max_value=70_000), st.just("none")),
+                  "fallback": st.sampled_from(EVENTS),
+                  "on_unsupported": st.sampled_from(["skip", "error"])})
 policy_bodies = _subset({
     "mode": st.sampled_from(["active", "passive"]),
     "enabled": st.booleans(),
@@ -46,6 +48,9 @@ policy_bodies = _subset({
     "remote_failure": _subset({f: st.sampled_from(["error-disable-interface", "log"])
                                for f in ("link_fault", "dying_gasp", "critical_event")}),
     "require_operational": st.booleans(),
+    "link_fault_holdup": st.sampled_from(["0s", "1s", "20s", "50s", "60s", "1500ms"]),
+    "allow_remote_loopback": st.booleans(),
+    "on_unsupported": st.sampled_from(["skip", "error"]),
 })
 
 
