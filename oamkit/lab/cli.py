@@ -11,8 +11,9 @@ import asyncssh
 
 from oamkit.lab import show
 from oamkit.lab.device import CommitError, ConfigTree, Device, diff_text, lock_conflict
-from oamkit.lab.grammar import (CHECKS, JUNOS_LIST_KEYS, JUNOS_PRESENCE, Match, NoMatch, grammar_for,
-                                tokenize)
+from oamkit.lab.grammar import Match, NoMatch, tokenize
+from oamkit.lab.vendors import grammar_for
+from oamkit.lab.vendors.juniper_junos.grammar import JUNOS_LIST_KEYS, JUNOS_PRESENCE
 
 if TYPE_CHECKING:
     from oamkit.lab.server import Lab
@@ -225,10 +226,9 @@ class Session:
     def apply_config_match(self, m: Match) -> str | None:
         """Run semantic checks and apply a config line (set or enter). Returns error text."""
         rule = m.rule
-        for name in rule.checks:
-            problem = CHECKS[name](self, m, self.path)
-            if problem:
-                return problem
+        problem = self.g.problem(self, m, self.path)
+        if problem:
+            return problem
         if rule.action == "enter":
             if self.root_config in rule.modes:
                 base: list[str] = []
@@ -768,10 +768,9 @@ class JunosSession(Session):
         if isinstance(sm, NoMatch):
             sm.position += 1
             return self.caret_error("set " + rest, sm)
-        for name in sm.rule.checks:
-            problem = CHECKS[name](self, sm, [])
-            if problem:
-                return problem
+        problem = self.g.problem(self, sm, [])
+        if problem:
+            return problem
         nodes = sm.nodes()
         key = sm.last_node_key()
         if nodes[-1].startswith("description "):
