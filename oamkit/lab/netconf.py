@@ -62,7 +62,8 @@ from oamkit.lab.netconf_junos import JUNOS_RPCS, has_child
 from oamkit.lab.netconf_rpcs import NetconfRpcs
 from oamkit.lab.netconf_state import BASE10, BASE11, SessionDropped, capabilities, settings_for, state_of
 from oamkit.lab.netconf_xlate import Translator, translator_for
-from oamkit.lab.netconf_xml import NC, FrameReader, FramingError, RpcError, elements, frame, local, ns_of, parse_xml
+from oamkit.lab.netconf_xml import (NC, FrameReader, FramingError, RpcError, elements, frame, local, ns_of,
+                                    parse_xml)
 from oamkit.lab.netconf_yang import NS_JUNOS, YangModel, get_model
 
 log = logging.getLogger(__name__)
