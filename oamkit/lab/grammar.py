@@ -319,6 +319,15 @@ class Grammar:
         return best, best_fail
 
 
+def lazy_grammar(rules: Callable[[], list[Rule]], checks: dict[str, Check]) -> Callable[[], Grammar]:
+    """A platform's grammar, built on first use and then shared by all its devices (a Grammar
+    remembers matches, so one per platform)."""
+    @functools.cache
+    def grammar() -> Grammar:
+        return Grammar(rules(), normalise_ifname, checks)
+    return grammar
+
+
 def normalise_ifname(dev, word: str) -> str | None:
     """The device's interface a word names: the name itself or an abbreviation (``Gi0/1``,
     ``gi 0/1``), the same rule on every platform; None when the device has no such interface."""

@@ -70,10 +70,11 @@ PortRecord = Callable[[Device, InterfaceState], str]
 SubInterfaceRecord = Callable[[Device, InterfaceState, str, ConfigTree], str]
 
 
-def interface_records(dev: Device, ifname: str | None, port: PortRecord,
-                      sub_interface: SubInterfaceRecord) -> list[str]:
+def show_interfaces(dev: Device, ifname: str | None, port: PortRecord,
+                    sub_interface: SubInterfaceRecord, unknown_interface_error: str) -> str:
     """`show interfaces [X]` as IOS, IOS-XR and VRP print it: each port (counters caught up
-    first) followed by its sub-interfaces, or only the one named; empty when none matches."""
+    first) followed by its sub-interfaces, or only the one named; the platform's error when
+    no interface has that name."""
     dev.tick()
     out = []
     for name, st in dev.interfaces.items():
@@ -81,7 +82,9 @@ def interface_records(dev: Device, ifname: str | None, port: PortRecord,
             out.append(port(dev, st))
         out += [sub_interface(dev, st, sub, node) for sub, node in sub_interfaces(dev, name)
                 if ifname is None or ifname == sub]
-    return out
+    if ifname and not out:
+        return unknown_interface_error
+    return "".join(out)
 
 
 def _uptime(dev: Device) -> str:

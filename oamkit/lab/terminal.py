@@ -53,6 +53,7 @@ class Session:
     version_banner = ""             # `show version` template (see show_common.version_text)
     # a global line entered later still shows above the interface blocks (IOS and VRP do this)
     globals_before_blocks = False
+    uncommitted_question = ""       # what leave_config asks when the candidate has changes
 
     def __init__(self, process: asyncssh.SSHServerProcess, device: Device, lab: "Lab | None") -> None:
         self.proc = process
@@ -434,6 +435,24 @@ class Session:
         return self.header(version_text(self.dev, self.version_banner))
 
     async def cmd_noop(self, m: Match) -> str:
+        return ""
+
+    async def leave_config(self) -> str | None:
+        """Back to the exec mode from a candidate-based config mode (XR ``end``, VRP
+        ``return``): with uncommitted changes ask ``uncommitted_question`` first; yes commits
+        (a failed commit stays, its error is the output), no discards, anything else cancels.
+        None = stay in config."""
+        if self.dev.uncommitted():
+            ans = await self.ask(self.uncommitted_question)
+            if ans in ("yes", "y"):
+                err = await self.do_commit()
+                if err:
+                    return err
+            elif ans in ("no", "n"):
+                self.dev.discard_changes()
+            else:
+                return None
+        self.mode, self.path, self.stack = self.exec_mode, [], []
         return ""
 
     async def do_commit(self, confirmed_seconds: float | None = None, comment: str | None = None) -> str | None:

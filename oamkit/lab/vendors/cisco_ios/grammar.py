@@ -4,9 +4,7 @@ applies when a line is entered (OAM on the interface, low below high, the templa
 """
 from __future__ import annotations
 
-import functools
-
-from oamkit.lab.grammar import Grammar, Rule, normalise_ifname
+from oamkit.lab.grammar import Rule, lazy_grammar
 
 
 IOS_LM = {  # event: (window range, low range, high range)
@@ -130,7 +128,5 @@ CHECKS = {
 }
 
 
-@functools.cache
-def grammar() -> Grammar:
-    """Built on first use; one per platform, shared by its devices (it remembers matches)."""
-    return Grammar(ios_rules(), normalise_ifname, CHECKS)
+# what oamkit.lab.vendors hands out for the platform
+grammar = lazy_grammar(ios_rules, CHECKS)

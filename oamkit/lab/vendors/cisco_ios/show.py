@@ -10,7 +10,7 @@ import re
 
 from oamkit.lab.config_tree import ConfigTree
 from oamkit.lab.device import Device, InterfaceState
-from oamkit.lab.show_common import (description, interface_records, oam_counter_lines, port_enabled,
+from oamkit.lab.show_common import (description, oam_counter_lines, port_enabled, show_interfaces,
                                     sub_interface_enabled, vlan_of)
 
 
@@ -193,13 +193,18 @@ def cisco_port_state(dev: Device, st: InterfaceState) -> tuple[str | None, str, 
     return description(node), state, proto
 
 
+def cisco_sub_interface_state(dev: Device, parent: InterfaceState, node: ConfigTree) -> str:
+    """"up", "down" or "administratively down" (it or its port shut down), as IOS and IOS-XR
+    word a sub-interface's state."""
+    admin = sub_interface_enabled(dev, parent, node)
+    return "up" if admin and parent.oper_up else ("administratively down" if not admin else "down")
+
+
 def ios_sub_interface(dev: Device, parent: InterfaceState, name: str, node: ConfigTree) -> str:
     """A sub-interface record as real IOS prints it: no error counter lines at all, not even
     packet counters (real captures: tests/fixtures/parsers/cisco_ios/show_interfaces/real_*)."""
-    admin = sub_interface_enabled(dev, parent, node)
-    up = admin and parent.oper_up
-    state = "up" if up else ("administratively down" if not admin else "down")
-    proto = "up" if up else "down"
+    state = cisco_sub_interface_state(dev, parent, node)
+    proto = "up" if state == "up" else "down"
     vlan = vlan_of(node)
     desc = description(node)
     lines = [f"{name} is {state}, line protocol is {proto} ",
@@ -251,12 +256,12 @@ def ios_interface(dev: Device, st: InterfaceState) -> str:
     return "\n".join(lines) + "\n"
 
 
+# `show interfaces <name>` of an interface the device does not have (IOS and IOS-XR alike)
+UNKNOWN_INTERFACE = "                    ^\n% Invalid input detected at '^' marker.\n"
+
+
 def ios_show_interfaces(dev: Device, ifname: str | None) -> str:
-    """`show interfaces [X]`: each port followed by its sub-interfaces."""
-    out = interface_records(dev, ifname, ios_interface, ios_sub_interface)
-    if ifname and not out:
-        return "                    ^\n% Invalid input detected at '^' marker.\n"
-    return "".join(out)
+    return show_interfaces(dev, ifname, ios_interface, ios_sub_interface, UNKNOWN_INTERFACE)
 
 
 VERSION = ("Cisco IOS Software, IOSv Software (VIOS-ADVENTERPRISEK9-M), Version 15.9(3)M4, "

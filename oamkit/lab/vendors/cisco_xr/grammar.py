@@ -5,9 +5,7 @@ profile must exist). ``oamkit.lab.netconf_xlate`` judges NETCONF edits with the 
 """
 from __future__ import annotations
 
-import functools
-
-from oamkit.lab.grammar import Grammar, Rule, normalise_ifname
+from oamkit.lab.grammar import Rule, lazy_grammar
 
 
 XR_LM_MODES = ("config-eoam-lm", "config-if-eoam-lm")
@@ -121,7 +119,5 @@ DEFAULT_XR_FAIL = ("% Failed to commit one or more configuration items during a 
                    "configuration failed [inheritance]' from this session to view the errors")
 
 
-@functools.cache
-def grammar() -> Grammar:
-    """Built on first use; one per platform, shared by its devices (it remembers matches)."""
-    return Grammar(xr_rules(), normalise_ifname, CHECKS)
+# what oamkit.lab.vendors hands out for the platform
+grammar = lazy_grammar(xr_rules, CHECKS)

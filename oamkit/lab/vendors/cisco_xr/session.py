@@ -21,6 +21,7 @@ from oamkit.lab.vendors.cisco_xr.show import (VERSION, xr_discovery, xr_event_lo
 class XrSession(CiscoSession):
     platform = "cisco_xr"
     version_banner = VERSION
+    uncommitted_question = "Uncommitted changes found, commit them before exiting(yes/no/cancel)? [cancel]:"
 
     def grammar(self) -> Grammar:
         return xr_grammar()
@@ -31,21 +32,6 @@ class XrSession(CiscoSession):
 
     def header(self, text: str) -> str:
         return super().header(xr_timestamp() + "\n" + text)
-
-    async def leave_config(self) -> str | None:
-        """Exit to exec, asking about uncommitted changes like XR. None = stay in config."""
-        if self.dev.uncommitted():
-            ans = await self.ask("Uncommitted changes found, commit them before exiting(yes/no/cancel)? [cancel]:")
-            if ans in ("yes", "y"):
-                err = await self.do_commit()
-                if err:
-                    return err
-            elif ans in ("no", "n"):
-                self.dev.discard_changes()
-            else:
-                return None
-        self.mode, self.path, self.stack = "exec", [], []
-        return ""
 
     async def builtin(self, cmd: str, line: str) -> str | None:
         if cmd == "end" and self.in_config():

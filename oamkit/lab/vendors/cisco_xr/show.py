@@ -10,9 +10,8 @@ import time
 
 from oamkit.lab.config_tree import ConfigTree
 from oamkit.lab.device import Device, InterfaceState
-from oamkit.lab.show_common import (description, interface_records, oam_counter_lines,
-                                    sub_interface_enabled, vlan_of)
-from oamkit.lab.vendors.cisco_ios.show import cisco_port_state
+from oamkit.lab.show_common import description, oam_counter_lines, show_interfaces, vlan_of
+from oamkit.lab.vendors.cisco_ios.show import UNKNOWN_INTERFACE, cisco_port_state, cisco_sub_interface_state
 
 
 def xr_timestamp() -> str:
@@ -189,9 +188,7 @@ def xr_discovery(dev: Device, ifname: str | None) -> str:
 def xr_sub_interface(dev: Device, parent: InterfaceState, name: str, node: ConfigTree) -> str:
     """A sub-interface record as real IOS-XR prints it: packet counters but no error line
     (real captures: tests/fixtures/parsers/cisco_xr/show_interfaces/real_*)."""
-    admin = sub_interface_enabled(dev, parent, node)
-    up = admin and parent.oper_up
-    state = proto = "up" if up else ("administratively down" if not admin else "down")
+    state = proto = cisco_sub_interface_state(dev, parent, node)
     vlan = vlan_of(node)
     desc = description(node)
     lines = [f"{name} is {state}, line protocol is {proto} ",
@@ -256,11 +253,7 @@ def xr_interface(dev: Device, st: InterfaceState) -> str:
 
 
 def xr_show_interfaces(dev: Device, ifname: str | None) -> str:
-    """`show interfaces [X]`: each port followed by its sub-interfaces."""
-    out = interface_records(dev, ifname, xr_interface, xr_sub_interface)
-    if ifname and not out:
-        return "                    ^\n% Invalid input detected at '^' marker.\n"
-    return "".join(out)
+    return show_interfaces(dev, ifname, xr_interface, xr_sub_interface, UNKNOWN_INTERFACE)
 
 
 VERSION = ("Cisco IOS XR Software, Version 7.3.2\nCopyright (c) 2013-2021 by Cisco Systems, Inc.\n\n"

@@ -4,9 +4,7 @@ applies as a line is entered (EFM enabled globally / on the interface first).
 """
 from __future__ import annotations
 
-import functools
-
-from oamkit.lab.grammar import Grammar, Rule, normalise_ifname
+from oamkit.lab.grammar import Rule, lazy_grammar
 
 
 HW_IF = ("interface",)
@@ -91,7 +89,5 @@ CHECKS = {
 }
 
 
-@functools.cache
-def grammar() -> Grammar:
-    """Built on first use; one per platform, shared by its devices (it remembers matches)."""
-    return Grammar(huawei_rules(), normalise_ifname, CHECKS)
+# what oamkit.lab.vendors hands out for the platform
+grammar = lazy_grammar(huawei_rules, CHECKS)

@@ -17,6 +17,8 @@ class HuaweiSession(Session):
     platform = "huawei_vrp"
     version_banner = VERSION
     globals_before_blocks = True
+    uncommitted_question = ("Warning: Uncommitted configurations found. Are you sure to commit them "
+                            "before exiting? [Y(yes)/N(no)/C(cancel)]:")
     comment_chars = "#"
     exec_mode = "user"
     root_config = "system"
@@ -42,21 +44,6 @@ class HuaweiSession(Session):
 
     def negations(self) -> tuple[str, ...]:
         return ("undo",)
-
-    async def leave_config(self) -> str | None:
-        if self.dev.uncommitted():
-            ans = await self.ask("Warning: Uncommitted configurations found. Are you sure to commit them "
-                                 "before exiting? [Y(yes)/N(no)/C(cancel)]:")
-            if ans in ("y", "yes"):
-                err = await self.do_commit()
-                if err:
-                    return err
-            elif ans in ("n", "no"):
-                self.dev.discard_changes()
-            else:
-                return None
-        self.mode, self.path, self.stack = "user", [], []
-        return ""
 
     async def builtin(self, cmd: str, line: str) -> str | None:
         if cmd == "return" and self.in_config():

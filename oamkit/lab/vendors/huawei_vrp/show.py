@@ -8,7 +8,7 @@ import time
 
 from oamkit.lab.config_tree import ConfigTree
 from oamkit.lab.device import Device, InterfaceState
-from oamkit.lab.show_common import description, interface_records, port_enabled, sub_interface_enabled
+from oamkit.lab.show_common import description, port_enabled, show_interfaces, sub_interface_enabled
 
 
 def dash_mac(dotted: str) -> str:
@@ -196,10 +196,8 @@ def hw_sub_interface(dev: Device, parent: InterfaceState, name: str, node: Confi
 
 
 def hw_interfaces(dev: Device, ifname: str | None) -> str:
-    out = interface_records(dev, ifname, hw_interface, hw_sub_interface)
-    if ifname and not out:
-        return "                  ^\nError: Wrong parameter found at '^' position.\n"
-    return "".join(out)
+    return show_interfaces(dev, ifname, hw_interface, hw_sub_interface,
+                           "                  ^\nError: Wrong parameter found at '^' position.\n")
 
 
 VERSION = ("Huawei Versatile Routing Platform Software\n"

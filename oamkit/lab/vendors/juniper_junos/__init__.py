@@ -1,6 +1,7 @@
 """The Juniper Junos personality of the lab: ``grammar`` (its command rules and checks), ``show``
 (its output layouts), ``session`` (its prompts, errors and the handlers only it has).
-``PERSONALITY`` is what the lab looks the platform up by (``oamkit.lab.vendors``)."""
+``PERSONALITY`` is what the lab looks the platform up by (``oamkit.lab.vendors``), with the
+validator its commits run over the whole candidate."""
 from __future__ import annotations
 
 from oamkit.lab.terminal import Personality

@@ -5,9 +5,7 @@ profile must exist; Junos checks references at commit, not as lines are entered)
 """
 from __future__ import annotations
 
-import functools
-
-from oamkit.lab.grammar import Grammar, Rule, normalise_ifname
+from oamkit.lab.grammar import Rule, lazy_grammar
 
 
 LFM = "protocols / oam / ethernet / link-fault-management"
@@ -91,7 +89,5 @@ def junos_validate(device, tree) -> str | None:
     return None
 
 
-@functools.cache
-def grammar() -> Grammar:
-    """Built on first use; one per platform, shared by its devices (it remembers matches)."""
-    return Grammar(junos_rules(), normalise_ifname, CHECKS)
+# what oamkit.lab.vendors hands out for the platform
+grammar = lazy_grammar(junos_rules, CHECKS)
