@@ -22,10 +22,14 @@ In-process (tests; fixtures ``lab`` and ``lab_inventory`` in tests/conftest.py):
     lab.set_peer_state("xr-1", "GigabitEthernet0/0/0/0", "down")
     lab.stop()
 
-Modules: ``device`` (state contract: ConfigTree, Device, Faults), ``grammar`` (declarative
-per-platform command tables, ranges, modes, semantic checks), ``cli`` (the personalities:
-prompts, modes, commit models, pager, errors), ``show`` (show/display output from state, in the
-layouts of tests/fixtures/parsers), ``server`` (Lab), ``netconf*`` (the NETCONF subsystem).
+Modules: ``device`` (state contract: Device, Faults; ``config_tree``: ConfigTree and diffs),
+``terminal`` (what every CLI shares: line input, pager, session loop, faults, modes, dispatch),
+``grammar`` (the declarative command-grammar engine: ranges, modes, semantic-check plumbing),
+``vendors/<platform>/`` (one personality each: ``grammar`` rules and checks, ``show`` output in
+the layouts of tests/fixtures/parsers, ``session`` prompts, errors, commit model and own
+handlers), ``cli`` (serves a shell channel with its platform's session), ``show`` (every
+platform's show output under one name), ``server`` (Lab), ``netconf*`` (the NETCONF subsystem:
+``netconf`` session loop, ``netconf_rpcs`` handlers, ``netconf_state`` settings).
 
 Time scale: every device timer (confirmed commit, IOS revert timer) runs ``time_scale`` real
 seconds per device second, so ``commit confirmed 1`` on Junos takes 0.6 s at 0.01.

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import time
 
-from oamkit.lab import show
 from oamkit.lab.device import Device, LinkEvent
+from oamkit.lab.vendors.cisco_ios.show import ios_oam_settings
+from oamkit.lab.vendors.cisco_xr.show import xr_oam_settings
+from oamkit.lab.vendors.huawei_vrp.show import hw_efm_settings
 
 MAX_EVENTS_PER_TICK = 50
 
@@ -20,7 +22,7 @@ def frame_settings(dev: Device, ifname: str) -> tuple[float, int, int | None, bo
     Errored Frame monitor of an interface, or None when OAM/monitoring is off there."""
     p = dev.platform
     if p == "cisco_ios":
-        eff = show.ios_oam_settings(dev.running, ifname)
+        eff = ios_oam_settings(dev.running, ifname)
         if eff is None:
             return None
         high = eff.get("frame threshold high", "none")
@@ -28,7 +30,7 @@ def frame_settings(dev: Device, ifname: str) -> tuple[float, int, int | None, bo
                 None if high == "none" else int(high),
                 eff.get("high-threshold action") == "error-disable-interface")
     if p == "cisco_xr":
-        eff = show.xr_oam_settings(dev.running, ifname)
+        eff = xr_oam_settings(dev.running, ifname)
         if eff is None:
             return None
         high = eff.get("frame high")
@@ -44,7 +46,7 @@ def frame_settings(dev: Device, ifname: str) -> tuple[float, int, int | None, bo
                       if c.line.startswith("frame-error ")), 1)
         return 1.0, count, None, False
     if p == "huawei_vrp":
-        eff = show.hw_efm_settings(dev.running, ifname)
+        eff = hw_efm_settings(dev.running, ifname)
         if "enable" not in eff or "error-frame notification" not in eff:
             return None
         return (float(eff.get("error-frame period", "1")), int(eff.get("error-frame threshold", "1")), None, False)

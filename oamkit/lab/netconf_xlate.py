@@ -19,10 +19,11 @@ from typing import Callable
 from lxml import etree
 
 from oamkit.lab.device import ConfigTree
-from oamkit.lab.grammar import CHECKS, NoMatch, grammar_for
+from oamkit.lab.grammar import NoMatch
 from oamkit.lab.netconf_xml import NC, elements, local
 from oamkit.lab.netconf_yang import (NS_IANAIFT, NS_IEEE_LINK_OAM, NS_IEEE_SHAPE, NS_IETF_IF, NS_JUNOS,
                                      NS_XR_ELO, NS_XR_ETH_INFRA, NS_XR_IFMGR)
+from oamkit.lab.vendors.cisco_xr.grammar import grammar as xr_grammar
 
 Keys = Callable[[tuple[str, ...]], list[str]]
 
@@ -589,7 +590,7 @@ def xr_semantic_problem(device, tree: ConfigTree) -> str | None:
     ``frame-seconds window`` not a multiple of 1000), failed CLI checks (low above high),
     ``mode active`` in a profile and a high threshold without a low one. Statements the lab
     CLI does not model are not judged. Returns the problem text or None."""
-    grammar = grammar_for("cisco_xr")
+    grammar = xr_grammar()
     ctx = _CheckContext(device, tree)
 
     def judge(node: ConfigTree, mode: str, where: list[str]) -> str | None:
@@ -608,10 +609,9 @@ def xr_semantic_problem(device, tree: ConfigTree) -> str | None:
                     return (f"{' / '.join(here)}: {m.word!r} is out of range "
                             f"{m.tok.lo}-{m.tok.hi}{step}")
                 continue
-            for check in m.rule.checks:
-                problem = CHECKS[check](ctx, m, where)
-                if problem:
-                    return f"{' / '.join(here)}: {problem.lstrip('% ')}"
+            problem = grammar.problem(ctx, m, where)
+            if problem:
+                return f"{' / '.join(here)}: {problem.lstrip('% ')}"
             if c.children and m.rule.action == "enter" and m.rule.enter:
                 problem = judge(c, m.rule.enter, here)
                 if problem:

@@ -29,7 +29,7 @@ import asyncssh
 from oamkit.lab.cli import serve_cli
 from oamkit.lab.device import PLATFORMS, Device, Faults
 from oamkit.lab.events import frame_monitor
-from oamkit.lab.grammar import VALIDATORS
+from oamkit.lab.vendors import VALIDATORS
 
 HOST = "127.0.0.1"  # network safety: the lab never listens anywhere else
 PASSWORD_ENV = "OAMKIT_LAB_PASSWORD"
