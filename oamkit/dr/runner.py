@@ -54,7 +54,8 @@ class DrRunner:
         self.log = log
         self.realtime = realtime
         self.netns = plan.source.netns
-        self.plan_file: str | None = None      # set by the caller: named and hashed in the report
+        # named and hashed in the report: the file load_plan() read (a caller may override it)
+        self.plan_file: str | None = plan._file
         # the operator's allow-list (plan key and --allow): None means loopback/lab only
         self.allow = None if plan.allow is None else [ipaddress.IPv4Network(a) for a in plan.allow]
         self.paths = PathChecker(plan, netns=self.netns, allowed={s.target for s in plan.sites}, allow=self.allow, source=plan.source.address,
@@ -445,7 +446,9 @@ class DrRunner:
         from oamkit import __version__
 
         digest = None
-        if self.plan_file:
+        if self.plan_file and self.plan_file == self.plan._file:
+            digest = self.plan._sha256
+        elif self.plan_file:
             try:
                 with open(self.plan_file, "rb") as f:
                     digest = hashlib.sha256(f.read()).hexdigest()
