@@ -8,6 +8,7 @@ from __future__ import annotations
 import ipaddress
 import signal
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -104,8 +105,10 @@ class DrRunner:
         return self.plan.pre + step.timeout + bound + self.plan.settle + 1.0
 
     def _baseline_interval(self, n_slots: int) -> float:
-        # the baseline also probes ICMP and the fallback of every site: slow down to stay in the rate
-        return max(self.plan.interval, n_slots / self.plan.max_rate_pps)
+        # the baseline also probes ICMP and the fallback of every site: slow down to stay in the
+        # total rate, and in the per-target one (up to three protocols to the same address)
+        per_target = max(Counter(s.addr for s in self._baseline_slots()).values(), default=1)
+        return max(self.plan.interval, n_slots / self.plan.max_rate_pps, per_target / self.plan.max_target_pps)
 
     def _baseline_slots(self) -> list[Slot]:
         slots = []

@@ -118,7 +118,8 @@ def test_check_prints_route_and_budget_and_sends_nothing(hosts, tmp_path):
     info = json.loads(p.stdout)
     t = info["targets"][0]
     assert (t["source"], t["interface"], t["next_hop"]) == ("10.77.0.1", "eth0", "10.77.0.9")
-    assert info["budget"]["per_target_pps"] == 50 and info["budget"]["total_packets_max"] > 0
+    # 50/s at the 20 ms interval; the baseline probes ICMP and the TCP fallback: 100/s to the target
+    assert info["budget"]["per_target_pps"] == 100 and info["budget"]["total_packets_max"] > 0
     assert counters(hosts["peer"]) == before and not marker.exists()
     p = oamkit_in(hosts["host"], "drtest", str(plan(tmp_path)), "--check")
     assert p.returncode == 0 and "next hop 10.77.0.9" in p.stdout and "packets/s" in p.stdout, p.stdout
