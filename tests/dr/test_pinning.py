@@ -11,10 +11,11 @@ probes per outgoing interface and source address:
 import json
 import os
 import subprocess
-import sys
 
 import pytest
 import yaml
+
+from tests.dr.conftest import nft_counters, oamkit_in
 
 pytestmark = [pytest.mark.skipif(os.geteuid() != 0, reason="needs root: namespaces and raw sockets")]
 
@@ -29,6 +30,7 @@ RULES = {
     "eth0 ttl1": 'oifname "eth0" ip ttl 1', "eth1 ttl1": 'oifname "eth1" ip ttl 1',
     ".1 syn": 'ip saddr 10.77.0.1 tcp flags & (syn | ack) == syn',
     ".2 syn": 'ip saddr 10.77.0.2 tcp flags & (syn | ack) == syn',
+    ".1 ttl1": 'ip saddr 10.77.0.1 ip ttl 1', ".2 ttl1": 'ip saddr 10.77.0.2 ip ttl 1',
 }
 
 
@@ -79,23 +81,12 @@ def net():
             sh("ip", "netns", "del", ns, check=False)
 
 
-def counters(host):
-    out = sh("ip", "netns", "exec", host, "nft", "-j", "list", "table", "inet", "okp").stdout
-    got = {}
-    for item in json.loads(out)["nftables"]:
-        rule = item.get("rule")
-        if rule:
-            got[rule["comment"]] = next(e["counter"]["packets"] for e in rule["expr"] if "counter" in e)
-    return got
+def counters(ns):
+    return nft_counters(ns, "okp", lambda rule: rule["comment"])
 
 
 def delta(host, before):
     return {k: v - before[k] for k, v in counters(host).items()}
-
-
-def oamkit_in(ns, *args, timeout=120):
-    return subprocess.run(["ip", "netns", "exec", ns, sys.executable, "-m", "oamkit.cli", *args],
-                          capture_output=True, text=True, timeout=timeout)
 
 
 def plan(tmp_path, **over):
@@ -153,11 +144,13 @@ def test_probe_command_interface_pin_also_for_trace(net):
     assert d["eth0 echo"] == d["eth0 syn"] == d["eth0 ttl1"] == 0, d
 
 
-def test_pinned_source_address_is_used_by_tcp_probes(net, tmp_path):
+def test_pinned_source_address_is_used_by_tcp_and_path_probes(net, tmp_path):
     """TCP probes are built by oamkit (raw socket): the source pin must be in the packet and
     in its checksum, or the target drops every SYN and the site looks down."""
     before = counters(net)
-    p = oamkit_in(net, "drtest", str(plan(tmp_path, source={"address": "10.77.0.2"})), "--json")
+    hop = {"next_hop": "10.77.0.9"}
+    p = oamkit_in(net, "drtest", str(plan(tmp_path, source={"address": "10.77.0.2"},
+                                          paths={"normal": hop, "failover": hop})), "--json")
     d = delta(net, before)
     assert p.returncode == 0, p.stdout[-2000:] + p.stderr
     res = json.loads(p.stdout)
@@ -165,6 +158,7 @@ def test_pinned_source_address_is_used_by_tcp_probes(net, tmp_path):
     assert tcp["measured_with"] == "tcp:8443" and tcp["failover"]["recovered"] and tcp["verdict"] == "PASS"
     assert tcp["baseline"]["tcp:8443"]["answered"] == tcp["baseline"]["tcp:8443"]["sent"] > 0
     assert d[".2 syn"] > 0 and d[".1 syn"] == 0, d
+    assert d[".2 ttl1"] > 0 and d[".1 ttl1"] == 0, d          # path probes from the pinned source too
     p = oamkit_in(net, "probe", TARGET, "--allow", TARGET, "--source", "10.77.0.2", "--proto", "tcp:8443",
                   "--count", "5", "--json")
     assert p.returncode == 0 and json.loads(p.stdout)["targets"][0]["answered"] == 5, p.stdout + p.stderr
