@@ -26,6 +26,8 @@ def probe(
                                     "With it, targets outside oamkit labs may be probed from this machine."),
     source: str = typer.Option(None, "--source", help="Send every probe from this local address."),
     interface: str = typer.Option(None, "--interface", help="Send every probe out of this interface."),
+    max_target_pps: float = typer.Option(2000, "--max-target-pps", min=0.001, max=2000,
+                                         help="Ceiling of packets per second to any one target (at most 2000)."),
 ) -> None:
     """Probe targets on a fixed schedule; report loss, RTT percentiles, outage (lost × interval
     ± one interval) and every loss burst. ICMP errors are shown as diagnostics, never as answers."""
@@ -63,7 +65,8 @@ def probe(
         if any(x["reached_at"] is None for x in out):
             raise SystemExit(1)
         return
-    engine = ProbeEngine([Slot(t, p) for t in dict.fromkeys(targets)], iv, count, netns=netns, timeout=timeout, **pin)
+    engine = ProbeEngine([Slot(t, p) for t in dict.fromkeys(targets)], iv, count, netns=netns, timeout=timeout,
+                         max_target_pps=max_target_pps, **pin)
     engine.start()
     try:
         run = engine.finish()

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from oamkit import yamlfile
 from oamkit.errors import InputError, Problem
@@ -176,6 +176,10 @@ class DrPlan(_Model):
                 raise ValueError(f"not an IPv4 address or CIDR: {exc}") from None
         return out
     paths_unknown: Literal["fail", "warn"] = "warn"   # a site whose hop never answered
+    # where the plan was loaded from and the SHA-256 of the bytes validated: every caller
+    # (CLI, playbook step, demo) gets them into the report without passing the path along
+    _file: str | None = PrivateAttr(default=None)
+    _sha256: str | None = PrivateAttr(default=None)
 
     @field_validator("interval", "convergence_bound", "baseline", "pre", "settle", "min_watch",
                      "failback_bound", "trace_timeout", mode="before")
@@ -205,8 +209,21 @@ class DrPlan(_Model):
 
 
 def load_plan(path: str | Path) -> DrPlan:
+    import hashlib
+
     path = Path(path)
-    return parse_plan(yamlfile.load(path), str(path))
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError([Problem(f"cannot read: {exc.strerror or exc}", file=str(path))]) from None
+    try:
+        text = raw.decode()
+    except UnicodeDecodeError as exc:
+        raise InputError([Problem(f"cannot read: {exc}", file=str(path))]) from None
+    # hashed from the very bytes parsed: a file edited during the test cannot change the record
+    plan = parse_plan(yamlfile.load_text(text, path), str(path))
+    plan._file, plan._sha256 = str(path), hashlib.sha256(raw).hexdigest()
+    return plan
 
 
 def parse_plan(data: Any, file: str | None = None) -> DrPlan:

@@ -65,15 +65,47 @@ def write_junit(result: dict, path: Path) -> Path:
     return path
 
 
-def _path_tick(s: dict) -> str:
-    """' via 10.12.0.2 wan2 (secondary)': the path after failover, labelled from the plan."""
-    p = s.get("path_after") or {}
-    if not p.get("seen") or p.get("status") == "unknown":
-        return ""
-    return f"  via {p['seen']}" + (f" {p['seen_label']}" if p.get("seen_label") else "")
+def _path_status(p: dict) -> str:
+    if p.get("status"):
+        return p["status"]
+    if p.get("seen") in ("*", "-", None):
+        return "unknown"
+    return "as expected" if p.get("match", True) else "wrong"
+
+
+def _hop_label(p: dict) -> str:
+    """'10.12.0.2 wan2 (secondary)': the hop seen with its label from the plan. Unknown (no
+    ICMP answer) says so, with the hop that was expected: the reader knows what was asked."""
+    status = _path_status(p)
+    if status == "unknown":
+        exp = p.get("expected") or "?"
+        label = f" {p['expected_label']}" if p.get("expected_label") else ""
+        return f"unknown (expected {exp}{label})"
+    label = p.get("seen_label") or (p.get("expected_label") if p.get("seen") == p.get("expected") else None)
+    return f"{p.get('seen', '-')}" + (f" {label}" if label else "") + (" WRONG" if status == "wrong" else "")
+
+
+def timeline_label(s: dict) -> str:
+    """One site's row on the timeline: its verdict, then the path before the trigger (the
+    plan's normal path) and after it (the failover path), labelled from the plan."""
+    paths = [p for p in (s.get("path_before"), s.get("path_after")) if p]
+    text = f"{s['name']} [{s['verdict']}]"
+    if paths:
+        text += "  " + " -> ".join(_hop_label(p) for p in paths)
+    return text
 
 
 def write_png(result: dict, path: Path) -> Path:
+    import matplotlib.pyplot as plt
+
+    fig = timeline_figure(result)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def timeline_figure(result: dict):
+    """The timeline as a matplotlib figure (write_png saves it)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -87,7 +119,6 @@ def write_png(result: dict, path: Path) -> Path:
     fig, axes = plt.subplots(1, max(1, len(windows)), figsize=(13, height), sharey=True, squeeze=False,
                              gridspec_kw={"width_ratios": [1] * max(1, len(windows))})
     axes = axes[0]
-    names = [s["name"] for s in sites]
     for ax, win in zip(axes, windows or ["failover"]):
         for row, s in enumerate(sites):
             w = tl["sites"].get(s["name"], {}).get(win)
@@ -116,28 +147,19 @@ def write_png(result: dict, path: Path) -> Path:
         ax.set_xlabel("seconds since probing started")
         ax.grid(axis="x", alpha=0.3)
     axes[0].set_yticks(range(n))
-    axes[0].set_yticklabels([f"{nm} [{s['verdict']}]{_path_tick(s)}" for nm, s in zip(reversed(names), reversed(sites))],
-                            fontsize=8)
+    axes[0].set_yticklabels([timeline_label(s) for s in reversed(sites)], fontsize=8)
     for tick, s in zip(axes[0].get_yticklabels(), reversed(sites)):
         tick.set_color({"PASS": "#2e7d32", "FAIL": "#c62828"}.get(s["verdict"], "#ef6c00"))
     axes[0].set_ylim(-0.7, n - 0.3 + 0.5)
     fig.suptitle(f"{result['plan']}: {result['verdict']}  (green: answered, red: lost; outage = lost × "
                  f"{result['interval_s'] * 1e3:.0f} ms ± one interval)", fontsize=10)
     fig.tight_layout(rect=(0, 0, 0.93, 0.97))
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return fig
 
 
 def _path_cell(p: dict) -> str:
-    """The hop seen, with its label from the plan; ✗ wrong, ? unknown (no ICMP answer)."""
-    if not p:
-        return "-"
-    seen = p.get("seen", "-")
-    if p.get("seen_label"):
-        seen += f" {p['seen_label']}"
-    status = p.get("status") or ("as expected" if p.get("match", True) else "wrong")
-    return seen + {"wrong": " ✗", "unknown": " ?"}.get(status, "")
+    """The hop seen with its label from the plan, as on the timeline."""
+    return _hop_label(p) if p else "-"
 
 
 def write_html(result: dict, path: Path, png: Path) -> Path:

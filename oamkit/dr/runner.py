@@ -8,6 +8,7 @@ from __future__ import annotations
 import ipaddress
 import signal
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -54,7 +55,8 @@ class DrRunner:
         self.log = log
         self.realtime = realtime
         self.netns = plan.source.netns
-        self.plan_file: str | None = None      # set by the caller: named and hashed in the report
+        # named and hashed in the report: the file load_plan() read (a caller may override it)
+        self.plan_file: str | None = plan._file
         # the operator's allow-list (plan key and --allow): None means loopback/lab only
         self.allow = None if plan.allow is None else [ipaddress.IPv4Network(a) for a in plan.allow]
         self.paths = PathChecker(plan, netns=self.netns, allowed={s.target for s in plan.sites}, allow=self.allow, source=plan.source.address,
@@ -103,8 +105,10 @@ class DrRunner:
         return self.plan.pre + step.timeout + bound + self.plan.settle + 1.0
 
     def _baseline_interval(self, n_slots: int) -> float:
-        # the baseline also probes ICMP and the fallback of every site: slow down to stay in the rate
-        return max(self.plan.interval, n_slots / self.plan.max_rate_pps)
+        # the baseline also probes ICMP and the fallback of every site: slow down to stay in the
+        # total rate, and in the per-target one (up to three protocols to the same address)
+        per_target = max(Counter(s.addr for s in self._baseline_slots()).values(), default=1)
+        return max(self.plan.interval, n_slots / self.plan.max_rate_pps, per_target / self.plan.max_target_pps)
 
     def _baseline_slots(self) -> list[Slot]:
         slots = []
@@ -445,7 +449,9 @@ class DrRunner:
         from oamkit import __version__
 
         digest = None
-        if self.plan_file:
+        if self.plan_file and self.plan_file == self.plan._file:
+            digest = self.plan._sha256
+        elif self.plan_file:
             try:
                 with open(self.plan_file, "rb") as f:
                     digest = hashlib.sha256(f.read()).hexdigest()

@@ -282,6 +282,11 @@ class ProbeEngine:
             return "0.0.0.0"
         try:
             _disconnect(u)            # else the source picked by the first connect sticks
+            if self.device:
+                # the disconnect also dropped SO_BINDTODEVICE (udp_disconnect clears a device
+                # not locked by bind()): unpinned, the lookup gave the default route's source,
+                # and every TCP probe out of the pinned interface had a wrong checksum
+                u.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, self.device.encode())
             u.connect((addr, port))
             return u.getsockname()[0]
         except OSError:

@@ -16,6 +16,7 @@ import ipaddress
 import json
 import os
 import subprocess
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -181,6 +182,25 @@ def is_loopback(addr: str) -> bool:
 
 
 # ------------------------------------------------------------------------------- the guard
+def _per_target_rate_problems(targets: list[str], interval: float, ceiling: float) -> list[Problem]:
+    """Packets per second to each address: one per slot per interval, and an address probed
+    with several protocols (a baseline probes ICMP and the fallback) gets one per slot. The
+    operator must see which target and what rate, to fix the right knob."""
+    if not interval > 0:
+        return []
+    by_rate: dict[float, list[str]] = {}
+    for addr, n in Counter(targets).items():
+        rate = n / interval
+        if rate > ceiling + 1e-9:
+            by_rate.setdefault(rate, []).append(addr)
+    out = []
+    for rate, addrs in sorted(by_rate.items(), reverse=True):
+        shown = ", ".join(addrs[:5]) + (f" and {len(addrs) - 5} more" if len(addrs) > 5 else "")
+        out.append(Problem(f"{rate:g} packets/s to target {shown} exceeds the per-target maximum of "
+                           f"{ceiling:g} packets/s (max_target_pps)", field="max_target_pps", value=shown))
+    return out
+
+
 def check_probe_request(targets: list[str], interval: float, rounds: int, netns: str | None,
                         allowed: set[str] | None = None, max_rate_pps: float = MAX_RATE_PPS,
                         max_duration_s: float = MAX_DURATION_S,
@@ -212,9 +232,7 @@ def check_probe_request(targets: list[str], interval: float, rounds: int, netns:
     if rate > min(max_rate_pps, MAX_RATE_PPS):
         problems.append(Problem(f"rate {rate:.0f} probes/s exceeds the maximum "
                                 f"{min(max_rate_pps, MAX_RATE_PPS):.0f}", field="interval"))
-    if interval > 0 and 1.0 / interval > min(max_target_pps, MAX_TARGET_PPS) + 1e-9:
-        problems.append(Problem(f"{1.0 / interval:.0f} probes/s per target exceeds the per-target maximum "
-                                f"{min(max_target_pps, MAX_TARGET_PPS):.0f}", field="interval", value=interval))
+    problems += _per_target_rate_problems(targets, interval, min(max_target_pps, MAX_TARGET_PPS))
     if rounds < 1 or rounds > MAX_PROBES_PER_TARGET:
         problems.append(Problem(f"count must be 1..{MAX_PROBES_PER_TARGET}", field="count", value=rounds))
     if rounds * interval > min(max_duration_s, MAX_DURATION_S):

@@ -105,3 +105,19 @@ def healthy_lab(wanlab):
 def run_cli(*args: str, timeout: float = 120, **kw) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "oamkit.cli", *args], capture_output=True, text=True,
                           timeout=timeout, **kw)
+
+
+def oamkit_in(ns: str, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    """oamkit run inside namespace `ns`, as on an operator's host (no --netns)."""
+    return subprocess.run(["ip", "netns", "exec", ns, sys.executable, "-m", "oamkit.cli", *args],
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def nft_counters(ns: str, table: str, name_of) -> dict:
+    """Packet counters of the rules in `inet table` inside `ns`, keyed by name_of(rule)."""
+    import json
+
+    out = subprocess.run(["ip", "netns", "exec", ns, "nft", "-j", "list", "table", "inet", table],
+                         capture_output=True, text=True, check=True, timeout=30).stdout
+    return {name_of(item["rule"]): next(e["counter"]["packets"] for e in item["rule"]["expr"] if "counter" in e)
+            for item in json.loads(out)["nftables"] if "rule" in item}

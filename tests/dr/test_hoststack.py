@@ -14,6 +14,7 @@ from oamkit.probe.analysis import slot_stats
 from oamkit.probe.engine import ProbeEngine, Slot
 from oamkit.probe.proto import ProbeProto
 from oamkit.probe.safety import parse_allow
+from tests.dr.conftest import nft_counters, oamkit_in
 
 pytestmark = [pytest.mark.skipif(os.geteuid() != 0, reason="needs root: namespaces and raw sockets")]
 
@@ -60,20 +61,8 @@ def hosts():
             sh("ip", "netns", "del", ns, check=False)
 
 
-def counters(peer):
-    out = sh("ip", "netns", "exec", peer, "nft", "-j", "list", "table", "inet", "okt").stdout
-    got = {}
-    for item in json.loads(out)["nftables"]:
-        rule = item.get("rule")
-        if rule:
-            src = next(e["match"]["right"] for e in rule["expr"] if "match" in e)
-            got[src] = next(e["counter"]["packets"] for e in rule["expr"] if "counter" in e)
-    return got
-
-
-def oamkit_in(ns, *args, timeout=120):
-    return subprocess.run(["ip", "netns", "exec", ns, sys.executable, "-m", "oamkit.cli", *args],
-                          capture_output=True, text=True, timeout=timeout)
+def counters(ns):
+    return nft_counters(ns, "okt", lambda rule: next(e["match"]["right"] for e in rule["expr"] if "match" in e))
 
 
 def plan(tmp_path, **over):
@@ -118,7 +107,8 @@ def test_check_prints_route_and_budget_and_sends_nothing(hosts, tmp_path):
     info = json.loads(p.stdout)
     t = info["targets"][0]
     assert (t["source"], t["interface"], t["next_hop"]) == ("10.77.0.1", "eth0", "10.77.0.9")
-    assert info["budget"]["per_target_pps"] == 50 and info["budget"]["total_packets_max"] > 0
+    # 50/s at the 20 ms interval; the baseline probes ICMP and the TCP fallback: 100/s to the target
+    assert info["budget"]["per_target_pps"] == 100 and info["budget"]["total_packets_max"] > 0
     assert counters(hosts["peer"]) == before and not marker.exists()
     p = oamkit_in(hosts["host"], "drtest", str(plan(tmp_path)), "--check")
     assert p.returncode == 0 and "next hop 10.77.0.9" in p.stdout and "packets/s" in p.stdout, p.stdout

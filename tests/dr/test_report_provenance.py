@@ -45,3 +45,29 @@ def test_path_labels_beside_hops_and_rows_coloured(tmp_path):
     page = write_reports(result, tmp_path)["html"].read_text()
     assert "10.12.0.2 wan2 (secondary)" in page
     assert page.count("<tr class='fail'>") == 6 and page.count("<tr class='pass'>") == 6
+
+
+@needs_root()
+def test_playbook_drtest_step_names_and_hashes_its_plan(tmp_path):
+    """A playbook's drtest step knows its plan only by the path in the play: the report must
+    still name that file and its SHA-256 (they were empty)."""
+    import subprocess
+    import sys
+
+    plan_file = tmp_path / "plans" / "dr.yaml"
+    plan_file.parent.mkdir()
+    plan_file.write_text(yaml.safe_dump({
+        "name": "Playbook DR plan", "interval": "20ms", "baseline": "0.5s",
+        "sites": [{"name": "a", "target": "127.0.0.1"}],
+        "trigger": {"type": "command", "command": ["true"]}, "restore": {"type": "command", "command": ["true"]},
+        "convergence_bound": "1s", "failback_bound": "1s", "min_watch": "0.5s"}))
+    play = tmp_path / "play.yaml"
+    play.write_text(yaml.safe_dump({"name": "dr", "steps": [
+        {"name": "dr", "drtest": {"plan": "plans/dr.yaml", "report": "rep"}}]}))
+    run = subprocess.run([sys.executable, "-m", "oamkit.cli", "run", str(play), "--json"],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    report = json.loads((tmp_path / "rep" / "drtest.json").read_text())
+    assert Path(report["plan_file"]) == plan_file
+    assert report["plan_sha256"] == hashlib.sha256(plan_file.read_bytes()).hexdigest()
+    assert str(plan_file) in (tmp_path / "rep" / "drtest.html").read_text()

@@ -248,6 +248,14 @@ def test_lab_status_reports_running_daemons(wanlab):
     wanlab.wait_converged(10)
 
 
+def branch_tx_packets(lab) -> int:
+    """Packets the branch has sent out of its uplink (the probes, and little else: the branch
+    runs no routing daemon)."""
+    out = subprocess.run(["ip", "-n", lab.branch_ns, "-s", "-j", "link", "show", "dev", "eth0"],
+                         capture_output=True, text=True, check=True, timeout=10).stdout
+    return int(json.loads(out)[0]["stats64"]["tx"]["packets"])
+
+
 def test_adhoc_probe_inside_the_lab_reports_outage_and_bursts(healthy_lab):
     """`oamkit probe` run inside the branch namespace (no --netns): fping -o style outage and
     every loss burst while the primary is cut; a non-lab address is refused there too."""
@@ -255,10 +263,19 @@ def test_adhoc_probe_inside_the_lab_reports_outage_and_bursts(healthy_lab):
     cmd = ["ip", "netns", "exec", lab.branch_ns, sys.executable, "-m", "oamkit.cli", "probe"]
     refused = subprocess.run([*cmd, "10.200.0.1", "--count", "3"], capture_output=True, text=True, timeout=60)
     assert refused.returncode == 2 and "not an address inside lab" in refused.stderr
-    proc = subprocess.Popen([*cmd, "10.100.1.10", "10.100.9.1", "--interval", "10ms", "--count", "250", "--json"],
+    sent_before = branch_tx_packets(lab)
+    # 10 s of probing: the cut comes once probes are seen leaving (below), so on a loaded box
+    # a slow start-up delays the cut with it instead of leaving the outage unobserved
+    proc = subprocess.Popen([*cmd, "10.100.1.10", "10.100.9.1", "--interval", "10ms", "--count", "1000", "--json"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        time.sleep(2.0)                      # interpreter start-up, then ~0.5 s of probing
+        # synchronise on an observed event: ~0.2 s of probes (2 targets x 20) out of the branch
+        for _ in range(600):                 # bounded: 60 s
+            if branch_tx_packets(lab) - sent_before >= 40 or proc.poll() is not None:
+                break
+            time.sleep(0.1)
+        assert proc.poll() is None, "oamkit probe ended before the cut: " + proc.stderr.read()[-2000:]
+        assert branch_tx_packets(lab) - sent_before >= 40, "oamkit probe sent nothing in 60 s"
         lab.cut("drop")
         out, err = proc.communicate(timeout=60)
     finally:
@@ -268,6 +285,6 @@ def test_adhoc_probe_inside_the_lab_reports_outage_and_bursts(healthy_lab):
     assert proc.returncode in (0, 3), err
     res = json.loads(out)
     for t in res["targets"]:
-        assert t["sent"] == 250 and 0.1 <= t["outage_s"] < 1.0, t
+        assert t["sent"] == 1000 and 0.1 <= t["outage_s"] < 1.0, t
         assert t["outage_err_s"] == pytest.approx(0.01)
         assert len(t["bursts"]) >= 1 and max(b["lost"] for b in t["bursts"]) * 0.01 == pytest.approx(t["outage_s"], abs=0.05)
