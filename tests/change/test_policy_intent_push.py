@@ -3,10 +3,9 @@ fallback, on_unsupported: skip) pushed to the lab over real SSH: every platform 
 (push, then diff unchanged) and what a platform cannot hold is reported, never dropped
 silently.
 
-The lab accepts every line this policy renders except `allow_remote_loopback: true` on IOS
-(`ethernet oam remote-loopback supported`) and IOS-XR (`remote-loopback` in the profile): the
-lab grammar lacks both (see the branch report), so the Cisco hosts use a child policy that
-unsets that one key."""
+Remote loopback is allowed on every platform (IOS `ethernet oam remote-loopback supported`,
+IOS-XR `remote-loopback` in the profile, Junos `negotiation-options allow-remote-loopback`),
+and refused where the policy says so (Huawei `efm loopback ignore-request`)."""
 from __future__ import annotations
 
 import json
@@ -28,7 +27,7 @@ COMPANY = {
         "high_threshold_action": "error-disable-interface",
         "remote_failure": {"link_fault": "error-disable-interface"},
     },
-    "company-lab-cisco": {"extends": "company", "allow_remote_loopback": None},
+    "company-refuse-loopback": {"extends": "company", "allow_remote_loopback": False},
 }
 
 
@@ -37,8 +36,8 @@ def company_inventory(lab, tmp_path):
     folder = lab.write_inventory(tmp_path / "inventory")
     (folder / "policies" / "company.yaml").write_text(yaml.safe_dump(COMPANY, sort_keys=False))
     groups = yaml.safe_load((folder / "groups.yaml").read_text())
-    for platform, policy in (("cisco_ios", "company-lab-cisco"), ("cisco_xr", "company-lab-cisco"),
-                             ("juniper_junos", "company"), ("huawei_vrp", "company")):
+    for platform, policy in (("cisco_ios", "company"), ("cisco_xr", "company"),
+                             ("juniper_junos", "company"), ("huawei_vrp", "company-refuse-loopback")):
         groups[platform]["data"]["oam"]["policy"] = policy
     (folder / "groups.yaml").write_text(yaml.safe_dump(groups, sort_keys=False))
     return folder
@@ -55,6 +54,8 @@ def test_one_company_policy_converges_on_every_platform(lab, company_inventory, 
     assert "negotiation-options\n      allow-remote-loopback" in junos   # a tree, not set lines
     assert "frame-error 30" in junos
     assert "efm holdup-timer 20" in vrp and "efm error-frame threshold 30" in vrp
+    assert "ethernet oam remote-loopback supported" in ios and "remote-loopback" in xr
+    assert "efm loopback ignore-request" in vrp
     # never silently: what a platform lacks is in that host's notes
     assert any("link_fault_holdup" in n and "left out" in n for n in hosts["ios-1"]["notes"])
     assert any("high_threshold_action" in n and "left out" in n for n in hosts["vrp-1"]["notes"])

@@ -34,6 +34,7 @@ def ios_rules() -> list[Rule]:
              lm_modes, checks=("oam_enabled",)),
         Rule("ethernet oam link-monitor supported", ("config-if",)),
         Rule("ethernet oam link-monitor on", ("config-if",), checks=("oam_enabled",)),
+        Rule("ethernet oam remote-loopback supported", ("config-if",), checks=("oam_enabled",)),
         Rule("ethernet oam remote-failure {critical-event|dying-gasp|link-fault} action error-disable-interface",
              lm_modes, key="{0} {1} {2} {3}", checks=("oam_enabled",)),
         Rule("ethernet oam", ("config-if",)),

@@ -47,6 +47,7 @@ def xr_rules() -> list[Rule]:
         Rule("action {discovery-timeout|capabilities-conflict|session-down} {disable|efd|error-disable-interface|log}",
              XR_ACTION_MODES, key="{0} {1}"),
         Rule("require-remote mode {active|passive}", XR_ACTION_MODES),
+        Rule("remote-loopback", XR_ACTION_MODES),
         Rule("profile WORD", ("config-if-eoam",)),
         Rule("ethernet oam profile WORD", ("config",), action="enter", enter="config-eoam"),
         Rule("ethernet oam", ("config-if",), action="enter", enter="config-if-eoam"),

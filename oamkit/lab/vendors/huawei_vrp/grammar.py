@@ -17,6 +17,7 @@ def huawei_rules() -> list[Rule]:
         Rule("efm timeout <300-30000/100>", HW_IF, checks=("hw_global_efm",)),
         Rule("efm enable", HW_IF, checks=("hw_global_efm",)),
         Rule("efm trigger if-down", HW_IF, checks=("hw_if_efm",)),
+        Rule("efm loopback ignore-request", HW_IF, checks=("hw_if_efm",)),
         Rule("efm holdup-timer <0-50>", HW_IF),
         Rule("efm error-code period <1-60>", HW_IF),
         Rule("efm error-code threshold <0-4294967295>", HW_IF),
