@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from oamkit import units
 from oamkit.parse.result import UnsupportedCommand
+from oamkit.platforms import get_platform
 
 # Text a device prints where a value is absent. They become null, never 0.
 NULL_MARKERS = frozenset({"", "-", "--", "---", "n/a", "na", "none", "null", "not set"})
@@ -179,14 +180,12 @@ def window_block(platform: str, event: str, window: str | None, low: str | None,
 
 # ------------------------------------------------------------------------- platform names
 PLATFORMS = ("cisco_ios", "cisco_xr", "juniper_junos", "huawei_vrp")
-_PLATFORM_ALIASES = {"cisco_xe": "cisco_ios", "ios": "cisco_ios", "iosxe": "cisco_ios",
-                     "ios-xe": "cisco_ios", "iosxr": "cisco_xr", "ios-xr": "cisco_xr",
-                     "junos": "juniper_junos", "juniper": "juniper_junos",
-                     "huawei": "huawei_vrp", "vrp": "huawei_vrp", "huawei_vrpv8": "huawei_vrp"}
-
-
 def canonical_platform(platform: str) -> str:
-    key = _PLATFORM_ALIASES.get(platform.strip().lower(), platform.strip().lower())
+    """A platform name or alias (the platforms' own table) -> one this parser knows."""
+    try:
+        key = get_platform(platform.strip()).name
+    except KeyError:
+        key = platform.strip().lower()
     if key not in PLATFORMS:
         raise UnsupportedCommand(
             f"unknown platform {platform!r}; known: {', '.join(PLATFORMS)}")
@@ -199,8 +198,6 @@ def canonical_interface(platform: str, name: str | None) -> str | None:
     function the inventory uses for intents, so parsed names and intents always agree."""
     if name is None:
         return None
-    from oamkit.platforms import get_platform
-
     return get_platform(canonical_platform(platform)).canonical_interface(name)
 
 

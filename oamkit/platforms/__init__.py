@@ -10,8 +10,11 @@ from oamkit.platforms.base import Event, Platform, Range, Timer, Toggle, Window
 
 __all__ = ["Event", "Platform", "Range", "Timer", "Toggle", "Window", "get_platform", "platform_names"]
 
-_ALIASES = {"cisco_xe": "cisco_ios", "ios": "cisco_ios", "iosxe": "cisco_ios",
-            "iosxr": "cisco_xr", "junos": "juniper_junos", "huawei": "huawei_vrp",
+# Other names teams (and netmiko, ntc-templates) use for our platforms: one table for the
+# inventory, parsing and facts.
+_ALIASES = {"cisco_xe": "cisco_ios", "ios": "cisco_ios", "iosxe": "cisco_ios", "ios-xe": "cisco_ios",
+            "iosxr": "cisco_xr", "ios-xr": "cisco_xr", "junos": "juniper_junos",
+            "juniper": "juniper_junos", "huawei": "huawei_vrp", "vrp": "huawei_vrp",
             "huawei_vrpv8": "huawei_vrp"}
 
 
