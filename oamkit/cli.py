@@ -13,6 +13,7 @@ from rich.console import Console
 
 from oamkit import __version__, commands
 from oamkit.errors import ExitCode, InputError, OamkitError
+from oamkit.jsonout import SCHEMA_VERSION
 
 app = typer.Typer(
     name="oamkit",
@@ -58,7 +59,7 @@ def report_error(exc: OamkitError, as_json: bool = False) -> int:
     """Print an error the way every command does and return its exit code."""
     code = int(exc.exit_code)
     if as_json:
-        payload: dict = {"ok": False, "exit_code": code, "error": str(exc)}
+        payload: dict = {"schema_version": SCHEMA_VERSION, "ok": False, "exit_code": code, "error": str(exc)}
         if isinstance(exc, InputError):
             payload["problems"] = [p.as_dict() for p in exc.problems]
         print(json.dumps(payload, indent=2, default=str))

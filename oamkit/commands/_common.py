@@ -91,5 +91,7 @@ def load_inventory(path: Path | None) -> Inventory:
 
 
 def print_json(payload) -> None:
-    json.dump(payload, sys.stdout, indent=2, default=str)
+    from oamkit.jsonout import stamp
+
+    json.dump(stamp(payload), sys.stdout, indent=2, default=str)
     sys.stdout.write("\n")

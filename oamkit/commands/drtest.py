@@ -1,12 +1,13 @@
 """`oamkit drtest PLAN.yaml`: run a DR failover test plan and write its reports."""
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
 import typer
 from rich.console import Console
+
+from oamkit.commands._common import print_json
 
 
 console = Console(stderr=True)
@@ -65,7 +66,7 @@ def drtest(
         runner.preflight()            # the same bounds as a run: exit 2 naming what is outside
         info = check_plan(runner)
         if as_json:
-            print(json.dumps(info, indent=2))
+            print_json(info)
         else:
             _print_check(info)
         # a target the kernel has no route to now would be "down" at baseline: say so here
@@ -79,7 +80,7 @@ def drtest(
         paths = write_reports(result, report)
         console.print("reports: " + ", ".join(str(p) for p in paths.values()))
     if as_json:
-        print(json.dumps(result, indent=2, default=str))
+        print_json(result)
     else:
         color = {"PASS": "green", "FAIL": "red"}.get(result["verdict"], "yellow")
         console.print(f"[bold {color}]{result['verdict']}[/] {result['plan']}")

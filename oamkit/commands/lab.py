@@ -12,6 +12,7 @@ from pathlib import Path
 
 import typer
 
+from oamkit.commands._common import print_json
 from oamkit.errors import InputError, OamkitError, Problem
 from oamkit.lab.process import is_our_lab, read_state, run_foreground, state_file
 from oamkit.lab.procs import pid_alive, pid_exists
@@ -88,7 +89,7 @@ def _spawn_detached(devices: int, plats: list[str], inventory: Path, base_port: 
         state = read_state(state_dir)
         if state and state.get("token") == token:
             if as_json:
-                print(json.dumps(state, indent=2))
+                print_json(state)
             else:
                 print(f"oamkit lab: started pid {state['pid']}, {len(state['devices'])} devices, "
                       f"inventory {state['inventory']}")
@@ -192,8 +193,7 @@ def status(state_dir: Path = StateDirOpt,
     state = read_state(state_dir.resolve())
     running = bool(state) and pid_alive(state["pid"]) and is_our_lab(state["pid"], state)
     if as_json:
-        print(json.dumps({"running": running, **({k: v for k, v in state.items() if k != "token"} if state else {})},
-                         indent=2))
+        print_json({"running": running, **({k: v for k, v in state.items() if k != "token"} if state else {})})
     elif not running:
         print("oamkit lab: not running")
     else:

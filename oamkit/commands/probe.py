@@ -7,6 +7,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from oamkit.commands._common import print_json
 from oamkit.errors import InputError, Problem
 
 console = Console()
@@ -58,7 +59,7 @@ def probe(
                             netns=netns, timeout=min(timeout, 2.0), **pin)
         out = [x.as_dict(max_ttl) for x in paths]
         if as_json:
-            print(json.dumps(out, indent=2))
+            print_json(out)
         else:
             for x in out:
                 console.print(f"{x['target']} ({x['proto']}): " + " -> ".join(x["hops"]), highlight=False)
@@ -78,7 +79,7 @@ def probe(
     diags = [{"t_rel_s": round(d.ts - run.t0, 4), "what": d.describe(),
               "target": run.slots[d.slot].addr if 0 <= d.slot < len(run.slots) else None} for d in run.diagnostics]
     if as_json:
-        print(json.dumps({"engine": summary, "targets": stats, "diagnostics": diags}, indent=2))
+        print_json({"engine": summary, "targets": stats, "diagnostics": diags})
     else:
         table = Table(title=f"{proto} every {iv * 1e3:g} ms, {count} probes per target")
         for col in ("target", "sent", "answered", "loss", "rtt p50/p90/p99 ms", "outage", "bursts"):

@@ -5,6 +5,7 @@ Probing happens in-process: the engine opens its raw sockets inside the plan's s
 (setns on one thread), while triggers, restore and reports run where oamkit runs."""
 from __future__ import annotations
 
+import datetime
 import ipaddress
 import signal
 import time
@@ -18,6 +19,7 @@ from oamkit.dr.paths import UNKNOWN, WRONG, PathChecker, path_verdict  # noqa: F
 from oamkit.dr.plan import DrPlan, Site, Step
 from oamkit.probe.analysis import outage_around, run_summary, slot_stats
 from oamkit.probe.engine import ProbeEngine, ProbeRun, Slot, rounds_for
+from oamkit.jsonout import SCHEMA_VERSION
 from oamkit.probe.proto import ProbeProto
 from oamkit.probe.safety import check_probe_request, outside_allow, refuse
 
@@ -441,7 +443,6 @@ class DrRunner:
     # ------------------------------------------------------------------ verdict
     def _provenance(self, started: float) -> dict:
         """Who ran which plan when, with which oamkit: an audit trail for the change record."""
-        import datetime
         import getpass
         import hashlib
         import os
@@ -524,10 +525,16 @@ class DrRunner:
         for e in ("trigger", "restore"):
             if e in self.steps:
                 self.timeline[e] = self.steps[e].as_dict(t_ref)
+        finished = time.time()
         return {
+            "schema_version": SCHEMA_VERSION,
             **self._provenance(started),
             "plan": self.plan.name, "verdict": overall, "status": self.status, "error": self.error,
-            "summary": summary, "started": started, "finished": time.time(), "t_ref": t_ref,
+            "summary": summary, "started": started, "finished": finished, "t_ref": t_ref,
+            # the epoch floats stay for the scripts that read them; the ISO 8601 twins
+            # (started_iso: the provenance's, local time with its offset, as finished_iso) are
+            # what people and log tools read
+            "finished_iso": datetime.datetime.fromtimestamp(finished).astimezone().isoformat(timespec="seconds"),
             "interval_s": self.plan.interval, "convergence_bound_s": self.plan.convergence_bound,
             "source_netns": self.netns, "phases": [{**{k: v for k, v in p.items() if k != "t"}, "t_rel_s": round(p["t"] - t_ref, 4)}
                                                for p in self.phases],

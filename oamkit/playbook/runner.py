@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from oamkit.errors import ExitCode, OamkitError
+from oamkit.jsonout import stamp
 from oamkit.playbook.registry import STEPS
 from oamkit.playbook.resolve import LoadedPlay
 from oamkit.playbook.schema import Step
@@ -123,4 +124,4 @@ def _run_step(ctx: Context, step: Step, section: str) -> StepOutcome:
 
 def to_json(report: dict) -> str:
     """The play's report as `oamkit run --json` prints it."""
-    return json.dumps(report, indent=2, default=str)
+    return json.dumps(stamp(report), indent=2, default=str)

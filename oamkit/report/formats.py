@@ -9,6 +9,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from oamkit.jsonout import stamp
 from oamkit.checks import CRITICAL, MAINTENANCE, NAGIOS_CODES, OK, RANK, UNKNOWN, WARNING
 from oamkit.report import CheckReport
 
@@ -34,7 +35,7 @@ def table(report: CheckReport, console: Console, verbose: bool = False) -> None:
 
 
 def to_json(report: CheckReport) -> str:
-    return json.dumps(report.as_dict(), indent=2, default=str)
+    return json.dumps(stamp(report.as_dict()), indent=2, default=str)
 
 
 def junit(report: CheckReport) -> str:

@@ -1,0 +1,88 @@
+"""Every `--json` output is versioned (`schema_version`) and matches its JSON Schema in
+docs/schema/ (issue "Operators' everyday use", 9). Real outputs, from oamkit run as a user runs
+it against the lab; timestamps are checked as ISO 8601 (drtest.json keeps its epoch floats and
+adds ISO twins)."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+SCHEMAS = Path(__file__).resolve().parents[2] / "docs" / "schema"
+
+# jsonschema checks "format" only when told to, and its date-time checker needs an extra
+# package: this one is what every reader of our timestamps uses anyway
+FORMATS = jsonschema.FormatChecker(formats=())
+
+
+@FORMATS.checks("date-time", raises=ValueError)
+def _iso_8601(value) -> bool:
+    return not isinstance(value, str) or "T" in value and datetime.fromisoformat(value).tzinfo is not None
+
+
+def validate(name: str, payload) -> None:
+    schema = json.loads((SCHEMAS / f"{name}.schema.json").read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    jsonschema.Draft202012Validator(schema, format_checker=FORMATS).validate(payload)
+
+
+def oamkit(env, *args):
+    result = subprocess.run([sys.executable, "-m", "oamkit.cli", *args], capture_output=True,
+                            text=True, env=env, timeout=180)
+    assert result.stdout, result.stderr[-2000:]
+    return result.returncode, json.loads(result.stdout)
+
+
+@pytest.fixture
+def env(tmp_path, lab):
+    return {**os.environ, "OAMKIT_STATE_DIR": str(tmp_path / "state"),
+            "OAMKIT_LAB_PASSWORD": lab.password}
+
+
+def test_every_lab_command_json_is_versioned_and_matches_its_schema(env, lab_inventory, tmp_path):
+    inv = ["-i", str(lab_inventory)]
+    outputs = [("render", oamkit(env, "render", *inv, "--json")),
+               ("change", oamkit(env, "diff", *inv, "--json")),
+               ("change", oamkit(env, "push", *inv, "--json", "--confirm-timeout", "3600")),
+               ("changes", oamkit(env, "changes", "--json")),
+               ("collect", oamkit(env, "collect", *inv, "--json")),
+               ("check", oamkit(env, "check", *inv, "--json")),
+               ("facts", oamkit(env, "facts", *inv, "--json")),
+               ("change", oamkit(env, "rollback", "--change", "last", "--json")),
+               ("error", oamkit(env, "render", "-i", str(tmp_path / "missing"), "--json"))]
+    for name, (code, payload) in outputs:
+        validate(name, payload)
+        for item in payload if isinstance(payload, list) else [payload]:
+            assert item["schema_version"] == "1.0", name
+    assert outputs[2][1][1]["ok"] and outputs[-1][1][0] == 2
+
+
+def test_drtest_and_run_json_are_versioned_with_iso_timestamps(tmp_path):
+    plan = tmp_path / "plans" / "dr.yaml"
+    plan.parent.mkdir()
+    plan.write_text(yaml.safe_dump({
+        "name": "schema plan", "interval": "20ms", "baseline": "0.5s",
+        "sites": [{"name": "a", "target": "127.0.0.1"}],
+        "trigger": {"type": "command", "command": ["true"]},
+        "restore": {"type": "command", "command": ["true"]},
+        "convergence_bound": "1s", "failback_bound": "1s", "min_watch": "0.5s"}))
+    play = tmp_path / "play.yaml"
+    play.write_text(yaml.safe_dump({"name": "dr", "steps": [
+        {"name": "dr", "drtest": {"plan": "plans/dr.yaml", "report": "rep"}}]}))
+    code, report = oamkit(os.environ, "run", str(play), "--json")
+    validate("run", report)
+    written = json.loads((tmp_path / "rep" / "drtest.json").read_text())
+    validate("drtest", written)
+    # the epoch floats stay beside their ISO twins, and both say the same instant
+    assert abs(datetime.fromisoformat(written["finished_iso"]).timestamp()
+               - written["finished"]) < 1
+    code, printed = oamkit(os.environ, "drtest", str(plan), "--json")
+    validate("drtest", printed)
+    assert printed["schema_version"] == "1.0"
