@@ -72,6 +72,31 @@ def progress(title: str, quiet: bool):
         yield lambda result: bar.advance(task)
 
 
+# Wider than any line we print: a Junos `set` line, a change id or a table row read from a
+# pipe or file must arrive whole, never folded at the 80 columns rich assumes off a terminal.
+PIPE_WIDTH = 4096
+
+
+def stdout_console():
+    """The Console every command prints its stdout with. On a terminal, rich as usual; into a
+    pipe or file (scripts, cron, `| grep`), plain text: no ANSI, no wrapping, no truncation."""
+    from rich.console import Console
+
+    if sys.stdout.isatty():
+        return Console()
+
+    class PipeConsole(Console):
+        def rule(self, *args, **kwargs) -> None:
+            # a rule spans the console's width: keep it a readable separator, not 4096 dashes
+            wide, self.width = self.width, 72
+            try:
+                super().rule(*args, **kwargs)
+            finally:
+                self.width = wide
+
+    return PipeConsole(width=PIPE_WIDTH, soft_wrap=True, color_system=None, force_terminal=False)
+
+
 def seconds_option(text: str, option: str) -> float:
     """'10s', '500ms', '2m' -> seconds; anything else is bad input naming the option."""
     from oamkit.errors import InputError, Problem

@@ -10,11 +10,11 @@ from rich.markup import escape
 from rich.table import Table
 
 from oamkit import backups, changelog, engine, ops, statedir
-from oamkit.commands._common import (ExecutorOpt, FilterOpt, InventoryOpt, JsonOpt, LimitOpt,
+from oamkit.commands._common import (stdout_console, ExecutorOpt, FilterOpt, InventoryOpt, JsonOpt, LimitOpt,
                                      SchedulerOpt, executor_for, print_json, progress)
 from oamkit.errors import InputError, Problem
 
-console = Console()
+console = stdout_console()
 err = Console(stderr=True)
 
 WorkersOpt = typer.Option(20, "--workers", "-w", min=1, help="Hosts worked on at once.")

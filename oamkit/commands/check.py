@@ -10,17 +10,16 @@ import sys
 from pathlib import Path
 
 import typer
-from rich.console import Console
 
 from oamkit import checks, ops
-from oamkit.commands._common import (DbOpt, ExecutorOpt, FilterOpt, InventoryOpt, KeepOpt, LimitOpt,
+from oamkit.commands._common import (stdout_console, DbOpt, ExecutorOpt, FilterOpt, InventoryOpt, KeepOpt, LimitOpt,
                                      ReadTimeoutOpt, ReadWorkersOpt, SchedulerOpt, executor_for,
                                      progress, seconds_option)
 from oamkit.errors import InputError, Problem
 from oamkit.report import CheckReport
 from oamkit.report import formats
 
-console = Console()
+console = stdout_console()
 
 
 def check(inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, limit: str = LimitOpt,

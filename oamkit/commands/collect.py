@@ -4,15 +4,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from oamkit import collect, ops
-from oamkit.commands._common import (DbOpt, ExecutorOpt, FilterOpt, InventoryOpt, JsonOpt, KeepOpt,
+from oamkit.commands._common import (stdout_console, DbOpt, ExecutorOpt, FilterOpt, InventoryOpt, JsonOpt, KeepOpt,
                                      LimitOpt, ReadTimeoutOpt, ReadWorkersOpt, SchedulerOpt,
                                      executor_for, print_json, progress)
 
-console = Console()
+console = stdout_console()
 
 
 def collect_cmd(inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, limit: str = LimitOpt,

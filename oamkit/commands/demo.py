@@ -16,13 +16,14 @@ import time
 from pathlib import Path
 
 import typer
-from rich.console import Console
+
+from oamkit.commands._common import stdout_console
 from rich.table import Table
 
 from oamkit import engine, ops
 from oamkit.errors import ExitCode, OamkitError
 
-console = Console()
+console = stdout_console()
 
 
 def _table(title: str, results) -> Table:

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from oamkit.commands._common import print_json
+from oamkit.commands._common import stdout_console, print_json
 
 
 console = Console(stderr=True)
@@ -95,7 +95,7 @@ def drtest(
 
 
 def _print_check(info: dict) -> None:
-    out = Console(soft_wrap=True)
+    out = stdout_console()
     out.print(f"plan {info['plan']!r}: valid; nothing sent, no trigger or restore run", highlight=False)
     out.print(f"probing from {info['netns']}" + (f", source {info['pinned_source']}" if info["pinned_source"] else "")
               + (f", interface {info['pinned_interface']}" if info["pinned_interface"] else ""), highlight=False)

@@ -4,14 +4,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from oamkit import ops
-from oamkit.commands._common import (FilterOpt, InventoryOpt, JsonOpt, LimitOpt, ReadTimeoutOpt,
+from oamkit.commands._common import (stdout_console, FilterOpt, InventoryOpt, JsonOpt, LimitOpt, ReadTimeoutOpt,
                                      ReadWorkersOpt, print_json, progress)
 
-console = Console()
+console = stdout_console()
 
 
 def facts(inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, limit: str = LimitOpt,

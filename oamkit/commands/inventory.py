@@ -4,16 +4,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.syntax import Syntax
 from rich.table import Table
 
-from oamkit.commands._common import FilterOpt, InventoryOpt, JsonOpt, LimitOpt, load_inventory, print_json
+from oamkit.commands._common import stdout_console, FilterOpt, InventoryOpt, JsonOpt, LimitOpt, load_inventory, print_json
 from oamkit.errors import InputError, Problem
 from oamkit.inventory import MASK
 
 inventory_app = typer.Typer(help="Look at the inventory as oamkit resolves it.", no_args_is_help=True)
-console = Console()
+console = stdout_console()
 
 
 @inventory_app.command("list")

@@ -5,14 +5,13 @@ import getpass
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from oamkit import maintenance
-from oamkit.commands._common import FilterOpt, InventoryOpt, JsonOpt, load_inventory, print_json
+from oamkit.commands._common import stdout_console, FilterOpt, InventoryOpt, JsonOpt, load_inventory, print_json
 from oamkit.errors import InputError, Problem
 
-console = Console()
+console = stdout_console()
 app = typer.Typer(help="Maintenance windows: hosts reported as in maintenance, never alerting, "
                        "until the window ends by itself.", no_args_is_help=True)
 

@@ -4,15 +4,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from oamkit import ops
-from oamkit.commands._common import JsonOpt, print_json
+from oamkit.commands._common import stdout_console, JsonOpt, print_json
 from oamkit.errors import ExitCode
 
-console = Console()
+console = stdout_console()
 policy_app = typer.Typer(help="Look at a policy as each platform will hold it.",
                          no_args_is_help=True)
 

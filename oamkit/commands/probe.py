@@ -4,13 +4,12 @@ from __future__ import annotations
 import json
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from oamkit.commands._common import print_json
+from oamkit.commands._common import stdout_console, print_json
 from oamkit.errors import InputError, Problem
 
-console = Console()
+console = stdout_console()
 
 
 def probe(

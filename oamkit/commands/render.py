@@ -4,14 +4,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from oamkit.commands._common import (FilterOpt, InventoryOpt, JsonOpt, LimitOpt, TemplatesOpt,
+from oamkit.commands._common import (stdout_console, FilterOpt, InventoryOpt, JsonOpt, LimitOpt, TemplatesOpt,
                                      print_json)
 from oamkit import ops
 
-console = Console()
+console = stdout_console()
 
 
 def render(

@@ -9,9 +9,9 @@ from rich.console import Console
 from rich.table import Table
 
 from oamkit import playbook
-from oamkit.commands._common import ExecutorOpt, InventoryOpt, SchedulerOpt, executor_for, print_json
+from oamkit.commands._common import stdout_console, ExecutorOpt, InventoryOpt, SchedulerOpt, executor_for, print_json
 
-console = Console()
+console = stdout_console()
 err = Console(stderr=True)
 
 _STYLE = {playbook.OK: "green", playbook.FAILED: "bold red", playbook.IGNORED: "yellow",
