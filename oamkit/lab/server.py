@@ -26,6 +26,7 @@ from typing import Any
 
 import asyncssh
 
+from oamkit.errors import InputError, Problem
 from oamkit.lab.cli import serve_cli
 from oamkit.lab.device import PLATFORMS, Device, Faults
 from oamkit.lab.events import frame_monitor
@@ -168,16 +169,27 @@ class Lab:
         for i, (name, dev) in enumerate(self.devices.items()):
             dev.loop = self.loop
             port = self.base_port + i if self.base_port else 0
-            server = await asyncssh.create_server(
+            try:
+                server = await self._listen(dev, port)
+            except OSError as exc:
+                # asyncio's message names an address tuple deep in a traceback: say which port
+                # and which option, and let go of the ports already taken
+                await self.stop_async()
+                raise InputError([Problem(f"cannot listen on 127.0.0.1 port {port} for {name}: "
+                                          f"{os.strerror(exc.errno) if exc.errno else exc}", field="--base-port",
+                                          value=str(self.base_port))]) from None
+            self._servers.append(server)
+            self.ports[name] = server.sockets[0].getsockname()[1]
+        self.started_at = time.time()
+        return self
+
+    async def _listen(self, dev, port: int):
+        return await asyncssh.create_server(
                 lambda d=dev: _DeviceServer(self, d), HOST, port,
                 server_host_keys=[self.host_key], process_factory=self._process_factory(dev),
                 encoding="utf-8", line_editor=False, keepalive_interval=0,
                 login_timeout=30, reuse_address=True,
                 gss_host=None)   # no Kerberos here; the default looks up this host's FQDN per connection
-            self._servers.append(server)
-            self.ports[name] = server.sockets[0].getsockname()[1]
-        self.started_at = time.time()
-        return self
 
     async def stop_async(self) -> None:
         for server in self._servers:
