@@ -43,8 +43,10 @@ def _report(results, stopped, as_json, change_id=None, show_commands=True, title
     for column in ("host", "platform", "outcome", "lines", "seconds", "detail"):
         table.add_column(column)
     for r in results:
-        detail = "\n".join(x for x in (r.error, r.device_error and f"device said: {r.device_error}",
-                                       r.detail, *notes.get(r.host, [])) if x)
+        # the engine's error often quotes the device already: its text once, not twice
+        said = (r.device_error and r.device_error.strip() not in (r.error or "")
+                and f"device said: {r.device_error}")
+        detail = "\n".join(x for x in (r.error, said, r.detail, *notes.get(r.host, [])) if x)
         table.add_row(r.host, r.platform, f"[{_STYLE.get(r.outcome, '')}]{r.outcome}[/]",
                       str(len(r.commands)), f"{r.seconds:.2f}", escape(detail))
     console.print(table)

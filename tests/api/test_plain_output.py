@@ -47,3 +47,10 @@ def test_long_junos_set_lines_change_ids_and_tables_arrive_whole(env, lab_invent
     wanted = json.loads(oamkit(env, "facts", *inv, "--json").stdout)["hosts"]
     for host in wanted:                        # each version string on one line, not folded
         assert host["version"] in facts.stdout, facts.stdout
+
+
+def test_a_device_error_is_printed_once(lab, env, lab_inventory):
+    lab.set_faults("junos-1", reject_commands=["event-thresholds frame-period "])
+    push = oamkit(env, "push", "-i", str(lab_inventory), "-l", "junos-1")
+    assert push.returncode == 1, push.stdout + push.stderr
+    assert push.stdout.count("syntax error.") == 1, push.stdout
