@@ -42,6 +42,15 @@ class Rollout:
                                       value=self.timeout)])
 
 
+INTERRUPTED = "interrupted (Ctrl-C)"   # how a `stopped` reason begins when the user pressed Ctrl-C
+
+
+def interrupted(stopped: str | None) -> bool:
+    """Whether run_fleet stopped because of Ctrl-C: the command then reports what it has and
+    exits 130, as an interrupted program does."""
+    return bool(stopped) and stopped.startswith(INTERRUPTED)
+
+
 def run_fleet(plans: list[HostPlan], work: Callable[[HostPlan, float], HostResult],
               rollout: Rollout, on_done: Callable[[HostResult], None] | None = None,
               executor=None) -> tuple[list[HostResult], str | None]:
@@ -72,7 +81,7 @@ def run_fleet(plans: list[HostPlan], work: Callable[[HostPlan, float], HostResul
         except KeyboardInterrupt:
             # Hosts already started are mid-change: let them finish (and roll back if they
             # fail) within their deadlines, and report them; nothing new starts.
-            stopped = "interrupted (Ctrl-C): hosts already started were finished and are reported"
+            stopped = f"{INTERRUPTED}: hosts already started were finished and are reported"
             # Every queued host first: while we wait for one started host, a worker it frees
             # would otherwise take the next queued host and the rollout would go on.
             running = [(f, p) for f, p in started.items()

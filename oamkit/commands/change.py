@@ -27,7 +27,8 @@ _STYLE = {"unchanged": "dim", "changed": "green", "failed-rolled-back": "yellow"
 
 def _report(results, stopped, as_json, change_id=None, show_commands=True, title="",
             notes: dict[str, list[str]] | None = None) -> None:
-    code = engine.exit_code(results)
+    # Ctrl-C: what was done is reported all the same, then the exit of an interrupted program
+    code = 130 if ops.interrupted(stopped) else engine.exit_code(results)
     notes = notes or {}
     if as_json:
         print_json({"ok": code == 0, "exit_code": int(code), "change_id": change_id,

@@ -73,6 +73,8 @@ def check(inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, limit: 
                            timeout=timeout, keep_days=keep_days, executor=runs_on, on_done=tick,
                            sample=sample_s)
     _emit(report, fmt, "-" if to_stdout else output, verbose)
+    if report.interrupted and fmt != "nagios":   # Nagios knows UNKNOWN, not 130
+        raise typer.Exit(130)
     raise typer.Exit(report.exit_code(nagios=fmt == "nagios"))
 
 

@@ -13,9 +13,10 @@ from oamkit.ops.explain import Explanation, explain_policy
 from oamkit.ops.reads import CollectRun, FactsRun, check, collect_fleet, facts, history_path
 from oamkit.ops.rendering import RenderRun, render
 from oamkit.ops.selection import Selection, load_inventory, select
+from oamkit.runner import interrupted
 
 collect = collect_fleet   # `ops.collect(...)`; the module `oamkit.collect` keeps its name
 
 __all__ = ["ChangeRun", "CollectRun", "Explanation", "FactsRun", "RenderRun", "Selection", "check", "collect",
-           "diff", "explain_policy", "facts", "find_change", "history_path", "load_inventory", "push", "render",
+           "diff", "explain_policy", "facts", "find_change", "history_path", "interrupted", "load_inventory", "push", "render",
            "rollback", "select"]

@@ -20,7 +20,7 @@ from oamkit.history import History, Snapshot
 from oamkit.ops.changes import OnDone
 from oamkit.ops.selection import InventoryLike, select
 from oamkit.report import CheckReport
-from oamkit.runner import Rollout, run_fleet
+from oamkit.runner import Rollout, interrupted, run_fleet
 
 KEEP_DAYS = 90.0
 SSH_ONLY = "reads over SSH only"
@@ -130,7 +130,8 @@ def check(inventory: InventoryLike = None, filter=None, limit=None, *, rules=Non
     with History(path) as history:
         work, on = _fleet_work(inv, history=history, rules=rule_set, held=held, executor=executor,
                                sample=sample)
-        results, _ = run_fleet(plans, work, Rollout(workers, timeout), on_done=on_done, executor=on)
+        results, stopped = run_fleet(plans, work, Rollout(workers, timeout), on_done=on_done,
+                                     executor=on)
         collect.finish_closing()
         hosts = settle(plans, results, history=history, rules=rule_set, held=held,
                         executor=executor)
@@ -142,7 +143,11 @@ def check(inventory: InventoryLike = None, filter=None, limit=None, *, rules=Non
                                f"transport {h.transport}: check {SSH_ONLY}")])
         hosts.append(checks.hold(unread, held_now) if held_now else unread)
     source = rules_file or (None if rules is None or isinstance(rules, checks.Rules) else rules)
-    return CheckReport(hosts, started, time.time(), str(source) if source else None, str(path))
+    report = CheckReport(hosts, started, time.time(), str(source) if source else None, str(path))
+    if stopped:
+        report.notes.append(stopped)
+    report.interrupted = interrupted(stopped)
+    return report
 
 
 def _fleet_work(inventory, *, history: History, rules, held: dict, executor=None,

@@ -16,6 +16,7 @@ class CheckReport:
     rules_file: str | None = None
     db: str | None = None
     notes: list[str] = field(default_factory=list)
+    interrupted: bool = False   # Ctrl-C: the hosts read so far are reported, then exit 130
 
     @property
     def status(self) -> str:

@@ -1,0 +1,45 @@
+"""Ctrl-C (SIGINT) mid-run exits 130 on the long-running commands, as shells and cron expect
+of an interrupted program (issue "Operators' everyday use", 8)."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+
+@pytest.fixture
+def env(tmp_path, lab):
+    return {**os.environ, "OAMKIT_STATE_DIR": str(tmp_path / "state"),
+            "OAMKIT_LAB_PASSWORD": lab.password}
+
+
+def _interrupted_mid_run(lab, env, *args) -> subprocess.CompletedProcess:
+    lab.set_faults("junos-1", command_delay=2)     # every command now takes 2 s there
+    seen = len(lab.device("junos-1").transcript)
+    proc = subprocess.Popen([sys.executable, "-m", "oamkit.cli", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        deadline = time.monotonic() + 60
+        # "in its run": the slowed device has heard from this process
+        while len(lab.device("junos-1").transcript) == seen and proc.poll() is None:
+            assert time.monotonic() < deadline, "oamkit never reached the device"
+            time.sleep(0.05)
+        assert proc.poll() is None, "the run ended before it could be interrupted"
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
+@pytest.mark.parametrize("command", [["push", "--confirm-timeout", "3600"], ["check"]])
+def test_sigint_mid_run_exits_130(lab, lab_inventory, env, command):
+    result = _interrupted_mid_run(lab, env, command[0], "-i", str(lab_inventory), "-l", "junos-1",
+                                  *command[1:])
+    assert result.returncode == 130, (result.returncode, result.stdout[-1500:], result.stderr[-3000:])
+    assert "Traceback" not in result.stderr
