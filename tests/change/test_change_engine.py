@@ -309,7 +309,8 @@ def test_ctrl_c_finishes_the_host_mid_change_and_starts_no_other(lab, lab_invent
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert proc.returncode == 1, (proc.returncode, [(h["host"], h["outcome"], h["seconds"]) for h in json.loads(out)["hosts"]], err[-800:])
+    # Ctrl-C exits 130 (as every command does); the report still says what was done
+    assert proc.returncode == 130, (proc.returncode, [(h["host"], h["outcome"], h["seconds"]) for h in json.loads(out)["hosts"]], err[-800:])
     report = json.loads(out)
     assert "interrupted" in report["stopped"]
     hosts = {h["host"]: h for h in report["hosts"]}
