@@ -19,7 +19,6 @@ from typing import Callable
 from oamkit import backups, changelog, locks, statedir
 from oamkit.engine.cli import CliDriver
 from oamkit.engine.driver import ConfigDriver, Snapshot
-from oamkit.engine.netconf import NetconfDriver
 from oamkit.engine.results import (CHANGED, ERROR, LOCKED, NEEDS_ATTENTION, NOT_ATTEMPTED,
                                    ROLLED_BACK, UNCHANGED, HostResult, VerifyFailed)
 from oamkit.inventory import Inventory
@@ -36,6 +35,10 @@ def open_driver(inventory: Inventory, plan: HostPlan, deadline: float) -> Config
     """The driver for the host's transport (`transport: ssh|netconf`). Raises TransportError
     when the device cannot be reached or refuses the login."""
     if plan.host.transport == "netconf":
+        # here, not at the top: ncclient is only loaded by runs that use NETCONF, so the
+        # start-up of every `oamkit` command (a Nagios check each minute) does not pay for it
+        from oamkit.engine.netconf import NetconfDriver
+
         return NetconfDriver.open(inventory, plan, deadline)
     return CliDriver.open(inventory, plan, deadline)
 
