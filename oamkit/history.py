@@ -11,6 +11,7 @@ import json
 import os
 import sqlite3
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -19,6 +20,7 @@ from oamkit import statedir
 from oamkit.errors import InputError, Problem
 
 SCHEMA_VERSION = 1
+BUSY_TIMEOUT = 30.0   # seconds a writer waits for another process's lock
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS snapshots (
@@ -97,15 +99,10 @@ class History:
             os.close(statedir.open_private(self.path, os.O_RDONLY))
         self._lock = threading.Lock()
         try:
-            self.db = sqlite3.connect(str(self.path), check_same_thread=False, timeout=30)
-            self.db.execute("PRAGMA journal_mode=WAL")
-            # WAL + NORMAL: a crash never corrupts the file; a power cut may lose the last snapshot
-            self.db.execute("PRAGMA synchronous=NORMAL")
-            self.db.execute("PRAGMA foreign_keys=ON")
-            found = self._schema_version()
+            self.db = sqlite3.connect(str(self.path), check_same_thread=False, timeout=BUSY_TIMEOUT)
         except sqlite3.DatabaseError as exc:
-            raise InputError([Problem(f"not an oamkit history database: {exc}", file=str(self.path),
-                                      field="--db")]) from None
+            raise self._not_history(exc) from None
+        found = self._open()
         if found is not None and found > SCHEMA_VERSION:
             raise InputError([Problem(f"written by a newer oamkit (schema {found}; this one reads "
                                       f"up to {SCHEMA_VERSION})", file=str(self.path), field="--db")])
@@ -113,6 +110,34 @@ class History:
             self.db.executescript(_SCHEMA)
             self.db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
                             (str(SCHEMA_VERSION),))
+
+    def _open(self) -> int | None:
+        """Set the connection up and read the schema version. Switching a new file to WAL takes
+        an exclusive lock that SQLite's busy timeout does not wait for: several processes or
+        threads opening the same new database at once (parallel checks, Nornir tasks) see
+        "database is locked" at once, so that is retried within the same time budget, and never
+        reported as a file that is not a history database."""
+        until = time.monotonic() + BUSY_TIMEOUT
+        while True:
+            try:
+                self.db.execute("PRAGMA journal_mode=WAL")
+                # WAL + NORMAL: a crash never corrupts the file; a power cut may lose the last snapshot
+                self.db.execute("PRAGMA synchronous=NORMAL")
+                self.db.execute("PRAGMA foreign_keys=ON")
+                return self._schema_version()
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise self._not_history(exc) from None
+                if time.monotonic() >= until:
+                    raise InputError([Problem(f"database stayed locked for {BUSY_TIMEOUT:.0f} s",
+                                              file=str(self.path), field="--db")]) from None
+                time.sleep(0.05)
+            except sqlite3.DatabaseError as exc:
+                raise self._not_history(exc) from None
+
+    def _not_history(self, exc: Exception) -> InputError:
+        return InputError([Problem(f"not an oamkit history database: {exc}", file=str(self.path),
+                                   field="--db")])
 
     def _schema_version(self) -> int | None:
         has_meta = self.db.execute(

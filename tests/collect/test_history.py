@@ -98,3 +98,30 @@ def test_sessions_close_in_the_background_and_a_hung_close_does_not_block():
     assert clock.monotonic() - started < 1
     release.set()
     assert collect.finish_closing(2) == 0 and slow.closed
+
+
+def test_many_openers_of_one_new_database_all_get_it(tmp_path):
+    """Parallel checks (Nornir tasks, cron jobs) opening the same new history at once: the
+    switch to WAL answers "database is locked" without waiting, which used to be reported as
+    "not an oamkit history database". Every opener must get the database."""
+    import threading
+
+    from oamkit.history import History
+
+    errors: list[str] = []
+    for round_ in range(40):
+        path = tmp_path / f"h{round_}.sqlite"
+
+        def open_it(path=path):
+            try:
+                with History(path):
+                    pass
+            except Exception as exc:  # noqa: BLE001 - collected for the assertion
+                errors.append(str(exc))
+
+        threads = [threading.Thread(target=open_it) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert errors == []
