@@ -31,12 +31,14 @@ class ChangeRun:
     inventory: Path | None = None
     # host -> what its plan reports: roundings, fallbacks, keys left out (on_unsupported: skip)
     notes: dict[str, list[str]] = field(default_factory=dict)
-    outcomes: dict[str, int] = field(init=False)
 
-    def __post_init__(self) -> None:
-        self.outcomes = {}
+    @property
+    def outcomes(self) -> dict[str, int]:
+        """How many hosts ended in each outcome (always what `results` says now)."""
+        counts: dict[str, int] = {}
         for r in self.results:
-            self.outcomes[r.outcome] = self.outcomes.get(r.outcome, 0) + 1
+            counts[r.outcome] = counts.get(r.outcome, 0) + 1
+        return counts
 
     @property
     def exit_code(self) -> int:
