@@ -51,6 +51,9 @@ WINDOW_UNITS = {"symbol_period": "symbols", "frame": "deciseconds", "frame_perio
                 "transmit_crc": "deciseconds"}
 
 Action = Literal["error-disable-interface", "failover", "log"]
+# What each neutral action means where no platform says otherwise (`Platform.link_down_actions`):
+# error-disable shuts the port, failover moves its traffic away; log only reports.
+LINK_DOWN_ACTIONS: tuple[str, ...] = ("error-disable-interface", "failover")
 OnUnsupported = Literal["skip", "error"]
 RemoteFailure = Literal["link_fault", "dying_gasp", "critical_event"]
 HIGH_NONE = "none"
@@ -179,6 +182,34 @@ class LinkOamIntent(BaseModel):
         data = self.model_dump(exclude={"host", "interface", "policy", "overridden",
                                         "require_operational", "operational_wait_ms"})
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:6]
+
+
+# IEEE Clause 30 default windows (vendor notes §1.1), in IEEE units; frame_period and
+# symbol_period default to what the PHY carries in 1 s (None here: depends on the speed).
+IEEE_DEFAULT_WINDOWS: dict[str, int | None] = {"frame": 10, "frame_seconds": 600,
+                                               "frame_period": None, "symbol_period": None}
+
+
+def default_window(event: str, speed_bps: int) -> int | None:
+    """The IEEE default window of `event` in its IEEE unit at `speed_bps`; None where the
+    standard has none (Cisco's CRC monitors, whose documented defaults conflict, §2.2)."""
+    if event == "frame_period":
+        return units.frames_for_duration(1000, speed_bps)[0]
+    if event == "symbol_period":
+        return units.symbols_for_duration(1000, speed_bps)[0]
+    return IEEE_DEFAULT_WINDOWS.get(event)
+
+
+def window_capacity(event: str, window: int, speed_bps: int) -> int:
+    """The most errors one window of `event` (`window` in its IEEE unit) can count on a link
+    of `speed_bps`: every minimum-size frame at line rate errored (time windows), every frame
+    of a frame_period window, every second of a frame_seconds window, every symbol of a
+    symbol_period window."""
+    if event == "frame_seconds":
+        return window // 10
+    if event in TIME_WINDOW_EVENTS:
+        return units.frames_for_duration(window * 100, speed_bps)[0]
+    return window
 
 
 def deep_merge(base: dict, override: dict) -> dict:
