@@ -29,7 +29,8 @@ from dataclasses import dataclass
 from oamkit import units
 from oamkit.platforms import Platform
 from oamkit.policy import (EVENTS, HIGH_NONE, LINK_DOWN_ACTIONS, TIME_WINDOW_EVENTS, EventIntent,
-                           LinkOamIntent, default_window, window_capacity)
+                           LinkOamIntent, capacity_text, default_window,
+                           window_capacity)
 
 # Cisco's CRC monitors have no IEEE default window and conflicting documented ones (vendor
 # notes §2.2: 10 s per the configuration guides, 100 s per the MWR command reference).
@@ -257,7 +258,6 @@ def threshold_warnings(intent: LinkOamIntent,
     out: list[ThresholdWarning] = []
     monitors = predict_monitors(intent, frames_per_s=line_rate_frames_per_s(intent.speed_bps),
                                 platform=platform)
-    speed = units.format_speed(intent.speed_bps)
     for key, name, wanted, holds_high in _effective_events(intent, platform):
         if not intent.enabled or not intent.link_monitoring:
             break
@@ -266,26 +266,30 @@ def threshold_warnings(intent: LinkOamIntent,
             continue   # no known window: nothing to compare with
         capacity = window_capacity(name, window, intent.speed_bps)
         label = key if key == name else f"{key} (as {name})"
-        what = _capacity_text(name, window, capacity, speed)
+        what = capacity_text(name, window, capacity, intent.speed_bps)
         for level, value in (("high", wanted.high if holds_high else None), ("low", wanted.low)):
             if isinstance(value, int) and value > capacity:
                 out.append(ThresholdWarning(key, "unreachable",
                                             f"{label}: {level} {value} > {what}: never fires"))
-    if any(m.high is not None for m in monitors) and not any(m.has_action for m in monitors):
-        action = intent.high_threshold_action
-        detail = (f" (high_threshold_action {action} does not take the link down)" if action
-                  else " (no high_threshold_action)")
+    action = intent.high_threshold_action
+    held = action is not None and (platform is None or action in platform.high_threshold_actions)
+    if any(m.high is not None for m in monitors) and not held:
+        # An action the policy chose that only reports (log) is a decision, not an oversight:
+        # `high_threshold_note` says what it means instead.
+        detail = (f" (high_threshold_action {action} has no form on {platform.display})"
+                  if action is not None and platform is not None else "")
         out.append(ThresholdWarning(None, "no_action", "high threshold has no action: link "
                                     f"stays up while degraded{detail}"))
     return out
 
 
-def _capacity_text(name: str, window: int, capacity: int, speed: str) -> str:
-    if name == "frame_seconds":
-        return f"{capacity} seconds in its {units.format_duration_ms(window * 100)} window"
-    if name == "frame_period":
-        return f"the {window} frames of its window"
-    if name == "symbol_period":
-        return f"the {window} symbols of its window"
-    return (f"{capacity} frames the {speed} link can carry in "
-            f"{units.format_duration_ms(window * 100)}")
+def high_threshold_note(intent: LinkOamIntent, platform: Platform | None = None) -> str | None:
+    """A line when the high thresholds only report (an action such as `log`): the link stays
+    up while degraded, as the policy chose."""
+    monitors = predict_monitors(intent, frames_per_s=0.0, platform=platform)
+    action = intent.high_threshold_action
+    if action is None or not any(m.high is not None for m in monitors) \
+            or any(m.has_action for m in monitors):
+        return None
+    return (f"high thresholds only {action} (high_threshold_action {action}): the link stays "
+            "up while degraded")

@@ -146,12 +146,24 @@ def test_only_actions_that_take_the_link_down_count(action, down):
     assert (seconds == pytest.approx(5.0)) if down else (seconds is None)
     if not down:
         assert "the link stays up while degraded" in reason
+    if action is None:   # an oversight: warned
         [warning] = detection.threshold_warnings(intent)
         assert warning.kind == "no_action"
-        assert warning.message.startswith("high threshold has no action: link stays up while "
-                                          "degraded")
-    else:
+        assert warning.message == "high threshold has no action: link stays up while degraded"
+        assert detection.high_threshold_note(intent) is None
+    else:                # a decision (log) is noted, not warned
         assert detection.threshold_warnings(intent) == []
+        note = detection.high_threshold_note(intent)
+        assert (note is None) if down else note.startswith("high thresholds only log")
+
+
+def test_an_action_the_platform_cannot_hold_is_no_action_there():
+    intent = intent_of({"frame": {"window": "10s", "low": 100, "high": 5000}},
+                       action="failover", on_unsupported="skip")
+    assert detection.threshold_warnings(intent, get_platform("cisco_ios")) == []
+    [warning] = detection.threshold_warnings(intent, get_platform("juniper_junos"))
+    assert warning.message == ("high threshold has no action: link stays up while degraded "
+                               "(high_threshold_action failover has no form on Juniper Junos)")
 
 
 def test_what_an_action_means_is_platform_data():
