@@ -99,6 +99,7 @@ def _log_window(dev: Device, name: str, st, errors: float, count: int, low: int,
     if crossed_high and err_disable:
         action = "Err.D"
         st.oper_up = False
+        st.err_disabled = True
     now = time.time()
     for _ in range(min(count, MAX_EVENTS_PER_TICK)):
         st.oam.local_events["frame"] += 1
