@@ -37,7 +37,8 @@ def drtest(
         from oamkit.probe.safety import parse_allow
 
         plan.allow = sorted({*(plan.allow or []), *(str(n) for n in parse_allow(allow))})
-    actions = [s for s in (plan.trigger, plan.restore) if s.type == "action"]
+    actions = [s for s in (plan.trigger, plan.restore)
+               if s.type == "action" or (s.type == "degrade" and s.device)]
     if actions and inventory is None:
         from oamkit.errors import InputError, Problem
 
@@ -59,6 +60,18 @@ def drtest(
             raise InputError([Problem(p.message, file=str(plan_file), host=p.host, field=p.field,
                                       value=p.value) for p in problems])
         set_action_hook(make_action_hook(loaded))
+        if plan.trigger.type == "degrade":
+            from oamkit.dr.degrade import set_oam_hook
+            from oamkit.dr_actions import OamHook
+
+            for name, step in (("trigger", plan.trigger), ("restore", plan.restore)):
+                if step.type == "degrade" and step.device:
+                    problems += action_problems(loaded, "interface-shutdown", step.device,
+                                                {"interface": step.device_interface}, name)
+            if problems:
+                raise InputError([Problem(p.message, file=str(plan_file), host=p.host, field=p.field,
+                                          value=p.value) for p in problems])
+            set_oam_hook(OamHook(loaded))
     if check:
         from oamkit.dr.check import check_plan
 
