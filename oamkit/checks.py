@@ -9,6 +9,9 @@ Rules (each can be switched off and given its severities in a YAML rules file, s
   link_monitoring    link monitoring is on where the intent wants it
   error_rate         CRC rates judged against the configured link-monitor window and thresholds
   link_events        no new link events since the last check
+  thresholds         every threshold can fire at the interface's speed, and a high threshold
+                     has an action (otherwise the link stays up while degraded); from the
+                     policy alone (`oamkit.detection`), the same warnings as `policy explain -i`
 
 Statuses: OK, WARNING, CRITICAL, UNKNOWN (could not tell: unreachable, unparsable output, no
 history yet) and MAINTENANCE (the host is in a maintenance window or marked down: reported,
@@ -23,7 +26,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from oamkit import rates, yamlfile
+from oamkit import detection, rates, units, yamlfile
 from oamkit.engine.cli import delta_by_interface, desired, read_managed
 from oamkit.collect import close_later, snapshot_with
 from oamkit.errors import InputError, Problem
@@ -39,7 +42,7 @@ NAGIOS_CODES = {OK: 0, WARNING: 1, CRITICAL: 2, UNKNOWN: 3, MAINTENANCE: 0}
 # Which status wins when several apply (Nagios aggregation: CRITICAL > WARNING > UNKNOWN > OK).
 RANK = {OK: 0, MAINTENANCE: 0, UNKNOWN: 1, WARNING: 2, CRITICAL: 3}
 RULE_NAMES = ("config_drift", "interface_present", "oam_session", "link_monitoring",
-              "error_rate", "link_events")
+              "error_rate", "link_events", "thresholds")
 
 Severity = Literal["ok", "warning", "critical", "unknown"]
 
@@ -72,6 +75,7 @@ class Rules(_Strict):
     link_monitoring: SimpleRule = SimpleRule(severity="warning")
     error_rate: ErrorRateRule = ErrorRateRule()
     link_events: SimpleRule = SimpleRule(severity="warning")
+    thresholds: SimpleRule = SimpleRule(severity="warning")
     unreachable: Severity = Field("unknown", description="status of a host that cannot be read")
 
     @classmethod
@@ -190,7 +194,23 @@ def evaluate(plan: HostPlan, snap: Snapshot, history: History | None, rules: Rul
             out.append(_error_rate(host, name, intent, history, rules, since))
         if rules.link_events.enabled:
             out.append(_link_events(host, name, sample, snap, history, rules))
+        if rules.thresholds.enabled and intent.link_monitoring and intent.events:
+            out.append(_thresholds(host, name, intent, plan, rules))
     return out
+
+
+def _thresholds(host, name, intent, plan: HostPlan, rules) -> CheckResult:
+    """Thresholds that can never fire at this speed, a high threshold without an action."""
+    warnings = detection.threshold_warnings(intent, plan.platform)
+    if warnings:
+        return CheckResult(host, name, "thresholds", _sev(rules.thresholds.severity),
+                           "; ".join(w.message for w in warnings),
+                           {"thresholds_never_firing": sum(w.kind == "unreachable"
+                                                           for w in warnings)})
+    note = detection.high_threshold_note(intent, plan.platform)
+    return CheckResult(host, name, "thresholds", OK,
+                       f"every threshold can fire at {units.format_speed(intent.speed_bps)}"
+                       + (f"; {note}" if note else ""), {"thresholds_never_firing": 0})
 
 
 def _drift(host: str, drift: Drift | None, drift_error: str | None, rules: Rules) -> list[CheckResult]:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import math
 from pathlib import Path
 from typing import Literal
 
@@ -51,6 +52,9 @@ WINDOW_UNITS = {"symbol_period": "symbols", "frame": "deciseconds", "frame_perio
                 "transmit_crc": "deciseconds"}
 
 Action = Literal["error-disable-interface", "failover", "log"]
+# What each neutral action means where no platform says otherwise (`Platform.link_down_actions`):
+# error-disable shuts the port, failover moves its traffic away; log only reports.
+LINK_DOWN_ACTIONS: tuple[str, ...] = ("error-disable-interface", "failover")
 OnUnsupported = Literal["skip", "error"]
 RemoteFailure = Literal["link_fault", "dying_gasp", "critical_event"]
 HIGH_NONE = "none"
@@ -70,9 +74,12 @@ class EventSpec(_Strict):
     window: str | StrictInt | None = Field(
         None, description="time-based events: a duration ('1s', '100ms'); frame_period and "
         "symbol_period: a count of frames/symbols, or a duration converted at the link speed")
-    low: StrictInt | None = Field(None, ge=0, description="low threshold: an event is sent when errors reach it")
-    high: StrictInt | Literal["none"] | None = Field(
-        None, description="high threshold: the high-threshold action fires; 'none' disables it")
+    low: StrictInt | str | None = Field(
+        None, description="low threshold: an event is sent when errors reach it; a count, or a "
+        "percentage of what one window can count at line rate ('0.5%')")
+    high: StrictInt | str | None = Field(
+        None, description="high threshold: the high-threshold action fires; 'none' disables "
+        "it; a count, or a percentage of what one window can count at line rate ('1%')")
 
     fallback: EventName | None = Field(
         None, description="event used instead on a platform without this one (e.g. "
@@ -81,11 +88,25 @@ class EventSpec(_Strict):
         None, description="this event where a platform lacks it (or a part of it): skip "
         "(left out, reported) or error; default: the policy's on_unsupported")
 
+    @field_validator("low")
+    @classmethod
+    def _low_count_or_percent(cls, value):
+        if isinstance(value, int) and value < 0:
+            raise ValueError("low threshold must be at least 0")
+        if isinstance(value, str):
+            units.parse_percent(value)
+        return value
+
     @field_validator("high")
     @classmethod
     def _high_positive(cls, value):
         if isinstance(value, int) and value < 1:
             raise ValueError("high threshold must be at least 1, or 'none'")
+        if isinstance(value, str) and value != HIGH_NONE:
+            try:
+                units.parse_percent(value)
+            except ValueError as exc:
+                raise ValueError(str(exc).replace("a count or", "a count, 'none' or")) from None
         return value
 
 
@@ -179,6 +200,34 @@ class LinkOamIntent(BaseModel):
         data = self.model_dump(exclude={"host", "interface", "policy", "overridden",
                                         "require_operational", "operational_wait_ms"})
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:6]
+
+
+# IEEE Clause 30 default windows (vendor notes §1.1), in IEEE units; frame_period and
+# symbol_period default to what the PHY carries in 1 s (None here: depends on the speed).
+IEEE_DEFAULT_WINDOWS: dict[str, int | None] = {"frame": 10, "frame_seconds": 600,
+                                               "frame_period": None, "symbol_period": None}
+
+
+def default_window(event: str, speed_bps: int) -> int | None:
+    """The IEEE default window of `event` in its IEEE unit at `speed_bps`; None where the
+    standard has none (Cisco's CRC monitors, whose documented defaults conflict, §2.2)."""
+    if event == "frame_period":
+        return units.frames_for_duration(1000, speed_bps)[0]
+    if event == "symbol_period":
+        return units.symbols_for_duration(1000, speed_bps)[0]
+    return IEEE_DEFAULT_WINDOWS.get(event)
+
+
+def window_capacity(event: str, window: int, speed_bps: int) -> int:
+    """The most errors one window of `event` (`window` in its IEEE unit) can count on a link
+    of `speed_bps`: every minimum-size frame at line rate errored (time windows), every frame
+    of a frame_period window, every second of a frame_seconds window, every symbol of a
+    symbol_period window."""
+    if event == "frame_seconds":
+        return window // 10
+    if event in TIME_WINDOW_EVENTS:
+        return units.frames_for_duration(window * 100, speed_bps)[0]
+    return window
 
 
 def deep_merge(base: dict, override: dict) -> dict:
@@ -333,16 +382,20 @@ def resolve_intent(spec: PolicySpec, *, host: str, interface: str, policy: str,
         except ValueError as exc:
             problems.append(Problem(str(exc), host=host, interface=interface, field=field,
                                     value=event.window))
-        if isinstance(event.high, int) and event.low is not None and event.low >= event.high:
+        low, high = _thresholds(name, event, window, speed_bps, problems, host=host,
+                                interface=interface)
+        if isinstance(high, int) and low is not None and low >= high:
             problems.append(Problem("low threshold must be lower than the high threshold",
                                     host=host, interface=interface,
-                                    field=f"link_monitor.{name}", value=f"low {event.low}, high {event.high}"))
+                                    field=f"link_monitor.{name}",
+                                    value=f"low {_written(event.low, low)}, "
+                                          f"high {_written(event.high, high)}"))
         fallback_intent = None
         if event.fallback is not None:
             fallback_intent = _fallback_intent(name, event, spec, speed_bps, problems,
                                                host=host, interface=interface)
         events[name] = EventIntent(window=window, window_ms=window_ms, window_rounded=rounded,
-                                   low=event.low, high=event.high, fallback=event.fallback,
+                                   low=low, high=high, fallback=event.fallback,
                                    fallback_intent=fallback_intent,
                                    on_unsupported=event.on_unsupported or spec.on_unsupported)
     if problems:
@@ -384,8 +437,73 @@ def _fallback_intent(name: str, event: EventSpec, spec: PolicySpec, speed_bps: i
         problems.append(Problem(f"as a {target} window: {exc}", field=field, value=event.window,
                                 **where))
         return None
-    return EventIntent(window=window, window_ms=window_ms, window_rounded=rounded, low=event.low,
-                       high=event.high, on_unsupported=event.on_unsupported or spec.on_unsupported)
+    # the event's own resolution reports a percentage without a window
+    low, high = _thresholds(target, event, window, speed_bps, [], **where)
+    return EventIntent(window=window, window_ms=window_ms, window_rounded=rounded, low=low,
+                       high=high, on_unsupported=event.on_unsupported or spec.on_unsupported)
+
+
+def _written(value, resolved) -> str:
+    return f"{value} = {resolved}" if units.is_percent(value) else str(value)
+
+
+def _thresholds(event: str, spec: EventSpec, window: int | None, speed_bps: int,
+                problems: list[Problem], **where) -> tuple[int | None, int | str | None]:
+    """(low, high) as counts: a percentage is of what one window can count at line rate
+    (`window_capacity`), rounded up, at least 1."""
+    out = []
+    for level in ("low", "high"):
+        value = getattr(spec, level)
+        if units.is_percent(value):
+            if window is None:
+                problems.append(Problem("a percentage threshold needs the event's window (what "
+                                        "one window can count depends on it)",
+                                        field=f"link_monitor.{event}.{level}", value=value,
+                                        **where))
+                value = None
+            else:
+                share = units.parse_percent(value) * window_capacity(event, window, speed_bps)
+                value = max(1, math.ceil(share))
+        out.append(value)
+    return out[0], out[1]
+
+
+def relative_threshold_notes(spec: PolicySpec, speed_bps: int) -> dict[str, list[str]]:
+    """Per event, how each percentage threshold becomes a count at `speed_bps` (for `policy
+    explain`): "high 1% of 1488095 frames the 1G link can carry in 1s = 14881"."""
+    notes: dict[str, list[str]] = {}
+    for name in EVENTS:
+        event: EventSpec | None = getattr(spec.link_monitor, name)
+        if event is None:
+            continue
+        for level in ("low", "high"):
+            value = getattr(event, level)
+            if not units.is_percent(value):
+                continue
+            try:
+                window = _resolve_window(name, event.window, speed_bps)[0]
+            except ValueError:
+                continue
+            if window is None:
+                continue
+            capacity = window_capacity(name, window, speed_bps)
+            count = max(1, math.ceil(units.parse_percent(value) * capacity))
+            notes.setdefault(name, []).append(
+                f"{level} {value.strip()} of {capacity_text(name, window, capacity, speed_bps)} "
+                f"= {count}")
+    return notes
+
+
+def capacity_text(event: str, window: int, capacity: int, speed_bps: int) -> str:
+    """What one window of `event` can count at line rate, in words."""
+    if event == "frame_seconds":
+        return f"{capacity} seconds in its {units.format_duration_ms(window * 100)} window"
+    if event == "frame_period":
+        return f"the {window} frames of its window"
+    if event == "symbol_period":
+        return f"the {window} symbols of its window"
+    return (f"{capacity} frames the {units.format_speed(speed_bps)} link can carry in "
+            f"{units.format_duration_ms(window * 100)}")
 
 
 def _resolve_window(event: str, value: str | int | None, speed_bps: int):

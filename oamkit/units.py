@@ -72,6 +72,24 @@ def frames_per_second(speed_bps: int) -> Fraction:
     return Fraction(speed_bps, MIN_FRAME_BITS)
 
 
+_PERCENT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*$")
+
+
+def parse_percent(value: str) -> Fraction:
+    """'1%', '0.5%' -> the fraction (0.01, 0.005), exactly; above 0 and at most 100 %."""
+    match = _PERCENT.match(str(value))
+    if not match:
+        raise ValueError("not a count or a percentage; write e.g. 5000, '1%' or '0.5%'")
+    percent = Fraction(match.group(1))
+    if not 0 < percent <= 100:
+        raise ValueError("a percentage threshold is above 0% and at most 100%")
+    return percent / 100
+
+
+def is_percent(value) -> bool:
+    return isinstance(value, str) and value.strip().endswith("%")
+
+
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|sec|m|min|ds)\s*$", re.IGNORECASE)
 _DURATION_MS = {"ms": 1, "ds": 100, "s": 1000, "sec": 1000, "m": 60_000, "min": 60_000}
 

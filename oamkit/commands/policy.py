@@ -57,6 +57,10 @@ def explain(
                               escape((f"[{status}]\n" if status else "") + becomes),
                               escape("\n".join(outcome.details)))
             console.print(table)
+            for warning in target.warnings:
+                console.print(f"WARNING: {where}{target.interface}: {escape(warning)}")
+            for note in target.notes:
+                console.print(f"note: {where}{target.interface}: {escape(note)}")
     if not result.ok:   # explained fine, but the policy would stop a render/push somewhere
         raise typer.Exit(int(ExitCode.NEEDS_ATTENTION))
 

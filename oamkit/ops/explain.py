@@ -11,11 +11,14 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from oamkit import units
+from pydantic import ValidationError
+
+from oamkit import detection, units
 from oamkit.errors import InputError, Problem
 from oamkit.inventory import HostSettings, Inventory, OamSettings
 from oamkit.platforms import Platform, get_platform, platform_names
-from oamkit.policy import EVENTS, PolicyBook, PolicySpec, resolve_intent
+from oamkit.policy import (EVENTS, PolicyBook, PolicySpec, relative_threshold_notes,
+                           resolve_intent)
 from oamkit.render import InterfacePlan, plan_of, render_plan
 
 # Keys that steer oamkit rather than the device, or only shape other keys.
@@ -40,6 +43,10 @@ class TargetExplanation:
     form: str
     host: str | None = None
     keys: list[KeyOutcome] = field(default_factory=list)
+    # Thresholds that can never fire at this speed, high thresholds without an action, and
+    # what an action that only reports means (`oamkit.detection`).
+    warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -117,8 +124,10 @@ def _explain_target(raw: dict, keys: list[str], name: str, platform: Platform,
     base, _, _ = _render_lines(platform, host, intent_of({"on_unsupported": "error"}))
     # In context when the whole policy renders here (Junos writes a high-threshold action only
     # next to a high threshold): a key's lines are those the policy loses without it.
+    whole_intent = None
     try:
-        whole, _, whole_problems = _render_lines(platform, host, intent_of(raw))
+        whole_intent = intent_of(raw)
+        whole, _, whole_problems = _render_lines(platform, host, whole_intent)
     except InputError:
         whole, whole_problems = [], [True]
     target = TargetExplanation(platform.name, platform.display, interface,
@@ -137,6 +146,8 @@ def _explain_target(raw: dict, keys: list[str], name: str, platform: Platform,
             commands = [line for line in lines if line not in base]
         if problems:
             status, details = "error", [_problem_text(p) for p in problems]
+            if key.startswith("link_monitor."):
+                details += _percent_notes(raw, key, speed_bps)
         else:
             details = notes
             if any(" becomes " in n for n in notes):
@@ -147,8 +158,23 @@ def _explain_target(raw: dict, keys: list[str], name: str, platform: Platform,
                 status = "configured" if commands else "default"
             if status == "default":
                 details = details + [f"nothing written: the {platform.display} default here"]
+            if key.startswith("link_monitor."):
+                details = _percent_notes(raw, key, speed_bps) + details
         target.keys.append(KeyOutcome(key, status, commands, details))
+    if whole_intent is not None:
+        target.warnings = [w.message for w in detection.threshold_warnings(whole_intent, platform)]
+        note = detection.high_threshold_note(whole_intent, platform)
+        target.notes = [note] if note else []
     return target
+
+
+def _percent_notes(raw: dict, key: str, speed_bps: int) -> list[str]:
+    """How the event's percentage thresholds become counts here ("high 1% of ... = 14881")."""
+    try:
+        spec = PolicySpec.model_validate(_only(raw, key))
+    except ValidationError:
+        return []
+    return relative_threshold_notes(spec, speed_bps).get(key.partition(".")[2], [])
 
 
 def _problem_text(problem: Problem) -> str:

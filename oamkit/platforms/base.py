@@ -198,6 +198,9 @@ class Platform:
     # text of errors, skip notes, `oamkit policy explain` and docs/support-matrix.md.
     unsupported: dict[str, str] = field(default_factory=dict)
     high_threshold_actions: dict[str, str] = field(default_factory=dict)  # neutral -> vendor
+    # The neutral high-threshold actions that take the link out of service here (its traffic
+    # moves elsewhere); the others only report (`oamkit.detection`, `check`'s threshold rule).
+    link_down_actions: tuple[str, ...] = ()
     remote_failure_events: dict[str, str] = field(default_factory=dict)
     remote_failure_actions: dict[str, str] = field(default_factory=dict)
     templates: dict[str, str] = field(default_factory=dict)   # form -> template path

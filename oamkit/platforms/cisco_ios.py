@@ -55,6 +55,9 @@ PLATFORM = Platform(
     },
     high_threshold_actions={"error-disable-interface": "error-disable-interface",
                             "failover": "failover"},
+    # error-disable shuts the port; failover moves the traffic to another EtherChannel member
+    # (vendor notes §2.2): either way the degraded link stops carrying traffic.
+    link_down_actions=("error-disable-interface", "failover"),
     remote_failure_events={"link_fault": "link-fault", "dying_gasp": "dying-gasp",
                            "critical_event": "critical-event"},
     remote_failure_actions={"error-disable-interface": "error-disable-interface"},

@@ -42,6 +42,7 @@ PLATFORM = Platform(
                              "options and actions (vendor notes §3.3)",
     },
     high_threshold_actions={"error-disable-interface": "error-disable-interface", "log": "log"},
+    link_down_actions=("error-disable-interface",),   # `log` only reports (vendor notes §3.3)
     remote_failure_events={"link_fault": "link-fault", "dying_gasp": "dying-gasp",
                            "critical_event": "critical-event"},
     remote_failure_actions={"error-disable-interface": "error-disable-interface", "log": "log"},

@@ -46,6 +46,7 @@ PLATFORM = Platform(
                           "oamkit does not map it (vendor notes §4.2)",
     },
     high_threshold_actions={"error-disable-interface": "link-down", "log": "syslog"},
+    link_down_actions=("error-disable-interface",),   # action-profile `link-down` (§4.2)
     profile_forms=("cli", "netconf"),
     profile_needs_high_threshold=True,
     commands={"counters": "show interfaces extensive",

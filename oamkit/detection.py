@@ -1,0 +1,295 @@
+"""When a degraded link is taken down: the policy's link monitors against an error rate.
+
+For one interface's intent (IEEE units), a measured frame rate and an injected error rate,
+`predict_monitors` says when each configured monitor crosses its high threshold, and
+`predicted_detection_s` the earliest crossing among the monitors whose high-threshold action
+takes the link out of service, plus the routing protocol's own detection (BFD interval x
+multiplier). `threshold_warnings` says which thresholds can never fire at the link's speed and
+when a high threshold has no action (the link stays up while degraded).
+
+Semantics (the same for every vendor; vendors differ in units and ranges, which the intent has
+already resolved, and in which actions take a link down, which is platform data):
+- Windows tumble, and the errors start at a window boundary, evenly spread at a steady rate.
+- frame, receive_crc, transmit_crc count errored frames in a time window; frame_period counts
+  errored frames in a window of N frames (its length in time depends on the frame rate);
+  frame_seconds counts errored seconds (a second with at least one errored frame) in a window
+  of seconds, each counted when its second ends; symbol_period counts symbol (line-coding)
+  errors, which dropped or errored frames do not produce (frame drops injected by nftables
+  never cross it).
+- A threshold is crossed when the errors counted within one window reach the high threshold;
+  a rate that cannot reach it inside one window never crosses it, however long it lasts.
+- Reachable: the high threshold is at most what one window can count at line rate with
+  minimum-size (64-byte) frames.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from oamkit import units
+from oamkit.platforms import Platform
+from oamkit.policy import (EVENTS, HIGH_NONE, LINK_DOWN_ACTIONS, TIME_WINDOW_EVENTS, EventIntent,
+                           LinkOamIntent, capacity_text, default_window,
+                           window_capacity)
+
+# Cisco's CRC monitors have no IEEE default window and conflicting documented ones (vendor
+# notes §2.2: 10 s per the configuration guides, 100 s per the MWR command reference).
+ASSUMED_CRC_WINDOW_DS = 100
+
+
+@dataclass(frozen=True)
+class MonitorPrediction:
+    event: str                 # policy key: frame, frame_period, frame_seconds, symbol_period, ...
+    window_s: float            # the window as time at this link's frame rate
+    high: int | None           # None: no high threshold (unset or 'none')
+    reachable: bool            # the high threshold can be reached at line rate, min-size frames
+    crossing_s: float | None   # seconds after errors start until the high threshold is crossed
+    has_action: bool           # a high-threshold action that takes the link out is configured
+    reason: str                # one human line
+
+
+@dataclass(frozen=True)
+class ThresholdWarning:
+    event: str | None          # None: about the interface's high thresholds as a whole
+    kind: str                  # "unreachable" | "no_action"
+    message: str
+
+
+def line_rate_frames_per_s(speed_bps: int, frame_bytes: int = 64) -> float:
+    """Frames per second a link carries at line rate, each frame taking `frame_bytes` plus 20
+    bytes of preamble, start delimiter and inter-frame gap on the wire."""
+    if frame_bytes < 1:
+        raise ValueError("frame_bytes must be positive")
+    return speed_bps / ((frame_bytes + 20) * 8)
+
+
+def link_down_actions(platform: Platform | None) -> tuple[str, ...]:
+    """The neutral high-threshold actions that take the link out of service on `platform`."""
+    return LINK_DOWN_ACTIONS if platform is None else platform.link_down_actions
+
+
+def _num(value: float) -> str:
+    """5000 -> '5,000'; 0.5 -> '0.5'; 1234.5 -> '1,234.5'."""
+    if value == int(value):
+        return f"{int(value):,}"
+    return f"{value:,.3f}".rstrip("0").rstrip(".")
+
+
+def _seconds(value: float) -> str:
+    if math.isinf(value):
+        return "never-ending (no traffic)"
+    if value >= 1 and value == int(value):
+        return f"{int(value)} s"
+    return f"{value * 1000:,.0f} ms" if value < 1 else f"{value:,.2f} s"
+
+
+def _rate_text(frames_per_s: float, error_fraction: float | None, errors_per_s: float) -> str:
+    if error_fraction is not None:
+        return f"{_num(round(error_fraction * 100, 6))}% of {_num(round(frames_per_s, 3))} frames/s"
+    return f"{_num(round(errors_per_s, 3))} errored frames/s"
+
+
+def _effective_events(intent: LinkOamIntent,
+                      platform: Platform | None) -> list[tuple[str, str, EventIntent, bool]]:
+    """(policy key, event that runs, its intent, the platform holds a high threshold for it):
+    on a platform without an event its fallback runs instead (same window and thresholds), and
+    an event the platform lacks without a fallback does not run at all."""
+    out = []
+    for name in EVENTS:
+        wanted = intent.events.get(name)
+        if wanted is None:
+            continue
+        if platform is None:
+            out.append((name, name, wanted, True))
+            continue
+        event = platform.events.get(name)
+        if event is None and wanted.fallback_intent is not None \
+                and wanted.fallback in platform.events:
+            name_run, wanted = wanted.fallback, wanted.fallback_intent
+            event = platform.events[name_run]
+        elif event is None:
+            continue
+        else:
+            name_run = name
+        if event.window is None and wanted.window is not None:
+            # the platform fixes this window (Junos): the policy's window is not configured
+            wanted = wanted.model_copy(update={"window": None, "window_ms": None})
+        out.append((name, name_run, wanted, event.high is not None))
+    return out
+
+
+def predict_monitors(intent: LinkOamIntent, *, frames_per_s: float,
+                     error_fraction: float | None = None, errors_per_s: float | None = None,
+                     platform: Platform | None = None) -> list[MonitorPrediction]:
+    """One prediction per configured link monitor. The error rate is `error_fraction` of
+    `frames_per_s` (0.02 = 2 %) or `errors_per_s` errored frames per second (not both; neither:
+    no errors). `platform`: what runs there (fallbacks, events without a high threshold, which
+    actions take the link down); None: the vendor-neutral intent as written."""
+    if error_fraction is not None and errors_per_s is not None:
+        raise ValueError("give error_fraction or errors_per_s, not both")
+    if frames_per_s < 0 or (error_fraction is not None and not 0 <= error_fraction <= 1) \
+            or (errors_per_s is not None and errors_per_s < 0):
+        raise ValueError("frames_per_s and errors_per_s must be >= 0, error_fraction in 0..1")
+    if not intent.enabled or not intent.link_monitoring:
+        return []
+    rate = errors_per_s if errors_per_s is not None else (error_fraction or 0.0) * frames_per_s
+    if error_fraction is None and errors_per_s is not None and frames_per_s > 0:
+        fraction = errors_per_s / frames_per_s
+    else:
+        fraction = error_fraction if error_fraction is not None else 0.0
+    rate_text = _rate_text(frames_per_s, error_fraction, rate)
+    acts = intent.high_threshold_action in link_down_actions(platform)
+    out = []
+    for key, name, wanted, holds_high in _effective_events(intent, platform):
+        high = wanted.high if holds_high and isinstance(wanted.high, int) else None
+        out.append(_predict(key, name, wanted, high, intent.speed_bps, frames_per_s, rate,
+                            fraction, rate_text, acts and high is not None, holds_high))
+    return out
+
+
+def _predict(key: str, name: str, wanted: EventIntent, high: int | None, speed_bps: int,
+             frames_per_s: float, rate: float, fraction: float, rate_text: str,
+             has_action: bool, holds_high: bool) -> MonitorPrediction:
+    label = key if key == name else f"{key} (as {name})"
+    window = wanted.window
+    assumed = ""
+    if window is None:
+        window = default_window(name, speed_bps)
+        if window is None:
+            window = ASSUMED_CRC_WINDOW_DS
+            assumed = " (window not set: assumed 10 s, the documented defaults conflict)"
+        else:
+            assumed = " (window not set or fixed by the platform: the IEEE default)"
+    capacity = window_capacity(name, window, speed_bps)
+    if name in TIME_WINDOW_EVENTS:
+        window_s = window / 10
+    elif name == "frame_period":
+        window_s = window / frames_per_s if frames_per_s > 0 else math.inf
+    else:
+        try:
+            window_s = window / units.symbol_rate(speed_bps)
+        except ValueError:
+            window_s = math.nan
+    reachable = high is not None and high <= capacity
+
+    def result(crossing: float | None, reason: str) -> MonitorPrediction:
+        return MonitorPrediction(key, window_s, high, reachable, crossing, has_action,
+                                 f"{label}: {reason}{assumed}")
+
+    if high is None:
+        why = ("no high threshold on this platform" if not holds_high
+               else "high threshold 'none'" if wanted.high == HIGH_NONE else "no high threshold")
+        return result(None, f"{why}: never fires an action")
+    what = {"frame_seconds": "errored seconds", "symbol_period": "symbol errors"}.get(
+        name, "errored frames")
+    window_text = (f"{_num(window)} frames" if name == "frame_period"
+                   else f"{_num(window)} symbols" if name == "symbol_period"
+                   else _seconds(window_s))
+    needed = f"{_num(high)} {what} in {window_text}"
+    if not reachable:
+        unit = {"frame_seconds": "seconds", "symbol_period": "symbols"}.get(name, "frames")
+        return result(None, f"{needed}: more than the {_num(capacity)} {unit} one window can "
+                            f"hold at {units.format_speed(speed_bps)}: never crosses")
+    if name == "symbol_period":
+        return result(None, f"{needed}: counts line-coding errors, which dropped or errored "
+                            "frames (nftables drops) do not produce: never crosses")
+    if rate <= 0:
+        return result(None, f"{needed}: no errors at {rate_text}: never crosses")
+    if name == "frame_seconds":
+        per_second = min(rate, 1.0)
+        # the high-th errored second ends at high / (errored seconds per second), whole seconds
+        crossing = float(math.ceil(high / per_second - 1e-9))
+        counted = math.floor(window_s) if rate >= 1 else math.floor(rate * window_s + 1e-9)
+        every = " (every second errored)" if rate >= 1 else ""
+        if crossing <= window_s + 1e-9:
+            return result(crossing, f"{needed} at {rate_text}{every}: crosses after "
+                                    f"{crossing:.1f} s")
+        return result(None, f"at {rate_text} only {_num(counted)} of {_num(high)} errored "
+                            f"seconds needed per window: never crosses")
+    if name == "frame_period":
+        per_window = fraction * window
+    else:
+        per_window = rate * window_s
+    if per_window + 1e-9 >= high:
+        crossing = high / rate
+        return result(crossing, f"{needed} at {rate_text}: crosses after {crossing:.1f} s")
+    return result(None, f"at {rate_text} only {_num(round(per_window, 3))} of {_num(high)} "
+                        f"{what} needed per window: never crosses")
+
+
+def predicted_detection_s(intent: LinkOamIntent, *, frames_per_s: float,
+                          error_fraction: float | None = None, errors_per_s: float | None = None,
+                          routing_detect_s: float = 0.0,
+                          platform: Platform | None = None) -> tuple[float | None, str]:
+    """Seconds from the start of the errors until the traffic has moved: the earliest crossing
+    among the monitors whose high-threshold action takes the link down, plus the routing
+    protocol's detection (`routing_detect_s`, e.g. BFD interval x multiplier). (None, why)
+    when the link would never be taken down."""
+    monitors = predict_monitors(intent, frames_per_s=frames_per_s, error_fraction=error_fraction,
+                                errors_per_s=errors_per_s, platform=platform)
+    if not intent.enabled or not intent.link_monitoring:
+        return None, ("link OAM is off" if not intent.enabled else "link monitoring is off") \
+            + ": the link is never taken down"
+    if not monitors:
+        return None, "no link monitor configured: the link is never taken down"
+    acting = [m for m in monitors if m.has_action]
+    if not acting:
+        action = intent.high_threshold_action
+        why = ("no high threshold" if all(m.high is None for m in monitors)
+               else f"high_threshold_action {action} does not take the link down" if action
+               else "no high_threshold_action")
+        return None, f"{why}: the link stays up while degraded"
+    crossing = [m for m in acting if m.crossing_s is not None]
+    if not crossing:
+        return None, "no monitor with a link-down action crosses: " + "; ".join(
+            m.reason for m in acting)
+    first = min(crossing, key=lambda m: m.crossing_s)
+    total = first.crossing_s + routing_detect_s
+    reason = first.reason
+    if routing_detect_s:
+        reason += f"; + routing detection {routing_detect_s:g} s = {total:.1f} s"
+    return total, reason
+
+
+def threshold_warnings(intent: LinkOamIntent,
+                       platform: Platform | None = None) -> list[ThresholdWarning]:
+    """Thresholds that can never fire at this interface's speed, and high thresholds without
+    an action that takes the link down (the link would stay up while degraded)."""
+    out: list[ThresholdWarning] = []
+    monitors = predict_monitors(intent, frames_per_s=line_rate_frames_per_s(intent.speed_bps),
+                                platform=platform)
+    for key, name, wanted, holds_high in _effective_events(intent, platform):
+        if not intent.enabled or not intent.link_monitoring:
+            break
+        window = wanted.window if wanted.window is not None else default_window(name, intent.speed_bps)
+        if window is None:
+            continue   # no known window: nothing to compare with
+        capacity = window_capacity(name, window, intent.speed_bps)
+        label = key if key == name else f"{key} (as {name})"
+        what = capacity_text(name, window, capacity, intent.speed_bps)
+        for level, value in (("high", wanted.high if holds_high else None), ("low", wanted.low)):
+            if isinstance(value, int) and value > capacity:
+                out.append(ThresholdWarning(key, "unreachable",
+                                            f"{label}: {level} {value} > {what}: never fires"))
+    action = intent.high_threshold_action
+    held = action is not None and (platform is None or action in platform.high_threshold_actions)
+    if any(m.high is not None for m in monitors) and not held:
+        # An action the policy chose that only reports (log) is a decision, not an oversight:
+        # `high_threshold_note` says what it means instead.
+        detail = (f" (high_threshold_action {action} has no form on {platform.display})"
+                  if action is not None and platform is not None else "")
+        out.append(ThresholdWarning(None, "no_action", "high threshold has no action: link "
+                                    f"stays up while degraded{detail}"))
+    return out
+
+
+def high_threshold_note(intent: LinkOamIntent, platform: Platform | None = None) -> str | None:
+    """A line when the high thresholds only report (an action such as `log`): the link stays
+    up while degraded, as the policy chose."""
+    monitors = predict_monitors(intent, frames_per_s=0.0, platform=platform)
+    action = intent.high_threshold_action
+    if action is None or not any(m.high is not None for m in monitors) \
+            or any(m.has_action for m in monitors):
+        return None
+    return (f"high thresholds only {action} (high_threshold_action {action}): the link stays "
+            "up while degraded")

@@ -1,0 +1,221 @@
+"""Predicted detection time (issue #21 item 3): each monitor's high-threshold crossing against
+hand-worked examples, the earliest link-down crossing plus routing detection, and the thresholds
+that can never fire (item 4)."""
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from oamkit import detection
+from oamkit.platforms import get_platform
+from oamkit.policy import PolicySpec, resolve_intent
+
+GIG = 10**9
+
+
+def intent_of(link_monitor: dict, action: str | None = "error-disable-interface",
+              speed_bps: int = GIG, **extra):
+    spec = PolicySpec.model_validate({"link_monitor": link_monitor,
+                                      "high_threshold_action": action, **extra})
+    return resolve_intent(spec, host="h", interface="GigabitEthernet0/1", policy="p",
+                          speed_bps=speed_bps)
+
+
+def only(predictions, event):
+    [found] = [p for p in predictions if p.event == event]
+    return found
+
+
+def test_line_rate_counts_preamble_and_gap():
+    # 1 Gb/s / ((64 + 20) bytes * 8) = 1,488,095.2 frames/s; 1518-byte frames: 81,274.4
+    assert detection.line_rate_frames_per_s(GIG) == pytest.approx(1_488_095.238, abs=1e-3)
+    assert detection.line_rate_frames_per_s(GIG, 1518) == pytest.approx(81_274.382, abs=1e-3)
+    assert detection.line_rate_frames_per_s(10 * GIG) == pytest.approx(14_880_952.38, abs=1e-2)
+
+
+def test_issue_example_5000_in_10s_at_2_percent_of_50000_fps_crosses_after_5s():
+    intent = intent_of({"frame": {"window": "10s", "low": 100, "high": 5000}})
+    [frame] = detection.predict_monitors(intent, frames_per_s=50_000, error_fraction=0.02)
+    assert frame.event == "frame"
+    assert frame.window_s == 10.0
+    assert frame.high == 5000 and frame.reachable and frame.has_action
+    assert frame.crossing_s == pytest.approx(5.0)
+    assert frame.reason == ("frame: 5,000 errored frames in 10 s at 2% of 50,000 frames/s: "
+                            "crosses after 5.0 s")
+    # the same rate given as errored frames per second
+    [same] = detection.predict_monitors(intent, frames_per_s=50_000, errors_per_s=1000)
+    assert same.crossing_s == pytest.approx(5.0)
+
+
+def test_a_rate_short_of_the_threshold_per_window_never_crosses():
+    # 0.1% of 50,000 frames/s = 50/s: 500 per 10 s window, 5,000 needed
+    intent = intent_of({"frame": {"window": "10s", "low": 100, "high": 5000}})
+    [frame] = detection.predict_monitors(intent, frames_per_s=50_000, error_fraction=0.001)
+    assert frame.crossing_s is None and frame.reachable
+    assert "only 500 of 5,000" in frame.reason and "never crosses" in frame.reason
+    # exactly enough (1% = 500/s * 10 s = 5,000) crosses at the window's end
+    [edge] = detection.predict_monitors(intent, frames_per_s=50_000, error_fraction=0.01)
+    assert edge.crossing_s == pytest.approx(10.0)
+
+
+def test_receive_crc_counts_errored_frames_in_time_too():
+    intent = intent_of({"receive_crc": {"window": "5s", "low": 10, "high": 300}})
+    [crc] = detection.predict_monitors(intent, frames_per_s=10_000, error_fraction=0.01)
+    assert crc.window_s == 5.0
+    assert crc.crossing_s == pytest.approx(3.0)   # 100 errors/s: 300 after 3 s
+
+
+def test_frame_period_window_is_frames_and_lasts_as_long_as_the_traffic_makes_it():
+    # 100,000 frames at 50,000 fps = 2 s; 2% -> 2,000 errored per window, 1,000 needed:
+    # 1,000 errored frames are reached after 1,000 / 1,000 per s = 1 s
+    intent = intent_of({"frame_period": {"window": 100_000, "low": 10, "high": 1000}})
+    [period] = detection.predict_monitors(intent, frames_per_s=50_000, error_fraction=0.02)
+    assert period.window_s == pytest.approx(2.0)
+    assert period.crossing_s == pytest.approx(1.0)
+    # 0.5%: only 500 errored frames in each 100,000: never, however long it lasts
+    [low] = detection.predict_monitors(intent, frames_per_s=50_000, error_fraction=0.005)
+    assert low.crossing_s is None and "only 500 of 1,000" in low.reason
+    # a fraction is what matters, not the frame rate: 2% at 5,000 fps crosses after 10 s
+    [slow] = detection.predict_monitors(intent, frames_per_s=5_000, error_fraction=0.02)
+    assert slow.window_s == pytest.approx(20.0) and slow.crossing_s == pytest.approx(10.0)
+
+
+def test_frame_seconds_counts_errored_seconds_at_their_end():
+    intent = intent_of({"frame_seconds": {"window": "60s", "low": 1, "high": 10}})
+    [every] = detection.predict_monitors(intent, frames_per_s=50_000, error_fraction=0.0001)
+    assert every.crossing_s == pytest.approx(10.0)   # 5 errors/s: every second errored
+    # one errored frame every 4 s: 10 errored seconds take 40 s, inside the 60 s window
+    [sparse] = detection.predict_monitors(intent, frames_per_s=50_000, errors_per_s=0.25)
+    assert sparse.crossing_s == pytest.approx(40.0)
+    # one every 10 s: 6 errored seconds per 60 s window, 10 needed
+    [rare] = detection.predict_monitors(intent, frames_per_s=50_000, errors_per_s=0.1)
+    assert rare.crossing_s is None and "only 6 of 10 errored seconds" in rare.reason
+
+
+def test_symbol_period_never_crosses_on_frame_drops_and_says_why():
+    intent = intent_of({"symbol_period": {"window": "1s", "low": 1, "high": 10}})
+    [symbols] = detection.predict_monitors(intent, frames_per_s=50_000, error_fraction=0.5)
+    assert symbols.crossing_s is None and symbols.reachable
+    assert symbols.window_s == pytest.approx(1.0)
+    assert "line-coding errors" in symbols.reason and "nftables" in symbols.reason
+
+
+def test_unreachable_high_threshold_is_flagged_even_at_100_percent_errors():
+    # 900,000 errored frames in 500 ms: 1G carries 744,047 minimum-size frames in 500 ms
+    intent = intent_of({"receive_crc": {"window": "500ms", "low": 1, "high": 900_000}})
+    [crc] = detection.predict_monitors(intent, frames_per_s=1_488_095, error_fraction=1.0)
+    assert not crc.reachable and crc.crossing_s is None
+    assert "744,047 frames" in crc.reason
+    [warning] = detection.threshold_warnings(intent)
+    assert warning.kind == "unreachable" and warning.event == "receive_crc"
+    assert warning.message == ("receive_crc: high 900000 > 744047 frames the 1G link can carry "
+                               "in 500ms: never fires")
+    # 744,047 fits: no warning
+    assert detection.threshold_warnings(
+        intent_of({"receive_crc": {"window": "500ms", "low": 1, "high": 744_047}})) == []
+
+
+def test_frame_seconds_threshold_above_the_window_seconds_never_fires():
+    intent = intent_of({"frame_seconds": {"window": "10s", "low": 1, "high": 11}})
+    [warning] = detection.threshold_warnings(intent)
+    assert warning.message == "frame_seconds: high 11 > 10 seconds in its 10s window: never fires"
+
+
+def test_earliest_link_down_crossing_plus_routing_detection():
+    intent = intent_of({"frame": {"window": "10s", "low": 100, "high": 5000},
+                        "frame_period": {"window": 100_000, "low": 10, "high": 1000}})
+    seconds, reason = detection.predicted_detection_s(
+        intent, frames_per_s=50_000, error_fraction=0.02, routing_detect_s=0.9)
+    assert seconds == pytest.approx(1.9)   # frame_period after 1.0 s, then BFD 300 ms x 3
+    assert reason.startswith("frame_period: ") and "routing detection 0.9 s = 1.9 s" in reason
+    # at 0.5% frame_period never crosses; frame: 250/s, 2,500 per window: neither
+    seconds, reason = detection.predicted_detection_s(intent, frames_per_s=50_000,
+                                                      error_fraction=0.005)
+    assert seconds is None and "no monitor with a link-down action crosses" in reason
+
+
+@pytest.mark.parametrize("action, down", [("error-disable-interface", True), ("failover", True),
+                                          ("log", False), (None, False)])
+def test_only_actions_that_take_the_link_down_count(action, down):
+    intent = intent_of({"frame": {"window": "10s", "low": 100, "high": 5000}}, action=action)
+    [frame] = detection.predict_monitors(intent, frames_per_s=50_000, error_fraction=0.02)
+    assert frame.has_action is down and frame.crossing_s == pytest.approx(5.0)
+    seconds, reason = detection.predicted_detection_s(intent, frames_per_s=50_000,
+                                                      error_fraction=0.02)
+    assert (seconds == pytest.approx(5.0)) if down else (seconds is None)
+    if not down:
+        assert "the link stays up while degraded" in reason
+    if action is None:   # an oversight: warned
+        [warning] = detection.threshold_warnings(intent)
+        assert warning.kind == "no_action"
+        assert warning.message == "high threshold has no action: link stays up while degraded"
+        assert detection.high_threshold_note(intent) is None
+    else:                # a decision (log) is noted, not warned
+        assert detection.threshold_warnings(intent) == []
+        note = detection.high_threshold_note(intent)
+        assert (note is None) if down else note.startswith("high thresholds only log")
+
+
+def test_an_action_the_platform_cannot_hold_is_no_action_there():
+    intent = intent_of({"frame": {"window": "10s", "low": 100, "high": 5000}},
+                       action="failover", on_unsupported="skip")
+    assert detection.threshold_warnings(intent, get_platform("cisco_ios")) == []
+    [warning] = detection.threshold_warnings(intent, get_platform("juniper_junos"))
+    assert warning.message == ("high threshold has no action: link stays up while degraded "
+                               "(high_threshold_action failover has no form on Juniper Junos)")
+
+
+def test_what_an_action_means_is_platform_data():
+    intent = intent_of({"frame": {"window": "10s", "low": 100, "high": 5000}}, action="failover")
+    ios, xr = get_platform("cisco_ios"), get_platform("cisco_xr")
+    assert detection.predicted_detection_s(intent, frames_per_s=50_000, error_fraction=0.02,
+                                           platform=ios)[0] == pytest.approx(5.0)
+    # IOS-XR has no failover action: the link is not taken down there
+    assert detection.predicted_detection_s(intent, frames_per_s=50_000, error_fraction=0.02,
+                                           platform=xr)[0] is None
+
+
+def test_on_a_platform_without_high_thresholds_nothing_takes_the_link_down():
+    intent = intent_of({"frame": {"window": "10s", "low": 100, "high": 5000}},
+                       on_unsupported="skip")
+    seconds, reason = detection.predicted_detection_s(
+        intent, frames_per_s=50_000, error_fraction=0.02, platform=get_platform("huawei_vrp"))
+    assert seconds is None and reason.startswith("no high threshold")
+
+
+def test_fallback_event_and_fixed_windows_follow_the_platform():
+    intent = intent_of({"receive_crc": {"window": "10s", "low": 10, "high": 5000,
+                                        "fallback": "frame"}}, on_unsupported="skip")
+    [xr] = detection.predict_monitors(intent, frames_per_s=50_000, error_fraction=0.02,
+                                      platform=get_platform("cisco_xr"))
+    assert xr.event == "receive_crc" and "(as frame)" in xr.reason
+    assert xr.crossing_s == pytest.approx(5.0)
+    # Junos fixes the frame window (IEEE default 1 s): 1,000 errors/s never reach 5,000
+    [junos] = detection.predict_monitors(intent, frames_per_s=50_000, error_fraction=0.02,
+                                         platform=get_platform("juniper_junos"))
+    assert junos.window_s == 1.0 and junos.crossing_s is None
+
+
+def test_no_errors_and_monitoring_off_never_cross():
+    intent = intent_of({"frame": {"window": "10s", "low": 100, "high": 5000}})
+    [frame] = detection.predict_monitors(intent, frames_per_s=50_000)
+    assert frame.crossing_s is None
+    off = intent_of({"frame": {"window": "10s", "low": 100, "high": 5000}}, link_monitoring=False)
+    assert detection.predict_monitors(off, frames_per_s=50_000, error_fraction=0.02) == []
+    assert detection.predicted_detection_s(off, frames_per_s=50_000, error_fraction=0.02) == (
+        None, "link monitoring is off: the link is never taken down")
+
+
+def test_bad_rates_are_refused():
+    intent = intent_of({"frame": {"window": "10s", "low": 100, "high": 5000}})
+    with pytest.raises(ValueError, match="not both"):
+        detection.predict_monitors(intent, frames_per_s=1, error_fraction=0.1, errors_per_s=1)
+    with pytest.raises(ValueError):
+        detection.predict_monitors(intent, frames_per_s=1, error_fraction=1.5)
+
+
+def test_frame_period_without_traffic_has_an_endless_window():
+    intent = intent_of({"frame_period": {"window": 100_000, "low": 10, "high": 1000}})
+    [period] = detection.predict_monitors(intent, frames_per_s=0, errors_per_s=0)
+    assert math.isinf(period.window_s) and period.crossing_s is None
