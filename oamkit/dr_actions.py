@@ -100,7 +100,8 @@ class OamHook:
         except ImportError:
             raise OamkitError("oamkit.detection is not available in this build") from None
         intent = self._intent(device, interface)
-        kw = {"frames_per_s": frames_per_s, "error_fraction": error_fraction, "errors_per_s": errors_per_s}
+        kw = {"frames_per_s": frames_per_s, "error_fraction": error_fraction, "errors_per_s": errors_per_s,
+              "platform": get_platform(self.inventory.hosts[device].platform)}
         monitors = detection.predict_monitors(intent, **kw)
         predicted, reason = detection.predicted_detection_s(intent, routing_detect_s=routing_detect_s, **kw)
         acting = [m for m in monitors if m.has_action and m.crossing_s is not None]
@@ -137,7 +138,8 @@ class OamHook:
                 continue
             t = _event_time(r.get("time") or "", since)
             if t is not None and t >= int(since):
-                out.append({**r, "time": t})
+                out.append({k: r.get(k) for k in ("event_type", "location", "action", "threshold", "value")}
+                           | {"time": t, "logged": r.get("time")})
         return sorted(out, key=lambda r: r["time"])
 
 

@@ -83,6 +83,14 @@ def test_healthy_policy_takes_the_degraded_link_down_and_traffic_fails_over(oam_
     # the restore cleared the errors and re-enabled the interface as an operator does
     assert link_up(oam_wan)
     assert "shutdown" in r["steps"]["restore"]["output"]
+    # predicted beside measured: the first 1 s window with 5 errored frames at 10% of the link's
+    # frame rate, + BFD (100 ms x 3); the site is inside the prediction +- one window
+    pred = d["prediction"]
+    assert pred["predicted_s"] is not None and pred["window_s"] == 1.0, pred
+    assert d["routing_detect_s"] == pytest.approx(0.3)
+    for s in r["sites"]:
+        g = s["degradation"]
+        assert abs(g["on_secondary_after_s"] - pred["predicted_s"]) <= pred["window_s"], (g, pred)
 
 
 def test_missing_action_degrades_for_the_whole_watch_and_fails(oam_wan):
@@ -90,6 +98,8 @@ def test_missing_action_degrades_for_the_whole_watch_and_fails(oam_wan):
     r = drtest(oam_wan, "no-action", timeout="6s")
     assert r["verdict"] == "FAIL", r["summary"]
     assert r["degrade"]["link_down_rel_s"] is None
+    assert r["degrade"]["prediction"]["predicted_s"] is None
+    assert "does not take the link down" in r["degrade"]["prediction"]["reason"]
     for s in r["sites"]:
         assert any("link never taken down" in why for why in s["reasons"]), s["reasons"]
         assert 0 < s["degradation"]["loss_pct"] < 100
@@ -97,3 +107,19 @@ def test_missing_action_degrades_for_the_whole_watch_and_fails(oam_wan):
     assert any(e["value"] >= 5 for e in r["degrade"]["events"])
     assert not any(e["action"] == "error-disable-interface" for e in r["degrade"]["events"])
     assert link_up(oam_wan)
+
+
+def test_threshold_too_high_fails_with_the_prediction_saying_it_never_fires(oam_wan):
+    push_policy(oam_wan, "wan-degrade-high-threshold")
+    r = drtest(oam_wan, "too-high", timeout="6s")
+    assert r["verdict"] == "FAIL", r["summary"]
+    pred = r["degrade"]["prediction"]
+    assert pred["predicted_s"] is None and pred["policy"] == "wan-degrade-high-threshold", pred
+    frame = next(m for m in pred["monitors"] if m["event"] == "frame")
+    assert frame["high"] == 60000 and frame["crossing_s"] is None and frame["has_action"], frame
+    for s in r["sites"]:
+        assert any("link never taken down" in why and "can never take it down" in why for why in s["reasons"]), s
+    assert r["degrade"]["link_down_rel_s"] is None
+    # the watch ended on the prediction (two 1 s windows + BFD), not on the step's 6 s timeout
+    d = r["degrade"]
+    assert d["deadline_rel_s"] - d["trigger_rel_s"] < 3.0
