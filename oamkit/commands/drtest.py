@@ -102,6 +102,13 @@ def drtest(
         for s in result["sites"]:
             console.print(f"  {s['name']:<12} {s['target']:<15} {s['classification']:<14} failover "
                           f"{outage_text(s['failover'], result['interval_s']):<26} {s['verdict']}", highlight=False, soft_wrap=True)
+            g = s.get("degradation")
+            if g:
+                meas = "never" if g["on_secondary_after_s"] is None else f"{g['on_secondary_after_s']:.2f} s"
+                pred = "never" if g["predicted_s"] is None else f"{g['predicted_s']:.2f} s ± {g['slack_s']:g} s"
+                loss = "-" if g["loss_pct"] is None else f"{g['loss_pct']:.1f}%"
+                console.print(f"  {'':<12} degraded: {loss} loss; on the secondary after {meas} (predicted {pred})",
+                              highlight=False, soft_wrap=True)
     # SystemExit, not typer.Exit: oamkit.cli runs click with standalone_mode=False, which turns
     # typer.Exit into a return value and the process would exit 0
     raise SystemExit(EXIT_FOR_VERDICT.get(result["verdict"], 1))
