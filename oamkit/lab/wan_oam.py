@@ -42,7 +42,9 @@ READY_TIMEOUT_S = 20.0
 CMD_TIMEOUT_S = 5.0
 
 # Policies for the edge, written into the inventory beside the example ones: a 1 s Errored
-# Frame window with a low high threshold (lean CI runs), with and without the action.
+# Frame window with a low high threshold (lean CI runs), with and without the action. Junos
+# fixes its windows (and counts 1-100); VRP holds no high threshold for errored frames (its
+# `efm trigger if-down` acts on link faults only), so there the link is never taken down.
 EDGE_POLICIES = """\
 # WAN edge policies of the WAN lab's OAM edge (oamkit lab wan up --oam)
 wan-degrade:
@@ -51,20 +53,34 @@ wan-degrade:
   pdu_interval: 1s
   link_timeout: 5s
   link_monitor:
-    frame: {window: 1s, low: 1, high: 5}
+    frame: {FRAME}
   high_threshold_action: error-disable-interface
 
 wan-degrade-no-action:
   description: the incident - a high threshold with no action, the link degrades and stays up
-  extends: wan-degrade
-  high_threshold_action: log
+  mode: active
+  pdu_interval: 1s
+  link_timeout: 5s
+  link_monitor:
+    frame: {FRAME}
 
 wan-degrade-high-threshold:
   description: the incident - a high threshold the link's frame rate can never reach
   extends: wan-degrade
   link_monitor:
-    frame: {window: 1s, low: 1, high: 60000}
+    frame: {FRAME_HIGH}
 """
+EDGE_FRAME = {"juniper_junos": ("{low: 1, high: 5}", "{low: 1, high: 100}"),
+              "huawei_vrp": ("{window: 1s, low: 5}", "{window: 1s, low: 5}")}
+DEFAULT_FRAME = ("{window: 1s, low: 1, high: 5}", "{window: 1s, low: 1, high: 60000}")
+
+
+def edge_policies(platform: str) -> str:
+    frame, high = EDGE_FRAME.get(platform, DEFAULT_FRAME)
+    text = EDGE_POLICIES.replace("{FRAME}", frame).replace("{FRAME_HIGH}", high)
+    if platform == "huawei_vrp":
+        text = text.replace("  high_threshold_action: error-disable-interface\n", "")
+    return text
 
 
 def edge_interfaces(platform: str) -> dict[str, str]:
@@ -204,7 +220,7 @@ def write_edge_inventory(lab, folder: Path, mapping: dict[str, str], wan: WanLab
     import yaml
 
     lab.write_inventory(folder)
-    (folder / "policies" / "wan-degrade.yaml").write_text(EDGE_POLICIES)
+    (folder / "policies" / "wan-degrade.yaml").write_text(edge_policies(lab.devices[EDGE_NAME].platform))
     hosts = yaml.safe_load((folder / "hosts.yaml").read_text())
     host = hosts[EDGE_NAME]
     host["data"]["oam"] = {"policy": "wan-degrade",

@@ -99,7 +99,7 @@ def test_missing_action_degrades_for_the_whole_watch_and_fails(oam_wan):
     assert r["verdict"] == "FAIL", r["summary"]
     assert r["degrade"]["link_down_rel_s"] is None
     assert r["degrade"]["prediction"]["predicted_s"] is None
-    assert "does not take the link down" in r["degrade"]["prediction"]["reason"]
+    assert "the link stays up while degraded" in r["degrade"]["prediction"]["reason"]
     for s in r["sites"]:
         assert any("link never taken down" in why for why in s["reasons"]), s["reasons"]
         assert 0 < s["degradation"]["loss_pct"] < 100
