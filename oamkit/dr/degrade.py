@@ -217,12 +217,13 @@ def site_degradation(run: Any, slot: int, watch: DegradeWatch, outage: dict) -> 
     t0 = watch.t_trigger
     t1 = watch.t_down
     stats = slot_stats(run, slot, t_from=t0, t_to=t1) if t0 is not None else {}
-    degraded_s = None if t0 is None else ((t1 or float("nan")) - t0 if t1 else None)
-    if t1 is not None and outage.get("recovered"):
-        saw_errors = round((t1 - t0) + (outage.get("outage_s") or 0.0), 4) if t0 else None
-        on_secondary = round((t1 - t0) + (outage.get("outage_s") or 0.0), 4) if t0 else None
+    end = t1 if t1 is not None else watch.deadline
+    degraded_s = None if t0 is None or end is None else end - t0
+    if t0 is not None and t1 is not None and outage.get("recovered"):
+        # from the first errored frame until the traffic flowed again, on the secondary
+        on_secondary = saw_errors = round((t1 - t0) + (outage.get("outage_s") or 0.0), 4)
     else:
-        saw_errors, on_secondary = None, None
+        on_secondary, saw_errors = None, degraded_s     # never moved: errors the whole watch
     return {"degraded_s": None if degraded_s is None else round(degraded_s, 4),
             "loss_pct": stats.get("loss_pct"), "sent": stats.get("sent"), "lost": stats.get("lost"),
             "rtt_ms": (stats.get("rtt_ms") or {}).get("p50"),

@@ -93,14 +93,14 @@ def parse_errored_frames(value: Any) -> tuple[float | None, float | None]:
         return 0.0, None
     m = _ERRORED.match(str(value).strip())
     if not m:
-        raise ValueError("errored_frames is a fraction of frames ('2%') or a rate ('50/s'), or 0")
+        raise ValueError(f"errored_frames is a fraction of frames ('2%') or a rate ('50/s'), or 0 (got {value!r})")
     n = float(m.group(1))
     if m.group(2) == "%":
         if not 0 <= n <= 100:
-            raise ValueError("errored_frames: a percentage is 0-100%")
+            raise ValueError(f"errored_frames: a percentage is 0-100% (got {value!r})")
         return n / 100.0, None
     if n > 1_000_000:
-        raise ValueError("errored_frames: at most 1000000/s")
+        raise ValueError(f"errored_frames: at most 1000000/s (got {value!r})")
     return None, n
 
 

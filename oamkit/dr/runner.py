@@ -16,7 +16,7 @@ from typing import Any, Callable
 import numpy as np
 
 from oamkit.dr.paths import UNKNOWN, WRONG, PathChecker, path_verdict  # noqa: F401 (path_verdict: API)
-from oamkit.dr.degrade import POLL_S as DEGRADE_POLL_S, DegradeWatch, judge_sites
+from oamkit.dr.degrade import POLL_S as DEGRADE_POLL_S, DegradeWatch, judge_sites, link_sample
 from oamkit.dr.plan import DrPlan, Site, Step
 from oamkit.probe.analysis import outage_around, run_summary, slot_stats
 from oamkit.probe.engine import ProbeEngine, ProbeRun, Slot, rounds_for
@@ -100,6 +100,11 @@ class DrRunner:
                             rounds_for(longest, self.plan.interval), self.netns, allowed=self.allowed,
                             max_rate_pps=self.plan.max_rate_pps, allow=self.allow,
                             max_target_pps=self.plan.max_target_pps)
+        if self.degrade is not None:
+            t = self.plan.trigger
+            if link_sample(t.netns or "", t.interface or "") is None:
+                raise refuse("the degrade trigger's interface cannot be read (no such namespace or interface); "
+                             "nothing was sent", field="trigger.netns/interface", value=f"{t.netns}/{t.interface}")
         slots = self._baseline_slots()
         iv = self._baseline_interval(len(slots))
         check_probe_request([s.addr for s in slots], iv, rounds_for(self.plan.baseline, iv), self.netns,
