@@ -189,7 +189,7 @@ def degrade_html(result: dict) -> str:
 
     pred = deg.get("prediction") or {}
     p_s = pred.get("predicted_s")
-    monitors = "".join(f"<li>{e(m['event'])}: {e(m['reason'])}</li>" for m in pred.get("monitors", []))
+    monitors = "".join(f"<li>{e(m['reason'])}</li>" for m in pred.get("monitors", []))
     rows = "".join(
         "<tr><td>{n}</td><td>{loss}</td><td>{rtt}</td><td>{deg_s}</td><td>{meas}</td><td>{pred}</td><td>{saw}</td></tr>".format(
             n=e(s["name"]), loss="-" if g.get("loss_pct") is None else f"{g['loss_pct']:.1f}%",

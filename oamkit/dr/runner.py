@@ -326,7 +326,9 @@ class DrRunner:
         self._record_watch("failover", run, rec)
         lost = []
         slow = []
+        reasons_before = sum(len(st.reasons) for st in self.states)
         degraded = self._judge_degrade(run) if self.degrade is not None and rec.ok else None
+        degrade_failed = sum(len(st.reasons) for st in self.states) > reasons_before
         for i, st in enumerate(self.states):
             o = st.failover
             if degraded is not None and self.degrade.t_down is None:
@@ -354,7 +356,7 @@ class DrRunner:
             note.append(f"{len(slow)} sites recovered too slowly: {', '.join(slow)}")
         if degraded:
             note.insert(0, degraded)
-        ok = rec.ok and not lost and not slow and not any(st.reasons for st in self.states)
+        ok = rec.ok and not lost and not slow and not degrade_failed
         self._phase("failover", ok, "; ".join(note))
         return ok
 

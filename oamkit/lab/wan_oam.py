@@ -35,7 +35,7 @@ from pathlib import Path
 from oamkit.lab.device import INTERFACE_NAMES, PLATFORMS, Device
 from oamkit.lab.wan import LabError, WanLab
 
-POLL_S = 0.1             # the device samples its veth this often: its monitors lag by at most this
+POLL_S = 0.05            # the device samples its veth this often: its monitors lag by at most this
 EDGE_NAME = "ce-oam"
 LINKS = ("wan1", "wan2")
 READY_TIMEOUT_S = 20.0
