@@ -177,7 +177,7 @@ def _dr_test(work: Path) -> int:
 
 def _degrade_test(work: Path) -> int:
     """An emulated IOS-XR edge bound to the WAN lab's CE uplinks, configured by `oamkit push`;
-    10% errored frames on wan1 must take it down within the policy's predicted time."""
+    40 errored frames/s on wan1 must take it down within the policy's predicted time."""
     if os.geteuid() != 0 or not shutil.which("/usr/lib/frr/zebra") and not shutil.which("zebra"):
         console.print("[yellow]skipped: needs root and FRR (apt-get install frr nftables)")
         return 0
@@ -195,7 +195,7 @@ def _degrade_test(work: Path) -> int:
     try:
         lab.up(replace=True)
         edge = start_edge(lab, "cisco_xr", work / "wan-oam-inventory")
-        write_degrade_plan(lab, edge, plan_file, errored_frames="10%")
+        write_degrade_plan(lab, edge, plan_file, errored_frames="40/s")   # evenly spaced: docs/drtest-wan.md §7
         inv = Inventory.load(work / "wan-oam-inventory")
         run = ops.push(inv, timeout=60)
         console.print(_table("Push the WAN edge's link monitors (policy wan-degrade)", run.results))
