@@ -40,6 +40,7 @@ EDGE_NAME = "ce-oam"
 LINKS = ("wan1", "wan2")
 READY_TIMEOUT_S = 20.0
 CMD_TIMEOUT_S = 5.0
+NETNS_DIR = Path("/run/netns")     # where `ip netns add` mounts a named namespace
 
 # Policies for the edge, written into the inventory beside the example ones: a 1 s Errored
 # Frame window with a low high threshold (lean CI runs), with and without the action. Junos
@@ -205,6 +206,10 @@ def serve(prefix: str, platform: str, inventory: Path) -> None:
     tmp.replace(out / "edge.json")
     try:
         while not stop.is_set():
+            if not (NETNS_DIR / wan.ns("ce")).exists():
+                # the lab was taken down without us (another state folder, a crash): go too
+                print(f"oamkit lab wan edge: {wan.ns('ce')} is gone, stopping", file=sys.stderr, flush=True)
+                break
             try:
                 links, drops = binder.sample()
                 wanted = lab.call(binder.apply, links, drops)

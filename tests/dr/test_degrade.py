@@ -5,10 +5,12 @@ nftables and measures. Lean for CI: 2 sites, 1 s windows, a high threshold of 5 
 import json
 import os
 import subprocess
+import time
 
 import pytest
 import yaml
 
+from oamkit.lab.procs import pid_alive
 from oamkit.lab.wan import list_netns
 from tests.dr.conftest import _missing_for_lab, needs_root, run_cli
 
@@ -24,16 +26,22 @@ def oam_wan(tmp_path_factory):
     folder = tmp_path_factory.mktemp("degrade")
     inv, plan = folder / "inventory", folder / "plan.yaml"
     run_cli("lab", "wan", "down", "--prefix", prefix)
+    edge = None
     try:
         p = run_cli("lab", "wan", "up", "--prefix", prefix, "--sites", "2", "--oam", "--inventory-out", str(inv),
                     "--plan-out", str(plan), "--errored-frames", "10%")
         assert p.returncode == 0, p.stdout + p.stderr
-        yield {"prefix": prefix, "inventory": inv, "plan": plan, "folder": folder,
-               "edge": json.loads(p.stdout)["oam"]}
+        edge = json.loads(p.stdout)["oam"]
+        yield {"prefix": prefix, "inventory": inv, "plan": plan, "folder": folder, "edge": edge}
     finally:
         down = run_cli("lab", "wan", "down", "--prefix", prefix)
         assert down.returncode == 0, down.stderr
         assert not [n for n in list_netns() if n.startswith(prefix + "-")]
+        if edge is not None:                 # the OAM edge process went with the lab
+            deadline = time.monotonic() + 5
+            while pid_alive(edge["pid"]) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert not pid_alive(edge["pid"])
 
 
 def push_policy(env, policy: str) -> None:
