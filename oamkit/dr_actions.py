@@ -72,3 +72,89 @@ def make_action_hook(inventory: Inventory):
         return f"{device}: " + "; ".join(lines)
 
     return hook
+
+
+class OamHook:
+    """The degrade trigger's view of the device whose link degrades (`oamkit.dr.degrade`): what
+    its policy predicts (`oamkit.detection`) and what its event log says (read over SSH,
+    parsed by oamkit's own templates)."""
+
+    def __init__(self, inventory: Inventory):
+        self.inventory = inventory
+
+    def _intent(self, device: str, interface: str):
+        host = self.inventory.hosts.get(device)
+        if host is None:
+            raise OamkitError(f"device {device!r} is not in the inventory")
+        platform = get_platform(host.platform)
+        name = platform.canonical_interface(interface)
+        for intent in self.inventory.intents(host):
+            if platform.canonical_interface(intent.interface) == name:
+                return intent
+        raise OamkitError(f"{device}: interface {interface} has no OAM policy in the inventory")
+
+    def predict(self, device: str, interface: str, *, frames_per_s: float, error_fraction: float | None,
+                errors_per_s: float | None, routing_detect_s: float) -> dict:
+        try:
+            from oamkit import detection
+        except ImportError:
+            raise OamkitError("oamkit.detection is not available in this build") from None
+        intent = self._intent(device, interface)
+        kw = {"frames_per_s": frames_per_s, "error_fraction": error_fraction, "errors_per_s": errors_per_s,
+              "platform": get_platform(self.inventory.hosts[device].platform)}
+        monitors = detection.predict_monitors(intent, **kw)
+        predicted, reason = detection.predicted_detection_s(intent, routing_detect_s=routing_detect_s, **kw)
+        acting = [m for m in monitors if m.has_action and m.crossing_s is not None]
+        first = min(acting, key=lambda m: m.crossing_s) if acting else None
+        return {"predicted_s": predicted, "reason": reason, "policy": intent.policy,
+                "window_s": first.window_s if first else max((m.window_s for m in monitors), default=0.0),
+                "monitors": [{"event": m.event, "window_s": m.window_s, "high": m.high, "reachable": m.reachable,
+                              "crossing_s": m.crossing_s, "has_action": m.has_action, "reason": m.reason}
+                             for m in monitors]}
+
+    def events(self, device: str, interface: str, since: float, timeout: float) -> list[dict]:
+        from oamkit.parse.engine import parse_output
+        from oamkit.transport.ssh import SshSession
+
+        host = self.inventory.hosts[device]
+        platform = get_platform(host.platform)
+        command = platform.commands.get("event_log")
+        if not command:
+            raise OamkitError(f"{platform.display} keeps no timestamped OAM event log oamkit reads")
+        try:
+            session = SshSession.open(self.inventory, host, time.monotonic() + timeout)
+        except TransportError as exc:
+            raise OamkitError(str(exc)) from None
+        try:
+            text = session.show(command)
+        except TransportError as exc:
+            raise OamkitError(str(exc)) from None
+        finally:
+            session.close()
+        name = platform.canonical_interface(interface)
+        out = []
+        for r in parse_output(host.platform, command, text).records:
+            if r.get("interface") != name:
+                continue
+            t = _event_time(r.get("time") or "", since)
+            if t is not None and t >= int(since):
+                out.append({k: r.get(k) for k in ("event_type", "location", "action", "threshold", "value")}
+                           | {"time": t, "logged": r.get("time")})
+        return sorted(out, key=lambda r: r["time"])
+
+
+def _event_time(text: str, near: float) -> float | None:
+    """'Sat Dec 05 21:55:27 UTC' (XR event-log rows carry no year) -> epoch seconds."""
+    import datetime
+
+    words = text.replace(" UTC", "").split()
+    if len(words) < 4:
+        return None
+    year = datetime.datetime.fromtimestamp(near, datetime.timezone.utc).year
+    for fmt in ("%a %b %d %H:%M:%S.%f %Y", "%a %b %d %H:%M:%S %Y"):
+        try:
+            dt = datetime.datetime.strptime(" ".join(words[:4] + [str(year)]), fmt)
+        except ValueError:
+            continue
+        return dt.replace(tzinfo=datetime.timezone.utc).timestamp()
+    return None

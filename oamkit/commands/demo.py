@@ -109,6 +109,9 @@ def demo(devices: int = typer.Option(12, "--devices", "-n", min=4, max=200,
     if dr:
         _step(7, "WAN failover DR test (network namespaces + FRR, eBGP with BFD)")
         failures += _dr_test(work)
+        _step(8, "Degradation failover: errored frames -> OAM event -> link down -> failover, "
+                 "predicted beside measured")
+        failures += _degrade_test(work)
 
     elapsed = time.monotonic() - started
     console.rule()
@@ -167,6 +170,59 @@ def _dr_test(work: Path) -> int:
         return 0 if result["verdict"] == "PASS" else 1
     except OamkitError as exc:
         console.print(f"[red]DR test could not run:[/] {exc}")
+        return 1
+    finally:
+        lab.down()
+
+
+def _degrade_test(work: Path) -> int:
+    """An emulated IOS-XR edge bound to the WAN lab's CE uplinks, configured by `oamkit push`;
+    40 errored frames/s on wan1 must take it down within the policy's predicted time."""
+    if os.geteuid() != 0 or not shutil.which("/usr/lib/frr/zebra") and not shutil.which("zebra"):
+        console.print("[yellow]skipped: needs root and FRR (apt-get install frr nftables)")
+        return 0
+    from oamkit.dr.degrade import set_oam_hook
+    from oamkit.dr.plan import load_plan
+    from oamkit.dr.report import write_reports
+    from oamkit.dr.runner import DrRunner, set_action_hook
+    from oamkit.dr_actions import OamHook, make_action_hook
+    from oamkit.inventory import Inventory
+    from oamkit.lab.wan import WanLab
+    from oamkit.lab.wan_oam import start_edge, write_degrade_plan
+
+    plan_file = work / "degrade-plan.yaml"
+    lab = WanLab(prefix="odgdemo", sites=2)
+    try:
+        lab.up(replace=True)
+        edge = start_edge(lab, "cisco_xr", work / "wan-oam-inventory")
+        write_degrade_plan(lab, edge, plan_file, errored_frames="40/s")   # evenly spaced: docs/drtest-wan.md §7
+        inv = Inventory.load(work / "wan-oam-inventory")
+        run = ops.push(inv, timeout=60)
+        console.print(_table("Push the WAN edge's link monitors (policy wan-degrade)", run.results))
+        if any(r.outcome != engine.CHANGED for r in run.results):
+            return 1
+        set_action_hook(make_action_hook(inv))
+        set_oam_hook(OamHook(inv))
+        try:
+            runner = DrRunner(load_plan(plan_file), log=lambda line: console.print(f"[dim]{line}", highlight=False))
+            runner.plan_file = str(plan_file)
+            result = runner.run()
+        finally:
+            set_oam_hook(None)
+            set_action_hook(None)
+        paths = write_reports(result, work / "degrade-report")
+        for site in result["sites"]:
+            g = site.get("degradation") or {}
+            meas = "never" if g.get("on_secondary_after_s") is None else f"{g['on_secondary_after_s']:.2f} s"
+            pred = "never" if g.get("predicted_s") is None else f"{g['predicted_s']:.2f} s"
+            console.print(f"  {site['name']:<8} {g.get('loss_pct') or 0:5.1f}% loss while degraded; on the secondary "
+                          f"after {meas} (predicted {pred} ± {g.get('slack_s') or 0:g} s) {site['verdict']}",
+                          highlight=False)
+        console.print(f"[bold]{result['verdict']}[/]; report: "
+                      f"{next((p for p in paths.values() if str(p).endswith('.html')), work / 'degrade-report')}")
+        return 0 if result["verdict"] == "PASS" else 1
+    except OamkitError as exc:
+        console.print(f"[red]degradation test could not run:[/] {exc}")
         return 1
     finally:
         lab.down()

@@ -37,7 +37,8 @@ def drtest(
         from oamkit.probe.safety import parse_allow
 
         plan.allow = sorted({*(plan.allow or []), *(str(n) for n in parse_allow(allow))})
-    actions = [s for s in (plan.trigger, plan.restore) if s.type == "action"]
+    actions = [s for s in (plan.trigger, plan.restore)
+               if s.type == "action" or (s.type == "degrade" and s.device)]
     if actions and inventory is None:
         from oamkit.errors import InputError, Problem
 
@@ -59,6 +60,18 @@ def drtest(
             raise InputError([Problem(p.message, file=str(plan_file), host=p.host, field=p.field,
                                       value=p.value) for p in problems])
         set_action_hook(make_action_hook(loaded))
+        if plan.trigger.type == "degrade":
+            from oamkit.dr.degrade import set_oam_hook
+            from oamkit.dr_actions import OamHook
+
+            for name, step in (("trigger", plan.trigger), ("restore", plan.restore)):
+                if step.type == "degrade" and step.device:
+                    problems += action_problems(loaded, "interface-shutdown", step.device,
+                                                {"interface": step.device_interface}, name)
+            if problems:
+                raise InputError([Problem(p.message, file=str(plan_file), host=p.host, field=p.field,
+                                          value=p.value) for p in problems])
+            set_oam_hook(OamHook(loaded))
     if check:
         from oamkit.dr.check import check_plan
 
@@ -89,6 +102,13 @@ def drtest(
         for s in result["sites"]:
             console.print(f"  {s['name']:<12} {s['target']:<15} {s['classification']:<14} failover "
                           f"{outage_text(s['failover'], result['interval_s']):<26} {s['verdict']}", highlight=False, soft_wrap=True)
+            g = s.get("degradation")
+            if g:
+                meas = "never" if g["on_secondary_after_s"] is None else f"{g['on_secondary_after_s']:.2f} s"
+                pred = "never" if g["predicted_s"] is None else f"{g['predicted_s']:.2f} s ± {g['slack_s']:g} s"
+                loss = "-" if g["loss_pct"] is None else f"{g['loss_pct']:.1f}%"
+                console.print(f"  {'':<12} degraded: {loss} loss; on the secondary after {meas} (predicted {pred})",
+                              highlight=False, soft_wrap=True)
     # SystemExit, not typer.Exit: oamkit.cli runs click with standalone_mode=False, which turns
     # typer.Exit into a return value and the process would exit 0
     raise SystemExit(EXIT_FOR_VERDICT.get(result["verdict"], 1))

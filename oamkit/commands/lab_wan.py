@@ -9,6 +9,8 @@ from pathlib import Path
 
 import typer
 
+from oamkit.errors import input_error
+from oamkit.lab.device import PLATFORMS
 from oamkit.lab.wan import CUT_MODES, CUT_WHERE, DEFAULT_PREFIX, SCENARIOS, WanLab
 
 wan_app = typer.Typer(help="WAN failover lab: namespaces + FRR (eBGP, BFD), scenarios from real incidents.",
@@ -24,11 +26,35 @@ def up(
     cut_mode: str = typer.Option("drop", "--cut-mode", help="Plan trigger: drop (silent loss) | down (link down)."),
     bfd_ms: int = typer.Option(100, "--bfd-ms", min=0, max=10000, help="BFD interval (0: no BFD, BGP hold timer only)."),
     replace: bool = typer.Option(False, "--replace", help="Tear down a running lab with this prefix first."),
+    oam: bool = typer.Option(False, "--oam", help="Bind an emulated OAM device to the CE's WAN interfaces; "
+                             "the plan (--plan-out) then degrades wan1 instead of cutting it."),
+    oam_platform: str = typer.Option("cisco_xr", "--oam-platform", help=" | ".join(PLATFORMS)),
+    inventory_out: Path = typer.Option(None, "--inventory-out", help="With --oam: write the oamkit inventory "
+                                       "of the OAM device here."),
+    errored_frames: str = typer.Option("10%", "--errored-frames", help="With --oam: the plan's degradation "
+                                       "(a fraction '2%' or a rate '50/s')."),
 ) -> None:
     """Build the lab and wait for routing to converge."""
+    if oam and oam_platform not in PLATFORMS:
+        raise input_error("unknown platform", field="--oam-platform", value=oam_platform,
+                          allowed=", ".join(PLATFORMS))
+    if oam and inventory_out is None:
+        raise input_error("--oam needs --inventory-out DIR (the OAM device's inventory)", field="--inventory-out")
     lab = WanLab(prefix=prefix, sites=sites, scenario=scenario, bfd_ms=bfd_ms)
     info = lab.up(replace=replace)
-    if plan_out:
+    if oam:
+        from oamkit.lab.wan_oam import start_edge, write_degrade_plan
+
+        try:
+            edge = start_edge(lab, oam_platform, inventory_out)
+        except BaseException:
+            lab.down()
+            raise
+        info["oam"] = edge
+        if plan_out:
+            write_degrade_plan(lab, edge, plan_out, errored_frames=errored_frames)
+            info["plan"] = str(plan_out)
+    elif plan_out:
         lab.write_plan(plan_out, mode=cut_mode)
         info["plan"] = str(plan_out)
     print(json.dumps(info))

@@ -82,15 +82,45 @@ class Site(_Model):
         return None if v is None else str(ProbeProto.parse(v))
 
 
+_IFNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@:-]{0,14}")
+_NETNS = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+_ERRORED = re.compile(r"^(\d+(?:\.\d+)?)\s*(%|/s)$")
+
+
+def parse_errored_frames(value: Any) -> tuple[float | None, float | None]:
+    """'2%' -> (0.02, None); '50/s' -> (None, 50.0); 0 -> (0.0, None) (no errors)."""
+    if re.fullmatch(r"0+(\.0*)?\s*(%|/s)?", str(value).strip()):
+        return 0.0, None
+    m = _ERRORED.match(str(value).strip())
+    if not m:
+        raise ValueError(f"errored_frames is a fraction of frames ('2%') or a rate ('50/s'), or 0 (got {value!r})")
+    n = float(m.group(1))
+    if m.group(2) == "%":
+        if not 0 <= n <= 100:
+            raise ValueError(f"errored_frames: a percentage is 0-100% (got {value!r})")
+        return n / 100.0, None
+    if n > 1_000_000:
+        raise ValueError(f"errored_frames: at most 1000000/s (got {value!r})")
+    return None, n
+
+
 class Step(_Model):
     """A trigger or restore step."""
 
-    type: Literal["command", "action", "manual"]
+    type: Literal["command", "action", "manual", "degrade"]
     command: str | list[str] | None = None      # type command: argv list, or a string split shell-style (no shell)
     action: str | None = None                   # type action: an oamkit action, e.g. interface-shutdown
     device: str | None = None                   # type action: inventory host
     args: dict[str, Any] = Field(default_factory=dict)
     prompt: str | None = None                   # type manual
+    # type degrade: errored frames toward the receiving end of `link` (netdev ingress drops on
+    # `interface` in `netns`); `device`/`device_interface`: the inventory device whose
+    # interface it is (its link monitors; the restore re-enables it there)
+    link: str | None = None
+    netns: str | None = None
+    interface: str | None = None
+    errored_frames: str | None = None
+    device_interface: str | None = None
     description: str | None = None
     # the probe schedule covers the step's whole timeout: a step that outlasted it would leave
     # the window after it unobserved. Default 30 s; 300 s for an operator (manual)
@@ -101,12 +131,30 @@ class Step(_Model):
     def _t(cls, v: Any) -> float:
         return _duration(v)
 
+    @field_validator("errored_frames", mode="before")
+    @classmethod
+    def _ef(cls, v: Any) -> str | None:
+        return None if v is None else str(v).strip()
+
     @model_validator(mode="after")
     def _fields(self) -> "Step":
         if self.type == "command" and not self.command:
             raise ValueError("type command needs 'command'")
         if self.type == "action" and not (self.action and self.device):
             raise ValueError("type action needs 'action' and 'device'")
+        if self.type == "degrade":
+            if not (self.link and self.netns):
+                raise ValueError("type degrade needs 'link' and 'netns' (where the link's receiving interface is)")
+            self.interface = self.interface or self.link
+            if not _IFNAME.fullmatch(self.interface):
+                raise ValueError(f"not an interface name: {self.interface!r}")
+            if not _NETNS.fullmatch(self.netns):
+                raise ValueError(f"not a namespace name: {self.netns!r}")
+            if self.errored_frames is None:
+                raise ValueError("type degrade needs 'errored_frames' (e.g. 2%, 50/s, or 0 to clear)")
+            parse_errored_frames(self.errored_frames)
+            if self.device_interface and not self.device:
+                raise ValueError("device_interface needs device")
         if self.type == "manual" and not self.prompt:
             self.prompt = self.description or "perform the step now, then press Enter"
         if self.timeout is None:
@@ -143,6 +191,19 @@ class IcmpBudget(_Model):
     per_second: float = Field(default=1.0, gt=0, le=10000)
 
 
+class Bfd(_Model):
+    """The routing's failure detection (BFD interval x multiplier): part of the predicted
+    detection time of a degrade trigger."""
+
+    interval: float
+    multiplier: int = Field(default=3, ge=1, le=255)
+
+    @field_validator("interval", mode="before")
+    @classmethod
+    def _iv(cls, v: Any) -> float:
+        return _duration(v)
+
+
 class DrPlan(_Model):
     name: str = "DR test"
     source: Source = Field(default_factory=Source)
@@ -162,6 +223,7 @@ class DrPlan(_Model):
     icmp_budget: IcmpBudget = Field(default_factory=IcmpBudget)   # per hop router
     allow: list[str] | None = None      # CIDRs or addresses every target and hop must be in
     max_target_pps: float = Field(default=1000, gt=0, le=2000)
+    bfd: Bfd | None = None
 
     @field_validator("allow")
     @classmethod
@@ -200,6 +262,21 @@ class DrPlan(_Model):
         dup = sorted({n for n in names if names.count(n) > 1})
         if dup:
             raise ValueError(f"duplicate site names: {', '.join(dup)}")
+        return self
+
+    @model_validator(mode="after")
+    def _degrade(self) -> "DrPlan":
+        if self.restore.type == "degrade" and self.trigger.type != "degrade":
+            raise ValueError("restore: type degrade clears a degrade trigger; the trigger is not one")
+        if self.trigger.type == "degrade":
+            fraction, _ = parse_errored_frames(self.trigger.errored_frames)
+            if fraction == 0:
+                raise ValueError("trigger.errored_frames: a degrade trigger needs errors (e.g. 2%)")
+            r = self.restore
+            if r.type == "degrade" and (r.netns, r.interface) != (self.trigger.netns, self.trigger.interface):
+                raise ValueError("restore: type degrade must name the trigger's netns and interface")
+            if r.type == "degrade" and parse_errored_frames(r.errored_frames)[0] != 0:
+                raise ValueError("restore.errored_frames: a degrade restore clears the errors: 0")
         return self
 
     def expect(self, site: Site, phase: str) -> PathExpect | None:

@@ -135,13 +135,17 @@ def timeline_figure(result: dict):
                 ax.text(w["end_rel_s"], y, "  " + outage_text(o, result["interval_s"]), va="center", fontsize=8,
                         color="#b71c1c" if (not o["recovered"]) else "black", clip_on=False)
         step = tl.get("trigger" if win == "failover" else "restore")
+        deg = result.get("degrade") if win == "failover" else None
+        if deg and deg.get("trigger_rel_s") is not None:
+            _degrade_marks(ax, deg, n)
+            step = {**step, "started_rel_s": deg["link_down_rel_s"]} if step and deg.get("link_down_rel_s") else None
         if step and step.get("started_rel_s") is not None and win == "failover":
             ax.axvspan(step["started_rel_s"], step["started_rel_s"] + result["convergence_bound_s"],
                        color="#ffe082", alpha=0.35, zorder=0, label="allowed convergence")
             ax.legend(loc="lower right", fontsize=7, framealpha=0.9)
         if step and step.get("started_rel_s") is not None:
             ax.axvline(step["started_rel_s"], color="black", linestyle="--", linewidth=1.2)
-            ax.text(step["started_rel_s"], n - 0.3, " trigger" if win == "failover" else " restore",
+            ax.text(step["started_rel_s"], n - 0.3, " link down" if deg else " trigger" if win == "failover" else " restore",
                     fontsize=9, va="bottom")
         ax.set_title(f"{win} watch", fontsize=10)
         ax.set_xlabel("seconds since probing started")
@@ -155,6 +159,52 @@ def timeline_figure(result: dict):
                  f"{result['interval_s'] * 1e3:.0f} ms ± one interval)", fontsize=10)
     fig.tight_layout(rect=(0, 0, 0.93, 0.97))
     return fig
+
+
+def _degrade_marks(ax, deg: dict, n: int) -> None:
+    """The degradation's phases on the failover watch: degraded (errors on the link), the OAM
+    event logged, the link taken down, and the predicted detection."""
+    t0 = deg["trigger_rel_s"]
+    end = deg.get("link_down_rel_s") or deg.get("deadline_rel_s") or t0
+    ax.axvspan(t0, end, color="#ffab91", alpha=0.35, zorder=0, label="degraded (errored frames)")
+    ax.axvline(t0, color="#e64a19", linestyle="--", linewidth=1.2)
+    ax.text(t0, n - 0.3, " errors", fontsize=8, va="bottom", color="#e64a19")
+    if deg.get("event_logged_rel_s") is not None:
+        ax.axvline(deg["event_logged_rel_s"], color="#6a1b9a", linestyle=":", linewidth=1.2, label="OAM event logged (±1 s)")
+    predicted = (deg.get("prediction") or {}).get("predicted_s")
+    if predicted is not None:
+        ax.axvline(t0 + predicted, color="#1565c0", linestyle=":", linewidth=1.5, label="predicted detection")
+
+
+def degrade_html(result: dict) -> str:
+    """The degradation section: phases, prediction beside measurement, per site."""
+    deg = result.get("degrade")
+    if not deg:
+        return ""
+    e = html.escape
+
+    def rel(key: str) -> str:
+        v = deg.get(key)
+        return "-" if v is None else f"+{v:.2f} s"
+
+    pred = deg.get("prediction") or {}
+    p_s = pred.get("predicted_s")
+    monitors = "".join(f"<li>{e(m['reason'])}</li>" for m in pred.get("monitors", []))
+    rows = "".join(
+        "<tr><td>{n}</td><td>{loss}</td><td>{rtt}</td><td>{deg_s}</td><td>{meas}</td><td>{pred}</td><td>{saw}</td></tr>".format(
+            n=e(s["name"]), loss="-" if g.get("loss_pct") is None else f"{g['loss_pct']:.1f}%",
+            rtt="-" if g.get("rtt_ms") is None else f"{g['rtt_ms']:.2f} ms",
+            deg_s="-" if g.get("degraded_s") is None else f"{g['degraded_s']:.2f} s",
+            meas="never" if g.get("on_secondary_after_s") is None else f"{g['on_secondary_after_s']:.2f} s",
+            pred="never" if g.get("predicted_s") is None else f"{g['predicted_s']:.2f} s ± {g.get('slack_s') or 0:g} s",
+            saw="whole watch" if g.get("users_saw_errors_s") is None else f"{g['users_saw_errors_s']:.2f} s")
+        for s in result["sites"] if (g := s.get("degradation")))
+    return f"""<h2>Degradation</h2><p>{e(str(deg.get('link')))}: {e(str(deg.get('errored_frames')))} errored frames
+at {deg.get('frames_per_s') or 0:.0f} frames/s. Errors began {rel('trigger_rel_s')}; OAM event logged {rel('event_logged_rel_s')}
+(the device's log, whole seconds); link taken down {rel('link_down_rel_s')}. Predicted detection:
+{'never' if p_s is None else f'{p_s:.2f} s'} ({e(str(pred.get('reason', 'no prediction')))}).</p><ul>{monitors}</ul>
+<table><tr><th>site</th><th>loss while degraded</th><th>RTT p50 while degraded</th><th>degraded</th>
+<th>on the secondary after (measured)</th><th>predicted</th><th>users saw errors</th></tr>{rows}</table>"""
 
 
 def _path_cell(p: dict) -> str:
@@ -200,7 +250,7 @@ tr.other td{{background:#fff8e1}} .verdict{{color:{color};font-size:28px}}</styl
 <ul>{summary}</ul><img alt="timeline" style="max-width:100%" src="data:image/png;base64,{img}">
 <h2>Sites</h2><table><tr><th>site</th><th>target</th><th>probe</th><th>class</th><th>failover outage</th>
 <th>failback outage</th><th>path before</th><th>path after</th><th>RTT p50</th><th>verdict</th><th>why</th></tr>
-{''.join(rows)}</table><h2>Steps</h2><ul>{steps}</ul><h2>Phases</h2><ul>{phases}</ul>
+{''.join(rows)}</table>{degrade_html(result)}<h2>Steps</h2><ul>{steps}</ul><h2>Phases</h2><ul>{phases}</ul>
 <h2>Probe engine</h2><ul>{engine}</ul><h2>Path probes</h2><ul>{path_probes}</ul><p>Outage = lost probes × {result['interval_s'] * 1e3:.0f} ms,
 ± one interval. ICMP errors are diagnostics only (in the JSON report).</p></body></html>"""
     path.write_text(page)

@@ -16,6 +16,7 @@ from typing import Any, Callable
 import numpy as np
 
 from oamkit.dr.paths import UNKNOWN, WRONG, PathChecker, path_verdict  # noqa: F401 (path_verdict: API)
+from oamkit.dr.degrade import POLL_S as DEGRADE_POLL_S, DegradeWatch, judge_sites, link_sample
 from oamkit.dr.plan import DrPlan, Site, Step
 from oamkit.probe.analysis import outage_around, run_summary, slot_stats
 from oamkit.probe.engine import ProbeEngine, ProbeRun, Slot, rounds_for
@@ -41,6 +42,7 @@ class SiteState:
     rtt_after_ms: float | None = None
     failover: dict | None = None
     failback: dict | None = None
+    degradation: dict | None = None         # degrade trigger: loss/RTT while degraded, predicted vs measured
     baseline: dict = field(default_factory=dict)
     diagnostics: list[str] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)    # why the site fails
@@ -76,6 +78,10 @@ class DrRunner:
         self.status = "running"
         self.error: str | None = None
         self._engines: list[ProbeEngine] = []
+        self.degrade: DegradeWatch | None = None
+        if plan.trigger.type == "degrade":
+            bfd = plan.bfd
+            self.degrade = DegradeWatch(plan.trigger, routing_detect_s=bfd.interval * bfd.multiplier if bfd else 0.0)
 
     # ------------------------------------------------------------------ safety, up front
     def preflight(self) -> None:
@@ -94,6 +100,11 @@ class DrRunner:
                             rounds_for(longest, self.plan.interval), self.netns, allowed=self.allowed,
                             max_rate_pps=self.plan.max_rate_pps, allow=self.allow,
                             max_target_pps=self.plan.max_target_pps)
+        if self.degrade is not None:
+            t = self.plan.trigger
+            if link_sample(t.netns or "", t.interface or "") is None:
+                raise refuse("the degrade trigger's interface cannot be read (no such namespace or interface); "
+                             "nothing was sent", field="trigger.netns/interface", value=f"{t.netns}/{t.interface}")
         slots = self._baseline_slots()
         iv = self._baseline_interval(len(slots))
         check_probe_request([s.addr for s in slots], iv, rounds_for(self.plan.baseline, iv), self.netns,
@@ -231,15 +242,35 @@ class DrRunner:
         e.start()
         if self.t_ref is None:
             self.t_ref = e.t0
+        dw = self.degrade if step_name == "trigger" else None
+        if dw is not None:
+            dw.start()
         time.sleep(max(0.0, e.t0 + plan.pre - time.time()))
         rec = run_step(step, step_name, self.input_fn, self.action_hook)
         self.steps[step_name] = rec
         self.log(f"{step_name}: {'ok' if rec.ok else 'FAILED: ' + str(rec.error)}")
         t_step = rec.ended or time.time()
+        if dw is not None and rec.ok:
+            dw.triggered(rec.started or t_step, t_step, max_watch_s=step.timeout)
+            p = dw.prediction.get("predicted_s")
+            self.log(f"degrading {step.link}: {dw.frames_per_s or 0:.0f} frames/s, predicted detection "
+                     + (f"{p:.2f} s" if p is not None else f"never ({dw.prediction.get('reason', 'no prediction')})"))
         path_ok_at = None
         reason = "probing ended early"
         while e.sending():
             now = time.time()
+            if dw is not None and rec.ok and dw.t_down is None:
+                # degraded, not yet taken down: the convergence watch starts when the link goes
+                state = dw.poll(now)
+                if state is None:
+                    time.sleep(DEGRADE_POLL_S)
+                    continue
+                if state == "deadline":
+                    reason = "never taken down"
+                    break
+                t_step = dw.t_down or now
+                self.log(f"{step.link} went down {t_step - (dw.t_trigger or t_step):.2f} s after the errors began")
+                continue
             elapsed = now - t_step
             if elapsed >= bound + plan.settle:
                 reason = "bound"
@@ -295,8 +326,14 @@ class DrRunner:
         self._record_watch("failover", run, rec)
         lost = []
         slow = []
+        reasons_before = sum(len(st.reasons) for st in self.states)
+        degraded = self._judge_degrade(run) if self.degrade is not None and rec.ok else None
+        degrade_failed = sum(len(st.reasons) for st in self.states) > reasons_before
         for i, st in enumerate(self.states):
             o = st.failover
+            if degraded is not None and self.degrade.t_down is None:
+                st.reachable_after = False      # judged by _judge_degrade: never taken down
+                continue
             if not o["recovered"]:
                 lost.append(st.site.name)
                 st.reasons.append(f"no connectivity after the trigger (lost {o['outage_s'] * 1e3:.0f}+ ms, not recovered "
@@ -317,9 +354,20 @@ class DrRunner:
                         f"not recover within {self.plan.convergence_bound:g} s: {', '.join(lost)}")
         if slow:
             note.append(f"{len(slow)} sites recovered too slowly: {', '.join(slow)}")
-        ok = rec.ok and not lost and not slow
+        if degraded:
+            note.insert(0, degraded)
+        ok = rec.ok and not lost and not slow and not degrade_failed
         self._phase("failover", ok, "; ".join(note))
         return ok
+
+    def _judge_degrade(self, run: ProbeRun) -> str:
+        """Per site: the degradation (loss, RTT), predicted vs measured detection; the phase note."""
+        dw = self.degrade
+        assert dw is not None
+        dw.read_events()
+        t_ref = self.t_ref or run.t0
+        self.timeline["degrade"] = dw.as_dict(t_ref)
+        return judge_sites(dw, run, self.states, t_ref)
 
     def steady(self) -> bool:
         # sites that lost connectivity already fail: no ICMP budget spent on them
@@ -371,6 +419,8 @@ class DrRunner:
 
     def _record_watch(self, name: str, run: ProbeRun, rec: StepRecord) -> None:
         t_event = rec.started or run.t0
+        if name == "failover" and self.degrade is not None and self.degrade.t_down is not None:
+            t_event = self.degrade.t_down      # the outage is the failover after the link went down
         t_ref = self.t_ref or run.t0
         for i, st in enumerate(self.states):
             o = outage_around(run, i, t_event, self.plan.settle)
@@ -479,6 +529,7 @@ class DrRunner:
                           "measured_with": str(st.measure), "classification": st.classification,
                           "reachable_before": st.reachable_before, "reachable_after": st.reachable_after,
                           "failover": st.failover, "failback": st.failback,
+                          "degradation": st.degradation,
                           "path_before": st.path_before, "path_after": st.path_after,
                           "path_failback": st.path_failback,
                           "rtt_before_ms": st.rtt_before_ms, "rtt_after_ms": st.rtt_after_ms,
@@ -541,6 +592,7 @@ class DrRunner:
             "steps": {k: v.as_dict(t_ref) for k, v in self.steps.items()},
             "engine": self.runs, "measurement_trusted": trusted and not unobserved, "sites": sites,
             "timeline": self.timeline, "watch_windows": self.windows,
+            "degrade": self.timeline.get("degrade"),
             "path_probes": self.paths.stats, "paths_unknown": self.plan.paths_unknown,
         }
 

@@ -104,6 +104,16 @@ def run_step(step: Step, name: str, input_fn: Callable[[str], str] = prompt_on_s
             rec.ok = p.returncode == 0
             if not rec.ok:
                 rec.error = f"exit status {p.returncode}"
+        elif step.type == "degrade":
+            from oamkit.dr import degrade
+
+            rec.started = time.time()
+            if name == "restore":
+                rec.output = degrade.restore(step, action_hook or _action_hook, step.timeout)[-2000:]
+            else:
+                rec.output = degrade.apply(step, min(step.timeout, degrade.CMD_TIMEOUT_S))
+            rec.ended = time.time()
+            rec.ok = True
         elif step.type == "manual":
             asked = time.time()
             try:

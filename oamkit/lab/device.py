@@ -105,6 +105,9 @@ class InterfaceState:
     # error injection: errors per second, accumulated lazily by Device.tick()
     crc_rate: float = 0.0
     frame_rate: float = 0.0
+    # a link-event high-threshold action took it down: it stays down until an operator shuts
+    # and re-enables it (any other config change leaves it down, as on real gear)
+    err_disabled: bool = False
     _acc: dict[str, float] = field(default_factory=dict, repr=False)
 
 
@@ -285,6 +288,8 @@ class Device:
         self.active_sessions: dict[int, str] = {}   # session id -> channel
         # called by tick() as fn(device, seconds_elapsed): link-event monitors (oamkit.lab.events)
         self.monitors: list[Callable[["Device", float], None]] = []
+        # False: traffic counters are set from outside (a WAN lab edge follows a real veth)
+        self.synthetic_traffic = True
 
     # -- sessions and transcript
     @staticmethod
@@ -330,7 +335,7 @@ class Device:
             for st in self.interfaces.values():
                 acc = st._acc
                 for key, rate in (("crc", st.crc_rate), ("frame", st.frame_rate),
-                                  ("pkts", 1000.0), ("pdu", 1.0)):
+                                  ("pkts", 1000.0 if self.synthetic_traffic else 0.0), ("pdu", 1.0)):
                     if rate <= 0:
                         continue
                     acc[key] = acc.get(key, 0.0) + rate * dt
@@ -458,8 +463,10 @@ class Device:
         for name, st in self.interfaces.items():
             node = blocks.get(prefix + name)
             down = node is not None and node.child(off) is not None
+            if down:
+                st.err_disabled = False      # shut / no shut is how an operator recovers it
             st.admin_up = not down
-            st.oper_up = not down
+            st.oper_up = not down and not st.err_disabled
 
     def _confirm_done(self) -> None:
         self._cancel_timer()

@@ -44,13 +44,30 @@ def frame_settings(dev: Device, ifname: str) -> tuple[float, int, int | None, bo
         thr = node.get(["event-thresholds"])
         count = next((int(c.line.split()[1]) for c in (thr.children if thr else [])
                       if c.line.startswith("frame-error ")), 1)
-        return 1.0, count, None, False
+        high, down = _junos_action_profile(dev, node)
+        return 1.0, count, high, down
     if p == "huawei_vrp":
         eff = hw_efm_settings(dev.running, ifname)
         if "enable" not in eff or "error-frame notification" not in eff:
             return None
         return (float(eff.get("error-frame period", "1")), int(eff.get("error-frame threshold", "1")), None, False)
     return None
+
+
+def _junos_action_profile(dev: Device, node) -> tuple[int | None, bool]:
+    """(link-event-rate frame-error count, action link-down) of the action-profile an LFM
+    interface applies: Junos acts when the errored frames of one (fixed) window reach it."""
+    applied = next((c.line.split()[1] for c in node.children if c.line.startswith("apply-action-profile ")), None)
+    if applied is None:
+        return None, False
+    prof = dev.running.get(["protocols", "oam", "ethernet", "link-fault-management", f"action-profile {applied}"])
+    if prof is None:
+        return None, False
+    rate = prof.get(["event", "link-event-rate"])
+    high = next((int(c.line.split()[1]) for c in (rate.children if rate else [])
+                 if c.line.startswith("frame-error ")), None)
+    action = prof.get(["action"])
+    return high, action is not None and any(c.line == "link-down" for c in action.children)
 
 
 def frame_monitor(dev: Device, dt: float) -> None:
@@ -62,6 +79,11 @@ def frame_monitor(dev: Device, dt: float) -> None:
         acc["mon_errors"] = crc
         if last is None:
             acc["mon_time"] = 0.0
+            continue
+        if not st.admin_up or st.err_disabled:
+            # no link, no OAM session: monitoring starts afresh when the port comes back
+            acc["mon_time"] = acc["mon_pending"] = 0.0
+            acc.pop("mon_burst", None)
             continue
         key = ("frame_settings", name)   # the ticker asks every device, every tick
         if key not in dev.derived:
@@ -99,6 +121,7 @@ def _log_window(dev: Device, name: str, st, errors: float, count: int, low: int,
     if crossed_high and err_disable:
         action = "Err.D"
         st.oper_up = False
+        st.err_disabled = True
     now = time.time()
     for _ in range(min(count, MAX_EVENTS_PER_TICK)):
         st.oam.local_events["frame"] += 1

@@ -28,8 +28,9 @@ def junos_set_rules() -> list[Rule]:
          Rule(f"{LFM} / interface IFNAME / negotiation-options / no-allow-link-events", m),
          Rule(f"{LFM} / action-profile WORD / event / {{link-adjacency-loss|protocol-down}}", m),
          Rule(f"{LFM} / action-profile WORD / action / {{link-down|syslog|send-critical-event}}", m),
-         Rule("interfaces IFNAME / description LINE", m),
-         Rule("interfaces IFNAME / disable", m),
+         # one node per hierarchy level, as the baseline and `show configuration` have them
+         Rule("interfaces / IFNAME / description LINE", m),
+         Rule("interfaces / IFNAME / disable", m),
          Rule("system / host-name WORD", m)]
     for ev in JUNOS_EVENTS:
         r.append(Rule(f"{LFM} / interface IFNAME / event-thresholds / {ev} <1-100>", m))
