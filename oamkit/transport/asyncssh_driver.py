@@ -111,7 +111,7 @@ class AsyncsshChannel:
 
     def __init__(self, loop, conn, channel, output: _Output, tunnel=None):
         self._loop, self._conn, self._channel, self._output = loop, conn, channel, output
-        self._tunnel = tunnel   # the jump host's connection, closed after the device's
+        self._tunnel = tunnel   # the shared jump host connection, released after the device's
         self._closed = False
 
     @classmethod
@@ -125,7 +125,7 @@ class AsyncsshChannel:
             tunnel = None
             try:
                 if host.ssh.jump is not None:
-                    tunnel = await _jump_connection(host, policy, jump_key_file, step_timeout)
+                    tunnel = await _SharedJump.acquire(host, policy, jump_key_file, step_timeout)
                 # Without a socket (host code on the loop), asyncio connects: with TCP_NODELAY,
                 # as `ssh.open_socket` would, and without blocking the loop. Through a jump
                 # host, asyncssh opens a direct-tcpip channel on it instead.
@@ -143,7 +143,7 @@ class AsyncsshChannel:
                 if sock is not None:
                     sock.close()
                 if tunnel is not None:
-                    tunnel.abort()
+                    tunnel.release()
                     if isinstance(exc, asyncssh.ChannelOpenError):
                         raise TransportError(f"{jump_name(host, host.ssh.jump)}: the jump host "
                                              f"refused to forward to {host.hostname}:{port}: "
@@ -155,7 +155,7 @@ class AsyncsshChannel:
             except BaseException:
                 conn.abort()
                 if tunnel is not None:
-                    tunnel.abort()
+                    tunnel.release()
                 raise
             return cls(loop, conn, channel, output, tunnel)
 
@@ -261,8 +261,7 @@ class AsyncsshChannel:
             self._conn.close()
             await self._conn.wait_closed()
             if self._tunnel is not None:
-                self._tunnel.close()
-                await self._tunnel.wait_closed()
+                self._tunnel.release()
 
         try:
             closed = asyncio.run_coroutine_threadsafe(closing(), self._loop)
@@ -273,13 +272,79 @@ class AsyncsshChannel:
         closed.add_done_callback(_forget_close)
 
 
+class _SharedJump:
+    """One asyncssh connection to a jump host, shared on the loop by every session that goes
+    through it with the same login and host-key settings (see `jump._Bastion` for why: sshd
+    drops handshakes beyond MaxStartups). Closed when the last session releases it. Only
+    touched on the loop's thread."""
+
+    _open: dict[tuple, "_SharedJump"] = {}
+
+    def __init__(self, key: tuple):
+        self.key, self.users = key, 0
+        self.conn: asyncssh.SSHClientConnection | None = None
+        self.lock = asyncio.Lock()
+        self.attempts, self.failure = 0, None
+
+    @classmethod
+    async def acquire(cls, host: HostSettings, policy: HostKeyPolicy, key_file: Path | None,
+                      timeout: float) -> "_SharedJump":
+        key = (os.getpid(), str(host.ssh.jump), str(key_file), str(policy.path), policy.accept_new)
+        shared = cls._open.get(key)
+        if shared is None:
+            shared = cls._open[key] = cls(key)
+        shared.users += 1
+        try:
+            await shared._connected(host, policy, key_file, timeout)
+        except BaseException:
+            shared.release()
+            raise
+        return shared
+
+    async def _connected(self, host: HostSettings, policy: HostKeyPolicy, key_file: Path | None,
+                         timeout: float) -> None:
+        where, seen = jump_name(host, host.ssh.jump), self.attempts
+        try:
+            await asyncio.wait_for(self.lock.acquire(), timeout)
+        except asyncio.TimeoutError:
+            raise TransportError(f"{where}: SSH to the jump host failed: no connection before the "
+                                 "timeout (another session was opening it)") from None
+        try:
+            if self.attempts != seen and self.failure is not None:   # failed while we waited
+                raise TransportError(f"{where}: {self.failure}")
+            if self.conn is None or self.conn.is_closed():
+                self.attempts += 1
+                try:
+                    self.conn, self.failure = await _jump_connection(host, policy, key_file, timeout), None
+                except _JumpFailed as exc:
+                    self.failure = str(exc)
+                    raise TransportError(f"{where}: {exc}") from None
+        finally:
+            self.lock.release()
+
+    async def create_connection(self, *args, **kwargs):
+        """asyncssh's `tunnel=` contract: a connection to the device through the jump host."""
+        return await self.conn.create_connection(*args, **kwargs)
+
+    def release(self) -> None:
+        self.users -= 1
+        if self.users == 0:
+            if self._open.get(self.key) is self:
+                del self._open[self.key]
+            if self.conn is not None:
+                self.conn.close()
+
+
+class _JumpFailed(Exception):
+    """Why the jump host could not be logged in to (no host name: each waiting host adds its own)."""
+
+
 async def _jump_connection(host: HostSettings, policy: HostKeyPolicy, key_file: Path | None,
                            timeout: float) -> asyncssh.SSHClientConnection:
     """The SSH connection to the host's jump host, to open the device's channel on: its key
     checked by the host's policy, login with `key_file`, the ssh-agent's and ~/.ssh's default
-    keys (as `jump.open_tunnel` on paramiko). Raises TransportError naming the bastion."""
+    keys (as `jump.open_tunnel` on paramiko). Raises _JumpFailed saying why."""
     jump = host.ssh.jump
-    where = jump_name(host, jump)
     client = _Client(policy, known_name(jump.host, jump.port))
     try:
         conn, _ = await asyncssh.create_connection(
@@ -292,19 +357,16 @@ async def _jump_connection(host: HostSettings, policy: HostKeyPolicy, key_file: 
     except asyncssh.HostKeyNotVerifiable:
         reason = client.refused if isinstance(client.refused, HostKeyRefused) else \
             f"host key not trusted: {client.refused or 'refused'}; known_hosts: {policy.path}"
-        raise TransportError(f"{where}: {reason}") from None
+        raise _JumpFailed(str(reason)) from None
     except asyncssh.PermissionDenied:
-        raise TransportError(f"{where}: authentication failed for user {jump.user!r} "
-                             f"(keys tried: {KEYS_TRIED})") from None
+        raise _JumpFailed(f"authentication failed for user {jump.user!r} (keys tried: {KEYS_TRIED})") from None
     except (asyncio.TimeoutError, TimeoutError):
-        raise TransportError(f"{where}: SSH to the jump host failed: no answer before the "
-                             "timeout") from None
+        raise _JumpFailed("SSH to the jump host failed: no answer before the timeout") from None
     except OSError as exc:
         reason = os.strerror(exc.errno) if exc.errno else str(exc)
-        raise TransportError(f"{where}: cannot connect to {jump.host}:{jump.port}: {reason}") from None
+        raise _JumpFailed(f"cannot connect to {jump.host}:{jump.port}: {reason}") from None
     except asyncssh.Error as exc:
-        raise TransportError(f"{where}: SSH to the jump host failed: {type(exc).__name__}: "
-                             f"{exc.reason}") from None
+        raise _JumpFailed(f"SSH to the jump host failed: {type(exc).__name__}: {exc.reason}") from None
 
 
 _closes: set[concurrent.futures.Future] = set()

@@ -26,7 +26,7 @@ from oamkit.transport.netconf import NetconfSession
 from oamkit.transport.ssh import SshSession, TransportError
 from tests.transport.test_connect import _opened
 
-pytestmark = pytest.mark.timeout(240)
+pytestmark = [pytest.mark.lab, pytest.mark.timeout(240)]
 
 SSHD = "/usr/sbin/sshd"
 TRANSPORTS = ["netmiko", "asyncssh", "asyncssh-loop", "netconf"]
@@ -91,6 +91,9 @@ class Bastion:
         """The ports sshd opened direct-tcpip channels to (its log, DEBUG1)."""
         return [int(p) for p in re.findall(r"server_request_direct_tcpip: originator \S* ?port \d+, "
                                            r"target 127\.0\.0\.1 port (\d+)", self.log.read_text())]
+
+    def logins(self) -> int:
+        return self.log.read_text().count("Accepted publickey for root")
 
     def stop(self) -> None:
         self.process.terminate()
@@ -198,6 +201,36 @@ def test_a_session_goes_through_the_bastion_and_closes_it_with_itself(lab, inven
             assert "hostname xr-1" in session.show("show running-config")
     finally:
         session.close()
+    assert _wait_until(lambda: not _connections_to(bastion.port)), "the bastion connection stayed open"
+
+
+@pytest.mark.parametrize("transport", ["netmiko", "asyncssh", "netconf"])
+def test_sessions_at_once_share_one_bastion_login(lab, inventory, bastion, transport):
+    # a login per device would hit sshd's MaxStartups on a fleet (default 10:30:100: 8 of 40
+    # hosts at once were refused, "Error reading SSH protocol banner")
+    _set_ssh(inventory, transport)
+    names = ["ios-1", "xr-1", "vrp-1"]   # xr-1 on NETCONF with "netconf", the others on netmiko
+    sessions, errors = {}, []
+
+    def open_one(name):
+        try:
+            sessions[name] = _open(inventory, name, transport)
+        except Exception as exc:   # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_one, args=(name,)) for name in names]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    try:
+        assert not errors, errors
+        assert sorted(bastion.forwarded_to()) == sorted(lab.ports[name] for name in names)
+        assert bastion.logins() == 1
+        assert len(_connections_to(bastion.port)) == 1
+    finally:
+        for session in sessions.values():
+            session.close()
     assert _wait_until(lambda: not _connections_to(bastion.port)), "the bastion connection stayed open"
 
 
