@@ -11,7 +11,9 @@ device is contacted.
 """
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -64,6 +66,59 @@ class Credentials(_Strict):
     ssh_key_file: str | None = None
 
 
+@dataclass(frozen=True)
+class JumpHost:
+    """`ssh.jump_host` parsed: `user@host[:port]`, as OpenSSH's ProxyJump names a bastion."""
+    user: str
+    host: str
+    port: int = 22
+
+    def __str__(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{self.user}@{host}:{self.port}"
+
+
+_JUMP_USER = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}")
+_DNS_NAME = re.compile(r"(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+                       r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?")
+
+
+def parse_jump_host(value: str) -> JumpHost:
+    """`user@host[:port]` (an IPv6 address in brackets: `user@[2001:db8::1]:22`); ValueError
+    saying what is wrong otherwise. Strict on purpose: the value ends up in error texts and
+    names the host the SSH client connects to, so options (`-oProxyCommand=..`), paths, spaces
+    and shell characters are refused here, before anything is sent."""
+    user, at, rest = value.partition("@")
+    if not at or not _JUMP_USER.fullmatch(user):
+        raise ValueError("jump_host must be user@host[:port] (user: letters, digits, . _ -)")
+    port_text = None
+    if rest.startswith("["):
+        host, bracket, tail = rest[1:].partition("]")
+        if not bracket or (tail and not tail.startswith(":")):
+            raise ValueError("jump_host: an IPv6 address goes in brackets: user@[2001:db8::1]:22")
+        port_text = tail[1:] if tail else None
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError:
+            raise ValueError(f"jump_host: {host!r} is not an IPv6 address") from None
+    else:
+        host, colon, port_text = rest.partition(":")
+        port_text = port_text if colon else None
+        if not _DNS_NAME.fullmatch(host):
+            raise ValueError("jump_host: the host must be a host name or an IP address")
+        if re.fullmatch(r"[\d.]+", host):
+            try:
+                ipaddress.IPv4Address(host)
+            except ValueError:
+                raise ValueError(f"jump_host: {host!r} is not an IPv4 address") from None
+    port = 22
+    if port_text is not None:
+        if not port_text.isascii() or not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
+            raise ValueError("jump_host: the port must be a number from 1 to 65535")
+        port = int(port_text)
+    return JumpHost(user, host, port)
+
+
 class SshSettings(_Strict):
     known_hosts: str | None = Field(None, description="OpenSSH known_hosts file (relative to the "
                                    "inventory folder); none: oamkit's <state dir>/known_hosts")
@@ -73,6 +128,23 @@ class SshSettings(_Strict):
     driver: Literal["netmiko", "asyncssh"] = Field(
         "netmiko", description="CLI sessions on netmiko (paramiko, a thread per session) or on "
         "asyncssh (one event loop for every session: less CPU per device on large fleets)")
+    jump_host: str | None = Field(
+        None, description="bastion to reach the device through, as OpenSSH's ProxyJump: "
+        "user@host[:port]; its key is checked like a device's, login with the ssh-agent's keys, "
+        "jump_key_file or ~/.ssh's default keys")
+    jump_key_file: str | None = Field(None, description="private key for the jump host (relative "
+                                      "to the inventory folder); none: ssh-agent, ~/.ssh defaults")
+
+    @field_validator("jump_host")
+    @classmethod
+    def _jump_host(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_jump_host(value)
+        return value
+
+    @property
+    def jump(self) -> JumpHost | None:
+        return parse_jump_host(self.jump_host) if self.jump_host else None
 
 
 class NetconfSettings(_Strict):
@@ -300,6 +372,10 @@ class Inventory:
                     f"known_hosts file not found: {self.resolve_path(known)} (host keys are "
                     "verified against it; set ssh.accept_new_host_keys to start one)",
                     host=host.name, field="ssh.known_hosts", value=known))
+            jump_key = host.ssh.jump_key_file
+            if jump_key and not self.resolve_path(jump_key).is_file():
+                problems.append(Problem(f"jump host key file not found: {self.resolve_path(jump_key)}",
+                                        host=host.name, field="ssh.jump_key_file", value=jump_key))
             if found or host.credentials.ssh_key_file:
                 continue
             tried = [f"environment variable {host.credentials.password_env}"

@@ -10,14 +10,21 @@ want_test=0
 debs=(python3-venv python3-dev gcc iproute2 nftables frr tcpdump fping libyang2-dev libyang2-tools openssh-client)
 # the exporter's test scrapes it with a real Prometheus server (run on 127.0.0.1 by the test only)
 ((want_test)) && debs+=(prometheus)
+# the jump-host tests run their own sshd (127.0.0.1, own port and config) as the bastion
+((want_test)) && debs+=(openssh-server)
 missing=()
 for pkg in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
 if ((${#missing[@]})); then
   echo "install: apt-get install ${missing[*]}"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  apt-get -o DPkg::Lock::Timeout=600 update -qq
+  if [[ " ${missing[*]} " == *" openssh-server "* ]]; then
+    # Debian's ssh service (init script and systemd unit) will not start while this file exists:
+    # the tests want sshd binary only, never a system sshd listening on port 22.
+    mkdir -p /etc/ssh && touch /etc/ssh/sshd_not_to_be_run
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 python=${PYTHON:-python3}
@@ -31,5 +38,8 @@ if ((want_test)); then
     echo "install: warning: Cisco YANG modules could not be fetched; XR-YANG tests will say so"
 else
   .venv/bin/python -m pip install -q -e ".[yang]"
+fi
+if ((want_test)) && [[ -e /etc/ssh/sshd_not_to_be_run ]] && command -v service >/dev/null; then
+  service ssh stop >/dev/null 2>&1 || true   # in case an older install started one
 fi
 echo "install: ready ($(.venv/bin/oamkit --version))"

@@ -30,6 +30,7 @@ from oamkit.inventory import HostSettings
 from oamkit.transport import greenloop
 from oamkit.transport.hostkeys import HostKeyPolicy, HostKeyRefused, known_name
 from oamkit.transport.base import TransportError, scrub
+from oamkit.transport.jump import KEYS_TRIED, jump_name
 
 _CLOSED = b""
 
@@ -108,41 +109,55 @@ class AsyncsshChannel:
 
     RETURN = "\n"   # what netmiko sends as Enter on every device type we drive over SSH
 
-    def __init__(self, loop, conn, channel, output: _Output):
+    def __init__(self, loop, conn, channel, output: _Output, tunnel=None):
         self._loop, self._conn, self._channel, self._output = loop, conn, channel, output
+        self._tunnel = tunnel   # the shared jump host connection, released after the device's
         self._closed = False
 
     @classmethod
     def open(cls, sock, host: HostSettings, port: int, secret: str | None, step_timeout: float,
-             deadline: float, policy: HostKeyPolicy, key_file: Path | None) -> "AsyncsshChannel":
+             deadline: float, policy: HostKeyPolicy, key_file: Path | None,
+             jump_key_file: Path | None = None) -> "AsyncsshChannel":
         client = _Client(policy, known_name(host.hostname, port))   # as paramiko names it
         loop = _Loop.get()
 
         async def connect():
+            tunnel = None
             try:
+                if host.ssh.jump is not None:
+                    tunnel = await _SharedJump.acquire(host, policy, jump_key_file, step_timeout)
                 # Without a socket (host code on the loop), asyncio connects: with TCP_NODELAY,
-                # as `ssh.open_socket` would, and without blocking the loop.
+                # as `ssh.open_socket` would, and without blocking the loop. Through a jump
+                # host, asyncssh opens a direct-tcpip channel on it instead.
                 conn, _ = await asyncssh.create_connection(
-                    lambda: client, host=host.hostname, port=port, sock=sock,
+                    lambda: client, host=host.hostname, port=port, sock=sock, tunnel=tunnel,
                     connect_timeout=None if sock else step_timeout,
                     username=host.username, password=secret,
                     client_keys=[str(key_file)] if key_file else None, agent_path=None,
                     known_hosts=([], [], []),   # nothing pre-trusted: every key goes to the policy
                     encryption_algs=CIPHERS, config=None, login_timeout=step_timeout,
                     preferred_auth=AUTH_WITH_KEY if key_file else AUTH_WITH_PASSWORD)
-            except BaseException:   # refused, failed or cancelled at the deadline
+            except BaseException as exc:   # refused, failed or cancelled at the deadline
                 # Closed here, on the loop that owns it: closed from the worker while the loop
                 # still watches it, its descriptor could be reused by another connection.
                 if sock is not None:
                     sock.close()
+                if tunnel is not None:
+                    tunnel.release()
+                    if isinstance(exc, asyncssh.ChannelOpenError):
+                        raise TransportError(f"{jump_name(host, host.ssh.jump)}: the jump host "
+                                             f"refused to forward to {host.hostname}:{port}: "
+                                             f"{exc.reason}") from None
                 raise
             try:
                 channel, output = await conn.create_session(
                     _Output, term_type="vt100", term_size=(511, 1000), encoding=None)
             except BaseException:
                 conn.abort()
+                if tunnel is not None:
+                    tunnel.release()
                 raise
-            return cls(loop, conn, channel, output)
+            return cls(loop, conn, channel, output, tunnel)
 
         remaining = max(0.1, deadline - time.monotonic())
         try:   # login_timeout bounds the login; the host's deadline bounds the whole
@@ -154,8 +169,11 @@ class AsyncsshChannel:
             except FutureTimeout:
                 future.cancel()   # connect() closes the socket on the loop
                 raise asyncio.TimeoutError from None
+        except TransportError:
+            raise
         except asyncio.TimeoutError:
-            raise TransportError(f"{host.name}: cannot connect to {host.hostname}:{port}: "
+            through = f" through jump host {host.ssh.jump}" if host.ssh.jump else ""
+            raise TransportError(f"{host.name}: cannot connect to {host.hostname}:{port}{through}: "
                                  "no SSH login before the deadline") from None
         except OSError as exc:
             if sock is None:   # asyncio's own TCP connect: said as `ssh.open_socket` says it
@@ -242,6 +260,8 @@ class AsyncsshChannel:
         async def closing():
             self._conn.close()
             await self._conn.wait_closed()
+            if self._tunnel is not None:
+                self._tunnel.release()
 
         try:
             closed = asyncio.run_coroutine_threadsafe(closing(), self._loop)
@@ -250,6 +270,103 @@ class AsyncsshChannel:
         with _closes_lock:
             _closes.add(closed)
         closed.add_done_callback(_forget_close)
+
+
+class _SharedJump:
+    """One asyncssh connection to a jump host, shared on the loop by every session that goes
+    through it with the same login and host-key settings (see `jump._Bastion` for why: sshd
+    drops handshakes beyond MaxStartups). Closed when the last session releases it. Only
+    touched on the loop's thread."""
+
+    _open: dict[tuple, "_SharedJump"] = {}
+
+    def __init__(self, key: tuple):
+        self.key, self.users = key, 0
+        self.conn: asyncssh.SSHClientConnection | None = None
+        self.lock = asyncio.Lock()
+        self.attempts, self.failure = 0, None
+
+    @classmethod
+    async def acquire(cls, host: HostSettings, policy: HostKeyPolicy, key_file: Path | None,
+                      timeout: float) -> "_SharedJump":
+        key = (os.getpid(), str(host.ssh.jump), str(key_file), str(policy.path), policy.accept_new)
+        shared = cls._open.get(key)
+        if shared is None:
+            shared = cls._open[key] = cls(key)
+        shared.users += 1
+        try:
+            await shared._connected(host, policy, key_file, timeout)
+        except BaseException:
+            shared.release()
+            raise
+        return shared
+
+    async def _connected(self, host: HostSettings, policy: HostKeyPolicy, key_file: Path | None,
+                         timeout: float) -> None:
+        where, seen = jump_name(host, host.ssh.jump), self.attempts
+        try:
+            await asyncio.wait_for(self.lock.acquire(), timeout)
+        except asyncio.TimeoutError:
+            raise TransportError(f"{where}: SSH to the jump host failed: no connection before the "
+                                 "timeout (another session was opening it)") from None
+        try:
+            if self.attempts != seen and self.failure is not None:   # failed while we waited
+                raise TransportError(f"{where}: {self.failure}")
+            if self.conn is None or self.conn.is_closed():
+                self.attempts += 1
+                try:
+                    self.conn, self.failure = await _jump_connection(host, policy, key_file, timeout), None
+                except _JumpFailed as exc:
+                    self.failure = str(exc)
+                    raise TransportError(f"{where}: {exc}") from None
+        finally:
+            self.lock.release()
+
+    async def create_connection(self, *args, **kwargs):
+        """asyncssh's `tunnel=` contract: a connection to the device through the jump host."""
+        return await self.conn.create_connection(*args, **kwargs)
+
+    def release(self) -> None:
+        self.users -= 1
+        if self.users == 0:
+            if self._open.get(self.key) is self:
+                del self._open[self.key]
+            if self.conn is not None:
+                self.conn.close()
+
+
+class _JumpFailed(Exception):
+    """Why the jump host could not be logged in to (no host name: each waiting host adds its own)."""
+
+
+async def _jump_connection(host: HostSettings, policy: HostKeyPolicy, key_file: Path | None,
+                           timeout: float) -> asyncssh.SSHClientConnection:
+    """The SSH connection to the host's jump host, to open the device's channel on: its key
+    checked by the host's policy, login with `key_file`, the ssh-agent's and ~/.ssh's default
+    keys (as `jump.open_tunnel` on paramiko). Raises _JumpFailed saying why."""
+    jump = host.ssh.jump
+    client = _Client(policy, known_name(jump.host, jump.port))
+    try:
+        conn, _ = await asyncssh.create_connection(
+            lambda: client, host=jump.host, port=jump.port, username=jump.user,
+            connect_timeout=timeout, login_timeout=timeout,
+            client_keys=[str(key_file)] if key_file else (),   # (): ~/.ssh's default keys
+            known_hosts=([], [], []), config=None, encryption_algs=CIPHERS,
+            preferred_auth=("publickey",))
+        return conn
+    except asyncssh.HostKeyNotVerifiable:
+        reason = client.refused if isinstance(client.refused, HostKeyRefused) else \
+            f"host key not trusted: {client.refused or 'refused'}; known_hosts: {policy.path}"
+        raise _JumpFailed(str(reason)) from None
+    except asyncssh.PermissionDenied:
+        raise _JumpFailed(f"authentication failed for user {jump.user!r} (keys tried: {KEYS_TRIED})") from None
+    except (asyncio.TimeoutError, TimeoutError):
+        raise _JumpFailed("SSH to the jump host failed: no answer before the timeout") from None
+    except OSError as exc:
+        reason = os.strerror(exc.errno) if exc.errno else str(exc)
+        raise _JumpFailed(f"cannot connect to {jump.host}:{jump.port}: {reason}") from None
+    except asyncssh.Error as exc:
+        raise _JumpFailed(f"SSH to the jump host failed: {type(exc).__name__}: {exc.reason}") from None
 
 
 _closes: set[concurrent.futures.Future] = set()

@@ -27,6 +27,7 @@ from ncclient.transport.session import END_DELIM, MSG_DELIM, NetconfBase
 from oamkit.inventory import HostSettings, Inventory
 from oamkit.transport.hostkeys import HostKeyPolicy, HostKeyRefused, host_key_policy, known_name
 from oamkit.transport.base import DeviceRejected, TransportError, open_socket, scrub
+from oamkit.transport.jump import Tunnel, open_tunnel
 
 NC_NS = "urn:ietf:params:xml:ns:netconf:base:1.0"
 
@@ -84,6 +85,7 @@ class NetconfSession:
     mgr: object
     secret: str | None
     deadline: float
+    tunnel: Tunnel | None = None   # the jump host's connection, closed with the session
 
     @classmethod
     def open(cls, inventory: Inventory, host: HostSettings, deadline: float) -> "NetconfSession":
@@ -94,20 +96,28 @@ class NetconfSession:
         # ncclient looks it up (a key scanned on port 22 is usually the NETCONF port's)
         names = [known_name(host.hostname, port), host.hostname]
         timeout = min(host.netconf.timeout, max(1.0, deadline - time.monotonic()))
-        sock = open_socket(host.name, host.hostname, port, timeout)
+        tunnel = None
+        if host.ssh.jump is not None:   # the bastion's channel to the device is the socket
+            # the bastion is an SSH host: its steps wait ssh.timeout at most
+            tunnel = open_tunnel(host, policy, inventory.resolve_path(host.ssh.jump_key_file),
+                                 port, min(timeout, host.ssh.timeout))
+            sock = tunnel.channel
+        else:
+            sock = open_socket(host.name, host.hostname, port, timeout)
         try:
             mgr = _connect(timeout, policy, names, host=host.hostname, port=port, sock=sock,
                            username=host.username, password=secret,
                            allow_agent=False, look_for_keys=False, timeout=timeout)
-        except HostKeyRefused as exc:
-            sock.close()
-            raise TransportError(f"{host.name}: cannot connect to {host.hostname}:{port}: "
-                                 f"{scrub(str(exc), secret)}") from None
         except Exception as exc:
             sock.close()
+            if tunnel is not None:
+                tunnel.close()
+            if isinstance(exc, HostKeyRefused):
+                raise TransportError(f"{host.name}: cannot connect to {host.hostname}:{port}: "
+                                     f"{scrub(str(exc), secret)}") from None
             raise TransportError(f"{host.name}: NETCONF to {host.hostname}:{port} failed: "
                                  f"{type(exc).__name__}: {scrub(str(exc), secret)}") from None
-        return cls(host, mgr, secret, deadline)
+        return cls(host, mgr, secret, deadline, tunnel)
 
     def _call(self, what: str, fn, *args, **kwargs):
         """One RPC, in ncclient's async mode so that we, not ncclient's blocking wait, watch
@@ -181,3 +191,5 @@ class NetconfSession:
             self.mgr.close_session()
         except Exception:
             pass
+        if self.tunnel is not None:
+            self.tunnel.close()

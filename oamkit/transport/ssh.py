@@ -29,6 +29,7 @@ from oamkit.inventory import HostSettings, Inventory
 from oamkit.platforms import Platform, get_platform
 from oamkit.transport.base import DeviceRejected, TransportError, open_socket, scrub
 from oamkit.transport.hostkeys import HostKeyPolicy, HostKeyRefused, host_key_policy
+from oamkit.transport.jump import open_tunnel
 
 __all__ = ["DeviceRejected", "SshSession", "TransportError", "open_socket", "scrub"]
 
@@ -54,12 +55,21 @@ class SshSession:
             from oamkit.transport import greenloop
             from oamkit.transport.asyncssh_driver import AsyncsshChannel
 
-            # on the loop, asyncio connects (a blocking connect would stall every host there)
-            sock = None if greenloop.on_loop() else open_socket(host.name, host.hostname, port, step_timeout)
+            # on the loop, asyncio connects (a blocking connect would stall every host there);
+            # through a jump host, asyncssh opens the channel to the device itself
+            direct = not greenloop.on_loop() and host.ssh.jump is None
+            sock = open_socket(host.name, host.hostname, port, step_timeout) if direct else None
             channel = AsyncsshChannel.open(sock, host, port, secret, step_timeout, deadline, policy,
-                                           key_file=key_file)
+                                           key_file=key_file,
+                                           jump_key_file=inventory.resolve_path(host.ssh.jump_key_file))
         else:
-            sock = open_socket(host.name, host.hostname, port, step_timeout)
+            tunnel = None
+            if host.ssh.jump is not None:   # the bastion's channel to the device is the socket
+                tunnel = open_tunnel(host, policy, inventory.resolve_path(host.ssh.jump_key_file),
+                                     port, step_timeout)
+                sock = tunnel.channel
+            else:
+                sock = open_socket(host.name, host.hostname, port, step_timeout)
             params = dict(
                 sock=sock, device_type=platform.netmiko_device_type, host=host.hostname, port=port,
                 username=host.username, password=secret or "",
@@ -74,7 +84,10 @@ class SshSession:
                 channel = _netmiko_login(params, host, policy, secret)
             except BaseException:
                 sock.close()   # paramiko never took it over, or has given up on it
+                if tunnel is not None:
+                    tunnel.close()
                 raise
+            channel.tunnel = tunnel
         session = cls(host, platform, channel, secret, deadline)
         session._prepare()
         return session
@@ -322,6 +335,7 @@ class NetmikoChannel:
     def __init__(self, conn):
         self.netmiko = conn
         self.RETURN = conn.RETURN
+        self.tunnel = None   # jump.Tunnel when the device is reached through a jump host
 
     def write(self, text: str) -> None:
         self.netmiko.write_channel(text)
@@ -361,6 +375,8 @@ class NetmikoChannel:
                     closer.close()
             except Exception:
                 pass
+        if self.tunnel is not None:   # the bastion's connection goes with the session
+            self.tunnel.close()
 
 
 _READ_SIZE = 65536
