@@ -19,7 +19,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError, field_validator
 
-from oamkit import secrets, textcheck, units, yamlfile
+from oamkit import inventory_sources, secrets, textcheck, units, yamlfile
 from oamkit.errors import InputError, Problem
 from oamkit.platforms import get_platform, platform_names
 from oamkit.policy import (LinkOamIntent, PolicyBook, deep_merge,
@@ -127,16 +127,22 @@ class Inventory:
     # ------------------------------------------------------------------ loading
     @classmethod
     def load(cls, path: str | Path, extra_policy_dirs: tuple[Path, ...] = ()) -> Inventory:
-        folder = Path(path)
-        files = {name: folder / f"{name}.yaml" for name in ("hosts", "groups", "defaults")}
-        if not folder.is_dir():
-            raise InputError([Problem("inventory folder not found", file=str(folder))])
-        if not files["hosts"].is_file():
-            raise InputError([Problem("no hosts.yaml in the inventory folder", file=str(folder))])
         problems: list[Problem] = []
         raw: dict[str, dict] = {}
-        for name, file in files.items():
-            raw[name] = _read_yaml(file, problems) if file.is_file() else {}
+        if inventory_sources.is_nornir_config(path):   # a Nornir config naming an inventory plugin
+            config = inventory_sources.config_path(path)
+            raw = inventory_sources.read(config, OAMKIT_KEYS)
+            source, folder = config, config.resolve().parent
+            files = {name: config for name in ("hosts", "groups", "defaults")}
+        else:
+            source = folder = Path(path)
+            files = {name: folder / f"{name}.yaml" for name in ("hosts", "groups", "defaults")}
+            if not folder.is_dir():
+                raise InputError([Problem("inventory folder not found", file=str(folder))])
+            if not files["hosts"].is_file():
+                raise InputError([Problem("no hosts.yaml in the inventory folder", file=str(folder))])
+            for name, file in files.items():
+                raw[name] = _read_yaml(file, problems) if file.is_file() else {}
         policies: PolicyBook | None = None
         try:
             policies = PolicyBook.load(folder / "policies", *extra_policy_dirs)
@@ -171,7 +177,7 @@ class Inventory:
                 continue
             hosts[host_name] = host
             merged[host_name] = data
-        inventory = cls(folder, hosts, policies, merged)
+        inventory = cls(source, hosts, policies, merged)
         if not problems:
             for host in hosts.values():
                 try:
@@ -229,7 +235,7 @@ class Inventory:
             unfit = platform.names.problem("interface", name)
             if unfit:   # the name becomes a device command: refuse what the device cannot hold
                 problems.append(Problem(f"{unfit} on {platform.display}",
-                                        file=str(self.path / "hosts.yaml"), host=host.name,
+                                        file=str(self.hosts_file), host=host.name,
                                         field="oam.interfaces", value=written))
                 continue
             if iface.description is not None:
@@ -261,7 +267,7 @@ class Inventory:
                 continue
             try:
                 spec = self.policies.spec(policy_name, iface.overrides, host=host.name,
-                                          interface=name, file=str(self.path / "hosts.yaml")
+                                          interface=name, file=str(self.hosts_file)
                                           if iface.overrides else None)
                 out.append(resolve_intent(spec, host=host.name, interface=name,
                                           policy=policy_name, speed_bps=speed,
@@ -299,7 +305,7 @@ class Inventory:
             key = tuple(argv)
             if key not in self._command_secrets:
                 self._command_secrets[key] = secrets.from_command(argv, host=host.name,
-                                                                  field=where, cwd=self.path)
+                                                                  field=where, cwd=self.folder)
             return self._command_secrets[key]
         return None
 
@@ -348,11 +354,21 @@ class Inventory:
         if problems:
             raise InputError(problems)
 
+    @property
+    def folder(self) -> Path:
+        """Where relative paths (known_hosts, password files, policies) are taken from: the
+        inventory folder, or the folder of a Nornir config file."""
+        return self.path.parent if self.path.is_file() else self.path
+
+    @property
+    def hosts_file(self) -> Path:
+        return self.path if self.path.is_file() else self.path / "hosts.yaml"
+
     def resolve_path(self, value: str | None) -> Path | None:
         if not value:
             return None
         p = Path(os.path.expanduser(value))
-        return p if p.is_absolute() else self.path / p
+        return p if p.is_absolute() else self.folder / p
 
 
 def _locate(problem: Problem, host: str, interface: str) -> Problem:
