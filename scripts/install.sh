@@ -62,7 +62,7 @@ if ((want_test)); then
   .venv/bin/python -m oamkit.lab.yang_fetch >/dev/null || \
     echo "install: warning: Cisco YANG modules could not be fetched; XR-YANG tests will say so"
 else
-  .venv/bin/python -m pip install -q -e ".[yang]"
+  .venv/bin/python -m pip install -q -e ".[yang,ansible,netbox]"
 fi
 link_oamkit
 echo "install: ready ($(.venv/bin/oamkit --version))"
