@@ -107,6 +107,16 @@ class SshSession:
             raise TransportError(f"{self.host.name}: enable refused: the device did not accept "
                                  "the enable secret (credentials.enable_secret_env/_file/_command)")
 
+    def _refuse_user_exec(self, output: str) -> None:
+        """The device answered our command and went quiet at a user EXEC prompt (`Router>`)
+        while we wait for another: no enable secret in the inventory for a device that needs
+        one. Said at once rather than at the deadline."""
+        last = output.rstrip("\n").rsplit("\n", 1)[-1]
+        if re.fullmatch(r"[\w.:/-]+>\s*", last):
+            raise TransportError(f"{self.host.name}: the device is in user EXEC ({last.strip()!r}) "
+                                 "and oamkit has no enable secret for it: set "
+                                 "data.credentials.enable_secret_env, _file or _command")
+
     def _prepare(self) -> None:
         """Queue the session set-up (paging off, width) to go out with the first command.
         The first prompt is not waited for: a terminal buffers what is typed ahead of it, and
@@ -188,8 +198,11 @@ class SshSession:
         pattern = re.compile(expect)
         output = ""
         while True:
-            output += self._read(repr(command), output)
+            chunk = self._read(repr(command), output)
+            output += chunk
             start = output.find(anchor) if anchor else 0
+            if not chunk and anchor and start >= 0 and self.platform.config.enable_command:
+                self._refuse_user_exec(output[start + len(anchor):])
             if start >= 0:
                 tail = output[start + len(anchor):]
                 if "\n" in tail and pattern.search(tail.rstrip("\n").rsplit("\n", 1)[-1]):

@@ -82,5 +82,8 @@ def test_without_the_enable_secret_the_user_exec_session_cannot_configure(enable
     pushed = oamkit(tmp_path, enable_lab, "push", "-i", str(inv), "--confirm-timeout", "3600",
                     "--timeout", "8")
     assert pushed.returncode != 0, pushed.stdout + pushed.stderr
-    assert "ios-1>" in pushed.stdout + pushed.stderr   # the error shows where it got stuck
+    # said at once (not at the 8 s deadline), naming the host and what to set
+    assert "ios-1: the device is in user EXEC ('ios-1>')" in pushed.stdout + pushed.stderr, \
+        pushed.stdout + pushed.stderr
+    assert "deadline" not in pushed.stdout + pushed.stderr
     assert "ethernet oam" not in enable_lab.devices["ios-1"].running.to_text()
