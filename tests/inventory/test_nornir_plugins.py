@@ -202,3 +202,28 @@ def test_netbox_inventory_through_nornir_netbox_pushes_to_the_lab(lab, lab_inven
         assert "ethernet oam" not in lab.devices["junos-1"].running.to_text()
     finally:
         server.shutdown()
+
+
+def test_nornir_tasks_run_on_an_ansible_inventory(tmp_path):
+    """A team's runbook: InitNornir over the Ansible inventory, oamkit's task given the config."""
+    from nornir import InitNornir
+
+    from oamkit.nornir import oam_render
+
+    folder = tmp_path / "inv"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "inventories" / "example" / "policies",
+                    folder / "policies")
+    inventory = {"all": {"vars": {"ansible_user": "admin", "oam": {"policy": "lab-standard", "speed": "1G"}},
+                         "children": {"core": {"vars": {"ansible_network_os": "cisco.iosxr.iosxr"}, "hosts": {
+                             "xr-9": {"ansible_host": "127.0.0.1",
+                                      "oam": {"interfaces": {"GigabitEthernet0/0/0/1": {}}}}}}}}}
+    config = write_ansible_config(folder, inventory)
+    # Nornir itself opens the hosts file relative to the working directory: the runbook's config
+    # names it absolutely (oamkit, given the config, reads relative paths beside it either way)
+    config.write_text(config.read_text().replace("ansible-hosts.yaml",
+                                                 str(folder / "ansible-hosts.yaml")))
+    nr = InitNornir(config_file=str(config), logging={"enabled": False}, runner={"plugin": "serial"})
+    result = nr.run(task=oam_render, inventory=f"nornir:{config}")
+    assert not result.failed, result["xr-9"][0].exception
+    assert "interface GigabitEthernet0/0/0/1" in result["xr-9"][0].result
+    assert "ethernet oam profile" in result["xr-9"][0].result
