@@ -361,6 +361,12 @@ class Inventory:
         return self.path.parent if self.path.is_file() else self.path
 
     @property
+    def source(self) -> str:
+        """What `Inventory.load` takes to load this inventory again (a worker process does)."""
+        path = self.path.resolve()
+        return f"{inventory_sources.PREFIX}{path}" if path.is_file() else str(path)
+
+    @property
     def hosts_file(self) -> Path:
         return self.path if self.path.is_file() else self.path / "hosts.yaml"
 

@@ -24,8 +24,8 @@ _CWD_LOCK = threading.Lock()
 
 
 def is_nornir_config(path: str | Path) -> bool:
-    """`nornir:CONFIG.yaml`, or any file (a folder is a SimpleInventory folder)."""
-    return str(path).startswith(PREFIX) or Path(str(path)).is_file()
+    """`nornir:CONFIG.yaml` (anything else is a SimpleInventory folder)."""
+    return str(path).startswith(PREFIX)
 
 
 def config_path(path: str | Path) -> Path:

@@ -60,6 +60,10 @@ def test_ansible_inventory_gives_the_same_hosts_and_intents_and_pushes(lab, lab_
     config = write_ansible_config(lab_inventory, ansible_inventory(lab_inventory))
     folder, ansible = Inventory.load(lab_inventory), Inventory.load(f"nornir:{config}")
     assert sorted(ansible.hosts) == sorted(folder.hosts) == ["ios-1", "junos-1", "vrp-1", "xr-1"]
+    # what worker processes (dask) load again: the same source, not the folder beside it
+    assert ansible.source == f"nornir:{config.resolve()}"
+    assert Inventory.load(ansible.source).hosts == ansible.hosts
+    assert Inventory.load(folder.source).hosts == folder.hosts
     for name, host in folder.hosts.items():
         other = ansible.hosts[name]
         assert (other.platform, other.hostname, other.port, other.username, other.credentials) == \
