@@ -121,8 +121,8 @@ class Inventory:
     _intents: dict[str, tuple[HostSettings, list[LinkOamIntent]]] = field(
         default_factory=dict, repr=False, compare=False)
     # secrets a command printed, by command: `pass` asks gpg once per run, not once per host
-    _command_secrets: dict[tuple[str, ...], str] = field(default_factory=dict, repr=False,
-                                                         compare=False)
+    _command_secrets: dict[tuple[str, ...], str | InputError] = field(
+        default_factory=dict, repr=False, compare=False)
 
     # ------------------------------------------------------------------ loading
     @classmethod
@@ -304,9 +304,16 @@ class Inventory:
             argv = secrets.command_argv(command, host=host.name, field=where)
             key = tuple(argv)
             if key not in self._command_secrets:
-                self._command_secrets[key] = secrets.from_command(argv, host=host.name,
-                                                                  field=where, cwd=self.folder)
-            return self._command_secrets[key]
+                try:
+                    self._command_secrets[key] = secrets.from_command(argv, host=host.name,
+                                                                      field=where, cwd=self.folder)
+                except InputError as exc:   # failed once: said for every host, not run again
+                    self._command_secrets[key] = exc
+            found = self._command_secrets[key]
+            if isinstance(found, InputError):
+                raise InputError([Problem(p.message, host=host.name, field=p.field, value=p.value)
+                                  for p in found.problems])
+            return found
         return None
 
     def credential_problems(self, hosts: list[HostSettings]) -> list[Problem]:

@@ -51,12 +51,16 @@ def test_collect_logs_in_with_the_commands_password_run_once(lab, lab_inventory,
 @pytest.mark.lab
 def test_a_failing_command_is_exit_2_naming_host_and_exit_code_not_its_output(lab, lab_inventory,
                                                                               tmp_path):
-    use_command(lab_inventory, f'echo "{lab.password}"\necho "gpg: leaked {lab.password}" >&2\nexit 3\n',
-                "./get-pass net/lab")
-    result = oamkit(tmp_path, "collect", "-i", str(lab_inventory), "--limit", "ios-1")
+    calls = tmp_path / "calls"
+    use_command(lab_inventory, f'echo run >> {calls}\necho "{lab.password}"\n'
+                f'echo "gpg: leaked {lab.password}" >&2\nexit 3\n', "./get-pass net/lab")
+    result = oamkit(tmp_path, "collect", "-i", str(lab_inventory))
     out = result.stdout + result.stderr
     assert result.returncode == 2, out
-    assert "ios-1" in out and "exit code 3" in out and "./get-pass net/lab" in out, out
+    for host in ("ios-1", "xr-1", "junos-1", "vrp-1"):
+        assert f"host {host}: credentials.password_command: command failed with exit code 3" in out, out
+    assert "./get-pass net/lab" in out
+    assert calls.read_text() == "run\n"   # a failed password manager is not asked four times
     assert lab.password not in out and "leaked" not in out
     assert not any(e.direction == "in" for e in lab.devices["ios-1"].transcript)  # nothing sent
 
