@@ -143,7 +143,7 @@ class HostJob:
     @classmethod
     def make(cls, action: str, inventory, **options) -> "HostJob":
         resolve_action(action)   # fails here, not on a worker
-        return cls(action, str(Path(inventory.path).resolve()), tuple(sorted(options.items())),
+        return cls(action, inventory.source, tuple(sorted(options.items())),
                    local=inventory)
 
     def __getstate__(self):

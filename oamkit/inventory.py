@@ -21,7 +21,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError, field_validator
 
-from oamkit import textcheck, units, yamlfile
+from oamkit import inventory_sources, secrets, textcheck, units, yamlfile
 from oamkit.errors import InputError, Problem
 from oamkit.platforms import get_platform, platform_names
 from oamkit.policy import (LinkOamIntent, PolicyBook, deep_merge,
@@ -63,7 +63,14 @@ class OamSettings(_Strict):
 class Credentials(_Strict):
     password_env: str | None = Field(None, description="environment variable holding the password")
     password_file: str | None = Field(None, description="file (mode 0600, outside git) holding it")
+    password_command: str | list[str] | None = Field(
+        None, description="command printing the password on its first line (e.g. `pass show "
+        "net/core`): run without a shell, with a deadline, from the inventory folder")
     ssh_key_file: str | None = None
+    # Cisco IOS: the secret of `enable` when sessions start in user EXEC (`Router>`)
+    enable_secret_env: str | None = None
+    enable_secret_file: str | None = None
+    enable_secret_command: str | list[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -185,20 +192,29 @@ class Inventory:
     # intents resolved while loading (to validate them) are what plans use: resolved once
     _intents: dict[str, tuple[HostSettings, list[LinkOamIntent]]] = field(
         default_factory=dict, repr=False, compare=False)
+    # secrets a command printed, by command: `pass` asks gpg once per run, not once per host
+    _command_secrets: dict[tuple[str, ...], str | InputError] = field(
+        default_factory=dict, repr=False, compare=False)
 
     # ------------------------------------------------------------------ loading
     @classmethod
     def load(cls, path: str | Path, extra_policy_dirs: tuple[Path, ...] = ()) -> Inventory:
-        folder = Path(path)
-        files = {name: folder / f"{name}.yaml" for name in ("hosts", "groups", "defaults")}
-        if not folder.is_dir():
-            raise InputError([Problem("inventory folder not found", file=str(folder))])
-        if not files["hosts"].is_file():
-            raise InputError([Problem("no hosts.yaml in the inventory folder", file=str(folder))])
         problems: list[Problem] = []
         raw: dict[str, dict] = {}
-        for name, file in files.items():
-            raw[name] = _read_yaml(file, problems) if file.is_file() else {}
+        if inventory_sources.is_nornir_config(path):   # a Nornir config naming an inventory plugin
+            config = inventory_sources.config_path(path)
+            raw = inventory_sources.read(config, OAMKIT_KEYS)
+            source, folder = config, config.resolve().parent
+            files = {name: config for name in ("hosts", "groups", "defaults")}
+        else:
+            source = folder = Path(path)
+            files = {name: folder / f"{name}.yaml" for name in ("hosts", "groups", "defaults")}
+            if not folder.is_dir():
+                raise InputError([Problem("inventory folder not found", file=str(folder))])
+            if not files["hosts"].is_file():
+                raise InputError([Problem("no hosts.yaml in the inventory folder", file=str(folder))])
+            for name, file in files.items():
+                raw[name] = _read_yaml(file, problems) if file.is_file() else {}
         policies: PolicyBook | None = None
         try:
             policies = PolicyBook.load(folder / "policies", *extra_policy_dirs)
@@ -233,7 +249,7 @@ class Inventory:
                 continue
             hosts[host_name] = host
             merged[host_name] = data
-        inventory = cls(folder, hosts, policies, merged)
+        inventory = cls(source, hosts, policies, merged)
         if not problems:
             for host in hosts.values():
                 try:
@@ -291,7 +307,7 @@ class Inventory:
             unfit = platform.names.problem("interface", name)
             if unfit:   # the name becomes a device command: refuse what the device cannot hold
                 problems.append(Problem(f"{unfit} on {platform.display}",
-                                        file=str(self.path / "hosts.yaml"), host=host.name,
+                                        file=str(self.hosts_file), host=host.name,
                                         field="oam.interfaces", value=written))
                 continue
             if iface.description is not None:
@@ -323,7 +339,7 @@ class Inventory:
                 continue
             try:
                 spec = self.policies.spec(policy_name, iface.overrides, host=host.name,
-                                          interface=name, file=str(self.path / "hosts.yaml")
+                                          interface=name, file=str(self.hosts_file)
                                           if iface.overrides else None)
                 out.append(resolve_intent(spec, host=host.name, interface=name,
                                           policy=policy_name, speed_bps=speed,
@@ -337,22 +353,40 @@ class Inventory:
 
     # ------------------------------------------------------------------ secrets
     def password(self, host: HostSettings) -> str | None:
-        """The host's password from its environment variable or password file; never logged.
-        A password file that others can read is refused, as ssh refuses such a key file."""
+        """The host's password from its environment variable, password file or password
+        command (in that order); never logged."""
+        return self._secret(host, "password") or os.environ.get("OAMKIT_PASSWORD") or None
+
+    def enable_secret(self, host: HostSettings) -> str | None:
+        """The IOS enable secret (`credentials.enable_secret_env/file/command`), or None."""
+        return self._secret(host, "enable_secret")
+
+    def _secret(self, host: HostSettings, kind: str) -> str | None:
         creds = host.credentials
-        if creds.password_env and os.environ.get(creds.password_env):
-            return os.environ[creds.password_env]
-        if creds.password_file:
-            file = self.resolve_path(creds.password_file)
-            if file is not None and file.is_file():
-                mode = file.stat().st_mode & 0o777
-                if mode & 0o077:
-                    raise InputError([Problem(
-                        f"password file is readable by others (mode {mode:04o}); run chmod 600 "
-                        f"on it", file=str(file), host=host.name,
-                        field="credentials.password_file")])
-                return file.read_text().strip()
-        return os.environ.get("OAMKIT_PASSWORD") or None
+        env, file, command = (getattr(creds, f"{kind}_{where}") for where in ("env", "file", "command"))
+        if env and os.environ.get(env):
+            return os.environ[env]
+        if file:
+            found = secrets.from_file(self.resolve_path(file), host=host.name,
+                                      field=f"credentials.{kind}_file")
+            if found:
+                return found
+        if command:
+            where = f"credentials.{kind}_command"
+            argv = secrets.command_argv(command, host=host.name, field=where)
+            key = tuple(argv)
+            if key not in self._command_secrets:
+                try:
+                    self._command_secrets[key] = secrets.from_command(argv, host=host.name,
+                                                                      field=where, cwd=self.folder)
+                except InputError as exc:   # failed once: said for every host, not run again
+                    self._command_secrets[key] = exc
+            found = self._command_secrets[key]
+            if isinstance(found, InputError):
+                raise InputError([Problem(p.message, host=host.name, field=p.field, value=p.value)
+                                  for p in found.problems])
+            return found
+        return None
 
     def credential_problems(self, hosts: list[HostSettings]) -> list[Problem]:
         """Hosts that could not log in: no password found and no SSH key. Checked before any
@@ -362,6 +396,13 @@ class Inventory:
         for host in hosts:
             try:
                 found = self.password(host)
+                enable_wanted = any((host.credentials.enable_secret_env,
+                                     host.credentials.enable_secret_file,
+                                     host.credentials.enable_secret_command))
+                if enable_wanted and not self.enable_secret(host):
+                    problems.append(Problem(
+                        "enable secret not found (credentials.enable_secret_env/_file/_command "
+                        "name none that has it)", host=host.name, field="credentials"))
             except InputError as exc:
                 problems.extend(exc.problems)
                 continue
@@ -381,7 +422,11 @@ class Inventory:
             tried = [f"environment variable {host.credentials.password_env}"
                      if host.credentials.password_env else None,
                      f"file {self.resolve_path(host.credentials.password_file)}"
-                     if host.credentials.password_file else None, "OAMKIT_PASSWORD"]
+                     if host.credentials.password_file else None,
+                     "command " + (host.credentials.password_command if isinstance(
+                         host.credentials.password_command, str) else
+                         " ".join(host.credentials.password_command))
+                     if host.credentials.password_command else None, "OAMKIT_PASSWORD"]
             problems.append(Problem(
                 "no password and no SSH key: looked in " + ", ".join(t for t in tried if t),
                 host=host.name, field="credentials"))
@@ -392,11 +437,27 @@ class Inventory:
         if problems:
             raise InputError(problems)
 
+    @property
+    def folder(self) -> Path:
+        """Where relative paths (known_hosts, password files, policies) are taken from: the
+        inventory folder, or the folder of a Nornir config file."""
+        return self.path.parent if self.path.is_file() else self.path
+
+    @property
+    def source(self) -> str:
+        """What `Inventory.load` takes to load this inventory again (a worker process does)."""
+        path = self.path.resolve()
+        return f"{inventory_sources.PREFIX}{path}" if path.is_file() else str(path)
+
+    @property
+    def hosts_file(self) -> Path:
+        return self.path if self.path.is_file() else self.path / "hosts.yaml"
+
     def resolve_path(self, value: str | None) -> Path | None:
         if not value:
             return None
         p = Path(os.path.expanduser(value))
-        return p if p.is_absolute() else self.path / p
+        return p if p.is_absolute() else self.folder / p
 
 
 def _locate(problem: Problem, host: str, interface: str) -> Problem:
@@ -457,8 +518,8 @@ def _structure_problems(raw: dict[str, dict], files: dict[str, Path]) -> list[Pr
             for field_name in _secret_fields(entry):
                 problems.append(Problem(
                     "passwords may not be kept in inventory files; use data.credentials."
-                    "password_env, data.credentials.password_file (mode 0600, outside git) "
-                    "or SSH keys", file=str(files[kind]),
+                    "password_env, data.credentials.password_file (mode 0600, outside git), "
+                    "data.credentials.password_command or SSH keys", file=str(files[kind]),
                     host=name if kind == "hosts" else None,
                     field=field_name if kind != "groups" else f"{name}.{field_name}", value=MASK))
     return problems

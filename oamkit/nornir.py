@@ -9,7 +9,8 @@
     results = nr.filter(platform="cisco_xr").run(task=oam_push, canary=0)
 
 Each task works on an oamkit inventory folder read by Nornir's SimpleInventory: it finds the
-folder from the Nornir configuration (or `inventory=`), loads the policies and credentials the
+folder from the Nornir configuration (or `inventory=`; with another inventory plugin, pass
+`inventory="nornir:CONFIG.yaml"`, the Nornir config file, as the CLI's `--inventory` takes it), loads the policies and credentials the
 way the CLI does, and runs the same operation (`oamkit.ops`) for the task's host. Results are
 honest Nornir `Result`s: `changed` when the device was (push) or would be (diff) changed,
 `failed` when the host failed, needs attention, or has a CRITICAL finding (check), `diff`
@@ -31,7 +32,7 @@ from oamkit.checks import CRITICAL
 from oamkit.engine import CHANGED, UNCHANGED
 from oamkit.inventory import Inventory
 
-_LOADED: dict[Path, Inventory] = {}
+_LOADED: dict[Path | str, Inventory] = {}
 _LOADING = threading.Lock()
 
 
@@ -41,14 +42,17 @@ def _inventory(task: Task, inventory: str | Path | None) -> Inventory:
         options = task.nornir.config.inventory.options or {}
         host_file = options.get("host_file")
         if not host_file:
-            raise ValueError("oamkit's Nornir tasks need an oamkit inventory folder: use "
-                             "SimpleInventory over it, or pass inventory=FOLDER")
+            raise ValueError("oamkit's Nornir tasks need an oamkit inventory: use "
+                             "SimpleInventory over its folder, or pass inventory=FOLDER (or "
+                             "inventory='nornir:CONFIG.yaml' for another inventory plugin)")
         inventory = Path(host_file).parent
-    folder = Path(inventory).resolve()
+    text = str(inventory)
+    source = f"nornir:{Path(text[7:]).resolve()}" if text.startswith("nornir:") \
+        else Path(inventory).resolve()
     with _LOADING:
-        if folder not in _LOADED:
-            _LOADED[folder] = Inventory.load(folder)
-        return _LOADED[folder]
+        if source not in _LOADED:
+            _LOADED[source] = Inventory.load(source)
+        return _LOADED[source]
 
 
 def oam_render(task: Task, fmt: str = "cli", inventory: str | Path | None = None) -> Result:

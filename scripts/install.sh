@@ -2,10 +2,42 @@
 # Installs everything oamkit needs on Debian 12 (run as root): Debian packages, a virtualenv in
 # .venv with oamkit and its extras, and (with --test) the Cisco YANG modules the tests validate
 # against. Idempotent; safe to run again.
+#
+# It also puts `oamkit` on PATH for schedulers (cron's PATH is /usr/bin:/bin; the systemd units
+# and Nagios commands in docs/scheduling.md name /usr/local/bin/oamkit): a symlink
+# $OAMKIT_BIN_DIR/oamkit (default /usr/local/bin) -> .venv/bin/oamkit, made when that directory
+# is writable (root). `--link-only` makes just that link (for an existing .venv).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 want_test=0
 [[ "${1:-}" == "--test" ]] && want_test=1
+
+link_oamkit() {
+  local bin_dir=${OAMKIT_BIN_DIR:-/usr/local/bin} target link
+  target="$(pwd -P)/.venv/bin/oamkit"
+  link="$bin_dir/oamkit"
+  if [[ ! -x "$target" ]]; then
+    echo "install: error: $target missing: run scripts/install.sh first" >&2
+    return 1
+  fi
+  if [[ ! -d "$bin_dir" || ! -w "$bin_dir" ]]; then
+    echo "install: $bin_dir is not writable (not root?): oamkit is not on PATH; run $target"
+    return 0
+  fi
+  if [[ -e "$link" && ! -L "$link" ]]; then
+    echo "install: error: $link exists and is not a symlink: left alone" >&2
+    return 1
+  fi
+  if [[ "$(readlink "$link" 2>/dev/null)" != "$target" ]]; then
+    ln -sfn "$target" "$link"
+    echo "install: $link -> $target"
+  fi
+}
+
+if [[ "${1:-}" == "--link-only" ]]; then
+  link_oamkit
+  exit
+fi
 
 debs=(python3-venv python3-dev gcc iproute2 nftables frr tcpdump fping libyang2-dev libyang2-tools openssh-client)
 # the exporter's test scrapes it with a real Prometheus server (run on 127.0.0.1 by the test only)
@@ -37,9 +69,10 @@ if ((want_test)); then
   .venv/bin/python -m oamkit.lab.yang_fetch >/dev/null || \
     echo "install: warning: Cisco YANG modules could not be fetched; XR-YANG tests will say so"
 else
-  .venv/bin/python -m pip install -q -e ".[yang]"
+  .venv/bin/python -m pip install -q -e ".[yang,ansible,netbox]"
 fi
 if ((want_test)) && [[ -e /etc/ssh/sshd_not_to_be_run ]] && command -v service >/dev/null; then
   service ssh stop >/dev/null 2>&1 || true   # in case an older install started one
 fi
+link_oamkit
 echo "install: ready ($(.venv/bin/oamkit --version))"

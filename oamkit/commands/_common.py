@@ -14,7 +14,9 @@ from oamkit.inventory import Inventory
 InventoryOpt = typer.Option(
     None, "--inventory", "-i", envvar="OAMKIT_INVENTORY", show_envvar=True,
     help="Inventory folder (Nornir SimpleInventory: hosts.yaml, groups.yaml, defaults.yaml, "
-         "policies/).", metavar="DIR")
+         "policies/), or nornir:CONFIG.yaml, a Nornir config whose inventory plugin (e.g. "
+         "AnsibleInventory, NetBoxInventory2) has the hosts (policies/ beside it).",
+    metavar="DIR|nornir:FILE")
 FilterOpt = typer.Option(
     None, "--filter", "-f", metavar="KEY=VALUE",
     help="Select hosts: platform=cisco_xr, group=core, site=ams (dotted paths into data), "

@@ -100,7 +100,7 @@ class Lab:
     def __init__(self, devices: int | list[tuple[str, str]] = 4, *,
                  platforms: list[str] | tuple[str, ...] = PLATFORMS, base_port: int = 0,
                  password: str | None = None, username: str = "admin", time_scale: float = 1.0,
-                 faults: dict[str, dict] | None = None, ios_start_privileged: bool = True,
+                 faults: dict[str, dict] | None = None, ios_start_privileged: bool | None = None,
                  enable_secret: str | None = None) -> None:
         for p in platforms:
             if p not in PLATFORMS:
@@ -109,7 +109,10 @@ class Lab:
         self.password = password or os.environ.get(PASSWORD_ENV) or secrets.token_urlsafe(12)
         self.enable_secret = enable_secret or self.password
         self.time_scale = time_scale
-        self.ios_start_privileged = ios_start_privileged
+        # as on a router with `enable secret` and no privilege 15 for the account: an IOS
+        # session given an enable secret starts in user EXEC (`ios-1>`) and must `enable`
+        self.ios_start_privileged = (enable_secret is None if ios_start_privileged is None
+                                     else ios_start_privileged)
         self.base_port = base_port
         if isinstance(devices, int):
             counters: dict[str, int] = {}
@@ -365,6 +368,9 @@ class Lab:
         groups: dict[str, Any] = {"lab": {"data": {"lab": True}}}
         for plat in PLATFORMS:
             groups[plat] = {"platform": plat, "data": {"oam": {"policy": GROUP_POLICY[plat]}}}
+        if not self.ios_start_privileged:
+            _write_secret(folder / ".lab-enable-secret", self.enable_secret)
+            groups["cisco_ios"]["data"]["credentials"] = {"enable_secret_file": ".lab-enable-secret"}
         defaults = {"username": self.username,
                     "data": {"credentials": {"password_env": PASSWORD_ENV, "password_file": ".lab-password"},
                              "ssh": {"known_hosts": "known_hosts", **({"driver": ssh_driver} if ssh_driver else {})},
@@ -373,11 +379,7 @@ class Lab:
         (folder / "groups.yaml").write_text(yaml.safe_dump(groups, sort_keys=False))
         (folder / "defaults.yaml").write_text(yaml.safe_dump(defaults, sort_keys=False))
         self.write_known_hosts(folder / "known_hosts")
-        pw = folder / ".lab-password"
-        fd = os.open(pw, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(self.password + "\n")
-        os.chmod(pw, 0o600)
+        _write_secret(folder / ".lab-password", self.password)
         src = Path(policies_from) if policies_from else \
             Path(__file__).resolve().parents[2] / "inventories" / "example" / "policies"
         if src.is_dir():
@@ -402,3 +404,10 @@ def load_state(state_dir: str | Path) -> dict | None:
     if not path.exists():
         return None
     return json.loads(path.read_text())
+
+
+def _write_secret(file: Path, secret: str) -> None:
+    fd = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(secret + "\n")
+    os.chmod(file, 0o600)

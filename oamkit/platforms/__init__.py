@@ -15,7 +15,11 @@ __all__ = ["Event", "Platform", "Range", "Timer", "Toggle", "Window", "get_platf
 _ALIASES = {"cisco_xe": "cisco_ios", "ios": "cisco_ios", "iosxe": "cisco_ios", "ios-xe": "cisco_ios",
             "iosxr": "cisco_xr", "ios-xr": "cisco_xr", "junos": "juniper_junos",
             "juniper": "juniper_junos", "huawei": "huawei_vrp", "vrp": "huawei_vrp",
-            "huawei_vrpv8": "huawei_vrp"}
+            "huawei_vrpv8": "huawei_vrp",
+            # NetBox platform slugs, NAPALM drivers, Ansible network OS (`cisco.ios.ios` -> ios)
+            "cisco-ios": "cisco_ios", "cisco-ios-xe": "cisco_ios", "cisco-ios-xr": "cisco_xr",
+            "cisco-xr": "cisco_xr", "juniper-junos": "juniper_junos", "huawei-vrp": "huawei_vrp",
+            "ce": "huawei_vrp"}
 
 
 @cache

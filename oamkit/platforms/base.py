@@ -130,6 +130,8 @@ class ConfigSyntax:
     exit_question: str = r"\[(?:cancel|yes,no\]|Y\(yes\)).*[:)]\s*$"
     exit_abandon_answer: str = "no"
     logout: str = "exit"
+    # IOS: from user EXEC (`Router>`) to privileged EXEC, answered with the enable secret
+    enable_command: str | None = None
 
 
 @dataclass(frozen=True)

@@ -90,7 +90,45 @@ class SshSession:
             channel.tunnel = tunnel
         session = cls(host, platform, channel, secret, deadline)
         session._prepare()
+        enable_secret = inventory.enable_secret(host) if platform.config.enable_command else None
+        if enable_secret:
+            try:
+                session._enable(enable_secret)
+            except BaseException:
+                channel.close()
+                raise
         return session
+
+    def _enable(self, enable_secret: str) -> None:
+        """User EXEC (`Router>`) to privileged EXEC: `enable`, then the secret at `Password:`.
+        Done here, on SshSession's own reads, for both drivers alike (netmiko's enable() would
+        wait for output to go quiet). The secret is written once and kept nowhere; a device that
+        refuses it (IOS: `% Access denied`, or `Password:` again) ends the session."""
+        command = self.platform.config.enable_command
+        asked = self._send(command, r"(?:[Pp]assword:\s*$)|(?:[>#]\s*$)")
+        last = asked.rstrip("\n").rsplit("\n", 1)[-1]
+        if re.search(r"#\s*$", last):
+            return   # already privileged (the account's privilege level, or no enable secret)
+        if not re.search(r"[Pp]assword:\s*$", last):
+            raise TransportError(f"{self.host.name}: {command!r} was refused: "
+                                 f"{scrub(scrub(last, self.secret), enable_secret)!r}")
+        self._write(enable_secret + self.conn.RETURN)
+        answer = self._send_raw(r"(?:[Pp]assword:\s*$)|(?:[>#]\s*$)", "the enable secret",
+                                anchor="")
+        last = answer.rstrip("\n").rsplit("\n", 1)[-1]
+        if not re.search(r"#\s*$", last) or "% Access denied" in answer:
+            raise TransportError(f"{self.host.name}: enable refused: the device did not accept "
+                                 "the enable secret (credentials.enable_secret_env/_file/_command)")
+
+    def _refuse_user_exec(self, output: str) -> None:
+        """The device answered our command and went quiet at a user EXEC prompt (`Router>`)
+        while we wait for another: no enable secret in the inventory for a device that needs
+        one. Said at once rather than at the deadline."""
+        last = output.rstrip("\n").rsplit("\n", 1)[-1]
+        if re.fullmatch(r"[\w.:/-]+>\s*", last):
+            raise TransportError(f"{self.host.name}: the device is in user EXEC ({last.strip()!r}) "
+                                 "and oamkit has no enable secret for it: set "
+                                 "data.credentials.enable_secret_env, _file or _command")
 
     def _prepare(self) -> None:
         """Queue the session set-up (paging off, width) to go out with the first command.
@@ -173,8 +211,11 @@ class SshSession:
         pattern = re.compile(expect)
         output = ""
         while True:
-            output += self._read(repr(command), output)
+            chunk = self._read(repr(command), output)
+            output += chunk
             start = output.find(anchor) if anchor else 0
+            if not chunk and anchor and start >= 0 and self.platform.config.enable_command:
+                self._refuse_user_exec(output[start + len(anchor):])
             if start >= 0:
                 tail = output[start + len(anchor):]
                 if "\n" in tail and pattern.search(tail.rstrip("\n").rsplit("\n", 1)[-1]):

@@ -135,6 +135,18 @@ CASES = [
          "{inv}/no-such-file", setup=put(DEFAULTS, "data.credentials.password_file", "no-such-file")),
     case("push-credentials-key-typo", f"push {I}", "host ios-1: credentials.pasword_env: unknown key",
          setup=put(HOSTS, "ios-1.data.credentials.pasword_env", "OAMKIT_LAB_PASSWORD")),
+    case("push-password-command-fails", f"push {I}",
+         "host ios-1: credentials.password_command: command failed with exit code 5 (its output is not shown)",
+         setup=[write("inventory/get-pass", "#!/bin/sh\necho leaked-pw-123\necho leaked-err >&2\n"
+                      "echo run >> ran\nexit 5\n", mode=0o755),
+                put(DEFAULTS, "data.credentials", {"password_command": "./get-pass net/core"})],
+         absent=("leaked-pw-123", "leaked-err")),
+    case("check-password-command-not-found", f"check {I}",
+         "host xr-1: credentials.password_command: command not found (got 'no-such-pass show net')",
+         setup=put(DEFAULTS, "data.credentials", {"password_command": "no-such-pass show net"})),
+    case("collect-enable-secret-missing", f"collect {I}",
+         "host ios-1: credentials: enable secret not found",
+         setup=put(GROUPS, "cisco_ios.data.credentials.enable_secret_file", "no-such-secret")),
     # ------------------------------------------------------------ timers, options in data
     case("diff-ssh-driver-unknown", f"diff {I}", "host ios-1: ssh.driver", "(got 'paramiko')",
          setup=put(HOSTS, "ios-1.data.ssh.driver", "paramiko")),
