@@ -94,10 +94,12 @@ class NetconfSession:
         # ncclient looks it up (a key scanned on port 22 is usually the NETCONF port's)
         names = [known_name(host.hostname, port), host.hostname]
         timeout = min(host.netconf.timeout, max(1.0, deadline - time.monotonic()))
+        key_file = inventory.resolve_path(host.credentials.ssh_key_file)
         sock = open_socket(host.name, host.hostname, port, timeout)
         try:
             mgr = _connect(timeout, policy, names, host=host.hostname, port=port, sock=sock,
                            username=host.username, password=secret,
+                           key_filename=str(key_file) if key_file else None,
                            allow_agent=False, look_for_keys=False, timeout=timeout)
         except HostKeyRefused as exc:
             sock.close()
