@@ -104,7 +104,7 @@ class HostSettings(_Strict):
 
     def public_view(self) -> dict:
         """What `inventory show` prints: everything, secrets masked."""
-        view = self.model_dump(exclude={"data"})
+        view = self.model_dump(exclude={"data"}, by_alias=True)
         view["data"] = {k: v for k, v in self.data.items() if k not in OAMKIT_KEYS}
         return view
 

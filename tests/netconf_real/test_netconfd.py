@@ -108,7 +108,10 @@ def test_validate_always_loses_the_change_here_and_the_push_rolls_back(server, t
 
 @pytest.mark.parametrize("setting", ["auto", "never"])
 def test_validate_auto_and_never_skip_the_step_that_loses_the_change(server, tmp_path, env, setting):
-    code, host = push(env, inventory(server, tmp_path, validate=setting))
+    inv = inventory(server, tmp_path, validate=setting)
+    shown = json.loads(oamkit(env, "inventory", "show", "xr-real", "-i", str(inv), "--json").stdout)
+    assert shown["netconf"]["validate"] == setting
+    code, host = push(env, inv)
     assert (code, host["outcome"]) == (0, "changed"), host
     assert owned_leaves(server)
 
