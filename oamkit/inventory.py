@@ -157,6 +157,11 @@ class SshSettings(_Strict):
 class NetconfSettings(_Strict):
     port: StrictInt | None = Field(None, ge=1, le=65535)
     timeout: float = Field(30.0, gt=0, le=3600, allow_inf_nan=False)
+    validate_: Literal["auto", "always", "never"] = Field(
+        "auto", alias="validate",
+        description="a separate <validate> of the candidate before <commit> (which validates "
+        "anyway, RFC 6241 8.3): auto sends it when the server advertises :validate and is not "
+        "one known to lose the change after it (engine.netconf); always, never")
 
 
 class HostSettings(_Strict):
@@ -178,7 +183,7 @@ class HostSettings(_Strict):
 
     def public_view(self) -> dict:
         """What `inventory show` prints: everything, secrets masked."""
-        view = self.model_dump(exclude={"data"})
+        view = self.model_dump(exclude={"data"}, by_alias=True)
         view["data"] = {k: v for k, v in self.data.items() if k not in OAMKIT_KEYS}
         return view
 

@@ -191,14 +191,73 @@ def restore_edits(backup_root, current_root, model: NetconfModel, interfaces: se
     now = owned_units(current_root, model, interfaces)
     parts = [_snippet(el, model, "replace", with_content=True) for path, el in before.items()
              if path not in now or _flat(el, model) != _flat(now[path], model)]
-    parts += [_snippet(el, model, "remove", with_content=False) for path, el in now.items()
-              if path not in before]
+    created = {path: el for path, el in now.items() if path not in before}
+    parts += [_snippet(el, model, "remove", with_content=False)
+              for el in _created_tops(created, backup_root, model).values()]
     if not parts:
         return []
     config = parts[0]
     for part in parts[1:]:
         _merge(config, part, model)
     return [etree.tostring(config).decode()]
+
+
+def _paths(root, model: NetconfModel) -> dict[str, object]:
+    """Every element under `root` by its path (list entries with their keys, as `flatten`)."""
+    found: dict[str, object] = {}
+
+    def walk(el, path: str):
+        for child in el:
+            if isinstance(child.tag, str):
+                here = f"{path}/{_segment(child, model)}" if path else _segment(child, model)
+                found.setdefault(here, child)
+                walk(child, here)
+
+    walk(root, "")
+    return found
+
+
+def _created_tops(created: dict[str, object], backup_root, model: NetconfModel) -> dict[str, object]:
+    """What to remove so that running holds again exactly what the backup held: for each owned
+    unit the backup lacks, its highest ancestor the backup lacks too (a list entry or container
+    the push created, which removing the unit alone would leave behind, key-only or empty), as
+    long as that ancestor holds nothing but units being removed; otherwise the unit itself.
+    The backup is a whole get-config of these top-level containers, so an element it lacks did
+    not exist before the push."""
+    existed = set(_paths(backup_root, model))
+    tops: dict[str, object] = {}
+    for path, unit in created.items():
+        top_path, top = path, unit
+        parent = unit.getparent()
+        while parent is not None and parent.getparent() is not None:   # not the <data> root
+            parent_path = _path_of(parent, model)
+            if parent_path in existed or not _only_units(parent, created, model):
+                break
+            top_path, top = parent_path, parent
+            parent = parent.getparent()
+        tops[top_path] = top
+    return {p: el for p, el in tops.items()
+            if not any(p.startswith(other + "/") for other in tops)}
+
+
+def _path_of(element, model: NetconfModel) -> str:
+    """`element`'s path from below the <data>/<config> root, as `flatten` writes it."""
+    segments = []
+    while element is not None and element.getparent() is not None:
+        segments.append(_segment(element, model))
+        element = element.getparent()
+    return "/".join(reversed(segments))
+
+
+def _only_units(element, units: dict[str, object], model: NetconfModel) -> bool:
+    """Every leaf under `element` lies inside one of `units` (paths)."""
+    parent = element.getparent()
+    above = _path_of(parent, model) if parent is not None else ""
+    for leaf in _flat(element, model):
+        full = f"{above}/{leaf}" if above else leaf
+        if not any(full == u or full.startswith(u + "/") for u in units):
+            return False
+    return True
 
 
 def _flat(element, model: NetconfModel) -> dict[str, str]:

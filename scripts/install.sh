@@ -42,8 +42,10 @@ fi
 debs=(python3-venv python3-dev gcc iproute2 nftables frr tcpdump fping libyang2-dev libyang2-tools openssh-client)
 # the exporter's test scrapes it with a real Prometheus server (run on 127.0.0.1 by the test only)
 ((want_test)) && debs+=(prometheus)
-# the jump-host tests run their own sshd (127.0.0.1, own port and config) as the bastion
-((want_test)) && debs+=(openssh-server)
+# the jump-host tests run their own sshd (127.0.0.1, own port and config) as the bastion;
+# tests/netconf_real: a real third-party NETCONF server (yuma123's netconfd, reached through its
+# netconf-subsystem under a private sshd the tests start on 127.0.0.1; the system sshd is not used)
+((want_test)) && debs+=(netconfd openssh-server)
 missing=()
 for pkg in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -21,6 +21,13 @@ from oamkit.transport.netconf import NetconfSession
 from oamkit.transport.ssh import DeviceRejected, TransportError
 
 
+# Servers that answer <ok/> to <validate> and <commit> but leave running as it was when the
+# candidate was validated first: yuma123's netconfd 2.13 (Debian bookworm), recognised by its
+# own yuma123 modules in the hello. oamkit's read-back catches the lost change and rolls back,
+# so with the separate step such a server could never be pushed to.
+VALIDATE_LOSES_CHANGE = ("http://yuma123.org/ns/yuma123-system",)
+
+
 @dataclass
 class Target:
     wanted: dict[str, str]                      # owned leaves running must hold afterwards
@@ -87,8 +94,19 @@ class NetconfDriver:
         self.session.discard()   # start from running, not from someone's leftovers
         for edit in target.edits(current.raw):
             self.session.edit_config(edit)
-        if self.session.supports("validate"):
+        if self.separate_validate():
             self.session.validate()
+
+    def separate_validate(self) -> bool:
+        """Whether to send `<validate>` before `<commit>` (`netconf.validate`). It only reports
+        errors earlier: `<commit>` validates the candidate anyway (RFC 6241 8.3; a server must
+        not commit an invalid one), so skipping it loses no check."""
+        setting = self.plan.host.netconf.validate_
+        if setting != "auto":
+            return setting == "always"
+        caps = self.session.capabilities
+        return self.session.supports("validate") and not any(
+            c.startswith(VALIDATE_LOSES_CHANGE) for c in caps)
 
     def commit(self, confirm_timeout: int) -> None:
         confirmed = self.session.supports("confirmed-commit")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 import yaml
@@ -168,3 +169,21 @@ def test_the_health_gate_holds_over_netconf_too(lab, nc_inventory, env, name, in
     lab.set_peer_state(name, interface, "operational")
     code, hosts = pushed(env, nc_inventory, *limit(name))
     assert hosts[name]["outcome"] == "changed", hosts[name]
+
+
+@pytest.mark.parametrize("setting, sent", [(None, True), ("auto", True), ("always", True),
+                                           ("never", False)])
+def test_netconf_validate_setting_decides_the_separate_validate(lab, nc_inventory, env, setting, sent):
+    """`netconf.validate`: the lab advertises :validate and is no server known to lose the
+    change after it, so auto (the default) validates; never leaves it to <commit>."""
+    if setting is not None:
+        hosts = yaml.safe_load((nc_inventory / "hosts.yaml").read_text())
+        hosts["xr-1"]["data"]["netconf"] = {"validate": setting}
+        (nc_inventory / "hosts.yaml").write_text(yaml.safe_dump(hosts))
+    code, hosts = pushed(env, nc_inventory, *limit("xr-1"))
+    assert code == 0 and hosts["xr-1"]["outcome"] == "changed", hosts
+    operations = [re.search(r"<(?:\w+:)?rpc\b[^>]*>\s*<(?:\w+:)?([\w-]+)", rpc)
+                  for rpc in netconf_rpcs(lab.device("xr-1"))]
+    operations = [m.group(1) for m in operations if m]
+    assert "commit" in operations and "edit-config" in operations, operations
+    assert ("validate" in operations) is sent, operations
