@@ -125,8 +125,9 @@ def merge_inventories_of(labs: list[LabProcess], folder: Path, password: str,
     return folder
 
 
-def run_cli(args: list[str], env: dict) -> tuple[float, int, float, str]:
-    """One `oamkit` command as its own process: (seconds, exit code, peak RSS MiB, stdout)."""
+def run_cli(args: list[str], env: dict) -> tuple[float, int, float, str, float]:
+    """One `oamkit` command as its own process: (seconds, exit code, peak RSS MiB, stdout,
+    CPU seconds it used)."""
     started = time.perf_counter()
     with tempfile.TemporaryFile() as out:
         proc = subprocess.Popen([sys.executable, "-c", "from oamkit.cli import main; main()", *args],
@@ -139,7 +140,8 @@ def run_cli(args: list[str], env: dict) -> tuple[float, int, float, str]:
         text = out.read().decode(errors="replace")
     if proc.returncode not in (0, 1):
         print(f"  oamkit {args[0]} exited {proc.returncode}: {err[-2000:]}", file=sys.stderr)
-    return seconds, proc.returncode, usage.ru_maxrss / 1024, text   # ru_maxrss: KiB on Linux
+    return (seconds, proc.returncode, usage.ru_maxrss / 1024, text,   # ru_maxrss: KiB on Linux
+            usage.ru_utime + usage.ru_stime)
 
 
 def check_mode(args, labs: list[LabProcess], folder: Path, password: str) -> None:
@@ -153,10 +155,10 @@ def check_mode(args, labs: list[LabProcess], folder: Path, password: str) -> Non
         db = folder / f"history-{size}.sqlite"
         common = ["--inventory", str(inv), "--db", str(db), "--workers", str(args.workers),
                   "--timeout", str(args.timeout)]
-        c_s, c_rc, c_rss, _ = run_cli(["collect", *common, "--json"], env)
+        c_s, c_rc, c_rss, _, _ = run_cli(["collect", *common, "--json"], env)
         print(f"{size:5d} devices: collect (untimed warm-up) {c_s:6.1f} s, exit {c_rc}, "
               f"peak RSS {c_rss:.0f} MiB", flush=True)
-        s, rc, rss, text = run_cli(["check", *common, "--format", "json"], env)
+        s, rc, rss, text, cpu = run_cli(["check", *common, "--format", "json"], env)
         try:
             report = json.loads(text)
             hosts = report.get("hosts", [])
@@ -164,15 +166,16 @@ def check_mode(args, labs: list[LabProcess], folder: Path, password: str) -> Non
         except ValueError:
             hosts, unread = [], size
         print(f"{size:5d} devices: check {s:6.1f} s, exit {rc}, {len(hosts)} hosts reported, "
-              f"{unread} unreadable, peak RSS {rss:.0f} MiB", flush=True)
-        rows.append((size, s, rss, len(hosts), unread))
+              f"{unread} unreadable, peak RSS {rss:.0f} MiB, CPU {cpu:.1f} s", flush=True)
+        rows.append((size, s, rss, len(hosts), unread, cpu))
     load = os.getloadavg()
     print()
     print(f"oamkit check over {args.labs} lab processes, ssh driver {args.driver}, "
           f"{args.workers} hosts at once; load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
-    print(f"{'devices':>8} {'seconds':>8} {'devices/s':>10} {'peak RSS MiB':>13} {'unreadable':>11}")
-    for size, s, rss, _, unread in rows:
-        print(f"{size:8d} {s:8.1f} {size / s:10.1f} {rss:13.0f} {unread:11d}")
+    print(f"{'devices':>8} {'seconds':>8} {'devices/s':>10} {'peak RSS MiB':>13} {'unreadable':>11} "
+          f"{'oamkit CPU ms/device':>21}")
+    for size, s, rss, _, unread, cpu in rows:
+        print(f"{size:8d} {s:8.1f} {size / s:10.1f} {rss:13.0f} {unread:11d} {1000 * cpu / size:21.1f}")
     (small, t_small, *_), (big, t_big, *_) = rows[0], rows[-1]
     if big > small:
         allowed = 1.1 * big / small   # 10x the devices <= 11x the time
