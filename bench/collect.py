@@ -1,6 +1,7 @@
 """Benchmark `oamkit collect` (collect + parse + store) against Nornir + netmiko `use_textfsm=True`.
 
     python bench/collect.py [--devices 200] [--workers 20] [--rounds 1] [--no-push]
+                             [--driver netmiko|asyncssh]
 
 Both sides run in the same process, against the same lab (its own process, `python -m
 oamkit.lab`, every platform), with the same show commands per host (`Platform.commands`, the
@@ -23,15 +24,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from oamkit import collect, engine  # noqa: E402
-from oamkit.history import History  # noqa: E402
+from oamkit import collect, engine, ops  # noqa: E402
 from oamkit.inventory import Inventory  # noqa: E402
+from oamkit.lab.server import set_ssh_driver  # noqa: E402
 from oamkit.platforms import get_platform  # noqa: E402
 from oamkit.render import HostPlan, plan_hosts  # noqa: E402
 from oamkit.runner import Rollout, run_fleet  # noqa: E402
@@ -62,19 +62,15 @@ class ExternalLab:
 
 
 def run_oamkit(inv: Inventory, plans: list[HostPlan], db: Path, workers: int) -> tuple[float, int]:
+    """`ops.collect_fleet`, the code path of `oamkit collect` (selection, reads, parsing,
+    batched history writes, background closes), on the inventory already loaded."""
     started = time.perf_counter()
-    with History(db) as history:
-        results, _ = run_fleet(plans, partial(_collect_one, inv, history), Rollout(workers, 120.0))
-        collect.finish_closing()
+    run = ops.collect_fleet(inv, db=db, workers=workers, timeout=120.0, keep_days=0)
     seconds = time.perf_counter() - started
-    failed = [r for r in results if getattr(r, "outcome", None) != collect.OK]
+    failed = [r for r in run.results if r.outcome != collect.OK]
     for r in failed[:5]:
         print(f"  oamkit: {r.host}: {r.error}", file=sys.stderr)
-    return seconds, len(results) - len(failed)
-
-
-def _collect_one(inv, history, plan, deadline):
-    return collect.collect_host(inv, plan, deadline, store=history.store)
+    return seconds, len(run.results) - len(failed)
 
 
 def run_nornir(inv: Inventory, plans: list[HostPlan], db: Path, workers: int) -> tuple[float, int]:
@@ -153,12 +149,15 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=1, help="alternating rounds of each side")
     ap.add_argument("--no-push", action="store_true",
                     help="skip configuring OAM first (OAM show output then holds no sessions)")
+    ap.add_argument("--driver", choices=("netmiko", "asyncssh"), default="netmiko",
+                    help="oamkit's ssh.driver (the baseline is netmiko either way)")
     args = ap.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="oamkit-bench-"))
     os.environ["OAMKIT_STATE_DIR"] = str(folder / "state-oamkit")
     print(f"starting a lab of {args.devices} devices ({PLATFORMS}) ...", flush=True)
     lab = ExternalLab(args.devices, folder)
     try:
+        set_ssh_driver(lab.inventory, args.driver)
         inv = Inventory.load(lab.inventory)
         plans = plan_hosts(inv, list(inv.hosts.values()))
         if not args.no_push:
@@ -180,7 +179,9 @@ def main() -> None:
         n = len(plans)
         commands = sum(len(set(collect.commands_for(p).values())) for p in plans)
         print()
-        print(f"devices: {n}, show commands per run: {commands}, workers: {args.workers}")
+        load = os.getloadavg()
+        print(f"devices: {n}, show commands per run: {commands}, workers: {args.workers}, "
+              f"oamkit ssh driver: {args.driver}; load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
         print(f"oamkit collect (parse all + SQLite):        {n / ours_s:8.1f} devices/s  ({ours_s:.2f} s)")
         print(f"nornir + netmiko use_textfsm (+ SQLite):    {n / theirs_s:8.1f} devices/s  ({theirs_s:.2f} s)")
         print(f"ratio oamkit / baseline (devices/s):        {theirs_s / ours_s:8.2f}x")

@@ -1,10 +1,22 @@
-"""Benchmark scale-out: `collect` over 1,000+ emulated devices, threads vs Dask distributed.
+"""Benchmark the fleet at scale: `oamkit check` over 200 and 2,000 emulated devices (default),
+or `collect` over 1,000+ devices on threads vs Dask distributed (--mode dask).
 
-    python bench/scale.py [--devices 1000] [--labs 4] [--workers 40] [--dask-processes 2]
-                          [--scheduler tcp://HOST:PORT] [--driver netmiko|asyncssh]
+    python bench/scale.py [--sizes 200,2000] [--labs 4] [--workers 40] [--driver asyncssh]
+    python bench/scale.py --mode dask [--devices 1000] [--labs 4] [--workers 40]
+                          [--dask-processes 2] [--scheduler tcp://HOST:PORT] [--driver netmiko|asyncssh]
 
 The devices are spread over several lab processes (`python -m oamkit.lab`, each its own
-asyncio loop and state dir, all four platforms), merged into one inventory. Both sides run the
+asyncio loop and state dir, all four platforms), merged into one inventory.
+
+check (default): for each size, one inventory of that many devices drawn evenly from every
+lab; `oamkit collect` first (untimed: it gives check earlier samples for its error rates),
+then the real `oamkit check --format json` CLI as a subprocess (start-up, inventory, reads,
+judging, history writes and the report are all timed). Prints, per size, wall time,
+devices/s and the check process's own peak RSS (wait4 rusage), then time(largest) /
+time(smallest) against the linear goal (10x the devices <= 11x the time) and the peak RSS
+against 1 GiB, PASS or MISS. Both sizes run against the same labs in the same run.
+
+dask: both sides run the
 same per-host job (`HostJob("collect")`: open SSH, run the platform's show commands, parse,
 close) through the same `run_fleet` with the same deadline and number of hosts at once, and
 both store every snapshot in SQLite here:
@@ -21,6 +33,7 @@ Nothing here asserts a time.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import secrets
 import shutil
@@ -95,6 +108,88 @@ def merge_inventories(labs: list[LabProcess], folder: Path, password: str) -> Pa
     return folder
 
 
+def merge_inventories_of(labs: list[LabProcess], folder: Path, password: str,
+                         devices: int) -> Path:
+    """An inventory of `devices` hosts drawn evenly from every lab (the first of each lab's)."""
+    merge_inventories(labs, folder, password)
+    hosts = yaml.safe_load((folder / "hosts.yaml").read_text())
+    by_lab: dict[str, list[str]] = {}
+    for name in hosts:
+        by_lab.setdefault(name.split("-", 1)[0], []).append(name)
+    chosen: list[str] = []
+    while len(chosen) < min(devices, len(hosts)):
+        for names in by_lab.values():
+            if names and len(chosen) < devices:
+                chosen.append(names.pop(0))
+    (folder / "hosts.yaml").write_text(yaml.safe_dump({n: hosts[n] for n in chosen}, sort_keys=False))
+    return folder
+
+
+def run_cli(args: list[str], env: dict) -> tuple[float, int, float, str, float]:
+    """One `oamkit` command as its own process: (seconds, exit code, peak RSS MiB, stdout,
+    CPU seconds it used)."""
+    started = time.perf_counter()
+    with tempfile.TemporaryFile() as out:
+        proc = subprocess.Popen([sys.executable, "-c", "from oamkit.cli import main; main()", *args],
+                                env=env, stdout=out, stderr=subprocess.PIPE)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+        out.seek(0)
+        text = out.read().decode(errors="replace")
+    if proc.returncode not in (0, 1):
+        print(f"  oamkit {args[0]} exited {proc.returncode}: {err[-2000:]}", file=sys.stderr)
+    return (seconds, proc.returncode, usage.ru_maxrss / 1024, text,   # ru_maxrss: KiB on Linux
+            usage.ru_utime + usage.ru_stime)
+
+
+def check_mode(args, labs: list[LabProcess], folder: Path, password: str) -> None:
+    sizes = sorted(int(s) for s in args.sizes.split(","))
+    env = dict(os.environ, OAMKIT_STATE_DIR=str(folder / "state-oamkit"))
+    env.pop("OAMKIT_LAB_PASSWORD", None)
+    rows = []
+    for size in sizes:
+        inv = merge_inventories_of(labs, folder / f"inv-{size}", password, size)
+        set_ssh_driver(inv, args.driver)
+        db = folder / f"history-{size}.sqlite"
+        common = ["--inventory", str(inv), "--db", str(db), "--workers", str(args.workers),
+                  "--timeout", str(args.timeout)]
+        c_s, c_rc, c_rss, _, _ = run_cli(["collect", *common, "--json"], env)
+        print(f"{size:5d} devices: collect (untimed warm-up) {c_s:6.1f} s, exit {c_rc}, "
+              f"peak RSS {c_rss:.0f} MiB", flush=True)
+        s, rc, rss, text, cpu = run_cli(["check", *common, "--format", "json"], env)
+        try:
+            report = json.loads(text)
+            hosts = report.get("hosts", [])
+            unread = sum(1 for h in hosts if h.get("error"))
+        except ValueError:
+            hosts, unread = [], size
+        print(f"{size:5d} devices: check {s:6.1f} s, exit {rc}, {len(hosts)} hosts reported, "
+              f"{unread} unreadable, peak RSS {rss:.0f} MiB, CPU {cpu:.1f} s", flush=True)
+        rows.append((size, s, rss, len(hosts), unread, cpu))
+    load = os.getloadavg()
+    print()
+    print(f"oamkit check over {args.labs} lab processes, ssh driver {args.driver}, "
+          f"{args.workers} hosts at once; load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    print(f"{'devices':>8} {'seconds':>8} {'devices/s':>10} {'peak RSS MiB':>13} {'unreadable':>11} "
+          f"{'oamkit CPU ms/device':>21}")
+    for size, s, rss, _, unread, cpu in rows:
+        print(f"{size:8d} {s:8.1f} {size / s:10.1f} {rss:13.0f} {unread:11d} {1000 * cpu / size:21.1f}")
+    (small, t_small, *_), (big, t_big, *_) = rows[0], rows[-1]
+    if big > small:
+        allowed = 1.1 * big / small   # 10x the devices <= 11x the time
+        ratio = t_big / t_small
+        print(f"time({big}) / time({small}) = {ratio:.2f}x  (goal <= {allowed:.1f}x): "
+              f"{'PASS' if ratio <= allowed else 'MISS'}")
+    peak = max(r[2] for r in rows)
+    print(f"peak RSS of oamkit check: {peak:.0f} MiB  (goal <= 1024 MiB): "
+          f"{'PASS' if peak <= 1024 else 'MISS'}")
+    if any(r[4] for r in rows):
+        print("some devices could not be read: the times above include their failures",
+              file=sys.stderr)
+
+
 def timed_collect(inv: Inventory, plans: list[HostPlan], workers: int, timeout: float, db: Path,
                   executor=None) -> tuple[float, int, list]:
     started = time.perf_counter()
@@ -112,16 +207,23 @@ def timed_collect(inv: Inventory, plans: list[HostPlan], workers: int, timeout: 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--devices", type=int, default=1000)
+    ap.add_argument("--mode", choices=("check", "dask"), default="check",
+                    help="check: `oamkit check` at each of --sizes; dask: collect, threads vs Dask")
+    ap.add_argument("--sizes", default="200,2000", help="check: fleet sizes, comma-separated")
+    ap.add_argument("--devices", type=int, default=1000, help="dask: devices")
     ap.add_argument("--labs", type=int, default=4, help="lab processes the devices are spread over")
     ap.add_argument("--workers", type=int, default=40, help="hosts read at once (both sides)")
     ap.add_argument("--timeout", type=float, default=600.0, help="deadline per host, seconds")
     ap.add_argument("--dask-processes", type=int, default=2, help="LocalCluster worker processes")
     ap.add_argument("--scheduler", default=None, help="a running Dask scheduler instead")
-    ap.add_argument("--driver", choices=("netmiko", "asyncssh"), default="netmiko",
+    ap.add_argument("--driver", choices=("netmiko", "asyncssh"), default=None,
                     help="ssh.driver of every host (asyncssh: in this process, hosts run on its "
-                         "event loop; on Dask workers, on threads)")
+                         "event loop; on Dask workers, on threads). Default: asyncssh for "
+                         "check, netmiko for dask")
     args = ap.parse_args()
+    args.driver = args.driver or ("asyncssh" if args.mode == "check" else "netmiko")
+    if args.mode == "check":
+        args.devices = max(int(s) for s in args.sizes.split(","))
 
     folder = Path(tempfile.mkdtemp(prefix="oamkit-scale-"))
     os.environ["OAMKIT_STATE_DIR"] = str(folder / "state-oamkit")
@@ -135,6 +237,9 @@ def main() -> None:
     try:
         for lab in labs:
             lab.wait_ready()
+        if args.mode == "check":
+            check_mode(args, labs, folder, password)
+            return
         merged = merge_inventories(labs, folder / "inv", password)
         set_ssh_driver(merged, args.driver)
         inv = Inventory.load(merged)

@@ -31,33 +31,43 @@ OK, ERROR = "ok", "error"
 # quiet) although every byte we need is already read: sessions are closed on daemon threads,
 # commands wait for them (bounded) before they exit, and a close that hangs never holds up the
 # process's exit.
-_closing: set[threading.Thread] = set()
-_closing_lock = threading.Lock()
+# A count, not the set of threads: the lock is held for a counter's update only, never while
+# a thread starts (under load, starting one takes milliseconds, and every host's worker and
+# every finishing close queued behind it).
+_closing = 0
+_closed = threading.Condition()
 
 
 def close_later(session) -> None:
-    thread = threading.Thread(target=_close, args=(session,), name="oamkit-close", daemon=True)
-    with _closing_lock:  # started inside the lock: finish_closing never sees an unstarted thread
-        _closing.add(thread)
-        thread.start()
+    global _closing
+    with _closed:   # counted before it starts: finish_closing never misses a close
+        _closing += 1
+    try:
+        threading.Thread(target=_close, args=(session,), name="oamkit-close", daemon=True).start()
+    except BaseException:
+        _done_closing()
+        raise
 
 
 def _close(session) -> None:
     try:
         session.close()
     finally:
-        with _closing_lock:
-            _closing.discard(threading.current_thread())
+        _done_closing()
+
+
+def _done_closing() -> None:
+    global _closing
+    with _closed:
+        _closing -= 1
+        _closed.notify_all()
 
 
 def finish_closing(timeout: float = 15.0) -> int:
     """Wait for sessions still closing; returns how many did not close in time."""
-    deadline = time.monotonic() + timeout
-    with _closing_lock:
-        pending = list(_closing)
-    for thread in pending:
-        thread.join(max(0.0, deadline - time.monotonic()))
-    return sum(1 for thread in pending if thread.is_alive())
+    with _closed:
+        _closed.wait_for(lambda: _closing == 0, timeout=timeout)
+        return _closing
 
 
 @dataclass

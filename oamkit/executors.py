@@ -274,6 +274,28 @@ class _LoopRunner:
             future.cancel()   # False, and nothing happens, for a host already started
 
 
+# A host at work holds a socket, another while its last session closes in the background, and
+# the asyncssh loop and SQLite hold a few of their own: file descriptors per host at once.
+FILES_PER_HOST, FILES_SPARE = 4, 256
+
+
+def ensure_open_files(needed: int) -> int:
+    """Raise this process's soft limit of open files to `needed` (capped by the hard limit;
+    never lowered): a distribution's default soft limit (1024) is reached by a few hundred
+    hosts at once. Returns the soft limit now in force."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+    if soft != resource.RLIM_INFINITY and soft < want:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+            soft = want
+        except (ValueError, OSError):   # not allowed here: run with the limit we have
+            pass
+    return soft
+
+
 class ThreadExecutor:
     """Per-host work in this process: on a thread pool, or as greenlets on the asyncssh loop
     for hosts on `ssh.driver: asyncssh` (see `runs_on_loop`); `workers` bounds each."""
@@ -282,6 +304,7 @@ class ThreadExecutor:
 
     def __init__(self, workers: int = 20) -> None:
         self.workers = workers
+        ensure_open_files(FILES_PER_HOST * workers + FILES_SPARE)
         self.pool = cf.ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="oamkit-host")
         self._loop_runner: _LoopRunner | None = None
 

@@ -4,6 +4,11 @@ last-check marker. Timestamps are UTC (epoch seconds plus ISO text for people re
 The schema carries a version (`meta.schema_version`); opening a file written by a newer oamkit
 is refused rather than guessed at. WAL mode so a `check` from cron can read while a `collect`
 writes.
+
+Fleet runs write in batches (`History.batched`): one transaction holds many snapshots and is
+committed when it holds `BATCH_SNAPSHOTS` of them, when it is `BATCH_SECONDS` old (a timer, so
+a quiet run does not keep other writers waiting), and when the run ends (Ctrl-C included). A
+killed run loses at most the batch being written; each snapshot is all-or-nothing (a savepoint).
 """
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ import os
 import sqlite3
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -21,6 +27,8 @@ from oamkit.errors import InputError, Problem
 
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT = 30.0   # seconds a writer waits for another process's lock
+BATCH_SNAPSHOTS = 200   # snapshots per transaction in a fleet run (`History.batched`)
+BATCH_SECONDS = 1.0     # ... and the longest a batch keeps the write lock before it commits
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS snapshots (
@@ -98,16 +106,22 @@ class History:
         if not self.path.exists():
             os.close(statedir.open_private(self.path, os.O_RDONLY))
         self._lock = threading.Lock()
+        self._batch: _Batch | None = None
         try:
-            self.db = sqlite3.connect(str(self.path), check_same_thread=False, timeout=BUSY_TIMEOUT)
+            # isolation_level None: transactions are begun and ended here (`_write`), so a
+            # batch can hold many snapshots and a failed one is undone alone
+            self.db = sqlite3.connect(str(self.path), check_same_thread=False, timeout=BUSY_TIMEOUT,
+                                      isolation_level=None)
         except sqlite3.DatabaseError as exc:
             raise self._not_history(exc) from None
         found = self._open()
         if found is not None and found > SCHEMA_VERSION:
             raise InputError([Problem(f"written by a newer oamkit (schema {found}; this one reads "
                                       f"up to {SCHEMA_VERSION})", file=str(self.path), field="--db")])
-        with self.db:
-            self.db.executescript(_SCHEMA)
+        with self._lock, self._write():
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    self.db.execute(statement)
             self.db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
                             (str(SCHEMA_VERSION),))
 
@@ -148,7 +162,9 @@ class History:
         return int(row[0]) if row else None
 
     def close(self) -> None:
-        self.db.close()
+        with self._lock:
+            self._end_batch()
+            self.db.close()
 
     def __enter__(self) -> "History":
         return self
@@ -157,8 +173,87 @@ class History:
         self.close()
 
     # ------------------------------------------------------------------ writing
+    @contextmanager
+    def batched(self, snapshots: int | None = None, seconds: float | None = None):
+        """Within this block, writes share transactions of up to `snapshots` snapshots (default
+        BATCH_SNAPSHOTS), each committed at the latest `seconds` (BATCH_SECONDS) after it
+        began; the last one when the block ends,
+        however it ends (an exception, Ctrl-C). This connection reads its own uncommitted
+        writes, so a check judges against the snapshot it has just stored; other processes see
+        a batch once it is committed."""
+        with self._lock:
+            if self._batch is not None:   # already batching: the outer block decides
+                outer = True
+            else:
+                outer = False
+                self._batch = _Batch(max(1, snapshots or BATCH_SNAPSHOTS),
+                                     BATCH_SECONDS if seconds is None else seconds)
+        try:
+            yield self
+        finally:
+            if not outer:
+                with self._lock:
+                    self._end_batch()
+
+    def flush(self) -> None:
+        """Commit the batch being written now (a no-op outside a batch)."""
+        with self._lock:
+            self._commit_batch()
+
+    def _end_batch(self) -> None:
+        batch, self._batch = self._batch, None
+        if batch is not None:
+            batch.cancel_timer()
+            if self.db.in_transaction:
+                self.db.execute("COMMIT")
+
+    def _commit_batch(self, only: "_Batch | None" = None, opened: float | None = None) -> None:
+        batch = self._batch
+        if batch is None or (only is not None and (batch is not only or batch.opened != opened)):
+            return   # a timer for a batch already committed
+        batch.cancel_timer()
+        if self.db.in_transaction:
+            self.db.execute("COMMIT")
+        batch.snapshots = 0
+
+    def _commit_when_old(self, batch: "_Batch", opened: float) -> None:
+        with self._lock:
+            self._commit_batch(batch, opened)
+
+    @contextmanager
+    def _write(self, snapshot: bool = False):
+        """One write (the caller holds `_lock`): outside a batch its own transaction; inside,
+        a savepoint of the batch's transaction, so a write that fails is undone alone. BEGIN
+        IMMEDIATE takes the write lock up front, waiting up to BUSY_TIMEOUT for another
+        process (then "database is locked", as before batching)."""
+        batch = self._batch
+        if batch is None:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                if self.db.in_transaction:
+                    self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
+            return
+        if not self.db.in_transaction:
+            self.db.execute("BEGIN IMMEDIATE")
+            batch.start_timer(self._commit_when_old)
+        self.db.execute("SAVEPOINT oamkit_write")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK TO oamkit_write")
+            self.db.execute("RELEASE oamkit_write")
+            raise
+        self.db.execute("RELEASE oamkit_write")
+        batch.snapshots += snapshot
+        if batch.snapshots >= batch.size:
+            self._commit_batch()
+
     def store(self, snap: Snapshot) -> int:
-        with self._lock, self.db:
+        with self._lock, self._write(snapshot=True):
             cur = self.db.execute(
                 "INSERT INTO snapshots (host, platform, ts, taken_at, ok, error, seconds, role_errors, "
                 "uptime_s) VALUES (?,?,?,?,?,?,?,?,?)",
@@ -180,12 +275,12 @@ class History:
             return sid
 
     def mark_checked(self, host: str, interface: str, ts: float, link_events: int | None) -> None:
-        with self._lock, self.db:
+        with self._lock, self._write():
             self.db.execute("INSERT OR REPLACE INTO last_check VALUES (?,?,?,?)",
                             (host, interface, ts, link_events))
 
     def prune(self, older_than_ts: float) -> int:
-        with self._lock, self.db:
+        with self._lock, self._write():
             self.db.execute("DELETE FROM link_events WHERE ts < ?", (older_than_ts,))
             return self.db.execute("DELETE FROM snapshots WHERE ts < ?", (older_than_ts,)).rowcount
 
@@ -243,3 +338,25 @@ class History:
         with self._lock:
             return {t: self.db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
                     for t in ("snapshots", "interfaces", "link_events")}
+
+
+class _Batch:
+    """The batch being written: how many snapshots it holds, and the timer that commits it
+    once it is `seconds` old."""
+
+    def __init__(self, size: int, seconds: float) -> None:
+        self.size, self.seconds = size, seconds
+        self.snapshots = 0
+        self.opened = 0.0
+        self._timer: threading.Timer | None = None
+
+    def start_timer(self, commit) -> None:
+        self.opened = time.monotonic()
+        self._timer = threading.Timer(self.seconds, commit, (self, self.opened))
+        self._timer.daemon = True
+        self._timer.start()
+
+    def cancel_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None

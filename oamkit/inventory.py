@@ -277,7 +277,8 @@ class Inventory:
             if unknown:
                 raise InputError([Problem(f"--limit names unknown host(s): {', '.join(unknown)}",
                                           field="--limit")])
-            chosen = [h for h in chosen if h.name in names]
+            wanted = set(names)   # a long --limit list: a set, not a scan per host
+            chosen = [h for h in chosen if h.name in wanted]
         for expression in filters or []:
             key, op, value = _parse_filter(expression)
             chosen = [h for h in chosen

@@ -70,7 +70,7 @@ def collect_fleet(inventory: InventoryLike = None, filter=None, limit=None, *, d
     chosen = select(inventory, filter, limit, intent=False, ssh_only=True)
     path = history_path(db)
     started = time.time()
-    with History(path) as history:
+    with History(path) as history, history.batched():   # few transactions per run
         # Elsewhere (Dask) the snapshots come back and are stored here, in this history.
         work = partial(_collect_one, chosen.inventory, history=history) if executor is None \
             else HostJob.make("collect", chosen.inventory)
@@ -127,7 +127,7 @@ def check(inventory: InventoryLike = None, filter=None, limit=None, *, rules=Non
     held = {p.host.name: maintenance.status_for(p.host, windows=windows) for p in plans}
     path = history_path(db)
     started = time.time()
-    with History(path) as history:
+    with History(path) as history, history.batched():   # few transactions per run
         work, on = _fleet_work(inv, history=history, rules=rule_set, held=held, executor=executor,
                                sample=sample)
         results, stopped = run_fleet(plans, work, Rollout(workers, timeout), on_done=on_done,

@@ -85,9 +85,17 @@ def strip_session_lines(lines: list[Line], platform: str, template: str) -> list
     return lines
 
 
+# Each list as one alternation: asked of every line of every output, a generator over the
+# patterns cost more than the match itself.
+_ANY_HEADER = re.compile("|".join(f"(?:{p.pattern})" for p in _HEADER_LINES))
+_ANY_DEVICE_ERROR = re.compile("|".join(f"(?:{p.pattern})" for p in _DEVICE_ERRORS), re.IGNORECASE)
+assert all(p.flags == _ANY_HEADER.flags for p in _HEADER_LINES)
+assert all(p.flags == _ANY_DEVICE_ERROR.flags for p in _DEVICE_ERRORS)
+
+
 def is_header(text: str) -> bool:
-    return not text.strip() or any(p.match(text) for p in _HEADER_LINES)
+    return not text.strip() or _ANY_HEADER.match(text) is not None
 
 
 def is_device_error(text: str) -> bool:
-    return any(p.match(text) for p in _DEVICE_ERRORS)
+    return _ANY_DEVICE_ERROR.match(text) is not None

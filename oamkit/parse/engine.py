@@ -20,7 +20,7 @@ from oamkit.parse.capture import (
     scrub,
     strip_session_lines,
 )
-from oamkit.parse.fsm import TrackingFSM
+from oamkit.parse.fsm import fsm_for
 from oamkit.parse.index import NTC_PREFIX, SPECS, clean_command, open_template, template_for
 from oamkit.parse.result import ParseError, ParseResult
 from oamkit.parse.spec import Line, RecordContext
@@ -61,8 +61,7 @@ def parse_output(platform: str, command: str, text: str) -> ParseResult:
     for step in spec.preprocess:
         lines = step(lines)
 
-    with open_template(template) as handle:
-        fsm = TrackingFSM(handle)
+    fsm = fsm_for(template, open_template)
     try:
         rows = fsm.ParseText("\n".join(line.text for line in lines))
     except textfsm.TextFSMError as exc:

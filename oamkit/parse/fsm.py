@@ -2,6 +2,8 @@
 started, and which lines only a template's catch-all rule matched (unknown lines)."""
 from __future__ import annotations
 
+import threading
+
 import textfsm
 
 
@@ -10,10 +12,17 @@ class TrackingFSM(textfsm.TextFSM):
 
     def __init__(self, template_file):
         super().__init__(template_file)
+        self.reset()
+
+    def reset(self) -> "TrackingFSM":
+        """As freshly built from its template, ready for the next ParseText (TextFSM's Reset:
+        state Start, no records, every value cleared; plus the line tracking here)."""
+        self.Reset()
         self.line_index = 0            # 1-based index into the lines fed to ParseText
         self.record_spans: list[tuple[int, int]] = []
         self._record_start: int | None = None
         self.unknown: list[int] = []   # line_index of lines only a catch-all `^. -> Error` matched
+        return self
 
     def _CheckLine(self, line):  # noqa: N802 - TextFSM's name (its loop, plus unknown lines)
         self.line_index += 1
@@ -46,3 +55,20 @@ class TrackingFSM(textfsm.TextFSM):
         if len(self._result) > before:
             self.record_spans.append((self._record_start or self.line_index, self.line_index))
         self._record_start = None
+
+
+_built = threading.local()
+
+
+def fsm_for(template: str, open_template) -> TrackingFSM:
+    """The FSM of `template`, reset: built once per thread (reading and compiling a template
+    cost more than parsing one device's output with it), then reused. Per thread because an
+    FSM holds the parse in progress; a parse never yields, so greenlets sharing the asyncssh
+    loop's thread never see each other's."""
+    cache = _built.__dict__.setdefault("by_template", {})
+    fsm = cache.get(template)
+    if fsm is None:
+        with open_template(template) as handle:
+            fsm = cache[template] = TrackingFSM(handle)
+        return fsm
+    return fsm.reset()

@@ -75,9 +75,10 @@ def _selection(ctx, step, *, intent: bool = True, ssh_only: bool = False):
 
     hosts = _hosts(ctx, step)
     chosen = [h for h in hosts if h.transport == "ssh"] if ssh_only else hosts
+    skipped = [h for h in hosts if h.transport != "ssh"] if ssh_only else []   # not `not in`: quadratic
     plans = plan_hosts(ctx.play.inventory, chosen) if intent else \
         [HostPlan(h, get_platform(h.platform)) for h in chosen]
-    return ops.Selection(ctx.play.inventory, plans, [h for h in hosts if h not in chosen])
+    return ops.Selection(ctx.play.inventory, plans, skipped)
 
 
 def _diff_run(ctx, step, opts):

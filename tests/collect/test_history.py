@@ -1,7 +1,11 @@
 """The SQLite history: schema version, UTC timestamps, samples, last-check marker."""
 from __future__ import annotations
 
+import signal
 import sqlite3
+import subprocess
+import sys
+import time
 
 import pytest
 
@@ -125,3 +129,94 @@ def test_many_openers_of_one_new_database_all_get_it(tmp_path):
         for t in threads:
             t.join()
     assert errors == []
+
+
+# ---------------------------------------------------------------------- batched writes
+def host_snap(host, ts):
+    s = snap(ts, 1)
+    s.host = host
+    return s
+
+
+def commits_traced(history):
+    statements: list[str] = []
+    history.db.set_trace_callback(statements.append)
+    return statements
+
+
+def test_a_batch_holds_many_snapshots_in_one_transaction_and_reads_its_own_writes(tmp_path):
+    with History(tmp_path / "h.db") as h:
+        statements = commits_traced(h)
+        with h.batched(snapshots=50, seconds=3600):
+            for n in range(120):
+                h.store(host_snap(f"r{n}", 100.0 + n))
+                h.mark_checked(f"r{n}", "Gi0/1", 100.0 + n, 0)
+                # a check judges against the snapshot it has just stored
+                assert h.samples(f"r{n}", "Gi0/1")[-1]["ts"] == 100.0 + n
+        assert statements.count("COMMIT") == 3   # 50 + 50 + the last 20 when the block ends
+        unbatched = commits_traced(h)
+        for n in range(5):
+            h.store(host_snap(f"s{n}", 500.0))
+        assert unbatched.count("COMMIT") == 5
+    other = sqlite3.connect(tmp_path / "h.db")
+    assert other.execute("SELECT COUNT(*) FROM snapshots").fetchone()[0] == 125
+    assert other.execute("SELECT COUNT(*) FROM last_check").fetchone()[0] == 120
+
+
+def test_a_write_that_fails_in_a_batch_is_undone_alone(tmp_path):
+    with History(tmp_path / "h.db") as h:
+        with h.batched(snapshots=50, seconds=3600):
+            h.store(host_snap("good-1", 100.0))
+            broken = host_snap("broken", 100.0)
+            broken.events = [{"interface": "Gi0/1"}]   # no event_type: fails after its snapshot row
+            with pytest.raises(KeyError):
+                h.store(broken)
+            h.store(host_snap("good-2", 100.0))
+    other = sqlite3.connect(tmp_path / "h.db")
+    assert sorted(r[0] for r in other.execute("SELECT host FROM snapshots")) == ["good-1", "good-2"]
+    assert other.execute("SELECT COUNT(*) FROM interfaces").fetchone()[0] == 2
+
+
+def test_an_old_batch_is_committed_by_its_timer_for_other_processes_to_see(tmp_path):
+    with History(tmp_path / "h.db") as h, h.batched(snapshots=1000, seconds=0.2):
+        h.store(host_snap("r1", 100.0))
+        other = sqlite3.connect(tmp_path / "h.db", timeout=0)
+        seen, until = 0, time.monotonic() + 10
+        while not seen and time.monotonic() < until:
+            seen = other.execute("SELECT COUNT(*) FROM snapshots").fetchone()[0]
+            time.sleep(0.05)
+        assert seen == 1
+        # and the write lock is free again: another process can write meanwhile
+        other.execute("INSERT INTO meta VALUES ('other-writer', 'yes')")
+        other.commit()
+
+
+def test_ctrl_c_in_a_batch_commits_what_was_stored(tmp_path):
+    with History(tmp_path / "h.db") as h:
+        with pytest.raises(KeyboardInterrupt), h.batched(snapshots=1000, seconds=3600):
+            h.store(host_snap("r1", 100.0))
+            h.store(host_snap("r2", 100.0))
+            raise KeyboardInterrupt
+    assert sqlite3.connect(tmp_path / "h.db").execute(
+        "SELECT COUNT(*) FROM snapshots").fetchone()[0] == 2
+
+
+KILLED_MID_RUN = """
+import os, signal, sys
+from oamkit.history import History, InterfaceSample, Snapshot
+h = History(sys.argv[1])
+with h.batched(snapshots=10, seconds=3600):
+    for n in range(25):
+        s = Snapshot(f"r{n}", "cisco_ios", 100.0 + n, ok=True)
+        s.interfaces["Gi0/1"] = InterfaceSample("Gi0/1", crc_errors=n)
+        h.store(s)
+    os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_a_killed_run_keeps_its_committed_batches_and_loses_only_the_current_one(tmp_path):
+    db = tmp_path / "h.db"
+    run = subprocess.run([sys.executable, "-c", KILLED_MID_RUN, str(db)], timeout=60)
+    assert run.returncode == -signal.SIGKILL
+    with History(db) as h:   # the file is whole: opened, and the batches written before are there
+        assert h.counts() == {"snapshots": 20, "interfaces": 20, "link_events": 0}

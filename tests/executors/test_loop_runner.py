@@ -94,3 +94,33 @@ def test_a_host_not_yet_started_on_the_loop_can_be_cancelled_a_started_one_canno
         assert first.result(30).outcome == "changed" and second.cancelled()
     finally:
         executor.close()
+
+
+OPEN_FILES = """
+import resource
+from oamkit.executors import ThreadExecutor
+before = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+ThreadExecutor(workers=300).close()
+print(before, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
+"""
+
+
+def test_a_thread_executor_raises_the_open_files_soft_limit_for_its_hosts():
+    """A soft limit of 256 open files (a distribution default is 1024) and 300 hosts at once:
+    the executor raises the soft limit (up to the hard one) before any host opens a socket."""
+    import resource
+    import subprocess
+    import sys
+
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    if hard != resource.RLIM_INFINITY and hard < 2000:
+        pytest.skip(f"hard limit of open files here is {hard}")
+
+    def low_soft_limit():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (256, hard))
+
+    out = subprocess.run([sys.executable, "-c", OPEN_FILES], preexec_fn=low_soft_limit,
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    before, after = map(int, out.stdout.split())
+    assert before == 256 and after >= 300 * 4
