@@ -120,3 +120,40 @@ def print_json(payload) -> None:
 
     json.dump(stamp(payload), sys.stdout, indent=2, default=str)
     sys.stdout.write("\n")
+
+
+# Colours of a before/after diff on a terminal (a pipe gets the same text, uncoloured).
+_DIFF_STYLE = {"+": "green", "-": "red", "~": "yellow", "@": "cyan"}
+
+
+def diff_lines(result) -> list[str]:
+    """A host's before/after (`HostResult.diff`, or its dict) as a reviewer reads it: CLI
+    sections as unified diffs (`-` running, `+` intent, the stanza as context), NETCONF leaves
+    as `path: old -> new`."""
+    from oamkit.engine.review import leaf_line
+
+    entries = result["diff"] if isinstance(result, dict) else result.diff
+    lines: list[str] = []
+    for entry in entries:
+        if "path" in entry:
+            lines.append(leaf_line(entry))
+            continue
+        section = entry["section"] or "shared (profiles, templates)"
+        hunks = [line for line in entry["unified"][2:]]   # past the ---/+++ file header
+        lines.append(f"@@ {section} @@")
+        lines += [line for line in hunks if not line.startswith("@@")]
+    return lines
+
+
+def print_diff(console, result, title: str | None = None) -> None:
+    """Print one host's before/after: coloured on a terminal, plain into a pipe or file."""
+    from rich.text import Text
+
+    lines = diff_lines(result)
+    if not lines:
+        return
+    if title:
+        console.rule(title)
+    for line in lines:
+        style = _DIFF_STYLE.get(line[:1], "") if not line.startswith(("+++", "---")) else "bold"
+        console.print(Text(line, style=style), highlight=False, soft_wrap=True)

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from oamkit import backups, changelog, engine, ops, statedir
 from oamkit.commands._common import (stdout_console, ExecutorOpt, FilterOpt, InventoryOpt, JsonOpt, LimitOpt,
-                                     SchedulerOpt, executor_for, print_json, progress)
+                                     SchedulerOpt, executor_for, print_diff, print_json, progress)
 from oamkit.errors import InputError, Problem
 
 console = stdout_console()
@@ -38,8 +38,10 @@ def _report(results, stopped, as_json, change_id=None, show_commands=True, title
     if show_commands:
         for r in results:
             if r.commands:
-                console.rule(f"[bold]{r.host}[/] ({r.platform})")
-                console.print("\n".join(r.commands), highlight=False, markup=False)
+                console.rule(f"[bold]{escape(r.host)}[/] ({r.platform})")
+                print_diff(console, r)
+                console.print("commands:", style="bold", highlight=False)
+                console.print("\n".join("  " + c for c in r.commands), highlight=False, markup=False)
     table = Table(title=title)
     for column in ("host", "platform", "outcome", "lines", "seconds", "detail"):
         table.add_column(column)
