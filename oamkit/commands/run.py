@@ -9,7 +9,8 @@ from rich.console import Console
 from rich.table import Table
 
 from oamkit import playbook
-from oamkit.commands._common import stdout_console, ExecutorOpt, InventoryOpt, SchedulerOpt, executor_for, print_json
+from oamkit.commands._common import (stdout_console, ExecutorOpt, InventoryOpt, SchedulerOpt, executor_for,
+                                     print_diff, print_json)
 
 console = stdout_console()
 err = Console(stderr=True)
@@ -61,9 +62,14 @@ def run(playbook_file: Path = typer.Argument(..., metavar="PLAYBOOK.yaml", help=
                       f"{outcome.seconds:.1f} s): {text}", highlight=False, soft_wrap=True)
 
     log = (lambda text: None) if as_json else (lambda text: err.print(f"[dim]    {text}[/]", highlight=False))
+
+    def on_diff(results) -> None:   # --json carries it in the step's result.hosts[].diff
+        for r in results:
+            print_diff(console, r, title=f"{r.host} ({r.platform})")
+
     with executor_for(executor, scheduler, workers) as runs_on:
         report = playbook.run(play, check_mode=check, executor=runs_on, on_start=on_start,
-                              on_step=on_step, log=log)
+                              on_step=on_step, log=log, on_diff=None if as_json else on_diff)
     if as_json:
         print_json(report)
     else:

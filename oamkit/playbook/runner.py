@@ -40,11 +40,12 @@ class StepOutcome:
 def run(play: LoadedPlay, *, check_mode: bool = False, executor=None,
         on_step: Callable[[StepOutcome], None] | None = None,
         on_start: Callable[[str, int, Step], None] | None = None,
-        log: Callable[[str], None] = lambda text: None) -> dict:
+        log: Callable[[str], None] = lambda text: None,
+        on_diff: Callable[[list], None] | None = None) -> dict:
     """Run the steps in order, stop at the first failure (unless ignore_errors), then run every
     `always:` step. Returns the play's report (exit_code: 0 ok, 1 failed, 3 needs attention,
     130 interrupted)."""
-    ctx = Context(play, check_mode, executor, log)
+    ctx = Context(play, check_mode, executor, log, on_diff=on_diff)
     started = time.time()
     outcomes: list[StepOutcome] = []
     stopped: str | None = None

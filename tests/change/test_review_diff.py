@@ -111,3 +111,27 @@ def test_netconf_diff_shows_each_leaf_old_and_new_value(lab, nc_inventory, env):
 
     result = oamkit(env, "diff", "-i", str(nc_inventory), "--limit", "xr-1")
     assert f"~ {path}: '12' -> '10'" in result.stdout.splitlines(), result.stdout
+
+
+def test_playbook_diff_and_push_steps_show_the_diff(lab, lab_inventory, env, tmp_path):
+    code, _ = pushed(env, lab_inventory, "--limit", "ios-1")
+    assert code == 0
+    change_by_hand(lab, "ios-1", ["interface GigabitEthernet0/1", IOS_LINE.format(2000)])
+    play = tmp_path / "play.yaml"
+    play.write_text("name: review\nlimit: ios-1\nsteps:\n  - diff: {}\n"
+                    "  - push: {confirm_timeout: 600}\n")
+    result = oamkit(env, "run", str(play), "-i", str(lab_inventory))
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    # once for the diff step, once for the push step
+    assert lines.count("- " + IOS_LINE.format(2000)) == 2, result.stdout
+    assert lines.count("+ " + IOS_LINE.format(3000)) == 2, result.stdout
+    assert "\x1b[" not in result.stdout
+
+    change_by_hand(lab, "ios-1", ["interface GigabitEthernet0/1", IOS_LINE.format(2500)])
+    result = oamkit(env, "run", str(play), "-i", str(lab_inventory), "--json")
+    steps = json.loads(result.stdout)["steps"]
+    for step in steps:
+        [section] = step["result"]["hosts"][0]["diff"]
+        assert " " + IOS_LINE.format(2500) in section["before"], step
+        assert " " + IOS_LINE.format(3000) in section["after"], step
