@@ -157,3 +157,43 @@ def print_diff(console, result, title: str | None = None) -> None:
     for line in lines:
         style = _DIFF_STYLE.get(line[:1], "") if not line.startswith(("+++", "---")) else "bold"
         console.print(Text(line, style=style), highlight=False, soft_wrap=True)
+
+
+SessionLogOpt = typer.Option(
+    None, "--session-log", metavar="DIR", envvar="OAMKIT_SESSION_LOG",
+    help="Write every line sent to and received from each device (SSH CLI and NETCONF RPCs) "
+         "into DIR/HOST.log, secrets masked (files 0600).")
+DebugOpt = typer.Option(
+    False, "--debug", help="Debug logging on stderr (secrets masked), and session logs in a "
+                           "new private folder of the state dir (unless --session-log).")
+
+
+def session_logging(folder: Path | None, debug: bool) -> Path | None:
+    """Turn on session logs (and, with --debug, debug logging on stderr) for this run; the
+    folder they go to, or None. A --debug run without --session-log logs into
+    <state dir>/session-logs/<UTC time>-<pid> (0700)."""
+    import logging
+    import os
+    from datetime import datetime, timezone
+
+    from oamkit import statedir
+    from oamkit.transport import sessionlog
+
+    if folder is None and debug:
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        folder = statedir.private_dir(statedir.state_dir() / "session-logs") / f"{stamp}-{os.getpid()}"
+    if debug:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(sessionlog.MaskingFormatter(
+            "%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logging.basicConfig(level=logging.DEBUG, handlers=[handler], force=True)
+    if folder is None:
+        return None
+    if Path(folder).exists() and not Path(folder).is_dir():
+        from oamkit.errors import InputError, Problem
+
+        raise InputError([Problem("not a folder", field="--session-log", value=str(folder))])
+    statedir.private_dir(Path(folder))
+    os.environ[sessionlog.ENV] = str(folder)   # worker processes (Dask) inherit it
+    print(f"oamkit: session logs: {folder}/<host>.log", file=sys.stderr)
+    return Path(folder)

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from oamkit import playbook
 from oamkit.commands._common import (stdout_console, ExecutorOpt, InventoryOpt, SchedulerOpt, executor_for,
-                                     print_diff, print_json)
+                                     print_diff, print_json, DebugOpt, SessionLogOpt, session_logging)
 
 console = stdout_console()
 err = Console(stderr=True)
@@ -33,12 +33,14 @@ def run(playbook_file: Path = typer.Argument(..., metavar="PLAYBOOK.yaml", help=
                                     help="Hosts at once on an embedded Dask cluster (--executor "
                                          "dask); steps set their own --workers."),
         as_json: bool = typer.Option(False, "--json", help="The play's report as JSON on stdout."),
+        session_log: Path = SessionLogOpt, debug: bool = DebugOpt,
         ) -> None:
     """Run a playbook: steps (render, diff, push, collect, check, probe, drtest, wait,
     maintenance, assert) in order, on the hosts each selects. Everything is validated first
     (exit 2, nothing sent); a failing step stops the play unless it says ignore_errors; the
     `always:` steps run regardless. Exit 0 ok, 1 a step failed, 3 a host needs attention."""
     play = playbook.load(playbook_file, playbook.parse_extra_vars(extra_vars), inventory)
+    session_logging(session_log, debug)
     total = len(play.book.steps) + len(play.book.always)
     started = time.monotonic()
     if not as_json:

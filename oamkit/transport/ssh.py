@@ -27,6 +27,7 @@ from netmiko.exceptions import NetmikoAuthenticationException, NetmikoTimeoutExc
 
 from oamkit.inventory import HostSettings, Inventory
 from oamkit.platforms import Platform, get_platform
+from oamkit.transport import sessionlog
 from oamkit.transport.base import DeviceRejected, TransportError, open_socket, scrub
 from oamkit.transport.hostkeys import HostKeyPolicy, HostKeyRefused, host_key_policy
 
@@ -76,6 +77,9 @@ class SshSession:
                 sock.close()   # paramiko never took it over, or has given up on it
                 raise
         session = cls(host, platform, channel, secret, deadline)
+        sessionlog.add_secret(secret)
+        session.log = sessionlog.open_log(host.name, "ssh", f"{host.username}@{host.hostname}:{port} "
+                                          f"({host.ssh.driver})", secrets=(secret,))
         session._prepare()
         return session
 
@@ -91,6 +95,8 @@ class SshSession:
     def _write(self, text: str) -> None:
         self._read_ahead = None   # what a later write makes the device do is not in it
         text, self._unsent = self._unsent + text, ""
+        if self.log is not None:
+            self.log.sent(text)
         self.conn.write(text)
 
     def show(self, command: str) -> str:
@@ -120,6 +126,7 @@ class SshSession:
     # (command, raw output) of a show that rode in the last write; any later write drops it
     _read_ahead: tuple[str, str] | None = None
     _unsent: str = ""   # session set-up lines (paging off, width) that go with the next write
+    log: sessionlog.SessionLog | None = None   # --session-log: this session's lines, masked
 
     def _send(self, command: str, expect: str) -> str:
         """Write one command and read until `expect` matches the end of the output. Our own
@@ -152,6 +159,8 @@ class SshSession:
         if not data:
             raise TransportError(f"{self.host.name}: the device closed the session during {what}")
         text = self._decoder.decode(data).replace("\r\n", "\n").replace("\r", "")
+        if self.log is not None:
+            self.log.received(text)
         return self.conn.strip_ansi(text)
 
     def _send_raw(self, expect: str, command: str, anchor: str) -> str:
@@ -281,10 +290,12 @@ class SshSession:
         logout waits for output to go quiet (2.2 s a session on Huawei)."""
         try:
             self.leave_config()
-            self.conn.write(self.platform.config.logout + self.conn.RETURN)
+            self._write(self.platform.config.logout + self.conn.RETURN)
         except Exception:
             pass
         self.conn.close()
+        if self.log is not None:
+            self.log.close()
 
 
 def _netmiko_login(params: dict, host: HostSettings, policy: HostKeyPolicy,
