@@ -135,3 +135,12 @@ def test_playbook_diff_and_push_steps_show_the_diff(lab, lab_inventory, env, tmp
         [section] = step["result"]["hosts"][0]["diff"]
         assert " " + IOS_LINE.format(2500) in section["before"], step
         assert " " + IOS_LINE.format(3000) in section["after"], step
+
+
+def test_a_device_listing_lines_in_another_order_shows_only_what_changed():
+    from oamkit.engine.review import unified, _align
+
+    before = ["set a 1", "set b 2", "set c 3"]
+    after = _align(before, ["set c 3", "set b 9", "set a 1"])   # rendered in another order
+    changed = [line for line in unified(before, after)[3:] if line[:1] in "+-"]
+    assert changed == ["-set b 2", "+set b 9"], unified(before, after)
