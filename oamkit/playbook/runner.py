@@ -64,6 +64,8 @@ def run(play: LoadedPlay, *, check_mode: bool = False, executor=None,
             outcomes.append(outcome)
             if on_step:
                 on_step(outcome)
+            if outcome.exit_code == 130:   # the step's fleet run caught the Ctrl-C and reported
+                raise KeyboardInterrupt
             if outcome.status == FAILED:
                 stopped = f"step {index + 1} ({step.title}) failed"
     except KeyboardInterrupt:
@@ -77,6 +79,7 @@ def run(play: LoadedPlay, *, check_mode: bool = False, executor=None,
             on_start("always", index, step)
         try:
             outcome = _run_step(ctx, step, "always")
+            interrupted = interrupted or outcome.exit_code == 130
         except KeyboardInterrupt:
             interrupted = True
             outcome = StepOutcome(step.title, step.type, "always", FAILED, 130,

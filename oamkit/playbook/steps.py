@@ -161,7 +161,8 @@ def run_check(ctx, step, opts: CheckOpts):
     report.db = str(db)
     result = report.as_dict()
     result["problems"] = [r.as_dict() for r in report.problems()]
-    return report.exit_code(nagios=False), result, f"{report.status}: " + _summary(report.counts())
+    code = 130 if report.interrupted else report.exit_code(nagios=False)
+    return code, result, f"{report.status}: " + _summary(report.counts())
 
 
 def run_probe(ctx, step, opts: ProbeOpts):
