@@ -68,3 +68,22 @@ def test_sigint_mid_playbook_exits_130_and_still_runs_the_cleanup(lab, lab_inven
     steps = json.loads(result.stdout)["steps"]
     assert [(s["type"], s["status"]) for s in steps] == [
         ("collect", "failed"), ("wait", "skipped"), ("wait", "ok")], steps
+
+
+def test_sigint_mid_probe_reports_what_was_measured_and_exits_130():
+    import json
+
+    proc = subprocess.Popen([sys.executable, "-m", "oamkit.cli", "probe", "127.0.0.1",
+                             "--interval", "10ms", "--count", "6000", "--json"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(8)   # imported and probing (the run itself would take 60 s)
+        assert proc.poll() is None
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, (out[-500:], err[-1500:])
+    report = json.loads(out)
+    assert report["interrupted"] is True and 0 < report["targets"][0]["sent"] < 6000, report["targets"]
