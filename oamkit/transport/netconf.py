@@ -112,13 +112,13 @@ class NetconfSession:
     def open(cls, inventory: Inventory, host: HostSettings, deadline: float) -> "NetconfSession":
         port = host.netconf.port or host.port or 830
         secret = inventory.password(host)
+        sessionlog.add_secret(secret)   # before any library can log a line holding it (--debug)
         policy = host_key_policy(inventory.resolve_path(host.ssh.known_hosts), host.ssh.accept_new_host_keys)
         # OpenSSH's name for the host first (where a new key goes); the bare host name too, as
         # ncclient looks it up (a key scanned on port 22 is usually the NETCONF port's)
         names = [known_name(host.hostname, port), host.hostname]
         timeout = min(host.netconf.timeout, max(1.0, deadline - time.monotonic()))
         sock = open_socket(host.name, host.hostname, port, timeout)
-        sessionlog.add_secret(secret)
         log = sessionlog.open_log(host.name, "netconf", f"{host.username}@{host.hostname}:{port}",
                                   secrets=(secret,))
         try:

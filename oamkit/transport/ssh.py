@@ -46,6 +46,7 @@ class SshSession:
     def open(cls, inventory: Inventory, host: HostSettings, deadline: float) -> "SshSession":
         platform = get_platform(host.platform)
         secret = inventory.password(host)
+        sessionlog.add_secret(secret)   # before any library can log a line holding it (--debug)
         remaining = max(1.0, deadline - time.monotonic())
         step_timeout = min(host.ssh.timeout, remaining)   # connect, banner, auth: each of them
         port = host.port or 22
@@ -77,7 +78,6 @@ class SshSession:
                 sock.close()   # paramiko never took it over, or has given up on it
                 raise
         session = cls(host, platform, channel, secret, deadline)
-        sessionlog.add_secret(secret)
         session.log = sessionlog.open_log(host.name, "ssh", f"{host.username}@{host.hostname}:{port} "
                                           f"({host.ssh.driver})", secrets=(secret,))
         session._prepare()

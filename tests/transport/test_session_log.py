@@ -111,3 +111,13 @@ def test_host_names_cannot_lead_outside_the_folder(tmp_path, host):
 
 def test_a_host_name_with_an_at_sign_is_a_file_of_its_own_name(tmp_path):
     assert sessionlog.path_for(tmp_path, "edge@ams") == (tmp_path / "edge@ams.log").resolve()
+
+
+def test_the_debug_formatter_masks_every_secret_a_session_registered():
+    import logging
+
+    sessionlog.add_secret("debug-pw-123")
+    record = logging.LogRecord("paramiko.transport", logging.DEBUG, __file__, 1,
+                               "auth with %s", ("debug-pw-123",), None)
+    line = sessionlog.MaskingFormatter("%(name)s: %(message)s").format(record)
+    assert line == "paramiko.transport: auth with ********"
