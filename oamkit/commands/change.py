@@ -41,8 +41,9 @@ def _report(results, stopped, as_json, change_id=None, show_commands=True, title
             if r.commands:
                 console.rule(f"[bold]{escape(r.host)}[/] ({r.platform})")
                 print_diff(console, r)
+                # as sent, unindented: a reviewer can paste them
                 console.print("commands:", style="bold", highlight=False)
-                console.print("\n".join("  " + c for c in r.commands), highlight=False, markup=False)
+                console.print("\n".join(r.commands), highlight=False, markup=False)
     table = Table(title=title)
     for column in ("host", "platform", "outcome", "lines", "seconds", "detail"):
         table.add_column(column)
