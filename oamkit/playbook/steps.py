@@ -41,7 +41,7 @@ class Context:
     result: dict = field(default_factory=dict)        # the previous step's result
     results: dict = field(default_factory=dict)       # registered results by name
     history_copies: list = field(default_factory=list)
-    # diff and push steps hand each host's before/after here (`HostResult`s), as they finish
+    # diff and push steps hand the hosts with a before/after here (`HostResult`s) when done
     on_diff: Callable[[list], None] | None = None
 
 
