@@ -122,3 +122,80 @@ def print_json(payload) -> None:
 
     json.dump(stamp(payload), sys.stdout, indent=2, default=str)
     sys.stdout.write("\n")
+
+
+# Colours of a before/after diff on a terminal (a pipe gets the same text, uncoloured).
+_DIFF_STYLE = {"+": "green", "-": "red", "~": "yellow", "@": "cyan"}
+
+
+def diff_lines(result) -> list[str]:
+    """A host's before/after (`HostResult.diff`, or its dict) as a reviewer reads it: CLI
+    sections as unified diffs (`-` running, `+` intent, the stanza as context), NETCONF leaves
+    as `path: old -> new`."""
+    from oamkit.engine.review import leaf_line
+
+    entries = result["diff"] if isinstance(result, dict) else result.diff
+    lines: list[str] = []
+    for entry in entries:
+        if "path" in entry:
+            lines.append(leaf_line(entry))
+            continue
+        section = entry["section"] or "shared (profiles, templates)"
+        hunks = [line for line in entry["unified"][2:]]   # past the ---/+++ file header
+        lines.append(f"@@ {section} @@")
+        lines += [line for line in hunks if not line.startswith("@@")]
+    return lines
+
+
+def print_diff(console, result, title: str | None = None) -> None:
+    """Print one host's before/after: coloured on a terminal, plain into a pipe or file."""
+    from rich.text import Text
+
+    lines = diff_lines(result)
+    if not lines:
+        return
+    if title:
+        console.rule(title)
+    for line in lines:
+        style = _DIFF_STYLE.get(line[:1], "") if not line.startswith(("+++", "---")) else "bold"
+        console.print(Text(line, style=style), highlight=False, soft_wrap=True)
+
+
+SessionLogOpt = typer.Option(
+    None, "--session-log", metavar="DIR", envvar="OAMKIT_SESSION_LOG",
+    help="Write every line sent to and received from each device (SSH CLI and NETCONF RPCs) "
+         "into DIR/HOST.log, secrets masked (files 0600).")
+DebugOpt = typer.Option(
+    False, "--debug", help="Debug logging on stderr (secrets masked), and session logs in a "
+                           "new private folder of the state dir (unless --session-log).")
+
+
+def session_logging(folder: Path | None, debug: bool) -> Path | None:
+    """Turn on session logs (and, with --debug, debug logging on stderr) for this run; the
+    folder they go to, or None. A --debug run without --session-log logs into
+    <state dir>/session-logs/<UTC time>-<pid> (0700)."""
+    import logging
+    import os
+    from datetime import datetime, timezone
+
+    from oamkit import statedir
+    from oamkit.transport import sessionlog
+
+    if folder is None and debug:
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        folder = statedir.private_dir(statedir.state_dir() / "session-logs") / f"{stamp}-{os.getpid()}"
+    if debug:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(sessionlog.MaskingFormatter(
+            "%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logging.basicConfig(level=logging.DEBUG, handlers=[handler], force=True)
+    if folder is None:
+        return None
+    if Path(folder).exists() and not Path(folder).is_dir():
+        from oamkit.errors import InputError, Problem
+
+        raise InputError([Problem("not a folder", field="--session-log", value=str(folder))])
+    statedir.private_dir(Path(folder))
+    os.environ[sessionlog.ENV] = str(folder)   # worker processes (Dask) inherit it
+    print(f"oamkit: session logs: {folder}/<host>.log", file=sys.stderr)
+    return Path(folder)

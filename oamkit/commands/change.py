@@ -11,7 +11,8 @@ from rich.table import Table
 
 from oamkit import backups, changelog, engine, ops, statedir
 from oamkit.commands._common import (stdout_console, ExecutorOpt, FilterOpt, InventoryOpt, JsonOpt, LimitOpt,
-                                     SchedulerOpt, executor_for, print_json, progress)
+                                     SchedulerOpt, DebugOpt, SessionLogOpt, executor_for, print_diff, print_json,
+                                     progress, session_logging)
 from oamkit.errors import InputError, Problem
 
 console = stdout_console()
@@ -38,7 +39,10 @@ def _report(results, stopped, as_json, change_id=None, show_commands=True, title
     if show_commands:
         for r in results:
             if r.commands:
-                console.rule(f"[bold]{r.host}[/] ({r.platform})")
+                console.rule(f"[bold]{escape(r.host)}[/] ({r.platform})")
+                print_diff(console, r)
+                # as sent, unindented: a reviewer can paste them
+                console.print("commands:", style="bold", highlight=False)
                 console.print("\n".join(r.commands), highlight=False, markup=False)
     table = Table(title=title)
     for column in ("host", "platform", "outcome", "lines", "seconds", "detail"):
@@ -60,8 +64,11 @@ def _report(results, stopped, as_json, change_id=None, show_commands=True, title
 
 def diff(inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, limit: str = LimitOpt,
          workers: int = WorkersOpt, timeout: float = TimeoutOpt, as_json: bool = JsonOpt,
-         executor: str = ExecutorOpt, scheduler: str = SchedulerOpt) -> None:
-    """Show, per host, the exact commands a push would send. Sends no configuration command."""
+         executor: str = ExecutorOpt, scheduler: str = SchedulerOpt,
+         session_log: Path = SessionLogOpt, debug: bool = DebugOpt) -> None:
+    """Show, per host, what a push would change (before/after) and the exact commands it would
+    send. Sends no configuration command."""
+    session_logging(session_log, debug)
     chosen = ops.select(inventory, filter, limit)   # bad input stops before an executor starts
     with executor_for(executor, scheduler, workers) as runs_on, progress("diff", as_json) as tick:
         run = ops.diff(chosen, workers=workers, timeout=timeout, executor=runs_on,
@@ -77,9 +84,11 @@ def push(inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, limit: s
          max_failures: int = typer.Option(None, "--max-failures", min=1, help="Stop the rollout after this many failures."),
          confirm_timeout: int = typer.Option(120, "--confirm-timeout", min=30,
                                              help="Seconds before an unconfirmed commit reverts by itself."),
-         as_json: bool = JsonOpt, executor: str = ExecutorOpt, scheduler: str = SchedulerOpt) -> None:
+         as_json: bool = JsonOpt, executor: str = ExecutorOpt, scheduler: str = SchedulerOpt,
+         session_log: Path = SessionLogOpt, debug: bool = DebugOpt) -> None:
     """Back up, apply only the delta, commit (confirmed where the platform can), read back and
     verify, then confirm. Any failure rolls that host back and verifies the restoration."""
+    session_logging(session_log, debug)
     chosen = ops.select(inventory, filter, limit)   # bad input stops before an executor starts
     with executor_for(executor, scheduler, workers) as runs_on, progress("push", as_json) as tick:
         run = ops.push(chosen, workers=workers, timeout=timeout, canary=canary,
@@ -92,11 +101,13 @@ def push(inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, limit: s
 def rollback(change_id: str = typer.Option(..., "--change",
                                            help="The change to undo: its id, or 'last' (the most recent push)."),
              inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, limit: str = LimitOpt,
-             workers: int = WorkersOpt, timeout: float = TimeoutOpt, as_json: bool = JsonOpt) -> None:
+             workers: int = WorkersOpt, timeout: float = TimeoutOpt, as_json: bool = JsonOpt,
+             session_log: Path = SessionLogOpt, debug: bool = DebugOpt) -> None:
     """Restore the backups a past change took: every host it backed up (changed, needing
     attention, or caught mid-change by a killed run) whose configuration now differs from its
     backup. A host equal to its backup is left alone, so running it twice is safe. Without -i,
     the inventory the change was made with."""
+    session_logging(session_log, debug)
     with progress("rollback", as_json) as tick:
         run = ops.rollback(change_id, inventory, filter, limit, workers=workers, timeout=timeout,
                            on_done=tick)

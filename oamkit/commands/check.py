@@ -14,7 +14,8 @@ import typer
 from oamkit import checks, ops
 from oamkit.commands._common import (stdout_console, DbOpt, ExecutorOpt, FilterOpt, InventoryOpt, KeepOpt, LimitOpt,
                                      ReadTimeoutOpt, ReadWorkersOpt, SchedulerOpt, executor_for,
-                                     progress, seconds_option)
+                                     progress, seconds_option, DebugOpt, SessionLogOpt,
+                                     session_logging)
 from oamkit.errors import InputError, Problem
 from oamkit.report import CheckReport
 from oamkit.report import formats
@@ -42,6 +43,7 @@ def check(inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, limit: 
           workers: int = ReadWorkersOpt, timeout: float = ReadTimeoutOpt,
           keep_days: float = KeepOpt,
           executor: str = ExecutorOpt, scheduler: str = SchedulerOpt,
+          session_log: Path = SessionLogOpt, debug: bool = DebugOpt,
           ) -> None:
     """Check OAM compliance per host and interface: configuration matches the intent, session
     operational, link monitoring on, error rates under the configured thresholds, no new link
@@ -66,6 +68,7 @@ def check(inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, limit: 
                                   "existing folder)", field="--output", value=str(output))])
     rule_set = checks.Rules.load(rules)   # validated before anything is contacted
     chosen = ops.select(inventory, filter, limit, ssh_only=True)
+    session_logging(session_log, debug)
     # The executor first: a bad --scheduler is bad input before the history file is touched.
     with executor_for(executor, scheduler, workers) as runs_on, \
             progress("check", fmt != "table") as tick:

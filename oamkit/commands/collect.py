@@ -9,7 +9,8 @@ from rich.table import Table
 from oamkit import collect, ops
 from oamkit.commands._common import (stdout_console, DbOpt, ExecutorOpt, FilterOpt, InventoryOpt, JsonOpt, KeepOpt,
                                      LimitOpt, ReadTimeoutOpt, ReadWorkersOpt, SchedulerOpt,
-                                     executor_for, print_json, progress)
+                                     executor_for, print_json, progress, DebugOpt, SessionLogOpt,
+                                     session_logging)
 
 console = stdout_console()
 
@@ -17,10 +18,12 @@ console = stdout_console()
 def collect_cmd(inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, limit: str = LimitOpt,
                 db: Path = DbOpt, workers: int = ReadWorkersOpt, timeout: float = ReadTimeoutOpt,
                 keep_days: float = KeepOpt, as_json: bool = JsonOpt,
-                executor: str = ExecutorOpt, scheduler: str = SchedulerOpt) -> None:
+                executor: str = ExecutorOpt, scheduler: str = SchedulerOpt,
+                session_log: Path = SessionLogOpt, debug: bool = DebugOpt) -> None:
     """Run the platform's show commands on the selected hosts and store timestamped snapshots
     (interface error counters, OAM session and link-monitoring state, link-event counts)."""
     chosen = ops.select(inventory, filter, limit, intent=False, ssh_only=True)
+    session_logging(session_log, debug)
     with executor_for(executor, scheduler, workers) as runs_on, progress("collect", as_json) as tick:
         run = ops.collect(chosen, db=db, workers=workers, timeout=timeout, keep_days=keep_days,
                           executor=runs_on, on_done=tick)

@@ -8,15 +8,18 @@ from rich.table import Table
 
 from oamkit import ops
 from oamkit.commands._common import (stdout_console, FilterOpt, InventoryOpt, JsonOpt, LimitOpt, ReadTimeoutOpt,
-                                     ReadWorkersOpt, print_json, progress)
+                                     ReadWorkersOpt, print_json, progress, DebugOpt, SessionLogOpt,
+                                     session_logging)
 
 console = stdout_console()
 
 
 def facts(inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, limit: str = LimitOpt,
-          workers: int = ReadWorkersOpt, timeout: float = ReadTimeoutOpt, as_json: bool = JsonOpt) -> None:
+          workers: int = ReadWorkersOpt, timeout: float = ReadTimeoutOpt, as_json: bool = JsonOpt,
+          session_log: Path = SessionLogOpt, debug: bool = DebugOpt) -> None:
     """Read each device's platform, software version, model and interfaces (speed, OAM state)
     and report where the inventory disagrees with the device. Read-only."""
+    session_logging(session_log, debug)
     with progress("facts", as_json) as tick:
         run = ops.facts(inventory, filter, limit, workers=workers, timeout=timeout, on_done=tick)
     if as_json:

@@ -68,9 +68,11 @@ def probe(
     engine = ProbeEngine([Slot(t, p) for t in dict.fromkeys(targets)], iv, count, netns=netns, timeout=timeout,
                          max_target_pps=max_target_pps, **pin)
     engine.start()
+    interrupted = False
     try:
         run = engine.finish()
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:   # what was measured is reported, then the exit of Ctrl-C
+        interrupted = True
         engine.stop()
         run = engine.finish(grace=0.2)
     summary = run_summary(run)
@@ -78,7 +80,8 @@ def probe(
     diags = [{"t_rel_s": round(d.ts - run.t0, 4), "what": d.describe(),
               "target": run.slots[d.slot].addr if 0 <= d.slot < len(run.slots) else None} for d in run.diagnostics]
     if as_json:
-        print_json({"engine": summary, "targets": stats, "diagnostics": diags})
+        print_json({"engine": summary, "targets": stats, "diagnostics": diags,
+                    "interrupted": interrupted})
     else:
         table = Table(title=f"{proto} every {iv * 1e3:g} ms, {count} probes per target")
         for col in ("target", "sent", "answered", "loss", "rtt p50/p90/p99 ms", "outage", "bursts"):
@@ -99,6 +102,8 @@ def probe(
             console.print(f"diagnostic +{d['t_rel_s']:.3f}s {d['target']}: {d['what']}")
         if not summary["trusted"]:
             console.print(f"[bold yellow]NOT TRUSTED: {summary['trust_note']}[/]")
+    if interrupted:
+        raise SystemExit(130)
     if not summary["trusted"]:
         raise SystemExit(3)
     if any(s["answered"] == 0 for s in stats):

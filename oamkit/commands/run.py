@@ -9,7 +9,8 @@ from rich.console import Console
 from rich.table import Table
 
 from oamkit import playbook
-from oamkit.commands._common import stdout_console, ExecutorOpt, InventoryOpt, SchedulerOpt, executor_for, print_json
+from oamkit.commands._common import (stdout_console, ExecutorOpt, InventoryOpt, SchedulerOpt, executor_for,
+                                     print_diff, print_json, DebugOpt, SessionLogOpt, session_logging)
 
 console = stdout_console()
 err = Console(stderr=True)
@@ -32,12 +33,14 @@ def run(playbook_file: Path = typer.Argument(..., metavar="PLAYBOOK.yaml", help=
                                     help="Hosts at once on an embedded Dask cluster (--executor "
                                          "dask); steps set their own --workers."),
         as_json: bool = typer.Option(False, "--json", help="The play's report as JSON on stdout."),
+        session_log: Path = SessionLogOpt, debug: bool = DebugOpt,
         ) -> None:
     """Run a playbook: steps (render, diff, push, collect, check, probe, drtest, wait,
     maintenance, assert) in order, on the hosts each selects. Everything is validated first
     (exit 2, nothing sent); a failing step stops the play unless it says ignore_errors; the
     `always:` steps run regardless. Exit 0 ok, 1 a step failed, 3 a host needs attention."""
     play = playbook.load(playbook_file, playbook.parse_extra_vars(extra_vars), inventory)
+    session_logging(session_log, debug)
     total = len(play.book.steps) + len(play.book.always)
     started = time.monotonic()
     if not as_json:
@@ -61,9 +64,14 @@ def run(playbook_file: Path = typer.Argument(..., metavar="PLAYBOOK.yaml", help=
                       f"{outcome.seconds:.1f} s): {text}", highlight=False, soft_wrap=True)
 
     log = (lambda text: None) if as_json else (lambda text: err.print(f"[dim]    {text}[/]", highlight=False))
+
+    def on_diff(results) -> None:   # --json carries it in the step's result.hosts[].diff
+        for r in results:
+            print_diff(console, r, title=f"{r.host} ({r.platform})")
+
     with executor_for(executor, scheduler, workers) as runs_on:
         report = playbook.run(play, check_mode=check, executor=runs_on, on_start=on_start,
-                              on_step=on_step, log=log)
+                              on_step=on_step, log=log, on_diff=None if as_json else on_diff)
     if as_json:
         print_json(report)
     else:

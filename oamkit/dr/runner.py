@@ -25,7 +25,7 @@ from oamkit.probe.proto import ProbeProto
 from oamkit.probe.safety import check_probe_request, outside_allow, refuse
 
 # steps live in oamkit.dr.steps; re-exported here for callers of the runner's API
-from oamkit.dr.steps import ActionHook, StepRecord, prompt_on_stderr, run_step, set_action_hook  # noqa: F401
+from oamkit.dr.steps import ActionHook, StepRecord, iso, prompt_on_stderr, run_step, set_action_hook  # noqa: F401
 
 
 @dataclass
@@ -586,6 +586,7 @@ class DrRunner:
             # (started_iso: the provenance's, local time with its offset, as finished_iso) are
             # what people and log tools read
             "finished_iso": datetime.datetime.fromtimestamp(finished).astimezone().isoformat(timespec="seconds"),
+            "t_ref_iso": iso(t_ref),
             "interval_s": self.plan.interval, "convergence_bound_s": self.plan.convergence_bound,
             "source_netns": self.netns, "phases": [{**{k: v for k, v in p.items() if k != "t"}, "t_rel_s": round(p["t"] - t_ref, 4)}
                                                for p in self.phases],

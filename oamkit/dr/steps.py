@@ -5,6 +5,7 @@ Every step is bounded by its timeout, also a manual one (the operator's Enter) a
 could outlast them would leave the window after it unobserved (a false PASS)."""
 from __future__ import annotations
 
+import datetime
 import os
 import shlex
 import subprocess
@@ -54,7 +55,16 @@ class StepRecord:
         d = asdict(self)
         d["started_rel_s"] = None if self.started is None else round(self.started - t_ref, 6)
         d["ended_rel_s"] = None if self.ended is None else round(self.ended - t_ref, 6)
+        # ISO 8601 twins of the epoch floats (kept for the scripts that read them)
+        d["started_iso"], d["ended_iso"] = iso(self.started), iso(self.ended)
         return d
+
+
+def iso(epoch: float | None) -> str | None:
+    """An epoch time as ISO 8601, local time with its offset, to the millisecond."""
+    if epoch is None:
+        return None
+    return datetime.datetime.fromtimestamp(epoch).astimezone().isoformat(timespec="milliseconds")
 
 
 class StepTimeout(Exception):

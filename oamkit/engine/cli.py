@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from oamkit import configtext
 from oamkit.collect import snapshot_with
+from oamkit.engine import review
 from oamkit.engine.driver import Snapshot
 from oamkit.inventory import Inventory
 from oamkit.render import HostPlan, render_plan
@@ -107,6 +108,9 @@ class CliDriver:
 
     def delta(self, current: Snapshot, target) -> list[str]:
         return delta(self.plan, current.managed, target)
+
+    def review(self, current: Snapshot, target) -> list[dict]:
+        return review.cli_sections(self.syntax, current.managed, target)
 
     def load(self, current: Snapshot, target, confirm_timeout: int) -> None:
         self.send(self.delta(current, target), confirm_timeout, stage_only=True)

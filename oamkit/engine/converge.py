@@ -116,6 +116,7 @@ def converge(inventory: Inventory, plan: HostPlan, deadline: float, target: Targ
             return _error(result, exc, started)
         wanted = target(driver, before)
         result.commands = driver.delta(before, wanted)
+        result.diff = driver.review(before, wanted) if result.commands else []
         if not result.commands or change_id is None:
             result.outcome = CHANGED if result.commands else UNCHANGED
             result.seconds = round(time.monotonic() - started, 3)

@@ -57,6 +57,11 @@ class ConfigDriver(Protocol):
         """The differences, as lines a human reviews (CLI commands, or NETCONF leaf changes).
         Empty when the device already holds the target."""
 
+    def review(self, current: Snapshot, target: Any) -> list[dict]:
+        """The same differences as a before/after a human reviews (`engine.review`): CLI,
+        per section {section, before, after, unified}; NETCONF, per leaf {path, before,
+        after}. Empty when the device already holds the target."""
+
     def load(self, current: Snapshot, target: Any, confirm_timeout: int) -> None:
         """Stage the change: edit the candidate (candidate platforms) or, on platforms that
         apply at once, apply it under the device's revert timer (`confirm_timeout` seconds,

@@ -14,6 +14,7 @@ from lxml import etree
 
 from oamkit import xmlcompare
 from oamkit.engine.cli import CliDriver
+from oamkit.engine import review
 from oamkit.engine.driver import Snapshot
 from oamkit.inventory import Inventory
 from oamkit.render import HostPlan, render_plan
@@ -86,6 +87,9 @@ class NetconfDriver:
 
     def delta(self, current: Snapshot, target: Target) -> list[str]:
         return xmlcompare.delta(current.managed, target.wanted)
+
+    def review(self, current: Snapshot, target: Target) -> list[dict]:
+        return review.netconf_leaves(current.managed, target.wanted)
 
     def load(self, current: Snapshot, target: Target, confirm_timeout: int) -> None:
         if not self._locked:

@@ -29,6 +29,8 @@ class HostResult:
     outcome: str
     commands: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    # before/after for a reviewer (`engine.review`): CLI sections or NETCONF leaves
+    diff: list[dict] = field(default_factory=list)
     error: str | None = None
     device_error: str | None = None
     detail: str | None = None

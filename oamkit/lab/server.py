@@ -13,6 +13,7 @@ SSH subsystems: ``netconf`` is routed to ``oamkit.lab.netconf.serve(process, dev
 from __future__ import annotations
 
 import asyncio
+import datetime
 import importlib
 import json
 import logging
@@ -389,7 +390,10 @@ class Lab:
         return folder
 
     def describe(self) -> dict:
+        started_iso = None if self.started_at is None else datetime.datetime.fromtimestamp(
+            self.started_at).astimezone().isoformat(timespec="milliseconds")
         return {"host": HOST, "pid": os.getpid(), "started_at": self.started_at,
+                "started_at_iso": started_iso,   # ISO 8601 twin of the epoch float
                 "time_scale": self.time_scale,
                 "devices": [{"name": n, "platform": d.platform, "port": self.ports.get(n)}
                             for n, d in self.devices.items()]}

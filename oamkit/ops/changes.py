@@ -15,7 +15,7 @@ from oamkit.engine import HostResult
 from oamkit.errors import InputError, Problem
 from oamkit.executors import HostJob
 from oamkit.ops.selection import InventoryLike, select
-from oamkit.runner import Rollout, run_fleet
+from oamkit.runner import Rollout, interrupted, run_fleet
 
 OnDone = Callable[[object], None] | None
 
@@ -42,6 +42,9 @@ class ChangeRun:
 
     @property
     def exit_code(self) -> int:
+        """As the command exits: 130 after Ctrl-C (what was done is reported all the same)."""
+        if interrupted(self.stopped):
+            return 130
         return int(engine.exit_code(self.results))
 
     @property

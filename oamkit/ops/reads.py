@@ -43,6 +43,7 @@ class CollectRun:
     skipped: list[dict] = field(default_factory=list)   # NETCONF hosts, said so
     pruned: int = 0
     seconds: float = 0.0
+    stopped: str | None = None   # Ctrl-C: the hosts started were finished and are reported
 
     @property
     def rows(self) -> list[dict]:
@@ -54,11 +55,13 @@ class CollectRun:
 
     @property
     def exit_code(self) -> int:
+        if interrupted(self.stopped):
+            return 130
         return 1 if self.failed else 0
 
     def as_dict(self) -> dict:
-        return {"ok": not self.failed, "exit_code": self.exit_code, "db": str(self.db),
-                "seconds": self.seconds, "pruned_snapshots": self.pruned, "failed": self.failed,
+        return {"ok": self.exit_code == 0, "exit_code": self.exit_code, "db": str(self.db),
+                "stopped": self.stopped, "seconds": self.seconds, "pruned_snapshots": self.pruned, "failed": self.failed,
                 "hosts": self.rows}
 
 
@@ -74,8 +77,8 @@ def collect_fleet(inventory: InventoryLike = None, filter=None, limit=None, *, d
         # Elsewhere (Dask) the snapshots come back and are stored here, in this history.
         work = partial(_collect_one, chosen.inventory, history=history) if executor is None \
             else HostJob.make("collect", chosen.inventory)
-        results, _ = run_fleet(chosen.plans, work, Rollout(workers, timeout), on_done=on_done,
-                               executor=executor)
+        results, stopped = run_fleet(chosen.plans, work, Rollout(workers, timeout),
+                                     on_done=on_done, executor=executor)
         collect.finish_closing()
         if executor is not None:
             for r in results:
@@ -86,7 +89,7 @@ def collect_fleet(inventory: InventoryLike = None, filter=None, limit=None, *, d
         pruned = prune(history, keep_days)
     skipped = [{"host": h.name, "platform": h.platform, "outcome": "skipped",
                 "error": f"transport {h.transport}: collect {SSH_ONLY}"} for h in chosen.skipped]
-    return CollectRun(path, results, skipped, pruned, round(time.time() - started, 3))
+    return CollectRun(path, results, skipped, pruned, round(time.time() - started, 3), stopped)
 
 
 def _collect_one(inv, plan, deadline, *, history):
@@ -227,13 +230,16 @@ def settle(plans, results: list, *, history: History, rules, held: dict,
 @dataclass
 class FactsRun:
     results: list[Facts]
+    stopped: str | None = None   # Ctrl-C: the hosts started were finished and are reported
 
     @property
     def exit_code(self) -> int:
+        if interrupted(self.stopped):
+            return 130
         return 0 if all(r.outcome == "ok" for r in self.results) else 1
 
     def as_dict(self) -> dict:
-        return {"ok": self.exit_code == 0, "exit_code": self.exit_code,
+        return {"ok": self.exit_code == 0, "exit_code": self.exit_code, "stopped": self.stopped,
                 "hosts": [r.as_dict() for r in self.results]}
 
 
@@ -249,7 +255,7 @@ def facts(inventory: InventoryLike = None, filter=None, limit=None, *, workers: 
             intents[plan.host.name] = inv.intents(plan.host)
         except InputError:
             intents[plan.host.name] = []
-    results, _ = run_fleet(chosen.plans, lambda plan, deadline: facts_host(
+    results, stopped = run_fleet(chosen.plans, lambda plan, deadline: facts_host(
         inv, plan, deadline, intents=intents[plan.host.name]), Rollout(workers, timeout),
         on_done=on_done)
     collect.finish_closing()
@@ -257,4 +263,4 @@ def facts(inventory: InventoryLike = None, filter=None, limit=None, *, workers: 
                for r in results]
     results += [Facts(h.name, h.platform, "error", error=f"transport {h.transport}: facts "
                       f"{SSH_ONLY}") for h in chosen.skipped]
-    return FactsRun(results)
+    return FactsRun(results, stopped)

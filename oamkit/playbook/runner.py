@@ -40,11 +40,12 @@ class StepOutcome:
 def run(play: LoadedPlay, *, check_mode: bool = False, executor=None,
         on_step: Callable[[StepOutcome], None] | None = None,
         on_start: Callable[[str, int, Step], None] | None = None,
-        log: Callable[[str], None] = lambda text: None) -> dict:
+        log: Callable[[str], None] = lambda text: None,
+        on_diff: Callable[[list], None] | None = None) -> dict:
     """Run the steps in order, stop at the first failure (unless ignore_errors), then run every
     `always:` step. Returns the play's report (exit_code: 0 ok, 1 failed, 3 needs attention,
     130 interrupted)."""
-    ctx = Context(play, check_mode, executor, log)
+    ctx = Context(play, check_mode, executor, log, on_diff=on_diff)
     started = time.time()
     outcomes: list[StepOutcome] = []
     stopped: str | None = None
@@ -63,6 +64,8 @@ def run(play: LoadedPlay, *, check_mode: bool = False, executor=None,
             outcomes.append(outcome)
             if on_step:
                 on_step(outcome)
+            if outcome.exit_code == 130:   # the step's fleet run caught the Ctrl-C and reported
+                raise KeyboardInterrupt
             if outcome.status == FAILED:
                 stopped = f"step {index + 1} ({step.title}) failed"
     except KeyboardInterrupt:
@@ -76,6 +79,7 @@ def run(play: LoadedPlay, *, check_mode: bool = False, executor=None,
             on_start("always", index, step)
         try:
             outcome = _run_step(ctx, step, "always")
+            interrupted = interrupted or outcome.exit_code == 130
         except KeyboardInterrupt:
             interrupted = True
             outcome = StepOutcome(step.title, step.type, "always", FAILED, 130,

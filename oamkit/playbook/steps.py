@@ -41,6 +41,8 @@ class Context:
     result: dict = field(default_factory=dict)        # the previous step's result
     results: dict = field(default_factory=dict)       # registered results by name
     history_copies: list = field(default_factory=list)
+    # diff and push steps hand the hosts with a before/after here (`HostResult`s) when done
+    on_diff: Callable[[list], None] | None = None
 
 
 def _hosts(ctx: Context, step: Step) -> list:
@@ -84,8 +86,15 @@ def _selection(ctx, step, *, intent: bool = True, ssh_only: bool = False):
 def _diff_run(ctx, step, opts):
     from oamkit import ops
 
-    return ops.diff(_selection(ctx, step), workers=opts.workers, timeout=opts.timeout,
-                    executor=ctx.executor)
+    run = ops.diff(_selection(ctx, step), workers=opts.workers, timeout=opts.timeout,
+                   executor=ctx.executor)
+    _show_diff(ctx, run)
+    return run
+
+
+def _show_diff(ctx, run) -> None:
+    if ctx.on_diff is not None:
+        ctx.on_diff([r for r in run.results if r.diff])
 
 
 def run_diff(ctx, step, opts: DiffOpts):
@@ -105,6 +114,7 @@ def run_push(ctx, step, opts: PushOpts):
                    canary=opts.canary, batch_size=opts.batch_size, max_failures=opts.max_failures,
                    confirm_timeout=opts.confirm_timeout, executor=ctx.executor,
                    action=f"push (playbook {ctx.play.file.name})")
+    _show_diff(ctx, run)
     result = _fleet_result(run) | {"change_id": run.change_id}
     return run.exit_code, result, _summary(run.outcomes) + (
         f"; stopped: {run.stopped}" if run.stopped else "") + f"; change {run.change_id}"
@@ -152,7 +162,8 @@ def run_check(ctx, step, opts: CheckOpts):
     report.db = str(db)
     result = report.as_dict()
     result["problems"] = [r.as_dict() for r in report.problems()]
-    return report.exit_code(nagios=False), result, f"{report.status}: " + _summary(report.counts())
+    code = 130 if report.interrupted else report.exit_code(nagios=False)
+    return code, result, f"{report.status}: " + _summary(report.counts())
 
 
 def run_probe(ctx, step, opts: ProbeOpts):

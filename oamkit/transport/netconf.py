@@ -22,10 +22,11 @@ from ncclient import manager
 from ncclient.operations import RPCError
 from ncclient.transport import SSHSession as NcclientSSHSession
 from ncclient.transport import TransportError as NcclientTransportError
-from ncclient.transport.session import END_DELIM, MSG_DELIM, NetconfBase
+from ncclient.transport.session import END_DELIM, MSG_DELIM, NetconfBase, SessionListener
 
 from oamkit.inventory import HostSettings, Inventory
 from oamkit.transport.hostkeys import HostKeyPolicy, HostKeyRefused, host_key_policy, known_name
+from oamkit.transport import sessionlog
 from oamkit.transport.base import DeviceRejected, TransportError, open_socket, scrub
 from oamkit.transport.jump import Tunnel, open_tunnel
 
@@ -49,12 +50,18 @@ class PromptSSHSession(NcclientSSHSession):
     every 0.1 s. paramiko lets one thread write a channel while another reads it; the lock
     keeps two writers' frames apart.
 
-    Host keys come from `policy` for `names` (see the module's docstring), not ~/.ssh."""
+    Host keys come from `policy` for `names` (see the module's docstring), not ~/.ssh.
+    With a session log (`sessionlog`), every message written and received goes into it as
+    raw XML, the hellos included."""
 
-    def __init__(self, device_handler, policy: HostKeyPolicy, names: list[str]):
+    def __init__(self, device_handler, policy: HostKeyPolicy, names: list[str],
+                 log: sessionlog.SessionLog | None = None):
         super().__init__(device_handler)
         self._write_lock = threading.Lock()
         self._policy, self._names = policy, names
+        self.log = log
+        if log is not None:
+            self.add_listener(_LogReplies(log))
 
     def load_known_hosts(self, filename=None) -> None:
         for key in self._policy.recorded(self._names)[1].values():
@@ -74,13 +81,29 @@ class PromptSSHSession(NcclientSSHSession):
         else:
             data += MSG_DELIM
         with self._write_lock:
+            if self.log is not None:
+                self.log.sent(message)
             self._channel.sendall(data)
 
 
-def _connect(rpc_timeout: float, policy: HostKeyPolicy, names: list[str], **connect_args) -> manager.Manager:
+class _LogReplies(SessionListener):
+    """Every message ncclient receives, as the device sent it, into the session log."""
+
+    def __init__(self, log: sessionlog.SessionLog):
+        self.log = log
+
+    def callback(self, root, raw) -> None:
+        self.log.received(raw if raw.endswith("\n") else raw + "\n")
+
+    def errback(self, ex) -> None:
+        self.log.note(f"transport error: {type(ex).__name__}: {ex}")
+
+
+def _connect(rpc_timeout: float, policy: HostKeyPolicy, names: list[str],
+             log: sessionlog.SessionLog | None = None, **connect_args) -> manager.Manager:
     """`manager.connect_ssh` with `PromptSSHSession` and the default device handler."""
     handler = manager.make_device_handler(None)
-    session = PromptSSHSession(handler, policy, names)
+    session = PromptSSHSession(handler, policy, names, log)
     try:
         session.connect(hostkey_verify=True, unknown_host_cb=session.check_host_key, **connect_args)
     except Exception:
@@ -103,6 +126,7 @@ class NetconfSession:
     def open(cls, inventory: Inventory, host: HostSettings, deadline: float) -> "NetconfSession":
         port = host.netconf.port or host.port or 830
         secret = inventory.password(host)
+        sessionlog.add_secret(secret)   # before any library can log a line holding it (--debug)
         policy = host_key_policy(inventory.resolve_path(host.ssh.known_hosts), host.ssh.accept_new_host_keys)
         # OpenSSH's name for the host first (where a new key goes); the bare host name too, as
         # ncclient looks it up (a key scanned on port 22 is usually the NETCONF port's)
@@ -117,8 +141,10 @@ class NetconfSession:
             sock = tunnel.channel
         else:
             sock = open_socket(host.name, host.hostname, port, timeout)
+        log = sessionlog.open_log(host.name, "netconf", f"{host.username}@{host.hostname}:{port}",
+                                  secrets=(secret,))
         try:
-            mgr = _connect(timeout, policy, names, host=host.hostname, port=port, sock=sock,
+            mgr = _connect(timeout, policy, names, log, host=host.hostname, port=port, sock=sock,
                            username=host.username, password=secret,
                            key_filename=str(key_file) if key_file else None,
                            allow_agent=False, look_for_keys=False, timeout=timeout)
@@ -127,8 +153,12 @@ class NetconfSession:
             if tunnel is not None:
                 tunnel.close()
             if isinstance(exc, HostKeyRefused):
+                if log is not None:
+                    log.close("host key refused")
                 raise TransportError(f"{host.name}: cannot connect to {host.hostname}:{port}: "
                                      f"{scrub(str(exc), secret)}") from None
+            if log is not None:
+                log.close(f"login failed: {type(exc).__name__}")
             raise TransportError(f"{host.name}: NETCONF to {host.hostname}:{port} failed: "
                                  f"{type(exc).__name__}: {scrub(str(exc), secret)}") from None
         session = cls(host, mgr, secret, deadline, tunnel)
@@ -212,5 +242,8 @@ class NetconfSession:
             self.mgr.close_session()
         except Exception:
             pass
+        log = getattr(self.mgr._session, "log", None)
+        if log is not None:
+            log.close()
         if self.tunnel is not None:
             self.tunnel.close()

@@ -27,6 +27,7 @@ from netmiko.exceptions import NetmikoAuthenticationException, NetmikoTimeoutExc
 
 from oamkit.inventory import HostSettings, Inventory
 from oamkit.platforms import Platform, get_platform
+from oamkit.transport import sessionlog
 from oamkit.transport.base import DeviceRejected, TransportError, open_socket, scrub
 from oamkit.transport.hostkeys import HostKeyPolicy, HostKeyRefused, host_key_policy
 from oamkit.transport.jump import open_tunnel
@@ -46,6 +47,7 @@ class SshSession:
     def open(cls, inventory: Inventory, host: HostSettings, deadline: float) -> "SshSession":
         platform = get_platform(host.platform)
         secret = inventory.password(host)
+        sessionlog.add_secret(secret)   # before any library can log a line holding it (--debug)
         remaining = max(1.0, deadline - time.monotonic())
         step_timeout = min(host.ssh.timeout, remaining)   # connect, banner, auth: each of them
         port = host.port or 22
@@ -89,6 +91,8 @@ class SshSession:
                 raise
             channel.tunnel = tunnel
         session = cls(host, platform, channel, secret, deadline)
+        session.log = sessionlog.open_log(host.name, "ssh", f"{host.username}@{host.hostname}:{port} "
+                                          f"({host.ssh.driver})", secrets=(secret,))
         session._prepare()
         enable_secret = inventory.enable_secret(host) if platform.config.enable_command else None
         if enable_secret:
@@ -142,6 +146,8 @@ class SshSession:
     def _write(self, text: str) -> None:
         self._read_ahead = None   # what a later write makes the device do is not in it
         text, self._unsent = self._unsent + text, ""
+        if self.log is not None:
+            self.log.sent(text)
         self.conn.write(text)
 
     def show(self, command: str) -> str:
@@ -171,6 +177,7 @@ class SshSession:
     # (command, raw output) of a show that rode in the last write; any later write drops it
     _read_ahead: tuple[str, str] | None = None
     _unsent: str = ""   # session set-up lines (paging off, width) that go with the next write
+    log: sessionlog.SessionLog | None = None   # --session-log: this session's lines, masked
 
     def _send(self, command: str, expect: str) -> str:
         """Write one command and read until `expect` matches the end of the output. Our own
@@ -203,6 +210,8 @@ class SshSession:
         if not data:
             raise TransportError(f"{self.host.name}: the device closed the session during {what}")
         text = self._decoder.decode(data).replace("\r\n", "\n").replace("\r", "")
+        if self.log is not None:
+            self.log.received(text)
         return self.conn.strip_ansi(text)
 
     def _send_raw(self, expect: str, command: str, anchor: str) -> str:
@@ -335,10 +344,12 @@ class SshSession:
         logout waits for output to go quiet (2.2 s a session on Huawei)."""
         try:
             self.leave_config()
-            self.conn.write(self.platform.config.logout + self.conn.RETURN)
+            self._write(self.platform.config.logout + self.conn.RETURN)
         except Exception:
             pass
         self.conn.close()
+        if self.log is not None:
+            self.log.close()
 
 
 def _netmiko_login(params: dict, host: HostSettings, policy: HostKeyPolicy,

@@ -61,6 +61,7 @@ def test_every_lab_command_json_is_versioned_and_matches_its_schema(env, lab_inv
         validate(name, payload)
         for item in payload if isinstance(payload, list) else [payload]:
             assert item["schema_version"] == "1.0", name
+        every_epoch_has_an_iso_twin(payload)   # ISO 8601 timestamps everywhere
     assert outputs[2][1][1]["ok"] and outputs[-1][1][0] == 2
 
 
@@ -83,6 +84,64 @@ def test_drtest_and_run_json_are_versioned_with_iso_timestamps(tmp_path):
     # the epoch floats stay beside their ISO twins, and both say the same instant
     assert abs(datetime.fromisoformat(written["finished_iso"]).timestamp()
                - written["finished"]) < 1
+    # every epoch time in the report has an ISO 8601 twin beside it, saying the same instant
+    assert every_epoch_has_an_iso_twin(written) >= 7   # started, finished, t_ref, two per step
+
+
+def every_epoch_has_an_iso_twin(payload) -> int:
+    seen = 0
+    stack = [payload]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+        if not isinstance(item, dict):
+            continue
+        for key, value in item.items():
+            if isinstance(value, (dict, list)):
+                stack.append(value)
+            elif isinstance(value, float) and value > 1e9:   # seconds since 1970, after 2001
+                twin = item.get(f"{key}_iso")
+                assert twin, f"{key}={value} has no {key}_iso"
+                assert abs(datetime.fromisoformat(twin).timestamp() - value) < 1, (key, twin)
+                seen += 1
+    return seen
     code, printed = oamkit(os.environ, "drtest", str(plan), "--json")
     validate("drtest", printed)
     assert printed["schema_version"] == "1.0"
+
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "inventories" / "example"
+
+
+def test_inventory_maintenance_explain_probe_and_lab_json_match_their_schemas(tmp_path):
+    env = {**os.environ, "OAMKIT_STATE_DIR": str(tmp_path / "state"),
+           "OAMKIT_LAB_DIR": str(tmp_path / "lab")}
+    inv = ["-i", str(EXAMPLE)]
+    listed = oamkit(env, "inventory", "list", *inv, "--json")[1]
+    host = listed[0]["name"]
+    outputs = [("inventory", listed),
+               ("inventory", oamkit(env, "inventory", "show", host, *inv, "--json")[1]),
+               ("explain", oamkit(env, "policy", "explain", "lab-ios", *inv, "--json")[1])]
+    added = oamkit(env, "maintenance", "add", host, *inv, "--until", "2h", "--reason", "schema test",
+                   "--json")[1]
+    outputs += [("maintenance", added), ("maintenance", oamkit(env, "maintenance", "list", "--json")[1]),
+                ("maintenance", oamkit(env, "maintenance", "remove", added["id"], "--json")[1]),
+                ("probe", oamkit(env, "probe", "127.0.0.1", "--interval", "10ms", "--count", "5",
+                                 "--json")[1]),
+                ("probe", oamkit(env, "probe", "127.0.0.1", "--trace", "--json")[1]),
+                ("lab", oamkit(env, "lab", "status", "--json")[1])]
+    try:
+        outputs += [("lab", oamkit(env, "lab", "up", "--devices", "1", "--detach", "--json",
+                                   "--inventory-out", str(tmp_path / "labinv"))[1]),
+                    ("lab", oamkit(env, "lab", "status", "--json")[1])]
+    finally:
+        subprocess.run([sys.executable, "-m", "oamkit.cli", "lab", "down"], env=env, timeout=60,
+                       capture_output=True)
+    for name, payload in outputs:
+        validate(name, payload)
+        for item in payload if isinstance(payload, list) else [payload]:
+            assert item["schema_version"] == "1.0", name
+        every_epoch_has_an_iso_twin(payload)
+    assert outputs[-1][1]["running"] is True and outputs[-1][1]["started_at_iso"]
+    assert [t["sent"] for t in outputs[6][1]["targets"]] == [5]

@@ -43,3 +43,47 @@ def test_sigint_mid_run_exits_130(lab, lab_inventory, env, command):
                                   *command[1:])
     assert result.returncode == 130, (result.returncode, result.stdout[-1500:], result.stderr[-3000:])
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("command", ["collect", "facts"])
+def test_sigint_mid_read_exits_130_and_reports(lab, lab_inventory, env, command):
+    result = _interrupted_mid_run(lab, env, command, "-i", str(lab_inventory), "-l", "junos-1",
+                                  "--json")
+    assert result.returncode == 130, (result.returncode, result.stdout[-1500:], result.stderr[-3000:])
+    assert "Traceback" not in result.stderr
+    import json
+
+    report = json.loads(result.stdout)
+    assert report["exit_code"] == 130 and report["stopped"].startswith("interrupted")
+
+
+def test_sigint_mid_playbook_exits_130_and_still_runs_the_cleanup(lab, lab_inventory, env, tmp_path):
+    play = tmp_path / "play.yaml"
+    play.write_text("name: p\nlimit: junos-1\nsteps:\n  - collect: {}\n  - wait: 0s\n"
+                    "always:\n  - wait: 0s\n")
+    result = _interrupted_mid_run(lab, env, "run", str(play), "-i", str(lab_inventory), "--json")
+    assert result.returncode == 130, (result.returncode, result.stdout[-1500:], result.stderr[-3000:])
+    import json
+
+    steps = json.loads(result.stdout)["steps"]
+    assert [(s["type"], s["status"]) for s in steps] == [
+        ("collect", "failed"), ("wait", "skipped"), ("wait", "ok")], steps
+
+
+def test_sigint_mid_probe_reports_what_was_measured_and_exits_130():
+    import json
+
+    proc = subprocess.Popen([sys.executable, "-m", "oamkit.cli", "probe", "127.0.0.1",
+                             "--interval", "10ms", "--count", "6000", "--json"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(8)   # imported and probing (the run itself would take 60 s)
+        assert proc.poll() is None
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, (out[-500:], err[-1500:])
+    report = json.loads(out)
+    assert report["interrupted"] is True and 0 < report["targets"][0]["sent"] < 6000, report["targets"]
