@@ -96,6 +96,7 @@ class SshSession:
         session._prepare()
         enable_secret = inventory.enable_secret(host) if platform.config.enable_command else None
         if enable_secret:
+            sessionlog.add_secret(enable_secret)   # the session log shows what _enable writes
             try:
                 session._enable(enable_secret)
             except BaseException:

@@ -41,8 +41,13 @@ def inventory(lab, tmp_path, driver):
 def test_push_and_collect_enter_privileged_mode_with_the_enable_secret(enable_lab, tmp_path, driver):
     inv = inventory(enable_lab, tmp_path, driver)
     assert (inv / ".lab-enable-secret").stat().st_mode & 0o777 == 0o600
-    pushed = oamkit(tmp_path, enable_lab, "push", "-i", str(inv), "--json", "--confirm-timeout", "3600")
+    logs = tmp_path / "session-logs"
+    pushed = oamkit(tmp_path, enable_lab, "push", "-i", str(inv), "--json", "--confirm-timeout", "3600",
+                    "--session-log", str(logs))
     assert pushed.returncode == 0, pushed.stdout + pushed.stderr
+    session_log = (logs / "ios-1.log").read_text()
+    assert "> enable" in session_log      # the log shows the exchange that was sent ...
+    assert ENABLE_SECRET not in session_log and enable_lab.password not in session_log   # ... masked
     dev = enable_lab.devices["ios-1"]
     assert "ethernet oam" in dev.running.to_text()
     collected = oamkit(tmp_path, enable_lab, "collect", "-i", str(inv), "--json")
