@@ -9,23 +9,65 @@ import pkgutil
 import sys
 
 import typer
-from rich.console import Console
+import typer.main
+from typer.core import TyperGroup
 
 from oamkit import __version__, commands
 from oamkit.errors import ExitCode, InputError, OamkitError
-from oamkit.jsonout import SCHEMA_VERSION
+
+RICH_MARKUP_MODE = "markdown"   # docstrings wrap freely; single newlines are joined
+
+
+class LazyCommands(TyperGroup):
+    """The top-level group, loading a command's module when that command is asked for:
+    `oamkit check` imports `commands/check.py` and what it needs, not the lab, the probe
+    engine or the change engine. Help and completion list every command, so they load all."""
+
+    def _load(self, modules) -> None:
+        fresh = typer.Typer(rich_markup_mode=RICH_MARKUP_MODE)
+        for name in modules:
+            register = getattr(importlib.import_module(f"{commands.__name__}.{name}"), "register", None)
+            if register is not None:
+                register(fresh)
+        if not (fresh.registered_commands or fresh.registered_groups):
+            return
+        for name, command in typer.main.get_group(fresh).commands.items():
+            if name not in self.commands:
+                self.add_command(command, name)
+
+    def _load_all(self) -> None:
+        if not getattr(self, "_all_loaded", False):
+            self._load(sorted(m.name for m in pkgutil.iter_modules(commands.__path__)
+                              if not m.name.startswith("_")))
+            self._all_loaded = True
+
+    def list_commands(self, ctx) -> list[str]:
+        self._load_all()
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx, cmd_name: str):
+        if cmd_name not in self.commands:
+            modules = commands.COMMANDS.get(cmd_name)
+            self._load(modules) if modules else self._load_all()
+        return super().get_command(ctx, cmd_name)
+
 
 app = typer.Typer(
+    cls=LazyCommands,
     name="oamkit",
     help="Ethernet link OAM (IEEE 802.3ah) for multi-vendor networks: render link-monitor "
     "policy, push it safely, check compliance, and prove WAN failover.",
     no_args_is_help=True,
-    rich_markup_mode="markdown",  # docstrings wrap freely; single newlines are joined
+    rich_markup_mode=RICH_MARKUP_MODE,
     context_settings={"help_option_names": ["-h", "--help"]},
     pretty_exceptions_enable=False,
 )
-console = Console()
-err_console = Console(stderr=True)
+
+
+def _err_console():
+    from rich.console import Console   # rich is heavy: only when there is an error to print
+
+    return Console(stderr=True)
 
 
 def _version(value: bool) -> None:
@@ -42,29 +84,19 @@ def _main(
     """oamkit keeps Ethernet links and WAN failover honest."""
 
 
-def _register_commands() -> None:
-    for module in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
-        if module.name.startswith("_"):
-            continue
-        mod = importlib.import_module(f"{commands.__name__}.{module.name}")
-        register = getattr(mod, "register", None)
-        if register is not None:
-            register(app)
-
-
-_register_commands()
-
-
 def report_error(exc: OamkitError, as_json: bool = False) -> int:
     """Print an error the way every command does and return its exit code."""
     code = int(exc.exit_code)
     if as_json:
+        from oamkit.jsonout import SCHEMA_VERSION
+
         payload: dict = {"schema_version": SCHEMA_VERSION, "ok": False, "exit_code": code, "error": str(exc)}
         if isinstance(exc, InputError):
             payload["problems"] = [p.as_dict() for p in exc.problems]
         print(json.dumps(payload, indent=2, default=str))
     else:
         label = "invalid input" if isinstance(exc, InputError) else "error"
+        err_console = _err_console()
         err_console.print(f"[bold red]oamkit: {label}:[/] {exc}", highlight=False, soft_wrap=True)
         if isinstance(exc, InputError):
             err_console.print("Nothing was sent to any device.", style="dim")
@@ -111,7 +143,7 @@ def main() -> None:
         sys.exit(nagios_unknown(f"usage: {exc.format_message()}") if nagios
                  else ExitCode.BAD_INPUT)
     except (typer.Abort, KeyboardInterrupt):
-        err_console.print("[red]Aborted.[/]")
+        _err_console().print("[red]Aborted.[/]")
         sys.exit(nagios_unknown("aborted") if nagios else 130)
     except Exception as exc:
         if not nagios:

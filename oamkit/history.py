@@ -25,6 +25,8 @@ from pathlib import Path
 from oamkit import statedir
 from oamkit.errors import InputError, Problem
 
+KEEP_DAYS = 90.0   # snapshots older than this are dropped (`--keep-days`)
+
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT = 30.0   # seconds a writer waits for another process's lock
 BATCH_SNAPSHOTS = 200   # snapshots per transaction in a fleet run (`History.batched`)

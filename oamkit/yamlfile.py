@@ -14,15 +14,18 @@ import yaml
 from oamkit.errors import InputError, Problem
 
 _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)   # libyaml: several times faster
+_STR = "tag:yaml.org,2002:str"
 
 
 def check_unique_keys(loader: yaml.SafeLoader, node: yaml.MappingNode) -> None:
     """Raise a ConstructorError naming both lines when `node` repeats a key."""
     seen: dict[Any, int] = {}
     for key_node, _ in node.value:
-        if key_node.tag == "tag:yaml.org,2002:merge":   # `<<: *anchor` may repeat
+        tag = key_node.tag
+        if tag == "tag:yaml.org,2002:merge":   # `<<: *anchor` may repeat
             continue
-        key = loader.construct_object(key_node, deep=True)
+        # a plain string key (nearly all of them) is its text: no need to construct it twice
+        key = key_node.value if tag == _STR else loader.construct_object(key_node, deep=True)
         line = key_node.start_mark.line + 1
         try:
             first = seen.get(key)

@@ -5,11 +5,15 @@ import json
 import sys
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from oamkit import ops
-from oamkit.inventory import Inventory
+from oamkit import ops   # its names load on first use: importing it is cheap
+from oamkit.history import KEEP_DAYS
+
+if TYPE_CHECKING:
+    from oamkit.inventory import Inventory
 
 InventoryOpt = typer.Option(
     None, "--inventory", "-i", envvar="OAMKIT_INVENTORY", show_envvar=True,
@@ -42,7 +46,7 @@ ReadTimeoutOpt = typer.Option(60.0, "--timeout", min=1, help="Deadline per host,
 DbOpt = typer.Option(None, "--db", metavar="PATH", envvar="OAMKIT_DB", show_envvar=True,
                      help="History database (SQLite). Default: history.sqlite in the state dir "
                           "(OAMKIT_STATE_DIR).")
-KeepOpt = typer.Option(ops.reads.KEEP_DAYS, "--keep-days", min=0,
+KeepOpt = typer.Option(KEEP_DAYS, "--keep-days", min=0,
                        help="Drop snapshots older than this many days (0: keep everything).")
 
 

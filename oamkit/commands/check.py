@@ -8,19 +8,19 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from oamkit import checks, ops
+from oamkit import ops
 from oamkit.commands._common import (stdout_console, DbOpt, ExecutorOpt, FilterOpt, InventoryOpt, KeepOpt, LimitOpt,
                                      ReadTimeoutOpt, ReadWorkersOpt, SchedulerOpt, executor_for,
                                      progress, seconds_option, DebugOpt, SessionLogOpt,
                                      session_logging)
 from oamkit.errors import InputError, Problem
-from oamkit.report import CheckReport
-from oamkit.report import formats
 
-console = stdout_console()
+if TYPE_CHECKING:
+    from oamkit.report import CheckReport
 
 
 def check(inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, limit: str = LimitOpt,
@@ -51,6 +51,11 @@ def check(inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, limit: 
     never alerting, with what was found (hosts marked down are not contacted). Rates are
     averaged between polls; --sample 10s takes this check's own two samples for bursts. With --executor dask the devices are read on Dask workers and judged here,
     against this machine's history database."""
+    # here, not at the top: `check --help` (and every other command) starts without the
+    # transports these pull in
+    from oamkit import checks
+    from oamkit.report import formats
+
     fmt = "json" if as_json else fmt
     if fmt not in formats.FORMATS:
         raise InputError([Problem("unknown format", field="--format", value=fmt,
@@ -82,8 +87,10 @@ def check(inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, limit: 
 
 
 def _emit(report: CheckReport, fmt: str, output: Path | None, verbose: bool) -> None:
+    from oamkit.report import formats
+
     if fmt == "table":
-        formats.table(report, console, verbose)
+        formats.table(report, stdout_console(), verbose)
         return
     if fmt == "prometheus":
         formats.prometheus(report, output)

@@ -16,13 +16,12 @@ from oamkit.engine import NEEDS_ATTENTION
 from oamkit.errors import InputError, Problem
 from oamkit.executors import HostJob
 from oamkit.devicefacts import Facts, facts_host
-from oamkit.history import History, Snapshot
+from oamkit.history import KEEP_DAYS, History, Snapshot
 from oamkit.ops.changes import OnDone
 from oamkit.ops.selection import InventoryLike, select
 from oamkit.report import CheckReport
 from oamkit.runner import Rollout, interrupted, run_fleet
 
-KEEP_DAYS = 90.0
 SSH_ONLY = "reads over SSH only"
 
 

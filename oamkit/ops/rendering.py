@@ -6,6 +6,7 @@ from pathlib import Path
 
 from oamkit import textcheck
 from oamkit.errors import InputError, Problem
+from oamkit.inventory import gc_paused
 from oamkit.ops.selection import InventoryLike, select
 from oamkit.render import HostPlan, environment, render_plan
 
@@ -43,22 +44,23 @@ def render(inventory: InventoryLike = None, filter=None, limit=None, *, fmt: str
     if out is not None and Path(out).exists() and not Path(out).is_dir():
         raise InputError([Problem("not a folder (render writes one file per host into it)",
                                   field="--out", value=str(out))])
-    chosen = select(inventory, filter, limit, credentials=False)
-    no_form = [p for p in chosen.plans if fmt == "netconf" and "netconf" not in p.platform.templates]
-    if no_form:   # rendering the rest and exiting 0 would hide that these hosts got nothing
-        raise InputError([Problem(
-            f"{p.platform.display} has no NETCONF form (it is configured over SSH only); "
-            "leave it out with --filter platform!=" + p.platform.name, host=p.host.name,
-            field="--format", value=fmt) for p in no_form])
-    env = environment([Path(t) for t in templates or []])
-    configs = {plan.host.name: render_plan(plan, fmt, env) for plan in chosen.plans}
-    files: dict[str, Path] = {}
-    if out:
-        folder = Path(out)
-        folder.mkdir(parents=True, exist_ok=True)
-        suffix = "xml" if fmt == "netconf" else "cfg"
-        for name, text in configs.items():
-            # host names are checked when the inventory loads; this keeps the promise local
-            files[name] = textcheck.inside(folder, f"{name}.{suffix}")
-            files[name].write_text(text)
-    return RenderRun(fmt, chosen.plans, configs, files)
+    with gc_paused():   # a large fleet: see gc_paused
+        chosen = select(inventory, filter, limit, credentials=False)
+        no_form = [p for p in chosen.plans if fmt == "netconf" and "netconf" not in p.platform.templates]
+        if no_form:   # rendering the rest and exiting 0 would hide that these hosts got nothing
+            raise InputError([Problem(
+                f"{p.platform.display} has no NETCONF form (it is configured over SSH only); "
+                "leave it out with --filter platform!=" + p.platform.name, host=p.host.name,
+                field="--format", value=fmt) for p in no_form])
+        env = environment([Path(t) for t in templates or []])
+        configs = {plan.host.name: render_plan(plan, fmt, env) for plan in chosen.plans}
+        files: dict[str, Path] = {}
+        if out:
+            folder = Path(out)
+            folder.mkdir(parents=True, exist_ok=True)
+            suffix = "xml" if fmt == "netconf" else "cfg"
+            for name, text in configs.items():
+                # host names are checked when the inventory loads; this keeps the promise local
+                files[name] = textcheck.inside(folder, f"{name}.{suffix}")
+                files[name].write_text(text)
+        return RenderRun(fmt, chosen.plans, configs, files)

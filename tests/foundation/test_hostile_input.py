@@ -140,7 +140,9 @@ def _commands(group=None, prefix=()):
     import typer.main
 
     group = group or typer.main.get_command(app)
-    for name, command in group.commands.items():
+    # list_commands/get_command, not `.commands`: the top-level group loads modules on demand
+    for name in group.list_commands(None):
+        command = group.get_command(None, name)
         if hasattr(command, "commands"):
             yield from _commands(command, (*prefix, name))
         else:

@@ -131,3 +131,52 @@ def test_render_filter_and_limit(tmp_path):
     assert [h["host"] for h in json.loads(result.stdout)["hosts"]] == ["fra-ne-1"]
     result = run_cli("render", "-i", str(EXAMPLE), "--limit", "ams-ios-1", "--json")
     assert [h["host"] for h in json.loads(result.stdout)["hosts"]] == ["ams-ios-1"]
+
+
+def _fleet(folder: Path, hosts: int) -> Path:
+    """`hosts` hosts, half IOS, half Junos, one policy whose event windows Junos leaves out
+    (`on_unsupported: skip`: a note on every Junos host)."""
+    (folder / "policies").mkdir(parents=True)
+    (folder / "policies" / "fleet.yaml").write_text(
+        "fleet:\n  on_unsupported: skip\n  mode: active\n"
+        "  link_monitor:\n    frame: {window: 1s, low: 1}\n    frame_seconds: {window: 60s, low: 1}\n")
+    (folder / "defaults.yaml").write_text("data:\n  oam:\n    policy: fleet\n")
+    (folder / "groups.yaml").write_text("ios:\n  platform: cisco_ios\njunos:\n  platform: juniper_junos\n")
+    (folder / "hosts.yaml").write_text("".join(
+        f"ios-{n}:\n  groups: [ios]\n  data: {{oam: {{interfaces: {{Gi0/1: {{}}, Gi0/2: {{}}}}}}}}\n"
+        f"mx-{n}:\n  groups: [junos]\n  data: {{oam: {{interfaces: {{ge-0/0/0: {{}}, ge-0/0/1: {{}}}}}}}}\n"
+        for n in range(hosts // 2)))
+    return folder
+
+
+def test_a_large_fleet_is_summarised_per_platform_and_verbose_lists_every_host(tmp_path):
+    inv = _fleet(tmp_path / "inv", 60)
+    ours = {p.host.name: p for p in plan_hosts(Inventory.load(inv), Inventory.load(inv).select())}
+    lines = {name: len(render_plan(plan).splitlines()) for name, plan in ours.items()}
+    result = run_cli("render", "-i", str(inv), "--out", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert f"Rendered cli for 60 host(s) into {tmp_path / 'out'}" in out
+    assert len(list((tmp_path / "out").iterdir())) == 60
+    rows = {line.split("│")[1].strip(): [c.strip() for c in line.split("│")[2:5]]
+            for line in out.splitlines() if line.startswith("│")}
+    assert rows == {
+        "Cisco IOS/IOS-XE": ["30", "60", str(sum(v for k, v in lines.items() if k.startswith("ios")))],
+        "Juniper Junos": ["30", "60", str(sum(v for k, v in lines.items() if k.startswith("mx")))]}
+    assert "ios-7" not in out and "mx-7" not in out          # no row per host
+    notes = ours["mx-0"].notes
+    assert len(notes) == 2, "the test needs a host with notes"
+    for note in notes:                       # each distinct note once, with its host count
+        assert out.count(note) == 1
+        assert f"note (30 host(s), e.g. mx-0): {note}" in out
+
+    verbose = run_cli("render", "-i", str(inv), "--verbose").stdout
+    assert all(f"│ {name} " in verbose for name in ours)
+    assert verbose.count(notes[0]) == 30     # the full table: the note on each Junos row
+
+
+def test_a_small_fleet_keeps_one_row_per_host(tmp_path):
+    inv = _fleet(tmp_path / "inv", 50)
+    out = run_cli("render", "-i", str(inv)).stdout
+    assert "Rendered cli for 50 host(s)" in out
+    assert all(f"│ {base}-{n} " in out for n in range(25) for base in ("ios", "mx"))

@@ -172,3 +172,31 @@ def test_shared_policies_resolve_once_yet_overrides_stay_per_interface(make_inve
     first = inventory.intents(r1)
     first.clear()
     assert [i.interface for i in inventory.intents(r1)] == ["GigabitEthernet0/1", "GigabitEthernet0/2"]
+
+
+def test_loading_and_rendering_leave_garbage_collection_as_they_found_it(tmp_path):
+    """Inventory.load and ops.render pause the cyclic collector (large fleets); they must
+    turn it back on, after bad input too, and leave it off for a caller who turned it off."""
+    import gc
+
+    from oamkit import ops
+    from oamkit.errors import InputError
+    from oamkit.inventory import Inventory
+
+    from .conftest import EXAMPLE
+
+    assert gc.isenabled()
+    try:
+        Inventory.load(EXAMPLE)
+        assert gc.isenabled()
+        ops.render(EXAMPLE)
+        assert gc.isenabled()
+        (tmp_path / "hosts.yaml").write_text("r1: {platform: nosuch}\n")
+        with pytest.raises(InputError):
+            Inventory.load(tmp_path)
+        assert gc.isenabled()
+        gc.disable()
+        Inventory.load(EXAMPLE)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
