@@ -1,0 +1,48 @@
+"""Where each platform's OAM event time comes from (`Platform.event_timing`, vendors as data):
+a timestamped event log, or link-event counters read from parsed show output. The counters are
+the *local* events (what this end detected), never the peer's, on the interface asked for."""
+from pathlib import Path
+
+import pytest
+
+from oamkit.dr_actions import event_counts
+from oamkit.parse.engine import parse_output
+from oamkit.platforms import get_platform, platform_names
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "parsers"
+
+# platform -> (fixture folder, interface, its local Errored Frame event count in that capture)
+COUNTED = {
+    # `Local event logs: 2 Errored Frame records` (the remote log's 4 on Gi0/2 are the peer's)
+    "cisco_ios": ("show_ethernet_oam_statistics", "GigabitEthernet0/1", 2),
+    # `OAM transmitted frame error event information: Events: 0` (`received ... Events: 2`: peer's)
+    "juniper_junos": ("show_oam_ethernet_link-fault-management_detail", "ge-0/0/0", 0),
+    # `ErrFrameEventRunningTotal: 2`
+    "huawei_vrp": ("display_efm_link-event_local", "GigabitEthernet0/1/0", 2),
+}
+
+
+def test_every_platform_says_where_its_event_times_come_from():
+    for name in ("cisco_ios", "cisco_xr", "juniper_junos", "huawei_vrp"):
+        timing = get_platform(name).event_timing
+        assert timing is not None, name
+        assert timing.role in get_platform(name).commands, name
+        if timing.source == "log":
+            assert timing.resolution_s and not timing.count, name
+        else:
+            assert timing.count and 0 < timing.poll_s <= 1.0, name
+    assert get_platform("cisco_xr").event_timing.source == "log"
+    assert {n for n in platform_names() if (t := get_platform(n).event_timing) and t.source == "counter"} \
+        >= set(COUNTED)
+
+
+@pytest.mark.parametrize("platform", sorted(COUNTED))
+def test_event_counts_from_parsed_show_output(platform):
+    folder, interface, frames = COUNTED[platform]
+    p = get_platform(platform)
+    command = p.commands[p.event_timing.role]
+    records = parse_output(platform, command, (FIXTURES / platform / folder / "basic.raw").read_text()).records
+    counts = event_counts(p, records, interface)
+    assert counts["frame"] == frames, counts
+    assert set(counts) <= set(p.events)
+    assert event_counts(p, records, "GigabitEthernet9/9") == {}
