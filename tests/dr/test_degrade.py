@@ -52,13 +52,15 @@ def oam_wan(tmp_path_factory):
     yield from build_oam_wan(tmp_path_factory, "cisco_xr")
 
 
-def push_policy(env, policy: str) -> None:
+def push_policy(env, policy: str, transport: str = "ssh") -> dict:
     hosts_file = env["inventory"] / "hosts.yaml"
     hosts = yaml.safe_load(hosts_file.read_text())
     hosts["ce-oam"]["data"]["oam"]["policy"] = policy
+    hosts["ce-oam"]["data"]["transport"] = transport
     hosts_file.write_text(yaml.safe_dump(hosts, sort_keys=False))
     p = run_cli("push", "-i", str(env["inventory"]), "--json", env={**os.environ, "OAMKIT_STATE_DIR": str(env["folder"] / "state")})
     assert p.returncode == 0, p.stdout + p.stderr
+    return json.loads(p.stdout)
 
 
 def drtest(env, name: str, **trigger) -> dict:
@@ -103,8 +105,11 @@ def test_healthy_policy_takes_the_degraded_link_down_and_traffic_fails_over(oam_
     assert_event_timed_between_errors_and_link_down(d, "log", "show ethernet oam event-log")
 
 
-def healthy_scenario(oam_wan) -> dict:
-    push_policy(oam_wan, "wan-degrade")
+def healthy_scenario(oam_wan, transport: str = "ssh") -> dict:
+    push_policy(oam_wan, "wan-degrade-no-action")    # the push below has a change to make
+    pushed = push_policy(oam_wan, "wan-degrade", transport)
+    assert [h["outcome"] for h in pushed["hosts"]] == ["changed"], pushed
+    oam_wan["last_push"] = pushed["hosts"][0]
     # evenly spaced errors (a rate): with random ones (`10%`) a window that started just before
     # the errors can by chance count fewer than the threshold and the crossing slips past the
     # one-window slack (bench/degrade.py shows it); the e2e test must not be a lottery
@@ -164,3 +169,13 @@ def test_threshold_too_high_fails_with_the_prediction_saying_it_never_fires(oam_
     # the watch ended on the prediction (two 1 s windows + BFD), not on the step's 6 s timeout
     d = r["degrade"]
     assert d["deadline_rel_s"] - d["trigger_rel_s"] < 3.0
+
+
+def test_edge_policy_pushed_over_netconf_takes_the_degraded_link_down(oam_wan):
+    """The edge speaks NETCONF like the other lab devices: the policy pushed that way configures
+    the link monitors the degradation then trips (the same healthy scenario, PASS)."""
+    d = healthy_scenario(oam_wan, transport="netconf")["degrade"]
+    # pushed as NETCONF edits of the IOS-XR YANG model, not CLI lines
+    assert all(c[:2] in ("+ ", "- ") and "ether-link-oam" in c for c in oam_wan["last_push"]["commands"]), \
+        oam_wan["last_push"]
+    assert any(e["action"] == "error-disable-interface" and e["value"] >= 5 for e in d["events"]), d["events"]
