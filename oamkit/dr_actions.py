@@ -243,17 +243,23 @@ class EventCounterPoll:
         answered. Raises OamkitError when the counters could not be read."""
         if self.error and len(self.samples) < 2:
             raise OamkitError(f"event counters not polled: {self.error}")
-        if not self.samples or self.samples[0][0] > since:
-            raise OamkitError("event counters were first read after the errors began")
-        out = []
-        for (sent, _, before), (_, answered, after) in zip(self.samples, self.samples[1:]):
-            for event, count in after.items():
-                if count > before.get(event, count):
-                    start = max(sent, since)
-                    out.append({"event_type": event, "count": count, "previous": before[event],
-                                "time": start, "resolution_s": round(answered - start, 3),
-                                "source": "counter"})
-        return out
+        return counter_increments(self.samples, since)
+
+
+def counter_increments(samples: list[tuple[float, float, dict[str, int]]], since: float) -> list[dict]:
+    """Events from successive counter reads (sent, answered, {event: count}): each rise happened
+    after the previous read was sent, not before `since` (the errors began), and before the read
+    that shows it was answered: `time` is that lower bound, `resolution_s` the span."""
+    if not samples or samples[0][0] > since:
+        raise OamkitError("event counters were first read after the errors began")
+    out = []
+    for (sent, _, before), (_, answered, after) in zip(samples, samples[1:]):
+        for event, count in after.items():
+            if count > before.get(event, count):
+                start = max(sent, since)
+                out.append({"event_type": event, "count": count, "previous": before[event],
+                            "time": start, "resolution_s": round(answered - start, 3), "source": "counter"})
+    return out
 
 
 def _event_time(text: str, near: float) -> float | None:

@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from oamkit.dr_actions import event_counts
+from oamkit.dr_actions import counter_increments, event_counts
+from oamkit.errors import OamkitError
 from oamkit.parse.engine import parse_output
 from oamkit.platforms import get_platform, platform_names
 
@@ -46,3 +47,26 @@ def test_event_counts_from_parsed_show_output(platform):
     assert counts["frame"] == frames, counts
     assert set(counts) <= set(p.events)
     assert event_counts(p, records, "GigabitEthernet9/9") == {}
+
+
+def test_a_counter_rise_is_placed_between_the_reads_around_it():
+    # reads: (sent, answered, counts); the errors began at 100.2
+    samples = [(99.0, 99.1, {"frame": 3, "symbol_period": 0}),
+               (100.0, 100.1, {"frame": 3, "symbol_period": 0}),
+               (100.5, 100.6, {"frame": 3, "symbol_period": 0}),
+               (101.0, 101.1, {"frame": 5, "symbol_period": 0}),
+               (101.5, 101.6, {"frame": 6, "symbol_period": 0})]
+    first, second = counter_increments(samples, since=100.2)
+    # after the last read that did not count it (sent 100.5), before the first that did answered
+    assert (first["event_type"], first["previous"], first["count"]) == ("frame", 3, 5)
+    assert first["time"] == 100.5 and first["resolution_s"] == pytest.approx(0.6)
+    assert second["time"] == 101.0 and second["count"] == 6
+    # never placed before the errors began: the read before them bounds nothing earlier
+    early = counter_increments(samples[:2] + [(100.5, 100.6, {"frame": 4})], since=100.2)
+    assert early[0]["time"] == 100.2 and early[0]["resolution_s"] == pytest.approx(0.4)
+
+
+def test_counters_first_read_after_the_errors_began_time_nothing():
+    with pytest.raises(OamkitError, match="first read after the errors began"):
+        counter_increments([(100.5, 100.6, {"frame": 3}), (101.0, 101.1, {"frame": 4})], since=100.2)
+    assert counter_increments([(99.0, 99.1, {"frame": 3}), (100.5, 100.6, {"frame": 3})], since=100.2) == []
