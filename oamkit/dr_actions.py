@@ -78,8 +78,9 @@ def make_action_hook(inventory: Inventory):
 
 class OamHook:
     """The degrade trigger's view of the device whose link degrades (`oamkit.dr.degrade`): what
-    its policy predicts (`oamkit.detection`) and what its event log says (read over SSH,
-    parsed by oamkit's own templates)."""
+    its policy predicts (`oamkit.detection`) and when it logged link events (over SSH, parsed by
+    oamkit's own templates: its timestamped event log, or its event counters polled during the
+    degradation, as `Platform.event_timing` says)."""
 
     def __init__(self, inventory: Inventory):
         self.inventory = inventory
@@ -227,7 +228,7 @@ class EventCounterPoll:
                 self.samples.append((sent, answered, counts))
                 self.ready.set()
                 self._stopping.wait(max(0.0, self.platform.event_timing.poll_s - (answered - sent)))
-        except (TransportError, OamkitError) as exc:
+        except (TransportError, OamkitError, ValueError) as exc:
             self.error = str(exc)
         finally:
             session.close()

@@ -70,3 +70,15 @@ def test_counters_first_read_after_the_errors_began_time_nothing():
     with pytest.raises(OamkitError, match="first read after the errors began"):
         counter_increments([(100.5, 100.6, {"frame": 3}), (101.0, 101.1, {"frame": 4})], since=100.2)
     assert counter_increments([(99.0, 99.1, {"frame": 3}), (100.5, 100.6, {"frame": 3})], since=100.2) == []
+
+
+def test_the_report_says_where_the_event_time_came_from():
+    from oamkit.dr.report import event_time_source
+
+    log = event_time_source({"event_source": {"source": "log", "command": "show ethernet oam event-log",
+                                              "resolution_s": 1.0}, "event_resolution_s": 1.0})
+    assert "event log `show ethernet oam event-log`" in log and "1 s" in log
+    polled = event_time_source({"event_source": {"source": "counter", "command": "show ethernet oam statistics",
+                                                 "poll_s": 0.5}, "event_resolution_s": 0.51})
+    assert "counter in `show ethernet oam statistics`, polled every 0.5 s, within 0.51 s" in polled
+    assert event_time_source({}) == "the event log was not read"
