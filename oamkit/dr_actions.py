@@ -9,14 +9,16 @@ interface is platform data (`Platform.interface_disable` / `interface_enable`).
 """
 from __future__ import annotations
 
+import threading
 import time
 
 from oamkit.engine.cli import CliDriver
 from oamkit.errors import OamkitError, Problem
 from oamkit.inventory import Inventory
-from oamkit.platforms import get_platform
+from oamkit.parse.engine import parse_output
+from oamkit.platforms import Platform, get_platform
 from oamkit.render import HostPlan
-from oamkit.transport.ssh import DeviceRejected, TransportError
+from oamkit.transport.ssh import DeviceRejected, SshSession, TransportError
 
 ACTIONS = {"interface-shutdown": "interface_disable", "interface-no-shutdown": "interface_enable"}
 
@@ -76,8 +78,9 @@ def make_action_hook(inventory: Inventory):
 
 class OamHook:
     """The degrade trigger's view of the device whose link degrades (`oamkit.dr.degrade`): what
-    its policy predicts (`oamkit.detection`) and what its event log says (read over SSH,
-    parsed by oamkit's own templates)."""
+    its policy predicts (`oamkit.detection`) and when it logged link events (over SSH, parsed by
+    oamkit's own templates: its timestamped event log, or its event counters polled during the
+    degradation, as `Platform.event_timing` says)."""
 
     def __init__(self, inventory: Inventory):
         self.inventory = inventory
@@ -112,15 +115,41 @@ class OamHook:
                               "crossing_s": m.crossing_s, "has_action": m.has_action, "reason": m.reason}
                              for m in monitors]}
 
-    def events(self, device: str, interface: str, since: float, timeout: float) -> list[dict]:
-        from oamkit.parse.engine import parse_output
-        from oamkit.transport.ssh import SshSession
+    def event_source(self, device: str) -> dict:
+        """Where this device's event times come from (platform data, `Platform.event_timing`)."""
+        platform = get_platform(self.inventory.hosts[device].platform)
+        timing = platform.event_timing
+        if timing is None:
+            return {"source": None, "command": None, "resolution_s": None}
+        return {"source": timing.source, "command": platform.commands.get(timing.role),
+                "resolution_s": timing.resolution_s if timing.source == "log" else None,
+                "poll_s": timing.poll_s if timing.source == "counter" else None}
 
+    def watch_events(self, device: str, interface: str, max_s: float) -> "EventCounterPoll | None":
+        """Start polling the device's link-event counters, for a platform whose events are timed
+        that way; None for one with a timestamped log (read afterwards by `events`)."""
         host = self.inventory.hosts[device]
         platform = get_platform(host.platform)
-        command = platform.commands.get("event_log")
-        if not command:
-            raise OamkitError(f"{platform.display} keeps no timestamped OAM event log oamkit reads")
+        timing = platform.event_timing
+        if timing is None or timing.source != "counter":
+            return None
+        return EventCounterPoll(self.inventory, host, platform.canonical_interface(interface), max_s)
+
+    def events(self, device: str, interface: str, since: float, timeout: float,
+               watch: "EventCounterPoll | None" = None) -> list[dict]:
+        """The link events the device logged since `since`, earliest first. Each has `time` (epoch)
+        and `resolution_s`: it happened in [time, time + resolution_s]."""
+        host = self.inventory.hosts[device]
+        platform = get_platform(host.platform)
+        timing = platform.event_timing
+        if timing is None:
+            raise OamkitError(f"{platform.display} shows no link-event times or counts oamkit reads")
+        if timing.source == "counter":
+            if watch is None:
+                raise OamkitError(f"{platform.display}: its event counters were not polled")
+            watch.stop()
+            return watch.increments(since)
+        command = platform.commands[timing.role]
         try:
             session = SshSession.open(self.inventory, host, time.monotonic() + timeout)
         except TransportError as exc:
@@ -139,8 +168,99 @@ class OamHook:
             t = _event_time(r.get("time") or "", since)
             if t is not None and t >= int(since):
                 out.append({k: r.get(k) for k in ("event_type", "location", "action", "threshold", "value")}
-                           | {"time": t, "logged": r.get("time")})
+                           | {"time": t, "logged": r.get("time"), "resolution_s": timing.resolution_s,
+                              "source": "log"})
         return sorted(out, key=lambda r: r["time"])
+
+
+def event_counts(platform: Platform, records: list[dict], interface: str) -> dict[str, int]:
+    """Link-event counts of one interface in parsed records, where `Platform.event_timing` says
+    the platform prints them: {event: count}."""
+    timing = platform.event_timing
+    out: dict[str, int] = {}
+    for event in platform.events:
+        for rec in records:
+            if platform.canonical_interface(rec.get("interface") or "") != interface:
+                continue
+            if any(rec.get(key) != value.format(event=event) for key, value in timing.match):
+                continue
+            value = rec
+            for key in timing.count:
+                value = value.get(key.format(event=event)) if isinstance(value, dict) else None
+            if isinstance(value, int):
+                out[event] = value
+    return out
+
+
+class EventCounterPoll:
+    """Times link events on a device that keeps no timestamped event log: a thread reads its
+    parsed event counters over one SSH session every `poll_s` (bounded by `max_s`), and an
+    event is placed between the last read that did not count it and the first that did."""
+
+    def __init__(self, inventory: Inventory, host, interface: str, max_s: float):
+        self.platform = get_platform(host.platform)
+        self.command = self.platform.commands[self.platform.event_timing.role]
+        self.interface = interface
+        self.samples: list[tuple[float, float, dict[str, int]]] = []   # (sent, answered, counts)
+        self.error: str | None = None
+        self.ready = threading.Event()        # the first read is in, or the poll failed
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(inventory, host, time.monotonic() + max_s),
+                                        name=f"event-poll-{host.name}", daemon=True)
+        self._thread.start()
+
+    def _run(self, inventory: Inventory, host, deadline: float) -> None:
+        try:
+            session = SshSession.open(inventory, host, deadline)
+        except (TransportError, OamkitError) as exc:
+            self.error = str(exc)
+            self.ready.set()
+            return
+        try:
+            while not self._stopping.is_set() and time.monotonic() < deadline:
+                sent = time.time()
+                text = session.show(self.command)
+                answered = time.time()
+                counts = event_counts(self.platform, parse_output(host.platform, self.command, text).records,
+                                      self.interface)
+                if not counts:
+                    raise OamkitError(f"`{self.command}` shows no link-event counts for {self.interface}")
+                self.samples.append((sent, answered, counts))
+                self.ready.set()
+                self._stopping.wait(max(0.0, self.platform.event_timing.poll_s - (answered - sent)))
+        except (TransportError, OamkitError, ValueError) as exc:
+            self.error = str(exc)
+        finally:
+            session.close()
+            self.ready.set()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stopping.set()
+        self._thread.join(timeout)
+
+    def increments(self, since: float) -> list[dict]:
+        """Every rise of an event count after the first read: it happened after the previous
+        read was sent (and not before `since`, when the errors began) and before this one was
+        answered. Raises OamkitError when the counters could not be read."""
+        if self.error and len(self.samples) < 2:
+            raise OamkitError(f"event counters not polled: {self.error}")
+        return counter_increments(self.samples, since)
+
+
+def counter_increments(samples: list[tuple[float, float, dict[str, int]]], since: float) -> list[dict]:
+    """Events from successive counter reads (sent, answered, {event: count}): each rise happened
+    after the previous read was sent, not before `since` (the errors began), and before the read
+    that shows it was answered: `time` is that lower bound, `resolution_s` the span."""
+    if not samples or samples[0][0] > since:
+        raise OamkitError("event counters were first read after the errors began")
+    out = []
+    for (sent, _, before), (_, answered, after) in zip(samples, samples[1:]):
+        for event, count in after.items():
+            if count > before.get(event, count):
+                start = max(sent, since)
+                out.append({"event_type": event, "count": count, "previous": before[event],
+                            "time": start, "resolution_s": round(answered - start, 3), "source": "counter"})
+    return out
 
 
 def _event_time(text: str, near: float) -> float | None:

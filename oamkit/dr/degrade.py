@@ -39,8 +39,15 @@ class OamHook(Protocol):
                 errors_per_s: float | None, routing_detect_s: float) -> dict: ...
     """{"predicted_s": float | None, "reason": str, "window_s": float | None, "monitors": [...]}"""
 
-    def events(self, device: str, interface: str, since: float, timeout: float) -> list[dict]: ...
-    """Link events the device logged since `since`: [{"time": epoch, "event_type", "action"}]"""
+    def event_source(self, device: str) -> dict: ...
+    """{"source": "log" | "counter" | None, "command", "resolution_s", "poll_s"}"""
+
+    def watch_events(self, device: str, interface: str, max_s: float) -> Any: ...
+    """Start timing events by polling counters (None: the device's log is read afterwards)."""
+
+    def events(self, device: str, interface: str, since: float, timeout: float, watch: Any = None) -> list[dict]: ...
+    """Link events the device logged since `since`, earliest first: [{"time": epoch,
+    "resolution_s", "event_type", ...}], each within [time, time + resolution_s]"""
 
 
 _oam_hook: OamHook | None = None
@@ -118,7 +125,28 @@ class DegradeWatch:
     deadline: float | None = None
     prediction: dict = field(default_factory=dict)
     events: list[dict] = field(default_factory=list)
+    event_source: dict = field(default_factory=dict)
+    event_watch: Any = None
     notes: list[str] = field(default_factory=list)
+
+    def arm(self, max_s: float, ready_timeout: float = 10.0) -> None:
+        """Before the watch: on a device whose event times come from polling its counters,
+        start polling, and wait (bounded) for the first read, which must predate the errors."""
+        hook = oam_hook()
+        if hook is None or not (self.step.device and self.step.device_interface):
+            return
+        try:
+            self.event_source = hook.event_source(self.step.device)
+            self.event_watch = hook.watch_events(self.step.device, self.step.device_interface, max_s)
+        except (OamkitError, ValueError, KeyError) as exc:
+            self.notes.append(f"event counters not polled: {exc}")
+            return
+        if self.event_watch is not None and not self.event_watch.ready.wait(ready_timeout):
+            self.notes.append(f"event counters: no first read within {ready_timeout:g} s")
+
+    def disarm(self) -> None:
+        if self.event_watch is not None:
+            self.event_watch.stop()
 
     def start(self) -> None:
         s = link_sample(self.step.netns or "", self.step.interface or "")
@@ -168,11 +196,15 @@ class DegradeWatch:
         hook = oam_hook()
         if hook is None or not (self.step.device and self.step.device_interface) or self.t_trigger is None:
             return
+        counter = self.event_source.get("source") == "counter"
         try:
+            # a log's stamps are whole seconds: ask from a second before; counter reads are
+            # placed from the moment the errors began
             self.events = hook.events(self.step.device, self.step.device_interface,
-                                      self.t_trigger - 1.0, timeout)
+                                      self.t_trigger if counter else self.t_trigger - 1.0, timeout,
+                                      watch=self.event_watch)
         except (OamkitError, ValueError, KeyError) as exc:
-            self.notes.append(f"event log not read: {exc}")
+            self.notes.append(f"event {'counters' if counter else 'log'} not read: {exc}")
 
     def as_dict(self, t_ref: float) -> dict:
         def rel(t: float | None) -> float | None:
@@ -188,6 +220,8 @@ class DegradeWatch:
                 "link_down_after_s": None if self.t_down is None or self.t_trigger is None
                 else round(self.t_down - self.t_trigger, 4),
                 "event_logged_rel_s": rel(first["time"]) if first else None,
+                "event_resolution_s": first.get("resolution_s") if first else None,
+                "event_source": self.event_source,
                 "event": first, "events": self.events[:20],
                 "deadline_rel_s": rel(self.deadline), "prediction": self.prediction, "notes": self.notes}
 

@@ -170,10 +170,25 @@ def _degrade_marks(ax, deg: dict, n: int) -> None:
     ax.axvline(t0, color="#e64a19", linestyle="--", linewidth=1.2)
     ax.text(t0, n - 0.3, " errors", fontsize=8, va="bottom", color="#e64a19")
     if deg.get("event_logged_rel_s") is not None:
-        ax.axvline(deg["event_logged_rel_s"], color="#6a1b9a", linestyle=":", linewidth=1.2, label="OAM event logged (±1 s)")
+        res = deg.get("event_resolution_s")
+        ax.axvline(deg["event_logged_rel_s"], color="#6a1b9a", linestyle=":", linewidth=1.2,
+                   label="OAM event logged" + (f" (+0..{res:.1f} s)" if res is not None else ""))
     predicted = (deg.get("prediction") or {}).get("predicted_s")
     if predicted is not None:
         ax.axvline(t0 + predicted, color="#1565c0", linestyle=":", linewidth=1.5, label="predicted detection")
+
+
+def event_time_source(deg: dict) -> str:
+    """Where the OAM event's time came from, and how precise it is."""
+    src = deg.get("event_source") or {}
+    res = deg.get("event_resolution_s")
+    within = "" if res is None else f", within {res:.2f} s after it"
+    if src.get("source") == "log":
+        return f"the device's event log `{src.get('command')}`, stamped to {src.get('resolution_s') or 1:g} s"
+    if src.get("source") == "counter":
+        return (f"the first rise of its event counter in `{src.get('command')}`, polled every "
+                f"{src.get('poll_s'):g} s{within}; the device keeps no timestamped event log oamkit reads")
+    return "the event log was not read"
 
 
 def degrade_html(result: dict) -> str:
@@ -201,7 +216,7 @@ def degrade_html(result: dict) -> str:
         for s in result["sites"] if (g := s.get("degradation")))
     return f"""<h2>Degradation</h2><p>{e(str(deg.get('link')))}: {e(str(deg.get('errored_frames')))} errored frames
 at {deg.get('frames_per_s') or 0:.0f} frames/s. Errors began {rel('trigger_rel_s')}; OAM event logged {rel('event_logged_rel_s')}
-(the device's log, whole seconds); link taken down {rel('link_down_rel_s')}. Predicted detection:
+({e(event_time_source(deg))}); link taken down {rel('link_down_rel_s')}. Predicted detection:
 {'never' if p_s is None else f'{p_s:.2f} s'} ({e(str(pred.get('reason', 'no prediction')))}).</p><ul>{monitors}</ul>
 <table><tr><th>site</th><th>loss while degraded</th><th>RTT p50 while degraded</th><th>degraded</th>
 <th>on the secondary after (measured)</th><th>predicted</th><th>users saw errors</th></tr>{rows}</table>"""

@@ -238,11 +238,13 @@ class DrRunner:
         before the window was observed is recorded and makes the run INVALID."""
         plan = self.plan
         slots = [Slot(st.site.target, st.measure) for st in self.states]
+        dw = self.degrade if step_name == "trigger" else None
+        if dw is not None:      # polled event counters: the first read before any error
+            dw.arm(max_s=self._watch_duration(step, bound) + 20.0)
         e = self._engine(slots, self._watch_duration(step, bound))
         e.start()
         if self.t_ref is None:
             self.t_ref = e.t0
-        dw = self.degrade if step_name == "trigger" else None
         if dw is not None:
             dw.start()
         time.sleep(max(0.0, e.t0 + plan.pre - time.time()))
@@ -294,6 +296,8 @@ class DrRunner:
             time.sleep(0.1 if until_path is None or path_ok_at else 0.4)
         decided = time.time()
         e.stop()
+        if dw is not None:
+            dw.disarm()
         run = e.finish()
         self.runs[name] = run_summary(run)
         last_tx = float(np.nanmax(run.tx)) if np.isfinite(run.tx).any() else run.t0

@@ -144,6 +144,26 @@ class NetconfModel:
 
 
 @dataclass(frozen=True)
+class EventTiming:
+    """Where oamkit learns *when* the device logged a link event (the DR degrade report,
+    docs/drtest-wan.md §7).
+
+    `source="log"`: the `role` command prints a timestamped event log (parsed records carry
+    `interface`, `time`, `event_type`, `action`, ...), its stamps `resolution_s` apart.
+    `source="counter"`: the device keeps no such log oamkit can read over the session; the
+    `role` command's parsed records count each link event at `count` (keys into the record,
+    "{event}" standing for oamkit's event name, e.g. `frame`), in the record whose fields equal
+    `match`. The event is timed by polling that count every `poll_s` seconds."""
+
+    source: Literal["log", "counter"]
+    role: str
+    count: tuple[str, ...] = ()
+    match: tuple[tuple[str, str], ...] = ()
+    poll_s: float = 0.5
+    resolution_s: float | None = None
+
+
+@dataclass(frozen=True)
 class NameRules:
     """What the device accepts as a name, for every string oamkit derives a command from.
 
@@ -215,6 +235,8 @@ class Platform:
     # CRC/frame errors), oam_status (settings, link monitoring), oam_session (discovery state),
     # oam_events (link-event counts), version (software/model).
     commands: dict[str, str] = field(default_factory=dict)
+    # How a link event's time is read back (timestamped log or polled counter); None: not at all.
+    event_timing: EventTiming | None = None
     # Regex that the `version` command's output matches on this platform only (`oamkit facts`
     # tells a host declared cisco_xr that answers like IOS).
     version_pattern: str | None = None

@@ -5,7 +5,7 @@ help text says "milliseconds"; frame-period counts 10,000 frames (command refere
 show output prints "x 100,000 frames" — a documented conflict); symbol-period counts millions of
 symbols [inferred from show output].
 """
-from oamkit.platforms.base import ConfigSyntax, Event, NameRules, Platform, Range, Timer, Toggle, Window
+from oamkit.platforms.base import ConfigSyntax, Event, EventTiming, NameRules, Platform, Range, Timer, Toggle, Window
 from oamkit.units import Scale
 
 _DS = Scale("100 ms periods", per_vendor_unit=1, per_ieee_unit=1)
@@ -65,6 +65,9 @@ PLATFORM = Platform(
     commands={"counters": "show interfaces", "oam_status": "show ethernet oam status",
               "oam_session": "show ethernet oam discovery",
               "oam_events": "show ethernet oam statistics", "version": "show version"},
+    # No event log with times over the session (the %ETHERNET_OAM syslog lines are not read):
+    # `show ethernet oam statistics` counts `Errored Frame records` under `Local event logs`.
+    event_timing=EventTiming("counter", "oam_events", count=("local_event_records", "{event}")),
     version_pattern=r"^Cisco IOS(?!\s+XR)[ -].*Software|^Cisco IOS-XE Software",
     version_fields=("version", "hardware"),
     templates={"cli": "cisco_ios/interface.j2", "cli-template": "cisco_ios/template.j2"},

@@ -4,7 +4,7 @@ Units (vendor notes §3.2 and Cisco-IOS-XR-ethernet-link-oam-cfg): frame and fra
 in milliseconds; frame-period and symbol-period windows in frames / symbols (the `frames` /
 `symbols` window units of the YANG model). A high threshold is only accepted with a low one.
 """
-from oamkit.platforms.base import (ConfigSyntax, Event, NameRules, NetconfModel, Platform, Range,
+from oamkit.platforms.base import (ConfigSyntax, Event, EventTiming, NameRules, NetconfModel, Platform, Range,
                                   Timer, Toggle, no_crc_monitor, Window)
 from oamkit.units import Scale
 
@@ -51,6 +51,8 @@ PLATFORM = Platform(
               "oam_session": "show ethernet oam interfaces",
               "oam_events": "show ethernet oam statistics",
               "event_log": "show ethernet oam event-log", "version": "show version"},
+    # `show ethernet oam event-log` stamps each event to the second (vendor notes §3.4).
+    event_timing=EventTiming("log", "event_log", resolution_s=1.0),
     version_pattern=r"^Cisco IOS XR Software",
     version_fields=("version", "hardware"),
     templates={"cli": "cisco_xr/profile.j2", "netconf": "cisco_xr/netconf.xml.j2"},

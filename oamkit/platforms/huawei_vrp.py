@@ -4,7 +4,7 @@ Every monitor is a period / threshold / notification triplet; periods count seco
 -period counts frames). Huawei has a single threshold per event (our low threshold) and no
 high-threshold action; `efm trigger if-down` is its remote link-fault action.
 """
-from oamkit.platforms.base import ConfigSyntax, Event, NameRules, Platform, Range, Timer, Toggle, Window
+from oamkit.platforms.base import ConfigSyntax, Event, EventTiming, NameRules, Platform, Range, Timer, Toggle, Window
 from oamkit.units import Scale
 
 _S = Scale("seconds", per_vendor_unit=10, per_ieee_unit=1)
@@ -60,6 +60,10 @@ PLATFORM = Platform(
     commands={"counters": "display interface", "oam_status": "display efm all",
               "oam_session": "display efm session all",
               "oam_events": "display efm link-event local", "version": "display version"},
+    # No event log with times: `display efm link-event local` counts each event's
+    # `EventRunningTotal` (vendor notes §5).
+    event_timing=EventTiming("counter", "oam_events", count=("event_running_total",),
+                             match=(("event", "{event}"),)),
     version_pattern=r"^Huawei Versatile Routing Platform|^VRP \(R\) software",
     version_fields=("product_version", "model"),
     templates={"cli": "huawei_vrp/interface.j2"},

@@ -4,7 +4,7 @@ Junos has no configurable windows (vendor notes §4.5). Its single per-event thr
 IEEE threshold (our low threshold); a high threshold becomes an action-profile
 `link-event-rate` entry whose action is the high-threshold action.
 """
-from oamkit.platforms.base import (ConfigSyntax, Event, NameRules, NetconfModel, Platform, Range,
+from oamkit.platforms.base import (ConfigSyntax, Event, EventTiming, NameRules, NetconfModel, Platform, Range,
                                   Timer, Toggle, no_crc_monitor)
 from oamkit.units import Scale
 
@@ -54,6 +54,9 @@ PLATFORM = Platform(
               "oam_session": "show oam ethernet link-fault-management detail",
               "oam_events": "show oam ethernet link-fault-management detail",
               "version": "show version"},
+    # No event log with times over the session: the LFM detail counts the `Events` of each
+    # `OAM transmitted <event> event information` block (events this end detected and sent).
+    event_timing=EventTiming("counter", "oam_events", count=("link_events", "{event}", "events")),
     version_pattern=r"^(?:Junos|JUNOS):? |^Model: ",
     version_fields=("junos_version", "model"),
     templates={"cli": "juniper_junos/set.j2", "netconf": "juniper_junos/netconf.xml.j2"},

@@ -12,27 +12,30 @@ import yaml
 
 from oamkit.lab.procs import pid_alive
 from oamkit.lab.wan import list_netns
+from oamkit.platforms import get_platform
 from tests.dr.conftest import _missing_for_lab, needs_root, run_cli
 
 pytestmark = [pytest.mark.wanlab, needs_root()]
 
 
-@pytest.fixture(scope="module")
-def oam_wan(tmp_path_factory):
+def build_oam_wan(tmp_path_factory, platform: str):
+    """A 2-site WAN lab with an emulated OAM edge of `platform` on the CE's WAN veths; taken down
+    (namespaces and edge process) after the module."""
     reason = _missing_for_lab()
     if reason:
         pytest.skip(reason)
-    prefix = f"dg{os.getpid() % 100000}"
-    folder = tmp_path_factory.mktemp("degrade")
+    prefix = f"dg{platform[:2]}{os.getpid() % 10000}"
+    folder = tmp_path_factory.mktemp(f"degrade-{platform}")
     inv, plan = folder / "inventory", folder / "plan.yaml"
     run_cli("lab", "wan", "down", "--prefix", prefix)
     edge = None
     try:
-        p = run_cli("lab", "wan", "up", "--prefix", prefix, "--sites", "2", "--oam", "--inventory-out", str(inv),
-                    "--plan-out", str(plan), "--errored-frames", "10%")
+        p = run_cli("lab", "wan", "up", "--prefix", prefix, "--sites", "2", "--oam", "--oam-platform", platform,
+                    "--inventory-out", str(inv), "--plan-out", str(plan), "--errored-frames", "10%")
         assert p.returncode == 0, p.stdout + p.stderr
         edge = json.loads(p.stdout)["oam"]
-        yield {"prefix": prefix, "inventory": inv, "plan": plan, "folder": folder, "edge": edge}
+        yield {"prefix": prefix, "inventory": inv, "plan": plan, "folder": folder, "edge": edge,
+               "platform": platform}
     finally:
         down = run_cli("lab", "wan", "down", "--prefix", prefix)
         assert down.returncode == 0, down.stderr
@@ -44,13 +47,20 @@ def oam_wan(tmp_path_factory):
             assert not pid_alive(edge["pid"])
 
 
-def push_policy(env, policy: str) -> None:
+@pytest.fixture(scope="module")
+def oam_wan(tmp_path_factory):
+    yield from build_oam_wan(tmp_path_factory, "cisco_xr")
+
+
+def push_policy(env, policy: str, transport: str = "ssh") -> dict:
     hosts_file = env["inventory"] / "hosts.yaml"
     hosts = yaml.safe_load(hosts_file.read_text())
     hosts["ce-oam"]["data"]["oam"]["policy"] = policy
+    hosts["ce-oam"]["data"]["transport"] = transport
     hosts_file.write_text(yaml.safe_dump(hosts, sort_keys=False))
     p = run_cli("push", "-i", str(env["inventory"]), "--json", env={**os.environ, "OAMKIT_STATE_DIR": str(env["folder"] / "state")})
     assert p.returncode == 0, p.stdout + p.stderr
+    return json.loads(p.stdout)
 
 
 def drtest(env, name: str, **trigger) -> dict:
@@ -75,8 +85,31 @@ def link_up(env, link: str = "wan1") -> bool:
     return "LOWER_UP" in json.loads(p.stdout)[0]["flags"]
 
 
+def assert_event_timed_between_errors_and_link_down(d: dict, source: str, command: str) -> None:
+    """The OAM event's time, from where the platform data says (a timestamped log or polled
+    counters, parsed by oamkit): it happened in [time, time + resolution], which must overlap
+    the errors-began .. link-went-down span (the event causes the link down, after the errors)."""
+    assert d["event_source"]["source"] == source and d["event_source"]["command"] == command, d["event_source"]
+    assert d["event_logged_rel_s"] is not None, (d["events"], d["notes"])
+    assert d["event"]["event_type"] == "frame", d["event"]
+    resolution = d["event_resolution_s"]
+    assert resolution is not None and resolution >= 0
+    assert d["event_logged_rel_s"] + resolution > d["trigger_rel_s"], d
+    assert d["event_logged_rel_s"] <= d["link_down_rel_s"], d
+
+
 def test_healthy_policy_takes_the_degraded_link_down_and_traffic_fails_over(oam_wan):
-    push_policy(oam_wan, "wan-degrade")
+    d = healthy_scenario(oam_wan)["degrade"]
+    # the device logged the high-threshold crossing with its action, read back and parsed by oamkit
+    assert any(e["action"] == "error-disable-interface" and e["value"] >= 5 for e in d["events"]), d["events"]
+    assert_event_timed_between_errors_and_link_down(d, "log", "show ethernet oam event-log")
+
+
+def healthy_scenario(oam_wan, transport: str = "ssh") -> dict:
+    push_policy(oam_wan, "wan-degrade-no-action")    # the push below has a change to make
+    pushed = push_policy(oam_wan, "wan-degrade", transport)
+    assert [h["outcome"] for h in pushed["hosts"]] == ["changed"], pushed
+    oam_wan["last_push"] = pushed["hosts"][0]
     # evenly spaced errors (a rate): with random ones (`10%`) a window that started just before
     # the errors can by chance count fewer than the threshold and the crossing slips past the
     # one-window slack (bench/degrade.py shows it); the e2e test must not be a lottery
@@ -84,8 +117,6 @@ def test_healthy_policy_takes_the_degraded_link_down_and_traffic_fails_over(oam_
     assert r["verdict"] == "PASS", r["summary"]
     d = r["degrade"]
     assert d["link_down_after_s"] is not None and d["link_down_after_s"] > 0
-    # the device logged the high-threshold crossing with its action, read back and parsed by oamkit
-    assert any(e["action"] == "error-disable-interface" and e["value"] >= 5 for e in d["events"]), d["events"]
     for s in r["sites"]:
         g = s["degradation"]
         assert 0 < g["loss_pct"] < 100, g          # partial loss while degraded, not a clean outage
@@ -93,7 +124,10 @@ def test_healthy_policy_takes_the_degraded_link_down_and_traffic_fails_over(oam_
         assert s["failover"]["recovered"] and s["failback"]["recovered"]
     # the restore cleared the errors and re-enabled the interface as an operator does
     assert link_up(oam_wan)
-    assert "shutdown" in r["steps"]["restore"]["output"]
+    platform = get_platform(oam_wan["platform"])
+    iface = platform.canonical_interface(d["device_interface"])
+    for line in platform.interface_disable + platform.interface_enable:   # shut, then re-enabled
+        assert line.format(interface=iface) in r["steps"]["restore"]["output"], r["steps"]["restore"]
     # predicted beside measured: the first 1 s window with 5 errored frames at 10% of the link's
     # frame rate, + BFD (100 ms x 3); the site is inside the prediction +- one window
     pred = d["prediction"]
@@ -102,6 +136,7 @@ def test_healthy_policy_takes_the_degraded_link_down_and_traffic_fails_over(oam_
     for s in r["sites"]:
         g = s["degradation"]
         assert abs(g["on_secondary_after_s"] - pred["predicted_s"]) <= pred["window_s"], (g, pred)
+    return r
 
 
 def test_missing_action_degrades_for_the_whole_watch_and_fails(oam_wan):
@@ -134,3 +169,13 @@ def test_threshold_too_high_fails_with_the_prediction_saying_it_never_fires(oam_
     # the watch ended on the prediction (two 1 s windows + BFD), not on the step's 6 s timeout
     d = r["degrade"]
     assert d["deadline_rel_s"] - d["trigger_rel_s"] < 3.0
+
+
+def test_edge_policy_pushed_over_netconf_takes_the_degraded_link_down(oam_wan):
+    """The edge speaks NETCONF like the other lab devices: the policy pushed that way configures
+    the link monitors the degradation then trips (the same healthy scenario, PASS)."""
+    d = healthy_scenario(oam_wan, transport="netconf")["degrade"]
+    # pushed as NETCONF edits of the IOS-XR YANG model, not CLI lines
+    assert all(c[:2] in ("+ ", "- ") and "ether-link-oam" in c for c in oam_wan["last_push"]["commands"]), \
+        oam_wan["last_push"]
+    assert any(e["action"] == "error-disable-interface" and e["value"] >= 5 for e in d["events"]), d["events"]
