@@ -288,6 +288,20 @@ def main() -> None:
         f"{name} {rows[i][3] / args.devices * 1000:.1f} ms" for i, name in
         ((0, "oamkit engine (netmiko)"), (1, "oamkit engine (asyncssh)"), (3, "nornir"), (4, "floor"))))
 
+    # issue #20's goals, each as the ratio this run measured
+    goal_rows = [
+        (f"engine on asyncssh vs floor, paired, every round of {args.repeat}", "<=", 1.8,
+         max(paired[engines[1]]), "worst round"),
+        ("engine on netmiko vs floor, paired", "<=", 2.5, statistics.median(paired[engines[0]]), "median"),
+        ("engine on asyncssh vs nornir+netmiko, rate", ">=", 5.0, nornir / fast, "best rounds"),
+        ("engine on netmiko vs nornir+netmiko, rate", ">=", 4.0, nornir / ours, "best rounds"),
+        ("`oamkit push` CLI vs nornir+netmiko, rate", ">=", 3.0, nornir / cli, "best rounds"),
+    ]
+    print("goals (issue #20):")
+    for what, op, goal, value, how in goal_rows:
+        met = value <= goal if op == "<=" else value >= goal
+        print(f"  {'PASS' if met else 'MISS'}  {what}: {value:.2f}x ({how}; goal {op} {goal:g}x)")
+
 
 if __name__ == "__main__":
     main()
