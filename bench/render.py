@@ -18,14 +18,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from timing import timed  # bench/timing.py (this folder is on sys.path)
 
 ROOT = Path(__file__).resolve().parents[1]
 GOAL = 1.5
@@ -108,18 +107,10 @@ print(len(hosts))
 '''
 
 
-def timed(cmd: list[str], out: Path) -> tuple[float, float]:
-    """(wall seconds, CPU seconds) of one run of `cmd`."""
+def timed_render(cmd: list[str], out: Path) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of one run of `cmd`, into an empty `out`."""
     shutil.rmtree(out, ignore_errors=True)
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    run = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    elapsed = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
-    if run.returncode != 0:
-        sys.exit(f"failed ({run.returncode}): {' '.join(cmd)}\n{run.stderr[-2000:]}")
-    return elapsed, cpu
+    return timed(cmd)
 
 
 def main() -> None:
@@ -144,7 +135,7 @@ def main() -> None:
             pair = [("floor", floor), ("oamkit", oamkit)]
             if round_no % 2:   # alternate which side runs first
                 pair.reverse()
-            measured = {side: timed(cmd, work / "out") for side, cmd in pair}
+            measured = {side: timed_render(cmd, work / "out") for side, cmd in pair}
             for side, (seconds, cpu) in measured.items():
                 times[side].append(seconds)
                 cpus[side].append(cpu)

@@ -19,15 +19,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import random
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from timing import timed  # bench/timing.py (this folder is on sys.path)
 
 GOALS = {"--version": 1.5}   # issue #20; the other rows are reported, not judged
 
@@ -51,18 +50,6 @@ standard:
     frame: {window: 1s, low: 1}
 """
 
-
-def timed(cmd: list[str]) -> tuple[float, float]:
-    """(wall seconds, CPU seconds) of one run of `cmd`."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    run = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    elapsed = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
-    if run.returncode != 0:
-        sys.exit(f"failed ({run.returncode}): {' '.join(cmd)}\n{run.stderr[-2000:]}")
-    return elapsed, cpu
 
 
 def main() -> None:

@@ -142,9 +142,16 @@ def _crc_check(lab, inv, db: Path) -> int:
     return 0 if caught else 1
 
 
+def _wan_lab_unavailable() -> bool:
+    """The WAN-lab steps need root and FRR; without them they are skipped, and say so."""
+    if os.geteuid() == 0 and (shutil.which("/usr/lib/frr/zebra") or shutil.which("zebra")):
+        return False
+    console.print("[yellow]skipped: needs root and FRR (apt-get install frr nftables)")
+    return True
+
+
 def _dr_test(work: Path) -> int:
-    if os.geteuid() != 0 or not shutil.which("/usr/lib/frr/zebra") and not shutil.which("zebra"):
-        console.print("[yellow]skipped: needs root and FRR (apt-get install frr nftables)")
+    if _wan_lab_unavailable():
         return 0
     from oamkit.dr.plan import load_plan
     from oamkit.dr.report import outage_text, write_reports
@@ -178,8 +185,7 @@ def _dr_test(work: Path) -> int:
 def _degrade_test(work: Path) -> int:
     """An emulated IOS-XR edge bound to the WAN lab's CE uplinks, configured by `oamkit push`;
     40 errored frames/s on wan1 must take it down within the policy's predicted time."""
-    if os.geteuid() != 0 or not shutil.which("/usr/lib/frr/zebra") and not shutil.which("zebra"):
-        console.print("[yellow]skipped: needs root and FRR (apt-get install frr nftables)")
+    if _wan_lab_unavailable():
         return 0
     from oamkit.dr.degrade import set_oam_hook
     from oamkit.dr.plan import load_plan
