@@ -227,6 +227,18 @@ def predicted_detection_s(intent: LinkOamIntent, *, frames_per_s: float,
     when the link would never be taken down."""
     monitors = predict_monitors(intent, frames_per_s=frames_per_s, error_fraction=error_fraction,
                                 errors_per_s=errors_per_s, platform=platform)
+    return detection_from(intent, monitors, routing_detect_s)
+
+
+def earliest_link_down(monitors: list[MonitorPrediction]) -> MonitorPrediction | None:
+    """The monitor whose action takes the link down first, or None when none ever does."""
+    crossing = [m for m in monitors if m.has_action and m.crossing_s is not None]
+    return min(crossing, key=lambda m: m.crossing_s) if crossing else None
+
+
+def detection_from(intent: LinkOamIntent, monitors: list[MonitorPrediction],
+                   routing_detect_s: float = 0.0) -> tuple[float | None, str]:
+    """`predicted_detection_s` from monitors already predicted (`predict_monitors`)."""
     if not intent.enabled or not intent.link_monitoring:
         return None, ("link OAM is off" if not intent.enabled else "link monitoring is off") \
             + ": the link is never taken down"
@@ -239,11 +251,10 @@ def predicted_detection_s(intent: LinkOamIntent, *, frames_per_s: float,
                else f"high_threshold_action {action} does not take the link down" if action
                else "no high_threshold_action")
         return None, f"{why}: the link stays up while degraded"
-    crossing = [m for m in acting if m.crossing_s is not None]
-    if not crossing:
+    first = earliest_link_down(acting)
+    if first is None:
         return None, "no monitor with a link-down action crosses: " + "; ".join(
             m.reason for m in acting)
-    first = min(crossing, key=lambda m: m.crossing_s)
     total = first.crossing_s + routing_detect_s
     reason = first.reason
     if routing_detect_s:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 import time
 
+from oamkit import detection
 from oamkit.engine.cli import CliDriver
 from oamkit.errors import OamkitError, Problem
 from oamkit.inventory import Inventory
@@ -98,17 +99,12 @@ class OamHook:
 
     def predict(self, device: str, interface: str, *, frames_per_s: float, error_fraction: float | None,
                 errors_per_s: float | None, routing_detect_s: float) -> dict:
-        try:
-            from oamkit import detection
-        except ImportError:
-            raise OamkitError("oamkit.detection is not available in this build") from None
         intent = self._intent(device, interface)
-        kw = {"frames_per_s": frames_per_s, "error_fraction": error_fraction, "errors_per_s": errors_per_s,
-              "platform": get_platform(self.inventory.hosts[device].platform)}
-        monitors = detection.predict_monitors(intent, **kw)
-        predicted, reason = detection.predicted_detection_s(intent, routing_detect_s=routing_detect_s, **kw)
-        acting = [m for m in monitors if m.has_action and m.crossing_s is not None]
-        first = min(acting, key=lambda m: m.crossing_s) if acting else None
+        monitors = detection.predict_monitors(
+            intent, frames_per_s=frames_per_s, error_fraction=error_fraction, errors_per_s=errors_per_s,
+            platform=get_platform(self.inventory.hosts[device].platform))
+        predicted, reason = detection.detection_from(intent, monitors, routing_detect_s)
+        first = detection.earliest_link_down(monitors)
         return {"predicted_s": predicted, "reason": reason, "policy": intent.policy,
                 "window_s": first.window_s if first else max((m.window_s for m in monitors), default=0.0),
                 "monitors": [{"event": m.event, "window_s": m.window_s, "high": m.high, "reachable": m.reachable,
