@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 
 from oamkit.errors import OamkitError
+from oamkit.inventory import MASK
 
 
 class TransportError(OamkitError):
@@ -20,7 +21,7 @@ class DeviceRejected(OamkitError):
 
 
 def scrub(text: str, secret: str | None) -> str:
-    return text.replace(secret, "********") if secret else text
+    return text.replace(secret, MASK) if secret else text
 
 
 def open_socket(name: str, hostname: str, port: int, timeout: float) -> socket.socket:

@@ -23,9 +23,9 @@ from pathlib import Path
 
 from oamkit import statedir, textcheck
 from oamkit.errors import InputError, Problem
+from oamkit.inventory import MASK
 
 ENV = "OAMKIT_SESSION_LOG"
-MASK = "********"
 
 _secrets: set[str] = set()
 _locks: dict[Path, threading.Lock] = {}
