@@ -203,11 +203,8 @@ class History:
             self._commit_batch()
 
     def _end_batch(self) -> None:
-        batch, self._batch = self._batch, None
-        if batch is not None:
-            batch.cancel_timer()
-            if self.db.in_transaction:
-                self.db.execute("COMMIT")
+        self._commit_batch()
+        self._batch = None
 
     def _commit_batch(self, only: "_Batch | None" = None, opened: float | None = None) -> None:
         batch = self._batch
