@@ -113,6 +113,30 @@ def test_user_template_folder_overrides_ours_file_by_file(plans, tmp_path):
     assert render_plan(plans["ams-ios-1"], env=env) == render_plan(plans["ams-ios-1"])
 
 
+def test_hosts_with_equal_inputs_share_one_rendering_and_a_host_reading_template_is_not_cached(
+        plans, tmp_path):
+    import copy
+
+    # Two hosts with the same interfaces and intents: one text, rendered once (the cache).
+    plan = plans["ams-xr-1"]
+    twin = copy.deepcopy(plan)
+    twin.host = twin.host.model_copy(update={"name": "ams-xr-twin"})
+    assert render_plan(twin) is render_plan(plan)
+    # A value that differs only in type renders differently and must not hit the cache.
+    twin.interfaces[0].vendor = {**twin.interfaces[0].vendor, "enabled": 1}
+    assert render_plan(twin) is not render_plan(plan)
+    # A team template that reads `host` is rendered per host, never from the cache.
+    (tmp_path / "huawei_vrp").mkdir()
+    (tmp_path / "huawei_vrp" / "interface.j2").write_text(
+        "{% for itf in interfaces %}interface {{ itf.interface }} # {{ host.name }}\n{% endfor %}")
+    env = environment([tmp_path])
+    vrp = plans["fra-ne-1"]
+    other = copy.deepcopy(vrp)
+    other.host = other.host.model_copy(update={"name": "fra-ne-other"})
+    assert render_plan(vrp, env=env).splitlines()[0].endswith("# fra-ne-1")
+    assert render_plan(other, env=env).splitlines()[0].endswith("# fra-ne-other")
+
+
 def test_render_command_writes_one_file_per_host_and_json(tmp_path):
     result = run_cli("render", "-i", str(EXAMPLE), "--out", str(tmp_path), "--json")
     assert result.returncode == 0, result.stderr
