@@ -14,6 +14,7 @@ trust on first use only where the inventory accepts new keys), with the same err
 from __future__ import annotations
 
 import asyncio
+import getpass
 import atexit
 import concurrent.futures
 import os
@@ -59,10 +60,23 @@ class _Loop:
     def get(cls) -> asyncio.AbstractEventLoop:
         with cls._lock:
             if cls._loop is None or cls._pid != os.getpid():
+                _name_local_user()
                 loop = asyncio.new_event_loop()
                 threading.Thread(target=loop.run_forever, name="oamkit-asyncssh", daemon=True).start()
                 cls._loop, cls._pid = loop, os.getpid()
             return cls._loop
+
+
+def _name_local_user() -> None:
+    """asyncssh asks `getpass.getuser()` for every connection (to match ~/.ssh/config). With
+    none of LOGNAME, USER, LNAME, USERNAME set (cron, systemd units, CI) each ask reads the
+    password database: half of asyncssh's per-connection set-up on a fleet run. Set LOGNAME
+    once to the name getuser() finds there, so every later ask finds it in the environment."""
+    if not any(os.environ.get(name) for name in ("LOGNAME", "USER", "LNAME", "USERNAME")):
+        try:
+            os.environ["LOGNAME"] = getpass.getuser()
+        except (KeyError, OSError):
+            pass   # no name at all: asyncssh says so itself, per connection
 
 
 class _Client(asyncssh.SSHClient):
