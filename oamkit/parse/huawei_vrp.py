@@ -48,6 +48,30 @@ def split_pairs(lines: list[Line]) -> list[Line]:
     return out
 
 
+# ------------------------------------------------------------------------ structural checks
+# `display interface`: in every real capture (AR, S-series and CloudEngine switches, VRP8
+# routers; tests/fixtures/parsers/huawei_vrp/display_interface/real_*) a record that opens an
+# input counter block (`Input:  N packets`, `Input: N packets,N bytes`, a bare `Input:`) goes on
+# to print its `Output` block, and every Ethernet port or Eth-Trunk prints an input counter
+# block. Which counters a block prints differs per board and release (no `Total Error:` on a
+# VRP8 router, no `Frames:` on an S-series 10GE port): a counter a record does not print is
+# null, never evidence of a cut.
+_VRP_HEADER = re.compile(r"^\s*(?P<name>\S+)\s+current\s+state\s*:")
+_VRP_INPUT = re.compile(r"^\s*Input\s*:")
+_VRP_OUTPUT = re.compile(r"^\s*Output\s*:")
+
+
+def interface_cut(lines) -> str | None:
+    """What the last record of `display interface` is missing, if the output stops inside it."""
+    opened = [i for i, line in enumerate(lines) if _VRP_INPUT.match(line)]
+    if opened and not any(_VRP_OUTPUT.match(line) for line in lines[opened[-1]:]):
+        return "the Output counter block that follows its Input block"
+    header = _VRP_HEADER.match(lines[0]) if lines else None
+    if header and not opened and counts_ethernet_errors({"INTERFACE": header.group("name")}):
+        return "the Input counter block every Ethernet port prints"
+    return None
+
+
 # ---------------------------------------------------------------------------------- records
 def _efm(ctx: RecordContext) -> list[dict]:
     r = ctx.raw
@@ -113,7 +137,6 @@ SPECS: dict[str, TemplateSpec] = {
     "huawei_vrp_display_efm_link-event_local.textfsm": TemplateSpec(
         _link_events, required=("ERR_FRAME_PERIOD_EVENT_RUNNING_TOTAL",), uniform=True),
     "huawei_vrp_display_interface.textfsm": TemplateSpec(
-        interface_counters("INPUT_ERRORS", "CRC_ERRORS", "FRAME_ERRORS"),
-        required=("INPUT_ERRORS", "CRC_ERRORS", "FRAME_ERRORS"), lenient=True,
-        required_if=counts_ethernet_errors),
+        interface_counters("INPUT_ERRORS", "CRC_ERRORS", "FRAME_ERRORS"), lenient=True,
+        cut=interface_cut),
 }
