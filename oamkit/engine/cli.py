@@ -8,7 +8,6 @@ managed part is compared as a tree (or set lines) by `configtext`.
 from __future__ import annotations
 
 from oamkit import configtext
-from oamkit.collect import snapshot_with
 from oamkit.engine import review
 from oamkit.engine.driver import Snapshot
 from oamkit.inventory import Inventory
@@ -160,6 +159,10 @@ class CliDriver:
         return bool(containers) and all(line in containers for line in lines)
 
     def operational_states(self, interfaces: list[str]) -> dict[str, str | None]:
+        # here, not at the top: only the health gate parses show output (TextFSM and the
+        # parse templates), and a push whose policy asks for no gate never loads them
+        from oamkit.collect import snapshot_with
+
         snapshot = snapshot_with(self.session, self.plan, roles=("oam_session",))
         return {name: getattr(snapshot.interfaces.get(name), "discovery_state", None)
                 for name in interfaces}

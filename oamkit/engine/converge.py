@@ -22,7 +22,6 @@ from oamkit.engine.driver import ConfigDriver, Snapshot
 from oamkit.engine.results import (CHANGED, ERROR, LOCKED, NEEDS_ATTENTION, NOT_ATTEMPTED,
                                    ROLLED_BACK, UNCHANGED, HostResult, VerifyFailed)
 from oamkit.inventory import Inventory
-from oamkit.parse.values import OPERATIONAL
 from oamkit.render import HostPlan
 from oamkit.transport import greenloop
 from oamkit.transport.ssh import DeviceRejected, TransportError
@@ -162,6 +161,7 @@ def wait_operational(driver: ConfigDriver, plan: HostPlan, deadline: float) -> N
     wanted = [i.intent for i in plan.interfaces if i.intent.enabled and i.intent.require_operational]
     if not wanted:
         return
+    from oamkit.parse.values import OPERATIONAL   # the parsers load only when a gate is asked for
     until = min(deadline - 1, time.monotonic() + max(i.operational_wait_ms for i in wanted) / 1000)
     while True:
         states = driver.operational_states([i.interface for i in wanted])

@@ -22,8 +22,6 @@ import time
 from dataclasses import dataclass, field
 
 import paramiko
-from netmiko import ConnectHandler
-from netmiko.exceptions import NetmikoAuthenticationException, NetmikoTimeoutException
 
 from oamkit.inventory import HostSettings, Inventory
 from oamkit.platforms import Platform, get_platform
@@ -355,6 +353,11 @@ class SshSession:
 
 def _netmiko_login(params: dict, host: HostSettings, policy: HostKeyPolicy,
                    secret: str | None) -> "NetmikoChannel":
+    # Here, not at the top: a run on the asyncssh driver (and every `oamkit` start-up that
+    # reaches this module) does not pay netmiko's import (~50 ms, its every vendor class).
+    from netmiko import ConnectHandler
+    from netmiko.exceptions import NetmikoAuthenticationException, NetmikoTimeoutException
+
     try:
         # netmiko opens the SSH channel; session preparation is SshSession's: netmiko's reads
         # until output goes quiet cost ~0.2 s per host.

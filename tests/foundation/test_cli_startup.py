@@ -101,3 +101,13 @@ def test_ops_names_load_on_first_use():
     assert "oamkit.ops.reads" in loaded
     loaded = _loaded_after("from oamkit.ops import push, collect")
     assert "oamkit.ops.changes" in loaded
+
+
+def test_the_change_engine_on_asyncssh_loads_neither_netmiko_nor_the_parsers():
+    """`oamkit push` on `ssh.driver: asyncssh` pays for neither netmiko (only its driver
+    needs it) nor TextFSM and the parse templates (only the health gate parses output)."""
+    loaded = _loaded_after("import oamkit.commands.change, oamkit.engine, oamkit.transport.ssh, "
+                           "oamkit.transport.asyncssh_driver")
+    assert "oamkit.engine.converge" in loaded and "asyncssh" in loaded
+    assert [m for m in loaded if m.split(".")[0] in ("netmiko", "textfsm")
+            or m.startswith("oamkit.parse") or m == "oamkit.collect"] == []
