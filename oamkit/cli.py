@@ -3,6 +3,8 @@ and registers its commands here through a `register(app)` function, so adding a 
 means editing this file."""
 from __future__ import annotations
 
+import atexit
+import gc
 import importlib
 import json
 import pkgutil
@@ -125,6 +127,10 @@ def nagios_unknown(reason: str) -> int:
 
 
 def main() -> None:
+    # At exit, after every other atexit handler: freeze the heap, so the interpreter's final
+    # collections do not walk it only to free memory the OS takes back anyway (~0.15 s after
+    # a 200-host push: 10% of `oamkit push`; every scheduled check pays its share).
+    atexit.register(gc.freeze)
     nagios = _format_asked("nagios", sys.argv)
     try:
         # In non-standalone mode click returns the code of typer.Exit instead of raising it.
