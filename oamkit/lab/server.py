@@ -29,7 +29,7 @@ import asyncssh
 
 from oamkit.errors import InputError, Problem
 from oamkit.lab.cli import serve_cli
-from oamkit.lab.device import PLATFORMS, Device, Faults
+from oamkit.lab.device import PLATFORMS, Device, Faults, layout_for
 from oamkit.lab.events import frame_monitor
 from oamkit.lab.vendors import VALIDATORS
 
@@ -126,9 +126,13 @@ class Lab:
             specs = list(devices)
         faults = faults or {}
         self.devices: dict[str, Device] = {}
+        seen: dict[str, int] = {}
         for name, plat in specs:
+            # a platform's devices print its real layouts in turn (device.LAYOUTS)
+            seen[plat] = seen.get(plat, 0) + 1
             dev = Device(name, plat, faults=Faults.from_dict(faults.get(name)), time_scale=time_scale,
-                         secrets=(self.password, self.enable_secret), username=username)
+                         secrets=(self.password, self.enable_secret), username=username,
+                         layout=layout_for(plat, seen[plat] - 1))
             dev.validator = VALIDATORS.get(plat)
             dev.monitors.append(frame_monitor)
             self.devices[name] = dev
@@ -395,7 +399,7 @@ class Lab:
         return {"host": HOST, "pid": os.getpid(), "started_at": self.started_at,
                 "started_at_iso": started_iso,   # ISO 8601 twin of the epoch float
                 "time_scale": self.time_scale,
-                "devices": [{"name": n, "platform": d.platform, "port": self.ports.get(n)}
+                "devices": [{"name": n, "platform": d.platform, "layout": d.layout, "port": self.ports.get(n)}
                             for n, d in self.devices.items()]}
 
 
