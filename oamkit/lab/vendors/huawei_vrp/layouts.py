@@ -207,14 +207,11 @@ class VrpLayout:
     port: Callable[[Device, InterfaceState], str] | None = None
     efm_newer_items: bool = False
     efm_pair_on_one_line: bool = False
-    # which of the three error counters `display interface` prints for a port of this layout
-    prints_input_errors: bool = True
 
 
 VRP_LAYOUTS = {
     "ar_router": VrpLayout(),
     "s_switch": VrpLayout(port=s_switch),
-    "vrp8_router": VrpLayout(port=vrp8_router, efm_newer_items=True, efm_pair_on_one_line=True,
-                             prints_input_errors=False),
+    "vrp8_router": VrpLayout(port=vrp8_router, efm_newer_items=True, efm_pair_on_one_line=True),
     "cloudengine": VrpLayout(port=cloudengine, efm_newer_items=True),
 }
