@@ -215,8 +215,9 @@ INTERFACE_NAMES = {
 # The output layouts each platform's lab devices print, as the real captures of
 # tests/fixtures/parsers/*/real_* show them: the same command prints differently per platform
 # family and release. A lab device prints one layout for its life (``Device.layout``); ``Lab``
-# gives a platform's devices these layouts in turn, so a fleet of several devices per platform
-# prints every real layout the parsers claim to read. The first one is the default. Per
+# started with a device count (`oamkit lab up`) gives a platform's devices these layouts in
+# turn, so a fleet of several devices per platform prints every real layout the parsers claim
+# to read; named devices print the default (the first) unless their spec names a layout. Per
 # layout: the ports it has (default: INTERFACE_NAMES) and their speed.
 LAYOUTS: dict[str, dict[str, dict]] = {
     "cisco_ios": {"standard": {}},
@@ -224,7 +225,7 @@ LAYOUTS: dict[str, dict[str, dict]] = {
     "juniper_junos": {
         "mx_ge": {},
         "et_100g": {"interfaces": [f"et-0/0/{i}" for i in range(0, 4)], "speed_bps": 100_000_000_000},
-        "ae_bundle": {"interfaces": [f"ge-0/0/{i}" for i in range(0, 3)] + ["ae0"]},
+        "ae_bundle": {"interfaces": [f"ge-0/0/{i}" for i in range(0, 4)] + ["ae0"]},
     },
     "huawei_vrp": {"ar_router": {}, "s_switch": {}, "vrp8_router": {}, "cloudengine": {}},
 }

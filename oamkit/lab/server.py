@@ -98,7 +98,7 @@ class Lab:
     """N emulated devices in one asyncio loop. ``start()`` runs the loop in a background thread;
     ``serve_forever()`` runs it in the foreground (``oamkit lab up``)."""
 
-    def __init__(self, devices: int | list[tuple[str, str]] = 4, *,
+    def __init__(self, devices: int | list[tuple[str, str]] | list[tuple[str, str, str]] = 4, *,
                  platforms: list[str] | tuple[str, ...] = PLATFORMS, base_port: int = 0,
                  password: str | None = None, username: str = "admin", time_scale: float = 1.0,
                  faults: dict[str, dict] | None = None, ios_start_privileged: bool | None = None,
@@ -116,23 +116,23 @@ class Lab:
                                      else ios_start_privileged)
         self.base_port = base_port
         if isinstance(devices, int):
+            # a fleet (`oamkit lab up`): a platform's devices print its real layouts in turn
+            # (device.LAYOUTS), the first of each platform the default one
             counters: dict[str, int] = {}
-            specs = []
+            specs: list[tuple] = []
             for i in range(devices):
                 plat = platforms[i % len(platforms)]
                 counters[plat] = counters.get(plat, 0) + 1
-                specs.append((f"{SHORT[plat]}-{counters[plat]}", plat))
+                specs.append((f"{SHORT[plat]}-{counters[plat]}", plat, layout_for(plat, counters[plat] - 1)))
         else:
+            # named devices: (name, platform) prints the default layout, (name, platform, layout) that one
             specs = list(devices)
         faults = faults or {}
         self.devices: dict[str, Device] = {}
-        seen: dict[str, int] = {}
-        for name, plat in specs:
-            # a platform's devices print its real layouts in turn (device.LAYOUTS)
-            seen[plat] = seen.get(plat, 0) + 1
+        for name, plat, *layout in specs:
             dev = Device(name, plat, faults=Faults.from_dict(faults.get(name)), time_scale=time_scale,
                          secrets=(self.password, self.enable_secret), username=username,
-                         layout=layout_for(plat, seen[plat] - 1))
+                         layout=layout[0] if layout else None)
             dev.validator = VALIDATORS.get(plat)
             dev.monitors.append(frame_monitor)
             self.devices[name] = dev

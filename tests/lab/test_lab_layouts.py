@@ -29,8 +29,8 @@ NOT_PRINTED = {
 
 
 def specs():
-    """One device per layout: a platform's devices get its layouts in turn."""
-    return [(f"{SHORT[p]}-{i + 1}", p) for p in PLATFORMS for i in range(len(LAYOUTS[p]))]
+    """One device per layout, named in the spec."""
+    return [(f"{SHORT[p]}-{i + 1}", p, layout) for p in PLATFORMS for i, layout in enumerate(LAYOUTS[p])]
 
 
 @pytest.fixture
@@ -52,9 +52,13 @@ def count_errors(dev, k):
         st.counters["frame"] += i + 1
 
 
-def test_every_layout_is_printed_by_some_lab_device(layout_lab):
-    printed = {(d.platform, d.layout) for d in layout_lab.devices.values()}
-    assert printed == {(p, layout) for p in PLATFORMS for layout in LAYOUTS[p]}
+def test_a_fleet_prints_every_layout_and_named_devices_the_default():
+    every = {(p, layout) for p in PLATFORMS for layout in LAYOUTS[p]}
+    fleet = Lab(devices=4 * max(len(v) for v in LAYOUTS.values()))     # as `oamkit lab up -n 16`
+    assert {(d.platform, d.layout) for d in fleet.devices.values()} == every
+    assert fleet.devices["junos-2"].layout == "et_100g" and fleet.devices["junos-4"].layout == "mx_ge"
+    named = Lab(devices=[("junos-2", "juniper_junos")])
+    assert named.devices["junos-2"].layout == "mx_ge"
 
 
 def test_collect_reads_every_layout_into_the_counted_errors(layout_lab, tmp_path):
