@@ -27,6 +27,7 @@ from typing import Any
 
 import asyncssh
 
+from oamkit import units
 from oamkit.errors import InputError, Problem
 from oamkit.lab.cli import serve_cli
 from oamkit.lab.device import PLATFORMS, Device, Faults, layout_for
@@ -367,9 +368,13 @@ class Lab:
         hosts: dict[str, Any] = {}
         for name, dev in self.devices.items():
             oam_ifs = list(dev.interfaces)[:2]
+            # ports of another speed than the defaults' 1G (a 100G `et-` layout) say theirs
+            speeds = {i: dev.interfaces[i].speed_bps for i in oam_ifs}
             hosts[name] = {"hostname": HOST, "port": self.ports[name], "platform": dev.platform,
                            "groups": ["lab", dev.platform],
-                           "data": {"transport": "ssh", "oam": {"interfaces": {i: {} for i in oam_ifs}}}}
+                           "data": {"transport": "ssh", "oam": {"interfaces": {
+                               i: ({"speed": units.format_speed(bps)} if bps != 1_000_000_000 else {})
+                               for i, bps in speeds.items()}}}}
         groups: dict[str, Any] = {"lab": {"data": {"lab": True}}}
         for plat in PLATFORMS:
             groups[plat] = {"platform": plat, "data": {"oam": {"policy": GROUP_POLICY[plat]}}}
