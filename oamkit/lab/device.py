@@ -13,6 +13,7 @@ Contract (the NETCONF subsystem codes against these names; they do not get renam
   ``delete_prefix(parent_path, key)``, ``paths()`` (every leaf path), ``diff(other)`` and the
   module function ``diff_text(old, new)``.
 - ``Device``: ``name``, ``platform`` (cisco_ios | cisco_xr | juniper_junos | huawei_vrp),
+  ``layout`` (which real output layout of the platform the device prints, see ``LAYOUTS``),
   ``running``, ``candidate`` (both ``ConfigTree``; candidate is shared by all sessions of the
   device; ``has_candidate`` is False for cisco_ios whose CLI writes running directly),
   ``commit(*, session_id, confirmed_seconds=None, comment=None, channel="cli")`` (raises
@@ -211,6 +212,31 @@ INTERFACE_NAMES = {
     "huawei_vrp": [f"GigabitEthernet0/1/{i}" for i in range(0, 4)],
 }
 
+# The output layouts each platform's lab devices print, as the real captures of
+# tests/fixtures/parsers/*/real_* show them: the same command prints differently per platform
+# family and release. A lab device prints one layout for its life (``Device.layout``); ``Lab``
+# started with a device count (`oamkit lab up`) gives a platform's devices these layouts in
+# turn, so a fleet of several devices per platform prints every real layout the parsers claim
+# to read; named devices print the default (the first) unless their spec names a layout. Per
+# layout: the ports it has (default: INTERFACE_NAMES) and their speed.
+LAYOUTS: dict[str, dict[str, dict]] = {
+    "cisco_ios": {"standard": {}},
+    "cisco_xr": {"standard": {}, "sxfd_doubled_blank_lines": {}},
+    "juniper_junos": {
+        "mx_ge": {},
+        "et_100g": {"interfaces": [f"et-0/0/{i}" for i in range(0, 4)], "speed_bps": 100_000_000_000},
+        "ae_bundle": {"interfaces": [f"ge-0/0/{i}" for i in range(0, 4)] + ["ae0"]},
+    },
+    "huawei_vrp": {"ar_router": {}, "s_switch": {}, "vrp8_router": {}, "cloudengine": {}},
+}
+
+
+def layout_for(platform: str, index: int) -> str:
+    """The layout of a platform's index-th lab device (0-based): the layouts in turn."""
+    names = list(LAYOUTS[platform])
+    return names[index % len(names)]
+
+
 _session_ids = itertools.count(1)
 
 
@@ -252,17 +278,23 @@ class Device:
 
     def __init__(self, name: str, platform: str, *, interfaces: list[str] | None = None,
                  faults: Faults | None = None, time_scale: float = 1.0,
-                 secrets: tuple[str, ...] = (), username: str = "admin") -> None:
+                 secrets: tuple[str, ...] = (), username: str = "admin", layout: str | None = None) -> None:
         if platform not in PLATFORMS:
             raise ValueError(f"unknown platform {platform!r}")
+        layout = layout or layout_for(platform, 0)
+        if layout not in LAYOUTS[platform]:
+            raise ValueError(f"unknown {platform} layout {layout!r}; choose from {', '.join(LAYOUTS[platform])}")
         self.name = name
         self.platform = platform
+        self.layout = layout            # the output layout this device prints (see LAYOUTS)
         self.username = username
         self.has_candidate = platform != "cisco_ios"
-        names = interfaces or INTERFACE_NAMES[platform]
+        spec = LAYOUTS[platform][layout]
+        names = interfaces or spec.get("interfaces") or INTERFACE_NAMES[platform]
         self.interfaces: dict[str, InterfaceState] = {}
         for i, n in enumerate(names):
-            st = InterfaceState(n, mac=f"5254.00{hash(name) & 0xff:02x}.{0x3400 + i:04x}")
+            st = InterfaceState(n, mac=f"5254.00{hash(name) & 0xff:02x}.{0x3400 + i:04x}",
+                                speed_bps=spec.get("speed_bps", 1_000_000_000))
             st.oam.peer_mac = f"0000.0c9f.{0xf000 + i:04x}"
             self.interfaces[n] = st
         self.interface_names = tuple(self.interfaces)   # fixed for the device's life

@@ -27,9 +27,10 @@ from typing import Any
 
 import asyncssh
 
+from oamkit import units
 from oamkit.errors import InputError, Problem
 from oamkit.lab.cli import serve_cli
-from oamkit.lab.device import PLATFORMS, Device, Faults
+from oamkit.lab.device import PLATFORMS, Device, Faults, layout_for
 from oamkit.lab.events import frame_monitor
 from oamkit.lab.vendors import VALIDATORS
 
@@ -98,7 +99,7 @@ class Lab:
     """N emulated devices in one asyncio loop. ``start()`` runs the loop in a background thread;
     ``serve_forever()`` runs it in the foreground (``oamkit lab up``)."""
 
-    def __init__(self, devices: int | list[tuple[str, str]] = 4, *,
+    def __init__(self, devices: int | list[tuple[str, str]] | list[tuple[str, str, str]] = 4, *,
                  platforms: list[str] | tuple[str, ...] = PLATFORMS, base_port: int = 0,
                  password: str | None = None, username: str = "admin", time_scale: float = 1.0,
                  faults: dict[str, dict] | None = None, ios_start_privileged: bool | None = None,
@@ -116,19 +117,23 @@ class Lab:
                                      else ios_start_privileged)
         self.base_port = base_port
         if isinstance(devices, int):
+            # a fleet (`oamkit lab up`): a platform's devices print its real layouts in turn
+            # (device.LAYOUTS), the first of each platform the default one
             counters: dict[str, int] = {}
-            specs = []
+            specs: list[tuple] = []
             for i in range(devices):
                 plat = platforms[i % len(platforms)]
                 counters[plat] = counters.get(plat, 0) + 1
-                specs.append((f"{SHORT[plat]}-{counters[plat]}", plat))
+                specs.append((f"{SHORT[plat]}-{counters[plat]}", plat, layout_for(plat, counters[plat] - 1)))
         else:
+            # named devices: (name, platform) prints the default layout, (name, platform, layout) that one
             specs = list(devices)
         faults = faults or {}
         self.devices: dict[str, Device] = {}
-        for name, plat in specs:
+        for name, plat, *layout in specs:
             dev = Device(name, plat, faults=Faults.from_dict(faults.get(name)), time_scale=time_scale,
-                         secrets=(self.password, self.enable_secret), username=username)
+                         secrets=(self.password, self.enable_secret), username=username,
+                         layout=layout[0] if layout else None)
             dev.validator = VALIDATORS.get(plat)
             dev.monitors.append(frame_monitor)
             self.devices[name] = dev
@@ -363,9 +368,13 @@ class Lab:
         hosts: dict[str, Any] = {}
         for name, dev in self.devices.items():
             oam_ifs = list(dev.interfaces)[:2]
+            # ports of another speed than the defaults' 1G (a 100G `et-` layout) say theirs
+            speeds = {i: dev.interfaces[i].speed_bps for i in oam_ifs}
             hosts[name] = {"hostname": HOST, "port": self.ports[name], "platform": dev.platform,
                            "groups": ["lab", dev.platform],
-                           "data": {"transport": "ssh", "oam": {"interfaces": {i: {} for i in oam_ifs}}}}
+                           "data": {"transport": "ssh", "oam": {"interfaces": {
+                               i: ({"speed": units.format_speed(bps)} if bps != 1_000_000_000 else {})
+                               for i, bps in speeds.items()}}}}
         groups: dict[str, Any] = {"lab": {"data": {"lab": True}}}
         for plat in PLATFORMS:
             groups[plat] = {"platform": plat, "data": {"oam": {"policy": GROUP_POLICY[plat]}}}
@@ -395,7 +404,7 @@ class Lab:
         return {"host": HOST, "pid": os.getpid(), "started_at": self.started_at,
                 "started_at_iso": started_iso,   # ISO 8601 twin of the epoch float
                 "time_scale": self.time_scale,
-                "devices": [{"name": n, "platform": d.platform, "port": self.ports.get(n)}
+                "devices": [{"name": n, "platform": d.platform, "layout": d.layout, "port": self.ports.get(n)}
                             for n, d in self.devices.items()]}
 
 

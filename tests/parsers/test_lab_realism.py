@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 
 from oamkit.lab import show
-from oamkit.lab.device import LAB_SUBIF_VLAN, Device
+from oamkit.lab.device import LAB_SUBIF_VLAN, LAYOUTS, Device
+from oamkit.lab.vendors.huawei_vrp.layouts import VRP_LAYOUTS
 from oamkit.parse import parse_output
 
 COUNTERS = {
@@ -87,3 +88,44 @@ def test_vrp_session_prints_remote_loopback_states():
     assert "loopback" not in show.hw_session(dev, "GigabitEthernet0/1/0")
     with pytest.raises(ValueError):
         dev.set_loopback("GigabitEthernet0/1/0", "sideways")
+
+
+# ------------------------------------------------------------- every real layout the lab prints
+COUNTER_LAYOUTS = [(p, layout) for p in COUNTERS for layout in LAYOUTS[p]]
+
+
+@pytest.mark.parametrize("platform,layout", COUNTER_LAYOUTS)
+def test_every_layout_parses_without_warnings(platform, layout):
+    dev = Device("lab-1", platform, layout=layout)
+    first = next(iter(dev.interfaces))
+    dev.interfaces[first].counters.update(crc=11, input_errors=13)
+    command, render = COUNTERS[platform]
+    result = parse_output(platform, command, render(dev))
+    assert result.warnings == []
+    by_name = {r["interface"]: r for r in result.records}
+    assert set(dev.interfaces) <= set(by_name)
+    assert by_name[first]["crc_errors"] == 11
+
+
+@pytest.mark.parametrize("layout", list(LAYOUTS["huawei_vrp"]))
+def test_vrp_efm_items_of_every_layout_are_known(layout):
+    dev = Device("vrp-1", "huawei_vrp", layout=layout)
+    name = next(iter(dev.interfaces))
+    for line in ("efm enable", "efm error-frame-period notification enable", "efm error-frame-period period 300"):
+        dev.running.set([f"interface {name}", line])
+    text = show.hw_efm(dev, None)
+    newer = VRP_LAYOUTS[layout].efm_newer_items
+    assert ("\n  Loopback IgnoreRequest:" in text) == newer and ("TriggerMacRenew:" in text) == newer
+    if VRP_LAYOUTS[layout].efm_pair_on_one_line:
+        assert "  Remote Multiplexer:            --  ErrFramePeriodNotification:    enable\n" in text
+    for command in ("display efm all", f"display efm interface {name}"):
+        result = parse_output("huawei_vrp", command, text)
+        assert result.warnings == []            # known items: no warning
+        (rec,) = result.records
+        assert rec["link_events"]["frame_period"]["notification"] is True
+        assert rec["link_events"]["frame_period"]["window"] == 300
+    # a truly unknown item is still skipped and counted
+    odd = text.replace("  OAMPDU MaxSize:", "  OAMPDU Jitter Tolerance:      5\n  OAMPDU MaxSize:")
+    result = parse_output("huawei_vrp", "display efm all", odd)
+    assert len(result.records) == 1 and len(result.warnings) == 1
+    assert "OAMPDU Jitter Tolerance" in result.warnings[0]

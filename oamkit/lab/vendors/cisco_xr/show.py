@@ -215,26 +215,41 @@ def xr_sub_interface(dev: Device, parent: InterfaceState, name: str, node: Confi
     return "\n".join(lines) + "\n"
 
 
+# The `show interfaces` layouts of the real captures (device.LAYOUTS["cisco_xr"]), as data:
+# the media word of the duplex line, the lines a layout prints that the other does not, and
+# whether every line is followed by two empty ones (real_genieparser_sxfd_doubled_blank_lines:
+# a 1000BASE-SX port whose capture has every line end doubled, no `Layer 1 Transport Mode`
+# and no `ARP type` line, a 200 msec carrier delay).
+XR_LAYOUTS = {
+    "standard": {"media": "1000BASE-T", "carrier_delay": 10, "doubled": False,
+                 "lines": ("layer1", "arp")},
+    "sxfd_doubled_blank_lines": {"media": "SXFD", "carrier_delay": 200, "doubled": True, "lines": ()},
+}
+
+
 def xr_interface(dev: Device, st: InterfaceState) -> str:
     c = st.counters
+    layout = XR_LAYOUTS[dev.layout]
     desc, state, proto = cisco_port_state(dev, st)
     mbps = st.speed_bps // 1_000_000
     lines = [f"{st.name} is {state}, line protocol is {proto} ",
              "  Interface state transitions: 1",
-             f"  Hardware is GigabitEthernet, address is {st.mac} (bia {st.mac})",
-             "  Layer 1 Transport Mode is LAN"]
+             f"  Hardware is GigabitEthernet, address is {st.mac} (bia {st.mac})"]
+    if "layer1" in layout["lines"]:
+        lines.append("  Layer 1 Transport Mode is LAN")
     if desc:
         lines.append(f"  Description: {desc}")
     lines += ["  Internet address is Unknown",
               f"  MTU 1514 bytes, BW {st.speed_bps // 1000} Kbit (Max: {st.speed_bps // 1000} Kbit)",
               "     reliability 255/255, txload 0/255, rxload 0/255",
               "  Encapsulation ARPA,",
-              f"  Full-duplex, {mbps}Mb/s, 1000BASE-T, link type is force-up",
+              f"  Full-duplex, {mbps}Mb/s, {layout['media']}, link type is force-up",
               "  output flow control is off, input flow control is off",
-              "  Carrier delay (up) is 10 msec", "  loopback not set,",
-              "  Last link flapped 1d00h",
-              "  ARP type ARPA, ARP timeout 04:00:00",
-              "  Last input 00:00:00, output 00:00:00",
+              f"  Carrier delay (up) is {layout['carrier_delay']} msec", "  loopback not set,",
+              "  Last link flapped 1d00h"]
+    if "arp" in layout["lines"]:
+        lines.append("  ARP type ARPA, ARP timeout 04:00:00")
+    lines += ["  Last input 00:00:00, output 00:00:00",
               '  Last clearing of "show interface" counters never',
               "  5 minute input rate 0 bits/sec, 0 packets/sec",
               "  5 minute output rate 0 bits/sec, 0 packets/sec",
@@ -253,7 +268,11 @@ def xr_interface(dev: Device, st: InterfaceState) -> str:
 
 
 def xr_show_interfaces(dev: Device, ifname: str | None) -> str:
-    return show_interfaces(dev, ifname, xr_interface, xr_sub_interface, UNKNOWN_INTERFACE)
+    text = show_interfaces(dev, ifname, xr_interface, xr_sub_interface, UNKNOWN_INTERFACE)
+    if XR_LAYOUTS[dev.layout]["doubled"] and text != UNKNOWN_INTERFACE:
+        # every line followed by two empty lines, as the capture keeps it
+        text = "".join(line + "\n\n\n" for line in text.splitlines() if line)
+    return text
 
 
 VERSION = ("Cisco IOS XR Software, Version 7.3.2\nCopyright (c) 2013-2021 by Cisco Systems, Inc.\n\n"

@@ -9,6 +9,7 @@ import time
 from oamkit.lab.config_tree import ConfigTree
 from oamkit.lab.device import Device, InterfaceState
 from oamkit.lab.show_common import description, port_enabled, show_interfaces, sub_interface_enabled
+from oamkit.lab.vendors.huawei_vrp.layouts import VRP_LAYOUTS
 
 
 def dash_mac(dotted: str) -> str:
@@ -72,7 +73,21 @@ def hw_efm_interface(dev: Device, ifname: str) -> list[str]:
             ("Remote Mode", st.oam.peer_mode if up else "--"),
             ("Remote MaxSize", "128" if up else "--"),
             ("Remote Loopback IgnoreRequest", "--"), ("Remote Parser", "--"), ("Remote Multiplexer", "--")]
-    return [f"  {(k + ':').ljust(31)}{v}" for k, v in rows]
+    layout = VRP_LAYOUTS[dev.layout]
+    if layout.efm_newer_items:      # newer releases: after `Mode:` and after `TriggerIfDown:`
+        rows.insert(3, ("Loopback IgnoreRequest", "no"))
+        rows.insert(next(i for i, (k, _) in enumerate(rows) if k == "TriggerIfDown") + 1,
+                    ("TriggerMacRenew", "disable"))
+    lines = [f"  {(k + ':').ljust(31)}{v}" for k, v in rows]
+    if layout.efm_pair_on_one_line:
+        # the ErrFramePeriod items move after the Remote ones, the first of them printed on
+        # the `Remote Multiplexer:` line (NE40E configuration example, S19)
+        moved = [x for x in lines if x.split(":")[0].strip() in
+                 ("ErrFramePeriodNotification", "ErrFramePeriodPeriod", "ErrFramePeriodThreshold")]
+        lines = [x for x in lines if x not in moved]
+        lines[-1] += f"  ErrFramePeriodNotification:    {dict(rows)['ErrFramePeriodNotification']}"
+        lines += [x for x in moved if "ErrFramePeriodNotification" not in x]
+    return lines
 
 
 def hw_efm(dev: Device, ifname: str | None) -> str:
@@ -122,6 +137,13 @@ def hw_link_event(dev: Device, ifname: str | None) -> str:
 
 
 def hw_interface(dev: Device, st: InterfaceState) -> str:
+    """A port's `display interface` record in the device's layout (layouts.VRP_LAYOUTS); the
+    AR-router layout below is the default."""
+    port = VRP_LAYOUTS[dev.layout].port
+    return port(dev, st) if port else hw_ar_interface(dev, st)
+
+
+def hw_ar_interface(dev: Device, st: InterfaceState) -> str:
     c = st.counters
     node = dev.running.get([f"interface {st.name}"])
     desc = description(node)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from oamkit.lab.config_tree import ConfigTree
 from oamkit.lab.device import Device, InterfaceState
 from oamkit.lab.show_common import vlan_of
+from oamkit.lab.vendors.juniper_junos.layouts import extensive_block
 
 
 def colon_mac(dotted: str) -> str:
@@ -150,9 +151,12 @@ def junos_interface(dev: Device, st: InterfaceState, extensive: bool) -> str:
              "  Last flapped   : 2026-11-21 00:00:00 UTC (1d 00:00 ago)",
              "  Statistics last cleared: Never"]
     if not extensive:
-        lines += [f"  Input rate     : 0 bps (0 pps)", f"  Output rate    : 0 bps (0 pps)",
+        lines += ["  Input rate     : 0 bps (0 pps)", "  Output rate    : 0 bps (0 pps)",
                   "  Active alarms  : None", "  Active defects : None"]
         return "\n".join(lines) + "\n"
+    block = extensive_block(dev, st, [lines[0], *lines[6:]])      # a real layout other than MX ge
+    if block is not None:
+        return "\n".join(block + junos_logical_units(dev, st, node, enabled)) + "\n"
     lines += ["  Traffic statistics:",
               f"   Input  bytes  : {c['input_bytes']:>18} {0:>20} bps",
               f"   Output bytes  : {c['output_bytes']:>18} {0:>20} bps",
