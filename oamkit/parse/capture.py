@@ -47,7 +47,10 @@ _PROMPT_AND_COMMAND = re.compile(rf"^\s*{_PROMPT}\s*(?P<command>\S.*?)\s*$")
 
 def scrub(text: str) -> str:
     """The text without ANSI sequences and pager prompts, backspaces applied, tabs expanded."""
-    text = _ANSI.sub("", text)
+    # The searches run only on text that can hold what they remove: a parse scrubs every
+    # line, and `_PAGER`'s leading \s* retries at every blank of column-aligned output.
+    if "\x1b" in text:
+        text = _ANSI.sub("", text)
     if "\x08" in text:  # a pager erases its prompt with backspaces: apply them
         kept: list[str] = []
         for char in text:
@@ -57,7 +60,9 @@ def scrub(text: str) -> str:
             else:
                 kept.append(char)
         text = "".join(kept)
-    return _PAGER.sub("", text).expandtabs()
+    if "-" in text and "more" in text.lower():
+        text = _PAGER.sub("", text)
+    return text.expandtabs() if "\t" in text else text
 
 
 def strip_session_lines(lines: list[Line], platform: str, template: str) -> list[Line]:
