@@ -185,6 +185,10 @@ def main() -> None:
         print(f"oamkit collect (parse all + SQLite):        {n / ours_s:8.1f} devices/s  ({ours_s:.2f} s)")
         print(f"nornir + netmiko use_textfsm (+ SQLite):    {n / theirs_s:8.1f} devices/s  ({theirs_s:.2f} s)")
         print(f"ratio oamkit / baseline (devices/s):        {theirs_s / ours_s:8.2f}x")
+        met = theirs_s / ours_s >= 6.0
+        print(f"goals (issue #20):\n  {'PASS' if met else 'MISS'}  collect, {n} mixed devices, "
+              f"ssh.driver {args.driver}, vs nornir + netmiko use_textfsm: {theirs_s / ours_s:.2f}x "
+              f"the rate (best rounds; goal >= 6x)")
     finally:
         lab.stop()
 
