@@ -25,11 +25,10 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 
 import asyncssh
-import paramiko
 
 from oamkit.inventory import HostSettings
 from oamkit.transport import greenloop
-from oamkit.transport.hostkeys import HostKeyPolicy, HostKeyRefused, known_name
+from oamkit.transport.hostkeys import HostKeyPolicy, HostKeyRefused, PublicKey, known_name
 from oamkit.transport.base import TransportError, scrub
 from oamkit.transport.jump import KEYS_TRIED, jump_name
 
@@ -89,9 +88,9 @@ class _Client(asyncssh.SSHClient):
 
     def validate_host_public_key(self, host, addr, port, key: asyncssh.SSHKey) -> bool:
         try:
-            offered = paramiko.PKey.from_type_string(key.get_algorithm(), key.public_data)
+            offered = PublicKey.from_wire(key.get_algorithm(), key.public_data)
             self.policy.check([self.known_name], offered)
-        except (HostKeyRefused, paramiko.SSHException) as exc:
+        except (HostKeyRefused, ValueError) as exc:
             self.refused = exc
             return False
         return True

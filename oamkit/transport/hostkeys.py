@@ -19,23 +19,163 @@ a fleet's first run costs a few rewrites, not one fsync per host.
 """
 from __future__ import annotations
 
+import base64
+import binascii
 import fcntl
 import fnmatch
+import hashlib
+import hmac
 import os
+import re
 import shlex
+import struct
 import tempfile
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import paramiko
 from oamkit import statedir
 
 
-class HostKeyRefused(paramiko.SSHException):
+class HostKeyRefused(Exception):
     """The device's host key is not trusted; the text says why and what to do (no secrets).
-    A paramiko SSHException so that paramiko and netmiko pass it on like their own refusals."""
+    Where paramiko asks (netmiko, ncclient, the paramiko jump host), the refusal it sees is
+    `paramiko_keys.ParamikoHostKeyRefused`: also a paramiko SSHException, so that paramiko and
+    netmiko pass it on like their own refusals. This module does not import paramiko (~100 ms
+    of every start-up on the asyncssh driver)."""
+
+
+@dataclass(frozen=True, eq=False)
+class PublicKey:
+    """A public host key as SSH sends it: its type name and wire blob. Offers the methods the
+    policy and its messages use on paramiko's PKey (the netmiko and ncclient paths hand those),
+    with the same results: a PublicKey and a PKey of the same key are `same_key`."""
+
+    name: str
+    blob: bytes
+
+    def get_name(self) -> str:
+        return self.name
+
+    def asbytes(self) -> bytes:
+        return self.blob
+
+    def get_base64(self) -> str:
+        return base64.b64encode(self.blob).decode()
+
+    @property
+    def fingerprint(self) -> str:
+        """As paramiko's `PKey.fingerprint` and OpenSSH: SHA256 of the blob, unpadded base64."""
+        return "SHA256:" + base64.b64encode(hashlib.sha256(self.blob).digest()).decode().rstrip("=")
+
+    def __eq__(self, other) -> bool:
+        return hasattr(other, "asbytes") and same_key(self, other)
+
+    def __hash__(self) -> int:
+        return hash((self.name, self.blob))
+
+    @classmethod
+    def of(cls, key) -> "PublicKey":
+        """`key` (a PublicKey or paramiko PKey) as a PublicKey."""
+        return key if isinstance(key, PublicKey) else cls(key.get_name(), key.asbytes())
+
+    @classmethod
+    def from_wire(cls, key_type: str, blob: bytes) -> "PublicKey":
+        """The key of type `key_type` (a name paramiko reads: ssh-rsa or an rsa-sha2-* alias,
+        ecdsa-sha2-nistp256/384/521, ssh-ed25519) whose wire form is `blob`; ValueError when
+        the type is not one of those or the blob is not a key of that type."""
+        name = _KEY_TYPES.get(key_type)
+        if name is None:
+            raise ValueError(f"unsupported host key type {key_type!r}")
+        fields = _wire_fields(blob, _KEY_FIELDS[name])
+        if fields[0] != name.encode():
+            raise ValueError(f"the {key_type} key holds a key of type {fields[0]!r}")
+        if name.startswith("ecdsa-"):
+            curve, point = fields[1], fields[2]
+            if curve != name.rsplit("-", 1)[1].encode() or \
+                    len(point) != 1 + 2 * _EC_COORD[name] or point[0] != 4:
+                raise ValueError(f"invalid {name} key")
+        elif name == "ssh-ed25519" and len(fields[1]) != 32:
+            raise ValueError("invalid ssh-ed25519 key")
+        return cls(name, blob)
+
+
+def same_key(a, b) -> bool:
+    """Whether two keys (PublicKey or paramiko PKey) are the same: type and wire blob."""
+    return a.get_name() == b.get_name() and a.asbytes() == b.asbytes()
+
+
+# The key types paramiko (5.x) reads in known_hosts, each with the name its keys go by; the
+# RSA signature algorithms name RSA keys too. Certificates are skipped (OpenSSH trusts them
+# only through @cert-authority lines, which are skipped as well).
+_KEY_TYPES = {"ssh-rsa": "ssh-rsa", "rsa-sha2-256": "ssh-rsa", "rsa-sha2-512": "ssh-rsa",
+              "ssh-ed25519": "ssh-ed25519", "ecdsa-sha2-nistp256": "ecdsa-sha2-nistp256",
+              "ecdsa-sha2-nistp384": "ecdsa-sha2-nistp384",
+              "ecdsa-sha2-nistp521": "ecdsa-sha2-nistp521"}
+_KEY_FIELDS = {"ssh-rsa": 3, "ssh-ed25519": 2, "ecdsa-sha2-nistp256": 3,
+               "ecdsa-sha2-nistp384": 3, "ecdsa-sha2-nistp521": 3}   # strings and mpints
+_EC_COORD = {"ecdsa-sha2-nistp256": 32, "ecdsa-sha2-nistp384": 48, "ecdsa-sha2-nistp521": 66}
+
+
+def _wire_fields(blob: bytes, count: int) -> list[bytes]:
+    """The first `count` length-prefixed fields (SSH strings or mpints) of `blob`."""
+    fields, at = [], 0
+    for _ in range(count):
+        if at + 4 > len(blob):
+            raise ValueError("truncated key")
+        (size,) = struct.unpack_from(">I", blob, at)
+        if at + 4 + size > len(blob):
+            raise ValueError("truncated key")
+        fields.append(blob[at + 4:at + 4 + size])
+        at += 4 + size
+    return fields
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One known_hosts line: its host names (or patterns, or |1|salt|hash) and key."""
+    hostnames: list[str]
+    key: PublicKey
+
+
+def parse_line(line: str) -> Entry | None:
+    """A known_hosts line (stripped) as paramiko's `HostKeyEntry.from_line` reads it: fields
+    split at each single space or tab; comma-separated names, key type, base64 key, anything
+    after is a comment. None for a line OpenSSH skips: blank, a comment, a marker (@revoked,
+    @cert-authority), too few fields, bad base64, a key type paramiko does not read, or a key
+    that is not of its stated type."""
+    if not line or line.startswith(("#", "@")):
+        return None
+    fields = re.split(" |\t", line)
+    if len(fields) < 3:
+        return None
+    names, key_type, data = fields[:3]
+    try:
+        blob = base64.decodebytes(data.encode())
+        return Entry(names.split(","), PublicKey.from_wire(key_type, blob))
+    except (binascii.Error, ValueError):
+        return None
+
+
+def hash_host(hostname: str, salt: bytes | None = None) -> str:
+    """OpenSSH's hashed form of a host name, `|1|base64(salt)|base64(HMAC-SHA1(salt, name))`,
+    as paramiko's `HostKeys.hash_host` writes it."""
+    salt = os.urandom(20) if salt is None else salt
+    digest = hmac.new(salt, hostname.encode(), hashlib.sha1).digest()
+    return f"|1|{base64.b64encode(salt).decode()}|{base64.b64encode(digest).decode()}"
+
+
+def _hashed(pattern: str) -> tuple[bytes, bytes] | None:
+    """(salt, hash) of a `|1|salt|hash` name; None when it is not a valid one (never matches)."""
+    parts = pattern.split("|")
+    if len(parts) != 4 or parts[0] or parts[1] != "1":
+        return None
+    try:
+        salt, digest = base64.decodebytes(parts[2].encode()), base64.decodebytes(parts[3].encode())
+    except binascii.Error:
+        return None
+    return (salt, digest) if len(salt) == 20 else None
 
 
 class KnownHosts:
@@ -46,28 +186,23 @@ class KnownHosts:
     of each type wins, as in paramiko."""
 
     def __init__(self, path: Path | None):
-        self.plain: dict[str, dict[str, paramiko.PKey]] = {}
-        self.others: list[tuple[list[str], paramiko.PKey]] = []   # hashed or pattern entries
-        for number, line in enumerate(path.read_text().splitlines() if path else [], 1):
-            line = line.strip()
-            if not line or line.startswith("#"):
-                continue
-            try:
-                entry = paramiko.hostkeys.HostKeyEntry.from_line(line, number)
-            except (paramiko.SSHException, paramiko.hostkeys.InvalidHostKey):
-                continue   # like OpenSSH, a bad line is skipped (paramiko would raise)
-            if entry is None or entry.key is None:
-                continue
+        self.plain: dict[str, dict[str, PublicKey]] = {}
+        self.others: list[tuple[list[str], PublicKey]] = []   # hashed or pattern entries
+        for line in path.read_text().splitlines() if path else []:
+            entry = parse_line(line.strip())
+            if entry is None:
+                continue   # like OpenSSH, a bad line is skipped
             if any(h.startswith("|1|") or any(c in h for c in "*?!") for h in entry.hostnames):
                 self.others.append((entry.hostnames, entry.key))
                 continue
             for name in entry.hostnames:
                 self.add(name, entry.key)
 
-    def add(self, name: str, key: paramiko.PKey) -> None:
+    def add(self, name: str, key) -> None:
+        key = PublicKey.of(key)
         self.plain.setdefault(name, {}).setdefault(key.get_name(), key)
 
-    def lookup(self, name: str) -> dict[str, paramiko.PKey]:
+    def lookup(self, name: str) -> dict[str, PublicKey]:
         keys = dict(self.plain.get(name, {}))
         for patterns, key in self.others:
             if _matches(name, patterns):
@@ -79,7 +214,11 @@ def _matches(name: str, patterns: list[str]) -> bool:
     matched = False
     for pattern in patterns:
         if pattern.startswith("|1|"):
-            matched = matched or paramiko.HostKeys.hash_host(name, pattern) == pattern
+            hashed = _hashed(pattern)
+            if hashed is not None and not matched:
+                salt, digest = hashed
+                matched = hmac.compare_digest(
+                    hmac.new(salt, name.encode(), hashlib.sha1).digest(), digest)
         elif pattern.startswith("!"):
             if fnmatch.fnmatch(name, pattern[1:]):
                 return False
@@ -100,7 +239,7 @@ def default_known_hosts() -> Path:
 @dataclass
 class _Pending:
     name: str
-    key: paramiko.PKey
+    key: PublicKey
     done: bool = False
     error: HostKeyRefused | None = None
 
@@ -135,10 +274,10 @@ class KnownHostsFile:
                 self._seen = signature
             return self._index
 
-    def record(self, name: str, key: paramiko.PKey) -> None:
+    def record(self, name: str, key) -> None:
         """Append `name key` unless the file (re-read under the lock) has a key for `name` by
         now; raise HostKeyRefused if that key differs, or when the file cannot be written."""
-        mine = _Pending(name, key)
+        mine = _Pending(name, PublicKey.of(key))
         with self._queue_lock:
             self._queue.append(mine)
         with self._write_lock:
@@ -161,7 +300,7 @@ class KnownHostsFile:
 
     def _write(self, batch: list[_Pending]) -> None:
         index = self.index()   # another process may have written since we last looked
-        new: dict[str, paramiko.PKey] = {}
+        new: dict[str, PublicKey] = {}
         for pending in batch:
             recorded = index.lookup(pending.name)
             if not recorded and pending.name in new:   # twice in one batch: the first wins
@@ -170,7 +309,7 @@ class KnownHostsFile:
                 new[pending.name] = pending.key
                 continue
             expected = recorded.get(pending.key.get_name())
-            if expected is None or expected.asbytes() != pending.key.asbytes():
+            if expected is None or not same_key(expected, pending.key):
                 pending.error = _mismatch(self.path, pending.name, pending.key, recorded)
         if not new:
             return
@@ -259,11 +398,12 @@ def known_hosts_file(path: Path) -> KnownHostsFile:
         return known
 
 
-class HostKeyPolicy(paramiko.MissingHostKeyPolicy):
-    """Trust decisions for one host's connections, on every transport: netmiko hands it to
-    paramiko (whose own stores stay empty, so paramiko asks it about every server), the
-    asyncssh driver calls it from `validate_host_public_key`, and the NETCONF session from
-    ncclient's unknown-host callback; all before any credential is sent."""
+class HostKeyPolicy:
+    """Trust decisions for one host's connections, on every transport: netmiko and the
+    paramiko jump host hand it to paramiko through `paramiko_keys.ParamikoPolicy` (paramiko's
+    own stores stay empty, so paramiko asks it about every server), the asyncssh driver calls
+    it from `validate_host_public_key`, and the NETCONF session from ncclient's unknown-host
+    callback; all before any credential is sent. Keys are PublicKeys or paramiko PKeys."""
 
     def __init__(self, known: KnownHostsFile, accept_new: bool):
         self.known, self.accept_new = known, accept_new
@@ -272,7 +412,7 @@ class HostKeyPolicy(paramiko.MissingHostKeyPolicy):
     def path(self) -> Path:
         return self.known.path
 
-    def recorded(self, names: Sequence[str]) -> tuple[str, dict[str, paramiko.PKey]]:
+    def recorded(self, names: Sequence[str]) -> tuple[str, dict[str, PublicKey]]:
         """The keys recorded for the first of `names` that has any (and that name); the first
         name (and no keys) when none has."""
         index = self.known.index()
@@ -282,12 +422,13 @@ class HostKeyPolicy(paramiko.MissingHostKeyPolicy):
                 return name, keys
         return names[0], {}
 
-    def check(self, names: Sequence[str], key: paramiko.PKey) -> None:
+    def check(self, names: Sequence[str], key) -> None:
         """Accept `key` for the host known as `names` (the first is where a new key is
         recorded; the others are older spellings still honoured), or raise HostKeyRefused."""
+        key = PublicKey.of(key)
         name, keys = self.recorded(names)
         expected = keys.get(key.get_name())
-        if expected is not None and expected.asbytes() == key.asbytes():
+        if expected is not None and same_key(expected, key):
             return
         if keys:   # a different key, or one of another type: not a new host either way
             raise _mismatch(self.path, name, key, keys)
@@ -299,13 +440,9 @@ class HostKeyPolicy(paramiko.MissingHostKeyPolicy):
                 "ssh.accept_new_host_keys to record it on the first connection")
         self.known.record(name, key)
 
-    def missing_host_key(self, client, hostname: str, key: paramiko.PKey) -> None:
-        # paramiko names the host as OpenSSH does ([host]:port off port 22)
-        self.check([hostname], key)
 
-
-def _mismatch(path: Path, name: str, offered: paramiko.PKey,
-              recorded: dict[str, paramiko.PKey]) -> HostKeyRefused:
+def _mismatch(path: Path, name: str, offered: PublicKey,
+              recorded: dict[str, PublicKey]) -> HostKeyRefused:
     expected = recorded.get(offered.get_name()) or next(iter(recorded.values()))
     return HostKeyRefused(
         f"host key not trusted: the {offered.get_name()} key offered by {name} "

@@ -1,7 +1,9 @@
 """SSH jump hosts (`ssh.jump_host: user@host[:port]`, OpenSSH's ProxyJump) for the paramiko-based
 sessions (netmiko and ncclient), tunnelled in-process: an SSH connection to the bastion, and a
 `direct-tcpip` channel through it to the device, which netmiko and ncclient take as their socket.
-The asyncssh driver does the same with asyncssh's `tunnel=` (see `asyncssh_driver`).
+The asyncssh driver does the same with asyncssh's `tunnel=` (see `asyncssh_driver`), and uses
+only this module's names (KEYS_TRIED, jump_name): paramiko is imported where the bastion is
+opened, not at the top.
 
 The bastion is treated as a device would be: its host key goes through the host's
 `hostkeys.HostKeyPolicy` (same known_hosts file, same refusal of a changed or unknown key, trust
@@ -16,12 +18,14 @@ import os
 import socket
 import threading
 from pathlib import Path
-
-import paramiko
+from typing import TYPE_CHECKING
 
 from oamkit.inventory import HostSettings, JumpHost
 from oamkit.transport.base import TransportError, open_socket
 from oamkit.transport.hostkeys import HostKeyPolicy, HostKeyRefused
+
+if TYPE_CHECKING:
+    import paramiko
 
 KEYS_TRIED = "jump_key_file, ssh-agent, ~/.ssh default keys"
 
@@ -132,6 +136,8 @@ def open_tunnel(host: HostSettings, policy: HostKeyPolicy, key_file: Path | None
     process's connection to the host's jump host, logging in to it first when there is none.
     Every step waits at most `timeout`; any failure raises TransportError naming the host and
     the bastion."""
+    import paramiko   # here, not at the top: the asyncssh driver uses this module's names only
+
     where = jump_name(host, host.ssh.jump)
     bastion = _acquire(host, policy, key_file)
     try:
@@ -153,12 +159,16 @@ def open_tunnel(host: HostSettings, policy: HostKeyPolicy, key_file: Path | None
 
 def _connect(jump: JumpHost, policy: HostKeyPolicy, key_file: Path | None,
              timeout: float) -> paramiko.SSHClient:
+    import paramiko
+
+    from oamkit.transport.paramiko_keys import ParamikoPolicy
+
     try:
         sock = open_socket("jump host", jump.host, jump.port, timeout)
     except TransportError as exc:
         raise _Failed(str(exc).removeprefix("jump host: ")) from None
     client = paramiko.SSHClient()   # no host keys loaded: paramiko asks the policy about every key
-    client.set_missing_host_key_policy(policy)
+    client.set_missing_host_key_policy(ParamikoPolicy(policy))
     try:
         client.connect(jump.host, jump.port, username=jump.user, sock=sock,
                        key_filename=str(key_file) if key_file else None,

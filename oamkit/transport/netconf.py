@@ -26,7 +26,7 @@ from ncclient.transport.session import END_DELIM, MSG_DELIM, NetconfBase, Sessio
 
 from oamkit.inventory import HostSettings, Inventory
 from oamkit.transport.hostkeys import HostKeyPolicy, HostKeyRefused, host_key_policy, known_name
-from oamkit.transport import sessionlog
+from oamkit.transport import paramiko_keys, sessionlog
 from oamkit.transport.base import DeviceRejected, TransportError, open_socket, scrub
 from oamkit.transport.jump import Tunnel, open_tunnel
 
@@ -68,8 +68,9 @@ class PromptSSHSession(NcclientSSHSession):
             self._host_keys.add(self._names[0], key.get_name(), key)
 
     def check_host_key(self, host: str, fingerprint: str) -> bool:
-        """ncclient's unknown-host callback: the policy decides (raising HostKeyRefused)."""
-        self._policy.check(self._names, self._transport.get_remote_server_key())
+        """ncclient's unknown-host callback: the policy decides (raising HostKeyRefused, as
+        a paramiko SSHException)."""
+        paramiko_keys.check(self._policy, self._names, self._transport.get_remote_server_key())
         return True
 
     def send(self, message: str) -> None:

@@ -21,8 +21,6 @@ import socket
 import time
 from dataclasses import dataclass, field
 
-import paramiko
-
 from oamkit.inventory import HostSettings, Inventory
 from oamkit.platforms import Platform, get_platform
 from oamkit.transport import sessionlog
@@ -358,11 +356,13 @@ def _netmiko_login(params: dict, host: HostSettings, policy: HostKeyPolicy,
     from netmiko import ConnectHandler
     from netmiko.exceptions import NetmikoAuthenticationException, NetmikoTimeoutException
 
+    from oamkit.transport.paramiko_keys import ParamikoPolicy
+
     try:
         # netmiko opens the SSH channel; session preparation is SshSession's: netmiko's reads
         # until output goes quiet cost ~0.2 s per host.
         conn = ConnectHandler(**params, auto_connect=False)
-        conn.key_policy = policy
+        conn.key_policy = ParamikoPolicy(policy)
         conn._modify_connection_params()
         conn.establish_connection()
     except NetmikoAuthenticationException:
@@ -448,6 +448,8 @@ def _unanchored(prompt: str) -> re.Pattern:
 def _connect_failure(exc: Exception) -> str:
     """The reason netmiko's wrapper hides: its message starts with an empty line and the
     paramiko exception (e.g. a refused host key) is only its context."""
+    import paramiko   # loaded already: netmiko's path is the only caller
+
     cause = exc.__context__
     if isinstance(cause, paramiko.SSHException):
         return str(cause) if isinstance(cause, HostKeyRefused) else f"{type(cause).__name__}: {cause}"
