@@ -111,3 +111,14 @@ def test_the_change_engine_on_asyncssh_loads_neither_netmiko_nor_the_parsers():
     assert "oamkit.engine.converge" in loaded and "asyncssh" in loaded
     assert [m for m in loaded if m.split(".")[0] in ("netmiko", "textfsm")
             or m.startswith("oamkit.parse") or m == "oamkit.collect"] == []
+
+
+def test_the_change_engine_on_asyncssh_loads_no_paramiko():
+    """Issue #20: paramiko (~100 ms) is for the netmiko driver, NETCONF and the paramiko jump
+    host; host keys on asyncssh are checked without it (see also test_trust_on_first_use's
+    push on asyncssh, which runs without it end to end)."""
+    loaded = _loaded_after("import oamkit.commands.change, oamkit.engine, oamkit.transport.ssh, "
+                           "oamkit.transport.asyncssh_driver, oamkit.transport.hostkeys, "
+                           "oamkit.transport.jump")
+    assert "asyncssh" in loaded and "oamkit.transport.hostkeys" in loaded
+    assert [m for m in loaded if m.split(".")[0] == "paramiko"] == []

@@ -263,3 +263,49 @@ def test_a_key_another_process_recorded_meanwhile_is_verified_not_appended_again
     assert first.fingerprint in str(refused.value) and second.fingerprint in str(refused.value)
     ours.record("[10.0.0.1]:22", first)
     assert path.read_text().count("[10.0.0.1]:22 ") == 1
+
+
+def _push_loading(inventory, env, *args) -> tuple[subprocess.CompletedProcess, dict, set[str]]:
+    """`oamkit push` in a fresh interpreter: the run, its hosts, the modules it had loaded at exit."""
+    argv = ["oamkit", "push", "-i", str(inventory), "--json", "--confirm-timeout", "600", *args]
+    code = ("import atexit, sys\n"
+            "atexit.register(lambda: sys.stderr.write('\\nMODULES ' + ' '.join(sys.modules) + '\\n'))\n"
+            f"sys.argv = {argv!r}\n"
+            "from oamkit.cli import main\n"
+            "main()\n")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
+    modules = [ln for ln in run.stderr.splitlines() if ln.startswith("MODULES ")]
+    assert run.stdout and modules, run.stderr
+    return run, {h["host"]: h for h in json.loads(run.stdout)["hosts"]}, set(modules[-1].split()[1:])
+
+
+def test_a_push_on_asyncssh_records_new_keys_and_refuses_a_changed_one_without_paramiko(
+        lab, lab_inventory, tmp_path):
+    """Issue #20: the host-key policy works on the asyncssh driver without paramiko loaded
+    (~100 ms of every start-up), and still verifies keys before any password is sent."""
+    known = lab_inventory / "known_hosts"
+    known.write_text("")
+    _settings(lab_inventory, "asyncssh", known_hosts="known_hosts", accept_new_host_keys=True)
+    env = {**os.environ, "COLUMNS": "200", "OAMKIT_STATE_DIR": str(tmp_path / "state"),
+           "OAMKIT_LAB_PASSWORD": lab.password}
+    kind, b64 = _lab_key(lab)
+
+    run, hosts, modules = _push_loading(lab_inventory, env, "--limit", "ios-1,xr-1")
+    assert run.returncode == 0 and all(h["outcome"] != "error" for h in hosts.values()), hosts
+    assert sorted(known.read_text().splitlines()) == sorted(
+        f"[127.0.0.1]:{lab.ports[name]} {kind} {b64}" for name in ("ios-1", "xr-1"))
+    assert "asyncssh" in modules and not [m for m in modules if m.split(".")[0] == "paramiko"]
+
+    other = asyncssh.generate_private_key("ssh-ed25519").export_public_key("openssh").decode().split()[1]
+    port = lab.ports["xr-1"]
+    known.write_text(known.read_text().replace(f"]:{port} {kind} {b64}", f"]:{port} {kind} {other}"))
+    logins = len(_logins(lab.device("xr-1")))
+    run, hosts, modules = _push_loading(lab_inventory, env, "--limit", "ios-1,xr-1")
+    assert run.returncode != 0 and hosts["xr-1"]["outcome"] == "error", hosts
+    error = hosts["xr-1"]["error"]
+    assert "host key not trusted" in error and "does not match" in error, error
+    assert _fingerprint(b64) in error and _fingerprint(other) in error, error
+    assert hosts["ios-1"]["outcome"] != "error", hosts
+    assert len(_logins(lab.device("xr-1"))) == logins   # refused before any password was sent
+    assert f"]:{port} {kind} {other}" in known.read_text()   # the record is left as it was
+    assert not [m for m in modules if m.split(".")[0] == "paramiko"]
