@@ -46,6 +46,17 @@ def _pair(l1: str, v1: object, l2: str, v2: object, left: int, right: int, inden
     return f"{indent}{l1}{str(v1).rjust(left - len(l1))}{sep}{l2}{str(v2).rjust(right - len(l2))}"
 
 
+def _times_and_rates() -> list[str]:
+    """Up/down times, clearing and rate lines as VRP8 routers and CloudEngine print them."""
+    return [f"Last physical up time   : {UP_SINCE}", "Last physical down time : -",
+            f"Current system time: {_now()}",
+            "Statistics last cleared:never",
+            "    Last 300 seconds input rate: 0 bits/sec, 0 packets/sec",
+            "    Last 300 seconds output rate: 0 bits/sec, 0 packets/sec",
+            "    Input peak rate 0 bits/sec, Record time: -",
+            "    Output peak rate 0 bits/sec, Record time: -"]
+
+
 def _bandwidth(indent: str = "    ") -> list[str]:
     return [f"{indent}Input bandwidth utilization threshold : 80.00%",
             f"{indent}Output bandwidth utilization threshold: 80.00%",
@@ -123,13 +134,7 @@ def vrp8_router(dev: Device, st: InterfaceState) -> str:
              "Rx Power:  -4.20dBm, Warning range: [-19.997,  -3.000]dBm",
              "Tx Power:  -5.10dBm, Warning range: [-9.500,  -3.000]dBm",
              "Loopback: none, full-duplex mode, Pause Flowcontrol: Receive Enable and Send Enable",
-             f"Last physical up time   : {UP_SINCE}", "Last physical down time : -",
-             f"Current system time: {_now()}",
-             "Statistics last cleared:never",
-             "    Last 300 seconds input rate: 0 bits/sec, 0 packets/sec",
-             "    Last 300 seconds output rate: 0 bits/sec, 0 packets/sec",
-             "    Input peak rate 0 bits/sec, Record time: -",
-             "    Output peak rate 0 bits/sec, Record time: -",
+             *_times_and_rates(),
              f"    Input: {c['input_bytes']} bytes, {c['input_packets']} packets",
              f"    Output: {c['output_bytes']} bytes, {c['output_packets']} packets",
              "    Input:",
@@ -169,13 +174,7 @@ def cloudengine(dev: Device, st: InterfaceState) -> str:
              f"IP Sending Frames' Format is PKTFMT_ETHNT_2, Hardware address is {_mac(st.mac)}",
              "Media type: COMMON COPPER, Link type: auto negotiation",
              f"Loopback: NONE, Maximal BW: {mbit}M, Current BW: {mbit}M, Full-duplex mode",
-             f"Last physical up time   : {UP_SINCE}", "Last physical down time : -",
-             f"Current system time: {_now()}",
-             "Statistics last cleared:never",
-             "    Last 300 seconds input rate: 0 bits/sec, 0 packets/sec",
-             "    Last 300 seconds output rate: 0 bits/sec, 0 packets/sec",
-             "    Input peak rate 0 bits/sec, Record time: -",
-             "    Output peak rate 0 bits/sec, Record time: -",
+             *_times_and_rates(),
              f"    Input : {str(c['input_bytes']).rjust(18)} bytes, {str(c['input_packets']).rjust(18)} packets",
              f"    Output: {str(c['output_bytes']).rjust(18)} bytes, {str(c['output_packets']).rjust(18)} packets",
              "    Input:",
