@@ -134,20 +134,6 @@ def rendered_lines(inventory: Path, env: dict) -> dict[str, list[str]]:
             for p in plan_hosts(inv, inv.select())}
 
 
-def default_layout_fleet(devices: int) -> list[tuple[str, str]]:
-    """`devices` lab devices named and spread over the platforms as `oamkit lab up` does."""
-    from oamkit.lab.device import PLATFORMS
-    from oamkit.lab.server import SHORT
-
-    per: dict[str, int] = {}
-    named = []
-    for i in range(devices):
-        platform = PLATFORMS[i % len(PLATFORMS)]
-        per[platform] = per.get(platform, 0) + 1
-        named.append((f"{SHORT[platform]}-{per[platform]}", platform))
-    return named
-
-
 def reference_lab(platforms_transports: list[tuple[str, str]], driver: str, time_scale: float,
                   workdir: Path, confirm_timeout: int) -> dict[tuple[str, str], Reference]:
     """Push to one fault-free device per platform/transport and keep what it then holds. The
@@ -363,7 +349,7 @@ def run_campaign(devices: int = 100, fault_share: float = 0.25, seed: int = 1,
                  driver: str = "netmiko", time_scale: float = 0.2, timeout: float = 30.0,
                  workers: int = 50, confirm_timeout: int = 120, out=print) -> dict:
     """Run the whole campaign; returns {"lines": [(half, wrong), x3], "exit": 0|1, ...}."""
-    from oamkit.lab.server import Lab
+    from oamkit.lab.server import Lab, fleet
 
     rng = random.Random(seed)
     workdir = Path(tempfile.mkdtemp(prefix="oamkit-faults-"))
@@ -372,7 +358,8 @@ def run_campaign(devices: int = 100, fault_share: float = 0.25, seed: int = 1,
         # named devices in each platform's default output layout (a count would give them the
         # platform's layouts in turn): every device is compared with the one fault-free
         # reference device of its platform and transport
-        lab = Lab(devices=default_layout_fleet(devices), time_scale=time_scale).start()
+        lab = Lab(devices=[(name, platform) for name, platform, _ in fleet(devices)],
+                  time_scale=time_scale).start()
         assignments = [Assignment(name, dev.platform, "ssh") for name, dev in lab.devices.items()]
         for a in assignments:   # half the hosts that can speak NETCONF do
             if a.platform in NETCONF_PLATFORMS and rng.random() < 0.5:

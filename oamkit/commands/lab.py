@@ -103,15 +103,9 @@ def _spawn_detached(devices: int, plats: list[str], inventory: Path, base_port: 
 
 def _device_names(devices: int, plats: list[str]) -> list[str]:
     """The names `Lab(devices, platforms=plats)` gives its devices (ios-1, xr-1, ...)."""
-    from oamkit.lab.server import SHORT
+    from oamkit.lab.server import fleet
 
-    counters: dict[str, int] = {}
-    names = []
-    for i in range(devices):
-        plat = plats[i % len(plats)]
-        counters[plat] = counters.get(plat, 0) + 1
-        names.append(f"{SHORT[plat]}-{counters[plat]}")
-    return names
+    return [name for name, _, _ in fleet(devices, plats)]
 
 
 def _known_faults() -> set[str]:

@@ -37,6 +37,20 @@ from oamkit.lab.vendors import VALIDATORS
 HOST = "127.0.0.1"  # network safety: the lab never listens anywhere else
 PASSWORD_ENV = "OAMKIT_LAB_PASSWORD"
 SHORT = {"cisco_ios": "ios", "cisco_xr": "xr", "juniper_junos": "junos", "huawei_vrp": "vrp"}
+
+
+def fleet(devices: int, platforms: list[str] | tuple[str, ...] = PLATFORMS) -> list[tuple[str, str, int]]:
+    """The devices of a lab started with a count: (name, platform, number of the device within
+    its platform from 0), the platforms in turn: ios-1, xr-1, junos-1, vrp-1, ios-2, ..."""
+    counters: dict[str, int] = {}
+    out = []
+    for i in range(devices):
+        plat = platforms[i % len(platforms)]
+        counters[plat] = counters.get(plat, 0) + 1
+        out.append((f"{SHORT[plat]}-{counters[plat]}", plat, counters[plat] - 1))
+    return out
+
+
 NETMIKO_TYPES = {"cisco_ios": "cisco_ios", "cisco_xr": "cisco_xr", "juniper_junos": "juniper_junos",
                  "huawei_vrp": "huawei_vrpv8"}
 GROUP_POLICY = {"cisco_ios": "lab-ios", "cisco_xr": "lab-xr", "juniper_junos": "lab-junos",
@@ -119,12 +133,8 @@ class Lab:
         if isinstance(devices, int):
             # a fleet (`oamkit lab up`): a platform's devices print its real layouts in turn
             # (device.LAYOUTS), the first of each platform the default one
-            counters: dict[str, int] = {}
-            specs: list[tuple] = []
-            for i in range(devices):
-                plat = platforms[i % len(platforms)]
-                counters[plat] = counters.get(plat, 0) + 1
-                specs.append((f"{SHORT[plat]}-{counters[plat]}", plat, layout_for(plat, counters[plat] - 1)))
+            specs: list[tuple] = [(name, plat, layout_for(plat, number))
+                                  for name, plat, number in fleet(devices, platforms)]
         else:
             # named devices: (name, platform) prints the default layout, (name, platform, layout) that one
             specs = list(devices)
