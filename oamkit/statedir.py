@@ -80,13 +80,13 @@ def child(folder: Path, name: str, what: str = "name", field: str | None = None)
         raise InputError([Problem(f"not a valid {what}: letters, digits, '.', '_' and '-' only, "
                                   "not starting with '.' or '-'", field=field, value=str(name))])
     path = folder / name
-    if _inside.get(path) == folder:
+    if path in _inside:
         return path
     base, resolved = folder.resolve(), path.resolve()
     if not resolved.is_relative_to(base) or resolved == base:
         raise InputError([Problem(f"{what} leads outside {folder}", field=field, value=name)])
     if len(_inside) < 10_000:
-        _inside[path] = folder
+        _inside.add(path)
     return path
 
 
@@ -94,7 +94,7 @@ def child(folder: Path, name: str, what: str = "name", field: str | None = None)
 # with lstat; a push asks for its change folder a few times per host. What is checked once
 # stays checked: the state folder is private (0700), so only its owner can swap a component
 # for a symlink afterwards.
-_inside: dict[Path, Path] = {}
+_inside: set[Path] = set()
 
 
 def file_name_for(name: str) -> str:
