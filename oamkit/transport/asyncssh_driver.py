@@ -14,9 +14,9 @@ trust on first use only where the inventory accepts new keys), with the same err
 from __future__ import annotations
 
 import asyncio
-import getpass
 import atexit
 import concurrent.futures
+import getpass
 import os
 import queue
 import threading

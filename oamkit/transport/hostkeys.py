@@ -162,8 +162,12 @@ def hash_host(hostname: str, salt: bytes | None = None) -> str:
     """OpenSSH's hashed form of a host name, `|1|base64(salt)|base64(HMAC-SHA1(salt, name))`,
     as paramiko's `HostKeys.hash_host` writes it."""
     salt = os.urandom(20) if salt is None else salt
-    digest = hmac.new(salt, hostname.encode(), hashlib.sha1).digest()
+    digest = _host_digest(salt, hostname)
     return f"|1|{base64.b64encode(salt).decode()}|{base64.b64encode(digest).decode()}"
+
+
+def _host_digest(salt: bytes, hostname: str) -> bytes:
+    return hmac.new(salt, hostname.encode(), hashlib.sha1).digest()
 
 
 def _hashed(pattern: str) -> tuple[bytes, bytes] | None:
@@ -217,8 +221,7 @@ def _matches(name: str, patterns: list[str]) -> bool:
             hashed = _hashed(pattern)
             if hashed is not None and not matched:
                 salt, digest = hashed
-                matched = hmac.compare_digest(
-                    hmac.new(salt, name.encode(), hashlib.sha1).digest(), digest)
+                matched = hmac.compare_digest(_host_digest(salt, name), digest)
         elif pattern.startswith("!"):
             if fnmatch.fnmatch(name, pattern[1:]):
                 return False
