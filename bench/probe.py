@@ -4,7 +4,8 @@
 1. Rate: N targets (default 100) every 10 ms for a few seconds, our engine then fping
    (-p 10 -i <10ms/N>): sustained matched probes per second, and our schedule lateness.
 2. Outage accuracy: the same probing while the primary WAN is cut (silent drop); each tool's
-   per-site outage (ours: lost x interval; fping -o: lost x period) is compared with the ground
+   per-site outage (ours: `analysis.sharpen`'s estimate, as `oamkit dr` reports it; fping -o:
+   lost x period) is compared with the ground
    truth window from `ip -ts monitor route` on ce and dc around the cut command.
 3. Scale (--targets N, e.g. 1000): N targets every interval, ours only: loss (sent and not
    answered), kernel receive-queue drops and schedule lateness. The N addresses live on dc's
@@ -35,7 +36,7 @@ import time
 import numpy as np
 
 from oamkit.lab.wan import RouteMonitor, WanLab, site_prefix, truth_window
-from oamkit.probe.analysis import outage_around, run_summary
+from oamkit.probe.analysis import outage_around, run_summary, sharpen
 from oamkit.probe.engine import ProbeEngine, Slot, rounds_for
 from oamkit.probe.proto import ProbeProto, parse_interval
 from oamkit.probe.safety import MAX_RATE_PPS, check_probe_request
@@ -200,10 +201,9 @@ def main() -> int:
         for m in mons:
             m.stop()
         restore(lab)
-        our_out = {}
-        for i, t in enumerate(targets):
-            o = outage_around(run, i, cut[0], 0.3)
-            our_out[t] = o.outage_s
+        outages = [outage_around(run, i, cut[0], 0.3) for i in range(len(targets))]
+        sharpen(outages)   # as `oamkit dr` does: one cut for every site
+        our_out = {t: o.outage_s for t, o in zip(targets, outages)}
         out["ours_outage_error"] = stats(errors_vs_truth(our_out, mons, cut, iv))
         out["ours_outage_error"]["trusted"] = run.trusted()[0]
         out["ours_outage_error"]["lateness"] = run.lateness_stats()

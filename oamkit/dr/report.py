@@ -20,7 +20,8 @@ def outage_text(o: dict | None, interval: float) -> str:
         return f"≥ {o['outage_s'] * 1e3:.0f} ms, not recovered"
     if o["lost"] == 0:
         return "none"
-    return f"{o['outage_s'] * 1e3:.0f} ± {interval * 1e3:.0f} ms"
+    err = o.get("err_s", interval)
+    return f"{o['outage_s'] * 1e3:.0f} ± {err * 1e3:.{0 if err >= 0.0095 else 1}f} ms"
 
 
 def write_json(result: dict, path: Path) -> Path:

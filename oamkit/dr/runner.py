@@ -18,7 +18,7 @@ import numpy as np
 from oamkit.dr.paths import UNKNOWN, WRONG, PathChecker, path_verdict  # noqa: F401 (path_verdict: API)
 from oamkit.dr.degrade import POLL_S as DEGRADE_POLL_S, DegradeWatch, judge_sites, link_sample
 from oamkit.dr.plan import DrPlan, Site, Step
-from oamkit.probe.analysis import outage_around, run_summary, slot_stats
+from oamkit.probe.analysis import outage_around, run_summary, sharpen, slot_stats
 from oamkit.probe.engine import ProbeEngine, ProbeRun, Slot, rounds_for
 from oamkit.jsonout import SCHEMA_VERSION
 from oamkit.probe.proto import ProbeProto
@@ -426,8 +426,9 @@ class DrRunner:
         if name == "failover" and self.degrade is not None and self.degrade.t_down is not None:
             t_event = self.degrade.t_down      # the outage is the failover after the link went down
         t_ref = self.t_ref or run.t0
-        for i, st in enumerate(self.states):
-            o = outage_around(run, i, t_event, self.plan.settle)
+        outages = [outage_around(run, i, t_event, self.plan.settle) for i in range(len(self.states))]
+        sharpen(outages)   # one event for every site: where their gaps agree, it is pinned finer
+        for i, (st, o) in enumerate(zip(self.states, outages)):
             d = o.as_dict(t_ref)
             d["proto"] = str(st.measure)
             setattr(st, name, d)

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from oamkit.probe.analysis import loss_bursts, outage_around, slot_stats
+from oamkit.probe.analysis import loss_bursts, outage_around, sharpen, slot_stats
 from oamkit.probe.engine import ProbeRun, Slot
 from oamkit.probe.proto import ProbeProto
 
@@ -87,3 +87,57 @@ def test_stall_far_from_the_outage_leaves_it_trusted():
     from oamkit.probe.analysis import stalls
     assert stalls(run)[0]["at_s"] == pytest.approx(1.3, abs=0.01)
     assert outage_around(run, 0, t_event=1000.495).trusted
+
+
+def cut_run(breaks, repairs, n_rounds=200, interval=0.01, t0=1000.0, jitter=0.0, seed=0):
+    """Sites probed on a staggered schedule (site i at i*interval/n into each round, each send
+    late by up to `jitter`); a probe is lost when it is sent in [break, repair) of its site."""
+    rng = np.random.default_rng(seed)
+    n = len(breaks)
+    tx = np.array([[t0 + k * interval + i * interval / n for k in range(n_rounds)] for i in range(n)])
+    tx += rng.uniform(0, jitter, tx.shape)
+    lost = (tx >= np.array(breaks)[:, None]) & (tx < np.array(repairs)[:, None])
+    rx = np.where(lost, np.nan, tx + 0.0003)
+    return ProbeRun([Slot(f"127.0.0.{i + 1}", ProbeProto("icmp")) for i in range(n)], interval, n_rounds, t0,
+                    tx, np.zeros(tx.shape), rx, np.where(np.isnan(rx), 0, 1).astype(np.int8),
+                    np.zeros(tx.shape, dtype=bool))
+
+
+def test_one_cut_seen_by_many_sites_is_pinned_far_finer_than_one_interval():
+    # 100 sites, one break and one repair for all (the primary WAN cut, the backup's route in):
+    # alone each site is within +-10 ms; together the staggered probes pin both instants
+    n, t_break, t_repair = 100, 1000.5037, 1001.7371
+    run = cut_run([t_break] * n, [t_repair] * n)
+    outages = [outage_around(run, i, t_event=t_break) for i in range(n)]
+    alone = np.array([o.outage_s for o in outages]) - (t_repair - t_break)
+    sharpen(outages)
+    together = np.array([o.outage_s for o in outages]) - (t_repair - t_break)
+    assert np.abs(alone).max() > 0.004          # one interval's quantisation, alone
+    assert np.abs(together).max() < 0.0002      # 10 ms / 100 sites, together
+    # the bound a reader is given is each site's own: it holds whether or not the sites
+    # broke together (up to two intervals from a gap's edge)
+    assert all(abs(o.outage_s - (t_repair - t_break)) <= o.err_s <= 0.0201 for o in outages)
+    assert all(o.min_s <= o.outage_s <= o.max_s for o in outages)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_sites_breaking_and_repairing_at_their_own_times_stay_within_their_own_bounds(seed):
+    rng = np.random.default_rng(seed)
+    n = 30
+    breaks = 1000.5 + rng.uniform(0, 0.05, n) * (seed % 2)        # shared, or spread over 50 ms
+    repairs = 1001.2 + rng.uniform(0, 0.4, n)
+    run = cut_run(list(breaks), list(repairs), jitter=0.002 * (seed % 3), seed=seed)
+    outages = [outage_around(run, i, t_event=1000.5) for i in range(n)]
+    sharpen(outages)
+    for o, truth in zip(outages, repairs - breaks):
+        assert o.min_s <= o.outage_s <= o.max_s
+        assert abs(o.outage_s - truth) <= o.err_s + 1e-9, (o.outage_s, truth, o.err_s)
+        assert o.err_s <= 0.0201 + 0.004 * (seed % 3)
+
+
+def test_a_site_that_never_recovers_keeps_its_lower_bound():
+    run = cut_run([1000.5] * 3, [1000.9, 1000.9, 9999.0])
+    outages = [outage_around(run, i, t_event=1000.5) for i in range(3)]
+    sharpen(outages)
+    assert not outages[2].recovered and outages[2].outage_s == pytest.approx(outages[2].lost * 0.01)
+    assert outages[0].outage_s == pytest.approx(0.4, abs=0.004)
