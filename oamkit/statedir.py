@@ -25,16 +25,25 @@ _PLAIN_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,199}")
 
 
 def state_dir() -> Path:
-    path = Path(os.environ.get("OAMKIT_STATE_DIR", Path.home() / ".local" / "state" / "oamkit"))
+    named = os.environ.get("OAMKIT_STATE_DIR")
+    path = Path(named) if named else Path.home() / ".local" / "state" / "oamkit"
     private_dir(path)
+    if path in _tightened:   # a fleet run asks a few times per host
+        return path
     try:
         info = path.stat()
         # A shared sticky folder (/tmp) is nobody's state folder: leave its mode alone.
         if info.st_uid == os.getuid() and info.st_mode & 0o077 and not info.st_mode & stat.S_ISVTX:
             os.chmod(path, FOLDER_MODE)
+        _tightened.add(path)
     except OSError:
         pass
     return path
+
+
+# State folders `state_dir` found (or made) private in this process: an older oamkit's loose
+# modes are fixed on first use; the folder stays ours (0700) afterwards.
+_tightened: set[Path] = set()
 
 
 def private_dir(path: Path) -> Path:

@@ -46,6 +46,11 @@ CIPHERS = ("aes128-gcm@openssh.com", "aes256-gcm@openssh.com", "chacha20-poly130
 AUTH_WITH_PASSWORD = ("password", "keyboard-interactive")
 AUTH_WITH_KEY = ("publickey", *AUTH_WITH_PASSWORD)
 
+# No X.509 trust anchors: a host key is trusted by oamkit's policy (known_hosts) alone. Left at
+# their defaults, asyncssh looks for ~/.ssh/ca-bundle.crt and ~/.ssh/crt on every connection
+# (in a worker thread, a GIL hand-off each).
+NO_X509_TRUST = {"x509_trusted_certs": None, "x509_trusted_cert_paths": []}
+
 
 class _Loop:
     """The process's event loop for asyncssh sessions, on a daemon thread, started on first
@@ -148,7 +153,7 @@ class AsyncsshChannel:
                     username=host.username, password=secret,
                     client_keys=[str(key_file)] if key_file else None, agent_path=None,
                     known_hosts=([], [], []),   # nothing pre-trusted: every key goes to the policy
-                    encryption_algs=CIPHERS, config=None, login_timeout=step_timeout,
+                    **NO_X509_TRUST, encryption_algs=CIPHERS, config=None, login_timeout=step_timeout,
                     preferred_auth=AUTH_WITH_KEY if key_file else AUTH_WITH_PASSWORD)
             except BaseException as exc:   # refused, failed or cancelled at the deadline
                 # Closed here, on the loop that owns it: closed from the worker while the loop
@@ -364,7 +369,7 @@ async def _jump_connection(host: HostSettings, policy: HostKeyPolicy, key_file: 
             lambda: client, host=jump.host, port=jump.port, username=jump.user,
             connect_timeout=timeout, login_timeout=timeout,
             client_keys=[str(key_file)] if key_file else (),   # (): ~/.ssh's default keys
-            known_hosts=([], [], []), config=None, encryption_algs=CIPHERS,
+            known_hosts=([], [], []), **NO_X509_TRUST, config=None, encryption_algs=CIPHERS,
             preferred_auth=("publickey",))
         return conn
     except asyncssh.HostKeyNotVerifiable:
