@@ -79,6 +79,7 @@ class CliDriver:
     def __init__(self, session: SshSession, plan: HostPlan):
         self.session, self.plan = session, plan
         self.syntax = plan.platform.config
+        self._last_delta: tuple | None = None   # (managed, target, lines) of the last delta()
 
     @classmethod
     def open(cls, inventory: Inventory, plan: HostPlan, deadline: float) -> "CliDriver":
@@ -106,7 +107,13 @@ class CliDriver:
         return snapshot.managed
 
     def delta(self, current: Snapshot, target) -> list[str]:
-        return delta(self.plan, current.managed, target)
+        # the engine asks twice for the same pair (to report it, then to send it)
+        if self._last_delta is not None and self._last_delta[0] is current.managed \
+                and self._last_delta[1] is target:
+            return list(self._last_delta[2])
+        lines = delta(self.plan, current.managed, target)
+        self._last_delta = (current.managed, target, lines)
+        return list(lines)
 
     def review(self, current: Snapshot, target) -> list[dict]:
         return review.cli_sections(self.syntax, current.managed, target)
