@@ -107,10 +107,17 @@ OPEN_JOURNALS = 8
 def record(change_folder: Path, host: str, platform: str, form: str, managed: str,
            running: str) -> Path:
     """Append a host's backup to the change's journal, durably; -> the journal's path."""
+    return record_many(change_folder, [(host, platform, form, managed, running)])
+
+
+def record_many(change_folder: Path, entries: list[tuple[str, str, str, str, str]]) -> Path:
+    """Append hosts' backups, each (host, platform, form, managed, running), to the change's
+    journal; return once all are durable (one sync: the last append's covers the file)."""
     path = change_folder / JOURNAL
-    backup = Backup(host, platform, form, datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                    managed, running)
-    append(path, (json.dumps(backup.__dict__) + "\n").encode())
+    taken = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    for n, (host, platform, form, managed, running) in enumerate(entries, 1):
+        backup = Backup(host, platform, form, taken, managed, running)
+        append(path, (json.dumps(backup.__dict__) + "\n").encode(), durable=n == len(entries))
     return path
 
 

@@ -240,14 +240,27 @@ def _write_backup(change_id: str, plan: HostPlan, form: str, before: Snapshot) -
     """On disk before the device is touched (see `backups`): a control host that loses power
     mid-push must still hold what `rollback --change` restores. Then the change journal says
     the host is changing (see `changelog`)."""
-    def backup_then_mark() -> Path:
-        folder = change_folder(change_id)
-        path = backups.record(folder, plan.host.name, plan.platform.name, form, before.backup,
-                              before.full)
-        changelog.mark(folder, plan.host.name, changelog.CHANGING)
-        return path
+    return _backups_then_marks((change_id, plan.host.name, plan.platform.name, form, before.backup,
+                                before.full))
 
-    return greenloop.blocking(backup_then_mark)
+
+def _write_backups(items: list[tuple]) -> list[Path]:
+    """Several hosts' backups (one change each), durable together: one sync per journal."""
+    by_change: dict[str, list[tuple]] = {}
+    for change_id, *entry in items:
+        by_change.setdefault(change_id, []).append(tuple(entry))
+    journals = {}
+    for change_id, entries in by_change.items():
+        folder = change_folder(change_id)
+        journals[change_id] = backups.record_many(folder, entries)
+        for host, *_ in entries:
+            changelog.mark(folder, host, changelog.CHANGING)
+    return [journals[change_id] for change_id, *_ in items]
+
+
+# hosts on the asyncssh loop back up in batches (one worker-thread hand-off and one fsync per
+# batch); a host on a thread writes its own, sharing syncs with the others (`backups`)
+_backups_then_marks = greenloop.Batched(_write_backups)
 
 
 def record_change(change_id: str, action: str, results: list[HostResult], inventory: Path,

@@ -106,3 +106,56 @@ def test_a_long_lived_process_keeps_only_a_few_journals_open(tmp_path):
     for number in range(3 * backups.OPEN_JOURNALS):
         backups.close(tmp_path / f"change-{number}")
     assert open_journal_fds() == 0
+
+
+def test_many_hosts_backups_written_together_take_one_sync(tmp_path, monkeypatch):
+    real, calls = os.fdatasync, []
+    monkeypatch.setattr(os, "fdatasync", lambda fd: (calls.append(fd), real(fd)))
+    entries = [(f"r{i}", "cisco_ios", "cli", f"interface r{i}\n", "x" * 300) for i in range(25)]
+    backups.record_many(tmp_path / "chg", entries)
+    backups.close(tmp_path / "chg")
+    assert len(calls) == 1
+    assert sorted(backups.read(tmp_path / "chg")) == sorted(e[0] for e in entries)
+
+
+def test_hosts_on_the_event_loop_back_up_in_batches_each_waiting_for_its_own(tmp_path):
+    """`greenloop.Batched` as the change engine uses it for backups: host greenlets that
+    arrive while a batch runs in a worker thread go in the next batch; each host resumes only
+    once the batch holding its item is done; a batch's error is each of its hosts' error."""
+    import asyncio
+
+    from oamkit.transport import greenloop
+
+    batches: list[list[int]] = []
+    finished: set[int] = set()
+
+    def run_many(items):
+        time.sleep(0.05)   # a slow disk: the other hosts arrive meanwhile
+        if 13 in items:
+            raise OSError(28, "No space left on device")
+        batches.append(list(items))
+        finished.update(items)
+        return [f"done {i}" for i in items]
+
+    batched = greenloop.Batched(run_many)
+
+    def host(i):
+        if i % 2 == 0:
+            greenloop.sleep(0.001 * i)   # hosts arrive over time, some together
+        try:
+            answer = batched(i)
+        except OSError as exc:
+            return i, f"error {exc.errno}"
+        assert i in finished, "resumed before its batch was done"
+        return i, answer
+
+    async def fleet():
+        return await asyncio.gather(*(greenloop.spawn(host, i) for i in range(40)))
+
+    outcomes = dict(asyncio.run(fleet()))
+    failed = {i for i, answer in outcomes.items() if answer == "error 28"}
+    assert 13 in failed and failed.isdisjoint(finished)
+    assert all(outcomes[i] == f"done {i}" for i in finished)
+    assert finished | failed == set(range(40))
+    assert 2 <= len(batches) + 1 <= 8, batches   # a few batches, not one hand-off per host
+    assert batched(99) == "done 99"               # off the loop: a plain call

@@ -42,9 +42,9 @@ def test_each_host_runs_where_its_transport_allows(lab, lab_inventory, monkeypat
 
     monkeypatch.setattr(engine, "push_host", spy(engine.push_host))   # every transport's way in
     synced_on: list[str] = []   # a backup's fsync must not hold up the loop's other hosts
-    real_record = backups.record
-    monkeypatch.setattr(backups, "record", lambda *a: synced_on.append(
-        threading.current_thread().name) or real_record(*a))
+    real_record = backups.record_many   # per host on threads, in batches from the loop
+    monkeypatch.setattr(backups, "record_many", lambda folder, entries: synced_on.extend(
+        [threading.current_thread().name] * len(entries)) or real_record(folder, entries))
     job = HostJob.make("push", inv, change_id=engine.new_change_id(), confirm_timeout=600)
     assert [runs_on_loop(job, p) for p in plans] == [p.host.name in ("ios-1", "vrp-1") for p in plans]
     results, stopped = run_fleet(plans, job, Rollout(workers=4, timeout=60))
