@@ -22,6 +22,7 @@ from oamkit.render import HostPlan
 
 GRACE = 5.0  # seconds past a host's deadline before we stop waiting for its thread
 MAX_TIMEOUT = 86400.0   # a day per host; `inf` (which click accepts) overflows the deadline
+FLEET_GC_THRESHOLD = 100_000   # allocations between young collections while a fleet runs (see run_fleet)
 
 
 @dataclass
@@ -65,6 +66,11 @@ def run_fleet(plans: list[HostPlan], work: Callable[[HostPlan, float], HostResul
     # the collector's full passes during the fleet do not walk it again and again: ~6% of a
     # 200-host push's CPU. Unfrozen at the end, so a long-lived process frees it normally.
     gc.freeze()
+    # Young collections after every 700 allocations are ~5% of a fleet run's CPU (SSH packets,
+    # parsed output: short-lived objects by the million). Every 100,000 instead while it runs:
+    # cyclic garbage waits a little longer (a few MB at most), nothing is left uncollected.
+    thresholds = gc.get_threshold()
+    gc.set_threshold(max(thresholds[0], FLEET_GC_THRESHOLD), *thresholds[1:])
     results: dict[str, HostResult] = {}
     stages = _stages(plans, rollout)
     stopped: str | None = None
@@ -104,6 +110,7 @@ def run_fleet(plans: list[HostPlan], work: Callable[[HostPlan, float], HostResul
             pool.close()   # does not wait for a host that overran its deadline
         else:
             pool.release([f for f in started if not f.done()])
+        gc.set_threshold(*thresholds)
         gc.unfreeze()
     for plan in plans:
         if plan.host.name not in results:
