@@ -13,6 +13,7 @@ the leaf is absent on that side).
 from __future__ import annotations
 
 import difflib
+import threading
 
 from oamkit import configtext
 
@@ -20,7 +21,32 @@ from oamkit import configtext
 # ---------------------------------------------------------------------------- CLI
 def cli_sections(syntax, current, wanted) -> list[dict]:
     """[{section, before, after, unified}] for every part of the managed configuration that
-    differs between `current` and `wanted` (a `configtext.Node` tree or `set` lines)."""
+    differs between `current` and `wanted` (a `configtext.Node` tree or `set` lines).
+
+    A fleet's hosts mostly hold the same managed configuration and want the same one: equal
+    texts get one computation (each host its own dicts; the line lists inside are shared and
+    only ever read)."""
+    key = (syntax, _text(current), _text(wanted))
+    sections = _computed.get(key)
+    if sections is None:
+        sections = _cli_sections(syntax, current, wanted)
+        with _computing:   # hosts on worker threads too
+            if len(_computed) >= _COMPUTED_SIZE:
+                _computed.pop(next(iter(_computed)))
+            _computed[key] = sections
+    return [dict(section) for section in sections]
+
+
+_COMPUTED_SIZE = 256
+_computed: dict[tuple, list[dict]] = {}
+_computing = threading.Lock()
+
+
+def _text(managed) -> str:
+    return "\n".join(managed if isinstance(managed, list) else managed.lines())
+
+
+def _cli_sections(syntax, current, wanted) -> list[dict]:
     have = configtext.split_by_interface(current, syntax)
     want = configtext.split_by_interface(wanted, syntax)
     out = []

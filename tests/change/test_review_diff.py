@@ -144,3 +144,23 @@ def test_a_device_listing_lines_in_another_order_shows_only_what_changed():
     after = _align(before, ["set c 3", "set b 9", "set a 1"])   # rendered in another order
     changed = [line for line in unified(before, after)[3:] if line[:1] in "+-"]
     assert changed == ["-set b 2", "+set b 9"], unified(before, after)
+
+
+def test_hosts_with_the_same_configuration_share_one_computation_not_their_dicts():
+    from oamkit import configtext
+    from oamkit.engine import review
+    from oamkit.platforms import get_platform
+
+    syntax = get_platform("cisco_ios").config
+    before = "interface GigabitEthernet0/1\n ethernet oam\n ethernet oam mode passive\n"
+    after = "interface GigabitEthernet0/1\n ethernet oam\n ethernet oam mode active\n"
+    first = review.cli_sections(syntax, configtext.parse_indented(before), configtext.parse_indented(after))
+    again = review.cli_sections(syntax, configtext.parse_indented(before), configtext.parse_indented(after))
+    assert first == again and first[0] is not again[0]
+    assert "+ ethernet oam mode active" in first[0]["unified"]
+    # another host's other text is its own computation, never a neighbour's answer
+    other = review.cli_sections(syntax, configtext.parse_indented(before.replace("0/1", "0/2")),
+                                configtext.parse_indented(after.replace("0/1", "0/2")))
+    assert other[0]["section"] == "GigabitEthernet0/2" and other != first
+    assert review.cli_sections(syntax, configtext.parse_indented(after),
+                               configtext.parse_indented(after)) == []
