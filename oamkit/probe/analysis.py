@@ -161,8 +161,8 @@ def sharpen(outages: list[EventOutage]) -> None:
     other's keeps its own gap's middle. Either way each estimate stays inside the site's own
     gaps, so within [min_s, max_s]. `err_s` is how far the truth can be from the estimate
     within those bounds (one interval for a gap's middle, up to two at its edge): what holds
-    even if the sites did not in fact break or repair together, not the common part's width. Outages without a repair (not recovered) keep lost x
-    interval, a lower bound."""
+    even if the sites did not in fact break or repair together, not the common part's width.
+    Outages without a repair (not recovered) keep lost x interval, a lower bound."""
     breaks = _common_instants([o.break_gap for o in outages])
     repairs = _common_instants([o.repair_gap for o in outages])
     for o, t_break, t_repair in zip(outages, breaks, repairs):
