@@ -37,6 +37,14 @@ class Node:
         return out
 
 
+def as_text(managed: "Node | list[str]") -> str:
+    """A tree (or `set` lines) as text, one line per entry: what a backup keeps, and what
+    equal configurations are recognised by."""
+    if isinstance(managed, list):
+        return "\n".join(managed) + "\n"
+    return "\n".join(managed.lines()) + "\n"
+
+
 def parse_indented(text: str) -> Node:
     """Indented running config (IOS, IOS-XR, Huawei) -> tree. Banner/header/separator lines
     such as `Building configuration...`, `!`, `#`, timestamps are dropped."""

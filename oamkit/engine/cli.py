@@ -58,12 +58,6 @@ def delta_by_interface(plan: HostPlan, current, wanted) -> dict[str | None, list
     return parts
 
 
-def as_text(managed) -> str:
-    if isinstance(managed, list):
-        return "\n".join(managed) + "\n"
-    return "\n".join(managed.lines()) + "\n"
-
-
 def from_text(plan: HostPlan, text: str):
     if plan.platform.config.style == "set":
         return configtext.parse_set(text)
@@ -95,7 +89,7 @@ class CliDriver:
 
     def read(self) -> Snapshot:
         managed, text = read_managed(self.session, self.plan)
-        return Snapshot(managed, as_text(managed), text)
+        return Snapshot(managed, configtext.as_text(managed), text)
 
     def target_from_intent(self):
         return desired(self.plan)

@@ -26,7 +26,7 @@ def cli_sections(syntax, current, wanted) -> list[dict]:
     A fleet's hosts mostly hold the same managed configuration and want the same one: equal
     texts get one computation (each host its own dicts; the line lists inside are shared and
     only ever read)."""
-    key = (syntax, _text(current), _text(wanted))
+    key = (syntax, configtext.as_text(current), configtext.as_text(wanted))
     sections = _computed.get(key)
     if sections is None:
         sections = _cli_sections(syntax, current, wanted)
@@ -40,10 +40,6 @@ def cli_sections(syntax, current, wanted) -> list[dict]:
 _COMPUTED_SIZE = 256
 _computed: dict[tuple, list[dict]] = {}
 _computing = threading.Lock()
-
-
-def _text(managed) -> str:
-    return "\n".join(managed if isinstance(managed, list) else managed.lines())
 
 
 def _cli_sections(syntax, current, wanted) -> list[dict]:
