@@ -105,10 +105,16 @@ class OamHook:
             platform=get_platform(self.inventory.hosts[device].platform))
         predicted, reason = detection.detection_from(intent, monitors, routing_detect_s)
         first = detection.earliest_link_down(monitors)
+        # the first acting monitor to cross takes the link down: it is down by the earliest of
+        # their latest crossings
+        bounds = [m.latest_s for m in monitors if m.has_action and m.latest_s is not None]
+        latest = min(bounds) + routing_detect_s if predicted is not None and bounds else None
         return {"predicted_s": predicted, "reason": reason, "policy": intent.policy,
                 "window_s": first.window_s if first else max((m.window_s for m in monitors), default=0.0),
+                "latest_s": latest, "random_errors": error_fraction is not None,
                 "monitors": [{"event": m.event, "window_s": m.window_s, "high": m.high, "reachable": m.reachable,
-                              "crossing_s": m.crossing_s, "has_action": m.has_action, "reason": m.reason}
+                              "crossing_s": m.crossing_s, "latest_s": m.latest_s, "has_action": m.has_action,
+                              "reason": m.reason}
                              for m in monitors]}
 
     def event_source(self, device: str) -> dict:

@@ -189,7 +189,7 @@ def _degrade_test(work: Path) -> int:
         return 0
     from oamkit.dr.degrade import set_oam_hook
     from oamkit.dr.plan import load_plan
-    from oamkit.dr.report import write_reports
+    from oamkit.dr.report import predicted_text, write_reports
     from oamkit.dr.runner import DrRunner, set_action_hook
     from oamkit.dr_actions import OamHook, make_action_hook
     from oamkit.inventory import Inventory
@@ -220,9 +220,8 @@ def _degrade_test(work: Path) -> int:
         for site in result["sites"]:
             g = site.get("degradation") or {}
             meas = "never" if g.get("on_secondary_after_s") is None else f"{g['on_secondary_after_s']:.2f} s"
-            pred = "never" if g.get("predicted_s") is None else f"{g['predicted_s']:.2f} s"
             console.print(f"  {site['name']:<8} {g.get('loss_pct') or 0:5.1f}% loss while degraded; on the secondary "
-                          f"after {meas} (predicted {pred} ± {g.get('slack_s') or 0:g} s) {site['verdict']}",
+                          f"after {meas}; predicted {predicted_text(g)} {site['verdict']}",
                           highlight=False)
         console.print(f"[bold]{result['verdict']}[/]; report: "
                       f"{next((p for p in paths.values() if str(p).endswith('.html')), work / 'degrade-report')}")

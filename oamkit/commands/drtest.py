@@ -29,7 +29,7 @@ def drtest(
     step always runs. Exit 0 PASS, 1 FAIL, 3 INVALID (engine fell behind), 130 aborted."""
     # here, not at the top: the probe engine (numpy) would slow every other command's start
     from oamkit.dr.plan import load_plan
-    from oamkit.dr.report import outage_text, write_reports
+    from oamkit.dr.report import outage_text, predicted_text, write_reports
     from oamkit.dr.runner import EXIT_FOR_VERDICT, DrRunner
 
     plan = load_plan(plan_file)       # InputError (exit 2) before anything is sent
@@ -105,9 +105,9 @@ def drtest(
             g = s.get("degradation")
             if g:
                 meas = "never" if g["on_secondary_after_s"] is None else f"{g['on_secondary_after_s']:.2f} s"
-                pred = "never" if g["predicted_s"] is None else f"{g['predicted_s']:.2f} s ± {g['slack_s']:g} s"
+                pred = predicted_text(g)
                 loss = "-" if g["loss_pct"] is None else f"{g['loss_pct']:.1f}%"
-                console.print(f"  {'':<12} degraded: {loss} loss; on the secondary after {meas} (predicted {pred})",
+                console.print(f"  {'':<12} degraded: {loss} loss; on the secondary after {meas}; predicted {pred}",
                               highlight=False, soft_wrap=True)
     # SystemExit, not typer.Exit: oamkit.cli runs click with standalone_mode=False, which turns
     # typer.Exit into a return value and the process would exit 0

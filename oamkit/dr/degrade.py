@@ -155,7 +155,8 @@ class DegradeWatch:
 
     def triggered(self, t_started: float, t_ended: float, max_watch_s: float) -> None:
         """The errors began at `t_started`: measure the frame rate up to it, predict, set the
-        deadline (predicted detection + one window; or `max_watch_s` when nothing is predicted)."""
+        deadline (the latest predicted detection, `latest_detection`; or `max_watch_s` when
+        nothing is predicted)."""
         self.t_trigger = t_started
         s = link_sample(self.step.netns or "", self.step.interface or "")
         if s is not None and self.frames_before is not None and t_ended > self.frames_before[0]:
@@ -171,9 +172,9 @@ class DegradeWatch:
                 self.notes.append(f"no prediction: {exc}")
         else:
             self.notes.append("no prediction: the plan names no device/device_interface, or no inventory was given")
-        predicted, window = self.prediction.get("predicted_s"), self.prediction.get("window_s") or 0.0
+        predicted = self.prediction.get("predicted_s")
         if predicted is not None:
-            self.deadline = t_started + min(predicted + window, max_watch_s)
+            self.deadline = t_started + min(latest_detection(self.prediction), max_watch_s)
         elif self.prediction.get("monitors"):
             # the policy can never take the link down: watch long enough to show it (two of its
             # longest windows), not the step's whole timeout
@@ -243,6 +244,14 @@ def restore(step: Step, action: Callable[[str, str, dict, float], str] | None, t
     return "; ".join(out)
 
 
+def latest_detection(prediction: dict) -> float:
+    """Seconds after the errors began by which the traffic must be on the secondary: the
+    prediction's `latest_s` (the windows' phase, and with random errors their spread; see
+    `oamkit.detection.latest_crossing_s`), never less than the prediction + one window."""
+    predicted, window = prediction["predicted_s"], prediction.get("window_s") or 0.0
+    return max(predicted + window, prediction.get("latest_s") or 0.0)
+
+
 def site_degradation(run: Any, slot: int, watch: DegradeWatch, outage: dict) -> dict:
     """One site during the degradation: loss and RTT while degraded (trigger -> link down, or
     the whole watch), and how long users saw errors (degraded time + the outage after)."""
@@ -269,16 +278,19 @@ def judge_sites(watch: DegradeWatch, run: Any, states: list, t_ref: float) -> st
     """Fill each site's `degradation` and failure reasons; return the phase's note.
 
     A site fails when the link was never taken down (degraded for the whole watch), or when the
-    errors -> traffic-on-the-secondary time is outside the prediction +- one window (the
-    monitor's window start is not aligned with the errors' start), or when the link went down
-    although the policy predicts it never can."""
+    errors -> traffic-on-the-secondary time is outside [prediction - one window, the latest
+    detection] (`latest_detection`: the monitor's window start is not aligned with the errors'
+    start, and random errors reach a threshold by chance), or when the link went down although
+    the policy predicts it never can."""
     pred = watch.prediction or {}
     predicted, window = pred.get("predicted_s"), pred.get("window_s") or 0.0
+    latest = latest_detection(pred) if predicted is not None else None
     has_prediction = bool(pred)
     for i, st in enumerate(states):
         d = site_degradation(run, i, watch, st.failover or {})
         d["predicted_s"] = predicted
-        d["slack_s"] = window
+        d["slack_s"] = window                                  # earlier than predicted by at most
+        d["late_slack_s"] = None if latest is None else round(latest - predicted, 4)   # later
         st.degradation = d
         loss = f"{d['loss_pct']:.1f}% loss" if d["loss_pct"] is not None else "loss unknown"
         rtt = f", RTT p50 {d['rtt_ms']:.2f} ms" if d["rtt_ms"] is not None else ""
@@ -288,7 +300,7 @@ def judge_sites(watch: DegradeWatch, run: Any, states: list, t_ref: float) -> st
             if has_prediction and predicted is None:
                 why += f"; the policy can never take it down: {pred.get('reason')}"
             elif predicted is not None:
-                why += f" (predicted {predicted:.2f} s + one window {window:g} s)"
+                why += f" (predicted {predicted:.2f} s, at the latest {latest:.2f} s)"
             st.reasons.append(why)
             continue
         measured = d["on_secondary_after_s"]
@@ -297,9 +309,10 @@ def judge_sites(watch: DegradeWatch, run: Any, states: list, t_ref: float) -> st
         if predicted is None:
             st.reasons.append(f"link taken down after {watch.t_down - (watch.t_trigger or 0):.2f} s although the "
                               f"policy predicts it never is ({pred.get('reason')})")
-        elif not predicted - window <= measured <= predicted + window:
+        elif not predicted - window <= measured <= latest:
             st.reasons.append(f"on the secondary {measured:.2f} s after the errors began, outside the prediction "
-                              f"{predicted:.2f} s +- one window ({window:g} s)")
+                              f"{predicted:.2f} s (from one window ({window:g} s) earlier to "
+                              f"{latest:.2f} s{_why_late(pred)})")
     down = watch.t_down
     if down is None:
         return (f"{watch.step.link} degraded ({watch.step.errored_frames} errored frames) for the whole watch, "
@@ -307,3 +320,8 @@ def judge_sites(watch: DegradeWatch, run: Any, states: list, t_ref: float) -> st
     took = down - (watch.t_trigger or down)
     return (f"{watch.step.link} taken down {took:.2f} s after the errors began"
             + (f", predicted {predicted:.2f} s" if predicted is not None else ""))
+
+
+def _why_late(prediction: dict) -> str:
+    return ": the windows' phase and the errors' random spread" if prediction.get("random_errors") \
+        else ": the windows' phase"

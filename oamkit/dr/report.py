@@ -13,6 +13,20 @@ def _ms(seconds: float | None) -> str:
     return "-" if seconds is None else f"{seconds * 1e3:.0f} ms"
 
 
+def predicted_text(g: dict) -> str:
+    """A site's predicted detection and the range that passes: '0.43 s (-1 s, +1.25 s)'
+    (earlier by one window, later by the windows' phase and the random errors' spread)."""
+    if g.get("predicted_s") is None:
+        return "never"
+    early = g.get("slack_s") or 0
+    late = g.get("late_slack_s")
+
+    def short(seconds: float) -> str:
+        return f"{seconds:.2f}".rstrip("0").rstrip(".")
+
+    return f"{g['predicted_s']:.2f} s (-{short(early)} s, +{short(early if late is None else late)} s)"
+
+
 def outage_text(o: dict | None, interval: float) -> str:
     if not o:
         return "-"
@@ -212,7 +226,7 @@ def degrade_html(result: dict) -> str:
             rtt="-" if g.get("rtt_ms") is None else f"{g['rtt_ms']:.2f} ms",
             deg_s="-" if g.get("degraded_s") is None else f"{g['degraded_s']:.2f} s",
             meas="never" if g.get("on_secondary_after_s") is None else f"{g['on_secondary_after_s']:.2f} s",
-            pred="never" if g.get("predicted_s") is None else f"{g['predicted_s']:.2f} s ± {g.get('slack_s') or 0:g} s",
+            pred=predicted_text(g),
             saw="whole watch" if g.get("users_saw_errors_s") is None else f"{g['users_saw_errors_s']:.2f} s")
         for s in result["sites"] if (g := s.get("degradation")))
     return f"""<h2>Degradation</h2><p>{e(str(deg.get('link')))}: {e(str(deg.get('errored_frames')))} errored frames
