@@ -7,8 +7,9 @@ policy (1 s Errored Frame window, high threshold 5, error-disable-interface) wit
 then runs the lab's degrade DR plan N times through the CLI (`oamkit drtest`). Per run and site
 it prints the predicted detection (oamkit.detection: the crossing + BFD), the measured time from
 the first errored frame to traffic on the secondary, the error measured - predicted, and the
-range the verdict allows (one window earlier; later by the prediction's latest detection: the
-windows' phase and, with random errors, their spread, oamkit.detection.latest_crossing_s). The
+range the verdict allows (one window earlier, or any time when random errors reach the
+threshold only by chance; later by the prediction's latest detection: the windows' phase and,
+with random errors, their spread, oamkit.detection.latest_crossing_s). The
 goal: every healthy run inside that range (PASS), and how many would have been outside the old
 one-window slack. Needs root and FRR. Prints; asserts nothing (timing goals live here, not in
 tests). Not run in CI.
@@ -71,8 +72,8 @@ def main() -> None:
             for s in r["sites"]:
                 g = s.get("degradation") or {}
                 predicted, measured = g.get("predicted_s"), g.get("on_secondary_after_s")
-                late = g.get("late_slack_s") or window
-                allowed = f"-{window:.2f}/+{late:.2f}"
+                early, late = g.get("slack_s") or window, g.get("late_slack_s") or window
+                allowed = f"-{early:.2f}/+{late:.2f}"
                 if predicted is None or measured is None:
                     misses += 1
                     print(f"{run:>3} {s['name']:<6} {d.get('frames_per_s') or 0:>8.0f} {'-':>9} {'-':>8} "
@@ -80,7 +81,7 @@ def main() -> None:
                     continue
                 err = measured - predicted
                 errors.append(err)
-                outside += not -window <= err <= late
+                outside += not -early <= err <= late
                 outside_one_window += abs(err) > window
                 print(f"{run:>3} {s['name']:<6} {d.get('frames_per_s') or 0:>8.0f} {predicted:>9.3f} {measured:>8.3f} "
                       f"{err:>+7.3f} {allowed:>13} {s['verdict']}")

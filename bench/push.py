@@ -289,6 +289,10 @@ def main() -> None:
         print(f"oamkit engine ({driver}) vs SSH floor, paired (floor on fresh labs just before and "
               f"after): {statistics.median(paired[name]):.2f}x the floor's time (median; rounds: "
               f"{', '.join(f'{p:.2f}' for p in paired[name])})")
+    # What no engine on paramiko can beat: opening and closing its sessions, nothing else.
+    print(f"ceiling on netmiko (paramiko): nornir / sessions only = {nornir / sessions:.2f}x the rate, "
+          f"sessions only / floor = {sessions / floor:.2f}x the time: an engine on netmiko cannot "
+          f"exceed the first or go below the second")
     print("client CPU per device: " + ", ".join(
         f"{name} {rows[i][3] / args.devices * 1000:.1f} ms" for i, name in
         ((0, "oamkit engine (netmiko)"), (1, "oamkit engine (asyncssh)"), (4, "nornir"), (5, "floor"))))

@@ -14,8 +14,9 @@ already resolved, and in which actions take a link down, which is platform data)
   the windows' phase is unknown (up to one window later), and errors that come at random
   (each frame errored with the same chance, as on a real link and as `errored_frames: 2%`
   injects them) can leave a window short of the threshold by chance, the more so the closer
-  its mean is. The bound holds but for MISS_PROBABILITY of runs (Poisson counts: wider than
-  the frames' binomial, so on the safe side).
+  its mean is, or reach it although its mean is short (then it crosses by chance, at any
+  window). The bound holds but for MISS_PROBABILITY of runs; counts are binomial over the
+  frames when the per-frame chance is known, Poisson otherwise.
 - frame, receive_crc, transmit_crc count errored frames in a time window; frame_period counts
   errored frames in a window of N frames (its length in time depends on the frame rate);
   frame_seconds counts errored seconds (a second with at least one errored frame) in a window
@@ -23,7 +24,8 @@ already resolved, and in which actions take a link down, which is platform data)
   errors, which dropped or errored frames do not produce (frame drops injected by nftables
   never cross it).
 - A threshold is crossed when the errors counted within one window reach the high threshold;
-  a rate that cannot reach it inside one window never crosses it, however long it lasts.
+  an evenly spaced rate that cannot reach it inside one window never crosses it, however long
+  it lasts (random errors may, by chance: above).
 - Reachable: the high threshold is at most what one window can count at line rate with
   minimum-size (64-byte) frames.
 """
@@ -33,6 +35,7 @@ import dataclasses
 import math
 from dataclasses import dataclass
 from statistics import NormalDist
+from typing import Callable
 
 from oamkit import units
 from oamkit.platforms import Platform
@@ -65,6 +68,9 @@ class MonitorPrediction:
     # when it has crossed at the latest (whatever the windows' phase; with random errors, but
     # for MISS_PROBABILITY of runs); None when crossing_s is None
     latest_s: float | None = None
+    # how early it may cross when that is not crossing_s - one window: 0 for random errors that
+    # reach the threshold only by chance (any window may be the one)
+    earliest_s: float | None = None
 
 
 @dataclass(frozen=True)
@@ -163,22 +169,68 @@ def predict_monitors(intent: LinkOamIntent, *, frames_per_s: float,
     rate_text = _rate_text(frames_per_s, error_fraction, rate)
     acts = intent.high_threshold_action in link_down_actions(platform)
     randomly = error_fraction is not None if random_errors is None else random_errors
+    errors = RandomErrors(rate, frames_per_s, error_fraction)
     out = []
     for key, name, wanted, holds_high in _effective_events(intent, platform):
         high = wanted.high if holds_high and isinstance(wanted.high, int) else None
         found = _predict(key, name, wanted, high, intent.speed_bps, frames_per_s, rate,
                          fraction, rate_text, acts and high is not None, holds_high)
-        if found.crossing_s is not None and high is not None:
-            latest = (latest_crossing_s(high, rate, found.window_s)
+        if randomly and name in COUNTING_EVENTS and high is not None and found.reachable \
+                and found.crossing_s is None and rate > 0:
+            found = _by_chance(found, high, errors)
+        elif found.crossing_s is not None and high is not None:
+            latest = (latest_crossing_s(high, rate, found.window_s, below=errors.below)
                       if randomly and name in COUNTING_EVENTS else found.crossing_s + found.window_s)
             found = dataclasses.replace(found, latest_s=latest)
         out.append(found)
     return out
 
 
+def _by_chance(found: MonitorPrediction, high: int, errors: "RandomErrors") -> MonitorPrediction:
+    """Random errors whose mean per window is short of `high`: a window still counts it by
+    chance. It crosses when half the runs have (`crossing_s`), at any window (`earliest_s` 0),
+    and by `latest_s` but for MISS_PROBABILITY of runs; unchanged ("never crosses") when not
+    even then within 10,000 windows."""
+    window = found.window_s
+    latest = latest_crossing_s(high, errors.rate, window, below=errors.below)
+    if latest is None:
+        return found
+    chance = 1.0 - errors.below(high, window)
+    typical = median_crossing_s(high, window, errors.below)
+    reason = found.reason.replace(": never crosses", (
+        f", but random errors reach it in {_percent(chance)} of windows: half the runs cross "
+        f"within {_seconds(typical)}, all but 1 in {round(1 / MISS_PROBABILITY):,} within "
+        f"{_seconds(latest)}"), 1)
+    return dataclasses.replace(found, crossing_s=typical, latest_s=latest, earliest_s=0.0,
+                               reason=reason)
+
+
+def _percent(chance: float) -> str:
+    """0.37 -> '37%', 0.0042 -> '0.42%', 0.9996 -> 'over 99%' (not a rounded 100%)."""
+    percent = chance * 100
+    if 99.5 <= percent < 100:
+        return "over 99%"
+    return f"{percent:.0f}%" if percent >= 10 else f"{percent:.2g}%"
+
+
+@dataclass(frozen=True)
+class RandomErrors:
+    """Errors that come by chance at `rate`/s: each of `frames_per_s` frames errored with
+    `fraction` (binomial counts, as on a link and as the DR degrade's `numgen random` makes
+    them), or, without a frame rate, a Poisson stream."""
+    rate: float
+    frames_per_s: float = 0.0
+    fraction: float | None = None
+
+    def below(self, k: int, seconds: float) -> float:
+        """P(fewer than `k` errors in `seconds`)."""
+        if self.fraction is not None and self.frames_per_s > 0:
+            return _binomial_below(k, round(self.frames_per_s * seconds), self.fraction)
+        return _poisson_below(k, self.rate * seconds)
+
+
 def _poisson_below(k: int, mean: float) -> float:
-    """P(N < k), N ~ Poisson(mean): the chance a window expecting `mean` errors counts fewer
-    than `k`."""
+    """P(N < k), N ~ Poisson(mean)."""
     if k <= 0:
         return 0.0
     if mean <= 0:
@@ -192,15 +244,39 @@ def _poisson_below(k: int, mean: float) -> float:
     return min(1.0, total)
 
 
-def _time_to_reach(k: int, rate: float, chance: float, limit: float) -> float:
-    """The time t <= `limit` by which `k` random errors at `rate`/s have come but for `chance`:
-    P(fewer than k in t) = chance (bisection; `limit` if not even then)."""
-    if _poisson_below(k, rate * limit) > chance:
+def _binomial_below(k: int, n: int, p: float) -> float:
+    """P(N < k), N ~ Binomial(n, p): fewer than k of n frames errored."""
+    if k <= 0:
+        return 0.0
+    if n < k or p <= 0:
+        return 1.0
+    if p >= 1:
+        return 0.0
+    if k > 400:
+        return NormalDist().cdf((k - 0.5 - n * p) / math.sqrt(n * p * (1 - p)))
+    log_p, log_q, total = math.log(p), math.log1p(-p), 0.0
+    for i in range(k):
+        total += math.exp(math.lgamma(n + 1) - math.lgamma(i + 1) - math.lgamma(n - i + 1)
+                          + i * log_p + (n - i) * log_q)
+    return min(1.0, total)
+
+
+Below = Callable[[int, float], float]   # P(fewer than k errors in t seconds)
+
+
+def _poisson(rate: float) -> Below:
+    return lambda k, seconds: _poisson_below(k, rate * seconds)
+
+
+def _time_to_reach(k: int, below: Below, chance: float, limit: float) -> float:
+    """The time t <= `limit` by which `k` errors have come but for `chance`:
+    below(k, t) = chance (bisection; `limit` if not even then)."""
+    if below(k, limit) > chance:
         return limit
     low, high = 0.0, limit
     for _ in range(60):
         mid = (low + high) / 2
-        if _poisson_below(k, rate * mid) > chance:
+        if below(k, mid) > chance:
             low = mid
         else:
             high = mid
@@ -208,28 +284,54 @@ def _time_to_reach(k: int, rate: float, chance: float, limit: float) -> float:
 
 
 def latest_crossing_s(high: int, rate: float, window_s: float,
-                      miss: float = MISS_PROBABILITY) -> float | None:
-    """Seconds after random errors (Poisson, `rate`/s) begin by which a monitor counting them
-    in tumbling windows of `window_s` has judged a window to hold `high`, but for `miss` of
-    runs, whatever the windows' phase. A window is judged when it closes (the event is logged
-    then, on the devices and in the lab). The window running when the errors begin closes b
-    (<= one window) later and holds what came in b: it may miss by chance, more likely the
-    shorter b is; each whole window after it misses with the chance q of counting fewer than
-    `high`. A run is judged at b + m windows or later only when the window closing at b and
-    the m - 1 whole ones after it all missed: P(fewer than `high` in b) x q^(m - 1). The bound
-    over every b is m windows plus the b at which that chance is `miss` (a gamma quantile),
-    with m the least for which that b fits in a window. Evenly
-    spaced errors give one window plus the crossing time the same way. None when not even
-    reached within 10,000 windows."""
+                      miss: float = MISS_PROBABILITY, below: Below | None = None) -> float | None:
+    """Seconds after random errors (`rate`/s; `below` their counts, Poisson by default) begin
+    by which a monitor counting them in tumbling windows of `window_s` has judged a window to
+    hold `high`, but for `miss` of runs, whatever the windows' phase. A window is judged when it
+    closes (the event is logged then, on the devices and in the lab). The window running when
+    the errors begin closes b (<= one window) later and holds what came in b: it may miss by
+    chance, more likely the shorter b is; each whole window after it misses with the chance q
+    of counting fewer than `high`. A run is judged at b + m windows or later only when the
+    window closing at b and the m - 1 whole ones after it all missed: P(fewer than `high` in b)
+    x q^(m - 1). The bound over every b is m windows plus the b at which that chance is `miss`
+    (a gamma quantile), with m the least for which that b fits in a window. Evenly spaced
+    errors give one window plus the crossing time the same way. None when not even reached
+    within 10,000 windows."""
     if rate <= 0 or not window_s or math.isinf(window_s) or math.isnan(window_s):
         return None
-    q = _poisson_below(high, rate * window_s)
+    below = below or _poisson(rate)
+    q = below(high, window_s)
     before = 1.0   # the chance every whole window so far missed
     for m in range(1, 10_001):
         if before * q <= miss:
-            return window_s * m + _time_to_reach(high, rate, miss / before, window_s)
+            return window_s * m + _time_to_reach(high, below, miss / before, window_s)
         before *= q
     return None
+
+
+def median_crossing_s(high: int, window_s: float, below: Below, phases: int = 64) -> float:
+    """When half the runs have judged a window to hold `high` (random errors; `below` their
+    counts), over windows of a uniformly random phase: the first window closes b after the
+    errors begin (b in (0, window]) and the run is judged at b + j windows with
+    P(fewer in b) x q^j still missing."""
+    q = below(high, window_s)
+    firsts = [(i + 0.5) / phases * window_s for i in range(phases)]
+    short = [below(high, b) for b in firsts]
+
+    def done(t: float) -> float:
+        return sum(1.0 - miss * q ** math.floor((t - b) / window_s + 1e-9)
+                   for b, miss in zip(firsts, short) if t >= b) / phases
+
+    low, high_t = 0.0, window_s
+    while done(high_t) < 0.5:
+        low, high_t = high_t, high_t * 2
+    for _ in range(50):
+        mid = (low + high_t) / 2
+        if done(mid) < 0.5:
+            low = mid
+        else:
+            high_t = mid
+    return high_t
 
 
 def _predict(key: str, name: str, wanted: EventIntent, high: int | None, speed_bps: int,

@@ -244,6 +244,15 @@ def restore(step: Step, action: Callable[[str, str, dict, float], str] | None, t
     return "; ".join(out)
 
 
+def earliest_detection(prediction: dict) -> float:
+    """Seconds after the errors began before which traffic on the secondary is too early: the
+    prediction's `earliest_s` (random errors that reach a threshold only by chance: any
+    window), else the prediction - one window."""
+    predicted, window = prediction["predicted_s"], prediction.get("window_s") or 0.0
+    earliest = prediction.get("earliest_s")
+    return predicted - window if earliest is None else min(earliest, predicted - window)
+
+
 def latest_detection(prediction: dict) -> float:
     """Seconds after the errors began by which the traffic must be on the secondary: the
     prediction's `latest_s` (the windows' phase, and with random errors their spread; see
@@ -278,19 +287,22 @@ def judge_sites(watch: DegradeWatch, run: Any, states: list, t_ref: float) -> st
     """Fill each site's `degradation` and failure reasons; return the phase's note.
 
     A site fails when the link was never taken down (degraded for the whole watch), or when the
-    errors -> traffic-on-the-secondary time is outside [prediction - one window, the latest
-    detection] (`latest_detection`: the monitor's window start is not aligned with the errors'
-    start, and random errors reach a threshold by chance), or when the link went down although
-    the policy predicts it never can."""
+    errors -> traffic-on-the-secondary time is outside [`earliest_detection`,
+    `latest_detection`] (the monitor's window start is not aligned with the errors' start, and
+    random errors reach a threshold by chance), or when the link went down although the policy
+    predicts it never can."""
     pred = watch.prediction or {}
-    predicted, window = pred.get("predicted_s"), pred.get("window_s") or 0.0
-    latest = latest_detection(pred) if predicted is not None else None
+    predicted = pred.get("predicted_s")
+    earliest = latest = None
+    if predicted is not None:
+        earliest, latest = earliest_detection(pred), latest_detection(pred)
     has_prediction = bool(pred)
     for i, st in enumerate(states):
         d = site_degradation(run, i, watch, st.failover or {})
         d["predicted_s"] = predicted
-        d["slack_s"] = window                                  # earlier than predicted by at most
-        d["late_slack_s"] = None if latest is None else round(latest - predicted, 4)   # later
+        # how much earlier and later than predicted still passes
+        d["slack_s"] = None if earliest is None else round(predicted - earliest, 4)
+        d["late_slack_s"] = None if latest is None else round(latest - predicted, 4)
         st.degradation = d
         loss = f"{d['loss_pct']:.1f}% loss" if d["loss_pct"] is not None else "loss unknown"
         rtt = f", RTT p50 {d['rtt_ms']:.2f} ms" if d["rtt_ms"] is not None else ""
@@ -309,10 +321,9 @@ def judge_sites(watch: DegradeWatch, run: Any, states: list, t_ref: float) -> st
         if predicted is None:
             st.reasons.append(f"link taken down after {watch.t_down - (watch.t_trigger or 0):.2f} s although the "
                               f"policy predicts it never is ({pred.get('reason')})")
-        elif not predicted - window <= measured <= latest:
+        elif not earliest <= measured <= latest:
             st.reasons.append(f"on the secondary {measured:.2f} s after the errors began, outside the prediction "
-                              f"{predicted:.2f} s (from one window ({window:g} s) earlier to "
-                              f"{latest:.2f} s{_why_late(pred)})")
+                              f"{predicted:.2f} s ({max(earliest, 0.0):.2f} s to {latest:.2f} s{_why_range(pred)})")
     down = watch.t_down
     if down is None:
         return (f"{watch.step.link} degraded ({watch.step.errored_frames} errored frames) for the whole watch, "
@@ -322,6 +333,6 @@ def judge_sites(watch: DegradeWatch, run: Any, states: list, t_ref: float) -> st
             + (f", predicted {predicted:.2f} s" if predicted is not None else ""))
 
 
-def _why_late(prediction: dict) -> str:
+def _why_range(prediction: dict) -> str:
     return ": the windows' phase and the errors' random spread" if prediction.get("random_errors") \
         else ": the windows' phase"

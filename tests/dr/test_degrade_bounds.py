@@ -106,3 +106,27 @@ def test_the_watch_lasts_until_the_latest_detection(random_errors):
 def test_a_prediction_without_a_latest_time_keeps_one_window():
     # e.g. from a report written before `latest_s` existed
     assert latest_detection({"predicted_s": 0.4, "window_s": 1.0}) == pytest.approx(1.4)
+
+
+def test_a_threshold_reached_only_by_chance_may_be_reached_at_any_window():
+    # 2% of 200 frames/s: 4 expected per window, 5 needed (oamkit.detection: half the runs
+    # within ~2.3 s); the link going down in the very first window is no early failure
+    intent_monitor = detection.predict_monitors(
+        detection_intent(), frames_per_s=200, error_fraction=0.02)[0]
+    assert intent_monitor.earliest_s == 0.0
+    pred = {"predicted_s": intent_monitor.crossing_s + BFD, "window_s": 1.0, "earliest_s": BFD,
+            "latest_s": intent_monitor.latest_s + BFD, "random_errors": True, "monitors": []}
+    reasons, g = judged(pred, down_after=0.55)
+    assert reasons == [], reasons
+    assert g["slack_s"] == pytest.approx(intent_monitor.crossing_s, abs=1e-4)
+    # without `earliest_s` (one window before the prediction) the same run would have failed
+    reasons, _ = judged({**pred, "earliest_s": None}, down_after=0.55)
+    assert len(reasons) == 1 and "outside the prediction" in reasons[0]
+
+
+def detection_intent():
+    from oamkit.policy import PolicySpec, resolve_intent
+
+    spec = PolicySpec.model_validate({"link_monitor": {"frame": {"window": "1s", "low": 1, "high": 5}},
+                                      "high_threshold_action": "error-disable-interface"})
+    return resolve_intent(spec, host="h", interface="GigabitEthernet0/1", policy="p", speed_bps=10**9)

@@ -232,19 +232,40 @@ def test_evenly_spaced_errors_cross_at_the_latest_one_window_after_the_predictio
 
 
 def test_random_errors_add_the_time_the_threshold_takes_by_chance():
-    # 10% of 400 frames/s at random: 40 errors/s, 5 in a 1 s window. The 5th error of a window
+    # 40 errors/s at random, 5 in a 1 s window. As a Poisson stream the 5th error of a window
     # comes at a gamma(5, 40/s) time: P(later than t) = 0.001 at chi2(0.999, 10 dof) / 80 =
     # 29.588 / 80 = 0.36985 s, after up to one window lost to the phase
     intent = intent_of({"frame": {"window": "1s", "low": 1, "high": 5}})
+    [stream] = detection.predict_monitors(intent, frames_per_s=400, errors_per_s=40, random_errors=True)
+    assert stream.crossing_s == pytest.approx(0.125)
+    assert stream.latest_s == pytest.approx(1.0 + 29.588 / 80, abs=1e-3)
+    # as 10% of 400 frames/s (each frame errored by chance): binomial counts, the 5th errored
+    # frame is frame n with P(fewer than 5 of n) <= 0.001
     [frame] = detection.predict_monitors(intent, frames_per_s=400, error_fraction=0.1)
+    n = next(n for n in range(5, 1000)
+             if sum(math.comb(n, i) * 0.1 ** i * 0.9 ** (n - i) for i in range(5)) <= 0.001)
     assert frame.crossing_s == pytest.approx(0.125)
-    assert frame.latest_s == pytest.approx(1.0 + 29.588 / 80, abs=1e-3)
+    assert frame.latest_s == pytest.approx(1.0 + n / 400, abs=1.5 / 400)
     # the same rate said to be evenly spaced: one window only
     [even] = detection.predict_monitors(intent, frames_per_s=400, error_fraction=0.1, random_errors=False)
     assert even.latest_s == pytest.approx(1.125)
-    # a monitor that never crosses has no latest time either
-    [never] = detection.predict_monitors(intent, frames_per_s=400, error_fraction=0.01)
-    assert never.crossing_s is None and never.latest_s is None
+
+
+def test_random_errors_short_of_the_threshold_cross_by_chance():
+    # 2% of 200 frames/s: 4 expected per 1 s window, 5 needed. Evenly spaced: never. At random
+    # a window reaches 5 with P(Bin(200, 0.02) >= 5) = 37%: half the runs are down within ~2 s
+    intent = intent_of({"frame": {"window": "1s", "low": 1, "high": 5}})
+    [even] = detection.predict_monitors(intent, frames_per_s=200, error_fraction=0.02, random_errors=False)
+    assert even.crossing_s is None and even.latest_s is None and "never crosses" in even.reason
+    [chance] = detection.predict_monitors(intent, frames_per_s=200, error_fraction=0.02)
+    assert 2.0 <= chance.crossing_s <= 2.5 and chance.earliest_s == 0.0
+    assert 14.0 < chance.latest_s < 17.0
+    assert "random errors reach it in 37% of windows" in chance.reason
+    assert "half the runs cross within 2.27 s" in chance.reason
+    # far short of it (0.4 expected, 5 needed): not within 10,000 windows, never in practice
+    [never] = detection.predict_monitors(intent, frames_per_s=400, error_fraction=0.001)
+    assert never.crossing_s is None and never.latest_s is None and never.earliest_s is None
+    assert never.reason.endswith("never crosses")
 
 
 def test_a_mean_just_over_the_threshold_needs_several_windows():
@@ -278,6 +299,13 @@ def _simulated_crossing(rng, frames_per_s, fraction, window_s, high):
         count += 1
 
 
+def _monitor(frames_per_s, fraction, window_s, high):
+    window = f"{round(window_s * 1000)}ms"
+    [found] = detection.predict_monitors(intent_of({"frame": {"window": window, "low": 1, "high": high}}),
+                                         frames_per_s=frames_per_s, error_fraction=fraction)
+    return found
+
+
 @pytest.mark.parametrize("frames_per_s, fraction, window_s, high", [
     (400, 0.10, 1.0, 5),        # bench/degrade.py's scenario: 40 errors/s, 5 in 1 s
     (2000, 0.02, 0.5, 10),      # 20 expected per window, 10 needed
@@ -288,7 +316,7 @@ def test_random_errors_are_late_past_the_bound_about_once_in_a_thousand(frames_p
     import random
 
     rng = random.Random(20)
-    latest = detection.latest_crossing_s(high, frames_per_s * fraction, window_s)
+    latest = _monitor(frames_per_s, fraction, window_s, high).latest_s
     crossing = high / (frames_per_s * fraction)
     runs = 20_000
     times = [_simulated_crossing(rng, frames_per_s, fraction, window_s, high) for _ in range(runs)]
@@ -298,3 +326,17 @@ def test_random_errors_are_late_past_the_bound_about_once_in_a_thousand(frames_p
     assert sum(t > (latest + crossing + window_s) / 2 for t in times) > 5 * max(late, 1)
     # the one-window slack alone is passed by a run in a few dozen (bench/degrade.py: 1 in 20)
     assert sum(t > crossing + window_s for t in times) > 0.01 * runs
+
+
+@pytest.mark.parametrize("frames_per_s, fraction", [(200, 0.02), (200, 0.01), (1000, 0.003)])
+def test_random_errors_short_of_the_threshold_half_cross_by_the_prediction(frames_per_s, fraction):
+    import random
+
+    rng = random.Random(21)
+    found = _monitor(frames_per_s, fraction, 1.0, 5)
+    runs = 20_000
+    times = [_simulated_crossing(rng, frames_per_s, fraction, 1.0, 5) for _ in range(runs)]
+    assert 0.47 <= sum(t <= found.crossing_s for t in times) / runs <= 0.53
+    assert sum(t > found.latest_s for t in times) <= 3 * detection.MISS_PROBABILITY * runs
+    assert min(times) < found.crossing_s / 4      # any window may be the one: earliest_s is 0
+
