@@ -51,9 +51,9 @@ ASSUMED_CRC_WINDOW_DS = 100
 # a thousand may still be judged late (the DR verdict's bound), none in the usual twenty.
 MISS_PROBABILITY = 1e-3
 
-# Monitors that count errored frames in a window (of time, or of frames): their crossing with
-# random errors is the threshold-th error of a window, Poisson-timed.
-COUNTING_EVENTS = ("frame", "receive_crc", "transmit_crc", "frame_period")
+# Monitors whose counts random errors make random: errored frames in a window (of time, or of
+# frames), and errored seconds (a second with at least one errored frame).
+RANDOM_COUNTS = ("frame", "receive_crc", "transmit_crc", "frame_period", "frame_seconds")
 
 
 @dataclass(frozen=True)
@@ -175,18 +175,21 @@ def predict_monitors(intent: LinkOamIntent, *, frames_per_s: float,
         high = wanted.high if holds_high and isinstance(wanted.high, int) else None
         found = _predict(key, name, wanted, high, intent.speed_bps, frames_per_s, rate,
                          fraction, rate_text, acts and high is not None, holds_high)
-        if randomly and name in COUNTING_EVENTS and high is not None and found.reachable \
-                and found.crossing_s is None and rate > 0:
-            found = _by_chance(found, high, errors)
-        elif found.crossing_s is not None and high is not None:
-            latest = (latest_crossing_s(high, rate, found.window_s, below=errors.below)
-                      if randomly and name in COUNTING_EVENTS else found.crossing_s + found.window_s)
-            found = dataclasses.replace(found, latest_s=latest)
+        counted = errors.seconds() if name == "frame_seconds" else errors
+        if not (randomly and name in RANDOM_COUNTS) or high is None or rate <= 0:
+            if found.crossing_s is not None and high is not None:
+                found = dataclasses.replace(found, latest_s=found.crossing_s + found.window_s)
+        elif found.crossing_s is None and found.reachable:
+            found = _by_chance(found, high, counted)
+        elif found.crossing_s is not None:
+            found = dataclasses.replace(found, latest_s=latest_crossing_s(
+                high, counted.rate, found.window_s, below=counted.below))
         out.append(found)
     return out
 
 
-def _by_chance(found: MonitorPrediction, high: int, errors: "RandomErrors") -> MonitorPrediction:
+def _by_chance(found: MonitorPrediction, high: int,
+               errors: "RandomErrors | ErroredSeconds") -> MonitorPrediction:
     """Random errors whose mean per window is short of `high`: a window still counts it by
     chance. It crosses when half the runs have (`crossing_s`), at any window (`earliest_s` 0),
     and by `latest_s` but for MISS_PROBABILITY of runs; unchanged ("never crosses") when not
@@ -227,6 +230,25 @@ class RandomErrors:
         if self.fraction is not None and self.frames_per_s > 0:
             return _binomial_below(k, round(self.frames_per_s * seconds), self.fraction)
         return _poisson_below(k, self.rate * seconds)
+
+    def seconds(self) -> "ErroredSeconds":
+        """The errored seconds these errors make (each second errored by chance)."""
+        if self.fraction is not None and self.frames_per_s > 0:
+            chance = -math.expm1(self.frames_per_s * math.log1p(-min(self.fraction, 1 - 1e-12)))
+        else:
+            chance = -math.expm1(-self.rate)
+        return ErroredSeconds(chance)
+
+
+@dataclass(frozen=True)
+class ErroredSeconds:
+    """Seconds each errored with `rate` (a chance per second: also the errored seconds per
+    second), counted when they end: whole seconds only (a window's part second counts none:
+    on the late side)."""
+    rate: float
+
+    def below(self, k: int, seconds: float) -> float:
+        return _binomial_below(k, math.floor(seconds + 1e-9), self.rate)
 
 
 def _poisson_below(k: int, mean: float) -> float:

@@ -340,3 +340,42 @@ def test_random_errors_short_of_the_threshold_half_cross_by_the_prediction(frame
     assert sum(t > found.latest_s for t in times) <= 3 * detection.MISS_PROBABILITY * runs
     assert min(times) < found.crossing_s / 4      # any window may be the one: earliest_s is 0
 
+
+
+def _simulated_errored_seconds(rng, chance, window_s, high):
+    """Each second errored with `chance`, windows of `window_s` whole seconds with a random
+    phase, judged when they close: the end of the first window holding `high` errored seconds."""
+    window_end = rng.randrange(1, int(window_s) + 1)
+    second, count = 0, 0
+    while True:
+        second += 1                       # this second ends now
+        if rng.random() < chance:
+            count += 1
+        if second == window_end:
+            if count >= high:
+                return float(window_end)
+            count, window_end = 0, window_end + int(window_s)
+
+
+def test_random_errored_seconds_are_late_or_early_by_chance_too():
+    import random
+
+    intent = intent_of({"frame_seconds": {"window": "60s", "low": 1, "high": 10}})
+    # one error every 4 s on average, at random: a second is errored with 1 - e^-0.25 = 22%,
+    # 13.3 expected per window, 10 needed: a window misses 1 time in 8
+    [even] = detection.predict_monitors(intent, frames_per_s=50_000, errors_per_s=0.25)
+    [rand] = detection.predict_monitors(intent, frames_per_s=50_000, errors_per_s=0.25, random_errors=True)
+    assert even.latest_s == pytest.approx(100.0) and rand.crossing_s == pytest.approx(40.0)
+    assert rand.latest_s > 3 * 60
+    rng = random.Random(5)
+    chance = 1 - math.exp(-0.25)
+    times = [_simulated_errored_seconds(rng, chance, 60, 10) for _ in range(5000)]
+    assert sum(t > rand.latest_s for t in times) <= 15
+    assert sum(t > even.latest_s for t in times) > 500      # the evenly spaced bound is far off
+    # one every 10 s: 5.7 errored seconds expected per window, 10 needed: by chance only
+    [rare] = detection.predict_monitors(intent, frames_per_s=50_000, errors_per_s=0.1, random_errors=True)
+    assert rare.earliest_s == 0.0 and rare.crossing_s is not None
+    assert "random errors reach it in" in rare.reason and "errored seconds" in rare.reason
+    times = [_simulated_errored_seconds(rng, 1 - math.exp(-0.1), 60, 10) for _ in range(2000)]
+    assert 0.4 <= sum(t <= rare.crossing_s for t in times) / 2000 <= 0.6
+    assert sum(t > rare.latest_s for t in times) <= 8
