@@ -153,7 +153,8 @@ def predict_monitors(intent: LinkOamIntent, *, frames_per_s: float,
     actions take the link down); None: the vendor-neutral intent as written. `random_errors`:
     each frame errored by chance (the default for a fraction, as a real link and the DR
     degrade's `numgen random` make them) rather than evenly spaced (the default for a rate, as
-    `limit rate` makes them); it widens `latest_s` only."""
+    `limit rate` makes them): it sets how late a crossing can be (`latest_s`), and a mean per
+    window short of a threshold then still crosses by chance (`_by_chance`)."""
     if error_fraction is not None and errors_per_s is not None:
         raise ValueError("give error_fraction or errors_per_s, not both")
     if frames_per_s < 0 or (error_fraction is not None and not 0 <= error_fraction <= 1) \
