@@ -312,7 +312,8 @@ def judge_sites(watch: DegradeWatch, run: Any, states: list, t_ref: float) -> st
             if has_prediction and predicted is None:
                 why += f"; the policy can never take it down: {pred.get('reason')}"
             elif predicted is not None:
-                why += f" (predicted {predicted:.2f} s, at the latest {latest:.2f} s)"
+                why += f" (predicted {predicted:.2f} s, at the latest {latest:.2f} s"
+                why += ": the step's timeout ended the watch first)" if watched < latest - 1e-6 else ")"
             st.reasons.append(why)
             continue
         measured = d["on_secondary_after_s"]

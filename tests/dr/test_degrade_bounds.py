@@ -130,3 +130,14 @@ def detection_intent():
     spec = PolicySpec.model_validate({"link_monitor": {"frame": {"window": "1s", "low": 1, "high": 5}},
                                       "high_threshold_action": "error-disable-interface"})
     return resolve_intent(spec, host="h", interface="GigabitEthernet0/1", policy="p", speed_bps=10**9)
+
+
+def test_a_watch_cut_short_by_the_step_timeout_says_so():
+    pred = prediction(random_errors=True)
+    for deadline, said in ((T0 + 1.0 + pred["latest_s"], False), (T0 + 1.0 + 1.2, True)):
+        watch = DegradeWatch(STEP, prediction=pred, t_trigger=T0 + 1.0, deadline=deadline)
+        site = SimpleNamespace(failover={}, reasons=[], degradation=None)
+        judge_sites(watch, probe_run(), [site], T0)
+        [why] = site.reasons
+        assert "link never taken down" in why and f"at the latest {pred['latest_s']:.2f} s" in why
+        assert ("the step's timeout ended the watch first" in why) is said, why
