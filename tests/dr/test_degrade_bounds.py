@@ -81,26 +81,26 @@ class Predicting:
         return self.pred
 
 
+def triggered(hook: Predicting, max_watch_s: float) -> DegradeWatch:
+    """A watch the errors began on at T0, predicted by `hook` (set for the call only)."""
+    set_oam_hook(hook)
+    try:
+        watch = DegradeWatch(STEP, routing_detect_s=BFD)
+        watch.triggered(T0, T0 + 0.01, max_watch_s=max_watch_s)
+    finally:
+        set_oam_hook(None)
+    return watch
+
+
 @pytest.mark.parametrize("random_errors", [True, False])
 def test_the_watch_lasts_until_the_latest_detection(random_errors):
     pred = prediction(random_errors)
     hook = Predicting(pred)
-    set_oam_hook(hook)
-    try:
-        watch = DegradeWatch(STEP, routing_detect_s=BFD)
-        watch.triggered(T0, T0 + 0.01, max_watch_s=60.0)
-    finally:
-        set_oam_hook(None)
+    watch = triggered(hook, max_watch_s=60.0)
     assert hook.asked and hook.asked[0][2]["error_fraction"] == pytest.approx(0.1)
     assert watch.deadline - T0 == pytest.approx(pred["latest_s"]) == pytest.approx(latest_detection(pred))
     # never past the step's timeout
-    set_oam_hook(hook)
-    try:
-        watch = DegradeWatch(STEP, routing_detect_s=BFD)
-        watch.triggered(T0, T0 + 0.01, max_watch_s=1.2)
-    finally:
-        set_oam_hook(None)
-    assert watch.deadline - T0 == pytest.approx(1.2)
+    assert triggered(hook, max_watch_s=1.2).deadline - T0 == pytest.approx(1.2)
 
 
 def test_a_prediction_without_a_latest_time_keeps_one_window():
