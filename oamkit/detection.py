@@ -68,8 +68,9 @@ class MonitorPrediction:
     # when it has crossed at the latest (whatever the windows' phase; with random errors, but
     # for MISS_PROBABILITY of runs); None when crossing_s is None
     latest_s: float | None = None
-    # how early it may cross when that is not crossing_s - one window: 0 for random errors that
-    # reach the threshold only by chance (any window may be the one)
+    # how early it may cross: one window before crossing_s (the windows' phase), 0 for random
+    # errors that reach the threshold only by chance (any window may be the one); None when
+    # crossing_s is None
     earliest_s: float | None = None
 
 
@@ -177,14 +178,15 @@ def predict_monitors(intent: LinkOamIntent, *, frames_per_s: float,
         found = _predict(key, name, wanted, high, intent.speed_bps, frames_per_s, rate,
                          fraction, rate_text, acts and high is not None, holds_high)
         counted = errors.seconds() if name == "frame_seconds" else errors
-        if not (randomly and name in RANDOM_COUNTS) or high is None or rate <= 0:
-            if found.crossing_s is not None and high is not None:
-                found = dataclasses.replace(found, latest_s=found.crossing_s + found.window_s)
-        elif found.crossing_s is None and found.reachable:
-            found = _by_chance(found, high, counted)
-        elif found.crossing_s is not None:
-            found = dataclasses.replace(found, latest_s=latest_crossing_s(
-                high, counted.rate, found.window_s, below=counted.below))
+        by_chance = randomly and name in RANDOM_COUNTS and high is not None and rate > 0
+        if found.crossing_s is None:
+            if by_chance and found.reachable:
+                found = _by_chance(found, high, counted)
+        else:
+            latest = (latest_crossing_s(high, counted.rate, found.window_s, below=counted.below)
+                      if by_chance else found.crossing_s + found.window_s)
+            found = dataclasses.replace(found, earliest_s=found.crossing_s - found.window_s,
+                                        latest_s=latest)
         out.append(found)
     return out
 
@@ -277,33 +279,31 @@ def _binomial_below(k: int, n: int, p: float) -> float:
         return 0.0
     if k > 400:
         return NormalDist().cdf((k - 0.5 - n * p) / math.sqrt(n * p * (1 - p)))
-    log_p, log_q, total = math.log(p), math.log1p(-p), 0.0
+    log_term, log_odds, total = n * math.log1p(-p), math.log(p) - math.log1p(-p), 0.0
     for i in range(k):
-        total += math.exp(math.lgamma(n + 1) - math.lgamma(i + 1) - math.lgamma(n - i + 1)
-                          + i * log_p + (n - i) * log_q)
+        total += math.exp(log_term)
+        log_term += math.log(n - i) - math.log(i + 1) + log_odds
     return min(1.0, total)
 
 
 Below = Callable[[int, float], float]   # P(fewer than k errors in t seconds)
 
 
-def _poisson(rate: float) -> Below:
-    return lambda k, seconds: _poisson_below(k, rate * seconds)
+def _first_time(reached: Callable[[float], bool], low: float, high: float, steps: int = 60) -> float:
+    """The least t in (low, high] where `reached(t)` holds (it must hold at `high` and, once it
+    holds, stay so): bisection."""
+    for _ in range(steps):
+        mid = (low + high) / 2
+        low, high = (low, mid) if reached(mid) else (mid, high)
+    return high
 
 
 def _time_to_reach(k: int, below: Below, chance: float, limit: float) -> float:
     """The time t <= `limit` by which `k` errors have come but for `chance`:
-    below(k, t) = chance (bisection; `limit` if not even then)."""
+    below(k, t) = chance (`limit` if not even then)."""
     if below(k, limit) > chance:
         return limit
-    low, high = 0.0, limit
-    for _ in range(60):
-        mid = (low + high) / 2
-        if below(k, mid) > chance:
-            low = mid
-        else:
-            high = mid
-    return high
+    return _first_time(lambda t: below(k, t) <= chance, 0.0, limit)
 
 
 def latest_crossing_s(high: int, rate: float, window_s: float,
@@ -322,7 +322,7 @@ def latest_crossing_s(high: int, rate: float, window_s: float,
     within 10,000 windows."""
     if rate <= 0 or not window_s or math.isinf(window_s) or math.isnan(window_s):
         return None
-    below = below or _poisson(rate)
+    below = below or RandomErrors(rate).below
     q = below(high, window_s)
     before = 1.0   # the chance every whole window so far missed
     for m in range(1, 10_001):
@@ -348,13 +348,7 @@ def median_crossing_s(high: int, window_s: float, below: Below, phases: int = 64
     low, high_t = 0.0, window_s
     while done(high_t) < 0.5:
         low, high_t = high_t, high_t * 2
-    for _ in range(50):
-        mid = (low + high_t) / 2
-        if done(mid) < 0.5:
-            low = mid
-        else:
-            high_t = mid
-    return high_t
+    return _first_time(lambda t: done(t) >= 0.5, low, high_t, steps=50)
 
 
 def _predict(key: str, name: str, wanted: EventIntent, high: int | None, speed_bps: int,

@@ -110,10 +110,9 @@ class OamHook:
         acting = [m for m in monitors if m.has_action and m.crossing_s is not None]
         bounds = [m.latest_s for m in acting if m.latest_s is not None]
         latest = min(bounds) + routing_detect_s if predicted is not None and bounds else None
-        # and not before the earliest of their earliest crossings (one window before the
-        # crossing; any time for random errors that reach a threshold only by chance)
-        earliest = min((m.crossing_s - m.window_s if m.earliest_s is None else m.earliest_s)
-                       for m in acting) + routing_detect_s if predicted is not None and acting else None
+        # and not before the earliest of their earliest crossings
+        earliest = min(m.earliest_s for m in acting) + routing_detect_s \
+            if predicted is not None and acting else None
         return {"predicted_s": predicted, "reason": reason, "policy": intent.policy,
                 "window_s": first.window_s if first else max((m.window_s for m in monitors), default=0.0),
                 "earliest_s": earliest, "latest_s": latest, "random_errors": error_fraction is not None,
