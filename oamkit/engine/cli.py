@@ -110,7 +110,7 @@ class CliDriver:
         return list(lines)
 
     def review(self, current: Snapshot, target) -> list[dict]:
-        return review.cli_sections(self.syntax, current.managed, target)
+        return review.cli_sections(self.syntax, current.managed, target, current.backup)
 
     def load(self, current: Snapshot, target, confirm_timeout: int) -> None:
         self.send(self.delta(current, target), confirm_timeout, stage_only=True)

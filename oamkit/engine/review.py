@@ -19,14 +19,18 @@ from oamkit import configtext
 
 
 # ---------------------------------------------------------------------------- CLI
-def cli_sections(syntax, current, wanted) -> list[dict]:
+def cli_sections(syntax, current, wanted, current_text: str | None = None) -> list[dict]:
     """[{section, before, after, unified}] for every part of the managed configuration that
     differs between `current` and `wanted` (a `configtext.Node` tree or `set` lines).
+    `current_text`: `configtext.as_text(current)` when the caller has it already (a read
+    snapshot's backup text).
 
     A fleet's hosts mostly hold the same managed configuration and want the same one: equal
     texts get one computation (each host its own dicts; the line lists inside are shared and
     only ever read)."""
-    key = (syntax, configtext.as_text(current), configtext.as_text(wanted))
+    if current_text is None:
+        current_text = configtext.as_text(current)
+    key = (syntax, current_text, configtext.as_text(wanted))
     sections = _computed.get(key)
     if sections is None:
         sections = _cli_sections(syntax, current, wanted)
