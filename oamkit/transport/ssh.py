@@ -356,7 +356,7 @@ def _netmiko_login(params: dict, host: HostSettings, policy: HostKeyPolicy,
     from netmiko import ConnectHandler
     from netmiko.exceptions import NetmikoAuthenticationException, NetmikoTimeoutException
 
-    from oamkit.transport.paramiko_keys import ParamikoPolicy
+    from oamkit.transport.paramiko_keys import ParamikoPolicy, aead_first_transport
 
     try:
         # netmiko opens the SSH channel; session preparation is SshSession's: netmiko's reads
@@ -364,6 +364,9 @@ def _netmiko_login(params: dict, host: HostSettings, policy: HostKeyPolicy,
         conn = ConnectHandler(**params, auto_connect=False)
         conn.key_policy = ParamikoPolicy(policy)
         conn._modify_connection_params()
+        # netmiko takes no transport_factory for paramiko's connect(); its own parameters, plus it
+        connect_params = conn._connect_params_dict
+        conn._connect_params_dict = lambda: {**connect_params(), "transport_factory": aead_first_transport}
         conn.establish_connection()
     except NetmikoAuthenticationException:
         raise TransportError(f"{host.name}: authentication failed for user {host.username!r}") from None
