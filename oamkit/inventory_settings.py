@@ -118,6 +118,10 @@ class SshSettings(_Strict):
     driver: Literal["netmiko", "asyncssh"] = Field(
         "netmiko", description="CLI sessions on netmiko (paramiko, a thread per session) or on "
         "asyncssh (one event loop for every session: less CPU per device on large fleets)")
+    legacy_algorithms: bool = Field(
+        False, description="also offer the device SHA-1 key exchanges, ssh-rsa host keys, CBC "
+        "ciphers and MD5 MACs (old IOS and the like offer nothing else); SHA-1 key exchange and "
+        "ssh-rsa need the asyncssh driver: paramiko 5 has neither")
     jump_host: str | None = Field(
         None, description="bastion to reach the device through, as OpenSSH's ProxyJump: "
         "user@host[:port]; its key is checked like a device's, login with the ssh-agent's keys, "

@@ -135,6 +135,14 @@ def _load_fault_spec(path: Path, devices: list[str] | None = None) -> dict:
         problems += [Problem(f"unknown fault {key!r}", file=str(path), field=f"{device}.{key}",
                              allowed=", ".join(sorted(known)))
                      for key in entry if key not in known and not str(key).startswith("netconf")]
+        if entry.get("ssh_algorithms") is not None:   # read once, when the lab starts
+            from oamkit.lab.ssh_profiles import resolve
+
+            try:
+                resolve(entry["ssh_algorithms"])
+            except (ValueError, TypeError) as exc:
+                problems.append(Problem(str(exc), file=str(path), field=f"{device}.ssh_algorithms",
+                                        value=str(entry["ssh_algorithms"])))
     if problems:
         raise InputError(problems)
     return data
@@ -169,6 +177,9 @@ def fault(device: str = typer.Argument(..., help="Device name, e.g. ios-1."),
             entry[key] = json.loads(raw)
         except ValueError:
             entry[key] = raw
+        if key == "ssh_algorithms":
+            raise InputError([Problem("ssh_algorithms is read when the lab starts: give it in the "
+                                      "--faults file of `oamkit lab up`", field="KEY", value=key)])
     known = _known_faults()
     unknown = [k for k in entry if k not in known and not k.startswith("netconf")]
     if unknown:

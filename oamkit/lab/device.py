@@ -167,6 +167,8 @@ class Faults:
       (e.g. "Load for five secs: 2%/0%; one minute: 1%; five minutes: 1%").
     - ``commit_error``: True for the platform's default failure text, or a string to print.
     - ``refuse_auth``: every login fails.
+    - ``ssh_algorithms``: the SSH algorithms the device offers, a profile of `ssh_profiles`
+      (e.g. "cisco-1.25": SHA-1 only) or a dict with changes; read when the lab starts.
     - ``extra``: free-form switches for the NETCONF side.
     """
 
@@ -181,6 +183,7 @@ class Faults:
     header_lines: list[str] = field(default_factory=list)
     commit_error: bool | str = False
     refuse_auth: bool = False
+    ssh_algorithms: str | dict | None = None
     extra: dict = field(default_factory=dict)
 
     def rejects(self, command: str) -> bool:

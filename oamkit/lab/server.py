@@ -31,6 +31,7 @@ from oamkit import units
 from oamkit.errors import InputError, Problem
 from oamkit.lab.cli import serve_cli
 from oamkit.lab.device import PLATFORMS, Device, Faults, layout_for
+from oamkit.lab import ssh_profiles
 from oamkit.lab.events import frame_monitor
 from oamkit.lab.vendors import VALIDATORS
 
@@ -149,6 +150,8 @@ class Lab:
             self.devices[name] = dev
         self.ports: dict[str, int] = {}
         self.host_key = asyncssh.generate_private_key("ssh-ed25519")
+        self._profile_keys: dict[str, asyncssh.SSHKey] = {"ssh-ed25519": self.host_key}
+        self.device_keys: dict[str, asyncssh.SSHKey] = {}   # device -> its host key
         self.loop: asyncio.AbstractEventLoop | None = None
         self._servers: list[asyncssh.SSHAcceptor] = []
         self._thread: threading.Thread | None = None
@@ -205,10 +208,29 @@ class Lab:
     async def _listen(self, dev, port: int):
         return await asyncssh.create_server(
                 lambda d=dev: _DeviceServer(self, d), HOST, port,
-                server_host_keys=[self.host_key], process_factory=self._process_factory(dev),
+                process_factory=self._process_factory(dev),
                 encoding="utf-8", line_editor=False, keepalive_interval=0,
                 login_timeout=30, reuse_address=True,
-                gss_host=None)   # no Kerberos here; the default looks up this host's FQDN per connection
+                gss_host=None,   # no Kerberos here; the default looks up this host's FQDN per connection
+                **self._ssh_options(dev))
+
+    def _ssh_options(self, dev) -> dict:
+        """Host key and algorithms: asyncssh's defaults, or the device's SSH profile (what a
+        real device offers, `ssh_profiles`)."""
+        profile = ssh_profiles.resolve(dev.faults.ssh_algorithms)
+        if profile is None:
+            self.device_keys[dev.name] = self.host_key
+            return dict(server_host_keys=[self.host_key])
+        kind = profile.get("host_key", "ssh-ed25519")
+        if kind not in self._profile_keys:   # one key per type for the whole lab
+            self._profile_keys[kind] = asyncssh.generate_private_key(kind)
+        key = self.device_keys[dev.name] = self._profile_keys[kind]
+        pair = asyncssh.load_keypairs([key])[0]
+        if "host_key_algs" in profile:   # e.g. an RSA key signed with ssh-rsa (SHA-1) only
+            pair.host_key_algorithms = tuple(a.encode() for a in profile["host_key_algs"])
+        options = {name: profile[name] for name in ("kex_algs", "encryption_algs", "mac_algs",
+                                                    "server_version") if name in profile}
+        return dict(server_host_keys=[pair], **options)
 
     async def stop_async(self) -> None:
         for server in self._servers:
@@ -293,8 +315,12 @@ class Lab:
         return [d for d in self.devices.values() if d.platform == platform]
 
     def known_hosts_lines(self) -> list[str]:
-        algo, b64 = self.host_key.export_public_key("openssh").decode().split()[:2]
-        return [f"[{HOST}]:{port} {algo} {b64}" for port in self.ports.values()]
+        lines = []
+        for name, port in self.ports.items():
+            key = self.device_keys.get(name, self.host_key)
+            algo, b64 = key.export_public_key("openssh").decode().split()[:2]
+            lines.append(f"[{HOST}]:{port} {algo} {b64}")
+        return lines
 
     def write_known_hosts(self, path: str | Path) -> Path:
         path = Path(path)

@@ -27,7 +27,7 @@ from pathlib import Path
 import asyncssh
 
 from oamkit.inventory import HostSettings
-from oamkit.transport import greenloop
+from oamkit.transport import algorithms, greenloop
 from oamkit.transport.hostkeys import HostKeyPolicy, HostKeyRefused, PublicKey, known_name
 from oamkit.transport.base import TransportError, scrub
 from oamkit.transport.jump import KEYS_TRIED, jump_name
@@ -101,6 +101,34 @@ class _Client(asyncssh.SSHClient):
         return True
 
 
+def _unmatched(host: HostSettings, port: int, deadline: float) -> str | None:
+    """Why the key exchange failed, when the device offers nothing this driver has of some
+    kind (read from its KEXINIT anew: `algorithms.read_offer`); None otherwise. Not through a
+    jump host: the device is not reachable directly."""
+    if host.ssh.jump is not None:
+        return None
+    probe = algorithms.read_offer(host.hostname, port, min(5.0, max(0.1, deadline - time.monotonic())))
+    if greenloop.on_loop():
+        offer = greenloop.wait(probe)
+    else:
+        offer = asyncio.run_coroutine_threadsafe(probe, _Loop.get()).result()
+    mismatch = algorithms.first_mismatch(offer, _ours(host.ssh.legacy_algorithms)) if offer else None
+    return algorithms.no_common(*mismatch, "asyncssh", host.ssh.legacy_algorithms) if mismatch else None
+
+
+def _ours(legacy: bool) -> dict[str, list[str]]:
+    """The algorithms this driver offers a device, by kind."""
+    from asyncssh.public_key import get_default_public_key_algs
+
+    options = asyncssh.SSHClientConnectionOptions(known_hosts=None, config=None,
+                                                  **algorithms.asyncssh_options(legacy, CIPHERS))
+    host_keys = [a.decode() for a in get_default_public_key_algs()
+                 if legacy or a.decode() not in algorithms.LEGACY_HOST_KEYS]
+    return {"kex": [a.decode() for a in options.kex_algs], "host_key": host_keys,
+            "cipher": [a.decode() for a in options.encryption_algs],
+            "mac": [a.decode() for a in options.mac_algs]}
+
+
 class _Output(asyncssh.SSHClientSession):
     """What the device sends, queued for whoever reads it (b"" once closed): a worker thread
     blocks on the queue; host code in a greenlet on the loop parks a future in `waiter`."""
@@ -153,7 +181,8 @@ class AsyncsshChannel:
                     username=host.username, password=secret,
                     client_keys=[str(key_file)] if key_file else None, agent_path=None,
                     known_hosts=([], [], []),   # nothing pre-trusted: every key goes to the policy
-                    **NO_X509_TRUST, encryption_algs=CIPHERS, config=None, login_timeout=step_timeout,
+                    **NO_X509_TRUST, **algorithms.asyncssh_options(host.ssh.legacy_algorithms, CIPHERS),
+                    config=None, login_timeout=step_timeout,
                     preferred_auth=AUTH_WITH_KEY if key_file else AUTH_WITH_PASSWORD)
             except BaseException as exc:   # refused, failed or cancelled at the deadline
                 # Closed here, on the loop that owns it: closed from the worker while the loop
@@ -194,22 +223,33 @@ class AsyncsshChannel:
             raise TransportError(f"{host.name}: cannot connect to {host.hostname}:{port}{through}: "
                                  "no SSH login before the deadline") from None
         except OSError as exc:
-            if sock is None:   # asyncio's own TCP connect: said as `ssh.open_socket` says it
+            if sock is None and not isinstance(exc, ConnectionResetError):
+                # asyncio's own TCP connect: said as `ssh.open_socket` says it
                 reason = os.strerror(exc.errno) if exc.errno else str(exc)
                 raise TransportError(f"{host.name}: cannot connect to {host.hostname}:{port}: "
                                      f"{reason}") from None
-            raise TransportError(f"{host.name}: SSH to {host.hostname}:{port} failed: "
-                                 f"{type(exc).__name__}: {scrub(str(exc), secret)}") from None
+            reason = _unmatched(host, port, deadline) or f"{type(exc).__name__}: {scrub(str(exc), secret)}"
+            raise TransportError(f"{host.name}: SSH to {host.hostname}:{port} failed: {reason}") from None
         except asyncssh.PermissionDenied:
             raise TransportError(f"{host.name}: authentication failed for user {host.username!r}") from None
+        except asyncssh.KeyExchangeFailed as exc:
+            mismatch = algorithms.asyncssh_mismatch(str(exc))
+            reason = algorithms.no_common(*mismatch, "asyncssh", host.ssh.legacy_algorithms) \
+                if mismatch else _unmatched(host, port, deadline) or f"KeyExchangeFailed: {exc}"
+            raise TransportError(f"{host.name}: SSH to {host.hostname}:{port} failed: "
+                                 f"{scrub(reason, secret)}") from None
         except asyncssh.HostKeyNotVerifiable:
             reason = client.refused if isinstance(client.refused, HostKeyRefused) else \
                 f"host key not trusted: {client.refused or 'refused'}; known_hosts: {policy.path}"
             raise TransportError(f"{host.name}: cannot connect to {host.hostname}:{port}: "
                                  f"{scrub(str(reason), secret)}") from None
         except Exception as exc:
-            raise TransportError(f"{host.name}: SSH to {host.hostname}:{port} failed: "
-                                 f"{type(exc).__name__}: {scrub(str(exc), secret)}") from None
+            # a device that closes or resets the connection when no algorithm matches says
+            # nothing; what it offers is asked again, and said when nothing is in common
+            dropped = isinstance(exc, (asyncssh.ConnectionLost, asyncssh.DisconnectError))
+            reason = (dropped and _unmatched(host, port, deadline)) or \
+                f"{type(exc).__name__}: {scrub(str(exc), secret)}"
+            raise TransportError(f"{host.name}: SSH to {host.hostname}:{port} failed: {reason}") from None
 
     def write(self, text: str) -> None:
         if self._closed:
@@ -369,7 +409,8 @@ async def _jump_connection(host: HostSettings, policy: HostKeyPolicy, key_file: 
             lambda: client, host=jump.host, port=jump.port, username=jump.user,
             connect_timeout=timeout, login_timeout=timeout,
             client_keys=[str(key_file)] if key_file else (),   # (): ~/.ssh's default keys
-            known_hosts=([], [], []), **NO_X509_TRUST, config=None, encryption_algs=CIPHERS,
+            known_hosts=([], [], []), **NO_X509_TRUST, config=None,
+            **algorithms.asyncssh_options(False, CIPHERS),
             preferred_auth=("publickey",))
         return conn
     except asyncssh.HostKeyNotVerifiable:

@@ -161,7 +161,7 @@ def _connect(jump: JumpHost, policy: HostKeyPolicy, key_file: Path | None,
              timeout: float) -> paramiko.SSHClient:
     import paramiko
 
-    from oamkit.transport.paramiko_keys import ParamikoPolicy, aead_first_transport
+    from oamkit.transport.paramiko_keys import OamkitTransport, ParamikoPolicy
 
     try:
         sock = open_socket("jump host", jump.host, jump.port, timeout)
@@ -174,7 +174,7 @@ def _connect(jump: JumpHost, policy: HostKeyPolicy, key_file: Path | None,
                        key_filename=str(key_file) if key_file else None,
                        allow_agent=True, look_for_keys=True, timeout=timeout,
                        banner_timeout=timeout, auth_timeout=timeout, channel_timeout=timeout,
-                       transport_factory=aead_first_transport)
+                       transport_factory=OamkitTransport)
     except BaseException as exc:
         client.close()
         sock.close()

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from oamkit.inventory import HostSettings, Inventory
 from oamkit.platforms import Platform, get_platform
-from oamkit.transport import sessionlog
+from oamkit.transport import algorithms, sessionlog
 from oamkit.transport.base import DeviceRejected, TransportError, open_socket, scrub
 from oamkit.transport.hostkeys import HostKeyPolicy, HostKeyRefused, host_key_policy
 from oamkit.transport.jump import open_tunnel
@@ -77,6 +77,7 @@ class SshSession:
                 ssh_strict=True, system_host_keys=False, alt_host_keys=False,
                 use_keys=bool(key_file), key_file=str(key_file) if key_file else None,
                 allow_agent=False, fast_cli=True,
+                disabled_algorithms=algorithms.paramiko_disabled(host.ssh.legacy_algorithms),
             )
             try:
                 channel = _netmiko_login(params, host, policy, secret)
@@ -356,7 +357,7 @@ def _netmiko_login(params: dict, host: HostSettings, policy: HostKeyPolicy,
     from netmiko import ConnectHandler
     from netmiko.exceptions import NetmikoAuthenticationException, NetmikoTimeoutException
 
-    from oamkit.transport.paramiko_keys import ParamikoPolicy, aead_first_transport
+    from oamkit.transport.paramiko_keys import OamkitTransport, ParamikoPolicy
 
     try:
         # netmiko opens the SSH channel; session preparation is SshSession's: netmiko's reads
@@ -364,16 +365,25 @@ def _netmiko_login(params: dict, host: HostSettings, policy: HostKeyPolicy,
         conn = ConnectHandler(**params, auto_connect=False)
         conn.key_policy = ParamikoPolicy(policy)
         conn._modify_connection_params()
-        # netmiko takes no transport_factory for paramiko's connect(); its own parameters, plus it
+        # netmiko passes no transport_factory to paramiko's connect(): its parameters plus ours
         connect_params = conn._connect_params_dict
-        conn._connect_params_dict = lambda: {**connect_params(), "transport_factory": aead_first_transport}
+        conn._connect_params_dict = lambda: {**connect_params(), "transport_factory": OamkitTransport}
         conn.establish_connection()
     except NetmikoAuthenticationException:
         raise TransportError(f"{host.name}: authentication failed for user {host.username!r}") from None
-    except NetmikoTimeoutException as exc:
-        raise TransportError(f"{host.name}: cannot connect to {host.hostname}:{params['port']}: "
-                             f"{scrub(_connect_failure(exc), secret)}") from None
-    except Exception as exc:  # paramiko host-key and socket errors
+    except Exception as exc:  # paramiko host-key, algorithm and socket errors
+        mismatch = _algorithm_mismatch(exc)
+        if mismatch is None and _handshake_dropped(exc):
+            # a device that closes or resets the connection when no algorithm matches says
+            # nothing; what it offers is asked again, and said when nothing is in common
+            mismatch = _probe_mismatch(host, params)
+        if mismatch is not None:
+            reason = algorithms.no_common(*mismatch, "netmiko", host.ssh.legacy_algorithms)
+            raise TransportError(f"{host.name}: SSH to {host.hostname}:{params['port']} failed: "
+                                 f"{scrub(reason, secret)}") from None
+        if isinstance(exc, NetmikoTimeoutException):
+            raise TransportError(f"{host.name}: cannot connect to {host.hostname}:{params['port']}: "
+                                 f"{scrub(_connect_failure(exc), secret)}") from None
         raise TransportError(f"{host.name}: SSH to {host.hostname}:{params['port']} failed: "
                              f"{type(exc).__name__}: {scrub(str(exc), secret)}") from None
     return NetmikoChannel(conn)
@@ -446,6 +456,47 @@ def _unanchored(prompt: str) -> re.Pattern:
     """A prompt pattern without its end-of-output anchor, to count prompts in pipelined output
     (where the next command's echo follows the prompt on the same line)."""
     return re.compile(re.sub(r"(\\s\*)?\$$", "", prompt))
+
+
+def _algorithm_mismatch(exc: BaseException) -> tuple[str, list[str]] | None:
+    """(kind, what the device offered) when paramiko found no algorithm in common: the error,
+    or the one netmiko's wrapper was raised from, carries the device's lists (OamkitTransport)."""
+    seen = 0
+    while exc is not None and seen < 5:
+        offered = getattr(exc, "offered", None)
+        if offered is not None:
+            for words, kind in algorithms.PARAMIKO_KIND.items():
+                if f"no acceptable {words}" in str(exc):
+                    return kind, algorithms.offered_names(offered.get(kind, []))
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return None
+
+
+def _handshake_dropped(exc: BaseException | None) -> bool:
+    """The SSH handshake ended without a reason (EOF, reset, paramiko's banner or session
+    errors), not at authentication, a refused host key or an unanswered TCP connect."""
+    import paramiko   # loaded already: netmiko's path is the only caller
+
+    for _ in range(5):
+        if exc is None or isinstance(exc, (HostKeyRefused, paramiko.AuthenticationException)):
+            return False
+        if isinstance(exc, (EOFError, ConnectionResetError, paramiko.SSHException)):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def _probe_mismatch(host: HostSettings, params: dict) -> tuple[str, list[str]] | None:
+    import asyncio
+
+    from oamkit.transport.paramiko_keys import offered_by_paramiko
+
+    if host.ssh.jump is not None:   # the device is not reachable directly
+        return None
+    offer = asyncio.run(algorithms.read_offer(host.hostname, params["port"],
+                                              min(5.0, params["conn_timeout"])))
+    ours = offered_by_paramiko(params.get("disabled_algorithms") or {})
+    return algorithms.first_mismatch(offer, ours) if offer else None
 
 
 def _connect_failure(exc: Exception) -> str:

@@ -1,0 +1,54 @@
+"""The SSH algorithms a lab device offers, as real devices offer them (`Faults.ssh_algorithms`).
+
+Without a profile a lab device offers asyncssh's defaults, newer than any network device's.
+A profile makes it offer what a real one does, from a public record of that device:
+
+  cisco-1.25   Catalyst 6500, IOS 15.1(2)SY10: its KEXINIT as paramiko logged it
+               (ktbyers/netmiko#467, 2017). SHA-1 key exchanges, ssh-rsa, CBC/3DES, MD5/SHA-1 MACs
+               and nothing newer: what classic IOS 12.2-15.x offers.
+  iosxe-17     Cisco IOL, IOS XE 17.16.1a: `show ip ssh` (ipspace/netlab#2976, 2025). No SHA-1 at
+               all; ECDSA host key; MACs only the encrypt-then-MAC ones.
+
+A device may also take a profile with changes, as an operator's `ip ssh server algorithm ...`
+makes one: `{"profile": "iosxe-17", "encryption_algs": ["aes256-ctr"]}`.
+"""
+from __future__ import annotations
+
+PROFILES: dict[str, dict] = {
+    "cisco-1.25": {
+        "server_version": "Cisco-1.25",
+        "host_key": "ssh-rsa", "host_key_algs": ["ssh-rsa"],
+        "kex_algs": ["diffie-hellman-group-exchange-sha1", "diffie-hellman-group14-sha1",
+                     "diffie-hellman-group1-sha1"],
+        "encryption_algs": ["aes128-cbc", "3des-cbc", "aes192-cbc", "aes256-cbc"],
+        "mac_algs": ["hmac-sha1", "hmac-sha1-96", "hmac-md5", "hmac-md5-96"],
+    },
+    "iosxe-17": {
+        "host_key": "ecdsa-sha2-nistp256", "host_key_algs": ["ecdsa-sha2-nistp256"],
+        "kex_algs": ["curve25519-sha256", "curve25519-sha256@libssh.org", "ecdh-sha2-nistp256",
+                     "ecdh-sha2-nistp384", "ecdh-sha2-nistp521", "diffie-hellman-group14-sha256",
+                     "diffie-hellman-group16-sha512"],
+        # the record also lists aes128-gcm and aes256-gcm without @openssh.com: no SSH client
+        # knows those names, so they change nothing here
+        "encryption_algs": ["chacha20-poly1305@openssh.com", "aes128-gcm@openssh.com",
+                            "aes256-gcm@openssh.com", "aes128-ctr", "aes192-ctr", "aes256-ctr"],
+        "mac_algs": ["hmac-sha2-256-etm@openssh.com", "hmac-sha2-512-etm@openssh.com"],
+    },
+}
+
+_OPTIONS = ("server_version", "host_key", "host_key_algs", "kex_algs", "encryption_algs", "mac_algs")
+
+
+def resolve(setting: str | dict | None) -> dict | None:
+    """The profile a device's `ssh_algorithms` names, with its changes; None: asyncssh's
+    defaults. Raises ValueError for an unknown profile or option (the lab refuses to start)."""
+    if setting is None:
+        return None
+    changes = {"profile": setting} if isinstance(setting, str) else dict(setting)
+    name = changes.pop("profile", None)
+    if name is not None and name not in PROFILES:
+        raise ValueError(f"unknown SSH profile {name!r} (known: {', '.join(PROFILES)})")
+    unknown = [key for key in changes if key not in _OPTIONS]
+    if unknown:
+        raise ValueError(f"unknown SSH profile option(s) {', '.join(unknown)} (known: {', '.join(_OPTIONS)})")
+    return {**PROFILES.get(name, {}), **changes}

@@ -1,0 +1,220 @@
+"""Which SSH algorithms oamkit offers a device, against lab devices that offer what real ones
+do (`oamkit.lab.ssh_profiles`): classic IOS (a Catalyst 6500's KEXINIT) offers only SHA-1 key
+exchanges, ssh-rsa, CBC ciphers and MD5 MACs; IOS XE 17 (IOL's `show ip ssh`) none of those.
+By default neither driver takes the legacy ones and the error says what the device offered and
+what to set; `ssh.legacy_algorithms: true` takes them where the driver's library has them."""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import struct
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+import yaml
+
+from oamkit.inventory import Inventory
+from oamkit.lab.server import Lab
+from oamkit.transport.ssh import SshSession, TransportError
+
+FAULTS = {
+    "old-1": {"ssh_algorithms": "cisco-1.25"},
+    "xe-1": {"ssh_algorithms": "iosxe-17"},
+    # an operator's `ip ssh server algorithm encryption ...` on IOS XE
+    "ctr-1": {"ssh_algorithms": {"profile": "iosxe-17", "encryption_algs": ["aes256-ctr"]}},
+    "cbc-1": {"ssh_algorithms": {"profile": "iosxe-17", "encryption_algs": ["aes128-cbc", "3des-cbc"]}},
+}
+
+
+@pytest.fixture
+def profiled(tmp_path, monkeypatch):
+    lab = Lab(devices=[(name, "cisco_ios") for name in FAULTS], faults=FAULTS, time_scale=0.01).start()
+    try:
+        folder = lab.write_inventory(tmp_path / "inventory")
+        monkeypatch.setenv("OAMKIT_LAB_PASSWORD", lab.password)
+        yield lab, folder
+    finally:
+        lab.stop()
+
+
+def _set(folder, name: str, **ssh):
+    hosts_file = folder / "hosts.yaml"
+    hosts = yaml.safe_load(hosts_file.read_text())
+    hosts[name].setdefault("data", {}).setdefault("ssh", {}).update(ssh)
+    hosts_file.write_text(yaml.safe_dump(hosts, sort_keys=False))
+
+
+def _open(folder, name: str) -> SshSession:
+    inv = Inventory.load(folder)
+    (host,) = inv.select(limit=name)
+    return SshSession.open(inv, host, time.monotonic() + 30)
+
+
+def _cipher(session: SshSession) -> str:
+    conn = session.conn
+    if type(conn).__name__ == "NetmikoChannel":
+        return conn.netmiko.remote_conn.get_transport().local_cipher
+    return conn._conn.get_extra_info("send_cipher")
+
+
+def _logged_in(lab, name: str) -> bool:
+    return any("auth" in e.text for e in lab.device(name).transcript if e.direction == "event")
+
+
+def _oamkit(*args):
+    return subprocess.run([sys.executable, "-m", "oamkit.cli", *args], capture_output=True,
+                          text=True, timeout=120, env={**os.environ, "COLUMNS": "200"})
+
+
+@pytest.mark.parametrize("driver,hint", [
+    ("netmiko", "paramiko 5 (the netmiko driver) no longer has; set ssh.driver: asyncssh and "
+                "ssh.legacy_algorithms: true for this host"),
+    ("asyncssh", "(legacy: set ssh.legacy_algorithms: true for this host to allow "
+                 "diffie-hellman-group-exchange-sha1, diffie-hellman-group14-sha1, diffie-hellman-group1-sha1)"),
+])
+def test_classic_ios_is_refused_by_default_saying_what_it_offers_and_what_to_set(profiled, driver, hint):
+    lab, folder = profiled
+    _set(folder, "old-1", driver=driver)
+    diff = _oamkit("diff", "-i", str(folder), "--limit", "old-1", "--json")
+    assert diff.returncode != 0, diff.stdout
+    (host,) = json.loads(diff.stdout)["hosts"]
+    assert host["outcome"] == "error"
+    assert "no key exchange algorithm in common with the device; it offers " \
+           "diffie-hellman-group-exchange-sha1, diffie-hellman-group14-sha1, " \
+           "diffie-hellman-group1-sha1" in host["error"], host["error"]
+    assert hint in host["error"], host["error"]
+    assert not _logged_in(lab, "old-1")   # refused before the password was sent
+
+
+def test_legacy_algorithms_reach_classic_ios_on_asyncssh_and_push_works(profiled):
+    lab, folder = profiled
+    _set(folder, "old-1", driver="asyncssh", legacy_algorithms=True)
+    session = _open(folder, "old-1")
+    try:
+        assert _cipher(session) == "aes128-cbc"
+        assert session.conn._conn.get_extra_info("server_version") == "SSH-2.0-Cisco-1.25"
+    finally:
+        session.close()
+    push = _oamkit("push", "-i", str(folder), "--limit", "old-1", "--json")
+    assert push.returncode == 0, push.stdout[-2000:] + push.stderr[-2000:]
+    assert [h["outcome"] for h in json.loads(push.stdout)["hosts"]] == ["changed"]
+    assert "ethernet oam" in "\n".join(lab.device("old-1").commands(modes=("config-if",)))
+
+
+def test_legacy_on_the_netmiko_driver_still_says_to_use_asyncssh_for_sha1(profiled):
+    lab, folder = profiled
+    _set(folder, "old-1", legacy_algorithms=True)
+    with pytest.raises(TransportError, match=r"paramiko 5 \(the netmiko driver\) no longer has; set "
+                                             r"ssh\.driver: asyncssh"):
+        _open(folder, "old-1")
+
+
+@pytest.mark.parametrize("driver", ["netmiko", "asyncssh"])
+def test_ios_xe_gets_aes_gcm_first_and_ctr_where_the_operator_left_only_ctr(profiled, driver):
+    lab, folder = profiled
+    for name, cipher in (("xe-1", "aes128-gcm@openssh.com"), ("ctr-1", "aes256-ctr")):
+        _set(folder, name, driver=driver)
+        session = _open(folder, name)   # its ECDSA host key checked against known_hosts
+        try:
+            assert _cipher(session) == cipher, name
+            assert "hostname " + name in session.show("show running-config")
+        finally:
+            session.close()
+
+
+@pytest.mark.parametrize("driver", ["netmiko", "asyncssh"])
+def test_cbc_only_device_needs_legacy_algorithms_on_either_driver(profiled, driver):
+    lab, folder = profiled
+    _set(folder, "cbc-1", driver=driver)
+    with pytest.raises(TransportError) as refused:
+        _open(folder, "cbc-1")
+    assert "no cipher algorithm in common with the device; it offers aes128-cbc, 3des-cbc " \
+           "(legacy: set ssh.legacy_algorithms: true for this host to allow aes128-cbc, 3des-cbc)" \
+           in str(refused.value)
+    _set(folder, "cbc-1", legacy_algorithms=True)
+    session = _open(folder, "cbc-1")
+    try:
+        assert _cipher(session) == "aes128-cbc"
+    finally:
+        session.close()
+
+
+def test_an_unknown_lab_profile_stops_the_lab():
+    with pytest.raises(ValueError, match="unknown SSH profile 'ios-99'"):
+        Lab(devices=[("r1", "cisco_ios")], faults={"r1": {"ssh_algorithms": "ios-99"}}).start()
+
+
+def _kexinit_bytes(port: int) -> bytes:
+    """A lab device's KEXINIT packet as it sent it (unencrypted: the first packet)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(b"SSH-2.0-test\r\n")
+        data = b""
+        while b"\n" not in data:
+            data += sock.recv(4096)
+        data = data.split(b"\n", 1)[1]
+        while len(data) < 4 or len(data) < 4 + struct.unpack(">I", data[:4])[0]:
+            data += sock.recv(4096)
+        return data[:4 + struct.unpack(">I", data[:4])[0]]
+
+
+class _SilentDevice:
+    """A device whose SSH resets the connection once the client's KEXINIT shows nothing in
+    common, without sending its own first: the client learns nothing from the attempt. Asked
+    with a version line alone, it answers with the KEXINIT it had (classic IOS's)."""
+
+    def __init__(self, kexinit: bytes):
+        self.kexinit, self.resets = kexinit, 0
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        for _ in range(10):   # bounded: a test makes a few connections at most
+            try:
+                conn, _ = self.server.accept()
+            except OSError:
+                return
+            with conn:
+                conn.sendall(b"SSH-2.0-Cisco-1.25\r\n")
+                conn.settimeout(0.5)
+                seen = b""
+                try:
+                    while True:
+                        chunk = conn.recv(65536)
+                        if not chunk:
+                            break
+                        seen += chunk
+                except socket.timeout:
+                    pass
+                if seen.count(b"\n") and len(seen.split(b"\n", 1)[1]) > 0:   # its KEXINIT came
+                    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    self.resets += 1
+                else:
+                    conn.sendall(self.kexinit)
+
+    def close(self):
+        self.server.close()
+
+
+@pytest.mark.parametrize("driver", ["netmiko", "asyncssh"])
+def test_a_device_that_resets_without_a_reason_is_asked_what_it_offers(profiled, driver):
+    lab, folder = profiled
+    silent = _SilentDevice(_kexinit_bytes(lab.ports["old-1"]))
+    try:
+        hosts_file = folder / "hosts.yaml"
+        hosts = yaml.safe_load(hosts_file.read_text())
+        hosts["old-1"]["port"] = silent.port
+        hosts_file.write_text(yaml.safe_dump(hosts, sort_keys=False))
+        _set(folder, "old-1", driver=driver)
+        with pytest.raises(TransportError) as refused:
+            _open(folder, "old-1")
+        assert silent.resets == 1
+        assert "no key exchange algorithm in common with the device; it offers " \
+               "diffie-hellman-group-exchange-sha1, diffie-hellman-group14-sha1, " \
+               "diffie-hellman-group1-sha1" in str(refused.value), str(refused.value)
+    finally:
+        silent.close()
