@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 import yaml
@@ -218,3 +219,64 @@ def test_a_device_that_resets_without_a_reason_is_asked_what_it_offers(profiled,
                "diffie-hellman-group1-sha1" in str(refused.value), str(refused.value)
     finally:
         silent.close()
+
+
+@pytest.fixture
+def legacy_openssh(tmp_path):
+    """Debian's OpenSSH sshd configured as a legacy device's: SHA-1 key exchange, ssh-rsa,
+    CBC only. An SSH server nobody here wrote; no login is needed for what is checked."""
+    key = tmp_path / "host_rsa"
+    subprocess.run(["ssh-keygen", "-q", "-t", "rsa", "-b", "2048", "-N", "", "-f", str(key)],
+                   check=True, timeout=60, capture_output=True)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = tmp_path / "sshd_config"
+    config.write_text("\n".join([
+        f"Port {port}", "ListenAddress 127.0.0.1", f"HostKey {key}", f"PidFile {tmp_path / 'pid'}",
+        "KexAlgorithms diffie-hellman-group14-sha1", "HostKeyAlgorithms ssh-rsa",
+        "Ciphers aes128-cbc,aes256-cbc", "MACs hmac-sha1", "PasswordAuthentication no",
+        "KbdInteractiveAuthentication no", "UsePAM no", ""]))
+    Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)
+    proc = subprocess.Popen(["/usr/sbin/sshd", "-D", "-f", str(config), "-E", str(tmp_path / "log")],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):   # bounded wait for the listener
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.05)
+        known = tmp_path / "known_hosts"
+        known.write_text(f"[127.0.0.1]:{port} " + " ".join(key.with_suffix(".pub").read_text().split()[:2]) + "\n")
+        yield port, known
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_openssh_configured_as_legacy_gear_is_read_and_named(legacy_openssh, profiled):
+    import asyncio
+
+    from oamkit.transport import algorithms
+
+    port, known = legacy_openssh
+    offer = asyncio.run(algorithms.read_offer("127.0.0.1", port, 5))
+    assert offer["kex"][0] == "diffie-hellman-group14-sha1" and offer["host_key"] == ["ssh-rsa"]
+    assert offer["cipher"] == ["aes128-cbc", "aes256-cbc"] and offer["mac"] == ["hmac-sha1"]
+    lab, folder = profiled
+    hosts_file = folder / "hosts.yaml"
+    hosts = yaml.safe_load(hosts_file.read_text())
+    hosts["old-1"]["port"] = port
+    hosts_file.write_text(yaml.safe_dump(hosts, sort_keys=False))
+    (folder / "known_hosts").write_text((folder / "known_hosts").read_text() + known.read_text())
+    for driver, said in (("netmiko", "paramiko 5 (the netmiko driver) no longer has"),
+                         ("asyncssh", "(legacy: set ssh.legacy_algorithms: true for this host to "
+                                      "allow diffie-hellman-group14-sha1)")):
+        _set(folder, "old-1", driver=driver)
+        with pytest.raises(TransportError) as refused:
+            _open(folder, "old-1")
+        assert "no key exchange algorithm in common with the device; it offers " \
+               "diffie-hellman-group14-sha1" in str(refused.value) and said in str(refused.value)
+    _set(folder, "old-1", driver="asyncssh", legacy_algorithms=True)
+    with pytest.raises(TransportError, match="authentication failed"):   # negotiated; no password login here
+        _open(folder, "old-1")
