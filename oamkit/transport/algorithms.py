@@ -27,6 +27,10 @@ LEGACY_KEX = ("diffie-hellman-group14-sha1", "diffie-hellman-group-exchange-sha1
 LEGACY_HOST_KEYS = ("ssh-rsa",)
 LEGACY_CIPHERS = ("aes128-cbc", "aes192-cbc", "aes256-cbc", "3des-cbc")
 LEGACY_MACS = ("hmac-sha1-96", "hmac-md5", "hmac-md5-96")
+# host-key signatures both drivers accept by default: paramiko's list (no certificates: a host
+# key is trusted by known_hosts alone)
+HOST_KEYS = ("ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521",
+             "rsa-sha2-512", "rsa-sha2-256")
 
 # what each kind is called in the inventory's hint and in the message
 KINDS = {"kex": "key exchange", "host_key": "host key", "cipher": "cipher", "mac": "MAC"}
@@ -37,13 +41,15 @@ _LEGACY = {"kex": LEGACY_KEX, "host_key": LEGACY_HOST_KEYS, "cipher": LEGACY_CIP
 # ---------------------------------------------------------------------------- asyncssh
 def asyncssh_options(legacy: bool, ciphers: tuple[str, ...]) -> dict:
     """`asyncssh.connect` keyword arguments: asyncssh's defaults less the legacy algorithms it
-    enables by default (group14-sha1, ssh-rsa), or with every legacy one added."""
+    enables by default (group14-sha1, ssh-rsa), or with every legacy one added. Patterns, as
+    asyncssh reads them (the driver expands them once, not on every connection)."""
     if legacy:
         return dict(kex_algs="+" + ",".join(k for k in LEGACY_KEX if k != "diffie-hellman-group14-sha1"),
+                    server_host_key_algs=list(HOST_KEYS + LEGACY_HOST_KEYS),
                     encryption_algs=list(ciphers) + list(LEGACY_CIPHERS),
                     mac_algs="+" + ",".join(LEGACY_MACS))
     return dict(kex_algs="-diffie-hellman-group14-sha1,gss-group14-sha1,gss-gex-sha1,gss-group1-sha1",
-                server_host_key_algs="-ssh-rsa", encryption_algs=list(ciphers))
+                server_host_key_algs=list(HOST_KEYS), encryption_algs=list(ciphers))
 
 
 _ASYNCSSH_KIND = {"key exchange": "kex", "encryption": "cipher", "MAC": "mac", "host key": "host_key"}
