@@ -28,6 +28,8 @@ FAULTS = {
     # an operator's `ip ssh server algorithm encryption ...` on IOS XE
     "ctr-1": {"ssh_algorithms": {"profile": "iosxe-17", "encryption_algs": ["aes256-ctr"]}},
     "cbc-1": {"ssh_algorithms": {"profile": "iosxe-17", "encryption_algs": ["aes128-cbc", "3des-cbc"]}},
+    # an RSA host key signed with SHA-1 only (no rsa-sha2-*), key exchange modern
+    "rsa-1": {"ssh_algorithms": {"profile": "iosxe-17", "host_key": "ssh-rsa", "host_key_algs": ["ssh-rsa"]}},
 }
 
 
@@ -142,6 +144,22 @@ def test_cbc_only_device_needs_legacy_algorithms_on_either_driver(profiled, driv
         assert _cipher(session) == "aes128-cbc"
     finally:
         session.close()
+
+
+@pytest.mark.parametrize("driver,hint", [
+    ("netmiko", "SHA-1, which paramiko 5 (the netmiko driver) no longer has; set ssh.driver: asyncssh"),
+    ("asyncssh", "(legacy: set ssh.legacy_algorithms: true for this host to allow ssh-rsa)"),
+])
+def test_an_ssh_rsa_only_host_key_is_named(profiled, driver, hint):
+    lab, folder = profiled
+    _set(folder, "rsa-1", driver=driver)
+    with pytest.raises(TransportError) as refused:
+        _open(folder, "rsa-1")
+    assert "no host key algorithm in common with the device; it offers ssh-rsa" in str(refused.value)
+    assert hint in str(refused.value), str(refused.value)
+    if driver == "asyncssh":
+        _set(folder, "rsa-1", legacy_algorithms=True)
+        _open(folder, "rsa-1").close()
 
 
 def test_an_unknown_lab_profile_stops_the_lab():
