@@ -146,6 +146,10 @@ def no_common(kind: str, offered: list[str], driver: str, legacy: bool) -> str:
     if driver == "netmiko" and kind in ("kex", "host_key"):
         return (f"{said}: SHA-1, which paramiko 5 (the netmiko driver) no longer has; set "
                 "ssh.driver: asyncssh and ssh.legacy_algorithms: true for this host")
+    if driver == "netconf" and kind in ("kex", "host_key"):
+        return (f"{said}: SHA-1, which paramiko 5 (ncclient's SSH library, for NETCONF) no longer "
+                "has; the device's CLI is reachable with transport: ssh, ssh.driver: asyncssh and "
+                "ssh.legacy_algorithms: true")
     if legacy:
         return said
     return f"{said} (legacy: set ssh.legacy_algorithms: true for this host to allow {', '.join(old)})"

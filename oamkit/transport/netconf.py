@@ -114,6 +114,19 @@ def _connect(rpc_timeout: float, policy: HostKeyPolicy, names: list[str],
     return manager.Manager(session, handler, timeout=rpc_timeout)
 
 
+def _algorithms_reason(exc: BaseException, host: HostSettings, port: int, timeout: float) -> str | None:
+    """When the SSH handshake found nothing in common with the device: what it offers (asked
+    again when the device only closed the connection: ncclient's transport is plain paramiko)."""
+    from oamkit.transport import algorithms
+    from oamkit.transport.paramiko_keys import probe_mismatch
+    from oamkit.transport.ssh import algorithm_mismatch, handshake_dropped
+
+    if host.ssh.jump is not None or not handshake_dropped(exc):
+        return None
+    mismatch = algorithm_mismatch(exc) or probe_mismatch(host.hostname, port, min(5.0, timeout), {})
+    return algorithms.no_common(*mismatch, "netconf", True) if mismatch else None
+
+
 @dataclass
 class NetconfSession:
     host: HostSettings
@@ -160,8 +173,9 @@ class NetconfSession:
                                      f"{scrub(str(exc), secret)}") from None
             if log is not None:
                 log.close(f"login failed: {type(exc).__name__}")
-            raise TransportError(f"{host.name}: NETCONF to {host.hostname}:{port} failed: "
-                                 f"{type(exc).__name__}: {scrub(str(exc), secret)}") from None
+            reason = _algorithms_reason(exc, host, port, timeout) or \
+                f"{type(exc).__name__}: {scrub(str(exc), secret)}"
+            raise TransportError(f"{host.name}: NETCONF to {host.hostname}:{port} failed: {reason}") from None
         session = cls(host, mgr, secret, deadline, tunnel)
         session.nudge_first = any(c.startswith(YUMA_SERVERS) for c in session.capabilities)
         return session

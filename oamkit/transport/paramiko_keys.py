@@ -62,6 +62,19 @@ def offered_by_paramiko(disabled: dict) -> dict[str, list[str]]:
     return {kind: [a for a in names if a not in off[kind]] for kind, names in lists.items()}
 
 
+def probe_mismatch(hostname: str, port: int, timeout: float,
+                   disabled: dict) -> tuple[str, list[str]] | None:
+    """(kind, what the device offers) when a fresh look at its KEXINIT shows nothing in common
+    with what paramiko offers; None when something is, or the device said nothing. Called from
+    a worker thread (never an event loop's)."""
+    import asyncio
+
+    from oamkit.transport import algorithms
+
+    offer = asyncio.run(algorithms.read_offer(hostname, port, timeout))
+    return algorithms.first_mismatch(offer, offered_by_paramiko(disabled)) if offer else None
+
+
 class ParamikoPolicy(paramiko.MissingHostKeyPolicy):
     """`policy` as paramiko's missing-host-key policy."""
 

@@ -372,8 +372,8 @@ def _netmiko_login(params: dict, host: HostSettings, policy: HostKeyPolicy,
     except NetmikoAuthenticationException:
         raise TransportError(f"{host.name}: authentication failed for user {host.username!r}") from None
     except Exception as exc:  # paramiko host-key, algorithm and socket errors
-        mismatch = _algorithm_mismatch(exc)
-        if mismatch is None and _handshake_dropped(exc):
+        mismatch = algorithm_mismatch(exc)
+        if mismatch is None and handshake_dropped(exc):
             # a device that closes or resets the connection when no algorithm matches says
             # nothing; what it offers is asked again, and said when nothing is in common
             mismatch = _probe_mismatch(host, params)
@@ -458,7 +458,7 @@ def _unanchored(prompt: str) -> re.Pattern:
     return re.compile(re.sub(r"(\\s\*)?\$$", "", prompt))
 
 
-def _algorithm_mismatch(exc: BaseException) -> tuple[str, list[str]] | None:
+def algorithm_mismatch(exc: BaseException) -> tuple[str, list[str]] | None:
     """(kind, what the device offered) when paramiko found no algorithm in common: the error,
     or the one netmiko's wrapper was raised from, carries the device's lists (OamkitTransport)."""
     seen = 0
@@ -472,7 +472,7 @@ def _algorithm_mismatch(exc: BaseException) -> tuple[str, list[str]] | None:
     return None
 
 
-def _handshake_dropped(exc: BaseException | None) -> bool:
+def handshake_dropped(exc: BaseException | None) -> bool:
     """The SSH handshake ended without a reason (EOF, reset, paramiko's banner or session
     errors), not at authentication, a refused host key or an unanswered TCP connect."""
     import paramiko   # loaded already: netmiko's path is the only caller
@@ -487,16 +487,12 @@ def _handshake_dropped(exc: BaseException | None) -> bool:
 
 
 def _probe_mismatch(host: HostSettings, params: dict) -> tuple[str, list[str]] | None:
-    import asyncio
-
-    from oamkit.transport.paramiko_keys import offered_by_paramiko
+    from oamkit.transport.paramiko_keys import probe_mismatch
 
     if host.ssh.jump is not None:   # the device is not reachable directly
         return None
-    offer = asyncio.run(algorithms.read_offer(host.hostname, params["port"],
-                                              min(5.0, params["conn_timeout"])))
-    ours = offered_by_paramiko(params.get("disabled_algorithms") or {})
-    return algorithms.first_mismatch(offer, ours) if offer else None
+    return probe_mismatch(host.hostname, params["port"], min(5.0, params["conn_timeout"]),
+                          params.get("disabled_algorithms") or {})
 
 
 def _connect_failure(exc: Exception) -> str:

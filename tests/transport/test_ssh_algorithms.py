@@ -30,12 +30,15 @@ FAULTS = {
     "cbc-1": {"ssh_algorithms": {"profile": "iosxe-17", "encryption_algs": ["aes128-cbc", "3des-cbc"]}},
     # an RSA host key signed with SHA-1 only (no rsa-sha2-*), key exchange modern
     "rsa-1": {"ssh_algorithms": {"profile": "iosxe-17", "host_key": "ssh-rsa", "host_key_algs": ["ssh-rsa"]}},
+    "old-xr": {"ssh_algorithms": "cisco-1.25"},   # its NETCONF on the same SSH server
 }
+PLATFORMS = {"old-xr": "cisco_xr"}
 
 
 @pytest.fixture
 def profiled(tmp_path, monkeypatch):
-    lab = Lab(devices=[(name, "cisco_ios") for name in FAULTS], faults=FAULTS, time_scale=0.01).start()
+    lab = Lab(devices=[(name, PLATFORMS.get(name, "cisco_ios")) for name in FAULTS], faults=FAULTS,
+              time_scale=0.01).start()
     try:
         folder = lab.write_inventory(tmp_path / "inventory")
         monkeypatch.setenv("OAMKIT_LAB_PASSWORD", lab.password)
@@ -160,6 +163,26 @@ def test_an_ssh_rsa_only_host_key_is_named(profiled, driver, hint):
     if driver == "asyncssh":
         _set(folder, "rsa-1", legacy_algorithms=True)
         _open(folder, "rsa-1").close()
+
+
+def test_netconf_to_sha1_only_gear_names_what_it_offers_and_the_cli_way_in(profiled):
+    from oamkit.transport.netconf import NetconfSession
+
+    lab, folder = profiled
+    hosts_file = folder / "hosts.yaml"
+    hosts = yaml.safe_load(hosts_file.read_text())
+    hosts["old-xr"]["data"]["transport"] = "netconf"
+    hosts_file.write_text(yaml.safe_dump(hosts, sort_keys=False))
+    inv = Inventory.load(folder)
+    (host,) = inv.select(limit="old-xr")
+    with pytest.raises(TransportError) as refused:
+        NetconfSession.open(inv, host, time.monotonic() + 30)
+    assert "no key exchange algorithm in common with the device; it offers " \
+           "diffie-hellman-group-exchange-sha1, diffie-hellman-group14-sha1, diffie-hellman-group1-sha1: " \
+           "SHA-1, which paramiko 5 (ncclient's SSH library, for NETCONF) no longer has; the device's " \
+           "CLI is reachable with transport: ssh, ssh.driver: asyncssh and ssh.legacy_algorithms: true" \
+           in str(refused.value), str(refused.value)
+    assert not _logged_in(lab, "old-xr")
 
 
 def test_an_unknown_lab_profile_stops_the_lab():
