@@ -2,7 +2,8 @@
 
 By default neither driver offers what is broken or obsolete: SHA-1 key exchanges (group1's
 1024-bit prime, group14 and group-exchange with SHA-1), ssh-rsa (SHA-1) host-key signatures,
-CBC and 3DES ciphers, MD5 and truncated SHA-1 MACs. Old gear offers nothing else: a Catalyst
+CBC and 3DES ciphers, MD5 and truncated SHA-1 MACs (where OpenSSH 9.2's client draws the line
+by default). Old gear offers nothing else: a Catalyst
 6500 on IOS 15.1(2)SY10 offers exactly those (its KEXINIT, logged by paramiko, in
 ktbyers/netmiko#467), and a modern IOS XE offers none of them (IOL 17.16.1a's `show ip ssh`, in
 ipspace/netlab#2976). `ssh.legacy_algorithms: true` lets a host use them, as OpenSSH's
