@@ -49,6 +49,8 @@ def test_up_detach_status_down(tmp_path):
             assert "% Invalid input detected at '^' marker." in conn.send_command("show version")
         typo = oamkit("lab", "fault", "ios-1", "hnag=true", "--state-dir", str(state), env=env)
         assert typo.returncode == 2 and "unknown fault 'hnag'" in typo.stderr
+        late = oamkit("lab", "fault", "ios-1", "ssh_algorithms=cisco-1.25", "--state-dir", str(state), env=env)
+        assert late.returncode == 2 and "read when the lab starts" in late.stderr, late.stderr
     finally:
         down = oamkit("lab", "down", "--state-dir", str(state), env=env)
     assert down.returncode == 0 and f"stopped pid {desc['pid']}" in down.stdout
