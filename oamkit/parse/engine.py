@@ -61,22 +61,25 @@ def parse_output(platform: str, command: str, text: str) -> ParseResult:
     for step in spec.preprocess:
         lines = step(lines)
 
-    fsm = fsm_for(template, open_template)
-    try:
-        rows = fsm.ParseText("\n".join(line.text for line in lines))
-    except textfsm.TextFSMError as exc:
-        at = lines[min(fsm.line_index, len(lines)) - 1]
-        match = _FSM_ERROR.match(str(exc))
-        reason = match.group("reason") if match else str(exc)
-        raise ParseError(template, at.number, at.text, reason) from None
+    with fsm_for(template, open_template) as fsm:
+        try:
+            rows = fsm.ParseText("\n".join(line.text for line in lines))
+        except textfsm.TextFSMError as exc:
+            at = lines[min(fsm.line_index, len(lines)) - 1]
+            match = _FSM_ERROR.match(str(exc))
+            reason = match.group("reason") if match else str(exc)
+            raise ParseError(template, at.number, at.text, reason) from None
+        # what the checks below need; the FSM goes back for the next parse
+        header, spans, unknown_at = fsm.header, fsm.record_spans, fsm.unknown
+        end_state = fsm._cur_state_name
 
     last_line = content[-1]
-    unknown = [lines[i - 1] for i in fsm.unknown if 0 < i <= len(lines)]
+    unknown = [lines[i - 1] for i in unknown_at if 0 < i <= len(lines)]
     if (unknown and spec.table and unknown[-1].number == last_line.number
             and looks_like_row(spec.table, last_line.text)):
         raise ParseError(template, last_line.number, last_line.text,
                          "the last table row is incomplete (truncated?)")
-    if not rows and unknown and spec.table and still_before_table(fsm._cur_state_name):
+    if not rows and unknown and spec.table and still_before_table(end_state):
         raise ParseError(template, unknown[0].number, unknown[0].text,
                          "no table header found: output in an unknown layout")
     skipped = {line.number for line in unknown}
@@ -91,8 +94,8 @@ def parse_output(platform: str, command: str, text: str) -> ParseResult:
         return result
 
     for i, row in enumerate(rows):
-        raw = dict(zip(fsm.header, row))
-        start, _end = fsm.record_spans[i] if i < len(fsm.record_spans) else (None, None)
+        raw = dict(zip(header, row))
+        start, _end = spans[i] if i < len(spans) else (None, None)
         start_line = lines[start - 1] if start else None
         is_last = i == len(rows) - 1
         label = raw.get("INTERFACE") or f"record {i + 1}"
@@ -127,8 +130,8 @@ def parse_output(platform: str, command: str, text: str) -> ParseResult:
             if key and not raw.get(f"{key}_WINDOW"):
                 raise incomplete(f"{key}_WINDOW")
         if spec.uniform and is_last and i > 0:
-            earlier = [dict(zip(fsm.header, r)) for r in rows[:i]]
-            for name in fsm.header:
+            earlier = [dict(zip(header, r)) for r in rows[:i]]
+            for name in header:
                 if name in spec.uniform_ignore or raw.get(name) not in ("", None, []):
                     continue
                 if all(e.get(name) not in ("", None, []) for e in earlier):
@@ -145,7 +148,7 @@ def parse_output(platform: str, command: str, text: str) -> ParseResult:
         try:
             records = spec.normalise(RecordContext(platform, raw, start_line, result.warnings))
         except (ValueError, KeyError) as exc:
-            bad = _line_with_value(lines, fsm.record_spans[i] if i < len(fsm.record_spans)
+            bad = _line_with_value(lines, spans[i] if i < len(spans)
                                    else None, getattr(exc, "text", None)) or start_line
             reason = f"cannot read {label}: {exc}"
             if is_last and bad is not None and bad.number == last_line.number:

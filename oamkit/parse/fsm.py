@@ -13,6 +13,7 @@ fleet does, from its first hosts on.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
 import threading
@@ -64,7 +65,18 @@ class TrackingFSM(textfsm.TextFSM):
         self._keys = {name: tuple(rule.regex_obj.pattern for rule in rules)
                       for name, rules in self.states.items()}
         self._decided: dict[str, tuple[str, ...] | None] = {}
+        # TextFSM rebuilds the header list on every call and finds a value by a scan of them
+        # all, for every value a matched line assigns; both are fixed once the template is read
+        self._header = super()._GetHeader()
+        self._by_name = {value.name: value for value in self.values}   # names are unique
         self.reset()
+
+    def _GetHeader(self):  # noqa: N802 - TextFSM's name
+        header = self.__dict__.get("_header")   # None while TextFSM still reads the template
+        return header if header is not None else super()._GetHeader()
+
+    def _GetValue(self, name):  # noqa: N802
+        return self._by_name.get(name)
 
     def _joined_rules(self, name: str, rules: list) -> tuple[str, ...] | None:
         """The state's joined patterns once joining is decided; None meanwhile (the loop)."""
@@ -139,18 +151,27 @@ class TrackingFSM(textfsm.TextFSM):
         self._record_start = None
 
 
-_built = threading.local()
+_idle: dict[str, list[TrackingFSM]] = {}   # template -> FSMs no parse is using
+_idle_lock = threading.Lock()
 
 
-def fsm_for(template: str, open_template) -> TrackingFSM:
-    """The FSM of `template`, reset: built once per thread (reading and compiling a template
-    cost more than parsing one device's output with it), then reused. Per thread because an
-    FSM holds the parse in progress; a parse never yields, so greenlets sharing the asyncssh
-    loop's thread never see each other's."""
-    cache = _built.__dict__.setdefault("by_template", {})
-    fsm = cache.get(template)
+@contextlib.contextmanager
+def fsm_for(template: str, open_template):
+    """An FSM of `template`, reset, for one parse. Reading and compiling a template cost more
+    than parsing one device's output with it, so an FSM is built once and kept when its parse
+    is over, for the next parse in any thread (the worker threads of a fleet run come and go
+    with each run). One parse at a time per FSM: it holds the parse in progress; a parse never
+    yields, so greenlets on the asyncssh loop's thread never share one."""
+    with _idle_lock:
+        idle = _idle.get(template)
+        fsm = idle.pop() if idle else None
     if fsm is None:
         with open_template(template) as handle:
-            fsm = cache[template] = TrackingFSM(handle)
-        return fsm
-    return fsm.reset()
+            fsm = TrackingFSM(handle)
+    else:
+        fsm.reset()
+    try:
+        yield fsm
+    finally:
+        with _idle_lock:
+            _idle.setdefault(template, []).append(fsm)

@@ -43,3 +43,30 @@ def test_the_first_matching_rule_is_textfsms_on_every_template_and_fixture():
             if reference[0] == "rows" and not fast.unknown:   # our catch-all skip aside
                 assert got[1] == reference[1], (template, text[:200])
     assert joined > 0   # the finders are in use, not only the fallback
+
+
+def test_fsms_kept_between_parses_are_never_shared_by_two_parses_at_once():
+    """An FSM holds the parse in progress; kept FSMs go to one parse at a time, from any thread
+    (a fleet's worker threads, and the next run's new ones)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from oamkit.parse import parse_output
+    from oamkit.parse.fsm import _idle
+
+    raws = sorted(FIXTURES.glob("cisco_ios/show_ethernet_oam_statistics/*.raw"))[:3] + \
+        sorted(FIXTURES.glob("juniper_junos/*/*.raw"))[:3]
+    assert len(raws) == 6
+
+    def parsed(raw):
+        platform, command = raw.parts[-3], raw.parts[-2].replace("_", " ")
+        try:
+            return repr(parse_output(platform, command, raw.read_text()).records)
+        except Exception as exc:  # noqa: BLE001 - the same error each time is as good
+            return f"{type(exc).__name__}: {exc}"
+
+    alone = [parsed(raw) for raw in raws]
+    with ThreadPoolExecutor(8) as pool:
+        together = list(pool.map(parsed, raws * 40))
+    assert together == alone * 40
+    kept = {template: len(fsms) for template, fsms in _idle.items()}
+    assert kept and max(kept.values()) <= 8   # no more than ran at once
