@@ -37,9 +37,15 @@ async def run_foreground(devices: int, plats: list[str], inventory: Path, base_p
                       state_dir: Path, as_json: bool, token: str) -> None:
     from oamkit.lab.server import Lab
 
-    lab = Lab(devices, platforms=plats, base_port=base_port, time_scale=time_scale)
-    await lab.start_async()
     fault_file = state_dir / "faults.json"
+    try:   # what a device offers over SSH is set when it starts listening, not later
+        spec = json.loads(fault_file.read_text())
+    except (OSError, ValueError):
+        spec = {}
+    at_start = {name: {"ssh_algorithms": entry["ssh_algorithms"]} for name, entry in spec.items()
+                if isinstance(entry, dict) and entry.get("ssh_algorithms") is not None}
+    lab = Lab(devices, platforms=plats, base_port=base_port, time_scale=time_scale, faults=at_start)
+    await lab.start_async()
     watcher = asyncio.ensure_future(lab.watch_fault_file(fault_file))
     lab.write_inventory(inventory)
     state_dir.mkdir(parents=True, exist_ok=True)

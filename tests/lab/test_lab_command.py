@@ -93,3 +93,29 @@ def test_foreground_lab_stops_on_sigint(tmp_path):
 def test_unknown_platform_is_bad_input(tmp_path):
     result = oamkit("lab", "up", "--platforms", "cisco_nxos", "--state-dir", str(tmp_path))
     assert result.returncode == 2 and "cisco_nxos" in result.stderr
+
+
+def test_a_detached_lab_takes_ssh_profiles_from_its_faults_file(tmp_path):
+    """`lab up --faults` with `ssh_algorithms`: the device offers the profile from its first
+    connection (a detached lab takes other faults at run time; this one must be there at start)."""
+    state, inv, faults = tmp_path / "state", tmp_path / "inv", tmp_path / "faults.yaml"
+    faults.write_text("ios-1: {ssh_algorithms: cisco-1.25}\n")
+    env = {**os.environ, "OAMKIT_STATE_DIR": str(tmp_path / "oamkit-state")}
+    env.pop("OAMKIT_LAB_PASSWORD", None)
+    up = oamkit("lab", "up", "--detach", "--devices", "2", "--platforms", "cisco_ios", "--faults", str(faults),
+                "--inventory-out", str(inv), "--state-dir", str(state), env=env)
+    assert up.returncode == 0, up.stderr
+    try:
+        diff = oamkit("diff", "-i", str(inv), "--json", env=env)
+        hosts = {h["host"]: h for h in json.loads(diff.stdout)["hosts"]}
+        assert hosts["ios-2"]["outcome"] == "changed"
+        assert hosts["ios-1"]["outcome"] == "error"
+        assert "it offers diffie-hellman-group-exchange-sha1" in hosts["ios-1"]["error"]
+        inventory = yaml.safe_load((inv / "hosts.yaml").read_text())
+        inventory["ios-1"]["data"]["ssh"] = {**inventory["ios-1"]["data"].get("ssh", {}),
+                                             "driver": "asyncssh", "legacy_algorithms": True}
+        (inv / "hosts.yaml").write_text(yaml.safe_dump(inventory, sort_keys=False))
+        again = oamkit("diff", "-i", str(inv), "--limit", "ios-1", "--json", env=env)
+        assert [h["outcome"] for h in json.loads(again.stdout)["hosts"]] == ["changed"], again.stdout
+    finally:
+        assert oamkit("lab", "down", "--state-dir", str(state), env=env).returncode == 0
