@@ -113,14 +113,22 @@ async def _read_offer(host: str, port: int) -> dict[str, list[str]] | None:
         payload = await reader.readexactly(length - 1)
         if payload[0] != 20:   # SSH_MSG_KEXINIT, the first packet after the versions
             return None
-        at, lists = 17, {}     # message byte and 16-byte cookie
-        for kind in KEXINIT_LISTS:
-            (size,) = struct.unpack_from(">I", payload, at)
-            lists[kind] = payload[at + 4:at + 4 + size].decode("ascii").split(",")
-            at += 4 + size
-        return lists
+        return kexinit_lists(payload[1:])
     finally:
         writer.close()
+
+
+def kexinit_lists(body: bytes) -> dict[str, list[str]]:
+    """The name-lists of a KEXINIT (RFC 4253 7.1) whose message byte is already read: `body`
+    starts at the 16-byte cookie. Raises struct.error or ValueError when it is cut short."""
+    at, lists = 16, {}
+    for kind in KEXINIT_LISTS:
+        (size,) = struct.unpack_from(">I", body, at)
+        if at + 4 + size > len(body):
+            raise ValueError("KEXINIT cut short")
+        lists[kind] = body[at + 4:at + 4 + size].decode("ascii").split(",")
+        at += 4 + size
+    return lists
 
 
 def first_mismatch(offer: dict[str, list[str]], ours: dict[str, list[str]]) -> tuple[str, list[str]] | None:
@@ -136,6 +144,15 @@ def first_mismatch(offer: dict[str, list[str]], ours: dict[str, list[str]]) -> t
 
 
 # ---------------------------------------------------------------------------- the message
+# sessions on paramiko 5, which has no SHA-1 at all: what it is there, and the way in instead
+_ON_PARAMIKO = {
+    "netmiko": ("the netmiko driver",
+                "set ssh.driver: asyncssh and ssh.legacy_algorithms: true for this host"),
+    "netconf": ("ncclient's SSH library, for NETCONF",
+                "the device's CLI is reachable with transport: ssh, ssh.driver: asyncssh and "
+                "ssh.legacy_algorithms: true"),
+}
+
 def no_common(kind: str, offered: list[str], driver: str, legacy: bool) -> str:
     """Why the device and oamkit share no algorithm of this kind, and what to set."""
     what = KINDS[kind]
@@ -144,13 +161,9 @@ def no_common(kind: str, offered: list[str], driver: str, legacy: bool) -> str:
     old = [a for a in offered if a in _LEGACY[kind]]
     if not old:
         return said
-    if driver == "netmiko" and kind in ("kex", "host_key"):
-        return (f"{said}: SHA-1, which paramiko 5 (the netmiko driver) no longer has; set "
-                "ssh.driver: asyncssh and ssh.legacy_algorithms: true for this host")
-    if driver == "netconf" and kind in ("kex", "host_key"):
-        return (f"{said}: SHA-1, which paramiko 5 (ncclient's SSH library, for NETCONF) no longer "
-                "has; the device's CLI is reachable with transport: ssh, ssh.driver: asyncssh and "
-                "ssh.legacy_algorithms: true")
+    if driver in _ON_PARAMIKO and kind in ("kex", "host_key"):
+        library, way_in = _ON_PARAMIKO[driver]
+        return f"{said}: SHA-1, which paramiko 5 ({library}) no longer has; {way_in}"
     if legacy:
         return said
     return f"{said} (legacy: set ssh.legacy_algorithms: true for this host to allow {', '.join(old)})"

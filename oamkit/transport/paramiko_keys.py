@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import paramiko
 
+from oamkit.transport import algorithms
 from oamkit.transport.hostkeys import HostKeyPolicy, HostKeyRefused
 
 
@@ -38,19 +39,12 @@ class OamkitTransport(paramiko.Transport):
 
     def _parse_kex_init(self, m):
         # paramiko's own hook for the peer's KEXINIT; a private name, stable since paramiko 1.x
-        offer = _kexinit_lists(m)
         try:
             return super()._parse_kex_init(m)
         except paramiko.IncompatiblePeer as exc:
-            exc.offered = offer
+            # the message as received: its bytes start at the cookie (the type byte is read)
+            exc.offered = algorithms.kexinit_lists(m.asbytes())
             raise
-
-
-def _kexinit_lists(m: paramiko.Message) -> dict[str, list[str]]:
-    """The peer's algorithm lists (RFC 4253 7.1), read from a copy of its KEXINIT."""
-    copy = paramiko.Message(m.asbytes())
-    copy.get_bytes(16)   # cookie
-    return {kind: copy.get_list() for kind in ("kex", "host_key", "cipher", "cipher_s2c", "mac")}
 
 
 def offered_by_paramiko(disabled: dict) -> dict[str, list[str]]:
@@ -68,8 +62,6 @@ def probe_mismatch(hostname: str, port: int, timeout: float,
     with what paramiko offers; None when something is, or the device said nothing. Called from
     a worker thread (never an event loop's)."""
     import asyncio
-
-    from oamkit.transport import algorithms
 
     offer = asyncio.run(algorithms.read_offer(hostname, port, timeout))
     return algorithms.first_mismatch(offer, offered_by_paramiko(disabled)) if offer else None

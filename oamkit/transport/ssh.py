@@ -458,31 +458,35 @@ def _unanchored(prompt: str) -> re.Pattern:
     return re.compile(re.sub(r"(\\s\*)?\$$", "", prompt))
 
 
+def _raised_from(exc: BaseException | None, depth: int = 5):
+    """The error and those it was raised from (netmiko and ncclient wrap paramiko's)."""
+    while exc is not None and depth > 0:
+        yield exc
+        exc, depth = exc.__cause__ or exc.__context__, depth - 1
+
+
 def algorithm_mismatch(exc: BaseException) -> tuple[str, list[str]] | None:
     """(kind, what the device offered) when paramiko found no algorithm in common: the error,
     or the one netmiko's wrapper was raised from, carries the device's lists (OamkitTransport)."""
-    seen = 0
-    while exc is not None and seen < 5:
-        offered = getattr(exc, "offered", None)
+    for error in _raised_from(exc):
+        offered = getattr(error, "offered", None)
         if offered is not None:
             for words, kind in algorithms.PARAMIKO_KIND.items():
-                if f"no acceptable {words}" in str(exc):
+                if f"no acceptable {words}" in str(error):
                     return kind, algorithms.offered_names(offered.get(kind, []))
-        exc, seen = exc.__cause__ or exc.__context__, seen + 1
     return None
 
 
 def handshake_dropped(exc: BaseException | None) -> bool:
     """The SSH handshake ended without a reason (EOF, reset, paramiko's banner or session
     errors), not at authentication, a refused host key or an unanswered TCP connect."""
-    import paramiko   # loaded already: netmiko's path is the only caller
+    import paramiko   # loaded already: the paramiko paths are the only callers
 
-    for _ in range(5):
-        if exc is None or isinstance(exc, (HostKeyRefused, paramiko.AuthenticationException)):
+    for error in _raised_from(exc):
+        if isinstance(error, (HostKeyRefused, paramiko.AuthenticationException)):
             return False
-        if isinstance(exc, (EOFError, ConnectionResetError, paramiko.SSHException)):
+        if isinstance(error, (EOFError, ConnectionResetError, paramiko.SSHException)):
             return True
-        exc = exc.__cause__ or exc.__context__
     return False
 
 

@@ -321,3 +321,22 @@ def test_openssh_configured_as_legacy_gear_is_read_and_named(legacy_openssh, pro
     _set(folder, "old-1", driver="asyncssh", legacy_algorithms=True)
     with pytest.raises(TransportError, match="authentication failed"):   # negotiated; no password login here
         _open(folder, "old-1")
+
+
+def test_paramikos_refusal_carries_what_the_device_offered(profiled):
+    """The netmiko driver names the offer from paramiko's own refusal (no second connection);
+    the fresh look at the device is only for one that resets before saying anything."""
+    import paramiko
+
+    from oamkit.transport.paramiko_keys import OamkitTransport
+    from oamkit.transport.ssh import algorithm_mismatch
+
+    lab, _ = profiled
+    transport = OamkitTransport(socket.create_connection(("127.0.0.1", lab.ports["old-1"]), timeout=5))
+    try:
+        with pytest.raises(paramiko.IncompatiblePeer) as refused:
+            transport.start_client(timeout=10)
+    finally:
+        transport.close()
+    assert algorithm_mismatch(refused.value) == (
+        "kex", ["diffie-hellman-group-exchange-sha1", "diffie-hellman-group14-sha1", "diffie-hellman-group1-sha1"])
