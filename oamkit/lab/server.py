@@ -221,16 +221,20 @@ class Lab:
         if profile is None:
             self.device_keys[dev.name] = self.host_key
             return dict(server_host_keys=[self.host_key])
-        kind = profile.get("host_key", "ssh-ed25519")
-        if kind not in self._profile_keys:   # one key per type for the whole lab
-            self._profile_keys[kind] = asyncssh.generate_private_key(kind)
-        key = self.device_keys[dev.name] = self._profile_keys[kind]
-        pair = asyncssh.load_keypairs([key])[0]
+        kinds = profile.get("host_key", "ssh-ed25519")
+        kinds = [kinds] if isinstance(kinds, str) else list(kinds)
+        for kind in kinds:
+            if kind not in self._profile_keys:   # one key per type for the whole lab
+                self._profile_keys[kind] = asyncssh.generate_private_key(kind)
+        # the first is the key on record (known_hosts); a device with several keys (one made
+        # by a later release) shows whichever the client asks for first
+        self.device_keys[dev.name] = self._profile_keys[kinds[0]]
+        pairs = asyncssh.load_keypairs([self._profile_keys[kind] for kind in kinds])
         if "host_key_algs" in profile:   # e.g. an RSA key signed with ssh-rsa (SHA-1) only
-            pair.host_key_algorithms = tuple(a.encode() for a in profile["host_key_algs"])
+            pairs[0].host_key_algorithms = tuple(a.encode() for a in profile["host_key_algs"])
         options = {name: profile[name] for name in ("kex_algs", "encryption_algs", "mac_algs",
                                                     "server_version") if name in profile}
-        return dict(server_host_keys=[pair], **options)
+        return dict(server_host_keys=pairs, **options)
 
     async def stop_async(self) -> None:
         for server in self._servers:

@@ -10,7 +10,9 @@ A profile makes it offer what a real one does, from a public record of that devi
                all; ECDSA host key; MACs only the encrypt-then-MAC ones.
 
 A device may also take a profile with changes, as an operator's `ip ssh server algorithm ...`
-makes one: `{"profile": "iosxe-17", "encryption_algs": ["aes256-ctr"]}`.
+makes one: `{"profile": "iosxe-17", "encryption_algs": ["aes256-ctr"]}`. `host_key` may name
+several key types (`["ssh-rsa", "ssh-ed25519"]`: a device that gained a key in an upgrade); the
+first is the one recorded in the lab's known_hosts, and `host_key_algs` applies to it.
 """
 from __future__ import annotations
 

@@ -53,6 +53,18 @@ def asyncssh_options(legacy: bool, ciphers: tuple[str, ...]) -> dict:
                 server_host_key_algs=list(HOST_KEYS), encryption_algs=list(ciphers))
 
 
+def recorded_types_first(host_key_algs, recorded) -> list[str]:
+    """Host-key algorithms with those that verify a key on record first, as OpenSSH orders
+    them: a device with several keys (one gained in an upgrade) then shows the recorded one
+    rather than one the policy would refuse as changed. An RSA key is recorded as `ssh-rsa`
+    and verified with rsa-sha2-512/256 (or ssh-rsa where legacy algorithms are allowed)."""
+    def key_type(algorithm: str) -> str:
+        return "ssh-rsa" if algorithm.startswith("rsa-sha2-") else algorithm
+
+    first = [a for a in host_key_algs if key_type(a) in recorded]
+    return first + [a for a in host_key_algs if a not in first]
+
+
 _ASYNCSSH_KIND = {"key exchange": "kex", "encryption": "cipher", "MAC": "mac", "host key": "host_key"}
 _ASYNCSSH_MISMATCH = re.compile(r"No matching (.+?) algorithm found, sent .* and received (.*)$")
 

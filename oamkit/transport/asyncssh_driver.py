@@ -101,6 +101,16 @@ class _Client(asyncssh.SSHClient):
             return False
         return True
 
+    def algorithm_options(self, legacy: bool) -> dict:
+        """The driver's algorithms for this host: host-key algorithms that verify a key on
+        record first (`algorithms.recorded_types_first`)."""
+        options = _algorithm_options(legacy)
+        recorded = self.policy.recorded([self.known_name])[1]
+        if not recorded:
+            return options
+        return {**options, "server_host_key_algs": algorithms.recorded_types_first(
+            options["server_host_key_algs"], recorded)}
+
 
 def _unmatched(host: HostSettings, port: int, deadline: float) -> str | None:
     """Why the key exchange failed, when the device offers nothing this driver has of some
@@ -188,7 +198,7 @@ class AsyncsshChannel:
                     username=host.username, password=secret,
                     client_keys=[str(key_file)] if key_file else None, agent_path=None,
                     known_hosts=([], [], []),   # nothing pre-trusted: every key goes to the policy
-                    **NO_X509_TRUST, **_algorithm_options(host.ssh.legacy_algorithms),
+                    **NO_X509_TRUST, **client.algorithm_options(host.ssh.legacy_algorithms),
                     config=None, login_timeout=step_timeout,
                     preferred_auth=AUTH_WITH_KEY if key_file else AUTH_WITH_PASSWORD)
             except BaseException as exc:   # refused, failed or cancelled at the deadline
@@ -417,7 +427,7 @@ async def _jump_connection(host: HostSettings, policy: HostKeyPolicy, key_file: 
             connect_timeout=timeout, login_timeout=timeout,
             client_keys=[str(key_file)] if key_file else (),   # (): ~/.ssh's default keys
             known_hosts=([], [], []), **NO_X509_TRUST, config=None,
-            **_algorithm_options(False),
+            **client.algorithm_options(False),
             preferred_auth=("publickey",))
         return conn
     except asyncssh.HostKeyNotVerifiable:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from oamkit.inventory import HostSettings, JumpHost
 from oamkit.transport.base import TransportError, open_socket
-from oamkit.transport.hostkeys import HostKeyPolicy, HostKeyRefused
+from oamkit.transport.hostkeys import HostKeyPolicy, HostKeyRefused, known_name
 
 if TYPE_CHECKING:
     import paramiko
@@ -161,7 +161,7 @@ def _connect(jump: JumpHost, policy: HostKeyPolicy, key_file: Path | None,
              timeout: float) -> paramiko.SSHClient:
     import paramiko
 
-    from oamkit.transport.paramiko_keys import OamkitTransport, ParamikoPolicy
+    from oamkit.transport.paramiko_keys import ParamikoPolicy, factory_for
 
     try:
         sock = open_socket("jump host", jump.host, jump.port, timeout)
@@ -174,7 +174,7 @@ def _connect(jump: JumpHost, policy: HostKeyPolicy, key_file: Path | None,
                        key_filename=str(key_file) if key_file else None,
                        allow_agent=True, look_for_keys=True, timeout=timeout,
                        banner_timeout=timeout, auth_timeout=timeout, channel_timeout=timeout,
-                       transport_factory=OamkitTransport)
+                       transport_factory=factory_for(policy, known_name(jump.host, jump.port)))
     except BaseException as exc:
         client.close()
         sock.close()

@@ -1,10 +1,14 @@
 """NETCONF transport on ncclient: candidate + confirmed commit, with locks and deadlines.
 
-Host keys: ncclient only reads ~/.ssh/known_hosts, so `PromptSSHSession` hands it the keys
-oamkit's `hostkeys.HostKeyPolicy` has for the host instead (ncclient then negotiates their
-type), and ncclient's unknown-host callback asks that policy about any other key, before the
-password is sent: a changed key is refused, a new one recorded where the inventory accepts new
-keys (trust on first use), as on the SSH CLI transports.
+The SSH session under NETCONF is set up by `PromptSSHSession.connect`, not ncclient's: ncclient
+makes a plain paramiko Transport and has no way to pass algorithms, so its sessions took CBC
+ciphers and MD5 MACs that the CLI drivers refuse by default. Here the transport is
+`paramiko_keys.OamkitTransport` with the host's `ssh.legacy_algorithms` (AES-GCM first, as on
+the CLI), the handshake has the host's deadline (ncclient's had none), and the device's host key
+is checked by oamkit's `hostkeys.HostKeyPolicy` before the password is sent: a changed key is
+refused, a new one recorded where the inventory accepts new keys (trust on first use). The types
+of the keys recorded for the host are offered first, as OpenSSH does, so a device with several
+keys shows the one on record.
 
 Speed: ncclient hands each RPC to its session thread through a queue that the thread only
 looks at between waits of up to 0.1 s on the channel (its TICK): about 100 ms per RPC whatever
@@ -22,11 +26,12 @@ from ncclient import manager
 from ncclient.operations import RPCError
 from ncclient.transport import SSHSession as NcclientSSHSession
 from ncclient.transport import TransportError as NcclientTransportError
+from ncclient.transport.errors import SSHError
 from ncclient.transport.session import END_DELIM, MSG_DELIM, NetconfBase, SessionListener
 
 from oamkit.inventory import HostSettings, Inventory
 from oamkit.transport.hostkeys import HostKeyPolicy, HostKeyRefused, host_key_policy, known_name
-from oamkit.transport import paramiko_keys, sessionlog
+from oamkit.transport import algorithms, paramiko_keys, sessionlog
 from oamkit.transport.base import DeviceRejected, TransportError, open_socket, scrub
 from oamkit.transport.jump import Tunnel, open_tunnel
 
@@ -63,15 +68,35 @@ class PromptSSHSession(NcclientSSHSession):
         if log is not None:
             self.add_listener(_LogReplies(log))
 
-    def load_known_hosts(self, filename=None) -> None:
-        for key in self._policy.recorded(self._names)[1].values():
-            self._host_keys.add(self._names[0], key.get_name(), key)
+    def connect(self, sock, username: str, password: str | None, key_filename: str | None,
+                timeout: float, legacy_algorithms: bool) -> None:
+        """ncclient's `connect` for what oamkit does: the socket (or the jump host's channel)
+        is open; the host key is the policy's to check; no ssh_config, agent or ~/.ssh keys;
+        the NETCONF subsystem of the default device handler. ncclient's own steps for the rest
+        (`_auth`, `_post_connect`: the hellos)."""
+        import paramiko
 
-    def check_host_key(self, host: str, fingerprint: str) -> bool:
-        """ncclient's unknown-host callback: the policy decides (raising HostKeyRefused, as
-        a paramiko SSHException)."""
-        paramiko_keys.check(self._policy, self._names, self._transport.get_remote_server_key())
-        return True
+        transport = self._transport = paramiko_keys.OamkitTransport(
+            sock, recorded=self._policy.recorded(self._names)[1],
+            disabled_algorithms=algorithms.paramiko_disabled(legacy_algorithms))
+        transport.set_log_channel("ncclient.transport.ssh")
+        # each step waits the host's timeout at most (paramiko's own: 15 s to 1 h)
+        transport.banner_timeout = transport.handshake_timeout = transport.auth_timeout = timeout
+        try:
+            transport.start_client(timeout=timeout)
+        except paramiko.SSHException as exc:
+            raise SSHError(f"Negotiation failed: {exc}") from exc
+        paramiko_keys.check(self._policy, self._names, transport.get_remote_server_key())
+        self._auth(username, password, [key_filename] if key_filename else [], False, False)
+        self._connected = True
+        self._closing.clear()
+        self._channel = transport.open_session(timeout=timeout)
+        self._channel_id = self._channel.get_id()
+        self._channel.set_name(f"netconf-subsystem-{self._channel_id}")
+        self._channel.invoke_subsystem("netconf")
+        self._channel_name = self._channel.get_name()
+        self._post_connect(timeout)
+        self.parser = self._device_handler.get_xml_parser(self)
 
     def send(self, message: str) -> None:
         if not self.connected:
@@ -106,7 +131,7 @@ def _connect(rpc_timeout: float, policy: HostKeyPolicy, names: list[str],
     handler = manager.make_device_handler(None)
     session = PromptSSHSession(handler, policy, names, log)
     try:
-        session.connect(hostkey_verify=True, unknown_host_cb=session.check_host_key, **connect_args)
+        session.connect(**connect_args)
     except Exception:
         if session.transport:
             session.close()
@@ -117,14 +142,15 @@ def _connect(rpc_timeout: float, policy: HostKeyPolicy, names: list[str],
 def _algorithms_reason(exc: BaseException, host: HostSettings, port: int, timeout: float) -> str | None:
     """When the SSH handshake found nothing in common with the device: what it offers (asked
     again when the device only closed the connection: ncclient's transport is plain paramiko)."""
-    from oamkit.transport import algorithms
     from oamkit.transport.paramiko_keys import probe_mismatch
     from oamkit.transport.ssh import algorithm_mismatch, handshake_dropped
 
     if host.ssh.jump is not None or not handshake_dropped(exc):
         return None
-    mismatch = algorithm_mismatch(exc) or probe_mismatch(host.hostname, port, min(5.0, timeout), {})
-    return algorithms.no_common(*mismatch, "netconf", True) if mismatch else None
+    legacy = host.ssh.legacy_algorithms
+    mismatch = algorithm_mismatch(exc) or probe_mismatch(host.hostname, port, min(5.0, timeout),
+                                                         algorithms.paramiko_disabled(legacy))
+    return algorithms.no_common(*mismatch, "netconf", legacy) if mismatch else None
 
 
 @dataclass
@@ -158,10 +184,9 @@ class NetconfSession:
         log = sessionlog.open_log(host.name, "netconf", f"{host.username}@{host.hostname}:{port}",
                                   secrets=(secret,))
         try:
-            mgr = _connect(timeout, policy, names, log, host=host.hostname, port=port, sock=sock,
-                           username=host.username, password=secret,
-                           key_filename=str(key_file) if key_file else None,
-                           allow_agent=False, look_for_keys=False, timeout=timeout)
+            mgr = _connect(timeout, policy, names, log, sock=sock, username=host.username,
+                           password=secret, key_filename=str(key_file) if key_file else None,
+                           timeout=timeout, legacy_algorithms=host.ssh.legacy_algorithms)
         except Exception as exc:
             sock.close()
             if tunnel is not None:

@@ -25,7 +25,7 @@ from oamkit.inventory import HostSettings, Inventory
 from oamkit.platforms import Platform, get_platform
 from oamkit.transport import algorithms, sessionlog
 from oamkit.transport.base import DeviceRejected, TransportError, open_socket, scrub
-from oamkit.transport.hostkeys import HostKeyPolicy, HostKeyRefused, host_key_policy
+from oamkit.transport.hostkeys import HostKeyPolicy, HostKeyRefused, host_key_policy, known_name
 from oamkit.transport.jump import open_tunnel
 
 __all__ = ["DeviceRejected", "SshSession", "TransportError", "open_socket", "scrub"]
@@ -357,7 +357,7 @@ def _netmiko_login(params: dict, host: HostSettings, policy: HostKeyPolicy,
     from netmiko import ConnectHandler
     from netmiko.exceptions import NetmikoAuthenticationException, NetmikoTimeoutException
 
-    from oamkit.transport.paramiko_keys import OamkitTransport, ParamikoPolicy
+    from oamkit.transport.paramiko_keys import ParamikoPolicy, factory_for
 
     try:
         # netmiko opens the SSH channel; session preparation is SshSession's: netmiko's reads
@@ -367,7 +367,8 @@ def _netmiko_login(params: dict, host: HostSettings, policy: HostKeyPolicy,
         conn._modify_connection_params()
         # netmiko passes no transport_factory to paramiko's connect(): its parameters plus ours
         connect_params = conn._connect_params_dict
-        conn._connect_params_dict = lambda: {**connect_params(), "transport_factory": OamkitTransport}
+        factory = factory_for(policy, known_name(host.hostname, params["port"]))   # as paramiko names it
+        conn._connect_params_dict = lambda: {**connect_params(), "transport_factory": factory}
         conn.establish_connection()
     except NetmikoAuthenticationException:
         raise TransportError(f"{host.name}: authentication failed for user {host.username!r}") from None

@@ -281,9 +281,14 @@ def test_an_unknown_bastion_is_refused_or_trusted_on_first_use_like_a_device(lab
 def _agent(home: Path, key: Path, monkeypatch) -> subprocess.Popen:
     sock = home / "agent.sock"
     agent = subprocess.Popen(["ssh-agent", "-D", "-a", str(sock)], stdout=subprocess.DEVNULL)
-    assert _wait_until(sock.exists, 10)
-    subprocess.run(["ssh-add", "-q", str(key)], env={**os.environ, "SSH_AUTH_SOCK": str(sock)},
-                   check=True, timeout=30, capture_output=True)
+    try:
+        assert _wait_until(sock.exists, 10)
+        subprocess.run(["ssh-add", "-q", str(key)], env={**os.environ, "SSH_AUTH_SOCK": str(sock)},
+                       check=True, timeout=30, capture_output=True)
+    except BaseException:   # the caller's finally only stops an agent it was handed
+        agent.terminate()
+        agent.wait(10)
+        raise
     monkeypatch.setenv("SSH_AUTH_SOCK", str(sock))
     return agent
 

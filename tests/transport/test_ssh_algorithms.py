@@ -31,8 +31,21 @@ FAULTS = {
     # an RSA host key signed with SHA-1 only (no rsa-sha2-*), key exchange modern
     "rsa-1": {"ssh_algorithms": {"profile": "iosxe-17", "host_key": "ssh-rsa", "host_key_algs": ["ssh-rsa"]}},
     "old-xr": {"ssh_algorithms": "cisco-1.25"},   # its NETCONF on the same SSH server
+    # NETCONF devices (IOS-XR here) offering what the IOS XE record does, or CBC only, or an
+    # RSA host key signed with rsa-sha2-* (most gear's key of old)
+    "xe-xr": {"ssh_algorithms": "iosxe-17"},
+    "cbc-xr": {"ssh_algorithms": {"profile": "iosxe-17", "encryption_algs": ["aes128-cbc", "3des-cbc"]}},
+    "rsa-xr": {"ssh_algorithms": {"profile": "iosxe-17", "host_key": "ssh-rsa",
+                                  "host_key_algs": ["rsa-sha2-512", "rsa-sha2-256"]}},
+    # an RSA key on record, and an Ed25519 key the device gained later (which every client
+    # here would ask for first)
+    "keys-1": {"ssh_algorithms": {"profile": "iosxe-17", "host_key": ["ssh-rsa", "ssh-ed25519"],
+                                  "host_key_algs": ["rsa-sha2-512", "rsa-sha2-256"]}},
+    "keys-xr": {"ssh_algorithms": {"profile": "iosxe-17", "host_key": ["ssh-rsa", "ssh-ed25519"],
+                                   "host_key_algs": ["rsa-sha2-512", "rsa-sha2-256"]}},
 }
-PLATFORMS = {"old-xr": "cisco_xr"}
+PLATFORMS = {"old-xr": "cisco_xr", "xe-xr": "cisco_xr", "cbc-xr": "cisco_xr", "rsa-xr": "cisco_xr",
+             "keys-xr": "cisco_xr"}
 
 
 @pytest.fixture
@@ -183,6 +196,61 @@ def test_netconf_to_sha1_only_gear_names_what_it_offers_and_the_cli_way_in(profi
            "CLI is reachable with transport: ssh, ssh.driver: asyncssh and ssh.legacy_algorithms: true" \
            in str(refused.value), str(refused.value)
     assert not _logged_in(lab, "old-xr")
+
+
+def _netconf(folder, name: str, **ssh):
+    from oamkit.transport.netconf import NetconfSession
+
+    hosts_file = folder / "hosts.yaml"
+    hosts = yaml.safe_load(hosts_file.read_text())
+    hosts[name]["data"]["transport"] = "netconf"
+    hosts[name]["data"].setdefault("ssh", {}).update(ssh)
+    hosts_file.write_text(yaml.safe_dump(hosts, sort_keys=False))
+    inv = Inventory.load(folder)
+    (host,) = inv.select(limit=name)
+    return NetconfSession.open(inv, host, time.monotonic() + 30)
+
+
+def _netconf_transport(session):
+    return session.mgr._session._transport
+
+
+def test_netconf_refuses_cbc_as_the_cli_drivers_do_until_legacy_is_set(profiled):
+    """ncclient's own transport offered paramiko's defaults (CBC, 3DES, MD5 MACs): a NETCONF
+    session took aes128-cbc where the CLI drivers refuse it."""
+    lab, folder = profiled
+    with pytest.raises(TransportError) as refused:
+        _netconf(folder, "cbc-xr")
+    assert "cbc-xr: NETCONF to 127.0.0.1:" in str(refused.value)
+    assert "no cipher algorithm in common with the device; it offers aes128-cbc, 3des-cbc " \
+           "(legacy: set ssh.legacy_algorithms: true for this host to allow aes128-cbc, 3des-cbc)" \
+           in str(refused.value), str(refused.value)
+    assert not _logged_in(lab, "cbc-xr")
+    session = _netconf(folder, "cbc-xr", legacy_algorithms=True)
+    try:
+        assert _netconf_transport(session).local_cipher == "aes128-cbc"
+        assert session.get_config("running", NUDGE_FREE_FILTER) is not None
+    finally:
+        session.close()
+
+
+NUDGE_FREE_FILTER = '<filter type="subtree"><interfaces xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces"/></filter>'
+
+
+def test_netconf_gets_aes_gcm_first_and_an_rsa_key_on_record_is_verified(profiled):
+    """AES-GCM first, as on the CLI drivers. An RSA host key is recorded as ssh-rsa and verified
+    with rsa-sha2-*: ncclient offered the recorded type's name itself, ssh-rsa, which paramiko 5
+    cannot verify."""
+    lab, folder = profiled
+    for name, host_key in (("xe-xr", "ecdsa-sha2-nistp256"), ("rsa-xr", "rsa-sha2-512")):
+        session = _netconf(folder, name)
+        try:
+            transport = _netconf_transport(session)
+            assert transport.local_cipher == "aes128-gcm@openssh.com", name
+            assert transport.host_key_type == host_key, name
+            assert session.get_config("running", NUDGE_FREE_FILTER) is not None
+        finally:
+            session.close()
 
 
 def test_an_unknown_lab_profile_stops_the_lab():
@@ -340,3 +408,42 @@ def test_paramikos_refusal_carries_what_the_device_offered(profiled):
         transport.close()
     assert algorithm_mismatch(refused.value) == (
         "kex", ["diffie-hellman-group-exchange-sha1", "diffie-hellman-group14-sha1", "diffie-hellman-group1-sha1"])
+
+
+def test_host_key_algorithms_for_a_recorded_key_come_first():
+    """As OpenSSH orders HostKeyAlgorithms: a device with several keys shows the recorded one
+    (another type would be refused as a changed key). RSA is recorded as ssh-rsa."""
+    from oamkit.transport.algorithms import recorded_types_first
+
+    paramikos = ("ssh-ed25519", "ecdsa-sha2-nistp256", "rsa-sha2-512", "rsa-sha2-256")
+    assert recorded_types_first(paramikos, ["ssh-rsa"]) == [
+        "rsa-sha2-512", "rsa-sha2-256", "ssh-ed25519", "ecdsa-sha2-nistp256"]
+    assert recorded_types_first(paramikos, ["ecdsa-sha2-nistp256"])[0] == "ecdsa-sha2-nistp256"
+    assert recorded_types_first(paramikos, []) == list(paramikos)
+
+
+@pytest.mark.parametrize("transport", ["netmiko", "asyncssh", "netconf"])
+def test_a_device_with_a_newer_key_shows_the_one_on_record(profiled, transport):
+    """A device that gained an Ed25519 key (an upgrade) still has the RSA key known_hosts
+    records. OpenSSH asks for the recorded type first; so does oamkit now. Before, every
+    transport asked for Ed25519 first and the policy refused it as a changed key: a false
+    alarm that stopped the host."""
+    lab, folder = profiled
+    if transport == "netconf":
+        session = _netconf(folder, "keys-xr")
+        try:
+            assert _netconf_transport(session).host_key_type == "rsa-sha2-512"
+        finally:
+            session.close()
+        return
+    _set(folder, "keys-1", driver=transport)
+    session = _open(folder, "keys-1")
+    try:
+        conn = session.conn
+        if transport == "netmiko":
+            assert conn.netmiko.remote_conn.get_transport().host_key_type == "rsa-sha2-512"
+        else:
+            assert conn._conn.get_server_host_key().algorithm == b"ssh-rsa"
+        assert "Ethernet" in session.show("show running-config")
+    finally:
+        session.close()
