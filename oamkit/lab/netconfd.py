@@ -131,8 +131,12 @@ class HelloJoiner:
 
 
 class Netconfd:
-    def __init__(self, yang_dir: Path, extra_args: tuple[str, ...] = (), join_hello: bool = False):
+    def __init__(self, yang_dir: Path, extra_args: tuple[str, ...] = (), join_hello: bool = False,
+                 host_key_types: tuple[str, ...] = ("ed25519",)):
+        """`host_key_types`: sshd's host keys (ssh-keygen -t); the first is the one
+        `known_hosts_line` records."""
         self.yang_dir = Path(yang_dir)
+        self.host_key_types = host_key_types
         self.extra_args = extra_args
         self.joiner: HelloJoiner | None = None
         self.join_hello = join_hello
@@ -177,8 +181,9 @@ class Netconfd:
             self.joiner = HelloJoiner(self.folder / "joined.sock", sock)
 
     def _start_sshd(self) -> None:
-        for key in (self.host_key, self.user_key):
-            subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)],
+        host_keys = [self.host_key] + [self.folder / f"host_key_{kind}" for kind in self.host_key_types[1:]]
+        for key, kind in (*zip(host_keys, self.host_key_types), (self.user_key, "ed25519")):
+            subprocess.run(["ssh-keygen", "-q", "-t", kind, "-N", "", "-f", str(key)],
                            check=True, timeout=30, capture_output=True)
         (self.folder / "authorized_keys").write_text(self.user_key.with_suffix(".pub").read_text())
         sock = self.joiner.listen if self.joiner else self.folder / "ncx.sock"
@@ -192,7 +197,7 @@ class Netconfd:
         only_netconf.chmod(0o700)
         config = self.folder / "sshd_config"
         config.write_text("\n".join([
-            f"Port {self.port}", "ListenAddress 127.0.0.1", f"HostKey {self.host_key}",
+            f"Port {self.port}", "ListenAddress 127.0.0.1", *(f"HostKey {key}" for key in host_keys),
             f"PidFile {self.folder / 'sshd.pid'}",
             f"AuthorizedKeysFile {self.folder / 'authorized_keys'}", "StrictModes no",
             "PermitRootLogin prohibit-password", "AllowUsers root", "PasswordAuthentication no",

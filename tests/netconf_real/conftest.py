@@ -38,11 +38,12 @@ def _unavailable() -> str | None:
     return None
 
 
-def _server(join_hello: bool):
+def _server(join_hello: bool, host_key_types: tuple[str, ...] = ("ed25519",)):
     reason = _unavailable()
     if reason:
         pytest.skip(f"real netconfd: {reason}")
-    with netconfd.Netconfd(yang_fetch.cached_xr_dir(), join_hello=join_hello).start() as running:
+    with netconfd.Netconfd(yang_fetch.cached_xr_dir(), join_hello=join_hello,
+                           host_key_types=host_key_types).start() as running:
         with running.connect() as m:
             m.edit_config(target="candidate", config=SEED)
             m.commit()
@@ -60,6 +61,13 @@ def joined_server():
     """The same, where netconfd reads every client's hello and first RPC in one read
     (`netconfd.HelloJoiner`): the condition behind issue #17's 120 s get-config waits."""
     yield from _server(join_hello=True)
+
+
+@pytest.fixture
+def rsa_server():
+    """The same, with the host keys most NETCONF gear has had for years: RSA (the one on record
+    in known_hosts) and an Ed25519 key added later (OpenSSH's sshd offers both)."""
+    yield from _server(join_hello=False, host_key_types=("rsa", "ed25519"))
 
 
 @pytest.fixture

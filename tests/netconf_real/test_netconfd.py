@@ -140,3 +140,16 @@ def test_unchanged_repushes_each_get_their_replies(server, tmp_path, env):
     for attempt in range(8):
         code, host = run(env, "push", "-i", str(inv), "--timeout", "20")
         assert (code, host["outcome"]) == (0, "unchanged"), (attempt, host)
+
+
+def test_an_rsa_host_key_on_record_is_what_oamkit_asks_openssh_for(rsa_server, tmp_path, env):
+    """OpenSSH's sshd offers its RSA and Ed25519 keys; known_hosts has the RSA one. ncclient
+    asked for the recorded key's type by its name, ssh-rsa, which paramiko 5 no longer
+    verifies: "Incompatible ssh peer (no acceptable host key)", the device unreachable. Without
+    the recorded type first, the Ed25519 key would be refused as a changed key."""
+    inv = inventory(rsa_server, tmp_path)
+    assert " ssh-rsa " in (inv / "known_hosts").read_text()
+    code, host = push(env, inv)
+    assert (code, host["outcome"]) == (0, "changed"), host
+    code, host = run(env, "diff", "-i", str(inv))
+    assert code == 0 and host["outcome"] == "unchanged", host
