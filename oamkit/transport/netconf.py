@@ -68,7 +68,7 @@ class PromptSSHSession(NcclientSSHSession):
         if log is not None:
             self.add_listener(_LogReplies(log))
 
-    def connect(self, sock, username: str, password: str | None, key_filename: str | None,
+    def connect(self, host: str, sock, username: str, password: str | None, key_filename: str | None,
                 timeout: float, legacy_algorithms: bool) -> None:
         """ncclient's `connect` for what oamkit does: the socket (or the jump host's channel)
         is open; the host key is the policy's to check; no ssh_config, agent or ~/.ssh keys;
@@ -76,6 +76,7 @@ class PromptSSHSession(NcclientSSHSession):
         (`_auth`, `_post_connect`: the hellos)."""
         import paramiko
 
+        self._host = host   # what ncclient's log lines name the session by
         transport = self._transport = paramiko_keys.OamkitTransport(
             sock, recorded=self._policy.recorded(self._names)[1],
             disabled_algorithms=algorithms.paramiko_disabled(legacy_algorithms))
@@ -168,8 +169,8 @@ class NetconfSession:
         secret = inventory.password(host)
         sessionlog.add_secret(secret)   # before any library can log a line holding it (--debug)
         policy = host_key_policy(inventory.resolve_path(host.ssh.known_hosts), host.ssh.accept_new_host_keys)
-        # OpenSSH's name for the host first (where a new key goes); the bare host name too, as
-        # ncclient looks it up (a key scanned on port 22 is usually the NETCONF port's)
+        # OpenSSH's name for the host first (where a new key goes); the bare host name too (a
+        # key scanned on port 22 is usually the NETCONF port's, and ncclient looked it up so)
         names = [known_name(host.hostname, port), host.hostname]
         timeout = min(host.netconf.timeout, max(1.0, deadline - time.monotonic()))
         key_file = inventory.resolve_path(host.credentials.ssh_key_file)
@@ -184,8 +185,9 @@ class NetconfSession:
         log = sessionlog.open_log(host.name, "netconf", f"{host.username}@{host.hostname}:{port}",
                                   secrets=(secret,))
         try:
-            mgr = _connect(timeout, policy, names, log, sock=sock, username=host.username,
-                           password=secret, key_filename=str(key_file) if key_file else None,
+            mgr = _connect(timeout, policy, names, log, host=host.hostname, sock=sock,
+                           username=host.username, password=secret,
+                           key_filename=str(key_file) if key_file else None,
                            timeout=timeout, legacy_algorithms=host.ssh.legacy_algorithms)
         except Exception as exc:
             sock.close()
