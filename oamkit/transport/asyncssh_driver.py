@@ -183,6 +183,7 @@ class AsyncsshChannel:
              jump_key_file: Path | None = None) -> "AsyncsshChannel":
         client = _Client(policy, known_name(host.hostname, port))   # as paramiko names it
         loop = _Loop.get()
+        logged_in = False   # for the message when the deadline passes
 
         async def connect():
             tunnel = None
@@ -213,6 +214,8 @@ class AsyncsshChannel:
                                              f"refused to forward to {host.hostname}:{port}: "
                                              f"{exc.reason}") from None
                 raise
+            nonlocal logged_in
+            logged_in = True
             try:
                 channel, output = await conn.create_session(
                     _Output, term_type="vt100", term_size=(511, 1000), encoding=None)
@@ -236,6 +239,10 @@ class AsyncsshChannel:
         except TransportError:
             raise
         except asyncio.TimeoutError:
+            if logged_in:
+                raise TransportError(f"{host.name}: SSH to {host.hostname}:{port} failed: logged in, "
+                                     "but the device did not open the terminal (pty/shell) before "
+                                     "the deadline") from None
             through = f" through jump host {host.ssh.jump}" if host.ssh.jump else ""
             raise TransportError(f"{host.name}: cannot connect to {host.hostname}:{port}{through}: "
                                  "no SSH login before the deadline") from None

@@ -31,7 +31,7 @@ from ncclient.transport.session import END_DELIM, MSG_DELIM, NetconfBase, Sessio
 
 from oamkit.inventory import HostSettings, Inventory
 from oamkit.transport.hostkeys import HostKeyPolicy, HostKeyRefused, host_key_policy, known_name
-from oamkit.transport import algorithms, paramiko_keys, sessionlog
+from oamkit.transport import algorithms, paramiko_keys, sessionlog, watchdog
 from oamkit.transport.base import DeviceRejected, TransportError, open_socket, scrub
 from oamkit.transport.jump import Tunnel, open_tunnel
 
@@ -47,6 +47,10 @@ NC_NS = "urn:ietf:params:xml:ns:netconf:base:1.0"
 YUMA_SERVERS = ("http://yuma123.org/ns/", "http://netconfcentral.org/ns/yuma")
 NUDGE_AFTER = 1.0
 NUDGE_FILTER = '<filter type="subtree"><oamkit-nudge xmlns="urn:oamkit:nudge"/></filter>'
+
+
+class SubsystemUnanswered(Exception):
+    """The device logged us in but did not answer the subsystem request by the deadline."""
 
 
 class PromptSSHSession(NcclientSSHSession):
@@ -69,7 +73,7 @@ class PromptSSHSession(NcclientSSHSession):
             self.add_listener(_LogReplies(log))
 
     def connect(self, host: str, sock, username: str, password: str | None, key_filename: str | None,
-                timeout: float, legacy_algorithms: bool) -> None:
+                timeout: float, deadline: float, legacy_algorithms: bool) -> None:
         """ncclient's `connect` for what oamkit does: the socket (or the jump host's channel)
         is open; the host key is the policy's to check; no ssh_config, agent or ~/.ssh keys;
         the NETCONF subsystem of the default device handler. ncclient's own steps for the rest
@@ -94,7 +98,16 @@ class PromptSSHSession(NcclientSSHSession):
         self._channel = transport.open_session(timeout=timeout)
         self._channel_id = self._channel.get_id()
         self._channel.set_name(f"netconf-subsystem-{self._channel_id}")
-        self._channel.invoke_subsystem("netconf")
+        # paramiko waits for the answer to the subsystem request without a timeout
+        with watchdog.at(deadline, watchdog.cut(sock)) as armed:
+            try:
+                self._channel.invoke_subsystem("netconf")
+            except Exception:
+                if not armed.fired:
+                    raise
+        if armed.fired:
+            raise SubsystemUnanswered("logged in, but the device did not answer the netconf "
+                                      "subsystem request before the deadline")
         self._channel_name = self._channel.get_name()
         self._post_connect(timeout)
         self.parser = self._device_handler.get_xml_parser(self)
@@ -188,7 +201,8 @@ class NetconfSession:
             mgr = _connect(timeout, policy, names, log, host=host.hostname, sock=sock,
                            username=host.username, password=secret,
                            key_filename=str(key_file) if key_file else None,
-                           timeout=timeout, legacy_algorithms=host.ssh.legacy_algorithms)
+                           timeout=timeout, deadline=deadline,
+                           legacy_algorithms=host.ssh.legacy_algorithms)
         except Exception as exc:
             sock.close()
             if tunnel is not None:
@@ -200,7 +214,8 @@ class NetconfSession:
                                      f"{scrub(str(exc), secret)}") from None
             if log is not None:
                 log.close(f"login failed: {type(exc).__name__}")
-            reason = _algorithms_reason(exc, host, port, timeout) or \
+            reason = str(exc) if isinstance(exc, SubsystemUnanswered) else \
+                _algorithms_reason(exc, host, port, timeout) or \
                 f"{type(exc).__name__}: {scrub(str(exc), secret)}"
             raise TransportError(f"{host.name}: NETCONF to {host.hostname}:{port} failed: {reason}") from None
         session = cls(host, mgr, secret, deadline, tunnel)

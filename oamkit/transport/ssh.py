@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from oamkit.inventory import HostSettings, Inventory
 from oamkit.platforms import Platform, get_platform
-from oamkit.transport import algorithms, sessionlog
+from oamkit.transport import algorithms, sessionlog, watchdog
 from oamkit.transport.base import DeviceRejected, TransportError, open_socket, scrub
 from oamkit.transport.hostkeys import HostKeyPolicy, HostKeyRefused, host_key_policy, known_name
 from oamkit.transport.jump import open_tunnel
@@ -80,7 +80,7 @@ class SshSession:
                 disabled_algorithms=algorithms.paramiko_disabled(host.ssh.legacy_algorithms),
             )
             try:
-                channel = _netmiko_login(params, host, policy, secret)
+                channel = _netmiko_login(params, host, policy, secret, deadline)
             except BaseException:
                 sock.close()   # paramiko never took it over, or has given up on it
                 if tunnel is not None:
@@ -351,7 +351,7 @@ class SshSession:
 
 
 def _netmiko_login(params: dict, host: HostSettings, policy: HostKeyPolicy,
-                   secret: str | None) -> "NetmikoChannel":
+                   secret: str | None, deadline: float) -> "NetmikoChannel":
     # Here, not at the top: a run on the asyncssh driver (and every `oamkit` start-up that
     # reaches this module) does not pay netmiko's import (~50 ms, its every vendor class).
     from netmiko import ConnectHandler
@@ -359,6 +359,7 @@ def _netmiko_login(params: dict, host: HostSettings, policy: HostKeyPolicy,
 
     from oamkit.transport.paramiko_keys import ParamikoPolicy, factory_for
 
+    armed = conn = None
     try:
         # netmiko opens the SSH channel; session preparation is SshSession's: netmiko's reads
         # until output goes quiet cost ~0.2 s per host.
@@ -369,10 +370,21 @@ def _netmiko_login(params: dict, host: HostSettings, policy: HostKeyPolicy,
         connect_params = conn._connect_params_dict
         factory = factory_for(policy, known_name(host.hostname, params["port"]))   # as paramiko names it
         conn._connect_params_dict = lambda: {**connect_params(), "transport_factory": factory}
-        conn.establish_connection()
+        # paramiko waits for the answers to the pty and shell requests without a timeout
+        with watchdog.at(deadline, watchdog.cut(params["sock"])) as armed:
+            conn.establish_connection()
+        if armed.fired:
+            raise _DeadlinePassed()
     except NetmikoAuthenticationException:
         raise TransportError(f"{host.name}: authentication failed for user {host.username!r}") from None
     except Exception as exc:  # paramiko host-key, algorithm and socket errors
+        if armed is not None and armed.fired:   # the watchdog ended it: say so, ask nothing more
+            transport = conn.remote_conn_pre.get_transport() if conn.remote_conn_pre else None
+            # the transport is down by now: its login state is the auth handler's
+            logged_in = transport is not None and transport.auth_handler is not None and \
+                transport.auth_handler.is_authenticated()
+            raise TransportError(f"{host.name}: SSH to {host.hostname}:{params['port']} failed: "
+                                 f"{_unopened(logged_in)}") from None
         mismatch = algorithm_mismatch(exc)
         if mismatch is None and handshake_dropped(exc):
             # a device that closes or resets the connection when no algorithm matches says
@@ -447,6 +459,17 @@ class NetmikoChannel:
                 pass
         if self.tunnel is not None:   # the bastion's connection goes with the session
             self.tunnel.close()
+
+
+class _DeadlinePassed(Exception):
+    """The watchdog ended a login that had not finished by the host's deadline."""
+
+
+def _unopened(logged_in: bool) -> str:
+    """Why a session did not open by the host's deadline (see `watchdog`)."""
+    if logged_in:
+        return "logged in, but the device did not open the terminal (pty/shell) before the deadline"
+    return "no SSH login before the deadline"
 
 
 _READ_SIZE = 65536

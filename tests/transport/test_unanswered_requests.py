@@ -1,0 +1,160 @@
+"""A device that logs us in and then never answers a channel request (the pseudo-terminal or
+shell for the CLI, the `netconf` subsystem for NETCONF). paramiko waits for those answers
+without any timeout; the host's deadline must still end the session's opening, and the
+worker thread with it (a thread left waiting would hold the process at exit: a scheduled
+check that never ends).
+
+The device is paramiko's own SSH server (not our lab: asyncssh's server answers those
+requests itself), holding its answer until the test ends."""
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+import paramiko
+import pytest
+import yaml
+
+from oamkit.inventory import Inventory
+from oamkit.transport.netconf import NetconfSession
+from oamkit.transport.ssh import SshSession, TransportError
+
+
+class _Mute(paramiko.ServerInterface):
+    """Logs anyone in; holds its answer to `hang_on` ("pty" or "subsystem") until released."""
+
+    def __init__(self, hang_on: str, release: threading.Event):
+        self.hang_on, self.release = hang_on, release
+
+    def get_allowed_auths(self, username):
+        return "password"
+
+    def check_auth_password(self, username, password):
+        return paramiko.AUTH_SUCCESSFUL
+
+    def check_channel_request(self, kind, chanid):
+        return paramiko.OPEN_SUCCEEDED
+
+    def check_channel_pty_request(self, channel, term, width, height, pixelwidth, pixelheight, modes):
+        if self.hang_on == "pty":
+            self.release.wait(120)
+        return True
+
+    def check_channel_shell_request(self, channel):
+        return True
+
+    def check_channel_subsystem_request(self, channel, name):
+        if self.hang_on == "subsystem":
+            self.release.wait(120)
+        return False
+
+
+class _MuteDevice:
+    def __init__(self, hang_on: str):
+        self.key = paramiko.ECDSAKey.generate()
+        self.release = threading.Event()
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        self.transports: list[paramiko.Transport] = []
+        self.hang_on = hang_on
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                conn, _ = self.server.accept()
+            except OSError:
+                return
+            transport = paramiko.Transport(conn)
+            transport.add_server_key(self.key)
+            self.transports.append(transport)
+            transport.start_server(server=_Mute(self.hang_on, self.release))
+
+    def known_hosts_line(self) -> str:
+        return f"[127.0.0.1]:{self.port} {self.key.get_name()} {self.key.get_base64()}\n"
+
+    def close(self):
+        self.release.set()
+        self.server.close()
+        for transport in self.transports:
+            transport.close()
+
+
+@pytest.fixture
+def mute(request):
+    device = _MuteDevice(request.param)
+    yield device
+    device.close()
+
+
+def _host_on(device, lab_inventory, name: str, **data):
+    hosts_file = lab_inventory / "hosts.yaml"
+    hosts = yaml.safe_load(hosts_file.read_text())
+    hosts[name]["port"] = device.port
+    hosts[name]["data"].update(data)
+    hosts[name]["data"].setdefault("netconf", {})["port"] = device.port
+    hosts_file.write_text(yaml.safe_dump(hosts, sort_keys=False))
+    with open(lab_inventory / "known_hosts", "a") as known:
+        known.write(device.known_hosts_line())
+    inv = Inventory.load(lab_inventory)
+    (host,) = inv.select(limit=name)
+    return inv, host
+
+
+def _opening_ends(open_session, within: float) -> BaseException:
+    """Run the opening on a thread (as the fleet does); it must end, with an error, in time."""
+    outcome: list[BaseException | object] = []
+
+    def run():
+        try:
+            outcome.append(open_session())
+        except BaseException as exc:   # noqa: BLE001 - the test looks at it
+            outcome.append(exc)
+
+    worker = threading.Thread(target=run, daemon=True)
+    started = time.monotonic()
+    worker.start()
+    worker.join(within)
+    assert not worker.is_alive(), f"still waiting {time.monotonic() - started:.0f} s after the start"
+    assert isinstance(outcome[0], TransportError), outcome
+    return outcome[0]
+
+
+@pytest.mark.parametrize("mute", ["pty"], indirect=True)
+@pytest.mark.parametrize("driver", ["netmiko", "asyncssh"])
+def test_a_cli_session_whose_terminal_is_never_answered_ends_at_the_deadline(mute, lab, lab_inventory,
+                                                                          monkeypatch, driver):
+    monkeypatch.setenv("OAMKIT_LAB_PASSWORD", lab.password)
+    inv, host = _host_on(mute, lab_inventory, "ios-1", ssh={"known_hosts": "known_hosts", "driver": driver})
+    error = _opening_ends(lambda: SshSession.open(inv, host, time.monotonic() + 3), within=15)
+    assert str(error) == f"ios-1: SSH to 127.0.0.1:{mute.port} failed: logged in, but the device " \
+                         "did not open the terminal (pty/shell) before the deadline"
+
+
+@pytest.mark.parametrize("mute", ["subsystem"], indirect=True)
+def test_a_netconf_subsystem_never_answered_ends_at_the_deadline(mute, lab, lab_inventory, monkeypatch):
+    monkeypatch.setenv("OAMKIT_LAB_PASSWORD", lab.password)
+    inv, host = _host_on(mute, lab_inventory, "xr-1", transport="netconf",
+                         ssh={"known_hosts": "known_hosts"})
+    error = _opening_ends(lambda: NetconfSession.open(inv, host, time.monotonic() + 3), within=15)
+    assert str(error) == f"xr-1: NETCONF to 127.0.0.1:{mute.port} failed: logged in, but the " \
+                         "device did not answer the netconf subsystem request before the deadline"
+
+
+def test_the_watchdog_runs_what_was_not_cancelled_in_time_and_only_that():
+    from oamkit.transport import watchdog
+
+    ran: list[str] = []
+    later = watchdog.at(time.monotonic() + 60, lambda: ran.append("later"))   # armed first
+    due = watchdog.at(time.monotonic() + 0.05, lambda: ran.append("due"))
+    cancelled = watchdog.at(time.monotonic() + 0.05, lambda: ran.append("cancelled"))
+    cancelled.cancel()
+    for _ in range(100):   # bounded: 5 s
+        if ran:
+            break
+        time.sleep(0.05)
+    later.cancel()
+    time.sleep(0.1)
+    assert ran == ["due"]
+    assert due.fired and not cancelled.fired and not later.fired
