@@ -4,11 +4,12 @@ The SSH session under NETCONF is set up by `PromptSSHSession.connect`, not nccli
 makes a plain paramiko Transport and has no way to pass algorithms, so its sessions took CBC
 ciphers and MD5 MACs that the CLI drivers refuse by default. Here the transport is
 `paramiko_keys.OamkitTransport` with the host's `ssh.legacy_algorithms` (AES-GCM first, as on
-the CLI), the handshake has the host's deadline (ncclient's had none), and the device's host key
-is checked by oamkit's `hostkeys.HostKeyPolicy` before the password is sent: a changed key is
-refused, a new one recorded where the inventory accepts new keys (trust on first use). The types
-of the keys recorded for the host are offered first, as OpenSSH does, so a device with several
-keys shows the one on record.
+the CLI), every step has the host's timeout and the subsystem request its deadline (ncclient's
+handshake had no timeout; paramiko's subsystem request has none: `watchdog`), and the device's
+host key is checked by oamkit's `hostkeys.HostKeyPolicy` before the password is sent: a changed
+key is refused, a new one recorded where the inventory accepts new keys (trust on first use).
+The types of the keys recorded for the host are offered first, as OpenSSH does, so a device
+with several keys shows the one on record.
 
 Speed: ncclient hands each RPC to its session thread through a queue that the thread only
 looks at between waits of up to 0.1 s on the channel (its TICK): about 100 ms per RPC whatever
