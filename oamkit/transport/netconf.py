@@ -18,6 +18,7 @@ thread instead; replies still arrive through ncclient's session thread and liste
 """
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from dataclasses import dataclass
@@ -110,6 +111,10 @@ class PromptSSHSession(NcclientSSHSession):
             raise SubsystemUnanswered("logged in, but the device did not answer the netconf "
                                       "subsystem request before the deadline")
         self._channel_name = self._channel.get_name()
+        # `send` waits at most this long for the device to take what is written (paramiko's
+        # channel default is for ever: a device that stops reading its window would hold the
+        # worker); ncclient reads only what is ready, so its reader does not see this timeout
+        self._channel.settimeout(timeout)
         self._post_connect(timeout)
         self.parser = self._device_handler.get_xml_parser(self)
 
@@ -124,7 +129,12 @@ class PromptSSHSession(NcclientSSHSession):
         with self._write_lock:
             if self.log is not None:
                 self.log.sent(message)
-            self._channel.sendall(data)
+            try:
+                self._channel.sendall(data)
+            except socket.timeout:
+                raise NcclientTransportError(
+                    f"the device stopped reading: it took no more of the message for "
+                    f"{self._channel.gettimeout():.0f} s (its SSH window stayed full)") from None
 
 
 class _LogReplies(SessionListener):

@@ -47,7 +47,18 @@ class _Mute(paramiko.ServerInterface):
     def check_channel_subsystem_request(self, channel, name):
         if self.hang_on == "subsystem":
             self.release.wait(120)
+            return False
+        if self.hang_on == "reading":   # a NETCONF server that says hello, then reads nothing
+            channel.sendall(HELLO)
+            return True
         return False
+
+
+HELLO = (b'<?xml version="1.0" encoding="UTF-8"?><hello xmlns="urn:ietf:params:xml:ns:netconf:base:1.0">'
+         b"<capabilities><capability>urn:ietf:params:netconf:base:1.0</capability>"
+         b"<capability>urn:ietf:params:netconf:capability:candidate:1.0</capability>"
+         b"<capability>urn:ietf:params:netconf:capability:rollback-on-error:1.0</capability></capabilities>"
+         b"<session-id>7</session-id></hello>]]>]]>")
 
 
 class _MuteDevice:
@@ -66,7 +77,8 @@ class _MuteDevice:
                 conn, _ = self.server.accept()
             except OSError:
                 return
-            transport = paramiko.Transport(conn)
+            # a small receive window, as many devices advertise: full after 32 KiB unread
+            transport = paramiko.Transport(conn, default_window_size=32768)
             transport.add_server_key(self.key)
             self.transports.append(transport)
             transport.start_server(server=_Mute(self.hang_on, self.release))
@@ -158,3 +170,23 @@ def test_the_watchdog_runs_what_was_not_cancelled_in_time_and_only_that():
     time.sleep(0.1)
     assert ran == ["due"]
     assert due.fired and not cancelled.fired and not later.fired
+
+
+@pytest.mark.parametrize("mute", ["reading"], indirect=True)
+def test_a_netconf_device_that_stops_reading_ends_the_rpc_not_the_worker(mute, lab, lab_inventory,
+                                                                       monkeypatch):
+    """The device's SSH window stays full: paramiko's channel waited for it for ever (its
+    default channel timeout is none), inside our RPC's write, before the deadline check."""
+    monkeypatch.setenv("OAMKIT_LAB_PASSWORD", lab.password)
+    inv, host = _host_on(mute, lab_inventory, "xr-1", transport="netconf", netconf={"timeout": 2},
+                         ssh={"known_hosts": "known_hosts"})
+    session = NetconfSession.open(inv, host, time.monotonic() + 60)
+    try:
+        big = ('<config xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><description>'
+               + "x" * 200_000 + "</description></config>")
+        error = _opening_ends(lambda: session.edit_config(big), within=15)
+    finally:
+        mute.close()   # first: a write still stuck in the full window ends, and its lock with it
+        session.close()
+    assert str(error) == "xr-1: edit-config failed: TransportError: the device stopped reading: it " \
+                         "took no more of the message for 2 s (its SSH window stayed full)", str(error)
