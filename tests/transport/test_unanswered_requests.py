@@ -159,6 +159,7 @@ def test_the_watchdog_runs_what_was_not_cancelled_in_time_and_only_that():
 
     ran: list[str] = []
     later = watchdog.at(time.monotonic() + 60, lambda: ran.append("later"))   # armed first
+    time.sleep(0.2)   # the watchdog now sleeps until `later`: an earlier deadline must wake it
     due = watchdog.at(time.monotonic() + 0.05, lambda: ran.append("due"))
     cancelled = watchdog.at(time.monotonic() + 0.05, lambda: ran.append("cancelled"))
     cancelled.cancel()
