@@ -30,7 +30,7 @@ import asyncssh
 from oamkit.inventory import HostSettings
 from oamkit.transport import algorithms, greenloop
 from oamkit.transport.hostkeys import HostKeyPolicy, HostKeyRefused, PublicKey, known_name
-from oamkit.transport.base import TransportError, scrub
+from oamkit.transport.base import TERMINAL_UNOPENED, TransportError, scrub
 from oamkit.transport.jump import KEYS_TRIED, jump_name
 
 _CLOSED = b""
@@ -240,9 +240,8 @@ class AsyncsshChannel:
             raise
         except asyncio.TimeoutError:
             if logged_in:
-                raise TransportError(f"{host.name}: SSH to {host.hostname}:{port} failed: logged in, "
-                                     "but the device did not open the terminal (pty/shell) before "
-                                     "the deadline") from None
+                raise TransportError(f"{host.name}: SSH to {host.hostname}:{port} failed: "
+                                     f"{TERMINAL_UNOPENED}") from None
             through = f" through jump host {host.ssh.jump}" if host.ssh.jump else ""
             raise TransportError(f"{host.name}: cannot connect to {host.hostname}:{port}{through}: "
                                  "no SSH login before the deadline") from None

@@ -20,6 +20,10 @@ class DeviceRejected(OamkitError):
         super().__init__(f"{host}: device rejected {command!r}: {output.strip()}")
 
 
+# why a CLI session did not open when the device logged us in and then went silent
+TERMINAL_UNOPENED = "logged in, but the device did not open the terminal (pty/shell) before the deadline"
+
+
 def scrub(text: str, secret: str | None) -> str:
     return text.replace(secret, MASK) if secret else text
 

@@ -101,13 +101,7 @@ class PromptSSHSession(NcclientSSHSession):
         self._channel_id = self._channel.get_id()
         self._channel.set_name(f"netconf-subsystem-{self._channel_id}")
         # paramiko waits for the answer to the subsystem request without a timeout
-        with watchdog.at(deadline, watchdog.cut(sock)) as armed:
-            try:
-                self._channel.invoke_subsystem("netconf")
-            except Exception:
-                if not armed.fired:
-                    raise
-        if armed.fired:
+        if watchdog.cut_off(deadline, sock, lambda: self._channel.invoke_subsystem("netconf")):
             raise SubsystemUnanswered("logged in, but the device did not answer the netconf "
                                       "subsystem request before the deadline")
         self._channel_name = self._channel.get_name()

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from oamkit.inventory import HostSettings, Inventory
 from oamkit.platforms import Platform, get_platform
 from oamkit.transport import algorithms, sessionlog, watchdog
-from oamkit.transport.base import DeviceRejected, TransportError, open_socket, scrub
+from oamkit.transport.base import TERMINAL_UNOPENED, DeviceRejected, TransportError, open_socket, scrub
 from oamkit.transport.hostkeys import HostKeyPolicy, HostKeyRefused, host_key_policy, known_name
 from oamkit.transport.jump import open_tunnel
 
@@ -359,7 +359,7 @@ def _netmiko_login(params: dict, host: HostSettings, policy: HostKeyPolicy,
 
     from oamkit.transport.paramiko_keys import ParamikoPolicy, factory_for
 
-    armed = conn = None
+    cut_off = False
     try:
         # netmiko opens the SSH channel; session preparation is SshSession's: netmiko's reads
         # until output goes quiet cost ~0.2 s per host.
@@ -371,20 +371,10 @@ def _netmiko_login(params: dict, host: HostSettings, policy: HostKeyPolicy,
         factory = factory_for(policy, known_name(host.hostname, params["port"]))   # as paramiko names it
         conn._connect_params_dict = lambda: {**connect_params(), "transport_factory": factory}
         # paramiko waits for the answers to the pty and shell requests without a timeout
-        with watchdog.at(deadline, watchdog.cut(params["sock"])) as armed:
-            conn.establish_connection()
-        if armed.fired:
-            raise _DeadlinePassed()
+        cut_off = watchdog.cut_off(deadline, params["sock"], conn.establish_connection)
     except NetmikoAuthenticationException:
         raise TransportError(f"{host.name}: authentication failed for user {host.username!r}") from None
     except Exception as exc:  # paramiko host-key, algorithm and socket errors
-        if armed is not None and armed.fired:   # the watchdog ended it: say so, ask nothing more
-            transport = conn.remote_conn_pre.get_transport() if conn.remote_conn_pre else None
-            # the transport is down by now: its login state is the auth handler's
-            logged_in = transport is not None and transport.auth_handler is not None and \
-                transport.auth_handler.is_authenticated()
-            raise TransportError(f"{host.name}: SSH to {host.hostname}:{params['port']} failed: "
-                                 f"{_unopened(logged_in)}") from None
         mismatch = algorithm_mismatch(exc)
         if mismatch is None and handshake_dropped(exc):
             # a device that closes or resets the connection when no algorithm matches says
@@ -399,6 +389,13 @@ def _netmiko_login(params: dict, host: HostSettings, policy: HostKeyPolicy,
                                  f"{scrub(_connect_failure(exc), secret)}") from None
         raise TransportError(f"{host.name}: SSH to {host.hostname}:{params['port']} failed: "
                              f"{type(exc).__name__}: {scrub(str(exc), secret)}") from None
+    if cut_off:   # the watchdog ended it: say so, ask the device nothing more
+        transport = conn.remote_conn_pre.get_transport() if conn.remote_conn_pre else None
+        # the transport is down by now: its login state is the auth handler's
+        logged_in = transport is not None and transport.auth_handler is not None and \
+            transport.auth_handler.is_authenticated()
+        raise TransportError(f"{host.name}: SSH to {host.hostname}:{params['port']} failed: "
+                             + (TERMINAL_UNOPENED if logged_in else "no SSH login before the deadline"))
     return NetmikoChannel(conn)
 
 
@@ -459,17 +456,6 @@ class NetmikoChannel:
                 pass
         if self.tunnel is not None:   # the bastion's connection goes with the session
             self.tunnel.close()
-
-
-class _DeadlinePassed(Exception):
-    """The watchdog ended a login that had not finished by the host's deadline."""
-
-
-def _unopened(logged_in: bool) -> str:
-    """Why a session did not open by the host's deadline (see `watchdog`)."""
-    if logged_in:
-        return "logged in, but the device did not open the terminal (pty/shell) before the deadline"
-    return "no SSH login before the deadline"
 
 
 _READ_SIZE = 65536

@@ -63,6 +63,19 @@ def at(deadline: float, action: Callable[[], None]) -> Armed:
     return armed
 
 
+def cut_off(deadline: float, sock, call: Callable[[], object]) -> bool:
+    """Run `call` (a paramiko wait without a timeout); at `deadline` the session on `sock` is
+    cut. True when it was: whatever `call` returned or raised is then void (the deadline is the
+    reason), and the session is closed."""
+    with at(deadline, cut(sock)) as armed:
+        try:
+            call()
+        except Exception:
+            if not armed.fired:
+                raise
+    return armed.fired
+
+
 def _watch() -> None:
     while True:
         with _lock:
