@@ -274,7 +274,9 @@ class AsyncsshChannel:
                 f"{type(exc).__name__}: {scrub(str(exc), secret)}"
             raise TransportError(f"{host.name}: SSH to {host.hostname}:{port} failed: {reason}") from None
 
-    def write(self, text: str) -> None:
+    def write(self, text: str, timeout: float) -> None:
+        # never blocks: asyncssh buffers what the device's window does not take yet, and the
+        # read that follows waits for the answer under the host's deadline (`timeout` unused)
         if self._closed:
             raise TransportError("the session is closed")
         if greenloop.on_loop():

@@ -24,6 +24,11 @@ class DeviceRejected(OamkitError):
 TERMINAL_UNOPENED = "logged in, but the device did not open the terminal (pty/shell) before the deadline"
 
 
+def stopped_reading(seconds: float, what: str = "input") -> str:
+    """Why a write failed when the device's SSH window stayed full (it read nothing more)."""
+    return f"the device stopped reading: it took no more {what} for {seconds:.0f} s (its SSH window stayed full)"
+
+
 def scrub(text: str, secret: str | None) -> str:
     return text.replace(secret, MASK) if secret else text
 

@@ -34,7 +34,7 @@ from ncclient.transport.session import END_DELIM, MSG_DELIM, NetconfBase, Sessio
 from oamkit.inventory import HostSettings, Inventory
 from oamkit.transport.hostkeys import HostKeyPolicy, HostKeyRefused, host_key_policy, known_name
 from oamkit.transport import algorithms, paramiko_keys, sessionlog, watchdog
-from oamkit.transport.base import DeviceRejected, TransportError, open_socket, scrub
+from oamkit.transport.base import DeviceRejected, TransportError, open_socket, scrub, stopped_reading
 from oamkit.transport.jump import Tunnel, open_tunnel
 
 NC_NS = "urn:ietf:params:xml:ns:netconf:base:1.0"
@@ -127,8 +127,7 @@ class PromptSSHSession(NcclientSSHSession):
                 self._channel.sendall(data)
             except socket.timeout:
                 raise NcclientTransportError(
-                    f"the device stopped reading: it took no more of the message for "
-                    f"{self._channel.gettimeout():.0f} s (its SSH window stayed full)") from None
+                    stopped_reading(self._channel.gettimeout(), "of the message")) from None
 
 
 class _LogReplies(SessionListener):

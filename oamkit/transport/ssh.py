@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 from oamkit.inventory import HostSettings, Inventory
 from oamkit.platforms import Platform, get_platform
 from oamkit.transport import algorithms, sessionlog, watchdog
-from oamkit.transport.base import TERMINAL_UNOPENED, DeviceRejected, TransportError, open_socket, scrub
+from oamkit.transport.base import (TERMINAL_UNOPENED, DeviceRejected, TransportError, open_socket, scrub,
+                                   stopped_reading)
 from oamkit.transport.hostkeys import HostKeyPolicy, HostKeyRefused, host_key_policy, known_name
 from oamkit.transport.jump import open_tunnel
 
@@ -142,11 +143,22 @@ class SshSession:
         self._unsent = "".join(c + self.conn.RETURN for c in (syntax.paging_off, syntax.width_command) if c)
 
     def _write(self, text: str) -> None:
+        """Send text as typed. A device that stops reading (its SSH window stays full) ends
+        the write at the host's deadline; a logout after the deadline still gets a moment."""
         self._read_ahead = None   # what a later write makes the device do is not in it
         text, self._unsent = self._unsent + text, ""
         if self.log is not None:
             self.log.sent(text)
-        self.conn.write(text)
+        timeout = max(_LAST_WRITE, self.deadline - time.monotonic())
+        try:
+            self.conn.write(text, timeout)
+        except socket.timeout:
+            raise TransportError(f"{self.host.name}: {stopped_reading(timeout)}") from None
+        except TransportError:
+            raise
+        except Exception as exc:
+            raise TransportError(f"{self.host.name}: writing to the device failed: {type(exc).__name__}: "
+                                 f"{scrub(str(exc), self.secret)}") from None
 
     def show(self, command: str) -> str:
         """Run an exec-mode command and return its output without the echo and the prompt.
@@ -183,9 +195,8 @@ class SshSession:
         (netmiko would wait for its read timeout) and honours the host's deadline."""
         try:
             self._write(command + self.conn.RETURN)
-        except Exception as exc:
-            raise TransportError(f"{self.host.name}: {command!r} failed: {type(exc).__name__}: "
-                                 f"{scrub(str(exc), self.secret)}") from None
+        except TransportError as exc:
+            raise TransportError(f"{exc}, sending {command!r}") from None
         return self._send_raw(expect, command, anchor=command.strip()[-20:])
 
     def _read(self, what: str, output: str) -> str:
@@ -404,11 +415,12 @@ class NetmikoChannel:
     channel and logged in; reads block on paramiko's channel buffer. The other driver is
     `asyncssh_driver.AsyncsshChannel`.
 
-      write(text)      send text as typed
-      recv(timeout)    bytes that arrived; None when nothing came within timeout; b"" closed
-      is_active()      the session is still up
-      strip_ansi(text) text without the escape codes this device type sends
-      close()          close at once (no waiting for output to go quiet)
+      write(text, timeout)  send text as typed; socket.timeout when the device took none of
+                            it for `timeout` s (its SSH window stayed full)
+      recv(timeout)         bytes that arrived; None when nothing came within timeout; b"" closed
+      is_active()           the session is still up
+      strip_ansi(text)      text without the escape codes this device type sends
+      close()               close at once (no waiting for output to go quiet)
     """
 
     def __init__(self, conn):
@@ -416,8 +428,16 @@ class NetmikoChannel:
         self.RETURN = conn.RETURN
         self.tunnel = None   # jump.Tunnel when the device is reached through a jump host
 
-    def write(self, text: str) -> None:
-        self.netmiko.write_channel(text)
+    def write(self, text: str, timeout: float) -> None:
+        # paramiko waits for window space up to the channel's timeout; netmiko set that to its
+        # own 100 s, longer than most hosts' deadline
+        channel = self.netmiko.remote_conn
+        previous = channel.gettimeout()
+        channel.settimeout(timeout)
+        try:
+            self.netmiko.write_channel(text)
+        finally:
+            channel.settimeout(previous)
 
     def recv(self, timeout: float) -> bytes | None:
         channel = self.netmiko.remote_conn
@@ -460,6 +480,7 @@ class NetmikoChannel:
 
 _READ_SIZE = 65536
 _READ_WAIT = 0.5   # how long one read blocks; only bounds how late a deadline is noticed
+_LAST_WRITE = 1.0   # s a write may still wait for window space once the deadline has passed (logout)
 
 
 def _unanchored(prompt: str) -> re.Pattern:

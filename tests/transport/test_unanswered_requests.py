@@ -8,6 +8,7 @@ The device is paramiko's own SSH server (not our lab: asyncssh's server answers 
 requests itself), holding its answer until the test ends."""
 from __future__ import annotations
 
+import re
 import socket
 import threading
 import time
@@ -42,6 +43,8 @@ class _Mute(paramiko.ServerInterface):
         return True
 
     def check_channel_shell_request(self, channel):
+        if self.hang_on == "configuring":
+            threading.Thread(target=_terminal_until_configure, args=(channel,), daemon=True).start()
         return True
 
     def check_channel_subsystem_request(self, channel, name):
@@ -61,6 +64,24 @@ HELLO = (b'<?xml version="1.0" encoding="UTF-8"?><hello xmlns="urn:ietf:params:x
          b"<session-id>7</session-id></hello>]]>]]>")
 
 
+def _terminal_until_configure(channel):
+    """An IOS terminal that answers every line with its prompt until `configure terminal`,
+    then hangs: it reads nothing more, so its SSH window fills."""
+    channel.sendall(b"ios-1#")
+    pending = b""
+    while True:
+        data = channel.recv(1024)
+        if not data:
+            return
+        pending += data
+        while b"\r" in pending or b"\n" in pending:
+            line, pending = re.split(rb"\r\n|\r|\n", pending, maxsplit=1)
+            if line.strip() == b"configure terminal":
+                channel.sendall(line + b"\r\nEnter configuration commands, one per line.\r\nios-1(config)#")
+                return   # the CLI process hangs here; the channel stays open
+            channel.sendall(line + b"\r\nios-1#")
+
+
 class _MuteDevice:
     def __init__(self, hang_on: str):
         self.key = paramiko.ECDSAKey.generate()
@@ -78,7 +99,9 @@ class _MuteDevice:
             except OSError:
                 return
             # a small receive window, as many devices advertise: full after 32 KiB unread
-            transport = paramiko.Transport(conn, default_window_size=32768)
+            # (4 KiB for the terminal, as small embedded SSH servers advertise)
+            window = 4096 if self.hang_on == "configuring" else 32768
+            transport = paramiko.Transport(conn, default_window_size=window)
             transport.add_server_key(self.key)
             self.transports.append(transport)
             transport.start_server(server=_Mute(self.hang_on, self.release))
@@ -191,3 +214,36 @@ def test_a_netconf_device_that_stops_reading_ends_the_rpc_not_the_worker(mute, l
         session.close()
     assert str(error) == "xr-1: edit-config failed: TransportError: the device stopped reading: it " \
                          "took no more of the message for 2 s (its SSH window stayed full)", str(error)
+
+
+@pytest.mark.parametrize("mute", ["configuring"], indirect=True)
+@pytest.mark.parametrize("driver", ["netmiko", "asyncssh"])
+def test_a_device_that_stops_reading_mid_configuration_ends_the_push_at_the_deadline(
+        mute, lab, lab_inventory, monkeypatch, driver):
+    """The device hangs after `configure terminal`: the configuration lines fill its 4 KiB SSH
+    window. netmiko's channel waited for window space for its own 100 s, past the host's
+    deadline (and again for the logout when the session closed); asyncssh buffers the lines and
+    its read ends at the deadline."""
+    monkeypatch.setenv("OAMKIT_LAB_PASSWORD", lab.password)
+    inv, host = _host_on(mute, lab_inventory, "ios-1", ssh={"known_hosts": "known_hosts", "driver": driver})
+    session = SshSession.open(inv, host, time.monotonic() + 4)
+    try:
+        session.enter_config()
+        lines = [f"description {'x' * 200}"] * 60   # 12 KiB in one write: three windows
+        error = _opening_ends(lambda: session.configure(lines, stay_in_config=False), within=15)
+        _closing_ends(session, within=5)
+    finally:
+        mute.close()
+    if driver == "netmiko":
+        assert re.fullmatch(r"ios-1: the device stopped reading: it took no more input for \d s "
+                            r"\(its SSH window stayed full\)", str(error)), str(error)
+    else:
+        assert str(error).startswith("ios-1: deadline reached waiting for the prompt after configuration")
+
+
+def _closing_ends(session, within: float):
+    """Closing a session whose device hangs with a full window must not wait on it either."""
+    worker = threading.Thread(target=session.close, daemon=True)
+    worker.start()
+    worker.join(within)
+    assert not worker.is_alive(), "closing the session still waits on the device"
