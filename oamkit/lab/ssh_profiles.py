@@ -8,6 +8,13 @@ A profile makes it offer what a real one does, from a public record of that devi
                and nothing newer: what classic IOS 12.2-15.x offers.
   iosxe-17     Cisco IOL, IOS XE 17.16.1a: `show ip ssh` (ipspace/netlab#2976, 2025). No SHA-1 at
                all; ECDSA host key; MACs only the encrypt-then-MAC ones.
+  vrp-v200r019 Huawei CloudEngine, V200R019C00 and later: what its command reference says a
+               device starts with (`ssh server cipher aes256_ctr aes128_ctr`, `ssh server hmac
+               sha2_256`) and the key exchanges `ssh server key-exchange` takes there
+               (dh_group16_sha512, dh_group15_sha512, dh_group_exchange_sha256,
+               dh_group14_sha256). No AES-GCM, no encrypt-then-MAC: CTR with HMAC-SHA2-256.
+               NE8000's key exchange after `undo ssh server key-exchange` is group exchange
+               alone: `{"profile": "vrp-v200r019", "kex_algs": ["diffie-hellman-group-exchange-sha256"]}`.
 
 A device may also take a profile with changes, as an operator's `ip ssh server algorithm ...`
 makes one: `{"profile": "iosxe-17", "encryption_algs": ["aes256-ctr"]}`. `host_key` may name
@@ -35,6 +42,12 @@ PROFILES: dict[str, dict] = {
         "encryption_algs": ["chacha20-poly1305@openssh.com", "aes128-gcm@openssh.com",
                             "aes256-gcm@openssh.com", "aes128-ctr", "aes192-ctr", "aes256-ctr"],
         "mac_algs": ["hmac-sha2-256-etm@openssh.com", "hmac-sha2-512-etm@openssh.com"],
+    },
+    "vrp-v200r019": {
+        "kex_algs": ["diffie-hellman-group16-sha512", "diffie-hellman-group15-sha512",
+                     "diffie-hellman-group-exchange-sha256", "diffie-hellman-group14-sha256"],
+        "encryption_algs": ["aes256-ctr", "aes128-ctr"],
+        "mac_algs": ["hmac-sha2-256"],
     },
 }
 

@@ -82,7 +82,7 @@ CASES = [
     case("lab-up-faults-unknown-fault", "lab up --faults {ws}/faults.yaml", "{ws}/faults.yaml",
          "ios-1.hnag: unknown fault 'hnag'", setup=write("faults.yaml", {"ios-1": {"hnag": True}})),
     case("lab-up-faults-unknown-ssh-profile", "lab up --faults {ws}/faults.yaml", "{ws}/faults.yaml",
-         "ios-1.ssh_algorithms: unknown SSH profile 'ios-99' (known: cisco-1.25, iosxe-17)",
+         "ios-1.ssh_algorithms: unknown SSH profile 'ios-99' (known: cisco-1.25, iosxe-17, vrp-v200r019)",
          setup=write("faults.yaml", {"ios-1": {"ssh_algorithms": "ios-99"}})),
     case("lab-up-faults-unknown-ssh-option", "lab up --faults {ws}/faults.yaml", "{ws}/faults.yaml",
          "ios-1.ssh_algorithms: unknown SSH profile option(s) ciphers",
