@@ -43,9 +43,14 @@ FAULTS = {
                                   "host_key_algs": ["rsa-sha2-512", "rsa-sha2-256"]}},
     "keys-xr": {"ssh_algorithms": {"profile": "iosxe-17", "host_key": ["ssh-rsa", "ssh-ed25519"],
                                    "host_key_algs": ["rsa-sha2-512", "rsa-sha2-256"]}},
+    # Huawei VRP's factory settings (CTR, HMAC-SHA2-256, finite-field key exchanges only), and
+    # NE8000's key exchange: group exchange alone
+    "vrp-ce": {"ssh_algorithms": "vrp-v200r019"},
+    "vrp-ne": {"ssh_algorithms": {"profile": "vrp-v200r019",
+                                  "kex_algs": ["diffie-hellman-group-exchange-sha256"]}},
 }
 PLATFORMS = {"old-xr": "cisco_xr", "xe-xr": "cisco_xr", "cbc-xr": "cisco_xr", "rsa-xr": "cisco_xr",
-             "keys-xr": "cisco_xr"}
+             "keys-xr": "cisco_xr", "vrp-ce": "huawei_vrp", "vrp-ne": "huawei_vrp"}
 
 
 @pytest.fixture
@@ -78,6 +83,13 @@ def _cipher(session: SshSession) -> str:
     if type(conn).__name__ == "NetmikoChannel":
         return conn.netmiko.remote_conn.get_transport().local_cipher
     return conn._conn.get_extra_info("send_cipher")
+
+
+def _mac(session: SshSession) -> str:
+    conn = session.conn
+    if type(conn).__name__ == "NetmikoChannel":
+        return conn.netmiko.remote_conn.get_transport().local_mac
+    return conn._conn.get_extra_info("send_mac")
 
 
 def _logged_in(lab, name: str) -> bool:
@@ -447,3 +459,23 @@ def test_a_device_with_a_newer_key_shows_the_one_on_record(profiled, transport):
         assert "Ethernet" in session.show("show running-config")
     finally:
         session.close()
+
+
+@pytest.mark.parametrize("driver", ["netmiko", "asyncssh"])
+def test_huawei_vrp_factory_ssh_settings_are_reached_by_default_and_a_push_works(profiled, driver):
+    """No AES-GCM and no encrypt-then-MAC (both drivers' first choices), no curve25519 or
+    ECDH: AES-CTR with HMAC-SHA2-256 over a finite-field key exchange, by default."""
+    lab, folder = profiled
+    for name in ("vrp-ce", "vrp-ne"):
+        _set(folder, name, driver=driver)
+        session = _open(folder, name)
+        try:
+            assert _cipher(session) in ("aes128-ctr", "aes256-ctr") and _mac(session) == "hmac-sha2-256"
+        finally:
+            session.close()
+    push = _oamkit("push", "-i", str(folder), "--limit", "vrp-ce,vrp-ne", "--json")
+    assert push.returncode == 0, push.stdout[-2000:] + push.stderr[-2000:]
+    assert sorted((h["host"], h["outcome"]) for h in json.loads(push.stdout)["hosts"]) == \
+        [("vrp-ce", "changed"), ("vrp-ne", "changed")]
+    for name in ("vrp-ce", "vrp-ne"):
+        assert any("efm" in line for line in lab.device(name).config_commands()), name
