@@ -30,10 +30,11 @@ import asyncssh
 from oamkit.inventory import HostSettings
 from oamkit.transport import algorithms, greenloop
 from oamkit.transport.hostkeys import HostKeyPolicy, HostKeyRefused, PublicKey, known_name
-from oamkit.transport.base import TERMINAL_UNOPENED, TransportError, scrub
+from oamkit.transport.base import TERMINAL_UNOPENED, TransportError, connect_socket, scrub
 from oamkit.transport.jump import KEYS_TRIED, jump_name
 
 _CLOSED = b""
+_LAST_WORD = 0.25   # s the deadline waits past the steps' own timeouts, so that those say why
 
 # asyncssh prefers chacha20-poly1305, which it drives from Python with new cipher objects for
 # every packet; AES-GCM is one call into OpenSSL per packet (AES-NI). The rest of asyncssh's
@@ -186,16 +187,17 @@ class AsyncsshChannel:
         logged_in = False   # for the message when the deadline passes
 
         async def connect():
+            nonlocal sock
             tunnel = None
             try:
                 if host.ssh.jump is not None:
+                    # asyncssh opens a direct-tcpip channel to the device on the jump host
                     tunnel = await _SharedJump.acquire(host, policy, jump_key_file, step_timeout)
-                # Without a socket (host code on the loop), asyncio connects: with TCP_NODELAY,
-                # as `ssh.open_socket` would, and without blocking the loop. Through a jump
-                # host, asyncssh opens a direct-tcpip channel on it instead.
+                elif sock is None:   # host code on the loop: connected without blocking it
+                    sock = await connect_socket(host.name, host.hostname, port, step_timeout)
                 conn, _ = await asyncssh.create_connection(
                     lambda: client, host=host.hostname, port=port, sock=sock, tunnel=tunnel,
-                    connect_timeout=None if sock else step_timeout,
+                    connect_timeout=None if sock else step_timeout,   # (a tunnel's channel)
                     username=host.username, password=secret,
                     client_keys=[str(key_file)] if key_file else None, agent_path=None,
                     known_hosts=([], [], []),   # nothing pre-trusted: every key goes to the policy
@@ -226,8 +228,11 @@ class AsyncsshChannel:
                 raise
             return cls(loop, conn, channel, output, tunnel)
 
-        remaining = max(0.1, deadline - time.monotonic())
-        try:   # login_timeout bounds the login; the host's deadline bounds the whole
+        # The steps inside have timeouts of their own (name lookup, connect, the jump host, the
+        # login), which say what was pending when one ends; the host's deadline bounds the
+        # whole, a moment later so that they speak first.
+        remaining = max(0.1, deadline - time.monotonic()) + _LAST_WORD
+        try:
             if greenloop.on_loop():
                 return greenloop.wait(asyncio.wait_for(connect(), remaining))
             future = asyncio.run_coroutine_threadsafe(connect(), loop)
@@ -247,7 +252,7 @@ class AsyncsshChannel:
                                  "no SSH login before the deadline") from None
         except OSError as exc:
             if sock is None and not isinstance(exc, ConnectionResetError):
-                # asyncio's own TCP connect: said as `ssh.open_socket` says it
+                # no socket of ours (through a jump host): said as `base.open_socket` says it
                 reason = os.strerror(exc.errno) if exc.errno else str(exc)
                 raise TransportError(f"{host.name}: cannot connect to {host.hostname}:{port}: "
                                      f"{reason}") from None
@@ -430,13 +435,21 @@ async def _jump_connection(host: HostSettings, policy: HostKeyPolicy, key_file: 
     jump = host.ssh.jump
     client = _Client(policy, known_name(jump.host, jump.port))
     try:
-        conn, _ = await asyncssh.create_connection(
-            lambda: client, host=jump.host, port=jump.port, username=jump.user,
-            connect_timeout=timeout, login_timeout=timeout,
-            client_keys=[str(key_file)] if key_file else (),   # (): ~/.ssh's default keys
-            known_hosts=([], [], []), **NO_X509_TRUST, config=None,
-            **client.algorithm_options(False),
-            preferred_auth=("publickey",))
+        sock = await connect_socket("jump host", jump.host, jump.port, timeout)
+    except TransportError as exc:
+        raise _JumpFailed(str(exc).removeprefix("jump host: ")) from None
+    try:
+        try:
+            conn, _ = await asyncssh.create_connection(
+                lambda: client, host=jump.host, port=jump.port, username=jump.user, sock=sock,
+                connect_timeout=timeout, login_timeout=timeout,
+                client_keys=[str(key_file)] if key_file else (),   # (): ~/.ssh's default keys
+                known_hosts=([], [], []), **NO_X509_TRUST, config=None,
+                **client.algorithm_options(False),
+                preferred_auth=("publickey",))
+        except BaseException:
+            sock.close()   # on the loop that watches it (see AsyncsshChannel.open)
+            raise
         return conn
     except asyncssh.HostKeyNotVerifiable:
         reason = client.refused if isinstance(client.refused, HostKeyRefused) else \
