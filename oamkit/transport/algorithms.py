@@ -23,6 +23,8 @@ import asyncio
 import re
 import struct
 
+from oamkit.transport.base import TransportError, connect_socket
+
 LEGACY_KEX = ("diffie-hellman-group14-sha1", "diffie-hellman-group-exchange-sha1",
               "diffie-hellman-group1-sha1")
 LEGACY_HOST_KEYS = ("ssh-rsa",)
@@ -102,13 +104,20 @@ async def read_offer(host: str, port: int, timeout: float) -> dict[str, list[str
     """The algorithm lists of the device's KEXINIT (RFC 4253 7.1), or None when it sent none
     within `timeout`. Sends only a version line: no key exchange, no login."""
     try:
-        return await asyncio.wait_for(_read_offer(host, port), timeout)
-    except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError, ValueError, struct.error):
+        return await asyncio.wait_for(_read_offer(host, port, timeout), timeout)
+    except (OSError, TransportError, asyncio.TimeoutError, asyncio.IncompleteReadError, ValueError,
+            struct.error):
         return None
 
 
-async def _read_offer(host: str, port: int) -> dict[str, list[str]] | None:
-    reader, writer = await asyncio.open_connection(host, port)
+async def _read_offer(host: str, port: int, timeout: float) -> dict[str, list[str]] | None:
+    # our connect (its name lookup bounded) rather than asyncio's: see base.connect_socket
+    sock = await connect_socket("offer", host, port, timeout)
+    try:
+        reader, writer = await asyncio.open_connection(sock=sock)
+    except BaseException:
+        sock.close()
+        raise
     try:
         writer.write(b"SSH-2.0-oamkit_offer_check\r\n")
         seen = 0
