@@ -185,6 +185,10 @@ class AsyncsshChannel:
         client = _Client(policy, known_name(host.hostname, port))   # as paramiko names it
         loop = _Loop.get()
         logged_in = False   # for the message when the deadline passes
+        # The steps inside have timeouts of their own (name lookup, connect, the jump host),
+        # which say what was pending when one ends; the host's deadline bounds the whole, a
+        # moment later so that they speak first. asyncssh's own login timer only backs it up.
+        whole = max(0.1, deadline - time.monotonic()) + _LAST_WORD
 
         async def connect():
             nonlocal sock
@@ -202,7 +206,7 @@ class AsyncsshChannel:
                     client_keys=[str(key_file)] if key_file else None, agent_path=None,
                     known_hosts=([], [], []),   # nothing pre-trusted: every key goes to the policy
                     **NO_X509_TRUST, **client.algorithm_options(host.ssh.legacy_algorithms),
-                    config=None, login_timeout=step_timeout,
+                    config=None, login_timeout=whole + _LAST_WORD,
                     preferred_auth=AUTH_WITH_KEY if key_file else AUTH_WITH_PASSWORD)
             except BaseException as exc:   # refused, failed or cancelled at the deadline
                 # Closed here, on the loop that owns it: closed from the worker while the loop
@@ -228,16 +232,12 @@ class AsyncsshChannel:
                 raise
             return cls(loop, conn, channel, output, tunnel)
 
-        # The steps inside have timeouts of their own (name lookup, connect, the jump host, the
-        # login), which say what was pending when one ends; the host's deadline bounds the
-        # whole, a moment later so that they speak first.
-        remaining = max(0.1, deadline - time.monotonic()) + _LAST_WORD
         try:
             if greenloop.on_loop():
-                return greenloop.wait(asyncio.wait_for(connect(), remaining))
+                return greenloop.wait(asyncio.wait_for(connect(), whole))
             future = asyncio.run_coroutine_threadsafe(connect(), loop)
             try:
-                return future.result(timeout=remaining)
+                return future.result(timeout=whole)
             except FutureTimeout:
                 future.cancel()   # connect() closes the socket on the loop
                 raise asyncio.TimeoutError from None
