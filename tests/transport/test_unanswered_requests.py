@@ -247,3 +247,44 @@ def _closing_ends(session, within: float):
     worker.start()
     worker.join(within)
     assert not worker.is_alive(), "closing the session still waits on the device"
+
+
+class _Speechless:
+    """Takes TCP connections and never says a word (no SSH version line): a hung sshd."""
+
+    def __init__(self):
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        self.held: list[socket.socket] = []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                self.held.append(self.server.accept()[0])
+            except OSError:
+                return
+
+    def known_hosts_line(self) -> str:
+        return ""
+
+    def close(self):
+        self.server.close()
+        for conn in self.held:
+            conn.close()
+
+
+@pytest.mark.parametrize("driver,message", [
+    ("netmiko", "SSH to 127.0.0.1:{port} failed: no SSH login before the deadline"),
+    ("asyncssh", "cannot connect to 127.0.0.1:{port}: no SSH login before the deadline"),
+])
+def test_a_device_that_never_says_its_ssh_version_ends_at_the_deadline(lab, lab_inventory, monkeypatch,
+                                                                       driver, message):
+    monkeypatch.setenv("OAMKIT_LAB_PASSWORD", lab.password)
+    device = _Speechless()
+    try:
+        inv, host = _host_on(device, lab_inventory, "ios-1", ssh={"driver": driver})
+        error = _opening_ends(lambda: SshSession.open(inv, host, time.monotonic() + 3), within=15)
+    finally:
+        device.close()
+    assert str(error) == "ios-1: " + message.format(port=device.port)
