@@ -19,6 +19,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from oamkit.lab.procs import pid_alive
+from oamkit.lab.wan import list_netns
+
 pytestmark = pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("ip"),
                                 reason="needs root and iproute2 (ip netns) for a DNS server of its own")
 
@@ -39,9 +42,21 @@ SILENT_DNS = ("import socket, time\n"
 NAMES = ("ios-1", "xr-1", "vrp-1")
 
 
+PREFIX = "oamkit-dns-"
+
+
+def _remove(ns: str) -> None:
+    subprocess.run(["ip", "netns", "del", ns])
+    shutil.rmtree(Path("/etc/netns") / ns, ignore_errors=True)
+
+
 @pytest.fixture
 def silent_dns():
-    ns = f"oamkit-dns-{os.getpid()}"
+    for stale in list_netns():   # left by a run that was killed: its test process is gone
+        if stale.startswith(PREFIX) and stale[len(PREFIX):].isdigit() and \
+                not pid_alive(int(stale[len(PREFIX):])):
+            _remove(stale)
+    ns = f"{PREFIX}{os.getpid()}"
     conf = Path("/etc/netns") / ns
     subprocess.run(["ip", "netns", "add", ns], check=True)
     server = None
@@ -57,8 +72,7 @@ def silent_dns():
         if server is not None:
             server.kill()
             server.wait()
-        subprocess.run(["ip", "netns", "del", ns])
-        shutil.rmtree(conf, ignore_errors=True)
+        _remove(ns)
 
 
 def test_a_silent_dns_server_ends_each_host_at_its_deadline_saying_so(silent_dns, lab, lab_inventory):
