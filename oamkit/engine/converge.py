@@ -24,6 +24,7 @@ from oamkit.engine.results import (CHANGED, ERROR, LOCKED, NEEDS_ATTENTION, NOT_
 from oamkit.inventory import Inventory
 from oamkit.render import HostPlan
 from oamkit.transport import greenloop
+from oamkit.transport.base import load
 from oamkit.transport.ssh import DeviceRejected, TransportError
 
 RESTORE_CONFIRM_TIMEOUT = 120   # seconds a restore stays revertible before it is confirmed
@@ -36,6 +37,7 @@ def open_driver(inventory: Inventory, plan: HostPlan, deadline: float) -> Config
     if plan.host.transport == "netconf":
         # here, not at the top: ncclient is only loaded by runs that use NETCONF, so the
         # start-up of every `oamkit` command (a Nagios check each minute) does not pay for it
+        load("oamkit.engine.netconf")   # first import one thread at a time (see base.load)
         from oamkit.engine.netconf import NetconfDriver
 
         return NetconfDriver.open(inventory, plan, deadline)

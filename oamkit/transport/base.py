@@ -3,9 +3,11 @@ session (netmiko's, asyncssh's or ncclient's) runs over."""
 from __future__ import annotations
 
 import asyncio
+import importlib
 import ipaddress
 import os
 import socket
+import sys
 import threading
 import time
 
@@ -32,6 +34,25 @@ TERMINAL_UNOPENED = "logged in, but the device did not open the terminal (pty/sh
 def stopped_reading(seconds: float, what: str = "input") -> str:
     """Why a write failed when the device's SSH window stayed full (it read nothing more)."""
     return f"the device stopped reading: it took no more {what} for {seconds:.0f} s (its SSH window stayed full)"
+
+
+_FIRST_IMPORTS = threading.Lock()
+
+
+def load(module: str) -> None:
+    """Import `module` if it is not yet, one such first import at a time in the process.
+
+    Worker threads import the transport libraries on first use (a run that never speaks
+    NETCONF does not pay for ncclient). ncclient and netmiko both import paramiko's parts, in
+    their own orders: two threads doing so at once met in CPython's import locks, whose
+    deadlock avoidance handed one of them a half-initialised module (`_DeadlockError` on
+    paramiko.ssh_exception, then "cannot import name 'NetconfDriver'": once in 40 starts of 20
+    threads, and once in the fault campaign's rollback of a mixed fleet)."""
+    found = sys.modules.get(module)
+    if found is not None and not getattr(found.__spec__, "_initializing", False):
+        return
+    with _FIRST_IMPORTS:
+        importlib.import_module(module)
 
 
 def scrub(text: str, secret: str | None) -> str:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from oamkit.inventory import HostSettings, JumpHost
-from oamkit.transport.base import TransportError, open_socket
+from oamkit.transport.base import TransportError, load, open_socket
 from oamkit.transport.hostkeys import HostKeyPolicy, HostKeyRefused, known_name
 
 if TYPE_CHECKING:
@@ -136,7 +136,8 @@ def open_tunnel(host: HostSettings, policy: HostKeyPolicy, key_file: Path | None
     process's connection to the host's jump host, logging in to it first when there is none.
     Every step waits at most `timeout`; any failure raises TransportError naming the host and
     the bastion."""
-    import paramiko   # here, not at the top: the asyncssh driver uses this module's names only
+    load("paramiko")   # here, not at the top: the asyncssh driver uses this module's names only
+    import paramiko
 
     where = jump_name(host, host.ssh.jump)
     bastion = _acquire(host, policy, key_file)

@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from oamkit.inventory import HostSettings, Inventory
 from oamkit.platforms import Platform, get_platform
 from oamkit.transport import algorithms, sessionlog, watchdog
-from oamkit.transport.base import (TERMINAL_UNOPENED, DeviceRejected, TransportError, open_socket, scrub,
-                                   stopped_reading)
+from oamkit.transport.base import (TERMINAL_UNOPENED, DeviceRejected, TransportError, load, open_socket,
+                                   scrub, stopped_reading)
 from oamkit.transport.hostkeys import HostKeyPolicy, HostKeyRefused, host_key_policy, known_name
 from oamkit.transport.jump import open_tunnel
 
@@ -52,6 +52,7 @@ class SshSession:
         key_file = inventory.resolve_path(host.credentials.ssh_key_file)
         if host.ssh.driver == "asyncssh":
             from oamkit.transport import greenloop
+            load("oamkit.transport.asyncssh_driver")   # one first import at a time (base.load)
             from oamkit.transport.asyncssh_driver import AsyncsshChannel
 
             # on the loop, asyncio connects (a blocking connect would stall every host there);
@@ -365,6 +366,7 @@ def _netmiko_login(params: dict, host: HostSettings, policy: HostKeyPolicy,
                    secret: str | None, deadline: float) -> "NetmikoChannel":
     # Here, not at the top: a run on the asyncssh driver (and every `oamkit` start-up that
     # reaches this module) does not pay netmiko's import (~50 ms, its every vendor class).
+    load("netmiko")   # one first import at a time (see base.load)
     from netmiko import ConnectHandler
     from netmiko.exceptions import NetmikoAuthenticationException, NetmikoTimeoutException
 
