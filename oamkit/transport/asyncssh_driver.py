@@ -196,7 +196,8 @@ class AsyncsshChannel:
             try:
                 if host.ssh.jump is not None:
                     # asyncssh opens a direct-tcpip channel to the device on the jump host
-                    tunnel = await _SharedJump.acquire(host, policy, jump_key_file, step_timeout)
+                    tunnel = await _SharedJump.acquire(host, policy, jump_key_file, step_timeout,
+                                                       deadline)
                 elif sock is None:   # host code on the loop: connected without blocking it
                     sock = await connect_socket(host.name, host.hostname, port, step_timeout)
                 conn, _ = await asyncssh.create_connection(
@@ -248,8 +249,8 @@ class AsyncsshChannel:
                 raise TransportError(f"{host.name}: SSH to {host.hostname}:{port} failed: "
                                      f"{TERMINAL_UNOPENED}") from None
             through = f" through jump host {host.ssh.jump}" if host.ssh.jump else ""
-            raise TransportError(f"{host.name}: cannot connect to {host.hostname}:{port}{through}: "
-                                 "no SSH login before the deadline") from None
+            raise TransportError(f"{host.name}: SSH to {host.hostname}:{port}{through} failed: "
+                                 "no SSH login before the deadline") from None   # as on netmiko
         except OSError as exc:
             if sock is None and not isinstance(exc, ConnectionResetError):
                 # no socket of ours (through a jump host): said as `base.open_socket` says it
@@ -376,21 +377,21 @@ class _SharedJump:
 
     @classmethod
     async def acquire(cls, host: HostSettings, policy: HostKeyPolicy, key_file: Path | None,
-                      timeout: float) -> "_SharedJump":
+                      timeout: float, deadline: float) -> "_SharedJump":
         key = (os.getpid(), str(host.ssh.jump), str(key_file), str(policy.path), policy.accept_new)
         shared = cls._open.get(key)
         if shared is None:
             shared = cls._open[key] = cls(key)
         shared.users += 1
         try:
-            await shared._connected(host, policy, key_file, timeout)
+            await shared._connected(host, policy, key_file, timeout, deadline)
         except BaseException:
             shared.release()
             raise
         return shared
 
     async def _connected(self, host: HostSettings, policy: HostKeyPolicy, key_file: Path | None,
-                         timeout: float) -> None:
+                         timeout: float, deadline: float) -> None:
         where, seen = jump_name(host, host.ssh.jump), self.attempts
         try:
             await asyncio.wait_for(self.lock.acquire(), timeout)
@@ -403,7 +404,8 @@ class _SharedJump:
             if self.conn is None or self.conn.is_closed():
                 self.attempts += 1
                 try:
-                    self.conn, self.failure = await _jump_connection(host, policy, key_file, timeout), None
+                    self.conn, self.failure = await _jump_connection(host, policy, key_file, timeout,
+                                                                     deadline), None
                 except _JumpFailed as exc:
                     self.failure = str(exc)
                     raise TransportError(f"{where}: {exc}") from None
@@ -428,21 +430,25 @@ class _JumpFailed(Exception):
 
 
 async def _jump_connection(host: HostSettings, policy: HostKeyPolicy, key_file: Path | None,
-                           timeout: float) -> asyncssh.SSHClientConnection:
+                           timeout: float, deadline: float) -> asyncssh.SSHClientConnection:
     """The SSH connection to the host's jump host, to open the device's channel on: its key
     checked by the host's policy, login with `key_file`, the ssh-agent's and ~/.ssh's default
-    keys (as `jump.open_tunnel` on paramiko). Raises _JumpFailed saying why."""
+    keys (as `jump.open_tunnel` on paramiko), within `timeout` and by `deadline`. Raises
+    _JumpFailed saying why."""
     jump = host.ssh.jump
     client = _Client(policy, known_name(jump.host, jump.port))
     try:
-        sock = await connect_socket("jump host", jump.host, jump.port, timeout)
+        sock = await connect_socket("jump host", jump.host, jump.port,
+                                    max(0.1, min(timeout, deadline - time.monotonic())))
     except TransportError as exc:
         raise _JumpFailed(str(exc).removeprefix("jump host: ")) from None
+    left = deadline - time.monotonic()   # asyncssh's login timer is for the whole login
+    login_timeout = max(0.1, min(timeout, left))
     try:
         try:
             conn, _ = await asyncssh.create_connection(
                 lambda: client, host=jump.host, port=jump.port, username=jump.user, sock=sock,
-                connect_timeout=timeout, login_timeout=timeout,
+                connect_timeout=login_timeout, login_timeout=login_timeout,
                 client_keys=[str(key_file)] if key_file else (),   # (): ~/.ssh's default keys
                 known_hosts=([], [], []), **NO_X509_TRUST, config=None,
                 **client.algorithm_options(False),
@@ -458,7 +464,8 @@ async def _jump_connection(host: HostSettings, policy: HostKeyPolicy, key_file: 
     except asyncssh.PermissionDenied:
         raise _JumpFailed(f"authentication failed for user {jump.user!r} (keys tried: {KEYS_TRIED})") from None
     except (asyncio.TimeoutError, TimeoutError):
-        raise _JumpFailed("SSH to the jump host failed: no answer before the timeout") from None
+        raise _JumpFailed("SSH to the jump host failed: " + ("no login before the deadline" if left < timeout
+                                                             else "no answer before the timeout")) from None
     except OSError as exc:
         reason = os.strerror(exc.errno) if exc.errno else str(exc)
         raise _JumpFailed(f"cannot connect to {jump.host}:{jump.port}: {reason}") from None

@@ -7,7 +7,9 @@ opened, not at the top.
 
 The bastion is treated as a device would be: its host key goes through the host's
 `hostkeys.HostKeyPolicy` (same known_hosts file, same refusal of a changed or unknown key, trust
-on first use only where the inventory accepts new keys), and every step has the host's timeout.
+on first use only where the inventory accepts new keys), every step has the host's timeout,
+and the host's deadline bounds them all (paramiko's steps, each within its timeout, could
+together outlast it).
 Login is by key only, as ProxyJump does without a terminal: `ssh.jump_key_file`, the keys of
 the ssh-agent (SSH_AUTH_SOCK), then ~/.ssh's default keys. The device's password never goes to
 the bastion.
@@ -17,10 +19,12 @@ from __future__ import annotations
 import os
 import socket
 import threading
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from oamkit.inventory import HostSettings, JumpHost
+from oamkit.transport import watchdog
 from oamkit.transport.base import TransportError, load, open_socket
 from oamkit.transport.hostkeys import HostKeyPolicy, HostKeyRefused, known_name
 
@@ -71,10 +75,10 @@ class _Bastion:
         self.lock = threading.Lock()      # held while connecting
 
     def connected(self, host: HostSettings, policy: HostKeyPolicy, key_file: Path | None,
-                  timeout: float) -> paramiko.SSHClient:
+                  timeout: float, deadline: float) -> paramiko.SSHClient:
         where = jump_name(host, host.ssh.jump)
         seen = self.attempts
-        if not self.lock.acquire(timeout=timeout):
+        if not self.lock.acquire(timeout=max(0.0, min(timeout, deadline - time.monotonic()))):
             raise TransportError(f"{where}: SSH to the jump host failed: no connection before the "
                                  "timeout (another session was opening it)")
         try:
@@ -84,7 +88,8 @@ class _Bastion:
             if transport is None or not transport.is_active():
                 self.attempts += 1
                 try:
-                    self.client, self.failure = _connect(host.ssh.jump, policy, key_file, timeout), None
+                    self.client, self.failure = _connect(host.ssh.jump, policy, key_file, timeout,
+                                                         deadline), None
                 except _Failed as exc:
                     self.failure = str(exc)
                     raise TransportError(f"{where}: {exc}") from None
@@ -131,21 +136,25 @@ class _Failed(Exception):
 
 
 def open_tunnel(host: HostSettings, policy: HostKeyPolicy, key_file: Path | None,
-                dest_port: int, timeout: float) -> Tunnel:
+                dest_port: int, timeout: float, deadline: float) -> Tunnel:
     """A channel to `host.hostname:dest_port` (as the bastion resolves and reaches it) on the
     process's connection to the host's jump host, logging in to it first when there is none.
-    Every step waits at most `timeout`; any failure raises TransportError naming the host and
-    the bastion."""
+    Every step waits at most `timeout`, all of them together until `deadline` (monotonic) at
+    most; any failure raises TransportError naming the host and the bastion."""
     load("paramiko")   # here, not at the top: the asyncssh driver uses this module's names only
     import paramiko
 
     where = jump_name(host, host.ssh.jump)
     bastion = _acquire(host, policy, key_file)
     try:
-        client = bastion.connected(host, policy, key_file, timeout)
+        client = bastion.connected(host, policy, key_file, timeout, deadline)
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TransportError(f"{where}: no channel to {host.hostname}:{dest_port} through the "
+                                 "jump host before the deadline")
         try:
             channel = client.get_transport().open_channel(
-                "direct-tcpip", (host.hostname, dest_port), ("127.0.0.1", 0), timeout=timeout)
+                "direct-tcpip", (host.hostname, dest_port), ("127.0.0.1", 0), timeout=min(timeout, left))
         except paramiko.ChannelException as exc:
             raise TransportError(f"{where}: the jump host refused to forward to "
                                  f"{host.hostname}:{dest_port}: {exc.text or exc}") from None
@@ -159,27 +168,35 @@ def open_tunnel(host: HostSettings, policy: HostKeyPolicy, key_file: Path | None
 
 
 def _connect(jump: JumpHost, policy: HostKeyPolicy, key_file: Path | None,
-             timeout: float) -> paramiko.SSHClient:
+             timeout: float, deadline: float) -> paramiko.SSHClient:
     import paramiko
 
     from oamkit.transport.paramiko_keys import ParamikoPolicy, factory_for
 
     try:
-        sock = open_socket("jump host", jump.host, jump.port, timeout)
+        sock = open_socket("jump host", jump.host, jump.port,
+                           max(0.1, min(timeout, deadline - time.monotonic())))
     except TransportError as exc:
         raise _Failed(str(exc).removeprefix("jump host: ")) from None
     client = paramiko.SSHClient()   # no host keys loaded: paramiko asks the policy about every key
     client.set_missing_host_key_policy(ParamikoPolicy(policy))
-    try:
+
+    def login() -> None:
         client.connect(jump.host, jump.port, username=jump.user, sock=sock,
                        key_filename=str(key_file) if key_file else None,
                        allow_agent=True, look_for_keys=True, timeout=timeout,
                        banner_timeout=timeout, auth_timeout=timeout, channel_timeout=timeout,
                        transport_factory=factory_for(policy, known_name(jump.host, jump.port)))
+
+    try:
+        # each step within its timeout (every key tried waits for its answer) could together
+        # outlast the deadline: it cuts the connection wherever the login is then
+        if watchdog.cut_off(deadline, sock, login):
+            raise _Failed("SSH to the jump host failed: no login before the deadline")
     except BaseException as exc:
         client.close()
         sock.close()
-        if isinstance(exc, HostKeyRefused):
+        if isinstance(exc, (HostKeyRefused, _Failed)):
             raise _Failed(str(exc)) from None
         if isinstance(exc, paramiko.AuthenticationException) or \
                 str(exc) == "No authentication methods available":   # no key anywhere

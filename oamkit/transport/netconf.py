@@ -51,8 +51,8 @@ NUDGE_AFTER = 1.0
 NUDGE_FILTER = '<filter type="subtree"><oamkit-nudge xmlns="urn:oamkit:nudge"/></filter>'
 
 
-class SubsystemUnanswered(Exception):
-    """The device logged us in but did not answer the subsystem request by the deadline."""
+class LoginCutOff(Exception):
+    """The host's deadline ended the session's opening; the text says at which step."""
 
 
 class PromptSSHSession(NcclientSSHSession):
@@ -80,9 +80,26 @@ class PromptSSHSession(NcclientSSHSession):
         is open; the host key is the policy's to check; no ssh_config, agent or ~/.ssh keys;
         the NETCONF subsystem of the default device handler. ncclient's own steps for the rest
         (`_auth`, `_post_connect`: the hellos)."""
+        self._host = host   # what ncclient's log lines name the session by
+        # paramiko gives each step its own timeout, and waits for the answer to the subsystem
+        # request with none: steps that each begin in time would together outlast the
+        # deadline, which cuts the connection wherever the opening is then
+        waiting_for = ["no SSH login"]
+        with watchdog.at(deadline, watchdog.cut(sock)) as armed:
+            try:
+                self._open(sock, username, password, key_filename, timeout, legacy_algorithms,
+                           waiting_for)
+            except Exception:
+                if not armed.fired:
+                    raise
+        if armed.fired:
+            raise LoginCutOff(f"{waiting_for[0]} before the deadline")
+        self.parser = self._device_handler.get_xml_parser(self)
+
+    def _open(self, sock, username: str, password: str | None, key_filename: str | None,
+              timeout: float, legacy_algorithms: bool, waiting_for: list[str]) -> None:
         import paramiko
 
-        self._host = host   # what ncclient's log lines name the session by
         transport = self._transport = paramiko_keys.OamkitTransport(
             sock, recorded=self._policy.recorded(self._names)[1],
             disabled_algorithms=algorithms.paramiko_disabled(legacy_algorithms))
@@ -97,20 +114,18 @@ class PromptSSHSession(NcclientSSHSession):
         self._auth(username, password, [key_filename] if key_filename else [], False, False)
         self._connected = True
         self._closing.clear()
+        waiting_for[0] = "logged in, but the device did not answer the netconf subsystem request"
         self._channel = transport.open_session(timeout=timeout)
         self._channel_id = self._channel.get_id()
         self._channel.set_name(f"netconf-subsystem-{self._channel_id}")
-        # paramiko waits for the answer to the subsystem request without a timeout
-        if watchdog.cut_off(deadline, sock, lambda: self._channel.invoke_subsystem("netconf")):
-            raise SubsystemUnanswered("logged in, but the device did not answer the netconf "
-                                      "subsystem request before the deadline")
+        self._channel.invoke_subsystem("netconf")
         self._channel_name = self._channel.get_name()
         # `send` waits at most this long for the device to take what is written (paramiko's
         # channel default is for ever: a device that stops reading its window would hold the
         # worker); ncclient reads only what is ready, so its reader does not see this timeout
         self._channel.settimeout(timeout)
+        waiting_for[0] = "logged in, but the device sent no NETCONF hello"
         self._post_connect(timeout)
-        self.parser = self._device_handler.get_xml_parser(self)
 
     def send(self, message: str) -> None:
         if not self.connected:
@@ -195,7 +210,7 @@ class NetconfSession:
         if host.ssh.jump is not None:   # the bastion's channel to the device is the socket
             # the bastion is an SSH host: its steps wait ssh.timeout at most
             tunnel = open_tunnel(host, policy, inventory.resolve_path(host.ssh.jump_key_file),
-                                 port, min(timeout, host.ssh.timeout))
+                                 port, min(timeout, host.ssh.timeout), deadline)
             sock = tunnel.channel
         else:
             sock = open_socket(host.name, host.hostname, port, timeout)
@@ -218,7 +233,7 @@ class NetconfSession:
                                      f"{scrub(str(exc), secret)}") from None
             if log is not None:
                 log.close(f"login failed: {type(exc).__name__}")
-            reason = str(exc) if isinstance(exc, SubsystemUnanswered) else \
+            reason = str(exc) if isinstance(exc, LoginCutOff) else \
                 _algorithms_reason(exc, host, port, timeout) or \
                 f"{type(exc).__name__}: {scrub(str(exc), secret)}"
             raise TransportError(f"{host.name}: NETCONF to {host.hostname}:{port} failed: {reason}") from None

@@ -66,7 +66,7 @@ class SshSession:
             tunnel = None
             if host.ssh.jump is not None:   # the bastion's channel to the device is the socket
                 tunnel = open_tunnel(host, policy, inventory.resolve_path(host.ssh.jump_key_file),
-                                     port, step_timeout)
+                                     port, step_timeout, deadline)
                 sock = tunnel.channel
             else:
                 sock = open_socket(host.name, host.hostname, port, step_timeout)

@@ -24,6 +24,7 @@ import yaml
 from oamkit.inventory import Inventory
 from oamkit.transport.netconf import NetconfSession
 from oamkit.transport.ssh import SshSession, TransportError
+from tests.transport.slowlink import SlowLink
 from tests.transport.test_connect import _opened
 
 pytestmark = [pytest.mark.lab, pytest.mark.timeout(240)]
@@ -354,6 +355,34 @@ def test_a_bastion_that_does_not_answer_fails_at_the_timeout_naming_it(lab, inve
     assert message.startswith(f"xr-1: jump host root@127.0.0.1:{silent.port}: "), message
     assert silent.accepted, "nothing connected to the bastion"
     assert elapsed < 10, elapsed   # the 1 s timeout (each step), not the 30 s deadline or forever
+    assert not _logins(lab.devices["xr-1"])
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_a_slow_bastion_ends_the_opening_at_the_deadline_though_no_step_times_out(lab, inventory, bastion,
+                                                                                  transport):
+    # Every answer of the bastion after its SSH version 1.2 s late (a busy bastion, a long
+    # path to it): each of paramiko's steps (key exchange, each key's authentication, the
+    # device's channel) within the 4 s timeout, all of them together past the 3 s deadline.
+    # paramiko's bastion login went on for each step's timeout after the deadline.
+    link = SlowLink(bastion.port, 1.2, bastion.known_hosts_line())
+    try:
+        with open(inventory / "known_hosts", "a") as known:
+            known.write(link.known_hosts_line())
+        _set_ssh(inventory, transport, jump_host=f"root@127.0.0.1:{link.port}", timeout=4)
+        inv = Inventory.load(inventory)
+        (host,) = inv.select(limit="xr-1")
+        opener = NetconfSession.open if transport == "netconf" else SshSession.open
+        started = time.monotonic()
+        with pytest.raises(TransportError) as ended:
+            _opened(transport, lambda: opener(inv, host, time.monotonic() + 3)).close()
+        elapsed = time.monotonic() - started
+    finally:
+        link.close()
+    assert link.connections == 1
+    assert str(ended.value).startswith(f"xr-1: jump host root@127.0.0.1:{link.port}: "), str(ended.value)
+    assert str(ended.value).endswith(" before the deadline"), str(ended.value)
+    assert elapsed < 4, elapsed
     assert not _logins(lab.devices["xr-1"])
 
 
