@@ -172,7 +172,8 @@ def _connect(rpc_timeout: float, policy: HostKeyPolicy, names: list[str],
     return manager.Manager(session, handler, timeout=rpc_timeout)
 
 
-def _algorithms_reason(exc: BaseException, host: HostSettings, port: int, timeout: float) -> str | None:
+def _algorithms_reason(exc: BaseException, host: HostSettings, port: int, timeout: float,
+                       deadline: float) -> str | None:
     """When the SSH handshake found nothing in common with the device: what it offers (asked
     again when the device only closed the connection: ncclient's transport is plain paramiko)."""
     from oamkit.transport.paramiko_keys import probe_mismatch
@@ -180,9 +181,9 @@ def _algorithms_reason(exc: BaseException, host: HostSettings, port: int, timeou
 
     if host.ssh.jump is not None or not handshake_dropped(exc):
         return None
-    legacy = host.ssh.legacy_algorithms
-    mismatch = algorithm_mismatch(exc) or probe_mismatch(host.hostname, port, min(5.0, timeout),
-                                                         algorithms.paramiko_disabled(legacy))
+    legacy, left = host.ssh.legacy_algorithms, deadline - time.monotonic()   # asked within it
+    mismatch = algorithm_mismatch(exc) or left > 0 and probe_mismatch(
+        host.hostname, port, min(5.0, timeout, left), algorithms.paramiko_disabled(legacy))
     return algorithms.no_common(*mismatch, "netconf", legacy) if mismatch else None
 
 
@@ -234,7 +235,7 @@ class NetconfSession:
             if log is not None:
                 log.close(f"login failed: {type(exc).__name__}")
             reason = str(exc) if isinstance(exc, LoginCutOff) else \
-                _algorithms_reason(exc, host, port, timeout) or \
+                _algorithms_reason(exc, host, port, timeout, deadline) or \
                 f"{type(exc).__name__}: {scrub(str(exc), secret)}"
             raise TransportError(f"{host.name}: NETCONF to {host.hostname}:{port} failed: {reason}") from None
         session = cls(host, mgr, secret, deadline, tunnel)

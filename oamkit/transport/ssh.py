@@ -392,7 +392,7 @@ def _netmiko_login(params: dict, host: HostSettings, policy: HostKeyPolicy,
         if mismatch is None and handshake_dropped(exc):
             # a device that closes or resets the connection when no algorithm matches says
             # nothing; what it offers is asked again, and said when nothing is in common
-            mismatch = _probe_mismatch(host, params)
+            mismatch = _probe_mismatch(host, params, deadline)
         if mismatch is not None:
             reason = algorithms.no_common(*mismatch, "netmiko", host.ssh.legacy_algorithms)
             raise TransportError(f"{host.name}: SSH to {host.hostname}:{params['port']} failed: "
@@ -523,12 +523,13 @@ def handshake_dropped(exc: BaseException | None) -> bool:
     return False
 
 
-def _probe_mismatch(host: HostSettings, params: dict) -> tuple[str, list[str]] | None:
+def _probe_mismatch(host: HostSettings, params: dict, deadline: float) -> tuple[str, list[str]] | None:
     from oamkit.transport.paramiko_keys import probe_mismatch
 
-    if host.ssh.jump is not None:   # the device is not reachable directly
+    left = deadline - time.monotonic()
+    if host.ssh.jump is not None or left <= 0:   # not reachable directly; no time left to ask
         return None
-    return probe_mismatch(host.hostname, params["port"], min(5.0, params["conn_timeout"]),
+    return probe_mismatch(host.hostname, params["port"], min(5.0, params["conn_timeout"], left),
                           params.get("disabled_algorithms") or {})
 
 
