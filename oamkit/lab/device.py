@@ -258,6 +258,9 @@ def baseline_config(platform: str, hostname: str, interfaces: list[str]) -> Conf
         # then prints a record without error counters among the physical ports
         t.set([f"interface {interfaces[0]}.{LAB_SUBIF_VLAN}", f"encapsulation dot1Q {LAB_SUBIF_VLAN}"])
         t.set(["line vty 0 4", "login local"])
+        # the configuration archive that `configure terminal revert timer` needs (the lab's
+        # IOS refuses the timer without it, as IOS does: see cisco_ios.session)
+        t.set(["archive", "path flash:archive"])
     elif platform == "cisco_xr":
         t.set([f"hostname {hostname}"])
         for name in interfaces:

@@ -190,6 +190,40 @@ def test_ios_push_arms_the_revert_timer_and_confirms_after_the_read_back(lab, la
     assert not lab.device("ios-1").confirm_pending
 
 
+def _without_archive(device) -> None:
+    """The many IOS routers whose configuration has no `archive` (the revert timer needs it)."""
+    device.apply_running(lambda running: running.delete(["archive"]))
+
+
+def test_ios_without_archive_refuses_the_revert_timer_and_the_push_goes_on_without_it(lab, lab_inventory,
+                                                                                    env):
+    device = lab.device("ios-1")
+    _without_archive(device)
+    code, hosts = pushed(env, lab_inventory, "--limit", "ios-1")
+    assert code == 0 and hosts["ios-1"]["outcome"] == "changed", hosts["ios-1"]
+    received = commands_received(device)
+    refused = received.index("configure terminal revert timer 10")
+    assert received[refused + 1] == "configure terminal"   # the plain way in, at once
+    assert "configure confirm" not in received             # nothing armed, nothing to confirm
+    assert not device.confirm_pending
+    assert "ethernet oam link-monitor receive-crc" in running_text(device)
+
+
+def test_ios_without_archive_rolls_a_refused_change_back_by_itself(lab, lab_inventory, env):
+    """No revert timer on the device: the line it rejects mid-change leaves the lines before
+    it applied, and oamkit's own inverse must take them back out."""
+    device = lab.device("ios-1")
+    _without_archive(device)
+    original = running_text(device)
+    lab.set_faults("ios-1", reject_commands=["receive-crc"])
+    code, hosts = pushed(env, lab_inventory, "--limit", "ios-1")
+    assert code == 1 and hosts["ios-1"]["outcome"] == "failed-rolled-back", hosts["ios-1"]
+    received = commands_received(device)
+    assert "configure terminal revert timer 10" in received and "configure confirm" not in received
+    assert any(c.startswith("ethernet oam") for c in received)   # part of the change went in
+    assert running_text(device) == original                       # and came back out
+
+
 def test_ios_device_reverts_by_itself_when_the_session_dies_before_confirming(lab, lab_inventory, env):
     """The session drops mid-change and every later login is refused, so oamkit cannot put
     the device back: the revert timer it armed must restore running on the device's own."""

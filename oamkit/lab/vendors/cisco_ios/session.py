@@ -90,6 +90,13 @@ class IosSession(CiscoSession):
         return "Enter configuration commands, one per line.  End with CNTL/Z."
 
     async def cmd_configure_revert(self, m: Match) -> str:
+        # Rollback Confirmed Change keeps its copy in the configuration archive: without
+        # `archive` / `path` IOS refuses and stays in EXEC mode (the text NAPALM's IOS driver
+        # looks for in `configure replace`: "%Please turn config archive on"; the
+        # `configure terminal revert timer` it sends fails then as netmiko sees no config prompt)
+        archive = self.dev.running.get(["archive"])
+        if archive is None or not archive.find_prefix("path"):
+            return "%Please turn config archive on"
         minutes = m.ints()[-1]
         self.dev.arm_revert(minutes * 60)
         self.mode, self.path, self.stack = "config", [], []
