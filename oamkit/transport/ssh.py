@@ -292,8 +292,9 @@ class SshSession:
             replies = prompt.split(output)
             for line, reply in zip(chunk, replies):
                 if re.search(syntax.error_pattern, reply, re.M):
-                    if exit_in_batch and last:
-                        self.in_config = False
+                    # the mode the device is left in: the last prompt it printed says it (a
+                    # rejected line can move the rest of the batch to another mode)
+                    self.in_config = not re.search(syntax.exec_prompt, output.rstrip("\n").rsplit("\n", 1)[-1])
                     self._read_ahead = None   # what comes next is a restore: it reads afresh
                     raise DeviceRejected(self.host.name, line, _error_lines(reply, syntax.error_pattern))
         if exit_in_batch:
@@ -313,11 +314,22 @@ class SshSession:
         self._write("".join(line + self.conn.RETURN for line in sent))
         anchor = chunk[0].strip()[:20]
         exec_prompt = re.compile(syntax.exec_prompt)
+        any_prompt = re.compile(f"(?:{prompt.pattern})|(?:{_unanchored(syntax.exec_prompt).pattern})")
         output = ""
         while True:
             output += self._read("configuration", output)
             start = output.find(anchor)
-            if start < 0 or len(prompt.findall(output[start:])) < len(chunk):
+            if start < 0:
+                continue
+            if len(prompt.findall(output[start:])) < len(chunk):
+                # A rejected line can move the rest of the batch to another mode (IOS: after a
+                # refused `interface X` its block's closing `exit` leaves configuration mode, and
+                # no configuration prompt follows): once the device has said no and answered
+                # every line sent, in whatever mode, the batch is over.
+                if re.search(syntax.error_pattern, output[start:], re.M) \
+                        and len(any_prompt.findall(output[start:])) >= len(sent) \
+                        and exec_prompt.search(output.rstrip("\n").rsplit("\n", 1)[-1]):
+                    return output[start:]
                 continue
             if then_show:
                 echo = output.rfind(then_show)

@@ -190,6 +190,37 @@ def test_ios_push_arms_the_revert_timer_and_confirms_after_the_read_back(lab, la
     assert not lab.device("ios-1").confirm_pending
 
 
+def _oam_interfaces(inventory: Path, host: str, names: list[str]) -> None:
+    import yaml
+
+    hosts_file = inventory / "hosts.yaml"
+    hosts = yaml.safe_load(hosts_file.read_text())
+    hosts[host]["data"]["oam"]["interfaces"] = {name: {} for name in names}
+    hosts_file.write_text(yaml.safe_dump(hosts, sort_keys=False))
+
+
+@pytest.mark.parametrize("host,interfaces,missing,refusal", [
+    # after a good block: the refused `interface` leaves IOS in global configuration, where
+    # the block's closing `exit` leaves configuration mode, before the batch's last line
+    ("ios-1", ["GigabitEthernet0/1", "GigabitEthernet0/7"], "GigabitEthernet0/7",
+     "% Invalid input detected at '^' marker."),
+    # the only block: system-view is left by its `quit`
+    ("vrp-1", ["GigabitEthernet0/1/7"], "GigabitEthernet0/1/7", "Error: Wrong parameter found at '^' position."),
+])
+def test_an_interface_the_device_does_not_have_fails_the_push_at_once_and_it_rolls_back(
+        lab, lab_inventory, env, host, interfaces, missing, refusal):
+    # Before, the read of the batch waited for one configuration prompt per line until the
+    # deadline (the device had left configuration mode), and the rollback had no time left.
+    device = lab.device(host)
+    original = running_text(device)
+    _oam_interfaces(lab_inventory, host, interfaces)
+    code, hosts = pushed(env, lab_inventory, "--limit", host, "--timeout", "60")
+    assert code == 1 and hosts[host]["outcome"] == "failed-rolled-back", hosts[host]
+    assert hosts[host]["error"].startswith(f"{host}: device rejected 'interface {missing}'"), hosts[host]
+    assert refusal in hosts[host]["error"]
+    assert running_text(device) == original
+
+
 def _without_archive(device) -> None:
     """The many IOS routers whose configuration has no `archive` (the revert timer needs it)."""
     device.apply_running(lambda running: running.delete(["archive"]))
