@@ -97,9 +97,11 @@ def report_error(exc: OamkitError, as_json: bool = False) -> int:
             payload["problems"] = [p.as_dict() for p in exc.problems]
         print(json.dumps(payload, indent=2, default=str))
     else:
+        from rich.markup import escape   # the message quotes values: data, not markup
+
         label = "invalid input" if isinstance(exc, InputError) else "error"
         err_console = _err_console()
-        err_console.print(f"[bold red]oamkit: {label}:[/] {exc}", highlight=False, soft_wrap=True)
+        err_console.print(f"[bold red]oamkit: {label}:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         if isinstance(exc, InputError):
             err_console.print("Nothing was sent to any device.", style="dim")
     return code

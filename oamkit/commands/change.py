@@ -6,14 +6,14 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
+from rich.text import Text
 
 from oamkit import backups, changelog, engine, ops, statedir
 from oamkit.commands._common import (stdout_console, ExecutorOpt, FilterOpt, InventoryOpt, JsonOpt, LimitOpt,
                                      SchedulerOpt, DebugOpt, SessionLogOpt, executor_for, print_diff, print_json,
                                      progress, session_logging)
 from oamkit.errors import InputError, Problem
+from oamkit.textout import DataTable, data, styled
 
 console = stdout_console()
 err = Console(stderr=True)
@@ -39,12 +39,12 @@ def _report(results, stopped, as_json, change_id=None, show_commands=True, title
     if show_commands:
         for r in results:
             if r.commands:
-                console.rule(f"[bold]{escape(r.host)}[/] ({r.platform})")
+                console.rule(f"[bold]{data(r.host)}[/] ({r.platform})")
                 print_diff(console, r)
                 # as sent, unindented: a reviewer can paste them
                 console.print("commands:", style="bold", highlight=False)
                 console.print("\n".join(r.commands), highlight=False, markup=False)
-    table = Table(title=title)
+    table = DataTable(title=title)
     for column in ("host", "platform", "outcome", "lines", "seconds", "detail"):
         table.add_column(column)
     for r in results:
@@ -52,11 +52,11 @@ def _report(results, stopped, as_json, change_id=None, show_commands=True, title
         said = (r.device_error and r.device_error.strip() not in (r.error or "")
                 and f"device said: {r.device_error}")
         detail = "\n".join(x for x in (r.error, said, r.detail, *notes.get(r.host, [])) if x)
-        table.add_row(r.host, r.platform, f"[{_STYLE.get(r.outcome, '')}]{r.outcome}[/]",
-                      str(len(r.commands)), f"{r.seconds:.2f}", escape(detail))
+        table.add_row(r.host, r.platform, styled(r.outcome, _STYLE.get(r.outcome, "")),
+                      str(len(r.commands)), f"{r.seconds:.2f}", detail)
     console.print(table)
     if stopped:
-        err.print(f"[yellow]Rollout stopped: {stopped}.[/] Hosts marked not-attempted were left untouched.")
+        err.print(f"[yellow]Rollout stopped: {data(stopped)}.[/] Hosts marked not-attempted were left untouched.")
     if change_id:
         console.print(f"change id: [bold]{change_id}[/] (oamkit rollback --change {change_id})")
     raise typer.Exit(int(code))
@@ -131,20 +131,21 @@ def changes(change_id: str = typer.Option(None, "--change",
     if as_json:
         print_json(entries)
         return
-    table = Table(title=f"{len(entries)} change(s) in {statedir.state_dir()}")
+    table = DataTable(title=f"{len(entries)} change(s) in {statedir.state_dir()}")
     for column in ("id", "action", "state", "who", "when", "hosts", "outcome"):
         table.add_column(column)
     for e in entries:
         counts: dict[str, int] = {}
         for outcome in e["hosts"].values():
             counts[outcome] = counts.get(outcome, 0) + 1
-        outcome = ", ".join(f"{n} [{_STYLE.get(o, '')}]{o}[/]" for o, n in sorted(counts.items()))
+        outcome = Text(", ").join(Text.assemble(f"{n} ", (o, _STYLE.get(o, "")))
+                                  for o, n in sorted(counts.items()))
         caught = sorted(h for h, s in e["hosts"].items()
                         if s in (changelog.CHANGING, changelog.BACKED_UP))
         if caught and e.get("state") != changelog.DONE:
-            outcome += f"\nmid-change: {escape(', '.join(caught))}"
+            outcome.append(f"\nmid-change: {', '.join(caught)}")
         state = e.get("state", changelog.DONE)
-        table.add_row(e["id"], e["action"], f"[bold red]{state}[/]" if state == changelog.INTERRUPTED
+        table.add_row(e["id"], e["action"], styled(state, "bold red") if state == changelog.INTERRUPTED
                       else state, e.get("who") or "", e.get("when") or "", str(len(e["hosts"])), outcome)
     console.print(table)
     if any(e.get("state") == changelog.INTERRUPTED for e in entries):
@@ -170,7 +171,7 @@ def _show_backups(change_id: str, host: str | None, as_json: bool) -> None:
         print_json([{k: v for k, v in b.__dict__.items() if k not in ("managed", "running")}
                     for b in taken.values()])
         return
-    table = Table(title=f"Backups of change {change_id} in {folder}")
+    table = DataTable(title=f"Backups of change {change_id} in {folder}")
     for column in ("host", "platform", "form", "taken", "lines"):
         table.add_column(column)
     for b in taken.values():

@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.table import Table
+from oamkit.textout import DataTable, styled
 
 from oamkit import collect, ops
 from oamkit.commands._common import (stdout_console, DbOpt, ExecutorOpt, FilterOpt, InventoryOpt, JsonOpt, KeepOpt,
@@ -30,13 +30,13 @@ def collect_cmd(inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, l
     if as_json:
         print_json(run.as_dict())
         raise typer.Exit(run.exit_code)
-    table = Table(title=f"Collected into {run.db}")
+    table = DataTable(title=f"Collected into {run.db}")
     for column in ("host", "platform", "outcome", "interfaces", "seconds", "detail"):
         table.add_column(column, overflow="fold")
     for r in run.rows:
         detail = r.get("error") or "; ".join(f"{k}: {v}" for k, v in (r.get("role_errors") or {}).items())
         style = "green" if r["outcome"] == collect.OK else "red"
-        table.add_row(r["host"], r.get("platform", ""), f"[{style}]{r['outcome']}[/]",
+        table.add_row(r["host"], r.get("platform", ""), styled(r['outcome'], style),
                       str(r.get("interfaces", "")), f"{r.get('seconds', 0):.2f}", detail)
     console.print(table)
     raise typer.Exit(run.exit_code)

@@ -18,16 +18,16 @@ from pathlib import Path
 import typer
 
 from oamkit.commands._common import stdout_console
-from rich.table import Table
 
 from oamkit import engine, ops
 from oamkit.errors import ExitCode, OamkitError
+from oamkit.textout import DataTable, data
 
 console = stdout_console()
 
 
-def _table(title: str, results) -> Table:
-    table = Table(title=title, title_justify="left")
+def _table(title: str, results) -> DataTable:
+    table = DataTable(title=title, title_justify="left")
     for column in ("host", "platform", "outcome", "lines", "seconds", "detail"):
         table.add_column(column)
     for r in results:
@@ -93,7 +93,7 @@ def demo(devices: int = typer.Option(12, "--devices", "-n", min=4, max=200,
         console.print(_table(f"Push {run.change_id}", run.results))
         failures += sum(r.outcome != engine.CHANGED for r in run.results)
         if run.stopped:
-            console.print(f"[red]rollout stopped: {run.stopped}")
+            console.print(f"[red]rollout stopped: {data(run.stopped)}")
 
         _step(5, "Push again: every host unchanged, nothing sent")
         run = ops.push(inv, workers=20, timeout=60)
@@ -163,7 +163,7 @@ def _dr_test(work: Path) -> int:
     try:
         lab.up(replace=True)
         lab.write_plan(plan_file)
-        runner = DrRunner(load_plan(plan_file), log=lambda line: console.print(f"[dim]{line}",
+        runner = DrRunner(load_plan(plan_file), log=lambda line: console.print(f"[dim]{data(line)}",
                                                                                highlight=False))
         runner.plan_file = str(plan_file)
         result = runner.run()
@@ -176,7 +176,7 @@ def _dr_test(work: Path) -> int:
                       f"{next((p for p in paths.values() if str(p).endswith('.html')), work / 'dr-report')}")
         return 0 if result["verdict"] == "PASS" else 1
     except OamkitError as exc:
-        console.print(f"[red]DR test could not run:[/] {exc}")
+        console.print(f"[red]DR test could not run:[/] {data(str(exc))}")
         return 1
     finally:
         lab.down()
@@ -210,7 +210,7 @@ def _degrade_test(work: Path) -> int:
         set_action_hook(make_action_hook(inv))
         set_oam_hook(OamHook(inv))
         try:
-            runner = DrRunner(load_plan(plan_file), log=lambda line: console.print(f"[dim]{line}", highlight=False))
+            runner = DrRunner(load_plan(plan_file), log=lambda line: console.print(f"[dim]{data(line)}", highlight=False))
             runner.plan_file = str(plan_file)
             result = runner.run()
         finally:
@@ -227,7 +227,7 @@ def _degrade_test(work: Path) -> int:
                       f"{next((p for p in paths.values() if str(p).endswith('.html')), work / 'degrade-report')}")
         return 0 if result["verdict"] == "PASS" else 1
     except OamkitError as exc:
-        console.print(f"[red]degradation test could not run:[/] {exc}")
+        console.print(f"[red]degradation test could not run:[/] {data(str(exc))}")
         return 1
     finally:
         lab.down()

@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 
 from oamkit.commands._common import stdout_console, print_json
+from oamkit.textout import data
 
 
 console = Console(stderr=True)
@@ -86,29 +87,30 @@ def drtest(
         raise SystemExit(1 if any("error" in t for t in info["targets"]) else 0)
     t0 = time.time()
     runner = DrRunner(plan, realtime=not no_realtime,
-                      log=lambda s: console.print(f"[dim]{time.time() - t0:6.2f}s[/] {s}", highlight=False))
+                      log=lambda s: console.print(f"[dim]{time.time() - t0:6.2f}s[/] {data(s)}", highlight=False))
     runner.plan_file = str(plan_file)
     result = runner.run()
     if report is not None:
         paths = write_reports(result, report)
-        console.print("reports: " + ", ".join(str(p) for p in paths.values()))
+        console.print("reports: " + ", ".join(str(p) for p in paths.values()), markup=False)
     if as_json:
         print_json(result)
     else:
         color = {"PASS": "green", "FAIL": "red"}.get(result["verdict"], "yellow")
-        console.print(f"[bold {color}]{result['verdict']}[/] {result['plan']}")
+        console.print(f"[bold {color}]{result['verdict']}[/] {data(result['plan'])}")
         for line in result["summary"]:
-            console.print(f"  - {line}")
+            console.print(f"  - {line}", markup=False)
         for s in result["sites"]:
             console.print(f"  {s['name']:<12} {s['target']:<15} {s['classification']:<14} failover "
-                          f"{outage_text(s['failover'], result['interval_s']):<26} {s['verdict']}", highlight=False, soft_wrap=True)
+                          f"{outage_text(s['failover'], result['interval_s']):<26} {s['verdict']}", highlight=False, soft_wrap=True,
+                          markup=False)
             g = s.get("degradation")
             if g:
                 meas = "never" if g["on_secondary_after_s"] is None else f"{g['on_secondary_after_s']:.2f} s"
                 pred = predicted_text(g)
                 loss = "-" if g["loss_pct"] is None else f"{g['loss_pct']:.1f}%"
                 console.print(f"  {'':<12} degraded: {loss} loss; on the secondary after {meas}; predicted {pred}",
-                              highlight=False, soft_wrap=True)
+                              highlight=False, soft_wrap=True, markup=False)
     # SystemExit, not typer.Exit: oamkit.cli runs click with standalone_mode=False, which turns
     # typer.Exit into a return value and the process would exit 0
     raise SystemExit(EXIT_FOR_VERDICT.get(result["verdict"], 1))
@@ -116,22 +118,22 @@ def drtest(
 
 def _print_check(info: dict) -> None:
     out = stdout_console()
-    out.print(f"plan {info['plan']!r}: valid; nothing sent, no trigger or restore run", highlight=False)
+    out.print(f"plan {info['plan']!r}: valid; nothing sent, no trigger or restore run", highlight=False, markup=False)
     out.print(f"probing from {info['netns']}" + (f", source {info['pinned_source']}" if info["pinned_source"] else "")
-              + (f", interface {info['pinned_interface']}" if info["pinned_interface"] else ""), highlight=False)
+              + (f", interface {info['pinned_interface']}" if info["pinned_interface"] else ""), highlight=False, markup=False)
     out.print(f"allow-list: {', '.join(info['allow']) if info['allow'] is not None else '(none: loopback and lab namespaces only)'}",
-              highlight=False)
+              highlight=False, markup=False)
     for t in info["targets"]:
         route = (f"error: {t['error']}" if "error" in t else
                  f"source {t['source']}  interface {t['interface']}  next hop {t['next_hop']}")
-        out.print(f"  {t['site']:<12} {t['target']:<15} {t['proto']:<8} {route}", highlight=False)
+        out.print(f"  {t['site']:<12} {t['target']:<15} {t['proto']:<8} {route}", highlight=False, markup=False)
     b = info["budget"]
     out.print(f"budget: {b['per_target_pps']:g} packets/s per target, at most {b['max_total_pps']:g} packets/s in "
               f"total, at most {b['total_packets_max']} packets (path probes: at most {b['path_probes_max']}, "
-              f"{b['path_probe_pace']}), at most {b['max_duration_s']:g} s", highlight=False)
+              f"{b['path_probe_pace']}), at most {b['max_duration_s']:g} s", highlight=False, markup=False)
     for name, p in b["phases"].items():
-        out.print(f"  {name}: {p['pps']:g} packets/s, {p['packets']} packets, up to {p['max_duration_s']:g} s", highlight=False)
-    out.print(f"trigger: {info['trigger']}; restore: {info['restore']}", highlight=False)
+        out.print(f"  {name}: {p['pps']:g} packets/s, {p['packets']} packets, up to {p['max_duration_s']:g} s", highlight=False, markup=False)
+    out.print(f"trigger: {info['trigger']}; restore: {info['restore']}", highlight=False, markup=False)
 
 
 def register(app: typer.Typer) -> None:

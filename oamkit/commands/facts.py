@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.table import Table
+from oamkit.textout import DataTable, styled
 
 from oamkit import ops
 from oamkit.commands._common import (stdout_console, FilterOpt, InventoryOpt, JsonOpt, LimitOpt, ReadTimeoutOpt,
@@ -25,7 +25,7 @@ def facts(inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, limit: 
     if as_json:
         print_json(run.as_dict())
         raise typer.Exit(run.exit_code)
-    table = Table(title="Device facts")
+    table = DataTable(title="Device facts")
     for column in ("host", "declared", "detected", "version", "model", "interfaces", "problems"):
         table.add_column(column, overflow="fold")
     for r in run.results:
@@ -34,7 +34,7 @@ def facts(inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, limit: 
         problems = "\n".join(r.mismatches + ([r.error] if r.error else []))
         style = {"ok": "green", "mismatch": "yellow", "error": "red"}[r.outcome]
         table.add_row(r.host, r.platform, r.detected_platform or "?", r.version or "", r.model or "",
-                      ifs, f"[{style}]{problems or 'ok'}[/]")
+                      ifs, styled(problems or 'ok', style))
     console.print(table)
     raise typer.Exit(run.exit_code)
 

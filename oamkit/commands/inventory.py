@@ -1,14 +1,15 @@
 """`oamkit inventory list|show`: the resolved view of hosts, secrets masked."""
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import typer
 from rich.syntax import Syntax
-from rich.table import Table
 
 from oamkit.commands._common import stdout_console, FilterOpt, InventoryOpt, JsonOpt, LimitOpt, load_inventory, print_json
 from oamkit.errors import InputError, Problem
+from oamkit.textout import DataTable
 from oamkit.inventory import MASK
 
 inventory_app = typer.Typer(help="Look at the inventory as oamkit resolves it.", no_args_is_help=True)
@@ -26,7 +27,7 @@ def list_hosts(inventory: Path = InventoryOpt, filter: list[str] = FilterOpt,
                      "platform": h.platform, "transport": h.transport, "groups": h.groups,
                      "interfaces": [i.interface for i in inv.intents(h)]} for h in hosts])
         return
-    table = Table(title=f"{len(hosts)} host(s) in {inv.path}")
+    table = DataTable(title=f"{len(hosts)} host(s) in {inv.path}")
     for column in ("host", "address", "platform", "transport", "groups", "OAM interfaces"):
         table.add_column(column)
     for h in hosts:
@@ -52,7 +53,11 @@ def show_host(host: str = typer.Argument(..., help="Host name."), inventory: Pat
         return
     import yaml
 
-    console.print(Syntax(yaml.safe_dump(view, sort_keys=False), "yaml", word_wrap=True))
+    text = yaml.safe_dump(view, sort_keys=False)
+    if not sys.stdout.isatty():   # a pipe or file: the YAML as is (Syntax pads every line to the width)
+        sys.stdout.write(text)
+        return
+    console.print(Syntax(text, "yaml", word_wrap=True))
 
 
 def register(app: typer.Typer) -> None:

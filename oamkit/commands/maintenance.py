@@ -5,11 +5,11 @@ import getpass
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
 from oamkit import maintenance
 from oamkit.commands._common import stdout_console, FilterOpt, InventoryOpt, JsonOpt, load_inventory, print_json
 from oamkit.errors import InputError, Problem
+from oamkit.textout import DataTable, data
 
 console = stdout_console()
 app = typer.Typer(help="Maintenance windows: hosts reported as in maintenance, never alerting, "
@@ -40,8 +40,8 @@ def add(hosts: list[str] = typer.Argument(None, metavar="[HOST]...", help="Hosts
     if as_json:
         print_json(window.model_dump(mode="json"))
         return
-    console.print(f"maintenance [bold]{window.id}[/]: {', '.join(window.hosts)} until "
-                  f"{window.until.isoformat(timespec='minutes')} ({window.reason})")
+    console.print(f"maintenance [bold]{window.id}[/]: {data(', '.join(window.hosts))} until "
+                  f"{window.until.isoformat(timespec='minutes')} ({data(window.reason)})")
 
 
 @app.command("list")
@@ -51,7 +51,7 @@ def list_(as_json: bool = JsonOpt) -> None:
     if as_json:
         print_json([w.model_dump(mode="json") for w in windows])
         return
-    table = Table(title=f"{len(windows)} active maintenance window(s)")
+    table = DataTable(title=f"{len(windows)} active maintenance window(s)")
     for column in ("id", "hosts", "until (UTC)", "reason", "who"):
         table.add_column(column, overflow="fold")
     for w in windows:
@@ -72,7 +72,7 @@ def remove(ident: str = typer.Argument(None, metavar="[ID]", help="Window id (se
         print_json([w.model_dump(mode="json") for w in removed])
         return
     for w in removed:
-        console.print(f"ended maintenance {w.id} for {', '.join(w.hosts)}")
+        console.print(f"ended maintenance {w.id} for {', '.join(w.hosts)}", markup=False)
 
 
 def register(root: typer.Typer) -> None:

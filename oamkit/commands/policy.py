@@ -4,12 +4,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
 from oamkit import ops
 from oamkit.commands._common import stdout_console, JsonOpt, print_json
 from oamkit.errors import ExitCode
+from oamkit.textout import DataTable
 
 console = stdout_console()
 policy_app = typer.Typer(help="Look at a policy as each platform will hold it.",
@@ -44,7 +43,7 @@ def explain(
     else:
         for target in result.targets:
             where = f"{target.host} " if target.host else ""
-            table = Table(title=f"policy {result.policy} on {target.display}: {where}"
+            table = DataTable(title=f"policy {result.policy} on {target.display}: {where}"
                                 f"{target.interface} at {target.speed} ({target.form} form)",
                           title_justify="left", show_lines=True)
             for column in ("key", "becomes", "notes"):
@@ -52,15 +51,14 @@ def explain(
             for outcome in target.keys:
                 status = _STATUS[outcome.status]
                 becomes = "\n".join(outcome.commands) or "-"
-                # escaped: vendor lines and reasons are data, not rich markup
-                table.add_row(escape(outcome.key),
-                              escape((f"[{status}]\n" if status else "") + becomes),
-                              escape("\n".join(outcome.details)))
+                # plain text (DataTable): vendor lines and reasons are data, not rich markup
+                table.add_row(outcome.key, (f"[{status}]\n" if status else "") + becomes,
+                              "\n".join(outcome.details))
             console.print(table)
             for warning in target.warnings:
-                console.print(f"WARNING: {where}{target.interface}: {escape(warning)}")
+                console.print(f"WARNING: {where}{target.interface}: {warning}", markup=False)
             for note in target.notes:
-                console.print(f"note: {where}{target.interface}: {escape(note)}")
+                console.print(f"note: {where}{target.interface}: {note}", markup=False)
     if not result.ok:   # explained fine, but the policy would stop a render/push somewhere
         raise typer.Exit(int(ExitCode.NEEDS_ATTENTION))
 

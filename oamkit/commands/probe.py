@@ -1,13 +1,11 @@
 """`oamkit probe TARGET...`: ad-hoc reachability and outage probing (fping -o style)."""
 from __future__ import annotations
 
-import json
-
 import typer
-from rich.table import Table
 
 from oamkit.commands._common import stdout_console, print_json
 from oamkit.errors import InputError, Problem
+from oamkit.textout import DataTable
 
 console = stdout_console()
 
@@ -83,7 +81,7 @@ def probe(
         print_json({"engine": summary, "targets": stats, "diagnostics": diags,
                     "interrupted": interrupted})
     else:
-        table = Table(title=f"{proto} every {iv * 1e3:g} ms, {count} probes per target")
+        table = DataTable(title=f"{proto} every {iv * 1e3:g} ms, {count} probes per target")
         for col in ("target", "sent", "answered", "loss", "rtt p50/p90/p99 ms", "outage", "bursts"):
             table.add_column(col)
         for s in stats:

@@ -36,16 +36,18 @@ def render(
         return
     console = stdout_console()
     if show:
+        from oamkit.textout import data
+
         for name, text in rendered.items():
-            console.rule(f"[bold]{name}")
+            console.rule(f"[bold]{data(name)}")
             console.print(text, highlight=False, markup=False)
     title = f"Rendered {fmt} for {len(rendered)} host(s)" + (f" into {out}" if out else "")
     if len(plans) > TABLE_HOSTS and not verbose:
         _summary(console, title, plans, rendered)
         return
-    from rich.table import Table
+    from oamkit.textout import DataTable
 
-    table = Table(title=title)
+    table = DataTable(title=title)
     for column in ("host", "platform", "interfaces", "profile(s)", "lines", "notes"):
         table.add_column(column)
     for plan in plans:
@@ -60,9 +62,9 @@ def render(
 def _summary(console, title: str, plans, rendered: dict[str, str]) -> None:
     """A large fleet: hosts, interfaces and lines per platform, then each distinct note once
     with how many hosts it concerns (and the first of them)."""
-    from rich.table import Table
+    from oamkit.textout import DataTable
 
-    table = Table(title=title)
+    table = DataTable(title=title)
     for column in ("platform", "hosts", "interfaces", "lines"):
         table.add_column(column, justify="left" if column == "platform" else "right")
     per_platform: dict[str, list[int]] = {}

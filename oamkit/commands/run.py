@@ -6,9 +6,10 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.text import Text
 
 from oamkit import playbook
+from oamkit.textout import DataTable, data, styled
 from oamkit.commands._common import (stdout_console, ExecutorOpt, InventoryOpt, SchedulerOpt, executor_for,
                                      print_diff, print_json, DebugOpt, SessionLogOpt, session_logging)
 
@@ -45,7 +46,7 @@ def run(playbook_file: Path = typer.Argument(..., metavar="PLAYBOOK.yaml", help=
     started = time.monotonic()
     if not as_json:
         mode = " [yellow](check mode: dry run)[/]" if check else ""
-        console.print(f"[bold]{play.book.name}[/]: {len(play.book.steps)} step(s), "
+        console.print(f"[bold]{data(play.book.name)}[/]: {len(play.book.steps)} step(s), "
                       f"{len(play.book.always)} cleanup step(s){mode}")
     seen = [0]
 
@@ -53,17 +54,17 @@ def run(playbook_file: Path = typer.Argument(..., metavar="PLAYBOOK.yaml", help=
         seen[0] += 1
         if not as_json:
             label = "always" if section == "always" else "step"
-            err.print(f"[dim]{seen[0]}/{total} {label}: {step.title} ({step.type}) ...[/]")
+            err.print(f"[dim]{seen[0]}/{total} {label}: {data(step.title)} ({step.type}) ...[/]")
 
     def on_step(outcome: playbook.StepOutcome) -> None:
         if as_json:
             return
         style = _STYLE.get(outcome.status, "")
         text = outcome.error or outcome.summary
-        console.print(f"[{style}]{outcome.status:>14}[/] {outcome.name} ({outcome.type}, "
-                      f"{outcome.seconds:.1f} s): {text}", highlight=False, soft_wrap=True)
+        console.print(f"[{style}]{outcome.status:>14}[/] {data(outcome.name)} ({outcome.type}, "
+                      f"{outcome.seconds:.1f} s): {data(str(text))}", highlight=False, soft_wrap=True)
 
-    log = (lambda text: None) if as_json else (lambda text: err.print(f"[dim]    {text}[/]", highlight=False))
+    log = (lambda text: None) if as_json else (lambda text: err.print(f"[dim]    {data(text)}[/]", highlight=False))
 
     def on_diff(results) -> None:   # --json carries it in the step's result.hosts[].diff
         for r in results:
@@ -75,17 +76,18 @@ def run(playbook_file: Path = typer.Argument(..., metavar="PLAYBOOK.yaml", help=
     if as_json:
         print_json(report)
     else:
-        table = Table(title=f"{play.book.name} ({time.monotonic() - started:.1f} s)", title_justify="left")
+        table = DataTable(title=f"{play.book.name} ({time.monotonic() - started:.1f} s)", title_justify="left")
         for column in ("#", "step", "type", "status", "exit", "seconds"):
             table.add_column(column)
         for number, step in enumerate(report["steps"], 1):
-            name = step["name"] + (" [dim](always)[/]" if step["section"] == "always" else "")
-            table.add_row(str(number), name, step["type"],
-                          f"[{_STYLE.get(step['status'], '')}]{step['status']}[/]",
+            name = Text(step["name"])
+            if step["section"] == "always":
+                name.append(" (always)", style="dim")
+            table.add_row(str(number), name, step["type"], styled(step["status"], _STYLE.get(step["status"], "")),
                           str(step["exit_code"]), f"{step['seconds']:.1f}")
         console.print(table)
         if report["stopped"]:
-            err.print(f"[yellow]Play stopped: {report['stopped']}; cleanup steps ran.[/]")
+            err.print(f"[yellow]Play stopped: {data(report['stopped'])}; cleanup steps ran.[/]")
     # SystemExit, not typer.Exit: oamkit.cli runs click with standalone_mode=False
     raise SystemExit(report["exit_code"])
 

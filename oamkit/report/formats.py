@@ -7,29 +7,29 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from rich.console import Console
-from rich.table import Table
 
 from oamkit.jsonout import stamp
 from oamkit.checks import CRITICAL, MAINTENANCE, NAGIOS_CODES, OK, RANK, UNKNOWN, WARNING
 from oamkit.report import CheckReport
+from oamkit.textout import DataTable, styled
 
 FORMATS = ("table", "json", "junit", "nagios", "prometheus")
 STYLE = {OK: "green", WARNING: "yellow", CRITICAL: "bold red", UNKNOWN: "magenta", MAINTENANCE: "cyan"}
 
 
 def table(report: CheckReport, console: Console, verbose: bool = False) -> None:
-    t = Table(title=f"oamkit check: {report.status} ({len(report.hosts)} host(s), "
+    t = DataTable(title=f"oamkit check: {report.status} ({len(report.hosts)} host(s), "
                     f"{report.finished - report.started:.1f} s)")
     for column in ("host", "interface", "rule", "status", "detail"):
         t.add_column(column, overflow="fold")
     for host in report.hosts:
         shown = host.results if verbose else [r for r in host.results if r.status != OK]
         if not shown:
-            t.add_row(host.host, "", "all rules", f"[{STYLE[OK]}]OK[/]",
+            t.add_row(host.host, "", "all rules", styled(OK, STYLE[OK]),
                       f"{len(host.results)} result(s) OK")
             continue
         for r in shown:
-            t.add_row(r.host, r.interface or "-", r.rule, f"[{STYLE[r.status]}]{r.status}[/]",
+            t.add_row(r.host, r.interface or "-", r.rule, styled(r.status, STYLE[r.status]),
                       r.message)
     console.print(t)
 

@@ -93,6 +93,12 @@ CASES = [
          setup=interface("junos-1", "ge-0/0/2\u00e9")),
     case("diff-interface-huge-name", f"diff {I}", "host vrp-1: data.oam.interfaces",
          "characters long", setup=interface("vrp-1", "GigabitEthernet" + "9" * 5000)),
+    # rich markup in a value: the message crashed (MarkupError, exit 1) or lost the text
+    case("render-interface-rich-markup", f"render {I}", "host ios-1: oam.interfaces:",
+         "must match [A-Za-z][A-Za-z0-9._/:-]*", "(got '[/bold]GigabitEthernet0/1')",
+         setup=interface("ios-1", "[/bold]GigabitEthernet0/1")),
+    case("diff-interface-rich-link", f"diff {I}", "host vrp-1: oam.interfaces:",
+         "(got '[link=file:///etc/passwd]x')", setup=interface("vrp-1", "[link=file:///etc/passwd]x")),
     case("push-interface-backtick", f"push {I}", "host vrp-1: oam.interfaces:",
          "not a valid interface name", setup=interface("vrp-1", "GigabitEthernet0/1/2`id`")),
     case("diff-description-newline", f"diff {I}", "host ios-1: data.oam.interfaces.GigabitEthernet0/1.description",

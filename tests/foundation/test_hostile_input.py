@@ -179,3 +179,26 @@ def test_an_unknown_option_is_a_usage_error_on_every_command(command):
 def test_usage_errors_are_short_and_exit_2(args, expected):
     text = refused(run_cli(*args), expected)
     assert len(text) < 400, text
+
+
+def test_values_are_shown_as_typed_never_read_as_rich_markup(make_inventory, tmp_path):
+    # Rich reads `[...]` as markup: "[/b]" in a reason crashed `maintenance add` after the
+    # window was saved (and every later `maintenance list` and table `check`); "[chg-4711]"
+    # vanished from every table without a word.
+    inv = make_inventory(host(name="ios-1"))
+    env = {"OAMKIT_STATE_DIR": str(tmp_path / "state")}
+    reason = "[/b] fiber cut [chg-4711] [link=file:///etc/passwd]x"
+    added = run_cli("maintenance", "add", "ios-1", "-i", str(inv), "--until", "2h", "--reason", reason, env=env)
+    assert added.returncode == 0 and "Traceback" not in added.stderr, added.stdout + added.stderr
+    assert f"({reason})" in added.stdout
+    listed = run_cli("maintenance", "list", env=env)
+    assert listed.returncode == 0, listed.stdout + listed.stderr
+    assert reason in listed.stdout
+
+
+def test_inventory_show_into_a_pipe_is_the_yaml_as_is(make_inventory):
+    # rich's Syntax padded every line to the pipe console's 4096 columns
+    shown = run_cli("inventory", "show", "r1", "-i", str(make_inventory(host())))
+    assert shown.returncode == 0, shown.stderr
+    assert yaml.safe_load(shown.stdout)["platform"] == "cisco_ios"
+    assert all(line == line.rstrip() for line in shown.stdout.splitlines())
