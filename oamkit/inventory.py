@@ -293,6 +293,10 @@ class Inventory:
                     f"known_hosts file not found: {self.resolve_path(known)} (host keys are "
                     "verified against it; set ssh.accept_new_host_keys to start one)",
                     host=host.name, field="ssh.known_hosts", value=known))
+            key_file = host.credentials.ssh_key_file
+            if key_file and not self.resolve_path(key_file).is_file():
+                problems.append(Problem(f"SSH key file not found: {self.resolve_path(key_file)}",
+                                        host=host.name, field="credentials.ssh_key_file", value=key_file))
             jump_key = host.ssh.jump_key_file
             if jump_key and not self.resolve_path(jump_key).is_file():
                 problems.append(Problem(f"jump host key file not found: {self.resolve_path(jump_key)}",
@@ -511,10 +515,15 @@ def _resolve_host(name: str, chain: list[str], raw: dict[str, dict], files: dict
             problems.append(Problem("unknown platform", file=str(_origin("platform", layers, files)),
                                     host=name, field="platform", value=platform,
                                     allowed=", ".join(platform_names())))
+    address = first("hostname")
+    if address is not None and textcheck.address_problem(address):
+        # not the host's name instead (an empty hostname did that, and looked it up in DNS)
+        problems.append(Problem(textcheck.address_problem(address), file=str(_origin("hostname", layers, files)),
+                                host=name, field="hostname", value=address))
     if problems:
         raise InputError(problems)
     candidate = {
-        "name": name, "hostname": first("hostname") or name, "port": first("port"),
+        "name": name, "hostname": name if address is None else address, "port": first("port"),
         "platform": platform, "username": first("username"), "groups": chain,
         **{k: data[k] for k in OAMKIT_KEYS if k in data},
         "data": data,

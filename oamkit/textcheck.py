@@ -27,6 +27,25 @@ def file_name_problem(name: str) -> str | None:
     return None
 
 
+# A device's address as a resolver or socket takes it: a DNS name (labels of letters, digits,
+# _ and -, not starting with -) or an IPv4/IPv6 address (an IPv6 scope after %).
+_DNS_NAME = re.compile(r"(?=.{1,253}$)(?!-)[A-Za-z0-9_-]{1,63}(?:\.(?!-)[A-Za-z0-9_-]{1,63})*\.?")
+
+
+def address_problem(value) -> str | None:
+    """Why `value` cannot be a host's address (`hostname`), or None."""
+    import ipaddress
+
+    if isinstance(value, str):
+        try:
+            ipaddress.ip_address(value)
+            return None
+        except ValueError:
+            if _DNS_NAME.fullmatch(value):
+                return None
+    return "not a host name or IP address (a DNS name of letters, digits, . _ -, or an IPv4/IPv6 address)"
+
+
 def has_control(text: str) -> bool:
     return bool(_CONTROL.search(text))
 

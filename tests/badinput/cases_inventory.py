@@ -93,6 +93,18 @@ CASES = [
          setup=interface("junos-1", "ge-0/0/2\u00e9")),
     case("diff-interface-huge-name", f"diff {I}", "host vrp-1: data.oam.interfaces",
          "characters long", setup=interface("vrp-1", "GigabitEthernet" + "9" * 5000)),
+    # the device's address: an empty one fell back to the host's name and a DNS lookup
+    case("diff-hostname-empty", f"diff {I}", f"{HOSTS_FILE}: host ios-1: hostname:",
+         "not a host name or IP address", "(got '')", setup=put(HOSTS, "ios-1.hostname", "")),
+    case("push-hostname-shell-metachars", f"push {I}", f"{HOSTS_FILE}: host ios-1: hostname:",
+         "not a host name or IP address", "(got '127.0.0.1; rm -rf /')",
+         setup=put(HOSTS, "ios-1.hostname", "127.0.0.1; rm -rf /")),
+    case("check-hostname-in-group-with-space", f"check {I}", "{inv}/groups.yaml: host xr-1: hostname:",
+         "(got 'router 1')", setup=[put(GROUPS, "cisco_xr.hostname", "router 1"), drop(HOSTS, "xr-1.hostname")]),
+    # a key file that is not there: said before any login (the drivers said it in their own words)
+    case("diff-ssh-key-file-missing", f"diff {I}", "host ios-1: credentials.ssh_key_file:",
+         "SSH key file not found: {inv}/keys/id_ed25519", "(got 'keys/id_ed25519')",
+         setup=put(HOSTS, "ios-1.data.credentials", {"ssh_key_file": "keys/id_ed25519"})),
     # rich markup in a value: the message crashed (MarkupError, exit 1) or lost the text
     case("render-interface-rich-markup", f"render {I}", "host ios-1: oam.interfaces:",
          "must match [A-Za-z][A-Za-z0-9._/:-]*", "(got '[/bold]GigabitEthernet0/1')",
