@@ -152,6 +152,8 @@ class Lab:
         self.host_key = asyncssh.generate_private_key("ssh-ed25519")
         self._profile_keys: dict[str, asyncssh.SSHKey] = {"ssh-ed25519": self.host_key}
         self.device_keys: dict[str, asyncssh.SSHKey] = {}   # device -> its host key
+        # device -> (interfaces with injected errors, with a peer state) its last fault spec set
+        self._spec_set: dict[str, tuple[set[str], set[str]]] = {}
         self.loop: asyncio.AbstractEventLoop | None = None
         self._servers: list[asyncssh.SSHAcceptor] = []
         self._thread: threading.Thread | None = None
@@ -376,10 +378,18 @@ class Lab:
             fresh = Faults.from_dict(entry)
             for f in Faults.__dataclass_fields__:
                 setattr(dev.faults, f, getattr(fresh, f))
+            # what an earlier spec started and this one no longer names stops too (`lab fault
+            # --clear` left injected errors growing and peers down)
+            had_errors, had_peers = self._spec_set.get(name, (set(), set()))
+            for iface in had_errors - set(errors):
+                dev.inject_errors(iface)
+            for iface in had_peers - set(peers):
+                dev.set_peer_state(iface, "operational")
             for iface, rate in errors.items():
                 dev.inject_errors(iface, crc_per_second=float(rate))
             for iface, state in peers.items():
                 dev.set_peer_state(iface, state)
+            self._spec_set[name] = (set(errors), set(peers))
 
     async def watch_fault_file(self, path: Path, interval: float = 0.25) -> None:
         """Re-apply ``path`` whenever it changes (how a detached lab takes faults at run time)."""

@@ -230,3 +230,17 @@ def test_errors_below_threshold_raise_no_event(lab):
         log = conn.send_command("show ethernet oam event-log interface GigabitEthernet0/0/0/1")
     assert "Frame  " not in log
     assert [e for e in lab.devices["xr-1"].event_log if e.type == "Frame"] == []
+
+
+def test_a_fault_spec_that_no_longer_names_injected_errors_or_a_peer_state_stops_them(lab):
+    # `oamkit lab fault ios-1 --clear` writes {"ios-1": {}}: the errors it had injected kept
+    # growing (a check minutes later still said CRITICAL) and the peer stayed down
+    device = lab.device("ios-1")
+    lab.apply_fault_spec({"ios-1": {"inject_errors": {"GigabitEthernet0/1": 100000},
+                                    "peer_state": {"GigabitEthernet0/2": "down"}}})
+    assert device.injecting_errors()
+    assert device.interfaces["GigabitEthernet0/2"].oam.peer_state == "down"
+    lab.apply_fault_spec({"ios-1": {"reject_commands": ["^show clock"]}})
+    assert not device.injecting_errors()
+    assert device.interfaces["GigabitEthernet0/2"].oam.peer_state == "operational"
+    assert device.faults.reject_commands == ["^show clock"]
