@@ -57,8 +57,9 @@ def _report(results, stopped, as_json, change_id=None, show_commands=True, title
     console.print(table)
     if stopped:
         err.print(f"[yellow]Rollout stopped: {data(stopped)}.[/] Hosts marked not-attempted were left untouched.")
-    if change_id:
-        console.print(f"change id: [bold]{change_id}[/] (oamkit rollback --change {change_id})")
+    if change_id:   # the way back only where the change backed up a device to go back to
+        undo = f" (oamkit rollback --change {change_id})" if any(r.backup for r in results) else ""
+        console.print(f"change id: [bold]{change_id}[/]{undo}")
     raise typer.Exit(int(code))
 
 

@@ -99,15 +99,19 @@ def push(inventory: InventoryLike = None, filter: list[str] | None = None,
 
 
 def find_change(change: str, entries: list[dict] | None = None) -> dict:
-    """The change a user named: an id oamkit made, or `last` (the most recent push). Exit 2
-    naming the value otherwise: nothing is sent and no path is built from it."""
+    """The change a user named: an id oamkit made, or `last` (the most recent push that backed
+    up a device: a re-push that found nothing to do has nothing to restore). Exit 2 naming the
+    value otherwise: nothing is sent and no path is built from it."""
     entries = engine.list_changes() if entries is None else entries
     if change == "last":
         pushes = [e for e in entries if changelog.is_push(e)]
-        if not pushes:
-            raise InputError([Problem("no push recorded yet (see `oamkit changes`)",
-                                      field="--change", value=change)])
-        return pushes[-1]
+        for entry in reversed(pushes):
+            folder = engine.change_folder(entry["id"], "--change")
+            if folder.is_dir() and backups.read(folder):
+                return entry
+        raise InputError([Problem("no push has changed a device yet (see `oamkit changes`)"
+                                  if pushes else "no push recorded yet (see `oamkit changes`)",
+                                  field="--change", value=change)])
     if not statedir.CHANGE_ID.fullmatch(change or ""):
         raise InputError([Problem("not a change id (like 20240131T235959Z-1a2b3c) or 'last'",
                                   field="--change", value=change)])

@@ -148,6 +148,21 @@ def test_rollback_last_restores_a_needs_attention_host_and_running_it_twice_send
     assert code == 0 and {r["outcome"] for r in hosts.values()} == {"unchanged"}
 
 
+def test_rollback_last_skips_a_re_push_that_changed_nothing(lab, lab_inventory, env):
+    # The README's flow (push, re-push: nothing to do, rollback --change last) restored the
+    # no-op re-push: nothing, silently, exit 0, while the real change stayed on the devices.
+    original = {n: running_text(d) for n, d in lab.devices.items()}
+    code, push, _ = run_json(env, "push", "-i", str(lab_inventory))
+    assert code == 0
+    again = oamkit(env, "push", "-i", str(lab_inventory))
+    assert again.returncode == 0 and "rollback --change" not in again.stdout, again.stdout
+    code, report, hosts = run_json(env, "rollback", "--change", "last")
+    assert code == 0, report
+    assert {h: r["outcome"] for h, r in hosts.items()} == {n: "changed" for n in original}
+    assert_restored(lab, env, push["change_id"], original)
+    assert f"rollback {push['change_id']}" in [c["action"] for c in json.loads(oamkit(env, "changes", "--json").stdout)]
+
+
 # ---------------------------------------------------------------------------- locks
 def test_a_second_run_finds_the_host_locked_sends_it_nothing_and_exits_1(lab, lab_inventory, env):
     xr = lab.device("xr-1")
