@@ -138,7 +138,8 @@ def main() -> None:
         # In non-standalone mode click returns the code of typer.Exit instead of raising it.
         code = app(standalone_mode=False)
     except OamkitError as exc:
-        as_json = "--json" in sys.argv or _format_asked("json", sys.argv)
+        # under --format nagios stdout is the one UNKNOWN line, whatever else was asked
+        as_json = not nagios and ("--json" in sys.argv or _format_asked("json", sys.argv))
         code = report_error(exc, as_json=as_json)
         if nagios:
             label = "invalid input" if isinstance(exc, InputError) else "error"

@@ -56,6 +56,9 @@ def check(inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, limit: 
     from oamkit import checks
     from oamkit.report import formats
 
+    if as_json and fmt not in ("table", "json"):   # two formats asked for: say so, not pick one
+        raise InputError([Problem("--json is --format json: give one of them", field="--format",
+                                  value=fmt)])
     fmt = "json" if as_json else fmt
     if fmt not in formats.FORMATS:
         raise InputError([Problem("unknown format", field="--format", value=fmt,

@@ -54,6 +54,8 @@ def select(inventory: InventoryLike, filter: list[str] | None = None,
     inv = load_inventory(inventory)
     hosts = inv.select(filter, limit)
     if not hosts:
+        if not inv.hosts:   # nothing to select from: not the filter's fault
+            raise InputError([Problem("the inventory has no hosts", file=str(inv.hosts_file))])
         raise InputError([Problem("no host matches the selection", field="--filter/--limit")])
     chosen = [h for h in hosts if h.transport == "ssh"] if ssh_only else hosts
     # the complement by transport, not `h not in chosen`: that compares pydantic models

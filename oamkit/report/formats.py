@@ -104,8 +104,8 @@ def nagios(report: CheckReport) -> str:
         top = problems[0]
         summary = (f"{len(problems)} problem(s); {top.status} {top.host} "
                    f"{top.interface + ' ' if top.interface else ''}{top.rule}: {top.message}")
-    else:
-        summary = f"{len(report.hosts)} host(s) OK"
+    else:   # a host in maintenance is counted there, not as OK too
+        summary = f"{len(report.hosts) - len(held_hosts)} host(s) OK"
     if held_hosts:
         summary += (f"; {len(held_hosts)} host(s) in maintenance"
                     + (f" ({len(held)} finding(s) held)" if held else ""))

@@ -21,6 +21,8 @@ CASES = [
          setup=write(HOSTS, b"ios-1:\n  hostname: \xff\xfe\x00\x01\n")),
     case("collect-hosts-file-is-a-folder", f"collect {I}", "{inv}: no hosts.yaml in the inventory folder",
          setup=lambda ws: ws.path(HOSTS).unlink() or ws.path(HOSTS).mkdir()),
+    case("diff-hosts-file-empty", f"diff {I}", f"{HOSTS_FILE}: the inventory has no hosts",
+         setup=write(HOSTS, "")),
     # ------------------------------------------------------------ YAML syntax and duplicates
     case("push-hosts-yaml-syntax", f"push {I}", f"{HOSTS_FILE}: not valid YAML at line 3",
          setup=write(HOSTS, "ios-1:\n  hostname: [127.0.0.1\n  platform: cisco_ios\n")),

@@ -46,6 +46,8 @@ def test_sample_catches_a_burst_and_maintenance_holds_it(lab, lab_inventory, env
     nagios = oamkit(env, "check", "-i", str(lab_inventory), "--limit", "ios-1", "--format", "nagios")
     assert nagios.returncode == 0 and nagios.stdout.startswith("OAMKIT OK"), nagios.stdout
     assert "finding(s) held" in nagios.stdout.splitlines()[0]
+    # the one host is in maintenance, not OK as well ("1 host(s) OK; 1 host(s) in maintenance")
+    assert nagios.stdout.startswith("OAMKIT OK - 0 host(s) OK; 1 host(s) in maintenance"), nagios.stdout
     prom = oamkit(env, "check", "-i", str(lab_inventory), "--limit", "ios-1", "--format",
                   "prometheus", "--output", "-")
     assert prom.returncode == 0, prom.stderr   # every finding held: nothing alerts
@@ -76,7 +78,8 @@ def test_nagios_bad_input_and_internal_errors_are_unknown_in_one_line(lab, lab_i
     cases = [(("--rules", str(tmp_path / "missing.yaml")), "--rules"),
              (("--sample", "soon"), "--sample"),
              (("--timeout", "abc"), "--timeout"),
-             (("--db", str(tmp_path)), "--db")]      # a folder is no database
+             (("--db", str(tmp_path)), "--db"),      # a folder is no database
+             (("--json",), "--json is --format json: give one of them")]   # was JSON, exit 1
     for extra, named in cases:
         result = oamkit(env, "check", "-i", str(lab_inventory), "--format", "nagios", *extra)
         assert result.returncode == 3, (extra, result.stdout, result.stderr)
