@@ -341,6 +341,11 @@ class PolicyBook:
         body = dict(self._raw[name])
         parent = body.get("extends")
         if parent:
+            if parent not in self._raw:   # the file and policy that name it, not a bare name
+                known = ", ".join(self.names())
+                raise InputError([Problem(f"not a policy of this inventory (known: {known})",
+                                          file=self._sources.get(name),
+                                          field=f"policy {name}: extends", value=parent)])
             body = deep_merge(self.raw(parent, (*_chain, name)), body)
         self._resolved[name] = body
         return body

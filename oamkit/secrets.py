@@ -22,6 +22,8 @@ COMMAND_TIMEOUT = 30.0   # seconds; a password manager that waits for a PIN entr
 def from_file(file: Path, *, host: str, field: str) -> str | None:
     """The file's content (stripped); None when the file does not exist. Refused when others can read
     it, as ssh refuses such a key file."""
+    if file.exists() and not file.is_file():   # a folder (or a device): a typo, not "no password"
+        raise InputError([Problem("is not a file", file=str(file), host=host, field=field)])
     if not file.is_file():
         return None
     mode = file.stat().st_mode & 0o777

@@ -63,7 +63,8 @@ def read_yaml(file: Path) -> LineDict:
     """The playbook file as a LineDict. Raises InputError naming file:line when it is missing,
     is not YAML, or is not a mapping."""
     if not file.is_file():
-        raise InputError([Problem("playbook not found", file=str(file))])
+        raise InputError([Problem("is a folder, not a playbook file" if file.is_dir() else
+                                  "playbook not found", file=str(file))])
     try:
         raw = yaml.load(file.read_text(), Loader=_Loader)   # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:

@@ -51,6 +51,7 @@ CASES = [
     # ------------------------------------------------------------ run: files
     case("run-playbook-missing", ["run", "{ws}/absent.yaml", "-i", "{inv}"],
          "{ws}/absent.yaml: playbook not found"),
+    case("run-playbook-is-a-folder", ["run", "{inv}", "-i", "{inv}"], "{inv}: is a folder, not a playbook file"),
     case("run-playbook-yaml-syntax", run(), f"{PLAY}:4: not valid YAML",
          setup=write("play.yaml", "name: x\nsteps:\n  - diff: {limit: [ios-1\n")),
     case("run-playbook-not-a-mapping", run(), f"{PLAY}:1: a playbook is a mapping with steps:",
