@@ -7,12 +7,12 @@ Output that does not parse ends with exit 2 and names the template and input lin
 """
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 import typer
 
+from oamkit.commands._common import print_json
 from oamkit.errors import InputError, Problem
 
 
@@ -37,8 +37,7 @@ def register(app: typer.Typer) -> None:
 
         del as_json
         if list_commands:
-            print(json.dumps([{"platform": p, "command": c} for p, c in supported_commands()],
-                             indent=2))
+            print_json([{"platform": p, "command": c} for p, c in supported_commands()])
             return
         missing = [name for name, value in (("FILE", file), ("--platform", platform),
                                             ("--command", command)) if value is None]
@@ -63,4 +62,4 @@ def register(app: typer.Typer) -> None:
         if not raw:
             for record in result["records"]:
                 record.pop("raw", None)
-        print(json.dumps(result, indent=2))
+        print_json(result)   # versioned, as every JSON output (docs/schema/parse.schema.json)

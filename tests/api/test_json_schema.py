@@ -145,3 +145,19 @@ def test_inventory_maintenance_explain_probe_and_lab_json_match_their_schemas(tm
         every_epoch_has_an_iso_twin(payload)
     assert outputs[-1][1]["running"] is True and outputs[-1][1]["started_at_iso"]
     assert [t["sent"] for t in outputs[6][1]["targets"]] == [5]
+
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "parsers"
+
+
+def test_parse_json_is_versioned_and_matches_its_schema():
+    # `oamkit parse` printed plain json.dumps: the one JSON output without schema_version
+    capture = FIXTURES / "juniper_junos" / "show_oam_ethernet_link-fault-management" / "basic.raw"
+    code, parsed = oamkit(os.environ, "parse", str(capture), "--platform", "juniper_junos",
+                          "--command", "show oam ethernet link-fault-management", "--raw")
+    assert code == 0 and parsed["records"], parsed
+    validate("parse", parsed)
+    assert parsed["schema_version"] == "1.0"
+    code, listed = oamkit(os.environ, "parse", "--list")
+    assert code == 0 and {"schema_version": "1.0", "platform": "cisco_ios",
+                          "command": "show ethernet oam statistics"} in listed
