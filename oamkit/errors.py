@@ -67,3 +67,27 @@ class InputError(OamkitError):
 
 def input_error(message: str, **where) -> InputError:
     return InputError([Problem(message, **where)])
+
+
+def require_numbers(*checks: tuple) -> None:
+    """The operations layer's own check of its numeric arguments (the CLI's options have the
+    same bounds, but a Python caller passes anything: a string confirm timeout was typed into
+    the device's configuration session, a negative keep_days emptied the history). Each check
+    is (field, value, minimum, maximum or None, integer, optional); InputError names every
+    value out of bounds."""
+    import math
+
+    problems = []
+    for name, value, minimum, maximum, integer, optional in checks:
+        if value is None and optional:
+            continue
+        kind = int if integer else (int, float)
+        ok = isinstance(value, kind) and not isinstance(value, bool) and math.isfinite(value) \
+            and value >= minimum and (maximum is None or value <= maximum)
+        if not ok:
+            what = "a whole number" if integer else "a number"
+            bounds = f"at least {minimum:g}" + (f" and at most {maximum:g}" if maximum is not None else "")
+            problems.append(Problem(f"must be {what}, {bounds}" + (" (or None)" if optional else ""),
+                                    field=name, value=value))
+    if problems:
+        raise InputError(problems)

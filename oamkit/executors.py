@@ -165,7 +165,7 @@ _inventories: dict[str, tuple[tuple, Any]] = {}
 _plans: dict[tuple[str, str], tuple[tuple, Any]] = {}
 
 
-def _stamp(folder: str) -> tuple:
+def inventory_stamp(folder: str) -> tuple:
     """Changes when the inventory (or its policies) changes, so a cached copy is never stale."""
     root = Path(folder)
     files = [root / f"{n}.yaml" for n in ("hosts", "groups", "defaults")]
@@ -179,7 +179,7 @@ _loading: dict[str, threading.Lock] = {}
 def _inventory(folder: str):
     from oamkit.inventory import Inventory
 
-    stamp = _stamp(folder)
+    stamp = inventory_stamp(folder)
     with _cache_lock:
         hit = _inventories.get(folder)
         if hit and hit[0] == stamp:
@@ -204,7 +204,7 @@ def _plan(folder: str, host: str, intent: bool):
 
     inv = _inventory(folder)
     key = (folder, host, intent)
-    stamp = _stamp(folder)
+    stamp = inventory_stamp(folder)
     with _cache_lock:
         hit = _plans.get(key)
         if hit and hit[0] == stamp:

@@ -6,7 +6,7 @@
     nr = InitNornir(inventory={"plugin": "SimpleInventory", "options": {
         "host_file": "inventory/hosts.yaml", "group_file": "inventory/groups.yaml",
         "defaults_file": "inventory/defaults.yaml"}})
-    results = nr.filter(platform="cisco_xr").run(task=oam_push, canary=0)
+    results = nr.filter(platform="cisco_xr").run(task=oam_push, confirm_timeout=300)
 
 Each task works on an oamkit inventory folder read by Nornir's SimpleInventory: it finds the
 folder from the Nornir configuration (or `inventory=`; with another inventory plugin, pass
@@ -14,7 +14,9 @@ folder from the Nornir configuration (or `inventory=`; with another inventory pl
 way the CLI does, and runs the same operation (`oamkit.ops`) for the task's host. Results are
 honest Nornir `Result`s: `changed` when the device was (push) or would be (diff) changed,
 `failed` when the host failed, needs attention, or has a CRITICAL finding (check), `diff`
-holding the configuration lines. Bad input raises `oamkit.errors.InputError` in the task,
+holding the configuration lines. `oam_push` honours Nornir's dry run (`InitNornir(dry_run=True)`
+or `run(task=oam_push, dry_run=True)`, as napalm_configure does): it then diffs and sends
+nothing. The inventory is loaded once per process and again whenever one of its files changes. Bad input raises `oamkit.errors.InputError` in the task,
 before that host is contacted; Nornir reports it as the host's failure.
 
 Every push is its own change per host (its own id in `result.result["change_id"]`, undone with
@@ -30,14 +32,16 @@ from nornir.core.task import Result, Task
 from oamkit import ops
 from oamkit.checks import CRITICAL
 from oamkit.engine import CHANGED, UNCHANGED
+from oamkit.executors import inventory_stamp
 from oamkit.inventory import Inventory
 
-_LOADED: dict[Path | str, Inventory] = {}
+_LOADED: dict[Path | str, tuple[tuple, Inventory]] = {}   # source -> (its files' stamp, inventory)
 _LOADING = threading.Lock()
 
 
 def _inventory(task: Task, inventory: str | Path | None) -> Inventory:
-    """The oamkit inventory of the folder Nornir's SimpleInventory reads (loaded once)."""
+    """The oamkit inventory of the folder Nornir's SimpleInventory reads (loaded once, and
+    again when one of its files changed: a runbook process outlives edits to the policies)."""
     if inventory is None:
         options = task.nornir.config.inventory.options or {}
         host_file = options.get("host_file")
@@ -50,9 +54,18 @@ def _inventory(task: Task, inventory: str | Path | None) -> Inventory:
     source = f"nornir:{Path(text[7:]).resolve()}" if text.startswith("nornir:") \
         else Path(inventory).resolve()
     with _LOADING:
-        if source not in _LOADED:
-            _LOADED[source] = Inventory.load(source)
-        return _LOADED[source]
+        hit = _LOADED.get(source)
+        if hit is not None and hit[0] == _stamp(hit[1]):
+            return hit[1]
+        inv = Inventory.load(source)
+        _LOADED[source] = (_stamp(inv), inv)
+        return inv
+
+
+def _stamp(inv: Inventory) -> tuple:
+    """Changes when the inventory's files (or a Nornir config file it came from) change."""
+    config = inv.path.stat().st_mtime_ns if inv.path.is_file() else None
+    return (config, *inventory_stamp(str(inv.folder)))
 
 
 def oam_render(task: Task, fmt: str = "cli", inventory: str | Path | None = None) -> Result:
@@ -69,9 +82,11 @@ def oam_diff(task: Task, timeout: float = 120.0, inventory: str | Path | None = 
 
 
 def oam_push(task: Task, timeout: float = 120.0, confirm_timeout: int = 120,
-             inventory: str | Path | None = None) -> Result:
+             inventory: str | Path | None = None, dry_run: bool | None = None) -> Result:
     """Push the host's intent: backup, delta, confirmed commit, read back, verify, confirm;
-    rolled back on any failure."""
+    rolled back on any failure. Under Nornir's dry run, what a push would send (a diff)."""
+    if task.is_dry_run(dry_run):
+        return oam_diff(task, timeout=timeout, inventory=inventory)
     run = ops.push(_inventory(task, inventory), limit=[task.host.name], workers=1,
                    timeout=timeout, confirm_timeout=confirm_timeout,
                    action=f"push (nornir, {task.host.name})")

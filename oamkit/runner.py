@@ -35,13 +35,18 @@ class Rollout:
 
     def __post_init__(self) -> None:
         # built by every command before the first host is contacted: bad input is exit 2 here
+        from oamkit.errors import InputError, Problem, require_numbers
+
         if not (isinstance(self.timeout, (int, float)) and math.isfinite(self.timeout)
                 and 0 < self.timeout <= MAX_TIMEOUT):
-            from oamkit.errors import InputError, Problem
-
             raise InputError([Problem(f"a deadline per host is a number of seconds, more than 0 "
                                       f"and at most {MAX_TIMEOUT:.0f}", field="--timeout",
                                       value=self.timeout)])
+        # (an API caller's canary=-1 meant "all but the last host", batch_size=-1 attempted none)
+        require_numbers(("--workers", self.workers, 1, None, True, False),
+                        ("--canary", self.canary, 0, None, True, False),
+                        ("--batch-size", self.batch_size, 0, None, True, False),
+                        ("--max-failures", self.max_failures, 1, None, True, True))
 
 
 INTERRUPTED = "interrupted (Ctrl-C)"   # how a `stopped` reason begins when the user pressed Ctrl-C

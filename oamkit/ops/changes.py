@@ -12,10 +12,10 @@ from typing import Callable
 
 from oamkit import backups, changelog, engine, statedir
 from oamkit.engine import HostResult
-from oamkit.errors import InputError, Problem
+from oamkit.errors import InputError, Problem, require_numbers
 from oamkit.executors import HostJob
 from oamkit.ops.selection import InventoryLike, select
-from oamkit.runner import Rollout, interrupted, run_fleet
+from oamkit.runner import MAX_TIMEOUT, Rollout, interrupted, run_fleet
 
 OnDone = Callable[[object], None] | None
 
@@ -86,6 +86,8 @@ def push(inventory: InventoryLike = None, filter: list[str] | None = None,
     """Back up, apply only the delta, commit (confirmed where the platform can), read back,
     verify, health gate, confirm; any failure rolls that host back and verifies it. The change
     is journalled (`changelog`) before the first device is touched."""
+    # it becomes part of a device command (`commit confirmed N`, `revert timer N`)
+    require_numbers(("--confirm-timeout", confirm_timeout, 30, MAX_TIMEOUT, True, False))
     chosen = select(inventory, filter, limit)
     inv = chosen.inventory
     change_id = engine.new_change_id()

@@ -13,14 +13,14 @@ from pathlib import Path
 
 from oamkit import checks, collect, maintenance, statedir
 from oamkit.engine import NEEDS_ATTENTION
-from oamkit.errors import InputError, Problem
+from oamkit.errors import InputError, Problem, require_numbers
 from oamkit.executors import HostJob
 from oamkit.devicefacts import Facts, facts_host
 from oamkit.history import KEEP_DAYS, History, Snapshot
 from oamkit.ops.changes import OnDone
 from oamkit.ops.selection import InventoryLike, select
 from oamkit.report import CheckReport
-from oamkit.runner import Rollout, interrupted, run_fleet
+from oamkit.runner import MAX_TIMEOUT, Rollout, interrupted, run_fleet
 
 SSH_ONLY = "reads over SSH only"
 
@@ -69,6 +69,7 @@ def collect_fleet(inventory: InventoryLike = None, filter=None, limit=None, *, d
                   executor=None, on_done: OnDone = None) -> CollectRun:
     """Run the platforms' show commands and store timestamped snapshots (interface error
     counters, OAM session and link-monitoring state, link-event counts)."""
+    require_numbers(("--keep-days", keep_days, 0, None, False, False))   # -1 emptied the history
     chosen = select(inventory, filter, limit, intent=False, ssh_only=True)
     path = history_path(db)
     started = time.time()
@@ -115,6 +116,9 @@ def check(inventory: InventoryLike = None, filter=None, limit=None, *, rules=Non
     for the defaults. `sample` > 0: each host's counters are read twice that many seconds
     apart and the error rate is taken between those two readings (bursts a scheduler's
     interval would dilute)."""
+    require_numbers(("--keep-days", keep_days, 0, None, False, False),
+                    ("--sample", sample, 0, None, False, False),
+                    ("--timeout", timeout, 0, MAX_TIMEOUT, False, False))
     if sample and sample >= timeout:
         raise InputError([Problem("must be shorter than the per-host deadline (--timeout "
                                   f"{timeout:g} s): both readings happen within it",

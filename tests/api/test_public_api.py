@@ -46,6 +46,27 @@ def test_bad_input_is_an_input_error_before_any_device_is_contacted(lab, lab_inv
     assert {n: len(d.transcript) for n, d in lab.devices.items()} == before
 
 
+@pytest.mark.parametrize("call, field", [
+    # typed into the device's configuration session as `commit confirmed <value>`
+    (lambda inv: ops.push(inv, confirm_timeout="60\ninterface GigabitEthernet0/0/0/3"), "--confirm-timeout"),
+    (lambda inv: ops.push(inv, confirm_timeout=0), "--confirm-timeout"),
+    (lambda inv: ops.collect(inv, keep_days=-1), "--keep-days"),       # emptied the history
+    (lambda inv: ops.push(inv, batch_size=-1), "--batch-size"),        # attempted no host
+    (lambda inv: ops.push(inv, canary=-1), "--canary"),                # all but the last host
+    (lambda inv: ops.push(inv, workers=0), "--workers"),
+    (lambda inv: ops.push(inv, max_failures=0), "--max-failures"),
+    (lambda inv: ops.check(inv, sample="2s"), "--sample"),             # a TypeError
+])
+def test_the_api_checks_its_numbers_as_the_cli_does_before_any_contact(lab, lab_inventory, env,
+                                                                       tmp_path, call, field):
+    history = tmp_path / "state" / "history.sqlite"
+    before = {n: len(d.transcript) for n, d in lab.devices.items()}
+    with pytest.raises(oamkit.InputError, match=field):
+        call(lab_inventory)
+    assert {n: len(d.transcript) for n, d in lab.devices.items()} == before
+    assert not history.exists()
+
+
 def test_public_names_are_the_operations_and_their_result_types():
     assert oamkit.push is ops.push and oamkit.check is ops.check
     assert isinstance(ops.diff, type(ops.push)) and oamkit.ChangeRun is ops.ChangeRun
@@ -82,6 +103,25 @@ def test_nornir_tasks_report_changed_and_failed_honestly(lab, lab_inventory, env
     lab.set_peer_state("vrp-1", "GigabitEthernet0/1/0", "down")   # a CRITICAL finding
     checked = nr.filter(name="vrp-1").run(task=oam_check)
     assert checked["vrp-1"][0].failed and checked.failed
+
+
+def test_nornir_push_honours_dry_run_and_sees_an_edited_policy(lab, lab_inventory, env):
+    # Nornir's dry run pushed for real; an edited policy went unseen by a runbook's process
+    nr = InitNornir(dry_run=True, inventory={"plugin": "SimpleInventory", "options": {
+        "host_file": str(lab_inventory / "hosts.yaml"), "group_file": str(lab_inventory / "groups.yaml"),
+        "defaults_file": str(lab_inventory / "defaults.yaml")}}, logging={"enabled": False})
+    dry = nr.filter(name="ios-1").run(task=oam_push)
+    assert dry["ios-1"][0].changed and dry["ios-1"][0].diff and not dry["ios-1"][0].failed
+    assert not lab.device("ios-1").config_commands()           # a dry run sends nothing
+    live = nr.filter(name="ios-1").run(task=oam_push, dry_run=False)
+    assert live["ios-1"][0].changed and live["ios-1"][0].result["outcome"] == "changed"
+    assert not nr.filter(name="ios-1").run(task=oam_diff)["ios-1"][0].changed
+    policies = lab_inventory / "policies"
+    for file in policies.glob("*.yaml"):   # the IOS policy's mode, edited under the process
+        text = file.read_text()
+        if "mode: active" in text:
+            file.write_text(text.replace("mode: active", "mode: passive"))
+    assert nr.filter(name="ios-1").run(task=oam_diff)["ios-1"][0].changed
 
 
 def test_the_nornir_example_runs_a_runbook(lab, lab_inventory, env):
