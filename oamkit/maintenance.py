@@ -118,11 +118,14 @@ def add(hosts: list[str], until: str, reason: str, who: str | None = None,
 
 
 def remove(ident: str | None = None, host: str | None = None) -> list[Window]:
-    """Drop windows by id, or every window naming `host` (that host only)."""
+    """Drop windows by id, or every window naming `host` (that host only); with both, that
+    host out of that window only."""
     windows = _read_all()
     removed, kept = [], []
     for w in windows:
-        if ident and w.id == ident:
+        if ident and w.id != ident and host:
+            kept.append(w)
+        elif ident and w.id == ident and not host:
             removed.append(w)
         elif host and host in w.hosts:
             rest = [h for h in w.hosts if h != host]

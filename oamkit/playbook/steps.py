@@ -43,6 +43,8 @@ class Context:
     history_copies: list = field(default_factory=list)
     # diff and push steps hand the hosts with a before/after here (`HostResult`s) when done
     on_diff: Callable[[list], None] | None = None
+    # maintenance windows this play opened: its `maintenance: off` ends those, not the NOC's
+    windows: list[str] = field(default_factory=list)
 
 
 def _hosts(ctx: Context, step: Step) -> list:
@@ -242,16 +244,20 @@ def run_maintenance(ctx, step, opts: MaintenanceOpts):
     if opts.state == "on":
         window = maintenance.add(names, opts.until, opts.reason, who=getpass.getuser(),
                                  selection=selection)
+        ctx.windows.append(window.id)
         return 0, {"state": "on", "window": window.model_dump(mode="json"), "hosts": names}, \
             f"window {window.id} for {len(names)} host(s) until {window.until.isoformat(timespec='minutes')}"
+    # Off ends what this play turned on; a window someone else opened for the same hosts (a
+    # NOC's alert hold) stays. A play that opened none takes the hosts out of every window.
     ended = []
     for name in names:
-        try:
-            ended += [w.id for w in maintenance.remove(host=name)]
-        except InputError:
-            pass   # that host was in no window: nothing to end
+        for ident in ctx.windows or [None]:
+            try:
+                ended += [w.id for w in maintenance.remove(ident=ident, host=name)]
+            except InputError:
+                pass   # that host was in no such window: nothing to end
     return 0, {"state": "off", "hosts": names, "windows": sorted(set(ended))}, \
-        f"maintenance off for {len(names)} host(s)"
+        f"maintenance off for {len(names)} host(s)" + ("" if ctx.windows else " (every window naming them)")
 
 
 def run_assert(ctx, step, opts: AssertOpts):
