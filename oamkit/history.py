@@ -98,10 +98,15 @@ class History:
     def __init__(self, path: str | Path):
         self.path = Path(path)
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)   # private, as the state folder
         except OSError as exc:   # a file where a folder of the path should be
             raise InputError([Problem(f"cannot make the database's folder: {exc.strerror}",
                                       file=str(self.path), field="--db")]) from None
+        if self.path.exists() and not self.path.is_file():
+            # /dev/null, a fifo, a folder: SQLite failed at the first commit, after the reads,
+            # with a traceback (and left /dev/null-journal behind)
+            raise InputError([Problem("not a regular file: the history database is a file",
+                                      file=str(self.path), field="--db")])
         # Made 0600 before SQLite opens it: SQLite gives its -wal/-shm/-journal files the
         # database file's mode, and would otherwise create all of them umask-readable.
         # (An existing file keeps the mode its owner gave it.)

@@ -165,8 +165,13 @@ class Inventory:
         return node
 
     # ------------------------------------------------------------------ intent
-    def intents(self, host: HostSettings) -> list[LinkOamIntent]:
-        """The resolved IEEE-unit intent of every OAM interface of `host`."""
+    def intents(self, host: HostSettings | str) -> list[LinkOamIntent]:
+        """The resolved IEEE-unit intent of every OAM interface of `host` (its settings, or its
+        name: InputError naming it when the inventory has no such host)."""
+        if isinstance(host, str):
+            if host not in self.hosts:
+                raise InputError([Problem("unknown host", host=host)])
+            host = self.hosts[host]
         cached = self._intents.get(host.name)
         if cached is not None and cached[0] is host:
             return list(cached[1])

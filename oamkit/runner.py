@@ -10,6 +10,7 @@ reporting stay here, so they are the same for every executor.
 from __future__ import annotations
 
 import gc
+import logging
 import math
 import queue
 import time
@@ -165,8 +166,7 @@ def _run_stage(pool, stage, work, rollout, on_done, started):
                 result = HostResult(plan.host.name, plan.platform.name, NEEDS_ATTENTION,
                                     error=f"no answer within the {rollout.timeout:.0f} s deadline",
                                     detail="the device may be mid-change; check it by hand")
-                if on_done:
-                    on_done(result)
+                _notify(on_done, result)
                 yield result
             return
         pending.discard(future)
@@ -176,6 +176,19 @@ def _run_stage(pool, stage, work, rollout, on_done, started):
         except Exception as exc:  # a bug must not hide the other hosts' results
             result = HostResult(plan.host.name, plan.platform.name, ERROR,
                                 error=f"internal error: {type(exc).__name__}: {exc}")
-        if on_done:
-            on_done(result)
+        _notify(on_done, result)
         yield result
+
+
+def _notify(on_done, result: HostResult) -> None:
+    """The caller's per-host callback (progress, the change journal). One that raises is a
+    bug of its own: logged with its traceback, and the fleet goes on, so that every started
+    host is still reported and the change recorded (it ended ops.push after the first host,
+    its hosts still committing on the workers, the change left 'interrupted')."""
+    if on_done is None:
+        return
+    try:
+        on_done(result)
+    except Exception:  # noqa: BLE001 - see the docstring
+        logging.getLogger("oamkit").exception("the on_done callback failed for %s; the run goes on",
+                                              result.host)

@@ -16,7 +16,9 @@ def probe(
     interval: str = typer.Option("10ms", "--interval", help="Per-target interval, e.g. 10ms, 2ms, 1s."),
     count: int = typer.Option(100, "--count", "-c", min=1, help="Probes per target (bounded)."),
     netns: str = typer.Option(None, "--netns", help="Lab namespace to probe from (default: the current one)."),
-    timeout: float = typer.Option(1.0, "--timeout", min=0.001, help="Seconds an answer may take."),
+    # bounded as a playbook's probe step is: every probe loop ends within known time
+    timeout: float = typer.Option(1.0, "--timeout", min=0.001, max=10.0,
+                                  help="Seconds an answer may take (at most 10)."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
     trace: bool = typer.Option(False, "--trace", help="Discover the path instead: one TTL-limited probe per hop."),
     max_ttl: int = typer.Option(8, "--max-ttl", min=1, max=30, help="Deepest hop for --trace."),

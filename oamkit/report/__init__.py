@@ -38,7 +38,7 @@ class CheckReport:
     def problems(self):
         return [r for r in self.results if r.status not in (OK, MAINTENANCE)]
 
-    def exit_code(self, nagios: bool) -> int:
+    def exit_code(self, nagios: bool = False) -> int:
         if nagios:
             return NAGIOS_CODES[self.status]
         return 0 if self.status == OK else 1

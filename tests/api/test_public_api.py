@@ -67,6 +67,22 @@ def test_the_api_checks_its_numbers_as_the_cli_does_before_any_contact(lab, lab_
     assert not history.exists()
 
 
+def test_a_failing_on_done_callback_does_not_abandon_the_fleet(lab, lab_inventory, env, caplog):
+    # it raised out of ops.push after the first host: no ChangeRun, the hosts still committing
+    # on the workers, and the change listed as interrupted
+    def progress(result):
+        raise ZeroDivisionError("the caller's own bug")
+
+    run = ops.push(lab_inventory, limit=["ios-1", "vrp-1"], workers=1, on_done=progress)
+    assert run.outcomes == {"changed": 2}
+    assert ops.diff(lab_inventory, limit=["ios-1", "vrp-1"]).outcomes == {"unchanged": 2}
+    listed = subprocess.run([sys.executable, "-m", "oamkit.cli", "changes", "--json"], env=env,
+                            capture_output=True, text=True, timeout=60)
+    entry = next(c for c in __import__("json").loads(listed.stdout) if c["id"] == run.change_id)
+    assert entry["state"] == "done", entry
+    assert "the on_done callback failed for ios-1" in caplog.text
+
+
 def test_public_names_are_the_operations_and_their_result_types():
     assert oamkit.push is ops.push and oamkit.check is ops.check
     assert isinstance(ops.diff, type(ops.push)) and oamkit.ChangeRun is ops.ChangeRun
@@ -131,3 +147,16 @@ def test_the_nornir_example_runs_a_runbook(lab, lab_inventory, env):
     lines = result.stdout.splitlines()
     assert sum(line.startswith("oam_push") and " changed " in line for line in lines) == 4
     assert sum(line.startswith("oam_check") and " ok " in line for line in lines) == 4
+
+
+def test_the_documented_calls_take_what_docs_api_shows():
+    # docs/api.md: `Inventory.intents(host)` with a host's name, `.exit_code()` without nagios=
+    from oamkit.inventory import Inventory
+    from oamkit.report import CheckReport
+
+    inv = Inventory.load(REPO / "inventories" / "example")
+    name = next(iter(inv.hosts))
+    assert inv.intents(name) == inv.intents(inv.hosts[name]) and inv.intents(name)
+    with pytest.raises(oamkit.InputError, match="unknown host"):
+        inv.intents("no-such-host")
+    assert CheckReport([], 0.0, 1.0).exit_code() == 0

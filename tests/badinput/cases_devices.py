@@ -43,6 +43,7 @@ CASES = [
     case("check-output-folder-missing", f"check {I} --format junit --output {{ws}}/no/such/dir/r.xml",
          "--output: the report cannot be written there", "{ws}/no/such/dir/r.xml"),
     case("check-db-is-a-folder", f"check {I} --db {{ws}}", "--db", "{ws}"),
+    case("collect-db-is-dev-null", f"collect {I} --db /dev/null", "/dev/null: --db: not a regular file"),
     case("collect-db-under-a-file", f"collect {I} --db {{inv}}/hosts.yaml/history.sqlite",
          "--db", "{inv}/hosts.yaml"),
     # ------------------------------------------------------------ rules files

@@ -39,6 +39,8 @@ CASES = [
     # ------------------------------------------------------------ probe
     case("probe-target-host-name", "probe --count 3 router.example.com",
          "not an IPv4 address (names are not resolved) (got 'router.example.com')"),
+    case("probe-timeout-too-long", "probe --count 3 --timeout 1000 127.0.0.1", "--timeout",
+         "Input should be less than or equal to 10"),
     case("probe-target-ipv6", "probe --count 3 ::1", "only IPv4 targets are supported (got '::1')"),
     case("probe-target-not-allow-listed", "probe --count 3 192.0.2.7",
          "refusing to probe non-loopback targets outside an oamkit lab namespace", "192.0.2.7"),
