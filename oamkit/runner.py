@@ -18,7 +18,8 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Callable
 
-from oamkit.engine.results import ERROR, FAILED_OUTCOMES, NEEDS_ATTENTION, NOT_ATTEMPTED, HostResult
+from oamkit.engine.results import (ERROR, FAILED_OUTCOMES, NEEDS_ATTENTION, NOT_ATTEMPTED, UNCHANGED,
+                                   HostResult)
 from oamkit.render import HostPlan
 
 GRACE = 5.0  # seconds past a host's deadline before we stop waiting for its thread
@@ -78,20 +79,31 @@ def run_fleet(plans: list[HostPlan], work: Callable[[HostPlan, float], HostResul
     thresholds = gc.get_threshold()
     gc.set_threshold(max(thresholds[0], FLEET_GC_THRESHOLD), *thresholds[1:])
     results: dict[str, HostResult] = {}
-    stages = _stages(plans, rollout)
     stopped: str | None = None
     failures = 0
     pool = executor or ThreadExecutor(rollout.workers)
     started: dict[Future, HostPlan] = {}
     try:
         try:
-            for number, stage in enumerate(stages):
+            # The canary is the first `canary` hosts the change touches: a host with nothing to
+            # change is done on the way (unchanged) and does not count, so a canary of hosts
+            # the policy does not concern cannot pass for a tested change.
+            rest, tried = list(plans), 0
+            while rollout.canary and rest and tried < rollout.canary:
+                stage, rest = rest[:rollout.canary - tried], rest[rollout.canary - tried:]
+                for result in _run_stage(pool, stage, work, rollout, on_done, started):
+                    results[result.host] = result
+                    tried += result.outcome != UNCHANGED
+                    failures += result.outcome in FAILED_OUTCOMES or result.outcome == NEEDS_ATTENTION
+            if failures:
+                stopped = f"the canary stage failed on {failures} host(s)"
+                stages = []
+            else:
+                stages = _stages(rest, Rollout(rollout.workers, rollout.timeout, 0, rollout.batch_size))
+            for stage in stages:
                 for result in _run_stage(pool, stage, work, rollout, on_done, started):
                     results[result.host] = result
                     failures += result.outcome in FAILED_OUTCOMES or result.outcome == NEEDS_ATTENTION
-                if rollout.canary and number == 0 and failures:
-                    stopped = f"the canary stage failed on {failures} host(s)"
-                    break
                 if rollout.max_failures is not None and failures >= rollout.max_failures:
                     stopped = f"{failures} host(s) failed (--max-failures {rollout.max_failures})"
                     break

@@ -80,7 +80,9 @@ def diff(inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, limit: s
 
 def push(inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, limit: str = LimitOpt,
          workers: int = WorkersOpt, timeout: float = TimeoutOpt,
-         canary: int = typer.Option(0, "--canary", min=0, help="Change this many hosts first; stop if any fails."),
+         canary: int = typer.Option(0, "--canary", min=0,
+                                   help="Change this many hosts first (hosts with nothing to change do not "
+                                        "count); stop if any fails."),
          batch_size: int = typer.Option(0, "--batch-size", min=0, help="Hosts per stage after the canary."),
          max_failures: int = typer.Option(None, "--max-failures", min=1, help="Stop the rollout after this many failures."),
          confirm_timeout: int = typer.Option(120, "--confirm-timeout", min=30,

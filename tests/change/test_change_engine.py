@@ -144,6 +144,21 @@ def test_canary_failure_stops_the_rollout_and_leaves_the_rest_untouched(lab, lab
         assert not [c for c in commands_received(lab.device(name)) if CONFIG_WORDS.match(c)]
 
 
+def test_the_canary_is_the_first_host_the_change_touches(lab, lab_inventory, env):
+    # ios-1, first in the inventory, already holds its intent: the canary used to be ios-1
+    # (unchanged, so it "passed"), and xr-1's failure came with junos-1 and vrp-1 changed
+    code, hosts = pushed(env, lab_inventory, "--limit", "ios-1")
+    assert hosts["ios-1"]["outcome"] == "changed"
+    untouched = {n: running_text(lab.device(n)) for n in ("junos-1", "vrp-1")}
+    lab.set_faults("xr-1", reject_commands=["frame-seconds"])
+    code, hosts = pushed(env, lab_inventory, "--canary", "1")
+    assert code == 1
+    assert [hosts[n]["outcome"] for n in ("ios-1", "xr-1", "junos-1", "vrp-1")] == [
+        "unchanged", "failed-rolled-back", "not-attempted", "not-attempted"]
+    for name, text in untouched.items():
+        assert running_text(lab.device(name)) == text
+
+
 def test_max_failures_stops_after_k_failures(lab, lab_inventory, env):
     lab.set_faults("ios-1", reject_commands=["receive-crc"])
     code, hosts = pushed(env, lab_inventory, "--batch-size", "1", "--max-failures", "1")
