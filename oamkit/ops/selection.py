@@ -51,6 +51,8 @@ def select(inventory: InventoryLike, filter: list[str] | None = None,
     (a caller that validated first does not plan the fleet twice)."""
     if isinstance(inventory, Selection) and not filter and not limit:
         return inventory
+    if isinstance(filter, str):   # one expression, not its characters one by one
+        filter = [filter]
     inv = load_inventory(inventory)
     hosts = inv.select(filter, limit)
     if not hosts:

@@ -68,13 +68,13 @@ class PushOpts(FleetOpts):
 
 
 class CollectOpts(FleetOpts):
-    timeout: float = Field(60.0, gt=0)
+    timeout: float = Field(60.0, gt=0, le=86400)   # FleetOpts' bound, kept
     db: str | None = None
     keep_days: float = Field(90.0, ge=0)   # as `oamkit collect --keep-days`
 
 
 class CheckOpts(FleetOpts):
-    timeout: float = Field(60.0, gt=0)
+    timeout: float = Field(60.0, gt=0, le=86400)   # FleetOpts' bound, kept
     rules: str | None = None
     db: str | None = None
     keep_days: float = Field(90.0, ge=0)   # as `oamkit check --keep-days`

@@ -160,3 +160,6 @@ def test_the_documented_calls_take_what_docs_api_shows():
     with pytest.raises(oamkit.InputError, match="unknown host"):
         inv.intents("no-such-host")
     assert CheckReport([], 0.0, 1.0).exit_code() == 0
+    # one filter expression as a string: not its characters one by one ("(got 'p')")
+    assert ops.select(inv, filter="platform=cisco_ios", credentials=False).hosts == \
+        ops.select(inv, filter=["platform=cisco_ios"], credentials=False).hosts != []

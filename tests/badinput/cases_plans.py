@@ -69,6 +69,8 @@ CASES = [
     # ------------------------------------------------------------ run: steps
     case("run-step-type-unknown", run(), f"{PLAY}:", "steps[1].reboot: unknown step type or key",
          setup=play({"reboot": {}})),
+    case("run-collect-timeout-too-long", run(), f"{PLAY}:", "collect.timeout",
+         "less than or equal to 86400", setup=play({"collect": {"timeout": 100000}})),
     case("run-step-two-types", run(), "steps[1]", "a step has exactly one type", "found diff, push",
          setup=play({"diff": {}, "push": {}})),
     case("run-step-no-type", run(), "steps[1]", "a step has exactly one type", "found none",
