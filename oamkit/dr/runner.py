@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
+import os
+import shlex
+import shutil
 import signal
 import time
 from collections import Counter
@@ -100,6 +103,11 @@ class DrRunner:
                             rounds_for(longest, self.plan.interval), self.netns, allowed=self.allowed,
                             max_rate_pps=self.plan.max_rate_pps, allow=self.allow,
                             max_target_pps=self.plan.max_target_pps)
+        for name, step in (("trigger", self.plan.trigger), ("restore", self.plan.restore)):
+            program = _missing_program(step)
+            if program is not None:   # found out at the trigger, after the baseline had run
+                raise refuse("no such program (not on PATH, or not an executable file); nothing "
+                             "was sent", field=f"{name}.command", value=program)
         if self.degrade is not None:
             t = self.plan.trigger
             if link_sample(t.netns or "", t.interface or "") is None:
@@ -604,3 +612,17 @@ class DrRunner:
 
 
 EXIT_FOR_VERDICT = {"PASS": 0, "FAIL": 1, "INVALID": 3, "ABORTED": 130}
+
+
+def _missing_program(step: Step) -> str | None:
+    """The program a command step would run, when it cannot be found (as subprocess looks:
+    a name on PATH, a path from the working folder); None when it can, or for other steps."""
+    if step.type != "command":
+        return None
+    argv = shlex.split(step.command) if isinstance(step.command, str) else list(step.command or [])
+    if not argv:
+        return None
+    program = argv[0]
+    if "/" in program:
+        return None if os.path.isfile(program) and os.access(program, os.X_OK) else program
+    return None if shutil.which(program) else program

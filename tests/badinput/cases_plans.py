@@ -143,6 +143,12 @@ CASES = [
          "duplicate key 'a'", setup=play()),
     # ------------------------------------------------------------ drtest: files and shape
     case("drtest-plan-missing", ["drtest", "{ws}/absent.yaml"], "{ws}/absent.yaml: cannot read"),
+    # found out at the trigger, after the baseline had probed (and `drtest --check` said valid)
+    case("drtest-trigger-program-missing", DRTEST + ["--check"], "trigger.command: no such program",
+         "(got '/nonexistent/cut-wan')",
+         setup=plan(trigger={"type": "command", "command": ["/nonexistent/cut-wan", "wan1"]})),
+    case("drtest-restore-program-not-on-path", DRTEST, "restore.command: no such program",
+         "(got 'restore-wan-nowhere')", setup=plan(restore={"type": "command", "command": "restore-wan-nowhere wan1"})),
     case("drtest-plan-yaml-syntax", DRTEST, f"{PLAN_FILE}: not valid YAML",
          setup=write("plan.yaml", "sites:\n  - {name: a, target: 127.0.0.1\n")),
     case("drtest-plan-not-a-mapping", DRTEST, f"{PLAN_FILE}: a plan must be a mapping",
