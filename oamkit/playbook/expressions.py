@@ -7,7 +7,7 @@ from __future__ import annotations
 import jinja2
 import jinja2.nativetypes
 import jinja2.sandbox
-from jinja2 import nodes
+from jinja2 import meta, nodes
 
 
 class _SandboxedNativeEnvironment(jinja2.nativetypes.NativeEnvironment,
@@ -31,4 +31,20 @@ def private_names(expression: str) -> list[str]:
     found += [n.arg.value for n in tree.find_all(nodes.Getitem)
               if isinstance(n.arg, nodes.Const) and isinstance(n.arg.value, str)
               and n.arg.value.startswith("_")]
+    return list(dict.fromkeys(found))
+
+
+def unknown_names(expression: str, names: set[str], registered: set[str]) -> list[str]:
+    """What an assertion names that the play will not have when it runs: variables other than
+    `names` (the vars, `result`, `results`), and `results.X` / `results["X"]` for an X no
+    earlier step registers. Found at load time, before the first step runs."""
+    tree = jinja_env().parse("{{ " + expression + " }}")
+    found = [f"'{name}'" for name in sorted(meta.find_undeclared_variables(tree)) if name not in names]
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
+        if not (isinstance(node.node, nodes.Name) and node.node.name == "results"):
+            continue
+        key = node.attr if isinstance(node, nodes.Getattr) else \
+            node.arg.value if isinstance(node.arg, nodes.Const) else None
+        if isinstance(key, str) and key not in registered:
+            found.append(f"'results.{key}' (no step before it registers {key!r})")
     return list(dict.fromkeys(found))

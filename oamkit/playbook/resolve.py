@@ -115,6 +115,7 @@ def _resolve(play: LoadedPlay, inventory: str | Path | None) -> None:
         else Path(os.environ.get("OAMKIT_INVENTORY", "inventory"))
     if any(s.type in HOST_STEPS for _, _, s in sections):
         play.inventory = Inventory.load(folder)
+    registered: set[str] = set()   # by the steps before the one being resolved
     for section, index, step in sections:
         where = play.where(section, index)
 
@@ -127,6 +128,18 @@ def _resolve(play: LoadedPlay, inventory: str | Path | None) -> None:
                                         value=p.value, allowed=p.allowed))
 
         kind, opts = step.type, step.options
+        if kind == "assert":
+            from oamkit.playbook.expressions import unknown_names
+
+            for number, expression in enumerate(opts.that):
+                unknown = unknown_names(expression, {*play.variables, "result", "results"}, registered)
+                if unknown:   # a typo: found now, not after the steps before it have run
+                    problems.append(Problem(f"{expression!r} names {', '.join(unknown)}: not defined "
+                                            f"(vars: {', '.join(sorted(play.variables)) or 'none'})",
+                                            file=play.where(section, index, kind, "that"),
+                                            field=f"{section}[{index}].assert.that[{number}]"))
+        if step.register_:
+            registered.add(step.register_)
         if STEPS[kind].selects_hosts:
             key = ("limit",) if step.limit else ("filter",) if step.filter else ()
             try:

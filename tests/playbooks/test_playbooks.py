@@ -216,9 +216,12 @@ def test_extra_vars_file_and_json(lab_inventory, env, tmp_path):
     code, report = run_json(env, play, lab_inventory, "-e", "a=2", "-e", f"@{tmp_path / 'vars.yaml'}",
                             "-e", '{"c": "x"}')
     assert code == 0, report
-    code, report = run_json(env, play, lab_inventory, "-e", "a=2")
+    code, report = run_json(env, play, lab_inventory, "-e", "a=2", "-e", '{"c": "x"}')
     assert code == 1
     assert report["steps"][0]["result"]["assertions"][1] == {"that": "b == 3", "ok": False}
+    # a variable nobody sets is a load-time error (a typo), before any step runs
+    unset = oamkit(env, "run", str(play), "-i", str(lab_inventory), "-e", "a=2")
+    assert unset.returncode == 2 and "names 'c': not defined" in unset.stderr, unset.stderr
 
 
 @pytest.mark.parametrize("name", ["receive-crc-rollout", "weekly-compliance", "annual-dr-test"])
