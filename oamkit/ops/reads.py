@@ -20,7 +20,7 @@ from oamkit.history import KEEP_DAYS, History, Snapshot
 from oamkit.ops.changes import OnDone
 from oamkit.ops.selection import InventoryLike, select
 from oamkit.report import CheckReport
-from oamkit.runner import MAX_TIMEOUT, Rollout, interrupted, run_fleet
+from oamkit.runner import Rollout, interrupted, run_fleet
 
 SSH_ONLY = "reads over SSH only"
 
@@ -116,9 +116,9 @@ def check(inventory: InventoryLike = None, filter=None, limit=None, *, rules=Non
     for the defaults. `sample` > 0: each host's counters are read twice that many seconds
     apart and the error rate is taken between those two readings (bursts a scheduler's
     interval would dilute)."""
+    Rollout(workers, timeout)   # its bounds (and words) for the deadline, before `sample` is compared with it
     require_numbers(("--keep-days", keep_days, 0, None, False, False),
-                    ("--sample", sample, 0, None, False, False),
-                    ("--timeout", timeout, 0, MAX_TIMEOUT, False, False))
+                    ("--sample", sample, 0, None, False, False))
     if sample and sample >= timeout:
         raise InputError([Problem("must be shorter than the per-host deadline (--timeout "
                                   f"{timeout:g} s): both readings happen within it",
