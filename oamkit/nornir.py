@@ -16,7 +16,8 @@ honest Nornir `Result`s: `changed` when the device was (push) or would be (diff)
 `failed` when the host failed, needs attention, or has a CRITICAL finding (check), `diff`
 holding the configuration lines. `oam_push` honours Nornir's dry run (`InitNornir(dry_run=True)`
 or `run(task=oam_push, dry_run=True)`, as napalm_configure does): it then diffs and sends
-nothing. The inventory is loaded once per process and again whenever one of its files changes. Bad input raises `oamkit.errors.InputError` in the task,
+nothing. The inventory is loaded once per process and again whenever one of its files
+changes. Bad input raises `oamkit.errors.InputError` in the task,
 before that host is contacted; Nornir reports it as the host's failure.
 
 Every push is its own change per host (its own id in `result.result["change_id"]`, undone with

@@ -85,25 +85,27 @@ def run_fleet(plans: list[HostPlan], work: Callable[[HostPlan, float], HostResul
     started: dict[Future, HostPlan] = {}
     try:
         try:
+            def run(stage: list[HostPlan]) -> list[HostResult]:
+                nonlocal failures
+                done = []
+                for result in _run_stage(pool, stage, work, rollout, on_done, started):
+                    results[result.host] = result
+                    failures += result.outcome in FAILED_OUTCOMES or result.outcome == NEEDS_ATTENTION
+                    done.append(result)
+                return done
+
             # The canary is the first `canary` hosts the change touches: a host with nothing to
             # change is done on the way (unchanged) and does not count, so a canary of hosts
             # the policy does not concern cannot pass for a tested change.
             rest, tried = list(plans), 0
             while rollout.canary and rest and tried < rollout.canary:
                 stage, rest = rest[:rollout.canary - tried], rest[rollout.canary - tried:]
-                for result in _run_stage(pool, stage, work, rollout, on_done, started):
-                    results[result.host] = result
-                    tried += result.outcome != UNCHANGED
-                    failures += result.outcome in FAILED_OUTCOMES or result.outcome == NEEDS_ATTENTION
+                tried += sum(result.outcome != UNCHANGED for result in run(stage))
             if failures:
                 stopped = f"the canary stage failed on {failures} host(s)"
-                stages = []
-            else:
-                stages = _stages(rest, Rollout(rollout.workers, rollout.timeout, 0, rollout.batch_size))
-            for stage in stages:
-                for result in _run_stage(pool, stage, work, rollout, on_done, started):
-                    results[result.host] = result
-                    failures += result.outcome in FAILED_OUTCOMES or result.outcome == NEEDS_ATTENTION
+                rest = []
+            for stage in _batches(rest, rollout.batch_size):
+                run(stage)
                 if rollout.max_failures is not None and failures >= rollout.max_failures:
                     stopped = f"{failures} host(s) failed (--max-failures {rollout.max_failures})"
                     break
@@ -137,15 +139,10 @@ def run_fleet(plans: list[HostPlan], work: Callable[[HostPlan, float], HostResul
     return [results[p.host.name] for p in plans], stopped
 
 
-def _stages(plans: list[HostPlan], rollout: Rollout) -> list[list[HostPlan]]:
-    rest = list(plans)
-    stages = []
-    if rollout.canary:
-        stages.append(rest[:rollout.canary])
-        rest = rest[rollout.canary:]
-    size = rollout.batch_size or len(rest) or 1
-    stages.extend(rest[i:i + size] for i in range(0, len(rest), size))
-    return [s for s in stages if s]
+def _batches(plans: list[HostPlan], batch_size: int) -> list[list[HostPlan]]:
+    """The stages after the canary: `batch_size` hosts each, or all at once."""
+    size = batch_size or len(plans) or 1
+    return [plans[i:i + size] for i in range(0, len(plans), size)]
 
 
 def _run_stage(pool, stage, work, rollout, on_done, started):

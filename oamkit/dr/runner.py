@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime
 import ipaddress
 import os
-import shlex
 import shutil
 import signal
 import time
@@ -28,7 +27,8 @@ from oamkit.probe.proto import ProbeProto
 from oamkit.probe.safety import check_probe_request, outside_allow, refuse
 
 # steps live in oamkit.dr.steps; re-exported here for callers of the runner's API
-from oamkit.dr.steps import ActionHook, StepRecord, iso, prompt_on_stderr, run_step, set_action_hook  # noqa: F401
+from oamkit.dr.steps import (ActionHook, StepRecord, command_argv, iso, prompt_on_stderr, run_step,  # noqa: F401
+                             set_action_hook)
 
 
 @dataclass
@@ -619,7 +619,7 @@ def _missing_program(step: Step) -> str | None:
     a name on PATH, a path from the working folder); None when it can, or for other steps."""
     if step.type != "command":
         return None
-    argv = shlex.split(step.command) if isinstance(step.command, str) else list(step.command or [])
+    argv = command_argv(step)
     if not argv:
         return None
     program = argv[0]

@@ -99,12 +99,17 @@ def _realtime_child() -> None:   # the trigger's instant is the reference: keep 
         pass
 
 
+def command_argv(step: Step) -> list[str]:
+    """What a command step runs: its list, or its string split shell-style (no shell)."""
+    return shlex.split(step.command) if isinstance(step.command, str) else list(step.command or [])
+
+
 def run_step(step: Step, name: str, input_fn: Callable[[str], str] = prompt_on_stderr,
              action_hook: ActionHook | None = None) -> StepRecord:
     rec = StepRecord(name, step.type, step.description)
     try:
         if step.type == "command":
-            argv = shlex.split(step.command) if isinstance(step.command, str) else list(step.command or [])
+            argv = command_argv(step)
             rec.started = time.time()
             p = subprocess.run(argv, capture_output=True, text=True, timeout=step.timeout,
                                preexec_fn=_realtime_child, stdin=subprocess.DEVNULL)

@@ -85,14 +85,8 @@ class PromptSSHSession(NcclientSSHSession):
         # request with none: steps that each begin in time would together outlast the
         # deadline, which cuts the connection wherever the opening is then
         waiting_for = ["no SSH login"]
-        with watchdog.at(deadline, watchdog.cut(sock)) as armed:
-            try:
-                self._open(sock, username, password, key_filename, timeout, legacy_algorithms,
-                           waiting_for)
-            except Exception:
-                if not armed.fired:
-                    raise
-        if armed.fired:
+        if watchdog.cut_off(deadline, sock, lambda: self._open(sock, username, password, key_filename,
+                                                               timeout, legacy_algorithms, waiting_for)):
             raise LoginCutOff(f"{waiting_for[0]} before the deadline")
         self.parser = self._device_handler.get_xml_parser(self)
 

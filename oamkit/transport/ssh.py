@@ -110,7 +110,7 @@ class SshSession:
         refuses it (IOS: `% Access denied`, or `Password:` again) ends the session."""
         command = self.platform.config.enable_command
         asked = self._send(command, r"(?:[Pp]assword:\s*$)|(?:[>#]\s*$)")
-        last = asked.rstrip("\n").rsplit("\n", 1)[-1]
+        last = _last_line(asked)
         if re.search(r"#\s*$", last):
             return   # already privileged (the account's privilege level, or no enable secret)
         if not re.search(r"[Pp]assword:\s*$", last):
@@ -119,7 +119,7 @@ class SshSession:
         self._write(enable_secret + self.conn.RETURN)
         answer = self._send_raw(r"(?:[Pp]assword:\s*$)|(?:[>#]\s*$)", "the enable secret",
                                 anchor="")
-        last = answer.rstrip("\n").rsplit("\n", 1)[-1]
+        last = _last_line(answer)
         if not re.search(r"#\s*$", last) or "% Access denied" in answer:
             raise TransportError(f"{self.host.name}: enable refused: the device did not accept "
                                  "the enable secret (credentials.enable_secret_env/_file/_command)")
@@ -128,7 +128,7 @@ class SshSession:
         """The device answered our command and went quiet at a user EXEC prompt (`Router>`)
         while we wait for another: no enable secret in the inventory for a device that needs
         one. Said at once rather than at the deadline."""
-        last = output.rstrip("\n").rsplit("\n", 1)[-1]
+        last = _last_line(output)
         if re.fullmatch(r"[\w.:/-]+>\s*", last):
             raise TransportError(f"{self.host.name}: the device is in user EXEC ({last.strip()!r}) "
                                  "and oamkit has no enable secret for it: set "
@@ -237,7 +237,7 @@ class SshSession:
                 self._refuse_user_exec(output[start + len(anchor):])
             if start >= 0:
                 tail = output[start + len(anchor):]
-                if "\n" in tail and pattern.search(tail.rstrip("\n").rsplit("\n", 1)[-1]):
+                if "\n" in tail and pattern.search(_last_line(tail)):
                     return output[output.rfind("\n", 0, start) + 1:] if anchor else output
 
     def enter_config(self, command: str | None = None) -> str:
@@ -294,7 +294,7 @@ class SshSession:
                 if re.search(syntax.error_pattern, reply, re.M):
                     # the mode the device is left in: the last prompt it printed says it (a
                     # rejected line can move the rest of the batch to another mode)
-                    self.in_config = not re.search(syntax.exec_prompt, output.rstrip("\n").rsplit("\n", 1)[-1])
+                    self.in_config = not re.search(syntax.exec_prompt, _last_line(output))
                     self._read_ahead = None   # what comes next is a restore: it reads afresh
                     raise DeviceRejected(self.host.name, line, _error_lines(reply, syntax.error_pattern))
         if exit_in_batch:
@@ -328,14 +328,14 @@ class SshSession:
                 # every line sent, in whatever mode, the batch is over.
                 if re.search(syntax.error_pattern, output[start:], re.M) \
                         and len(any_prompt.findall(output[start:])) >= len(sent) \
-                        and exec_prompt.search(output.rstrip("\n").rsplit("\n", 1)[-1]):
+                        and exec_prompt.search(_last_line(output)):
                     return output[start:]
                 continue
             if then_show:
                 echo = output.rfind(then_show)
                 if echo < 0 or "\n" not in output[echo:]:
                     continue
-            if not then_exit or exec_prompt.search(output.rstrip("\n").rsplit("\n", 1)[-1]):
+            if not then_exit or exec_prompt.search(_last_line(output)):
                 return output[start:]
 
     def command_in_config(self, command: str, leaves_config: bool = False) -> str:
@@ -495,6 +495,11 @@ class NetmikoChannel:
 _READ_SIZE = 65536
 _READ_WAIT = 0.5   # how long one read blocks; only bounds how late a deadline is noticed
 _LAST_WRITE = 1.0   # s a write may still wait for window space once the deadline has passed (logout)
+
+
+def _last_line(output: str) -> str:
+    """The last line of what the device printed (where its prompt is)."""
+    return output.rstrip("\n").rsplit("\n", 1)[-1]
 
 
 def _unanchored(prompt: str) -> re.Pattern:
