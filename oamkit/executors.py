@@ -14,8 +14,12 @@ Work shipped to Dask workers is a `HostJob`: an action name, the inventory folde
 options. The worker loads the inventory itself (cached per process) and plans the host by
 name; no live session, inventory object or secret crosses the wire. Workers therefore need the
 inventory folder at the same path and the credentials it names (environment variable or
-password file) themselves. Deadlines cross as wall-clock times and become the worker's own
-monotonic deadline, so NTP-synchronised machines share them.
+password file) themselves.
+
+A host's deadline starts when its work starts (`HostClock`), on every executor: a host queued
+behind busy workers is not using its time yet. (Set at submission, the last hosts of 40 on 2
+workers, 1.5 s each, were out of time before their first packet: "no SSH login before the
+deadline"; a real fleet of a few hundred slow devices on the default 20 workers hit the same.)
 """
 from __future__ import annotations
 
@@ -80,6 +84,25 @@ def _hazards_here() -> list[str]:
                 "3.11.9). Start them with DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False or a "
                 "newer Python"]
     return []
+
+
+class HostClock:
+    """One host's time: `timeout` seconds from the moment its work starts (`start`, called by
+    the executor there), not from when it was queued. `deadline` is None until then, and
+    stays None here for work started elsewhere (a Dask worker starts its own clock)."""
+
+    __slots__ = ("timeout", "deadline")
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout, self.deadline = timeout, None
+
+    def start(self) -> float:
+        self.deadline = time.monotonic() + self.timeout
+        return self.deadline
+
+
+def _timed(work, plan, clock: HostClock):
+    return work(plan, clock.start())
 
 
 def _bounded(seconds: float, call: Callable, *args):
@@ -216,9 +239,10 @@ def _plan(folder: str, host: str, intent: bool):
     return plan
 
 
-def run_remote(job: HostJob, host: str, wall_deadline: float):
-    """What a Dask worker runs: the host's plan from the inventory folder, then the job."""
-    deadline = time.monotonic() + (wall_deadline - time.time())
+def run_remote(job: HostJob, host: str, timeout: float):
+    """What a Dask worker runs: the host's plan from the inventory folder, then the job, with
+    `timeout` seconds from now (the task may have queued on the worker)."""
+    deadline = time.monotonic() + timeout
     plan = _plan(job.inventory, host, resolve_action(job.action)[1])
     return job(plan, deadline)
 
@@ -245,25 +269,25 @@ class _LoopRunner:
         self.tasks: set[asyncio.Task] = set()   # referenced until done (the loop keeps weak refs)
         self.submitted: list[cf.Future] = []
 
-    def submit(self, work, plan, deadline: float) -> cf.Future:
+    def submit(self, work, plan, clock: HostClock) -> cf.Future:
         future: cf.Future = cf.Future()
         self.submitted.append(future)
-        self.loop.call_soon_threadsafe(self._start, work, plan, deadline, future)
+        self.loop.call_soon_threadsafe(self._start, work, plan, clock, future)
         return future
 
-    def _start(self, work, plan, deadline, future) -> None:
-        task = self.loop.create_task(self._run(work, plan, deadline, future))
+    def _start(self, work, plan, clock, future) -> None:
+        task = self.loop.create_task(self._run(work, plan, clock, future))
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
 
-    async def _run(self, work, plan, deadline, future: cf.Future) -> None:
+    async def _run(self, work, plan, clock: HostClock, future: cf.Future) -> None:
         from oamkit.transport import greenloop
 
         async with self.slots:
             if not future.set_running_or_notify_cancel():
                 return
             try:
-                result = await greenloop.spawn(work, plan, deadline)
+                result = await greenloop.spawn(work, plan, clock.start())
             except BaseException as exc:  # noqa: BLE001 - the runner reports it for this host
                 future.set_exception(exc)
             else:
@@ -308,12 +332,17 @@ class ThreadExecutor:
         self.pool = cf.ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="oamkit-host")
         self._loop_runner: _LoopRunner | None = None
 
-    def submit(self, work, plan, deadline: float) -> cf.Future:
+    @property
+    def concurrency(self) -> int:
+        """How many hosts run at once (the runner's bound on a stage's time)."""
+        return max(1, self.workers)
+
+    def submit(self, work, plan, clock: HostClock) -> cf.Future:
         if runs_on_loop(work, plan):
             if self._loop_runner is None:
                 self._loop_runner = _LoopRunner(self.workers)
-            return self._loop_runner.submit(work, plan, deadline)
-        return self.pool.submit(work, plan, deadline)
+            return self._loop_runner.submit(work, plan, clock)
+        return self.pool.submit(_timed, work, plan, clock)
 
     def release(self, futures) -> None:
         for future in futures:
@@ -347,7 +376,7 @@ class DaskExecutor:
         except ImportError:
             raise InputError([Problem("--executor dask needs Dask distributed: pip install "
                                       "'oamkit[dask]'", field="--executor", value="dask")]) from None
-        self.cluster = None
+        self.cluster, self.workers = None, workers
         if scheduler:
             try:
                 self.client = Client(scheduler, timeout=connect_timeout)
@@ -395,12 +424,21 @@ class DaskExecutor:
     def address(self) -> str:
         return self.client.scheduler.address
 
-    def submit(self, work, plan, deadline: float) -> cf.Future:
+    @property
+    def concurrency(self) -> int:
+        """How many hosts the cluster runs at once: its worker threads (at least `workers` on
+        the embedded cluster; a cluster we did not start may have fewer)."""
+        try:
+            threads = sum(_bounded(10.0, self.client.nthreads).values())
+        except Exception:  # noqa: BLE001 - the runner's bound is then the one asked for
+            threads = 0
+        return max(1, threads or self.workers)
+
+    def submit(self, work, plan, clock: HostClock) -> cf.Future:
         if not isinstance(work, HostJob):
             raise TypeError("the dask executor runs HostJob work only (picklable: action name, "
                             f"inventory path, options), not {type(work).__name__}")
-        wall = time.time() + (deadline - time.monotonic())
-        remote = self.client.submit(run_remote, work, plan.host.name, wall, pure=False,
+        remote = self.client.submit(run_remote, work, plan.host.name, clock.timeout, pure=False,
                                     key=f"oamkit-{work.action}-{plan.host.name}-{uuid.uuid4().hex[:8]}")
         local: cf.Future = cf.Future()
         local.set_running_or_notify_cancel()

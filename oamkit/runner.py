@@ -146,40 +146,48 @@ def _batches(plans: list[HostPlan], batch_size: int) -> list[list[HostPlan]]:
 
 
 def _run_stage(pool, stage, work, rollout, on_done, started):
+    """Run one stage; yield each host's result as it comes.
+
+    Each host's deadline starts when its work does (`HostClock`). The runner's own net, for
+    work that overruns its deadline anyway (a bug, a read that ignores it): a started host gets
+    GRACE past its deadline, then is reported as not answering (the device may be mid-change);
+    a host still queued when the stage has had all the time its hosts could honestly use
+    (ceil(hosts / concurrency) deadlines) is not started at all."""
+    from oamkit.executors import HostClock
+
     # Finished futures arrive through a queue: wait(pending, FIRST_COMPLETED) would visit
     # (and lock) every pending future each time one finishes, quadratic in the stage's size
     # (1,000 hosts: a million lock round trips on the thread that reports progress).
     finished: queue.SimpleQueue[Future] = queue.SimpleQueue()
-    futures: dict[Future, HostPlan] = {}
-    deadline = 0.0
+    futures: dict[Future, tuple[HostPlan, HostClock]] = {}
+    concurrency = max(1, getattr(pool, "concurrency", rollout.workers))
+    latest = time.monotonic() + math.ceil(len(stage) / concurrency) * rollout.timeout + GRACE
     for plan in stage:
-        deadline = time.monotonic() + rollout.timeout   # later hosts, later deadlines
+        clock = HostClock(rollout.timeout)
         try:
-            future = pool.submit(work, plan, deadline)
+            future = pool.submit(work, plan, clock)
         except Exception as exc:  # noqa: BLE001 - e.g. the scheduler went away: this host only
             future = Future()
             future.set_exception(exc)
-        futures[future] = plan
+        futures[future] = (plan, clock)
         started[future] = plan
         future.add_done_callback(finished.put)
-    latest = deadline + GRACE
     pending = set(futures)
+    next_look = time.monotonic() + _LOOK_EVERY
     while pending:
         try:
-            future = finished.get(timeout=max(0.1, latest - time.monotonic()))
+            future = finished.get(timeout=max(0.05, next_look - time.monotonic()))
         except queue.Empty:
-            if time.monotonic() <= latest:
-                continue
-            for future in [f for f in futures if f in pending]:   # in plan order
-                plan = futures[future]
-                result = HostResult(plan.host.name, plan.platform.name, NEEDS_ATTENTION,
-                                    error=f"no answer within the {rollout.timeout:.0f} s deadline",
-                                    detail="the device may be mid-change; check it by hand")
+            future = None
+        if time.monotonic() >= next_look:
+            for result in _overdue(futures, pending, latest, rollout.timeout):
                 _notify(on_done, result)
                 yield result
-            return
+            next_look = time.monotonic() + _LOOK_EVERY
+        if future is None or future not in pending:
+            continue
         pending.discard(future)
-        plan = futures[future]
+        plan = futures[future][0]
         try:
             result = future.result()
         except Exception as exc:  # a bug must not hide the other hosts' results
@@ -187,6 +195,34 @@ def _run_stage(pool, stage, work, rollout, on_done, started):
                                 error=f"internal error: {type(exc).__name__}: {exc}")
         _notify(on_done, result)
         yield result
+
+
+_LOOK_EVERY = 1.0   # s between looks for hosts past their deadline (one pass over the pending)
+
+
+def _overdue(futures, pending: set, latest: float, timeout: float) -> list[HostResult]:
+    """The pending hosts the runner stops waiting for now (see `_run_stage`), in plan order;
+    they leave `pending`. Work whose clock runs elsewhere (a Dask worker's) is waited for
+    until the stage's time is up."""
+    now, out = time.monotonic(), []
+    for future in [f for f in futures if f in pending]:
+        plan, clock = futures[future]
+        if clock.deadline is not None:
+            if now <= clock.deadline + GRACE:
+                continue
+        elif now <= latest:
+            continue
+        elif future.cancel():   # still queued: it never starts
+            pending.discard(future)
+            out.append(HostResult(plan.host.name, plan.platform.name, NOT_ATTEMPTED,
+                                  detail="never started: every worker was still busy when the "
+                                         "stage's time was up"))
+            continue
+        pending.discard(future)
+        out.append(HostResult(plan.host.name, plan.platform.name, NEEDS_ATTENTION,
+                              error=f"no answer within the {timeout:g} s deadline",
+                              detail="the device may be mid-change; check it by hand"))
+    return out
 
 
 def _notify(on_done, result: HostResult) -> None:

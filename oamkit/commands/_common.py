@@ -42,7 +42,7 @@ SchedulerOpt = typer.Option(
 
 # read-only commands (collect, check, facts)
 ReadWorkersOpt = typer.Option(20, "--workers", "-w", min=1, help="Hosts read at once.")
-ReadTimeoutOpt = typer.Option(60.0, "--timeout", min=1, help="Deadline per host, in seconds.")
+ReadTimeoutOpt = typer.Option(60.0, "--timeout", min=1, help="Deadline per host, in seconds, from when its work starts.")
 DbOpt = typer.Option(None, "--db", metavar="PATH", envvar="OAMKIT_DB", show_envvar=True,
                      help="History database (SQLite). Default: history.sqlite in the state dir "
                           "(OAMKIT_STATE_DIR).")

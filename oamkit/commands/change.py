@@ -19,7 +19,7 @@ console = stdout_console()
 err = Console(stderr=True)
 
 WorkersOpt = typer.Option(20, "--workers", "-w", min=1, help="Hosts worked on at once.")
-TimeoutOpt = typer.Option(120.0, "--timeout", min=1, help="Deadline per host, in seconds.")
+TimeoutOpt = typer.Option(120.0, "--timeout", min=1, help="Deadline per host, in seconds, from when its work starts.")
 
 _STYLE = {"unchanged": "dim", "changed": "green", "failed-rolled-back": "yellow",
           "failed-needs-attention": "bold red", "not-attempted": "dim", "error": "red",

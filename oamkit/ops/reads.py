@@ -186,9 +186,13 @@ class _HeldHere:
         self.executor, self.answer, self.held = executor, answer, held
         self.name = executor.name
 
-    def submit(self, work, plan, deadline: float) -> cf.Future:
+    @property
+    def concurrency(self) -> int:
+        return self.executor.concurrency
+
+    def submit(self, work, plan, clock) -> cf.Future:
         if checks.contacted(self.held.get(plan.host.name)):
-            return self.executor.submit(work, plan, deadline)
+            return self.executor.submit(work, plan, clock)
         future: cf.Future = cf.Future()
         future.set_running_or_notify_cancel()
         try:

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from oamkit import backups, engine
-from oamkit.executors import HostJob, ThreadExecutor, runs_on_loop
+from oamkit.executors import HostClock, HostJob, ThreadExecutor, runs_on_loop
 from oamkit.inventory import Inventory
 from oamkit.lab.server import set_ssh_driver
 from oamkit.render import plan_hosts
@@ -86,8 +86,8 @@ def test_a_host_not_yet_started_on_the_loop_can_be_cancelled_a_started_one_canno
     executor = ThreadExecutor(workers=1)   # one at a time: the second host waits for a slot
     try:
         job = HostJob.make("diff", inv)
-        first = executor.submit(job, plans[0], time.monotonic() + 30)
-        second = executor.submit(job, plans[1], time.monotonic() + 30)
+        first = executor.submit(job, plans[0], HostClock(30))
+        second = executor.submit(job, plans[1], HostClock(30))
         deadline = time.monotonic() + 10
         while not first.running() and time.monotonic() < deadline:
             time.sleep(0.01)
