@@ -168,6 +168,9 @@ class CliDriver:
         return {name: getattr(snapshot.interfaces.get(name), "discovery_state", None)
                 for name in interfaces}
 
+    def extend_deadline(self, deadline: float) -> None:
+        self.session.deadline = max(self.session.deadline, deadline)
+
     def close(self) -> None:
         self.session.close()
 

@@ -28,6 +28,11 @@ from oamkit.transport.base import load
 from oamkit.transport.ssh import DeviceRejected, TransportError
 
 RESTORE_CONFIRM_TIMEOUT = 120   # seconds a restore stays revertible before it is confirmed
+# Of a host's deadline, what the change may not use: it is kept for putting the device back
+# (a quarter, at most this many seconds). Without it a health gate that waited until the
+# deadline, or a slow device, left the restore no time: "needs attention", the device holding
+# the change until its own revert timer (and for good where it has none).
+RESTORE_RESERVE = 30.0
 Target = Callable[[ConfigDriver, Snapshot], object]   # (driver, running before) -> target
 
 
@@ -106,8 +111,10 @@ def converge(inventory: Inventory, plan: HostPlan, deadline: float, target: Targ
     on any failure abandon, restore what was there and verify it."""
     started = time.monotonic()
     result = HostResult(plan.host.name, plan.platform.name, UNCHANGED)
+    change_deadline = deadline if change_id is None else \
+        deadline - min(RESTORE_RESERVE, max(0.0, deadline - started) / 4)
     try:
-        driver = open_driver(inventory, plan, deadline)
+        driver = open_driver(inventory, plan, change_deadline)
     except TransportError as exc:
         return _error(result, exc, started)
     try:
@@ -124,7 +131,7 @@ def converge(inventory: Inventory, plan: HostPlan, deadline: float, target: Targ
             return result
         result.backup = str(_write_backup(change_id, plan, driver.form, before))
         try:
-            _change(driver, plan, before, wanted, result, deadline, confirm_timeout)
+            _change(driver, plan, before, wanted, result, change_deadline, deadline, confirm_timeout)
             result.outcome = CHANGED
         except Exception as exc:  # noqa: BLE001 - whatever broke, the device goes back first
             result.error = str(exc) if isinstance(exc, (DeviceRejected, TransportError, VerifyFailed)) \
@@ -139,7 +146,8 @@ def converge(inventory: Inventory, plan: HostPlan, deadline: float, target: Targ
 
 
 def _change(driver: ConfigDriver, plan: HostPlan, before: Snapshot, wanted, result: HostResult,
-            deadline: float, confirm_timeout: int) -> None:
+            change_deadline: float, deadline: float, confirm_timeout: int) -> None:
+    began = time.monotonic()
     driver.load(before, wanted, confirm_timeout)
     driver.commit(confirm_timeout)
     after = driver.read()
@@ -153,7 +161,8 @@ def _change(driver: ConfigDriver, plan: HostPlan, before: Snapshot, wanted, resu
         remaining = driver.delta(driver.read(), wanted)
     if remaining:
         raise VerifyFailed(remaining)
-    wait_operational(driver, plan, deadline)
+    # undoing it sends about what the change sent: the gate leaves the restore that long, and half again
+    wait_operational(driver, plan, min(change_deadline, deadline - 1.5 * (time.monotonic() - began)))
     driver.confirm()
 
 
@@ -178,7 +187,9 @@ def wait_operational(driver: ConfigDriver, plan: HostPlan, deadline: float) -> N
 
 def _restore(inventory: Inventory, plan: HostPlan, driver: ConfigDriver, before: Snapshot,
              deadline: float, result: HostResult) -> None:
-    """Put the device back to `before` and verify it; decide rolled-back vs needs-attention."""
+    """Put the device back to `before` and verify it; decide rolled-back vs needs-attention.
+    It has the whole deadline: the reserve the change could not use is for this."""
+    driver.extend_deadline(deadline)
     try:
         driver.abandon()
         left = _put_back(driver, before, result)

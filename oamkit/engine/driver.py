@@ -95,6 +95,10 @@ class ConfigDriver(Protocol):
         """The IEEE discovery state of each interface's OAM session (None: not reported), for
         the health gate."""
 
+    def extend_deadline(self, deadline: float) -> None:
+        """Let the session's reads and writes run until `deadline` (monotonic), later than the
+        one it was opened with: a restore gets the time the change was not allowed to use."""
+
     def close(self) -> None:
         """Release the device's locks and close the session; never raises."""
 

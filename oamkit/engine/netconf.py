@@ -153,6 +153,9 @@ class NetconfDriver:
         finally:
             cli.close()
 
+    def extend_deadline(self, deadline: float) -> None:
+        self.deadline = self.session.deadline = max(self.session.deadline, deadline)
+
     def close(self) -> None:
         if self._locked:
             try:

@@ -323,6 +323,25 @@ def test_health_gate_rolls_back_when_the_oam_session_stays_down(lab, lab_invento
     assert hosts[name]["outcome"] == "changed", hosts[name]
 
 
+@pytest.mark.parametrize("name,interface", [("ios-1", "GigabitEthernet0/1"), ("junos-1", "ge-0/0/0")])
+def test_a_health_gate_waiting_past_the_deadline_leaves_the_restore_its_time(lab, lab_inventory, env,
+                                                                            name, interface):
+    """The gate may wait 60 s; the host has 12. It stops early enough that a slow device
+    (0.1 s per command: the change and the restore take ~3 s each) is still put back within
+    the deadline (it stopped 1 s before it: the restore timed out, the device kept the change)."""
+    policies = lab_inventory / "policies" / "standard.yaml"
+    for policy in ("lab-standard", "lab-ios", "lab-xr", "lab-junos", "lab-huawei"):
+        policies.write_text(policies.read_text().replace(
+            f"{policy}:\n", f"{policy}:\n  require_operational: true\n  operational_wait: 60s\n", 1))
+    original = running_text(lab.device(name))
+    lab.set_peer_state(name, interface, "down")
+    lab.set_faults(name, command_delay=0.1)
+    code, hosts = pushed(env, lab_inventory, "--limit", name, "--timeout", "12")
+    assert hosts[name]["outcome"] == "failed-rolled-back", json.dumps(hosts[name], indent=1)
+    assert "health gate failed" in hosts[name]["error"] and interface in hosts[name]["error"]
+    assert running_text(lab.device(name)) == original
+
+
 def test_backups_are_on_disk_before_the_device_is_touched(lab, lab_inventory, env, monkeypatch):
     from oamkit import backups, engine
     from oamkit.inventory import Inventory
