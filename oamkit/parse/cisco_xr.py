@@ -31,20 +31,30 @@ from oamkit.parse.values import (
 )
 
 
-def _interfaces(ctx: RecordContext) -> list[dict]:
+def _configuration(ctx: RecordContext) -> list[dict]:
     r = ctx.raw
     events = event_blocks(ctx, IEEE_LINK_EVENTS)
     return [{
         "interface": canonical_interface(ctx.platform, r["INTERFACE"]),
         "mode": lower_or_null(r["MODE"]),
         "link_monitoring": flag(r["LINK_MONITORING"]),
-        "discovery_state": discovery_state(r["SESSION_STATE"]),
-        "session_state": state_key(r["SESSION_STATE"]) if r["SESSION_STATE"] else None,
         "hello_interval": text_or_null(r["HELLO_INTERVAL"]),
         "connection_timeout": count_or_null(r["CONNECTION_TIMEOUT"]),
         "high_threshold_action": action(r["HIGH_THRESHOLD_ACTION"]),
         "remote_failure_actions": remote_failure_actions(r),
         "link_events": events,
+    }]
+
+
+def _session(ctx: RecordContext) -> list[dict]:
+    r = ctx.raw
+    return [{
+        "interface": canonical_interface(ctx.platform, r["INTERFACE"]),
+        "discovery_state": discovery_state(r["SESSION_STATE"]),
+        "session_state": state_key(r["SESSION_STATE"]),
+        "local_mwd_key": text_or_null(r["LOCAL_MWD_KEY"]),
+        "remote_mwd_key": text_or_null(r["REMOTE_MWD_KEY"]),
+        "efd_triggered": text_or_null(r["EFD_TRIGGERED"]),
     }]
 
 
@@ -69,9 +79,13 @@ def _event_log(ctx: RecordContext) -> list[dict]:
 
 
 SPECS: dict[str, TemplateSpec] = {
-    "cisco_xr_show_ethernet_oam_interfaces.textfsm": TemplateSpec(
-        _interfaces, required=("MODE", "LINK_MONITORING", "FRAME_SECONDS_HIGH_THRESHOLD"),
+    "cisco_xr_show_ethernet_oam_configuration.textfsm": TemplateSpec(
+        _configuration, required=("MODE", "LINK_MONITORING", "FRAME_SECONDS_HIGH_THRESHOLD"),
         together=field_groups([e.upper() for e in IEEE_LINK_EVENTS]), uniform=True),
+    "cisco_xr_show_ethernet_oam_interfaces.textfsm": TemplateSpec(
+        # a key is printed only when there is one (no peer yet: no remote key)
+        _session, required=("SESSION_STATE",), uniform=True,
+        uniform_ignore=("LOCAL_MWD_KEY", "REMOTE_MWD_KEY")),
     "cisco_xr_show_ethernet_oam_statistics.textfsm": TemplateSpec(
         oam_statistics, required=OAM_STATISTICS_REQUIRED, uniform=True),
     "cisco_xr_show_ethernet_oam_event-log.textfsm": TemplateSpec(

@@ -212,6 +212,10 @@ DISCOVERY_STATES = {
     "send-local-remote": "send-local-and-remote", "send-local-and-remote": "send-local-and-remote",
     "send-local-remote-ok": "send-local-and-remote-ok",
     "send-local-and-remote-ok": "send-local-and-remote-ok",
+    # IOS-XR's protocol states (its oper model: "the LOCAL_REMOTE(_OK) state"; `show ethernet
+    # oam interfaces` in Cisco's guide prints "In REMOTE_OK state")
+    "local-remote": "send-local-and-remote", "local-remote-ok": "send-local-and-remote-ok",
+    "remote-ok": "send-local-and-remote-ok",
     "link-fault": "link-fault", "fault": "link-fault",
     "disabled": "disabled", "inactive": "disabled",
     "peering-locally-rejected": "peering-locally-rejected",

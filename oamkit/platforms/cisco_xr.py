@@ -47,7 +47,9 @@ PLATFORM = Platform(
                            "critical_event": "critical-event"},
     remote_failure_actions={"error-disable-interface": "error-disable-interface", "log": "log"},
     profile_forms=("cli", "netconf"),
-    commands={"counters": "show interfaces", "oam_status": "show ethernet oam interfaces",
+    # the settings and the protocol state are two commands on XR (Cisco's command reference:
+    # `show ethernet oam interfaces` prints only the state, MWD keys and EFD)
+    commands={"counters": "show interfaces", "oam_status": "show ethernet oam configuration",
               "oam_session": "show ethernet oam interfaces",
               "oam_events": "show ethernet oam statistics",
               "event_log": "show ethernet oam event-log", "version": "show version"},

@@ -201,7 +201,7 @@ def test_xr_candidate_commit_and_commit_changes(lab):
         conn.exit_config_mode()
         changes = conn.send_command("show configuration commit changes last 1")
         oam = conn.send_command("show running-config ethernet oam")
-        intf = conn.send_command("show ethernet oam interfaces interface GigabitEthernet0/0/0/0")
+        intf = conn.send_command("show ethernet oam configuration interface GigabitEthernet0/0/0/0")
     assert dev.running.get(["ethernet oam profile OAMKIT-LAB", "link-monitor",
                             "frame threshold low 1 high 10"]) is not None
     assert "+ ethernet oam profile OAMKIT-LAB" in changes

@@ -65,7 +65,9 @@ def test_lab_output_parses_into_the_lab_state(lab, name):
         assert status["link_events"]["frame"]["window"] == 20          # deciseconds
         assert status["link_events"]["frame"]["high_threshold"] == 10
     if platform == "cisco_xr":
-        rec = {r["interface"]: r for r in parsed["show ethernet oam interfaces"].records}[iface]
+        rec = {r["interface"]: r for r in parsed["show ethernet oam configuration"].records}[iface]
+        session = {r["interface"]: r for r in parsed["show ethernet oam interfaces"].records}[iface]
+        assert session["discovery_state"] == "operational" and session["session_state"] == "send-any"
         assert rec["mode"] == "passive"
         assert rec["link_events"]["frame"]["window"] == 20             # 2000 ms
         assert rec["link_events"]["frame"]["high_threshold"] == 10

@@ -70,7 +70,8 @@ def test_list_supported_commands():
     listed = {(row["platform"], row["command"]) for row in json.loads(done.stdout)}
     assert ("cisco_xr", "show ethernet oam event-log") in listed
     assert ("huawei_vrp", "display efm link-event local") in listed
-    assert len(listed) == 15
+    assert ("cisco_xr", "show ethernet oam configuration") in listed
+    assert len(listed) == 16
 
 
 def test_missing_arguments_exit_2():

@@ -47,7 +47,7 @@ SETUPS = {
                    "exit", "exit", "interface GigabitEthernet0/0/0/0", "ethernet oam",
                    "profile OAMKIT-PARSE-TEST"],
         "commit": True,
-        "status": "show ethernet oam interfaces",
+        "status": "show ethernet oam configuration",
         "expect": {"mode": "passive",
                    "frame": {"window": 20, "window_unit": "deciseconds", "high_threshold": 10},
                    "frame_seconds": {"window": 600, "high_threshold": 5},

@@ -88,7 +88,7 @@ def test_every_index_template_exists():
     from oamkit.parse.index import TEMPLATE_DIR, command_index, ntc_template_dir
 
     rows = list(command_index().index.index)
-    assert len(rows) == 15
+    assert len(rows) == 16
     for row in rows:
         name = row["Template"]
         if name.startswith("ntc-templates:"):
@@ -106,7 +106,8 @@ def test_every_index_template_exists():
     ("cisco_ios", "show ethernet oam stati", "cisco_ios_show_ethernet_oam_statistics.textfsm"),
     ("cisco_ios", "show  interfaces  Gi0/1", "ntc-templates:cisco_ios_show_interfaces.textfsm"),
     ("iosxe", "show interfaces", "ntc-templates:cisco_ios_show_interfaces.textfsm"),
-    ("cisco_xr", "show ethernet oam configuration", "cisco_xr_show_ethernet_oam_interfaces.textfsm"),
+    ("cisco_xr", "show ethernet oam configuration", "cisco_xr_show_ethernet_oam_configuration.textfsm"),
+    ("cisco_xr", "sh eth oam int", "cisco_xr_show_ethernet_oam_interfaces.textfsm"),
     ("cisco_xr", "sh eth oam event-log", "cisco_xr_show_ethernet_oam_event-log.textfsm"),
     ("juniper_junos", "show oam ethernet link-fault-management detail ge-0/0/0 | no-more",
      "juniper_junos_show_oam_ethernet_link-fault-management.textfsm"),

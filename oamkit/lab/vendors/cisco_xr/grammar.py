@@ -70,6 +70,8 @@ def xr_rules() -> list[Rule]:
         Rule("show configuration commit list", XR_EXEC, action="cmd", handler="show_commit_list"),
         Rule("rollback configuration last <1-100>", XR_EXEC, action="cmd", handler="rollback_last"),
         Rule("show ethernet oam interfaces [interface IFNAME]", XR_EXEC, action="cmd", handler="show_oam_status"),
+        Rule("show ethernet oam configuration [interface IFNAME]", XR_EXEC, action="cmd",
+             handler="show_oam_configuration"),
         Rule("show ethernet oam statistics [interface IFNAME]", XR_EXEC, action="cmd", handler="show_oam_statistics"),
         Rule("show ethernet oam event-log [interface IFNAME]", XR_EXEC, action="cmd", handler="show_event_log"),
         Rule("show ethernet oam summary", XR_EXEC, action="cmd", handler="show_oam_summary"),

@@ -13,7 +13,7 @@ from oamkit.lab.grammar import Grammar, Match
 from oamkit.lab.terminal import Disconnect
 from oamkit.lab.vendors.cisco_ios.session import CiscoSession
 from oamkit.lab.vendors.cisco_xr.grammar import grammar as xr_grammar
-from oamkit.lab.vendors.cisco_xr.show import (VERSION, xr_discovery, xr_event_log, xr_interfaces,
+from oamkit.lab.vendors.cisco_xr.show import (VERSION, xr_configuration, xr_discovery, xr_event_log, xr_interfaces,
                                               xr_show_interfaces, xr_statistics, xr_summary,
                                               xr_timestamp)
 
@@ -138,6 +138,9 @@ class XrSession(CiscoSession):
 
     async def cmd_show_oam_status(self, m: Match) -> str:
         return self.header(xr_interfaces(self.dev, m.words[-1] if "interface" in m.words[3:] else None))
+
+    async def cmd_show_oam_configuration(self, m: Match) -> str:
+        return self.header(xr_configuration(self.dev, m.words[-1] if "interface" in m.words[3:] else None))
 
     async def cmd_show_oam_statistics(self, m: Match) -> str:
         self.dev.tick()

@@ -1,5 +1,5 @@
-"""Cisco IOS-XR show output of the lab (``show ethernet oam interfaces|statistics|event-log|
-summary|discovery``, ``show interfaces``, ``show version``, the timestamp line XR prints above
+"""Cisco IOS-XR show output of the lab (``show ethernet oam interfaces|configuration|statistics|
+event-log|summary|discovery``, ``show interfaces``, ``show version``, the timestamp line XR prints above
 every show), generated from device state in the layouts of the vendor notes
 (../shared/research/oam-vendors.md): settings from the running configuration (an applied
 ``ethernet oam profile`` first, interface lines override), runtime values from ``Device``.
@@ -7,6 +7,7 @@ every show), generated from device state in the layouts of the vendor notes
 from __future__ import annotations
 
 import time
+import zlib
 
 from oamkit.lab.config_tree import ConfigTree
 from oamkit.lab.device import Device, InterfaceState
@@ -67,6 +68,8 @@ XR_ACTION_NAMES = {"error-disable-interface": "Error-Disable", "log": "Log", "di
 
 
 def xr_interfaces(dev: Device, ifname: str | None) -> str:
+    """`show ethernet oam interfaces`: the protocol state only, as Cisco's command reference
+    prints it (state, mis-wiring detection keys, EFD). The settings are in `configuration`."""
     out: list[str] = []
     for name in ([ifname] if ifname else list(dev.interfaces)):
         eff = xr_oam_settings(dev.running, name)
@@ -74,14 +77,30 @@ def xr_interfaces(dev: Device, ifname: str | None) -> str:
             continue
         st = dev.interfaces[name]
         up = st.oam.peer_state == "operational"
-        mode = eff.get("mode", "active")
-        state = "SEND_ANY" if up else ("ACTIVE_SEND_LOCAL" if mode == "active" else "PASSIVE_WAIT")
-        rows = [("Local MWD state", "Ready" if up else "Not ready"),
-                ("Remote MWD state", "Ready" if up else "Not ready"), ("EFD triggered", "No"),
-                ("Hello interval", eff.get("hello", "1s")),
+        state = "SEND_ANY" if up else ("ACTIVE_SEND_LOCAL" if eff.get("mode", "active") == "active"
+                                       else "PASSIVE_WAIT")
+        out += [name, f"  In {state} state", f"  Local MWD key: {_mwd_key(st.mac)}"]
+        if up:   # [I] no peer, no key received: the line is left out
+            out.append(f"  Remote MWD key: {_mwd_key(st.oam.peer_mac)}")
+        out += ["  EFD triggered: No", ""]
+    return "\n".join(out) + "\n" if out else ""
+
+
+def _mwd_key(mac: str) -> str:
+    return f"{zlib.crc32(mac.encode()):08X}"
+
+
+def xr_configuration(dev: Device, ifname: str | None) -> str:
+    """`show ethernet oam configuration`: the effective settings (profile, then interface)."""
+    out: list[str] = []
+    for name in ([ifname] if ifname else list(dev.interfaces)):
+        eff = xr_oam_settings(dev.running, name)
+        if eff is None:
+            continue
+        rows = [("Hello interval", eff.get("hello", "1s")),
                 ("Link monitoring enabled", "Y"), ("Remote loopback enabled", "N"),
                 ("Mib retrieval enabled", "N"), ("Uni-directional link-fault detection enabled", "N"),
-                ("Configured mode", mode.capitalize()),
+                ("Configured mode", eff.get("mode", "active").capitalize()),
                 ("Connection timeout", eff.get("timeout", "5")),
                 ("Symbol period window", eff.get("symbol-period window", "0")),
                 ("Symbol period low threshold", eff.get("symbol-period low", "1")),
@@ -107,7 +126,7 @@ def xr_interfaces(dev: Device, ifname: str | None) -> str:
                 ("Remote loopback action", "Log"),
                 ("Require remote mode", "Ignore"), ("Require remote MIB retrieval", "N"),
                 ("Require remote loopback support", "N"), ("Require remote link monitoring", "N")]
-        out += [name, f"  In {state} state"]
+        out.append(f"{name}:")
         out += [f"  {k}: {v}" for k, v in rows]
         out.append("")
     return "\n".join(out) + "\n" if out else ""
