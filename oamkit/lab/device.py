@@ -73,7 +73,7 @@ class OamSession:
     loopback_rx: int = 0
     # remote loopback: None, "control" (this side started it) or "be controlled" (the peer did)
     loopback: str | None = None
-    loopback_timeout: int = 20          # seconds left, printed on the controlling side
+    loopback_timeout: int = 20          # minutes (VRP counts the loopback test in minutes), on the controlling side
     variable_request_tx: int = 0
     variable_request_rx: int = 0
     variable_response_tx: int = 0

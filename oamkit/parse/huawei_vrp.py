@@ -101,17 +101,30 @@ def _efm(ctx: RecordContext) -> list[dict]:
     }]
 
 
+def _no_remote_block(raw: dict) -> tuple[str, ...]:
+    """A record that ends at `TriggerMacRenew` with no `Remote ...` line is whole: Huawei's
+    CE/S-series example of `display efm interface` prints no remote block (no peer, or that
+    layout), where the NE40E one ends at `Remote Multiplexer`."""
+    if raw.get("TRIGGER_MAC_RENEW") and not any(raw.get(k) for k in raw if k.startswith("REMOTE_")):
+        return ("REMOTE_MULTIPLEXER",)
+    return ()
+
+
 def _session(ctx: RecordContext) -> list[dict]:
     r = ctx.raw
     state = state_key(r["EFM_STATE"])
     if state not in DISCOVERY_STATES and state != "discovery":   # VRP: still discovering
         ctx.warnings.append(f"{r['INTERFACE']}: EFM state {r['EFM_STATE'].strip()!r} is not one "
                             "oamkit knows; passed through as text")
+    minutes = count_or_null(r["LOOPBACK_TIMEOUT"])
     return [{
         "interface": canonical_interface(ctx.platform, r["INTERFACE"]),
         "session_state": state,
         "discovery_state": discovery_state(r["EFM_STATE"]),
-        "loopback_timeout_s": count_or_null(r["LOOPBACK_TIMEOUT"]),
+        # the loopback test's timeout, which VRP counts in minutes (`efm loopback start
+        # timeout`; NetEngine 8000 reference: "Timeout period of the loopback test, in minutes")
+        "loopback_timeout_min": minutes,
+        "loopback_timeout_s": None if minutes is None else minutes * 60,
     }]
 
 
@@ -129,7 +142,7 @@ def _link_events(ctx: RecordContext) -> list[dict]:
 
 SPECS: dict[str, TemplateSpec] = {
     "huawei_vrp_display_efm_all.textfsm": TemplateSpec(
-        _efm, required=("MODE", "REMOTE_MULTIPLEXER"),
+        _efm, required=("MODE", "REMOTE_MULTIPLEXER"), excused=_no_remote_block,
         together=field_groups(_EVENT_FIELDS.values(), ("PERIOD", "THRESHOLD")),
         preprocess=(split_pairs,), uniform=True),
     "huawei_vrp_display_efm_session_all.textfsm": TemplateSpec(

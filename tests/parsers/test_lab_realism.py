@@ -80,7 +80,7 @@ def test_vrp_session_prints_remote_loopback_states():
     dev.set_peer_state("GigabitEthernet0/1/2", "down")
     result = parse_output("huawei_vrp", "display efm session all", show.hw_session(dev, None))
     assert result.warnings == []
-    states = {r["interface"]: (r["session_state"], r["loopback_timeout_s"]) for r in result.records}
+    states = {r["interface"]: (r["session_state"], r["loopback_timeout_min"]) for r in result.records}
     assert states == {"GigabitEthernet0/1/0": ("loopback-control", 19),
                       "GigabitEthernet0/1/1": ("loopback-be-controlled", None),
                       "GigabitEthernet0/1/2": ("discovery", None)}
