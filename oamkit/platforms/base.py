@@ -45,9 +45,15 @@ class Window:
     scale: units.Scale = units.IDENTITY
     counts: Literal["ieee", "time"] = "ieee"
     unit_label: str = ""
+    # a counted window the platform also takes as a duration (IOS-XR `symbol-period window
+    # milliseconds N`): a policy's duration within this range is sent as it is, exactly, rather
+    # than converted to a count at the link speed (1 s at 10G is 1.25e10 symbols, more than
+    # XR's count can hold); one outside it is converted as before
+    by_time: Range | None = None
 
     def describe(self) -> str:
-        return f"{self.range} ({self.unit_label})" if self.unit_label else str(self.range)
+        text = f"{self.range} ({self.unit_label})" if self.unit_label else str(self.range)
+        return f"{text}, or {self.by_time} (milliseconds)" if self.by_time else text
 
 
 @dataclass(frozen=True)
@@ -389,12 +395,16 @@ class Platform:
 
     def _event(self, intent, name, field_name, event: Event, wanted, bad, lacks, notes) -> dict:
         skip_as = wanted.on_unsupported
-        values = {"keyword": event.keyword, "window": None, "low": None, "high": None}
+        values = {"keyword": event.keyword, "window": None, "window_unit": None, "low": None,
+                  "high": None}
         if wanted.window is not None:
             if event.window is None:
                 lacks(f"{field_name}.window", _window_text(name, wanted),
                       reason_key=f"link_monitor.{name}.window", on_unsupported=skip_as)
-            else:
+            elif event.window.by_time is not None and wanted.window_ms is not None \
+                    and event.window.by_time.accepts(wanted.window_ms):
+                values["window"], values["window_unit"] = wanted.window_ms, "milliseconds"
+            else:   # a count (a duration outside the platform's milliseconds: at the link speed)
                 values["window"] = self._window(intent, name, field_name, event, wanted, bad, notes)
         if wanted.low is not None:
             if event.low is None:

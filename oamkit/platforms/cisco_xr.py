@@ -1,8 +1,11 @@
 """Cisco IOS-XR: an `ethernet oam profile` attached to interfaces, candidate config + commit.
 
 Units (vendor notes §3.2 and Cisco-IOS-XR-ethernet-link-oam-cfg): frame and frame-seconds windows
-in milliseconds; frame-period and symbol-period windows in frames / symbols (the `frames` /
-`symbols` window units of the YANG model). A high threshold is only accepted with a low one.
+in milliseconds; frame-period and symbol-period windows in frames / symbols, or, when the policy
+gives a duration, in milliseconds (the YANG model's window units `frames`/`symbols` and
+`milliseconds`; NCS 5500 6.1: `symbol-period window {milliseconds W | symbols W}`, 1000-60000 ms,
+"rounded up to the nearest second" unless whole seconds, so whole seconds only). A high
+threshold is only accepted with a low one.
 """
 from oamkit.platforms.base import (ConfigSyntax, Event, EventTiming, NameRules, NetconfModel, Platform, Range,
                                   Timer, Toggle, no_crc_monitor, Window)
@@ -10,6 +13,7 @@ from oamkit.units import Scale
 
 _MS = Scale("milliseconds", per_vendor_unit=1, per_ieee_unit=100)
 _COUNT = Range(1, 4294967295)
+_WHOLE_SECONDS_MS = Range(1000, 60000, step=1000)
 
 PLATFORM = Platform(
     name="cisco_xr",
@@ -18,11 +22,13 @@ PLATFORM = Platform(
     commit_model="candidate",
     transports=("ssh", "netconf"),
     events={
-        "symbol_period": Event("symbol-period", Window(_COUNT, unit_label="symbols"),
+        "symbol_period": Event("symbol-period", Window(_COUNT, unit_label="symbols",
+                                                       by_time=_WHOLE_SECONDS_MS),
                                _COUNT, _COUNT, high_none=False, high_requires_low=True),
         "frame": Event("frame", Window(Range(1000, 60000), _MS, unit_label="ms"),
                        _COUNT, _COUNT, high_none=False, high_requires_low=True),
-        "frame_period": Event("frame-period", Window(_COUNT, unit_label="frames"),
+        "frame_period": Event("frame-period", Window(_COUNT, unit_label="frames",
+                                                     by_time=_WHOLE_SECONDS_MS),
                               _COUNT, _COUNT, high_none=False, high_requires_low=True),
         "frame_seconds": Event("frame-seconds", Window(Range(10000, 900000, step=1000), _MS,
                                                        unit_label="ms"),

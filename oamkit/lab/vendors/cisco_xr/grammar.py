@@ -28,6 +28,7 @@ def xr_rules() -> list[Rule]:
              checks=("xr_low_le_high",)),
         Rule("frame-period window frames <1-4294967295>", lm, key="frame-period window"),
         Rule("frame-period window <1000-60000>", lm, key="frame-period window"),
+        Rule("frame-period window milliseconds <1000-60000>", lm, key="frame-period window"),
         Rule("frame-period threshold frames low <0-4294967295> [high <0-4294967295>]", lm,
              key="frame-period threshold", checks=("xr_low_le_high",)),
         Rule("frame-period threshold ppm low <1-1000000> [high <1-1000000>]", lm,
