@@ -6,8 +6,6 @@ CLI and NETCONF; each converges (a second push changes nothing)."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 import yaml
