@@ -129,6 +129,10 @@ class HostCheck:
     # interface -> raw counters as read ({"crc_errors": .., "frame_errors": .., "link_events": ..})
     # for Prometheus counters, which rate() turns into rates between scrapes
     counters: dict = field(default_factory=dict)
+    # interface -> (snapshot ts, link-event count): the link-event markers this check would
+    # move, written by the caller only once its report is out (`History.mark_checked_all`),
+    # so a run killed before that consumes no event and overlapping runs both report them
+    marks: dict = field(default_factory=dict, repr=False)
 
     def finish(self) -> "HostCheck":
         self.outcome = worst([r.status for r in self.results]) if self.results else UNKNOWN
@@ -377,7 +381,8 @@ def _link_events(host, name, sample, snap, history, rules) -> CheckResult:
 
 # ------------------------------------------------------------------------------ per host
 # A check is a read (the device: configuration and show commands, one session) then a judgement
-# (this machine's history: store the snapshot, evaluate, mark link events). The read can run
+# (this machine's history: store the snapshot, evaluate; the link events are marked checked by
+# the caller once the report is out, see `HostCheck.marks`). The read can run
 # anywhere, e.g. on a Dask worker; the judgement runs where the history database is.
 READ_OK, READ_ERROR = "ok", "error"
 # A `--sample` first reading: the error counters, and the uptime that tells a reboot between
@@ -446,11 +451,12 @@ def contacted(maintenance: dict | None) -> bool:
 
 
 def judge(plan: HostPlan, reading: CheckReading | None, history: History, rules: Rules,
-          maintenance: dict | None = None, mark: bool = True) -> HostCheck:
-    """Store the reading's snapshot in `history`, evaluate, mark the link events checked. A host
+          maintenance: dict | None = None) -> HostCheck:
+    """Store the reading's snapshot in `history` and evaluate. The link events seen are not
+    marked checked here: `HostCheck.marks` says what to mark once the report is out. A host
     in maintenance is judged the same; its results are then held: status MAINTENANCE (never
     alerting), `held` what was found. A host marked down has no reading (not contacted)."""
-    result = _judged(plan, reading, history, rules, maintenance, mark)
+    result = _judged(plan, reading, history, rules, maintenance)
     return hold(result, maintenance) if maintenance else result.finish()
 
 
@@ -470,7 +476,7 @@ def hold(result: HostCheck, maintenance: dict) -> HostCheck:
     return result
 
 
-def _judged(plan, reading, history, rules, maintenance, mark) -> HostCheck:
+def _judged(plan, reading, history, rules, maintenance) -> HostCheck:
     result = HostCheck(plan.host.name, plan.platform.name, UNKNOWN, maintenance=maintenance)
     if reading is None:
         if not contacted(maintenance):
@@ -493,22 +499,20 @@ def _judged(plan, reading, history, rules, maintenance, mark) -> HostCheck:
                        for name, s in snap.interfaces.items()}
     since = reading.first.ts if reading.first is not None else None
     result.results = evaluate(plan, snap, history, rules, reading.drift, reading.drift_error, since)
-    if mark:
-        for name, sample in snap.interfaces.items():
-            if sample.link_events is not None:
-                history.mark_checked(plan.host.name, name, snap.ts, sample.link_events)
+    result.marks = {name: (snap.ts, sample.link_events) for name, sample in snap.interfaces.items()
+                    if sample.link_events is not None}
     result.seconds = reading.seconds
     return result
 
 
 def check_host(inventory: Inventory, plan: HostPlan, deadline: float, *, history: History,
-               rules: Rules, maintenance: dict | None = None, mark: bool = True,
+               rules: Rules, maintenance: dict | None = None,
                sample: float = 0.0) -> HostCheck:
     """Read one host (config + show commands, one session), store the snapshot, evaluate. A
     host marked down is not contacted."""
     reading = read_for_check(inventory, plan, deadline, rules, sample) \
         if contacted(maintenance) else None
-    return judge(plan, reading, history, rules, maintenance, mark)
+    return judge(plan, reading, history, rules, maintenance)
 
 
 def unreachable(host: str, platform: str, error: str, rules: Rules) -> HostCheck:

@@ -279,9 +279,17 @@ class History:
             return sid
 
     def mark_checked(self, host: str, interface: str, ts: float, link_events: int | None) -> None:
+        self.mark_checked_all([(host, interface, ts, link_events)])
+
+    def mark_checked_all(self, marks) -> None:
+        """Move the link-event markers, `(host, interface, ts, link_events)` each, in one write.
+        A marker only moves forward: two overlapping checks that both reported the same events
+        leave the newer reading's count, whichever finishes last."""
         with self._lock, self._write():
-            self.db.execute("INSERT OR REPLACE INTO last_check VALUES (?,?,?,?)",
-                            (host, interface, ts, link_events))
+            self.db.executemany(
+                "INSERT INTO last_check VALUES (?,?,?,?) ON CONFLICT (host, interface) DO UPDATE "
+                "SET ts = excluded.ts, link_events = excluded.link_events "
+                "WHERE excluded.ts >= last_check.ts", list(marks))
 
     def prune(self, older_than_ts: float) -> int:
         with self._lock, self._write():

@@ -82,8 +82,10 @@ def check(inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, limit: 
             progress("check", fmt != "table") as tick:
         report = ops.check(chosen, rules=rule_set, rules_file=rules, db=db, workers=workers,
                            timeout=timeout, keep_days=keep_days, executor=runs_on, on_done=tick,
-                           sample=sample_s)
+                           sample=sample_s, mark=False)
     _emit(report, fmt, "-" if to_stdout else output, verbose)
+    # only now that the report is out: a run killed before it consumes no link event
+    ops.mark_checked(report)
     if report.interrupted and fmt != "nagios":   # Nagios knows UNKNOWN, not 130
         raise typer.Exit(130)
     raise typer.Exit(report.exit_code(nagios=fmt == "nagios"))

@@ -21,7 +21,7 @@ _EXPORTS = {
     **{name: ("oamkit.ops.changes", name) for name in ("ChangeRun", "diff", "find_change", "push", "rollback")},
     **{name: ("oamkit.ops.explain", name) for name in ("Explanation", "explain_policy")},
     **{name: ("oamkit.ops.reads", name) for name in ("CollectRun", "FactsRun", "check", "collect_fleet",
-                                                     "facts", "history_path")},
+                                                     "facts", "history_path", "mark_checked")},
     "collect": ("oamkit.ops.reads", "collect_fleet"),   # the module `oamkit.collect` keeps its name
     **{name: ("oamkit.ops.rendering", name) for name in ("RenderRun", "render")},
     **{name: ("oamkit.ops.selection", name) for name in ("Selection", "load_inventory", "select")},
@@ -29,13 +29,14 @@ _EXPORTS = {
 }
 
 __all__ = ["ChangeRun", "CollectRun", "Explanation", "FactsRun", "RenderRun", "Selection", "check", "collect",
-           "diff", "explain_policy", "facts", "find_change", "history_path", "interrupted", "load_inventory", "push", "render",
-           "rollback", "select"]
+           "diff", "explain_policy", "facts", "find_change", "history_path", "interrupted", "load_inventory", "mark_checked", "push",
+           "render", "rollback", "select"]
 
 if TYPE_CHECKING:   # for type checkers and IDEs; at run time names load on first use
     from oamkit.ops.changes import ChangeRun, diff, find_change, push, rollback
     from oamkit.ops.explain import Explanation, explain_policy
-    from oamkit.ops.reads import CollectRun, FactsRun, check, collect_fleet, facts, history_path
+    from oamkit.ops.reads import (CollectRun, FactsRun, check, collect_fleet, facts, history_path,
+                                   mark_checked)
     from oamkit.ops.rendering import RenderRun, render
     from oamkit.ops.selection import Selection, load_inventory, select
     from oamkit.runner import interrupted

@@ -13,7 +13,7 @@ import time
 
 from oamkit import checks
 from oamkit.errors import InputError, OamkitError, Problem
-from oamkit.ops.reads import KEEP_DAYS, check
+from oamkit.ops.reads import KEEP_DAYS, check, mark_checked
 from oamkit.report import CheckReport
 
 
@@ -41,8 +41,10 @@ class Exporter:
 
     def run_once(self) -> None:
         try:
-            self.report = check(self.selection, rules=self.rules, **self.options)
+            report = check(self.selection, rules=self.rules, mark=False, **self.options)
+            self.report = report   # served from now on: its link events may be marked seen
             self.last_error = None
+            mark_checked(report)
         except (OamkitError, OSError) as exc:
             # e.g. a damaged maintenance file: the last good report stays, the failure counts
             self.failures += 1

@@ -107,7 +107,7 @@ def _runner_gave_up(result, history) -> collect.CollectResult:
 def check(inventory: InventoryLike = None, filter=None, limit=None, *, rules=None,
           rules_file: str | Path | None = None, db=None, workers: int = 20,
           timeout: float = 60.0, keep_days: float = KEEP_DAYS, executor=None,
-          on_done: OnDone = None, sample: float = 0.0) -> CheckReport:
+          on_done: OnDone = None, sample: float = 0.0, mark: bool = True) -> CheckReport:
     """Check OAM compliance per host and interface: configuration matches the intent, session
     operational, link monitoring on, error rates under the thresholds, no new link events.
     Hosts in maintenance are checked too, their results reported MAINTENANCE (never alerting)
@@ -115,7 +115,10 @@ def check(inventory: InventoryLike = None, filter=None, limit=None, *, rules=Non
     `checks.Rules` (`rules_file`: where it came from, for the report), a rules file, or None
     for the defaults. `sample` > 0: each host's counters are read twice that many seconds
     apart and the error rate is taken between those two readings (bursts a scheduler's
-    interval would dilute)."""
+    interval would dilute). The link events reported are marked seen (the next check reports
+    only newer ones) when every host has been judged, in the run's last write; `mark=False`
+    leaves that to the caller, who calls `mark_checked(report)` once the report is out (a run
+    killed before then consumes no event)."""
     Rollout(workers, timeout)   # its bounds (and words) for the deadline, before `sample` is compared with it
     require_numbers(("--keep-days", keep_days, 0, None, False, False),
                     ("--sample", sample, 0, None, False, False))
@@ -142,6 +145,9 @@ def check(inventory: InventoryLike = None, filter=None, limit=None, *, rules=Non
         hosts = settle(plans, results, history=history, rules=rule_set, held=held,
                         executor=executor)
         prune(history, keep_days)
+        if mark:
+            history.mark_checked_all(_marks(hosts))
+            _forget_marks(hosts)
     for h in chosen.skipped:
         held_now = maintenance.status_for(h, windows=windows)
         unread = checks.HostCheck(h.name, h.platform, checks.UNKNOWN, results=[
@@ -154,6 +160,26 @@ def check(inventory: InventoryLike = None, filter=None, limit=None, *, rules=Non
         report.notes.append(stopped)
     report.interrupted = interrupted(stopped)
     return report
+
+
+def mark_checked(report: CheckReport) -> int:
+    """Mark the link events `report` found as seen (the history's last-check markers), for a
+    `check(..., mark=False)` whose report is now out; once only. Returns how many markers."""
+    marks = _marks(report.hosts)
+    if marks and report.db:
+        with History(report.db) as history:
+            history.mark_checked_all(marks)
+    _forget_marks(report.hosts)
+    return len(marks)
+
+
+def _marks(hosts) -> list[tuple]:
+    return [(h.host, name, ts, count) for h in hosts for name, (ts, count) in h.marks.items()]
+
+
+def _forget_marks(hosts) -> None:
+    for h in hosts:
+        h.marks = {}
 
 
 def _fleet_work(inventory, *, history: History, rules, held: dict, executor=None,
