@@ -125,12 +125,20 @@ class History:
         if found is not None and found > SCHEMA_VERSION:
             raise InputError([Problem(f"written by a newer oamkit (schema {found}; this one reads "
                                       f"up to {SCHEMA_VERSION})", file=str(self.path), field="--db")])
-        with self._lock, self._write():
-            for statement in _SCHEMA.split(";"):
-                if statement.strip():
-                    self.db.execute(statement)
-            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
-                            (str(SCHEMA_VERSION),))
+        # A write on every open, even when the schema is there: another process holding the
+        # database is found here, before a check contacts any device, not at its first store.
+        try:
+            with self._lock, self._write():
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        self.db.execute(statement)
+                self.db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
+                                (str(SCHEMA_VERSION),))
+        except sqlite3.OperationalError as exc:
+            if not _is_locked(exc):
+                raise
+            self.db.close()
+            raise self._locked() from None
 
     def _open(self) -> int | None:
         """Set the connection up and read the schema version. Switching a new file to WAL takes
@@ -147,14 +155,19 @@ class History:
                 self.db.execute("PRAGMA foreign_keys=ON")
                 return self._schema_version()
             except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) and "busy" not in str(exc):
+                if not _is_locked(exc):
                     raise self._not_history(exc) from None
                 if time.monotonic() >= until:
-                    raise InputError([Problem(f"database stayed locked for {BUSY_TIMEOUT:.0f} s",
-                                              file=str(self.path), field="--db")]) from None
+                    self.db.close()
+                    raise self._locked() from None
                 time.sleep(0.05)
             except sqlite3.DatabaseError as exc:
                 raise self._not_history(exc) from None
+
+    def _locked(self) -> InputError:
+        return InputError([Problem(f"the history database is locked by another process (waited "
+                                   f"{BUSY_TIMEOUT:.0f} s for it); try again when that process "
+                                   "is done", file=str(self.path), field="--db")])
 
     def _not_history(self, exc: Exception) -> InputError:
         return InputError([Problem(f"not an oamkit history database: {exc}", file=str(self.path),
@@ -350,6 +363,10 @@ class History:
         with self._lock:
             return {t: self.db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
                     for t in ("snapshots", "interfaces", "link_events")}
+
+
+def _is_locked(exc: sqlite3.OperationalError) -> bool:
+    return "locked" in str(exc) or "busy" in str(exc)
 
 
 class _Batch:

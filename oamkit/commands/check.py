@@ -17,7 +17,7 @@ from oamkit.commands._common import (stdout_console, DbOpt, ExecutorOpt, FilterO
                                      ReadTimeoutOpt, ReadWorkersOpt, SchedulerOpt, executor_for,
                                      progress, seconds_option, DebugOpt, SessionLogOpt,
                                      session_logging)
-from oamkit.errors import InputError, Problem
+from oamkit.errors import InputError, OamkitError, Problem
 
 if TYPE_CHECKING:
     from oamkit.report import CheckReport
@@ -85,7 +85,11 @@ def check(inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, limit: 
                            sample=sample_s, mark=False)
     _emit(report, fmt, "-" if to_stdout else output, verbose)
     # only now that the report is out: a run killed before it consumes no link event
-    ops.mark_checked(report)
+    try:
+        ops.mark_checked(report)
+    except OamkitError as exc:   # the report stands; the next check reports these events again
+        print(f"oamkit: warning: the link events reported were not marked seen: {exc}",
+              file=sys.stderr, flush=True)
     if report.interrupted and fmt != "nagios":   # Nagios knows UNKNOWN, not 130
         raise typer.Exit(130)
     raise typer.Exit(report.exit_code(nagios=fmt == "nagios"))

@@ -8,6 +8,7 @@ from however many Prometheus servers it is scraped.
 """
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 
@@ -42,13 +43,18 @@ class Exporter:
     def run_once(self) -> None:
         try:
             report = check(self.selection, rules=self.rules, mark=False, **self.options)
-            self.report = report   # served from now on: its link events may be marked seen
-            self.last_error = None
-            mark_checked(report)
-        except (OamkitError, OSError) as exc:
-            # e.g. a damaged maintenance file: the last good report stays, the failure counts
+        except (OamkitError, OSError, sqlite3.Error) as exc:
+            # e.g. a damaged maintenance file, a history database another process holds: the
+            # last good report stays, the failure counts
             self.failures += 1
             self.last_error = str(exc)
+        else:
+            self.report = report   # served from now on: its link events may be marked seen
+            self.last_error = None
+            try:
+                mark_checked(report)
+            except (OamkitError, OSError, sqlite3.Error) as exc:   # reported again next run
+                self.last_error = str(exc)
         self.runs += 1
 
     def collect(self):

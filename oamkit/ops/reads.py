@@ -6,6 +6,7 @@ without a word. Snapshots are kept in the history database (SQLite), pruned to `
 from __future__ import annotations
 
 import concurrent.futures as cf
+import sqlite3
 import time
 from dataclasses import dataclass, field
 from functools import partial
@@ -13,7 +14,7 @@ from pathlib import Path
 
 from oamkit import checks, collect, maintenance, statedir
 from oamkit.engine import NEEDS_ATTENTION
-from oamkit.errors import InputError, Problem, require_numbers
+from oamkit.errors import InputError, OamkitError, Problem, require_numbers
 from oamkit.executors import HostJob
 from oamkit.devicefacts import Facts, facts_host
 from oamkit.history import KEEP_DAYS, History, Snapshot
@@ -167,8 +168,11 @@ def mark_checked(report: CheckReport) -> int:
     `check(..., mark=False)` whose report is now out; once only. Returns how many markers."""
     marks = _marks(report.hosts)
     if marks and report.db:
-        with History(report.db) as history:
-            history.mark_checked_all(marks)
+        try:
+            with History(report.db) as history:   # locked: InputError naming the file
+                history.mark_checked_all(marks)
+        except sqlite3.OperationalError as exc:   # locked between the open and the write
+            raise OamkitError(f"{report.db}: the link events were not marked seen: {exc}") from None
     _forget_marks(report.hosts)
     return len(marks)
 
