@@ -169,9 +169,15 @@ def evaluate(plan: HostPlan, snap: Snapshot, history: History | None, rules: Rul
     when this check's own first sample was taken (`--sample`): rates start there."""
     host = plan.host.name
     out: list[CheckResult] = []
-    if rules.config_drift.enabled:
-        out.extend(_drift(host, drift, drift_error, rules))
     counters_known = "counters" not in snap.role_errors
+    if rules.config_drift.enabled:
+        if drift is not None and rules.interface_present.enabled and counters_known:
+            # an interface the device does not have is interface_present's finding alone: its
+            # drift would only suggest pushing configuration to an interface that is not there
+            drift = {name: lines for name, lines in drift.items()
+                     if name is None or name in snap.interfaces
+                     or name not in {i.intent.interface for i in plan.interfaces}}
+        out.extend(_drift(host, drift, drift_error, rules))
     for itf in plan.interfaces:
         intent = itf.intent
         name = intent.interface
