@@ -90,8 +90,7 @@ def check(inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, limit: 
     except OamkitError as exc:   # the report stands; the next check reports these events again
         print(f"oamkit: warning: the link events reported were not marked seen: {exc}",
               file=sys.stderr, flush=True)
-    if report.interrupted and fmt != "nagios":   # Nagios knows UNKNOWN, not 130
-        raise typer.Exit(130)
+    # the code the JSON report carries too (130 after Ctrl-C; Nagios knows UNKNOWN, not 130)
     raise typer.Exit(report.exit_code(nagios=fmt == "nagios"))
 
 

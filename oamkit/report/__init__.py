@@ -39,8 +39,12 @@ class CheckReport:
         return [r for r in self.results if r.status not in (OK, MAINTENANCE)]
 
     def exit_code(self, nagios: bool = False) -> int:
+        """The CLI's exit code: 0 OK, 1 a problem found, 130 interrupted (Ctrl-C); with
+        `nagios` the plugin codes (Nagios knows UNKNOWN, not 130: the status of what was read)."""
         if nagios:
             return NAGIOS_CODES[self.status]
+        if self.interrupted:
+            return 130
         return 0 if self.status == OK else 1
 
     def as_dict(self) -> dict:
