@@ -32,8 +32,8 @@ def check(inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, limit: 
                                   help="table | json | junit | nagios | prometheus"),
           output: Path = typer.Option(None, "--output", "-o", metavar="PATH",
                                       help="Write the report here (prometheus: the textfile, "
-                                           "required; junit/json: instead of stdout); - is "
-                                           "stdout."),
+                                           "required; junit/json: instead of stdout; not for "
+                                           "table or nagios); - is stdout."),
           sample: str = typer.Option(None, "--sample", metavar="DURATION",
                                      help="Read each host's counters twice this far apart "
                                           "(e.g. 10s) and judge the error rate between the two: "
@@ -65,6 +65,9 @@ def check(inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, limit: 
                                   allowed=", ".join(formats.FORMATS))])
     to_stdout = output is not None and str(output) == "-"
     output = None if to_stdout else output
+    if output is not None and fmt in ("table", "nagios"):   # it was ignored: nothing written
+        raise InputError([Problem(f"--format {fmt} prints to stdout only; --output is for json, "
+                                  "junit and prometheus", field="--output", value=str(output))])
     sample_s = seconds_option(sample, "--sample") if sample is not None else 0.0
     if fmt == "prometheus" and output is None and not to_stdout:
         raise InputError([Problem("the prometheus format writes a textfile: give --output "
