@@ -133,6 +133,10 @@ class HostCheck:
     # move, written by the caller only once its report is out (`History.mark_checked_all`),
     # so a run killed before that consumes no event and overlapping runs both report them
     marks: dict = field(default_factory=dict, repr=False)
+    # (interface, rule) results the host normally has but could not get (the device was not
+    # read): Prometheus keeps those series, UNKNOWN, so an interface's alert does not resolve
+    # because its device stopped answering
+    unread: list = field(default_factory=list, repr=False)
 
     def finish(self) -> "HostCheck":
         self.outcome = worst([r.status for r in self.results]) if self.results else UNKNOWN
@@ -206,6 +210,25 @@ def evaluate(plan: HostPlan, snap: Snapshot, history: History | None, rules: Rul
             out.append(_link_events(host, name, sample, snap, history, rules))
         if rules.thresholds.enabled and intent.link_monitoring and intent.events:
             out.append(_thresholds(host, name, intent, plan, rules))
+    return out
+
+
+def expected_results(plan: HostPlan, rules: Rules) -> list[tuple[str | None, str]]:
+    """The (interface, rule) results `evaluate` gives this host when it can be read and has
+    every interface (config_drift: the host-wide one; interface_present speaks only of an
+    absent interface)."""
+    out: list[tuple[str | None, str]] = [(None, "config_drift")] if rules.config_drift.enabled else []
+    for itf in plan.interfaces:
+        intent, name = itf.intent, itf.intent.interface
+        wanted = []
+        if intent.enabled:
+            wanted += [("oam_session", rules.oam_session.enabled),
+                       ("link_monitoring", rules.link_monitoring.enabled and intent.link_monitoring),
+                       ("error_rate", rules.error_rate.enabled),
+                       ("link_events", rules.link_events.enabled),
+                       ("thresholds", rules.thresholds.enabled and intent.link_monitoring
+                        and bool(intent.events))]
+        out.extend((name, rule) for rule, on in wanted if on)
     return out
 
 
@@ -493,6 +516,7 @@ def _judged(plan, reading, history, rules, maintenance) -> HostCheck:
         history.store(reading.snapshot)
         result.results.append(CheckResult(plan.host.name, None, "reachable", _sev(rules.unreachable),
                                           f"cannot read the device: {reading.error}"))
+        result.unread = expected_results(plan, rules)
         result.seconds = reading.seconds
         return result
     snap = reading.snapshot
@@ -521,7 +545,10 @@ def check_host(inventory: Inventory, plan: HostPlan, deadline: float, *, history
     return judge(plan, reading, history, rules, maintenance)
 
 
-def unreachable(host: str, platform: str, error: str, rules: Rules) -> HostCheck:
-    """A host the runner gave up on (deadline, internal error)."""
+def unreachable(host: str, platform: str, error: str, rules: Rules,
+                plan: HostPlan | None = None) -> HostCheck:
+    """A host the runner gave up on (deadline, internal error); `plan`: its intent, for the
+    results it could not get (`HostCheck.unread`)."""
     return HostCheck(host, platform, UNKNOWN, error=error, results=[
-        CheckResult(host, None, "reachable", _sev(rules.unreachable), error)]).finish()
+        CheckResult(host, None, "reachable", _sev(rules.unreachable), error)],
+        unread=expected_results(plan, rules) if plan is not None else []).finish()

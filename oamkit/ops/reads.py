@@ -253,12 +253,13 @@ def settle(plans, results: list, *, history: History, rules, held: dict,
                 out.append(checks.judge(by_name[r.host], r, history, rules, held.get(r.host)))
             except Exception as exc:  # noqa: BLE001 - as run_fleet reports a crashed host
                 out.append(checks.unreachable(r.host, r.platform,
-                                              f"internal error: {type(exc).__name__}: {exc}", rules))
+                                              f"internal error: {type(exc).__name__}: {exc}", rules,
+                                              by_name[r.host]))
         else:
             error = r.error or r.detail or r.outcome
             if remote and r.outcome == NEEDS_ATTENTION:
                 history.store(Snapshot(r.host, r.platform, time.time(), ok=False, error=error))
-            gone = checks.unreachable(r.host, r.platform, error, rules)
+            gone = checks.unreachable(r.host, r.platform, error, rules, by_name.get(r.host))
             out.append(checks.hold(gone, held[r.host]) if held.get(r.host) else gone)
     return out
 

@@ -141,7 +141,8 @@ def metric_families(report: CheckReport) -> list:
     """The report as Prometheus metric families: for a textfile and for `oamkit exporter`.
     Series identity never depends on maintenance: `oamkit_host_maintenance` says who is held,
     so `oamkit_check_status == 2 unless on(host) oamkit_host_maintenance == 1` is possible but
-    not needed (a held result is 0 in `oamkit_check_status`: it does not alert)."""
+    not needed (a held result is 0 in `oamkit_check_status`: it does not alert). A host not
+    read keeps its usual status series at 3 (`HostCheck.unread`), no rates or counters."""
     from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
     status = GaugeMetricFamily(
@@ -169,6 +170,12 @@ def metric_families(report: CheckReport) -> list:
             crc.add_metric([r.host, r.interface or ""], r.perfdata["crc_per_s"])
         if "link_events_new" in r.perfdata:
             events.add_metric([r.host, r.interface or ""], r.perfdata["link_events_new"])
+    for host in report.hosts:   # not read: its usual status series stay, UNKNOWN (held: 0)
+        found = {(r.interface, r.rule) for r in host.results}
+        code = NAGIOS_CODES[MAINTENANCE if host.maintenance else UNKNOWN]
+        for interface, rule in host.unread:
+            if (interface, rule) not in found:
+                status.add_metric([host.host, interface or "", rule], code)
     overall = GaugeMetricFamily("oamkit_check_overall_status", "Nagios code of the whole run",
                                 value=NAGIOS_CODES[report.status])
     last = GaugeMetricFamily("oamkit_check_last_run_timestamp_seconds",
