@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
+from datetime import datetime, timezone
 from pathlib import Path
 
 from rich.console import Console
@@ -40,15 +41,22 @@ def to_json(report: CheckReport) -> str:
 
 def junit(report: CheckReport) -> str:
     """One testsuite per host, one testcase per host/interface/rule. WARNING/CRITICAL are
-    failures, UNKNOWN errors, MAINTENANCE skipped (so CI shows held-back hosts)."""
+    failures, UNKNOWN errors, MAINTENANCE skipped (so CI shows held-back hosts). With what
+    strict JUnit schemas require: a suite's `timestamp` (when the device was read, else when
+    the check started; UTC, no offset, as the schema's pattern wants) and `hostname` (the
+    device checked), a case's `time` (0: the host's reading, the suite's `time`, is shared by
+    its rules, each judged without further I/O)."""
     suites = ET.Element("testsuites", name="oamkit check", tests=str(len(report.results)))
+    started = datetime.fromtimestamp(report.started, timezone.utc)
     for host in report.hosts:
+        read = datetime.fromisoformat(host.taken_at) if host.taken_at else started
         suite = ET.SubElement(suites, "testsuite", name=host.host, tests=str(len(host.results)),
-                              time=f"{host.seconds:.3f}")
+                              time=f"{host.seconds:.3f}", hostname=host.host,
+                              timestamp=read.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S"))
         counts = {"failures": 0, "errors": 0, "skipped": 0}
         for r in host.results:
             case = ET.SubElement(suite, "testcase", classname=f"oamkit.{host.host}",
-                                 name=f"{r.interface or host.host}: {r.rule}")
+                                 name=f"{r.interface or host.host}: {r.rule}", time="0.000")
             if r.status in (WARNING, CRITICAL):
                 ET.SubElement(case, "failure", type=r.status, message=r.message).text = r.message
                 counts["failures"] += 1

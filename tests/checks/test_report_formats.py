@@ -56,6 +56,24 @@ def test_junit_failures_errors_and_skips():
     assert "Gi0/1: error_rate" in names
 
 
+def test_junit_has_what_strict_schemas_require():
+    import re
+
+    rep = report()
+    rep.hosts[0].taken_at = "2026-03-01T10:20:30+00:00"     # r1 was read then; r2 never was
+    root = ET.fromstring(formats.junit(rep))
+    assert root.tag == "testsuites" and set(root.attrib) == {"name", "tests"}
+    suites = {s.get("name"): s for s in root.iter("testsuite")}
+    for name, suite in suites.items():
+        assert suite.get("hostname") == name
+        # the JUnit XSD's pattern: ISO 8601 without a time zone
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", suite.get("timestamp")), suite.attrib
+        for case in suite.iter("testcase"):
+            assert float(case.get("time")) >= 0, case.attrib
+    assert suites["r1"].get("timestamp") == "2026-03-01T10:20:30"
+    assert suites["r2"].get("timestamp") == "1970-01-01T00:16:40"   # the check's start
+
+
 def test_nagios_is_one_status_line_with_perfdata_then_long_output():
     lines = formats.nagios(report()).splitlines()
     head, perf = lines[0].split(" | ")
