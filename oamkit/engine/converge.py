@@ -59,7 +59,7 @@ def push_host(inventory: Inventory, plan: HostPlan, deadline: float, change_id: 
               confirm_timeout: int = 120) -> HostResult:
     """Bring the host to its intent, holding its lock."""
     return with_host_lock(plan, change_id, lambda: converge(
-        inventory, plan, deadline, _intent, change_id, confirm_timeout))
+        inventory, plan, deadline, _intent, change_id, confirm_timeout, gate=True))
 
 
 def rollback_host(inventory: Inventory, plan: HostPlan, deadline: float, change_id: str,
@@ -103,12 +103,13 @@ def with_host_lock(plan: HostPlan, change_id: str, work: Callable[[], HostResult
 
 
 def converge(inventory: Inventory, plan: HostPlan, deadline: float, target: Target,
-             change_id: str | None, confirm_timeout: int = 120) -> HostResult:
+             change_id: str | None, confirm_timeout: int = 120, gate: bool = False) -> HostResult:
     """Bring oamkit's part of one device to `target(driver, running before)`.
 
     With no change id this is a dry run: the delta is reported and nothing is sent. Otherwise:
-    back up, load, commit (confirmed where possible), read back, verify, health gate, confirm;
-    on any failure abandon, restore what was there and verify it."""
+    back up, load, commit (confirmed where possible), read back, verify, health gate (`gate`:
+    the intent's; a rollback, which may remove OAM, has none), confirm; on any failure abandon,
+    restore what was there and verify it."""
     started = time.monotonic()
     result = HostResult(plan.host.name, plan.platform.name, UNCHANGED)
     change_deadline = deadline if change_id is None else \
@@ -131,7 +132,8 @@ def converge(inventory: Inventory, plan: HostPlan, deadline: float, target: Targ
             return result
         result.backup = str(_write_backup(change_id, plan, driver.form, before))
         try:
-            _change(driver, plan, before, wanted, result, change_deadline, deadline, confirm_timeout)
+            _change(driver, plan, before, wanted, result, change_deadline, deadline, confirm_timeout,
+                    gate)
             result.outcome = CHANGED
         except Exception as exc:  # noqa: BLE001 - whatever broke, the device goes back first
             result.error = str(exc) if isinstance(exc, (DeviceRejected, TransportError, VerifyFailed)) \
@@ -146,8 +148,11 @@ def converge(inventory: Inventory, plan: HostPlan, deadline: float, target: Targ
 
 
 def _change(driver: ConfigDriver, plan: HostPlan, before: Snapshot, wanted, result: HostResult,
-            change_deadline: float, deadline: float, confirm_timeout: int) -> None:
+            change_deadline: float, deadline: float, confirm_timeout: int, gate: bool) -> None:
     began = time.monotonic()
+    # the device undoes the change by itself once its confirm window (from the load: an IOS
+    # revert timer starts there) is over: confirming later would report a change it no longer holds
+    confirm_by = began + confirm_timeout - _confirm_margin(confirm_timeout)
     driver.load(before, wanted, confirm_timeout)
     driver.commit(confirm_timeout)
     after = driver.read()
@@ -161,9 +166,21 @@ def _change(driver: ConfigDriver, plan: HostPlan, before: Snapshot, wanted, resu
         remaining = driver.delta(driver.read(), wanted)
     if remaining:
         raise VerifyFailed(remaining)
-    # undoing it sends about what the change sent: the gate leaves the restore that long, and half again
-    wait_operational(driver, plan, min(change_deadline, deadline - 1.5 * (time.monotonic() - began)))
+    if gate:
+        # undoing it sends about what the change sent: the gate leaves the restore that long,
+        # and half again; and it ends within the confirm window
+        wait_operational(driver, plan, min(change_deadline, confirm_by,
+                                           deadline - 1.5 * (time.monotonic() - began)))
+    if driver.pending_confirm and time.monotonic() > confirm_by:
+        raise VerifyFailed([f"not confirmed within its {confirm_timeout} s confirm window (less "
+                            f"{_confirm_margin(confirm_timeout):g} s to confirm in): the device "
+                            "undoes the change by itself"])
     driver.confirm()
+
+
+def _confirm_margin(confirm_timeout: int) -> float:
+    """Seconds of the confirm window kept for the confirm itself to reach the device."""
+    return min(10.0, confirm_timeout / 4)
 
 
 def wait_operational(driver: ConfigDriver, plan: HostPlan, deadline: float) -> None:
@@ -228,6 +245,14 @@ def _put_back(driver: ConfigDriver, before: Snapshot, result: HostResult) -> lis
         result.removed = back
         driver.load(now, target, RESTORE_CONFIRM_TIMEOUT)
         driver.commit(RESTORE_CONFIRM_TIMEOUT)
+        now = driver.read()
+        left = driver.delta(now, target)
+        if left and driver.cleanup_only(left):
+            # as in a change: deleting the last entry left a bare presence container (Junos
+            # `protocols oam ethernet link-fault-management`, which the backup did not have)
+            driver.load(now, target, RESTORE_CONFIRM_TIMEOUT)
+            driver.commit(RESTORE_CONFIRM_TIMEOUT)
+            result.removed = back + left
     if back or driver.pending_confirm:
         driver.confirm()   # also stops an IOS revert timer: running is restored
     return driver.delta(driver.read(), target)
