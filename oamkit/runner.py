@@ -219,9 +219,11 @@ def _overdue(futures, pending: set, latest: float, timeout: float) -> list[HostR
                                          "stage's time was up"))
             continue
         pending.discard(future)
+        took = now - (clock.deadline - timeout) if clock.deadline is not None else 0.0
         out.append(HostResult(plan.host.name, plan.platform.name, NEEDS_ATTENTION,
                               error=f"no answer within the {timeout:g} s deadline",
-                              detail="the device may be mid-change; check it by hand"))
+                              detail="the device may be mid-change; check it by hand",
+                              seconds=round(took, 3)))
     return out
 
 

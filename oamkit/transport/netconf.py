@@ -51,6 +51,9 @@ NUDGE_AFTER = 1.0
 NUDGE_FILTER = '<filter type="subtree"><oamkit-nudge xmlns="urn:oamkit:nudge"/></filter>'
 
 
+_LAST_WORD = 1.0   # s a <close-session> may still wait once the deadline has passed
+
+
 class LoginCutOff(Exception):
     """The host's deadline ended the session's opening; the text says at which step."""
 
@@ -310,6 +313,11 @@ class NetconfSession:
     def close(self) -> None:
         try:
             self.mgr.async_mode = False
+            # its reply is awaited until the deadline, and at most a moment past it: with the
+            # RPC timeout (the host's whole `netconf.timeout`) a device stalled in a commit held
+            # the host's thread, and the process at exit, that long past the deadline
+            self.mgr.timeout = max(_LAST_WORD, min(self.mgr.timeout or _LAST_WORD,
+                                                   self.deadline - time.monotonic()))
             self.mgr.close_session()
         except Exception:
             pass

@@ -98,3 +98,28 @@ def test_a_restore_on_a_fresh_session_leaves_no_bare_junos_container(realtime_la
     host = json.loads(done.stdout)["hosts"][0]
     assert host["outcome"] == "failed-rolled-back", json.dumps(host, indent=1)
     assert running_text(lab.device("junos-1")) == original
+
+
+def test_a_commit_stalled_past_the_deadline_does_not_hold_the_process(tmp_path):
+    """A NETCONF commit that never returns: the host ends at its deadline, and its session's
+    <close-session> waits a moment, not the RPC timeout (the process exited at twice the
+    deadline: the runner had let the host go, the interpreter still waited for its thread)."""
+    import time
+
+    from oamkit.runner import GRACE
+
+    lab = Lab(devices=[("junos-1", "juniper_junos")], time_scale=1,
+              faults={"junos-1": {"netconf_commit_delay": 60}}).start()
+    try:
+        lab.known_hosts = lab.write_known_hosts(tmp_path / "known_hosts")
+        inventory = _inventory(lab, tmp_path, "netconf")
+        env = {**os.environ, "COLUMNS": "200", "OAMKIT_STATE_DIR": str(tmp_path / "state"),
+               "OAMKIT_LAB_PASSWORD": lab.password}
+        started = time.monotonic()
+        done = oamkit(env, "push", "-i", str(inventory), "--json", "--timeout", "10")
+        took = time.monotonic() - started
+    finally:
+        lab.stop()
+    host = json.loads(done.stdout)["hosts"][0]
+    assert host["outcome"] in ("failed-needs-attention", "failed-rolled-back"), host
+    assert took < 10 + GRACE, took   # the deadline's contract, not a speed goal
