@@ -13,7 +13,11 @@ import gc
 import logging
 import math
 import queue
+import signal
+import sys
+import threading
 import time
+from contextlib import contextmanager
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Callable
@@ -117,14 +121,15 @@ def run_fleet(plans: list[HostPlan], work: Callable[[HostPlan, float], HostResul
             # would otherwise take the next queued host and the rollout would go on.
             running = [(f, p) for f, p in started.items()
                        if p.host.name not in results and not f.cancel()]   # cancelled: not-attempted
-            for future, plan in running:
-                try:
-                    results[plan.host.name] = future.result(timeout=rollout.timeout + GRACE)
-                except Exception as exc:  # noqa: BLE001 - reported, never swallowed
-                    results[plan.host.name] = HostResult(
-                        plan.host.name, plan.platform.name, NEEDS_ATTENTION,
-                        error=f"interrupted mid-change: {type(exc).__name__}",
-                        detail="the device may hold part of the change; check it by hand")
+            with _interrupts_wait(len(running)):
+                for future, plan in running:
+                    try:
+                        results[plan.host.name] = future.result(timeout=rollout.timeout + GRACE)
+                    except Exception as exc:  # noqa: BLE001 - reported, never swallowed
+                        results[plan.host.name] = HostResult(
+                            plan.host.name, plan.platform.name, NEEDS_ATTENTION,
+                            error=f"interrupted mid-change: {type(exc).__name__}",
+                            detail="the device may hold part of the change; check it by hand")
     finally:
         if executor is None:
             pool.close()   # does not wait for a host that overran its deadline
@@ -137,6 +142,28 @@ def run_fleet(plans: list[HostPlan], work: Callable[[HostPlan, float], HostResul
             results[plan.host.name] = HostResult(plan.host.name, plan.platform.name, NOT_ATTEMPTED,
                                                  detail=stopped)
     return [results[p.host.name] for p in plans], stopped
+
+
+@contextmanager
+def _interrupts_wait(hosts: int):
+    """While the hosts already started finish, a further Ctrl-C says so and is otherwise
+    ignored: it ended the wait, the process exited with no report, hosts on the asyncssh loop
+    were cut mid-change, and the change log said 'interrupted' about hosts that then finished.
+    (SIGTERM and SIGKILL still end the process; `rollback --change` undoes what they leave.)"""
+    if threading.current_thread() is not threading.main_thread() or not hosts:
+        yield
+        return
+
+    def note(_signum, _frame) -> None:
+        sys.stderr.write(f"oamkit: {hosts} host(s) already started are finishing first, each "
+                         "within its deadline (a device may be mid-change); then the run stops "
+                         "and reports\n")
+
+    previous = signal.signal(signal.SIGINT, note)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _batches(plans: list[HostPlan], batch_size: int) -> list[list[HostPlan]]:

@@ -87,3 +87,46 @@ def test_sigint_mid_probe_reports_what_was_measured_and_exits_130():
     assert proc.returncode == 130, (out[-500:], err[-1500:])
     report = json.loads(out)
     assert report["interrupted"] is True and 0 < report["targets"][0]["sent"] < 6000, report["targets"]
+
+
+@pytest.mark.parametrize("driver", ["netmiko", "asyncssh"])
+def test_a_second_ctrl_c_lets_the_started_host_finish_and_the_run_reports(lab, lab_inventory, env, driver):
+    """The second Ctrl-C ended the wait for the started hosts: no report, a host on the
+    asyncssh loop cut mid-change, the change log 'interrupted' about hosts that finished."""
+    import json
+
+    from oamkit.lab.server import set_ssh_driver
+
+    set_ssh_driver(lab_inventory, driver)
+    original = lab.device("junos-1").running.to_text()
+    lab.set_faults("junos-1", command_delay=0.5)
+    seen = len(lab.device("junos-1").transcript)
+    proc = subprocess.Popen([sys.executable, "-m", "oamkit.cli", "push", "-i", str(lab_inventory),
+                             "-l", "junos-1", "--json", "--confirm-timeout", "3600"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        deadline = time.monotonic() + 60
+        while len(lab.device("junos-1").transcript) == seen and proc.poll() is None:
+            assert time.monotonic() < deadline, "oamkit never reached the device"
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, (proc.returncode, out[-1500:], err[-3000:])
+    host, = json.loads(out)["hosts"]   # reported (the second Ctrl-C left no report at all)
+    assert host["outcome"] in ("changed", "failed-rolled-back"), host
+    assert "already started are finishing first" in err, err[-2000:]
+    if host["outcome"] == "failed-rolled-back":
+        assert lab.device("junos-1").running.to_text() == original
+    else:
+        diff = subprocess.run([sys.executable, "-m", "oamkit.cli", "diff", "-i", str(lab_inventory),
+                               "-l", "junos-1", "--json"], capture_output=True, text=True, env=env,
+                              timeout=120)
+        assert json.loads(diff.stdout)["hosts"][0]["outcome"] == "unchanged", diff.stdout
+    changes = subprocess.run([sys.executable, "-m", "oamkit.cli", "changes", "--json"],
+                             capture_output=True, text=True, env=env, timeout=60)
+    assert "interrupted" not in json.dumps(json.loads(changes.stdout)[0]), changes.stdout
