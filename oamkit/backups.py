@@ -37,6 +37,9 @@ class Backup:
     taken: str       # ISO time, UTC
     managed: str     # what a rollback restores
     running: str     # the device's whole answer, for a human
+    # the interfaces oamkit managed on the host then (None: a backup taken before this was
+    # kept); a rollback restores them even if the inventory no longer names them
+    interfaces: list[str] | None = None
 
 
 class Journal:
@@ -105,18 +108,20 @@ OPEN_JOURNALS = 8
 
 
 def record(change_folder: Path, host: str, platform: str, form: str, managed: str,
-           running: str) -> Path:
+           running: str, interfaces: list[str] | None = None) -> Path:
     """Append a host's backup to the change's journal, durably; -> the journal's path."""
-    return record_many(change_folder, [(host, platform, form, managed, running)])
+    return record_many(change_folder, [(host, platform, form, managed, running, interfaces)])
 
 
-def record_many(change_folder: Path, entries: list[tuple[str, str, str, str, str]]) -> Path:
-    """Append hosts' backups, each (host, platform, form, managed, running), to the change's
-    journal; return once all are durable (one sync: the last append's covers the file)."""
+def record_many(change_folder: Path, entries: list[tuple]) -> Path:
+    """Append hosts' backups, each (host, platform, form, managed, running[, interfaces]), to
+    the change's journal; return once all are durable (one sync: the last append's covers the
+    file)."""
     path = change_folder / JOURNAL
     taken = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    for n, (host, platform, form, managed, running) in enumerate(entries, 1):
-        backup = Backup(host, platform, form, taken, managed, running)
+    for n, (host, platform, form, managed, running, *interfaces) in enumerate(entries, 1):
+        backup = Backup(host, platform, form, taken, managed, running,
+                        interfaces[0] if interfaces else None)
         append(path, (json.dumps(backup.__dict__) + "\n").encode(), durable=n == len(entries))
     return path
 

@@ -47,6 +47,14 @@ class HostPlan:
     interfaces: list[InterfacePlan] = field(default_factory=list)
     profiles: dict[str, dict] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    # interfaces oamkit manages on the device with no intent now: a rollback restores those a
+    # past change backed up, though the inventory no longer names them
+    also_managed: tuple[str, ...] = ()
+
+    @property
+    def managed_interfaces(self) -> set[str]:
+        """The interfaces whose OAM configuration oamkit reads, compares and changes."""
+        return {i.intent.interface for i in self.interfaces} | set(self.also_managed)
 
     @property
     def form(self) -> str:

@@ -21,7 +21,7 @@ def read_managed(session: SshSession, plan: HostPlan):
     device's whole answer."""
     syntax = plan.platform.config
     text = session.show(syntax.show_running)
-    interfaces = {i.intent.interface for i in plan.interfaces}
+    interfaces = plan.managed_interfaces
     if syntax.style == "set":
         return configtext.managed_set_lines(configtext.parse_set(text), syntax, interfaces), text
     return configtext.managed_from_text(text, syntax, interfaces), text

@@ -10,6 +10,8 @@ NETCONF); this module decides the order, the outcome and what a human is told.
 """
 from __future__ import annotations
 
+import dataclasses
+
 import time
 import uuid
 from datetime import datetime, timezone
@@ -77,6 +79,9 @@ def rollback_host(inventory: Inventory, plan: HostPlan, deadline: float, change_
                                 f"the inventory now drives it over {plan.host.transport}; "
                                 "nothing was sent")
     text = backup.running if backup.form == "netconf" else backup.managed
+    if backup.interfaces:   # what the change managed, though the inventory may no longer name it
+        gone = sorted(set(backup.interfaces) - plan.managed_interfaces)
+        plan = dataclasses.replace(plan, also_managed=(*plan.also_managed, *gone))
     return with_host_lock(plan, new_change_id, lambda: converge(
         inventory, plan, deadline, lambda driver, _: driver.target_from_backup(text),
         new_change_id))
@@ -279,7 +284,7 @@ def _write_backup(change_id: str, plan: HostPlan, form: str, before: Snapshot) -
     mid-push must still hold what `rollback --change` restores. Then the change journal says
     the host is changing (see `changelog`)."""
     return _backups_then_marks((change_id, plan.host.name, plan.platform.name, form, before.backup,
-                                before.full))
+                                before.full, sorted(plan.managed_interfaces)))
 
 
 def _write_backups(items: list[tuple]) -> list[Path]:

@@ -46,7 +46,7 @@ class NetconfDriver:
         self.payload_text = render_plan(plan, "netconf")
         self.payload = etree.fromstring(self.payload_text.encode())
         self.filter_xml = xmlcompare.filter_for(self.payload)
-        self.interfaces = {i.intent.interface for i in plan.interfaces}
+        self.interfaces = plan.managed_interfaces
         self.self_revert: str | None = None
         self._locked = self._confirmed = False
 

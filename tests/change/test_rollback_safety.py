@@ -123,3 +123,22 @@ def test_a_commit_stalled_past_the_deadline_does_not_hold_the_process(tmp_path):
     host = json.loads(done.stdout)["hosts"][0]
     assert host["outcome"] in ("failed-needs-attention", "failed-rolled-back"), host
     assert took < 10 + GRACE, took   # the deadline's contract, not a speed goal
+
+
+def test_a_rollback_restores_an_interface_the_inventory_no_longer_names(lab, lab_inventory, env):  # noqa: F811
+    """An operator takes the failing port out of the inventory, then rolls the push back: the
+    port the push configured is restored too (the rollback read only the ports the inventory
+    named now: IOS/VRP 'still to change', Junos 'action profile not defined', XR's commit
+    refused, and every device kept the whole push)."""
+    originals = {name: running_text(lab.device(name)) for name in lab.devices}
+    code, hosts = pushed(env, lab_inventory)
+    assert code == 0 and {h["outcome"] for h in hosts.values()} == {"changed"}, json.dumps(hosts, indent=1)
+    inventory = yaml.safe_load((lab_inventory / "hosts.yaml").read_text())
+    for host in inventory.values():
+        interfaces = host["data"]["oam"]["interfaces"]
+        del interfaces[list(interfaces)[-1]]
+    (lab_inventory / "hosts.yaml").write_text(yaml.safe_dump(inventory, sort_keys=False))
+    done = oamkit(env, "rollback", "-i", str(lab_inventory), "--change", "last", "--json")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert {h["outcome"] for h in json.loads(done.stdout)["hosts"]} == {"changed"}, done.stdout
+    assert {name: running_text(lab.device(name)) for name in lab.devices} == originals
