@@ -15,7 +15,7 @@ import typer.main
 from typer.core import TyperGroup
 
 from oamkit import __version__, commands
-from oamkit.errors import ExitCode, InputError, OamkitError
+from oamkit.errors import ExitCode, InputError, OamkitError, Problem
 
 RICH_MARKUP_MODE = "markdown"   # docstrings wrap freely; single newlines are joined
 
@@ -120,6 +120,14 @@ def _format_asked(name: str, argv: list[str]) -> bool:
                                               for a, b in zip(argv, argv[1:]))
 
 
+def _usage_error(message: str, option: str | None) -> dict:
+    from oamkit.jsonout import SCHEMA_VERSION
+
+    problem = Problem(message, field=option)
+    return {"schema_version": SCHEMA_VERSION, "ok": False, "exit_code": int(ExitCode.BAD_INPUT),
+            "error": f"usage: {problem}", "problems": [problem.as_dict()]}
+
+
 def nagios_unknown(reason: str) -> int:
     """Nagios plugin guidelines: a plugin that cannot check says UNKNOWN (exit 3) in one line
     on stdout, which is all Nagios/Icinga show; the details go to stderr as usual."""
@@ -149,8 +157,13 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except UsageProblem as exc:
         exc.show()   # click's few lines: usage, "Try 'oamkit push -h'", the error: no traceback
-        sys.exit(nagios_unknown(f"usage: {exc.format_message()}") if nagios
-                 else ExitCode.BAD_INPUT)
+        if nagios:
+            sys.exit(nagios_unknown(f"usage: {exc.format_message()}"))
+        if "--json" in sys.argv or _format_asked("json", sys.argv):
+            # a script that asked for JSON reads stdout: the error document, as for any bad input
+            opts = getattr(getattr(exc, "param", None), "opts", None)
+            print(json.dumps(_usage_error(exc.format_message(), opts[0] if opts else None), indent=2))
+        sys.exit(ExitCode.BAD_INPUT)
     except (typer.Abort, KeyboardInterrupt):
         _err_console().print("[red]Aborted.[/]")
         sys.exit(nagios_unknown("aborted") if nagios else 130)

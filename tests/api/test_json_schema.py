@@ -161,3 +161,16 @@ def test_parse_json_is_versioned_and_matches_its_schema():
     code, listed = oamkit(os.environ, "parse", "--list")
     assert code == 0 and {"schema_version": "1.0", "platform": "cisco_ios",
                           "command": "show ethernet oam statistics"} in listed
+
+
+@pytest.mark.parametrize("args", [["check", "--format", "json", "--timeout", "abc"],
+                                  ["push", "--json", "--workers", "0"],
+                                  ["collect", "--json", "--no-such-option"]])
+def test_a_usage_error_under_json_is_the_json_error_document(tmp_path, args):
+    """Click's own errors (a value of the wrong type, out of range, an unknown option) went to
+    stderr only: a script that asked for JSON read an empty stdout."""
+    env = {**os.environ, "OAMKIT_STATE_DIR": str(tmp_path / "state")}
+    code, payload = oamkit(env, *args)
+    assert code == 2
+    validate("error", payload)
+    assert payload["exit_code"] == 2 and payload["error"].startswith("usage: ")
