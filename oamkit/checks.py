@@ -33,7 +33,7 @@ from oamkit.errors import InputError, Problem
 from oamkit.history import History, Snapshot
 from oamkit.inventory import Inventory
 from oamkit.parse.values import OPERATIONAL
-from oamkit.policy import problems_from_validation
+from oamkit.policy import WINDOW_UNITS, problems_from_validation
 from oamkit.render import HostPlan
 from oamkit.transport.ssh import SshSession, TransportError
 
@@ -209,7 +209,7 @@ def evaluate(plan: HostPlan, snap: Snapshot, history: History | None, rules: Rul
         if rules.link_events.enabled:
             out.append(_link_events(host, name, sample, snap, history, rules))
         if rules.thresholds.enabled and intent.link_monitoring and intent.events:
-            out.append(_thresholds(host, name, intent, plan, rules))
+            out.append(_thresholds(host, name, intent, plan, rules, sample))
     return out
 
 
@@ -232,18 +232,37 @@ def expected_results(plan: HostPlan, rules: Rules) -> list[tuple[str | None, str
     return out
 
 
-def _thresholds(host, name, intent, plan: HostPlan, rules) -> CheckResult:
-    """Thresholds that can never fire at this speed, a high threshold without an action."""
-    warnings = detection.threshold_warnings(intent, plan.platform)
+def _thresholds(host, name, intent, plan: HostPlan, rules, sample=None) -> CheckResult:
+    """Thresholds that can never fire at this speed, a high threshold without an action, and
+    windows the device says it counts otherwise than the intent (its own show output, in IEEE
+    units: a unit oamkit and the device read differently, e.g. IOS frame-period blocks)."""
+    warnings = [w.message for w in detection.threshold_warnings(intent, plan.platform)]
+    unreachable = len(warnings)
+    warnings += _windows_differ(intent, sample)
     if warnings:
         return CheckResult(host, name, "thresholds", _sev(rules.thresholds.severity),
-                           "; ".join(w.message for w in warnings),
-                           {"thresholds_never_firing": sum(w.kind == "unreachable"
-                                                           for w in warnings)})
+                           "; ".join(warnings), {"thresholds_never_firing": unreachable})
     note = detection.high_threshold_note(intent, plan.platform)
     return CheckResult(host, name, "thresholds", OK,
                        f"every threshold can fire at {units.format_speed(intent.speed_bps)}"
                        + (f"; {note}" if note else ""), {"thresholds_never_firing": 0})
+
+
+def _windows_differ(intent, sample) -> list[str]:
+    shown = (sample.oam.get("link_events_config") or {}) if sample is not None else {}
+    out = []
+    for event, wanted in intent.events.items():
+        device = (shown.get(event) or {}).get("window")
+        if wanted.window is not None and device is not None and device != wanted.window:
+            out.append(f"the device shows its {event} window as {_window(event, device)}, the "
+                       f"intent is {_window(event, wanted.window)}: it counts this window in "
+                       "another unit than the one oamkit sent")
+    return out
+
+
+def _window(event: str, value: int) -> str:
+    unit = WINDOW_UNITS[event]
+    return units.format_duration_ms(value * 100) if unit == "deciseconds" else f"{value:,} {unit}"
 
 
 def _drift(host: str, drift: Drift | None, drift_error: str | None, rules: Rules) -> list[CheckResult]:

@@ -92,6 +92,10 @@ def ios_status(dev: Device, ifname: str | None) -> str:
                 "", "Link Monitoring", "---------------", "  Status: supported (on)", ""]
         for kw, title, wdef, wtext, unit, ldef in IOS_EVENTS:
             window = eff.get(f"{kw} window", str(wdef))
+            if kw == "frame-period" and dev.faults.extra.get("ios_frame_period_block"):
+                # a release that counts the frame-period window in other blocks than the
+                # command reference's 10,000 frames (the ASR 920 guide prints "x 100,000 frames")
+                wtext = "{} x " + f"{int(dev.faults.extra['ios_frame_period_block']):,}" + " frames"
             low = eff.get(f"{kw} threshold low", str(ldef))
             high = eff.get(f"{kw} threshold high", "none")
             out += [f"  {title}",
