@@ -11,7 +11,6 @@ NETCONF); this module decides the order, the outcome and what a human is told.
 from __future__ import annotations
 
 import dataclasses
-
 import time
 import uuid
 from datetime import datetime, timezone
@@ -158,17 +157,8 @@ def _change(driver: ConfigDriver, plan: HostPlan, before: Snapshot, wanted, resu
     # the device undoes the change by itself once its confirm window (from the load: an IOS
     # revert timer starts there) is over: confirming later would report a change it no longer holds
     confirm_by = began + confirm_timeout - _confirm_margin(confirm_timeout)
-    driver.load(before, wanted, confirm_timeout)
-    driver.commit(confirm_timeout)
-    after = driver.read()
-    remaining = driver.delta(after, wanted)
-    if remaining and driver.cleanup_only(remaining):
-        # Our deletes emptied a presence container the device keeps; shown bare, it holds
-        # nothing of anyone else's, so it goes too (within the same confirm window).
-        driver.load(after, wanted, confirm_timeout)
-        driver.commit(confirm_timeout)
-        result.commands += remaining
-        remaining = driver.delta(driver.read(), wanted)
+    cleanup, remaining = _apply(driver, before, wanted, confirm_timeout)
+    result.commands += cleanup
     if remaining:
         raise VerifyFailed(remaining)
     if gate:
@@ -181,6 +171,22 @@ def _change(driver: ConfigDriver, plan: HostPlan, before: Snapshot, wanted, resu
                             f"{_confirm_margin(confirm_timeout):g} s to confirm in): the device "
                             "undoes the change by itself"])
     driver.confirm()
+
+
+def _apply(driver: ConfigDriver, current: Snapshot, target, confirm_timeout: int) -> tuple[list[str], list[str]]:
+    """Load and commit what brings `current` to `target`; read back. -> (the cleanup lines also
+    sent, what still differs). Our deletes may empty a presence container the device keeps
+    (Junos `protocols oam ethernet link-fault-management`): shown bare, it holds nothing of
+    anyone else's, so it goes too, in a second pass within the same confirm window."""
+    driver.load(current, target, confirm_timeout)
+    driver.commit(confirm_timeout)
+    after = driver.read()
+    remaining = driver.delta(after, target)
+    if not (remaining and driver.cleanup_only(remaining)):
+        return [], remaining
+    driver.load(after, target, confirm_timeout)
+    driver.commit(confirm_timeout)
+    return remaining, driver.delta(driver.read(), target)
 
 
 def _confirm_margin(confirm_timeout: int) -> float:
@@ -247,17 +253,8 @@ def _put_back(driver: ConfigDriver, before: Snapshot, result: HostResult) -> lis
     now = driver.read()
     back = driver.delta(now, target)
     if back:
-        result.removed = back
-        driver.load(now, target, RESTORE_CONFIRM_TIMEOUT)
-        driver.commit(RESTORE_CONFIRM_TIMEOUT)
-        now = driver.read()
-        left = driver.delta(now, target)
-        if left and driver.cleanup_only(left):
-            # as in a change: deleting the last entry left a bare presence container (Junos
-            # `protocols oam ethernet link-fault-management`, which the backup did not have)
-            driver.load(now, target, RESTORE_CONFIRM_TIMEOUT)
-            driver.commit(RESTORE_CONFIRM_TIMEOUT)
-            result.removed = back + left
+        cleanup, _ = _apply(driver, now, target, RESTORE_CONFIRM_TIMEOUT)
+        result.removed = back + cleanup
     if back or driver.pending_confirm:
         driver.confirm()   # also stops an IOS revert timer: running is restored
     return driver.delta(driver.read(), target)
