@@ -90,12 +90,8 @@ def report_error(exc: OamkitError, as_json: bool = False) -> int:
     """Print an error the way every command does and return its exit code."""
     code = int(exc.exit_code)
     if as_json:
-        from oamkit.jsonout import SCHEMA_VERSION
-
-        payload: dict = {"schema_version": SCHEMA_VERSION, "ok": False, "exit_code": code, "error": str(exc)}
-        if isinstance(exc, InputError):
-            payload["problems"] = [p.as_dict() for p in exc.problems]
-        print(json.dumps(payload, indent=2, default=str))
+        print(json.dumps(_error_document(code, str(exc), exc.problems if isinstance(exc, InputError)
+                                         else None), indent=2, default=str))
     else:
         from rich.markup import escape   # the message quotes values: data, not markup
 
@@ -120,12 +116,14 @@ def _format_asked(name: str, argv: list[str]) -> bool:
                                               for a, b in zip(argv, argv[1:]))
 
 
-def _usage_error(message: str, option: str | None) -> dict:
+def _error_document(code: int, error: str, problems: list[Problem] | None = None) -> dict:
+    """What `--json` prints for an error (docs/schema/error.schema.json)."""
     from oamkit.jsonout import SCHEMA_VERSION
 
-    problem = Problem(message, field=option)
-    return {"schema_version": SCHEMA_VERSION, "ok": False, "exit_code": int(ExitCode.BAD_INPUT),
-            "error": f"usage: {problem}", "problems": [problem.as_dict()]}
+    payload: dict = {"schema_version": SCHEMA_VERSION, "ok": False, "exit_code": code, "error": error}
+    if problems is not None:
+        payload["problems"] = [p.as_dict() for p in problems]
+    return payload
 
 
 def nagios_unknown(reason: str) -> int:
@@ -162,7 +160,9 @@ def main() -> None:
         if "--json" in sys.argv or _format_asked("json", sys.argv):
             # a script that asked for JSON reads stdout: the error document, as for any bad input
             opts = getattr(getattr(exc, "param", None), "opts", None)
-            print(json.dumps(_usage_error(exc.format_message(), opts[0] if opts else None), indent=2))
+            problem = Problem(exc.format_message(), field=opts[0] if opts else None)
+            print(json.dumps(_error_document(int(ExitCode.BAD_INPUT), f"usage: {problem}", [problem]),
+                             indent=2, default=str))
         sys.exit(ExitCode.BAD_INPUT)
     except (typer.Abort, KeyboardInterrupt):
         _err_console().print("[red]Aborted.[/]")
