@@ -48,6 +48,12 @@ def realtime_lab(tmp_path):
         running.stop()
 
 
+def _env(lab, tmp_path) -> dict:
+    """The `env` fixture's environment, for a lab a test starts itself."""
+    return {**os.environ, "COLUMNS": "200", "OAMKIT_STATE_DIR": str(tmp_path / "state"),
+            "OAMKIT_LAB_PASSWORD": lab.password}
+
+
 def _inventory(lab, tmp_path, transport: str):
     folder = lab.write_inventory(tmp_path / "inventory")
     hosts = yaml.safe_load((folder / "hosts.yaml").read_text())
@@ -74,8 +80,7 @@ def test_no_confirm_is_sent_once_the_confirm_window_may_be_over(tmp_path):
 def _slow_commit_push(lab, tmp_path):
     inventory = _inventory(lab, tmp_path, "netconf")
     original = running_text(lab.device("xr-1"))
-    env = {**os.environ, "COLUMNS": "200", "OAMKIT_STATE_DIR": str(tmp_path / "state"),
-           "OAMKIT_LAB_PASSWORD": lab.password}
+    env = _env(lab, tmp_path)
     done = oamkit(env, "push", "-i", str(inventory), "--limit", "xr-1", "--json",
                   "--confirm-timeout", "30", "--timeout", "120")
     host = json.loads(done.stdout)["hosts"][0]
@@ -92,8 +97,7 @@ def test_a_restore_on_a_fresh_session_leaves_no_bare_junos_container(realtime_la
     inventory = _inventory(lab, tmp_path, "ssh")
     original = running_text(lab.device("junos-1"))
     lab.set_faults("junos-1", drop_after_commands=23, refuse_auth_after_drop=False)
-    env = {**os.environ, "COLUMNS": "200", "OAMKIT_STATE_DIR": str(tmp_path / "state"),
-           "OAMKIT_LAB_PASSWORD": lab.password}
+    env = _env(lab, tmp_path)
     done = oamkit(env, "push", "-i", str(inventory), "--limit", "junos-1", "--json")
     host = json.loads(done.stdout)["hosts"][0]
     assert host["outcome"] == "failed-rolled-back", json.dumps(host, indent=1)
@@ -113,8 +117,7 @@ def test_a_commit_stalled_past_the_deadline_does_not_hold_the_process(tmp_path):
     try:
         lab.known_hosts = lab.write_known_hosts(tmp_path / "known_hosts")
         inventory = _inventory(lab, tmp_path, "netconf")
-        env = {**os.environ, "COLUMNS": "200", "OAMKIT_STATE_DIR": str(tmp_path / "state"),
-               "OAMKIT_LAB_PASSWORD": lab.password}
+        env = _env(lab, tmp_path)
         started = time.monotonic()
         done = oamkit(env, "push", "-i", str(inventory), "--json", "--timeout", "10")
         took = time.monotonic() - started
