@@ -5,7 +5,20 @@ from __future__ import annotations
 
 import pytest
 
+from oamkit.lab import server
 from oamkit.lab.server import Lab
+
+
+@pytest.fixture(autouse=True)
+def no_lab_crash():
+    """A lab session that raised (a bug of ours) fails the test that met it, with its traceback,
+    whatever the test asserted: the client only saw "the device closed the session"."""
+    seen = len(server.CRASHES)
+    yield
+    crashed = server.CRASHES[seen:]
+    if crashed:
+        pytest.fail("the lab crashed (a bug of the lab, not of the device it plays):\n" + "\n".join(crashed),
+                    pytrace=False)
 
 
 @pytest.fixture

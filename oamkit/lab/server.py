@@ -22,6 +22,7 @@ import secrets
 import shutil
 import threading
 import time
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,11 @@ from oamkit.lab.vendors import VALIDATORS
 
 HOST = "127.0.0.1"  # network safety: the lab never listens anywhere else
 PASSWORD_ENV = "OAMKIT_LAB_PASSWORD"
+# Every session that crashed in a lab of this process (device: traceback). asyncssh closes the
+# connection of a handler that raised and logs it at debug level only: a bug of the lab would
+# pass for a device that dropped the session. Tests fail on any entry (tests/conftest.py).
+CRASHES: list[str] = []
+_log = logging.getLogger("oamkit.lab")
 SHORT = {"cisco_ios": "ios", "cisco_xr": "xr", "juniper_junos": "junos", "huawei_vrp": "vrp"}
 
 
@@ -163,11 +169,19 @@ class Lab:
     # ------------------------------------------------------------------ serving
     def _process_factory(self, device: Device):
         async def handle(process: asyncssh.SSHServerProcess) -> None:
-            subsystem = process.subsystem
-            if subsystem:
-                await self._serve_subsystem(subsystem, process, device)
-                return
-            await serve_cli(process, device, self)
+            try:
+                subsystem = process.subsystem
+                if subsystem:
+                    await self._serve_subsystem(subsystem, process, device)
+                    return
+                await serve_cli(process, device, self)
+            except Exception as exc:
+                report = f"{device.name}: {''.join(traceback.format_exc())}"
+                CRASHES.append(report)
+                device.record(0, "netconf" if process.subsystem else "cli", "event",
+                              f"lab crashed: {type(exc).__name__}: {exc}")
+                _log.error("lab session crashed on %s", report)
+                raise   # asyncssh closes the connection, as a device's crashed process would
         return handle
 
     async def _serve_subsystem(self, name: str, process: asyncssh.SSHServerProcess, device: Device) -> None:

@@ -244,3 +244,26 @@ def test_a_fault_spec_that_no_longer_names_injected_errors_or_a_peer_state_stops
     assert not device.injecting_errors()
     assert device.interfaces["GigabitEthernet0/2"].oam.peer_state == "operational"
     assert device.faults.reject_commands == ["^show clock"]
+
+
+def test_a_crash_of_the_lab_is_recorded_not_passed_off_as_a_dropped_session(lab):
+    # asyncssh closes the connection of a handler that raised and logs it at debug level only:
+    # the client sees what a device dropping the session looks like. The lab keeps the
+    # traceback, and the autouse fixture fails any test that met one (this one takes it back).
+    from oamkit.lab import server
+
+    seen = len(server.CRASHES)
+    dev = lab.devices["ios-1"]
+
+    def broken_tick():
+        raise RuntimeError("a bug of the lab")
+
+    with pytest.raises(DROPPED):
+        with connect(lab, "ios-1") as conn:
+            dev.tick = broken_tick
+            conn.send_command("show version", read_timeout=2)
+    crashed = server.CRASHES[seen:]
+    del server.CRASHES[seen:]
+    assert len(crashed) == 1 and crashed[0].startswith("ios-1: Traceback"), crashed
+    assert "RuntimeError: a bug of the lab" in crashed[0]
+    assert any(e.text == "lab crashed: RuntimeError: a bug of the lab" for e in dev.transcript)
