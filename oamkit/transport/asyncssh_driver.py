@@ -31,7 +31,7 @@ from oamkit.inventory import HostSettings
 from oamkit.transport import algorithms, greenloop
 from oamkit.transport.hostkeys import HostKeyPolicy, HostKeyRefused, PublicKey, known_name
 from oamkit.transport.base import TERMINAL_UNOPENED, TransportError, connect_socket, scrub
-from oamkit.transport.jump import KEYS_TRIED, jump_name
+from oamkit.transport.jump import KEYS_TRIED, jump_name, waited_too_long
 
 _CLOSED = b""
 _LAST_WORD = 0.25   # s the deadline waits past the steps' own timeouts, so that those say why
@@ -393,11 +393,11 @@ class _SharedJump:
     async def _connected(self, host: HostSettings, policy: HostKeyPolicy, key_file: Path | None,
                          timeout: float, deadline: float) -> None:
         where, seen = jump_name(host, host.ssh.jump), self.attempts
+        left = deadline - time.monotonic()   # the deadline bounds the wait too, as on paramiko
         try:
-            await asyncio.wait_for(self.lock.acquire(), timeout)
+            await asyncio.wait_for(self.lock.acquire(), max(0.0, min(timeout, left)))
         except asyncio.TimeoutError:
-            raise TransportError(f"{where}: SSH to the jump host failed: no connection before the "
-                                 "timeout (another session was opening it)") from None
+            raise TransportError(f"{where}: {waited_too_long(left < timeout)}") from None
         try:
             if self.attempts != seen and self.failure is not None:   # failed while we waited
                 raise TransportError(f"{where}: {self.failure}")

@@ -2,8 +2,8 @@
 sessions (netmiko and ncclient), tunnelled in-process: an SSH connection to the bastion, and a
 `direct-tcpip` channel through it to the device, which netmiko and ncclient take as their socket.
 The asyncssh driver does the same with asyncssh's `tunnel=` (see `asyncssh_driver`), and uses
-only this module's names (KEYS_TRIED, jump_name): paramiko is imported where the bastion is
-opened, not at the top.
+only this module's names (KEYS_TRIED, jump_name, waited_too_long): paramiko is imported where
+the bastion is opened, not at the top.
 
 The bastion is treated as a device would be: its host key goes through the host's
 `hostkeys.HostKeyPolicy` (same known_hosts file, same refusal of a changed or unknown key, trust
@@ -32,6 +32,12 @@ if TYPE_CHECKING:
     import paramiko
 
 KEYS_TRIED = "jump_key_file, ssh-agent, ~/.ssh default keys"
+
+
+def waited_too_long(deadline_first: bool) -> str:
+    """Why a session gave up waiting while another one was logging in to the shared jump host."""
+    return ("SSH to the jump host failed: no connection before the "
+            f"{'deadline' if deadline_first else 'timeout'} (another session was opening it)")
 
 
 def jump_name(host: HostSettings, jump: JumpHost) -> str:
@@ -77,10 +83,9 @@ class _Bastion:
     def connected(self, host: HostSettings, policy: HostKeyPolicy, key_file: Path | None,
                   timeout: float, deadline: float) -> paramiko.SSHClient:
         where = jump_name(host, host.ssh.jump)
-        seen = self.attempts
-        if not self.lock.acquire(timeout=max(0.0, min(timeout, deadline - time.monotonic()))):
-            raise TransportError(f"{where}: SSH to the jump host failed: no connection before the "
-                                 "timeout (another session was opening it)")
+        seen, left = self.attempts, deadline - time.monotonic()
+        if not self.lock.acquire(timeout=max(0.0, min(timeout, left))):
+            raise TransportError(f"{where}: {waited_too_long(left < timeout)}")
         try:
             if self.attempts != seen and self.failure is not None:   # failed while we waited
                 raise TransportError(f"{where}: {self.failure}")

@@ -184,6 +184,16 @@ def _error(inventory_dir: Path, name: str, transport: str) -> str:
     return str(refused.value)
 
 
+def _what_happened(run: subprocess.CompletedProcess, lab, hosts: list[str], bastion: Bastion) -> str:
+    """A failed run's output with what each device and the bastion saw (a session that ended
+    once in CI, not here: who closed it?)."""
+    seen = [f"- {name} (last transcript entries):\n" + "\n".join(
+        f"  {e.session_id} {e.channel} {e.direction} {e.text[:120]!r}"
+        for e in lab.devices[name].transcript[-25:]) for name in hosts]
+    return "\n".join([run.stdout[-2500:], run.stderr[-1500:], *seen,
+                      "- bastion sshd log (end):", bastion.log.read_text()[-2500:]])
+
+
 def _logins(device) -> list[str]:
     return [e.text for e in device.transcript if e.text.startswith("auth ")]
 
@@ -406,7 +416,7 @@ def test_oamkit_push_then_collect_through_the_bastion(lab, inventory, bastion, t
     _set_ssh(inventory, transport)
     hosts = ["ios-1", "xr-1", "vrp-1"]   # the bastion does not forward to junos-1
     push = _oamkit("push", "-i", str(inventory), "--limit", ",".join(hosts), "--timeout", "60", "--json")
-    assert push.returncode == 0, push.stdout[-2000:] + push.stderr[-2000:]
+    assert push.returncode == 0, _what_happened(push, lab, hosts, bastion)
     outcomes = {h["host"]: h["outcome"] for h in json.loads(push.stdout)["hosts"]}
     assert outcomes == {name: "changed" for name in hosts}
     assert all(_logins(lab.devices[name]) for name in hosts)
@@ -415,3 +425,44 @@ def test_oamkit_push_then_collect_through_the_bastion(lab, inventory, bastion, t
 
     collect = _oamkit("collect", "-i", str(inventory), "--limit", ",".join(hosts), "--json")
     assert collect.returncode == 0, collect.stdout[-2000:] + collect.stderr[-2000:]
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_a_session_waiting_for_another_ones_bastion_login_gives_up_at_its_own_deadline(lab, inventory, bastion,
+                                                                                       transport):
+    # The first session logs in to a slow bastion (each answer 1.2 s late) and holds the shared
+    # connection's lock until its deadline (3.5 s); the second, due 1 s after it starts, waits
+    # for that login and gives up at its own deadline, saying so (it said "before the timeout":
+    # the wait on the lock was bounded by the 4 s timeout; only the whole opening's bound ended
+    # it at the deadline).
+    link = SlowLink(bastion.port, 1.2, bastion.known_hosts_line())
+    try:
+        with open(inventory / "known_hosts", "a") as known:
+            known.write(link.known_hosts_line())
+        _set_ssh(inventory, transport, jump_host=f"root@127.0.0.1:{link.port}", timeout=4)
+        inv = Inventory.load(inventory)
+        hosts = {name: inv.select(limit=name)[0] for name in ("ios-1", "vrp-1")}
+        opener = NetconfSession.open if transport == "netconf" else SshSession.open
+        ended: dict[str, tuple[float, str]] = {}
+
+        def open_one(name: str, due_in: float) -> None:
+            started = time.monotonic()
+            try:
+                _opened(transport, lambda: opener(inv, hosts[name], started + due_in)).close()
+                ended[name] = (time.monotonic() - started, "opened")
+            except TransportError as exc:
+                ended[name] = (time.monotonic() - started, str(exc))
+
+        first = threading.Thread(target=open_one, args=("ios-1", 3.5))
+        first.start()
+        time.sleep(0.3)   # the first session holds the lock, logging in
+        open_one("vrp-1", 1.0)
+        first.join(30)
+    finally:
+        link.close()
+    seconds, message = ended["vrp-1"]
+    assert message == (f"vrp-1: jump host root@127.0.0.1:{link.port}: SSH to the jump host failed: "
+                       "no connection before the deadline (another session was opening it)"), ended
+    assert seconds < 2.0, ended   # its own deadline (1 s), not the first session's end (3.2 s later)
+    assert ended["ios-1"][1].endswith(" before the deadline"), ended
+    assert link.connections == 1
