@@ -29,6 +29,7 @@ KEEP_DAYS = 90.0   # snapshots older than this are dropped (`--keep-days`)
 
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT = 30.0   # seconds a writer waits for another process's lock
+_NOT_ALL_STORED = "; this run's writes did not all reach it"
 BATCH_SNAPSHOTS = 200   # snapshots per transaction in a fleet run (`History.batched`)
 BATCH_SECONDS = 1.0     # ... and the longest a batch keeps the write lock before it commits
 _SCHEMA = """
@@ -114,6 +115,8 @@ class History:
             os.close(statedir.open_private(self.path, os.O_RDONLY))
         self._lock = threading.Lock()
         self._batch: _Batch | None = None
+        # a write of the run found the database locked past BUSY_TIMEOUT (None: still opening)
+        self._lost: bool | None = None
         try:
             # isolation_level None: transactions are begun and ended here (`_write`), so a
             # batch can hold many snapshots and a failed one is undone alone
@@ -134,11 +137,10 @@ class History:
                         self.db.execute(statement)
                 self.db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
                                 (str(SCHEMA_VERSION),))
-        except sqlite3.OperationalError as exc:
-            if not _is_locked(exc):
-                raise
+        except InputError:   # locked (_begin)
             self.db.close()
-            raise self._locked() from None
+            raise
+        self._lost = False
 
     def _open(self) -> int | None:
         """Set the connection up and read the schema version. Switching a new file to WAL takes
@@ -164,10 +166,32 @@ class History:
             except sqlite3.DatabaseError as exc:
                 raise self._not_history(exc) from None
 
-    def _locked(self) -> InputError:
+    def _locked(self, lost: str = "") -> InputError:
         return InputError([Problem(f"the history database is locked by another process (waited "
-                                   f"{BUSY_TIMEOUT:.0f} s for it); try again when that process "
-                                   "is done", file=str(self.path), field="--db")])
+                                   f"{BUSY_TIMEOUT:.0f} s for it){lost}; try again when that "
+                                   "process is done", file=str(self.path), field="--db")])
+
+    def _begin(self) -> None:
+        """BEGIN IMMEDIATE: the write lock, waited for up to BUSY_TIMEOUT. Another process
+        holding it longer than that in the middle of a run fails this write, and every later
+        one of the run at once (a fleet's hosts would each wait the whole timeout again), with
+        the error the run ends on: InputError naming the file, as when the open found it locked."""
+        self.raise_if_lost()
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if not _is_locked(exc):
+                raise
+            if self._lost is None:   # the open's write: nothing of the run yet
+                raise self._locked() from None
+            self._lost = True
+            raise self._locked(_NOT_ALL_STORED) from None
+
+    def raise_if_lost(self) -> None:
+        """The error the run ends on when a write of it found the database locked (see _begin);
+        the hosts' own writes failed in their threads."""
+        if self._lost:
+            raise self._locked(_NOT_ALL_STORED)
 
     def _not_history(self, exc: Exception) -> InputError:
         return InputError([Problem(f"not an oamkit history database: {exc}", file=str(self.path),
@@ -245,7 +269,7 @@ class History:
         process (then "database is locked", as before batching)."""
         batch = self._batch
         if batch is None:
-            self.db.execute("BEGIN IMMEDIATE")
+            self._begin()
             try:
                 yield
             except BaseException:
@@ -255,7 +279,7 @@ class History:
             self.db.execute("COMMIT")
             return
         if not self.db.in_transaction:
-            self.db.execute("BEGIN IMMEDIATE")
+            self._begin()
             batch.start_timer(self._commit_when_old)
         self.db.execute("SAVEPOINT oamkit_write")
         try:

@@ -81,6 +81,7 @@ def collect_fleet(inventory: InventoryLike = None, filter=None, limit=None, *, d
         results, stopped = run_fleet(chosen.plans, work, Rollout(workers, timeout),
                                      on_done=on_done, executor=executor)
         collect.finish_closing()
+        history.raise_if_lost()   # another process took the database: the hosts' stores failed
         if executor is not None:
             for r in results:
                 if isinstance(r, collect.CollectResult):
@@ -143,6 +144,7 @@ def check(inventory: InventoryLike = None, filter=None, limit=None, *, rules=Non
         results, stopped = run_fleet(plans, work, Rollout(workers, timeout), on_done=on_done,
                                      executor=on)
         collect.finish_closing()
+        history.raise_if_lost()   # another process took the database: the hosts' stores failed
         hosts = settle(plans, results, history=history, rules=rule_set, held=held,
                         executor=executor)
         prune(history, keep_days)
@@ -169,9 +171,9 @@ def mark_checked(report: CheckReport) -> int:
     marks = _marks(report.hosts)
     if marks and report.db:
         try:
-            with History(report.db) as history:   # locked: InputError naming the file
+            with History(report.db) as history:   # locked (open or write): InputError naming the file
                 history.mark_checked_all(marks)
-        except sqlite3.OperationalError as exc:   # locked between the open and the write
+        except sqlite3.OperationalError as exc:   # a disk full, a damaged file
             raise OamkitError(f"{report.db}: the link events were not marked seen: {exc}") from None
     _forget_marks(report.hosts)
     return len(marks)

@@ -86,3 +86,49 @@ def test_a_locked_history_is_a_clear_error_and_the_exporter_keeps_serving(
     (out, stderr), code = done["nagios"]
     assert code == 3 and out.startswith("OAMKIT UNKNOWN - ") and "locked" in out, (out, stderr)
     assert "Traceback" not in stderr, stderr
+
+
+def test_a_history_locked_in_the_middle_of_a_check_ends_it_with_the_same_clear_error(
+        lab, lab_inventory, env):  # noqa: F811
+    # Another process takes the database after the check opened it, while the device is being
+    # read (each command 1 s late), and keeps it past the busy timeout. The host's store fails:
+    # the run ends on the error naming the file (exit 2), not a traceback of sqlite3's
+    # "database is locked", and the later writes (pruning) do not wait the timeout again.
+    import sqlite3
+
+    db = f"{env['OAMKIT_STATE_DIR']}/history.sqlite"
+    lab.set_faults("ios-1", command_delay=1.0)
+    started = time.monotonic()
+    check = subprocess.Popen([sys.executable, "-m", "oamkit.cli", "check", "-i", str(lab_inventory),
+                              "--limit", "ios-1", "--format", "json", "--timeout", "120"],
+                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    holder = None
+    try:
+        until = time.monotonic() + 30
+        while True:   # the check's own first write (the schema) is in
+            try:
+                with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as reader:
+                    if reader.execute("SELECT value FROM meta").fetchone():
+                        break
+            except sqlite3.Error:
+                pass
+            assert time.monotonic() < until and check.poll() is None, check.communicate()
+            time.sleep(0.05)
+        holder = subprocess.Popen([sys.executable, "-c", HOLD, db, str(BUSY_TIMEOUT + 40)],
+                                  stdout=subprocess.PIPE, text=True)
+        assert holder.stdout.readline().strip() == "held"
+        assert check.poll() is None   # still reading the device
+        out, stderr = check.communicate(timeout=2 * BUSY_TIMEOUT + 30)
+        elapsed = time.monotonic() - started
+    finally:
+        for proc in (holder, check):
+            if proc is not None and proc.poll() is None:
+                proc.kill()
+                proc.wait(timeout=20)
+    assert check.returncode == 2, (check.returncode, out[-2000:], stderr[-2000:])
+    assert "Traceback" not in stderr, stderr
+    error = json.loads(out)
+    assert error["exit_code"] == 2 and db in error["error"], error
+    assert "locked by another process" in error["error"], error
+    assert "this run's writes did not all reach it" in error["error"], error
+    assert elapsed < 2 * BUSY_TIMEOUT, elapsed   # the store's wait only; pruning failed at once
