@@ -55,6 +55,7 @@ import asyncio
 import logging
 from typing import Any
 
+import asyncssh
 from lxml import etree
 
 from oamkit.lab.device import Device, lock_conflict  # noqa: F401 - lock_conflict re-exported
@@ -142,8 +143,8 @@ class NetconfSession(NetconfRpcs):
             conn = self.process.get_extra_info("connection")
             if conn is not None:
                 conn.abort()
-        except (ConnectionError, BrokenPipeError):
-            pass                          # the client went away; clean up below
+        except (ConnectionError, BrokenPipeError, asyncssh.Error):
+            pass                          # the client went away (ConnectionLost); clean up below
         finally:                          # also on cancellation (lab stop), which propagates
             self._end()
             try:
