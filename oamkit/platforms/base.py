@@ -50,6 +50,9 @@ class Window:
     # than converted to a count at the link speed (1 s at 10G is 1.25e10 symbols, more than
     # XR's count can hold); one outside it is converted as before
     by_time: Range | None = None
+    # a count of frames/symbols that must span this many milliseconds at the link speed (IEEE
+    # 802.3 Clause 30 and IOS-XR: from the count in 1 s to the count in 1 min of the PHY)
+    span_ms: Range | None = None
 
     def describe(self) -> str:
         text = f"{self.range} ({self.unit_label})" if self.unit_label else str(self.range)
@@ -495,6 +498,8 @@ class Platform:
                 notes.append(f"{intent.interface} {name} window {units.format_duration_ms(wanted.window_ms)} "
                              f"at {units.format_speed(intent.speed_bps)} is not a whole number of "
                              f"{WINDOW_UNITS[name]}; using {wanted.window}")
+        if window.span_ms is not None and window.counts == "ieee" and window.range.accepts(value):
+            _check_span(name, field_name, window.span_ms, wanted, intent.speed_bps, bad)
         if not window.range.accepts(value):
             low = _format_window(name, window.scale.to_ieee(window.range.low)) if window.counts == "ieee" else ""
             high = _format_window(name, window.scale.to_ieee(window.range.high)) if window.counts == "ieee" else ""
@@ -502,6 +507,19 @@ class Platform:
             bad(field_name, "out of range", _window_text(name, wanted),
                 f"{window.describe()}{span}")
         return value
+
+
+def _check_span(name: str, field_name: str, span: Range, wanted, speed_bps: int, bad) -> None:
+    """A frame/symbol count outside what `span` (milliseconds) holds at the link speed."""
+    count_in = units.frames_for_duration if name == "frame_period" else units.symbols_for_duration
+    try:
+        fewest, most = count_in(span.low, speed_bps)[0], count_in(span.high, speed_bps)[0]
+    except ValueError:   # no symbol rate known for this speed: nothing to measure against
+        return
+    if not fewest <= wanted.window <= most:
+        bad(field_name, "out of range", _window_text(name, wanted),
+            f"{units.format_duration_ms(span.low)} to {units.format_duration_ms(span.high)} at "
+            f"{units.format_speed(speed_bps)} = {fewest} to {most} {WINDOW_UNITS[name]}")
 
 
 def _format_window(event: str, ieee_value: int) -> str:

@@ -14,6 +14,9 @@ from oamkit.units import Scale
 _MS = Scale("milliseconds", per_vendor_unit=1, per_ieee_unit=100)
 _COUNT = Range(1, 4294967295)
 _WHOLE_SECONDS_MS = Range(1000, 60000, step=1000)
+# a count of symbols/frames: "symbols per 1 s to symbols per 1 min" of the interface (NCS 5500
+# 6.1; the frame-period count is the interface speed's frames in its ms range, S16)
+_ONE_S_TO_ONE_MIN = Range(1000, 60000)
 
 PLATFORM = Platform(
     name="cisco_xr",
@@ -23,12 +26,14 @@ PLATFORM = Platform(
     transports=("ssh", "netconf"),
     events={
         "symbol_period": Event("symbol-period", Window(_COUNT, unit_label="symbols",
-                                                       by_time=_WHOLE_SECONDS_MS),
+                                                       by_time=_WHOLE_SECONDS_MS,
+                                                       span_ms=_ONE_S_TO_ONE_MIN),
                                _COUNT, _COUNT, high_none=False, high_requires_low=True),
         "frame": Event("frame", Window(Range(1000, 60000), _MS, unit_label="ms"),
                        _COUNT, _COUNT, high_none=False, high_requires_low=True),
         "frame_period": Event("frame-period", Window(_COUNT, unit_label="frames",
-                                                     by_time=_WHOLE_SECONDS_MS),
+                                                     by_time=_WHOLE_SECONDS_MS,
+                                                     span_ms=_ONE_S_TO_ONE_MIN),
                               _COUNT, _COUNT, high_none=False, high_requires_low=True),
         "frame_seconds": Event("frame-seconds", Window(Range(10000, 900000, step=1000), _MS,
                                                        unit_label="ms"),

@@ -7,6 +7,9 @@ from oamkit.platforms.base import Event, NetconfModel, Platform, Range, Toggle, 
 
 _T = Range(1, 2**64 - 1)
 _U64 = Range(1, 2**64 - 1)
+# Clause 30 (30.3.6.1.34, .38): symbol/frame-period windows from the PHY's count in 1 s to its
+# count in 1 min (the YANG leaf is a bare uint64)
+_ONE_S_TO_ONE_MIN = Range(1000, 60000)
 
 PLATFORM = Platform(
     name="ieee",
@@ -15,9 +18,11 @@ PLATFORM = Platform(
     commit_model="candidate",
     transports=("netconf",),
     events={
-        "symbol_period": Event("symbol-period-event", Window(_U64, unit_label="symbols"), _T),
+        "symbol_period": Event("symbol-period-event", Window(_U64, unit_label="symbols",
+                                                             span_ms=_ONE_S_TO_ONE_MIN), _T),
         "frame": Event("frame-event", Window(Range(10, 600), unit_label="deciseconds"), _T),
-        "frame_period": Event("frame-period-event", Window(_U64, unit_label="frames"), _T),
+        "frame_period": Event("frame-period-event", Window(_U64, unit_label="frames",
+                                                           span_ms=_ONE_S_TO_ONE_MIN), _T),
         "frame_seconds": Event("frame-seconds-event", Window(Range(100, 9000), unit_label="deciseconds"), _T),
     },
     # functions-supported/loopback, default true (vendor notes §1.4)

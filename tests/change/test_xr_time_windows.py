@@ -41,16 +41,21 @@ def test_a_duration_window_is_sent_in_milliseconds_and_converges(lab, timed_inve
     assert code == 0 and hosts["xr-1"]["outcome"] == "unchanged", json.dumps(hosts, indent=1)
 
 
-def test_a_duration_past_the_milliseconds_range_is_a_count_where_one_can_hold_it(tmp_path, env):  # noqa: F811
+def test_a_duration_the_milliseconds_cannot_hold_is_a_count_within_a_second_to_a_minute(tmp_path, env):  # noqa: F811
     policy = tmp_path / "p.yaml"
     policy.write_text("p:\n  link_monitor:\n    symbol_period: {window: 1s, low: 10}\n"
-                      "    frame_period: {window: 90s, low: 1}\n")
+                      "    frame_period: {window: 1500ms, low: 1}\n")
     done = oamkit(env, "policy", "explain", str(policy), "-p", "cisco_xr", "--speed", "10G")
     assert done.returncode == 0, done.stdout
     assert "symbol-period window milliseconds 1000" in done.stdout, done.stdout
-    assert "frame-period window frames 1339285714" in done.stdout   # 90 s of 64-byte frames at 10G
-    # 90 s of symbols at 10G: past XR's 60 s of milliseconds and past its count (2^32 - 1)
-    policy.write_text("p:\n  link_monitor:\n    symbol_period: {window: 90s, low: 10}\n")
+    # not whole seconds (XR would round the milliseconds up): 1.5 s of 64-byte frames at 10G
+    assert "frame-period window frames 22321428" in done.stdout, done.stdout
+    # 90 s: past XR's 60 s of milliseconds, and as a count past "symbols (frames) per 1 min" of
+    # the interface (Cisco: the count's range depends on the speed, 1 s to 1 min)
+    policy.write_text("p:\n  link_monitor:\n    symbol_period: {window: 90s, low: 10}\n"
+                      "    frame_period: {window: 90s, low: 1}\n")
     done = oamkit(env, "policy", "explain", str(policy), "-p", "cisco_xr", "--speed", "10G")
-    assert done.returncode == 3 and "symbol_period.window: out of range" in done.stdout, done.stdout
-    assert "1000-60000 in steps of 1000 (milliseconds)" in done.stdout
+    text = " ".join(done.stdout.replace("│", " ").split())
+    assert done.returncode == 3 and "symbol_period.window: out of range" in text, done.stdout
+    assert "frame_period.window: out of range (got '90s'); allowed: 1s to 1m at 10G = 14880952 to " \
+           "892857142 frames" in text, done.stdout
