@@ -175,6 +175,8 @@ class Lab:
                     await self._serve_subsystem(subsystem, process, device)
                     return
                 await serve_cli(process, device, self)
+            except (asyncssh.Error, ConnectionError):
+                raise   # the client went away (ConnectionLost, a reset): no bug of the lab
             except Exception as exc:
                 report = f"{device.name}: {''.join(traceback.format_exc())}"
                 CRASHES.append(report)
