@@ -31,10 +31,19 @@ class Selection:
     inventory: Inventory
     plans: list[HostPlan]
     skipped: list[HostSettings] = field(default_factory=list)   # selected, but not for this operation
+    # how it was made (select's options): an operation that needs more gets it made again
+    intent: bool = True
+    ssh_only: bool = False
+    credentials: bool = True
 
     @property
     def hosts(self) -> list[str]:
         return [p.host.name for p in self.plans]
+
+    def serves(self, intent: bool, ssh_only: bool, credentials: bool) -> bool:
+        """Made with everything an operation asking for these options relies on."""
+        return (self.intent or not intent) and self.ssh_only == ssh_only and \
+            (self.credentials or not credentials)
 
 
 # What operations take: a folder, a loaded inventory, or a selection made with `select()`.
@@ -48,13 +57,20 @@ def select(inventory: InventoryLike, filter: list[str] | None = None,
     drift check needs it; facts and collect do not). `ssh_only`: NETCONF hosts are set aside
     in `skipped` (reads over the CLI). `credentials`: every planned host can log in.
     Raises InputError (exit 2) before anything is sent. A `Selection` passed in is used as is
-    (a caller that validated first does not plan the fleet twice)."""
-    if isinstance(inventory, Selection) and not filter and not limit:
-        return inventory
-    if isinstance(filter, str):   # one expression, not its characters one by one
-        filter = [filter]
+    when it was made with what this operation needs (a caller that validated first does not
+    plan the fleet twice); otherwise its hosts are selected again for it (a selection made
+    without the intent has no plan a push may act on), and `filter`/`limit` narrow it."""
+    filter, limit = _selection_args(filter, limit)
+    if isinstance(inventory, Selection):
+        if not filter and not limit and inventory.serves(intent, ssh_only, credentials):
+            return inventory
+        within = {h.name for h in [p.host for p in inventory.plans] + inventory.skipped}
+    else:
+        within = None
     inv = load_inventory(inventory)
     hosts = inv.select(filter, limit)
+    if within is not None:
+        hosts = [h for h in hosts if h.name in within]
     if not hosts:
         if not inv.hosts:   # nothing to select from: not the filter's fault
             raise InputError([Problem("the inventory has no hosts", file=str(inv.hosts_file))])
@@ -70,4 +86,23 @@ def select(inventory: InventoryLike, filter: list[str] | None = None,
     if no_form:
         raise InputError([Problem(f"transport netconf is not available for: {', '.join(no_form)}",
                                   field="transport")])
-    return Selection(inv, plans, skipped)
+    return Selection(inv, plans, skipped, intent, ssh_only, credentials)
+
+
+def _selection_args(filter, limit) -> tuple[list[str] | None, str | list[str] | None]:
+    """`filter` and `limit` as the inventory takes them, or InputError (a number where host
+    names go was a TypeError deep in the inventory)."""
+    if isinstance(filter, str):   # one expression, not its characters one by one
+        filter = [filter]
+    problems = []
+    if filter is not None and not (isinstance(filter, (list, tuple))
+                                   and all(isinstance(f, str) for f in filter)):
+        problems.append(Problem("must be a filter expression or a list of them (KEY=VALUE)",
+                                field="filter", value=repr(filter)))
+    if limit is not None and not (isinstance(limit, str) or isinstance(limit, (list, tuple))
+                                  and all(isinstance(n, str) for n in limit)):
+        problems.append(Problem("must be host names (a comma-separated string or a list)",
+                                field="limit", value=repr(limit)))
+    if problems:
+        raise InputError(problems)
+    return (list(filter) if filter is not None else None), limit

@@ -82,7 +82,7 @@ def _selection(ctx, step, *, intent: bool = True, ssh_only: bool = False):
     skipped = [h for h in hosts if h.transport != "ssh"] if ssh_only else []   # not `not in`: quadratic
     plans = plan_hosts(ctx.play.inventory, chosen) if intent else \
         [HostPlan(h, get_platform(h.platform)) for h in chosen]
-    return ops.Selection(ctx.play.inventory, plans, skipped)
+    return ops.Selection(ctx.play.inventory, plans, skipped, intent=intent, ssh_only=ssh_only)
 
 
 def _diff_run(ctx, step, opts):
