@@ -250,12 +250,12 @@ class Inventory:
         creds = host.credentials
         env, file, command = (getattr(creds, f"{kind}_{where}") for where in ("env", "file", "command"))
         if env and os.environ.get(env):
-            return os.environ[env]
+            return secrets.checked(os.environ[env], host=host.name, field=f"credentials.{kind}_env")
         if file:
             found = secrets.from_file(self.resolve_path(file), host=host.name,
                                       field=f"credentials.{kind}_file")
             if found:
-                return found
+                return secrets.checked(found, host=host.name, field=f"credentials.{kind}_file")
         if command:
             where = f"credentials.{kind}_command"
             argv = secrets.command_argv(command, host=host.name, field=where)
@@ -270,7 +270,7 @@ class Inventory:
             if isinstance(found, InputError):
                 raise InputError([Problem(p.message, host=host.name, field=p.field, value=p.value)
                                   for p in found.problems])
-            return found
+            return secrets.checked(found, host=host.name, field=where)
         return None
 
     def credential_problems(self, hosts: list[HostSettings]) -> list[Problem]:

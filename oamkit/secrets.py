@@ -31,7 +31,26 @@ def from_file(file: Path, *, host: str, field: str) -> str | None:
         raise InputError([Problem(f"{field.rsplit('.', 1)[-1].replace('_', ' ')} is readable by "
                                   f"others (mode {mode:04o}); run chmod 600 on it",
                                   file=str(file), host=host, field=field)])
-    return file.read_text().strip() or None
+    try:
+        return file.read_text(encoding="utf-8").strip() or None
+    except UnicodeDecodeError as exc:   # the bytes are the secret: not shown
+        raise InputError([Problem(f"is not UTF-8 text (byte {exc.start + 1} of the file)",
+                                  file=str(file), host=host, field=field)]) from None
+    except OSError as exc:
+        raise InputError([Problem(f"cannot be read: {exc.strerror}", file=str(file), host=host,
+                                  field=field)]) from None
+
+
+def checked(secret: str, *, host: str, field: str) -> str:
+    """A secret as found, unless it holds a control character: typed at a device's prompt (the
+    enable secret), a newline would end it there and send the rest as a command, unmasked
+    (the session log masks the whole secret, not its pieces). The value is never shown."""
+    bad = next((c for c in secret if ord(c) < 32 or ord(c) == 127), None)
+    if bad is not None:
+        raise InputError([Problem(f"contains a control character ({bad!r}; the value is not "
+                                  "shown): a newline would send the rest as a device command",
+                                  host=host, field=field)])
+    return secret
 
 
 def command_argv(command: str | list[str], *, host: str, field: str) -> list[str]:

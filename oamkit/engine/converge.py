@@ -24,7 +24,7 @@ from oamkit.engine.results import (CHANGED, ERROR, LOCKED, NEEDS_ATTENTION, NOT_
                                    ROLLED_BACK, UNCHANGED, HostResult, VerifyFailed)
 from oamkit.inventory import Inventory
 from oamkit.render import HostPlan
-from oamkit.transport import greenloop
+from oamkit.transport import greenloop, sessionlog
 from oamkit.transport.base import load
 from oamkit.transport.ssh import DeviceRejected, TransportError
 
@@ -280,8 +280,10 @@ def _write_backup(change_id: str, plan: HostPlan, form: str, before: Snapshot) -
     """On disk before the device is touched (see `backups`): a control host that loses power
     mid-push must still hold what `rollback --change` restores. Then the change journal says
     the host is changing (see `changelog`)."""
+    # the whole running configuration is kept for a human: the secrets we know are masked
+    # (`username admin password 0 ...`); what a rollback restores is the managed part
     return _backups_then_marks((change_id, plan.host.name, plan.platform.name, form, before.backup,
-                                before.full, sorted(plan.managed_interfaces)))
+                                sessionlog.mask(before.full), sorted(plan.managed_interfaces)))
 
 
 def _write_backups(items: list[tuple]) -> list[Path]:

@@ -13,6 +13,7 @@ import time
 
 from oamkit.errors import OamkitError
 from oamkit.inventory import MASK
+from oamkit.transport import sessionlog
 
 
 class TransportError(OamkitError):
@@ -23,6 +24,9 @@ class DeviceRejected(OamkitError):
     """The device refused a command; carries its own error text."""
 
     def __init__(self, host: str, command: str, output: str):
+        # the device's words may quote a secret (a Junos commit error names the offending
+        # statement, `plain-text-password ...`): masked before they reach any report
+        output = sessionlog.mask(output)
         self.host, self.command, self.output = host, command, output
         super().__init__(f"{host}: device rejected {command!r}: {output.strip()}")
 

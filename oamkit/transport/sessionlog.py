@@ -40,9 +40,21 @@ def add_secret(secret: str | None) -> None:
 
 def mask(text: str, secrets=()) -> str:
     # longest first: a secret that contains another is masked whole
-    for secret in sorted({*_secrets, *(s for s in secrets if s)}, key=len, reverse=True):
-        text = text.replace(secret, MASK)
+    forms = {form for secret in {*_secrets, *(s for s in secrets if s)} for form in _written(secret)}
+    for form in sorted(forms, key=len, reverse=True):
+        text = text.replace(form, MASK)
     return text
+
+
+def _written(secret: str) -> set[str]:
+    """The secret as text, and as a library's debug line may print it: netmiko logs
+    `write_channel: b'...'`, the repr of the bytes, where a backslash is doubled, a quote may be
+    escaped and a non-ASCII letter is \\xNN (a line masked on the text alone showed the secret)."""
+    forms = {secret}
+    for inner in (repr(secret)[1:-1], repr(secret.encode())[2:-1]):
+        forms |= {inner, inner.replace("'", "\\'"), inner.replace('"', '\\"'),
+                  inner.replace("\\'", "'"), inner.replace('\\"', '"')}
+    return {form for form in forms if form}
 
 
 def directory() -> Path | None:
