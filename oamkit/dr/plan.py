@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 from oamkit import yamlfile
 from oamkit.errors import InputError, Problem
 from oamkit.probe.proto import ProbeProto, parse_interval
+from oamkit.probe.safety import NETNS_NAME
 
 
 def _duration(value: Any) -> float:
@@ -83,7 +84,6 @@ class Site(_Model):
 
 
 _IFNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@:-]{0,14}")
-_NETNS = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 _ERRORED = re.compile(r"^(\d+(?:\.\d+)?)\s*(%|/s)$")
 
 
@@ -148,7 +148,7 @@ class Step(_Model):
             self.interface = self.interface or self.link
             if not _IFNAME.fullmatch(self.interface):
                 raise ValueError(f"not an interface name: {self.interface!r}")
-            if not _NETNS.fullmatch(self.netns):
+            if not NETNS_NAME.fullmatch(self.netns):
                 raise ValueError(f"not a namespace name: {self.netns!r}")
             if self.errored_frames is None:
                 raise ValueError("type degrade needs 'errored_frames' (e.g. 2%, 50/s, or 0 to clear)")

@@ -15,6 +15,7 @@ import ctypes
 import ipaddress
 import json
 import os
+import re
 import subprocess
 from collections import Counter
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ from oamkit.errors import InputError, Problem
 
 CLONE_NEWNET = 0x40000000
 NETNS_RUN_DIR = Path("/run/netns")
+# what `ip netns add` names: a file of NETNS_RUN_DIR, never a path
+NETNS_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 
 # Absolute ceilings; a plan or the CLI can ask for less, never more.
 MAX_RATE_PPS = 20_000
@@ -245,6 +248,9 @@ def check_probe_request(targets: list[str], interval: float, rounds: int, netns:
         outside = [t for t in targets if t not in allowed]
         if outside:
             raise refuse("target is not in the plan", value=", ".join(outside))
+    if netns and not NETNS_NAME.fullmatch(netns):   # `../../proc/PID/ns/net` passed the exists()
+        raise refuse("not a network namespace name (a name in /run/netns, not a path)",
+                     field="netns", value=netns)
     if netns and not (NETNS_RUN_DIR / netns).exists():
         raise refuse(f"network namespace {netns!r} does not exist", field="source.netns", value=netns)
     if allow is not None:

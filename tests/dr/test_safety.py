@@ -56,3 +56,21 @@ def test_proto_and_interval_parsing():
     assert parse_interval("10ms") == pytest.approx(0.01)
     assert parse_interval("2ms") == pytest.approx(0.002)
     assert parse_interval("0.5s") == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("netns", ["../../tmp", "../../proc/1/ns/net", "a/b", "..", "-x"])
+def test_a_namespace_given_as_a_path_is_refused_before_any_setns(netns):
+    # /run/netns/../../tmp existed, was opened and setns()ed: a traceback (EINVAL), and a path
+    # to another process's namespace would have switched into it
+    with pytest.raises(SafetyError, match="not a network namespace name"):
+        check_probe_request(["127.0.0.1"], 0.01, 1, netns)
+
+
+def test_the_probe_command_refuses_a_namespace_path_with_exit_2():
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "oamkit.cli", "probe", "127.0.0.1", "--netns", "../../tmp",
+                           "--count", "1"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "not a network namespace name" in done.stderr and "Traceback" not in done.stderr, done.stderr
