@@ -67,6 +67,17 @@ def test_a_huge_description_is_refused_not_sent(make_inventory):
             "description: longer than 240 characters on Cisco IOS/IOS-XE")
 
 
+def test_yaml_aliases_nested_deep_are_read_once_not_walked_exponentially(make_inventory):
+    # nine aliases ten deep: a 770-byte hosts.yaml that took 9**10 walks (every command hung)
+    lines = ["r1:", "  hostname: 127.0.0.1", "  platform: cisco_ios", "  data:", "    junk:",
+             '      a0: &a0 ["x"]']
+    lines += [f"      a{n}: &a{n} [" + ", ".join([f"*a{n - 1}"] * 9) + "]" for n in range(1, 11)]
+    lines += ["    oam: {policy: p, interfaces: {GigabitEthernet0/1: {}}}", ""]
+    inv = make_inventory("\n".join(lines))
+    result = run_cli("render", "-i", str(inv))   # its own 60 s timeout: the walk took hours
+    assert result.returncode == 0, result.stderr
+
+
 def test_a_host_name_cannot_escape_the_render_folder(make_inventory, tmp_path):
     inv = make_inventory(host(name="../../escaped-host"))
     out = tmp_path / "deep" / "out"
