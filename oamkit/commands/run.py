@@ -86,6 +86,9 @@ def run(playbook_file: Path = typer.Argument(..., metavar="PLAYBOOK.yaml", help=
             table.add_row(str(number), name, step["type"], styled(step["status"], _STYLE.get(step["status"], "")),
                           str(step["exit_code"]), f"{step['seconds']:.1f}")
         console.print(table)
+        if report["needs_attention"]:
+            err.print(f"[bold red]A host needs attention after: {data(', '.join(report['needs_attention']))} "
+                      "(see the step's hosts; ignore_errors does not hide it).[/]")
         if report["stopped"]:
             err.print(f"[yellow]Play stopped: {data(report['stopped'])}; cleanup steps ran.[/]")
     # SystemExit, not typer.Exit: oamkit.cli runs click with standalone_mode=False

@@ -90,16 +90,20 @@ def run(play: LoadedPlay, *, check_mode: bool = False, executor=None,
     for copy in ctx.history_copies:
         shutil.rmtree(copy, ignore_errors=True)
     failed = [o for o in outcomes if o.status == FAILED]
+    # ignore_errors lets the play go on past a failure; it must not hide a device left in an
+    # unknown state (a push it could not roll back): that is still the play's exit 3
+    needs_attention = [o.name for o in outcomes if o.status in (FAILED, IGNORED)
+                       and o.exit_code == ExitCode.NEEDS_ATTENTION]
     if interrupted:
         code = 130
-    elif any(o.exit_code == ExitCode.NEEDS_ATTENTION for o in failed):
+    elif needs_attention:
         code = int(ExitCode.NEEDS_ATTENTION)
     elif failed:
         code = int(ExitCode.FAILED)
     else:
         code = int(ExitCode.OK)
     return {"ok": code == 0, "exit_code": code, "playbook": str(play.file), "name": play.book.name,
-            "check_mode": check_mode, "stopped": stopped,
+            "check_mode": check_mode, "stopped": stopped, "needs_attention": needs_attention,
             "executor": getattr(executor, "name", "threads"),
             "seconds": round(time.time() - started, 3),
             "steps": [o.as_dict() for o in outcomes]}
