@@ -9,6 +9,7 @@ import jinja2
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from oamkit.playbook.expressions import jinja_env, private_names
+from oamkit.runner import MAX_TIMEOUT   # the bound the CLI and oamkit.ops hold deadlines to
 
 
 def seconds_of(value: Any) -> float:
@@ -43,7 +44,7 @@ class FleetOpts(StrictModel):
     """What every step that works on many hosts at once takes (as the CLI's --workers/--timeout)."""
 
     workers: int = Field(20, ge=1, le=10000, description="hosts worked on at once")
-    timeout: float = Field(120.0, gt=0, le=86400, description="deadline per host, seconds")
+    timeout: float = Field(120.0, gt=0, le=MAX_TIMEOUT, description="deadline per host, seconds")
 
     @field_validator("timeout", mode="before")
     @classmethod
@@ -64,17 +65,18 @@ class PushOpts(FleetOpts):
     canary: int = Field(0, ge=0)
     batch_size: int = Field(0, ge=0)
     max_failures: int | None = Field(None, ge=1)
-    confirm_timeout: int = Field(120, ge=30)
+    # ops.push refuses more, but only when the step runs: after the steps before it ran
+    confirm_timeout: int = Field(120, ge=30, le=MAX_TIMEOUT)
 
 
 class CollectOpts(FleetOpts):
-    timeout: float = Field(60.0, gt=0, le=86400)   # FleetOpts' bound, kept
+    timeout: float = Field(60.0, gt=0, le=MAX_TIMEOUT)   # FleetOpts' bound, kept
     db: str | None = None
     keep_days: float = Field(90.0, ge=0)   # as `oamkit collect --keep-days`
 
 
 class CheckOpts(FleetOpts):
-    timeout: float = Field(60.0, gt=0, le=86400)   # FleetOpts' bound, kept
+    timeout: float = Field(60.0, gt=0, le=MAX_TIMEOUT)   # FleetOpts' bound, kept
     rules: str | None = None
     db: str | None = None
     keep_days: float = Field(90.0, ge=0)   # as `oamkit check --keep-days`

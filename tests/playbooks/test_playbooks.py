@@ -310,3 +310,23 @@ def test_ignore_errors_never_hides_a_host_that_needs_attention(lab, lab_inventor
     lab.set_faults("xr-1", command_delay=0.3)
     text = oamkit(env, "run", str(play), "-i", str(lab_inventory), "-e", "host=xr-1")
     assert text.returncode == 3 and "needs attention" in text.stderr, text.stderr
+
+
+@pytest.mark.parametrize("options, field", [
+    ("push: {confirm_timeout: 86401}", "steps[1].push.confirm_timeout"),
+    ("push: {timeout: 86401}", "steps[1].push.timeout"),
+    ("check: {timeout: 86401}", "steps[1].check.timeout"),
+])
+def test_step_options_beyond_the_clis_bounds_are_refused_at_load(lab, lab_inventory, env, tmp_path,
+                                                                 options, field):
+    play = write(tmp_path, f"""
+        steps:
+          - maintenance: {{state: "on", until: 2h, reason: must not open}}
+          - {options}
+        """)
+    code, report = run_json(env, play, lab_inventory)
+    assert code == 2, report
+    assert [p["field"] for p in report["problems"]] == [field]
+    assert all(not d.transcript for d in lab.devices.values())
+    listed = oamkit(env, "maintenance", "list", "--json")
+    assert json.loads(listed.stdout) == [], "nothing ran: the first step did not open a window"
