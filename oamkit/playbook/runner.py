@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import shutil
+import signal
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -50,43 +52,45 @@ def run(play: LoadedPlay, *, check_mode: bool = False, executor=None,
     outcomes: list[StepOutcome] = []
     stopped: str | None = None
     interrupted = False
-    try:
-        for index, step in enumerate(play.book.steps):
-            if stopped:
-                outcomes.append(StepOutcome(step.title, step.type, "steps", SKIPPED,
-                                            summary=f"not run: {stopped}"))
+    terminated: list[int] = []   # SIGTERM received (it interrupts the play as Ctrl-C does)
+    with _sigterm_as_interrupt(terminated):
+        try:
+            for index, step in enumerate(play.book.steps):
+                if stopped:
+                    outcomes.append(StepOutcome(step.title, step.type, "steps", SKIPPED,
+                                                summary=f"not run: {stopped}"))
+                    if on_step:
+                        on_step(outcomes[-1])
+                    continue
+                if on_start:
+                    on_start("steps", index, step)
+                outcome = _run_step(ctx, step, "steps")
+                outcomes.append(outcome)
                 if on_step:
-                    on_step(outcomes[-1])
-                continue
+                    on_step(outcome)
+                if outcome.exit_code == 130:   # the step's fleet run caught the Ctrl-C and reported
+                    raise KeyboardInterrupt
+                if outcome.status == FAILED:
+                    stopped = f"step {index + 1} ({step.title}) failed"
+        except KeyboardInterrupt:
+            interrupted = True
+            stopped = "interrupted (SIGTERM)" if terminated else "interrupted (Ctrl-C)"
+            done = len(outcomes)
+            for step in play.book.steps[done:]:
+                outcomes.append(StepOutcome(step.title, step.type, "steps", SKIPPED, summary=stopped))
+        for index, step in enumerate(play.book.always):   # cleanup: every one of them, always
             if on_start:
-                on_start("steps", index, step)
-            outcome = _run_step(ctx, step, "steps")
+                on_start("always", index, step)
+            try:
+                outcome = _run_step(ctx, step, "always")
+                interrupted = interrupted or outcome.exit_code == 130
+            except KeyboardInterrupt:
+                interrupted = True
+                outcome = StepOutcome(step.title, step.type, "always", FAILED, 130,
+                                      error="interrupted during cleanup")
             outcomes.append(outcome)
             if on_step:
                 on_step(outcome)
-            if outcome.exit_code == 130:   # the step's fleet run caught the Ctrl-C and reported
-                raise KeyboardInterrupt
-            if outcome.status == FAILED:
-                stopped = f"step {index + 1} ({step.title}) failed"
-    except KeyboardInterrupt:
-        interrupted = True
-        stopped = "interrupted (Ctrl-C)"
-        done = len(outcomes)
-        for step in play.book.steps[done:]:
-            outcomes.append(StepOutcome(step.title, step.type, "steps", SKIPPED, summary=stopped))
-    for index, step in enumerate(play.book.always):   # cleanup: every one of them, always
-        if on_start:
-            on_start("always", index, step)
-        try:
-            outcome = _run_step(ctx, step, "always")
-            interrupted = interrupted or outcome.exit_code == 130
-        except KeyboardInterrupt:
-            interrupted = True
-            outcome = StepOutcome(step.title, step.type, "always", FAILED, 130,
-                                  error="interrupted (Ctrl-C) during cleanup")
-        outcomes.append(outcome)
-        if on_step:
-            on_step(outcome)
     for copy in ctx.history_copies:
         shutil.rmtree(copy, ignore_errors=True)
     failed = [o for o in outcomes if o.status == FAILED]
@@ -107,6 +111,27 @@ def run(play: LoadedPlay, *, check_mode: bool = False, executor=None,
             "executor": getattr(executor, "name", "threads"),
             "seconds": round(time.time() - started, 3),
             "steps": [o.as_dict() for o in outcomes]}
+
+
+@contextmanager
+def _sigterm_as_interrupt(received: list[int]):
+    """cron and systemd stop a play with SIGTERM: taken as Ctrl-C (KeyboardInterrupt), so the
+    `always:` steps still run and close what the play opened (as a DR test's restore does).
+    Only the main thread may set a signal handler; the previous one comes back afterwards."""
+    def _term(signum, frame):
+        received.append(signum)
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, _term)
+    except ValueError:   # not the main thread: its caller handles signals
+        yield
+        return
+    try:
+        yield
+    finally:
+        if previous is not None:   # None: a handler set outside Python, which cannot be put back
+            signal.signal(signal.SIGTERM, previous)
 
 
 def _run_step(ctx: Context, step: Step, section: str) -> StepOutcome:

@@ -330,3 +330,39 @@ def test_step_options_beyond_the_clis_bounds_are_refused_at_load(lab, lab_invent
     assert all(not d.transcript for d in lab.devices.values())
     listed = oamkit(env, "maintenance", "list", "--json")
     assert json.loads(listed.stdout) == [], "nothing ran: the first step did not open a window"
+
+
+def test_sigterm_runs_the_always_steps_like_ctrl_c(lab_inventory, env, tmp_path):
+    """cron and systemd stop a play with SIGTERM: the cleanup must still run."""
+    import signal
+    import time
+
+    play = write(tmp_path, """
+        steps:
+          - maintenance: {state: "on", until: 2h, reason: sigterm test}
+            filter: [platform=cisco_ios]
+          - wait: 30s
+        always:
+          - maintenance: {state: "off"}
+            filter: [platform=cisco_ios]
+        """)
+    progress = tmp_path / "progress.txt"
+    with progress.open("w") as stderr:
+        proc = subprocess.Popen([sys.executable, "-m", "oamkit.cli", "run", str(play), "-i",
+                                 str(lab_inventory)], stdout=subprocess.PIPE, stderr=stderr,
+                                text=True, env=env)
+        try:
+            deadline = time.monotonic() + 60
+            while "2/3 step: wait" not in progress.read_text() and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert "2/3 step: wait" in progress.read_text(), progress.read_text()
+            proc.send_signal(signal.SIGTERM)
+            out, _ = proc.communicate(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    assert proc.returncode == 130, (out, progress.read_text())
+    assert "SIGTERM" in progress.read_text()
+    listed = oamkit(env, "maintenance", "list", "--json")
+    assert json.loads(listed.stdout) == [], "the always: step closed the window"
