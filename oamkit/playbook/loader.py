@@ -66,7 +66,12 @@ def read_yaml(file: Path) -> LineDict:
         raise InputError([Problem("is a folder, not a playbook file" if file.is_dir() else
                                   "playbook not found", file=str(file))])
     try:
-        raw = yaml.load(file.read_text(), Loader=_Loader)   # noqa: S506 - a SafeLoader subclass
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:   # unreadable, or Latin-1 bytes: exit 2, not a traceback
+        raise InputError([Problem(f"cannot read: {getattr(exc, 'strerror', None) or exc}",
+                                  file=str(file))]) from None
+    try:
+        raw = yaml.load(text, Loader=_Loader)   # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{file}:{mark.line + 1}" if mark else str(file)
@@ -102,10 +107,11 @@ def parse_extra_vars(items: list[str] | None, base: Path | None = None) -> dict:
     out: dict = {}
     for item in items or []:
         text = item.strip()
+        file = None
         try:
             if text.startswith("@"):
                 file = Path(text[1:]).expanduser()
-                data = yaml.load(file.read_text(), Loader=yamlfile.UniqueKeyLoader)  # noqa: S506
+                data = yaml.load(file.read_text(encoding="utf-8"), Loader=yamlfile.UniqueKeyLoader)  # noqa: S506
             elif text.startswith("{"):
                 data = yaml.load(text, Loader=yamlfile.UniqueKeyLoader)  # noqa: S506
             elif "=" in text:
@@ -113,8 +119,9 @@ def parse_extra_vars(items: list[str] | None, base: Path | None = None) -> dict:
                 data = {key.strip(): yaml.safe_load(value) if value.strip() else ""}
             else:
                 data = None
-        except (OSError, yaml.YAMLError) as exc:
-            raise InputError([Problem(f"cannot read: {exc}", field="--extra-vars", value=item)]) from None
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+            raise InputError([Problem(f"cannot read: {exc}", file=str(file) if file else None,
+                                      field="--extra-vars", value=item)]) from None
         if not isinstance(data, dict) or not all(isinstance(k, str) and k for k in data):
             raise InputError([Problem("give KEY=VALUE, a JSON/YAML mapping, or @FILE.yaml",
                                       field="--extra-vars", value=item)])

@@ -366,3 +366,18 @@ def test_sigterm_runs_the_always_steps_like_ctrl_c(lab_inventory, env, tmp_path)
     assert "SIGTERM" in progress.read_text()
     listed = oamkit(env, "maintenance", "list", "--json")
     assert json.loads(listed.stdout) == [], "the always: step closed the window"
+
+
+@pytest.mark.parametrize("where", ["playbook", "extra-vars"])
+def test_a_file_that_is_not_utf8_is_exit_2_naming_it(lab_inventory, env, tmp_path, where):
+    latin1 = tmp_path / "latin1.yaml"
+    good = write(tmp_path, "steps:\n  - wait: 0s\n", name="good.yaml")
+    if where == "playbook":
+        latin1.write_bytes(b'steps:\n  - wait: 0s\n    name: "\xe9"\n')
+        result = oamkit(env, "run", str(latin1), "-i", str(lab_inventory))
+    else:
+        latin1.write_bytes(b'who: "\xe9"\n')
+        result = oamkit(env, "run", str(good), "-i", str(lab_inventory), "-e", f"@{latin1}")
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert str(latin1) in result.stderr and "cannot read: 'utf-8' codec" in result.stderr, result.stderr
