@@ -35,15 +35,15 @@ class _Loader(yaml.SafeLoader):
 
 
 def _mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
+    # Duplicates are looked for among the keys written here, before `<<: *anchor` merges:
+    # a key written next to a merge overrides the merged one (YAML's merge key), and comes
+    # after it once flattened, so the last one wins.
+    yamlfile.check_unique_keys(loader, node)
     loader.flatten_mapping(node)
     out = LineDict()
     out.line, out.key_lines = node.start_mark.line + 1, {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
-        if key in out:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r} (lines {out.key_lines[key]} and "
-                f"{key_node.start_mark.line + 1})", key_node.start_mark)
         out[key] = loader.construct_object(value_node, deep=True)
         out.key_lines[key] = key_node.start_mark.line + 1
     return out

@@ -381,3 +381,25 @@ def test_a_file_that_is_not_utf8_is_exit_2_naming_it(lab_inventory, env, tmp_pat
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr
     assert str(latin1) in result.stderr and "cannot read: 'utf-8' codec" in result.stderr, result.stderr
+
+
+def test_yaml_merge_keys_may_be_overridden_but_duplicates_are_refused(lab_inventory, env, tmp_path):
+    play = write(tmp_path, """
+        steps:
+          - &w {wait: 0s, register: first}
+          - <<: *w
+            register: second
+          - assert:
+              that: ["results.first.seconds == 0", "results.second.seconds == 0"]
+        """)
+    code, report = run_json(env, play, lab_inventory)
+    assert code == 0, report
+    assert [s["status"] for s in report["steps"]] == ["ok", "ok", "ok"]
+    twice = write(tmp_path, """
+        steps:
+          - wait: 0s
+            register: a
+            register: b
+        """, name="twice.yaml")
+    result = oamkit(env, "run", str(twice), "-i", str(lab_inventory))
+    assert result.returncode == 2 and "duplicate key 'register'" in result.stderr, result.stderr
