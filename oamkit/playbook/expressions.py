@@ -40,8 +40,10 @@ def unknown_names(expression: str, names: set[str], registered: set[str]) -> lis
     earlier step registers. Found at load time, before the first step runs."""
     tree = jinja_env().parse("{{ " + expression + " }}")
     found = [f"'{name}'" for name in sorted(meta.find_undeclared_variables(tree)) if name not in names]
+    # `results.get('x')` calls the mapping's method: `get` is no registered name
+    methods = {id(call.node) for call in tree.find_all(nodes.Call)}
     for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
-        if not (isinstance(node.node, nodes.Name) and node.node.name == "results"):
+        if not (isinstance(node.node, nodes.Name) and node.node.name == "results") or id(node) in methods:
             continue
         key = node.attr if isinstance(node, nodes.Getattr) else \
             node.arg.value if isinstance(node.arg, nodes.Const) else None

@@ -390,7 +390,8 @@ def test_yaml_merge_keys_may_be_overridden_but_duplicates_are_refused(lab_invent
           - <<: *w
             register: second
           - assert:
-              that: ["results.first.seconds == 0", "results.second.seconds == 0"]
+              that: ["results.first.seconds == 0", "results.second.seconds == 0",
+                     "results.get('nobody') is none"]
         """)
     code, report = run_json(env, play, lab_inventory)
     assert code == 0, report
