@@ -13,7 +13,8 @@ folder from the Nornir configuration (or `inventory=`; with another inventory pl
 `inventory="nornir:CONFIG.yaml"`, the Nornir config file, as the CLI's `--inventory` takes it), loads the policies and credentials the
 way the CLI does, and runs the same operation (`oamkit.ops`) for the task's host. Results are
 honest Nornir `Result`s: `changed` when the device was (push) or would be (diff) changed,
-`failed` when the host failed, needs attention, or has a CRITICAL finding (check), `diff`
+`failed` when the host failed, needs attention, has a CRITICAL finding or could not be
+checked (check: UNKNOWN), `diff`
 holding the configuration lines. `oam_push` honours Nornir's dry run (`InitNornir(dry_run=True)`
 or `run(task=oam_push, dry_run=True)`, as napalm_configure does): it then diffs and sends
 nothing. The inventory is loaded once per process and again whenever one of its files
@@ -31,7 +32,7 @@ from pathlib import Path
 from nornir.core.task import Result, Task
 
 from oamkit import ops
-from oamkit.checks import CRITICAL
+from oamkit.checks import CRITICAL, UNKNOWN
 from oamkit.engine import CHANGED, UNCHANGED
 from oamkit.executors import inventory_stamp
 from oamkit.inventory import Inventory
@@ -101,9 +102,13 @@ def oam_check(task: Task, rules: str | Path | None = None, db: str | Path | None
     report = ops.check(_inventory(task, inventory), limit=[task.host.name], rules=rules, db=db,
                        workers=1, timeout=timeout)
     host = report.hosts[0]
+    # not read at all (a NETCONF host: check reads over SSH only) is reported as an UNKNOWN
+    # `reachable` finding without an error; `oamkit check` exits 1 for it, and so must the task.
+    # An UNKNOWN finding of one interface (no error rate yet) is no failure to check the host.
+    unchecked = any(r.rule == "reachable" and r.status == UNKNOWN for r in host.results)
     critical = any(r.status == CRITICAL for r in host.results)
     return Result(host=task.host, result=host.as_dict(), changed=False,
-                  failed=critical or bool(host.error),
+                  failed=critical or unchecked or bool(host.error),
                   exception=None)
 
 

@@ -163,3 +163,17 @@ def test_the_documented_calls_take_what_docs_api_shows():
     # one filter expression as a string: not its characters one by one ("(got 'p')")
     assert ops.select(inv, filter="platform=cisco_ios", credentials=False).hosts == \
         ops.select(inv, filter=["platform=cisco_ios"], credentials=False).hosts != []
+
+
+def test_nornir_check_fails_a_host_it_could_not_check(lab, lab_inventory, env):
+    # `oamkit check` exits 1 for it (UNKNOWN: check reads over SSH only); the task said ok
+    import yaml
+
+    hosts_file = lab_inventory / "hosts.yaml"
+    hosts = yaml.safe_load(hosts_file.read_text())
+    hosts["junos-1"]["data"]["transport"] = "netconf"
+    hosts_file.write_text(yaml.safe_dump(hosts))
+    checked = _nornir(lab_inventory).filter(name="junos-1").run(task=oam_check)
+    result = checked["junos-1"][0]
+    assert [(r["rule"], r["status"]) for r in result.result["results"]] == [("reachable", "UNKNOWN")]
+    assert result.failed and checked.failed
