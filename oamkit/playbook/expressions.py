@@ -38,7 +38,12 @@ def unknown_names(expression: str, names: set[str], registered: set[str]) -> lis
     """What an assertion names that the play will not have when it runs: variables other than
     `names` (the vars, `result`, `results`), and `results.X` / `results["X"]` for an X no
     earlier step registers. Found at load time, before the first step runs."""
-    tree = jinja_env().parse("{{ " + expression + " }}")
+    return unknown_names_in_template("{{ " + expression + " }}", names, registered)
+
+
+def unknown_names_in_template(template: str, names: set[str], registered: set[str]) -> list[str]:
+    """unknown_names for a whole template (an assertion's fail_msg), `{{ }}` and all."""
+    tree = jinja_env().parse(template)
     found = [f"'{name}'" for name in sorted(meta.find_undeclared_variables(tree)) if name not in names]
     # `results.get('x')` calls the mapping's method: `get` is no registered name
     methods = {id(call.node) for call in tree.find_all(nodes.Call)}

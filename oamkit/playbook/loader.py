@@ -129,6 +129,17 @@ def parse_extra_vars(items: list[str] | None, base: Path | None = None) -> dict:
     return out
 
 
+def template_vars(declared: LineDict, extra_vars: dict, problems: list, file: str, raw) -> dict:
+    """`vars:` rendered as every other string is (undefined-strict), in the order written: each
+    sees the -e vars and the vars above it. A var -e sets wins and is taken as given."""
+    variables = dict(extra_vars)
+    for key in declared:
+        if key not in extra_vars:
+            declared[key] = substitute(declared[key], variables, ("vars", key), problems, file, raw)
+            variables[key] = declared[key]
+    return {**declared, **extra_vars}
+
+
 def substitute(node: Any, context: dict, loc: tuple, problems: list, file: str, raw) -> Any:
     """Render `{{ }}` in every string (NativeEnvironment: "{{ n }}" stays a number), in place so
     line numbers survive. Assertions are expressions evaluated later, left alone."""

@@ -131,7 +131,17 @@ class MaintenanceOpts(StrictModel):
 class AssertOpts(StrictModel):
     that: list[str] = Field(min_length=1, description="Jinja expressions over `result` (the "
                             "previous step's result), `results` (registered) and the vars")
-    fail_msg: str | None = None
+    fail_msg: str | None = Field(None, description="a template over what `that` sees")
+
+    @field_validator("fail_msg")
+    @classmethod
+    def _renders(cls, v):
+        if v is not None:
+            try:
+                jinja_env().parse(v)
+            except jinja2.TemplateSyntaxError as exc:
+                raise ValueError(f"{v!r} is not a valid template: {exc.message}") from None
+        return v
 
     @field_validator("that", mode="before")
     @classmethod

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from oamkit.errors import InputError, OamkitError, Problem
 from oamkit.playbook.loader import (LineDict, LineList, dotted, line_of, read_yaml,
-                                    relative_to_playbook, substitute)
+                                    relative_to_playbook, substitute, template_vars)
 from oamkit.playbook.registry import HOST_STEPS, STEP_TYPES, STEPS
 from oamkit.playbook.schema import STEP_KEYS, Playbook
 
@@ -83,8 +83,8 @@ def load(path: str | Path, extra_vars: dict | None = None, inventory: str | Path
     if not isinstance(declared, dict):
         raise InputError([Problem("vars must be a mapping", file=f"{file}:{line_of(raw, ('vars',))}",
                                   field="vars")])
-    variables = {**declared, **(extra_vars or {})}
     problems: list[Problem] = []
+    variables = template_vars(declared, extra_vars or {}, problems, str(file), raw)
     substitute(raw, variables, (), problems, str(file), raw)
     try:
         book = Playbook.model_validate(raw)
@@ -129,7 +129,7 @@ def _resolve(play: LoadedPlay, inventory: str | Path | None) -> None:
 
         kind, opts = step.type, step.options
         if kind == "assert":
-            from oamkit.playbook.expressions import unknown_names
+            from oamkit.playbook.expressions import unknown_names, unknown_names_in_template
 
             for number, expression in enumerate(opts.that):
                 unknown = unknown_names(expression, {*play.variables, "result", "results"}, registered)
@@ -138,6 +138,14 @@ def _resolve(play: LoadedPlay, inventory: str | Path | None) -> None:
                                             f"(vars: {', '.join(sorted(play.variables)) or 'none'})",
                                             file=play.where(section, index, kind, "that"),
                                             field=f"{section}[{index}].assert.that[{number}]"))
+            # rendered when the assertion fails, with what the assertions see
+            unknown = unknown_names_in_template(opts.fail_msg or "", {*play.variables, "result", "results"},
+                                                registered)
+            if unknown:
+                problems.append(Problem(f"names {', '.join(unknown)}: not defined "
+                                        f"(vars: {', '.join(sorted(play.variables)) or 'none'})",
+                                        file=play.where(section, index, kind, "fail_msg"),
+                                        field=f"{section}[{index}].assert.fail_msg", value=opts.fail_msg))
         if step.register_:
             registered.add(step.register_)
         if STEPS[kind].selects_hosts:

@@ -260,6 +260,17 @@ def run_maintenance(ctx, step, opts: MaintenanceOpts):
         f"maintenance off for {len(names)} host(s)" + ("" if ctx.windows else " (every window naming them)")
 
 
+def _fail_msg(env, template: str | None, namespace: dict) -> str | None:
+    """The assertion's fail_msg, a template over what the assertions see (its names were
+    checked at load); one that cannot render is shown as written, with why."""
+    if not template:
+        return None
+    try:
+        return env.from_string(template).render(**namespace)
+    except Exception as exc:  # noqa: BLE001 - the failure is still reported, in its own words
+        return f"{template} (fail_msg not rendered: {type(exc).__name__}: {exc})"
+
+
 def run_assert(ctx, step, opts: AssertOpts):
     env = jinja_env()
     namespace = {**ctx.play.variables, "result": ctx.result, "results": ctx.results}
@@ -274,7 +285,7 @@ def run_assert(ctx, step, opts: AssertOpts):
             checked.append({"that": expression, "ok": False, "error": f"{type(exc).__name__}: {exc}"})
     failed = [c for c in checked if not c["ok"]]
     if failed:
-        why = opts.fail_msg or "assertion failed: " + "; ".join(
+        why = _fail_msg(env, opts.fail_msg, namespace) or "assertion failed: " + "; ".join(
             c["that"] + (f" ({c['error']})" if c.get("error") else "") for c in failed)
         return 1, {"assertions": checked, "status": FAILED}, why
     return 0, {"assertions": checked, "status": OK}, f"{len(checked)} assertion(s) hold"

@@ -404,3 +404,34 @@ def test_yaml_merge_keys_may_be_overridden_but_duplicates_are_refused(lab_invent
         """, name="twice.yaml")
     result = oamkit(env, "run", str(twice), "-i", str(lab_inventory))
     assert result.returncode == 2 and "duplicate key 'register'" in result.stderr, result.stderr
+
+
+def test_vars_are_templated_in_order_and_a_typo_in_them_is_refused_at_load(lab_inventory, env,
+                                                                            tmp_path):
+    play = write(tmp_path, """
+        vars:
+          ticket: "CHG-{{ ticket_no }}"
+          title: "{{ ticket }} receive-CRC"
+          window: "{{ hours * 2 }}"
+        steps:
+          - assert:
+              that: ["title == 'CHG-1 receive-CRC'", "window == 6", "false"]
+              fail_msg: "{{ ticket }}: {{ results | length }} registered, {{ result }} before"
+        """)
+    code, report = run_json(env, play, lab_inventory, "-e", "ticket_no=1", "-e", "hours=3")
+    assertion, = report["steps"]
+    assert [a["ok"] for a in assertion["result"]["assertions"]] == [True, True, False], assertion
+    assert assertion["summary"] == "CHG-1: 0 registered, {} before" and code == 1
+    # -e wins over vars: a var given on the command line is taken as it is
+    code, report = run_json(env, play, lab_inventory, "-e", "ticket_no=1", "-e", "hours=3",
+                            "-e", "title=CHG-1 receive-CRC")
+    assert report["steps"][0]["result"]["assertions"][0]["ok"], report
+    typo = oamkit(env, "run", str(play), "-i", str(lab_inventory), "-e", "ticket_nr=1", "-e", "hours=3")
+    assert typo.returncode == 2 and "vars.ticket: undefined variable" in typo.stderr, typo.stderr
+    assert f"{play}:2" in typo.stderr
+    bad_msg = write(tmp_path, """
+        steps:
+          - assert: {that: ["true"], fail_msg: "{{ resutl.exit_code }}"}
+        """, name="bad_msg.yaml")
+    typo = oamkit(env, "run", str(bad_msg), "-i", str(lab_inventory))
+    assert typo.returncode == 2 and "'resutl'" in typo.stderr and "fail_msg" in typo.stderr, typo.stderr
