@@ -24,6 +24,7 @@ from typing import Callable
 
 from oamkit.engine.results import (ERROR, FAILED_OUTCOMES, NEEDS_ATTENTION, NOT_ATTEMPTED, UNCHANGED,
                                    HostResult)
+from oamkit.errors import OamkitError
 from oamkit.render import HostPlan
 
 GRACE = 5.0  # seconds past a host's deadline before we stop waiting for its thread
@@ -73,15 +74,8 @@ def run_fleet(plans: list[HostPlan], work: Callable[[HostPlan, float], HostResul
     `rollout.workers` made for this call; an executor passed in is the caller's to close."""
     from oamkit.executors import ThreadExecutor
 
-    # What exists now (modules, the inventory, the plans) lives as long as the run. Frozen,
-    # the collector's full passes during the fleet do not walk it again and again: ~6% of a
-    # 200-host push's CPU. Unfrozen at the end, so a long-lived process frees it normally.
-    gc.freeze()
-    # Young collections after every 700 allocations are ~5% of a fleet run's CPU (SSH packets,
-    # parsed output: short-lived objects by the million). Every 100,000 instead while it runs:
-    # cyclic garbage waits a little longer (a few MB at most), nothing is left uncollected.
-    thresholds = gc.get_threshold()
-    gc.set_threshold(max(thresholds[0], FLEET_GC_THRESHOLD), *thresholds[1:])
+    _preflight_session_logs(plans)
+    _fleet_gc_enter()
     results: dict[str, HostResult] = {}
     stopped: str | None = None
     failures = 0
@@ -135,13 +129,65 @@ def run_fleet(plans: list[HostPlan], work: Callable[[HostPlan, float], HostResul
             pool.close()   # does not wait for a host that overran its deadline
         else:
             pool.release([f for f in started if not f.done()])
-        gc.set_threshold(*thresholds)
-        gc.unfreeze()
+        _fleet_gc_leave()
     for plan in plans:
         if plan.host.name not in results:
             results[plan.host.name] = HostResult(plan.host.name, plan.platform.name, NOT_ATTEMPTED,
                                                  detail=stopped)
     return [results[p.host.name] for p in plans], stopped
+
+
+def _preflight_session_logs(plans: list[HostPlan]) -> None:
+    """With session logs on, every host's log file can be written, or InputError before any
+    host is logged in to (a link planted in the folder was found after the password went)."""
+    from oamkit.errors import InputError
+    from oamkit.transport import sessionlog
+
+    folder = sessionlog.directory()
+    if folder is None:
+        return
+    problems = []
+    for plan in plans:
+        try:
+            sessionlog.path_for(folder, plan.host.name)
+        except InputError as exc:
+            problems += exc.problems
+    if problems:
+        raise InputError(problems)
+
+
+# The collector's settings while fleets run; overlapping runs (API calls in threads) share
+# them and the last one out puts back what the first one found (each putting back what it
+# found left the process at 100,000 for good).
+_fleet_gc_lock = threading.Lock()
+_fleet_gc_runs = 0
+_fleet_gc_found: tuple[int, ...] = ()
+
+
+def _fleet_gc_enter() -> None:
+    global _fleet_gc_runs, _fleet_gc_found
+    with _fleet_gc_lock:
+        _fleet_gc_runs += 1
+        if _fleet_gc_runs > 1:
+            return
+        # What exists now (modules, the inventory, the plans) lives as long as the run. Frozen,
+        # the collector's full passes during the fleet do not walk it again and again: ~6% of
+        # a 200-host push's CPU. Unfrozen at the end, so a long-lived process frees it normally.
+        gc.freeze()
+        # Young collections after every 700 allocations are ~5% of a fleet run's CPU (SSH
+        # packets, parsed output: short-lived objects by the million). Every 100,000 instead
+        # while it runs: cyclic garbage waits a little longer (a few MB at most).
+        _fleet_gc_found = gc.get_threshold()
+        gc.set_threshold(max(_fleet_gc_found[0], FLEET_GC_THRESHOLD), *_fleet_gc_found[1:])
+
+
+def _fleet_gc_leave() -> None:
+    global _fleet_gc_runs
+    with _fleet_gc_lock:
+        _fleet_gc_runs -= 1
+        if _fleet_gc_runs == 0:
+            gc.set_threshold(*_fleet_gc_found)
+            gc.unfreeze()
 
 
 @contextmanager
@@ -219,7 +265,8 @@ def _run_stage(pool, stage, work, rollout, on_done, started):
             result = future.result()
         except Exception as exc:  # a bug must not hide the other hosts' results
             result = HostResult(plan.host.name, plan.platform.name, ERROR,
-                                error=f"internal error: {type(exc).__name__}: {exc}")
+                                error=str(exc) if isinstance(exc, OamkitError)   # says what
+                                else f"internal error: {type(exc).__name__}: {exc}")
         _notify(on_done, result)
         yield result
 

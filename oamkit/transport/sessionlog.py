@@ -81,11 +81,23 @@ def path_for(folder: Path, host: str) -> Path:
     checked again here, and the path must resolve inside `folder` (`../x`, `a/b` refused)."""
     unfit = textcheck.file_name_problem(host)
     if not unfit:
+        planted = Path(folder) / f"{host}.log"
+        if planted.is_symlink():   # someone else's link where our log goes: never written through
+            raise InputError([Problem("is a symbolic link; session logs are not written through "
+                                      "links", file=str(planted), field="--session-log")])
         try:
             return textcheck.inside(Path(folder), f"{host}.log")
         except ValueError as exc:
             unfit = str(exc)
     raise InputError([Problem(f"host name {unfit}", field="session log", value=str(host))])
+
+
+def check_path(host: str) -> None:
+    """Raise InputError now, before the host is logged in to, if its session log could not be
+    written (a link planted in the folder): found after the login, the password had been sent."""
+    folder = directory()
+    if folder is not None:
+        path_for(folder, host)
 
 
 def open_log(host: str, kind: str, peer: str, secrets=()) -> "SessionLog | None":

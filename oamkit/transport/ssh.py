@@ -45,6 +45,7 @@ class SshSession:
         platform = get_platform(host.platform)
         secret = inventory.password(host)
         sessionlog.add_secret(secret)   # before any library can log a line holding it (--debug)
+        sessionlog.check_path(host.name)
         remaining = max(1.0, deadline - time.monotonic())
         step_timeout = min(host.ssh.timeout, remaining)   # connect, banner, auth: each of them
         port = host.port or 22

@@ -35,3 +35,39 @@ def test_hosts_run_with_spaced_out_young_collections_and_the_callers_come_back()
     assert len(seen) == len(plans) > 1
     assert all(t == (FLEET_GC_THRESHOLD, 11, 12) for t in seen), seen
     assert results[-1].outcome == "error" and "a host's bug" in results[-1].error
+
+
+def test_overlapping_fleets_leave_the_callers_thresholds_whichever_ends_first():
+    # Two API calls in threads: the first ends while the second runs. Each putting back what
+    # it had found left the process at FLEET_GC_THRESHOLD for good (the second had found it).
+    import threading
+
+    inv = Inventory.load(EXAMPLE)
+    plans = plan_hosts(inv, inv.select())
+    second_started, first_done = threading.Event(), threading.Event()
+
+    def first(plan, deadline):
+        assert second_started.wait(10)
+        return HostResult(plan.host.name, plan.platform.name, CHANGED)
+
+    def second(plan, deadline):
+        second_started.set()
+        assert first_done.wait(10)
+        return HostResult(plan.host.name, plan.platform.name, CHANGED)
+
+    before = gc.get_threshold()
+    gc.set_threshold(900, 11, 12)
+    try:
+        def run_first():
+            run_fleet(plans[:1], first, Rollout(workers=1, timeout=30))
+            first_done.set()
+
+        threads = [threading.Thread(target=run_first),
+                   threading.Thread(target=run_fleet, args=(plans[1:2], second, Rollout(workers=1, timeout=30)))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        assert gc.get_threshold() == (900, 11, 12)
+    finally:
+        gc.set_threshold(*before)

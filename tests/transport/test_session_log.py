@@ -121,3 +121,19 @@ def test_the_debug_formatter_masks_every_secret_a_session_registered():
                                "auth with %s", ("debug-pw-123",), None)
     line = sessionlog.MaskingFormatter("%(name)s: %(message)s").format(record)
     assert line == "paramiko.transport: auth with ********"
+
+
+def test_a_link_planted_where_a_log_goes_stops_the_run_before_any_login(lab, lab_inventory, env, tmp_path):
+    # found after the login (the password had gone to the device), as a host's "internal
+    # error" naming the host name, while the other hosts went on
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    victim = tmp_path / "victim.txt"
+    victim.write_text("not yours\n")
+    (folder / "ios-1.log").symlink_to(victim)
+    before = {name: len(d.transcript) for name, d in lab.devices.items()}
+    result = oamkit(env, "diff", "-i", str(lab_inventory), "--session-log", str(folder))
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "ios-1.log" in result.stderr and "symbolic link" in result.stderr, result.stderr
+    assert {name: len(d.transcript) for name, d in lab.devices.items()} == before
+    assert victim.read_text() == "not yours\n"
