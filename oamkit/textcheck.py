@@ -7,6 +7,7 @@ plain names, so `render --out DIR` or a state folder can never be escaped.
 """
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -50,11 +51,13 @@ def has_control(text: str) -> bool:
     return bool(_CONTROL.search(text))
 
 
-def inside(folder: Path, name: str) -> Path:
-    """`folder / name`, refusing anything that would resolve outside `folder`."""
+def inside(folder: Path, name: str, replacing: bool = False) -> Path:
+    """`folder / name`, refusing anything that would resolve outside `folder`. `replacing`: the
+    file will be replaced (renamed over), not written through, so a link already there is not
+    followed to judge where it leads."""
     base = folder.resolve()
-    path = (base / name).resolve()
-    if path.parent != base:
+    path = base / name if replacing else (base / name).resolve()
+    if path.parent != base or (replacing and (name in ("", ".", "..") or os.sep in name)):
         raise ValueError(f"{name!r} would leave {folder}")
     return path
 

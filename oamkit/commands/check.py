@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from oamkit import ops
+from oamkit import files, ops
 from oamkit.commands._common import (stdout_console, DbOpt, ExecutorOpt, FilterOpt, InventoryOpt, KeepOpt, LimitOpt,
                                      ReadTimeoutOpt, ReadWorkersOpt, SchedulerOpt, executor_for,
                                      progress, seconds_option, DebugOpt, SessionLogOpt,
@@ -108,7 +108,7 @@ def _emit(report: CheckReport, fmt: str, output: Path | None, verbose: bool) -> 
         return
     text = {"json": formats.to_json, "junit": formats.junit, "nagios": formats.nagios}[fmt](report)
     if output and str(output) != "-" and fmt != "nagios":
-        Path(output).write_text(text if text.endswith("\n") else text + "\n")
+        files.write_replacing(output, text if text.endswith("\n") else text + "\n")
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
 

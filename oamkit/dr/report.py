@@ -8,6 +8,8 @@ import json
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
+from oamkit.files import write_replacing
+
 
 def _ms(seconds: float | None) -> str:
     return "-" if seconds is None else f"{seconds * 1e3:.0f} ms"
@@ -39,7 +41,7 @@ def outage_text(o: dict | None, interval: float) -> str:
 
 
 def write_json(result: dict, path: Path) -> Path:
-    path.write_text(json.dumps(result, indent=2, default=str))
+    write_replacing(path, json.dumps(result, indent=2, default=str))   # a planted link: replaced
     return path
 
 
@@ -76,7 +78,7 @@ def write_junit(result: dict, path: Path) -> Path:
         suite.set("errors", "1")
         ET.SubElement(suite, "system-err").text = result.get("error") or result["verdict"]
     ET.indent(suite)
-    ET.ElementTree(suite).write(path, encoding="utf-8", xml_declaration=True)
+    write_replacing(path, "<?xml version='1.0' encoding='utf-8'?>\n" + ET.tostring(suite, encoding="unicode"))
     return path
 
 
@@ -283,7 +285,7 @@ tr.other td{{background:#fff8e1}} .verdict{{color:{color};font-size:28px}}</styl
 {''.join(rows)}</table>{degrade_html(result)}<h2>Steps</h2><ul>{steps}</ul><h2>Phases</h2><ul>{phases}</ul>
 <h2>Probe engine</h2><ul>{engine}</ul><h2>Path probes</h2><ul>{path_probes}</ul><p>Outage = lost probes × {result['interval_s'] * 1e3:.0f} ms,
 ± one interval. ICMP errors are diagnostics only (in the JSON report).</p></body></html>"""
-    path.write_text(page)
+    write_replacing(path, page)
     return path
 
 

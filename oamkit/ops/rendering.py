@@ -6,6 +6,7 @@ from pathlib import Path
 
 from oamkit import textcheck
 from oamkit.errors import InputError, Problem
+from oamkit.files import write_replacing
 from oamkit.inventory import gc_paused
 from oamkit.ops.selection import InventoryLike, select
 from oamkit.render import HostPlan, environment, render_plan
@@ -59,8 +60,10 @@ def render(inventory: InventoryLike = None, filter=None, limit=None, *, fmt: str
             folder = Path(out)
             folder.mkdir(parents=True, exist_ok=True)
             suffix = "xml" if fmt == "netconf" else "cfg"
+            for name in configs:
+                # host names are checked when the inventory loads; this keeps the promise local,
+                # for every file before the first is written
+                files[name] = textcheck.inside(folder, f"{name}.{suffix}", replacing=True)
             for name, text in configs.items():
-                # host names are checked when the inventory loads; this keeps the promise local
-                files[name] = textcheck.inside(folder, f"{name}.{suffix}")
-                files[name].write_text(text)
+                write_replacing(files[name], text)   # a link planted there is replaced
         return RenderRun(fmt, chosen.plans, configs, files)

@@ -24,3 +24,18 @@ def test_output_with_table_or_nagios_is_bad_input(lab, lab_inventory, env, tmp_p
     dash = oamkit(env, "check", "-i", str(lab_inventory), "--limit", "ios-1", "--format",
                   "nagios", "--output", "-")
     assert dash.stdout.startswith("OAMKIT ") and "UNKNOWN - invalid input" not in dash.stdout
+
+
+def test_a_report_replaces_a_link_planted_at_its_output_path(lab, lab_inventory, env, tmp_path):  # noqa: F811
+    # written through: the file the link pointed to was overwritten with the report
+    victim = tmp_path / "victim.txt"
+    victim.write_text("not yours\n")
+    for fmt in ("json", "junit"):
+        report = tmp_path / f"report.{fmt}"
+        report.symlink_to(victim)
+        done = oamkit(env, "check", "-i", str(lab_inventory), "--limit", "ios-1", "--format", fmt,
+                      "--output", str(report))
+        assert done.returncode in (0, 1), done.stdout + done.stderr
+        assert victim.read_text() == "not yours\n", fmt
+        assert not report.is_symlink() and "ios-1" in report.read_text(), fmt
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
