@@ -62,18 +62,39 @@ def directory() -> Path | None:
     return Path(value) if value else None
 
 
+_enabled_guard = threading.Lock()
+_enabled_by: list = []   # [folder, blocks open, the value found] while enabled() blocks run
+
+
 @contextmanager
 def enabled(folder: Path):
-    """Session logs into `folder` for the block (Python callers; the CLI sets the variable)."""
-    previous = os.environ.get(ENV)
-    os.environ[ENV] = str(folder)
-    try:
-        yield Path(folder)
-    finally:
-        if previous is None:
-            os.environ.pop(ENV, None)
+    """Session logs into `folder` for the block (Python callers; the CLI sets the variable).
+    The setting is the process's (worker threads and processes read it): blocks in several
+    threads at once may share one folder, and the last one out puts back what the first found;
+    another folder at the same time is refused (InputError) rather than mixing the logs."""
+    folder = Path(folder)
+    with _enabled_guard:
+        if _enabled_by and _enabled_by[0] != folder:
+            raise InputError([Problem(f"session logs already go to {_enabled_by[0]} in this process "
+                                      "(an enabled() block of another thread); one folder at a time",
+                                      field="session log", value=str(folder))])
+        if _enabled_by:
+            _enabled_by[1] += 1
         else:
-            os.environ[ENV] = previous
+            _enabled_by[:] = [folder, 1, os.environ.get(ENV)]
+            os.environ[ENV] = str(folder)
+    try:
+        yield folder
+    finally:
+        with _enabled_guard:
+            _enabled_by[1] -= 1
+            if _enabled_by[1] == 0:
+                previous = _enabled_by[2]
+                _enabled_by.clear()
+                if previous is None:
+                    os.environ.pop(ENV, None)
+                else:
+                    os.environ[ENV] = previous
 
 
 def path_for(folder: Path, host: str) -> Path:

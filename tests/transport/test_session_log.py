@@ -137,3 +137,32 @@ def test_a_link_planted_where_a_log_goes_stops_the_run_before_any_login(lab, lab
     assert "ios-1.log" in result.stderr and "symbolic link" in result.stderr, result.stderr
     assert {name: len(d.transcript) for name, d in lab.devices.items()} == before
     assert victim.read_text() == "not yours\n"
+
+
+def test_enabled_blocks_in_threads_share_one_folder_and_put_back_what_they_found(tmp_path, monkeypatch):
+    # each block saved and restored the process's variable: overlapping blocks in two threads
+    # sent one thread's logs to the other's folder and left logging on after both had ended
+    import threading
+
+    from oamkit.errors import InputError
+
+    monkeypatch.delenv(sessionlog.ENV, raising=False)
+    inside, release = threading.Event(), threading.Event()
+
+    def hold():
+        with sessionlog.enabled(tmp_path / "a"):
+            inside.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert inside.wait(10)
+    with sessionlog.enabled(tmp_path / "a"):          # the same folder: shared
+        assert sessionlog.directory() == tmp_path / "a"
+    assert sessionlog.directory() == tmp_path / "a"   # the other block still runs
+    with pytest.raises(InputError, match="already go to"):
+        with sessionlog.enabled(tmp_path / "b"):
+            pass
+    release.set()
+    holder.join(10)
+    assert sessionlog.directory() is None
