@@ -82,6 +82,9 @@ class Rules(_Strict):
     def load(cls, path: str | Path | None) -> "Rules":
         if path is None:
             return cls()
+        if not isinstance(path, (str, Path)):   # a dict was a TypeError from Path()
+            raise InputError([Problem("must be a rules file (a path) or a checks.Rules",
+                                      field="--rules", value=type(path).__name__)])
         file = Path(path)
         if not file.is_file():
             raise InputError([Problem("rules file not found", file=str(file), field="--rules")])

@@ -104,6 +104,9 @@ def find_change(change: str, entries: list[dict] | None = None) -> dict:
     """The change a user named: an id oamkit made, or `last` (the most recent push that backed
     up a device: a re-push that found nothing to do has nothing to restore). Exit 2 naming the
     value otherwise: nothing is sent and no path is built from it."""
+    if not isinstance(change, str):   # a number was a TypeError deep in the id check
+        raise InputError([Problem("must be a change id (a string) or 'last'", field="--change",
+                                  value=repr(change))])
     entries = engine.list_changes() if entries is None else entries
     if change == "last":
         pushes = [e for e in entries if changelog.is_push(e)]

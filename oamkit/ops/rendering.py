@@ -38,6 +38,8 @@ def render(inventory: InventoryLike = None, filter=None, limit=None, *, fmt: str
     if fmt not in FORMATS:
         raise InputError([Problem("unknown format", field="--format", value=fmt,
                                   allowed=", ".join(FORMATS))])
+    if isinstance(templates, (str, Path)):   # one folder, not its characters one by one
+        templates = [templates]
     missing = [str(folder) for folder in templates or [] if not Path(folder).is_dir()]
     if missing:
         raise InputError([Problem("template folder not found", field="--templates",

@@ -165,6 +165,23 @@ def test_the_documented_calls_take_what_docs_api_shows():
         ops.select(inv, filter=["platform=cisco_ios"], credentials=False).hosts != []
 
 
+@pytest.mark.parametrize("call, field", [
+    (lambda inv: ops.rollback(5), "--change"),                            # a TypeError
+    (lambda inv: ops.check(inv, rules={"error_rate": {}}), "--rules"),   # a TypeError from Path()
+])
+def test_a_wrong_type_is_an_input_error_naming_the_option(call, field, tmp_path, monkeypatch):
+    monkeypatch.setenv("OAMKIT_STATE_DIR", str(tmp_path / "state"))
+    with pytest.raises(oamkit.InputError) as refused:
+        call(REPO / "inventories" / "example")
+    assert field in str(refused.value)
+
+
+def test_one_template_folder_given_as_a_string_is_that_folder(tmp_path):
+    # it was walked character by character: "template folder not found (got 't, m, p')"
+    done = ops.render(REPO / "inventories" / "example", templates=str(tmp_path))
+    assert done.configs
+
+
 def test_nornir_check_fails_a_host_it_could_not_check(lab, lab_inventory, env):
     # `oamkit check` exits 1 for it (UNKNOWN: check reads over SSH only); the task said ok
     import yaml
