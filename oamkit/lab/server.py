@@ -111,7 +111,9 @@ class _DeviceServer(asyncssh.SSHServer):
 
     def validate_password(self, username: str, password: str) -> bool:
         ok = (not self.device.faults.refuse_auth and username == self.lab.username
-              and secrets.compare_digest(password, self.lab.password))
+              # bytes: compare_digest refuses str with non-ASCII letters (TypeError: a device
+              # takes `pä55` as any password)
+              and secrets.compare_digest(password.encode(), self.lab.password.encode()))
         self.device.record(0, "cli", "event", f"auth {'ok' if ok else 'failed'} user={username}")
         return ok
 
@@ -486,7 +488,7 @@ def load_state(state_dir: str | Path) -> dict | None:
 
 
 def _write_secret(file: Path, secret: str) -> None:
-    fd = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    fd = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)   # no planted link
     with os.fdopen(fd, "w") as fh:
         fh.write(secret + "\n")
     os.chmod(file, 0o600)
