@@ -16,7 +16,6 @@ import threading
 import time
 from pathlib import Path
 
-import paramiko
 import psutil
 import pytest
 import yaml
@@ -368,6 +367,17 @@ def test_a_bastion_that_does_not_answer_fails_at_the_timeout_naming_it(lab, inve
     assert not _logins(lab.devices["xr-1"])
 
 
+def _through_a_slow_bastion(inventory: Path, bastion: Bastion, transport: str):
+    """The inventory pointed at `bastion` through a relay that makes every answer after its SSH
+    version 1.2 s late (timeout 4 s): (the relay, to close; the loaded inventory; the session
+    opener of `transport`)."""
+    link = SlowLink(bastion.port, 1.2, bastion.known_hosts_line())
+    with open(inventory / "known_hosts", "a") as known:
+        known.write(link.known_hosts_line())
+    _set_ssh(inventory, transport, jump_host=f"root@127.0.0.1:{link.port}", timeout=4)
+    return link, Inventory.load(inventory), NetconfSession.open if transport == "netconf" else SshSession.open
+
+
 @pytest.mark.parametrize("transport", TRANSPORTS)
 def test_a_slow_bastion_ends_the_opening_at_the_deadline_though_no_step_times_out(lab, inventory, bastion,
                                                                                   transport):
@@ -375,14 +385,9 @@ def test_a_slow_bastion_ends_the_opening_at_the_deadline_though_no_step_times_ou
     # path to it): each of paramiko's steps (key exchange, each key's authentication, the
     # device's channel) within the 4 s timeout, all of them together past the 3 s deadline.
     # paramiko's bastion login went on for each step's timeout after the deadline.
-    link = SlowLink(bastion.port, 1.2, bastion.known_hosts_line())
+    link, inv, opener = _through_a_slow_bastion(inventory, bastion, transport)
     try:
-        with open(inventory / "known_hosts", "a") as known:
-            known.write(link.known_hosts_line())
-        _set_ssh(inventory, transport, jump_host=f"root@127.0.0.1:{link.port}", timeout=4)
-        inv = Inventory.load(inventory)
         (host,) = inv.select(limit="xr-1")
-        opener = NetconfSession.open if transport == "netconf" else SshSession.open
         started = time.monotonic()
         with pytest.raises(TransportError) as ended:
             _opened(transport, lambda: opener(inv, host, time.monotonic() + 3)).close()
@@ -435,14 +440,9 @@ def test_a_session_waiting_for_another_ones_bastion_login_gives_up_at_its_own_de
     # for that login and gives up at its own deadline, saying so (it said "before the timeout":
     # the wait on the lock was bounded by the 4 s timeout; only the whole opening's bound ended
     # it at the deadline).
-    link = SlowLink(bastion.port, 1.2, bastion.known_hosts_line())
+    link, inv, opener = _through_a_slow_bastion(inventory, bastion, transport)
     try:
-        with open(inventory / "known_hosts", "a") as known:
-            known.write(link.known_hosts_line())
-        _set_ssh(inventory, transport, jump_host=f"root@127.0.0.1:{link.port}", timeout=4)
-        inv = Inventory.load(inventory)
         hosts = {name: inv.select(limit=name)[0] for name in ("ios-1", "vrp-1")}
-        opener = NetconfSession.open if transport == "netconf" else SshSession.open
         ended: dict[str, tuple[float, str]] = {}
 
         def open_one(name: str, due_in: float) -> None:
