@@ -14,6 +14,7 @@ replaced by ******** in every line written, and by the `--debug` log handler.
 """
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import threading
@@ -46,7 +47,8 @@ def mask(text: str, secrets=()) -> str:
     return text
 
 
-def _written(secret: str) -> set[str]:
+@functools.lru_cache(maxsize=None)   # every session-log line and debug record masks: forms made once
+def _written(secret: str) -> frozenset[str]:
     """The secret as text, and as a library's debug line may print it: netmiko logs
     `write_channel: b'...'`, the repr of the bytes, where a backslash is doubled, a quote may be
     escaped and a non-ASCII letter is \\xNN (a line masked on the text alone showed the secret)."""
@@ -54,7 +56,7 @@ def _written(secret: str) -> set[str]:
     for inner in (repr(secret)[1:-1], repr(secret.encode())[2:-1]):
         forms |= {inner, inner.replace("'", "\\'"), inner.replace('"', '\\"'),
                   inner.replace("\\'", "'"), inner.replace('\\"', '"')}
-    return {form for form in forms if form}
+    return frozenset(form for form in forms if form)
 
 
 def directory() -> Path | None:
