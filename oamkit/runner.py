@@ -143,13 +143,10 @@ def _preflight_session_logs(plans: list[HostPlan]) -> None:
     from oamkit.errors import InputError
     from oamkit.transport import sessionlog
 
-    folder = sessionlog.directory()
-    if folder is None:
-        return
     problems = []
     for plan in plans:
         try:
-            sessionlog.path_for(folder, plan.host.name)
+            sessionlog.check_path(plan.host.name)
         except InputError as exc:
             problems += exc.problems
     if problems:

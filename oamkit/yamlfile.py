@@ -58,11 +58,15 @@ def load_text(text: str, file: Path | str) -> Any:
         raise InputError([error_problem(exc, file)]) from None
 
 
-def load(file: Path | str) -> Any:
-    """The document in `file`; InputError (exit 2) naming the file and line otherwise."""
+def read_text(file: Path | str, encoding: str | None = None) -> str:
+    """The file's text; InputError (exit 2) naming it when it cannot be read or decoded."""
     try:
-        text = Path(file).read_text()
+        return Path(file).read_text(encoding=encoding)
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError([Problem(f"cannot read: {getattr(exc, 'strerror', None) or exc}",
                                   file=str(file))]) from None
-    return load_text(text, file)
+
+
+def load(file: Path | str) -> Any:
+    """The document in `file`; InputError (exit 2) naming the file and line otherwise."""
+    return load_text(read_text(file), file)

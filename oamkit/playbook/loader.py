@@ -65,11 +65,7 @@ def read_yaml(file: Path) -> LineDict:
     if not file.is_file():
         raise InputError([Problem("is a folder, not a playbook file" if file.is_dir() else
                                   "playbook not found", file=str(file))])
-    try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:   # unreadable, or Latin-1 bytes: exit 2, not a traceback
-        raise InputError([Problem(f"cannot read: {getattr(exc, 'strerror', None) or exc}",
-                                  file=str(file))]) from None
+    text = yamlfile.read_text(file, encoding="utf-8")   # unreadable, Latin-1 bytes: exit 2
     try:
         raw = yaml.load(text, Loader=_Loader)   # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
