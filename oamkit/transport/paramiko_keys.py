@@ -5,11 +5,13 @@ start-up)."""
 from __future__ import annotations
 
 import functools
+import time
+import weakref
 from typing import Iterable
 
 import paramiko
 
-from oamkit.transport import algorithms
+from oamkit.transport import algorithms, watchdog
 from oamkit.transport.hostkeys import HostKeyPolicy, HostKeyRefused
 
 
@@ -23,7 +25,7 @@ def refused_for_paramiko(exc: HostKeyRefused) -> ParamikoHostKeyRefused:
 
 
 class OamkitTransport(paramiko.Transport):
-    """paramiko's Transport with three changes, for every session paramiko opens for oamkit
+    """paramiko's Transport with four changes, for every session paramiko opens for oamkit
     (`transport_factory` of `SSHClient.connect`):
 
     - AES-GCM first, as the asyncssh driver has it. paramiko's default puts aes128-ctr with
@@ -35,10 +37,13 @@ class OamkitTransport(paramiko.Transport):
     - What the device offered is kept on the "no algorithm in common" error (`offered`, the
       lists of its KEXINIT), so that oamkit can say which algorithms it offers and what to set
       (`algorithms.no_common`) instead of paramiko's bare "Incompatible ssh peer".
+    - The handshake timeout on oamkit's one watchdog thread (`_handshake_timer_on_watchdog`)
+      instead of a `threading.Timer` per session.
     """
 
     def __init__(self, sock, recorded: Iterable[str] = (), **kwargs):
         super().__init__(sock, **kwargs)
+        _handshake_timer_on_watchdog(self.packetizer)
         options = self.get_security_options()
         options.ciphers = sorted(options.ciphers, key=lambda name: "-gcm@" not in name)
         if recorded:
@@ -52,6 +57,33 @@ class OamkitTransport(paramiko.Transport):
             # the message as received: its bytes start at the cookie (the type byte is read)
             exc.offered = algorithms.kexinit_lists(m.asbytes())
             raise
+
+
+def _handshake_timer_on_watchdog(packetizer: paramiko.Packetizer) -> None:
+    """paramiko bounds the key exchange with a `threading.Timer` per session: a thread started
+    (and the transport thread made to wait until it runs) in the middle of every login, a third
+    thread per session next to the worker and paramiko's reader. With 50 logins at once, that
+    was ~5% of the client's CPU and time for opening the sessions (alternating rounds, 200 lab
+    devices). The same timeout here is an entry in the process's watchdog (`watchdog.at`, one
+    thread for all): at the timeout it sets the flag paramiko's timer would set; paramiko's
+    `complete_handshake` cancels it as it cancelled the timer. The packetizer's state is
+    private (name-mangled): a paramiko without it keeps its own timer."""
+    if not all(hasattr(packetizer, f"_Packetizer__{name}")
+               for name in ("timer", "timer_expired", "handshake_complete")):
+        return
+    owner = weakref.ref(packetizer)   # a login that failed is not kept alive until the timeout
+
+    def expired() -> None:
+        target = owner()
+        if target is not None:
+            target._Packetizer__timer_expired = True
+
+    def start_handshake(timeout: float) -> None:
+        target = owner()
+        if target is not None and not target._Packetizer__timer:
+            target._Packetizer__timer = watchdog.at(time.monotonic() + float(timeout), expired)
+
+    packetizer.start_handshake = start_handshake
 
 
 def factory_for(policy: HostKeyPolicy, name: str):
