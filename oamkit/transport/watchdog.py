@@ -31,6 +31,8 @@ class Armed:
         self.action, self.cancelled, self.fired = action, False, False
 
     def cancel(self) -> None:
+        if self.cancelled:   # again: paramiko cancels its handshake timer after every message
+            return
         with _lock:   # after this, the watchdog either has fired it already or never will
             self.cancelled = True
             if not self.fired:
