@@ -194,6 +194,15 @@ def _resolve(play: LoadedPlay, inventory: str | Path | None) -> None:
                                      value=p.value)
                              for p in action_problems(play.inventory, s.action, s.device,
                                                       s.args or {}, name)], (kind, "plan"))
+            # the bounds `oamkit drtest` checks before its first probe (allow-list, rates, the
+            # trigger's program, the source namespace): here, before the play's first step
+            from oamkit.dr.runner import DrRunner
+
+            try:
+                DrRunner(dr_plan, realtime=opts.realtime).preflight()
+            except OamkitError as exc:
+                located([Problem(f"{opts.plan}: {p.message}", host=p.host, field=p.field, value=p.value)
+                         for p in getattr(exc, "problems", None) or [Problem(str(exc))]], (kind, "plan"))
         elif kind == "probe":
             from oamkit.probe.proto import ProbeProto, parse_interval
             from oamkit.probe.safety import check_probe_request

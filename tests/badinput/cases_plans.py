@@ -124,6 +124,14 @@ CASES = [
          "(got 'ios-9')",
          setup=[plan(trigger=dict(SHUT, device="ios-9"), restore=OPEN),
                 play({"drtest": {"plan": "plan.yaml"}})]),
+    # a drtest step's bounds (those `oamkit drtest` checks before its first probe), refused at
+    # load: they were found at the step, after the steps before it had changed devices
+    case("run-drtest-trigger-program-missing", run(), "play.yaml:5: steps[1].trigger.command: plan.yaml: no such program",
+         "(got '/nonexistent/cut-wan')",
+         setup=[plan(trigger={"type": "command", "command": ["/nonexistent/cut-wan", "wan1"]}),
+                play({"drtest": {"plan": "plan.yaml"}})]),
+    case("run-drtest-target-not-allow-listed", run(), "play.yaml:5: steps[1]", "outside an oamkit lab namespace",
+         "192.0.2.10", setup=[plan(sites=site(target="192.0.2.10")), play({"drtest": {"plan": "plan.yaml"}})]),
     case("run-probe-target-not-an-address", run(), "steps[1]", "not an IPv4 address", "(got 'gateway')",
          setup=play({"probe": {"targets": ["gateway"], "count": 3}})),
     case("run-probe-interval-too-fast", run(), "steps[1]", "interval below the floor",

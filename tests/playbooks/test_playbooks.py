@@ -225,10 +225,23 @@ def test_extra_vars_file_and_json(lab_inventory, env, tmp_path):
 
 
 @pytest.mark.parametrize("name", ["receive-crc-rollout", "weekly-compliance", "annual-dr-test"])
-def test_every_example_playbook_validates_against_the_lab_inventory(lab_inventory, name):
+def test_every_example_playbook_validates_against_the_lab_inventory(lab_inventory, name, tmp_path):
     from oamkit import playbook
+    from oamkit.errors import InputError
 
-    play = playbook.load(EXAMPLES / f"{name}.yaml", {}, lab_inventory)
+    extra = {}
+    if name == "annual-dr-test":
+        # its stock plan probes from the WAN lab's namespace (`oamkit lab wan up`): without
+        # it, the drtest step's bounds are refused at load, before the maintenance step runs
+        with pytest.raises(InputError) as refused:
+            playbook.load(EXAMPLES / f"{name}.yaml", {}, lab_inventory)
+        assert "network namespace 'owan-branch' does not exist" in str(refused.value)
+        loopback = {"name": "loopback", "interval": "10ms", "sites": [{"name": "a", "target": "127.0.0.1"}],
+                    "trigger": {"type": "command", "command": ["true"]},
+                    "restore": {"type": "command", "command": ["true"]}}
+        (tmp_path / "plan.yaml").write_text(json.dumps(loopback))
+        extra = {"plan": str(tmp_path / "plan.yaml")}
+    play = playbook.load(EXAMPLES / f"{name}.yaml", extra, lab_inventory)
     assert play.book.steps
     assert all(play.hosts[id(s)] for s in play.book.steps + play.book.always
                if s.type in playbook.HOST_STEPS)
