@@ -16,6 +16,7 @@ from oamkit.commands._common import print_json
 from oamkit.errors import InputError, OamkitError, Problem
 from oamkit.lab.process import is_our_lab, read_state, run_foreground, state_file
 from oamkit.lab.procs import pid_alive, pid_exists
+from oamkit.statedir import open_private, private_dir, write_private
 
 DEFAULT_STATE_DIR = ".oamkit-lab"
 StateDirOpt = typer.Option(
@@ -60,10 +61,10 @@ def up(devices: int = typer.Option(4, "--devices", "-n", min=1, max=2000, help="
     if existing and pid_alive(existing["pid"]) and is_our_lab(existing["pid"], existing):
         raise LabError(f"a lab is already running (pid {existing['pid']}); run `oamkit lab down` first")
     inventory = (inventory_out or state_dir / "inventory").resolve()
-    state_dir.mkdir(parents=True, exist_ok=True)
-    fault_file = state_dir / "faults.json"
-    fault_file.write_text(json.dumps(_load_fault_spec(faults, _device_names(devices, plats))
-                                     if faults else {}))
+    faults_spec = _load_fault_spec(faults, _device_names(devices, plats)) if faults else {}
+    # private, as oamkit's own state folder: the lab's log and faults are nobody else's to read
+    private_dir(state_dir)
+    write_private(state_dir / "faults.json", json.dumps(faults_spec))
     if detach:
         _spawn_detached(devices, plats, inventory, base_port, time_scale, state_dir, as_json)
         return
@@ -73,11 +74,11 @@ def up(devices: int = typer.Option(4, "--devices", "-n", min=1, max=2000, help="
 
 def _spawn_detached(devices: int, plats: list[str], inventory: Path, base_port: int, time_scale: float,
                     state_dir: Path, as_json: bool) -> None:
-    state_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(state_dir)
     token = os.urandom(8).hex()
     env = dict(os.environ, OAMKIT_LAB_TOKEN=token)
     state_file(state_dir).unlink(missing_ok=True)
-    log = open(state_dir / "lab.log", "ab")
+    log = os.fdopen(open_private(state_dir / "lab.log", os.O_WRONLY | os.O_APPEND), "ab")
     cmd = [sys.executable, "-m", "oamkit.lab", "--devices", str(devices), "--platforms",
            ",".join(plats), "--inventory-out", str(inventory), "--base-port", str(base_port),
            "--time-scale", str(time_scale), "--state-dir", str(state_dir)]

@@ -29,6 +29,9 @@ def test_up_detach_status_down(tmp_path):
     assert up.returncode == 0, up.stderr
     desc = json.loads(up.stdout)
     try:
+        # the lab's folder, log and faults are private, as oamkit's own state is
+        modes = {p.name: p.stat().st_mode & 0o777 for p in (state, state / "lab.log", state / "faults.json")}
+        assert modes == {"state": 0o700, "lab.log": 0o600, "faults.json": 0o600}, {k: oct(v) for k, v in modes.items()}
         assert [d["platform"] for d in desc["devices"]] == ["cisco_ios", "huawei_vrp", "cisco_ios"]
         again = oamkit("lab", "up", "--detach", "--state-dir", str(state), env=env)
         assert again.returncode == 1 and "already running" in again.stderr
