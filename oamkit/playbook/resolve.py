@@ -129,23 +129,7 @@ def _resolve(play: LoadedPlay, inventory: str | Path | None) -> None:
 
         kind, opts = step.type, step.options
         if kind == "assert":
-            from oamkit.playbook.expressions import unknown_names, unknown_names_in_template
-
-            for number, expression in enumerate(opts.that):
-                unknown = unknown_names(expression, {*play.variables, "result", "results"}, registered)
-                if unknown:   # a typo: found now, not after the steps before it have run
-                    problems.append(Problem(f"{expression!r} names {', '.join(unknown)}: not defined "
-                                            f"(vars: {', '.join(sorted(play.variables)) or 'none'})",
-                                            file=play.where(section, index, kind, "that"),
-                                            field=f"{section}[{index}].assert.that[{number}]"))
-            # rendered when the assertion fails, with what the assertions see
-            unknown = unknown_names_in_template(opts.fail_msg or "", {*play.variables, "result", "results"},
-                                                registered)
-            if unknown:
-                problems.append(Problem(f"names {', '.join(unknown)}: not defined "
-                                        f"(vars: {', '.join(sorted(play.variables)) or 'none'})",
-                                        file=play.where(section, index, kind, "fail_msg"),
-                                        field=f"{section}[{index}].assert.fail_msg", value=opts.fail_msg))
+            problems += _assert_problems(play, section, index, opts, registered)
         if step.register_:
             registered.add(step.register_)
         if STEPS[kind].selects_hosts:
@@ -182,27 +166,8 @@ def _resolve(play: LoadedPlay, inventory: str | Path | None) -> None:
             except InputError as exc:
                 located(exc.problems, (kind, "plan"))
                 continue
-            actions = [(name, s) for name, s in (("trigger", dr_plan.trigger),
-                                                 ("restore", dr_plan.restore)) if s.type == "action"]
-            if actions:
-                from oamkit.dr_actions import action_problems
-
-                if play.inventory is None:
-                    play.inventory = Inventory.load(folder)
-                for name, s in actions:
-                    located([Problem(f"{opts.plan}: {p.message}", host=p.host, field=p.field,
-                                     value=p.value)
-                             for p in action_problems(play.inventory, s.action, s.device,
-                                                      s.args or {}, name)], (kind, "plan"))
-            # the bounds `oamkit drtest` checks before its first probe (allow-list, rates, the
-            # trigger's program, the source namespace): here, before the play's first step
-            from oamkit.dr.runner import DrRunner
-
-            try:
-                DrRunner(dr_plan, realtime=opts.realtime).preflight()
-            except OamkitError as exc:
-                located([Problem(f"{opts.plan}: {p.message}", host=p.host, field=p.field, value=p.value)
-                         for p in getattr(exc, "problems", None) or [Problem(str(exc))]], (kind, "plan"))
+            located([Problem(f"{opts.plan}: {p.message}", host=p.host, field=p.field, value=p.value)
+                     for p in _drtest_problems(play, dr_plan, opts, folder)], (kind, "plan"))
         elif kind == "probe":
             from oamkit.probe.proto import ProbeProto, parse_interval
             from oamkit.probe.safety import check_probe_request
@@ -229,3 +194,50 @@ def _resolve(play: LoadedPlay, inventory: str | Path | None) -> None:
                                         field=f"{section}[{index}].maintenance.until"))
     if problems:
         raise InputError(problems)
+
+
+def _not_defined(names: list[str], play: LoadedPlay) -> str:
+    return f"names {', '.join(names)}: not defined (vars: {', '.join(sorted(play.variables)) or 'none'})"
+
+
+def _assert_problems(play: LoadedPlay, section: str, index: int, opts, registered: set[str]) -> list[Problem]:
+    """Names an assert step's expressions and its fail_msg use that nothing defines (a typo):
+    found at load, not after the steps before it have run."""
+    from oamkit.playbook.expressions import unknown_names, unknown_names_in_template
+
+    known = {*play.variables, "result", "results"}
+    problems = [Problem(f"{expression!r} {_not_defined(unknown, play)}",
+                        file=play.where(section, index, "assert", "that"),
+                        field=f"{section}[{index}].assert.that[{number}]")
+                for number, expression in enumerate(opts.that)
+                if (unknown := unknown_names(expression, known, registered))]
+    # rendered when the assertion fails, with what the assertions see
+    unknown = unknown_names_in_template(opts.fail_msg or "", known, registered)
+    if unknown:
+        problems.append(Problem(_not_defined(unknown, play), file=play.where(section, index, "assert", "fail_msg"),
+                                field=f"{section}[{index}].assert.fail_msg", value=opts.fail_msg))
+    return problems
+
+
+def _drtest_problems(play: LoadedPlay, dr_plan, opts, folder: Path) -> list[Problem]:
+    """What would stop a drtest step before its first probe, found before the play's first
+    step: its action steps' devices and arguments against the inventory, and the bounds
+    `oamkit drtest` checks (allow-list, rates, the source namespace, the trigger's program)."""
+    from oamkit.dr.runner import DrRunner
+    from oamkit.inventory import Inventory
+
+    problems: list[Problem] = []
+    actions = [(name, s) for name, s in (("trigger", dr_plan.trigger), ("restore", dr_plan.restore))
+               if s.type == "action"]
+    if actions:
+        from oamkit.dr_actions import action_problems
+
+        if play.inventory is None:
+            play.inventory = Inventory.load(folder)
+        for name, s in actions:
+            problems += action_problems(play.inventory, s.action, s.device, s.args or {}, name)
+    try:
+        DrRunner(dr_plan, realtime=opts.realtime).preflight()
+    except OamkitError as exc:
+        problems += getattr(exc, "problems", None) or [Problem(str(exc))]
+    return problems
