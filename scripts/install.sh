@@ -73,6 +73,10 @@ if ((want_test)); then
 else
   .venv/bin/python -m pip install -q -e ".[yang,ansible,netbox]"
 fi
+# An editable install leaves oamkit's own modules uncompiled (pip compiles the others), and
+# where PYTHONDONTWRITEBYTECODE is set nothing ever writes them: every oamkit process (each
+# scheduled check) would compile the ~40 modules it imports again, ~70 ms.
+.venv/bin/python -m compileall -q oamkit >/dev/null
 if ((want_test)) && [[ -e /etc/ssh/sshd_not_to_be_run ]] && command -v service >/dev/null; then
   service ssh stop >/dev/null 2>&1 || true   # in case an older install started one
 fi
