@@ -20,6 +20,9 @@ _HEADER_LINES = [
     re.compile(r"^Time\s+source\s+is\s+"),
     re.compile(r"^\w{3}\s+\w{3}\s+\d{1,2}\s+\d+:\d+:\d+(\.\d+)?\s+[A-Z]{2,5}(\s+DST)?\s*$"),  # XR
     re.compile(r"^\{(master|backup|linecard)(:\d+)?\}\s*$"),                    # Junos
+    # VRP/CloudEngine: `2020-06-03 10:17:27.684`, `2022-09-09 11:06:05.385 +08:00` (Huawei's
+    # CE `display interface` examples), with the DST mark VRP adds in summer time
+    re.compile(r"^\d{4}-\d{2}-\d{2}\s+\d{1,2}:\d{2}:\d{2}(\.\d+)?(\s*[+-]\d{2}:\d{2})?(\s+DST)?\s*$"),
 ]
 # Lines with which a device refuses a command: the capture holds no output to parse.
 _DEVICE_ERRORS = [

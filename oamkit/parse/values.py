@@ -213,9 +213,10 @@ DISCOVERY_STATES = {
     "send-local-remote-ok": "send-local-and-remote-ok",
     "send-local-and-remote-ok": "send-local-and-remote-ok",
     # IOS-XR's protocol states (its oper model: "the LOCAL_REMOTE(_OK) state"; `show ethernet
-    # oam interfaces` in Cisco's guide prints "In REMOTE_OK state")
+    # oam interfaces` in Cisco's guide prints "In REMOTE_OK state"; its field table, ASR 9000
+    # command reference 5.3.x: "REMOTE (Also known as SEND_LOCAL_REMOTE)", "REMOTE_OK")
     "local-remote": "send-local-and-remote", "local-remote-ok": "send-local-and-remote-ok",
-    "remote-ok": "send-local-and-remote-ok",
+    "remote": "send-local-and-remote", "remote-ok": "send-local-and-remote-ok",
     "link-fault": "link-fault", "fault": "link-fault",
     "disabled": "disabled", "inactive": "disabled",
     "peering-locally-rejected": "peering-locally-rejected",

@@ -73,10 +73,13 @@ PLATFORM = Platform(
     templates={"cli": "cisco_ios/interface.j2", "cli-template": "cisco_ios/template.j2"},
     # The one alias table of this platform (inventory, parsing and facts); `Po` as IOS prints it
     # in `show etherchannel summary` / `show interfaces status`.
+    # Catalyst multigigabit ports: `Tw` TwoGigabitEthernet (2.5G), `Fi` FiveGigabitEthernet
     interface_aliases={"Gi": "GigabitEthernet", "Te": "TenGigabitEthernet", "Fa": "FastEthernet",
+                       "Tw": "TwoGigabitEthernet", "Fi": "FiveGigabitEthernet",
                        "Twe": "TwentyFiveGigE", "Fo": "FortyGigabitEthernet", "Hu": "HundredGigE",
                        "Po": "Port-channel"},
-    interface_speeds={"FastEthernet": "100M", "GigabitEthernet": "1G", "TenGigabitEthernet": "10G",
+    interface_speeds={"FastEthernet": "100M", "GigabitEthernet": "1G", "TwoGigabitEthernet": "2.5G",
+                      "FiveGigabitEthernet": "5G", "TenGigabitEthernet": "10G",
                       "TwentyFiveGigE": "25G", "FortyGigabitEthernet": "40G", "HundredGigE": "100G"},
     confirmed_commit_unit="minutes",
     config=ConfigSyntax(

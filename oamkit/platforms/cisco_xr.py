@@ -72,9 +72,10 @@ PLATFORM = Platform(
     # The one alias table of this platform (inventory intents, parsed show output and facts all
     # use Platform.canonical_interface); full names are matched case-insensitively too.
     interface_aliases={"Gi": "GigabitEthernet", "Te": "TenGigE", "Tf": "TwentyFiveGigE",
-                       "Fo": "FortyGigE", "Hu": "HundredGigE", "BE": "Bundle-Ether"},
+                       "Fo": "FortyGigE", "Hu": "HundredGigE", "FH": "FourHundredGigE",
+                       "BE": "Bundle-Ether", "Mg": "MgmtEth"},
     interface_speeds={"GigabitEthernet": "1G", "TenGigE": "10G", "TwentyFiveGigE": "25G",
-                      "FortyGigE": "40G", "HundredGigE": "100G"},
+                      "FortyGigE": "40G", "HundredGigE": "100G", "FourHundredGigE": "400G"},
     confirmed_commit_unit="seconds",
     config=ConfigSyntax(
         style="indented", show_running="show running-config", negate="no", exit_command="exit",

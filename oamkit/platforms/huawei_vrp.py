@@ -68,10 +68,12 @@ PLATFORM = Platform(
     version_fields=("product_version", "model"),
     templates={"cli": "huawei_vrp/interface.j2"},
     # The one alias table of this platform (inventory, parsing and facts).
-    interface_aliases={"GE": "GigabitEthernet", "XGE": "XGigabitEthernet", "25GE": "25GE",
-                       "100GE": "100GE", "10GE": "10GE", "40GE": "40GE", "Eth-Trunk": "Eth-Trunk"},
-    interface_speeds={"GigabitEthernet": "1G", "XGigabitEthernet": "10G", "25GE": "25G",
-                      "100GE": "100G"},
+    # CloudEngine and newer NE routers name ports by speed (`10GE1/0/1`, `100GE1/0/1`)
+    interface_aliases={"GE": "GigabitEthernet", "XGE": "XGigabitEthernet", "10GE": "10GE", "25GE": "25GE",
+                       "40GE": "40GE", "50GE": "50GE", "100GE": "100GE", "200GE": "200GE", "400GE": "400GE",
+                       "Eth-Trunk": "Eth-Trunk"},
+    interface_speeds={"GigabitEthernet": "1G", "XGigabitEthernet": "10G", "10GE": "10G", "25GE": "25G",
+                      "40GE": "40G", "50GE": "50G", "100GE": "100G", "200GE": "200G", "400GE": "400G"},
     config=ConfigSyntax(
         style="indented", show_running="display current-configuration", negate="undo",
         exit_command="quit", interface_line=r"^interface (\S+)$", managed_interface_lines=r"^efm ",

@@ -118,6 +118,12 @@ def test_every_index_template_exists():
     ("huawei_vrp", "display efm link-event local all",
      "huawei_vrp_display_efm_link-event_local.textfsm"),
     ("huawei_vrp", "display interface GigabitEthernet0/1/0", "huawei_vrp_display_interface.textfsm"),
+    ("huawei_vrp", "display interface 10GE 1/0/1", "huawei_vrp_display_interface.textfsm"),
+    # Junos ports that are not `xx-N/N/N`: SRX redundant Ethernet, management, IRB, loopback
+    ("juniper_junos", "show interfaces fxp0 extensive", "juniper_junos_show_interfaces_extensive.textfsm"),
+    ("juniper_junos", "show interfaces extensive reth0", "juniper_junos_show_interfaces_extensive.textfsm"),
+    ("juniper_junos", "show interfaces irb extensive", "juniper_junos_show_interfaces_extensive.textfsm"),
+    ("juniper_junos", "sh int mge-0/0/1 ext", "juniper_junos_show_interfaces_extensive.textfsm"),
 ])
 def test_command_lookup(platform, command, template):
     assert template_for(platform, command) == template
@@ -128,6 +134,7 @@ def test_command_lookup(platform, command, template):
     ("cisco_ios", "show interfaces status"),        # another table, not counters
     ("cisco_ios", "show version"),
     ("huawei_vrp", "display interface brief"),
+    ("juniper_junos", "show interfaces terse extensive"),
     ("nokia_sros", "show port"),
 ])
 def test_unknown_command_or_platform(platform, command):
@@ -163,6 +170,25 @@ def test_canonical_interface():
     assert parse.canonical_interface("cisco_xr", "Te0/0/0/1") == "TenGigE0/0/0/1"
     assert parse.canonical_interface("huawei_vrp", "gigabitethernet0/1/1") == "GigabitEthernet0/1/1"
     assert parse.canonical_interface("juniper_junos", "ge-0/0/0") == "ge-0/0/0"
+    # standard abbreviations seen in summary tables (outside reviewer, session 19)
+    assert parse.canonical_interface("cisco_xr", "FH0/0/0/0") == "FourHundredGigE0/0/0/0"
+    assert parse.canonical_interface("cisco_xr", "Mg0/RP0/CPU0/0") == "MgmtEth0/RP0/CPU0/0"
+    assert parse.canonical_interface("cisco_ios", "Tw1/0/1") == "TwoGigabitEthernet1/0/1"
+    assert parse.canonical_interface("cisco_ios", "Twe1/0/1") == "TwentyFiveGigE1/0/1"
+    assert parse.canonical_interface("huawei_vrp", "10ge1/0/1") == "10GE1/0/1"
+
+
+@pytest.mark.parametrize("platform, name, speed", [
+    ("huawei_vrp", "10GE1/0/1", 10**10), ("huawei_vrp", "40GE1/0/1", 4 * 10**10),
+    ("huawei_vrp", "100GE1/0/1", 10**11), ("huawei_vrp", "400GE1/0/1", 4 * 10**11),
+    ("cisco_xr", "FourHundredGigE0/0/0/0", 4 * 10**11), ("cisco_ios", "TwoGigabitEthernet1/0/1", 25 * 10**8),
+])
+def test_speed_named_ports_have_their_speed(platform, name, speed):
+    """A port named by its speed is that speed: the policy's windows (frames, symbols per
+    second) follow it; a 10GE port taken for the default 1G would get windows 10x too short."""
+    from oamkit.platforms import get_platform
+
+    assert get_platform(platform).speed_for_interface(name) == speed
 
 
 def test_intent_short_names_match_parsed_full_names():
