@@ -230,7 +230,9 @@ LAYOUTS: dict[str, dict[str, dict]] = {
         "et_100g": {"interfaces": [f"et-0/0/{i}" for i in range(0, 4)], "speed_bps": 100_000_000_000},
         "ae_bundle": {"interfaces": [f"ge-0/0/{i}" for i in range(0, 4)] + ["ae0"]},
     },
-    "huawei_vrp": {"ar_router": {}, "s_switch": {}, "vrp8_router": {}, "cloudengine": {}},
+    "huawei_vrp": {"ar_router": {}, "s_switch": {}, "vrp8_router": {}, "cloudengine": {},
+                   "ce_10ge": {"interfaces": [f"10GE1/0/{i}" for i in range(1, 5)],
+                               "speed_bps": 10_000_000_000}},
 }
 
 

@@ -12,7 +12,11 @@ a layout to its record and to the `display efm` items that release prints.
   N bytes, N packets`, then a bare `Input:` block with `CRC: N packets, Symbol: N packets` and
   no input-error total;
 - ``cloudengine``: CloudEngine (real_napalm_ce_meth_total_error_crc_one_line): `Total Error:`
-  beside `CRC:` on one line.
+  beside `CRC:` on one line;
+- ``ce_10ge``: CloudEngine ports named by their speed (`10GE1/0/1`; Huawei's CE `display
+  interface` examples, fixtures ce_cmdref_*): `Frames: --` beside `Discard:` (a counter the
+  port does not keep), `Ignoreds:` beside `Pause:`, `Jabbers: --`, and a timestamp line
+  (`2026-12-07 04:41:03.512 +00:00`) before the output of every `display` command.
 """
 from __future__ import annotations
 
@@ -195,6 +199,58 @@ def cloudengine(dev: Device, st: InterfaceState) -> str:
     return "\n".join(lines) + "\n"
 
 
+def ce_10ge(dev: Device, st: InterfaceState) -> str:
+    c = st.counters
+    up, desc = _state(dev, st)
+
+    def pair(l1, v1, l2, v2):
+        return _pair(l1, v1, l2, v2, 31, 33, indent="      ", sep=",   ")
+
+    lines = [f"{st.name} current state : {'UP' if up else 'DOWN'} (ifindex: 6)",
+             f"Line protocol current state : {'UP' if up else 'DOWN'}",
+             f"Description:{desc or ''}",
+             "Switch Port, PVID :    1, TPID : 8100(Hex), The Maximum Frame Length is 9216",
+             "Internet protocol processing : disabled",
+             f"IP Sending Frames' Format is PKTFMT_ETHNT_2, Hardware address is {_mac(st.mac)}",
+             "Port Mode:     COMMON FIBER,     Port Split/Aggregate:               -",
+             f"Speed:{str(st.speed_bps // 1_000_000).rjust(20)},     Loopback:                        NONE",
+             "Duplex:                FULL,     Negotiation:                        -",
+             "Input Flow-control: DISABLE,     Output Flow-control:           ENABLE",
+             "Mdi:                      -,     Fec:                                -",
+             *_times_and_rates(),
+             f"    Input :{str(c['input_bytes']).rjust(19)} bytes,{str(c['input_packets']).rjust(19)} packets",
+             f"    Output:{str(c['output_bytes']).rjust(19)} bytes,{str(c['output_packets']).rjust(19)} packets",
+             "    Input:",
+             pair("Unicast:", c["input_packets"], "Multicast:", 0),
+             pair("Broadcast:", 0, "Jumbo:", 0),
+             pair("Discard:", 0, "Frames:", "--"),
+             pair("Pause:", 0, "Ignoreds:", c["ignored"]),
+             "",
+             f"      Total Error:{str(c['input_errors']).rjust(31 - len('Total Error:'))}",
+             pair("CRC:", c["crc"], "Giants:", c["giants"]),
+             pair("Jabbers:", "--", "Fragments:", 0),
+             pair("Runts:", c["runts"], "DropEvents:", 0),
+             pair("Alignments:", 0, "Symbols:", c["symbol_errors"]),
+             "",
+             "    Output:",
+             pair("Unicast:", c["output_packets"], "Multicast:", 0),
+             pair("Broadcast:", 0, "Jumbo:", 0),
+             pair("Discard:", 0, "Buffers Purged:", 0),
+             "      Pause:                        0",
+             "",
+             "    Input bandwidth utilization threshold : 90.00%",
+             "    Output bandwidth utilization threshold: 90.00%",
+             "    Last 300 seconds input utility rate:  0.01%",
+             "    Last 300 seconds output utility rate: 0.01%"]
+    return "\n".join(lines) + "\n\n"
+
+
+def timestamp() -> str:
+    """The line CloudEngine prints before a `display` command's output."""
+    now = time.time()
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(now)) + f".{int(now * 1000) % 1000:03d} +00:00"
+
+
 @dataclass(frozen=True)
 class VrpLayout:
     """What a VRP layout prints: its `display interface` port record (None: the default AR
@@ -206,6 +262,7 @@ class VrpLayout:
     port: Callable[[Device, InterfaceState], str] | None = None
     efm_newer_items: bool = False
     efm_pair_on_one_line: bool = False
+    timestamp_first: bool = False   # a timestamp line before every `display` output
 
 
 VRP_LAYOUTS = {
@@ -213,4 +270,5 @@ VRP_LAYOUTS = {
     "s_switch": VrpLayout(port=s_switch),
     "vrp8_router": VrpLayout(port=vrp8_router, efm_newer_items=True, efm_pair_on_one_line=True),
     "cloudengine": VrpLayout(port=cloudengine, efm_newer_items=True),
+    "ce_10ge": VrpLayout(port=ce_10ge, efm_newer_items=True, timestamp_first=True),
 }

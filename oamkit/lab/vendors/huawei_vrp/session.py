@@ -9,6 +9,7 @@ from oamkit.lab.config_tree import diff_text
 from oamkit.lab.grammar import Grammar, Match, NoMatch
 from oamkit.lab.terminal import Disconnect, Session
 from oamkit.lab.vendors.huawei_vrp.grammar import grammar as vrp_grammar
+from oamkit.lab.vendors.huawei_vrp.layouts import VRP_LAYOUTS, timestamp
 from oamkit.lab.vendors.huawei_vrp.show import (VERSION, hw_config, hw_efm, hw_interfaces,
                                                 hw_link_event, hw_session)
 
@@ -23,6 +24,11 @@ class HuaweiSession(Session):
     exec_mode = "user"
     root_config = "system"
     more_prompt = "  ---- More ----"
+
+    def header(self, text: str) -> str:
+        if VRP_LAYOUTS[self.dev.layout].timestamp_first:
+            text = timestamp() + "\n" + text
+        return super().header(text)
 
     def prompt(self) -> str:
         if self.mode == "user":
