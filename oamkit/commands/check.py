@@ -74,9 +74,10 @@ def check(inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, limit: 
                                   "PATH (e.g. /var/lib/node_exporter/textfile/oamkit.prom; "
                                   "- for stdout)",
                                   field="--output")])
-    if output is not None and (Path(output).is_dir() or not Path(output).parent.is_dir()):
-        raise InputError([Problem("the report cannot be written there (not a file in an "
-                                  "existing folder)", field="--output", value=str(output))])
+    problem = files.output_problem(output) if output is not None else None
+    if problem:   # found now, before any device is read
+        raise InputError([Problem(f"the report cannot be written there: {problem} (--output - "
+                                  "writes it to standard output)", field="--output", value=str(output))])
     rule_set = checks.Rules.load(rules)   # validated before anything is contacted
     chosen = ops.select(inventory, filter, limit, ssh_only=True)
     session_logging(session_log, debug)

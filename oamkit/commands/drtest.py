@@ -30,8 +30,9 @@ def drtest(
     step always runs. Exit 0 PASS, 1 FAIL, 3 INVALID (engine fell behind), 130 aborted."""
     # here, not at the top: the probe engine (numpy) would slow every other command's start
     from oamkit.dr.plan import load_plan
-    from oamkit.dr.report import outage_text, predicted_text, write_reports
+    from oamkit.dr.report import outage_text, predicted_text, report_problems, write_reports
     from oamkit.dr.runner import EXIT_FOR_VERDICT, DrRunner
+    from oamkit.errors import InputError, Problem
 
     plan = load_plan(plan_file)       # InputError (exit 2) before anything is sent
     if allow:
@@ -41,8 +42,6 @@ def drtest(
     actions = [s for s in (plan.trigger, plan.restore)
                if s.type == "action" or (s.type == "degrade" and s.device)]
     if actions and inventory is None:
-        from oamkit.errors import InputError, Problem
-
         raise InputError([Problem("the plan's action steps act on inventory devices: give "
                                   "--inventory", file=str(plan_file), field="trigger/restore")])
     if inventory is not None:
@@ -51,7 +50,6 @@ def drtest(
         from oamkit.inventory import Inventory
 
         from oamkit.dr_actions import action_problems
-        from oamkit.errors import InputError, Problem
 
         loaded = Inventory.load(inventory)
         problems = [p for name, step in (("trigger", plan.trigger), ("restore", plan.restore))
@@ -85,6 +83,9 @@ def drtest(
             _print_check(info)
         # a target the kernel has no route to now would be "down" at baseline: say so here
         raise SystemExit(1 if any("error" in t for t in info["targets"]) else 0)
+    if report is not None and (unwritable := report_problems(report)):
+        raise InputError([Problem(f"the report cannot be written there: {p}", field="--report")
+                          for p in unwritable])
     t0 = time.time()
     runner = DrRunner(plan, realtime=not no_realtime,
                       log=lambda s: console.print(f"[dim]{time.time() - t0:6.2f}s[/] {data(s)}", highlight=False))

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-from oamkit.files import write_replacing
+from oamkit.files import output_problem, write_replacing
 
 
 def _ms(seconds: float | None) -> str:
@@ -113,11 +113,16 @@ def timeline_label(s: dict) -> str:
 
 
 def write_png(result: dict, path: Path) -> Path:
+    import io
+
     import matplotlib.pyplot as plt
 
     fig = timeline_figure(result)
-    fig.savefig(path, dpi=100)
+    image = io.BytesIO()
+    fig.savefig(image, format="png", dpi=100)
     plt.close(fig)
+    # as the other reports: whole or not at all, never through a link (savefig wrote through)
+    write_replacing(path, image.getvalue())
     return path
 
 
@@ -287,6 +292,21 @@ tr.other td{{background:#fff8e1}} .verdict{{color:{color};font-size:28px}}</styl
 ± one interval. ICMP errors are diagnostics only (in the JSON report).</p></body></html>"""
     write_replacing(path, page)
     return path
+
+
+REPORT_NAMES = ("{stem}.json", "{stem}.junit.xml", "{stem}-timeline.png", "{stem}.html")
+
+
+def report_problems(directory: str | Path, stem: str = "drtest") -> list[str]:
+    """Why the reports could not be written into `directory`, found before the DR test runs
+    (its folder is made now): afterwards, the test's result would be lost with them."""
+    d = Path(directory)
+    try:
+        d.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return [f"{d}: the report folder cannot be made: {exc.strerror}"]
+    return [f"{d / name}: {problem}" for name in (n.format(stem=stem) for n in REPORT_NAMES)
+            if (problem := output_problem(d / name))]
 
 
 def write_reports(result: dict, directory: str | Path, stem: str = "drtest") -> dict[str, Path]:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from oamkit import textcheck
 from oamkit.errors import InputError, Problem
-from oamkit.files import write_replacing
+from oamkit.files import output_problem, write_replacing
 from oamkit.inventory import gc_paused
 from oamkit.ops.selection import InventoryLike, select
 from oamkit.render import HostPlan, environment, render_plan
@@ -66,6 +66,12 @@ def render(inventory: InventoryLike = None, filter=None, limit=None, *, fmt: str
                 # host names are checked when the inventory loads; this keeps the promise local,
                 # for every file before the first is written
                 files[name] = textcheck.inside(folder, f"{name}.{suffix}", replacing=True)
+            # a link, device or pipe where a file goes: refused before the first file is written
+            refused = [Problem(f"the rendered file cannot be written there: {problem}", host=name,
+                               field="--out", value=str(path))
+                       for name, path in files.items() if (problem := output_problem(path, try_folder=False))]
+            if refused:
+                raise InputError(refused)
             for name, text in configs.items():
-                write_replacing(files[name], text)   # a link planted there is replaced
+                write_replacing(files[name], text)
         return RenderRun(fmt, chosen.plans, configs, files)

@@ -168,6 +168,12 @@ def _resolve(play: LoadedPlay, inventory: str | Path | None) -> None:
                 continue
             located([Problem(f"{opts.plan}: {p.message}", host=p.host, field=p.field, value=p.value)
                      for p in _drtest_problems(play, dr_plan, opts, folder)], (kind, "plan"))
+            if opts.report:   # found after the DR test otherwise, its result lost with them
+                from oamkit.dr.report import report_problems
+
+                located([Problem(f"the report cannot be written there: {p}", field="report")
+                         for p in report_problems(relative_to_playbook(play.file, opts.report))],
+                        (kind, "report"))
         elif kind == "probe":
             from oamkit.probe.proto import ProbeProto, parse_interval
             from oamkit.probe.safety import check_probe_request

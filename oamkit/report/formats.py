@@ -205,14 +205,16 @@ class ReportCollector:
 
 
 def prometheus(report: CheckReport, path: str | Path) -> None:
-    """Write a node_exporter textfile (atomically, by prometheus_client); "-": stdout."""
+    """Write a node_exporter textfile (whole or not at all: files.write_replacing); "-": stdout."""
     import sys
 
-    from prometheus_client import CollectorRegistry, generate_latest, write_to_textfile
+    from prometheus_client import CollectorRegistry, generate_latest
+
+    from oamkit.files import write_replacing
 
     registry = CollectorRegistry()
     registry.register(ReportCollector(lambda: report))
     if str(path) == "-":
         sys.stdout.write(generate_latest(registry).decode())
-    else:
-        write_to_textfile(str(path), registry)
+    else:   # as prometheus_client's write_to_textfile (a new file renamed over), and never over a device or pipe
+        write_replacing(path, generate_latest(registry).decode())

@@ -47,6 +47,13 @@ def site(**fields) -> list[dict]:
 
 DRTEST = ["drtest", "{ws}/plan.yaml"]
 
+
+def _link_in_report_folder(ws) -> None:
+    """A link where the JSON report goes (to a file that is not the report's)."""
+    folder = ws.path("rep")
+    folder.mkdir(exist_ok=True)
+    (folder / "drtest.json").symlink_to(ws.path("plan.yaml"))
+
 CASES = [
     # ------------------------------------------------------------ run: files
     case("run-playbook-missing", ["run", "{ws}/absent.yaml", "-i", "{inv}"],
@@ -132,6 +139,9 @@ CASES = [
                 play({"drtest": {"plan": "plan.yaml"}})]),
     case("run-drtest-target-not-allow-listed", run(), "play.yaml:5: steps[1]", "outside an oamkit lab namespace",
          "192.0.2.10", setup=[plan(sites=site(target="192.0.2.10")), play({"drtest": {"plan": "plan.yaml"}})]),
+    case("run-drtest-report-file-is-a-link", run(), "play.yaml:6: steps[1].report: the report cannot be written there",
+         "rep/drtest.json: is a symbolic link",
+         setup=[plan(), _link_in_report_folder, play({"drtest": {"plan": "plan.yaml", "report": "rep"}})]),
     case("run-probe-target-not-an-address", run(), "steps[1]", "not an IPv4 address", "(got 'gateway')",
          setup=play({"probe": {"targets": ["gateway"], "count": 3}})),
     case("run-probe-interval-too-fast", run(), "steps[1]", "interval below the floor",
@@ -165,6 +175,9 @@ CASES = [
          setup=plan(trigger={"type": "command", "command": ["/nonexistent/cut-wan", "wan1"]})),
     case("drtest-restore-program-not-on-path", DRTEST, "restore.command: no such program",
          "(got 'restore-wan-nowhere')", setup=plan(restore={"type": "command", "command": "restore-wan-nowhere wan1"})),
+    # found after the DR test had run (its result lost with the reports) and written through
+    case("drtest-report-file-is-a-link", DRTEST + ["--report", "{ws}/rep"], "--report: the report cannot be written there",
+         "rep/drtest.json: is a symbolic link", setup=[plan(), _link_in_report_folder]),
     case("drtest-plan-yaml-syntax", DRTEST, f"{PLAN_FILE}: not valid YAML",
          setup=write("plan.yaml", "sites:\n  - {name: a, target: 127.0.0.1\n")),
     case("drtest-plan-not-a-mapping", DRTEST, f"{PLAN_FILE}: a plan must be a mapping",
