@@ -35,7 +35,7 @@ from oamkit.inventory import Inventory
 from oamkit.parse.values import OPERATIONAL
 from oamkit.policy import WINDOW_UNITS, problems_from_validation
 from oamkit.render import HostPlan
-from oamkit.transport.ssh import SshSession, TransportError
+from oamkit.transport.ssh import DeviceRejected, SshSession, TransportError
 
 OK, WARNING, CRITICAL, UNKNOWN, MAINTENANCE = "OK", "WARNING", "CRITICAL", "UNKNOWN", "MAINTENANCE"
 NAGIOS_CODES = {OK: 0, WARNING: 1, CRITICAL: 2, UNKNOWN: 3, MAINTENANCE: 0}
@@ -476,6 +476,8 @@ def read_for_check(inventory: Inventory, plan: HostPlan, deadline: float, rules:
                     drift = delta_by_interface(plan, current, desired(plan))
                 except TransportError:
                     raise
+                except DeviceRejected as exc:   # e.g. AAA command authorization: never drift
+                    drift_error = f"the device refused {exc.command!r}: {exc.output.strip()}"
                 except Exception as exc:  # noqa: BLE001 - an unreadable config is UNKNOWN, not a crash
                     drift_error = f"{type(exc).__name__}: {exc}"
             if sample > 0:   # the two counter readings back to back around the wait only

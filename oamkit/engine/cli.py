@@ -7,6 +7,8 @@ managed part is compared as a tree (or set lines) by `configtext`.
 """
 from __future__ import annotations
 
+import re
+
 from oamkit import configtext
 from oamkit.engine import review
 from oamkit.engine.driver import Snapshot
@@ -21,10 +23,31 @@ def read_managed(session: SshSession, plan: HostPlan):
     device's whole answer."""
     syntax = plan.platform.config
     text = session.show(syntax.show_running)
+    refused = refusal(text, syntax.error_pattern)
+    if refused is not None:
+        # compared as configuration, the error text would be an empty one: every intended
+        # line would look missing, a check would report drift and a push resend it all
+        raise DeviceRejected(plan.host.name, syntax.show_running, refused)
     interfaces = plan.managed_interfaces
     if syntax.style == "set":
         return configtext.managed_set_lines(configtext.parse_set(text), syntax, interfaces), text
     return configtext.managed_from_text(text, syntax, interfaces), text
+
+
+# A refusal is the whole reply (after an echo caret or a header line or two); configuration
+# further down that happens to match (an IOS banner line starting with '%') is content.
+_REPLY_HEAD = 5
+
+
+def refusal(text: str, error_pattern: str) -> str | None:
+    """The device's error line when `text` is its refusal of the command (AAA command
+    authorization, a command it does not have) rather than the output asked for; None when
+    it is output. `error_pattern`: the platform's (`ConfigSyntax.error_pattern`)."""
+    head = [line for line in text.splitlines() if line.strip()][:_REPLY_HEAD]
+    for line in head:
+        if re.search(error_pattern, line):
+            return line.strip()
+    return None
 
 
 def desired(plan: HostPlan):

@@ -1,0 +1,30 @@
+"""Reads the device refuses (AAA command authorization denying the monitoring user, as
+`reject_commands` plays it) are UNKNOWN or said in the report, never a finding or a silent OK."""
+from __future__ import annotations
+
+import pytest
+
+from tests.checks.test_check_lab import by_interface, check_json, env, oamkit, pushed  # noqa: F401
+
+CONFIG_READS = {"ios-1": ("^show running-config", "show running-config"),
+                "xr-1": ("^show running-config", "show running-config"),
+                "junos-1": ("^show configuration", "show configuration protocols oam | display set"),
+                "vrp-1": ("^display current-configuration", "display current-configuration")}
+
+
+def test_a_refused_configuration_read_is_unknown_not_drift(lab, pushed, env):  # noqa: F811
+    for name, (pattern, _) in CONFIG_READS.items():
+        lab.set_faults(name, reject_commands=[pattern])
+    _, report = check_json(env, pushed)
+    for name, (_, command) in CONFIG_READS.items():
+        entry, _ = by_interface(report, name)
+        drift = [r for r in entry["results"] if r["rule"] == "config_drift"]
+        assert [r["status"] for r in drift] == ["UNKNOWN"], drift
+        assert drift[0]["message"].startswith(
+            f"configuration not read: the device refused {command!r}: "), drift
+        assert drift[0]["host"] == name
+
+    nagios = oamkit(env, "check", "-i", str(pushed), "--format", "nagios")
+    assert nagios.returncode == 3, nagios.stdout + nagios.stderr
+    assert nagios.stdout.startswith("OAMKIT UNKNOWN"), nagios.stdout
+    assert "differ from the intent" not in nagios.stdout
