@@ -208,11 +208,11 @@ def evaluate(plan: HostPlan, snap: Snapshot, history: History | None, rules: Rul
         if rules.link_monitoring.enabled and intent.link_monitoring:
             out.append(_monitoring(host, name, sample, snap, rules, drift))
         if rules.error_rate.enabled:
-            out.append(_error_rate(host, name, intent, history, rules, since))
+            out.append(_error_rate(host, name, intent, history, rules, since, snap))
         if rules.link_events.enabled:
             out.append(_link_events(host, name, sample, snap, history, rules))
         if rules.thresholds.enabled and intent.link_monitoring and intent.events:
-            out.append(_thresholds(host, name, intent, plan, rules, sample))
+            out.append(_thresholds(host, name, intent, plan, rules, sample, snap))
     return out
 
 
@@ -235,16 +235,25 @@ def expected_results(plan: HostPlan, rules: Rules) -> list[tuple[str | None, str
     return out
 
 
-def _thresholds(host, name, intent, plan: HostPlan, rules, sample=None) -> CheckResult:
+def _thresholds(host, name, intent, plan: HostPlan, rules, sample=None,
+                snap: Snapshot | None = None) -> CheckResult:
     """Thresholds that can never fire at this speed, a high threshold without an action, and
     windows the device says it counts otherwise than the intent (its own show output, in IEEE
     units: a unit oamkit and the device read differently, e.g. IOS frame-period blocks)."""
     warnings = [w.message for w in detection.threshold_warnings(intent, plan.platform)]
     unreachable = len(warnings)
     warnings += _windows_differ(intent, sample)
+    unread = (snap.role_errors.get("oam_status") if snap is not None else None)
+    not_compared = (f"the device's own windows not compared with the intent: {unread}"
+                    if unread else None)
     if warnings:
         return CheckResult(host, name, "thresholds", _sev(rules.thresholds.severity),
-                           "; ".join(warnings), {"thresholds_never_firing": unreachable})
+                           "; ".join(warnings + ([not_compared] if not_compared else [])),
+                           {"thresholds_never_firing": unreachable})
+    if not_compared:
+        return CheckResult(host, name, "thresholds", UNKNOWN,
+                           f"every threshold can fire at {units.format_speed(intent.speed_bps)}; "
+                           + not_compared, {"thresholds_never_firing": 0})
     note = detection.high_threshold_note(intent, plan.platform)
     return CheckResult(host, name, "thresholds", OK,
                        f"every threshold can fire at {units.format_speed(intent.speed_bps)}"
@@ -318,9 +327,14 @@ def _monitoring(host, name, sample, snap, rules, drift) -> CheckResult:
                        "the configuration was not confirmed")
 
 
-def _error_rate(host, name, intent, history, rules, since: float | None = None) -> CheckResult:
+def _error_rate(host, name, intent, history, rules, since: float | None = None,
+                snap: Snapshot | None = None) -> CheckResult:
     """`since`: this check took its own samples (`--sample`) from then on; the rate is theirs."""
     rule = rules.error_rate
+    notes = []
+    if snap is not None and "version" in snap.role_errors:
+        notes.append(f"uptime not read, a restart shows only as a counter drop: "
+                     f"{snap.role_errors['version']}")
     rows = history.samples(host, name, since_ts=since, limit=500) if history is not None else []
     crc = [rates.Sample(r["ts"], r["crc_errors"], r["uptime_s"]) for r in rows]
     frame = [rates.Sample(r["ts"], r["frame_errors"], r["uptime_s"]) for r in rows]
@@ -331,11 +345,11 @@ def _error_rate(host, name, intent, history, rules, since: float | None = None) 
                                  intent.speed_bps)
     if crc_rate is None or crc_rate.rate is None:
         return CheckResult(host, name, "error_rate", _sev(rule.no_history),
-                           "no error rate yet: " + _why_no_rate(crc, gap))
+                           "no error rate yet: " + _why_no_rate(crc, gap)
+                           + (" (" + "; ".join(notes) + ")" if notes else ""))
     perf = {"crc_per_s": round(crc_rate.rate, 6), "interval_s": round(crc_rate.seconds, 3)}
     if frame_rate is not None and frame_rate.rate is not None:
         perf["frame_errors_per_s"] = round(frame_rate.rate, 6)
-    notes = []
     if crc_rate.kind == "reset":
         notes.append("counters were cleared or the device restarted; the rate counts since then")
     elif crc_rate.kind.startswith("wrap"):

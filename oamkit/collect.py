@@ -19,6 +19,7 @@ from oamkit.errors import OamkitError
 from oamkit.history import InterfaceSample, Snapshot
 from oamkit.inventory import Inventory
 from oamkit.parse import parse_output
+from oamkit.parse.capture import is_device_error
 from oamkit.render import HostPlan
 from oamkit.transport.ssh import SshSession, TransportError
 
@@ -107,6 +108,12 @@ def run_commands(session: SshSession, platform: str, commands: dict[str, str]
     for role, command in commands.items():
         if command not in texts:
             texts[command] = session.show(command)   # TransportError propagates: host unreachable
+        refused = _refusal(texts[command])
+        if refused is not None:
+            # also for text roles, which nothing parses: `show version` refused had no uptime,
+            # and reboot detection went without it unsaid
+            errors[role] = f"the device refused {command!r}: {refused}"
+            continue
         if role in TEXT_ROLES:
             records[role] = [{"text": texts[command]}]
             continue
@@ -122,6 +129,12 @@ def run_commands(session: SshSession, platform: str, commands: dict[str, str]
         else:
             records[role] = outcome
     return records, errors, texts
+
+
+def _refusal(text: str) -> str | None:
+    """The device's error line when it refused the command (AAA command authorization, a
+    command it does not have): the lines `oamkit.parse` refuses to parse as output."""
+    return next((line.strip() for line in text.splitlines() if is_device_error(line)), None)
 
 
 def _event_total(record: dict) -> int | None:

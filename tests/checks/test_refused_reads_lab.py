@@ -2,7 +2,8 @@
 `reject_commands` plays it) are UNKNOWN or said in the report, never a finding or a silent OK."""
 from __future__ import annotations
 
-import pytest
+import json
+import time
 
 from tests.checks.test_check_lab import by_interface, check_json, env, oamkit, pushed  # noqa: F401
 
@@ -28,3 +29,30 @@ def test_a_refused_configuration_read_is_unknown_not_drift(lab, pushed, env):  #
     assert nagios.returncode == 3, nagios.stdout + nagios.stderr
     assert nagios.stdout.startswith("OAMKIT UNKNOWN"), nagios.stdout
     assert "differ from the intent" not in nagios.stdout
+
+
+def test_refused_show_reads_are_said_not_silently_ok(lab, pushed, env):  # noqa: F811
+    # ios-1: `show version` (the uptime that tells a reboot) and `show ethernet oam status`
+    # (the windows as the device counts them) refused; a second check has a rate to judge
+    lab.set_faults("ios-1", reject_commands=["^show version", "^show ethernet oam status"])
+    check_json(env, pushed, "--limit", "ios-1")
+    time.sleep(1.2)
+    _, report = check_json(env, pushed, "--limit", "ios-1")
+    _, ios = by_interface(report, "ios-1")
+    for name in ("GigabitEthernet0/1", "GigabitEthernet0/2"):
+        rate = ios[name]["error_rate"]
+        assert "uptime not read" in rate["message"], rate
+        assert "the device refused 'show version': % Invalid input" in rate["message"], rate
+        thresholds = ios[name]["thresholds"]
+        assert thresholds["status"] == "UNKNOWN", thresholds
+        assert ("the device refused 'show ethernet oam status': % Invalid input"
+                in thresholds["message"]), thresholds
+
+    nagios = oamkit(env, "check", "-i", str(pushed), "--limit", "ios-1", "--format", "nagios")
+    assert nagios.returncode == 3, nagios.stdout + nagios.stderr
+    assert "the device refused 'show ethernet oam status'" in nagios.stdout, nagios.stdout
+
+    collected = oamkit(env, "collect", "-i", str(pushed), "--limit", "ios-1", "--json")
+    (host,) = json.loads(collected.stdout)["hosts"]
+    assert set(host["role_errors"]) == {"version", "oam_status"}, host
+    assert host["role_errors"]["version"].startswith("the device refused 'show version': ")
