@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from oamkit import detection, rates, units, yamlfile
 from oamkit.engine.cli import delta_by_interface, desired, read_managed
@@ -76,7 +76,18 @@ class Rules(_Strict):
     error_rate: ErrorRateRule = ErrorRateRule()
     link_events: SimpleRule = SimpleRule(severity="warning")
     thresholds: SimpleRule = SimpleRule(severity="warning")
-    unreachable: Severity = Field("unknown", description="status of a host that cannot be read")
+    # A host that cannot be read is UNKNOWN, never OK (docs/scheduling.md): a rules file may
+    # make it alert harder, never silence it (its Prometheus series say UNKNOWN regardless)
+    unreachable: Literal["warning", "critical", "unknown"] = Field(
+        "unknown", description="status of a host that cannot be read")
+
+    @field_validator("unreachable", mode="before")
+    @classmethod
+    def _never_ok(cls, value):
+        if isinstance(value, str) and value.lower() == "ok":
+            raise ValueError("a host that cannot be read is never OK; allowed: warning, "
+                             "critical, unknown")
+        return value
 
     @classmethod
     def load(cls, path: str | Path | None) -> "Rules":
