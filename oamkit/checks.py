@@ -219,7 +219,8 @@ def evaluate(plan: HostPlan, snap: Snapshot, history: History | None, rules: Rul
         if rules.link_monitoring.enabled and intent.link_monitoring:
             out.append(_monitoring(host, name, sample, snap, rules, drift))
         if rules.error_rate.enabled:
-            out.append(_error_rate(host, name, intent, history, rules, since, snap))
+            out.append(_error_rate(host, name, intent, history, rules, since, snap,
+                                   _frame_seconds_log(plan, snap, name)))
         if rules.link_events.enabled:
             out.append(_link_events(host, name, sample, snap, history, rules))
         if rules.thresholds.enabled and intent.link_monitoring and intent.events:
@@ -339,8 +340,9 @@ def _monitoring(host, name, sample, snap, rules, drift) -> CheckResult:
 
 
 def _error_rate(host, name, intent, history, rules, since: float | None = None,
-                snap: Snapshot | None = None) -> CheckResult:
-    """`since`: this check took its own samples (`--sample`) from then on; the rate is theirs."""
+                snap: Snapshot | None = None, logged: list[dict] | None = None) -> CheckResult:
+    """`since`: this check took its own samples (`--sample`) from then on; the rate is theirs.
+    `logged`: the device's own frame-seconds events (`_frame_seconds_log`; None: no log)."""
     rule = rules.error_rate
     notes = []
     if snap is not None and "version" in snap.role_errors:
@@ -365,14 +367,17 @@ def _error_rate(host, name, intent, history, rules, since: float | None = None,
         notes.append("counters were cleared or the device restarted; the rate counts since then")
     elif crc_rate.kind.startswith("wrap"):
         notes.append(f"counter wrapped ({crc_rate.kind[4:]} bit)")
-    judgements = [rates.judge(event, crc_rate.rate, ev) for event, ev in intent.events.items()]
+    judgements = [rates.judge_frame_seconds(crc_rate, ev, intent.speed_bps, logged)
+                  if event == "frame_seconds" else rates.judge(event, crc_rate.rate, ev)
+                  for event, ev in intent.events.items()]
     judged = [j for j in judgements if j.level != "not-judged"]
-    fired = [j for j in judged if j.level in ("low", "high")]
-    perf.update({f"{j.event}_per_window": j.expected for j in judged})
+    fired = [j for j in judged if j.level != "ok"]
+    perf.update({f"{j.event}_per_window": j.expected for j in judged if j.event != "frame_seconds"})
+    perf.update(_frame_seconds_perf(judged))
     if fired:
-        top = max(fired, key=lambda j: j.level == "high")
-        status = _sev(rule.high if top.level == "high" else rule.low)
-        message = "; ".join(j.message for j in sorted(fired, key=lambda j: j.level != "high"))
+        fired.sort(key=lambda j: -RANK[_level_status(j.level, rule)])
+        status = _level_status(fired[0].level, rule)
+        message = "; ".join(j.message for j in fired)
     else:
         status = OK
         message = (f"{rates._num(crc_rate.rate)} CRC errors/s over {crc_rate.seconds:.0f} s"
@@ -392,13 +397,50 @@ def _rate_thresholds(judged, rule: ErrorRateRule) -> dict:
         key = {"warning": "warn", "critical": "crit"}.get(severity)
         for j in judged:
             count = j.low if level == "low" else j.high
+            if j.event == "frame_seconds":
+                continue   # not a rate: per level, the rate above which this interval reaches it
             if key is None or not count or not j.window_ms:
                 continue
             per_s = count * 1000 / j.window_ms
-            if j.event == "frame_seconds" and per_s > 1:
-                continue   # errored seconds cannot exceed one per second, whatever the rate
             out[key] = min(out.get(key, per_s), per_s)
+    for j in judged:
+        for level, per_s in (j.onsets or {}).items():
+            key = {WARNING: "warn", CRITICAL: "crit"}.get(_level_status(level, rule))
+            if key is not None:
+                out[key] = min(out.get(key, per_s), per_s)
     return {k: round(v, 6) for k, v in out.items()}
+
+
+def _level_status(level: str, rule: ErrorRateRule) -> str:
+    """A judged level's status: a threshold the counts show may have fired (frame_seconds)
+    is at most WARNING, never the certain crossing's CRITICAL."""
+    if level in (rates.MAY_LOW, rates.MAY_HIGH):
+        found = _sev(rule.high if level == rates.MAY_HIGH else rule.low)
+        return min(found, WARNING, key=lambda s: RANK[s])
+    return _sev(rule.high if level == "high" else rule.low)
+
+
+def _frame_seconds_perf(judged) -> dict:
+    """frame_seconds in numbers: the fewest and most errored seconds one window can have held
+    (`_min`, `_max`), and the device's logged events when it has a log (the one that decided)."""
+    out: dict = {}
+    for j in judged:
+        if j.event == "frame_seconds":
+            out["frame_seconds_per_window_min"] = j.lower
+            out["frame_seconds_per_window_max"] = j.upper
+            if j.logged is not None:
+                out["frame_seconds_events_logged"] = j.logged
+    return out
+
+
+def _frame_seconds_log(plan: HostPlan, snap: Snapshot, name: str) -> list[dict] | None:
+    """The interface's local frame-seconds events from the device's own event log, when the
+    platform has one and this snapshot read it; None otherwise (only the counters tell)."""
+    timing = plan.platform.event_timing
+    if timing is None or timing.source != "log" or timing.role in snap.role_errors:
+        return None
+    return [e for e in snap.events if e["interface"] == name
+            and e["event_type"] == "frame_seconds" and (e.get("location") or "local") == "local"]
 
 
 def _why_no_rate(samples: list, min_interval: float) -> str:

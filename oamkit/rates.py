@@ -12,13 +12,18 @@ Judging: a rate is turned into the count the device's own link monitor would see
 ("at this rate the low threshold of 3000 in 10 s would have fired"). Time-window events
 (errored frame, receive/transmit CRC) use CRC (FCS) errors: an errored frame fails its FCS, and
 the vendors' `frame` (alignment) counter counts a subset of those, so adding it would count
-frames twice; errored-frame-seconds is estimated with
-the errors spread evenly. Frame-period and symbol-period windows count frames/symbols, which the
-counters we read do not give, so they are not judged (reported as such, not as OK).
+frames twice. Errored-frame-seconds is not a rate: N errors counted over T seconds are
+anywhere from 1 to min(N, T, window) errored seconds in one window (`errored_seconds_bounds`),
+so it fires for certain only from the lower bound, may have fired up to the upper one, and the
+device's own logged frame-seconds events, where it has a log, decide. Frame-period and
+symbol-period windows count frames/symbols, which the counters we read do not give, so they
+are not judged (reported as such, not as OK).
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import math
+import re
+from dataclasses import asdict, dataclass, field
 
 WIDTHS = (32, 64)
 # Smallest Ethernet frame on the wire: 64 bytes + 8 preamble + 12 inter-frame gap.
@@ -119,6 +124,15 @@ class Judgement:
     high: int | None
     rate_per_s: float | None
     message: str
+    # frame_seconds only (`judge_frame_seconds`): the fewest and most errored seconds one window
+    # can have held, what decided (`basis`: "lower bound", "upper bound", "device log"), the
+    # device's logged frame-seconds events (None: no log read), and per level the CRC rate
+    # above which this interval reaches it (where the rule's status changes)
+    lower: int | None = None
+    upper: int | None = None
+    basis: str | None = None
+    logged: int | None = None
+    onsets: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -160,12 +174,12 @@ def judge(event: str, rate_per_s: float | None, intent_event) -> Judgement:
     if rate_per_s is None:
         return Judgement(event, "not-judged", None, ms, low, high, None,
                          f"{event}: no rate yet (needs two samples)")
-    if event == "frame_seconds":   # errored seconds: every second errored once rate >= 1/s
-        expected = min(1.0, rate_per_s) * ms / 1000
-        what = "errored seconds"
-    else:
-        expected = rate_per_s * ms / 1000
-        what = "errored frames"
+    if event == "frame_seconds":   # errored seconds depend on when the errors fell, not the rate
+        return Judgement(event, "not-judged", None, ms, low, high, rate_per_s,
+                         f"{event}: errored seconds are not known from a rate alone; "
+                         "judge_frame_seconds judges the counts")
+    expected = rate_per_s * ms / 1000
+    what = "errored frames"
     window = _seconds(ms) + (" (IEEE default window)" if default else "")
     level = "ok"
     if high is not None and expected >= high:
@@ -181,3 +195,122 @@ def judge(event: str, rate_per_s: float | None, intent_event) -> Judgement:
         message = (f"{event}: at {_num(rate_per_s)}/s ({_num(expected)} {what} per {window}) the "
                    f"{which} threshold of {value} in {window} would have fired")
     return Judgement(event, level, round(expected, 3), ms, low, high, rate_per_s, message)
+
+
+# ------------------------------------------------------------------ errored frame seconds
+# Levels of a frame_seconds judgement beside ok/low/high: the counts allow the crossing but do
+# not prove it (the errors may all have fallen into fewer seconds than the threshold).
+MAY_LOW, MAY_HIGH = "may-low", "may-high"
+_DETAIL = re.compile(r"threshold (?P<threshold>\d+) value (?P<value>\d+)")
+
+
+def errored_seconds_bounds(errors: int | None, seconds: float, window_s: float,
+                           speed_bps: int | None = None, exact: bool = True) -> tuple[int, int]:
+    """The fewest and the most errored seconds (seconds with at least one errored frame) that
+    one window of `window_s` of the device's frame-seconds monitor can have counted, knowing
+    only that `errors` errored frames were counted in an interval of `seconds`.
+
+    Most: no more than the errors, the device seconds the interval touches (ceil(T) + 1: it
+    need not start on a second) or the window's seconds. Fewest: the errors can all have fallen
+    into one second, unless there are more than a second of line rate carries; those seconds
+    can be spread over every window the interval overlaps (ceil(T / W) + 1). `exact=False`: the
+    count is a lower bound (counters cleared in the interval), so it does not cap the most."""
+    if not errors or errors <= 0:
+        return 0, 0
+    touched = math.ceil(max(seconds, 0.0)) + 1
+    per_second = max(1, math.floor(max_errors(1.0, speed_bps)))
+    needed = min(touched, math.ceil(errors / per_second))
+    windows = math.ceil(max(seconds, 0.0) / window_s) + 1
+    fewest = max(1, math.ceil(needed / windows))
+    most = min(touched, math.ceil(window_s)) if not exact else min(errors, touched, math.ceil(window_s))
+    return fewest, max(fewest, most)
+
+
+def _onset(level_count: int, seconds: float, window_s: float, speed_bps: int | None,
+           certain: bool) -> float | None:
+    """The CRC rate over `seconds` above which the lower (certain) or upper bound reaches
+    `level_count` errored seconds; None when no count of errors in this interval can."""
+    touched = math.ceil(max(seconds, 0.0)) + 1
+    if seconds <= 0 or level_count > min(touched, math.ceil(window_s)):
+        return None
+    if not certain:   # the most: as many errors as the threshold
+        return (level_count - 1) / seconds
+    windows = math.ceil(seconds / window_s) + 1
+    if (level_count - 1) * windows + 1 > touched:
+        return None
+    per_second = max(1, math.floor(max_errors(1.0, speed_bps)))
+    return (level_count - 1) * windows * per_second / seconds
+
+
+def judge_frame_seconds(counts: Delta | None, intent_event, speed_bps: int | None = None,
+                        logged: list[dict] | None = None, resolution_s: float = 1.0) -> Judgement:
+    """Would the device's errored-frame-seconds monitor have fired, from the errors counted in
+    `counts` (an interval, not a rate: the errors' spread in it is unknown)?
+
+    `logged`: the device's own local frame-seconds events (`ts`, `detail` "threshold T value
+    V") when the snapshot has its event log (None: it has none); they are the truth, and an
+    interval without one is OK (a window still open at the sample is the next check's)."""
+    get = intent_event.get if isinstance(intent_event, dict) else lambda k: getattr(intent_event, k, None)
+    low = get("low")
+    high = get("high")
+    high = high if isinstance(high, int) else None
+    ms, default = window_ms("frame_seconds", intent_event)
+    rate = counts.rate if counts is not None else None
+    if ms is None or counts is None or counts.delta is None or rate is None:
+        return Judgement("frame_seconds", "not-judged", None, ms, low, high, rate,
+                         "frame_seconds: no rate yet (needs two samples)")
+    window_s = ms / 1000
+    window = _seconds(ms) + (" (IEEE default window)" if default else "")
+    exact = counts.kind != "reset"
+    lower, upper = errored_seconds_bounds(counts.delta, counts.seconds, window_s, speed_bps, exact)
+    span = (f"{counts.delta:,} error(s) over {counts.seconds:.1f} s are {lower} to {upper} "
+            f"errored second(s) in one {window} window"
+            + ("" if exact else " (counters cleared in between: the count is a lower bound)"))
+    onsets = {}
+    for level, count, certain in (("low", low, True), (MAY_LOW, low, False),
+                                  ("high", high, True), (MAY_HIGH, high, False)):
+        if count:
+            onset = _onset(count, counts.seconds, window_s, speed_bps, certain)
+            if onset is not None:
+                onsets[level] = onset
+
+    def result(level, expected, basis, message, logged_count=None):
+        # the device's log decides whatever the rate: no rate at which the status changes
+        return Judgement("frame_seconds", level, expected, ms, low, high, rate, message,
+                         lower, upper, basis, logged_count, {} if logged_count is not None else onsets)
+
+    if logged is not None:
+        seen = [e for e in logged if counts.start - resolution_s < e["ts"] <= counts.end]
+        values = [_DETAIL.search(e.get("detail") or "") for e in seen]
+        crossed_high = high is not None and any(
+            m and (int(m["value"]) >= high or int(m["threshold"]) == high) for m in values)
+        if not seen:
+            return result("ok", 0, "device log",
+                          f"frame_seconds: the device logged no errored-frame-seconds event "
+                          f"between the samples (its own count; {span} from the counters alone)", 0)
+        which, value = ("high", high) if crossed_high else ("low", low)
+        threshold = f"the {which} threshold of {value} in {window}" if value else "its threshold"
+        return result(which, len(seen), "device log",
+                      f"frame_seconds: the device logged {len(seen)} errored-frame-seconds "
+                      f"event(s) between the samples: {threshold} "
+                      f"fired (the device's own count; {span} from the counters)", len(seen))
+    if high is not None and lower >= high:
+        return result("high", lower, "lower bound",
+                      f"frame_seconds: the high threshold of {high} in {window} would have fired: "
+                      f"{span}, at least {lower} (lower bound)")
+    if low and lower >= low:
+        also = (f"; the high threshold of {high} may have fired too (upper bound {upper})"
+                if high is not None and upper >= high else "")
+        return result("low", lower, "lower bound",
+                      f"frame_seconds: the low threshold of {low} in {window} would have fired: "
+                      f"{span}, at least {lower} (lower bound){also}")
+    if (high is not None and upper >= high) or (low and upper >= low):
+        level, (which, value) = ((MAY_HIGH, ("high", high)) if high is not None and upper >= high
+                                 else (MAY_LOW, ("low", low)))
+        return result(level, upper, "upper bound",
+                      f"frame_seconds: the {which} threshold of {value} in {window} may have "
+                      f"fired: {span}, at most {upper} (upper bound; when the errors fell "
+                      "is not known from the counters)")
+    limit = f"low threshold {low}" if low else "no low threshold"
+    return result("ok", upper, "upper bound",
+                  f"frame_seconds: {span}, at most {upper} (upper bound), under the {limit}")

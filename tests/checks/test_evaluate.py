@@ -60,9 +60,13 @@ def test_all_ok(plan, history):
 
 def test_rate_under_the_low_threshold_is_ok_and_over_high_is_critical(plan, history):
     # lab-ios: frame window 1 s, low 1, high 10; receive_crc 10 s, low 3000, high 5000
-    # and frame_seconds 60 s, low 1: one errored second a minute is already a warning
-    found = results(plan, history, [snapshot(0, crc=0), snapshot(1000, crc=1)])   # 0.001/s
+    # and frame_seconds 60 s, low 1: one errored second a minute is already a warning, and a
+    # single error is an errored second (its low threshold fires, however long the interval)
+    found = results(plan, history, [snapshot(0, crc=0), snapshot(900, crc=0)])
     assert found[(IFS[0], "error_rate")].status == "OK"
+    found = results(plan, history, [snapshot(1000, crc=1)])                        # 0.01/s
+    r = found[(IFS[0], "error_rate")]
+    assert r.status == "WARNING" and "frame_seconds: the low threshold of 1" in r.message
     found = results(plan, history, [snapshot(1100, crc=31)])                       # 0.3/s
     r = found[(IFS[0], "error_rate")]
     assert r.status == "WARNING" and "frame_seconds" in r.message

@@ -53,14 +53,16 @@ def test_crc_thresholds_are_where_the_rule_changes_its_status(plan, history):
     found = results(plan, history, [snapshot(0, crc=0), snapshot(100, crc=1000)])
     limits = found[(IFS[0], "error_rate")].thresholds["crc_per_s"]
     warn, crit = limits["warn"], limits["crit"]
-    assert 0 < warn < crit
+    # frame_seconds low 1: a single error is an errored second, so any rate above 0 warns
+    assert 0 == warn < crit
     span = 10_000   # long enough that whole error counts land within 1 % of the rate wanted
-    for step, (rate, expected) in enumerate(((warn * 0.9, "OK"), (warn * 1.1, "WARNING"),
-                                             (crit * 0.99, "WARNING"), (crit * 1.01, "CRITICAL"))):
+    for step, (errors, expected) in enumerate(((0, "OK"), (1, "WARNING"),
+                                               (round(crit * 0.99 * span), "WARNING"),
+                                               (round(crit * 1.01 * span), "CRITICAL"))):
         start = 1000 + step * 2 * span
         found = results(plan, history, [snapshot(start, crc=0),
-                                         snapshot(start + span, crc=round(rate * span))])
-        assert found[(IFS[0], "error_rate")].status == expected, (rate, limits)
+                                         snapshot(start + span, crc=errors)])
+        assert found[(IFS[0], "error_rate")].status == expected, (errors, limits)
 
 
 def test_a_collect_right_before_is_named_as_the_reason_for_no_rate(plan, history):

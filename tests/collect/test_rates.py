@@ -102,11 +102,17 @@ def test_frame_period_and_symbol_period_are_not_judged_from_time():
 
 
 def test_frame_seconds_counts_errored_seconds_not_errors():
-    # 1000 errors/s: every second errored, 60 errored seconds in a 60 s window, not 60000
-    j = rates.judge("frame_seconds", 1000.0, {"window": 600, "low": 1, "high": 5})
-    assert j.expected == 60 and j.level == "high"
-    # 0.05 errors/s: about 3 errored seconds per minute
-    assert rates.judge("frame_seconds", 0.05, {"window": 600, "low": 5}).level == "ok"
+    # a rate alone says nothing about errored seconds: the counts are judged instead
+    assert rates.judge("frame_seconds", 1000.0, {"window": 600, "low": 1, "high": 5}).level == "not-judged"
+    # 60,000 errors in 60 s: 1 to 60 errored seconds in a 60 s window (not 60,000), so the
+    # high threshold of 5 may have fired, not "would have"
+    j = rates.judge_frame_seconds(rates.Delta(0, 60, 60_000, "normal"),
+                                  {"window": 600, "low": 1, "high": 5}, 1_000_000_000)
+    assert (j.lower, j.upper, j.level) == (1, 60, "low")
+    assert "the high threshold of 5 may have fired too (upper bound 60)" in j.message
+    # 3 errors in 100 s: at most 3 errored seconds, under a low threshold of 5
+    assert rates.judge_frame_seconds(rates.Delta(0, 100, 3, "normal"),
+                                     {"window": 600, "low": 5}).level == "ok"
 
 
 def test_high_none_means_no_high_threshold():

@@ -1,0 +1,102 @@
+"""The frame_seconds judgement on constructed counter histories (no device): errored seconds are
+bounded from the counts, "would have fired" only when certain, and the device's own logged
+frame-seconds events, where it keeps a log (IOS-XR), decide."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+import yaml
+
+from oamkit.checks import Rules, evaluate
+from oamkit.history import History, InterfaceSample, Snapshot
+from oamkit.inventory import Inventory
+from oamkit.render import plan_hosts
+from tests.checks.test_evaluate import POLICIES
+
+ITF = "GigabitEthernet0/0/0/0"
+NO_LOG = {"event_log": "'show ethernet oam event-log': not parsed"}
+
+
+@pytest.fixture
+def plan(tmp_path):
+    # lab-xr: frame 1 s low 1 high 10; frame_seconds 60 s low 1 high 5
+    folder = tmp_path / "inv"
+    folder.mkdir()
+    shutil.copytree(POLICIES, folder / "policies")
+    (folder / "hosts.yaml").write_text(yaml.safe_dump({"xr-2": {
+        "hostname": "127.0.0.1", "platform": "cisco_xr",
+        "data": {"oam": {"policy": "lab-xr", "speed": "1G", "interfaces": {ITF: {}}}}}}))
+    inv = Inventory.load(folder)
+    return plan_hosts(inv, list(inv.hosts.values()))[0]
+
+
+@pytest.fixture
+def history(tmp_path):
+    with History(tmp_path / "h.db") as h:
+        yield h
+
+
+def snap(ts, crc, role_errors=None, events=()):
+    s = Snapshot("xr-2", "cisco_xr", ts, ok=True, role_errors=dict(role_errors or {}),
+                 events=[{"interface": ITF, "location": "local", **e} for e in events])
+    s.interfaces[ITF] = InterfaceSample(ITF, crc_errors=crc, frame_errors=0, link_events=0,
+                                        discovery_state="operational", link_monitoring=True)
+    return s
+
+
+def error_rate(plan, history, snaps):
+    for s in snaps:
+        history.store(s)
+    out = evaluate(plan, snaps[-1], history, Rules(), {})
+    return next(r for r in out if r.rule == "error_rate" and r.interface == ITF)
+
+
+def test_a_burst_of_14_errors_may_have_fired_the_high_threshold_not_would_have(plan, history):
+    # the reviewer's case: 14 CRC errors between two checks 100 s apart, no event log read.
+    # They may all have fallen into one or two seconds: 1 to 14 errored seconds, not 60.
+    r = error_rate(plan, history, [snap(1000, 0, NO_LOG), snap(1100, 14, NO_LOG)])
+    assert r.status == "WARNING", r.message
+    # the low threshold of 1 did fire (one error is an errored second); the high one may have
+    assert "frame_seconds: the low threshold of 1 in 60 s would have fired" in r.message
+    assert "high threshold of 5 in 60 s would have fired" not in r.message
+    assert "the high threshold of 5 may have fired too (upper bound 14)" in r.message
+    assert "at least 1 (lower bound)" in r.message
+    assert r.perfdata["frame_seconds_per_window_min"] == 1
+    assert r.perfdata["frame_seconds_per_window_max"] == 14
+    assert "frame_seconds_per_window" not in r.perfdata   # the old even-spread estimate
+    assert r.thresholds["crc_per_s"].get("crit") != pytest.approx(5 / 60)
+
+
+def test_the_upper_bound_is_the_interval_and_the_window_not_only_the_errors(plan, history):
+    # 1,000 errors in 2 s touch at most 3 of the device's seconds: under the high threshold
+    r = error_rate(plan, history, [snap(0, 0, NO_LOG), snap(2, 1000, NO_LOG)])
+    fs = r.message[r.message.index("frame_seconds:"):]
+    assert "at most" not in fs and "may have fired" not in fs, fs
+    assert (r.perfdata["frame_seconds_per_window_min"], r.perfdata["frame_seconds_per_window_max"]) == (1, 3)
+
+
+def test_would_have_fired_only_when_the_counts_make_it_certain(plan, history):
+    # 40 M errors in 60 s at 1G: a second carries at most 1,488,095 errored frames, so at least
+    # 27 errored seconds, over at most 2 windows: one window had 14 or more, >= 5 for certain
+    r = error_rate(plan, history, [snap(0, 0, NO_LOG), snap(60, 40_000_000, NO_LOG)])
+    assert r.status == "CRITICAL", r.message
+    assert "frame_seconds: the high threshold of 5 in 60 s would have fired" in r.message
+    assert "at least 14 (lower bound)" in r.message
+    assert r.perfdata["frame_seconds_per_window_min"] == 14
+
+
+def test_the_devices_own_frame_seconds_events_win(plan, history):
+    # IOS-XR's event log was read: no frame-seconds event between the samples is OK, whatever
+    # the counts allow ...
+    r = error_rate(plan, history, [snap(1000, 0), snap(1100, 14)])
+    assert r.status == "OK", r.message
+    assert r.perfdata["frame_seconds_events_logged"] == 0
+    # ... and one it logged, over its high threshold, is CRITICAL: the device's own count
+    logged = [{"ts": 1150.0, "event_type": "frame_seconds", "detail": "threshold 5 value 7"},
+              {"ts": 900.0, "event_type": "frame_seconds", "detail": "threshold 5 value 9"}]
+    r = error_rate(plan, history, [snap(1200, 20, events=logged)])
+    assert r.status == "CRITICAL", r.message
+    assert ("frame_seconds: the device logged 1 errored-frame-seconds event(s) between the "
+            "samples: the high threshold of 5 in 60 s fired") in r.message
+    assert r.perfdata["frame_seconds_events_logged"] == 1
