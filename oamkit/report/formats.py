@@ -45,8 +45,11 @@ def junit(report: CheckReport) -> str:
     strict JUnit schemas require: a suite's `timestamp` (when the device was read, else when
     the check started; UTC, no offset, as the schema's pattern wants) and `hostname` (the
     device checked), a case's `time` (0: the host's reading, the suite's `time`, is shared by
-    its rules, each judged without further I/O)."""
+    its rules, each judged without further I/O). The root carries the suites' totals (tests,
+    failures, errors, skipped, time: their sums), as JUnit consumers read them."""
     suites = ET.Element("testsuites", name="oamkit check", tests=str(len(report.results)))
+    totals = {"failures": 0, "errors": 0, "skipped": 0}
+    seconds = 0.0
     started = datetime.fromtimestamp(report.started, timezone.utc)
     for host in report.hosts:
         read = datetime.fromisoformat(host.taken_at) if host.taken_at else started
@@ -68,6 +71,11 @@ def junit(report: CheckReport) -> str:
                 counts["skipped"] += 1
         for key, value in counts.items():
             suite.set(key, str(value))
+            totals[key] += value
+        seconds += float(suite.get("time"))   # as printed, so the total is their exact sum
+    for key, value in totals.items():
+        suites.set(key, str(value))
+    suites.set("time", f"{seconds:.3f}")
     ET.indent(suites)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from oamkit.checks import CheckResult, HostCheck
@@ -56,13 +57,28 @@ def test_junit_failures_errors_and_skips():
     assert "Gi0/1: error_rate" in names
 
 
+def test_junit_root_totals_are_the_sums_of_its_suites():
+    rep = report()
+    rep.hosts[0].seconds, rep.hosts[1].seconds = 1.25, 30.0004
+    root = ET.fromstring(formats.junit(rep))
+    suites = list(root.iter("testsuite"))
+    assert len(suites) == 3
+    for key in ("tests", "failures", "errors", "skipped"):
+        assert root.get(key) == str(sum(int(s.get(key)) for s in suites)), key
+    assert (root.get("tests"), root.get("failures"), root.get("errors"), root.get("skipped")) \
+        == ("5", "2", "1", "1")
+    assert float(root.get("time")) == pytest.approx(sum(float(s.get("time")) for s in suites))
+    assert root.get("time") == "31.250"
+
+
 def test_junit_has_what_strict_schemas_require():
     import re
 
     rep = report()
     rep.hosts[0].taken_at = "2026-03-01T10:20:30+00:00"     # r1 was read then; r2 never was
     root = ET.fromstring(formats.junit(rep))
-    assert root.tag == "testsuites" and set(root.attrib) == {"name", "tests"}
+    assert root.tag == "testsuites"
+    assert set(root.attrib) == {"name", "tests", "failures", "errors", "skipped", "time"}
     suites = {s.get("name"): s for s in root.iter("testsuite")}
     for name, suite in suites.items():
         assert suite.get("hostname") == name
