@@ -30,6 +30,8 @@ from oamkit.policy import (LinkOamIntent, PolicyBook,
                            problems_from_validation, resolve_intent)
 
 MASK = "********"
+# how an inventory is given, for every message about a folder that is not there
+POINT_AT_INVENTORY = "point oamkit at an inventory with -i DIR or OAMKIT_INVENTORY=DIR"
 
 
 @contextmanager
@@ -82,7 +84,8 @@ class Inventory:
             source = folder = Path(path)
             files = {name: folder / f"{name}.yaml" for name in ("hosts", "groups", "defaults")}
             if not folder.is_dir():
-                raise InputError([Problem("inventory folder not found", file=str(folder))])
+                raise InputError([Problem(f"inventory folder not found; {POINT_AT_INVENTORY}",
+                                          file=str(folder.absolute()))])
             if not files["hosts"].is_file():
                 raise InputError([Problem("no hosts.yaml in the inventory folder", file=str(folder))])
             for name, file in files.items():

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from oamkit.errors import InputError, Problem
-from oamkit.inventory import HostSettings, Inventory
+from oamkit.inventory import POINT_AT_INVENTORY, HostSettings, Inventory
 from oamkit.platforms import get_platform
 from oamkit.render import HostPlan, plan_hosts
 
@@ -23,7 +23,16 @@ def load_inventory(inventory: "InventoryLike") -> Inventory:
         return inventory.inventory
     if isinstance(inventory, Inventory):
         return inventory
-    return Inventory.load(inventory or Path(os.environ.get("OAMKIT_INVENTORY", DEFAULT_INVENTORY)))
+    if inventory:
+        return Inventory.load(inventory)
+    given = os.environ.get("OAMKIT_INVENTORY")
+    folder = Path(given or DEFAULT_INVENTORY)
+    if not given and not folder.is_dir():
+        # the default folder: say where that was (the working directory's) and how to give one
+        raise InputError([Problem(f"inventory folder not found (the default: neither -i DIR nor "
+                                  f"OAMKIT_INVENTORY was given); {POINT_AT_INVENTORY}",
+                                  file=str(folder.absolute()))])
+    return Inventory.load(folder)
 
 
 @dataclass
