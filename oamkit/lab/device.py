@@ -156,6 +156,9 @@ class Faults:
     """Faults injected into one device. Change fields at run time; sessions read them live.
 
     - ``reject_commands``: regexes; a matching command gets the platform's error text.
+    - ``deny_commands``: regexes; a matching command gets the platform's command-authorization
+      refusal (AAA denying the user: IOS `Command authorization failed.`, IOS-XR `% This
+      command is not authorized`; the other platforms' error text).
     - ``command_delay``: seconds to wait before answering each command.
     - ``drop_after_commands``: close the session after this many commands (per session).
     - ``refuse_auth_after_drop``: once a session was dropped that way, every later login fails
@@ -173,6 +176,7 @@ class Faults:
     """
 
     reject_commands: list[str] = field(default_factory=list)
+    deny_commands: list[str] = field(default_factory=list)
     command_delay: float = 0.0
     drop_after_commands: int | None = None
     refuse_auth_after_drop: bool = False
@@ -188,6 +192,9 @@ class Faults:
 
     def rejects(self, command: str) -> bool:
         return any(re.search(p, command) for p in self.reject_commands)
+
+    def denies(self, command: str) -> bool:
+        return any(re.search(p, command) for p in self.deny_commands)
 
     @classmethod
     def from_dict(cls, data: dict | None) -> "Faults":

@@ -224,6 +224,13 @@ class Session:
     def caret_error(self, line: str, nm: NoMatch) -> str:
         raise NotImplementedError
 
+    # what the platform prints when AAA command authorization denies a command (None: its
+    # error for a command it does not know)
+    authorization_refusal: str | None = None
+
+    def authorization_error(self, line: str) -> str:
+        return self.authorization_refusal or self.reject_error(line)
+
     def reject_error(self, line: str) -> str:
         return self.caret_error(line, NoMatch(0, "keyword", None, line.split()[0] if line.split() else ""))
 
@@ -361,7 +368,9 @@ class Session:
             # counters and link-event monitors catch up before any output; a config line has
             # none, and with no errors growing the next exec command catches up the same way
             dev.tick()
-        if cmd and faults.rejects(cmd):
+        if cmd and faults.denies(cmd):
+            out = self.authorization_error(line)
+        elif cmd and faults.rejects(cmd):
             out = self.reject_error(line)
         else:
             out = await self.execute(line)

@@ -27,7 +27,9 @@ _HEADER_LINES = [
 # Lines with which a device refuses a command: the capture holds no output to parse.
 _DEVICE_ERRORS = [
     re.compile(r"^\s*%\s*(Invalid input|Incomplete command|Ambiguous command|Unknown command|"
-               r"Unrecognized command|Error|Bad )", re.IGNORECASE),
+               r"Unrecognized command|Error|Bad |Authorization failed|This command is not authorized|"
+               r"Permission denied)", re.IGNORECASE),
+    re.compile(r"^\s*Command authorization failed", re.IGNORECASE),   # IOS: AAA denied the user
     re.compile(r"^\s*syntax error", re.IGNORECASE),
     re.compile(r"^\s*error:\s", re.IGNORECASE),
     re.compile(r"^\s*unknown command", re.IGNORECASE),

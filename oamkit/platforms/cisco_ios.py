@@ -94,7 +94,7 @@ PLATFORM = Platform(
                     r"^(source template) "),
         removal_covers=("ethernet oam",),
         revert_enter="configure terminal revert timer {value}", revert_confirm="configure confirm",
-        error_pattern=r"^%|% ?Invalid", paging_off="terminal length 0", width_command="terminal width 511",
+        error_pattern=r"^%|% ?Invalid|^Command authorization failed", paging_off="terminal length 0", width_command="terminal width 511",
         enable_command="enable"),
     notes=("receive-crc requires OAM to be operational on the interface (IOS usage guideline)",),
     interface_disable=("interface {interface}", "shutdown"),

@@ -56,3 +56,20 @@ def test_refused_show_reads_are_said_not_silently_ok(lab, pushed, env):  # noqa:
     (host,) = json.loads(collected.stdout)["hosts"]
     assert set(host["role_errors"]) == {"version", "oam_status"}, host
     assert host["role_errors"]["version"].startswith("the device refused 'show version': ")
+
+
+def test_a_read_aaa_denies_is_unknown_as_the_device_words_it(lab, pushed, env):  # noqa: F811
+    """Command authorization (TACACS+, XR task groups) does not answer `% Invalid input`: IOS
+    prints `Command authorization failed.`, which matched no error pattern, so the refusal read
+    as an empty configuration (CRITICAL drift) and, for a push, as nothing configured."""
+    for name in ("ios-1", "xr-1"):
+        lab.set_faults(name, deny_commands=["^show running-config"])
+    _, report = check_json(env, pushed, "--limit", "ios-1,xr-1")
+    for name, words in (("ios-1", "Command authorization failed."), ("xr-1", "% This command is not authorized")):
+        entry, _ = by_interface(report, name)
+        drift = [r for r in entry["results"] if r["rule"] == "config_drift"]
+        assert [r["status"] for r in drift] == ["UNKNOWN"], drift
+        assert drift[0]["message"] == f"configuration not read: the device refused 'show running-config': {words}", drift
+    diff = oamkit(env, "diff", "-i", str(pushed), "--limit", "ios-1", "--json")
+    (host,) = json.loads(diff.stdout)["hosts"]
+    assert host["outcome"] == "error" and "Command authorization failed." in host["error"], host

@@ -31,6 +31,7 @@ class CiscoSession(Session):
 
 class IosSession(CiscoSession):
     platform = "cisco_ios"
+    authorization_refusal = "Command authorization failed."   # TACACS+ denied the command
     version_banner = VERSION
     globals_before_blocks = True
 

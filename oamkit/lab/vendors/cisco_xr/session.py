@@ -20,6 +20,7 @@ from oamkit.lab.vendors.cisco_xr.show import (VERSION, xr_configuration, xr_disc
 
 class XrSession(CiscoSession):
     platform = "cisco_xr"
+    authorization_refusal = "% This command is not authorized"   # task group or TACACS+ denied it
     version_banner = VERSION
     uncommitted_question = "Uncommitted changes found, commit them before exiting(yes/no/cancel)? [cancel]:"
 
