@@ -5,29 +5,10 @@ naming the command, and nothing is sent."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-
-import pytest
 
 from tests.change.test_change_engine import CONFIG_WORDS, commands_received, running_text
-
-READS = {"ios-1": ("^show running-config", "show running-config"),
-         "xr-1": ("^show running-config", "show running-config"),
-         "junos-1": ("^show configuration", "show configuration protocols oam | display set"),
-         "vrp-1": ("^display current-configuration", "display current-configuration")}
-
-
-@pytest.fixture
-def env(tmp_path, lab):
-    return {**os.environ, "COLUMNS": "200", "OAMKIT_STATE_DIR": str(tmp_path / "state"),
-            "OAMKIT_LAB_PASSWORD": lab.password}
-
-
-def oamkit(env, *args):
-    return subprocess.run([sys.executable, "-m", "oamkit.cli", *args], capture_output=True,
-                          text=True, env=env, timeout=180)
+from tests.checks.test_refused_reads_lab import CONFIG_READS as READS
+from tests.collect.test_collect_lab import env, oamkit  # noqa: F401 - the env fixture
 
 
 def hosts_of(result) -> dict:
@@ -40,7 +21,7 @@ def refuse_config_reads(lab):
         lab.set_faults(name, reject_commands=[pattern])
 
 
-def test_diff_and_push_fail_the_host_and_send_nothing(lab, lab_inventory, env):
+def test_diff_and_push_fail_the_host_and_send_nothing(lab, lab_inventory, env):  # noqa: F811
     before = {name: running_text(lab.device(name)) for name in READS}
     refuse_config_reads(lab)
     diff = oamkit(env, "diff", "-i", str(lab_inventory), "--json")
@@ -59,7 +40,7 @@ def test_diff_and_push_fail_the_host_and_send_nothing(lab, lab_inventory, env):
         assert not [c for c in commands_received(lab.device(name)) if CONFIG_WORDS.match(c)], name
 
 
-def test_rollback_refuses_to_act_on_a_refused_read(lab, lab_inventory, env):
+def test_rollback_refuses_to_act_on_a_refused_read(lab, lab_inventory, env):  # noqa: F811
     push = oamkit(env, "push", "-i", str(lab_inventory), "--json", "--confirm-timeout", "600")
     assert push.returncode == 0, push.stdout + push.stderr
     change_id = json.loads(push.stdout)["change_id"]
