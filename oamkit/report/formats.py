@@ -40,8 +40,9 @@ def to_json(report: CheckReport) -> str:
 
 
 def junit(report: CheckReport) -> str:
-    """One testsuite per host, one testcase per host/interface/rule. WARNING/CRITICAL are
-    failures, UNKNOWN errors, MAINTENANCE skipped (so CI shows held-back hosts). With what
+    """One testsuite per host, one testcase per host/interface/rule (a host not read keeps
+    them, as errors: `HostCheck.unread`). WARNING/CRITICAL are failures, UNKNOWN errors,
+    MAINTENANCE skipped (so CI shows held-back hosts). With what
     strict JUnit schemas require: a suite's `timestamp` (when the device was read, else when
     the check started; UTC, no offset, as the schema's pattern wants) and `hostname` (the
     device checked), a case's `time` (0: the host's reading, the suite's `time`, is shared by
@@ -50,7 +51,7 @@ def junit(report: CheckReport) -> str:
     strict schema (Jenkins' junit-10.xsd) allows on a testsuite only."""
     suites = ET.Element("testsuites", name="oamkit check", tests=str(len(report.results)))
     totals = {"failures": 0, "errors": 0}
-    seconds = 0.0
+    seconds, tests = 0.0, 0
     started = datetime.fromtimestamp(report.started, timezone.utc)
     for host in report.hosts:
         read = datetime.fromisoformat(host.taken_at) if host.taken_at else started
@@ -70,11 +71,29 @@ def junit(report: CheckReport) -> str:
             elif r.status == MAINTENANCE:
                 ET.SubElement(case, "skipped", message=r.message)
                 counts["skipped"] += 1
+        # a host not read keeps its usual testcases, as errors (the Prometheus series stay at 3):
+        # CI showed its interface rules vanish instead of failing
+        found = {(r.interface, r.rule) for r in host.results}
+        reason = next((r.message for r in host.results if r.rule == "reachable"), "the host was not read")
+        for interface, rule in host.unread:
+            if (interface, rule) in found:
+                continue
+            case = ET.SubElement(suite, "testcase", classname=f"oamkit.{host.host}",
+                                 name=f"{interface or host.host}: {rule}", time="0.000")
+            if host.maintenance:
+                ET.SubElement(case, "skipped", message=f"not read: {reason}")
+                counts["skipped"] += 1
+            else:
+                ET.SubElement(case, "error", type=UNKNOWN, message=f"not read: {reason}").text = f"not read: {reason}"
+                counts["errors"] += 1
+        suite.set("tests", str(len(suite.findall("testcase"))))
+        tests += len(suite.findall("testcase"))
         for key, value in counts.items():
             suite.set(key, str(value))
             if key in totals:
                 totals[key] += value
         seconds += float(suite.get("time"))   # as printed, so the total is their exact sum
+    suites.set("tests", str(tests))
     for key, value in totals.items():
         suites.set(key, str(value))
     suites.set("time", f"{seconds:.3f}")

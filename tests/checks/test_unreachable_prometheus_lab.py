@@ -41,3 +41,31 @@ def test_a_hung_host_keeps_its_interface_series_as_unknown(lab, pushed, env):  #
                  "oamkit_interface_crc_errors", "oamkit_interface_link_events"):
         assert name not in families or not _series(families[name]), name
     assert _series(families["oamkit_check_status"], "ios-1")[("GigabitEthernet0/1", "oam_session")] == 0
+
+
+def test_a_hung_host_keeps_its_junit_testcases_as_errors(lab, pushed, env, tmp_path):  # noqa: F811
+    """The same in JUnit: CI saw a hung host's interface testcases vanish (one `reachable`
+    error left) instead of failing."""
+    import xml.etree.ElementTree as ET
+
+    def suite(path):
+        done = oamkit(env, "check", "-i", str(pushed), "--limit", HOST, "--format", "junit",
+                      "--output", str(path), "--timeout", "6")
+        assert path.exists(), done.stdout + done.stderr
+        root = ET.parse(path).getroot()
+        (only,) = root.iter("testsuite")
+        assert root.get("tests") == only.get("tests") == str(len(only.findall("testcase")))
+        return root, only
+
+    _, answering = suite(tmp_path / "answering.xml")
+    usual = {case.get("name") for case in answering.iter("testcase")}
+    assert {"ge-0/0/0: oam_session", "ge-0/0/1: error_rate"} <= usual, usual
+    lab.set_faults(HOST, hang=True)
+    root, hung = suite(tmp_path / "hung.xml")
+    cases = {case.get("name"): case for case in hung.iter("testcase")}
+    assert usual <= set(cases), usual - set(cases)                  # every testcase still there
+    for name in usual:
+        error = cases[name].find("error")
+        assert error is not None and error.get("type") == "UNKNOWN", name
+    assert cases["ge-0/0/0: oam_session"].find("error").get("message").startswith("not read: ")
+    assert hung.get("errors") == root.get("errors") == str(len(cases))
