@@ -17,16 +17,21 @@ POLICIES = Path(__file__).resolve().parents[2] / "inventories" / "example" / "po
 IFS = ("GigabitEthernet0/1", "GigabitEthernet0/2")
 
 
-@pytest.fixture
-def plan(tmp_path):
+def plan_for(tmp_path, host: str, platform: str, policy: str, interfaces):
+    """The plan of one host on the example policies, at 1G."""
     folder = tmp_path / "inv"
     folder.mkdir()
     shutil.copytree(POLICIES, folder / "policies")
-    (folder / "hosts.yaml").write_text(yaml.safe_dump({"r1": {
-        "hostname": "127.0.0.1", "platform": "cisco_ios",
-        "data": {"oam": {"policy": "lab-ios", "speed": "1G", "interfaces": {i: {} for i in IFS}}}}}))
+    (folder / "hosts.yaml").write_text(yaml.safe_dump({host: {
+        "hostname": "127.0.0.1", "platform": platform,
+        "data": {"oam": {"policy": policy, "speed": "1G", "interfaces": {i: {} for i in interfaces}}}}}))
     inv = Inventory.load(folder)
     return plan_hosts(inv, list(inv.hosts.values()))[0]
+
+
+@pytest.fixture
+def plan(tmp_path):
+    return plan_for(tmp_path, "r1", "cisco_ios", "lab-ios", IFS)
 
 
 @pytest.fixture

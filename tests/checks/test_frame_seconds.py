@@ -3,16 +3,11 @@ bounded from the counts, "would have fired" only when certain, and the device's 
 frame-seconds events, where it keeps a log (IOS-XR), decide."""
 from __future__ import annotations
 
-import shutil
-
 import pytest
-import yaml
 
 from oamkit.checks import Rules, evaluate
-from oamkit.history import History, InterfaceSample, Snapshot
-from oamkit.inventory import Inventory
-from oamkit.render import plan_hosts
-from tests.checks.test_evaluate import POLICIES
+from oamkit.history import InterfaceSample, Snapshot
+from tests.checks.test_evaluate import history, plan_for  # noqa: F401 - the history fixture
 
 ITF = "GigabitEthernet0/0/0/0"
 NO_LOG = {"event_log": "'show ethernet oam event-log': not parsed"}
@@ -21,20 +16,7 @@ NO_LOG = {"event_log": "'show ethernet oam event-log': not parsed"}
 @pytest.fixture
 def plan(tmp_path):
     # lab-xr: frame 1 s low 1 high 10; frame_seconds 60 s low 1 high 5
-    folder = tmp_path / "inv"
-    folder.mkdir()
-    shutil.copytree(POLICIES, folder / "policies")
-    (folder / "hosts.yaml").write_text(yaml.safe_dump({"xr-2": {
-        "hostname": "127.0.0.1", "platform": "cisco_xr",
-        "data": {"oam": {"policy": "lab-xr", "speed": "1G", "interfaces": {ITF: {}}}}}}))
-    inv = Inventory.load(folder)
-    return plan_hosts(inv, list(inv.hosts.values()))[0]
-
-
-@pytest.fixture
-def history(tmp_path):
-    with History(tmp_path / "h.db") as h:
-        yield h
+    return plan_for(tmp_path, "xr-2", "cisco_xr", "lab-xr", [ITF])
 
 
 def snap(ts, crc, role_errors=None, events=()):
