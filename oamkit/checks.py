@@ -152,6 +152,12 @@ class HostCheck:
     # because its device stopped answering
     unread: list = field(default_factory=list, repr=False)
 
+    def not_read(self) -> list[tuple[str | None, str]]:
+        """The `unread` results this report has no result for: what every output format keeps
+        for the host, UNKNOWN (or held, in maintenance)."""
+        found = {(r.interface, r.rule) for r in self.results}
+        return [key for key in self.unread if key not in found]
+
     def finish(self) -> "HostCheck":
         self.outcome = worst([r.status for r in self.results]) if self.results else UNKNOWN
         return self

@@ -160,6 +160,11 @@ def _num(value: float) -> str:
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
 
 
+def _window_text(ms: int, default: bool) -> str:
+    """A window as messages name it: '10 s', '1 s (IEEE default window)'."""
+    return _seconds(ms) + (" (IEEE default window)" if default else "")
+
+
 def judge(event: str, rate_per_s: float | None, intent_event) -> Judgement:
     """Would the device's link monitor for `event` fire at `rate_per_s` (errors per second)?"""
     get = intent_event.get if isinstance(intent_event, dict) else lambda k: getattr(intent_event, k, None)
@@ -180,7 +185,7 @@ def judge(event: str, rate_per_s: float | None, intent_event) -> Judgement:
                          "judge_frame_seconds judges the counts")
     expected = rate_per_s * ms / 1000
     what = "errored frames"
-    window = _seconds(ms) + (" (IEEE default window)" if default else "")
+    window = _window_text(ms, default)
     level = "ok"
     if high is not None and expected >= high:
         level = "high"
@@ -260,7 +265,7 @@ def judge_frame_seconds(counts: Delta | None, intent_event, speed_bps: int | Non
         return Judgement("frame_seconds", "not-judged", None, ms, low, high, rate,
                          "frame_seconds: no rate yet (needs two samples)")
     window_s = ms / 1000
-    window = _seconds(ms) + (" (IEEE default window)" if default else "")
+    window = _window_text(ms, default)
     exact = counts.kind != "reset"
     lower, upper = errored_seconds_bounds(counts.delta, counts.seconds, window_s, speed_bps, exact)
     span = (f"{counts.delta:,} error(s) over {counts.seconds:.1f} s are {lower} to {upper} "

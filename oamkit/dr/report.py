@@ -305,8 +305,10 @@ def report_problems(directory: str | Path, stem: str = "drtest") -> list[str]:
         d.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         return [f"{d}: the report folder cannot be made: {exc.strerror}"]
-    return [f"{d / name}: {problem}" for name in (n.format(stem=stem) for n in REPORT_NAMES)
-            if (problem := output_problem(d / name))]
+    names = [n.format(stem=stem) for n in REPORT_NAMES]
+    # the folder is tried once (a file made and removed), each report's own path after that
+    return [f"{d / name}: {problem}" for i, name in enumerate(names)
+            if (problem := output_problem(d / name, try_folder=i == 0))]
 
 
 def write_reports(result: dict, directory: str | Path, stem: str = "drtest") -> dict[str, Path]:

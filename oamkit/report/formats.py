@@ -73,11 +73,8 @@ def junit(report: CheckReport) -> str:
                 counts["skipped"] += 1
         # a host not read keeps its usual testcases, as errors (the Prometheus series stay at 3):
         # CI showed its interface rules vanish instead of failing
-        found = {(r.interface, r.rule) for r in host.results}
         reason = next((r.message for r in host.results if r.rule == "reachable"), "the host was not read")
-        for interface, rule in host.unread:
-            if (interface, rule) in found:
-                continue
+        for interface, rule in host.not_read():
             case = ET.SubElement(suite, "testcase", classname=f"oamkit.{host.host}",
                                  name=f"{interface or host.host}: {rule}", time="0.000")
             if host.maintenance:
@@ -86,8 +83,9 @@ def junit(report: CheckReport) -> str:
             else:
                 ET.SubElement(case, "error", type=UNKNOWN, message=f"not read: {reason}").text = f"not read: {reason}"
                 counts["errors"] += 1
-        suite.set("tests", str(len(suite.findall("testcase"))))
-        tests += len(suite.findall("testcase"))
+        cases = len(suite.findall("testcase"))
+        suite.set("tests", str(cases))
+        tests += cases
         for key, value in counts.items():
             suite.set(key, str(value))
             if key in totals:
@@ -208,11 +206,9 @@ def metric_families(report: CheckReport) -> list:
         if "link_events_new" in r.perfdata:
             events.add_metric([r.host, r.interface or ""], r.perfdata["link_events_new"])
     for host in report.hosts:   # not read: its usual status series stay, UNKNOWN (held: 0)
-        found = {(r.interface, r.rule) for r in host.results}
         code = NAGIOS_CODES[MAINTENANCE if host.maintenance else UNKNOWN]
-        for interface, rule in host.unread:
-            if (interface, rule) not in found:
-                status.add_metric([host.host, interface or "", rule], code)
+        for interface, rule in host.not_read():
+            status.add_metric([host.host, interface or "", rule], code)
     overall = GaugeMetricFamily("oamkit_check_overall_status", "Nagios code of the whole run",
                                 value=NAGIOS_CODES[report.status])
     last = GaugeMetricFamily("oamkit_check_last_run_timestamp_seconds",
