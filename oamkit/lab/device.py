@@ -47,7 +47,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Any, Callable
 
 from oamkit.lab.config_tree import ConfigTree, diff_text  # noqa: F401 - re-exported, see the contract above
 
@@ -109,7 +109,7 @@ class InterfaceState:
     # a link-event high-threshold action took it down: it stays down until an operator shuts
     # and re-enables it (any other config change leaves it down, as on real gear)
     err_disabled: bool = False
-    _acc: dict[str, float] = field(default_factory=dict, repr=False)
+    _acc: dict[str, Any] = field(default_factory=dict, repr=False)
 
 
 @dataclass
@@ -419,8 +419,9 @@ class Device:
             if burst_crc:
                 st.counters["crc"] += burst_crc
                 st.counters["input_errors"] += burst_crc
-                # link-event monitors count a burst whole in the window it landed in
-                st._acc["mon_burst"] = st._acc.get("mon_burst", 0.0) + burst_crc
+                # link-event monitors count a burst whole in the window (and the second) it landed in
+                for key in ("mon_burst", "fs_burst"):
+                    st._acc[key] = st._acc.get(key, 0.0) + burst_crc
 
     def set_peer_state(self, interface: str, state: str, *, reason: str = "Link fault") -> None:
         """Change the OAM peer state ("operational", "down", ...); logs an event."""

@@ -33,7 +33,7 @@ from oamkit.errors import InputError, Problem
 from oamkit.lab.cli import serve_cli
 from oamkit.lab.device import PLATFORMS, Device, Faults, layout_for
 from oamkit.lab import ssh_profiles
-from oamkit.lab.events import frame_monitor
+from oamkit.lab.events import MONITORS
 from oamkit.lab.vendors import VALIDATORS
 
 HOST = "127.0.0.1"  # network safety: the lab never listens anywhere else
@@ -154,7 +154,7 @@ class Lab:
                          secrets=(self.password, self.enable_secret), username=username,
                          layout=layout[0] if layout else None)
             dev.validator = VALIDATORS.get(plat)
-            dev.monitors.append(frame_monitor)
+            dev.monitors.extend(MONITORS)
             self.devices[name] = dev
         self.ports: dict[str, int] = {}
         self.host_key = asyncssh.generate_private_key("ssh-ed25519")
