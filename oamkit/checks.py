@@ -373,7 +373,8 @@ def _error_rate(host, name, intent, history, rules, since: float | None = None,
         notes.append("counters were cleared or the device restarted; the rate counts since then")
     elif crc_rate.kind.startswith("wrap"):
         notes.append(f"counter wrapped ({crc_rate.kind[4:]} bit)")
-    judgements = [rates.judge_frame_seconds(crc_rate, ev, intent.speed_bps, logged)
+    counted = _frame_seconds_counted(rows, crc_rate) if logged is None else None
+    judgements = [rates.judge_frame_seconds(crc_rate, ev, intent.speed_bps, logged, counted=counted)
                   if event == "frame_seconds" else rates.judge(event, crc_rate.rate, ev)
                   for event, ev in intent.events.items()]
     judged = [j for j in judgements if j.level != "not-judged"]
@@ -447,6 +448,19 @@ def _frame_seconds_log(plan: HostPlan, snap: Snapshot, name: str) -> list[dict] 
         return None
     return [e for e in snap.events if e["interface"] == name
             and e["event_type"] == "frame_seconds" and (e.get("location") or "local") == "local"]
+
+
+def _frame_seconds_counted(rows: list[dict], counts: rates.Delta) -> int | None:
+    """How much the device's own running count of local frame-seconds events grew between the
+    two samples `counts` spans (IOS, Junos and VRP print one per event type; collect keeps it
+    as `event_counts`); None when a sample lacks it, or the counters were cleared in between."""
+    if counts.kind == "reset":
+        return None
+    at = {r["ts"]: (r["oam"].get("event_counts") or {}).get("frame_seconds") for r in rows}
+    first, last = at.get(counts.start), at.get(counts.end)
+    if not isinstance(first, int) or not isinstance(last, int) or last < first:
+        return None
+    return last - first
 
 
 def _why_no_rate(samples: list, min_interval: float) -> str:

@@ -20,6 +20,7 @@ from oamkit.history import InterfaceSample, Snapshot
 from oamkit.inventory import Inventory
 from oamkit.parse import parse_output
 from oamkit.parse.capture import is_device_error
+from oamkit.platforms import get_platform
 from oamkit.render import HostPlan
 from oamkit.transport.ssh import SshSession, TransportError
 
@@ -216,6 +217,15 @@ def build_snapshot(host: str, platform: str, records: dict[str, list[dict]],
             totals[rec["interface"]] = totals.get(rec["interface"], 0) + total
     for name, total in totals.items():
         sample(name).link_events = total
+    # per event type, where the platform prints running counts (frame_seconds is judged by them)
+    by_interface: dict[str, list[dict]] = {}
+    for rec in records.get("oam_events", []):
+        by_interface.setdefault(rec["interface"], []).append(rec)
+    platform_data = get_platform(platform)
+    for name, recs in by_interface.items():
+        counts = platform_data.event_counts(recs, name)
+        if counts:
+            sample(name).oam["event_counts"] = counts
     for rec in records.get("event_log", []):
         when = _event_time(rec.get("time"), ts)
         if when is None:

@@ -17,7 +17,7 @@ from oamkit.engine.cli import CliDriver
 from oamkit.errors import OamkitError, Problem
 from oamkit.inventory import Inventory
 from oamkit.parse.engine import parse_output
-from oamkit.platforms import Platform, get_platform
+from oamkit.platforms import get_platform
 from oamkit.render import HostPlan
 from oamkit.transport.ssh import DeviceRejected, SshSession, TransportError
 
@@ -180,25 +180,6 @@ class OamHook:
         return sorted(out, key=lambda r: r["time"])
 
 
-def event_counts(platform: Platform, records: list[dict], interface: str) -> dict[str, int]:
-    """Link-event counts of one interface in parsed records, where `Platform.event_timing` says
-    the platform prints them: {event: count}."""
-    timing = platform.event_timing
-    out: dict[str, int] = {}
-    for event in platform.events:
-        for rec in records:
-            if platform.canonical_interface(rec.get("interface") or "") != interface:
-                continue
-            if any(rec.get(key) != value.format(event=event) for key, value in timing.match):
-                continue
-            value = rec
-            for key in timing.count:
-                value = value.get(key.format(event=event)) if isinstance(value, dict) else None
-            if isinstance(value, int):
-                out[event] = value
-    return out
-
-
 class EventCounterPoll:
     """Times link events on a device that keeps no timestamped event log: a thread reads its
     parsed event counters over one SSH session every `poll_s` (bounded by `max_s`), and an
@@ -228,7 +209,7 @@ class EventCounterPoll:
                 sent = time.time()
                 text = session.show(self.command)
                 answered = time.time()
-                counts = event_counts(self.platform, parse_output(host.platform, self.command, text).records,
+                counts = self.platform.event_counts(parse_output(host.platform, self.command, text).records,
                                       self.interface)
                 if not counts:
                     raise OamkitError(f"`{self.command}` shows no link-event counts for {self.interface}")

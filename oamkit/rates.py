@@ -125,9 +125,9 @@ class Judgement:
     rate_per_s: float | None
     message: str
     # frame_seconds only (`judge_frame_seconds`): the fewest and most errored seconds one window
-    # can have held, what decided (`basis`: "lower bound", "upper bound", "device log"), the
-    # device's logged frame-seconds events (None: no log read), and per level the CRC rate
-    # above which this interval reaches it (where the rule's status changes)
+    # can have held, what decided (`basis`: "lower bound", "upper bound", "device log", "device
+    # count"), the device's logged (or counted) frame-seconds events (None: neither read), and
+    # per level the CRC rate above which this interval reaches it (where the rule's status changes)
     lower: int | None = None
     upper: int | None = None
     basis: str | None = None
@@ -248,13 +248,17 @@ def _onset(level_count: int, seconds: float, window_s: float, speed_bps: int | N
 
 
 def judge_frame_seconds(counts: Delta | None, intent_event, speed_bps: int | None = None,
-                        logged: list[dict] | None = None, resolution_s: float = 1.0) -> Judgement:
+                        logged: list[dict] | None = None, resolution_s: float = 1.0,
+                        counted: int | None = None) -> Judgement:
     """Would the device's errored-frame-seconds monitor have fired, from the errors counted in
     `counts` (an interval, not a rate: the errors' spread in it is unknown)?
 
     `logged`: the device's own local frame-seconds events (`ts`, `detail` "threshold T value
     V") when the snapshot has its event log (None: it has none); they are the truth, and an
-    interval without one is OK (a window still open at the sample is the next check's)."""
+    interval without one is OK (a window still open at the sample is the next check's).
+    `counted`: where the device keeps no such log but a running count of those events (IOS,
+    Junos, VRP), how much it grew between the samples (None: not known). It says that a
+    threshold fired, not which: the high one only when the counters alone prove it."""
     get = intent_event.get if isinstance(intent_event, dict) else lambda k: getattr(intent_event, k, None)
     low = get("low")
     high = get("high")
@@ -299,6 +303,19 @@ def judge_frame_seconds(counts: Delta | None, intent_event, speed_bps: int | Non
                       f"frame_seconds: the device logged {len(seen)} errored-frame-seconds "
                       f"event(s) between the samples: {threshold} "
                       f"fired (the device's own count; {span} from the counters)", len(seen))
+    if counted is not None:
+        if not counted:
+            return result("ok", 0, "device count",
+                          f"frame_seconds: the device counted no errored-frame-seconds event "
+                          f"between the samples (its own count; {span} from the counters alone)", 0)
+        which, value = ("high", high) if high is not None and lower >= high else ("low", low)
+        threshold = f"the {which} threshold of {value} in {window}" if value else "its threshold"
+        also = (f"; the high threshold of {high} may have fired too (upper bound {upper}; the "
+                "count does not say which)" if which == "low" and high is not None and upper >= high else "")
+        return result(which, counted, "device count",
+                      f"frame_seconds: the device counted {counted} errored-frame-seconds "
+                      f"event(s) between the samples: {threshold} fired{also} (the device's own "
+                      f"count; {span} from the counters)", counted)
     if high is not None and lower >= high:
         return result("high", lower, "lower bound",
                       f"frame_seconds: the high threshold of {high} in {window} would have fired: "

@@ -275,6 +275,26 @@ class Platform:
                 return full + rest
         return name.strip()
 
+    def event_counts(self, records: list[dict], interface: str) -> dict[str, int]:
+        """Running counts of the local link events of one interface in parsed records, where
+        `event_timing` says this platform prints them (`source="counter"`): {event: count}."""
+        timing = self.event_timing
+        out: dict[str, int] = {}
+        if timing is None or timing.source != "counter":
+            return out
+        for event in self.events:
+            for rec in records:
+                if self.canonical_interface(rec.get("interface") or "") != interface:
+                    continue
+                if any(rec.get(key) != value.format(event=event) for key, value in timing.match):
+                    continue
+                value = rec
+                for key in timing.count:
+                    value = value.get(key.format(event=event)) if isinstance(value, dict) else None
+                if isinstance(value, int):
+                    out[event] = value
+        return out
+
     def speed_for_interface(self, name: str) -> int | None:
         for prefix, speed in sorted(self.interface_speeds.items(), key=lambda kv: -len(kv[0])):
             if name.lower().startswith(prefix.lower()):

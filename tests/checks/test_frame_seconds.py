@@ -82,3 +82,53 @@ def test_the_devices_own_frame_seconds_events_win(plan, history):
     assert ("frame_seconds: the device logged 1 errored-frame-seconds event(s) between the "
             "samples: the high threshold of 5 in 60 s fired") in r.message
     assert r.perfdata["frame_seconds_events_logged"] == 1
+
+
+IOS_ITF = "GigabitEthernet0/1"
+
+
+@pytest.fixture
+def ios_plan(tmp_path):
+    # lab-ios: frame 1 s low 1 high 10; frame_seconds 60 s low 1. IOS keeps no event log
+    # oamkit reads, but counts its events per type (`Errored Frame Second records`).
+    return plan_for(tmp_path, "ios-2", "cisco_ios", "lab-ios", [IOS_ITF])
+
+
+def ios_snap(ts, crc, frame_seconds_events=None):
+    s = Snapshot("ios-2", "cisco_ios", ts, ok=True)
+    counts = {} if frame_seconds_events is None else {"frame": 3, "frame_seconds": frame_seconds_events}
+    s.interfaces[IOS_ITF] = InterfaceSample(IOS_ITF, crc_errors=crc, frame_errors=0, link_events=0,
+                                            discovery_state="operational", link_monitoring=True,
+                                            oam={"event_counts": counts} if counts else {})
+    return s
+
+
+def ios_error_rate(plan, history, snaps):
+    for s in snaps:
+        history.store(s)
+    out = evaluate(plan, snaps[-1], history, Rules(), {})
+    return next(r for r in out if r.rule == "error_rate" and r.interface == IOS_ITF)
+
+
+def test_where_the_device_counts_its_frame_seconds_events_the_count_decides(ios_plan, history):
+    # 14 errors in 100 s: from the counters alone the low threshold of 1 would have fired ...
+    r = ios_error_rate(ios_plan, history, [ios_snap(1000, 0), ios_snap(1100, 14)])
+    assert r.status == "WARNING" and "would have fired" in r.message, r.message
+    # ... the device's own count of its events says it did not (unchanged at 4: the window
+    # those errors fell in ends after this sample, the next check's count has it) ...
+    r = ios_error_rate(ios_plan, history, [ios_snap(2000, 14, 4), ios_snap(2100, 28, 4)])
+    assert r.status == "OK", r.message
+    assert r.perfdata["frame_seconds_events_logged"] == 0
+    # ... or that it did, twice
+    r = ios_error_rate(ios_plan, history, [ios_snap(2200, 42, 6)])
+    assert r.status == "WARNING", r.message
+    assert ("frame_seconds: the device counted 2 errored-frame-seconds event(s) between the "
+            "samples: the low threshold of 1 in 60 s fired") in r.message
+    assert r.perfdata["frame_seconds_events_logged"] == 2
+
+
+def test_a_count_that_went_backwards_decides_nothing(ios_plan, history):
+    # cleared counters (the event count dropped): back to what the error counters bound
+    r = ios_error_rate(ios_plan, history, [ios_snap(1000, 0, 9), ios_snap(1100, 14, 0)])
+    assert "would have fired" in r.message and "device counted" not in r.message, r.message
+    assert "frame_seconds_events_logged" not in r.perfdata

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from oamkit.dr_actions import counter_increments, event_counts
+from oamkit.dr_actions import counter_increments
 from oamkit.errors import OamkitError
 from oamkit.parse.engine import parse_output
 from oamkit.platforms import get_platform, platform_names
@@ -43,10 +43,10 @@ def test_event_counts_from_parsed_show_output(platform):
     p = get_platform(platform)
     command = p.commands[p.event_timing.role]
     records = parse_output(platform, command, (FIXTURES / platform / folder / "basic.raw").read_text()).records
-    counts = event_counts(p, records, interface)
+    counts = p.event_counts(records, interface)
     assert counts["frame"] == frames, counts
     assert set(counts) <= set(p.events)
-    assert event_counts(p, records, "GigabitEthernet9/9") == {}
+    assert p.event_counts(records, "GigabitEthernet9/9") == {}
 
 
 def test_a_counter_rise_is_placed_between_the_reads_around_it():
