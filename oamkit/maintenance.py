@@ -86,8 +86,10 @@ def active_windows(now: datetime | None = None) -> list[Window]:
     return [w for w in _read_all() if w.active(now)]
 
 
-def add(hosts: list[str], until: str, reason: str, who: str | None = None,
-        selection: str | None = None, now: datetime | None = None) -> Window:
+def check_window(until: str, reason: str, now: datetime | None = None
+                 ) -> tuple[datetime | None, list[Problem]]:
+    """When a window asked for would end, and what is wrong with it (fields `--until` and
+    `--reason`): `add` refuses those, and a playbook at load, before its first step runs."""
     now = now or datetime.now(timezone.utc)
     problems = []
     try:
@@ -104,14 +106,20 @@ def add(hosts: list[str], until: str, reason: str, who: str | None = None,
         problems.append(Problem("more than a year ahead; windows are meant to end", field="--until",
                                 value=until))
     try:
-        window = Window(hosts=hosts, until=when or now, reason=reason, who=who,
-                        selection=selection, created=now)
+        Window(hosts=["-"], until=when or now, reason=reason, created=now)
     except ValidationError as exc:
         problems += [Problem(e["msg"], field="--" + str(e["loc"][0]) if e["loc"] else None,
                              value=e.get("input")) for e in exc.errors()]
-        window = None
+    return when, problems
+
+
+def add(hosts: list[str], until: str, reason: str, who: str | None = None,
+        selection: str | None = None, now: datetime | None = None) -> Window:
+    now = now or datetime.now(timezone.utc)
+    when, problems = check_window(until, reason, now)
     if problems:
         raise InputError(problems)
+    window = Window(hosts=hosts, until=when, reason=reason, who=who, selection=selection, created=now)
     kept = [w for w in _read_all() if w.active(now)]
     _write(kept + [window])
     return window

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -188,16 +187,14 @@ def _resolve(play: LoadedPlay, inventory: str | Path | None) -> None:
             except OamkitError as exc:
                 located(getattr(exc, "problems", None) or [Problem(str(exc))], (kind,))
         elif kind == "maintenance" and opts.state == "on":
-            from oamkit.maintenance import parse_until
+            from oamkit.maintenance import check_window
 
-            try:
-                if parse_until(opts.until) <= datetime.now(timezone.utc):
-                    problems.append(Problem("is in the past", file=play.where(section, index, kind, "until"),
-                                            field=f"{section}[{index}].maintenance.until",
-                                            value=opts.until))
-            except ValueError as exc:
-                problems.append(Problem(str(exc), file=play.where(section, index, kind, "until"),
-                                        field=f"{section}[{index}].maintenance.until"))
+            # the step's `until` and `reason` as `maintenance add` takes them (a control
+            # character from -e found now, not when the steps before it have run)
+            for p in check_window(opts.until, opts.reason)[1]:
+                key = (p.field or "").lstrip("-")
+                problems.append(Problem(p.message, file=play.where(section, index, kind, key),
+                                        field=f"{section}[{index}].maintenance.{key}", value=p.value))
     if problems:
         raise InputError(problems)
 

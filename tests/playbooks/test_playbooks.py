@@ -329,6 +329,10 @@ def test_ignore_errors_never_hides_a_host_that_needs_attention(lab, lab_inventor
     ("push: {confirm_timeout: 86401}", "steps[1].push.confirm_timeout"),
     ("push: {timeout: 86401}", "steps[1].push.timeout"),
     ("check: {timeout: 86401}", "steps[1].check.timeout"),
+    # what `maintenance add` refuses, found at load rather than when the step runs
+    ('maintenance: {state: "on", until: 2h, reason: "held\\e[2J"}', "steps[1].maintenance.reason"),
+    ('maintenance: {state: "on", until: 2h, reason: "ok"}', "steps[1].maintenance.reason"),
+    ('maintenance: {state: "on", until: 400d, reason: too long a hold}', "steps[1].maintenance.until"),
 ])
 def test_step_options_beyond_the_clis_bounds_are_refused_at_load(lab, lab_inventory, env, tmp_path,
                                                                  options, field):
