@@ -612,7 +612,7 @@ class Device:
 
 
 LOCK_TEXTS = {
-    "juniper_junos": "error: configuration database locked by:\n  {user} netconf session {sid}",
+    "juniper_junos": "error: configuration database locked by:\n  {user} {how} {sid}",
     "cisco_xr": "% Failed to commit: the configuration is locked by NETCONF session {sid}",
     "huawei_vrp": "Error: The configuration is locked by NETCONF session {sid}.",
     "cisco_ios": "% Configuration is locked by NETCONF session {sid}",
@@ -620,12 +620,13 @@ LOCK_TEXTS = {
 
 
 def lock_conflict(device: "Device", session_id: int) -> str | None:
-    """For the CLI side: the platform's error text when a NETCONF session other than
-    ``session_id`` holds the candidate or running lock (call it before a CLI commit or, for
-    IOS, before a config line), else None."""
+    """For the CLI side: the platform's error text when a session other than ``session_id``
+    (NETCONF, or a Junos `configure exclusive` CLI session) holds the candidate or running lock
+    (call it before a CLI commit or config line), else None."""
     for name in ("candidate", "running"):
         holder = device.locks.get(name)
-        if holder is not None and holder != session_id and \
-                device.active_sessions.get(holder) == "netconf":
-            return LOCK_TEXTS[device.platform].format(user=device.username, sid=holder)
+        channel = device.active_sessions.get(holder) if holder is not None else None
+        if holder != session_id and channel in ("netconf", "cli"):
+            how = "netconf session" if channel == "netconf" else "terminal (exclusive) session"
+            return LOCK_TEXTS[device.platform].format(user=device.username, sid=holder, how=how)
     return None

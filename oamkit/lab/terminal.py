@@ -337,6 +337,7 @@ class Session:
         finally:
             if self._read_task is not None:
                 self._read_task.cancel()
+            self.ended()
             dev.active_sessions.pop(self.id, None)
             dev.record(self.id, "cli", "event", "session closed", self.mode)
         try:
@@ -347,6 +348,9 @@ class Session:
 
     def login_text(self) -> str:
         return ""
+
+    def ended(self) -> None:
+        """The session is over, logged out or dropped: what the platform does then."""
 
     async def handle(self, line: str) -> None:
         dev, faults = self.dev, self.dev.faults

@@ -72,7 +72,11 @@ PLATFORM = Platform(
         error_pattern=r"syntax error|^error:|unknown command|invalid value",
         discard_command="rollback 0", rollback_last=("rollback 1",),
         presence_containers=("protocols oam ethernet link-fault-management",), confirmed_commit="commit confirmed {value}",
-        paging_off="set cli screen-length 0", width_command="set cli screen-width 511", config_enter="configure",
+        paging_off="set cli screen-length 0", width_command="set cli screen-width 511",
+        # exclusive: no one else's uncommitted edit rides in our commit (the device refuses
+        # with `error: configuration database modified`), and what we leave uncommitted, a
+        # dropped session included, is rolled back by the device
+        config_enter="configure exclusive", exit_abandon_answer="yes",
         config_exit="exit configuration-mode", config_prompt=r"\S+@\S+#\s*$",
         exec_prompt=r"\S+@\S+>\s*$"),
     netconf=NetconfModel(

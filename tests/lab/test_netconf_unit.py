@@ -307,7 +307,10 @@ def test_lock_conflict_text_for_the_cli_side():
     assert "configuration database locked" in lock_conflict(dev, 1)
     assert lock_conflict(dev, 42) is None
     dev.active_sessions[7] = "cli"
-    dev.locks["candidate"] = 7                      # a CLI holder is the CLI's own business
+    dev.locks["candidate"] = 7                      # a Junos CLI session in `configure exclusive`
+    assert "exclusive" in lock_conflict(dev, 1)
+    assert lock_conflict(dev, 7) is None
+    del dev.active_sessions[7]                      # ended: its lock no longer counts
     assert lock_conflict(dev, 1) is None
 
 

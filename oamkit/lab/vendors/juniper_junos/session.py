@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 
 from oamkit.lab.config_tree import ConfigTree
+from oamkit.lab.device import lock_conflict
 from oamkit.lab.grammar import Grammar, Match, NoMatch, tokenize
 from oamkit.lab.terminal import Disconnect, Session
 from oamkit.lab.vendors.juniper_junos.grammar import JUNOS_LIST_KEYS, JUNOS_PRESENCE
@@ -50,25 +51,64 @@ class JunosSession(Session):
     def reject_error(self, line: str) -> str:
         return self.caret(line, 0) + "\nsyntax error."
 
+    exclusive = False   # in `configure exclusive`: holds the candidate lock, discards on exit
+
     async def builtin(self, cmd: str, line: str) -> str | None:
         if cmd in ("exit", "quit", "exit configuration-mode") or (cmd == "exit" and self.mode == "exec"):
             if self.mode == "exec":
                 raise Disconnect()
-            if self.dev.uncommitted():
+            discarded = ""
+            if self.dev.uncommitted() and self.exclusive:
+                ans = await self.ask("The configuration has been changed but not committed\n"
+                                     "warning: Auto rollback on exiting 'configure exclusive'\n"
+                                     "Discard uncommitted changes? [yes,no] (yes) ")
+                if ans not in ("", "yes", "y"):
+                    return ""
+                discarded = "warning: discarding uncommitted changes\nload complete\n"
+            elif self.dev.uncommitted():
                 ans = await self.ask("The configuration has been changed but not committed\n"
                                      "Exit with uncommitted changes? [yes,no] (yes) ")
                 if ans not in ("", "yes", "y"):
                     return ""
+            self.release_exclusive()
             self.mode = "exec"
-            return "Exiting configuration mode"
+            return discarded + "Exiting configuration mode"
         return None
 
     async def cmd_configure(self, m: Match) -> str:
+        """`configure` edits the shared candidate as it is, others' uncommitted changes
+        included (the banner says so); `configure exclusive` refuses a candidate someone
+        changed and left uncommitted, locks it, and discards what is not committed when the
+        session leaves configuration mode or ends (dropped or logged out)."""
+        modified = self.dev.uncommitted()
+        if "exclusive" in m.words:
+            with self.dev.lock:
+                holder = lock_conflict(self.dev, self.id)
+                if holder:
+                    return holder
+                if modified:   # stays at the operational prompt
+                    return "error: configuration database modified"
+                self.dev.locks["candidate"] = self.id
+            self.exclusive = True
+            self.mode = "config"
+            return "warning: uncommitted changes will be discarded on exit\nEntering configuration mode"
         self.mode = "config"
-        warn = ""
-        if self.dev.uncommitted():
-            warn = "The configuration has been changed but not committed\n"
-        return "Entering configuration mode\n" + warn
+        return "Entering configuration mode\n" + (
+            "The configuration has been changed but not committed\n" if modified else "")
+
+    def release_exclusive(self) -> None:
+        """Leave `configure exclusive`: its uncommitted changes are rolled back, the lock freed."""
+        if not self.exclusive:
+            return
+        with self.dev.lock:
+            if self.dev.locks.get("candidate") == self.id:
+                if self.dev.uncommitted():
+                    self.dev.discard_changes()
+                self.dev.locks["candidate"] = None
+        self.exclusive = False
+
+    def ended(self) -> None:
+        self.release_exclusive()   # a dropped exclusive session leaves nothing pending
 
     async def cmd_complete_on_space(self, m: Match) -> str:
         return "Disabling complete-on-space" if m.words[-1] == "off" else "Enabling complete-on-space"
@@ -82,6 +122,9 @@ class JunosSession(Session):
         return f"Screen width set to {self.width}"
 
     async def cmd_junos_set(self, m: Match) -> str | None:
+        locked = lock_conflict(self.dev, self.id)   # an exclusive or NETCONF session holds it
+        if locked:
+            return locked
         rest = m.words[1]
         sm = self.g.match("set", rest, self.dev)
         if isinstance(sm, NoMatch):
@@ -100,6 +143,9 @@ class JunosSession(Session):
         return None
 
     async def cmd_junos_delete(self, m: Match) -> str | None:
+        locked = lock_conflict(self.dev, self.id)
+        if locked:
+            return locked
         rest = m.words[1]
         sm = self.g.match("set", rest, self.dev, partial=True)
         if isinstance(sm, NoMatch):
@@ -182,6 +228,7 @@ class JunosSession(Session):
             out = f"commit confirmed will be automatically rolled back in {minutes} minutes unless confirmed\n"
         out += "commit complete"
         if "and-quit" in ws:
+            self.release_exclusive()
             self.mode = "exec"
             out += "\nExiting configuration mode"
         elif minutes:
@@ -189,6 +236,9 @@ class JunosSession(Session):
         return out
 
     async def cmd_rollback(self, m: Match) -> str:
+        locked = lock_conflict(self.dev, self.id)
+        if locked:
+            return locked
         n = m.ints()[-1] if m.ints() else 0
         try:
             self.dev.rollback(n)
