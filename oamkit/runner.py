@@ -57,12 +57,47 @@ class Rollout:
 
 
 INTERRUPTED = "interrupted (Ctrl-C)"   # how a `stopped` reason begins when the user pressed Ctrl-C
+TERMINATED = "interrupted (SIGTERM)"   # ... when cron, systemd or a CI timeout stopped the run
 
 
 def interrupted(stopped: str | None) -> bool:
-    """Whether run_fleet stopped because of Ctrl-C: the command then reports what it has and
-    exits 130, as an interrupted program does."""
-    return bool(stopped) and stopped.startswith(INTERRUPTED)
+    """Whether run_fleet stopped because of Ctrl-C or SIGTERM: the command then reports what it
+    has and exits 130, as an interrupted program does."""
+    return bool(stopped) and stopped.startswith((INTERRUPTED, TERMINATED))
+
+
+@contextmanager
+def sigterm_as_interrupt(received: list[int] | None = None):
+    """cron, systemd and CI timeouts stop a run with SIGTERM: taken as Ctrl-C (KeyboardInterrupt),
+    so a fleet run lets the hosts already started finish and reports, and a play runs its
+    `always:` steps (SIGTERM ended a push on the spot: no report, devices left mid-change).
+    Yields `received`, to which each SIGTERM is appended (and to the lists of the runs this one
+    is nested in: a play's push step). Only the main thread may set a handler: elsewhere (Dask
+    workers, API callers on threads) nothing changes. A handler the caller set itself (the
+    exporter's, SIG_IGN) stays theirs; only the default (the process ends) or this one nested
+    is taken over. The previous handler comes back afterwards."""
+    received = [] if received is None else received
+    if threading.current_thread() is not threading.main_thread():
+        yield received
+        return
+    previous = signal.getsignal(signal.SIGTERM)
+    outer = getattr(previous, "oamkit_received", None)
+    if previous is not signal.SIG_DFL and outer is None:
+        yield received
+        return
+    chain = [received, *(outer or [])]
+
+    def _term(signum, _frame):
+        for seen in chain:
+            seen.append(signum)
+        raise KeyboardInterrupt
+
+    _term.oamkit_received = chain
+    signal.signal(signal.SIGTERM, _term)
+    try:
+        yield received
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def run_fleet(plans: list[HostPlan], work: Callable[[HostPlan, float], HostResult],
@@ -81,49 +116,52 @@ def run_fleet(plans: list[HostPlan], work: Callable[[HostPlan, float], HostResul
     failures = 0
     pool = executor or ThreadExecutor(rollout.workers)
     started: dict[Future, HostPlan] = {}
+    terminated: list[int] = []
     try:
-        try:
-            def run(stage: list[HostPlan]) -> list[HostResult]:
-                nonlocal failures
-                done = []
-                for result in _run_stage(pool, stage, work, rollout, on_done, started):
-                    results[result.host] = result
-                    failures += result.outcome in FAILED_OUTCOMES or result.outcome == NEEDS_ATTENTION
-                    done.append(result)
-                return done
+        with sigterm_as_interrupt(terminated):
+            try:
+                def run(stage: list[HostPlan]) -> list[HostResult]:
+                    nonlocal failures
+                    done = []
+                    for result in _run_stage(pool, stage, work, rollout, on_done, started):
+                        results[result.host] = result
+                        failures += result.outcome in FAILED_OUTCOMES or result.outcome == NEEDS_ATTENTION
+                        done.append(result)
+                    return done
 
-            # The canary is the first `canary` hosts the change touches: a host with nothing to
-            # change is done on the way (unchanged) and does not count, so a canary of hosts
-            # the policy does not concern cannot pass for a tested change.
-            rest, tried = list(plans), 0
-            while rollout.canary and rest and tried < rollout.canary:
-                stage, rest = rest[:rollout.canary - tried], rest[rollout.canary - tried:]
-                tried += sum(result.outcome != UNCHANGED for result in run(stage))
-            if failures:
-                stopped = f"the canary stage failed on {failures} host(s)"
-                rest = []
-            for stage in _batches(rest, rollout.batch_size):
-                run(stage)
-                if rollout.max_failures is not None and failures >= rollout.max_failures:
-                    stopped = f"{failures} host(s) failed (--max-failures {rollout.max_failures})"
-                    break
-        except KeyboardInterrupt:
-            # Hosts already started are mid-change: let them finish (and roll back if they
-            # fail) within their deadlines, and report them; nothing new starts.
-            stopped = f"{INTERRUPTED}: hosts already started were finished and are reported"
-            # Every queued host first: while we wait for one started host, a worker it frees
-            # would otherwise take the next queued host and the rollout would go on.
-            running = [(f, p) for f, p in started.items()
-                       if p.host.name not in results and not f.cancel()]   # cancelled: not-attempted
-            with _interrupts_wait(len(running)):
-                for future, plan in running:
-                    try:
-                        results[plan.host.name] = future.result(timeout=rollout.timeout + GRACE)
-                    except Exception as exc:  # noqa: BLE001 - reported, never swallowed
-                        results[plan.host.name] = HostResult(
-                            plan.host.name, plan.platform.name, NEEDS_ATTENTION,
-                            error=f"interrupted mid-change: {type(exc).__name__}",
-                            detail="the device may hold part of the change; check it by hand")
+                # The canary is the first `canary` hosts the change touches: a host with nothing to
+                # change is done on the way (unchanged) and does not count, so a canary of hosts
+                # the policy does not concern cannot pass for a tested change.
+                rest, tried = list(plans), 0
+                while rollout.canary and rest and tried < rollout.canary:
+                    stage, rest = rest[:rollout.canary - tried], rest[rollout.canary - tried:]
+                    tried += sum(result.outcome != UNCHANGED for result in run(stage))
+                if failures:
+                    stopped = f"the canary stage failed on {failures} host(s)"
+                    rest = []
+                for stage in _batches(rest, rollout.batch_size):
+                    run(stage)
+                    if rollout.max_failures is not None and failures >= rollout.max_failures:
+                        stopped = f"{failures} host(s) failed (--max-failures {rollout.max_failures})"
+                        break
+            except KeyboardInterrupt:
+                # Hosts already started are mid-change: let them finish (and roll back if they
+                # fail) within their deadlines, and report them; nothing new starts.
+                stopped = (f"{TERMINATED if terminated else INTERRUPTED}: hosts already started "
+                           "were finished and are reported")
+                # Every queued host first: while we wait for one started host, a worker it frees
+                # would otherwise take the next queued host and the rollout would go on.
+                running = [(f, p) for f, p in started.items()
+                           if p.host.name not in results and not f.cancel()]   # cancelled: not-attempted
+                with _interrupts_wait(len(running)):
+                    for future, plan in running:
+                        try:
+                            results[plan.host.name] = future.result(timeout=rollout.timeout + GRACE)
+                        except Exception as exc:  # noqa: BLE001 - reported, never swallowed
+                            results[plan.host.name] = HostResult(
+                                plan.host.name, plan.platform.name, NEEDS_ATTENTION,
+                                error=f"interrupted mid-change: {type(exc).__name__}",
+                                detail="the device may hold part of the change; check it by hand")
     finally:
         if executor is None:
             pool.close()   # does not wait for a host that overran its deadline
@@ -189,10 +227,11 @@ def _fleet_gc_leave() -> None:
 
 @contextmanager
 def _interrupts_wait(hosts: int):
-    """While the hosts already started finish, a further Ctrl-C says so and is otherwise
-    ignored: it ended the wait, the process exited with no report, hosts on the asyncssh loop
-    were cut mid-change, and the change log said 'interrupted' about hosts that then finished.
-    (SIGTERM and SIGKILL still end the process; `rollback --change` undoes what they leave.)"""
+    """While the hosts already started finish, a further Ctrl-C (or SIGTERM, where
+    `sigterm_as_interrupt` took it over) says so and is otherwise ignored: it ended the wait,
+    the process exited with no report, hosts on the asyncssh loop were cut mid-change, and the
+    change log said 'interrupted' about hosts that then finished. (SIGKILL still ends the
+    process; `rollback --change` undoes what it leaves.)"""
     if threading.current_thread() is not threading.main_thread() or not hosts:
         yield
         return
@@ -202,11 +241,15 @@ def _interrupts_wait(hosts: int):
                          "within its deadline (a device may be mid-change); then the run stops "
                          "and reports\n")
 
-    previous = signal.signal(signal.SIGINT, note)
+    signals = [signal.SIGINT]
+    if hasattr(signal.getsignal(signal.SIGTERM), "oamkit_received"):
+        signals.append(signal.SIGTERM)
+    previous = {signum: signal.signal(signum, note) for signum in signals}
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def _batches(plans: list[HostPlan], batch_size: int) -> list[list[HostPlan]]:

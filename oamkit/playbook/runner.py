@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
-import signal
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -17,6 +15,7 @@ from oamkit.playbook.registry import STEPS
 from oamkit.playbook.resolve import LoadedPlay
 from oamkit.playbook.schema import Step
 from oamkit.playbook.steps import FAILED, IGNORED, OK, SKIPPED, Context
+from oamkit.runner import sigterm_as_interrupt
 
 
 @dataclass
@@ -52,8 +51,8 @@ def run(play: LoadedPlay, *, check_mode: bool = False, executor=None,
     outcomes: list[StepOutcome] = []
     stopped: str | None = None
     interrupted = False
-    terminated: list[int] = []   # SIGTERM received (it interrupts the play as Ctrl-C does)
-    with _sigterm_as_interrupt(terminated):
+    # SIGTERM (cron, systemd) interrupts the play as Ctrl-C does: the `always:` steps still run
+    with sigterm_as_interrupt() as terminated:
         try:
             for index, step in enumerate(play.book.steps):
                 if stopped:
@@ -111,27 +110,6 @@ def run(play: LoadedPlay, *, check_mode: bool = False, executor=None,
             "executor": getattr(executor, "name", "threads"),
             "seconds": round(time.time() - started, 3),
             "steps": [o.as_dict() for o in outcomes]}
-
-
-@contextmanager
-def _sigterm_as_interrupt(received: list[int]):
-    """cron and systemd stop a play with SIGTERM: taken as Ctrl-C (KeyboardInterrupt), so the
-    `always:` steps still run and close what the play opened (as a DR test's restore does).
-    Only the main thread may set a signal handler; the previous one comes back afterwards."""
-    def _term(signum, frame):
-        received.append(signum)
-        raise KeyboardInterrupt
-
-    try:
-        previous = signal.signal(signal.SIGTERM, _term)
-    except ValueError:   # not the main thread: its caller handles signals
-        yield
-        return
-    try:
-        yield
-    finally:
-        if previous is not None:   # None: a handler set outside Python, which cannot be put back
-            signal.signal(signal.SIGTERM, previous)
 
 
 def _run_step(ctx: Context, step: Step, section: str) -> StepOutcome:
