@@ -27,6 +27,7 @@ import asyncio
 import concurrent.futures as cf
 import math
 import os
+import sys
 import threading
 import time
 import uuid
@@ -374,8 +375,11 @@ class DaskExecutor:
         try:
             from distributed import Client, LocalCluster
         except ImportError:
-            raise InputError([Problem("--executor dask needs Dask distributed: pip install "
-                                      "'oamkit[dask]'", field="--executor", value="dask")]) from None
+            # the interpreter running oamkit: on Debian a bare `pip` is the system's, which
+            # refuses (externally managed) or installs where this venv does not look
+            raise InputError([Problem(f"--executor dask needs Dask distributed: {sys.executable} "
+                                      "-m pip install 'oamkit[dask]'", field="--executor",
+                                      value="dask")]) from None
         self.cluster, self.workers = None, workers
         if scheduler:
             try:
