@@ -23,12 +23,15 @@ class TransportError(OamkitError):
 class DeviceRejected(OamkitError):
     """The device refused a command; carries its own error text."""
 
-    def __init__(self, host: str, command: str, output: str):
+    def __init__(self, host: str, command: str, output: str, section: str | None = None):
         # the device's words may quote a secret (a Junos commit error names the offending
         # statement, `plain-text-password ...`): masked before they reach any report
         output = sessionlog.mask(output)
         self.host, self.command, self.output = host, command, output
-        super().__init__(f"{host}: device rejected {command!r}: {output.strip()}")
+        # `section`: the block the line was sent in (`interface Gi0/2`), when the line alone
+        # does not say which interface it was meant for
+        where = f" (in {section!r})" if section else ""
+        super().__init__(f"{host}: device rejected {command!r}{where}: {output.strip()}")
 
 
 # why a CLI session did not open when the device logged us in and then went silent

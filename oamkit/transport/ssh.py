@@ -291,13 +291,14 @@ class SshSession:
                 output, self._read_ahead = output[:at], (then_show, output[at:])
             transcript.append(output)
             replies = prompt.split(output)
-            for line, reply in zip(chunk, replies):
+            for at, (line, reply) in enumerate(zip(chunk, replies), start):
                 if re.search(syntax.error_pattern, reply, re.M):
                     # the mode the device is left in: the last prompt it printed says it (a
                     # rejected line can move the rest of the batch to another mode)
                     self.in_config = not re.search(syntax.exec_prompt, _last_line(output))
                     self._read_ahead = None   # what comes next is a restore: it reads afresh
-                    raise DeviceRejected(self.host.name, line, _error_lines(reply, syntax.error_pattern))
+                    raise DeviceRejected(self.host.name, line, _error_lines(reply, syntax.error_pattern),
+                                         _interface_block(lines, at, syntax))
         if exit_in_batch:
             self.in_config = False
         if not stay_in_config:
@@ -569,6 +570,20 @@ def _error_lines(text: str, pattern: str) -> str:
         if re.search(pattern, line):
             return "\n".join(lines[max(0, i - 2):i + 1]).strip()
     return text.strip()[-300:]
+
+
+def _interface_block(lines: list[str], at: int, syntax) -> str | None:
+    """The `interface X` block that `lines[at]` was sent in (the same line goes to every
+    interface of a policy), or None when the line names its interface itself or sits in a
+    shared block (a profile, a template) or at the top."""
+    if re.search(syntax.interface_line, lines[at]):
+        return None
+    for line in reversed(lines[:at]):
+        if line == syntax.exit_command:
+            return None
+        if re.search(syntax.interface_line, line):
+            return line
+    return None
 
 
 def _failing_command(text: str, lines: list[str]) -> str:

@@ -86,11 +86,14 @@ def test_push_then_repush_is_idempotent_on_every_platform(lab, lab_inventory, en
         assert not [c for c in new if CONFIG_WORDS.match(c)], (name, new)
 
 
-@pytest.mark.parametrize("name,pattern", [("ios-1", r"receive-crc threshold high"),
-                                          ("xr-1", r"frame-seconds threshold"),
-                                          ("junos-1", r"event-thresholds frame-period "),
-                                          ("vrp-1", r"efm error-frame-second threshold")])
-def test_rejected_line_rolls_the_host_back(lab, lab_inventory, env, name, pattern):
+# the block the rejected line was sent in, named when the line itself does not name it (the
+# same line goes to every interface); none for a shared profile block or a Junos set line
+@pytest.mark.parametrize("name,pattern,block", [
+    ("ios-1", r"receive-crc threshold high", "(in 'interface GigabitEthernet0/1')"),
+    ("xr-1", r"frame-seconds threshold", None),
+    ("junos-1", r"event-thresholds frame-period ", None),
+    ("vrp-1", r"efm error-frame-second threshold", "(in 'interface GigabitEthernet0/1/0')")])
+def test_rejected_line_rolls_the_host_back(lab, lab_inventory, env, name, pattern, block):
     original = running_text(lab.device(name))
     lab.set_faults(name, reject_commands=[pattern])
     code, hosts = pushed(env, lab_inventory, "--limit", name)
@@ -98,6 +101,7 @@ def test_rejected_line_rolls_the_host_back(lab, lab_inventory, env, name, patter
     result = hosts[name]
     assert result["outcome"] == "failed-rolled-back", result
     assert re.search(pattern, result["error"])
+    assert (block in result["error"]) if block else ("(in '" not in result["error"]), result["error"]
     assert result["device_error"]
     assert running_text(lab.device(name)) == original
     assert not lab.device(name).uncommitted(), "the candidate must not keep the half-applied change"
