@@ -167,6 +167,9 @@ def _show_backups(change_id: str, host: str | None, as_json: bool) -> None:
                                       field="--host", value=host)])
         if as_json:
             print_json(backup.__dict__)
+        elif not backup.managed.strip():   # said, not a blank line: a rollback removes it all
+            err.print(f"{host}: the backup holds no configuration oamkit manages (there was none "
+                      f"before change {change_id}; rolling it back removes what the change added)")
         else:
             sys.stdout.write(backup.managed if backup.managed.endswith("\n") else backup.managed + "\n")
         return

@@ -458,3 +458,12 @@ def test_a_device_too_slow_for_its_deadline_is_reported_and_reverts(lab, lab_inv
     while running_text(device) != original and time.monotonic() < deadline:
         time.sleep(0.2)
     assert running_text(device) == original
+
+
+def test_an_empty_backup_is_said_not_printed_as_a_blank_line(lab, lab_inventory, env):
+    # junos-1 starts with no `protocols oam`: its backup holds nothing oamkit manages
+    result = oamkit(env, "push", "-i", str(lab_inventory), "--limit", "junos-1", "--json")
+    change_id = json.loads(result.stdout)["change_id"]
+    shown = oamkit(env, "changes", "--change", change_id, "--host", "junos-1")
+    assert shown.returncode == 0 and shown.stdout == "", shown
+    assert "holds no configuration oamkit manages" in shown.stderr, shown.stderr
