@@ -101,8 +101,10 @@ def push(inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, limit: s
             notes=run.notes)
 
 
-def rollback(change_id: str = typer.Option(..., "--change",
-                                           help="The change to undo: its id, or 'last' (the most recent push)."),
+LAST = "'last' (the most recent push that changed a device; a Nornir run makes one change per host)"
+
+
+def rollback(change_id: str = typer.Option(..., "--change", help=f"The change to undo: its id, or {LAST}."),
              inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, limit: str = LimitOpt,
              workers: int = WorkersOpt, timeout: float = TimeoutOpt, as_json: bool = JsonOpt,
              session_log: Path = SessionLogOpt, debug: bool = DebugOpt) -> None:
@@ -119,7 +121,7 @@ def rollback(change_id: str = typer.Option(..., "--change",
 
 
 def changes(change_id: str = typer.Option(None, "--change",
-                                          help="Show one change's backups: its id, or 'last' (the most recent push)."),
+                                          help=f"Show one change's backups: its id, or {LAST}."),
             host: str = typer.Option(None, "--host", help="With --change: print this host's backup."),
             as_json: bool = JsonOpt) -> None:
     """List past changes: id, action, state (done, in-progress, or interrupted: its process

@@ -117,9 +117,12 @@ def demo(devices: int = typer.Option(12, "--devices", "-n", min=4, max=200,
     console.rule()
     verdict = "[green]demo finished: all steps as expected" if not failures else \
         f"[red]demo finished with {failures} unexpected result(s)"
-    console.print(f"{verdict}[/] in {elapsed:.0f} s; files in {work}")
-    if not keep:
-        shutil.rmtree(work / "state", ignore_errors=True)
+    if keep:
+        console.print(f"{verdict}[/] in {elapsed:.0f} s; files in {work}")
+    else:   # its inventory holds the lab's password file: nothing of it stays behind
+        shutil.rmtree(work, ignore_errors=True)
+        console.print(f"{verdict}[/] in {elapsed:.0f} s (temporary files removed; "
+                      "--keep DIR keeps the inventory, history and reports)")
     raise typer.Exit(int(ExitCode.OK if not failures else ExitCode.FAILED))
 
 
