@@ -27,11 +27,11 @@ def snap(ts, crc, role_errors=None, events=()):
     return s
 
 
-def error_rate(plan, history, snaps):
+def error_rate(plan, history, snaps, interface=ITF):
     for s in snaps:
         history.store(s)
     out = evaluate(plan, snaps[-1], history, Rules(), {})
-    return next(r for r in out if r.rule == "error_rate" and r.interface == ITF)
+    return next(r for r in out if r.rule == "error_rate" and r.interface == interface)
 
 
 def test_a_burst_of_14_errors_may_have_fired_the_high_threshold_not_would_have(plan, history):
@@ -104,10 +104,7 @@ def ios_snap(ts, crc, frame_seconds_events=None):
 
 
 def ios_error_rate(plan, history, snaps):
-    for s in snaps:
-        history.store(s)
-    out = evaluate(plan, snaps[-1], history, Rules(), {})
-    return next(r for r in out if r.rule == "error_rate" and r.interface == IOS_ITF)
+    return error_rate(plan, history, snaps, IOS_ITF)
 
 
 def test_where_the_device_counts_its_frame_seconds_events_the_count_decides(ios_plan, history):
