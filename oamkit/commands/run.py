@@ -90,7 +90,9 @@ def run(playbook_file: Path = typer.Argument(..., metavar="PLAYBOOK.yaml", help=
             err.print(f"[bold red]A host needs attention after: {data(', '.join(report['needs_attention']))} "
                       "(see the step's hosts; ignore_errors does not hide it).[/]")
         if report["stopped"]:
-            err.print(f"[yellow]Play stopped: {data(report['stopped'])}; cleanup steps ran.[/]")
+            cleanup = "; cleanup steps ran" if any(s["section"] == "always" for s in report["steps"]) \
+                else ""   # a play without `always:` steps has none to run
+            err.print(f"[yellow]Play stopped: {data(report['stopped'])}{cleanup}.[/]")
     # SystemExit, not typer.Exit: oamkit.cli runs click with standalone_mode=False
     raise SystemExit(report["exit_code"])
 

@@ -452,3 +452,13 @@ def test_vars_are_templated_in_order_and_a_typo_in_them_is_refused_at_load(lab_i
         """, name="bad_msg.yaml")
     typo = oamkit(env, "run", str(bad_msg), "-i", str(lab_inventory))
     assert typo.returncode == 2 and "'resutl'" in typo.stderr and "fail_msg" in typo.stderr, typo.stderr
+
+
+@pytest.mark.parametrize("always, said", [("", False), ("always:\n  - wait: 0s\n", True)])
+def test_a_stopped_play_says_cleanup_steps_ran_only_when_it_has_some(lab_inventory, env, tmp_path,
+                                                                      always, said):
+    play = write(tmp_path, "steps:\n  - assert: {that: [\"false\"]}\n" + always)
+    result = oamkit(env, "run", str(play), "-i", str(lab_inventory))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Play stopped" in result.stderr
+    assert ("cleanup steps ran" in result.stderr) is said, result.stderr
