@@ -224,18 +224,67 @@ def _block_delta(have: list[Node], want: list[Node], syntax: ConfigSyntax) -> li
             if n.line not in want_lines and (_key(n.line, syntax) not in want_keys)]
     covering = [line for line in gone if line in syntax.removal_covers]
     gone = [line for line in gone if not any(line.startswith(c + " ") for c in covering)]
-    removals = [_negation(line, syntax) for line in gone]
-    additions: list[str] = []
+    # (lines sent, the configuration line they set or remove; None for a sub-block)
+    removals: list[tuple[list[str], str | None]] = [([_negation(line, syntax)], line)
+                                                    for line in gone]
+    additions: list[tuple[list[str], str | None]] = []
     for n in want:
         old = have_by_line.get(n.line)
         if not n.children:
             if old is None:
-                additions.append(n.line)
+                additions.append(([n.line], n.line))
             continue
         body = _block_delta(old.children if old else [], n.children, syntax)
         if body or old is None:
-            additions.extend([n.line, *body, syntax.exit_command])
-    return removals + additions
+            additions.append(([n.line, *body, syntax.exit_command], None))
+    steps = removals + _order_bounds(have_by_line, additions, syntax)
+    return [line for lines, _ in steps for line in lines]
+
+
+def _bound(line: str | None, syntax: ConfigSyntax) -> tuple[str, str, str] | None:
+    """(pair, "low"|"high", value) of a line `ConfigSyntax.ordered_bounds` names."""
+    for pattern in syntax.ordered_bounds if line is not None else ():
+        match = _pattern(pattern).match(line)
+        if match:
+            return match.group("pair"), match.group("bound"), match.group("value")
+    return None
+
+
+def _below(low: str, high: str | None, syntax: ConfigSyntax) -> bool:
+    """Whether the device takes `low` under `high` (None: no high line, no upper bound)."""
+    if high is None or high == syntax.unbounded:
+        return True
+    if low.isdigit() and high.isdigit():
+        return int(low) < int(high)
+    return True   # nothing to compare: the order the template gives
+
+
+def _order_bounds(have: dict[str, Node], steps: list, syntax: ConfigSyntax) -> list:
+    """`steps` with each pair of bounds the delta changes both of in the order the device
+    takes line by line: the low one first if it is below the high one the block holds now
+    (lowering), the high one first otherwise (raising: the new high is above the new low,
+    which is at least the current high, itself above the current low)."""
+    if not syntax.ordered_bounds:
+        return steps
+    current_high: dict[str, str] = {}
+    for line in have:
+        found = _bound(line, syntax)
+        if found and found[1] == "high":
+            current_high[found[0]] = found[2]
+    at: dict[str, dict[str, int]] = {}
+    for i, (_, line) in enumerate(steps):
+        found = _bound(line, syntax)
+        if found:
+            at.setdefault(found[0], {})[found[1]] = i
+    steps = list(steps)
+    for pair, where in at.items():
+        if len(where) < 2:
+            continue
+        new_low = _bound(steps[where["low"]][1], syntax)[2]
+        first = "low" if _below(new_low, current_high.get(pair), syntax) else "high"
+        if where[first] > min(where.values()):
+            steps[where["low"]], steps[where["high"]] = steps[where["high"]], steps[where["low"]]
+    return steps
 
 
 def _set_entry(line: str, syntax: ConfigSyntax) -> str | None:

@@ -112,6 +112,13 @@ class ConfigSyntax:
     value_keys: tuple[str, ...] = ()       # regexes, group 1 = the setting a line sets
     # Lines whose removal removes every line that starts with them (IOS `no ethernet oam`).
     removal_covers: tuple[str, ...] = ()
+    # Pairs of lines of one block the device checks against each other as each is entered
+    # (IOS: a monitor's low threshold must stay below its high one). Regexes with the groups
+    # `pair` (what ties the two lines), `bound` ("low" or "high") and `value` (a number, or
+    # `unbounded` for no high threshold). A delta that changes both sends them in the order
+    # every state in between is accepted in: raising, high first; lowering, low first.
+    ordered_bounds: tuple[str, ...] = ()
+    unbounded: str = "none"
     error_pattern: str = r"% ?Invalid|^%|[Ee]rror"   # device output that means "rejected"
     discard_command: str | None = None     # drop uncommitted candidate changes
     commit_command: str = "commit"

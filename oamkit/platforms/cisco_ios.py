@@ -93,6 +93,10 @@ PLATFORM = Platform(
                     r"^(ethernet oam remote-failure \S+ action) ",
                     r"^(source template) "),
         removal_covers=("ethernet oam",),
+        # IOS checks low against high as each line is entered ("% Low threshold must be lower
+        # than high threshold"; low "must be lower than the high threshold", vendor notes §2.2)
+        ordered_bounds=(r"^ethernet oam link-monitor (?P<pair>\S+) threshold (?P<bound>low|high) "
+                        r"(?P<value>\S+)$",),
         revert_enter="configure terminal revert timer {value}", revert_confirm="configure confirm",
         error_pattern=r"^%|% ?Invalid|^Command authorization failed", paging_off="terminal length 0", width_command="terminal width 511",
         enable_command="enable"),

@@ -1,0 +1,171 @@
+"""Deltas the device accepts line by line, over real SSH against the lab, on both SSH drivers.
+
+- IOS checks a link monitor's low threshold against its high one as each line is entered
+  (`% Low threshold must be lower than high threshold`): raising both must send the high one
+  first, lowering both the low one first, and a rollback must restore its backup whichever way
+  the push went.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from oamkit import configtext
+from oamkit.platforms import cisco_ios
+
+
+@pytest.fixture(params=["netmiko", "asyncssh"])
+def lab_inventory(request, lab, tmp_path):
+    return lab.write_inventory(tmp_path / "inventory", ssh_driver=request.param)
+
+
+@pytest.fixture
+def env(tmp_path, lab):
+    return {**os.environ, "COLUMNS": "200", "OAMKIT_STATE_DIR": str(tmp_path / "state"),
+            "OAMKIT_LAB_PASSWORD": lab.password}
+
+
+def oamkit(env, *args):
+    return subprocess.run([sys.executable, "-m", "oamkit.cli", *args], capture_output=True,
+                          text=True, env=env, timeout=180)
+
+
+def run(env, inventory, action, host, *extra):
+    result = oamkit(env, action, "-i", str(inventory), "--limit", host, "--json", *extra)
+    assert result.stdout, result.stderr
+    report = json.loads(result.stdout)
+    return result.returncode, report["change_id"], report["hosts"][0]
+
+
+def push(env, inventory, host):
+    # the lab runs device time 100x fast: 600 s of confirm window is 6 s of real time
+    return run(env, inventory, "push", host, "--confirm-timeout", "600")
+
+
+def rollback(env, inventory, host, change_id):
+    return run(env, inventory, "rollback", host, "--change", change_id)
+
+
+def edit_policy(inventory, name, change) -> None:
+    path = inventory / "policies" / "standard.yaml"
+    policies = yaml.safe_load(path.read_text())
+    change(policies[name])
+    path.write_text(yaml.safe_dump(policies, sort_keys=False))
+
+
+def monitor_lines(lab, host, event) -> list[str]:
+    """The event's threshold lines (the same on both interfaces the lab inventory names)."""
+    prefix = f"ethernet oam link-monitor {event} threshold "
+    return sorted({line.strip() for line in lab.device(host).running.to_text().splitlines()
+                  if line.strip().startswith(prefix)})
+
+
+def test_ios_push_raising_both_thresholds_above_the_current_high(lab, lab_inventory, env):
+    code, _, host = push(env, lab_inventory, "ios-1")
+    assert (code, host["outcome"]) == (0, "changed"), host
+    assert monitor_lines(lab, "ios-1", "receive-crc") == [
+        "ethernet oam link-monitor receive-crc threshold high 5000",
+        "ethernet oam link-monitor receive-crc threshold low 3000"]
+
+    edit_policy(lab_inventory, "lab-ios",
+                lambda p: p["link_monitor"]["receive_crc"].update(low=6000, high=8000))
+    code, _, host = push(env, lab_inventory, "ios-1")
+    assert (code, host["outcome"]) == (0, "changed"), host
+    sent = host["commands"]
+    assert sent.index("ethernet oam link-monitor receive-crc threshold high 8000") < \
+        sent.index("ethernet oam link-monitor receive-crc threshold low 6000"), sent
+    assert monitor_lines(lab, "ios-1", "receive-crc") == [
+        "ethernet oam link-monitor receive-crc threshold high 8000",
+        "ethernet oam link-monitor receive-crc threshold low 6000"]
+
+
+def test_ios_rollback_of_lowered_thresholds_restores_the_backup(lab, lab_inventory, env):
+    code, _, host = push(env, lab_inventory, "ios-1")
+    assert (code, host["outcome"]) == (0, "changed"), host
+    before = lab.device("ios-1").running.to_text()
+    assert monitor_lines(lab, "ios-1", "frame-period") == [
+        "ethernet oam link-monitor frame-period threshold high none",
+        "ethernet oam link-monitor frame-period threshold low 500"]
+
+    # frame-period low 500, high none -> low 1, high 10: lowering, the low one goes first
+    edit_policy(lab_inventory, "lab-ios",
+                lambda p: p["link_monitor"]["frame_period"].update(low=1, high=10))
+    code, change_id, host = push(env, lab_inventory, "ios-1")
+    assert (code, host["outcome"]) == (0, "changed"), host
+    assert monitor_lines(lab, "ios-1", "frame-period") == [
+        "ethernet oam link-monitor frame-period threshold high 10",
+        "ethernet oam link-monitor frame-period threshold low 1"]
+
+    # undoing it raises the low one above the current high: `high none` must go first
+    code, _, host = rollback(env, lab_inventory, "ios-1", change_id)
+    assert (code, host["outcome"]) == (0, "changed"), host
+    sent = host["commands"]
+    assert sent.index("ethernet oam link-monitor frame-period threshold high none") < \
+        sent.index("ethernet oam link-monitor frame-period threshold low 500"), sent
+    assert lab.device("ios-1").running.to_text() == before
+
+
+# ---------------------------------------------------------------- the delta itself, every case
+IOS = cisco_ios.PLATFORM.config
+CRC = "ethernet oam link-monitor receive-crc threshold"
+
+
+def ios_block(low, high, header="interface GigabitEthernet0/1") -> str:
+    lines = [header, " ethernet oam"]
+    lines += [f" {CRC} low {low}"] if low is not None else []
+    lines += [f" {CRC} high {high}"] if high is not None else []
+    return "\n".join(lines) + "\n"
+
+
+def ios_delta(have: str, want: str) -> list[str]:
+    return configtext.delta_indented(configtext.parse_indented(have),
+                                     configtext.parse_indented(want), IOS)
+
+
+def replay_as_ios_checks(low, high, commands) -> None:
+    """Each threshold line as the lab's IOS (and IOS) judges it, against the state before it."""
+    for line in commands:
+        if line == f"no {CRC} low":
+            low = None
+        elif line == f"no {CRC} high":
+            high = None
+        elif line.startswith(CRC):
+            which, value = line.split()[-2:]
+            new_low, new_high = (value, high) if which == "low" else (low, value)
+            if which == "low" or value != "none":
+                assert new_low is None or new_high in (None, "none") or \
+                    int(new_low) < int(new_high), f"refused: {line} with low {low} high {high}"
+            low, high = new_low, new_high
+
+
+VALUES = [None, "1", "10", "500", "3000", "5000", "6000", "8000"]
+HIGHS = [*VALUES, "none"]
+PAIRS = [(low, high) for low in VALUES for high in HIGHS
+         if low is None or high in (None, "none") or int(low) < int(high)]
+
+
+@pytest.mark.parametrize("header", ["interface GigabitEthernet0/1", "template OAMKIT-LAB-IOS"])
+def test_every_ios_threshold_change_is_accepted_line_by_line(header):
+    refused = []
+    for have in PAIRS:
+        for want in PAIRS:
+            commands = ios_delta(ios_block(*have, header), ios_block(*want, header))
+            try:
+                replay_as_ios_checks(*have, commands)
+            except AssertionError as exc:
+                refused.append(f"{have} -> {want}: {exc}")
+    assert not refused, f"{len(refused)} refused, e.g. " + "; ".join(refused[:3])
+
+
+def test_ios_orders_by_direction():
+    raising = ios_delta(ios_block("3000", "5000"), ios_block("6000", "8000"))
+    assert raising[1:3] == [f"{CRC} high 8000", f"{CRC} low 6000"]
+    lowering = ios_delta(ios_block("6000", "8000"), ios_block("1", "10"))
+    assert lowering[1:3] == [f"{CRC} low 1", f"{CRC} high 10"]
+    undo = ios_delta(ios_block("1", "10"), ios_block("500", "none"))
+    assert undo[1:3] == [f"{CRC} high none", f"{CRC} low 500"]
