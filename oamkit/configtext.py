@@ -238,6 +238,7 @@ def _block_delta(have: list[Node], want: list[Node], syntax: ConfigSyntax) -> li
         if body or old is None:
             additions.append(([n.line, *body, syntax.exit_command], None))
     steps = removals + _order_bounds(have_by_line, additions, syntax)
+    steps = _while_absent(have_by_line, want_lines, steps, syntax)
     return [line for lines, _ in steps for line in lines]
 
 
@@ -285,6 +286,44 @@ def _order_bounds(have: dict[str, Node], steps: list, syntax: ConfigSyntax) -> l
         if where[first] > min(where.values()):
             steps[where["low"]], steps[where["high"]] = steps[where["high"]], steps[where["low"]]
     return steps
+
+
+def _while_absent(have: dict[str, Node], want_lines: set[str], steps: list,
+                  syntax: ConfigSyntax) -> list:
+    """Changes of lines the device takes only while another line is absent
+    (`ConfigSyntax.while_absent`), where that line is there and stays: its negation before the
+    first of them, the line again after the last."""
+    for rule in syntax.while_absent:
+        if rule.absent not in have or rule.absent not in want_lines:
+            continue   # not there (nothing to lift), or going (its removal comes first)
+        hits = [i for i, (_, line) in enumerate(steps)
+                if line is not None and _pattern(rule.lines).match(line)]
+        if hits:
+            first, last = hits[0], hits[-1]
+            steps = [*steps[:first], ([_negation(rule.absent, syntax)], None),
+                     *steps[first:last + 1], ([rule.absent], None), *steps[last + 1:]]
+    return steps
+
+
+def delta_notes(commands: list[str], syntax: ConfigSyntax) -> list[str]:
+    """What a human must know about `commands` beyond the lines themselves: a line the
+    device must lose for a moment (`WhileAbsent.note`), per block."""
+    notes: list[str] = []
+    block = None
+    lifted: set[str] = set()
+    for line in commands:
+        match = _pattern(syntax.interface_line).match(line)
+        if match:
+            block, lifted = match.group(1), set()
+            continue
+        for rule in syntax.while_absent:
+            if rule.note and line == _negation(rule.absent, syntax):
+                lifted.add(rule.absent)
+            elif rule.note and rule.absent in lifted and _pattern(rule.lines).match(line):
+                note = rule.note.format(block=block)
+                if note not in notes:
+                    notes.append(note)
+    return notes
 
 
 def _set_entry(line: str, syntax: ConfigSyntax) -> str | None:

@@ -132,6 +132,9 @@ class CliDriver:
         self._last_delta = (current.managed, target, lines)
         return list(lines)
 
+    def delta_notes(self, lines: list[str]) -> list[str]:
+        return configtext.delta_notes(lines, self.syntax)
+
     def review(self, current: Snapshot, target) -> list[dict]:
         return review.cli_sections(self.syntax, current.managed, target, current.backup)
 

@@ -130,6 +130,8 @@ def converge(inventory: Inventory, plan: HostPlan, deadline: float, target: Targ
         wanted = target(driver, before)
         result.commands = driver.delta(before, wanted)
         result.diff = driver.review(before, wanted) if result.commands else []
+        # e.g. a session briefly disabled for the change: said by diff, push and rollback alike
+        result.detail = "; ".join(driver.delta_notes(result.commands)) or None
         if not result.commands or change_id is None:
             result.outcome = CHANGED if result.commands else UNCHANGED
             result.seconds = round(time.monotonic() - started, 3)

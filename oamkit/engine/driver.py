@@ -57,6 +57,11 @@ class ConfigDriver(Protocol):
         """The differences, as lines a human reviews (CLI commands, or NETCONF leaf changes).
         Empty when the device already holds the target."""
 
+    def delta_notes(self, lines: list[str]) -> list[str]:
+        """What a human must know about sending `lines` (a `delta()`) beyond the lines
+        themselves, e.g. that a session is briefly disabled to make a change the device refuses
+        otherwise. Empty when there is nothing to say."""
+
     def review(self, current: Snapshot, target: Any) -> list[dict]:
         """The same differences as a before/after a human reviews (`engine.review`): CLI,
         per section {section, before, after, unified}; NETCONF, per leaf {path, before,

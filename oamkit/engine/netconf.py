@@ -141,6 +141,9 @@ class NetconfDriver:
     def cleanup_only(self, lines: list[str]) -> bool:
         return False
 
+    def delta_notes(self, lines: list[str]) -> list[str]:
+        return []   # one edit-config, checked as a whole: no line waits for another
+
     def operational_states(self, interfaces: list[str]) -> dict[str, str | None]:
         """Read over the device's CLI: the OAM session state is operational data that the
         configuration models oamkit writes do not carry."""

@@ -99,6 +99,19 @@ class Toggle:
 
 
 @dataclass(frozen=True)
+class WhileAbsent:
+    """Lines of a block the device takes only while another line of the block is absent
+    (Huawei VRP: `efm interval` while the interface's `efm enable` is not there). Changing
+    them where that line stays wanted sends, in one block: its negation, the change, the line
+    again. `note`: what a human is told when a delta does so; {block} is the block's name
+    (the interface)."""
+
+    lines: str          # regex of the lines
+    absent: str         # the line that must be absent while they change
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class ConfigSyntax:
     """How the platform's configuration reads and changes, for the change engine."""
 
@@ -119,6 +132,7 @@ class ConfigSyntax:
     # every state in between is accepted in: raising, high first; lowering, low first.
     ordered_bounds: tuple[str, ...] = ()
     unbounded: str = "none"
+    while_absent: tuple[WhileAbsent, ...] = ()
     error_pattern: str = r"% ?Invalid|^%|[Ee]rror"   # device output that means "rejected"
     discard_command: str | None = None     # drop uncommitted candidate changes
     commit_command: str = "commit"

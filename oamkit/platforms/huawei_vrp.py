@@ -4,7 +4,8 @@ Every monitor is a period / threshold / notification triplet; periods count seco
 -period counts frames). Huawei has a single threshold per event (our low threshold) and no
 high-threshold action; `efm trigger if-down` is its remote link-fault action.
 """
-from oamkit.platforms.base import ConfigSyntax, Event, EventTiming, NameRules, Platform, Range, Timer, Toggle, Window
+from oamkit.platforms.base import (ConfigSyntax, Event, EventTiming, NameRules, Platform, Range, Timer, Toggle,
+                                  WhileAbsent, Window)
 from oamkit.units import Scale
 
 _S = Scale("seconds", per_vendor_unit=10, per_ieee_unit=1)
@@ -79,10 +80,18 @@ PLATFORM = Platform(
         exit_command="quit", interface_line=r"^interface (\S+)$", managed_interface_lines=r"^efm ",
         managed_top=(r"^efm enable$",),
         value_keys=(r"^(efm (?:mode|interval|timeout|holdup-timer)) ", r"^(efm \S+ (?:period|threshold)) "),
+        # `efm interval` "cannot be changed after EFM OAM is enabled on the interface" (vendor
+        # notes §5.1): lifted for the change, in the same commit
+        while_absent=(WhileAbsent(
+            r"^efm interval ", "efm enable",
+            note="EFM OAM on {block} is briefly disabled (`undo efm enable` ... `efm enable` in "
+                 "one commit) to change `efm interval`, which VRP refuses while EFM runs: the "
+                 "OAM session may go down for the commit"),),
         error_pattern=r"^Error:", discard_command="abort",
         paging_off="screen-length 0 temporary", config_enter="system-view",
         config_exit="return", exit_abandon_answer="n", logout="quit", config_prompt=r"\]\s*$", exec_prompt=r">\s*$"),
-    notes=("efm interval can only change while EFM is disabled on the interface",),
+    notes=("efm interval can only change while EFM is disabled on the interface: a delta "
+           "changing it wraps it in `undo efm enable` / `efm enable` (ConfigSyntax.while_absent)",),
     interface_disable=("interface {interface}", "shutdown"),
     interface_enable=("interface {interface}", "undo shutdown"),
 )

@@ -4,6 +4,9 @@
   (`% Low threshold must be lower than high threshold`): raising both must send the high one
   first, lowering both the low one first, and a rollback must restore its backup whichever way
   the push went.
+- Huawei VRP refuses `efm interval` while EFM is enabled on the interface: changing it on an
+  interface that runs EFM goes `undo efm enable` / `efm interval N` / `efm enable` in one commit,
+  and the result says the session was briefly disabled.
 """
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ import pytest
 import yaml
 
 from oamkit import configtext
-from oamkit.platforms import cisco_ios
+from oamkit.platforms import cisco_ios, huawei_vrp
 
 
 @pytest.fixture(params=["netmiko", "asyncssh"])
@@ -110,8 +113,43 @@ def test_ios_rollback_of_lowered_thresholds_restores_the_backup(lab, lab_invento
     assert lab.device("ios-1").running.to_text() == before
 
 
+def blocks(lab, host) -> dict[str, list[str]]:
+    """The running configuration, each block's lines sorted: VRP prints them in its own order
+    (the lab in the order entered, so `efm enable` entered again comes last)."""
+    return {node.line: sorted(c.line for c in node.children)
+            for node in lab.device(host).running.children}
+
+
+def test_vrp_pdu_interval_changes_on_an_interface_running_efm(lab, lab_inventory, env):
+    code, _, host = push(env, lab_inventory, "vrp-1")
+    assert (code, host["outcome"]) == (0, "changed"), host
+    before = blocks(lab, "vrp-1")
+    assert "efm interval 1000" in before["interface GigabitEthernet0/1/0"]
+
+    edit_policy(lab_inventory, "lab-huawei", lambda p: p.update(pdu_interval="500ms"))
+    code, change_id, host = push(env, lab_inventory, "vrp-1")
+    assert (code, host["outcome"]) == (0, "changed"), host
+    sent = host["commands"]
+    at = sent.index("efm interval 500")
+    assert sent[at - 1:at + 2] == ["undo efm enable", "efm interval 500", "efm enable"], sent
+    assert "EFM" in (host["detail"] or "") and "disabled" in host["detail"], host
+    assert "GigabitEthernet0/1/0" in host["detail"] and "GigabitEthernet0/1/1" in host["detail"]
+    after = blocks(lab, "vrp-1")
+    assert {block: [line.replace("efm interval 500", "efm interval 1000") for line in lines]
+            for block, lines in after.items()} == before
+    assert "efm interval 500" in after["interface GigabitEthernet0/1/0"]
+    assert "efm enable" in after["interface GigabitEthernet0/1/0"]
+
+    code, _, host = rollback(env, lab_inventory, "vrp-1", change_id)
+    assert (code, host["outcome"]) == (0, "changed"), host
+    at = host["commands"].index("efm interval 1000")
+    assert host["commands"][at - 1:at + 2] == ["undo efm enable", "efm interval 1000",
+                                               "efm enable"], host["commands"]
+    assert blocks(lab, "vrp-1") == before
+
+
 # ---------------------------------------------------------------- the delta itself, every case
-IOS = cisco_ios.PLATFORM.config
+IOS, VRP = cisco_ios.PLATFORM.config, huawei_vrp.PLATFORM.config
 CRC = "ethernet oam link-monitor receive-crc threshold"
 
 
@@ -169,3 +207,38 @@ def test_ios_orders_by_direction():
     assert lowering[1:3] == [f"{CRC} low 1", f"{CRC} high 10"]
     undo = ios_delta(ios_block("1", "10"), ios_block("500", "none"))
     assert undo[1:3] == [f"{CRC} high none", f"{CRC} low 500"]
+
+
+def vrp_block(interval, enabled=True, more=()) -> str:
+    lines = ["efm enable", "interface GigabitEthernet0/1/0", " efm mode active"]
+    lines += [f" efm interval {interval}"] if interval is not None else []
+    lines += [" efm enable"] if enabled else []
+    lines += [f" {line}" for line in more]
+    return "\n".join(lines) + "\n"
+
+
+def vrp_delta(have: str, want: str) -> list[str]:
+    return configtext.delta_indented(configtext.parse_indented(have),
+                                     configtext.parse_indented(want), VRP)
+
+
+def test_vrp_interval_change_lifts_efm_enable_around_it_only_where_it_runs():
+    period = "efm error-frame-period threshold"
+    sent = vrp_delta(vrp_block(1000, more=[f"{period} 1"]), vrp_block(500, more=[f"{period} 5"]))
+    assert sent == ["interface GigabitEthernet0/1/0", "undo efm enable", "efm interval 500",
+                    "efm enable", f"{period} 5", "quit"]
+    notes = configtext.delta_notes(sent, VRP)
+    assert len(notes) == 1 and "GigabitEthernet0/1/0 is briefly disabled" in notes[0]
+    # the interval going back to the default is a change too
+    assert vrp_delta(vrp_block(500), vrp_block(None)) == [
+        "interface GigabitEthernet0/1/0", "undo efm enable", "undo efm interval", "efm enable",
+        "quit"]
+    # EFM not running there, or being enabled now (after the interval, as rendered): as it was
+    assert vrp_delta(vrp_block(1000, enabled=False), vrp_block(500)) == [
+        "interface GigabitEthernet0/1/0", "efm interval 500", "efm enable", "quit"]
+    assert vrp_delta(vrp_block(1000, enabled=False), vrp_block(500, enabled=False)) == [
+        "interface GigabitEthernet0/1/0", "efm interval 500", "quit"]
+    # nothing about the interval: nothing lifted, nothing to tell
+    sent = vrp_delta(vrp_block(1000, more=[f"{period} 1"]), vrp_block(1000, more=[f"{period} 5"]))
+    assert sent == ["interface GigabitEthernet0/1/0", f"{period} 5", "quit"]
+    assert configtext.delta_notes(sent, VRP) == []
