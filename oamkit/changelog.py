@@ -3,7 +3,7 @@ killed mid-flight (SIGKILL, a power cut) is listed and can be undone.
 
 `changes/<id>/change.jsonl` under the state folder, one JSON record a line:
   {"id", "action", "who", "when", "inventory", "state": "in-progress", "hosts": [...], "pid"}
-        first; on disk (fsync, and its folder's) before any device is touched;
+        first (a push with --over-unfinished adds "over_unfinished": [the hosts it went over]); on disk (fsync, and its folder's) before any device is touched;
   {"host", "state": "changing", "when"}
         once the host's backup is durable, just before its first configuration command. Not
         synced itself: the backup record (synced) is what a crash must not lose, and a host
@@ -53,8 +53,10 @@ def _line(record: dict) -> bytes:
 class ChangeRun:
     """One push or rollback as it runs in this process (the process that reports it)."""
 
-    def __init__(self, change_id: str, action: str, hosts: list[str], inventory) -> None:
+    def __init__(self, change_id: str, action: str, hosts: list[str], inventory,
+                 over_unfinished: list[str] | None = None) -> None:
         self.id, self.action, self.inventory = change_id, action, str(inventory)
+        self.over_unfinished = sorted(over_unfinished or [])
         self.started = _now()
         folder = statedir.change_folder(change_id)
         statedir.private_dir(folder)
@@ -62,9 +64,12 @@ class ChangeRun:
         self._lock = threading.Lock()
         self._fd = statedir.open_private(self.path, os.O_WRONLY | os.O_APPEND)
         fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)   # a new id: nobody else has it
-        os.write(self._fd, _line({"id": change_id, "action": action, "who": getpass.getuser(),
-                                  "when": self.started, "inventory": self.inventory,
-                                  "state": IN_PROGRESS, "hosts": list(hosts), "pid": os.getpid()}))
+        first = {"id": change_id, "action": action, "who": getpass.getuser(), "when": self.started,
+                 "inventory": self.inventory, "state": IN_PROGRESS, "hosts": list(hosts),
+                 "pid": os.getpid()}
+        if self.over_unfinished:
+            first["over_unfinished"] = self.over_unfinished
+        os.write(self._fd, _line(first))
         os.fsync(self._fd)
         for name in (folder, folder.parent):   # the new names too, not only the bytes
             backups.fsync_dir(name)
@@ -93,9 +98,11 @@ class ChangeRun:
 _running: dict[str, ChangeRun] = {}
 
 
-def begin(change_id: str, action: str, hosts: list[str], inventory) -> ChangeRun:
-    """The change's first record, durable, before any device is touched."""
-    run = ChangeRun(change_id, action, hosts, inventory)
+def begin(change_id: str, action: str, hosts: list[str], inventory,
+          over_unfinished: list[str] | None = None) -> ChangeRun:
+    """The change's first record, durable, before any device is touched. `over_unfinished`:
+    the hosts a push goes over although their last change is unfinished (`engine.unfinished`)."""
+    run = ChangeRun(change_id, action, hosts, inventory, over_unfinished)
     _running[change_id] = run
     return run
 
@@ -128,6 +135,8 @@ def finish(change_id: str, action: str, results, inventory, stopped: str | None 
              "inventory": str(inventory), "hosts": {r.host: r.outcome for r in results}}
     if run is not None:
         entry["started"] = run.started
+        if run.over_unfinished:
+            entry["over_unfinished"] = run.over_unfinished
     fd = statedir.open_private(statedir.state_dir() / INDEX, os.O_WRONLY | os.O_APPEND)
     try:
         os.write(fd, _line(entry))
@@ -168,6 +177,8 @@ def read(folder: Path) -> dict | None:
             entry.update({k: record.get(k) for k in ("id", "action", "who", "when", "inventory")})
             entry["started"] = record.get("when")
             entry["pid"] = record.get("pid")
+            if record.get("over_unfinished"):
+                entry["over_unfinished"] = record["over_unfinished"]
             entry["hosts"] = {h: PENDING for h in record.get("hosts", [])} | entry["hosts"]
         elif "host" in record:
             entry["hosts"][record["host"]] = record["state"]

@@ -84,14 +84,17 @@ def oam_diff(task: Task, timeout: float = 120.0, inventory: str | Path | None = 
 
 
 def oam_push(task: Task, timeout: float = 120.0, confirm_timeout: int = 120,
-             inventory: str | Path | None = None, dry_run: bool | None = None) -> Result:
+             inventory: str | Path | None = None, dry_run: bool | None = None,
+             over_unfinished: bool = False) -> Result:
     """Push the host's intent: backup, delta, confirmed commit, read back, verify, confirm;
-    rolled back on any failure. Under Nornir's dry run, what a push would send (a diff)."""
+    rolled back on any failure. Under Nornir's dry run, what a push would send (a diff). A
+    host whose last change is unfinished is refused (failed, nothing sent) unless
+    `over_unfinished`, as `oamkit push --over-unfinished`."""
     if task.is_dry_run(dry_run):
         return oam_diff(task, timeout=timeout, inventory=inventory)
     run = ops.push(_inventory(task, inventory), limit=[task.host.name], workers=1,
                    timeout=timeout, confirm_timeout=confirm_timeout,
-                   action=f"push (nornir, {task.host.name})")
+                   action=f"push (nornir, {task.host.name})", over_unfinished=over_unfinished)
     return _change_result(task, run)
 
 

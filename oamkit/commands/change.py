@@ -68,7 +68,8 @@ def diff(inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, limit: s
          executor: str = ExecutorOpt, scheduler: str = SchedulerOpt,
          session_log: Path = SessionLogOpt, debug: bool = DebugOpt) -> None:
     """Show, per host, what a push would change (before/after) and the exact commands it would
-    send. Sends no configuration command."""
+    send. Sends no configuration command. Warns about a host whose last change is unfinished
+    (a push would refuse it)."""
     session_logging(session_log, debug)
     chosen = ops.select(inventory, filter, limit)   # bad input stops before an executor starts
     with executor_for(executor, scheduler, workers) as runs_on, progress("diff", as_json) as tick:
@@ -87,16 +88,25 @@ def push(inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, limit: s
          max_failures: int = typer.Option(None, "--max-failures", min=1, help="Stop the rollout after this many failures."),
          confirm_timeout: int = typer.Option(120, "--confirm-timeout", min=30,
                                              help="Seconds before an unconfirmed commit reverts by itself."),
+         over_unfinished: bool = typer.Option(
+             False, "--over-unfinished",
+             help="Push hosts whose last change is unfinished (a killed run caught them mid-change, "
+                  "or they ended failed-needs-attention) after you have checked them by hand. Without "
+                  "it such a host is refused (error, nothing sent); `oamkit rollback --change ID "
+                  "--limit HOST` resolves it instead."),
          as_json: bool = JsonOpt, executor: str = ExecutorOpt, scheduler: str = SchedulerOpt,
          session_log: Path = SessionLogOpt, debug: bool = DebugOpt) -> None:
     """Back up, apply only the delta, commit (confirmed where the platform can), read back and
-    verify, then confirm. Any failure rolls that host back and verifies the restoration."""
+    verify, then confirm. Any failure rolls that host back and verifies the restoration. A host
+    whose last change is unfinished (killed mid-change, or failed-needs-attention) is refused
+    with nothing sent: roll that change back, or use --over-unfinished."""
     session_logging(session_log, debug)
     chosen = ops.select(inventory, filter, limit)   # bad input stops before an executor starts
     with executor_for(executor, scheduler, workers) as runs_on, progress("push", as_json) as tick:
         run = ops.push(chosen, workers=workers, timeout=timeout, canary=canary,
                        batch_size=batch_size, max_failures=max_failures,
-                       confirm_timeout=confirm_timeout, executor=runs_on, on_done=tick)
+                       confirm_timeout=confirm_timeout, executor=runs_on, on_done=tick,
+                       over_unfinished=over_unfinished)
     _report(run.results, run.stopped, as_json, run.change_id, title=f"Push {run.change_id}",
             notes=run.notes)
 

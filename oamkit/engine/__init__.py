@@ -5,6 +5,7 @@ contract."""
 from oamkit.engine.converge import (change_folder, converge, diff_host, list_changes,
                                     new_change_id, open_driver, push_host, record_change,
                                     rollback_host, wait_operational, with_host_lock)
+from oamkit.engine import unfinished
 from oamkit.engine.driver import ConfigDriver, Snapshot
 from oamkit.engine.results import (CHANGED, ERROR, FAILED_OUTCOMES, LOCKED, NEEDS_ATTENTION,
                                    NOT_ATTEMPTED, ROLLED_BACK, UNCHANGED, HostResult,
@@ -14,4 +15,4 @@ __all__ = ["CHANGED", "ERROR", "FAILED_OUTCOMES", "LOCKED", "NEEDS_ATTENTION", "
            "ROLLED_BACK", "UNCHANGED", "ConfigDriver", "HostResult", "Snapshot", "VerifyFailed",
            "change_folder", "converge", "diff_host", "exit_code", "list_changes",
            "new_change_id", "open_driver", "push_host", "record_change", "rollback_host",
-           "wait_operational", "with_host_lock"]
+           "unfinished", "wait_operational", "with_host_lock"]

@@ -7,7 +7,9 @@ Per host the outcome is one of:
   failed-needs-attention  the rollback itself failed or could not be verified: the result says
                           what state the device is in
   not-attempted           the rollout stopped before this host (canary / max-failures / Ctrl-C)
-  error                   the host could not be reached or read; nothing was changed
+  error                   the host could not be reached or read, or a push refused it because
+                          its last change is unfinished (`engine.unfinished`: a killed run caught
+                          it mid-change, or it ended failed-needs-attention); nothing was changed
   locked                  another oamkit run holds the host's lock (`locks`); nothing was sent
 """
 from __future__ import annotations

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Callable
 
 from oamkit import backups, changelog, engine, statedir
-from oamkit.engine import HostResult
+from oamkit.engine import HostResult, unfinished
 from oamkit.errors import InputError, Problem, require_numbers
 from oamkit.executors import HostJob
 from oamkit.ops.selection import InventoryLike, select
@@ -70,34 +70,64 @@ def _plan_notes(chosen) -> dict[str, list[str]]:
 def diff(inventory: InventoryLike = None, filter: list[str] | None = None,
          limit: str | list[str] | None = None, *, workers: int = 20, timeout: float = 120.0,
          executor=None, on_done: OnDone = None) -> ChangeRun:
-    """Per host, the exact commands a push would send. Sends no configuration command."""
+    """Per host, the exact commands a push would send. Sends no configuration command. A host
+    whose last change is unfinished (see `engine.unfinished`) gets a warning in `notes`: a
+    push would refuse it."""
     chosen = select(inventory, filter, limit)
+    left = unfinished.find(chosen.hosts)
     results, stopped = run_fleet(chosen.plans, HostJob.make("diff", chosen.inventory),
                                  Rollout(workers, timeout), on_done=on_done, executor=executor)
+    notes = _plan_notes(chosen)
+    for host, found in left.items():
+        notes[host] = [found.warning(), *notes.get(host, [])]
     return ChangeRun("diff", results, stopped=stopped, inventory=chosen.inventory.path,
-                     notes=_plan_notes(chosen))
+                     notes=notes)
 
 
 def push(inventory: InventoryLike = None, filter: list[str] | None = None,
          limit: str | list[str] | None = None, *, workers: int = 20, timeout: float = 120.0,
          canary: int = 0, batch_size: int = 0, max_failures: int | None = None,
          confirm_timeout: int = 120, executor=None, on_done: OnDone = None,
-         action: str = "push") -> ChangeRun:
+         action: str = "push", over_unfinished: bool = False) -> ChangeRun:
     """Back up, apply only the delta, commit (confirmed where the platform can), read back,
     verify, health gate, confirm; any failure rolls that host back and verifies it. The change
-    is journalled (`changelog`) before the first device is touched."""
+    is journalled (`changelog`) before the first device is touched.
+
+    A host whose last change is unfinished (a killed run caught it mid-change, or it ended
+    failed-needs-attention: see `engine.unfinished`) is refused, outcome `error`, and nothing
+    is sent to it, unless `over_unfinished` (a human checked the device by hand)."""
     # it becomes part of a device command (`commit confirmed N`, `revert timer N`)
     require_numbers(("--confirm-timeout", confirm_timeout, 30, MAX_TIMEOUT, True, False))
     chosen = select(inventory, filter, limit)
     inv = chosen.inventory
+    left = unfinished.find(chosen.hosts)   # here, where the state folder is, not in a worker
+    notes = _plan_notes(chosen)
+    refused: dict[str, HostResult] = {}
+    for plan in chosen.plans:
+        found = left.get(plan.host.name)
+        if found is None:
+            continue
+        if over_unfinished:
+            notes.setdefault(found.host, []).append(
+                f"pushed over its unfinished change {found.change_id} ({found.state}): "
+                f"{unfinished.OVERRIDE}")
+        else:
+            refused[found.host] = HostResult(found.host, plan.platform.name, engine.ERROR,
+                                             error=found.refusal())
     change_id = engine.new_change_id()
     job = HostJob.make("push", inv, change_id=change_id, confirm_timeout=confirm_timeout)
-    journal = changelog.begin(change_id, action, chosen.hosts, inv.path)
-    results, stopped = run_fleet(chosen.plans, job,
+    journal = changelog.begin(change_id, action, chosen.hosts, inv.path,
+                              [h for h in left if h not in refused])
+    for result in refused.values():
+        _both(journal.host_done, on_done)(result)
+    results, stopped = run_fleet([p for p in chosen.plans if p.host.name not in refused], job,
                                  Rollout(workers, timeout, canary, batch_size, max_failures),
                                  on_done=_both(journal.host_done, on_done), executor=executor)
+    if refused:
+        ran = {r.host: r for r in results}
+        results = [refused.get(p.host.name) or ran[p.host.name] for p in chosen.plans]
     engine.record_change(change_id, action, results, inv.path, stopped)
-    return ChangeRun(action, results, change_id, stopped, inv.path, notes=_plan_notes(chosen))
+    return ChangeRun(action, results, change_id, stopped, inv.path, notes=notes)
 
 
 def find_change(change: str, entries: list[dict] | None = None) -> dict:

@@ -67,6 +67,8 @@ class PushOpts(FleetOpts):
     max_failures: int | None = Field(None, ge=1)
     # ops.push refuses more, but only when the step runs: after the steps before it ran
     confirm_timeout: int = Field(120, ge=30, le=MAX_TIMEOUT)
+    # as `oamkit push --over-unfinished`: push hosts whose last change is unfinished
+    over_unfinished: bool = False
 
 
 class CollectOpts(FleetOpts):

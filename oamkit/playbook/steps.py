@@ -115,7 +115,8 @@ def run_push(ctx, step, opts: PushOpts):
     run = ops.push(_selection(ctx, step), workers=opts.workers, timeout=opts.timeout,
                    canary=opts.canary, batch_size=opts.batch_size, max_failures=opts.max_failures,
                    confirm_timeout=opts.confirm_timeout, executor=ctx.executor,
-                   action=f"push (playbook {ctx.play.file.name})")
+                   action=f"push (playbook {ctx.play.file.name})",
+                   over_unfinished=opts.over_unfinished)
     _show_diff(ctx, run)
     result = _fleet_result(run) | {"change_id": run.change_id}
     return run.exit_code, result, _summary(run.outcomes) + (

@@ -194,3 +194,37 @@ def test_nornir_check_fails_a_host_it_could_not_check(lab, lab_inventory, env):
     result = checked["junos-1"][0]
     assert [(r["rule"], r["status"]) for r in result.result["results"]] == [("reachable", "UNKNOWN")]
     assert result.failed and checked.failed
+
+
+def _sessions_since(device, sent: int) -> list:
+    """Logins and sessions on the device after its first `sent` transcript entries (a session
+    that ends later still writes its `exit` there: not a new one)."""
+    before = {e.session_id for e in device.transcript[:sent]}
+    return [e for e in device.transcript[sent:] if e.text.startswith("auth ")
+            or e.session_id not in before]
+
+
+def test_the_api_and_nornir_refuse_a_host_left_needing_attention(lab, lab_inventory, env):
+    """ops.push and the Nornir task check the change log as the CLI does: a host whose last
+    change ended failed-needs-attention is refused, nothing sent (it pushed over it, confirming
+    the half change the device was about to undo); `over_unfinished=True` goes over it."""
+    device = lab.device("ios-1")
+    lab.set_faults("ios-1", drop_after_commands=20, refuse_auth_after_drop=True)
+    first = ops.push(lab_inventory, limit=["ios-1"], confirm_timeout=3600)
+    assert first.results[0].outcome == "failed-needs-attention" and first.exit_code == 3
+    lab.set_faults("ios-1", drop_after_commands=None, refuse_auth_after_drop=False, refuse_auth=False)
+    sent = len(device.transcript)
+    again = ops.push(lab_inventory, limit=["ios-1"])
+    refused = again.results[0]
+    assert refused.outcome == "error" and again.exit_code == 1, refused
+    assert f"its last change {first.change_id} (push) is unfinished" in refused.error
+    assert not _sessions_since(device, sent) and device.confirm_pending
+    diff = ops.diff(lab_inventory, limit=["ios-1"])
+    assert any("is unfinished" in note for note in diff.notes["ios-1"]), diff.notes
+    sent = len(device.transcript)   # the diff read the device
+    nr = _nornir(lab_inventory).filter(name="ios-1")
+    task = nr.run(task=oam_push)["ios-1"][0]
+    assert task.failed and not task.changed and task.result["outcome"] == "error", task.result
+    assert not _sessions_since(device, sent), device.transcript[sent:]
+    task = nr.run(task=oam_push, over_unfinished=True, on_failed=True)["ios-1"][0]
+    assert task.changed and not task.failed and not device.confirm_pending, task.result
