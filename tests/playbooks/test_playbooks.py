@@ -462,3 +462,26 @@ def test_a_stopped_play_says_cleanup_steps_ran_only_when_it_has_some(lab_invento
     assert result.returncode == 1, result.stdout + result.stderr
     assert "Play stopped" in result.stderr
     assert ("cleanup steps ran" in result.stderr) is said, result.stderr
+
+
+def test_a_push_step_refuses_a_host_left_needing_attention_unless_over_unfinished(lab, lab_inventory, env,
+                                                                                  tmp_path):
+    # A push step went over ios-1 left failed-needs-attention: it confirmed the half change the
+    # device's revert timer was about to undo, and reported it changed
+    lab.set_faults("ios-1", drop_after_commands=20, refuse_auth_after_drop=True)
+    first = oamkit(env, "push", "-i", str(lab_inventory), "--limit", "ios-1", "--confirm-timeout", "3600")
+    assert first.returncode == 3, first.stdout + first.stderr
+    lab.set_faults("ios-1", drop_after_commands=None, refuse_auth_after_drop=False, refuse_auth=False)
+    play = write(tmp_path, """
+        steps:
+          - push: {over_unfinished: "{{ over }}"}
+            limit: ios-1
+        """)
+    code, report = run_json(env, play, lab_inventory, "-e", "over=false")
+    host, = report["steps"][0]["result"]["hosts"]
+    assert code == 1 and host["outcome"] == "error" and "is unfinished" in host["error"], host
+    assert lab.device("ios-1").confirm_pending, "the device's own revert must still be pending"
+    code, report = run_json(env, play, lab_inventory, "-e", "over=true")
+    host, = report["steps"][0]["result"]["hosts"]
+    assert code == 0 and host["outcome"] == "changed", host
+    assert not lab.device("ios-1").confirm_pending
