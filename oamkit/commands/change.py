@@ -91,7 +91,9 @@ def push(inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, limit: s
          over_unfinished: bool = typer.Option(
              False, "--over-unfinished",
              help="Push hosts whose last change is unfinished (a killed run caught them mid-change, "
-                  "or they ended failed-needs-attention) after you have checked them by hand. Without "
+                  "or they ended failed-needs-attention) after you have checked them by hand, a "
+                  "pending revert timer or confirmed commit included: oamkit pushes the device as it "
+                  "finds it. Without "
                   "it such a host is refused (error, nothing sent); `oamkit rollback --change ID "
                   "--limit HOST` resolves it instead."),
          as_json: bool = JsonOpt, executor: str = ExecutorOpt, scheduler: str = SchedulerOpt,
