@@ -11,31 +11,14 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 import yaml
 
 from oamkit import configtext
 from oamkit.platforms import cisco_ios, huawei_vrp
-
-
-@pytest.fixture(params=["netmiko", "asyncssh"])
-def lab_inventory(request, lab, tmp_path):
-    return lab.write_inventory(tmp_path / "inventory", ssh_driver=request.param)
-
-
-@pytest.fixture
-def env(tmp_path, lab):
-    return {**os.environ, "COLUMNS": "200", "OAMKIT_STATE_DIR": str(tmp_path / "state"),
-            "OAMKIT_LAB_PASSWORD": lab.password}
-
-
-def oamkit(env, *args):
-    return subprocess.run([sys.executable, "-m", "oamkit.cli", *args], capture_output=True,
-                          text=True, env=env, timeout=180)
+# both SSH drivers (the fixture's params), the state folder and the lab password, the CLI
+from tests.change.test_change_engine import env, lab_inventory, oamkit  # noqa: F401
 
 
 def run(env, inventory, action, host, *extra):
