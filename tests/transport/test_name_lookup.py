@@ -58,6 +58,7 @@ def silent_dns():
             _remove(stale)
     ns = f"{PREFIX}{os.getpid()}"
     conf = Path("/etc/netns") / ns
+    made_etc_netns = not conf.parent.exists()   # then it goes too: the machine is left as found
     subprocess.run(["ip", "netns", "add", ns], check=True)
     server = None
     try:
@@ -73,6 +74,11 @@ def silent_dns():
             server.kill()
             server.wait()
         _remove(ns)
+        if made_etc_netns:
+            try:
+                conf.parent.rmdir()
+            except OSError:   # another namespace's folder appeared meanwhile: it stays
+                pass
 
 
 def test_a_silent_dns_server_ends_each_host_at_its_deadline_saying_so(silent_dns, lab, lab_inventory):
