@@ -3,7 +3,8 @@ killed mid-flight (SIGKILL, a power cut) is listed and can be undone.
 
 `changes/<id>/change.jsonl` under the state folder, one JSON record a line:
   {"id", "action", "who", "when", "inventory", "state": "in-progress", "hosts": [...], "pid"}
-        first (a push with --over-unfinished adds "over_unfinished": [the hosts it went over]); on disk (fsync, and its folder's) before any device is touched;
+        first (a push with --over-unfinished adds "over_unfinished": [the hosts it went over]);
+        on disk (fsync, and its folder's) before any device is touched;
   {"host", "state": "changing", "when"}
         once the host's backup is durable, just before its first configuration command. Not
         synced itself: the backup record (synced) is what a crash must not lose, and a host
