@@ -139,20 +139,23 @@ def _pattern(regex: str) -> re.Pattern:
 def desired_tree(rendered: str, syntax: ConfigSyntax) -> Node:
     """The tree a rendered configuration asks for. Shared between hosts whose rendered text is
     equal (most of a fleet): trees are never changed after parsing, here or by their users."""
-    return _desired_tree(rendered, syntax.negate)
+    return _desired_tree(rendered, syntax.negate, syntax.default_on)
 
 
 @functools.lru_cache(maxsize=1024)
-def _desired_tree(rendered: str, negate: str) -> Node:
+def _desired_tree(rendered: str, negate: str, default_on: tuple[str, ...]) -> Node:
     tree = parse_indented(rendered)
-    _drop_negations(tree, negate)
+    _drop_negations(tree, negate, {f"{negate} {line}" for line in default_on})
     return tree
 
 
-def _drop_negations(node: Node, negate: str) -> None:
-    node.children = [c for c in node.children if not c.line.startswith(negate + " ")]
+def _drop_negations(node: Node, negate: str, stored: set[str]) -> None:
+    """Without the rendered removals (`no ...`), but with the negations the device keeps as
+    configuration (`stored`: of lines on by default)."""
+    node.children = [c for c in node.children
+                     if not c.line.startswith(negate + " ") or c.line in stored]
     for c in node.children:
-        _drop_negations(c, negate)
+        _drop_negations(c, negate, stored)
 
 
 def _key(line: str, syntax: ConfigSyntax) -> str | None:
@@ -170,7 +173,19 @@ def _key_of(line: str, value_keys: tuple[str, ...]) -> str | None:
 
 
 def _negation(line: str, syntax: ConfigSyntax) -> str:
+    positive = _turned_off(line, syntax)
+    if positive is not None:   # the default back: the line itself, not `no no ...`
+        return positive
+    if any(_pattern(p).match(line) for p in syntax.negate_whole):
+        return f"{syntax.negate} {line}"
     return f"{syntax.negate} {_key(line, syntax) or line}"
+
+
+def _turned_off(line: str, syntax: ConfigSyntax) -> str | None:
+    """The default-on line (`ConfigSyntax.default_on`) that `line` turns off, if it does."""
+    if line.startswith(syntax.negate + " ") and line[len(syntax.negate) + 1:] in syntax.default_on:
+        return line[len(syntax.negate) + 1:]
+    return None
 
 
 def delta_indented(current: Node, desired: Node, syntax: ConfigSyntax) -> list[str]:
@@ -223,7 +238,9 @@ def _block_delta(have: list[Node], want: list[Node], syntax: ConfigSyntax) -> li
     gone = [n.line for n in have
             if n.line not in want_lines and (_key(n.line, syntax) not in want_keys)]
     covering = [line for line in gone if line in syntax.removal_covers]
-    gone = [line for line in gone if not any(line.startswith(c + " ") for c in covering)]
+    # a covered line goes with its cover, and so does a default it turned off
+    gone = [line for line in gone
+            if not any((_turned_off(line, syntax) or line).startswith(c + " ") for c in covering)]
     # (lines sent, the configuration line they set or remove; None for a sub-block)
     removals: list[tuple[list[str], str | None]] = [([_negation(line, syntax)], line)
                                                     for line in gone]

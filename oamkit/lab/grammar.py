@@ -64,6 +64,9 @@ class Rule:
     handler: str | None = None # session method for "cmd" rules
     key: str | None = None     # explicit replace key (canonical words); default: words before the first value
     checks: tuple[str, ...] = ()
+    # On by default (IOS `ethernet oam link-monitor supported`): the configuration keeps the
+    # negation (`no ...`) when it is turned off, and the line itself never shows
+    default_on: bool = False
     variants: list[tuple[list[Tok], list[int]]] = field(default_factory=list)
 
     def __post_init__(self) -> None:

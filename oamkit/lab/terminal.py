@@ -275,6 +275,9 @@ class Session:
         key = m.key_words()
         line = m.line
         path = list(base)
+        if rule.default_on:   # back to the default: the stored negation goes, nothing shows
+            self.change(lambda t: t.delete(path + [f"{self.negations()[0]} {line}"]))
+            return None
         globals_first = not path and self.globals_before_blocks
 
         def apply(t: ConfigTree) -> None:
@@ -310,7 +313,14 @@ class Session:
                 return None
         else:
             target = (m.key_words() if full else None) or m.line
-        self.change(lambda t: t.delete_prefix(list(path), target))
+        if m.rule.default_on and full:   # turned off: the configuration shows the negation
+            negation = f"{self.negations()[0]} {m.line}"
+            self.change(lambda t: t.set(list(path) + [negation]))
+            return None
+        # what a feature's removal takes with it includes the defaults it had turned off
+        # (IOS `no ethernet oam` also drops `no ethernet oam link-monitor supported`)
+        stored = f"{self.negations()[0]} {target}"
+        self.change(lambda t: (t.delete_prefix(list(path), target), t.delete_prefix(list(path), stored)))
         return None
 
     # ---------------------------------------------------------------- main loop

@@ -125,6 +125,14 @@ class ConfigSyntax:
     value_keys: tuple[str, ...] = ()       # regexes, group 1 = the setting a line sets
     # Lines whose removal removes every line that starts with them (IOS `no ethernet oam`).
     removal_covers: tuple[str, ...] = ()
+    # Lines on by default, whose negation the configuration keeps when they are turned off
+    # (IOS shows `no ethernet oam link-monitor supported`): a rendered negation of one is
+    # wanted configuration, not a removal, and the line itself puts the default back.
+    default_on: tuple[str, ...] = ()
+    # Regexes of lines whose negation repeats the whole line, value included, where the
+    # vendor's syntax has it so (IOS `no ethernet oam mode {active | passive}`); others are
+    # negated by their value key (`no ethernet oam timeout`).
+    negate_whole: tuple[str, ...] = ()
     # Pairs of lines of one block the device checks against each other as each is entered
     # (IOS: a monitor's low threshold must stay below its high one). Regexes with the groups
     # `pair` (what ties the two lines), `bound` ("low" or "high") and `value` (a number, or

@@ -85,7 +85,7 @@ PLATFORM = Platform(
     config=ConfigSyntax(
         style="indented", show_running="show running-config", negate="no", exit_command="exit",
         interface_line=r"^interface (\S+)$",
-        managed_interface_lines=r"^(ethernet oam|source template OAMKIT-)",
+        managed_interface_lines=r"^(ethernet oam|no ethernet oam link-monitor supported$|source template OAMKIT-)",
         managed_top=(r"^template OAMKIT-",),
         value_keys=(r"^(ethernet oam link-monitor \S+ (?:window|threshold low|threshold high)) ",
                     r"^(ethernet oam (?:mode|min-rate|max-rate|timeout)) ",
@@ -93,6 +93,13 @@ PLATFORM = Platform(
                     r"^(ethernet oam remote-failure \S+ action) ",
                     r"^(source template) "),
         removal_covers=("ethernet oam",),
+        # "This is the default. You need to enter this command only if it has been disabled by
+        # previously entering the no ethernet oam link-monitor supported command." (Cisco IE
+        # 2000U configuration guide, Configuring Ethernet OAM Link Monitoring)
+        default_on=("ethernet oam link-monitor supported",),
+        # "no ethernet oam [max-rate | min-rate | mode {active | passive} | timeout]" (MWR 2941
+        # command reference, 15.1(3)MR): the mode's negation names it
+        negate_whole=(r"^ethernet oam mode ",),
         # IOS checks low against high as each line is entered ("% Low threshold must be lower
         # than high threshold"; low "must be lower than the high threshold", vendor notes §2.2)
         ordered_bounds=(r"^ethernet oam link-monitor (?P<pair>\S+) threshold (?P<bound>low|high) "

@@ -32,7 +32,10 @@ def ios_rules() -> list[Rule]:
     r += [
         Rule("ethernet oam link-monitor high-threshold action {error-disable-interface|failover}",
              lm_modes, checks=("oam_enabled",)),
-        Rule("ethernet oam link-monitor supported", ("config-if",)),
+        # "This is the default. You need to enter this command only if it has been disabled by
+        # previously entering the no ethernet oam link-monitor supported command." (Cisco IE
+        # 2000U configuration guide, Configuring Ethernet OAM Link Monitoring)
+        Rule("ethernet oam link-monitor supported", ("config-if",), default_on=True),
         Rule("ethernet oam link-monitor on", ("config-if",), checks=("oam_enabled",)),
         Rule("ethernet oam remote-loopback supported", ("config-if",), checks=("oam_enabled",)),
         Rule("ethernet oam remote-failure {critical-event|dying-gasp|link-fault} action error-disable-interface",
