@@ -127,9 +127,9 @@ def _explain_target(raw: dict, keys: list[str], name: str, platform: Platform,
     whole_intent = None
     try:
         whole_intent = intent_of(raw)
-        whole, _, whole_problems = _render_lines(platform, host, whole_intent)
+        whole, whole_notes, whole_problems = _render_lines(platform, host, whole_intent)
     except InputError:
-        whole, whole_problems = [], [True]
+        whole, whole_notes, whole_problems = [], [], [True]
     target = TargetExplanation(platform.name, platform.display, interface,
                                units.format_speed(speed_bps),
                                "template" if host.oam.form == "template" else "interface",
@@ -164,7 +164,9 @@ def _explain_target(raw: dict, keys: list[str], name: str, platform: Platform,
     if whole_intent is not None:
         target.warnings = [w.message for w in detection.threshold_warnings(whole_intent, platform)]
         note = detection.high_threshold_note(whole_intent, platform)
-        target.notes = [note] if note else []
+        # what only the keys together bring about (Junos: high thresholds sharing one action)
+        together = [n for n in whole_notes if not any(n in k.details for k in target.keys)]
+        target.notes = together + ([note] if note else [])
     return target
 
 

@@ -289,6 +289,10 @@ class Platform:
     interface_disable: tuple[str, ...] = ()
     interface_enable: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    # Said when a policy gives more than one monitor a high threshold with an action, on a
+    # platform whose one action profile takes its action only when all its events are true
+    # (Junos); None where any one monitor crossing fires it (IOS, IOS-XR, VRP).
+    combined_action_note: str | None = None
     names: NameRules = NameRules()
 
     # ------------------------------------------------------------------ interfaces
@@ -433,6 +437,11 @@ class Platform:
                     "/".join(self.remote_failure_actions))
                 continue
             out["remote_failure"][vendor_event] = vendor_action
+        highs = sorted(name for name, ev in out["events"].items()
+                       if ev["high"] is not None and ev["high"] != "none")
+        if self.combined_action_note and out["high_threshold_action"] and len(highs) > 1:
+            notes.append(self.combined_action_note.format(monitors=", ".join(highs),
+                                                          policy=intent.policy))
         return out, problems, notes
 
     def reason_unsupported(self, key: str) -> str:

@@ -85,4 +85,15 @@ PLATFORM = Platform(
         owned_path=r"link-fault-management"),
     interface_disable=("set interfaces {interface} disable",),
     interface_enable=("delete interfaces {interface} disable",),
+    # "The actions are taken only when all of the events in the action profile are true."
+    # (Junos 10.3, Specifying the Actions to Be Taken for Link-Fault Management Events; Junos
+    # 9.4, Monitoring Protocol Status: "all the events must occur before the specified action
+    # is taken"). Whether the counts of one `link-event-rate` are one event or several,
+    # Juniper does not say: said, not guessed.
+    combined_action_note=(
+        "high thresholds of {monitors} (policy {policy}) share one Junos action profile, whose "
+        "action Junos takes only when all of its events are true (Juniper: \"Specifying the "
+        "Actions to Be Taken for Link-Fault Management Events\"): the action may wait for "
+        "every one of them to cross, where IOS, IOS-XR and VRP act on the first; oamkit's "
+        "detection estimate assumes the first"),
 )

@@ -110,6 +110,31 @@ def test_policy_explain_names_what_each_key_becomes_per_platform(company, tmp_pa
     assert outcome["status"] == "error" and "allowed: 1-100 on Juniper Junos" in outcome["details"][0]
 
 
+def test_junos_high_thresholds_sharing_one_action_are_said(tmp_path):
+    """Junos takes an action profile's action only when all its events are true (Juniper,
+    "Specifying the Actions to Be Taken for Link-Fault Management Events"): two monitors with
+    a high threshold and a link-down action in one profile may not act on the first crossing,
+    as IOS, XR and VRP do. Said for Junos, not for the others, and not for one monitor."""
+    both = tmp_path / "both.yaml"
+    both.write_text(yaml.safe_dump({"both": {
+        "link_monitor": {"symbol_period": {"low": 1, "high": 10}, "frame": {"low": 1, "high": 10}},
+        "high_threshold_action": "error-disable-interface"}}))
+    notes = {}
+    for platform in ("juniper_junos", "cisco_ios"):
+        result = run_cli("policy", "explain", str(both), "--platform", platform, "--json")
+        assert result.returncode == 0, result.stdout
+        notes[platform] = " ".join(json.loads(result.stdout)["targets"][0]["notes"])
+    assert "high thresholds of frame, symbol_period (policy both) share one Junos action " \
+        "profile" in notes["juniper_junos"] and "all of its events are true" in notes["juniper_junos"]
+    assert "action profile" not in notes["cisco_ios"], notes
+    one = tmp_path / "one.yaml"
+    one.write_text(yaml.safe_dump({"one": {
+        "link_monitor": {"frame": {"low": 1, "high": 10}},
+        "high_threshold_action": "error-disable-interface"}}))
+    result = run_cli("policy", "explain", str(one), "--platform", "juniper_junos", "--json")
+    assert "action profile" not in " ".join(json.loads(result.stdout)["targets"][0]["notes"])
+
+
 def test_policy_explain_per_interface_of_an_inventory(company):
     result = run_cli("policy", "explain", "refuse-loopback", "-i", str(company[0]), "--platform",
                      "huawei_vrp")
