@@ -67,6 +67,7 @@ class Rule:
     # On by default (IOS `ethernet oam link-monitor supported`): the configuration keeps the
     # negation (`no ...`) when it is turned off, and the line itself never shows
     default_on: bool = False
+    undo_checks: tuple[str, ...] = ()   # checks of its removal (`no`/`undo` + the line)
     variants: list[tuple[list[Tok], list[int]]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -193,9 +194,11 @@ class Grammar:
         # lines. Read-only for callers (failures are not kept: callers move their caret).
         self._matched: dict[tuple, Match] = {}
 
-    def problem(self, session, match: Match, path: list[str]) -> str | None:
-        """The error text of the first semantic check of the matched rule that fails, or None."""
-        for name in match.rule.checks:
+    def problem(self, session, match: Match, path: list[str], *,
+                removing: bool = False) -> str | None:
+        """The error text of the first semantic check of the matched rule that fails, or None.
+        ``removing``: the line is being removed (``Rule.undo_checks``)."""
+        for name in match.rule.undo_checks if removing else match.rule.checks:
             problem = self.checks[name](session, match, path)
             if problem:
                 return problem

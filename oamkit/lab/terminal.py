@@ -305,6 +305,9 @@ class Session:
             return self.caret_error(original, m)
         if m.rule.action == "cmd":
             return self.caret_error(original, NoMatch(offset, "keyword", None, ""))
+        problem = self.g.problem(self, m, path, removing=True)
+        if problem:
+            return problem
         full = len(m.words) == len(m.rule.variants[-1][0]) or len(m.words) == len(m.rule.variants[0][0])
         if m.rule.action == "enter":
             target = m.line          # a whole block (template/profile/interface): exactly that one

@@ -369,12 +369,22 @@ def test_huawei_errors(lab):
         period = hw_lines(conn, ["quit", "efm enable", "interface GigabitEthernet0/1/1",
                                  "efm error-frame-period period 200000"])
         interval = hw_lines(conn, ["efm enable", "efm interval 500"])
+        # mode and interval, set or back to the default, only while the interface's EFM is off
+        mode = hw_lines(conn, ["efm mode passive"])
+        undo_mode, undo_interval = hw_lines(conn, ["undo efm mode"]), hw_lines(conn, ["undo efm interval"])
+        lifted = hw_lines(conn, ["undo efm enable", "efm mode passive", "efm interval 500",
+                                 "undo efm mode", "undo efm interval", "efm mode passive", "efm enable"])
+        after = conn.send_command("display configuration candidate")
         wrong = hw_lines(conn, ["efm timeout 5000", "efm interval 150"])
         unknown = hw_lines(conn, ["efm bogus 1"])
         conn.send_command("abort", expect_string=r">")
     assert "Error: Please enable EFM OAM globally first." in no_global
     assert "Error: Please enable EFM OAM on the interface first." in period
     assert "Error: The interval cannot be changed when EFM OAM is enabled on the interface." in interval
+    assert "Error: The working mode cannot be changed when EFM OAM is enabled on the interface." in mode
+    assert "Error: The working mode cannot be changed when EFM OAM is enabled on the interface." in undo_mode
+    assert "Error: The interval cannot be changed when EFM OAM is enabled on the interface." in undo_interval
+    assert "Error" not in lifted and " efm mode passive" in after and "efm interval" not in after
     assert "Error: Wrong parameter found at '^' position." in wrong and caret_under(wrong, "150")
     assert "Error: Unrecognized command found at '^' position." in unknown and caret_under(unknown, "bogus")
     assert lab.devices["vrp-1"].candidate == lab.devices["vrp-1"].running   # abort dropped it all

@@ -12,8 +12,12 @@ HW_IF = ("interface",)
 
 def huawei_rules() -> list[Rule]:
     r = [
-        Rule("efm mode {active|passive}", HW_IF, checks=("hw_global_efm",)),
-        Rule("efm interval <100-1000/100>", HW_IF, checks=("hw_global_efm", "hw_if_efm_disabled")),
+        # the working mode and the PDU interval are set only while the interface's `efm enable`
+        # is not there, and `undo` (back to the default) is a change too (check_hw_mode_...)
+        Rule("efm mode {active|passive}", HW_IF, checks=("hw_global_efm", "hw_mode_efm_disabled"),
+             undo_checks=("hw_mode_efm_disabled",)),
+        Rule("efm interval <100-1000/100>", HW_IF, checks=("hw_global_efm", "hw_if_efm_disabled"),
+             undo_checks=("hw_if_efm_disabled",)),
         Rule("efm timeout <300-30000/100>", HW_IF, checks=("hw_global_efm",)),
         Rule("efm enable", HW_IF, checks=("hw_global_efm",)),
         Rule("efm trigger if-down", HW_IF, checks=("hw_if_efm",)),
@@ -76,10 +80,30 @@ def check_hw_if_efm(sess, match, path) -> str | None:
     return None
 
 
-def check_hw_if_efm_disabled(sess, match, path) -> str | None:
+def _if_efm_enabled(sess, path) -> bool:
     node = sess.tree().get(path)
-    if node is not None and node.child("efm enable") is not None:
+    return node is not None and node.child("efm enable") is not None
+
+
+def check_hw_if_efm_disabled(sess, match, path) -> str | None:
+    # `efm interval`: "Prerequisites: EFM OAM has been globally enabled but has not been enabled
+    # on an interface." ... "The interval at which an interface sends OAM PDUs cannot be changed
+    # after EFM OAM is enabled on the interface." (NetEngine 8000 F1A command reference,
+    # `efm interval`); `undo efm interval` restores the default, 1000 ms: a change too.
+    if _if_efm_enabled(sess, path):
         return "Error: The interval cannot be changed when EFM OAM is enabled on the interface."
+    return None
+
+
+def check_hw_mode_efm_disabled(sess, match, path) -> str | None:
+    # `efm mode`: "After EFM OAM is enabled on the interface, the EFM OAM working mode of the
+    # interface cannot be changed." (NetEngine 8000 configuration guide, "Configuring an EFM OAM
+    # Working Mode"); "Before changing the working mode of EFM on an interface, run the undo efm
+    # enable command" (`efm mode` command reference). `undo efm mode` restores the default
+    # (active): a change too. The docs give no error text: this one is NOT verbatim, it follows
+    # the style of the interval's.
+    if _if_efm_enabled(sess, path):
+        return "Error: The working mode cannot be changed when EFM OAM is enabled on the interface."
     return None
 
 
@@ -87,6 +111,7 @@ CHECKS = {
     "hw_global_efm": check_hw_global_efm,
     "hw_if_efm": check_hw_if_efm,
     "hw_if_efm_disabled": check_hw_if_efm_disabled,
+    "hw_mode_efm_disabled": check_hw_mode_efm_disabled,
 }
 
 
