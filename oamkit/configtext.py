@@ -210,7 +210,9 @@ def delta_indented(current: Node, desired: Node, syntax: ConfigSyntax) -> list[s
         if desired.child(node.line) is None and not re.match(syntax.interface_line, node.line):
             commands.append(_negation(node.line, syntax))
         elif desired.child(node.line) is None:
-            body = [_negation(c.line, syntax) for c in node.children]
+            steps = [([_negation(c.line, syntax)], c.line) for c in node.children]
+            steps = _while_absent({c.line: c for c in node.children}, set(), steps, syntax)
+            body = [line for lines, _ in steps for line in lines]
             if body:
                 commands.extend([node.line, *body, syntax.exit_command])
     return commands
@@ -307,36 +309,53 @@ def _order_bounds(have: dict[str, Node], steps: list, syntax: ConfigSyntax) -> l
 
 def _while_absent(have: dict[str, Node], want_lines: set[str], steps: list,
                   syntax: ConfigSyntax) -> list:
-    """Changes of lines the device takes only while another line is absent
-    (`ConfigSyntax.while_absent`), where that line is there and stays: its negation before the
-    first of them, the line again after the last."""
+    """Changes (set or removed) of lines the device takes only while another line of the block
+    is absent (`ConfigSyntax.while_absent`). Where that line is there and stays: its negation,
+    the changes together, the line again, at the first change (steps in between that need the
+    line follow it). Where it goes: its removal before the first change."""
     for rule in syntax.while_absent:
-        if rule.absent not in have or rule.absent not in want_lines:
-            continue   # not there (nothing to lift), or going (its removal comes first)
+        if rule.absent not in have:
+            continue   # not there: nothing to lift (being enabled now: the template sets it last)
         hits = [i for i, (_, line) in enumerate(steps)
-                if line is not None and _pattern(rule.lines).match(line)]
-        if hits:
-            first, last = hits[0], hits[-1]
+                if line is not None and line != rule.absent and _pattern(rule.lines).match(line)]
+        if not hits:
+            continue
+        first = hits[0]
+        if rule.absent in want_lines:
+            rest = [step for i, step in enumerate(steps) if i > first and i not in hits]
             steps = [*steps[:first], ([_negation(rule.absent, syntax)], None),
-                     *steps[first:last + 1], ([rule.absent], None), *steps[last + 1:]]
+                     *(steps[i] for i in hits), ([rule.absent], None), *rest]
+            continue
+        going = [i for i, (_, line) in enumerate(steps) if line == rule.absent]
+        if going and going[0] > first:
+            removal = steps[going[0]]
+            steps = [*steps[:first], removal, *(s for i, s in enumerate(steps)
+                                                 if i >= first and i != going[0])]
     return steps
 
 
 def delta_notes(commands: list[str], syntax: ConfigSyntax) -> list[str]:
     """What a human must know about `commands` beyond the lines themselves: a line the
-    device must lose for a moment (`WhileAbsent.note`), per block."""
+    device must lose for a moment (`WhileAbsent.note`), per block: its negation, a change of
+    the lines it guards (set or removed), the line again."""
     notes: list[str] = []
     block = None
-    lifted: set[str] = set()
+    lifted: dict[str, bool] = {}   # line lifted in this block -> a guarded line changed since
+    prefix = syntax.negate + " "
     for line in commands:
         match = _pattern(syntax.interface_line).match(line)
         if match:
-            block, lifted = match.group(1), set()
+            block, lifted = match.group(1), {}
             continue
+        bare = line[len(prefix):] if line.startswith(prefix) else line
         for rule in syntax.while_absent:
-            if rule.note and line == _negation(rule.absent, syntax):
-                lifted.add(rule.absent)
-            elif rule.note and rule.absent in lifted and _pattern(rule.lines).match(line):
+            if not rule.note:
+                continue
+            if line == _negation(rule.absent, syntax):
+                lifted[rule.absent] = False
+            elif rule.absent in lifted and bare != rule.absent and _pattern(rule.lines).match(bare):
+                lifted[rule.absent] = True
+            elif line == rule.absent and lifted.pop(rule.absent, False):
                 note = rule.note.format(block=block)
                 if note not in notes:
                     notes.append(note)

@@ -100,11 +100,12 @@ class Toggle:
 
 @dataclass(frozen=True)
 class WhileAbsent:
-    """Lines of a block the device takes only while another line of the block is absent
-    (Huawei VRP: `efm interval` while the interface's `efm enable` is not there). Changing
-    them where that line stays wanted sends, in one block: its negation, the change, the line
-    again. `note`: what a human is told when a delta does so; {block} is the block's name
-    (the interface)."""
+    """Lines of a block the device takes (set or removed) only while another line of the block
+    is absent (Huawei VRP: `efm mode` and `efm interval` while the interface's `efm enable` is
+    not there). Changing them where that line stays wanted sends, in one block: its negation,
+    the changes, the line again; where that line goes, its removal comes first. `note`: what a
+    human is told when a delta lifts the line for a moment; {block} is the block's name (the
+    interface)."""
 
     lines: str          # regex of the lines
     absent: str         # the line that must be absent while they change

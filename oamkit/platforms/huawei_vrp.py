@@ -80,18 +80,25 @@ PLATFORM = Platform(
         exit_command="quit", interface_line=r"^interface (\S+)$", managed_interface_lines=r"^efm ",
         managed_top=(r"^efm enable$",),
         value_keys=(r"^(efm (?:mode|interval|timeout|holdup-timer)) ", r"^(efm \S+ (?:period|threshold)) "),
-        # `efm interval` "cannot be changed after EFM OAM is enabled on the interface" (vendor
-        # notes §5.1): lifted for the change, in the same commit
+        # The working mode and the PDU interval are set only while the interface's EFM is off:
+        # "After EFM OAM is enabled on the interface, the EFM OAM working mode of the interface
+        # cannot be changed" (NetEngine 8000 guide, "Configuring an EFM OAM Working Mode");
+        # "Before changing the working mode ... run the undo efm enable command" (`efm mode`
+        # reference); `efm interval` "cannot be changed after EFM OAM is enabled on the
+        # interface" (`efm interval` reference; vendor notes §5.1). `undo` (back to the
+        # default) is a change too. Where EFM stays on: lifted for the change, in the same
+        # commit; where the policy turns it off: `undo efm enable` first.
         while_absent=(WhileAbsent(
-            r"^efm interval ", "efm enable",
+            r"^efm (?:mode|interval)\b", "efm enable",
             note="EFM OAM on {block} is briefly disabled (`undo efm enable` ... `efm enable` in "
-                 "one commit) to change `efm interval`, which VRP refuses while EFM runs: the "
-                 "OAM session may go down for the commit"),),
+                 "one commit) to change `efm mode`/`efm interval`, which VRP refuses while EFM "
+                 "runs: the OAM session may go down for the commit"),),
         error_pattern=r"^Error:", discard_command="abort",
         paging_off="screen-length 0 temporary", config_enter="system-view",
         config_exit="return", exit_abandon_answer="n", logout="quit", config_prompt=r"\]\s*$", exec_prompt=r">\s*$"),
-    notes=("efm interval can only change while EFM is disabled on the interface: a delta "
-           "changing it wraps it in `undo efm enable` / `efm enable` (ConfigSyntax.while_absent)",),
+    notes=("efm mode and efm interval can only change while EFM is disabled on the interface: a "
+           "delta changing them wraps them in `undo efm enable` / `efm enable`, and one turning "
+           "EFM off sends `undo efm enable` first (ConfigSyntax.while_absent)",),
     interface_disable=("interface {interface}", "shutdown"),
     interface_enable=("interface {interface}", "undo shutdown"),
 )

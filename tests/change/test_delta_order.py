@@ -4,13 +4,16 @@
   (`% Low threshold must be lower than high threshold`): raising both must send the high one
   first, lowering both the low one first, and a rollback must restore its backup whichever way
   the push went.
-- Huawei VRP refuses `efm interval` while EFM is enabled on the interface: changing it on an
-  interface that runs EFM goes `undo efm enable` / `efm interval N` / `efm enable` in one commit,
-  and the result says the session was briefly disabled.
+- Huawei VRP refuses `efm interval` and `efm mode` (set, or `undo` back to the default) while
+  EFM is enabled on the interface: changing them on an interface that runs EFM goes
+  `undo efm enable` / the change / `efm enable` in one commit, and the result says the session
+  was briefly disabled; turning EFM off sends `undo efm enable` before `undo efm mode` /
+  `undo efm interval`.
 """
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 import yaml
@@ -131,6 +134,89 @@ def test_vrp_pdu_interval_changes_on_an_interface_running_efm(lab, lab_inventory
     assert blocks(lab, "vrp-1") == before
 
 
+EFM_LIFTED = re.compile(r"^(?:undo )?efm (?:mode|interval)\b")
+
+
+def refused_by_vrp(sent: list[str], running_blocks: dict[str, list[str]]) -> list[str]:
+    """The lines VRP refuses, replayed against the interface's `efm enable` as the running
+    configuration had it before them and as they change it."""
+    refused, running = [], False
+    for line in sent:
+        if line.startswith("interface "):
+            running = "efm enable" in running_blocks.get(line, [])
+        elif line in ("undo efm enable", "efm enable"):
+            running = line == "efm enable"
+        elif running and EFM_LIFTED.match(line):
+            refused.append(line)
+    return refused
+
+
+def vrp_change_and_rollback(lab, lab_inventory, env, change, start=None):
+    """Push lab-huawei (after `start`), push it after `change`, roll that back: each over SSH,
+    each accepted by the lab's VRP line by line. Returns (the change's host result, the running
+    blocks after it)."""
+    if start:
+        edit_policy(lab_inventory, "lab-huawei", start)
+    code, _, host = push(env, lab_inventory, "vrp-1")
+    assert (code, host["outcome"]) == (0, "changed"), host
+    before = blocks(lab, "vrp-1")
+    assert "efm enable" in before["interface GigabitEthernet0/1/0"]
+
+    edit_policy(lab_inventory, "lab-huawei", change)
+    code, change_id, changed = push(env, lab_inventory, "vrp-1")
+    assert (code, changed["outcome"]) == (0, "changed"), changed
+    assert refused_by_vrp(changed["commands"], before) == [], changed["commands"]
+    after = blocks(lab, "vrp-1")
+
+    code, _, host = rollback(env, lab_inventory, "vrp-1", change_id)
+    assert (code, host["outcome"]) == (0, "changed"), host
+    assert refused_by_vrp(host["commands"], after) == [], host["commands"]
+    assert blocks(lab, "vrp-1") == before
+    return changed, after
+
+
+def test_vrp_mode_changes_on_an_interface_running_efm(lab, lab_inventory, env):
+    """The reviewer's case: passive, 500 ms -> active, 1 s; the rollback goes back."""
+    def start(policy):
+        policy.update(mode="passive", pdu_interval="500ms")
+    changed, after = vrp_change_and_rollback(
+        lab, lab_inventory, env, lambda p: p.update(mode="active", pdu_interval="1s"), start)
+    sent = changed["commands"]
+    at = sent.index("efm mode active")
+    assert sent[at - 1:at + 3] == ["undo efm enable", "efm mode active", "efm interval 1000",
+                                   "efm enable"], sent
+    assert "efm mode" in changed["detail"] and "briefly disabled" in changed["detail"], changed
+    for interface in ("interface GigabitEthernet0/1/0", "interface GigabitEthernet0/1/1"):
+        assert {"efm mode active", "efm interval 1000", "efm enable"} <= set(after[interface])
+
+
+def test_vrp_mode_and_interval_back_to_the_default_on_an_interface_running_efm(
+        lab, lab_inventory, env):
+    def drop(policy):
+        del policy["mode"], policy["pdu_interval"]
+    changed, after = vrp_change_and_rollback(lab, lab_inventory, env, drop)
+    sent = changed["commands"]
+    at = sent.index("undo efm mode")
+    assert sent[at - 1:at + 3] == ["undo efm enable", "undo efm mode", "undo efm interval",
+                                   "efm enable"], sent
+    assert "briefly disabled" in changed["detail"], changed
+    lines = after["interface GigabitEthernet0/1/0"]
+    assert "efm enable" in lines and not [line for line in lines if EFM_LIFTED.match(line)]
+
+
+def test_vrp_disabling_efm_undoes_efm_enable_first(lab, lab_inventory, env):
+    changed, after = vrp_change_and_rollback(lab, lab_inventory, env,
+                                             lambda p: p.update(enabled=False))
+    sent = changed["commands"]
+    for interface in ("interface GigabitEthernet0/1/0", "interface GigabitEthernet0/1/1"):
+        block = sent[sent.index(interface):]
+        assert block[1] == "undo efm enable", sent
+        assert "undo efm mode" in block and "undo efm interval" in block
+        assert "efm enable" not in block[:block.index("quit")], sent   # off for good
+        assert not [line for line in after.get(interface, []) if line.startswith("efm ")], after
+    assert not changed["detail"], changed   # not "briefly": EFM stays off
+
+
 # ---------------------------------------------------------------- the delta itself, every case
 IOS, VRP = cisco_ios.PLATFORM.config, huawei_vrp.PLATFORM.config
 CRC = "ethernet oam link-monitor receive-crc threshold"
@@ -192,8 +278,9 @@ def test_ios_orders_by_direction():
     assert undo[1:3] == [f"{CRC} high none", f"{CRC} low 500"]
 
 
-def vrp_block(interval, enabled=True, more=()) -> str:
-    lines = ["efm enable", "interface GigabitEthernet0/1/0", " efm mode active"]
+def vrp_block(interval, enabled=True, more=(), mode="active") -> str:
+    lines = ["efm enable", "interface GigabitEthernet0/1/0"]
+    lines += [f" efm mode {mode}"] if mode is not None else []
     lines += [f" efm interval {interval}"] if interval is not None else []
     lines += [" efm enable"] if enabled else []
     lines += [f" {line}" for line in more]
@@ -225,3 +312,27 @@ def test_vrp_interval_change_lifts_efm_enable_around_it_only_where_it_runs():
     sent = vrp_delta(vrp_block(1000, more=[f"{period} 1"]), vrp_block(1000, more=[f"{period} 5"]))
     assert sent == ["interface GigabitEthernet0/1/0", f"{period} 5", "quit"]
     assert configtext.delta_notes(sent, VRP) == []
+
+
+def test_vrp_mode_change_and_efm_off_order_efm_enable_around_them():
+    fpp = "efm error-frame-period threshold"
+    # the mode and the interval changed together: one lift; a line needing EFM on comes after
+    sent = vrp_delta(vrp_block(500, mode="passive", more=[f"{fpp} 1"]),
+                     vrp_block(1000, mode="active", more=[f"{fpp} 5"]))
+    assert sent == ["interface GigabitEthernet0/1/0", "undo efm enable", "efm mode active",
+                    "efm interval 1000", "efm enable", f"{fpp} 5", "quit"]
+    assert "`efm mode`" in configtext.delta_notes(sent, VRP)[0]
+    # the mode back to the default
+    assert vrp_delta(vrp_block(1000, mode="passive"), vrp_block(1000, mode=None)) == [
+        "interface GigabitEthernet0/1/0", "undo efm enable", "undo efm mode", "efm enable", "quit"]
+    # EFM off: `undo efm enable` first, and no "briefly disabled"
+    have = vrp_block(500, mode="passive", more=[f"{fpp} 1"])
+    sent = vrp_delta(have, "efm enable\ninterface GigabitEthernet0/1/0\n")
+    assert sent == ["interface GigabitEthernet0/1/0", "undo efm enable", "undo efm mode",
+                    "undo efm interval", f"undo {fpp}", "quit"]
+    assert configtext.delta_notes(sent, VRP) == []
+    # the interface's block gone from the managed configuration altogether: the same order
+    assert vrp_delta(have, "efm enable\n") == sent
+    # EFM not running there: nothing lifted
+    assert vrp_delta(vrp_block(1000, enabled=False, mode="passive"), vrp_block(1000, enabled=False)) == [
+        "interface GigabitEthernet0/1/0", "efm mode active", "quit"]
