@@ -98,6 +98,9 @@ class Toggle:
     off: str | None
 
 
+_LOST_PDUS = 3   # PDU intervals a link timeout should at least span (see translate)
+
+
 @dataclass(frozen=True)
 class WhileAbsent:
     """Lines of a block the device takes (set or removed) only while another line of the block
@@ -377,6 +380,15 @@ class Platform:
                                           intent.pdu_interval_ms, None, bad, lacks)
         out["link_timeout"] = self._timer("link_timeout", self.link_timeout,
                                           intent.link_timeout_ms, intent.pdu_interval_ms, bad, lacks)
+        if out["link_timeout"] is not None and intent.pdu_interval_ms \
+                and intent.link_timeout_ms < _LOST_PDUS * intent.pdu_interval_ms:
+            # IEEE 802.3ah's own lost-link timer is 5 PDU intervals (5 s at 1 PDU/s); Huawei:
+            # the timeout "must be three times the interval at which the remote interface
+            # sends OAM PDUs or even longer" (NetEngine 8000, efm timeout)
+            notes.append(f"link_timeout {units.format_duration_ms(intent.link_timeout_ms)} (policy "
+                         f"{intent.policy}) is under {_LOST_PDUS} PDU intervals "
+                         f"({units.format_duration_ms(intent.pdu_interval_ms)}): the session goes "
+                         f"down when fewer than {_LOST_PDUS} PDUs in a row are lost")
         out["pdu_max_rate"] = None
         if intent.pdu_max_rate is not None:
             if self.pdu_max_rate is None:

@@ -135,6 +135,25 @@ def test_junos_high_thresholds_sharing_one_action_are_said(tmp_path):
     assert "action profile" not in " ".join(json.loads(result.stdout)["targets"][0]["notes"])
 
 
+def test_link_timeout_under_three_pdu_intervals_is_said(tmp_path):
+    """Huawei: the timeout "must be three times the interval at which the remote interface sends
+    OAM PDUs or even longer"; IEEE 802.3ah's own lost-link timer is 5 intervals. A shorter
+    timeout rendered without a word."""
+    short = tmp_path / "short.yaml"
+    short.write_text(yaml.safe_dump({"short": {"pdu_interval": "1s", "link_timeout": "2s"}}))
+    result = run_cli("policy", "explain", str(short), "--platform", "huawei_vrp", "--json")
+    assert result.returncode == 0, result.stdout
+    keys = {k["key"]: k for k in json.loads(result.stdout)["targets"][0]["keys"]}
+    assert keys["link_timeout"]["commands"] == [" efm timeout 2000"]
+    assert "link_timeout 2s (policy short) is under 3 PDU intervals (1s)" in \
+        " ".join(keys["link_timeout"]["details"])
+    fine = tmp_path / "fine.yaml"
+    fine.write_text(yaml.safe_dump({"fine": {"pdu_interval": "1s", "link_timeout": "5s"}}))
+    result = run_cli("policy", "explain", str(fine), "--platform", "huawei_vrp", "--json")
+    keys = {k["key"]: k for k in json.loads(result.stdout)["targets"][0]["keys"]}
+    assert not keys["link_timeout"]["details"]
+
+
 def test_policy_explain_per_interface_of_an_inventory(company):
     result = run_cli("policy", "explain", "refuse-loopback", "-i", str(company[0]), "--platform",
                      "huawei_vrp")
