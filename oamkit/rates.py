@@ -2,10 +2,16 @@
 
 Pure functions, no I/O. A counter that goes down between two samples was either cleared
 (`clear counters`, a reboot, a line-card reset) or wrapped at 2^32 / 2^64. It is only taken for
-a wrap when the wrapped delta is physically possible: no more errors than the link could carry
-frames in the elapsed time (minimum-size frames at line rate). Anything else is a reset, and the
-delta is the value counted since the reset (a lower bound: the reset may have been any time in
-the interval). A reboot is also recognised by the device's uptime being shorter than the
+a wrap of width W when both hold (`wrap_width`):
+- the previous reading was in the top half of the W-bit range (2^(W-1) <= previous < 2^W): a
+  counter wraps by counting up through its top, so one that read well below it (9,096, or
+  1e9 on a 32-bit counter) had far more than it had ever counted left to go, and a drop from
+  there is a clear, however long the interval (the line-rate test alone admitted a 32-bit wrap
+  from any value once the gap was 48 min at 1G, 4.8 min at 10G, 29 s at 100G);
+- the wrapped delta is physically possible: no more errors than the link could carry frames in
+  the elapsed time (minimum-size frames at line rate).
+Anything else is a reset, and the delta is the value counted since the reset (a lower bound:
+the reset may have been any time in the interval). A reboot is also recognised by the device's uptime being shorter than the
 interval, even when the counter has grown past its old value again. Rates are never negative and never invented from a single sample.
 
 Judging: a rate is turned into the count the device's own link monitor would see in its window
@@ -78,15 +84,26 @@ def counter_delta(previous: Sample, current: Sample, speed_bps: int | None = Non
         return Delta(previous.ts, current.ts, current.value, "reset")
     if current.value >= previous.value:
         return Delta(previous.ts, current.ts, current.value - previous.value, "normal")
-    limit = max_errors(current.ts - previous.ts, speed_bps)
+    width = wrap_width(previous.value, current.value, current.ts - previous.ts, speed_bps)
+    if width is not None:
+        return Delta(previous.ts, current.ts, current.value + 2 ** width - previous.value,
+                     f"wrap{width}")
+    return Delta(previous.ts, current.ts, current.value, "reset")
+
+
+def wrap_width(previous: int, current: int, seconds: float, speed_bps: int | None = None) -> int | None:
+    """The counter width (32 or 64) at which a drop from `previous` to `current` is a wrap, or
+    None: a clear (or a restart the uptime did not show). A wrap only from the top half of the
+    width's range (a counter that had not counted half-way to its top did not get past it in
+    one interval), and only when the wrapped delta fits in what the link can carry in
+    `seconds`. A previous value below 2^32 is never a 64-bit wrap."""
     for width in WIDTHS:
         modulus = 2 ** width
-        if previous.value < modulus:
-            wrapped = current.value + modulus - previous.value
-            if wrapped <= limit:
-                return Delta(previous.ts, current.ts, wrapped, f"wrap{width}")
-            break   # a counter that fits in 32 bits and did not wrap there did not wrap at 64
-    return Delta(previous.ts, current.ts, current.value, "reset")
+        if previous < modulus:
+            if previous >= modulus // 2 and current + modulus - previous <= max_errors(seconds, speed_bps):
+                return width
+            return None   # a counter that fits in 32 bits and did not wrap there did not wrap at 64
+    return None
 
 
 def series_deltas(samples: list[Sample], speed_bps: int | None = None) -> list[Delta]:

@@ -423,6 +423,14 @@ class Device:
                 for key in ("mon_burst", "fs_burst"):
                     st._acc[key] = st._acc.get(key, 0.0) + burst_crc
 
+    def clear_counters(self, interface: str | None = None) -> None:
+        """`clear counters [interface]`: the interface's (every interface's) counters back to 0,
+        as a clear or a restart leaves them; the uptime goes on (the lab's is always over a day)."""
+        self.tick()
+        with self.lock:
+            for st in ([self.interfaces[interface]] if interface else self.interfaces.values()):
+                st.counters.update({k: 0 for k in st.counters})
+
     def set_peer_state(self, interface: str, state: str, *, reason: str = "Link fault") -> None:
         """Change the OAM peer state ("operational", "down", ...); logs an event."""
         with self.lock:

@@ -371,6 +371,9 @@ class Lab:
     def inject_errors(self, name: str, interface: str, **kw: Any) -> None:
         self.call(self.devices[name].inject_errors, interface, **kw)
 
+    def clear_counters(self, name: str, interface: str | None = None) -> None:
+        self.call(self.devices[name].clear_counters, interface)
+
     def set_peer_state(self, name: str, interface: str, state: str, **kw: Any) -> None:
         self.call(self.devices[name].set_peer_state, interface, state, **kw)
 

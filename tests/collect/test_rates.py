@@ -139,3 +139,16 @@ def test_uptime_is_read_from_show_version_text():
         7 * 86400 + 2 * 86400 + 3 * 3600 + 4 * 60
     assert uptime_seconds("System uptime is 5 minutes") == 300
     assert uptime_seconds("Hostname: r1\nModel: mx204\nJunos: 21.4R3.15") is None
+
+
+@pytest.mark.parametrize("previous, seconds, speed", [
+    (9_096, 300, 10 * GIG),     # the reviewer's 10G link, 5-minute gap
+    (33, 3_600, GIG),           # 1G, an hour between checks
+    (5_000, 30, None),          # speed unknown (100G assumed), 30 s
+    (U32 // 2 - 1, 86_400, 100 * GIG),   # just under the top half of the 32-bit range
+])
+def test_a_drop_from_low_in_the_range_is_a_clear_however_long_the_gap(previous, seconds, speed):
+    # without the top-half rule each of these was a 32-bit wrap: billions of invented errors
+    d = counter_delta(Sample(0, previous), Sample(seconds, 0), speed)
+    assert (d.kind, d.delta) == ("reset", 0)
+
