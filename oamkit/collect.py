@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from oamkit import units
 from oamkit.errors import OamkitError
-from oamkit.history import InterfaceSample, Snapshot
+from oamkit.history import InterfaceSample, Snapshot, counter_or_none
 from oamkit.inventory import Inventory
 from oamkit.parse import parse_output
 from oamkit.parse.capture import is_device_error
@@ -186,8 +186,10 @@ def build_snapshot(host: str, platform: str, records: dict[str, list[dict]],
 
     for rec in records.get("counters", []):
         s = sample(rec["interface"])
-        s.crc_errors, s.frame_errors, s.input_errors = (rec.get("crc_errors"), rec.get("frame_errors"),
-                                                        rec.get("input_errors"))
+        # 2^64 or more is not a counter (some platforms print such for ones they do not have)
+        s.crc_errors, s.frame_errors, s.input_errors = (
+            counter_or_none(rec.get("crc_errors")), counter_or_none(rec.get("frame_errors")),
+            counter_or_none(rec.get("input_errors")))
         raw = rec.get("_raw") or {}
         speed = raw.get("SPEED") or raw.get("BANDWIDTH")
         if speed:

@@ -58,6 +58,31 @@ CREATE TABLE IF NOT EXISTS last_check (
 """
 
 
+# Counters are unsigned 64-bit; SQLite's INTEGER is signed 64-bit. 2^63 .. 2^64-1 are stored as
+# their two's-complement negative and read back as they were (a counter is never negative, so
+# a negative stored value is always one of those). A value of 2^64 or more (or below 0) is not
+# a counter: it is stored as NULL, unreadable, like a counter the device does not show.
+COUNTER_LIMIT = 2 ** 64
+_COUNTERS = ("crc_errors", "frame_errors", "input_errors", "link_events")
+
+
+def counter_or_none(value) -> int | None:
+    """`value` when it can be a device counter (an int in 0 .. 2^64-1), else None."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < COUNTER_LIMIT:
+        return None
+    return value
+
+
+def _to_db(value) -> int | None:
+    value = counter_or_none(value)
+    return value - COUNTER_LIMIT if value is not None and value >= COUNTER_LIMIT // 2 else value
+
+
+def _from_db(value) -> int | None:
+    """A stored counter as the device showed it."""
+    return value + COUNTER_LIMIT if isinstance(value, int) and value < 0 else value
+
+
 def utc_iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, timezone.utc).isoformat(timespec="seconds")
 
@@ -304,8 +329,8 @@ class History:
             sid = cur.lastrowid
             self.db.executemany(
                 "INSERT INTO interfaces VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                [(sid, snap.host, i.interface, snap.ts, i.crc_errors, i.frame_errors,
-                  i.input_errors, i.link_events, i.discovery_state,
+                [(sid, snap.host, i.interface, snap.ts, _to_db(i.crc_errors), _to_db(i.frame_errors),
+                  _to_db(i.input_errors), _to_db(i.link_events), i.discovery_state,
                   None if i.link_monitoring is None else int(i.link_monitoring), i.mode,
                   json.dumps(i.oam, default=str) if i.oam else None)
                  for i in snap.interfaces.values()])
@@ -326,7 +351,8 @@ class History:
             self.db.executemany(
                 "INSERT INTO last_check VALUES (?,?,?,?) ON CONFLICT (host, interface) DO UPDATE "
                 "SET ts = excluded.ts, link_events = excluded.link_events "
-                "WHERE excluded.ts >= last_check.ts", list(marks))
+                "WHERE excluded.ts >= last_check.ts",
+                [(host, name, ts, _to_db(count)) for host, name, ts, count in marks])
 
     def prune(self, older_than_ts: float) -> int:
         with self._lock, self._write():
@@ -355,6 +381,7 @@ class History:
         out = []
         for row in reversed(rows):
             item = dict(zip(keys, row))
+            item.update({k: _from_db(item[k]) for k in _COUNTERS})
             item["oam"] = json.loads(item["oam"]) if item["oam"] else {}
             item["link_monitoring"] = None if item["link_monitoring"] is None else bool(item["link_monitoring"])
             out.append(item)
@@ -370,7 +397,7 @@ class History:
         with self._lock:
             row = self.db.execute("SELECT ts, link_events FROM last_check WHERE host=? AND "
                                   "interface=?", (host, interface)).fetchone()
-        return {"ts": row[0], "link_events": row[1]} if row else None
+        return {"ts": row[0], "link_events": _from_db(row[1])} if row else None
 
     def events_since(self, host: str, interface: str, since_ts: float) -> list[dict]:
         with self._lock:
