@@ -79,8 +79,11 @@ def _to_db(value) -> int | None:
 
 
 def _from_db(value) -> int | None:
-    """A stored counter as the device showed it."""
-    return value + COUNTER_LIMIT if isinstance(value, int) and value < 0 else value
+    """A stored counter as the device showed it. Anything but an integer (a row edited by hand,
+    'n/a') is None: that sample's counter is unreadable, and a rate skips it like a missing one."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value + COUNTER_LIMIT if value < 0 else value
 
 
 def utc_iso(ts: float) -> str:
