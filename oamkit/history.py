@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 import threading
 import time
@@ -23,7 +24,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from oamkit import statedir
-from oamkit.errors import InputError, Problem
+from oamkit.errors import ExitCode, InputError, OamkitError, Problem
 
 KEEP_DAYS = 90.0   # snapshots older than this are dropped (`--keep-days`)
 
@@ -86,6 +87,28 @@ def _from_db(value) -> int | None:
     return value + COUNTER_LIMIT if value < 0 else value
 
 
+class HistoryNotWritten(OamkitError):
+    """The history database cannot be written (read-only, disk full, an I/O error): the run
+    stores and judges nothing, or not all it read. Exit 3 (`--format nagios`: UNKNOWN), as for
+    a report that could not be written: exit 1 would read as "findings" to a scheduler that
+    accepts it (the systemd unit's SuccessExitStatus=1), and it is not bad input (2). The
+    message names the file and the OS's or SQLite's reason."""
+
+    exit_code = ExitCode.NEEDS_ATTENTION
+
+
+# SQLite's error names (Python 3.11+ `sqlite_errorname`) that say the file or its disk cannot
+# be written, rather than that the file is not a history database
+_UNWRITABLE = ("SQLITE_READONLY", "SQLITE_FULL", "SQLITE_IOERR", "SQLITE_CANTOPEN", "SQLITE_PERM")
+
+
+def _unwritable(exc: sqlite3.Error) -> bool:
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    text = str(exc)
+    return name.startswith(_UNWRITABLE) or any(
+        w in text for w in ("readonly", "read-only", "disk is full", "disk I/O error", "unable to open"))
+
+
 def utc_iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, timezone.utc).isoformat(timespec="seconds")
 
@@ -145,13 +168,15 @@ class History:
         self._batch: _Batch | None = None
         # a write of the run found the database locked past BUSY_TIMEOUT (None: still opening)
         self._lost: bool | None = None
+        # a write of the run could not be made (read-only, disk full): the error the run ends on
+        self._failed: HistoryNotWritten | None = None
         try:
             # isolation_level None: transactions are begun and ended here (`_write`), so a
             # batch can hold many snapshots and a failed one is undone alone
             self.db = sqlite3.connect(str(self.path), check_same_thread=False, timeout=BUSY_TIMEOUT,
                                       isolation_level=None)
         except sqlite3.DatabaseError as exc:
-            raise self._not_history(exc) from None
+            raise (self._unwritten(exc) if _unwritable(exc) else self._not_history(exc)) from None
         found = self._open()
         if found is not None and found > SCHEMA_VERSION:
             raise InputError([Problem(f"written by a newer oamkit (schema {found}; this one reads "
@@ -165,7 +190,7 @@ class History:
                         self.db.execute(statement)
                 self.db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
                                 (str(SCHEMA_VERSION),))
-        except InputError:   # locked (_begin)
+        except (InputError, HistoryNotWritten):   # locked (_begin); read-only, disk full (_write)
             self.db.close()
             raise
         self._lost = False
@@ -185,6 +210,9 @@ class History:
                 self.db.execute("PRAGMA foreign_keys=ON")
                 return self._schema_version()
             except sqlite3.OperationalError as exc:
+                if _unwritable(exc):   # read-only, disk full: not "not a history database"
+                    self.db.close()
+                    raise self._unwritten(exc) from None
                 if not _is_locked(exc):
                     raise self._not_history(exc) from None
                 if time.monotonic() >= until:
@@ -216,10 +244,36 @@ class History:
             raise self._locked(_NOT_ALL_STORED) from None
 
     def raise_if_lost(self) -> None:
-        """The error the run ends on when a write of it found the database locked (see _begin);
-        the hosts' own writes failed in their threads."""
+        """The error the run ends on when a write of it found the database locked (see _begin)
+        or could not be written (read-only, disk full: `_write`); the hosts' own writes failed
+        in their threads."""
+        if self._failed is not None:
+            raise self._failed
         if self._lost:
             raise self._locked(_NOT_ALL_STORED)
+
+    def _unwritten(self, exc: sqlite3.Error) -> HistoryNotWritten:
+        """The error naming the file and why it cannot be written; once the run has begun
+        (not the open's write), also the one the run ends on (`raise_if_lost`)."""
+        name = getattr(exc, "sqlite_errorname", None)
+        text = f"{exc}" + (f" ({name})" if name and name not in str(exc) else "")
+        if "readonly" in str(exc) or (name or "").startswith(("SQLITE_READONLY", "SQLITE_PERM")):
+            why = (f"it is read-only ({text}); every run stores a snapshot in it: make the file, "
+                   "its folder and its -wal/-shm files writable by this user")
+        else:
+            try:
+                free = shutil.disk_usage(self.path.parent).free
+            except OSError:
+                free = None
+            why = text + (f"; its disk is full ({free:,} bytes free)" if free is not None and free < 1 << 20
+                          else "; a full disk, a file size limit (ulimit -f) or a failing disk"
+                          if "full" in text or "I/O" in text or (name or "").startswith(("SQLITE_IOERR", "SQLITE_FULL"))
+                          else "")
+        error = HistoryNotWritten(f"{self.path}: the history database cannot be written: {why}"
+                                  + (_NOT_ALL_STORED if self._lost is not None else ""))
+        if self._lost is not None:
+            self._failed = error
+        return error
 
     def _not_history(self, exc: Exception) -> InputError:
         return InputError([Problem(f"not an oamkit history database: {exc}", file=str(self.path),
@@ -235,8 +289,10 @@ class History:
 
     def close(self) -> None:
         with self._lock:
-            self._end_batch()
-            self.db.close()
+            try:
+                self._end_batch()
+            finally:
+                self.db.close()   # a transaction it could not commit is rolled back
 
     def __enter__(self) -> "History":
         return self
@@ -273,28 +329,52 @@ class History:
             self._commit_batch()
 
     def _end_batch(self) -> None:
-        self._commit_batch()
-        self._batch = None
+        try:
+            self._commit_batch()
+        finally:
+            self._batch = None
 
     def _commit_batch(self, only: "_Batch | None" = None, opened: float | None = None) -> None:
         batch = self._batch
         if batch is None or (only is not None and (batch is not only or batch.opened != opened)):
             return   # a timer for a batch already committed
         batch.cancel_timer()
-        if self.db.in_transaction:
-            self.db.execute("COMMIT")
         batch.snapshots = 0
+        if self.db.in_transaction:
+            try:
+                self.db.execute("COMMIT")
+            except sqlite3.OperationalError as exc:
+                if self.db.in_transaction:
+                    self.db.execute("ROLLBACK")
+                if not _unwritable(exc):
+                    raise
+                raise self._unwritten(exc) from None
 
     def _commit_when_old(self, batch: "_Batch", opened: float) -> None:
         with self._lock:
-            self._commit_batch(batch, opened)
+            try:
+                self._commit_batch(batch, opened)
+            except HistoryNotWritten:   # kept in _failed: the run ends on it (raise_if_lost)
+                pass
 
     @contextmanager
     def _write(self, snapshot: bool = False):
         """One write (the caller holds `_lock`): outside a batch its own transaction; inside,
         a savepoint of the batch's transaction, so a write that fails is undone alone. BEGIN
         IMMEDIATE takes the write lock up front, waiting up to BUSY_TIMEOUT for another
-        process (then "database is locked", as before batching)."""
+        process (then "database is locked", as before batching). A file that cannot be written
+        (read-only, disk full, I/O error) is HistoryNotWritten naming it, not a traceback."""
+        self.raise_if_lost()
+        try:
+            with self._writing(snapshot):
+                yield
+        except sqlite3.OperationalError as exc:
+            if not _unwritable(exc):
+                raise
+            raise self._unwritten(exc) from None
+
+    @contextmanager
+    def _writing(self, snapshot: bool):
         batch = self._batch
         if batch is None:
             self._begin()
