@@ -26,7 +26,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from oamkit import detection, rates, units, yamlfile
+from oamkit import detection, rates, ratespan, units, yamlfile
 from oamkit.engine.cli import delta_by_interface, desired, read_managed
 from oamkit.collect import close_later, snapshot_with
 from oamkit.errors import InputError, Problem
@@ -63,7 +63,7 @@ class ErrorRateRule(_Strict):
     high: Severity = Field("critical", description="the rate would cross the high threshold")
     no_history: Severity = Field("unknown", description="fewer than two samples so far")
     window: float | None = Field(None, gt=0, description="seconds of history the rate is taken "
-                                 "over; default: the last interval between two samples")
+                                 "over; default: since the sample the previous check judged")
     min_interval: float = Field(1.0, ge=0, description="seconds two samples must be apart for "
                                 "a rate (a collect right before a check would give a noisy one)")
 
@@ -151,6 +151,9 @@ class HostCheck:
     # read): Prometheus keeps those series, UNKNOWN, so an interface's alert does not resolve
     # because its device stopped answering
     unread: list = field(default_factory=list, repr=False)
+    # the id of the snapshot this check judged: the next check's error rate runs from it, once
+    # the report is out (with `marks`, `History.mark_judged_all`)
+    judged: int | None = field(default=None, repr=False)
 
     def not_read(self) -> list[tuple[str | None, str]]:
         """The `unread` results this report has no result for: what every output format keeps
@@ -188,9 +191,10 @@ Drift = dict  # interface name (None: profiles, templates, global lines) -> delt
 
 def evaluate(plan: HostPlan, snap: Snapshot, history: History | None, rules: Rules,
              drift: Drift | None, drift_error: str | None = None,
-             since: float | None = None) -> list[CheckResult]:
-    """Apply the rules to one host's fresh snapshot (already stored in `history`). `since`:
-    when this check's own first sample was taken (`--sample`): rates start there."""
+             since: int | None = None, snapshot_id: int | None = None) -> list[CheckResult]:
+    """Apply the rules to one host's fresh snapshot (already stored in `history`, as
+    `snapshot_id`; None: the host's newest). `since`: the id of this check's own first sample
+    (`--sample`): rates start there."""
     host = plan.host.name
     out: list[CheckResult] = []
     counters_known = "counters" not in snap.role_errors
@@ -226,7 +230,7 @@ def evaluate(plan: HostPlan, snap: Snapshot, history: History | None, rules: Rul
             out.append(_monitoring(host, name, sample, snap, rules, drift))
         if rules.error_rate.enabled:
             out.append(_error_rate(host, name, intent, history, rules, since, snap,
-                                   _frame_seconds_log(plan, snap, name)))
+                                   _frame_seconds_log(plan, snap, name), snapshot_id))
         if rules.link_events.enabled:
             out.append(_link_events(host, name, sample, snap, history, rules))
         if rules.thresholds.enabled and intent.link_monitoring and intent.events:
@@ -345,26 +349,34 @@ def _monitoring(host, name, sample, snap, rules, drift) -> CheckResult:
                        "the configuration was not confirmed")
 
 
-def _error_rate(host, name, intent, history, rules, since: float | None = None,
-                snap: Snapshot | None = None, logged: list[dict] | None = None) -> CheckResult:
-    """`since`: this check took its own samples (`--sample`) from then on; the rate is theirs.
-    `logged`: the device's own frame-seconds events (`_frame_seconds_log`; None: no log)."""
+def _error_rate(host, name, intent, history, rules, since: int | None = None,
+                snap: Snapshot | None = None, logged: list[dict] | None = None,
+                snapshot_id: int | None = None) -> CheckResult:
+    """`since`: the id of this check's own first sample (`--sample`); the rate is theirs.
+    Otherwise since the sample the previous check judged (`ratespan`). `snapshot_id`: this
+    check's snapshot (None: the host's newest). `logged`: the device's own frame-seconds
+    events (`_frame_seconds_log`; None: no log)."""
     rule = rules.error_rate
     notes = []
     if snap is not None and "version" in snap.role_errors:
         notes.append(f"uptime not read, a restart shows only as a counter drop: "
                      f"{snap.role_errors['version']}")
-    rows = history.samples(host, name, since_ts=since, limit=500) if history is not None else []
-    crc = [rates.Sample(r["ts"], r["crc_errors"], r["uptime_s"]) for r in rows]
-    frame = [rates.Sample(r["ts"], r["frame_errors"], r["uptime_s"]) for r in rows]
-    span = None if since is not None else rule.window
-    gap = 0.0 if since is not None else rule.min_interval
-    crc_rate = rates.rate_over(crc if span else _last_pair(crc, gap), span, intent.speed_bps)
-    frame_rate = rates.rate_over(frame if span else _last_pair(frame, gap), span,
-                                 intent.speed_bps)
+    baseline = since if since is not None else (
+        history.judged_snapshot(host) if history is not None and rule.window is None else None)
+    rows = history.samples_in_order(host, name, snapshot_id, baseline) if history is not None else []
+    points = [ratespan.Point(r["snapshot_id"], r["ts"], r["crc_errors"], r["uptime_s"],
+                             r["platform"]) for r in rows]
+    span = ratespan.choose(points, baseline_id=baseline,
+                           window=None if since is not None else rule.window,
+                           min_interval=0.0 if since is not None else rule.min_interval,
+                           first_reading=since is not None)
+    crc_rate = ratespan.rate(span, speed_bps=intent.speed_bps) if span.why is None else None
+    frame_rate = ratespan.rate(span, {r["snapshot_id"]: r["frame_errors"] for r in rows},
+                               intent.speed_bps) if crc_rate is not None else None
+    notes += span.notes
     if crc_rate is None or crc_rate.rate is None:
         return CheckResult(host, name, "error_rate", _sev(rule.no_history),
-                           "no error rate yet: " + _why_no_rate(crc, gap)
+                           "no error rate yet: " + (span.why or "the samples could not be compared")
                            + (" (" + "; ".join(notes) + ")" if notes else ""))
     perf = {"crc_per_s": round(crc_rate.rate, 6), "interval_s": round(crc_rate.seconds, 3)}
     if frame_rate is not None and frame_rate.rate is not None:
@@ -387,7 +399,7 @@ def _error_rate(host, name, intent, history, rules, since: float | None = None,
         message = "; ".join(j.message for j in fired)
     else:
         status = OK
-        message = (f"{rates._num(crc_rate.rate)} CRC errors/s over {crc_rate.seconds:.0f} s"
+        message = (f"{rates._num(crc_rate.rate)} CRC errors/s {span.describe()}"
                    + (f"; {judged[0].message}" if judged else "; no time-window threshold to judge against"))
     if notes:
         message += " (" + "; ".join(notes) + ")"
@@ -461,36 +473,6 @@ def _frame_seconds_counted(rows: list[dict], counts: rates.Delta) -> int | None:
     if not isinstance(first, int) or not isinstance(last, int) or last < first:
         return None
     return last - first
-
-
-def _why_no_rate(samples: list, min_interval: float) -> str:
-    """The real reason a rate could not be taken, and what to do about it."""
-    readable = [s for s in samples if s.value is not None]
-    if not samples:
-        return ("no sample of this interface yet; a rate needs two (run check again after the "
-                "interval, or use check --sample 10s)")
-    if samples[-1].value is None:
-        return "the device showed no CRC counter for this interface in this reading"
-    if len(readable) < 2:
-        return ("only one readable sample of this interface so far; a rate needs two (run check "
-                "again after the interval, or use check --sample 10s)")
-    age = samples[-1].ts - readable[-2].ts
-    if age < min_interval:
-        return (f"the previous sample is only {age:.1f} s old, under error_rate.min_interval "
-                f"({min_interval:g} s): a collect right before this check? Run check later, "
-                "or use check --sample 10s for a rate of its own")
-    return "the samples could not be compared (clock went backwards?)"
-
-
-def _last_pair(samples: list, min_interval: float) -> list:
-    """The newest sample and the newest readable one at least `min_interval` seconds older."""
-    if len(samples) < 2:
-        return samples
-    newest = samples[-1]
-    for older in reversed(samples[:-1]):
-        if newest.ts - older.ts >= min_interval and older.value is not None:
-            return [older, newest]
-    return [newest]
 
 
 def _link_events(host, name, sample, snap, history, rules) -> CheckResult:
@@ -631,15 +613,14 @@ def _judged(plan, reading, history, rules, maintenance) -> HostCheck:
         result.seconds = reading.seconds
         return result
     snap = reading.snapshot
-    if reading.first is not None:
-        history.store(reading.first)
-    history.store(snap)
     result.taken_at = snap.taken_at
     result.counters = {name: {"crc_errors": s.crc_errors, "frame_errors": s.frame_errors,
                               "link_events": s.link_events}
                        for name, s in snap.interfaces.items()}
-    since = reading.first.ts if reading.first is not None else None
-    result.results = evaluate(plan, snap, history, rules, reading.drift, reading.drift_error, since)
+    since = history.store(reading.first) if reading.first is not None else None
+    result.judged = history.store(snap)
+    result.results = evaluate(plan, snap, history, rules, reading.drift, reading.drift_error, since,
+                              result.judged)
     result.marks = {name: (snap.ts, sample.link_events) for name, sample in snap.interfaces.items()
                     if sample.link_events is not None}
     result.seconds = reading.seconds

@@ -56,6 +56,8 @@ CREATE TABLE IF NOT EXISTS link_events (
 CREATE TABLE IF NOT EXISTS last_check (
     host TEXT NOT NULL, interface TEXT NOT NULL, ts REAL NOT NULL, link_events INTEGER,
     PRIMARY KEY (host, interface));
+CREATE TABLE IF NOT EXISTS check_judged (
+    host TEXT PRIMARY KEY, snapshot_id INTEGER NOT NULL);
 """
 
 
@@ -437,6 +439,23 @@ class History:
                 "WHERE excluded.ts >= last_check.ts",
                 [(host, name, ts, _to_db(count)) for host, name, ts, count in marks])
 
+    def mark_judged_all(self, marks) -> None:
+        """Record, per `(host, snapshot_id)`, the snapshot a check run judged last: the next
+        check's error rate runs from it (`judged_snapshot`). Only moves forward, in insertion
+        order (ids), whatever the snapshots' clock said."""
+        with self._lock, self._write():
+            self.db.executemany(
+                "INSERT INTO check_judged VALUES (?,?) ON CONFLICT (host) DO UPDATE SET "
+                "snapshot_id = excluded.snapshot_id WHERE excluded.snapshot_id > "
+                "check_judged.snapshot_id", list(marks))
+
+    def judged_snapshot(self, host: str) -> int | None:
+        """The id of the snapshot the last check run of `host` judged (None: none recorded)."""
+        with self._lock:
+            row = self.db.execute("SELECT snapshot_id FROM check_judged WHERE host = ?",
+                                  (host,)).fetchone()
+        return row[0] if row else None
+
     def prune(self, older_than_ts: float) -> int:
         with self._lock, self._write():
             self.db.execute("DELETE FROM link_events WHERE ts < ?", (older_than_ts,))
@@ -467,6 +486,31 @@ class History:
             item.update({k: _from_db(item[k]) for k in _COUNTERS})
             item["oam"] = json.loads(item["oam"]) if item["oam"] else {}
             item["link_monitoring"] = None if item["link_monitoring"] is None else bool(item["link_monitoring"])
+            out.append(item)
+        return out
+
+    def samples_in_order(self, host: str, interface: str, upto_id: int | None = None,
+                         from_id: int | None = None, before: int = 500) -> list[dict]:
+        """Rows of one interface in insertion order (snapshot ids, not timestamps: a clock
+        that stepped back does not reorder them), each with its `snapshot_id` and `platform`:
+        every row from snapshot `from_id` to `upto_id`, and the `before` rows preceding them."""
+        base = ("SELECT s.id, s.platform, i.ts, i.crc_errors, i.frame_errors, i.oam_json, "
+                "s.uptime_s FROM interfaces i JOIN snapshots s ON s.id = i.snapshot_id "
+                "WHERE s.ok = 1 AND i.host = ? AND i.interface = ? AND s.id <= ?")
+        upto = upto_id if upto_id is not None else 2 ** 62
+        with self._lock:
+            rows = []
+            if from_id is not None:
+                rows = self.db.execute(base + " AND s.id >= ? ORDER BY s.id",
+                                       (host, interface, upto, from_id)).fetchall()
+                upto = from_id - 1
+            rows = self.db.execute(base + f" ORDER BY s.id DESC LIMIT {int(before)}",
+                                   (host, interface, upto)).fetchall()[::-1] + rows
+        keys = ("snapshot_id", "platform", "ts", "crc_errors", "frame_errors", "oam", "uptime_s")
+        out = []
+        for row in rows:
+            item = dict(zip(keys, row))
+            item["oam"] = json.loads(item["oam"]) if item["oam"] else {}
             out.append(item)
         return out
 

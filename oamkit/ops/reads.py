@@ -150,6 +150,7 @@ def check(inventory: InventoryLike = None, filter=None, limit=None, *, rules=Non
         prune(history, keep_days)
         if mark:
             history.mark_checked_all(_marks(hosts))
+            history.mark_judged_all(_judged(hosts))
             _forget_marks(hosts)
     for h in chosen.skipped:
         held_now = maintenance.status_for(h, windows=windows)
@@ -168,11 +169,12 @@ def check(inventory: InventoryLike = None, filter=None, limit=None, *, rules=Non
 def mark_checked(report: CheckReport) -> int:
     """Mark the link events `report` found as seen (the history's last-check markers), for a
     `check(..., mark=False)` whose report is now out; once only. Returns how many markers."""
-    marks = _marks(report.hosts)
-    if marks and report.db:
+    marks, judged = _marks(report.hosts), _judged(report.hosts)
+    if (marks or judged) and report.db:
         try:
             with History(report.db) as history:   # locked (open or write): InputError naming the file
                 history.mark_checked_all(marks)
+                history.mark_judged_all(judged)
         except sqlite3.OperationalError as exc:   # a disk full, a damaged file
             raise OamkitError(f"{report.db}: the link events were not marked seen: {exc}") from None
     _forget_marks(report.hosts)
@@ -183,9 +185,14 @@ def _marks(hosts) -> list[tuple]:
     return [(h.host, name, ts, count) for h in hosts for name, (ts, count) in h.marks.items()]
 
 
+def _judged(hosts) -> list[tuple]:
+    """(host, snapshot id) of the snapshots judged: the next check's error rates run from them."""
+    return [(h.host, h.judged) for h in hosts if h.judged is not None]
+
+
 def _forget_marks(hosts) -> None:
     for h in hosts:
-        h.marks = {}
+        h.marks, h.judged = {}, None
 
 
 def _fleet_work(inventory, *, history: History, rules, held: dict, executor=None,
