@@ -6,7 +6,9 @@ all judged whatever `collect` stored in between: every sample in between splits 
 into pieces, each judged for a clear or a wrap on its own (`rates.rate_over`). Without a
 previous check it is the newest earlier sample (the first run has none: UNKNOWN).
 
-Samples are taken in insertion order (snapshot ids).
+Samples are taken in insertion order (snapshot ids), never sorted by their timestamps: a sample
+dated after a later one (the clock of the machine running oamkit stepped back) ends the span:
+no rate is invented across it, and the check says so.
 """
 from __future__ import annotations
 
@@ -60,6 +62,11 @@ def choose(points: list[Point], *, baseline_id: int | None, window: float | None
     for p in reversed(points[:-1]):
         if p.value is None:
             continue   # the counters span it: the pieces around it are one piece
+        if p.ts >= tail[-1].ts:
+            stop = (f"the sample dated {when(p.ts)} is dated after the one that followed it "
+                    f"({when(tail[-1].ts)}): the clock of the machine running oamkit stepped "
+                    "back? Not used for a rate")
+            break
         tail.append(p)
     tail.reverse()
     if len(tail) < 2:

@@ -8,6 +8,7 @@ Some tests edit the history database's timestamps (or platform) to stand for a c
 device replaced under the same name): that is said where they do."""
 from __future__ import annotations
 
+import sqlite3
 import time
 
 from .test_check_lab import by_interface, check_json, env, oamkit, pushed  # noqa: F401  (fixtures)
@@ -40,3 +41,35 @@ def test_errors_between_two_checks_are_judged_though_a_collect_ran_in_between(
     rate = _rate(env, pushed, db)   # the next check starts from this one's sample
     assert rate["status"] == "OK", rate
     assert rate["perfdata"]["crc_per_s"] == 0, rate
+
+
+def _step_last_snapshot(db, seconds):
+    """Date the newest snapshot `seconds` later: stands for the clock of the oamkit host having
+    been that far ahead when it was taken (it has stepped back since)."""
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE snapshots SET ts = ts + ? WHERE id = (SELECT max(id) FROM snapshots)",
+                     (seconds,))
+        conn.execute("UPDATE interfaces SET ts = ts + ? WHERE snapshot_id = "
+                     "(SELECT max(id) FROM snapshots)", (seconds,))
+    conn.close()
+
+
+def test_a_sample_dated_after_this_one_invents_no_clear_no_wrap(lab, pushed, env, tmp_path):  # noqa: F811
+    db = tmp_path / "step.sqlite"
+    _rate(env, pushed, db)
+    time.sleep(1.2)
+    assert _rate(env, pushed, db)["status"] == "OK"
+    _step_last_snapshot(db, 86400)    # the clock of the oamkit host steps back a day
+    lab.inject_errors(HOST, ITF, burst_crc=3)   # the counter only grows
+    time.sleep(1.2)
+    rate = _rate(env, pushed, db)
+    # without the fix: CRITICAL "... (counter wrapped (32 bit))" over 86,386 s, or with a
+    # smaller step "counters were cleared": the pair judged backwards
+    assert rate["status"] == "UNKNOWN", rate
+    assert "stepped back" in rate["message"], rate
+    assert "wrapped" not in rate["message"] and "cleared" not in rate["message"], rate
+    time.sleep(1.2)
+    rate = _rate(env, pushed, db)    # judged against this check's previous sample, not the future one
+    assert rate["status"] == "OK", rate
+    assert 1.0 <= rate["perfdata"]["interval_s"] < 60, rate
+    assert "wrapped" not in rate["message"] and "cleared" not in rate["message"], rate
