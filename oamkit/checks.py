@@ -396,7 +396,7 @@ def _error_rate(host, name, intent, history, rules, since: int | None = None,
     if fired:
         fired.sort(key=lambda j: -RANK[_level_status(j.level, rule)])
         status = _level_status(fired[0].level, rule)
-        message = "; ".join(j.message for j in fired)
+        message = "; ".join(j.message for j in fired) + f" ({span.describe()})"
     else:
         status = OK
         message = (f"{rates._num(crc_rate.rate)} CRC errors/s {span.describe()}"

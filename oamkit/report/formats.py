@@ -158,6 +158,9 @@ def nagios(report: CheckReport) -> str:
             perf.append(_perf(f"{_label(r.host)}/{_label(r.interface or '')}_crc",
                               r.perfdata["crc_per_s"], limits.get("warn"), limits.get("crit"),
                               minimum=0))
+            if "interval_s" in r.perfdata:   # the seconds that rate was taken over
+                perf.append(_perf(f"{_label(r.host)}/{_label(r.interface or '')}_interval_s",
+                                  r.perfdata["interval_s"], minimum=0))
     lines = [f"OAMKIT {report.status} - {summary} | {' '.join(perf)}"]
     lines += [f"{r.status}: {r.host} {r.interface or '-'} {r.rule}: {r.message}".replace("|", "/")
               for r in problems]
@@ -186,9 +189,12 @@ def metric_families(report: CheckReport) -> list:
         labels=["host", "interface", "rule"])
     held = GaugeMetricFamily("oamkit_host_maintenance", "1 while the host is in maintenance "
                              "(its findings held, not alerting), else 0", labels=["host"])
-    crc = GaugeMetricFamily("oamkit_crc_errors_per_second", "CRC error rate over the check's "
-                            "interval (between polls; bursts are averaged)",
+    crc = GaugeMetricFamily("oamkit_crc_errors_per_second", "CRC error rate averaged over "
+                            "oamkit_crc_errors_interval_seconds (by default since the sample the "
+                            "previous check judged; bursts are averaged)",
                             labels=["host", "interface"])
+    interval = GaugeMetricFamily("oamkit_crc_errors_interval_seconds", "Seconds the CRC error "
+                                 "rate was taken over", labels=["host", "interface"])
     events = GaugeMetricFamily("oamkit_link_events_new", "Link events since the previous check",
                                labels=["host", "interface"])
     raw = {key: CounterMetricFamily(name, text, labels=["host", "interface"])
@@ -203,6 +209,8 @@ def metric_families(report: CheckReport) -> list:
         status.add_metric([r.host, r.interface or "", r.rule], NAGIOS_CODES[r.status])
         if "crc_per_s" in r.perfdata:
             crc.add_metric([r.host, r.interface or ""], r.perfdata["crc_per_s"])
+            if "interval_s" in r.perfdata:
+                interval.add_metric([r.host, r.interface or ""], r.perfdata["interval_s"])
         if "link_events_new" in r.perfdata:
             events.add_metric([r.host, r.interface or ""], r.perfdata["link_events_new"])
     for host in report.hosts:   # not read: its usual status series stay, UNKNOWN (held: 0)
@@ -215,7 +223,7 @@ def metric_families(report: CheckReport) -> list:
                              "When the check finished (UTC epoch)", value=report.finished)
     duration = GaugeMetricFamily("oamkit_check_duration_seconds", "How long the check took",
                                  value=report.finished - report.started)
-    return [status, held, crc, events, *raw.values(), overall, last, duration]
+    return [status, held, crc, interval, events, *raw.values(), overall, last, duration]
 
 
 class ReportCollector:

@@ -37,6 +37,7 @@ def test_errors_between_two_checks_are_judged_though_a_collect_ran_in_between(
     assert rate["status"] == "CRITICAL", rate
     assert rate["perfdata"]["crc_per_s"] > 10, rate
     assert rate["perfdata"]["interval_s"] >= 1.5, rate
+    assert "since the previous check's sample at " in rate["message"], rate
     time.sleep(1.2)
     rate = _rate(env, pushed, db)   # the next check starts from this one's sample
     assert rate["status"] == "OK", rate
@@ -73,3 +74,27 @@ def test_a_sample_dated_after_this_one_invents_no_clear_no_wrap(lab, pushed, env
     assert rate["status"] == "OK", rate
     assert 1.0 <= rate["perfdata"]["interval_s"] < 60, rate
     assert "wrapped" not in rate["message"] and "cleared" not in rate["message"], rate
+
+
+def test_the_outputs_say_over_which_interval_the_rate_was_taken(lab, pushed, env, tmp_path):  # noqa: F811
+    db = tmp_path / "interval.sqlite"
+    _rate(env, pushed, db)
+    lab.inject_errors(HOST, ITF, burst_crc=3000)
+    time.sleep(1.2)
+    nagios = oamkit(env, "check", "-i", str(pushed), "--limit", HOST, "--db", str(db),
+                    "--format", "nagios")
+    head, *long_output = nagios.stdout.splitlines()
+    (line,) = [x for x in long_output if ITF in x and "error_rate" in x]
+    # without the fix: "frame: at 2,4xx/s (...) the high threshold ... would have fired" alone
+    assert line.startswith("CRITICAL") and " s since the previous check's sample at " in line, line
+    assert f"'{HOST}/{ITF}_interval_s'=" in head, head
+    time.sleep(1.2)
+    prom = tmp_path / "check.prom"
+    result = oamkit(env, "check", "-i", str(pushed), "--limit", HOST, "--db", str(db),
+                    "--format", "prometheus", "--output", str(prom))
+    assert result.returncode in (0, 1), result.stderr
+    text = prom.read_text()
+    assert "over the check's interval" not in text
+    (sample,) = [x for x in text.splitlines() if x.startswith("oamkit_crc_errors_interval_seconds{")
+                 and f'interface="{ITF}"' in x]
+    assert 1.0 <= float(sample.rsplit(" ", 1)[1]) < 60, sample
