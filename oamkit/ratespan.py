@@ -7,8 +7,9 @@ into pieces, each judged for a clear or a wrap on its own (`rates.rate_over`). W
 previous check it is the newest earlier sample (the first run has none: UNKNOWN).
 
 Samples are taken in insertion order (snapshot ids), never sorted by their timestamps: a sample
-dated after a later one (the clock of the machine running oamkit stepped back) ends the span:
-no rate is invented across it, and the check says so.
+dated after a later one (the clock of the machine running oamkit stepped back) ends the span,
+and so does a sample of another platform (another device under the same name): no rate is
+invented across either, and the check says so.
 """
 from __future__ import annotations
 
@@ -62,6 +63,10 @@ def choose(points: list[Point], *, baseline_id: int | None, window: float | None
     for p in reversed(points[:-1]):
         if p.value is None:
             continue   # the counters span it: the pieces around it are one piece
+        if p.platform and this.platform and p.platform != this.platform:
+            stop = (f"the samples before {when(tail[-1].ts)} are of platform {p.platform}, "
+                    f"this one {this.platform} (another device under this name?): a new baseline")
+            break
         if p.ts >= tail[-1].ts:
             stop = (f"the sample dated {when(p.ts)} is dated after the one that followed it "
                     f"({when(tail[-1].ts)}): the clock of the machine running oamkit stepped "

@@ -76,6 +76,24 @@ def test_a_sample_dated_after_this_one_invents_no_clear_no_wrap(lab, pushed, env
     assert "wrapped" not in rate["message"] and "cleared" not in rate["message"], rate
 
 
+def test_a_sample_of_another_platform_is_a_new_baseline(lab, pushed, env, tmp_path):  # noqa: F811
+    db = tmp_path / "swap.sqlite"
+    _rate(env, pushed, db)
+    time.sleep(1.2)
+    assert _rate(env, pushed, db)["status"] == "OK"
+    # stands for the earlier unit under this name having been another platform (replaced)
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE snapshots SET platform = 'junos' WHERE host = ?", (HOST,))
+    conn.close()
+    time.sleep(1.2)
+    rate = _rate(env, pushed, db)
+    # without the fix: OK, a rate against the other unit's counters
+    assert rate["status"] == "UNKNOWN", rate
+    assert "platform junos" in rate["message"] and "new baseline" in rate["message"], rate
+    time.sleep(1.2)
+    assert _rate(env, pushed, db)["status"] == "OK"
+
+
 def test_the_outputs_say_over_which_interval_the_rate_was_taken(lab, pushed, env, tmp_path):  # noqa: F811
     db = tmp_path / "interval.sqlite"
     _rate(env, pushed, db)
