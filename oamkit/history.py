@@ -510,6 +510,7 @@ class History:
         out = []
         for row in rows:
             item = dict(zip(keys, row))
+            item.update({k: _from_db(item[k]) for k in ("crc_errors", "frame_errors")})
             item["oam"] = json.loads(item["oam"]) if item["oam"] else {}
             out.append(item)
         return out
