@@ -72,6 +72,10 @@ XR_ACTIONS_FROM_CLI = {v: k for k, v in XR_ACTIONS_TO_CLI.items()}
 XR_EVENTS = ("high-threshold", "dying-gasp", "critical-event", "link-fault", "discovery-timeout",
              "capabilities-conflict", "wiring-conflict", "session-up", "session-down",
              "remote-loopback")
+# The YANG action leaf `link-fault` is the CLI's `action uni-directional link-fault` (ASR 9000
+# CR 5.3.x: "This command replaces the action link-fault command. Release 4.0.0").
+XR_ACTION_EVENT_TO_CLI = {"link-fault": "uni-directional link-fault"}
+XR_ACTION_EVENT_FROM_CLI = {v: k for k, v in XR_ACTION_EVENT_TO_CLI.items()}
 MULTIPLIERS = ("thousand", "million", "billion")
 
 
@@ -151,6 +155,16 @@ def _xr_lm_to_xml(lm: ConfigTree, parent: etree._Element) -> list[ConfigTree]:
     return unknown
 
 
+def _xr_action_leaf(words: list[str]) -> str | None:
+    """The YANG action leaf of an ``action EVENT VALUE`` line, None for an event the model lacks
+    (the pre-4.0 ``action link-fault`` is not a CLI keyword of this model)."""
+    event = " ".join(words[1:-1])
+    if event in XR_ACTION_EVENT_TO_CLI:
+        return None
+    leaf = XR_ACTION_EVENT_FROM_CLI.get(event, event)
+    return leaf if leaf in XR_EVENTS else None
+
+
 def _xr_body_to_xml(node: ConfigTree, parent: etree._Element, interface: bool) -> list[ConfigTree]:
     """Profile or interface ``ethernet oam`` lines -> children of ``parent``; returns unknown lines."""
     unknown: list[ConfigTree] = []
@@ -180,10 +194,10 @@ def _xr_body_to_xml(node: ConfigTree, parent: etree._Element, interface: bool) -
                 _sub(require, NS_XR_ELO, w[1], "true")
             else:
                 unknown.append(c)
-        elif len(w) == 3 and w[0] == "action" and w[1] in XR_EVENTS:
+        elif len(w) >= 3 and w[0] == "action" and _xr_action_leaf(w) is not None:
             if action is None:
                 action = _sub(parent, NS_XR_ELO, "action")
-            _sub(action, NS_XR_ELO, w[1], XR_ACTIONS_FROM_CLI.get(w[2], w[2]))
+            _sub(action, NS_XR_ELO, _xr_action_leaf(w), XR_ACTIONS_FROM_CLI.get(w[-1], w[-1]))
         elif w == ["link-monitor"]:
             lm = _sub(parent, NS_XR_ELO, "link-monitoring")
             lm_unknown = _xr_lm_to_xml(c, lm)
@@ -267,7 +281,8 @@ def _xr_xml_to_body(el: etree._Element | None, interface: bool) -> list[ConfigTr
     if act is not None:
         for a in elements(act):
             value = (a.text or "").strip()
-            out.append(ConfigTree(f"action {local(a)} {XR_ACTIONS_TO_CLI.get(value, value)}"))
+            event = XR_ACTION_EVENT_TO_CLI.get(local(a), local(a))
+            out.append(ConfigTree(f"action {event} {XR_ACTIONS_TO_CLI.get(value, value)}"))
     return out
 
 

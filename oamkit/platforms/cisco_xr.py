@@ -54,7 +54,13 @@ PLATFORM = Platform(
     },
     high_threshold_actions={"error-disable-interface": "error-disable-interface", "log": "log"},
     link_down_actions=("error-disable-interface",),   # `log` only reports (vendor notes §3.3)
-    remote_failure_events={"link_fault": "link-fault", "dying_gasp": "dying-gasp",
+    # ASR 9000 Interface/HW Command Reference 5.3.x, `action uni-directional link-fault`: "This
+    # command replaces the action link-fault command. Release 4.0.0" (the action "when a
+    # link-fault notification is received from the remote Ethernet OAM peer"); NCS 6000 6.4.x
+    # config guide step 28: `action uni-directional link-fault {disable | efd |
+    # error-disable-interface}`. The YANG leaf keeps the old name `link-fault` (the NETCONF
+    # template maps it back).
+    remote_failure_events={"link_fault": "uni-directional link-fault", "dying_gasp": "dying-gasp",
                            "critical_event": "critical-event"},
     remote_failure_actions={"error-disable-interface": "error-disable-interface", "log": "log"},
     profile_forms=("cli", "netconf"),
@@ -84,7 +90,7 @@ PLATFORM = Platform(
         value_keys=(r"^((?:symbol-period|frame-period|frame-seconds|frame) window)\b",
                     r"^((?:symbol-period|frame-period|frame-seconds|frame) threshold)\b",
                     r"^(hello-interval) ", r"^(connection timeout) ", r"^(mode) ",
-                    r"^(action \S+) ", r"^(profile) "),
+                    r"^(action (?:uni-directional link-fault|\S+)) ", r"^(profile) "),
         error_pattern=r"^%|% ?Invalid|% ?Failed", discard_command="abort",
         confirmed_commit="commit confirmed {value}", paging_off="terminal length 0", width_command="terminal width 511", config_enter="configure terminal",
         config_exit="end"),

@@ -43,8 +43,12 @@ def xr_rules() -> list[Rule]:
         Rule("link-monitor", ("config-eoam",), action="enter", enter="config-eoam-lm"),
         Rule("link-monitor", ("config-if-eoam",), action="enter", enter="config-if-eoam-lm"),
         Rule("action high-threshold {error-disable-interface|log}", XR_ACTION_MODES),
-        Rule("action {critical-event|dying-gasp|link-fault} {disable|error-disable-interface|log}",
+        Rule("action {critical-event|dying-gasp} {disable|error-disable-interface|log}",
              XR_ACTION_MODES, key="{0} {1}"),
+        # ASR 9000 CR 5.3.x: `action uni-directional link-fault` "replaces the action link-fault
+        # command. Release 4.0.0"; the old keyword is refused like any unknown word.
+        Rule("action uni-directional link-fault {disable|efd|error-disable-interface|log}",
+             XR_ACTION_MODES),
         Rule("action {discovery-timeout|capabilities-conflict|session-down} {disable|efd|error-disable-interface|log}",
              XR_ACTION_MODES, key="{0} {1}"),
         Rule("require-remote mode {active|passive}", XR_ACTION_MODES),

@@ -47,8 +47,8 @@ def xr_oam_settings(running: ConfigTree, ifname: str) -> dict | None:
                     eff["hello"] = w[1]
                 elif w[:2] == ["connection", "timeout"]:
                     eff["timeout"] = w[2]
-                elif w[0] == "action":
-                    eff[f"action {w[1]}"] = w[2]
+                elif w[0] == "action":   # `action uni-directional link-fault X`: two words
+                    eff[f"action {' '.join(w[1:-1])}"] = w[-1]
     return eff
 
 
@@ -115,7 +115,7 @@ def xr_configuration(dev: Device, ifname: str | None) -> str:
                 ("Frame seconds low threshold", eff.get("frame-seconds low", "1")),
                 ("Frame seconds high threshold", eff.get("frame-seconds high", "None")),
                 ("High threshold action", XR_ACTION_NAMES.get(eff.get("action high-threshold", ""), "None")),
-                ("Link fault action", XR_ACTION_NAMES.get(eff.get("action link-fault", ""), "Log")),
+                ("Link fault action", XR_ACTION_NAMES.get(eff.get("action uni-directional link-fault", ""), "Log")),
                 ("Dying gasp action", XR_ACTION_NAMES.get(eff.get("action dying-gasp", ""), "Log")),
                 ("Critical event action", XR_ACTION_NAMES.get(eff.get("action critical-event", ""), "Log")),
                 ("Discovery timeout action", XR_ACTION_NAMES.get(eff.get("action discovery-timeout", ""), "Log")),
