@@ -80,3 +80,72 @@ def test_the_lab_xr_refuses_the_pre_4_0_link_fault_keyword(lab):
     finally:
         conn.disconnect()
     assert "link-fault" not in running_text(dev)
+
+
+# ---------------------------------------------------------------- B: `log` only as an interface override
+LOGGED = {"xr-log": {"extends": "lab-standard",
+                     "link_monitor": {"frame": {"window": "1s", "low": 1, "high": 10}},
+                     "high_threshold_action": "log",
+                     "remote_failure": {"link_fault": "log", "dying_gasp": "log",
+                                        "critical_event": "error-disable-interface"}}}
+
+
+def blocks(text: str) -> dict[str, list[str]]:
+    """Top-level blocks of a running configuration: first line -> its indented lines."""
+    out: dict[str, list[str]] = {}
+    head = None
+    for line in text.splitlines():
+        if line and not line.startswith(" "):
+            head = line
+            out[head] = []
+        elif head is not None:
+            out[head].append(line)
+    return out
+
+
+def test_log_actions_are_rendered_as_interface_overrides_and_converge(lab, tmp_path, env):  # noqa: F811
+    # ASR 9000 CR 5.3.x: `log` "is available only in interface Ethernet OAM configuration mode
+    # to override the OAM profile"; the lab's XR refuses it in the profile as the device does
+    inventory = xr_inventory(lab, tmp_path, LOGGED)
+    code, hosts = pushed(env, inventory, "--limit", "xr-1")
+    assert code == 0 and hosts["xr-1"]["outcome"] == "changed", json.dumps(hosts, indent=1)
+    config = blocks(running_text(lab.device("xr-1")))
+    profile = config["ethernet oam profile OAMKIT-XR-LOG"]
+    assert " action critical-event error-disable-interface" in profile, profile
+    assert not [line for line in profile if line.endswith(" log")], profile
+    for iface in ("GigabitEthernet0/0/0/0", "GigabitEthernet0/0/0/1"):
+        assert config[f"interface {iface}"][1:] == [
+            " ethernet oam", "  profile OAMKIT-XR-LOG", "  action high-threshold log",
+            "  action uni-directional link-fault log", "  action dying-gasp log"], config
+    code, hosts = pushed(env, inventory, "--limit", "xr-1")
+    assert code == 0 and hosts["xr-1"]["outcome"] == "unchanged", json.dumps(hosts, indent=1)
+    shown = shown_configuration(lab, env, tmp_path)
+    assert {r["high_threshold_action"] for r in shown.values()} == {"log"}, shown
+    assert {tuple(sorted(r["remote_failure_actions"].items())) for r in shown.values()} == {
+        (("critical_event", "error-disable-interface"), ("dying_gasp", "log"), ("link_fault", "log"))}, shown
+
+
+def test_the_shipped_example_renders_log_under_the_interface(env):  # noqa: F811
+    done = oamkit(env, "render", "-i", "inventories/example", "-l", "ams-xr-1", "--json")
+    assert done.returncode == 0, done.stdout + done.stderr
+    config = blocks(json.loads(done.stdout)["hosts"][0]["config"])
+    assert config["ethernet oam profile OAMKIT-LAB-XR"] and \
+        not [line for line in config["ethernet oam profile OAMKIT-LAB-XR"] if "log" in line], config
+    assert "  action high-threshold log" in config["interface GigabitEthernet0/0/0/0"], config
+
+
+def test_the_lab_xr_takes_log_only_under_the_interface(lab):
+    from netmiko import ConnectHandler
+
+    conn = ConnectHandler(**lab.netmiko_params("xr-1", lab.known_hosts))
+    try:
+        for line in ("action high-threshold log", "action dying-gasp log",
+                     "action uni-directional link-fault log", "action critical-event log"):
+            out = conn.send_config_set(["ethernet oam profile P", line], exit_config_mode=False)
+            assert "% Invalid input detected at '^' marker." in out, (line, out)
+            out = conn.send_config_set(["interface GigabitEthernet0/0/0/0", "ethernet oam", line],
+                                       exit_config_mode=False)
+            assert "Invalid" not in out, (line, out)
+        conn.send_command_timing("abort")
+    finally:
+        conn.disconnect()

@@ -42,15 +42,28 @@ def xr_rules() -> list[Rule]:
         Rule("connection timeout <2-30>", XR_ACTION_MODES),
         Rule("link-monitor", ("config-eoam",), action="enter", enter="config-eoam-lm"),
         Rule("link-monitor", ("config-if-eoam",), action="enter", enter="config-if-eoam-lm"),
-        Rule("action high-threshold {error-disable-interface|log}", XR_ACTION_MODES),
+        # `log` (and high-threshold's `disable`) only as an interface override: ASR 9000 CR
+        # 5.3.x, `action high-threshold` log: "This action is available only in interface
+        # Ethernet OAM configuration mode to override the OAM profile"; `action dying-gasp`:
+        # "log - (Interface Ethernet OAM configuration only)"; NCS 6000 6.4.x guide, profile
+        # steps: `action critical-event {disable | error-disable-interface}`, "the log keyword
+        # option is available in Interface Ethernet OAM configuration mode to override the
+        # profile setting". In a profile the word is refused like any unknown one.
+        Rule("action high-threshold error-disable-interface", ("config-eoam",)),
+        Rule("action high-threshold {disable|error-disable-interface|log}", ("config-if-eoam",)),
+        Rule("action {critical-event|dying-gasp} {disable|error-disable-interface}", ("config-eoam",),
+             key="{0} {1}"),
         Rule("action {critical-event|dying-gasp} {disable|error-disable-interface|log}",
-             XR_ACTION_MODES, key="{0} {1}"),
+             ("config-if-eoam",), key="{0} {1}"),
         # ASR 9000 CR 5.3.x: `action uni-directional link-fault` "replaces the action link-fault
         # command. Release 4.0.0"; the old keyword is refused like any unknown word.
+        Rule("action uni-directional link-fault {disable|efd|error-disable-interface}", ("config-eoam",)),
         Rule("action uni-directional link-fault {disable|efd|error-disable-interface|log}",
-             XR_ACTION_MODES),
+             ("config-if-eoam",)),
+        Rule("action {discovery-timeout|capabilities-conflict|session-down} {disable|efd|error-disable-interface}",
+             ("config-eoam",), key="{0} {1}"),
         Rule("action {discovery-timeout|capabilities-conflict|session-down} {disable|efd|error-disable-interface|log}",
-             XR_ACTION_MODES, key="{0} {1}"),
+             ("config-if-eoam",), key="{0} {1}"),
         Rule("require-remote mode {active|passive}", XR_ACTION_MODES),
         Rule("remote-loopback", XR_ACTION_MODES),
         Rule("profile WORD", ("config-if-eoam",)),
