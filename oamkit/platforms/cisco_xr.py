@@ -13,6 +13,17 @@ from oamkit.units import Scale
 
 _MS = Scale("milliseconds", per_vendor_unit=1, per_ieee_unit=100)
 _COUNT = Range(1, 4294967295)
+# Errored-frame thresholds as the CLI documents them: NCS 5500 6.1.x configuration guide, `frame
+# threshold [low threshold] [high threshold]`: "The range is from 1 to 60000000." (the lab's XR:
+# `frame threshold low <0-60000000>`). Conflict: Cisco-IOS-XR-ethernet-link-oam-cfg (6.0) types
+# the leaves 1..4294967295; the ranges here are per platform, not per form, so the CLI's
+# narrower range holds for NETCONF too. The other monitors: `frame-seconds threshold` "The range
+# is 1 to 900" (NCS 6000 6.4.x), below; `symbol-period threshold low/high` "0 to 60000000" is
+# the pre-6.x form without a unit word (ASR 9000 CR 5.3.x), and the `symbols` / `frames` forms
+# oamkit writes (NCS 5500 6.1.x: `symbol-period threshold symbols [low threshold [thousand |
+# million | billion]]`, the same for `frame-period ... frames`) document no range of their own,
+# so they keep the 32-bit count of the YANG model.
+_FRAME_THRESHOLD = Range(1, 60000000)
 _WHOLE_SECONDS_MS = Range(1000, 60000, step=1000)
 # a count of symbols/frames: "symbols per 1 s to symbols per 1 min" of the interface (NCS 5500
 # 6.1; the frame-period count is the interface speed's frames in its ms range, S16)
@@ -30,7 +41,7 @@ PLATFORM = Platform(
                                                        span_ms=_ONE_S_TO_ONE_MIN),
                                _COUNT, _COUNT, high_none=False, high_requires_low=True),
         "frame": Event("frame", Window(Range(1000, 60000), _MS, unit_label="ms"),
-                       _COUNT, _COUNT, high_none=False, high_requires_low=True),
+                       _FRAME_THRESHOLD, _FRAME_THRESHOLD, high_none=False, high_requires_low=True),
         "frame_period": Event("frame-period", Window(_COUNT, unit_label="frames",
                                                      by_time=_WHOLE_SECONDS_MS,
                                                      span_ms=_ONE_S_TO_ONE_MIN),

@@ -8,7 +8,7 @@ import json
 import pytest
 import yaml
 
-from .test_change_engine import env, oamkit, pushed, running_text  # noqa: F401  (fixtures)
+from .test_change_engine import CONFIG_WORDS, commands_received, env, oamkit, pushed, running_text  # noqa: F401  (fixtures)
 
 
 def xr_inventory(lab, tmp_path, policy: dict, transport: str = "ssh"):
@@ -149,3 +149,28 @@ def test_the_lab_xr_takes_log_only_under_the_interface(lab):
         conn.send_command_timing("abort")
     finally:
         conn.disconnect()
+
+
+# ---------------------------------------------------------------- D: the CLI's documented ranges
+HUGE_FRAME = {"xr-huge": {"extends": "lab-standard",
+                          "link_monitor": {"frame": {"window": "1s", "low": 100000000,
+                                                     "high": 4000000000}}}}
+
+
+def test_frame_thresholds_above_the_documented_60_million_stop_before_anything_is_sent(lab, tmp_path, env):  # noqa: F811
+    # NCS 5500 6.1.x, `frame threshold`: "The range is from 1 to 60000000."
+    inventory = xr_inventory(lab, tmp_path, HUGE_FRAME)
+    before = running_text(lab.device("xr-1"))
+    done = oamkit(env, "push", "-i", str(inventory), "--limit", "xr-1", "--json")
+    assert done.returncode == 2, done.stdout + done.stderr
+    text = done.stdout + done.stderr
+    for needle in ("xr-1", "link_monitor.frame.low", "100000000", "link_monitor.frame.high",
+                   "4000000000", "1-60000000"):
+        assert needle in text, (needle, text)
+    assert not [c for c in commands_received(lab.device("xr-1")) if CONFIG_WORDS.match(c)]
+    assert running_text(lab.device("xr-1")) == before
+    # the documented top is taken
+    inventory = xr_inventory(lab, tmp_path / "top", {"xr-top": {
+        "extends": "lab-standard", "link_monitor": {"frame": {"window": "1s", "low": 1, "high": 60000000}}}})
+    code, hosts = pushed(env, inventory, "--limit", "xr-1")
+    assert code == 0 and "frame threshold low 1 high 60000000" in running_text(lab.device("xr-1")), hosts
