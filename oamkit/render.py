@@ -70,7 +70,8 @@ class HostPlan:
                 if not self.platform.profile_needs_high_threshold or _high_thresholds(settings)]
 
 
-def plan_host(inventory: Inventory, host: HostSettings) -> tuple[HostPlan, list[Problem]]:
+def plan_host(inventory: Inventory, host: HostSettings, fmt: str | None = None) -> tuple[HostPlan, list[Problem]]:
+    """`fmt`: the format it will be rendered in (cli | netconf); None: the host's transport's."""
     platform = get_platform(host.platform)
     plan = HostPlan(host, platform)
     problems: list[Problem] = []
@@ -78,8 +79,10 @@ def plan_host(inventory: Inventory, host: HostSettings) -> tuple[HostPlan, list[
         intents = inventory.intents(host)
     except InputError as exc:
         return plan, exc.problems
+    form = "netconf" if (fmt or ("netconf" if host.transport == "netconf" else "cli")) == "netconf" \
+        else plan.form
     for intent in intents:
-        vendor, found, notes = platform.translate(intent)
+        vendor, found, notes = platform.translate(intent, form)
         problems.extend(found)
         # once per host: a skipped key is the same news on each of its interfaces
         plan.notes.extend(n for n in notes if n not in plan.notes)
@@ -99,10 +102,10 @@ def plan_host(inventory: Inventory, host: HostSettings) -> tuple[HostPlan, list[
     return plan, problems
 
 
-def plan_hosts(inventory: Inventory, hosts: list[HostSettings]) -> list[HostPlan]:
+def plan_hosts(inventory: Inventory, hosts: list[HostSettings], fmt: str | None = None) -> list[HostPlan]:
     plans, problems = [], []
     for host in hosts:
-        plan, found = plan_host(inventory, host)
+        plan, found = plan_host(inventory, host, fmt)
         plans.append(plan)
         problems.extend(found)
     if problems:

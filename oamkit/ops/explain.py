@@ -106,11 +106,11 @@ def _example_interface(platform: Platform, speed_bps: int) -> str:
 
 
 def _render_lines(platform: Platform, host: HostSettings, intent) -> tuple[list[str], list[str], list[Problem]]:
-    vendor, problems, notes = platform.translate(intent)
+    fmt = "cli" if any(k.startswith("cli") for k in platform.templates) else "netconf"
+    vendor, problems, notes = platform.translate(intent, fmt)
     if problems:
         return [], notes, problems
     plan = plan_of(host, platform, [InterfacePlan(intent, vendor)])
-    fmt = "cli" if any(k.startswith("cli") for k in platform.templates) else "netconf"
     return render_plan(plan, fmt).splitlines(), notes, []
 
 

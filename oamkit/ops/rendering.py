@@ -48,7 +48,7 @@ def render(inventory: InventoryLike = None, filter=None, limit=None, *, fmt: str
         raise InputError([Problem("not a folder (render writes one file per host into it)",
                                   field="--out", value=str(out))])
     with gc_paused():   # a large fleet: see gc_paused
-        chosen = select(inventory, filter, limit, credentials=False)
+        chosen = select(inventory, filter, limit, credentials=False, fmt=fmt)
         no_form = [p for p in chosen.plans if fmt == "netconf" and "netconf" not in p.platform.templates]
         if no_form:   # rendering the rest and exiting 0 would hide that these hosts got nothing
             raise InputError([Problem(

@@ -61,7 +61,7 @@ InventoryLike = Selection | Inventory | str | Path | None
 
 def select(inventory: InventoryLike, filter: list[str] | None = None,
            limit: str | list[str] | None = None, *, intent: bool = True,
-           ssh_only: bool = False, credentials: bool = True) -> Selection:
+           ssh_only: bool = False, credentials: bool = True, fmt: str | None = None) -> Selection:
     """The selected hosts and their plans. `intent`: render-check the policy (a change or a
     drift check needs it; facts and collect do not). `ssh_only`: NETCONF hosts are set aside
     in `skipped` (reads over the CLI). `credentials`: every planned host can log in.
@@ -88,7 +88,7 @@ def select(inventory: InventoryLike, filter: list[str] | None = None,
     # the complement by transport, not `h not in chosen`: that compares pydantic models
     # pairwise, quadratic in the fleet (2,000 hosts: two million comparisons, seconds)
     skipped = [h for h in hosts if h.transport != "ssh"] if ssh_only else []
-    plans = plan_hosts(inv, chosen) if intent else [HostPlan(h, get_platform(h.platform)) for h in chosen]
+    plans = plan_hosts(inv, chosen, fmt) if intent else [HostPlan(h, get_platform(h.platform)) for h in chosen]
     if credentials:
         inv.require_credentials(chosen)
     no_form = [p.host.name for p in plans if p.host.transport == "netconf" and p.platform.netconf is None]

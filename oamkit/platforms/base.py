@@ -261,6 +261,11 @@ class Platform:
     # "link_monitor.window" for every event's window...), with the vendor-notes section: the
     # text of errors, skip notes, `oamkit policy explain` and docs/support-matrix.md.
     unsupported: dict[str, str] = field(default_factory=dict)
+    # The same for one form only ("cli", "cli-template", "netconf"): a key the platform holds in
+    # one form and has no documented command for in another (IOS-XR: `link_monitoring: false`
+    # is a YANG leaf, but no CLI command for it is documented). Applies to the keys translate()
+    # leaves out by `unsupported` alone (link_monitoring).
+    form_unsupported: dict[str, dict[str, str]] = field(default_factory=dict)
     high_threshold_actions: dict[str, str] = field(default_factory=dict)  # neutral -> vendor
     # The neutral high-threshold actions that take the link out of service here (its traffic
     # moves elsewhere); the others only report (`oamkit.detection`, `check`'s threshold rule).
@@ -339,11 +344,14 @@ class Platform:
         return None
 
     # ------------------------------------------------------------------ translation
-    def translate(self, intent: LinkOamIntent) -> tuple[dict, list[Problem], list[str]]:
+    def translate(self, intent: LinkOamIntent, form: str | None = None) -> tuple[dict, list[Problem], list[str]]:
         """Vendor values for `intent`, the problems that stop it, and notes worth reporting
-        (explicit roundings, fallbacks, and settings left out under `on_unsupported: skip`)."""
+        (explicit roundings, fallbacks, and settings left out under `on_unsupported: skip`).
+        `form`: the form it is rendered in ("cli", "cli-template", "netconf"), for
+        `form_unsupported`; None: whatever the form."""
         problems: list[Problem] = []
         notes: list[str] = []
+        form_gaps = self.form_unsupported.get(form, {}) if form else {}
 
         def bad(field_name: str, message: str, value=None, allowed: str | None = None):
             problems.append(Problem(message, host=intent.host, interface=intent.interface,
@@ -354,7 +362,7 @@ class Platform:
                   on_unsupported: str | None = None) -> None:
             """The platform cannot hold this setting at all: leave it out and say so (skip),
             or stop (error) naming why and both ways out."""
-            why = self.reason_unsupported(reason_key or field_name)
+            why = form_gaps.get(reason_key or field_name) or self.reason_unsupported(reason_key or field_name)
             if (on_unsupported or intent.on_unsupported) == "skip":
                 note = (f"{field_name} (policy {intent.policy}) left out on {self.display}: {why} "
                         "(on_unsupported: skip)")
@@ -370,7 +378,8 @@ class Platform:
 
         out: dict = {"interface": intent.interface, "enabled": intent.enabled,
                      "link_monitoring": intent.link_monitoring, "events": {}}
-        if not intent.link_monitoring and "link_monitoring" in self.unsupported:
+        if not intent.link_monitoring and ("link_monitoring" in self.unsupported
+                                           or "link_monitoring" in form_gaps):
             lacks("link_monitoring", False)   # the templates have no line for it here
         # Always present (None = the platform's default), so profiles compare like for like.
         out["mode"] = intent.mode

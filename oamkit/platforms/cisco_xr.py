@@ -63,6 +63,16 @@ PLATFORM = Platform(
         "link_fault_holdup": "IOS-XR has no hold-up timer after a link fault among its profile "
                              "options and actions (vendor notes §3.3)",
     },
+    # Cisco-IOS-XR-ethernet-link-oam-cfg has the leaf link-monitoring/monitoring (vendor notes
+    # §3.3), which the NETCONF form writes; no Cisco document found gives a CLI command for it
+    # (the ASR 9000 5.3.x command reference, NCS 5500 6.1.x and NCS 6000 6.4.x guides list only
+    # the monitors' window/threshold lines under `link-monitor`), and the lab's XR refuses the
+    # `monitoring disable` oamkit wrote. So the CLI form refuses it, as Junos and VRP do.
+    form_unsupported={"cli": {
+        "link_monitoring": "no Cisco document found gives IOS-XR a CLI command that switches link "
+                           "monitoring off (only the YANG leaf link-monitoring/monitoring, vendor "
+                           "notes §3.3): over SSH oamkit does not write one; transport: netconf "
+                           "writes the leaf"}},
     high_threshold_actions={"error-disable-interface": "error-disable-interface", "log": "log"},
     link_down_actions=("error-disable-interface",),   # `log` only reports (vendor notes §3.3)
     # ASR 9000 Interface/HW Command Reference 5.3.x, `action uni-directional link-fault`: "This

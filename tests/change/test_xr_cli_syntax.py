@@ -174,3 +174,35 @@ def test_frame_thresholds_above_the_documented_60_million_stop_before_anything_i
         "extends": "lab-standard", "link_monitor": {"frame": {"window": "1s", "low": 1, "high": 60000000}}}})
     code, hosts = pushed(env, inventory, "--limit", "xr-1")
     assert code == 0 and "frame threshold low 1 high 60000000" in running_text(lab.device("xr-1")), hosts
+
+
+# ---------------------------------------------------------------- C: link_monitoring: false
+NO_MONITORING = {"xr-nolm": {"extends": "lab-standard", "link_monitoring": False}}
+
+
+def test_link_monitoring_false_is_refused_over_the_cli_and_written_over_netconf(lab, tmp_path, env):  # noqa: F811
+    # no Cisco document gives a CLI command for it (the lab's XR refuses `monitoring disable`);
+    # Cisco-IOS-XR-ethernet-link-oam-cfg has the leaf link-monitoring/monitoring
+    inventory = xr_inventory(lab, tmp_path, NO_MONITORING)
+    before = running_text(lab.device("xr-1"))
+    done = oamkit(env, "push", "-i", str(inventory), "--limit", "xr-1", "--json")
+    assert done.returncode == 2, done.stdout + done.stderr
+    text = " ".join((done.stdout + done.stderr).split())
+    for needle in ("xr-1", "link_monitoring", "False", "CLI command"):
+        assert needle in text, (needle, text)
+    assert not [c for c in commands_received(lab.device("xr-1")) if CONFIG_WORDS.match(c)]
+    assert running_text(lab.device("xr-1")) == before
+    rendered = oamkit(env, "render", "-i", str(inventory), "--limit", "xr-1", "--format", "netconf", "--json")
+    assert rendered.returncode == 0, rendered.stdout + rendered.stderr
+    assert "<monitoring>false</monitoring>" in json.loads(rendered.stdout)["hosts"][0]["config"]
+    skipped = xr_inventory(lab, tmp_path / "skip", {"xr-nolm-skip": {
+        **NO_MONITORING["xr-nolm"], "on_unsupported": "skip"}})
+    rendered = oamkit(env, "render", "-i", str(skipped), "--limit", "xr-1", "--json")
+    assert rendered.returncode == 0, rendered.stdout + rendered.stderr
+    host = json.loads(rendered.stdout)["hosts"][0]
+    assert "monitoring" not in host["config"] and any("link_monitoring" in n for n in host["notes"]), host
+    over_netconf = xr_inventory(lab, tmp_path / "netconf", NO_MONITORING, "netconf")
+    code, hosts = pushed(env, over_netconf, "--limit", "xr-1")
+    assert code == 0 and hosts["xr-1"]["outcome"] == "changed", json.dumps(hosts, indent=1)
+    code, hosts = pushed(env, over_netconf, "--limit", "xr-1")
+    assert code == 0 and hosts["xr-1"]["outcome"] == "unchanged", json.dumps(hosts, indent=1)
