@@ -2,24 +2,17 @@
 over real SSH against the lab: stored exactly, judged, never the host's failure."""
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 import time
 
 from oamkit.history import History
+from tests.checks.history_run import check_host
 
 HOST, ITF = "vrp-1", "GigabitEthernet0/1/1"
 
 
 def _check(env, inventory, db):
-    result = subprocess.run([sys.executable, "-m", "oamkit.cli", "check", "-i", str(inventory),
-                             "--limit", HOST, "--db", str(db), "--format", "json"],
-                            capture_output=True, text=True, env=env, timeout=180)
-    assert result.stdout, result.stderr
-    (host,) = json.loads(result.stdout)["hosts"]
-    rules = {(r["interface"], r["rule"]): r for r in host["results"]}
+    _, rules = check_host(env, inventory, db, HOST)
     assert (None, "reachable") not in rules, rules.get((None, "reachable"))
     return rules
 

@@ -2,23 +2,17 @@
 `clear counters`) is a clear, not a 32-bit wrap: `oamkit check` over real SSH against the lab."""
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
-import subprocess
-import sys
+
+from tests.checks.history_run import check_host
 
 HOST, ITF = "ios-1", "GigabitEthernet0/2"
 
 
 def _check(env, inventory, db):
-    result = subprocess.run([sys.executable, "-m", "oamkit.cli", "check", "-i", str(inventory),
-                             "--limit", HOST, "--db", str(db), "--format", "json"],
-                            capture_output=True, text=True, env=env, timeout=180)
-    assert result.stdout, result.stderr
-    report = json.loads(result.stdout)
-    (host,) = report["hosts"]
-    return result.returncode, {r["rule"]: r for r in host["results"] if r["interface"] == ITF}
+    code, rules = check_host(env, inventory, db, HOST)
+    return code, {rule: r for (interface, rule), r in rules.items() if interface == ITF}
 
 
 def test_counters_cleared_an_hour_after_the_last_check_are_a_clear_not_a_wrap(lab, lab_inventory, tmp_path):

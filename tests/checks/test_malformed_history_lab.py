@@ -2,23 +2,17 @@
 `oamkit check` over real SSH against the lab still judges the host's rules."""
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
-import subprocess
-import sys
 import time
+
+from tests.checks.history_run import check_host
 
 HOST, ITF = "ios-1", "GigabitEthernet0/2"
 
 
 def _check(env, inventory, db):
-    result = subprocess.run([sys.executable, "-m", "oamkit.cli", "check", "-i", str(inventory),
-                             "--limit", HOST, "--db", str(db), "--format", "json"],
-                            capture_output=True, text=True, env=env, timeout=180)
-    assert result.stdout, result.stderr
-    (host,) = json.loads(result.stdout)["hosts"]
-    return {(r["interface"], r["rule"]): r for r in host["results"]}
+    return check_host(env, inventory, db, HOST)[1]
 
 
 def test_a_malformed_counter_in_the_history_skips_that_sample_not_the_host(lab, lab_inventory, tmp_path):
