@@ -145,8 +145,8 @@ def test_the_nornir_example_runs_a_runbook(lab, lab_inventory, env):
                              str(lab_inventory)], capture_output=True, text=True, timeout=200, env=env)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     lines = result.stdout.splitlines()
-    assert sum(line.startswith("oam_push") and " changed " in line for line in lines) == 4
-    assert sum(line.startswith("oam_check") and " ok " in line for line in lines) == 4
+    assert sum(line.startswith("oam_push") and " changed " in line for line in lines) == 4, result.stdout
+    assert sum(line.startswith("oam_check") and " ok " in line for line in lines) == 4, result.stdout
 
 
 def test_the_documented_calls_take_what_docs_api_shows():
