@@ -152,7 +152,7 @@ class HostCheck:
     # because its device stopped answering
     unread: list = field(default_factory=list, repr=False)
     # the id of the snapshot this check judged: the next check's error rate runs from it, once
-    # the report is out (with `marks`, `History.mark_judged_all`)
+    # the report is out (with `marks`, `History.mark_checked_all`)
     judged: int | None = field(default=None, repr=False)
 
     def not_read(self) -> list[tuple[str | None, str]]:

@@ -428,26 +428,23 @@ class History:
     def mark_checked(self, host: str, interface: str, ts: float, link_events: int | None) -> None:
         self.mark_checked_all([(host, interface, ts, link_events)])
 
-    def mark_checked_all(self, marks) -> None:
-        """Move the link-event markers, `(host, interface, ts, link_events)` each, in one write.
-        A marker only moves forward: two overlapping checks that both reported the same events
-        leave the newer reading's count, whichever finishes last."""
+    def mark_checked_all(self, marks, judged=()) -> None:
+        """Move the link-event markers, `(host, interface, ts, link_events)` each, and record
+        the snapshots the check judged, `(host, snapshot_id)` each (the next check's error rate
+        runs from it: `judged_snapshot`), in one write. Both only move forward: a marker by
+        time (two overlapping checks that both reported the same events leave the newer
+        reading's count, whichever finishes last), a judged snapshot in insertion order (ids),
+        whatever the snapshots' clock said."""
         with self._lock, self._write():
             self.db.executemany(
                 "INSERT INTO last_check VALUES (?,?,?,?) ON CONFLICT (host, interface) DO UPDATE "
                 "SET ts = excluded.ts, link_events = excluded.link_events "
                 "WHERE excluded.ts >= last_check.ts",
                 [(host, name, ts, _to_db(count)) for host, name, ts, count in marks])
-
-    def mark_judged_all(self, marks) -> None:
-        """Record, per `(host, snapshot_id)`, the snapshot a check run judged last: the next
-        check's error rate runs from it (`judged_snapshot`). Only moves forward, in insertion
-        order (ids), whatever the snapshots' clock said."""
-        with self._lock, self._write():
             self.db.executemany(
                 "INSERT INTO check_judged VALUES (?,?) ON CONFLICT (host) DO UPDATE SET "
                 "snapshot_id = excluded.snapshot_id WHERE excluded.snapshot_id > "
-                "check_judged.snapshot_id", list(marks))
+                "check_judged.snapshot_id", list(judged))
 
     def judged_snapshot(self, host: str) -> int | None:
         """The id of the snapshot the last check run of `host` judged (None: none recorded)."""

@@ -149,8 +149,7 @@ def check(inventory: InventoryLike = None, filter=None, limit=None, *, rules=Non
                         executor=executor)
         prune(history, keep_days)
         if mark:
-            history.mark_checked_all(_marks(hosts))
-            history.mark_judged_all(_judged(hosts))
+            history.mark_checked_all(_marks(hosts), _judged(hosts))
             _forget_marks(hosts)
     for h in chosen.skipped:
         held_now = maintenance.status_for(h, windows=windows)
@@ -173,8 +172,7 @@ def mark_checked(report: CheckReport) -> int:
     if (marks or judged) and report.db:
         try:
             with History(report.db) as history:   # locked (open or write): InputError naming the file
-                history.mark_checked_all(marks)
-                history.mark_judged_all(judged)
+                history.mark_checked_all(marks, judged)
         except sqlite3.OperationalError as exc:   # a disk full, a damaged file
             raise OamkitError(f"{report.db}: the link events were not marked seen: {exc}") from None
     _forget_marks(report.hosts)
