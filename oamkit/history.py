@@ -263,19 +263,25 @@ class History:
             why = (f"it is read-only ({text}); every run stores a snapshot in it: make the file, "
                    "its folder and its -wal/-shm files writable by this user")
         else:
-            try:
-                free = shutil.disk_usage(self.path.parent).free
-            except OSError:
-                free = None
-            why = text + (f"; its disk is full ({free:,} bytes free)" if free is not None and free < 1 << 20
-                          else "; a full disk, a file size limit (ulimit -f) or a failing disk"
-                          if "full" in text or "I/O" in text or (name or "").startswith(("SQLITE_IOERR", "SQLITE_FULL"))
-                          else "")
+            why = text + self._why_unwritable(text, name)
         error = HistoryNotWritten(f"{self.path}: the history database cannot be written: {why}"
                                   + (_NOT_ALL_STORED if self._lost is not None else ""))
         if self._lost is not None:
             self._failed = error
         return error
+
+    def _why_unwritable(self, text: str, name: str | None) -> str:
+        """What to add to SQLite's own words: the free space when the disk is (nearly) full,
+        the usual causes when SQLite says full or I/O error and the disk is not."""
+        try:
+            free = shutil.disk_usage(self.path.parent).free
+        except OSError:
+            free = None
+        if free is not None and free < 1 << 20:
+            return f"; its disk is full ({free:,} bytes free)"
+        if "full" in text or "I/O" in text or (name or "").startswith(("SQLITE_IOERR", "SQLITE_FULL")):
+            return "; a full disk, a file size limit (ulimit -f) or a failing disk"
+        return ""
 
     def _not_history(self, exc: Exception) -> InputError:
         return InputError([Problem(f"not an oamkit history database: {exc}", file=str(self.path),
