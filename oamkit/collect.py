@@ -213,16 +213,15 @@ def build_snapshot(host: str, platform: str, records: dict[str, list[dict]],
         if rec.get("link_monitoring") is not None and s.link_monitoring is None:
             s.link_monitoring = rec["link_monitoring"]
     totals: dict[str, int] = {}
+    by_interface: dict[str, list[dict]] = {}
     for rec in records.get("oam_events", []):
+        by_interface.setdefault(rec["interface"], []).append(rec)
         total = _event_total(rec)
         if total is not None:
             totals[rec["interface"]] = totals.get(rec["interface"], 0) + total
     for name, total in totals.items():
         sample(name).link_events = total
     # per event type, where the platform prints running counts (frame_seconds is judged by them)
-    by_interface: dict[str, list[dict]] = {}
-    for rec in records.get("oam_events", []):
-        by_interface.setdefault(rec["interface"], []).append(rec)
     platform_data = get_platform(platform)
     for name, recs in by_interface.items():
         counts = platform_data.event_counts(recs, name)
