@@ -47,10 +47,13 @@ def _diff(inv, plan, deadline, **_):
     return engine.diff_host(inv, plan, deadline)
 
 
-def _push(inv, plan, deadline, *, change_id: str, confirm_timeout: int = 120, **_):
+def _push(inv, plan, deadline, *, change_id: str, confirm_timeout: int = 120,
+          over_unfinished: tuple[tuple[str, str], ...] = (), **_):
+    # over_unfinished: (host, change id) pairs the user chose to push over
     from oamkit import engine
 
-    return engine.push_host(inv, plan, deadline, change_id, confirm_timeout)
+    return engine.push_host(inv, plan, deadline, change_id, confirm_timeout,
+                            dict(over_unfinished).get(plan.host.name))
 
 
 def _collect(inv, plan, deadline, **_):

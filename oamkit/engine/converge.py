@@ -20,6 +20,7 @@ from typing import Callable
 from oamkit import backups, changelog, locks, statedir
 from oamkit.engine.cli import CliDriver
 from oamkit.engine.driver import ConfigDriver, Snapshot
+from oamkit.engine import unfinished
 from oamkit.engine.results import (CHANGED, ERROR, LOCKED, NEEDS_ATTENTION, NOT_ATTEMPTED,
                                    ROLLED_BACK, UNCHANGED, HostResult, VerifyFailed)
 from oamkit.inventory import Inventory
@@ -57,10 +58,25 @@ def diff_host(inventory: Inventory, plan: HostPlan, deadline: float) -> HostResu
 
 
 def push_host(inventory: Inventory, plan: HostPlan, deadline: float, change_id: str,
-              confirm_timeout: int = 120) -> HostResult:
-    """Bring the host to its intent, holding its lock."""
+              confirm_timeout: int = 120, over_unfinished: str | None = None) -> HostResult:
+    """Bring the host to its intent, holding its lock. `over_unfinished`: the change id of
+    this host's unfinished change that the user chose to push over (--over-unfinished)."""
     return with_host_lock(plan, change_id, lambda: converge(
-        inventory, plan, deadline, _intent, change_id, confirm_timeout, gate=True))
+        inventory, plan, deadline, _intent, change_id, confirm_timeout, gate=True),
+        if_taken_over=lambda: _unfinished_since_start(plan, over_unfinished))
+
+
+def _unfinished_since_start(plan: HostPlan, allowed: str | None) -> HostResult | None:
+    """The lock was left by a process that died holding it. The run's own check for
+    unfinished changes (`ops.changes.push`, before any host) saw that process alive, or not
+    yet started; if it died mid-change since, the device may hold part of that change and a
+    revert timer of it may be pending: refuse the host, as that check would have."""
+    left = greenloop.blocking(unfinished.find, [plan.host.name]).get(plan.host.name)
+    if left is None or left.change_id == allowed:
+        return None
+    return HostResult(plan.host.name, plan.platform.name, ERROR,
+                      error=f"{left.refusal()} (that change's process died while this run "
+                            "was waiting to reach the host)")
 
 
 def rollback_host(inventory: Inventory, plan: HostPlan, deadline: float, change_id: str,
@@ -90,15 +106,18 @@ def _intent(driver: ConfigDriver, _before: Snapshot):
     return driver.target_from_intent()
 
 
-def with_host_lock(plan: HostPlan, change_id: str, work: Callable[[], HostResult]) -> HostResult:
+def with_host_lock(plan: HostPlan, change_id: str, work: Callable[[], HostResult],
+                   if_taken_over: Callable[[], HostResult | None] | None = None) -> HostResult:
     """`work()` holding the host's lock (see `locks`); a host another live run holds is
-    `locked` and nothing is sent to it."""
+    `locked` and nothing is sent to it. A lock left by a dead process first asks
+    `if_taken_over()`: a result from it ends the host there, with nothing sent."""
     try:
         held = locks.acquire(plan.host.name, change_id)
     except locks.HostLocked as exc:
         return HostResult(plan.host.name, plan.platform.name, LOCKED, error=str(exc))
     try:
-        result = work()
+        refused = if_taken_over() if held.took_over and if_taken_over is not None else None
+        result = refused or work()
     finally:
         held.release()
     if held.took_over:

@@ -115,7 +115,9 @@ def push(inventory: InventoryLike = None, filter: list[str] | None = None,
             refused[found.host] = HostResult(found.host, plan.platform.name, engine.ERROR,
                                              error=found.refusal())
     change_id = engine.new_change_id()
-    job = HostJob.make("push", inv, change_id=change_id, confirm_timeout=confirm_timeout)
+    job = HostJob.make("push", inv, change_id=change_id, confirm_timeout=confirm_timeout,
+                       over_unfinished=tuple(sorted((h, f.change_id) for h, f in left.items()
+                                                    if h not in refused)))
     journal = changelog.begin(change_id, action, chosen.hosts, inv.path,
                               [h for h in left if h not in refused])
     for result in refused.values():
