@@ -114,6 +114,10 @@ class CliDriver:
         managed, text = read_managed(self.session, self.plan)
         return Snapshot(managed, configtext.as_text(managed), text)
 
+    def pending_commit(self) -> str | None:
+        show = self.plan.platform.pending_commit_show
+        return self.plan.platform.pending_commit(self.session.show(show)) if show else None
+
     def target_from_intent(self):
         return desired(self.plan)
 

@@ -62,7 +62,8 @@ def push_host(inventory: Inventory, plan: HostPlan, deadline: float, change_id: 
     """Bring the host to its intent, holding its lock. `over_unfinished`: the change id of
     this host's unfinished change that the user chose to push over (--over-unfinished)."""
     return with_host_lock(plan, change_id, lambda: converge(
-        inventory, plan, deadline, _intent, change_id, confirm_timeout, gate=True),
+        inventory, plan, deadline, _intent, change_id, confirm_timeout, gate=True,
+        refuse_pending=over_unfinished is None),
         if_taken_over=lambda: _unfinished_since_start(plan, over_unfinished))
 
 
@@ -126,13 +127,15 @@ def with_host_lock(plan: HostPlan, change_id: str, work: Callable[[], HostResult
 
 
 def converge(inventory: Inventory, plan: HostPlan, deadline: float, target: Target,
-             change_id: str | None, confirm_timeout: int = 120, gate: bool = False) -> HostResult:
+             change_id: str | None, confirm_timeout: int = 120, gate: bool = False,
+             refuse_pending: bool = False) -> HostResult:
     """Bring oamkit's part of one device to `target(driver, running before)`.
 
     With no change id this is a dry run: the delta is reported and nothing is sent. Otherwise:
     back up, load, commit (confirmed where possible), read back, verify, health gate (`gate`:
     the intent's; a rollback, which may remove OAM, has none), confirm; on any failure abandon,
-    restore what was there and verify it."""
+    restore what was there and verify it. `refuse_pending`: a confirmed commit someone left
+    pending on the device (our commit would confirm it) ends the host before anything is sent."""
     started = time.monotonic()
     result = HostResult(plan.host.name, plan.platform.name, UNCHANGED)
     change_deadline = deadline if change_id is None else \
@@ -155,6 +158,15 @@ def converge(inventory: Inventory, plan: HostPlan, deadline: float, target: Targ
             result.outcome = CHANGED if result.commands else UNCHANGED
             result.seconds = round(time.monotonic() - started, 3)
             return result
+        try:
+            pending = driver.pending_commit() if refuse_pending else None
+        except (TransportError, DeviceRejected) as exc:
+            return _error(result, exc, started)
+        if pending:
+            return _error(result, f"{plan.host.name}: {pending} is pending on the device, not made "
+                          "by this push: committing would confirm it (on this platform any commit "
+                          "confirms a pending one). Nothing was sent. Push again once its owner "
+                          "has confirmed it or it has rolled back", started)
         result.backup = str(_write_backup(change_id, plan, driver.form, before))
         try:
             _change(driver, plan, before, wanted, result, change_deadline, deadline, confirm_timeout,
@@ -281,7 +293,7 @@ def _put_back(driver: ConfigDriver, before: Snapshot, result: HostResult) -> lis
     return driver.delta(driver.read(), target)
 
 
-def _error(result: HostResult, exc: Exception, started: float) -> HostResult:
+def _error(result: HostResult, exc: Exception | str, started: float) -> HostResult:
     result.outcome = ERROR
     result.error = str(exc)
     result.seconds = round(time.monotonic() - started, 3)

@@ -44,6 +44,12 @@ class ConfigDriver(Protocol):
     def read(self) -> Snapshot:
         """Read the running configuration's managed part. Sends no configuration command."""
 
+    def pending_commit(self) -> str | None:
+        """A confirmed commit someone left pending that this driver's own commit would
+        confirm ("a confirmed commit by alice via cli, rollback in 3mins"), asked where the
+        platform says how (`Platform.pending_commit_show`); None otherwise. Sends no
+        configuration command."""
+
     def target_from_intent(self) -> Any:
         """What the managed part must become for the host's intent (the rendered policy)."""
 

@@ -67,6 +67,10 @@ class NetconfDriver:
         return Snapshot(self._owned(root), etree.tostring(root, pretty_print=True).decode(),
                         etree.tostring(root).decode(), raw=root)
 
+    def pending_commit(self) -> str | None:
+        show = self.plan.platform.pending_commit_show
+        return self.plan.platform.pending_commit(self.session.command_text(show)) if show else None
+
     def target_from_intent(self) -> Target:
         wanted = self._owned(self.payload)
         model = self.plan.platform.netconf

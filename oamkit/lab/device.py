@@ -331,6 +331,7 @@ class Device:
         self.confirm_pending = False
         self._confirm_backup: ConfigTree | None = None
         self._confirm_handle: asyncio.TimerHandle | None = None
+        self.confirm_until: float | None = None   # when the pending confirm window ends
         self._last_tick = time.monotonic()
         self.active_sessions: dict[int, str] = {}   # session id -> channel
         # called by tick() as fn(device, seconds_elapsed): link-event monitors (oamkit.lab.events)
@@ -456,6 +457,7 @@ class Device:
 
     # -- commit model
     def _call_later(self, delay: float, fn: Callable[[], None]) -> None:
+        self.confirm_until = time.time() + delay   # `show system commit`: "rollback in N mins"
         loop = self.loop
         if loop is None:
             loop = asyncio.get_event_loop()
@@ -471,6 +473,7 @@ class Device:
             loop.call_soon_threadsafe(arm)
 
     def _cancel_timer(self) -> None:
+        self.confirm_until = None
         if self._confirm_handle is not None:
             self._confirm_handle.cancel()
             self._confirm_handle = None

@@ -15,7 +15,7 @@ from oamkit.lab.netconf_yang import NS_JUNOS, YangModel
 
 JUNOS_RPCS = ("load-configuration", "commit-configuration", "get-configuration",
               "open-configuration", "close-configuration", "lock-configuration",
-              "unlock-configuration")
+              "unlock-configuration", "command")
 
 
 def _q(name: str) -> str:

@@ -21,6 +21,7 @@ from oamkit.lab.netconf_xml import (NC, EditEngine, RpcError, elements, local, n
                                     subtree_filter)
 from oamkit.lab.netconf_yang import (NS_IEEE_LINK_OAM, NS_IEEE_SHAPE, NS_JUNOS, YangModel, explain,
                                      path_namespaces)
+from oamkit.lab.vendors.juniper_junos.show import junos_commit_list
 
 
 # --------------------------------------------------------------------------- XML helpers
@@ -460,3 +461,14 @@ class NetconfRpcs:
 
     def rpc_unlock_configuration(self, op: etree._Element):
         return self.rpc_unlock(etree.fromstring(f'<unlock xmlns="{NC}"><target><candidate/></target></unlock>'))
+
+    def rpc_command(self, op: etree._Element):
+        """Junos `<command format="text">`: an operational command's text in `<output>`. The
+        lab knows the one oamkit asks before a change (`show system commit`)."""
+        command = " ".join((op.text or "").split())
+        if command != "show system commit" or op.get("format", "xml") != "text":
+            raise RpcError("operation-not-supported", f"the lab answers <command format=\"text\"> "
+                           f"for `show system commit` only, not {command!r}", type="protocol")
+        out = etree.Element("output")
+        out.text = "\n" + junos_commit_list(self.device, self.device.username) + "\n"
+        return out

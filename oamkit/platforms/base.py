@@ -292,6 +292,12 @@ class Platform:
     interface_aliases: dict[str, str] = field(default_factory=dict)
     interface_speeds: dict[str, str] = field(default_factory=dict)  # name prefix -> speed
     confirmed_commit_unit: Literal["seconds", "minutes", None] = None
+    # A confirmed commit someone else left pending, which oamkit's own commit would confirm
+    # (Junos: "any commit confirms a pending commit confirmed"): the exec command that shows
+    # it (over NETCONF too, as the platform's command RPC) and a regex matching its output
+    # only while one is pending (group `left`: the time left). None: not checked.
+    pending_commit_show: str | None = None
+    pending_commit_pattern: str | None = None
     config: ConfigSyntax | None = None
     netconf: NetconfModel | None = None
     # Config lines that take an interface down / bring it back (DR-test triggers).
@@ -305,6 +311,17 @@ class Platform:
     names: NameRules = NameRules()
 
     # ------------------------------------------------------------------ interfaces
+    def pending_commit(self, output: str) -> str | None:
+        """What `pending_commit_show` printed about a confirmed commit still pending ("by
+        alice via cli, rollback in 3mins"), or None when none is."""
+        if not self.pending_commit_pattern:
+            return None
+        match = re.search(self.pending_commit_pattern, output, re.M)
+        if match is None:
+            return None
+        entry = match.groupdict().get("entry")
+        return f"a confirmed commit {entry + ', ' if entry else ''}rollback in {match.group('left')}"
+
     def canonical_interface(self, name: str) -> str:
         """'Gi0/1' -> 'GigabitEthernet0/1' using the platform's alias table (case-insensitive)."""
         lowered = name.strip().lower()

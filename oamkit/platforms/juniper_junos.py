@@ -62,6 +62,10 @@ PLATFORM = Platform(
     templates={"cli": "juniper_junos/set.j2", "netconf": "juniper_junos/netconf.xml.j2"},
     interface_speeds={"fe-": "100M", "ge-": "1G", "xe-": "10G"},
     confirmed_commit_unit="minutes",
+    # `show system commit` (Rollback Pending), Juniper's CLI reference: the newest entry ends
+    # "commit confirmed, rollback in 3mins" until someone confirms or it rolls back
+    pending_commit_show="show system commit",
+    pending_commit_pattern=r"^0\s.*?(?P<entry>by \S+ via \S+)?\s*commit confirmed, rollback in (?P<left>\d+\s*mins?)",
     config=ConfigSyntax(
         style="set", show_running="show configuration protocols oam | display set",
         negate="delete", exit_command="exit",

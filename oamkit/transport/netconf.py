@@ -304,6 +304,14 @@ class NetconfSession:
                               timeout=str(confirm_timeout))
         return self._call("commit", self.mgr.commit)
 
+    def command_text(self, command: str) -> str:
+        """An operational command's text output (Junos `<command format="text">`)."""
+        request = etree.Element("command", format="text")
+        request.text = command
+        reply = self._call(command, self.mgr.dispatch, request)
+        root = etree.fromstring(reply.xml.encode())
+        return "\n".join(e.text or "" for e in root.iter() if etree.QName(e).localname == "output")
+
     def cancel_commit(self):
         return self._call("cancel-commit", self.mgr.cancel_commit)
 

@@ -6,17 +6,15 @@ comment, and-quit), ``rollback N``, ``run``, ``show system commit``, and the CLI
 """
 from __future__ import annotations
 
-import time
-
 from oamkit.lab.config_tree import ConfigTree
 from oamkit.lab.device import lock_conflict
 from oamkit.lab.grammar import Grammar, Match, NoMatch, tokenize
 from oamkit.lab.terminal import Disconnect, Session
 from oamkit.lab.vendors.juniper_junos.grammar import JUNOS_LIST_KEYS, JUNOS_PRESENCE
 from oamkit.lab.vendors.juniper_junos.grammar import grammar as junos_grammar
-from oamkit.lab.vendors.juniper_junos.show import (VERSION, junos_compare, junos_curly,
-                                                   junos_find, junos_interfaces, junos_lfm,
-                                                   junos_set_lines)
+from oamkit.lab.vendors.juniper_junos.show import (VERSION, junos_commit_list, junos_compare,
+                                                   junos_curly, junos_find, junos_interfaces,
+                                                   junos_lfm, junos_set_lines)
 
 
 class JunosSession(Session):
@@ -264,11 +262,7 @@ class JunosSession(Session):
         return self.header(junos_interfaces(self.dev, args))
 
     async def cmd_show_commit_list(self, m: Match) -> str:
-        out = []
-        for i, rec in enumerate(reversed(self.dev.commit_history)):
-            out.append(f"{i}   {time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime(rec.time))} by {self.user} via "
-                       f"{rec.channel}" + (f"\n    {rec.comment}" if rec.comment else ""))
-        return "\n".join(out)
+        return junos_commit_list(self.dev, self.user)
 
 
 def _prune_empty_junos_parents(tree: ConfigTree, path: list[str]) -> None:

@@ -4,6 +4,9 @@
 """
 from __future__ import annotations
 
+import math
+import time
+
 from oamkit.lab.config_tree import ConfigTree
 from oamkit.lab.device import Device, InterfaceState
 from oamkit.lab.show_common import vlan_of
@@ -50,6 +53,21 @@ def junos_find(tree: ConfigTree, words: list[str]) -> tuple[ConfigTree | None, l
         else:
             return None, path
     return node, path
+
+
+def junos_commit_list(dev: Device, user: str) -> str:
+    """`show system commit`, newest first. While a confirmed commit is pending, its entry ends
+    "commit confirmed, rollback in Nmins" (Juniper's "Rollback Pending" sample output), the
+    minutes in device time."""
+    out = []
+    for i, rec in enumerate(reversed(dev.commit_history)):
+        line = (f"{i}   {time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime(rec.time))} by {user} "
+                f"via {rec.channel}")
+        if i == 0 and dev.confirm_pending and dev.confirm_until is not None:
+            left = max(0.0, dev.confirm_until - time.time()) / (dev.time_scale or 1.0)
+            line += f" commit confirmed, rollback in {max(1, math.ceil(left / 60))}mins"
+        out.append(line + (f"\n    {rec.comment}" if rec.comment else ""))
+    return "\n".join(out)
 
 
 def junos_compare(old: ConfigTree, new: ConfigTree) -> str:
