@@ -31,6 +31,28 @@ from oamkit.dr.steps import (ActionHook, StepRecord, command_argv, iso, prompt_o
                              set_action_hook)
 
 
+# a protocol losing more than this share of its baseline probes (a router's ICMP rate limit)
+# is not measured when a fallback answers within it: its steady loss would read as outages
+CLEAN_LOSS = 0.01
+
+
+def _proto_name(p: str) -> str:
+    return "ICMP" if p == "icmp" else p
+
+
+def _loss_text(s: dict) -> str:
+    lost = s["sent"] - s["answered"]
+    return f"{s['answered']}/{s['sent']} answered, persistent {100.0 * lost / s['sent']:.0f} % loss"
+
+
+def _fallback_text(fb: str | None, s: dict | None) -> str:
+    if not fb:
+        return " (no fallback in the plan)"
+    if not s or not s["sent"]:
+        return f" ({fb} not probed)"
+    return f" (fallback {fb}: {s['answered']}/{s['sent']}, not clean either)"
+
+
 @dataclass
 class SiteState:
     site: Site
@@ -195,28 +217,49 @@ class DrRunner:
         run = e.finish()
         self.runs["baseline"] = run_summary(run)
         by_key = {(s.addr, str(s.proto)): i for i, s in enumerate(slots)}
+
+        def ok(s: dict | None) -> bool:      # reachable: at least 80 % answered
+            return bool(s and s["sent"] and s["answered"] >= 0.8 * s["sent"])
+
+        def clean(s: dict | None) -> bool:   # measurable: at most one loss in a hundred
+            return bool(s and s["sent"] and s["sent"] - s["answered"] <= max(1, CLEAN_LOSS * s["sent"]))
+
         for st in self.states:
             stats = {p: slot_stats(run, i) for (addr, p), i in by_key.items() if addr == st.site.target}
             st.baseline = {p: {"answered": s["answered"], "sent": s["sent"], "rtt_p50_ms": s["rtt_ms"]["p50"]}
                            for p, s in stats.items()}
 
-            def ok(p: str) -> bool:
-                s = stats.get(p)
-                return bool(s and s["sent"] and s["answered"] >= 0.8 * s["sent"])
-
             main = str(st.measure)
-            if ok(main):
+            fb = st.site.fallback
+            if ok(stats.get(main)) and clean(stats.get(main)):
                 st.reachable_before = True
-                st.classification = "ok" if main == "icmp" or ok("icmp") else "icmp_filtered"
-            elif st.site.fallback and ok(st.site.fallback):
+                st.classification = "ok" if main == "icmp" or ok(stats.get("icmp")) else "icmp_filtered"
+            elif fb and (clean(stats.get(fb)) or (ok(stats.get(fb)) and not ok(stats.get(main)))):
+                # lossy or unanswered: a router's ICMP rate limit (or a filter) would read as
+                # an outage that never recovers; the fallback that answers every probe measures
                 st.reachable_before = True
-                st.classification = "icmp_filtered" if main == "icmp" else "ok"
-                st.measure = ProbeProto.parse(st.site.fallback)
-                st.notes.append(f"{main} unanswered at baseline; measured with {st.site.fallback}")
-                main = st.site.fallback
+                m = stats.get(main) or {}
+                if m.get("answered"):
+                    st.classification = "ok"
+                    st.notes.append(f"{_proto_name(main)} lossy at baseline ({m['answered']}/{m['sent']}, "
+                                    f"a rate limit?): measured over {fb}")
+                else:
+                    st.classification = "icmp_filtered" if main == "icmp" else "ok"
+                    st.notes.append(f"{main} unanswered at baseline; measured with {fb}")
+                st.measure = ProbeProto.parse(fb)
+                main = fb
+            elif ok(stats.get(main)):
+                # lossy, and no fallback answers cleanly: measured as it is, the loss named
+                st.reachable_before = True
+                st.classification = "ok" if main == "icmp" or ok(stats.get("icmp")) else "icmp_filtered"
+                st.notes.append(f"{_proto_name(main)} lossy at baseline: {_loss_text(stats[main])}, a rate limit?"
+                                f"{_fallback_text(fb, stats.get(fb))}")
             else:
                 st.classification = "down"
-                st.reasons.append("not reachable at baseline")
+                m = stats.get(main) or {}
+                st.reasons.append("not reachable at baseline" if not m.get("answered") else
+                                  f"{_proto_name(main)} lossy at baseline: {_loss_text(m)}"
+                                  f"{_fallback_text(fb, stats.get(fb))}")
             st.rtt_before_ms = stats.get(main, {}).get("rtt_ms", {}).get("p50") if main in stats else None
             for d in run.diagnostics:
                 if 0 <= d.slot < len(slots) and slots[d.slot].addr == st.site.target and len(st.diagnostics) < 5:
