@@ -3,6 +3,7 @@ naming the file and the key)."""
 from __future__ import annotations
 
 import ipaddress
+import math
 import re
 from pathlib import Path
 from typing import Any, Literal
@@ -25,6 +26,14 @@ def _duration(value: Any) -> float:
     if seconds <= 0:
         raise ValueError("must be positive")
     return seconds
+
+
+def _bare_number(raw: Any) -> bool:
+    if isinstance(raw, bool):
+        return False
+    if isinstance(raw, (int, float)):
+        return True
+    return isinstance(raw, str) and re.fullmatch(r"\s*\d+(\.\d*)?\s*", raw) is not None
 
 
 STEP_TIMEOUT_S = 30.0
@@ -242,6 +251,7 @@ class DrPlan(_Model):
     # (CLI, playbook step, demo) gets them into the report without passing the path along
     _file: str | None = PrivateAttr(default=None)
     _sha256: str | None = PrivateAttr(default=None)
+    _raw: dict = PrivateAttr(default_factory=dict)     # the mapping as read: errors quote its values
 
     @field_validator("interval", "convergence_bound", "baseline", "pre", "settle", "min_watch",
                      "failback_bound", "trace_timeout", mode="before")
@@ -279,6 +289,48 @@ class DrPlan(_Model):
                 raise ValueError("restore.errored_frames: a degrade restore clears the errors: 0")
         return self
 
+    def watch_duration(self, step: Step, bound: float) -> float:
+        """The longest a watch may probe: the step may take its whole timeout, and the window
+        after it (bound + settle) must still be observed."""
+        return self.pre + step.timeout + bound + self.settle + 1.0
+
+    def run_length_problems(self) -> list[Problem]:
+        """Watches and the baseline over the probe engine's ceilings, named by the plan keys
+        that make them long, with their values as written (not the probe count they become)."""
+        out = []
+        for step, bound in (("trigger", "convergence_bound"), ("restore", "failback_bound")):
+            terms = {"pre": self.pre, f"{step}.timeout": getattr(self, step).timeout,
+                     bound: getattr(self, bound), "settle": self.settle}
+            total = self.watch_duration(getattr(self, step), getattr(self, bound))
+            out += self._length_problem(terms, total, f"the {step} watch", 1.0)
+        out += self._length_problem({"baseline": self.baseline}, self.baseline, "the baseline", 0.0)
+        return out
+
+    def _length_problem(self, terms: dict[str, float], total: float, what: str, margin: float) -> list[Problem]:
+        from oamkit.probe.safety import MAX_DURATION_S, MAX_PROBES_PER_TARGET
+
+        probes = math.ceil(total / self.interval)
+        if total <= MAX_DURATION_S and probes <= MAX_PROBES_PER_TARGET:
+            return []
+        key = max(terms, key=terms.__getitem__)       # the one that makes it long
+        raw = self._raw_value(key)
+        said = f"{raw} s (a bare number is seconds; did you mean {raw}ms?)" if _bare_number(raw) \
+            else str(raw) if isinstance(raw, str) else f"{terms[key]:g} s" + ("" if raw is not None else " (default)")
+        parts = "" if len(terms) == 1 else \
+            " (" + " + ".join(f"{k} {v:g} s" for k, v in terms.items()) + (f" + {margin:g} s" if margin else "") + ")"
+        if total > MAX_DURATION_S:
+            why = (f"makes {what} last {total:.0f} s{parts}, over the maximum {MAX_DURATION_S:.0f} s")
+        else:
+            why = (f"makes {what} send {probes} probes per site at interval {self.interval * 1e3:g} ms"
+                   f"{parts}, over the maximum {MAX_PROBES_PER_TARGET}; shorten it or raise interval")
+        return [Problem(f"{said} {why}", file=self._file, field=key, value=raw if raw is not None else terms[key])]
+
+    def _raw_value(self, key: str) -> Any:
+        node: Any = self._raw
+        for part in key.split("."):
+            node = node.get(part) if isinstance(node, dict) else None
+        return None if isinstance(node, (dict, list)) else node
+
     def expect(self, site: Site, phase: str) -> PathExpect | None:
         if site.paths is not None and getattr(site.paths, phase) is not None:
             return getattr(site.paths, phase)
@@ -307,7 +359,9 @@ def parse_plan(data: Any, file: str | None = None) -> DrPlan:
     if not isinstance(data, dict):
         raise InputError([Problem("a plan must be a mapping", file=file)])
     try:
-        return DrPlan.model_validate(data)
+        plan = DrPlan.model_validate(data)
+        plan._raw = data
+        return plan
     except ValidationError as exc:
         problems = []
         for err in exc.errors():

@@ -24,7 +24,7 @@ from oamkit.probe.analysis import outage_around, run_summary, sharpen, slot_stat
 from oamkit.probe.engine import ProbeEngine, ProbeRun, Slot, rounds_for
 from oamkit.jsonout import SCHEMA_VERSION
 from oamkit.probe.proto import ProbeProto
-from oamkit.probe.safety import check_probe_request, outside_allow, refuse
+from oamkit.probe.safety import SafetyError, check_probe_request, outside_allow, refuse
 
 # steps live in oamkit.dr.steps; re-exported here for callers of the runner's API
 from oamkit.dr.steps import (ActionHook, StepRecord, command_argv, iso, prompt_on_stderr, run_step,  # noqa: F401
@@ -111,6 +111,9 @@ class DrRunner:
     # ------------------------------------------------------------------ safety, up front
     def preflight(self) -> None:
         """Refuse before anything is sent: targets from the plan only, rate, count, duration."""
+        too_long = self.plan.run_length_problems()
+        if too_long:     # named by the plan's keys, before they become a probe count
+            raise SafetyError(too_long)
         longest = max(self._watch_duration(self.plan.trigger, self.plan.convergence_bound),
                       self._watch_duration(self.plan.restore, self.plan.failback_bound))
         if self.allow is not None:
@@ -142,10 +145,9 @@ class DrRunner:
                             max_target_pps=self.plan.max_target_pps)
 
     def _watch_duration(self, step: Step, bound: float) -> float:
-        """The longest a watch may probe: the step may take its whole timeout, and the window
-        after it (bound + settle) must still be observed. The sender stops earlier once every
-        site is steady."""
-        return self.plan.pre + step.timeout + bound + self.plan.settle + 1.0
+        """The longest a watch may probe (DrPlan.watch_duration). The sender stops earlier
+        once every site is steady."""
+        return self.plan.watch_duration(step, bound)
 
     def _baseline_interval(self, n_slots: int) -> float:
         # the baseline also probes ICMP and the fallback of every site: slow down to stay in the

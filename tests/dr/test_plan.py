@@ -83,3 +83,29 @@ def test_example_plan_is_valid():
     plan = load_plan(EXAMPLE)
     assert plan.trigger.type in ("command", "manual", "action")
     assert sys.version_info >= (3, 11)
+
+
+@pytest.mark.parametrize("mutate,expected", [
+    # a bare number is seconds: 3000 meant as ms makes a 3032 s watch
+    (lambda d: d.update(convergence_bound=3000),
+     "plan.yaml: convergence_bound: 3000 s (a bare number is seconds; did you mean 3000ms?) makes the "
+     "trigger watch last 3032 s (pre 0.5 s + trigger.timeout 30 s + convergence_bound 3000 s + settle 0.5 s "
+     "+ 1 s), over the maximum 900 s (got 3000)"),
+    (lambda d: d["trigger"].update(timeout="1e9s"),
+     "plan.yaml: trigger.timeout: 1e9s makes the trigger watch last 1000000004 s"),
+    (lambda d: d.update(interval="1ms", convergence_bound="200s"),     # 232 s, but 232,000 probes
+     "plan.yaml: convergence_bound: 200s makes the trigger watch send 232000 probes per site at "
+     "interval 1 ms"),
+    (lambda d: d.update(failback_bound="700s"),                     # the manual restore's 300 s
+     "plan.yaml: failback_bound: 700s makes the restore watch last 1002 s"),
+    (lambda d: d.update(baseline="1000"),
+     "plan.yaml: baseline: 1000 s (a bare number is seconds; did you mean 1000ms?) makes the baseline last "
+     "1000 s, over the maximum 900 s"),
+])
+def test_a_too_long_run_is_refused_naming_the_plan_key_and_value_as_written(tmp_path, mutate, expected):
+    data = yaml.safe_load(yaml.safe_dump(GOOD))
+    mutate(data)
+    p = run_cli("drtest", str(write(tmp_path, data)), "--check", cwd=tmp_path)
+    assert p.returncode == 2, p.stdout + p.stderr
+    assert expected in p.stderr, p.stderr
+    assert "count" not in p.stderr and "nothing was sent" in p.stderr.lower()
