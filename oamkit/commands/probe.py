@@ -13,7 +13,7 @@ console = stdout_console()
 def probe(
     targets: list[str] = typer.Argument(..., help="IPv4 addresses: loopback, addresses inside an oamkit lab, or inside --allow."),
     proto: str = typer.Option("icmp", "--proto", help="icmp | tcp:PORT | udp:PORT"),
-    interval: str = typer.Option("10ms", "--interval", help="Per-target interval, e.g. 10ms, 2ms, 1s."),
+    interval: str = typer.Option("10ms", "--interval", help="Per-target interval with its unit, e.g. 10ms, 2ms, 1s (a bare number is refused)."),
     count: int = typer.Option(100, "--count", "-c", min=1, help="Probes per target (bounded)."),
     netns: str = typer.Option(None, "--netns", help="Lab namespace to probe from (default: the current one)."),
     # bounded as a playbook's probe step is: every probe loop ends within known time
@@ -36,6 +36,9 @@ def probe(
     from oamkit.probe.engine import ProbeEngine, Slot
     from oamkit.probe.proto import ProbeProto, parse_interval
 
+    if _bare_number(interval):   # 10 probes at 10 s meant as 10 ms: refused as oamkit's durations are
+        raise InputError([Problem("give the interval a unit, e.g. '10ms' or '10s' (a bare number is "
+                                  "ambiguous; nothing was sent)", field="--interval", value=interval)])
     try:
         p = ProbeProto.parse(proto)
         iv = parse_interval(interval)
@@ -108,6 +111,14 @@ def probe(
         raise SystemExit(3)
     if any(s["answered"] == 0 for s in stats):
         raise SystemExit(1)
+
+
+def _bare_number(text: str) -> bool:
+    try:
+        float(str(text).strip())
+    except ValueError:
+        return False
+    return True
 
 
 def register(app: typer.Typer) -> None:

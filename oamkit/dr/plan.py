@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 from oamkit import yamlfile
 from oamkit.errors import InputError, Problem
 from oamkit.probe.proto import ProbeProto, parse_interval
-from oamkit.probe.safety import NETNS_NAME
+from oamkit.probe.safety import NETNS_NAME, non_unicast
 
 
 def _duration(value: Any) -> float:
@@ -84,6 +84,9 @@ class Site(_Model):
     @field_validator("target")
     @classmethod
     def _ip(cls, v: str) -> str:
+        why = non_unicast(ipaddress.IPv4Address(v))
+        if why is not None:
+            raise ValueError(f"target {v} is {why}, not one host: a site is a unicast address")
         return str(ipaddress.IPv4Address(v))
 
     @field_validator("proto", "fallback")

@@ -177,6 +177,25 @@ def outside_allow(addrs, allow: list[ipaddress.IPv4Network]) -> list[str]:
             if not is_loopback(a) and not any(ipaddress.IPv4Address(a) in net for net in allow)]
 
 
+_THIS_NETWORK = ipaddress.IPv4Network("0.0.0.0/8")
+_LIMITED_BROADCAST = ipaddress.IPv4Address("255.255.255.255")
+
+
+def non_unicast(addr) -> str | None:
+    """Why an IPv4 address is no single host to probe (None: a unicast address). A directed
+    broadcast (the last address of a subnet) needs the netmask and is not caught here."""
+    ip = ipaddress.IPv4Address(addr)
+    if ip in _THIS_NETWORK:
+        return "the unspecified address" if ip.is_unspecified else "a 'this network' address (0.0.0.0/8)"
+    if ip == _LIMITED_BROADCAST:
+        return "the broadcast address"
+    if ip.is_multicast:
+        return "a multicast address (224.0.0.0/4)"
+    if ip.is_reserved:
+        return "a reserved address (240.0.0.0/4)"
+    return None
+
+
 def is_loopback(addr: str) -> bool:
     try:
         return ipaddress.ip_address(addr).is_loopback
@@ -225,6 +244,9 @@ def check_probe_request(targets: list[str], interval: float, rounds: int, netns:
             continue
         if ip.version != 4:
             problems.append(Problem("only IPv4 targets are supported", value=t))
+        elif (why := non_unicast(ip)) is not None:
+            problems.append(Problem(f"target {t} is {why}, not one host: probes go to unicast addresses",
+                                    field="target", value=t))
     if interval != interval or interval == float("inf"):
         problems.append(Problem("interval must be a finite duration", field="interval",
                                 value=interval))

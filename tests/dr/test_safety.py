@@ -74,3 +74,48 @@ def test_the_probe_command_refuses_a_namespace_path_with_exit_2():
                            "--count", "1"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 2, done.stdout + done.stderr
     assert "not a network namespace name" in done.stderr and "Traceback" not in done.stderr, done.stderr
+
+
+NON_UNICAST = {"255.255.255.255": "the broadcast address", "224.0.0.1": "a multicast address",
+               "0.0.0.0": "the unspecified address", "0.1.2.3": "a 'this network' address", "240.0.0.1": "a reserved address"}
+
+
+def test_the_probe_command_refuses_non_unicast_targets_naming_each_even_inside_the_allow_list():
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "oamkit.cli", "probe", *NON_UNICAST, "127.0.0.1",
+                           "--allow", "0.0.0.0/0", "--count", "1"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2, done.stdout + done.stderr
+    for addr, why in NON_UNICAST.items():
+        assert f"target {addr} is {why}" in done.stderr, done.stderr
+    assert "127.0.0.1 is" not in done.stderr
+
+
+def test_drtest_check_refuses_non_unicast_sites_naming_file_key_and_target(tmp_path):
+    import subprocess
+    import sys
+
+    import yaml
+
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(yaml.safe_dump({
+        "sites": [{"name": f"s{i}", "target": a} for i, a in enumerate(NON_UNICAST)]
+        + [{"name": "ok", "target": "10.0.0.1"}],
+        "trigger": {"type": "command", "command": "true"}, "restore": {"type": "command", "command": "true"}}))
+    done = subprocess.run([sys.executable, "-m", "oamkit.cli", "drtest", str(plan), "--check",
+                           "--allow", "0.0.0.0/0"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2, done.stdout + done.stderr
+    for i, (addr, why) in enumerate(NON_UNICAST.items()):
+        assert f"{plan}: sites.{i}.target: target {addr} is {why}" in done.stderr, done.stderr
+    assert "sites.5" not in done.stderr
+
+
+def test_the_probe_command_refuses_an_interval_without_a_unit():
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "oamkit.cli", "probe", "127.0.0.1", "--interval", "10",
+                           "--count", "1"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "--interval: give the interval a unit, e.g. '10ms' or '10s'" in done.stderr and "(got '10')" in done.stderr
