@@ -80,6 +80,9 @@ def probe(
         run = engine.finish(grace=0.2)
     summary = run_summary(run)
     stats = [slot_stats(run, i) for i in range(len(run.slots))]
+    for s in stats:
+        if (hint := _rate_limited_answers(s)) is not None:
+            s["hint"] = hint
     diags = [{"t_rel_s": round(d.ts - run.t0, 4), "what": d.describe(),
               "target": run.slots[d.slot].addr if 0 <= d.slot < len(run.slots) else None} for d in run.diagnostics]
     if as_json:
@@ -101,6 +104,9 @@ def probe(
         lat = summary["lateness"]
         console.print(f"engine: {summary['rate_pps']:.0f} probes/s, scheduler {summary['scheduler']}, send lateness "
                       f"p50 {lat['p50_ms'] or 0:.3f} ms p99 {lat['p99_ms'] or 0:.3f} ms max {lat['max_ms'] or 0:.3f} ms")
+        for s in stats:
+            if "hint" in s:
+                console.print(f"[yellow]{s['target']} {s['proto']}: {s['hint']}[/]", highlight=False)
         for d in diags[:20]:
             console.print(f"diagnostic +{d['t_rel_s']:.3f}s {d['target']}: {d['what']}")
         if not summary["trusted"]:
@@ -111,6 +117,19 @@ def probe(
         raise SystemExit(3)
     if any(s["answered"] == 0 for s in stats):
         raise SystemExit(1)
+
+
+PORT_UNREACHABLE = 5      # ANSWER_KINDS: the target's ICMP error, an answer to a UDP probe
+
+
+def _rate_limited_answers(s: dict) -> str | None:
+    """Loss over UDP to a closed port answered by port-unreachable errors: the target sends
+    those at its ICMP error rate (Linux: a burst of 6, then 1/s), not at the probe rate."""
+    if not (s["proto"].startswith("udp:") and s["lost"] and PORT_UNREACHABLE in s["answer_kinds"]):
+        return None
+    return ("answered by ICMP port-unreachable (a closed port): the target rate-limits ICMP errors "
+            "(Linux: a burst of 6, then 1/s), so this loss is that limit, not an outage; probe an open "
+            "port, tcp:PORT or icmp to measure an outage")
 
 
 def _bare_number(text: str) -> bool:
