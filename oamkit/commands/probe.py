@@ -133,11 +133,10 @@ def _rate_limited_answers(s: dict) -> str | None:
 
 
 def _bare_number(text: str) -> bool:
-    try:
-        float(str(text).strip())
-    except ValueError:
-        return False
-    return True
+    """'10', '0.5': digits without a unit (nan, inf and '-10ms' are refused as they were)."""
+    import re
+
+    return re.fullmatch(r"\s*(\d+\.?\d*|\.\d+)\s*", str(text)) is not None
 
 
 def register(app: typer.Typer) -> None:

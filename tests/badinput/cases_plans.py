@@ -213,6 +213,11 @@ CASES = [
          setup=plan(failback_bound=float("inf"))),
     case("drtest-convergence-bound-negative", DRTEST, "convergence_bound", "must be positive",
          setup=plan(convergence_bound="-1s")),
+    case("drtest-convergence-bound-bare-number-too-long", DRTEST, f"{PLAN_FILE}: convergence_bound: 3000 s "
+         "(a bare number is seconds; did you mean 3000ms?) makes the trigger watch last", "over the maximum 900 s",
+         setup=plan(convergence_bound=3000), absent=("count",)),
+    case("drtest-target-broadcast", [*DRTEST, "--allow", "0.0.0.0/0"], f"{PLAN_FILE}: sites.0.target",
+         "target 255.255.255.255 is the broadcast address", setup=plan(sites=site(target="255.255.255.255"))),
     case("drtest-trigger-type-unknown", DRTEST, "trigger.type", "(got 'reboot')",
          setup=plan(trigger={"type": "reboot"})),
     case("drtest-trigger-command-missing", DRTEST, "trigger", "type command needs 'command'",
