@@ -83,7 +83,8 @@ def ruleset(step: Step) -> str:
 
 def _ns_run(netns: str, argv: list[str], timeout: float, input: str | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(["ip", "netns", "exec", netns, *argv], capture_output=True, text=True,
-                          timeout=timeout, input=input, stdin=None if input is not None else subprocess.DEVNULL)
+                          timeout=timeout, input=input, stdin=None if input is not None else subprocess.DEVNULL,
+                          start_new_session=True)   # a terminal's Ctrl-C must not kill the restore's nft
 
 
 def apply(step: Step, timeout: float = CMD_TIMEOUT_S) -> str:

@@ -9,7 +9,6 @@ import datetime
 import ipaddress
 import os
 import shutil
-import signal
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ import numpy as np
 from oamkit.dr.paths import UNKNOWN, WRONG, PathChecker, path_verdict  # noqa: F401 (path_verdict: API)
 from oamkit.dr.degrade import POLL_S as DEGRADE_POLL_S, DegradeWatch, judge_sites, link_sample
 from oamkit.dr.plan import DrPlan, Site, Step
+from oamkit.dr.signals import SignalGuard
 from oamkit.probe.analysis import outage_around, run_summary, sharpen, slot_stats
 from oamkit.probe.engine import ProbeEngine, ProbeRun, Slot, rounds_for
 from oamkit.jsonout import SCHEMA_VERSION
@@ -500,15 +500,8 @@ class DrRunner:
         self.preflight()
         started = time.time()
         restored = False
-        prev_term = signal.getsignal(signal.SIGTERM)
-
-        def _term(signum, frame):
-            raise KeyboardInterrupt
-
-        try:
-            signal.signal(signal.SIGTERM, _term)
-        except ValueError:   # not the main thread
-            prev_term = None
+        # the first SIGINT/SIGTERM aborts; a second one, or one during the restore, only logs
+        guard = SignalGuard(self.log).install()
         try:
             if self.baseline():
                 self.failover()
@@ -518,33 +511,28 @@ class DrRunner:
             self.status = "done"
         except KeyboardInterrupt:
             self.status = "aborted"
-            self.error = "interrupted (Ctrl-C)"
+            self.error = f"interrupted ({guard.received or 'Ctrl-C'})"
             self._phase("aborted", False, self.error)
         except Exception as exc:
             self.status = "error"
             self.error = f"{type(exc).__name__}: {exc}"
             self._phase("error", False, self.error)
         finally:
-            for e in self._engines:
-                e.stop()
-            if "restore" not in self.steps or not restored or not self.steps["restore"].started:
-                # the restore step always runs; a second Ctrl-C must not interrupt it
-                prev_int = None
-                try:
-                    prev_int = signal.signal(signal.SIGINT, lambda *a: self.log("restoring, please wait"))
-                except ValueError:
-                    pass
-                try:
+            guard.shield()
+            try:
+                for e in self._engines:
+                    e.stop()
+                if "restore" not in self.steps or not restored or not self.steps["restore"].started:
+                    # the restore step always runs (its command in a session of its own: a
+                    # terminal's Ctrl-C does not reach it)
+                    self.log("restore: running the restore step")
                     rec = run_step(self.plan.restore, "restore", self.input_fn, self.action_hook)
-                finally:
-                    if prev_int is not None:
-                        signal.signal(signal.SIGINT, prev_int)
-                self.steps["restore"] = rec
-                self._phase("restore", rec.ok, rec.error or "restore step run after an early end")
-            for e in self._engines:
-                e.close()
-            if prev_term is not None:
-                signal.signal(signal.SIGTERM, prev_term)
+                    self.steps["restore"] = rec
+                    self._phase("restore", rec.ok, rec.error or "restore step run after an early end")
+                for e in self._engines:
+                    e.close()
+            finally:
+                guard.uninstall()
 
         return self.result(started)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 import os
 import shlex
+import signal
 import subprocess
 import sys
 import threading
@@ -99,6 +100,41 @@ def _realtime_child() -> None:   # the trigger's instant is the reference: keep 
         pass
 
 
+def run_shielded(argv: list[str], timeout: float) -> tuple[int, str]:
+    """Run a command step in a session of its own: a terminal's Ctrl-C (sent to the whole
+    foreground process group) or a signal to oamkit's group does not reach it, so a second
+    Ctrl-C cannot kill the restore half-way. Its timeout still ends it, with all it started
+    (the whole session is killed); so does an interrupt of oamkit while it runs (a trigger).
+    -> (returncode, stdout + stderr)."""
+    p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         stdin=subprocess.DEVNULL, preexec_fn=_realtime_child, start_new_session=True)
+    try:
+        out, err = p.communicate(timeout=timeout)
+    except BaseException:        # TimeoutExpired, KeyboardInterrupt: nothing of it stays behind
+        _kill_session(p)
+        raise
+    return p.returncode, out + err
+
+
+def _kill_session(p: subprocess.Popen) -> None:
+    try:
+        os.killpg(p.pid, signal.SIGKILL)
+    except OSError:
+        pass
+    try:
+        p.communicate(timeout=5)
+    except subprocess.TimeoutExpired:   # a grandchild left the session and holds the pipes
+        p.kill()
+        p.wait()
+
+
+def _signal_name(signum: int) -> str:
+    try:
+        return signal.Signals(signum).name
+    except ValueError:
+        return f"signal {signum}"
+
+
 def command_argv(step: Step) -> list[str]:
     """What a command step runs: its list, or its string split shell-style (no shell)."""
     return shlex.split(step.command) if isinstance(step.command, str) else list(step.command or [])
@@ -111,14 +147,14 @@ def run_step(step: Step, name: str, input_fn: Callable[[str], str] = prompt_on_s
         if step.type == "command":
             argv = command_argv(step)
             rec.started = time.time()
-            p = subprocess.run(argv, capture_output=True, text=True, timeout=step.timeout,
-                               preexec_fn=_realtime_child, stdin=subprocess.DEVNULL)
+            returncode, out = run_shielded(argv, step.timeout)
             rec.ended = time.time()
-            rec.returncode = p.returncode
-            rec.output = (p.stdout + p.stderr)[-2000:]
-            rec.ok = p.returncode == 0
+            rec.returncode = returncode
+            rec.output = out[-2000:]
+            rec.ok = returncode == 0
             if not rec.ok:
-                rec.error = f"exit status {p.returncode}"
+                rec.error = (f"killed by {_signal_name(-returncode)}" if returncode < 0
+                             else f"exit status {returncode}")
         elif step.type == "degrade":
             from oamkit.dr import degrade
 
