@@ -465,7 +465,7 @@ class DrRunner:
                                                           "did not fail back to the normal path")
         note = []
         if not rec.ok:
-            note.append(f"restore failed: {rec.error}")
+            note.append(restore_failed_note(rec))
         if unreachable:
             note.append(f"{len(unreachable)} sites unreachable after the restore: {', '.join(unreachable)}")
         path_note, paths_ok = self._path_note(statuses, "not back on the normal path")
@@ -528,7 +528,10 @@ class DrRunner:
                     self.log("restore: running the restore step")
                     rec = run_step(self.plan.restore, "restore", self.input_fn, self.action_hook)
                     self.steps["restore"] = rec
-                    self._phase("restore", rec.ok, rec.error or "restore step run after an early end")
+                    self._phase("restore", rec.ok, restore_failed_note(rec) if not rec.ok
+                                else "restore step run after an early end")
+                if not self.steps["restore"].ok:
+                    self.log("RESTORE FAILED: the primary may still be cut")
                 for e in self._engines:
                     e.close()
             finally:
@@ -615,6 +618,9 @@ class DrRunner:
             overall = "INVALID"
         else:
             overall = "PASS"
+        restore = self.steps.get("restore")
+        if restore is not None and not restore.ok:
+            overall = RESTORE_FAILED      # louder than any other outcome: someone must act now
         summary = [p["note"] for p in self.phases if not p["ok"] and p["note"]] + engine_notes
         filtered = [s["name"] for s in sites if s["classification"] == "icmp_filtered"]
         if filtered:
@@ -627,6 +633,7 @@ class DrRunner:
             "schema_version": SCHEMA_VERSION,
             **self._provenance(started),
             "plan": self.plan.name, "verdict": overall, "status": self.status, "error": self.error,
+            "restore_failed": overall == RESTORE_FAILED,
             "summary": summary, "started": started, "finished": finished, "t_ref": t_ref,
             # the epoch floats stay for the scripts that read them; the ISO 8601 twins
             # (started_iso: the provenance's, local time with its offset, as finished_iso) are
@@ -644,7 +651,12 @@ class DrRunner:
         }
 
 
-EXIT_FOR_VERDICT = {"PASS": 0, "FAIL": 1, "INVALID": 3, "ABORTED": 130}
+EXIT_FOR_VERDICT = {"PASS": 0, "FAIL": 1, "INVALID": 3, "RESTORE FAILED": 4, "ABORTED": 130}
+RESTORE_FAILED = "RESTORE FAILED"      # the verdict whenever the restore step failed, whatever else happened
+
+
+def restore_failed_note(rec: StepRecord) -> str:
+    return f"restore failed: {rec.error} — the primary may still be cut"
 
 
 def _missing_program(step: Step) -> str | None:

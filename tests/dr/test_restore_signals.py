@@ -91,6 +91,32 @@ def test_a_second_signal_does_not_stop_the_restore(healthy_lab, tmp_path, how):
     lab.wait_converged(30)                   # routing back on the primary
 
 
+@needs_root()
+def test_a_failed_restore_after_an_abort_is_loud_and_has_its_own_exit_code(tmp_path):
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(yaml.safe_dump({
+        "name": "loopback", "interval": "10ms", "baseline": "1s",
+        "sites": [{"name": "a", "target": "127.0.0.1"}],
+        "trigger": {"type": "command", "command": ["sleep", "20"]},
+        "restore": {"type": "command", "command": ["false"]}}))
+    proc = _start(["drtest", str(plan), "--report", str(tmp_path / "r")])
+    seen: list[str] = []
+    try:
+        assert _read_until(proc, "baseline: ok", seen), "".join(seen)
+        proc.send_signal(signal.SIGINT)      # during the trigger: the restore runs after the early end
+        rc = _finish(proc, seen)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    log = "".join(seen)
+    assert rc == 4, log
+    assert "RESTORE FAILED: the primary may still be cut" in log
+    rep = json.loads((tmp_path / "r" / "drtest.json").read_text())
+    assert rep["verdict"] == "RESTORE FAILED" and rep["restore_failed"] and rep["status"] == "aborted"
+    assert "restore failed: exit status 1 — the primary may still be cut" in rep["summary"], rep["summary"]
+    assert "- restore failed: exit status 1 — the primary may still be cut" in log
+
+
 def test_a_hung_restore_still_ends_on_its_timeout_with_all_it_started(tmp_path):
     """Shielded from the terminal, the restore is still bounded: its timeout kills its whole
     session, also what it started in the background (a hung ssh, a sleep)."""
