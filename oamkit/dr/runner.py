@@ -28,7 +28,7 @@ from oamkit.probe.safety import SafetyError, check_probe_request, outside_allow,
 
 # steps live in oamkit.dr.steps; re-exported here for callers of the runner's API
 from oamkit.dr.steps import (ActionHook, StepRecord, command_argv, iso, prompt_on_stderr, run_step,  # noqa: F401
-                             set_action_hook)
+                             set_action_hook, stdin_closed)
 
 
 # a protocol losing more than this share of its baseline probes (a router's ICMP rate limit)
@@ -133,6 +133,10 @@ class DrRunner:
             if program is not None:   # found out at the trigger, after the baseline had run
                 raise refuse("no such program (not on PATH, or not an executable file); nothing "
                              "was sent", field=f"{name}.command", value=program)
+            if step.type == "manual" and self.input_fn is prompt_on_stderr and (why := stdin_closed()):
+                # found out at the trigger, after the baseline (and at the restore, again)
+                raise refuse(f"a manual step needs an operator to press Enter, but {why}; nothing was sent",
+                             field=f"{name}.type", value="manual")
         if self.degrade is not None:
             t = self.plan.trigger
             if link_sample(t.netns or "", t.interface or "") is None:

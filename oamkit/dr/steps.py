@@ -9,6 +9,7 @@ import datetime
 import os
 import shlex
 import signal
+import stat
 import subprocess
 import sys
 import threading
@@ -133,6 +134,28 @@ def _signal_name(signum: int) -> str:
         return signal.Signals(signum).name
     except ValueError:
         return f"signal {signum}"
+
+
+def stdin_closed() -> str | None:
+    """Why a manual step could never be answered here: stdin closed, /dev/null, or a file
+    already read to its end; None when an operator (a terminal, a pipe) may answer."""
+    try:
+        st = os.fstat(0)
+    except OSError:
+        return "stdin is closed"
+    try:
+        null = os.stat(os.devnull)
+    except OSError:
+        null = None
+    if null is not None and stat.S_ISCHR(st.st_mode) and st.st_rdev == null.st_rdev:
+        return "stdin is /dev/null"
+    if stat.S_ISREG(st.st_mode):
+        try:
+            if os.lseek(0, 0, os.SEEK_CUR) >= st.st_size:
+                return "stdin is a file with nothing left to read"
+        except OSError:
+            pass
+    return None
 
 
 def command_argv(step: Step) -> list[str]:

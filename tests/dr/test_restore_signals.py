@@ -117,6 +117,26 @@ def test_a_failed_restore_after_an_abort_is_loud_and_has_its_own_exit_code(tmp_p
     assert "- restore failed: exit status 1 — the primary may still be cut" in log
 
 
+@pytest.mark.parametrize("step", ["trigger", "restore"])
+def test_a_manual_step_with_stdin_closed_is_refused_before_anything_is_sent(tmp_path, step):
+    marker = tmp_path / "ran"
+    other = {"type": "command", "command": ["touch", str(marker)]}
+    body = {"name": "loopback", "interval": "10ms", "sites": [{"name": "a", "target": "127.0.0.1"}],
+            "trigger": other, "restore": other}
+    body[step] = {"type": "manual", "prompt": "press Enter"}
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(yaml.safe_dump(body))
+    p = subprocess.run([sys.executable, "-m", "oamkit.cli", "drtest", str(plan), "--report", str(tmp_path / "r")],
+                       stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
+    assert p.returncode == 2, p.stderr
+    assert f"{step}.type" in p.stderr and "stdin is /dev/null" in p.stderr and "nothing was sent" in p.stderr
+    assert not marker.exists() and not (tmp_path / "r" / "drtest.json").exists()
+    # an operator on a pipe may answer: not refused
+    p = subprocess.run([sys.executable, "-m", "oamkit.cli", "drtest", str(plan), "--check"],
+                       input="\n\n", capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+
+
 def test_a_hung_restore_still_ends_on_its_timeout_with_all_it_started(tmp_path):
     """Shielded from the terminal, the restore is still bounded: its timeout kills its whole
     session, also what it started in the background (a hung ssh, a sleep)."""
