@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import jinja2
 
-from oamkit.errors import InputError
+from oamkit.errors import ExitCode, InputError
 from oamkit.playbook.expressions import jinja_env
 from oamkit.playbook.loader import relative_to_playbook
 from oamkit.playbook.options import (AssertOpts, CheckOpts, CollectOpts, DiffOpts, DrtestOpts,
@@ -208,7 +208,12 @@ def run_drtest(ctx, step, opts: DrtestOpts):
     result = runner.run()
     if opts.report:
         write_reports(result, relative_to_playbook(ctx.play.file, opts.report))
-    return EXIT_FOR_VERDICT.get(result["verdict"], 1), result, _dr_summary(result)
+    code = EXIT_FOR_VERDICT.get(result["verdict"], 1)
+    if result.get("restore_failed"):
+        # the primary may still be cut: the play needs attention (3), or stops as interrupted
+        # (130) when the run was; the summary line says RESTORE FAILED either way
+        code = 130 if result["status"] == "aborted" else int(ExitCode.NEEDS_ATTENTION)
+    return code, result, _dr_summary(result)
 
 
 def _dr_summary(result: dict) -> str:

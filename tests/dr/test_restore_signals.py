@@ -161,3 +161,22 @@ def test_a_hung_restore_still_ends_on_its_timeout_with_all_it_started(tmp_path):
     finally:
         if pid_alive(pid):
             os.kill(pid, signal.SIGKILL)
+
+
+@needs_root()
+def test_a_play_whose_drtest_restore_failed_needs_attention(tmp_path):
+    """In a play, a failed restore is not just "a step failed" (exit 1): the primary may still
+    be cut, so the play exits 3 (needs attention) naming the step."""
+    from oamkit import playbook
+
+    (tmp_path / "plan.yaml").write_text(yaml.safe_dump({
+        "name": "loopback", "interval": "10ms", "baseline": "1s",
+        "sites": [{"name": "a", "target": "127.0.0.1"}],
+        "trigger": {"type": "command", "command": ["true"]},
+        "restore": {"type": "command", "command": ["false"]}}))
+    (tmp_path / "play.yaml").write_text(yaml.safe_dump({
+        "name": "dr", "steps": [{"name": "dr test", "drtest": {"plan": "plan.yaml"}}]}))
+    report = playbook.run(playbook.load(tmp_path / "play.yaml", {}, None))
+    step = report["steps"][0]
+    assert report["exit_code"] == 3 and report["needs_attention"] == ["dr test"], report
+    assert step["summary"].startswith("RESTORE FAILED: restore failed: exit status 1 — the primary may still be cut")
