@@ -13,7 +13,7 @@ import pytest
 import yaml
 from netmiko import ConnectHandler
 
-from .test_change_engine import CONFIG_WORDS, commands_received, env, pushed  # noqa: F401 - fixture
+from .test_change_engine import CONFIG_WORDS, env, pushed  # noqa: F401 - fixture
 from .test_netconf_change import netconf_rpcs
 
 pytestmark = pytest.mark.lab
