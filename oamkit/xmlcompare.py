@@ -37,8 +37,18 @@ def _segment(el, model: NetconfModel) -> str:
     return f"{name}[{','.join(f'{k}={v}' for k, v in keys.items())}]" if keys else name
 
 
+REMOVING = ("remove", "delete")
+
+
+def _removed(el) -> bool:
+    """An edit-config payload's element that takes its subtree away (nc:operation remove or
+    delete): it is no leaf the device must hold afterwards, but its absence."""
+    return el.get(f"{{{NC_NS}}}operation") in REMOVING
+
+
 def flatten(root, model: NetconfModel) -> dict[str, str]:
-    """{path: value} for every leaf under `root` (a <config>/<data> element)."""
+    """{path: value} for every leaf under `root` (a <config>/<data> element). In a payload, a
+    subtree marked for removal has no leaves: what it names must be absent afterwards."""
     out: dict[str, str] = {}
 
     def walk(el, path: str, key_names: tuple[str, ...]):
@@ -48,12 +58,12 @@ def flatten(root, model: NetconfModel) -> dict[str, str]:
             return
         names = model.list_keys.get(_local(el), ()) if _keys(el, model) else ()
         for child in children:
-            if _local(child) in names:
+            if _local(child) in names or _removed(child):
                 continue
             walk(child, f"{path}/{_segment(child, model)}", names)
 
     for top in root:
-        if isinstance(top.tag, str):
+        if isinstance(top.tag, str) and not _removed(top):
             walk(top, _segment(top, model), ())
     return out
 
