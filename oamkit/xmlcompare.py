@@ -31,10 +31,47 @@ def _keys(el, model: NetconfModel) -> dict[str, str]:
     return found if len(found) == len(names) and names else {}
 
 
+# A key value may hold any character (XR's profile names allow `,` and `=`; another operator's
+# list entry may hold `]`): in a path the separators inside values are escaped with a backslash,
+# and `_parse_path` reads them back exactly.
+_ESCAPED = re.compile(r"([\\,=\[\]])")
+_NAME = re.compile(r"[^/\[\]]+")
+
+
+def _escape(value: str) -> str:
+    return _ESCAPED.sub(r"\\\1", value)
+
+
 def _segment(el, model: NetconfModel) -> str:
     keys = _keys(el, model)
     name = _local(el)
-    return f"{name}[{','.join(f'{k}={v}' for k, v in keys.items())}]" if keys else name
+    return f"{name}[{','.join(f'{k}={_escape(v)}' for k, v in keys.items())}]" if keys else name
+
+
+_SEGMENT = re.compile(r"([^/\[\]]+)(?:\[((?:[^\\\]]|\\.)*)\])?(?:/|$)")
+_KEY = re.compile(r"((?:[^\\,=]|\\.)*)=((?:[^\\,]|\\.)*)(?:,|$)")
+_UNESCAPE = re.compile(r"\\(.)")
+
+
+def _parse_path(path: str) -> list[tuple[str, dict[str, str]]]:
+    """`flatten`'s path read back: [(element name, {key: value})] per segment, values unescaped."""
+    segments, i = [], 0
+    while i < len(path):
+        found = _SEGMENT.match(path, i)
+        if found is None:
+            raise ValueError(f"not a path of xmlcompare: {path!r} (at {i})")
+        keys = {}
+        if found.group(2) is not None:
+            keys = {_UNESCAPE.sub(r"\1", k): _UNESCAPE.sub(r"\1", v)
+                    for k, v in _KEY.findall(found.group(2))}
+        segments.append((found.group(1), keys))
+        i = found.end()
+    return segments
+
+
+def _on_owned_path(path: str, model: NetconfModel) -> bool:
+    """Whether the path's element names (not its key values) lie on the owned path."""
+    return re.search(model.owned_path, "/".join(name for name, _ in _parse_path(path))) is not None
 
 
 REMOVING = ("remove", "delete")
@@ -68,12 +105,11 @@ def flatten(root, model: NetconfModel) -> dict[str, str]:
     return out
 
 
-def _entry_key(path: str, model: NetconfModel, kind: str) -> list[str]:
+def _entry_key(path: str | list, model: NetconfModel, kind: str) -> list[str]:
+    """The names of the `kind` ("intent" | "profile") list entries on `path` (or its segments)."""
     keys = []
-    for segment in re.findall(r"([\w-]+)\[([^\]]*)\]", path):
-        name, body = segment
-        if model.managed_lists.get(name) == kind:
-            values = dict(part.split("=", 1) for part in body.split(","))
+    for name, values in (_parse_path(path) if isinstance(path, str) else path):
+        if values and model.managed_lists.get(name) == kind:
             keys.append(values.get("interface-name") or values.get("name") or values.get("profile") or "")
     return keys
 
@@ -82,10 +118,11 @@ def owned(leaves: dict[str, str], model: NetconfModel, interfaces: set[str]) -> 
     """The leaves oamkit manages: under our interfaces or our OAMKIT-* profiles, on the owned path."""
     kept = {}
     for path, value in leaves.items():
-        if not re.search(model.owned_path, path):
+        segments = _parse_path(path)
+        if not re.search(model.owned_path, "/".join(name for name, _ in segments)):
             continue
-        intents = _entry_key(path, model, "intent")
-        profiles = _entry_key(path, model, "profile")
+        intents = _entry_key(segments, model, "intent")
+        profiles = _entry_key(segments, model, "profile")
         if any(i not in interfaces for i in intents):
             continue
         if any(not p.startswith(PROFILE_PREFIX) for p in profiles):
@@ -178,7 +215,7 @@ def owned_units(root, model: NetconfModel, interfaces: set[str]) -> dict[str, ob
             if name not in interfaces:
                 return
             in_intent = True
-        if in_intent and re.search(model.owned_path, here):
+        if in_intent and _on_owned_path(here, model):
             units[here] = el
             return
         for child in el:
