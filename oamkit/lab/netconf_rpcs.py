@@ -216,6 +216,10 @@ class NetconfRpcs:
                                              "bad-namespace": ns_of(top) or ""})
                 engine.apply(datastore, config, "merge" if default_op == "replace" else default_op)
             result = self._tidy_all(elements(datastore))
+            for name, where in self.translator.interfaces_named(result):
+                if name not in dev.interfaces:   # as the device's CLI refuses `set ... interface X`
+                    raise RpcError("invalid-value", f"invalid interface name: {name}", path=where,
+                                   info={"bad-element": name})
             if self.settings.validate_at == "edit-config" or test_option == "test-only":
                 try:
                     self.model.validate(_serialize(result), full=True)

@@ -65,6 +65,11 @@ class Translator:
         """Prefixes that stored values use (identityrefs); declared on every top element."""
         return {}
 
+    def interfaces_named(self, elems: list[etree._Element]) -> list[tuple[str, str]]:
+        """(interface, path) for each entry of `elems` the device checks against its own
+        interfaces, as its CLI does; none unless the model says which."""
+        return []
+
 
 # --------------------------------------------------------------------------- Cisco IOS-XR
 XR_ACTIONS_TO_CLI = {"error-disable": "error-disable-interface"}
@@ -534,6 +539,12 @@ class JunosTranslator(MechanicalTranslator):
 
     def ns_for(self, path: tuple[str, ...]) -> str:
         return NS_JUNOS
+
+    def interfaces_named(self, elems: list[etree._Element]) -> list[tuple[str, str]]:
+        where = "/" + "/".join((*self.xml_root, "interface"))
+        steps = "/".join(f"{{{NS_JUNOS}}}{n}" for n in (*self.xml_root[1:], "interface"))
+        return [(_text(itf, "name") or "", where) for top in elems
+                if local(top) == self.xml_root[0] for itf in top.iterfind(steps)]
 
     def normalize(self, config: etree._Element) -> None:
         """Junos clients send <configuration> without a namespace, or in the NETCONF base

@@ -249,7 +249,30 @@ class EditEngine:
 
     def apply(self, datastore: etree._Element, config: etree._Element, default_op: str) -> None:
         for edit in elements(config):
+            self._check_unique(edit, ())
+        for edit in elements(config):
             self._apply(datastore, edit, default_op, ())
+
+    def _check_unique(self, edit: etree._Element, prefix: tuple) -> None:
+        """RFC 7950 7.6.5, 7.8.2: a leaf appears once, a list entry (its keys) once, under one
+        parent; a device refuses the payload rather than keep one of them."""
+        path = _qpath(prefix, edit)
+        seen: set = set()
+        for child in elements(edit):
+            kind, keys = self._kind(_qpath(path, child), child)
+            if kind == "leaf":
+                ident: tuple = (child.tag,)
+            elif kind == "list":
+                ident = (child.tag, *((child.findtext(f"{{{ns_of(child)}}}{k}" if ns_of(child) else k)
+                                       or "").strip() for k in keys))
+            else:
+                ident = (child.tag, None) if kind == "container" else (child.tag, (child.text or "").strip())
+            if ident in seen:
+                what = "/".join(n for _, n in _qpath(path, child))
+                raise RpcError("bad-element", f"Duplicate instance of {local(child)!r}: {what}.",
+                               info={"bad-element": local(child)}, path="/" + what)
+            seen.add(ident)
+            self._check_unique(child, path)
 
     def _kind(self, path: tuple, edit: etree._Element):
         node = self.schema(path)

