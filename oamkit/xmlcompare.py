@@ -84,11 +84,15 @@ def _removed(el) -> bool:
 
 
 def flatten(root, model: NetconfModel) -> dict[str, str]:
-    """{path: value} for every leaf under `root` (a <config>/<data> element). In a payload, a
-    subtree marked for removal has no leaves: what it names must be absent afterwards."""
+    """{path: value} for every leaf under `root` (a <config>/<data> element), and `path/@flag`
+    for each of the model's flags an element carries. In a payload, a subtree marked for removal
+    has no leaves: what it names must be absent afterwards."""
     out: dict[str, str] = {}
 
     def walk(el, path: str, key_names: tuple[str, ...]):
+        for flag in model.flags:
+            if el.get(flag) is not None:
+                out[f"{path}/@{flag}"] = el.get(flag)
         children = [c for c in el if isinstance(c.tag, str)]
         if not children:
             out[path] = (el.text or "").strip()

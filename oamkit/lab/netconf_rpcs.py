@@ -7,6 +7,7 @@ only this file: the dispatcher finds ``rpc_<name>`` (dashes as underscores) by n
 from __future__ import annotations
 
 import asyncio
+import copy
 import re
 
 from lxml import etree
@@ -56,7 +57,19 @@ def _rename_namespace(root: etree._Element, old: str, new: str) -> etree._Elemen
 
 
 def _serialize(elems: list[etree._Element]) -> str:
-    return "".join(etree.tounicode(e) for e in elems)
+    """The XML libyang validates. Junos' `inactive`/`active` markers are attributes of no YANG
+    module: left out, so a deactivated statement is still checked as Junos checks it."""
+    out = []
+    for e in elems:
+        if any(el.get("inactive") is not None or el.get("active") is not None for el in e.iter()
+               if isinstance(el.tag, str)):
+            e = copy.deepcopy(e)
+            for el in e.iter():
+                if isinstance(el.tag, str):
+                    el.attrib.pop("inactive", None)
+                    el.attrib.pop("active", None)
+        out.append(etree.tounicode(e))
+    return "".join(out)
 
 
 def _child(el: etree._Element, name: str) -> etree._Element | None:

@@ -432,11 +432,17 @@ def _unquote(value: str) -> str:
     return value[1:-1] if len(value) >= 2 and value[0] == value[-1] == '"' else value
 
 
+INACTIVE = "inactive: "   # a deactivated statement, as Junos prints it (`inactive: interface X {`)
+
+
 def node_to_xml(node: ConfigTree, path: tuple[str, ...], keys: Keys,
                 ns_for: Callable[[tuple[str, ...]], str]) -> etree._Element:
-    word, _, rest = node.line.partition(" ")
+    line = node.line.removeprefix(INACTIVE)
+    word, _, rest = line.partition(" ")
     here = (*path, word)
     el = etree.Element(f"{{{ns_for(here)}}}{word}")
+    if line != node.line:
+        el.set("inactive", "inactive")
     key = keys(here)
     if key:
         _sub(el, ns_for((*here, key[0])), key[0], _unquote(rest))
@@ -455,15 +461,16 @@ def xml_to_node(el: etree._Element, path: tuple[str, ...], keys: Keys,
     word = local(el)
     here = (*path, word)
     key = keys(here)
+    mark = INACTIVE if el.get("inactive") == "inactive" else ""
     if key:
         key_el = _child(el, key[0])
-        node = ConfigTree(f"{word} {_quote((key_el.text or '').strip() if key_el is not None else '')}")
+        node = ConfigTree(f"{mark}{word} {_quote((key_el.text or '').strip() if key_el is not None else '')}")
         node.children = [xml_to_node(c, here, keys, value) for c in elements(el) if c is not key_el]
         return node
     if elements(el):
-        return ConfigTree(word, [xml_to_node(c, here, keys, value) for c in elements(el)])
+        return ConfigTree(mark + word, [xml_to_node(c, here, keys, value) for c in elements(el)])
     text = value(el) if value else (el.text or "").strip()
-    return ConfigTree(f"{word} {_quote(text)}" if text else word)
+    return ConfigTree(mark + (f"{word} {_quote(text)}" if text else word))
 
 
 class MechanicalTranslator(Translator):

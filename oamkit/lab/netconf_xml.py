@@ -231,11 +231,20 @@ def _clean(elem: etree._Element) -> etree._Element:
     for e in new.iter():
         if not isinstance(e.tag, str):
             continue
-        for attr in (f"{{{NC}}}operation", "delete", "replace"):
+        for attr in (f"{{{NC}}}operation", "delete", "replace", "active"):
             if attr in e.attrib:
                 del e.attrib[attr]
     # no cleanup_namespaces(): prefixes used only in values (identityrefs) must stay declared
     return new
+
+
+def _activation(target: etree._Element, edit: etree._Element) -> None:
+    """Junos' `inactive="inactive"` deactivates a statement, `active="active"` activates it
+    again; a merge without either leaves the statement as it was (inactive stays inactive)."""
+    if edit.get("inactive") == "inactive":
+        target.set("inactive", "inactive")
+    elif edit.get("active") == "active":
+        target.attrib.pop("inactive", None)
 
 
 class EditEngine:
@@ -338,6 +347,7 @@ class EditEngine:
                     parent.append(_clean(edit))
                 else:
                     existing.text = edit.text
+                    _activation(existing, edit)
             return
         created = existing is None
         target = existing
@@ -347,6 +357,8 @@ class EditEngine:
                 ek = edit.find(f"{{{ns_of(edit)}}}{key}" if ns_of(edit) else key)
                 if ek is not None:
                     target.append(_clean(ek))
+        if op == "merge":
+            _activation(target, edit)
         for child in elements(edit):
             if kind == "list" and local(child) in keys and ns_of(child) == ns_of(edit):
                 continue

@@ -183,6 +183,9 @@ class NetconfModel:
     list_keys: dict[str, tuple[str, ...]]   # list element -> its key leaves
     managed_lists: dict[str, str]           # list element -> "intent" (our interfaces) | "profile" (OAMKIT-*)
     owned_path: str                         # regex: leaves under this path are oamkit's
+    # attributes that change what a statement means (Junos' `inactive`): compared as a leaf
+    # `@name` under the element, so a deactivated statement is not equal to an active one
+    flags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -86,7 +86,7 @@ PLATFORM = Platform(
     netconf=NetconfModel(
         list_keys={"interface": ("name",), "action-profile": ("name",)},
         managed_lists={"interface": "intent", "action-profile": "profile"},
-        owned_path=r"link-fault-management"),
+        owned_path=r"link-fault-management", flags=("inactive",)),
     interface_disable=("set interfaces {interface} disable",),
     interface_enable=("delete interfaces {interface} disable",),
     # "The actions are taken only when all of the events in the action profile are true."

@@ -1,10 +1,13 @@
-"""The lab's NETCONF refuses what the device refuses, as its own CLI does: an independent client
-(ncclient) against the lab."""
+"""The lab's NETCONF refuses what the device refuses, as its own CLI does, and keeps what Junos
+keeps (`inactive` statements): an independent client (ncclient) against the lab."""
 from __future__ import annotations
 
 import pytest
 from ncclient import manager
 from ncclient.operations.rpc import RPCError
+from ncclient.xml_ import to_ele
+
+from oamkit.lab.vendors.juniper_junos.show import junos_set_lines
 
 pytestmark = [pytest.mark.lab, pytest.mark.timeout(60)]
 
@@ -58,3 +61,31 @@ def test_a_duplicated_leaf_or_entry_is_refused(lab, name, config):
             nc.edit_config(target="candidate", config=config)
         nc.commit()
     assert lab.device(name).running.to_text() == before
+
+
+def test_junos_keeps_an_inactive_statement(lab):
+    with _connect(lab, "junos-1") as nc:
+        nc.edit_config(target="candidate", config=LFM.format(
+            '<interface inactive="inactive"><name>ge-0/0/1</name><pdu-interval>900</pdu-interval>'
+            '</interface>'))
+        nc.commit()
+        data = to_ele(nc.get_config("running").data_xml)
+        itf = data.find(".//{*}link-fault-management/{*}interface")
+        assert itf is not None and itf.get("inactive") == "inactive", nc.get_config("running").data_xml
+        running = lab.device("junos-1").running
+        assert "deactivate protocols oam ethernet link-fault-management interface ge-0/0/1" in \
+            junos_set_lines(running).splitlines()
+        assert "set protocols oam ethernet link-fault-management interface ge-0/0/1 pdu-interval 900" in \
+            junos_set_lines(running).splitlines()
+        # a merge without the attribute changes the statement and keeps it inactive
+        nc.edit_config(target="candidate", config=LFM.format(
+            "<interface><name>ge-0/0/1</name><pdu-interval>800</pdu-interval></interface>"))
+        nc.commit()
+        itf = to_ele(nc.get_config("running").data_xml).find(".//{*}link-fault-management/{*}interface")
+        assert itf.get("inactive") == "inactive" and itf.findtext("{*}pdu-interval") == "800"
+        # active="active" activates it again
+        nc.edit_config(target="candidate", config=LFM.format(
+            '<interface active="active"><name>ge-0/0/1</name></interface>'))
+        nc.commit()
+        itf = to_ele(nc.get_config("running").data_xml).find(".//{*}link-fault-management/{*}interface")
+        assert itf.get("inactive") is None and itf.findtext("{*}pdu-interval") == "800"

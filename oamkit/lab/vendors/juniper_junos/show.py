@@ -34,8 +34,20 @@ def junos_curly(tree: ConfigTree, depth: int = 0) -> str:
     return "\n".join(out) + ("\n" if out else "")
 
 
+INACTIVE = "inactive: "   # a deactivated statement (NETCONF `inactive="inactive"`)
+
+
 def junos_set_lines(tree: ConfigTree, prefix: tuple[str, ...] = ()) -> str:
-    return "".join("set " + " ".join((*prefix, *p)) + "\n" for p in tree.paths())
+    """`| display set`: the set lines, then a `deactivate` line per deactivated statement."""
+    sets, deactivated = [], []
+    for p in tree.paths():
+        words = [*prefix, *(w.removeprefix(INACTIVE) for w in p)]
+        sets.append("set " + " ".join(words) + "\n")
+        for i, w in enumerate(p):
+            line = "deactivate " + " ".join(words[:len(prefix) + i + 1]) + "\n"
+            if w.startswith(INACTIVE) and line not in deactivated:
+                deactivated.append(line)
+    return "".join(sets + deactivated)
 
 
 def junos_find(tree: ConfigTree, words: list[str]) -> tuple[ConfigTree | None, list[str]]:
