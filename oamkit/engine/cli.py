@@ -97,6 +97,11 @@ class CliDriver:
         self.session, self.plan = session, plan
         self.syntax = plan.platform.config
         self._last_delta: tuple | None = None   # (managed, target, lines) of the last delta()
+        self.running_touched = False   # a commit, or a line applied at once, was sent
+        self.notes: list[str] = []
+
+    def begin(self) -> None:
+        pass   # a CLI's candidate is taken by `load` (Junos `configure exclusive` refuses there)
 
     @classmethod
     def open(cls, inventory: Inventory, plan: HostPlan, deadline: float) -> "CliDriver":
@@ -152,9 +157,11 @@ class CliDriver:
         if syntax.confirmed_commit and platform.confirmed_commit_unit:
             unit = platform.confirmed_commit_unit
             value = confirm_timeout if unit == "seconds" else _minutes(confirm_timeout)
+            self.running_touched = True
             session.command_in_config(syntax.confirmed_commit.format(value=value))
             session.self_revert = f"its confirmed commit ({value} {unit})"
         else:
+            self.running_touched = True
             session.command_in_config(syntax.commit_command)
         session.committed = True
         session.leave_config()
@@ -222,6 +229,7 @@ class CliDriver:
                 except DeviceRejected:
                     session.enter_config()
             # the read-back that follows rides in the same write as the change
+            self.running_touched = True
             session.configure(lines, stay_in_config=False, read_after=syntax.show_running)
             return
         session.configure(lines, stay_in_config=True)

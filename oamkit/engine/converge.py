@@ -22,7 +22,8 @@ from oamkit.engine.cli import CliDriver
 from oamkit.engine.driver import ConfigDriver, Snapshot
 from oamkit.engine import unfinished
 from oamkit.engine.results import (CHANGED, ERROR, LOCKED, NEEDS_ATTENTION, NOT_ATTEMPTED,
-                                   ROLLED_BACK, UNCHANGED, HostResult, VerifyFailed)
+                                   ROLLED_BACK, UNCHANGED, DeviceLocked, HostResult, Unsupported,
+                                   VerifyFailed)
 from oamkit.inventory import Inventory
 from oamkit.render import HostPlan
 from oamkit.transport import greenloop, sessionlog
@@ -167,6 +168,14 @@ def converge(inventory: Inventory, plan: HostPlan, deadline: float, target: Targ
                           "by this push: committing would confirm it (on this platform any commit "
                           "confirms a pending one). Nothing was sent. Push again once its owner "
                           "has confirmed it or it has rolled back", started)
+        try:
+            driver.begin()   # the device's own lock, and what it must offer: before the backup
+        except DeviceLocked as exc:
+            result.outcome, result.error = LOCKED, str(exc)
+            result.seconds = round(time.monotonic() - started, 3)
+            return result
+        except (TransportError, DeviceRejected, Unsupported) as exc:
+            return _error(result, exc, started)
         result.backup = str(_write_backup(change_id, plan, driver.form, before))
         try:
             _change(driver, plan, before, wanted, result, change_deadline, deadline, confirm_timeout,
@@ -260,7 +269,7 @@ def _restore(inventory: Inventory, plan: HostPlan, driver: ConfigDriver, before:
         return
     except (DeviceRejected, TransportError, VerifyFailed) as first:
         # The session may be gone (dropped mid-change): try once more on a fresh one.
-        self_revert = driver.self_revert
+        self_revert, touched = driver.self_revert, driver.running_touched
         try:
             fresh = open_driver(inventory, plan, deadline)
             try:
@@ -272,6 +281,13 @@ def _restore(inventory: Inventory, plan: HostPlan, driver: ConfigDriver, before:
                 return
             result.detail = "device differs from its backup by: " + "; ".join(left[:10])
         except Exception as second:  # noqa: BLE001 - every failure here needs a human
+            if not touched:
+                # nothing that reaches running was sent: it is as it was, nothing to undo
+                result.outcome = ERROR
+                result.detail = (f"nothing was committed: the change stopped before its commit "
+                                 f"was sent, so running is as it was. The check afterwards "
+                                 f"failed ({first}; reconnect: {second})")
+                return
             undo = (f" Unless someone confirms it, the device undoes the change by itself: "
                     f"{self_revert}." if self_revert else "")
             result.detail = (f"rollback failed ({first}); reconnect failed ({second}). The device "

@@ -41,6 +41,21 @@ class ConfigDriver(Protocol):
     (e.g. "its confirmed commit (120 seconds)"); None otherwise. Said to a human whenever the
     engine cannot finish the rollback itself."""
 
+    running_touched: bool
+    """Something this session sent may have reached the running configuration: a commit was
+    sent (answered or not), or a line on a platform that applies each line at once. While
+    False, a failure leaves running as it was: there is nothing to undo."""
+
+    notes: list[str]
+    """What the device said while the change was undone that a human must know (e.g. that no
+    confirmed commit was pending any more); said when the engine cannot finish by itself."""
+
+    def begin(self) -> None:
+        """Before the backup and any edit: take the device's own lock where the transport has
+        one (NETCONF candidate), and refuse a device that cannot take the change the way it is
+        made. Raises `DeviceLocked` (someone else holds it or has changed the candidate: nothing
+        is sent, nothing of theirs is touched) or `Unsupported`."""
+
     def read(self) -> Snapshot:
         """Read the running configuration's managed part. Sends no configuration command."""
 
@@ -93,9 +108,10 @@ class ConfigDriver(Protocol):
         """A commit or revert timer is waiting for `confirm()`."""
 
     def abandon(self) -> None:
-        """After a failure: drop whatever is staged and not committed, and undo this session's
-        own commit where the platform can do so exactly (Junos `rollback 1`). Best effort:
-        errors are swallowed; `read()` afterwards tells what the device holds."""
+        """After a failure: drop whatever this session staged and did not commit (never a
+        shared candidate it does not hold the lock of: that is someone else's), and undo
+        this session's own commit where the platform can do so exactly (Junos `rollback 1`).
+        Best effort: errors are swallowed; `read()` afterwards tells what the device holds."""
 
     def cleanup_only(self, lines: list[str]) -> bool:
         """True when `lines` (a delta after a commit) only remove what the device itself left

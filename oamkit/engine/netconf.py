@@ -18,8 +18,13 @@ from oamkit.engine import review
 from oamkit.engine.driver import Snapshot
 from oamkit.inventory import Inventory
 from oamkit.render import HostPlan, render_plan
-from oamkit.transport.netconf import NetconfSession
+from oamkit.engine.results import DeviceLocked
+from oamkit.transport.netconf import NetconfSession, RpcRejected
 from oamkit.transport.ssh import DeviceRejected, TransportError
+
+# what a device answers <lock> with when another session holds the datastore or has changed
+# the candidate without committing it (RFC 6241 7.5: lock-denied; in-use from some servers)
+LOCK_REFUSED = ("lock-denied", "in-use")
 
 
 # Servers that answer <ok/> to <validate> and <commit> but leave running as it was when the
@@ -49,6 +54,8 @@ class NetconfDriver:
         self.interfaces = plan.managed_interfaces
         self.self_revert: str | None = None
         self._locked = self._confirmed = False
+        self.running_touched = False   # a <commit> was sent (replied to or not)
+        self.notes: list[str] = []     # what the device said that a human must know
 
     @classmethod
     def open(cls, inventory: Inventory, plan: HostPlan, deadline: float) -> "NetconfDriver":
@@ -95,10 +102,24 @@ class NetconfDriver:
     def review(self, current: Snapshot, target: Target) -> list[dict]:
         return review.netconf_leaves(current.managed, target.wanted)
 
-    def load(self, current: Snapshot, target: Target, confirm_timeout: int) -> None:
-        if not self._locked:
+    def begin(self) -> None:
+        """Lock the candidate. Refused because someone else holds it or has changed it:
+        `DeviceLocked`, and nothing else is sent (their edits are theirs)."""
+        if self._locked:
+            return
+        try:
             self.session.lock("candidate")
-            self._locked = True
+        except RpcRejected as exc:
+            if not set(exc.tags) & set(LOCK_REFUSED):
+                raise
+            who = f" (the device names session {exc.session_id} as the holder)" \
+                if exc.session_id not in (None, "0") else ""
+            raise DeviceLocked(f"{exc}{who}; nothing was sent to the candidate: another "
+                               "session's uncommitted edits or lock are left as they are") from None
+        self._locked = True
+
+    def load(self, current: Snapshot, target: Target, confirm_timeout: int) -> None:
+        self.begin()
         self.session.discard()   # start from running, not from someone's leftovers
         for edit in target.edits(current.raw):
             self.session.edit_config(edit)
@@ -118,6 +139,7 @@ class NetconfDriver:
 
     def commit(self, confirm_timeout: int) -> None:
         confirmed = self.session.supports("confirmed-commit")
+        self.running_touched = True
         self.session.commit(confirm_timeout if confirmed else None)
         if confirmed:
             self._confirmed = True
@@ -137,6 +159,8 @@ class NetconfDriver:
                 self.self_revert = None
             except (TransportError, DeviceRejected):
                 pass
+        if not self._locked:
+            return   # the candidate is shared: without our lock, what it holds is not ours
         try:
             self.session.discard()
         except (TransportError, DeviceRejected):

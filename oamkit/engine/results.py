@@ -7,10 +7,15 @@ Per host the outcome is one of:
   failed-needs-attention  the rollback itself failed or could not be verified: the result says
                           what state the device is in
   not-attempted           the rollout stopped before this host (canary / max-failures / Ctrl-C)
-  error                   the host could not be reached or read, or a push refused it because
+  error                   the host could not be reached or read, the device cannot take the change
+                          the way oamkit makes it (a NETCONF server without :candidate), the
+                          change failed before its commit was sent and the device could not be
+                          checked afterwards (running is as it was), or a push refused it because
                           its last change is unfinished (`engine.unfinished`: a killed run caught
                           it mid-change, or it ended failed-needs-attention); nothing was changed
-  locked                  another oamkit run holds the host's lock (`locks`); nothing was sent
+  locked                  another oamkit run holds the host's lock (`locks`), or another session
+                          holds the device's candidate (or has changed it without committing):
+                          nothing was sent to the configuration
 """
 from __future__ import annotations
 
@@ -68,3 +73,13 @@ class VerifyFailed(Exception):
         what = ("health gate failed: " if any("not operational" in r for r in remaining)
                 else "read-back differs from the intent; still to change: ")
         super().__init__(what + "; ".join(remaining[:5]))
+
+
+class DeviceLocked(Exception):
+    """The device's own lock (a NETCONF candidate) is held by another session, or the
+    candidate holds another session's uncommitted edits: the host is `locked`, nothing sent."""
+
+
+class Unsupported(Exception):
+    """The device cannot take a change the way oamkit makes it (found before anything is sent):
+    the host is an `error`, nothing sent."""

@@ -129,7 +129,8 @@ def _detail(change_id: str, host: str) -> str | None:
         return None
     for result in results if isinstance(results, list) else []:
         if isinstance(result, dict) and result.get("host") == host:
-            said = " ".join(str(result[k]) for k in ("detail", "error") if result.get(k))
+            said = "; ".join(str(result[k]).strip().rstrip(".")
+                             for k in ("error", "detail") if result.get(k))
             return said or None
     return None
 

@@ -54,6 +54,50 @@ NUDGE_FILTER = '<filter type="subtree"><oamkit-nudge xmlns="urn:oamkit:nudge"/><
 _LAST_WORD = 1.0   # s a <close-session> may still wait once the deadline has passed
 
 
+class RpcRejected(DeviceRejected):
+    """The device answered an RPC with <rpc-error>s (those of severity error; warnings alone
+    are no failure). `tags`: their error-tags; `session_id`: the error-info's session-id (who
+    holds a lock, RFC 6241 7.5), when the device named one."""
+
+    def __init__(self, host: str, what: str, errors: list):
+        self.tags = [(e.tag or "").strip() for e in errors]
+        infos = [_error_info(e) for e in errors]
+        self.session_id = next((i["session-id"] for i in infos if i.get("session-id")), None)
+        super().__init__(host, what, "; ".join(_describe(e, i) for e, i in zip(errors, infos)))
+
+
+def _error_info(error) -> dict[str, str]:
+    """<error-info>'s children by local name (bad-element, session-id, ...)."""
+    if not error.info:
+        return {}
+    try:
+        root = etree.fromstring(error.info.encode() if isinstance(error.info, str) else error.info)
+    except etree.XMLSyntaxError:
+        return {}
+    return {etree.QName(c).localname: (c.text or "").strip() for c in root
+            if isinstance(c.tag, str)}
+
+
+def _describe(error, info: dict[str, str]) -> str:
+    """One rpc-error as a human reads it: tag, message, and where (error-path, bad-element)."""
+    text = (error.tag or "error").strip()
+    message = (error.message or "").strip()
+    if message:
+        text += f": {message}"
+    where = [f"at {error.path.strip()}" if (error.path or "").strip() else "",
+             *(f"{k} {v}" for k, v in info.items() if k in ("bad-element", "session-id") and v)]
+    where = [w for w in where if w]
+    return f"{text} ({', '.join(where)})" if where else text
+
+
+def warnings_of(reply) -> list[str]:
+    """The rpc-errors of severity warning in a reply that succeeded: notes, not failures."""
+    if reply is None or reply.ok:
+        return []
+    return [_describe(e, _error_info(e)) for e in reply.errors
+            if (e.severity or "").strip() == "warning"]
+
+
 class LoginCutOff(Exception):
     """The host's deadline ended the session's opening; the text says at which step."""
 
@@ -263,13 +307,14 @@ class NetconfSession:
                 raise TransportError(f"{self.host.name}: {what} failed: {rpc.error}")
             reply = rpc.reply
             if reply is not None and not reply.ok:
-                error = reply.error
-                raise DeviceRejected(self.host.name, what, f"{error.tag}: {error.message or error.info}")
+                errors = [e for e in reply.errors if (e.severity or "error").strip() != "warning"]
+                if errors:
+                    raise RpcRejected(self.host.name, what, errors)
             return reply
         except (TransportError, DeviceRejected):
             raise
         except RPCError as exc:
-            raise DeviceRejected(self.host.name, what, f"{exc.tag}: {exc.message or exc}") from None
+            raise RpcRejected(self.host.name, what, getattr(exc, "errors", None) or [exc]) from None
         except Exception as exc:
             raise TransportError(f"{self.host.name}: {what} failed: {type(exc).__name__}: "
                                  f"{scrub(str(exc), self.secret)}") from None

@@ -8,6 +8,8 @@ import pytest
 import yaml
 from ncclient import manager
 
+from tests.lab.test_netconf_e2e import junos_lfm, xr_profile
+
 from .test_change_engine import env, oamkit, pushed, running_text  # noqa: F401 - fixtures
 
 NC_HOSTS = ("xr-1", "junos-1")
@@ -24,6 +26,13 @@ def nc_inventory(lab_inventory):
 
 def netconf_rpcs(device) -> list[str]:
     return [e.text for e in device.transcript if e.channel == "netconf" and e.direction == "in"]
+
+
+def operations(device, since: int = 0) -> list[str]:
+    """The operation of each RPC the device received (after the first `since` RPCs)."""
+    found = [re.search(r"<(?:\w+:)?rpc\b[^>]*>\s*<(?:\w+:)?([\w-]+)", rpc)
+             for rpc in netconf_rpcs(device)[since:]]
+    return [m.group(1) for m in found if m]
 
 
 def limit(*names):
@@ -86,17 +95,56 @@ def test_netconf_session_dropped_at_commit_leaves_running_untouched(lab, nc_inve
     assert running_text(lab.device("xr-1")) == original
 
 
+def other_operator(lab, name: str):
+    """Another operator's NETCONF session, straight through ncclient."""
+    return manager.connect(host="127.0.0.1", port=lab.ports[name], username="admin",
+                           password=lab.password, hostkey_verify=False, allow_agent=False,
+                           look_for_keys=False, timeout=10)
+
+
 def test_candidate_locked_by_someone_else_fails_cleanly(lab, nc_inventory, env):
+    """Refused the lock, nothing was changed: `locked` (it was "failed-rolled-back", with a
+    hint to roll back a change that never happened), naming the session holding it."""
     original = running_text(lab.device("junos-1"))
-    with manager.connect(host="127.0.0.1", port=lab.ports["junos-1"], username="admin",
-                         password=lab.password, hostkey_verify=False, allow_agent=False,
-                         look_for_keys=False, timeout=10) as other:
+    with other_operator(lab, "junos-1") as other:
         other.lock("candidate")
         code, hosts = pushed(env, nc_inventory, *limit("junos-1"))
+        holder = other.session_id
     assert code == 1
-    assert hosts["junos-1"]["outcome"] == "failed-rolled-back"
-    assert "lock" in hosts["junos-1"]["error"]
+    assert hosts["junos-1"]["outcome"] == "locked", hosts["junos-1"]
+    assert "lock-denied" in hosts["junos-1"]["error"]
+    assert f"session {holder}" in hosts["junos-1"]["error"], hosts["junos-1"]
+    assert hosts["junos-1"]["backup"] is None   # nothing to roll back
     assert running_text(lab.device("junos-1")) == original
+
+
+THEIRS = {"xr-1": xr_profile("THEIRS-UNCOMMITTED"), "junos-1": junos_lfm("ge-0/0/3")}
+
+
+@pytest.mark.parametrize("name", NC_HOSTS)
+def test_another_sessions_uncommitted_candidate_is_left_alone(lab, nc_inventory, env, name):
+    """Another session edits the shared candidate and has not committed yet. The device refuses
+    oamkit's lock (RFC 6241 7.5); oamkit then sent <discard-changes/> without the lock and the
+    operator's edit was gone. Now nothing is sent after the refused lock and the host is
+    `locked`; the operator's edit is still there for them to commit."""
+    device = lab.device(name)
+    original = running_text(device)
+    with other_operator(lab, name) as other:
+        other.edit_config(target="candidate", config=THEIRS[name])
+        assert device.uncommitted()
+        sent_before = len(netconf_rpcs(device))
+        code, hosts = pushed(env, nc_inventory, *limit(name))
+        assert code == 1 and hosts[name]["outcome"] == "locked", hosts[name]
+        assert "uncommitted" in hosts[name]["error"], hosts[name]
+        ours = operations(device, sent_before)
+        assert "lock" in ours, ours
+        for operation in ("discard-changes", "edit-config", "commit"):
+            assert operation not in ours, ours
+        assert running_text(device) == original
+        assert device.uncommitted(), "the other session's candidate edit was discarded"
+        other.commit()
+    theirs = "THEIRS-UNCOMMITTED" if name == "xr-1" else "interface ge-0/0/3"
+    assert theirs in running_text(device) and theirs not in original
 
 
 def test_a_netconf_lock_also_stops_a_cli_push(lab, nc_inventory, env):
@@ -106,9 +154,7 @@ def test_a_netconf_lock_also_stops_a_cli_push(lab, nc_inventory, env):
     hosts_yaml["xr-1"]["data"]["transport"] = "ssh"
     (nc_inventory / "hosts.yaml").write_text(yaml.safe_dump(hosts_yaml))
     original = running_text(lab.device("xr-1"))
-    with manager.connect(host="127.0.0.1", port=lab.ports["xr-1"], username="admin",
-                         password=lab.password, hostkey_verify=False, allow_agent=False,
-                         look_for_keys=False, timeout=10) as other:
+    with other_operator(lab, "xr-1") as other:
         other.lock("candidate")
         code, hosts = pushed(env, nc_inventory, *limit("xr-1"))
     assert hosts["xr-1"]["outcome"] == "failed-rolled-back", hosts["xr-1"]
@@ -191,8 +237,26 @@ def test_netconf_validate_setting_decides_the_separate_validate(lab, nc_inventor
         (nc_inventory / "hosts.yaml").write_text(yaml.safe_dump(hosts))
     code, hosts = pushed(env, nc_inventory, *limit("xr-1"))
     assert code == 0 and hosts["xr-1"]["outcome"] == "changed", hosts
-    operations = [re.search(r"<(?:\w+:)?rpc\b[^>]*>\s*<(?:\w+:)?([\w-]+)", rpc)
-                  for rpc in netconf_rpcs(lab.device("xr-1"))]
-    operations = [m.group(1) for m in operations if m]
-    assert "commit" in operations and "edit-config" in operations, operations
-    assert ("validate" in operations) is sent, operations
+    sent_ops = operations(lab.device("xr-1"))
+    assert "commit" in sent_ops and "edit-config" in sent_ops, sent_ops
+    assert ("validate" in sent_ops) is sent, sent_ops
+
+
+def test_a_failure_before_the_commit_is_no_rollback_and_leaves_the_host_pushable(lab, nc_inventory, env):
+    """A slow device (every reply 0.8 s late) and a 5 s deadline: the push stopped at
+    <validate>, before any <commit>. It said failed-needs-attention ("The device may hold part
+    of the change", exit 3) and the next push was refused as unfinished. Running cannot have
+    changed without a commit: `error`, saying so, and the host is pushable again."""
+    device = lab.device("junos-1")
+    original = running_text(device)
+    device.faults.extra["netconf_delay"] = 0.8
+    code, hosts = pushed(env, nc_inventory, *limit("junos-1"), "--timeout", "5")
+    host = hosts["junos-1"]
+    assert "commit" not in operations(device), operations(device)
+    assert (code, host["outcome"]) == (1, "error"), host
+    assert "nothing was committed" in host["detail"] and "may hold" not in host["detail"], host
+    assert running_text(device) == original
+    device.faults.extra["netconf_delay"] = 0.0
+    code, hosts = pushed(env, nc_inventory, *limit("junos-1"))
+    assert (code, hosts["junos-1"]["outcome"]) == (0, "changed"), hosts["junos-1"]
+
