@@ -290,8 +290,9 @@ def _restore(inventory: Inventory, plan: HostPlan, driver: ConfigDriver, before:
                 return
             undo = (f" Unless someone confirms it, the device undoes the change by itself: "
                     f"{self_revert}." if self_revert else "")
+            said = "".join(f" {note}." for note in driver.notes)
             result.detail = (f"rollback failed ({first}); reconnect failed ({second}). The device "
-                             f"may hold part of the change.{undo} Its backup: oamkit changes "
+                             f"may hold part of the change.{said}{undo} Its backup: oamkit changes "
                              f"--change {Path(result.backup).parent.name} --host {plan.host.name}")
     result.outcome = NEEDS_ATTENTION
 

@@ -56,6 +56,7 @@ class NetconfDriver:
         self._locked = self._confirmed = False
         self.running_touched = False   # a <commit> was sent (replied to or not)
         self.notes: list[str] = []     # what the device said that a human must know
+        self._confirm_sent = False
 
     @classmethod
     def open(cls, inventory: Inventory, plan: HostPlan, deadline: float) -> "NetconfDriver":
@@ -147,6 +148,7 @@ class NetconfDriver:
 
     def confirm(self) -> None:
         if self._confirmed:
+            self._confirm_sent = True
             self.session.commit()
             self._confirmed = False
         self.self_revert = None
@@ -157,6 +159,20 @@ class NetconfDriver:
                 self.session.cancel_commit()
                 self._confirmed = False
                 self.self_revert = None
+            except RpcRejected as exc:
+                if self._confirm_sent:
+                    # a session's RPCs are answered in the order sent (RFC 6241): our confirming
+                    # <commit> went first, so nothing of ours is pending any more: the change
+                    # was confirmed (or its window had already run out); nothing reverts it
+                    self._confirmed, self.self_revert = False, None
+                    self.notes.append(
+                        "The confirming commit had been sent and its reply was late; asked to "
+                        f"cancel the confirmed commit, the device said {exc.output.strip()!r}: "
+                        "no confirmed commit is pending, so the change is confirmed and held, "
+                        "and the device will not undo it by itself")
+                else:
+                    self.notes.append(f"asked to cancel its confirmed commit, the device said "
+                                      f"{exc.output.strip()!r}")
             except (TransportError, DeviceRejected):
                 pass
         if not self._locked:

@@ -260,3 +260,27 @@ def test_a_failure_before_the_commit_is_no_rollback_and_leaves_the_host_pushable
     code, hosts = pushed(env, nc_inventory, *limit("junos-1"))
     assert (code, hosts["junos-1"]["outcome"]) == (0, "changed"), hosts["junos-1"]
 
+
+def test_a_late_reply_to_the_confirm_is_not_reported_as_a_pending_revert(lab, nc_inventory, env, tmp_path):
+    """Every commit takes 3 s and the deadline is 7 s: the confirming <commit/> is answered
+    after the deadline, yet it took effect. oamkit's <cancel-commit> was refused ("No confirmed
+    commit is in progress") and the report still said the device would undo the change by
+    itself, though the change was confirmed and permanent. Now it says what the device said."""
+    device = lab.device("xr-1")
+    device.faults.extra["netconf_commit_delay"] = 3
+    # a confirm window of 6000 device seconds (60 s here): only the deadline is at play
+    result = oamkit(env, "push", "-i", str(nc_inventory), "--json", "--confirm-timeout", "6000",
+                    *limit("xr-1"), "--timeout", "7", "--session-log", str(tmp_path / "sl"))
+    host = {h["host"]: h for h in json.loads(result.stdout)["hosts"]}["xr-1"]
+    sent = operations(device)
+    assert sent.count("commit") >= 2 and "cancel-commit" in sent, sent
+    assert not device.confirm_pending
+    held = "OAMKIT-LAB-XR" in running_text(device)
+    if host["outcome"] == "failed-needs-attention":   # the restore ran out of time
+        assert held
+        assert "undoes the change by itself" not in host["detail"], host["detail"]
+        assert "No confirmed commit is in progress" in host["detail"], host["detail"]
+        assert "confirmed and held" in host["detail"], host["detail"]
+    else:
+        assert host["outcome"] == "failed-rolled-back" and not held, host
+
