@@ -18,13 +18,14 @@ from oamkit.engine import review
 from oamkit.engine.driver import Snapshot
 from oamkit.inventory import Inventory
 from oamkit.render import HostPlan, render_plan
-from oamkit.engine.results import DeviceLocked
+from oamkit.engine.results import DeviceLocked, Unsupported
 from oamkit.transport.netconf import NetconfSession, RpcRejected
 from oamkit.transport.ssh import DeviceRejected, TransportError
 
 # what a device answers <lock> with when another session holds the datastore or has changed
 # the candidate without committing it (RFC 6241 7.5: lock-denied; in-use from some servers)
 LOCK_REFUSED = ("lock-denied", "in-use")
+CAPABILITY = "urn:ietf:params:netconf:capability:"
 
 
 # Servers that answer <ok/> to <validate> and <commit> but leave running as it was when the
@@ -105,9 +106,18 @@ class NetconfDriver:
 
     def begin(self) -> None:
         """Lock the candidate. Refused because someone else holds it or has changed it:
-        `DeviceLocked`, and nothing else is sent (their edits are theirs)."""
+        `DeviceLocked`, and nothing else is sent (their edits are theirs). A device without
+        :candidate (only :writable-running) is refused first: `Unsupported`."""
         if self._locked:
             return
+        if not self.session.supports("candidate"):
+            offers = sorted({":" + c[len(CAPABILITY):].split(":")[0]
+                             for c in self.session.capabilities if c.startswith(CAPABILITY)})
+            raise Unsupported(
+                f"{self.plan.host.name}: needs the NETCONF :candidate capability (oamkit edits "
+                f"the candidate and commits it); the device offers "
+                f"{', '.join(offers) or 'no capability beyond the base protocol'}. Nothing was "
+                "sent to its configuration")
         try:
             self.session.lock("candidate")
         except RpcRejected as exc:

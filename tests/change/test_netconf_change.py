@@ -284,3 +284,26 @@ def test_a_late_reply_to_the_confirm_is_not_reported_as_a_pending_revert(lab, nc
     else:
         assert host["outcome"] == "failed-rolled-back" and not held, host
 
+
+def test_a_device_without_candidate_is_refused_before_anything_is_sent(lab, nc_inventory, env):
+    """A NETCONF server with only :writable-running (the lab's ios-1, driven as `platform:
+    ieee`): every push failed at `lock candidate` (operation-not-supported) and was reported
+    failed-rolled-back. The hello says so before anything is sent: refused, naming what it lacks
+    and what it offers."""
+    hosts = yaml.safe_load((nc_inventory / "hosts.yaml").read_text())
+    hosts["ios-1"].update(platform="ieee", groups=["lab"])
+    hosts["ios-1"]["data"].update(transport="netconf")
+    hosts["ios-1"]["data"]["oam"]["policy"] = "nc-ieee"
+    (nc_inventory / "hosts.yaml").write_text(yaml.safe_dump(hosts))
+    with (nc_inventory / "policies" / "standard.yaml").open("a") as policies:
+        policies.write("\nnc-ieee:\n  mode: active\n  link_monitor:\n    frame: {window: 1s, low: 1}\n"
+                       "    frame_seconds: {window: 60s, low: 1}\n")
+    device = lab.device("ios-1")
+    original = running_text(device)
+    code, hosts = pushed(env, nc_inventory, *limit("ios-1"))
+    host = hosts["ios-1"]
+    assert (code, host["outcome"]) == (1, "error"), host
+    assert ":candidate" in host["error"] and ":writable-running" in host["error"], host["error"]
+    sent = operations(device)
+    assert not {"lock", "edit-config", "discard-changes", "commit"} & set(sent), sent
+    assert host["backup"] is None and running_text(device) == original
