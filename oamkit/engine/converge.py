@@ -188,6 +188,9 @@ def converge(inventory: Inventory, plan: HostPlan, deadline: float, target: Targ
                 result.device_error = exc.output
             _restore(inventory, plan, driver, before, deadline, result)
     finally:
+        # e.g. a device's warnings on a commit that succeeded; once, where _restore has not
+        notes = [n for n in driver.notes if n not in (result.detail or "")]
+        result.detail = "; ".join(x for x in (result.detail, *notes) if x) or None
         driver.close()
     result.seconds = round(time.monotonic() - started, 3)
     return result

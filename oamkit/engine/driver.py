@@ -47,8 +47,9 @@ class ConfigDriver(Protocol):
     False, a failure leaves running as it was: there is nothing to undo."""
 
     notes: list[str]
-    """What the device said while the change was undone that a human must know (e.g. that no
-    confirmed commit was pending any more); said when the engine cannot finish by itself."""
+    """What the device said that a human must know: its warnings on RPCs that succeeded, and
+    what it answered while the change was undone (e.g. that no confirmed commit was pending any
+    more). The engine adds them to the host's detail."""
 
     def begin(self) -> None:
         """Before the backup and any edit: take the device's own lock where the transport has

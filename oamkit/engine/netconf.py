@@ -56,7 +56,9 @@ class NetconfDriver:
         self.self_revert: str | None = None
         self._locked = self._confirmed = False
         self.running_touched = False   # a <commit> was sent (replied to or not)
-        self.notes: list[str] = []     # what the device said that a human must know
+        # what the device said that a human must know: its warnings (the session's list) and
+        # what `abandon` heard
+        self.notes: list[str] = session.warnings
         self._confirm_sent = False
 
     @classmethod

@@ -44,7 +44,10 @@ Faults (``device.faults``): ``commit_error`` and ``drop_on_commit`` act on NETCO
 ``netconf_drop_on`` (an RPC name, a list of names, or ``"*"``: the SSH connection is dropped when
 such an RPC arrives, before it is processed), ``netconf_drop_after`` (same, but the RPC is carried
 out first and only the reply is lost, e.g. a commit that landed without the client knowing),
-``netconf_commit_delay`` (seconds a commit takes). ``faults.exec_timeout`` closes idle sessions.
+``netconf_commit_delay`` (seconds a commit takes), ``netconf_rpc_errors`` ({RPC name: [{tag,
+message, severity, path, bad-element}, ...]}: an RPC of that name is answered with these
+rpc-errors; when all are warnings it is carried out and they replace its <ok/>, as a Junos commit
+with warnings answers). ``faults.exec_timeout`` closes idle sessions.
 
 This module is the session loop (framing, hello, dispatch, teardown); the RPC handlers are in
 ``netconf_rpcs``, the settings, capabilities and per-device bookkeeping in ``netconf_state``.
@@ -232,6 +235,10 @@ class NetconfSession(NetconfRpcs):
             self._reply(rpc, [RpcError("operation-not-supported", f"RPC <{name}> is not supported.",
                                        type="protocol")])
             return
+        injected = _injected_errors(self.device, name)
+        if any(e.severity != "warning" for e in injected):
+            self._reply(rpc, injected)
+            return
         try:
             body = handler(ops[0])
             if asyncio.iscoroutine(body):
@@ -247,7 +254,7 @@ class NetconfSession(NetconfRpcs):
             return
         if "*" in settings.drop_after or name in settings.drop_after:
             raise SessionDropped()
-        self._reply(rpc, body)
+        self._reply(rpc, injected if injected and body is None else body)
 
     def _reply(self, rpc: etree._Element | None, body) -> None:
         reply = etree.Element(f"{{{NC}}}rpc-reply", nsmap={None: NC})
@@ -262,6 +269,15 @@ class NetconfSession(NetconfRpcs):
         else:
             reply.append(body)
         self._write(etree.tounicode(reply))
+
+
+def _injected_errors(device: Device, name: str) -> list[RpcError]:
+    """The fault ``netconf_rpc_errors`` for RPC `name` (see the module's docstring)."""
+    wanted = (device.faults.extra.get("netconf_rpc_errors") or {}).get(name) or []
+    return [RpcError(e.get("tag", "operation-failed"), e.get("message", ""),
+                     severity=e.get("severity", "error"), path=e.get("path"),
+                     info={"bad-element": e["bad-element"]} if e.get("bad-element") else {})
+            for e in wanted]
 
 
 async def serve(process, device: Device, lab: Any = None) -> None:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from lxml import etree
 from ncclient import manager
@@ -236,6 +236,9 @@ class NetconfSession:
     deadline: float
     tunnel: Tunnel | None = None   # the jump host's connection, closed with the session
     nudge_first: bool = False   # see YUMA_SERVERS
+    # rpc-errors of severity warning in replies that succeeded (Junos: a commit with warnings
+    # and <commit-success/>): notes for a human, not failures
+    warnings: list[str] = field(default_factory=list)
 
     @classmethod
     def open(cls, inventory: Inventory, host: HostSettings, deadline: float) -> "NetconfSession":
@@ -310,6 +313,7 @@ class NetconfSession:
                 errors = [e for e in reply.errors if (e.severity or "error").strip() != "warning"]
                 if errors:
                     raise RpcRejected(self.host.name, what, errors)
+                self.warnings += [f"the device warned at {what}: {w}" for w in warnings_of(reply)]
             return reply
         except (TransportError, DeviceRejected):
             raise

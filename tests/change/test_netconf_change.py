@@ -307,3 +307,37 @@ def test_a_device_without_candidate_is_refused_before_anything_is_sent(lab, nc_i
     sent = operations(device)
     assert not {"lock", "edit-config", "discard-changes", "commit"} & set(sent), sent
     assert host["backup"] is None and running_text(device) == original
+
+
+def test_every_rpc_error_is_reported_with_its_path_and_bad_element(lab, nc_inventory, env):
+    """Only the first rpc-error's tag and message were reported: where the device pointed
+    (error-path, bad-element) and every later error were lost."""
+    device = lab.device("junos-1")
+    device.faults.extra["netconf_rpc_errors"] = {"edit-config": [
+        {"tag": "invalid-value", "message": "pdu-interval out of range",
+         "path": "/configuration/protocols/oam/ethernet/link-fault-management/interface[name='ge-0/0/0']",
+         "bad-element": "pdu-interval"},
+        {"tag": "data-missing", "message": "link-discovery is required", "bad-element": "link-discovery"}]}
+    code, hosts = pushed(env, nc_inventory, *limit("junos-1"))
+    error = hosts["junos-1"]["error"]
+    assert code == 1 and hosts["junos-1"]["outcome"] == "failed-rolled-back", hosts["junos-1"]
+    for said in ("invalid-value: pdu-interval out of range", "interface[name='ge-0/0/0']",
+                 "bad-element pdu-interval", "data-missing: link-discovery is required",
+                 "bad-element link-discovery"):
+        assert said in error, (said, error)
+
+
+def test_a_commit_answered_with_warnings_only_is_a_success_with_notes(lab, nc_inventory, env):
+    """A Junos commit that succeeds with warnings answers rpc-errors of severity warning and no
+    <ok/>; ncclient calls that reply not ok, and the push failed and rolled back a good change.
+    Warnings are notes: the push succeeds and says what the device warned."""
+    device = lab.device("junos-1")
+    device.faults.extra["netconf_rpc_errors"] = {"commit": [
+        {"tag": "operation-failed", "severity": "warning",
+         "message": "statement has no effect on this interface type"}]}
+    code, hosts = pushed(env, nc_inventory, *limit("junos-1"))
+    host = hosts["junos-1"]
+    assert (code, host["outcome"]) == (0, "changed"), host
+    assert "warned at commit" in host["detail"], host
+    assert "statement has no effect on this interface type" in host["detail"], host
+    assert "link-fault-management" in running_text(device)
