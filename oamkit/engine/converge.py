@@ -159,23 +159,9 @@ def converge(inventory: Inventory, plan: HostPlan, deadline: float, target: Targ
             result.outcome = CHANGED if result.commands else UNCHANGED
             result.seconds = round(time.monotonic() - started, 3)
             return result
-        try:
-            pending = driver.pending_commit() if refuse_pending else None
-        except (TransportError, DeviceRejected) as exc:
-            return _error(result, exc, started)
-        if pending:
-            return _error(result, f"{plan.host.name}: {pending} is pending on the device, not made "
-                          "by this push: committing would confirm it (on this platform any commit "
-                          "confirms a pending one). Nothing was sent. Push again once its owner "
-                          "has confirmed it or it has rolled back", started)
-        try:
-            driver.begin()   # the device's own lock, and what it must offer: before the backup
-        except DeviceLocked as exc:
-            result.outcome, result.error = LOCKED, str(exc)
+        if _refused_before_change(driver, plan, result, refuse_pending):
             result.seconds = round(time.monotonic() - started, 3)
             return result
-        except (TransportError, DeviceRejected, Unsupported) as exc:
-            return _error(result, exc, started)
         result.backup = str(_write_backup(change_id, plan, driver.form, before))
         try:
             _change(driver, plan, before, wanted, result, change_deadline, deadline, confirm_timeout,
@@ -194,6 +180,30 @@ def converge(inventory: Inventory, plan: HostPlan, deadline: float, target: Targ
         driver.close()
     result.seconds = round(time.monotonic() - started, 3)
     return result
+
+
+def _refused_before_change(driver: ConfigDriver, plan: HostPlan, result: HostResult,
+                           refuse_pending: bool) -> bool:
+    """Before the backup and anything sent: someone else's confirmed commit pending (our
+    commit would confirm it), then the device's own lock and what it must offer
+    (`driver.begin`). True when the host ends here; `result` says why."""
+    try:
+        pending = driver.pending_commit() if refuse_pending else None
+        if pending:
+            result.outcome = ERROR
+            result.error = (f"{plan.host.name}: {pending} is pending on the device, not made by "
+                            "this push: committing would confirm it (on this platform any commit "
+                            "confirms a pending one). Nothing was sent. Push again once its owner "
+                            "has confirmed it or it has rolled back")
+            return True
+        driver.begin()
+    except DeviceLocked as exc:
+        result.outcome, result.error = LOCKED, str(exc)
+        return True
+    except (TransportError, DeviceRejected, Unsupported) as exc:
+        result.outcome, result.error = ERROR, str(exc)
+        return True
+    return False
 
 
 def _change(driver: ConfigDriver, plan: HostPlan, before: Snapshot, wanted, result: HostResult,
@@ -313,7 +323,7 @@ def _put_back(driver: ConfigDriver, before: Snapshot, result: HostResult) -> lis
     return driver.delta(driver.read(), target)
 
 
-def _error(result: HostResult, exc: Exception | str, started: float) -> HostResult:
+def _error(result: HostResult, exc: Exception, started: float) -> HostResult:
     result.outcome = ERROR
     result.error = str(exc)
     result.seconds = round(time.monotonic() - started, 3)
