@@ -317,10 +317,42 @@ def _flat(element, model: NetconfModel) -> dict[str, str]:
     return flatten(holder, model)
 
 
-def filter_for(payload_root) -> str:
-    """A subtree filter selecting the payload's top-level containers."""
-    parts = []
+INTERFACE_KEYS = ("interface-name", "name")   # the key of an intent list entry naming the interface
+
+
+def filter_for(payload_root, model: NetconfModel | None = None, interfaces=()) -> str:
+    """A subtree filter for the part of the configuration oamkit compares, not the whole
+    datastore (a PE router's configuration runs to megabytes, read three times a push): the
+    payload's containers down to its lists, every entry of the profile lists (an OAMKIT-*
+    profile no intent names any more is stale), and of the interface lists the entries of
+    `interfaces` (the managed ones, also those only a backup names), selected by their keys.
+    Without a model: the payload's top-level containers."""
+    filt = etree.Element(f"{{{NC_NS}}}filter", type="subtree")
     for top in payload_root:
-        if isinstance(top.tag, str):
-            parts.append(etree.tostring(etree.Element(top.tag, nsmap={None: etree.QName(top).namespace})).decode())
-    return f'<filter xmlns="{NC_NS}" type="subtree">' + "".join(parts) + "</filter>"
+        if not isinstance(top.tag, str):
+            continue
+        node = etree.SubElement(filt, top.tag, nsmap={None: etree.QName(top).namespace})
+        if model is not None:
+            _filter_children(top, node, model, sorted(interfaces))
+    return etree.tostring(filt).decode()
+
+
+def _filter_children(el, node, model: NetconfModel, interfaces: list[str]) -> None:
+    done: set[str] = set()
+    for child in el:
+        if not isinstance(child.tag, str) or child.tag in done:
+            continue
+        kind = model.managed_lists.get(_local(child)) if _keys(child, model) else None
+        if kind == "intent":
+            done.add(child.tag)
+            for name in interfaces:   # each entry, its keys as content match: the whole entry
+                entry = etree.SubElement(node, child.tag)
+                for key in model.list_keys[_local(child)]:
+                    template = next(c for c in child if isinstance(c.tag, str) and _local(c) == key)
+                    etree.SubElement(entry, template.tag).text = \
+                        name if key in INTERFACE_KEYS else (template.text or "").strip()
+        elif kind == "profile" or not any(isinstance(c.tag, str) for c in child):
+            done.add(child.tag)
+            etree.SubElement(node, child.tag)   # a selection node: all of it
+        else:
+            _filter_children(child, etree.SubElement(node, child.tag), model, interfaces)

@@ -51,7 +51,7 @@ class NetconfDriver:
         self.inventory, self.deadline = inventory, deadline
         self.payload_text = render_plan(plan, "netconf")
         self.payload = etree.fromstring(self.payload_text.encode())
-        self.filter_xml = xmlcompare.filter_for(self.payload)
+        self.filter_xml = xmlcompare.filter_for(self.payload, plan.platform.netconf, plan.managed_interfaces)
         self.interfaces = plan.managed_interfaces
         self.self_revert: str | None = None
         self._locked = self._confirmed = False

@@ -181,8 +181,8 @@ def _select(data_parent: etree._Element, filt: etree._Element) -> list[etree._El
                 break
             else:                          # containment node
                 sub = _select(d, f)
-                if sub:
-                    shell = etree.Element(d.tag, nsmap=d.nsmap)
+                if sub:   # the element's own attributes (Junos `inactive`) come with it
+                    shell = etree.Element(d.tag, attrib=dict(d.attrib), nsmap=d.nsmap)
                     shell.extend(sub)
                     out.append(shell)
                     break

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 
 import pytest
 import yaml
@@ -257,6 +258,11 @@ def test_a_failure_before_the_commit_is_no_rollback_and_leaves_the_host_pushable
     assert "nothing was committed" in host["detail"] and "may hold" not in host["detail"], host
     assert running_text(device) == original
     device.faults.extra["netconf_delay"] = 0.0
+    # a device keeps a gone session's lock until it notices the session ended (the lab after
+    # the reply delay in hand): until then the next push is `locked`, rightly
+    deadline = time.monotonic() + 15
+    while any(device.locks.values()) and time.monotonic() < deadline:
+        time.sleep(0.05)
     code, hosts = pushed(env, nc_inventory, *limit("junos-1"))
     assert (code, hosts["junos-1"]["outcome"]) == (0, "changed"), hosts["junos-1"]
 
