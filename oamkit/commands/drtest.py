@@ -27,8 +27,9 @@ def drtest(
                                "and the probe budget. Sends nothing, runs no trigger or restore."),
 ) -> None:
     """Baseline, trigger, failover watch, steady state, restore, failback watch. The restore
-    step always runs. Exit 0 PASS, 1 FAIL, 3 INVALID (engine fell behind), 4 RESTORE FAILED
-    (the primary may still be cut), 130 aborted (Ctrl-C or SIGTERM)."""
+    step always runs. Exit 0 PASS, 1 FAIL, 3 INVALID (engine fell behind) or INCONCLUSIVE
+    (a site not seen to fail over), 4 RESTORE FAILED (the primary may still be cut), 130
+    aborted (Ctrl-C or SIGTERM)."""
     # here, not at the top: the probe engine (numpy) would slow every other command's start
     from oamkit.dr.plan import load_plan
     from oamkit.dr.report import outage_text, predicted_text, report_problems, write_reports

@@ -228,7 +228,9 @@ class DrPlan(_Model):
     baseline: float = 1.0               # seconds of baseline probing
     pre: float = 0.5                    # probing before the trigger / restore
     settle: float = 0.5                 # steady answers needed to call a site recovered
-    min_watch: float = 1.5              # watch at least this long after the trigger
+    # the restore's watch lasts at least this long; the trigger's always lasts until the step
+    # returned + convergence_bound + settle (a cut that lands late, a flap, must be seen)
+    min_watch: float = 1.5
     failback_bound: float = 15.0        # time allowed to get back onto the normal path
     max_rate_pps: float = 10000
     trace_timeout: float = 0.5

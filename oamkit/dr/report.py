@@ -30,14 +30,29 @@ def predicted_text(g: dict) -> str:
 
 
 def outage_text(o: dict | None, interval: float) -> str:
+    """A site's outage as the table shows it: the estimate and how far the truth can be from
+    it ('398 ± 18 ms'), the number of outages when it flapped ('3622 ± 20 ms in 2 outages')."""
     if not o:
         return "-"
+    times = len(o.get("outages") or [])
+    flap = f" in {times} outages" if times > 1 else ""
     if not o["recovered"]:
-        return f"≥ {o['outage_s'] * 1e3:.0f} ms, not recovered"
+        if o["lost"] == 0 and o.get("tail_loss_pct"):
+            return f"none, {o['tail_loss_pct']:g}% lost at the end, not recovered"
+        return f"≥ {o['outage_s'] * 1e3:.0f} ms{flap}, not recovered"
     if o["lost"] == 0:
         return "none"
     err = o.get("err_s", interval)
-    return f"{o['outage_s'] * 1e3:.0f} ± {err * 1e3:.{0 if err >= 0.0095 else 1}f} ms"
+    return f"{o['outage_s'] * 1e3:.0f} ± {err * 1e3:.{0 if err >= 0.0095 else 1}f} ms{flap}"
+
+
+# what the outage numbers are, for the page's footer and the timeline's title
+OUTAGE_MEANING = ("outage: from the break to the repair, each placed between the probes around it (lost "
+                  "probes × interval on its own, pinned finer where the sites' gaps agree on one cut); ± is "
+                  "the farthest the truth can be within the site's own probes (one to two intervals, one more "
+                  "for each further outage of a flap). A run of 2 or more lost probes is an outage; every "
+                  "outage after the trigger counts, added up when a site flapped; a lone lost probe is "
+                  "scattered loss, not an outage")
 
 
 def write_json(result: dict, path: Path) -> Path:
@@ -48,14 +63,17 @@ def write_json(result: dict, path: Path) -> Path:
 def write_junit(result: dict, path: Path) -> Path:
     sites = result["sites"]
     failures = sum(1 for s in sites if s["verdict"] == "FAIL")
+    # not demonstrated is not a pass: an error (no result), never green and never skipped
+    inconclusive = sum(1 for s in sites if s["verdict"] == "INCONCLUSIVE")
     suite = ET.Element("testsuite", name=f"drtest: {result['plan']}", tests=str(len(sites) + 2),
-                       failures=str(failures), errors="0",
+                       failures=str(failures), errors=str(inconclusive),
                        time=f"{result['finished'] - result['started']:.3f}")
     for s in sites:
         tc = ET.SubElement(suite, "testcase", classname="drtest.site", name=f"{s['name']} ({s['target']})")
         body = (f"classification: {s['classification']}\nfailover outage: {outage_text(s['failover'], result['interval_s'])}\n"
                 f"failback outage: {outage_text(s['failback'], result['interval_s'])}\n"
                 f"path before: {(s['path_before'] or {}).get('note', '-')}\npath after: {(s['path_after'] or {}).get('note', '-')}\n"
+                + (f"failover seen by: {' and '.join(s['failover_evidence']) or 'nothing'}\n" if "failover_evidence" in s else "")
                 + "".join(f"note: {n}\n" for n in s.get("notes", []))
                 + "".join(f"diagnostic: {d}\n" for d in s["diagnostics"]))
         if s["verdict"] == "FAIL":
@@ -63,6 +81,10 @@ def write_junit(result: dict, path: Path) -> Path:
             f.text = body
         elif s["verdict"] == "NOT RUN":
             ET.SubElement(tc, "skipped", message="the failover phase did not run")
+        elif s["verdict"] == "INCONCLUSIVE":
+            why = [n for n in s.get("notes", []) if n.startswith("failover not demonstrated")]
+            ET.SubElement(tc, "error", type="inconclusive",
+                          message="; ".join(why) or "failover not demonstrated").text = body
         ET.SubElement(tc, "system-out").text = body
     eng = ET.SubElement(suite, "testcase", classname="drtest.engine", name="outage measurements trusted")
     late = [f"{k}: {v['trust_note']}, stalls {v.get('stalls', [])}" for k, v in result["engine"].items()
@@ -75,7 +97,7 @@ def write_junit(result: dict, path: Path) -> Path:
     if not r or not r["ok"]:
         ET.SubElement(rst, "failure", message=(r or {}).get("error") or "restore did not run")
     if result["verdict"] in ("ABORTED",) or result.get("error"):
-        suite.set("errors", "1")
+        suite.set("errors", str(inconclusive + 1))
         ET.SubElement(suite, "system-err").text = result.get("error") or result["verdict"]
     ET.indent(suite)
     write_replacing(path, "<?xml version='1.0' encoding='utf-8'?>\n" + ET.tostring(suite, encoding="unicode"))
@@ -177,9 +199,10 @@ def timeline_figure(result: dict):
     for tick, s in zip(axes[0].get_yticklabels(), reversed(sites)):
         tick.set_color({"PASS": "#2e7d32", "FAIL": "#c62828"}.get(s["verdict"], "#ef6c00"))
     axes[0].set_ylim(-0.7, n - 0.3 + 0.5)
-    fig.suptitle(f"{result['plan']}: {result['verdict']}  (green: answered, red: lost; outage = lost × "
-                 f"{result['interval_s'] * 1e3:.0f} ms ± one interval)", fontsize=10)
-    fig.tight_layout(rect=(0, 0, 0.93, 0.97))
+    fig.suptitle(f"{result['plan']}: {result['verdict']}\n(green: answered, red: lost; outage: break to repair "
+                 f"between the probes every {result['interval_s'] * 1e3:.0f} ms, every outage after the step added "
+                 f"up; ± within the site's own probes)", fontsize=10)
+    fig.tight_layout(rect=(0, 0, 0.93, 0.95))
     return fig
 
 
@@ -252,7 +275,8 @@ def _path_cell(p: dict) -> str:
 def write_html(result: dict, path: Path, png: Path) -> Path:
     img = base64.b64encode(png.read_bytes()).decode()
     e = html.escape
-    color = {"PASS": "#2e7d32", "FAIL": "#c62828", "INVALID": "#ef6c00", "ABORTED": "#6a1b9a"}.get(result["verdict"], "#000")
+    color = {"PASS": "#2e7d32", "FAIL": "#c62828", "INVALID": "#ef6c00", "INCONCLUSIVE": "#ef6c00",
+             "ABORTED": "#6a1b9a"}.get(result["verdict"], "#000")
     rows = []
     for s in result["sites"]:
         pb, pa = s["path_before"] or {}, s["path_after"] or {}
@@ -277,7 +301,9 @@ def write_html(result: dict, path: Path, png: Path) -> Path:
     prov = " · ".join(e(f"{k}: {result.get(f) or '-'}") for k, f in (
         ("tested", "started_iso"), ("operator", "operator"), ("plan", "plan_file"),
         ("plan SHA-256", "plan_sha256"), ("oamkit", "oamkit_version")))
-    summary = "".join(f"<li>{e(x)}</li>" for x in result["summary"]) or "<li>every site failed over and back as expected</li>"
+    summary = "".join(f"<li>{e(x)}</li>" for x in result["summary"]) or (
+        "<li>every site failed over (seen on the failover path, or lost connectivity after the trigger) "
+        "and back as expected</li>" if result["verdict"] == "PASS" else "")
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>{e(result['plan'])}</title>
 <style>body{{font-family:sans-serif;margin:1.5em}} table{{border-collapse:collapse;font-size:13px}}
 td,th{{border:1px solid #ccc;padding:3px 6px}} tr.fail td{{background:#ffebee}} tr.pass td{{background:#e8f5e9}}
@@ -288,8 +314,10 @@ tr.other td{{background:#fff8e1}} .verdict{{color:{color};font-size:28px}}</styl
 <h2>Sites</h2><table><tr><th>site</th><th>target</th><th>probe</th><th>class</th><th>failover outage</th>
 <th>failback outage</th><th>path before</th><th>path after</th><th>RTT p50</th><th>verdict</th><th>why</th></tr>
 {''.join(rows)}</table>{degrade_html(result)}<h2>Steps</h2><ul>{steps}</ul><h2>Phases</h2><ul>{phases}</ul>
-<h2>Probe engine</h2><ul>{engine}</ul><h2>Path probes</h2><ul>{path_probes}</ul><p>Outage = lost probes × {result['interval_s'] * 1e3:.0f} ms,
-± one interval. ICMP errors are diagnostics only (in the JSON report).</p></body></html>"""
+<h2>Probe engine</h2><ul>{engine}</ul><h2>Path probes</h2><ul>{path_probes}</ul><p>Probes every
+{result['interval_s'] * 1e3:.0f} ms per site. {e(OUTAGE_MEANING[0].upper() + OUTAGE_MEANING[1:])}. A site
+PASSes only when it was seen to fail over: on the failover path, or by an outage after the trigger.
+ICMP errors are diagnostics only (in the JSON report).</p></body></html>"""
     write_replacing(path, page)
     return path
 

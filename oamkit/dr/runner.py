@@ -11,16 +11,16 @@ import os
 import shutil
 import time
 from collections import Counter
-from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import numpy as np
 
-from oamkit.dr.paths import UNKNOWN, WRONG, PathChecker, path_verdict  # noqa: F401 (path_verdict: API)
+from oamkit.dr.paths import AS_EXPECTED, UNKNOWN, WRONG, PathChecker, path_verdict  # noqa: F401 (path_verdict: API)
 from oamkit.dr.degrade import POLL_S as DEGRADE_POLL_S, DegradeWatch, judge_sites, link_sample
-from oamkit.dr.plan import DrPlan, Site, Step
+from oamkit.dr.plan import DrPlan, Step
 from oamkit.dr.signals import SignalGuard
-from oamkit.probe.analysis import outage_around, run_summary, sharpen, slot_stats
+from oamkit.dr.sites import SiteState, judge_baseline  # noqa: F401 (SiteState: API)
+from oamkit.probe.analysis import RECOVERED_ANSWERED, outage_around, run_summary, sharpen, slot_stats
 from oamkit.probe.engine import ProbeEngine, ProbeRun, Slot, rounds_for
 from oamkit.jsonout import SCHEMA_VERSION
 from oamkit.probe.proto import ProbeProto
@@ -29,49 +29,6 @@ from oamkit.probe.safety import SafetyError, check_probe_request, outside_allow,
 # steps live in oamkit.dr.steps; re-exported here for callers of the runner's API
 from oamkit.dr.steps import (ActionHook, StepRecord, command_argv, iso, prompt_on_stderr, run_step,  # noqa: F401
                              set_action_hook, stdin_closed)
-
-
-# a protocol losing more than this share of its baseline probes (a router's ICMP rate limit)
-# is not measured when a fallback answers within it: its steady loss would read as outages
-CLEAN_LOSS = 0.01
-
-
-def _proto_name(p: str) -> str:
-    return "ICMP" if p == "icmp" else p
-
-
-def _loss_text(s: dict) -> str:
-    lost = s["sent"] - s["answered"]
-    return f"{s['answered']}/{s['sent']} answered, persistent {100.0 * lost / s['sent']:.0f} % loss"
-
-
-def _fallback_text(fb: str | None, s: dict | None) -> str:
-    if not fb:
-        return " (no fallback in the plan)"
-    if not s or not s["sent"]:
-        return f" ({fb} not probed)"
-    return f" (fallback {fb}: {s['answered']}/{s['sent']}, not clean either)"
-
-
-@dataclass
-class SiteState:
-    site: Site
-    measure: ProbeProto
-    classification: str = "unknown"       # ok | icmp_filtered | down
-    reachable_before: bool = False
-    reachable_after: bool | None = None
-    path_before: dict | None = None
-    path_after: dict | None = None
-    path_failback: dict | None = None
-    rtt_before_ms: float | None = None
-    rtt_after_ms: float | None = None
-    failover: dict | None = None
-    failback: dict | None = None
-    degradation: dict | None = None         # degrade trigger: loss/RTT while degraded, predicted vs measured
-    baseline: dict = field(default_factory=dict)
-    diagnostics: list[str] = field(default_factory=list)
-    reasons: list[str] = field(default_factory=list)    # why the site fails
-    notes: list[str] = field(default_factory=list)      # worth knowing, not a failure
 
 
 class DrRunner:
@@ -223,49 +180,9 @@ class DrRunner:
         run = e.finish()
         self.runs["baseline"] = run_summary(run)
         by_key = {(s.addr, str(s.proto)): i for i, s in enumerate(slots)}
-
-        def ok(s: dict | None) -> bool:      # reachable: at least 80 % answered
-            return bool(s and s["sent"] and s["answered"] >= 0.8 * s["sent"])
-
-        def clean(s: dict | None) -> bool:   # measurable: at most one loss in a hundred
-            return bool(s and s["sent"] and s["sent"] - s["answered"] <= max(1, CLEAN_LOSS * s["sent"]))
-
         for st in self.states:
             stats = {p: slot_stats(run, i) for (addr, p), i in by_key.items() if addr == st.site.target}
-            st.baseline = {p: {"answered": s["answered"], "sent": s["sent"], "rtt_p50_ms": s["rtt_ms"]["p50"]}
-                           for p, s in stats.items()}
-
-            main = str(st.measure)
-            fb = st.site.fallback
-            if ok(stats.get(main)) and clean(stats.get(main)):
-                st.reachable_before = True
-                st.classification = "ok" if main == "icmp" or ok(stats.get("icmp")) else "icmp_filtered"
-            elif fb and (clean(stats.get(fb)) or (ok(stats.get(fb)) and not ok(stats.get(main)))):
-                # lossy or unanswered: a router's ICMP rate limit (or a filter) would read as
-                # an outage that never recovers; the fallback that answers every probe measures
-                st.reachable_before = True
-                m = stats.get(main) or {}
-                if m.get("answered"):
-                    st.classification = "ok"
-                    st.notes.append(f"{_proto_name(main)} lossy at baseline ({m['answered']}/{m['sent']}, "
-                                    f"a rate limit?): measured over {fb}")
-                else:
-                    st.classification = "icmp_filtered" if main == "icmp" else "ok"
-                    st.notes.append(f"{main} unanswered at baseline; measured with {fb}")
-                st.measure = ProbeProto.parse(fb)
-                main = fb
-            elif ok(stats.get(main)):
-                # lossy, and no fallback answers cleanly: measured as it is, the loss named
-                st.reachable_before = True
-                st.classification = "ok" if main == "icmp" or ok(stats.get("icmp")) else "icmp_filtered"
-                st.notes.append(f"{_proto_name(main)} lossy at baseline: {_loss_text(stats[main])}, a rate limit?"
-                                f"{_fallback_text(fb, stats.get(fb))}")
-            else:
-                st.classification = "down"
-                m = stats.get(main) or {}
-                st.reasons.append("not reachable at baseline" if not m.get("answered") else
-                                  f"{_proto_name(main)} lossy at baseline: {_loss_text(m)}"
-                                  f"{_fallback_text(fb, stats.get(fb))}")
+            main = judge_baseline(st, stats)
             st.rtt_before_ms = stats.get(main, {}).get("rtt_ms", {}).get("p50") if main in stats else None
             for d in run.diagnostics:
                 if 0 <= d.slot < len(slots) and slots[d.slot].addr == st.site.target and len(st.diagnostics) < 5:
@@ -288,11 +205,15 @@ class DrRunner:
         return ok_all
 
     def _watch(self, name: str, step_name: str, step: Step, bound: float, until_path: str | None = None) -> ProbeRun:
-        """Probe continuously, run the step after `pre`, watch until every site has answered
-        steadily for `settle` (at least `min_watch` after the step returned) or `bound` +
-        `settle` have passed since it returned. The probe schedule covers the step's whole
-        timeout, so a slow trigger (or a late operator) is watched; probing that still ends
-        before the window was observed is recorded and makes the run INVALID."""
+        """Probe continuously, run the step after `pre`, watch until `bound` + `settle` have
+        passed since the step returned. The trigger's watch lasts that whole window: a cut
+        that lands after the command returned (a backgrounded job, a device that commits
+        late) must fall inside it, and an outage that comes back after a first recovery (a
+        flap) must be seen. The restore's watch may end earlier, once every site has answered
+        steadily for `settle` (at least `min_watch` after the step) and, with `until_path`,
+        is back on that path. The probe schedule covers the step's whole timeout, so a slow
+        trigger (or a late operator) is watched; probing that still ends before the window
+        was observed is recorded and makes the run INVALID."""
         plan = self.plan
         slots = [Slot(st.site.target, st.measure) for st in self.states]
         dw = self.degrade if step_name == "trigger" else None
@@ -332,9 +253,9 @@ class DrRunner:
                 continue
             elapsed = now - t_step
             if elapsed >= bound + plan.settle:
-                reason = "bound"
+                reason = "window" if step_name == "trigger" else "bound"
                 break
-            if elapsed >= plan.min_watch and self._all_steady(e, now):
+            if step_name != "trigger" and elapsed >= plan.min_watch and self._all_steady(e, now):
                 if until_path is None:
                     reason = "steady"
                     break
@@ -390,19 +311,32 @@ class DrRunner:
         reasons_before = sum(len(st.reasons) for st in self.states)
         degraded = self._judge_degrade(run) if self.degrade is not None and rec.ok else None
         degrade_failed = sum(len(st.reasons) for st in self.states) > reasons_before
+        t_trigger_rel = (rec.started or run.t0) - (self.t_ref or run.t0)
         for i, st in enumerate(self.states):
             o = st.failover
             if degraded is not None and self.degrade.t_down is None:
                 st.reachable_after = False      # judged by _judge_degrade: never taken down
                 continue
-            if not o["recovered"]:
+            flap = self._flap_text(o, t_trigger_rel)
+            if not o["recovered"] and o["lost"] == 0:
+                lost.append(st.site.name)      # no outage, but lossy to the end: not steady either
+                st.reasons.append(f"not recovered within {self.plan.convergence_bound:g} s after the trigger: "
+                                  f"{o.get('tail_loss_pct', 100.0):g}% of the probes in its last "
+                                  f"{self.plan.settle:g} s lost (recovered: at most "
+                                  f"{100 * (1 - RECOVERED_ANSWERED):.0f}%)")
+            elif not o["recovered"]:
                 lost.append(st.site.name)
                 st.reasons.append(f"no connectivity after the trigger (lost {o['outage_s'] * 1e3:.0f}+ ms, not recovered "
-                                  f"within {self.plan.convergence_bound:g} s)")
+                                  f"within {self.plan.convergence_bound:g} s)" + (f"; {flap}" if flap else ""))
             elif o["outage_s"] > self.plan.convergence_bound:
                 slow.append(st.site.name)
                 st.reasons.append(f"outage {o['outage_s'] * 1e3:.0f} ms exceeds the bound "
-                                  f"{self.plan.convergence_bound * 1e3:.0f} ms")
+                                  f"{self.plan.convergence_bound * 1e3:.0f} ms" + (f" ({flap})" if flap else ""))
+            elif flap:
+                st.notes.append(flap)
+            if o.get("scattered_lost"):
+                st.notes.append(f"{o['scattered_lost']} lone lost probe(s) after the trigger: scattered loss "
+                                f"(ICMP rate limits, random drops), not counted as outage")
             st.reachable_after = o["recovered"]
             tail = slot_stats(run, i, t_from=float(np.nanmax(run.tx[i])) - self.plan.settle)
             st.rtt_after_ms = tail["rtt_ms"]["p50"]
@@ -420,6 +354,44 @@ class DrRunner:
         ok = rec.ok and not lost and not slow and not degrade_failed
         self._phase("failover", ok, "; ".join(note))
         return ok
+
+    @staticmethod
+    def _flap_text(o: dict, t_trigger_rel: float) -> str:
+        """'' for at most one outage; else what a flap looks like: each outage, after the
+        trigger, and that they are added up."""
+        outages = o.get("outages") or []
+        if len(outages) < 2:
+            return ""
+        each = [f"+{x['start_rel_s'] - t_trigger_rel:.2f}..+{x['end_rel_s'] - t_trigger_rel:.2f} s" for x in outages[:5]]
+        at = ", ".join(each[:-1]) + " and " + each[-1] + (", ..." if len(outages) > 5 else "")
+        return (f"flapped: connectivity lost {len(outages)} times after the trigger, at {at}; "
+                f"the outage is their sum")
+
+    def _failover_evidence(self, st: SiteState) -> list[str]:
+        """What shows that a site failed over: "path" (seen on the failover hop after the
+        trigger), "outage" (it lost connectivity after the trigger: at least one outage, not
+        only scattered loss). Neither: its PASS would rest on nothing, as for a trigger that
+        did nothing or a cut that landed after the watch."""
+        evidence = []
+        if (st.path_after or {}).get("status") == AS_EXPECTED:
+            evidence.append("path")
+        if (st.failover or {}).get("bursts"):
+            evidence.append("outage")
+        return evidence
+
+    def _unproven_text(self, st: SiteState) -> str:
+        o = st.failover or {}
+        loss = "no outage after the trigger"
+        if o.get("scattered_lost"):
+            loss += f" (only {o['scattered_lost']} lone lost probe(s))"
+        expect = self.plan.expect(st.site, "failover")
+        if expect is None:
+            path = "the plan names no failover path (paths: failover) to check"
+        elif (st.path_after or {}).get("status") == UNKNOWN:
+            path = f"the failover hop {expect.hop} did not answer the path check"
+        else:
+            path = "its path after the trigger was not checked"
+        return f"failover not demonstrated: {loss}, and {path}"
 
     def _judge_degrade(self, run: ProbeRun) -> str:
         """Per site: the degradation (loss, RTT), predicted vs measured detection; the phase note."""
@@ -572,10 +544,15 @@ class DrRunner:
     def result(self, started: float) -> dict:
         t_ref = self.t_ref or started
         sites = []
+        unproven: list[str] = []
         for st in self.states:
+            evidence = self._failover_evidence(st)
             verdict = "FAIL" if st.reasons or st.classification == "down" else "PASS"
             if verdict == "PASS" and st.failover is None:
                 verdict = "NOT RUN"
+            elif verdict == "PASS" and not evidence:
+                verdict = "INCONCLUSIVE"
+                unproven.append(st.site.name)
             rtt_change = (None if st.rtt_before_ms is None or st.rtt_after_ms is None
                           else round(st.rtt_after_ms - st.rtt_before_ms, 4))
             sites.append({"name": st.site.name, "target": st.site.target, "proto": st.site.proto,
@@ -587,8 +564,9 @@ class DrRunner:
                           "path_failback": st.path_failback,
                           "rtt_before_ms": st.rtt_before_ms, "rtt_after_ms": st.rtt_after_ms,
                           "rtt_change_ms": rtt_change, "baseline": st.baseline,
-                          "diagnostics": st.diagnostics, "reasons": st.reasons, "notes": st.notes,
-                          "verdict": verdict})
+                          "diagnostics": st.diagnostics, "reasons": st.reasons,
+                          "notes": st.notes + ([self._unproven_text(st)] if verdict == "INCONCLUSIVE" else []),
+                          "failover_evidence": evidence, "verdict": verdict})
         failed = [s["name"] for s in sites if s["verdict"] == "FAIL"]
         # the engine fell behind: flagged always; the outcome is INVALID when a stall touched a
         # measured outage (lost x interval no longer means time there)
@@ -620,12 +598,29 @@ class DrRunner:
             overall = "FAIL"
         elif not trusted:
             overall = "INVALID"
+        elif unproven:
+            # nothing seen to go wrong, nothing seen to fail over: no evidence either way
+            overall = "INCONCLUSIVE"
         else:
             overall = "PASS"
         restore = self.steps.get("restore")
         if restore is not None and not restore.ok:
             overall = RESTORE_FAILED      # louder than any other outcome: someone must act now
         summary = [p["note"] for p in self.phases if not p["ok"] and p["note"]] + engine_notes
+        if unproven:
+            pathless = sum(1 for st in self.states if st.site.name in unproven
+                           and self.plan.expect(st.site, "failover") is None)
+            why = ("the plan names no failover path (`paths: failover`), which alone proves a hitless failover"
+                   if pathless == len(unproven) else "the failover hop did not answer or was not checked"
+                   if not pathless else "no failover path in the plan, or its hop did not answer")
+            summary.append(f"failover not demonstrated for {len(unproven)} of {len(sites)} sites (no outage after "
+                           f"the trigger, and not seen on the failover path: {why}; did the trigger act, or land "
+                           f"after the watch?): {', '.join(unproven)}")
+        flapped = [f"{s['name']} ({len(s['failover']['outages'])} outages)" for s in sites
+                   if len((s["failover"] or {}).get("outages") or []) > 1]
+        if flapped:
+            summary.append(f"connectivity flapped after the trigger (lost, back, lost again; each site's "
+                           f"outages are added up): {', '.join(flapped)}")
         filtered = [s["name"] for s in sites if s["classification"] == "icmp_filtered"]
         if filtered:
             summary.append(f"ICMP filtered (reachable by TCP/UDP, not down): {', '.join(filtered)}")
@@ -655,7 +650,10 @@ class DrRunner:
         }
 
 
-EXIT_FOR_VERDICT = {"PASS": 0, "FAIL": 1, "INVALID": 3, "RESTORE FAILED": 4, "ABORTED": 130}
+# INCONCLUSIVE shares INVALID's 3 (oamkit's "needs attention"): neither is a measured failure
+# of the network (1), both say this run proves nothing yet: look, fix the plan or rerun
+EXIT_FOR_VERDICT = {"PASS": 0, "FAIL": 1, "INVALID": 3, "INCONCLUSIVE": 3, "RESTORE FAILED": 4,
+                    "ABORTED": 130}
 RESTORE_FAILED = "RESTORE FAILED"      # the verdict whenever the restore step failed, whatever else happened
 
 

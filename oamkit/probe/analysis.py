@@ -8,14 +8,23 @@ event is one cut seen by many sites, `sharpen` pins it finer: the sites' gaps al
 instant, their probes are sent at staggered times, so the gaps' common part is narrow (100
 sites every 10 ms: ~0.1 ms). The "last reply before to first reply after" gap overestimates by
 about one interval on average, so it is not used.
+
+An outage is a run of at least OUTAGE_MIN_LOST consecutive lost probes. A lone lost probe
+between answered ones is scattered loss (routers rate-limit ICMP, links drop a packet now and
+then): counted and reported, never an outage, and no evidence that anything failed over. Every
+outage after the event counts: a site that comes back and is lost again (a flapping failover,
+routing oscillating between paths) has the sum of its outages, and `bursts` says how many.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
 from oamkit.probe.engine import ProbeRun
+
+OUTAGE_MIN_LOST = 2        # consecutive lost probes that make an outage; one alone is scattered loss
+RECOVERED_ANSWERED = 0.8   # answered share of the last `settle` that counts as recovered (as at baseline)
 
 
 @dataclass
@@ -88,68 +97,100 @@ def slot_stats(run: ProbeRun, slot: int, t_from: float | None = None, t_to: floa
 
 @dataclass
 class EventOutage:
-    """The outage a slot saw around an event (a cut, a restore)."""
+    """The outage a slot saw after an event (a cut, a restore): every outage burst after it,
+    added up (see the module's docstring)."""
 
-    lost: int
-    outage_s: float
+    lost: int               # probes lost in outages (lone lost probes are in scattered_lost)
+    outage_s: float         # the outages' sum
     err_s: float
-    start: float | None
-    end: float | None
+    start: float | None     # send time of the first probe lost in the first outage
+    end: float | None       # ... of the last probe lost in the last one
     recovered: bool
     first_answer_after: float | None
-    bursts: int
+    bursts: int             # how many outages: more than one is a flap
     # bounds from the actual send times: the break fell between the last answered and the
     # first lost probe, the repair between the last lost and the first answered one
     min_s: float | None = None
     max_s: float | None = None
     trusted: bool = True        # the schedule held around this outage: lost x interval is +- 1 interval
-    # the gaps themselves, as send times: (last answered, first lost) and (last lost, first
-    # answered); None where the run has no probe on that side (`sharpen` reads them)
+    # the longest outage's gaps, as send times: (last answered, first lost) and (last lost,
+    # first answered); None where the run has no probe on that side (`sharpen` reads them)
     break_gap: tuple[float, float] | None = None
     repair_gap: tuple[float, float] | None = None
+    scattered_lost: int = 0     # lone lost probes after the event: not an outage
+    # the other outages (a flap), lost x interval each, added to the longest one's estimate
+    other_s: float = 0.0
+    other_err_s: float = 0.0
+    outages: list[tuple[float, float, int]] = field(default_factory=list)   # (start, end, lost) each
+    tail_loss_pct: float | None = None      # probes lost in the last `settle` (recovered: at most 20%)
 
     def as_dict(self, t_ref: float = 0.0) -> dict:
         d = asdict(self)
-        del d["break_gap"], d["repair_gap"]
+        for key in ("break_gap", "repair_gap", "other_s", "other_err_s"):
+            del d[key]
         d["start_rel_s"] = None if self.start is None else round(self.start - t_ref, 6)
         d["end_rel_s"] = None if self.end is None else round(self.end - t_ref, 6)
+        d["outages"] = [{"start_rel_s": round(a - t_ref, 6), "end_rel_s": round(b - t_ref, 6), "lost": n}
+                        for a, b, n in self.outages]
         return d
 
 
 def outage_around(run: ProbeRun, slot: int, t_event: float, settle_s: float = 0.5) -> EventOutage:
-    """The longest loss burst that ends at or after the event (a stray loss just after the cut
-    must not be taken for the outage). Recovered = the slot answered steadily for `settle_s`
-    at the end of the run."""
+    """Every outage (OUTAGE_MIN_LOST or more consecutive lost probes) that ends at or after the
+    event, added up; loss before the event is not its outage, and lone lost probes are
+    `scattered_lost`. Recovered = the last `settle_s` of the run holds no outage and at least
+    RECOVERED_ANSWERED of its probes were answered."""
     tx = run.tx[slot]
     answered = run.answered[slot]
-    bursts = [b for b in loss_bursts(answered, tx, run.interval) if b.end >= t_event - 2 * run.interval]
+    after = [b for b in loss_bursts(answered, tx, run.interval) if b.end >= t_event - 2 * run.interval]
+    outages = [b for b in after if b.lost >= OUTAGE_MIN_LOST]
+    scattered = sum(b.lost for b in after if b.lost < OUTAGE_MIN_LOST)
     sent_idx = np.nonzero(~np.isnan(tx))[0]
-    tail = [k for k in sent_idx if tx[k] >= np.nanmax(tx) - settle_s] if sent_idx.size else []
-    recovered = bool(tail) and bool(answered[tail].all())
-    if not bursts:
-        return EventOutage(0, 0.0, run.interval, None, None, recovered, None, 0)
-    worst = max(bursts, key=lambda b: b.lost)
+    recovered, tail_loss = False, None
+    if sent_idx.size:
+        tail_from = float(np.nanmax(tx)) - settle_s
+        tail = sent_idx[tx[sent_idx] >= tail_from]
+        tail_loss = round(100.0 * (1.0 - float(answered[tail].mean())), 1)
+        recovered = (tail_loss <= 100.0 * (1 - RECOVERED_ANSWERED) + 1e-9
+                     and not any(b.end >= tail_from for b in outages))
+    if not outages:
+        return EventOutage(0, 0.0, run.interval, None, None, recovered, None, 0, scattered_lost=scattered,
+                           tail_loss_pct=tail_loss)
     pos = {int(k): i for i, k in enumerate(sent_idx)}
-    p_first = pos[worst.first_k]
-    p_last = p_first + worst.lost - 1
-    after = [k for k in sent_idx[p_last + 1:] if answered[k]]
-    first_after = float(run.rx[slot][after[0]]) if after else None
-    lo = float(tx[sent_idx[p_last]] - tx[sent_idx[p_first]])
-    hi = (float(tx[sent_idx[p_last + 1]] - tx[sent_idx[p_first - 1]])
-          if p_first > 0 and p_last + 1 < len(sent_idx) else None)
     # on schedule hi - lo is two intervals; a stall of the sender (or of the whole machine)
     # next to the break or the repair widens it and the count of lost probes stops meaning time
     tolerance = 2 * run.interval + max(0.002, 0.5 * run.interval)
-    trusted = hi is None or (hi - lo) <= tolerance
-    if worst.open_ended:
-        trusted = bool(np.nanmax(run.late[slot][sent_idx[p_first]:]) <= max(0.005, run.interval / 2))
+    lo_sum, hi_sum, trusted = 0.0, 0.0, True
+    for b in outages:
+        p_first = pos[b.first_k]
+        p_last = p_first + b.lost - 1
+        lo = float(tx[sent_idx[p_last]] - tx[sent_idx[p_first]])
+        hi = (float(tx[sent_idx[p_last + 1]] - tx[sent_idx[p_first - 1]])
+              if p_first > 0 and p_last + 1 < len(sent_idx) else None)
+        lo_sum += lo
+        hi_sum = None if hi is None or hi_sum is None else hi_sum + hi
+        ok = hi is None or (hi - lo) <= tolerance
+        if b.open_ended:
+            ok = bool(np.nanmax(run.late[slot][sent_idx[p_first]:]) <= max(0.005, run.interval / 2))
+        trusted = trusted and ok
+    longest = max(outages, key=lambda b: b.lost)
+    p_first = pos[longest.first_k]
+    p_last = p_first + longest.lost - 1
+    last = outages[-1]
+    later = [k for k in sent_idx[pos[last.first_k] + last.lost:] if answered[k]]
+    first_after = float(run.rx[slot][later[0]]) if later else None
     break_gap = (float(tx[sent_idx[p_first - 1]]), float(tx[sent_idx[p_first]])) if p_first > 0 else None
     repair_gap = (float(tx[sent_idx[p_last]]), float(tx[sent_idx[p_last + 1]])) \
-        if p_last + 1 < len(sent_idx) and not worst.open_ended else None
-    outage = EventOutage(worst.lost, worst.lost * run.interval, run.interval, worst.start, worst.end,
-                         recovered and not worst.open_ended, first_after, len(bursts),
-                         round(lo, 6), None if hi is None else round(hi, 6), trusted,
-                         break_gap, repair_gap)
+        if p_last + 1 < len(sent_idx) and not longest.open_ended else None
+    lost = sum(b.lost for b in outages)
+    others = [b for b in outages if b is not longest]
+    outage = EventOutage(lost, lost * run.interval, run.interval, outages[0].start, last.end,
+                         recovered and not last.open_ended, first_after, len(outages),
+                         round(lo_sum, 6), None if hi_sum is None else round(hi_sum, 6), trusted,
+                         break_gap, repair_gap, scattered,
+                         other_s=sum(b.lost for b in others) * run.interval,
+                         other_err_s=len(others) * run.interval,
+                         outages=[(b.start, b.end, b.lost) for b in outages], tail_loss_pct=tail_loss)
     sharpen([outage])   # alone: the middles of its own gaps
     return outage
 
@@ -162,17 +203,19 @@ def sharpen(outages: list[EventOutage]) -> None:
     gaps, so within [min_s, max_s]. `err_s` is how far the truth can be from the estimate
     within those bounds (one interval for a gap's middle, up to two at its edge): what holds
     even if the sites did not in fact break or repair together, not the common part's width.
-    Outages without a repair (not recovered) keep lost x interval, a lower bound."""
+    Only a site's longest outage is pinned; its other ones (a flap) add lost x interval,
+    +- one interval each. Outages without a repair (not recovered) keep lost x interval, a
+    lower bound."""
     breaks = _common_instants([o.break_gap for o in outages])
     repairs = _common_instants([o.repair_gap for o in outages])
     for o, t_break, t_repair in zip(outages, breaks, repairs):
         if t_break is None or t_repair is None:
             continue
         outage = t_repair - t_break
-        o.outage_s = round(outage, 6)
         # the truth lies between the gaps' extremes, as lost x interval's does
-        o.err_s = round(max(outage - (o.repair_gap[0] - o.break_gap[1]),
-                            (o.repair_gap[1] - o.break_gap[0]) - outage), 6)
+        err = max(outage - (o.repair_gap[0] - o.break_gap[1]), (o.repair_gap[1] - o.break_gap[0]) - outage)
+        o.outage_s = round(outage + o.other_s, 6)
+        o.err_s = round(err + o.other_err_s, 6)
 
 
 def _common_instants(gaps: list[tuple[float, float] | None]) -> list[float | None]:

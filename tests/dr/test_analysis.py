@@ -26,10 +26,47 @@ def test_outage_is_lost_probes_times_interval_with_one_interval_uncertainty():
     assert o.start == pytest.approx(1000.5) and o.end == pytest.approx(1000.86)
 
 
-def test_longest_burst_wins_over_a_stray_loss_after_the_event():
+def test_a_stray_lost_probe_after_the_event_is_scattered_loss_not_an_outage():
     row = [True] * 50 + [False] + [True] * 3 + [False] * 20 + [True] * 76
     o = outage_around(make_run([row]), 0, t_event=1000.49)
-    assert o.lost == 20 and o.bursts == 2
+    assert o.lost == 20 and o.bursts == 1 and o.scattered_lost == 1
+    assert o.outage_s == pytest.approx(0.20)
+
+
+def test_a_flapping_failover_counts_every_outage_after_the_trigger():
+    """The reviewer's flap: lost 0.52-2.33 s and 2.65-4.46 s after the trigger. The longest
+    outage alone (1.81 s) is inside a 3 s bound; both together (3.62 s) are not."""
+    row = [True] * 50 + [False] * 181 + [True] * 32 + [False] * 181 + [True] * 100
+    o = outage_around(make_run([row]), 0, t_event=1000.495)
+    assert o.bursts == 2 and o.lost == 362 and o.recovered
+    assert o.outage_s == pytest.approx(3.62, abs=0.011) and o.outage_s > 3.0
+    assert o.err_s == pytest.approx(0.02)          # one interval per outage
+    assert o.min_s <= o.outage_s <= o.max_s
+    d = o.as_dict(1000.0)
+    assert [(x["start_rel_s"], x["end_rel_s"], x["lost"]) for x in d["outages"]] == \
+        [(pytest.approx(0.5), pytest.approx(2.3), 181), (pytest.approx(2.63), pytest.approx(4.43), 181)]
+
+
+def test_scattered_lone_losses_are_neither_an_outage_nor_a_failure_to_recover():
+    """ICMP rate limiting on a real router: every 7th answer missing, before and after the
+    trigger. No outage, no flap, and the site has recovered (its tail is 86% answered)."""
+    row = [k % 7 != 3 for k in range(300)]
+    o = outage_around(make_run([row]), 0, t_event=1000.995)
+    assert o.lost == 0 and o.bursts == 0 and o.outage_s == 0.0 and o.recovered
+    assert o.scattered_lost == sum(1 for k in range(100, 300) if k % 7 == 3)
+
+
+def test_a_lossy_tail_is_not_recovered_even_without_an_outage():
+    # every other probe lost after the trigger (per-packet load sharing over a dead link)
+    row = [True] * 100 + [k % 2 == 0 for k in range(200)]
+    o = outage_around(make_run([row]), 0, t_event=1000.995)
+    assert o.bursts == 0 and not o.recovered and o.tail_loss_pct == pytest.approx(50, abs=2)
+
+
+def test_two_lost_probes_in_a_row_are_an_outage():
+    row = [True] * 50 + [False] * 2 + [True] * 48
+    o = outage_around(make_run([row]), 0, t_event=1000.495)
+    assert o.bursts == 1 and o.lost == 2 and o.scattered_lost == 0
 
 
 def test_site_that_never_recovers_is_not_recovered():

@@ -91,9 +91,11 @@ def test_target_outside_the_allow_list_stops_with_exit_2_and_nothing_sent(hosts,
 def test_drtest_from_the_host_stack_with_an_allow_list(hosts, tmp_path):
     before = counters(hosts["peer"])
     p = oamkit_in(hosts["host"], "drtest", str(plan(tmp_path)), "--json")
-    assert p.returncode == 0, p.stderr
+    # the `true` trigger cuts nothing and the plan has no failover path: not demonstrated (3)
+    assert p.returncode == 3, p.stderr
     res = json.loads(p.stdout)
-    assert res["verdict"] == "PASS" and res["sites"][0]["reachable_before"]
+    assert res["verdict"] == "INCONCLUSIVE" and res["sites"][0]["reachable_before"]
+    assert not res["sites"][0]["reasons"] and res["sites"][0]["failover_evidence"] == []
     after = counters(hosts["peer"])
     assert after["10.77.0.1"] > before["10.77.0.1"] and after["10.77.0.2"] == before["10.77.0.2"]
 
@@ -116,8 +118,12 @@ def test_check_prints_route_and_budget_and_sends_nothing(hosts, tmp_path):
 
 def test_pinned_source_address_applies_to_every_probe(hosts, tmp_path):
     before = counters(hosts["peer"])
-    p = oamkit_in(hosts["host"], "drtest", str(plan(tmp_path, source={"address": "10.77.0.2"})), "--json")
+    # the peer owns the target: it answers a TTL-1 path probe itself, the "failover hop" that
+    # proves the site (path probes must carry the pinned source too)
+    p = oamkit_in(hosts["host"], "drtest", str(plan(tmp_path, source={"address": "10.77.0.2"},
+                                                    paths={"failover": {"hop": TARGET, "ttl": 1}})), "--json")
     assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout)["sites"][0]["failover_evidence"] == ["path"]
     after = counters(hosts["peer"])
     assert after["10.77.0.2"] > before["10.77.0.2"] and after["10.77.0.1"] == before["10.77.0.1"]
     p = oamkit_in(hosts["host"], "probe", TARGET, "--allow", TARGET, "--interface", "eth0", "--count", "5", "--json")

@@ -15,6 +15,8 @@ from oamkit.dr.runner import DrRunner
 from tests.dr.conftest import needs_root
 
 DATA = Path(__file__).parent / "data"
+# on loopback the target itself answers at TTL 1: seen "on the failover path", so a PASS
+LOOPBACK_FAILOVER = {"failover": {"hop": "127.0.0.1", "ttl": 1}}
 
 
 @needs_root()
@@ -22,7 +24,7 @@ def test_report_names_date_operator_plan_hash_and_version(tmp_path):
     plan_file = tmp_path / "plan.yaml"
     plan_file.write_text(yaml.safe_dump({
         "name": "Branch 12: annual DR test", "interval": "20ms", "baseline": "0.5s",
-        "sites": [{"name": "a", "target": "127.0.0.1"}],
+        "sites": [{"name": "a", "target": "127.0.0.1"}], "paths": LOOPBACK_FAILOVER,
         "trigger": {"type": "command", "command": ["true"]}, "restore": {"type": "command", "command": ["true"]},
         "convergence_bound": "1s", "failback_bound": "1s", "min_watch": "0.5s"}))
     runner = DrRunner(load_plan(plan_file), realtime=False)
@@ -34,6 +36,7 @@ def test_report_names_date_operator_plan_hash_and_version(tmp_path):
     page = write_reports(result, tmp_path / "r")["html"].read_text()
     assert result["plan_sha256"] in page and result["started_iso"] in page and str(plan_file) in page
     assert "<h1>Branch 12: annual DR test</h1>" in page and "<title>Branch 12: annual DR test</title>" in page
+    assert result["verdict"] == "PASS" and result["sites"][0]["failover_evidence"] == ["path"]
     assert f"<tr class='{result['sites'][0]['verdict'].lower()}'>" in page
 
 
@@ -58,7 +61,7 @@ def test_playbook_drtest_step_names_and_hashes_its_plan(tmp_path):
     plan_file.parent.mkdir()
     plan_file.write_text(yaml.safe_dump({
         "name": "Playbook DR plan", "interval": "20ms", "baseline": "0.5s",
-        "sites": [{"name": "a", "target": "127.0.0.1"}],
+        "sites": [{"name": "a", "target": "127.0.0.1"}], "paths": LOOPBACK_FAILOVER,
         "trigger": {"type": "command", "command": ["true"]}, "restore": {"type": "command", "command": ["true"]},
         "convergence_bound": "1s", "failback_bound": "1s", "min_watch": "0.5s"}))
     play = tmp_path / "play.yaml"
