@@ -53,11 +53,15 @@ def big_lab(tmp_path):
 
 
 def journal_states(state: Path) -> dict[str, str]:
+    """host -> its last state in the (first) change's journal."""
     found = list(state.glob("changes/*/change.jsonl"))
-    if not found:
-        return {}
+    return host_states_in(found[0]) if found else {}
+
+
+def host_states_in(journal: Path) -> dict[str, str]:
+    """host -> its last state in one change's journal (a line cut short by a kill is skipped)."""
     states = {}
-    for line in found[0].read_text().splitlines():
+    for line in journal.read_text().splitlines():
         try:
             record = json.loads(line)
         except ValueError:

@@ -6,10 +6,9 @@ from __future__ import annotations
 import json
 
 import yaml
-from ncclient import manager
 
 from .test_change_engine import env, oamkit, pushed, running_text  # noqa: F401 - fixtures
-from .test_netconf_change import limit, nc_inventory  # noqa: F401 - fixtures
+from .test_netconf_change import limit, nc_inventory, other_operator  # noqa: F401 - fixtures
 
 XR_PROFILE = """<config xmlns="urn:ietf:params:xml:ns:netconf:base:1.0">
   <ethernet-features xmlns="http://cisco.com/ns/yang/Cisco-IOS-XR-l2-eth-infra-cfg">
@@ -20,10 +19,7 @@ XR_PROFILE = """<config xmlns="urn:ietf:params:xml:ns:netconf:base:1.0">
 </config>"""
 
 
-def _other_operator(lab, name):
-    return manager.connect(host="127.0.0.1", port=lab.ports[name], username="admin",
-                           password=lab.password, hostkey_verify=False, allow_agent=False,
-                           look_for_keys=False, timeout=10)
+_other_operator = other_operator
 
 
 def test_someone_elses_xr_profile_with_a_comma_is_left_alone(lab, nc_inventory, env):

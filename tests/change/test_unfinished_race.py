@@ -24,6 +24,7 @@ import pytest
 
 from oamkit.lab.server import Lab
 
+from .test_killed_push import host_states_in
 from .test_unfinished_change import sessions_since
 
 pytestmark = pytest.mark.lab
@@ -31,17 +32,8 @@ pytestmark = pytest.mark.lab
 
 def host_states(state: Path) -> dict[str, dict[str, str]]:
     """change id -> host -> its last state in that change's journal."""
-    changes: dict[str, dict[str, str]] = {}
-    for journal in state.glob("changes/*/change.jsonl"):
-        hosts = changes.setdefault(journal.parent.name, {})
-        for line in journal.read_text().splitlines():
-            try:
-                record = json.loads(line)
-            except ValueError:
-                continue
-            if "host" in record:
-                hosts[record["host"]] = record["state"]
-    return changes
+    return {journal.parent.name: host_states_in(journal)
+            for journal in state.glob("changes/*/change.jsonl")}
 
 
 def wait_for(what: str, condition, timeout: float = 60) -> None:

@@ -17,18 +17,12 @@ from oamkit.dr.runner import EXIT_FOR_VERDICT, DrRunner
 from oamkit.playbook.steps import _dr_summary
 
 from tests.dr.conftest import needs_root
+from tests.dr.test_long_trigger import loopback_dict
 
 DATA = Path(__file__).parent / "data"
 
 
-def loopback(**over):
-    plan = {"name": "loopback", "interval": "20ms", "baseline": "0.5s",
-            "sites": [{"name": "a", "target": "127.0.0.1"}, {"name": "b", "target": "127.0.0.2"}],
-            "trigger": {"type": "command", "command": ["true"]},
-            "restore": {"type": "command", "command": ["true"]},
-            "convergence_bound": "1s", "failback_bound": "1s", "min_watch": "0.5s"}
-    plan.update(over)
-    return plan
+loopback = loopback_dict
 
 
 @needs_root()

@@ -14,14 +14,19 @@ from tests.dr.conftest import needs_root
 pytestmark = needs_root()
 
 
-def loopback_plan(**over):
+def loopback_dict(**over) -> dict:
+    """A two-site plan on loopback whose steps do nothing (`over`: keys to change)."""
     plan = {"name": "loopback", "interval": "20ms", "baseline": "0.5s",
             "sites": [{"name": "a", "target": "127.0.0.1"}, {"name": "b", "target": "127.0.0.2"}],
             "trigger": {"type": "command", "command": ["true"]},
             "restore": {"type": "command", "command": ["true"]},
             "convergence_bound": "1s", "failback_bound": "1s", "min_watch": "0.5s"}
     plan.update(over)
-    return parse_plan(plan)
+    return plan
+
+
+def loopback_plan(**over):
+    return parse_plan(loopback_dict(**over))
 
 
 def test_probing_covers_a_trigger_that_takes_longer_than_the_old_window():

@@ -3,34 +3,13 @@ nothing is INCONCLUSIVE, not PASS; a cut that lands after the trigger command re
 still watched (and the restore waits for it); a failover that flaps is judged on the sum of
 its outages, not on the longest one."""
 import subprocess
-import sys
 
 import pytest
 
-from oamkit.dr.plan import parse_plan
-from oamkit.dr.report import write_reports
-from oamkit.dr.runner import DrRunner
-
 from tests.dr.conftest import needs_root
+from tests.dr.test_wanlab import cut_in_wan1_present, run_plan
 
 pytestmark = [pytest.mark.wanlab, needs_root()]
-
-
-def run_plan(lab, tmp_path, plan_dict, attempts=2):
-    """INVALID means the tool says its numbers are not to be trusted (a stalled VM): rerun."""
-    for attempt in range(attempts):
-        result = DrRunner(parse_plan(plan_dict), log=lambda s: print(s, file=sys.stderr)).run()
-        write_reports(result, tmp_path, stem=f"drtest-{attempt}")
-        if result["verdict"] != "INVALID":
-            break
-        lab.wait_converged(30)
-    return result
-
-
-def cut_present(lab):
-    out = subprocess.run(["ip", "netns", "exec", lab.ns("wan1"), "nft", "list", "tables"],
-                         capture_output=True, text=True).stdout
-    return "oamcut" in out
 
 
 def test_a_trigger_that_does_nothing_without_paths_is_inconclusive(healthy_lab, tmp_path):
@@ -68,7 +47,7 @@ def test_a_cut_that_lands_after_the_trigger_returned_is_watched(healthy_lab, tmp
         assert o["start_rel_s"] >= w["step_returned_rel_s"] + 1.5, (s["name"], o["start_rel_s"], w)
         assert ("path" in s["failover_evidence"]) == paths and "outage" in s["failover_evidence"]
     assert result["steps"]["restore"]["started_rel_s"] > max(s["failover"]["end_rel_s"] for s in result["sites"])
-    assert not cut_present(lab)          # the restore ran after the cut, so it undid it
+    assert not cut_in_wan1_present(lab)          # the restore ran after the cut, so it undid it
 
 
 def test_a_flapping_failover_is_judged_on_the_sum_of_its_outages(healthy_lab, tmp_path):

@@ -3,11 +3,11 @@ keeps (`inactive` statements): an independent client (ncclient) against the lab.
 from __future__ import annotations
 
 import pytest
-from ncclient import manager
 from ncclient.operations.rpc import RPCError
 from ncclient.xml_ import to_ele
 
 from oamkit.lab.vendors.juniper_junos.show import junos_set_lines
+from tests.change.test_netconf_change import other_operator
 
 pytestmark = [pytest.mark.lab, pytest.mark.timeout(60)]
 
@@ -23,10 +23,7 @@ XR_PROFILE = """<config xmlns="urn:ietf:params:xml:ns:netconf:base:1.0">
 </config>"""
 
 
-def _connect(lab, name):
-    return manager.connect(host="127.0.0.1", port=lab.ports[name], username="admin",
-                           password=lab.password, hostkey_verify=False, allow_agent=False,
-                           look_for_keys=False, timeout=10)
+_connect = other_operator
 
 
 @pytest.mark.parametrize("name", ["ge-0/0/9", "foo bar", "ge-0/0/0]]&gt;]]&gt;&amp;&lt;"])

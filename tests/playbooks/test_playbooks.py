@@ -301,9 +301,12 @@ def test_the_same_check_through_the_cli_and_a_playbook_gives_the_same_findings(l
                for h, _, rule, status in findings["cli"])
 
 
-def test_ignore_errors_never_hides_a_host_that_needs_attention(lab, lab_inventory, env, tmp_path):
+@pytest.mark.parametrize("output", ["json", "terminal"])
+def test_ignore_errors_never_hides_a_host_that_needs_attention(lab, lab_inventory, env, tmp_path, output):
     # ios-1 drops the session mid-change and refuses every later login: oamkit cannot put it
-    # back, so the host is left for its revert timer (failed-needs-attention, exit 3)
+    # back, so the host is left for its revert timer (failed-needs-attention, exit 3). (A host
+    # too slow to reach its commit before the deadline is no such host any more: nothing was
+    # committed, running is as it was: `error`, exit 1, which ignore_errors may hide.)
     lab.set_faults("ios-1", drop_after_commands=30, refuse_auth_after_drop=True)
     play = write(tmp_path, """
         steps:
@@ -312,6 +315,10 @@ def test_ignore_errors_never_hides_a_host_that_needs_attention(lab, lab_inventor
             ignore_errors: true
           - assert: {that: ["true"]}
         """)
+    if output == "terminal":
+        text = oamkit(env, "run", str(play), "-i", str(lab_inventory), "-e", "host=ios-1")
+        assert text.returncode == 3 and "needs attention" in text.stderr, text.stderr
+        return
     code, report = run_json(env, play, lab_inventory, "-e", "host=ios-1")
     push, assertion = report["steps"]
     assert push["status"] == "failed-ignored" and push["exit_code"] == 3, push
@@ -319,10 +326,6 @@ def test_ignore_errors_never_hides_a_host_that_needs_attention(lab, lab_inventor
     assert assertion["status"] == "ok"                  # the play went on, as asked
     assert code == 3 and report["exit_code"] == 3 and report["ok"] is False
     assert report["needs_attention"] == [push["name"]]  # and it says which step left a host so
-    # and on the terminal: xr-1 too slow for its deadline (no answer in time: exit 3 as well)
-    lab.set_faults("xr-1", command_delay=0.3)
-    text = oamkit(env, "run", str(play), "-i", str(lab_inventory), "-e", "host=xr-1")
-    assert text.returncode == 3 and "needs attention" in text.stderr, text.stderr
 
 
 @pytest.mark.parametrize("options, field", [
