@@ -101,7 +101,7 @@ def rollback_host(inventory: Inventory, plan: HostPlan, deadline: float, change_
         plan = dataclasses.replace(plan, also_managed=(*plan.also_managed, *gone))
     return with_host_lock(plan, new_change_id, lambda: converge(
         inventory, plan, deadline, lambda driver, _: driver.target_from_backup(text),
-        new_change_id))
+        new_change_id, goal=f"change {change_id}'s backup"))
 
 
 def _intent(driver: ConfigDriver, _before: Snapshot):
@@ -129,14 +129,15 @@ def with_host_lock(plan: HostPlan, change_id: str, work: Callable[[], HostResult
 
 def converge(inventory: Inventory, plan: HostPlan, deadline: float, target: Target,
              change_id: str | None, confirm_timeout: int = 120, gate: bool = False,
-             refuse_pending: bool = False) -> HostResult:
+             refuse_pending: bool = False, goal: str = "the intent") -> HostResult:
     """Bring oamkit's part of one device to `target(driver, running before)`.
 
     With no change id this is a dry run: the delta is reported and nothing is sent. Otherwise:
     back up, load, commit (confirmed where possible), read back, verify, health gate (`gate`:
     the intent's; a rollback, which may remove OAM, has none), confirm; on any failure abandon,
     restore what was there and verify it. `refuse_pending`: a confirmed commit someone left
-    pending on the device (our commit would confirm it) ends the host before anything is sent."""
+    pending on the device (our commit would confirm it) ends the host before anything is sent.
+    `goal` names the target in a read-back that differs from it (a rollback's is a backup)."""
     started = time.monotonic()
     result = HostResult(plan.host.name, plan.platform.name, UNCHANGED)
     change_deadline = deadline if change_id is None else \
@@ -165,7 +166,7 @@ def converge(inventory: Inventory, plan: HostPlan, deadline: float, target: Targ
         result.backup = str(_write_backup(change_id, plan, driver.form, before))
         try:
             _change(driver, plan, before, wanted, result, change_deadline, deadline, confirm_timeout,
-                    gate)
+                    gate, goal)
             result.outcome = CHANGED
         except Exception as exc:  # noqa: BLE001 - whatever broke, the device goes back first
             result.error = str(exc) if isinstance(exc, (DeviceRejected, TransportError, VerifyFailed)) \
@@ -207,7 +208,8 @@ def _refused_before_change(driver: ConfigDriver, plan: HostPlan, result: HostRes
 
 
 def _change(driver: ConfigDriver, plan: HostPlan, before: Snapshot, wanted, result: HostResult,
-            change_deadline: float, deadline: float, confirm_timeout: int, gate: bool) -> None:
+            change_deadline: float, deadline: float, confirm_timeout: int, gate: bool,
+            goal: str = "the intent") -> None:
     began = time.monotonic()
     # the device undoes the change by itself once its confirm window (from the load: an IOS
     # revert timer starts there) is over: confirming later would report a change it no longer holds
@@ -215,7 +217,7 @@ def _change(driver: ConfigDriver, plan: HostPlan, before: Snapshot, wanted, resu
     cleanup, remaining = _apply(driver, before, wanted, confirm_timeout)
     result.commands += cleanup
     if remaining:
-        raise VerifyFailed(remaining)
+        raise VerifyFailed(remaining, goal)
     if gate:
         # undoing it sends about what the change sent: the gate leaves the restore that long,
         # and half again; and it ends within the confirm window
@@ -224,7 +226,7 @@ def _change(driver: ConfigDriver, plan: HostPlan, before: Snapshot, wanted, resu
     if driver.pending_confirm and time.monotonic() > confirm_by:
         raise VerifyFailed([f"not confirmed within its {confirm_timeout} s confirm window (less "
                             f"{_confirm_margin(confirm_timeout):g} s to confirm in): the device "
-                            "undoes the change by itself"])
+                            "undoes the change by itself"], why="")
     driver.confirm()
 
 
@@ -277,7 +279,7 @@ def _restore(inventory: Inventory, plan: HostPlan, driver: ConfigDriver, before:
         driver.abandon()
         left = _put_back(driver, before, result)
         if left:
-            raise VerifyFailed(left)
+            raise VerifyFailed(left, "its backup (the state before this change)")
         result.outcome = ROLLED_BACK
         return
     except (DeviceRejected, TransportError, VerifyFailed) as first:

@@ -68,11 +68,14 @@ def exit_code(results) -> int:
 class VerifyFailed(Exception):
     """The read-back (or the health gate) does not show what the change should have made."""
 
-    def __init__(self, remaining: list[str]):
+    def __init__(self, remaining: list[str], goal: str = "the intent", why: str | None = None):
+        # goal: what the read-back was compared with (a rollback's: a backup); why: the words
+        # before the list, when they are not "read-back differs from <goal>"
         self.remaining = remaining
-        what = ("health gate failed: " if any("not operational" in r for r in remaining)
-                else "read-back differs from the intent; still to change: ")
-        super().__init__(what + "; ".join(remaining[:5]))
+        if why is None:
+            why = ("health gate failed: " if any("not operational" in r for r in remaining)
+                   else f"read-back differs from {goal}; still to change: ")
+        super().__init__(why + "; ".join(remaining[:5]))
 
 
 class DeviceLocked(Exception):
