@@ -765,7 +765,7 @@ def test_junos_native_rpcs_with_ncclient_junos_handler(lab):
             "<configuration><protocols><oam/></protocols></configuration>"))
         assert "<pdu-interval>400</pdu-interval>" in str(conf)
         m.load_configuration(action="set", config=[
-            f"delete protocols oam ethernet link-fault-management interface ge-0/0/3 pdu-interval"])
+            "delete protocols oam ethernet link-fault-management interface ge-0/0/3 pdu-interval"])
         with pytest.raises(RPCError) as bad:
             m.load_configuration(action="set", config=[f"{lfm} interface ge-0/0/3 pdu-threshold 50"])
         assert "range" in bad.value.message
