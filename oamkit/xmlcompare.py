@@ -69,9 +69,9 @@ def _parse_path(path: str) -> list[tuple[str, dict[str, str]]]:
     return segments
 
 
-def _on_owned_path(path: str, model: NetconfModel) -> bool:
-    """Whether the path's element names (not its key values) lie on the owned path."""
-    return re.search(model.owned_path, "/".join(name for name, _ in _parse_path(path))) is not None
+def _on_owned_path(segments: list[tuple[str, dict[str, str]]], model: NetconfModel) -> bool:
+    """Whether a path's element names (not its key values) lie on the owned path."""
+    return re.search(model.owned_path, "/".join(name for name, _ in segments)) is not None
 
 
 REMOVING = ("remove", "delete")
@@ -123,7 +123,7 @@ def owned(leaves: dict[str, str], model: NetconfModel, interfaces: set[str]) -> 
     kept = {}
     for path, value in leaves.items():
         segments = _parse_path(path)
-        if not re.search(model.owned_path, "/".join(name for name, _ in segments)):
+        if not _on_owned_path(segments, model):
             continue
         intents = _entry_key(segments, model, "intent")
         profiles = _entry_key(segments, model, "profile")
@@ -219,7 +219,7 @@ def owned_units(root, model: NetconfModel, interfaces: set[str]) -> dict[str, ob
             if name not in interfaces:
                 return
             in_intent = True
-        if in_intent and _on_owned_path(here, model):
+        if in_intent and _on_owned_path(_parse_path(here), model):
             units[here] = el
             return
         for child in el:
