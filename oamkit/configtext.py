@@ -72,8 +72,13 @@ _NOISE = re.compile(r"^(Building configuration|Current configuration|Last config
 
 
 def parse_set(text: str) -> list[str]:
-    """Junos `| display set` output -> the set lines, without prompts and headers."""
-    return [line.strip() for line in text.splitlines() if line.strip().startswith("set ")]
+    """Junos `| display set` output -> its set and `deactivate` lines (a deactivated statement
+    is printed as set lines, then `deactivate <statement>` after all of them), without prompts
+    and headers."""
+    return [line.strip() for line in text.splitlines() if line.strip().startswith(("set ", DEACTIVATE))]
+
+
+DEACTIVATE = "deactivate "   # a statement kept in the configuration without effect (Junos)
 
 
 def managed_tree(tree: Node, syntax: ConfigSyntax, interfaces: set[str]) -> Node:
@@ -378,9 +383,19 @@ def delta_set(current: list[str], desired: list[str], syntax: ConfigSyntax) -> l
     have = set(current)
     want_keys = {_key(line, syntax) for line in desired} - {None}
     wanted_entries = {_set_entry(line, syntax) for line in desired} - {None}
-    removals = []
+    removals, activations = [], []
     for line in current:
         if line in desired:
+            continue
+        if line.startswith(DEACTIVATE):
+            # a statement someone deactivated has no effect on the device: what is wanted
+            # in it is activated (a statement nothing wants goes with its entry's delete)
+            statement = line.removeprefix(DEACTIVATE)
+            key = _key("set " + statement, syntax)
+            if any(d == "set " + statement or d.startswith(f"set {statement} ") for d in desired):
+                activations.append("activate " + statement)
+            elif key is not None and key in want_keys:   # a leaf wanted with another value:
+                removals.append("delete " + key.removeprefix("set "))   # set again, active
             continue
         if line.removeprefix("set ") in syntax.presence_containers:
             if not any(d.startswith(line + " ") for d in desired):   # entries refill it otherwise
@@ -396,15 +411,15 @@ def delta_set(current: list[str], desired: list[str], syntax: ConfigSyntax) -> l
         if key is not None and key in want_keys:
             continue  # replaced by a `set` of the same leaf
         removals.append("delete " + (key or line).removeprefix("set "))
-    return removals + [line for line in desired if line not in have]
+    return removals + [line for line in desired if line not in have] + activations
 
 
 def managed_set_lines(lines: list[str], syntax: ConfigSyntax, interfaces: set[str]) -> list[str]:
     bare = {f"set {container}" for container in syntax.presence_containers}
     out = []
     for line in lines:
-        if line in bare:   # an empty presence container: left behind by removing our entries
-            out.append(line)
+        if line in bare or line.removeprefix(DEACTIVATE) in syntax.presence_containers:
+            out.append(line)   # an empty presence container (left by removing our entries), or deactivated
             continue
         match = re.search(syntax.interface_line, line)
         if match:

@@ -52,6 +52,8 @@ def junos_rules() -> list[Rule]:
         Rule("set cli complete-on-space {on|off}", ex, action="cmd", handler="complete_on_space"),
         Rule("set LINE", cf, action="cmd", handler="junos_set"),
         Rule("delete LINE", cf, action="cmd", handler="junos_delete"),
+        Rule("deactivate LINE", cf, action="cmd", handler="junos_deactivate"),
+        Rule("activate LINE", cf, action="cmd", handler="junos_activate"),
         Rule("show [LINE]", cf, action="cmd", handler="junos_show"),
         Rule("commit [LINE]", cf, action="cmd", handler="commit"),
         Rule("rollback [<0-49>]", cf, action="cmd", handler="rollback"),

@@ -12,9 +12,10 @@ from oamkit.lab.grammar import Grammar, Match, NoMatch, tokenize
 from oamkit.lab.terminal import Disconnect, Session
 from oamkit.lab.vendors.juniper_junos.grammar import JUNOS_LIST_KEYS, JUNOS_PRESENCE
 from oamkit.lab.vendors.juniper_junos.grammar import grammar as junos_grammar
-from oamkit.lab.vendors.juniper_junos.show import (VERSION, junos_commit_list, junos_compare,
-                                                   junos_curly, junos_find, junos_interfaces,
-                                                   junos_lfm, junos_set_lines)
+from oamkit.lab.vendors.juniper_junos.show import (INACTIVE, VERSION, junos_child,
+                                                   junos_commit_list, junos_compare, junos_curly,
+                                                   junos_find, junos_interfaces, junos_lfm,
+                                                   junos_path, junos_set_lines)
 
 
 class JunosSession(Session):
@@ -137,7 +138,7 @@ class JunosSession(Session):
             key = "description"
         if key in JUNOS_LIST_KEYS:   # `interface ge-0/0/1` adds an entry beside ge-0/0/0
             key = None
-        self.change(lambda t: t.set(nodes, replace_key=key))
+        self.change(lambda t: t.set(junos_path(t, nodes), replace_key=key))
         return None
 
     async def cmd_junos_delete(self, m: Match) -> str | None:
@@ -156,13 +157,49 @@ class JunosSession(Session):
         ok = [False]
 
         def fn(t: ConfigTree) -> None:
-            if complete_group:
-                ok[0] = t.delete(nodes) or t.delete_prefix(nodes[:-1], (sm.last_node_key() or nodes[-1])) > 0
-            else:
-                ok[0] = t.delete_prefix(nodes[:-1], nodes[-1]) > 0
-            _prune_empty_junos_parents(t, nodes[:-1])
+            path = junos_path(t, nodes)
+            key = (sm.last_node_key() or nodes[-1]) if complete_group else nodes[-1]
+            ok[0] = (complete_group and t.delete(path)) or t.delete_prefix(path[:-1], key) > 0 \
+                or t.delete_prefix(path[:-1], INACTIVE + key) > 0
+            _prune_empty_junos_parents(t, path[:-1])
         self.change(fn)
         return None if ok[0] else "warning: statement not found"
+
+    async def cmd_junos_deactivate(self, m: Match) -> str | None:
+        return self._mark_inactive(m, True)
+
+    async def cmd_junos_activate(self, m: Match) -> str | None:
+        return self._mark_inactive(m, False)
+
+    def _mark_inactive(self, m: Match, inactive: bool) -> str | None:
+        """`deactivate`/`activate` a statement: it stays in the configuration (shown, and
+        `| display set` prints a `deactivate` line after the set lines) but, inactive, has
+        no effect: the device's behaviour reads only active statements. A leaf is named with
+        or without its value (`deactivate ... pdu-interval`)."""
+        locked = lock_conflict(self.dev, self.id)
+        if locked:
+            return locked
+        verb, rest = m.words[0], m.words[1]
+        sm = self.g.match("set", rest, self.dev, partial=True)
+        if isinstance(sm, NoMatch):
+            sm.position += 1
+            return self.caret_error(f"{verb} {rest}", sm)
+        nodes = sm.nodes()
+        found = [False]
+
+        def fn(t: ConfigTree) -> None:
+            path = junos_path(t, nodes)
+            parent = t.get(path[:-1])
+            node = junos_child(parent, nodes[-1]) if parent is not None else None
+            if node is None and parent is not None:   # a leaf named without its value
+                node = next((c for c in parent.children
+                             if c.line.removeprefix(INACTIVE).startswith(nodes[-1] + " ")), None)
+            if node is not None:
+                bare = node.line.removeprefix(INACTIVE)
+                node.line = INACTIVE + bare if inactive else bare
+                found[0] = True
+        self.change(fn)
+        return None if found[0] else "warning: statement not found"
 
     async def cmd_junos_show(self, m: Match) -> str:
         arg = m.words[1] if len(m.words) > 1 else ""

@@ -38,24 +38,43 @@ INACTIVE = "inactive: "   # a deactivated statement (NETCONF `inactive="inactive
 
 
 def junos_set_lines(tree: ConfigTree, prefix: tuple[str, ...] = ()) -> str:
-    """`| display set`: the set lines, then a `deactivate` line per deactivated statement."""
+    """`| display set`: the set lines, then a `deactivate` line per deactivated statement (the
+    output loads back as it is, so the lines name statements as `deactivate` takes them)."""
     sets, deactivated = [], []
     for p in tree.paths():
-        words = [*prefix, *(w.removeprefix(INACTIVE) for w in p)]
+        marked = (*prefix, *p)
+        words = [w.removeprefix(INACTIVE) for w in marked]
         sets.append("set " + " ".join(words) + "\n")
-        for i, w in enumerate(p):
-            line = "deactivate " + " ".join(words[:len(prefix) + i + 1]) + "\n"
+        for i, w in enumerate(marked):
+            line = "deactivate " + " ".join(words[:i + 1]) + "\n"
             if w.startswith(INACTIVE) and line not in deactivated:
                 deactivated.append(line)
     return "".join(sets + deactivated)
+
+
+def junos_child(node: ConfigTree, line: str) -> ConfigTree | None:
+    """The child holding statement `line`, deactivated or not."""
+    return node.child(line) or node.child(INACTIVE + line)
+
+
+def junos_path(tree: ConfigTree, nodes: list[str]) -> list[str]:
+    """`nodes` as the tree holds them: a deactivated statement keeps its mark, and Junos edits
+    inside it (`set`/`delete` under an inactive statement leave it inactive)."""
+    out: list[str] = []
+    node: ConfigTree | None = tree
+    for line in nodes:
+        found = junos_child(node, line) if node is not None else None
+        out.append(found.line if found is not None else line)
+        node = found
+    return out
 
 
 def junos_find(tree: ConfigTree, words: list[str]) -> tuple[ConfigTree | None, list[str]]:
     """Walk words into the tree (nodes may be two words, e.g. "interface ge-0/0/0")."""
     node, path, i = tree, [], 0
     while i < len(words):
-        one = node.child(words[i])
-        two = node.child(" ".join(words[i:i + 2])) if i + 1 < len(words) else None
+        one = junos_child(node, words[i])
+        two = junos_child(node, " ".join(words[i:i + 2])) if i + 1 < len(words) else None
         if two is not None:
             node, i = two, i + 2
             path.append(two.line)
