@@ -19,6 +19,7 @@ import sqlite3
 import threading
 import time
 from contextlib import contextmanager
+from functools import partial
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -89,6 +90,11 @@ def _from_db(value) -> int | None:
     return value + COUNTER_LIMIT if value < 0 else value
 
 
+class _WrittenByNewer(InputError):
+    """A file of a newer schema: bad input whatever `History(fallback=True)` says (a newer
+    oamkit's history is never written over, nor judged as if understood)."""
+
+
 class HistoryNotWritten(OamkitError):
     """The history database cannot be written (read-only, disk full, an I/O error): the run
     stores and judges nothing, or not all it read. Exit 3 (`--format nagios`: UNKNOWN), as for
@@ -149,8 +155,15 @@ class Snapshot:
 class History:
     """One SQLite file. Safe to share between the runner's threads (one lock, one connection)."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, *, fallback: bool = False):
+        """`fallback`: a file that cannot be written or read (read-only, a full disk, an I/O
+        error, damaged, locked by another process past BUSY_TIMEOUT), at the open or in the
+        middle of the run, does not end the run: it goes on in memory, on a copy of what could
+        be read of the file, and `problem` says what happened (the run reports it beside its
+        results). Without it, those raise (HistoryNotWritten, InputError)."""
         self.path = Path(path)
+        self.problem: str | None = None   # fallback: why the run's writes are not in the file
+        self._fallback = fallback
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)   # private, as the state folder
         except OSError as exc:   # a file where a folder of the path should be
@@ -172,6 +185,18 @@ class History:
         self._lost: bool | None = None
         # a write of the run could not be made (read-only, disk full): the error the run ends on
         self._failed: HistoryNotWritten | None = None
+        self.db: sqlite3.Connection | None = None
+        try:
+            self._open_file()
+        except _WrittenByNewer:
+            raise
+        except (InputError, HistoryNotWritten) as exc:   # locked, damaged; read-only, disk full
+            if not fallback:
+                raise
+            self._go_on_in_memory(exc, "nothing of this run is stored")
+        self._lost = False
+
+    def _open_file(self) -> None:
         try:
             # isolation_level None: transactions are begun and ended here (`_write`), so a
             # batch can hold many snapshots and a failed one is undone alone
@@ -181,8 +206,10 @@ class History:
             raise (self._unwritten(exc) if _unwritable(exc) else self._not_history(exc)) from None
         found = self._open()
         if found is not None and found > SCHEMA_VERSION:
-            raise InputError([Problem(f"written by a newer oamkit (schema {found}; this one reads "
-                                      f"up to {SCHEMA_VERSION})", file=str(self.path), field="--db")])
+            self.db.close()
+            raise _WrittenByNewer([Problem(f"written by a newer oamkit (schema {found}; this one "
+                                           f"reads up to {SCHEMA_VERSION})", file=str(self.path),
+                                           field="--db")])
         # A write on every open, even when the schema is there: another process holding the
         # database is found here, before a check contacts any device, not at its first store.
         try:
@@ -195,7 +222,6 @@ class History:
         except (InputError, HistoryNotWritten):   # locked (_begin); read-only, disk full (_write)
             self.db.close()
             raise
-        self._lost = False
 
     def _open(self) -> int | None:
         """Set the connection up and read the schema version. Switching a new file to WAL takes
@@ -249,10 +275,62 @@ class History:
         """The error the run ends on when a write of it found the database locked (see _begin)
         or could not be written (read-only, disk full: `_write`); the hosts' own writes failed
         in their threads."""
-        if self._failed is not None:
-            raise self._failed
-        if self._lost:
-            raise self._locked(_NOT_ALL_STORED)
+        if self._failed is None and not self._lost:
+            return
+        error = self._failed if self._failed is not None else self._locked(_NOT_ALL_STORED)
+        if not self._fallback:
+            raise error
+        self._go_on_in_memory(error, "the rest of it is not stored")
+
+    def _go_on_in_memory(self, error: Exception, lost: str) -> None:
+        """`fallback`: the file failed (`error`); the run goes on in an in-memory database, a
+        copy of the file's committed contents when they can be read (a batch not committed is
+        not in it: its hosts were judged already), else empty. `problem` names the file, the
+        error and what the run's results rest on."""
+        if self.db is not None:
+            try:
+                self.db.close()   # rolls back a transaction it could not commit
+            except sqlite3.Error:
+                pass
+        memory, why_not = self._copy_of_file()
+        for statement in _SCHEMA.split(";"):
+            if statement.strip():
+                memory.execute(statement)
+        memory.execute("PRAGMA foreign_keys=ON")
+        self.db = memory
+        if self._batch is not None:
+            self._batch.cancel_timer()
+            self._batch.snapshots = 0
+        self._failed, self._lost = None, False
+        base = f"{error}" if str(self.path) in str(error) else f"{self.path}: {error}"
+        earlier = ("earlier samples as read from it" if why_not is None
+                   else f"no earlier samples (they could not be read: {why_not})")
+        if self.problem is None:
+            self.problem = f"{base}; {lost}; judged with {earlier}"
+
+    def _copy_of_file(self) -> tuple[sqlite3.Connection, str | None]:
+        """An in-memory copy of the file, opened read-only (a reader is not kept out by another
+        process's write lock in WAL mode, nor by a read-only file or a full disk), and None; or
+        an empty in-memory database and why the file could not be read (damaged, missing)."""
+        why_not = "not tried"
+        # mode=ro reads the WAL too, but needs the -shm file (created, or mapped larger: a full
+        # disk refuses that); immutable=1 reads the main file alone, which holds everything
+        # once the last writer closed it (a checkpoint)
+        for how in ("mode=ro", "immutable=1"):
+            memory = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+            try:
+                source = sqlite3.connect(f"{self.path.resolve().as_uri()}?{how}", uri=True,
+                                         timeout=1.0)
+                try:
+                    source.backup(memory)
+                finally:
+                    source.close()
+                memory.execute("SELECT COUNT(*) FROM snapshots").fetchone()   # a history, readable
+                return memory, None
+            except sqlite3.Error as exc:
+                memory.close()
+                why_not = why_not if how != "mode=ro" else str(exc)
+        return sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None), why_not
 
     def _unwritten(self, exc: sqlite3.Error) -> HistoryNotWritten:
         """The error naming the file and why it cannot be written; once the run has begun
@@ -339,6 +417,10 @@ class History:
     def _end_batch(self) -> None:
         try:
             self._commit_batch()
+        except (HistoryNotWritten, sqlite3.DatabaseError) as exc:
+            if not self._fallback:
+                raise
+            self._go_on_in_memory(exc, "the last batch of this run's writes did not reach it")
         finally:
             self._batch = None
 
@@ -409,27 +491,44 @@ class History:
         if batch.snapshots >= batch.size:
             self._commit_batch()
 
+    def _retried(self, write, snapshot: bool = False):
+        """Run `write()` (statements on self.db) as one write. With `fallback`, a write the file
+        refuses (read-only, full, I/O error, locked past BUSY_TIMEOUT, damaged) moves the run to
+        memory (`_go_on_in_memory`) and is made there."""
+        with self._lock:
+            try:
+                with self._write(snapshot):
+                    return write()
+            except (HistoryNotWritten, InputError, sqlite3.DatabaseError) as exc:
+                if not self._fallback:
+                    raise
+                self._go_on_in_memory(exc, "this run's writes did not all reach it")
+            with self._write(snapshot):
+                return write()
+
     def store(self, snap: Snapshot) -> int:
-        with self._lock, self._write(snapshot=True):
-            cur = self.db.execute(
-                "INSERT INTO snapshots (host, platform, ts, taken_at, ok, error, seconds, role_errors, "
-                "uptime_s) VALUES (?,?,?,?,?,?,?,?,?)",
-                (snap.host, snap.platform, snap.ts, snap.taken_at, int(snap.ok), snap.error,
-                 snap.seconds, json.dumps(snap.role_errors) if snap.role_errors else None,
-                 snap.uptime_s))
-            sid = cur.lastrowid
-            self.db.executemany(
-                "INSERT INTO interfaces VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                [(sid, snap.host, i.interface, snap.ts, _to_db(i.crc_errors), _to_db(i.frame_errors),
-                  _to_db(i.input_errors), _to_db(i.link_events), i.discovery_state,
-                  None if i.link_monitoring is None else int(i.link_monitoring), i.mode,
-                  json.dumps(i.oam, default=str) if i.oam else None)
-                 for i in snap.interfaces.values()])
-            self.db.executemany(
-                "INSERT OR IGNORE INTO link_events VALUES (?,?,?,?,?,?)",
-                [(snap.host, e["interface"], e.get("ts", snap.ts), e["event_type"],
-                  e.get("location"), e.get("detail")) for e in snap.events])
-            return sid
+        return self._retried(partial(self._store, snap), snapshot=True)
+
+    def _store(self, snap: Snapshot) -> int:
+        cur = self.db.execute(
+            "INSERT INTO snapshots (host, platform, ts, taken_at, ok, error, seconds, role_errors, "
+            "uptime_s) VALUES (?,?,?,?,?,?,?,?,?)",
+            (snap.host, snap.platform, snap.ts, snap.taken_at, int(snap.ok), snap.error,
+             snap.seconds, json.dumps(snap.role_errors) if snap.role_errors else None,
+             snap.uptime_s))
+        sid = cur.lastrowid
+        self.db.executemany(
+            "INSERT INTO interfaces VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            [(sid, snap.host, i.interface, snap.ts, _to_db(i.crc_errors), _to_db(i.frame_errors),
+              _to_db(i.input_errors), _to_db(i.link_events), i.discovery_state,
+              None if i.link_monitoring is None else int(i.link_monitoring), i.mode,
+              json.dumps(i.oam, default=str) if i.oam else None)
+             for i in snap.interfaces.values()])
+        self.db.executemany(
+            "INSERT OR IGNORE INTO link_events VALUES (?,?,?,?,?,?)",
+            [(snap.host, e["interface"], e.get("ts", snap.ts), e["event_type"],
+              e.get("location"), e.get("detail")) for e in snap.events])
+        return sid
 
     def mark_checked(self, host: str, interface: str, ts: float, link_events: int | None) -> None:
         self.mark_checked_all([(host, interface, ts, link_events)])
@@ -441,16 +540,18 @@ class History:
         time (two overlapping checks that both reported the same events leave the newer
         reading's count, whichever finishes last), a judged snapshot in insertion order (ids),
         whatever the snapshots' clock said."""
-        with self._lock, self._write():
-            self.db.executemany(
-                "INSERT INTO last_check VALUES (?,?,?,?) ON CONFLICT (host, interface) DO UPDATE "
-                "SET ts = excluded.ts, link_events = excluded.link_events "
-                "WHERE excluded.ts >= last_check.ts",
-                [(host, name, ts, _to_db(count)) for host, name, ts, count in marks])
-            self.db.executemany(
-                "INSERT INTO check_judged VALUES (?,?) ON CONFLICT (host) DO UPDATE SET "
-                "snapshot_id = excluded.snapshot_id WHERE excluded.snapshot_id > "
-                "check_judged.snapshot_id", list(judged))
+        self._retried(partial(self._mark, list(marks), list(judged)))
+
+    def _mark(self, marks, judged) -> None:
+        self.db.executemany(
+            "INSERT INTO last_check VALUES (?,?,?,?) ON CONFLICT (host, interface) DO UPDATE "
+            "SET ts = excluded.ts, link_events = excluded.link_events "
+            "WHERE excluded.ts >= last_check.ts",
+            [(host, name, ts, _to_db(count)) for host, name, ts, count in marks])
+        self.db.executemany(
+            "INSERT INTO check_judged VALUES (?,?) ON CONFLICT (host) DO UPDATE SET "
+            "snapshot_id = excluded.snapshot_id WHERE excluded.snapshot_id > "
+            "check_judged.snapshot_id", list(judged))
 
     def judged_snapshot(self, host: str) -> int | None:
         """The id of the snapshot the last check run of `host` judged (None: none recorded)."""
@@ -460,9 +561,10 @@ class History:
         return row[0] if row else None
 
     def prune(self, older_than_ts: float) -> int:
-        with self._lock, self._write():
+        def delete() -> int:
             self.db.execute("DELETE FROM link_events WHERE ts < ?", (older_than_ts,))
             return self.db.execute("DELETE FROM snapshots WHERE ts < ?", (older_than_ts,)).rowcount
+        return self._retried(delete)
 
     # ------------------------------------------------------------------ reading
     def samples(self, host: str, interface: str, since_ts: float | None = None,

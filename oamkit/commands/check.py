@@ -2,7 +2,8 @@
 
 Exit codes: with `--format nagios` the Nagios plugin codes (0 OK, 1 WARNING, 2 CRITICAL,
 3 UNKNOWN); otherwise 0 when everything is OK (hosts in maintenance included), 1 when any rule
-found a problem or could not tell (UNKNOWN), 2 for bad input (nothing was contacted).
+found a problem or could not tell (UNKNOWN), 2 for bad input (nothing was contacted), 3 when
+the history database could not be written or read (the report is still out, with the reason).
 """
 from __future__ import annotations
 
@@ -86,8 +87,10 @@ def check(inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, limit: 
             progress("check", fmt != "table") as tick:
         report = ops.check(chosen, rules=rule_set, rules_file=rules, db=db, workers=workers,
                            timeout=timeout, keep_days=keep_days, executor=runs_on, on_done=tick,
-                           sample=sample_s, mark=False)
+                           sample=sample_s, mark=False, history_fallback=True)
     _emit(report, fmt, "-" if to_stdout else output, verbose)
+    if report.history_problem:   # in the report too; here for cron's and systemd's logs
+        print(f"oamkit: error: history: {report.history_problem}", file=sys.stderr, flush=True)
     # only now that the report is out: a run killed before it consumes no link event
     try:
         ops.mark_checked(report)

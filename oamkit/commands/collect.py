@@ -1,6 +1,7 @@
 """`oamkit collect`: snapshots of counters and OAM state into the history database."""
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import typer
@@ -26,7 +27,9 @@ def collect_cmd(inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, l
     session_logging(session_log, debug)
     with executor_for(executor, scheduler, workers) as runs_on, progress("collect", as_json) as tick:
         run = ops.collect(chosen, db=db, workers=workers, timeout=timeout, keep_days=keep_days,
-                          executor=runs_on, on_done=tick)
+                          executor=runs_on, on_done=tick, history_fallback=True)
+    if run.history_problem:   # stderr: cron's log; the JSON and the table say it too
+        print(f"oamkit: error: history: {run.history_problem}", file=sys.stderr, flush=True)
     if as_json:
         print_json(run.as_dict())
         raise typer.Exit(run.exit_code)
@@ -39,6 +42,8 @@ def collect_cmd(inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, l
         table.add_row(r["host"], r.get("platform", ""), styled(r['outcome'], style),
                       str(r.get("interfaces", "")), f"{r.get('seconds', 0):.2f}", detail)
     console.print(table)
+    if run.history_problem:
+        console.print(styled(f"NOT STORED: {run.history_problem}", "magenta"))
     raise typer.Exit(run.exit_code)
 
 

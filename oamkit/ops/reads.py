@@ -14,7 +14,7 @@ from pathlib import Path
 
 from oamkit import checks, collect, maintenance, statedir
 from oamkit.engine import NEEDS_ATTENTION
-from oamkit.errors import InputError, OamkitError, Problem, require_numbers
+from oamkit.errors import ExitCode, InputError, OamkitError, Problem, require_numbers
 from oamkit.executors import HostJob
 from oamkit.devicefacts import Facts, facts_host
 from oamkit.history import KEEP_DAYS, History, Snapshot
@@ -44,6 +44,8 @@ class CollectRun:
     pruned: int = 0
     seconds: float = 0.0
     stopped: str | None = None   # Ctrl-C: the hosts started were finished and are reported
+    # `history_fallback`: why this run's snapshots are not (all) in the database
+    history_problem: str | None = None
 
     @property
     def rows(self) -> list[dict]:
@@ -57,24 +59,29 @@ class CollectRun:
     def exit_code(self) -> int:
         if interrupted(self.stopped):
             return 130
+        if self.history_problem:   # needs attention: what was read is not (all) stored
+            return int(ExitCode.NEEDS_ATTENTION)
         return 1 if self.failed else 0
 
     def as_dict(self) -> dict:
         return {"ok": self.exit_code == 0, "exit_code": self.exit_code, "db": str(self.db),
-                "stopped": self.stopped, "seconds": self.seconds, "pruned_snapshots": self.pruned, "failed": self.failed,
+                "history_problem": self.history_problem, "stopped": self.stopped, "seconds": self.seconds, "pruned_snapshots": self.pruned, "failed": self.failed,
                 "hosts": self.rows}
 
 
 def collect_fleet(inventory: InventoryLike = None, filter=None, limit=None, *, db=None,
                   workers: int = 20, timeout: float = 60.0, keep_days: float = KEEP_DAYS,
-                  executor=None, on_done: OnDone = None) -> CollectRun:
+                  executor=None, on_done: OnDone = None,
+                  history_fallback: bool = False) -> CollectRun:
     """Run the platforms' show commands and store timestamped snapshots (interface error
-    counters, OAM session and link-monitoring state, link-event counts)."""
+    counters, OAM session and link-monitoring state, link-event counts). `history_fallback`:
+    a database that cannot be written or read does not end the run (see `History`): the
+    hosts are still reported, and `CollectRun.history_problem` says what was not stored."""
     require_numbers(("--keep-days", keep_days, 0, None, False, False))   # -1 emptied the history
     chosen = select(inventory, filter, limit, intent=False, ssh_only=True)
     path = history_path(db)
     started = time.time()
-    with History(path) as history, history.batched():   # few transactions per run
+    with History(path, fallback=history_fallback) as history, history.batched():
         # Elsewhere (Dask) the snapshots come back and are stored here, in this history.
         work = partial(_collect_one, chosen.inventory, history=history) if executor is None \
             else HostJob.make("collect", chosen.inventory)
@@ -91,7 +98,8 @@ def collect_fleet(inventory: InventoryLike = None, filter=None, limit=None, *, d
         pruned = prune(history, keep_days)
     skipped = [{"host": h.name, "platform": h.platform, "outcome": "skipped",
                 "error": f"transport {h.transport}: collect {SSH_ONLY}"} for h in chosen.skipped]
-    return CollectRun(path, results, skipped, pruned, round(time.time() - started, 3), stopped)
+    return CollectRun(path, results, skipped, pruned, round(time.time() - started, 3), stopped,
+                      history.problem)
 
 
 def _collect_one(inv, plan, deadline, *, history):
@@ -109,7 +117,8 @@ def _runner_gave_up(result, history) -> collect.CollectResult:
 def check(inventory: InventoryLike = None, filter=None, limit=None, *, rules=None,
           rules_file: str | Path | None = None, db=None, workers: int = 20,
           timeout: float = 60.0, keep_days: float = KEEP_DAYS, executor=None,
-          on_done: OnDone = None, sample: float = 0.0, mark: bool = True) -> CheckReport:
+          on_done: OnDone = None, sample: float = 0.0, mark: bool = True,
+          history_fallback: bool = False) -> CheckReport:
     """Check OAM compliance per host and interface: configuration matches the intent, session
     operational, link monitoring on, error rates under the thresholds, no new link events.
     Hosts in maintenance are checked too, their results reported MAINTENANCE (never alerting)
@@ -120,7 +129,9 @@ def check(inventory: InventoryLike = None, filter=None, limit=None, *, rules=Non
     interval would dilute). The link events reported are marked seen (the next check reports
     only newer ones) when every host has been judged, in the run's last write; `mark=False`
     leaves that to the caller, who calls `mark_checked(report)` once the report is out (a run
-    killed before then consumes no event)."""
+    killed before then consumes no event). `history_fallback`: a history database that cannot
+    be written or read (read-only, full, damaged, locked) does not end the run: the hosts are
+    judged against what could be read of it, and `CheckReport.history_problem` says what."""
     Rollout(workers, timeout)   # its bounds (and words) for the deadline, before `sample` is compared with it
     require_numbers(("--keep-days", keep_days, 0, None, False, False),
                     ("--sample", sample, 0, None, False, False))
@@ -138,7 +149,7 @@ def check(inventory: InventoryLike = None, filter=None, limit=None, *, rules=Non
     held = {p.host.name: maintenance.status_for(p.host, windows=windows) for p in plans}
     path = history_path(db)
     started = time.time()
-    with History(path) as history, history.batched():   # few transactions per run
+    with History(path, fallback=history_fallback) as history, history.batched():
         work, on = _fleet_work(inv, history=history, rules=rule_set, held=held, executor=executor,
                                sample=sample)
         results, stopped = run_fleet(plans, work, Rollout(workers, timeout), on_done=on_done,
@@ -158,7 +169,8 @@ def check(inventory: InventoryLike = None, filter=None, limit=None, *, rules=Non
                                f"transport {h.transport}: check {SSH_ONLY}")])
         hosts.append(checks.hold(unread, held_now) if held_now else unread)
     source = rules_file or (None if rules is None or isinstance(rules, checks.Rules) else rules)
-    report = CheckReport(hosts, started, time.time(), str(source) if source else None, str(path))
+    report = CheckReport(hosts, started, time.time(), str(source) if source else None, str(path),
+                         history_problem=history.problem)
     if stopped:
         report.notes.append(stopped)
     report.interrupted = interrupted(stopped)
@@ -169,6 +181,8 @@ def mark_checked(report: CheckReport) -> int:
     """Mark the link events `report` found as seen (the history's last-check markers), for a
     `check(..., mark=False)` whose report is now out; once only. Returns how many markers."""
     marks, judged = _marks(report.hosts), _judged(report.hosts)
+    if report.history_problem:   # its snapshots are not (all) in the file: the next check
+        marks, judged = [], []   # reports these events again and rates from the last stored
     if (marks or judged) and report.db:
         try:
             with History(report.db) as history:   # locked (open or write): InputError naming the file

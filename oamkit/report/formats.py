@@ -33,6 +33,8 @@ def table(report: CheckReport, console: Console, verbose: bool = False) -> None:
             t.add_row(r.host, r.interface or "-", r.rule, styled(r.status, STYLE[r.status]),
                       r.message)
     console.print(t)
+    if report.history_problem:
+        console.print(styled(f"UNKNOWN history: {report.history_problem}", STYLE[UNKNOWN]))
 
 
 def to_json(report: CheckReport) -> str:
@@ -91,6 +93,17 @@ def junit(report: CheckReport) -> str:
             if key in totals:
                 totals[key] += value
         seconds += float(suite.get("time"))   # as printed, so the total is their exact sum
+    if report.history_problem:   # its own suite: CI shows it as an error, not as a device's
+        suite = ET.SubElement(suites, "testsuite", name="oamkit history", tests="1",
+                              failures="0", errors="1", skipped="0", time="0.000",
+                              hostname="localhost",
+                              timestamp=started.strftime("%Y-%m-%dT%H:%M:%S"))
+        case = ET.SubElement(suite, "testcase", classname="oamkit.history",
+                             name=f"history: {report.db}", time="0.000")
+        ET.SubElement(case, "error", type=UNKNOWN,
+                      message=report.history_problem).text = report.history_problem
+        tests += 1
+        totals["errors"] += 1
     suites.set("tests", str(tests))
     for key, value in totals.items():
         suites.set(key, str(value))
@@ -141,6 +154,8 @@ def nagios(report: CheckReport) -> str:
                    f"{top.interface + ' ' if top.interface else ''}{top.rule}: {top.message}")
     else:   # a host in maintenance is counted there, not as OK too
         summary = f"{len(report.hosts) - len(held_hosts)} host(s) OK"
+    if report.history_problem:   # named in the status line: it is why the run is UNKNOWN
+        summary = f"history: {report.history_problem}; {summary}"
     if held_hosts:
         summary += (f"; {len(held_hosts)} host(s) in maintenance"
                     + (f" ({len(held)} finding(s) held)" if held else ""))
@@ -162,6 +177,8 @@ def nagios(report: CheckReport) -> str:
                 perf.append(_perf(f"{_label(r.host)}/{_label(r.interface or '')}_interval_s",
                                   r.perfdata["interval_s"], minimum=0))
     lines = [f"OAMKIT {report.status} - {summary} | {' '.join(perf)}"]
+    if report.history_problem:
+        lines.append(f"UNKNOWN: history: {report.history_problem}".replace("|", "/"))
     lines += [f"{r.status}: {r.host} {r.interface or '-'} {r.rule}: {r.message}".replace("|", "/")
               for r in problems]
     return "\n".join(lines) + "\n"
@@ -219,11 +236,15 @@ def metric_families(report: CheckReport) -> list:
             status.add_metric([host.host, interface or "", rule], code)
     overall = GaugeMetricFamily("oamkit_check_overall_status", "Nagios code of the whole run",
                                 value=NAGIOS_CODES[report.status])
+    stored = GaugeMetricFamily("oamkit_check_history_written", "1 when the run's readings "
+                               "were stored in the history database, 0 when it could not be "
+                               "written or read (see the check's stderr)",
+                               value=0 if report.history_problem else 1)
     last = GaugeMetricFamily("oamkit_check_last_run_timestamp_seconds",
                              "When the check finished (UTC epoch)", value=report.finished)
     duration = GaugeMetricFamily("oamkit_check_duration_seconds", "How long the check took",
                                  value=report.finished - report.started)
-    return [status, held, crc, interval, events, *raw.values(), overall, last, duration]
+    return [status, held, crc, interval, events, *raw.values(), overall, stored, last, duration]
 
 
 class ReportCollector:

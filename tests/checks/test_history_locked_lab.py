@@ -1,6 +1,6 @@
-"""Another process holding the history database: `check` says so (the file, "locked") with the
-bad-input exit code, UNKNOWN under Nagios, and the exporter logs it and keeps serving its last
-results. The lock is held longer than the history's busy timeout (30 s), so this takes ~35 s."""
+"""Another process holding the history database: `check` still reports the devices it read, and
+says so (the file, "locked") with exit 3, at least UNKNOWN under Nagios; the exporter logs it
+and keeps serving its last results. The lock is held longer than the history's busy timeout (30 s), so this takes ~35 s."""
 from __future__ import annotations
 
 import json
@@ -40,7 +40,7 @@ def _wait_for(path, text: str, proc, seconds: float) -> str:
     raise AssertionError(f"{text!r} not in {path}: {path.read_text()[-2000:]}")
 
 
-def test_a_locked_history_is_a_clear_error_and_the_exporter_keeps_serving(
+def test_a_locked_history_still_reports_the_devices_and_the_exporter_keeps_serving(
         lab, lab_inventory, env, tmp_path):  # noqa: F811
     db = f"{env['OAMKIT_STATE_DIR']}/history.sqlite"
     port = free_port()
@@ -78,22 +78,26 @@ def test_a_locked_history_is_a_clear_error_and_the_exporter_keeps_serving(
                 proc.wait(timeout=20)
 
     (out, stderr), code = done["json"]
-    assert code == 2, (code, out, stderr)                       # not "1 = problems found"
+    assert code == 3, (code, out, stderr)                       # not "1 = problems found"
     assert "Traceback" not in stderr, stderr
-    error = json.loads(out)
-    assert error["ok"] is False and error["exit_code"] == 2
-    assert "locked" in error["error"] and db in error["error"], error
+    report = json.loads(out)
+    assert report["exit_code"] == 3 and report["hosts"], report   # the devices, judged
+    problem = report["history_problem"]
+    assert "locked by another process" in problem and db in problem, problem
+    assert "nothing of this run is stored" in problem, problem
     (out, stderr), code = done["nagios"]
-    assert code == 3 and out.startswith("OAMKIT UNKNOWN - ") and "locked" in out, (out, stderr)
+    status_line = out.splitlines()[0]
+    assert code in (2, 3) and "history: " in status_line and "locked" in status_line, (out, stderr)
     assert "Traceback" not in stderr, stderr
 
 
-def test_a_history_locked_in_the_middle_of_a_check_ends_it_with_the_same_clear_error(
+def test_a_history_locked_in_the_middle_of_a_check_still_reports_the_host_naming_the_file(
         lab, lab_inventory, env):  # noqa: F811
     # Another process takes the database after the check opened it, while the device is being
     # read (each command 1 s late), and keeps it past the busy timeout. The host's store fails:
-    # the run ends on the error naming the file (exit 2), not a traceback of sqlite3's
-    # "database is locked", and the later writes (pruning) do not wait the timeout again.
+    # the run goes on in memory and reports the host, judged, with the error naming the file
+    # (exit 3), not a traceback of sqlite3's "database is locked", and the later writes
+    # (pruning) do not wait the timeout again.
     import sqlite3
 
     db = f"{env['OAMKIT_STATE_DIR']}/history.sqlite"
@@ -125,10 +129,12 @@ def test_a_history_locked_in_the_middle_of_a_check_ends_it_with_the_same_clear_e
             if proc is not None and proc.poll() is None:
                 proc.kill()
                 proc.wait(timeout=20)
-    assert check.returncode == 2, (check.returncode, out[-2000:], stderr[-2000:])
+    assert check.returncode == 3, (check.returncode, out[-2000:], stderr[-2000:])
     assert "Traceback" not in stderr, stderr
-    error = json.loads(out)
-    assert error["exit_code"] == 2 and db in error["error"], error
-    assert "locked by another process" in error["error"], error
-    assert "this run's writes did not all reach it" in error["error"], error
+    report = json.loads(out)
+    assert report["exit_code"] == 3 and [h["host"] for h in report["hosts"]] == ["ios-1"], report
+    assert report["hosts"][0]["taken_at"], report["hosts"][0]      # read and judged
+    problem = report["history_problem"]
+    assert db in problem and "locked by another process" in problem, problem
+    assert "this run's writes did not all reach it" in problem, problem
     assert elapsed < 2 * BUSY_TIMEOUT, elapsed   # the store's wait only; pruning failed at once
