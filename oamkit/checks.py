@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from oamkit import detection, rates, ratespan, units, yamlfile
 from oamkit.engine.cli import delta_by_interface, desired, read_managed
-from oamkit.collect import close_later, snapshot_with
+from oamkit.collect import close_later, out_of_range_message, snapshot_with
 from oamkit.errors import InputError, Problem
 from oamkit.history import History, Snapshot
 from oamkit.inventory import Inventory
@@ -361,6 +361,12 @@ def _error_rate(host, name, intent, history, rules, since: int | None = None,
     if snap is not None and "version" in snap.role_errors:
         notes.append(f"uptime not read, a restart shows only as a counter drop: "
                      f"{snap.role_errors['version']}")
+    shown = (snap.interfaces.get(name).oam.get("out_of_range") or {}) \
+        if snap is not None and name in snap.interfaces else {}
+    if "crc_errors" in shown:   # the rate's counter is no counter: say so, never "no counter"
+        return CheckResult(host, name, "error_rate", UNKNOWN, out_of_range_message(
+            host, name, "crc_errors", shown["crc_errors"]) + "; no error rate from this reading")
+    notes += [out_of_range_message(host, name, key, value) for key, value in sorted(shown.items())]
     baseline = since if since is not None else (
         history.judged_snapshot(host) if history is not None and rule.window is None else None)
     rows = history.samples_in_order(host, name, snapshot_id, baseline) if history is not None else []

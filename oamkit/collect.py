@@ -72,6 +72,23 @@ def finish_closing(timeout: float = 15.0) -> int:
         return _closing
 
 
+COUNTER_KEYS = ("crc_errors", "frame_errors", "input_errors")
+
+
+def counter_problems(host: str, snap: Snapshot | None) -> list[str]:
+    """One line per counter value the device showed out of the 64-bit counter range."""
+    if snap is None:
+        return []
+    return [out_of_range_message(host, name, key, value)
+            for name, s in sorted(snap.interfaces.items())
+            for key, value in sorted((s.oam.get("out_of_range") or {}).items())]
+
+
+def out_of_range_message(host: str, interface: str, key: str, value: str) -> str:
+    return (f"host {host}: interface {interface}: {key} {value} is out of the 64-bit counter "
+            "range (0 to 2^64-1): a parsing or device problem, not a counter value")
+
+
 @dataclass
 class CollectResult:
     """What the fleet runner gets back per host (`outcome` is what run_fleet looks at)."""
@@ -91,6 +108,7 @@ class CollectResult:
                 "taken_at": snap.taken_at if snap else None,
                 "interfaces": len(snap.interfaces) if snap else 0,
                 "role_errors": snap.role_errors if snap else {},
+                "counter_problems": counter_problems(self.host, snap),
                 **self.extra}
 
 
@@ -186,10 +204,14 @@ def build_snapshot(host: str, platform: str, records: dict[str, list[dict]],
 
     for rec in records.get("counters", []):
         s = sample(rec["interface"])
-        # 2^64 or more is not a counter (some platforms print such for ones they do not have)
-        s.crc_errors, s.frame_errors, s.input_errors = (
-            counter_or_none(rec.get("crc_errors")), counter_or_none(rec.get("frame_errors")),
-            counter_or_none(rec.get("input_errors")))
+        for key in COUNTER_KEYS:
+            value = rec.get(key)
+            setattr(s, key, counter_or_none(value))
+            if value is not None and s.__dict__[key] is None:
+                # 2^64 or more (or a negative) is no device counter: garbled output or a parser
+                # fault. Kept, as the text the device printed, so the check and collect say
+                # so rather than "no CRC counter" as for one the device does not show
+                s.oam.setdefault("out_of_range", {})[key] = str(value)
         raw = rec.get("_raw") or {}
         speed = raw.get("SPEED") or raw.get("BANDWIDTH")
         if speed:

@@ -37,7 +37,9 @@ def collect_cmd(inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, l
     for column in ("host", "platform", "outcome", "interfaces", "seconds", "detail"):
         table.add_column(column, overflow="fold")
     for r in run.rows:
-        detail = r.get("error") or "; ".join(f"{k}: {v}" for k, v in (r.get("role_errors") or {}).items())
+        detail = r.get("error") or "; ".join(
+            [f"{k}: {v}" for k, v in (r.get("role_errors") or {}).items()]
+            + list(r.get("counter_problems") or ()))
         style = "green" if r["outcome"] == collect.OK else "red"
         table.add_row(r["host"], r.get("platform", ""), styled(r['outcome'], style),
                       str(r.get("interfaces", "")), f"{r.get('seconds', 0):.2f}", detail)
