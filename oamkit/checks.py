@@ -493,15 +493,22 @@ def _link_events(host, name, sample, snap, history, rules) -> CheckResult:
                            {"link_events_new": 0})
     new = current - marker["link_events"] if current >= marker["link_events"] else current
     reset = current < marker["link_events"]
+    # The count decides, not the clock: a marker dated after this reading was written before
+    # the clock of the machine running oamkit stepped back; the events logged since it (by
+    # time) may then be missing from the names below, never from the count
+    stepped = "" if marker["ts"] <= snap.ts else (
+        f" (the last check's marker is dated {ratespan.when(marker['ts'])}, after this reading "
+        f"at {ratespan.when(snap.ts)}: the clock of the machine running oamkit stepped back? "
+        "Counted from the device's count in the order the readings were taken)")
     if new <= 0:
-        return CheckResult(host, name, "link_events", OK, "no new link events since the last check",
-                           {"link_events_new": 0})
+        return CheckResult(host, name, "link_events", OK, "no new link events since the last check"
+                           + stepped, {"link_events_new": 0})
     logged = history.events_since(host, name, marker["ts"]) if history is not None else []
     kinds = sorted({e["event_type"] for e in logged})
     return CheckResult(host, name, "link_events", _sev(rules.link_events.severity),
                        f"{new} new link event(s) since the last check"
                        + (f" ({', '.join(kinds)})" if kinds else "")
-                       + (" (event counters were reset)" if reset else ""),
+                       + (" (event counters were reset)" if reset else "") + stepped,
                        {"link_events_new": new})
 
 

@@ -536,18 +536,25 @@ class History:
     def mark_checked_all(self, marks, judged=()) -> None:
         """Move the link-event markers, `(host, interface, ts, link_events)` each, and record
         the snapshots the check judged, `(host, snapshot_id)` each (the next check's error rate
-        runs from it: `judged_snapshot`), in one write. Both only move forward: a marker by
-        time (two overlapping checks that both reported the same events leave the newer
-        reading's count, whichever finishes last), a judged snapshot in insertion order (ids),
-        whatever the snapshots' clock said."""
+        runs from it: `judged_snapshot`), in one write. Both only move forward, in the order
+        the readings were stored (snapshot ids), whatever the clock said: two overlapping checks
+        that both reported the same events leave the newer reading's count, whichever finishes
+        last, and a marker dated in the future by a run before the clock stepped back is moved
+        by the next check (by time, it stayed: every check until the clock caught up reported
+        the same events again). A marker of a host without a judged snapshot here moves by
+        time."""
         self._retried(partial(self._mark, list(marks), list(judged)))
 
     def _mark(self, marks, judged) -> None:
+        order = dict(judged)   # host -> the snapshot id this check judged
+        # markers first: check_judged still holds the previous check's snapshot, the one to beat
         self.db.executemany(
             "INSERT INTO last_check VALUES (?,?,?,?) ON CONFLICT (host, interface) DO UPDATE "
             "SET ts = excluded.ts, link_events = excluded.link_events "
-            "WHERE excluded.ts >= last_check.ts",
-            [(host, name, ts, _to_db(count)) for host, name, ts, count in marks])
+            "WHERE CASE WHEN ? IS NULL THEN excluded.ts >= last_check.ts ELSE NOT EXISTS ("
+            "SELECT 1 FROM check_judged j WHERE j.host = excluded.host AND j.snapshot_id > ?) END",
+            [(host, name, ts, _to_db(count), order.get(host), order.get(host))
+             for host, name, ts, count in marks])
         self.db.executemany(
             "INSERT INTO check_judged VALUES (?,?) ON CONFLICT (host) DO UPDATE SET "
             "snapshot_id = excluded.snapshot_id WHERE excluded.snapshot_id > "

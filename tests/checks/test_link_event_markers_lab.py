@@ -131,3 +131,29 @@ def test_a_marker_only_moves_forward(tmp_path):
         history.mark_checked_all([("r1", "Gi0/1", 100.0, 3), ("r1", "Gi0/2", 300.0, 2)])
         assert history.last_check("r1", "Gi0/1") == {"ts": 200.0, "link_events": 7}
         assert history.last_check("r1", "Gi0/2") == {"ts": 300.0, "link_events": 2}
+
+
+def test_after_a_clock_step_back_new_link_events_are_reported_once(lab, pushed, env):  # noqa: F811
+    # A run whose clock was an hour ahead (before NTP stepped it back) stored its reading of
+    # vrp-1 and its marker dated in the future. Then link events happen: the next check
+    # reports them, says why the marker is ahead, and moves it; the one after reports
+    # nothing new. (By time, the marker stayed: every check for the next hour reported the
+    # same events again.)
+    from oamkit.history import History, InterfaceSample, Snapshot
+
+    _, report = check_json(env, pushed)                    # the baseline
+    entry, _ = by_interface(report, VRP)
+    count = entry["counters"][ITF]["link_events"]
+    ahead = time.time() + 3600
+    with History(_db(env)) as history:
+        sid = history.store(Snapshot(VRP, entry["platform"], ahead, ok=True,
+                                     interfaces={ITF: InterfaceSample(ITF, link_events=count)}))
+        history.mark_checked_all([(VRP, ITF, ahead, count)], [(VRP, sid)])
+    _log_link_events(lab)
+    _, report = check_json(env, pushed)
+    events = _new_events(report)
+    assert events["status"] == "WARNING" and events["perfdata"]["link_events_new"] >= 1, events
+    assert "stepped back" in events["message"], events["message"]
+    _, report = check_json(env, pushed)                    # nothing new since
+    events = _new_events(report)
+    assert events["status"] == "OK" and events["perfdata"]["link_events_new"] == 0, events
