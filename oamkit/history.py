@@ -179,7 +179,9 @@ class History:
         # (An existing file keeps the mode its owner gave it.)
         if not self.path.exists():
             os.close(statedir.open_private(self.path, os.O_RDONLY))
-        self._lock = threading.Lock()
+        # re-entrant: raise_if_lost moves the run to memory under it, called with it held
+        # (a write) or not (the run's end), while the batch timer's thread may want it too
+        self._lock = threading.RLock()
         self._batch: _Batch | None = None
         # a write of the run found the database locked past BUSY_TIMEOUT (None: still opening)
         self._lost: bool | None = None
@@ -280,7 +282,8 @@ class History:
         error = self._failed if self._failed is not None else self._locked(_NOT_ALL_STORED)
         if not self._fallback:
             raise error
-        self._go_on_in_memory(error, "the rest of it is not stored")
+        with self._lock:
+            self._go_on_in_memory(error, "the rest of it is not stored")
 
     def _go_on_in_memory(self, error: Exception, lost: str) -> None:
         """`fallback`: the file failed (`error`); the run goes on in an in-memory database, a
