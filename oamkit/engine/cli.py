@@ -12,9 +12,10 @@ import re
 from oamkit import configtext
 from oamkit.engine import review
 from oamkit.engine.driver import Snapshot
+from oamkit.engine.results import DeviceLocked
 from oamkit.inventory import Inventory
 from oamkit.render import HostPlan, render_plan
-from oamkit.transport.ssh import DeviceRejected, SshSession, TransportError
+from oamkit.transport.ssh import ConfigurationLocked, DeviceRejected, SshSession, TransportError
 
 
 # ---------------------------------------------------------------------------- comparing
@@ -101,7 +102,20 @@ class CliDriver:
         self.notes: list[str] = []
 
     def begin(self) -> None:
-        pass   # a CLI's candidate is taken by `load` (Junos `configure exclusive` refuses there)
+        """Where entering configuration mode takes the device's lock (Junos `configure
+        exclusive`), enter it now, before the backup: refused because another session holds
+        the configuration or has changed it, the host is `locked` and nothing else is sent (no
+        `rollback 0` on a database we never held: what is in it is theirs). The session stays
+        in configuration mode, holding the lock, for `load`."""
+        if not self.syntax.config_locked:
+            return
+        try:
+            self.session.enter_config()
+        except ConfigurationLocked as exc:
+            said = " ".join(line.strip() for line in exc.output.splitlines() if line.strip())
+            raise DeviceLocked(f"{self.plan.host.name}: {exc.command!r} refused: {said}; nothing "
+                               "was sent to the configuration: another session's lock or "
+                               "uncommitted edits are left as they are") from None
 
     @classmethod
     def open(cls, inventory: Inventory, plan: HostPlan, deadline: float) -> "CliDriver":

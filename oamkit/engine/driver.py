@@ -53,7 +53,7 @@ class ConfigDriver(Protocol):
 
     def begin(self) -> None:
         """Before the backup and any edit: take the device's own lock where the transport has
-        one (NETCONF candidate), and refuse a device that cannot take the change the way it is
+        one (NETCONF candidate; Junos CLI `configure exclusive`), and refuse a device that cannot take the change the way it is
         made. Raises `DeviceLocked` (someone else holds it or has changed the candidate: nothing
         is sent, nothing of theirs is touched) or `Unsupported`."""
 

@@ -15,6 +15,7 @@ Per host the outcome is one of:
                           it mid-change, or it ended failed-needs-attention); nothing was changed
   locked                  another oamkit run holds the host's lock (`locks`), or another session
                           holds the device's candidate (or has changed it without committing):
+                          a refused NETCONF <lock>, or Junos `configure exclusive` refused;
                           nothing was sent to the configuration
 """
 from __future__ import annotations
@@ -79,8 +80,9 @@ class VerifyFailed(Exception):
 
 
 class DeviceLocked(Exception):
-    """The device's own lock (a NETCONF candidate) is held by another session, or the
-    candidate holds another session's uncommitted edits: the host is `locked`, nothing sent."""
+    """The device's own lock (a NETCONF candidate, Junos `configure exclusive`) is held by
+    another session, or the candidate holds another session's uncommitted edits: the host is
+    `locked`, nothing sent."""
 
 
 class Unsupported(Exception):

@@ -334,6 +334,7 @@ class Device:
         self.confirm_until: float | None = None   # when the pending confirm window ends
         self._last_tick = time.monotonic()
         self.active_sessions: dict[int, str] = {}   # session id -> channel
+        self.session_since: dict[int, float] = {}   # session id -> when it opened (time.time())
         # called by tick() as fn(device, seconds_elapsed): link-event monitors (oamkit.lab.events)
         self.monitors: list[Callable[["Device", float], None]] = []
         # False: traffic counters are set from outside (a WAN lab edge follows a real veth)
@@ -622,8 +623,17 @@ class Device:
         return any(st.crc_rate > 0 or st.frame_rate > 0 for st in self.interfaces.values())
 
 
+# The holder's line is the device's own `users` line: Juniper, "Enter Configuration Mode"
+# (Junos 9.4 network operations guide) prints
+#   error: configuration database locked by:
+#     user2 terminal d0 (pid 1828) on since 19:47:58 EDT, idle 00:02:11
+#         exclusive [edit protocols]
+# and the Junos XML protocol guide ("Terminate a Junos XML Protocol Session") the same
+# "user terminal (pid PID) on since YYYY-MM-DD hh:mm:ss TZ, idle hh:mm:ss exclusive [edit]".
 LOCK_TEXTS = {
-    "juniper_junos": "error: configuration database locked by:\n  {user} {how} {sid}",
+    "juniper_junos": ("error: configuration database locked by:\n"
+                      "  {user} {how} (pid {sid}) on since {since}, idle {idle}\n"
+                      "      exclusive [edit]"),
     "cisco_xr": "% Failed to commit: the configuration is locked by NETCONF session {sid}",
     "huawei_vrp": "Error: The configuration is locked by NETCONF session {sid}.",
     "cisco_ios": "% Configuration is locked by NETCONF session {sid}",
@@ -638,6 +648,10 @@ def lock_conflict(device: "Device", session_id: int) -> str | None:
         holder = device.locks.get(name)
         channel = device.active_sessions.get(holder) if holder is not None else None
         if holder != session_id and channel in ("netconf", "cli"):
-            how = "netconf session" if channel == "netconf" else "terminal (exclusive) session"
-            return LOCK_TEXTS[device.platform].format(user=device.username, sid=holder, how=how)
+            how = "netconf" if channel == "netconf" else f"terminal p{holder}"
+            opened = device.session_since.get(holder, time.time())
+            since = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(opened))
+            idle = time.strftime("%H:%M:%S", time.gmtime(max(0.0, time.time() - opened)))
+            return LOCK_TEXTS[device.platform].format(user=device.username, sid=holder, how=how,
+                                                      since=since, idle=idle)
     return None

@@ -56,6 +56,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 import asyncssh
@@ -107,6 +108,7 @@ class NetconfSession(NetconfRpcs):
         st = state_of(dev)
         st.sessions[self.session_id] = self
         dev.active_sessions[self.session_id] = "netconf"
+        dev.session_since[self.session_id] = time.time()
         try:
             if dev.faults.hang:
                 await self._read_until_eof()
@@ -184,6 +186,7 @@ class NetconfSession(NetconfRpcs):
         st = state_of(dev)
         st.sessions.pop(self.session_id, None)
         dev.active_sessions.pop(self.session_id, None)
+        dev.session_since.pop(self.session_id, None)
         with dev.lock:
             if dev.confirm_pending and st.confirm_owner == self.session_id and st.persist is None:
                 dev.cancel_confirmed()

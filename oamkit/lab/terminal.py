@@ -330,6 +330,7 @@ class Session:
     async def run(self) -> None:
         dev = self.dev
         dev.active_sessions[self.id] = "cli"
+        dev.session_since[self.id] = time.time()
         dev.record(self.id, "cli", "event", f"session open user={self.user}", self.mode)
         try:
             if dev.faults.hang:
@@ -352,6 +353,7 @@ class Session:
                 self._read_task.cancel()
             self.ended()
             dev.active_sessions.pop(self.id, None)
+            dev.session_since.pop(self.id, None)
             dev.record(self.id, "cli", "event", "session closed", self.mode)
         try:
             self._flush_out()

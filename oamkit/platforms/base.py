@@ -165,6 +165,11 @@ class ConfigSyntax:
     # Mode handling with explicit prompts, so no read waits for output to go quiet (netmiko's
     # check_config_mode without a pattern costs ~2 s per call on some platforms).
     config_enter: str = "configure terminal"
+    # A reply to `config_enter` matching this (a line of it) means another session holds the
+    # configuration, or has changed it without committing: the host is `locked`, nothing is
+    # sent (Junos `configure exclusive`: `error: configuration database locked by:` and the
+    # holder's lines, or `error: configuration database modified`). None: no such lock.
+    config_locked: str | None = None
     config_exit: str = "end"
     config_prompt: str = r"\(config[^)]*\)#\s*$"
     exec_prompt: str = r"[^)]#\s*$"

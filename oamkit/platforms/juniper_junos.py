@@ -81,6 +81,12 @@ PLATFORM = Platform(
         # with `error: configuration database modified`), and what we leave uncommitted, a
         # dropped session included, is rolled back by the device
         config_enter="configure exclusive", exit_abandon_answer="yes",
+        # another user's exclusive lock (Juniper, "Using the configure exclusive Command" and
+        # "Enter Configuration Mode": `error: configuration database locked by:` then
+        # "user2 terminal d0 (pid 1828) on since ..., idle ..." / "exclusive [edit ...]"), or
+        # the shared database changed and not committed (`configuration database modified`,
+        # the message PyEZ's LockError carries: "Troubleshoot Junos PyEZ Errors ...")
+        config_locked=r"^error: configuration database (?:locked by|modified)",
         config_exit="exit configuration-mode", config_prompt=r"\S+@\S+#\s*$",
         exec_prompt=r"\S+@\S+>\s*$"),
     netconf=NetconfModel(

@@ -34,6 +34,11 @@ class DeviceRejected(OamkitError):
         super().__init__(f"{host}: device rejected {command!r}{where}: {output.strip()}")
 
 
+class ConfigurationLocked(DeviceRejected):
+    """The device refused configuration mode because another session holds the configuration
+    (or has changed it without committing); `output` is its refusal, naming the holder."""
+
+
 # why a CLI session did not open when the device logged us in and then went silent
 TERMINAL_UNOPENED = "logged in, but the device did not open the terminal (pty/shell) before the deadline"
 

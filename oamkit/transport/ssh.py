@@ -24,12 +24,12 @@ from dataclasses import dataclass, field
 from oamkit.inventory import HostSettings, Inventory
 from oamkit.platforms import Platform, get_platform
 from oamkit.transport import algorithms, sessionlog, watchdog
-from oamkit.transport.base import (TERMINAL_UNOPENED, DeviceRejected, TransportError, load, open_socket,
-                                   scrub, stopped_reading)
+from oamkit.transport.base import (TERMINAL_UNOPENED, ConfigurationLocked, DeviceRejected,
+                                   TransportError, load, open_socket, scrub, stopped_reading)
 from oamkit.transport.hostkeys import HostKeyPolicy, HostKeyRefused, host_key_policy, known_name
 from oamkit.transport.jump import open_tunnel
 
-__all__ = ["DeviceRejected", "SshSession", "TransportError", "open_socket", "scrub"]
+__all__ = ["ConfigurationLocked", "DeviceRejected", "SshSession", "TransportError", "open_socket", "scrub"]
 
 
 @dataclass
@@ -243,12 +243,16 @@ class SshSession:
 
     def enter_config(self, command: str | None = None) -> str:
         """Enter configuration mode (with `command`, e.g. a revert-timer variant); raise
-        DeviceRejected when the device refuses it."""
+        DeviceRejected when the device refuses it, ConfigurationLocked (one) when it refuses
+        because another session holds the configuration (`ConfigSyntax.config_locked`)."""
         output = ""
         if not self.in_config:
             syntax = self.platform.config
             output = self._send(command or syntax.config_enter,
                                 f"(?:{syntax.config_prompt})|(?:{syntax.exec_prompt})")
+            if syntax.config_locked and re.search(syntax.config_locked, output, re.M):
+                entered = command or syntax.config_enter
+                raise ConfigurationLocked(self.host.name, entered, _refusal(output, entered, syntax))
             if re.search(syntax.error_pattern, output, re.M):
                 raise DeviceRejected(self.host.name, command or syntax.config_enter,
                                      _error_lines(output, syntax.error_pattern))
@@ -562,6 +566,17 @@ def _connect_failure(exc: Exception) -> str:
         return str(cause) if isinstance(cause, HostKeyRefused) else f"{type(cause).__name__}: {cause}"
     lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
     return lines[0] if lines else type(exc).__name__
+
+
+def _refusal(text: str, command: str, syntax) -> str:
+    """The device's whole refusal of `command`, without the echo and the prompts: besides the
+    error line, its lines say who holds the configuration (Junos: user, terminal, pid, since,
+    idle, where they edit), after the error or, as `Users currently editing`, before it."""
+    lines = [line.rstrip() for line in text.splitlines() if line.strip()]
+    if lines and lines[0].endswith(command.strip()):
+        lines = lines[1:]
+    return "\n".join(line for line in lines if not re.search(syntax.exec_prompt, line)
+                     and not re.search(syntax.config_prompt, line))
 
 
 def _error_lines(text: str, pattern: str) -> str:
