@@ -100,6 +100,7 @@ class CliDriver:
         self._last_delta: tuple | None = None   # (managed, target, lines) of the last delta()
         self.running_touched = False   # a commit, or a line applied at once, was sent
         self.notes: list[str] = []
+        self.confirmed_late: str | None = None   # a CLI confirm's output is read in order
 
     def begin(self) -> None:
         """Where entering configuration mode takes the device's lock (Junos `configure

@@ -303,13 +303,26 @@ def _restore(inventory: Inventory, plan: HostPlan, driver: ConfigDriver, before:
                                  f"was sent, so running is as it was. The check afterwards "
                                  f"failed ({first}; reconnect: {second})")
                 return
-            undo = (f" Unless someone confirms it, the device undoes the change by itself: "
-                    f"{self_revert}." if self_revert else "")
-            said = "".join(f" {note}." for note in driver.notes)
-            result.detail = (f"rollback failed ({first}); reconnect failed ({second}). The device "
-                             f"may hold part of the change.{said}{undo} Its backup: oamkit changes "
-                             f"--change {Path(result.backup).parent.name} --host {plan.host.name}")
+            result.detail = _unfinished_detail(driver, plan, result, f"rollback failed ({first}); "
+                                               f"reconnect failed ({second})", self_revert)
     result.outcome = NEEDS_ATTENTION
+
+
+def _unfinished_detail(driver: ConfigDriver, plan: HostPlan, result: HostResult, failure: str,
+                       self_revert: str | None) -> str:
+    """What a human must know of a host whose rollback could not finish: first what is known
+    to be true of the device, then why the rollback failed, what the device said, the way out."""
+    change, host = Path(result.backup).parent.name, plan.host.name
+    said = "".join(f" {note}." for note in driver.notes)
+    backup = f" Its backup: oamkit changes --change {change} --host {host}"
+    if driver.confirmed_late:
+        # the confirm is sent only once the read-back equals the target: the change is whole
+        return (f"The change is confirmed and stays on the device: {driver.confirmed_late}. "
+                f"Then the {failure}.{said} Check it with oamkit diff --limit {host}; to undo "
+                f"it: oamkit rollback --change {change} --limit {host}.{backup}")
+    undo = (f" Unless someone confirms it, the device undoes the change by itself: "
+            f"{self_revert}." if self_revert else "")
+    return f"{failure}. The device may hold part of the change.{said}{undo}{backup}"
 
 
 def _put_back(driver: ConfigDriver, before: Snapshot, result: HostResult) -> list[str]:

@@ -51,10 +51,16 @@ class ConfigDriver(Protocol):
     what it answered while the change was undone (e.g. that no confirmed commit was pending any
     more). The engine adds them to the host's detail."""
 
+    confirmed_late: str | None
+    """Set when the device showed that this change is confirmed although the reply to the
+    confirm never came (NETCONF: a <cancel-commit> refused after the confirming <commit> was
+    sent): what it said. Nothing is pending, nothing will undo it; the engine says that first
+    when it cannot finish the rollback. Cleared (into `notes`) by a later commit."""
+
     def begin(self) -> None:
         """Before the backup and any edit: take the device's own lock where the transport has
-        one (NETCONF candidate; Junos CLI `configure exclusive`), and refuse a device that cannot take the change the way it is
-        made. Raises `DeviceLocked` (someone else holds it or has changed the candidate: nothing
+        one (NETCONF candidate; Junos CLI `configure exclusive`), and refuse a device that
+        cannot take the change the way it is made. Raises `DeviceLocked` (someone else holds it or has changed the candidate: nothing
         is sent, nothing of theirs is touched) or `Unsupported`."""
 
     def read(self) -> Snapshot:

@@ -60,6 +60,7 @@ class NetconfDriver:
         # what `abandon` heard
         self.notes: list[str] = session.warnings
         self._confirm_sent = False
+        self.confirmed_late: str | None = None   # see ConfigDriver.confirmed_late
 
     @classmethod
     def open(cls, inventory: Inventory, plan: HostPlan, deadline: float) -> "NetconfDriver":
@@ -153,12 +154,30 @@ class NetconfDriver:
     def commit(self, confirm_timeout: int) -> None:
         confirmed = self.session.supports("confirmed-commit")
         self.running_touched = True
+        if self.confirmed_late and confirmed:
+            # the restore's commit, answered or not, stays only once confirmed: until then
+            # the change is what the device keeps (RFC 6241 8.4: a confirmed commit not
+            # confirmed is undone when its timeout passes or the session that sent it ends)
+            self.confirmed_late += (
+                "; the rollback's own confirmed commit that followed, never confirmed, the "
+                "device undoes by itself (when its timeout passes or this session ends), "
+                "which leaves the change")
+        elif self.confirmed_late:
+            self._no_longer_known()
         self.session.commit(confirm_timeout if confirmed else None)
         if confirmed:
             self._confirmed = True
             self.self_revert = f"its confirmed commit ({confirm_timeout} seconds)"
 
+    def _no_longer_known(self) -> None:
+        """A commit (or confirm) of the restore was sent after `confirmed_late` was learnt:
+        the device may now hold part of the restore. What was true before stays said."""
+        self.notes.append(self.confirmed_late)
+        self.confirmed_late = None
+
     def confirm(self) -> None:
+        if self.confirmed_late:
+            self._no_longer_known()
         if self._confirmed:
             self._confirm_sent = True
             self.session.commit()
@@ -177,11 +196,10 @@ class NetconfDriver:
                     # <commit> went first, so nothing of ours is pending any more: the change
                     # was confirmed (or its window had already run out); nothing reverts it
                     self._confirmed, self.self_revert = False, None
-                    self.notes.append(
-                        "The confirming commit had been sent and its reply was late; asked to "
+                    self.confirmed_late = (
+                        "the confirming commit had been sent and its reply was late; asked to "
                         f"cancel the confirmed commit, the device said {exc.output.strip()!r}: "
-                        "no confirmed commit is pending, so the change is confirmed and held, "
-                        "and the device will not undo it by itself")
+                        "none is pending, and the device will not undo the change by itself")
                 else:
                     self.notes.append(f"asked to cancel its confirmed commit, the device said "
                                       f"{exc.output.strip()!r}")

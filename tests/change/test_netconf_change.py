@@ -286,7 +286,12 @@ def test_a_late_reply_to_the_confirm_is_not_reported_as_a_pending_revert(lab, nc
         assert held
         assert "undoes the change by itself" not in host["detail"], host["detail"]
         assert "No confirmed commit is in progress" in host["detail"], host["detail"]
-        assert "confirmed and held" in host["detail"], host["detail"]
+        # what is true comes first: the whole change is confirmed (it is sent only once the
+        # read-back equals the intent), not "may hold part of" it
+        assert host["detail"].startswith("The change is confirmed and stays on the device: "
+                                          "the confirming commit had been sent"), host["detail"]
+        assert "may hold part" not in host["detail"], host["detail"]
+        assert "oamkit rollback --change " in host["detail"], host["detail"]
     else:
         assert host["outcome"] == "failed-rolled-back" and not held, host
 
