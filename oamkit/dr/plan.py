@@ -228,10 +228,12 @@ class DrPlan(_Model):
     baseline: float = 1.0               # seconds of baseline probing
     pre: float = 0.5                    # probing before the trigger / restore
     settle: float = 0.5                 # steady answers needed to call a site recovered
-    # the restore's watch lasts at least this long; the trigger's always lasts until the step
-    # returned + convergence_bound + settle (a cut that lands late, a flap, must be seen)
+    # the restore's path check waits at least this long after the step. Both watches always
+    # last until the step returned + their bound + settle (a cut or a restore that lands late,
+    # a flap, must be seen)
     min_watch: float = 1.5
-    failback_bound: float = 15.0        # time allowed to get back onto the normal path
+    failback_bound: float = 15.0        # time allowed to get back onto the normal path; also the
+                                        # most outage allowed after the restore
     max_rate_pps: float = 10000
     trace_timeout: float = 0.5
     icmp_budget: IcmpBudget = Field(default_factory=IcmpBudget)   # per hop router

@@ -19,8 +19,8 @@ from oamkit.dr.paths import AS_EXPECTED, UNKNOWN, WRONG, PathChecker, path_verdi
 from oamkit.dr.degrade import POLL_S as DEGRADE_POLL_S, DegradeWatch, judge_sites, link_sample
 from oamkit.dr.plan import DrPlan, Step
 from oamkit.dr.signals import SignalGuard
-from oamkit.dr.sites import SiteState, judge_baseline  # noqa: F401 (SiteState: API)
-from oamkit.probe.analysis import RECOVERED_ANSWERED, outage_around, run_summary, sharpen, slot_stats
+from oamkit.dr.sites import SiteState, judge_baseline, judge_outage  # noqa: F401 (SiteState: API)
+from oamkit.probe.analysis import outage_around, run_summary, sharpen, slot_stats
 from oamkit.probe.engine import ProbeEngine, ProbeRun, Slot, rounds_for
 from oamkit.jsonout import SCHEMA_VERSION
 from oamkit.probe.proto import ProbeProto
@@ -106,8 +106,8 @@ class DrRunner:
                             max_target_pps=self.plan.max_target_pps)
 
     def _watch_duration(self, step: Step, bound: float) -> float:
-        """The longest a watch may probe (DrPlan.watch_duration). The sender stops earlier
-        once every site is steady."""
+        """The longest a watch may probe (DrPlan.watch_duration): the step's whole timeout,
+        then its window."""
         return self.plan.watch_duration(step, bound)
 
     def _baseline_interval(self, n_slots: int) -> float:
@@ -206,14 +206,15 @@ class DrRunner:
 
     def _watch(self, name: str, step_name: str, step: Step, bound: float, until_path: str | None = None) -> ProbeRun:
         """Probe continuously, run the step after `pre`, watch until `bound` + `settle` have
-        passed since the step returned. The trigger's watch lasts that whole window: a cut
-        that lands after the command returned (a backgrounded job, a device that commits
-        late) must fall inside it, and an outage that comes back after a first recovery (a
-        flap) must be seen. The restore's watch may end earlier, once every site has answered
-        steadily for `settle` (at least `min_watch` after the step) and, with `until_path`,
-        is back on that path. The probe schedule covers the step's whole timeout, so a slow
-        trigger (or a late operator) is watched; probing that still ends before the window
-        was observed is recorded and makes the run INVALID."""
+        passed since the step returned. Both watches last that whole window, even when every
+        site looks steady sooner: a cut (or a restore) that lands after the command returned
+        (a backgrounded job, a device that commits late) must fall inside it, and an outage
+        that comes back after a first recovery (a flap) must be seen. With `until_path`, the
+        sites are checked back on that path while the watch goes on, once every site has
+        answered steadily for `settle` (at least `min_watch` after the step). The probe
+        schedule covers the step's whole timeout, so a slow trigger (or a late operator) is
+        watched; probing that still ends before the window was observed is recorded and makes
+        the run INVALID."""
         plan = self.plan
         slots = [Slot(st.site.target, st.measure) for st in self.states]
         dw = self.degrade if step_name == "trigger" else None
@@ -235,7 +236,7 @@ class DrRunner:
             p = dw.prediction.get("predicted_s")
             self.log(f"degrading {step.link}: {dw.frames_per_s or 0:.0f} frames/s, predicted detection "
                      + (f"{p:.2f} s" if p is not None else f"never ({dw.prediction.get('reason', 'no prediction')})"))
-        path_ok_at = None
+        paths_done = False
         reason = "probing ended early"
         while e.sending():
             now = time.time()
@@ -253,25 +254,18 @@ class DrRunner:
                 continue
             elapsed = now - t_step
             if elapsed >= bound + plan.settle:
-                reason = "window" if step_name == "trigger" else "bound"
+                reason = "window"
                 break
-            if step_name != "trigger" and elapsed >= plan.min_watch and self._all_steady(e, now):
-                if until_path is None:
-                    reason = "steady"
-                    break
-                if path_ok_at is None:
-                    # only sites not yet seen back on the path: each trace spends ICMP budget
-                    pending = {n for n in self._want_path if n not in self._path_seen
-                               or self._path_seen[n]["status"] != "as expected"}
-                    res = self._check_paths(until_path, only=pending, stats_as=name,
-                                            max_time=bound + plan.settle - (time.time() - t_step))
-                    self._path_seen.update(res)
-                    if all(self._path_seen.get(n, {}).get("status") == "as expected" for n in self._want_path):
-                        path_ok_at = time.time()
-                elif now - path_ok_at >= plan.settle:
-                    reason = "steady"
-                    break
-            time.sleep(0.1 if until_path is None or path_ok_at else 0.4)
+            if (until_path is not None and not paths_done and elapsed >= plan.min_watch
+                    and self._all_steady(e, now)):
+                # only sites not yet seen back on the path: each trace spends ICMP budget
+                pending = {n for n in self._want_path if n not in self._path_seen
+                           or self._path_seen[n]["status"] != "as expected"}
+                res = self._check_paths(until_path, only=pending, stats_as=name,
+                                        max_time=bound + plan.settle - (time.time() - t_step))
+                self._path_seen.update(res)
+                paths_done = all(self._path_seen.get(n, {}).get("status") == "as expected" for n in self._want_path)
+            time.sleep(0.1 if until_path is None or paths_done else 0.4)
         decided = time.time()
         e.stop()
         if dw is not None:
@@ -317,26 +311,12 @@ class DrRunner:
             if degraded is not None and self.degrade.t_down is None:
                 st.reachable_after = False      # judged by _judge_degrade: never taken down
                 continue
-            flap = self._flap_text(o, t_trigger_rel)
-            if not o["recovered"] and o["lost"] == 0:
-                lost.append(st.site.name)      # no outage, but lossy to the end: not steady either
-                st.reasons.append(f"not recovered within {self.plan.convergence_bound:g} s after the trigger: "
-                                  f"{o.get('tail_loss_pct', 100.0):g}% of the probes in its last "
-                                  f"{self.plan.settle:g} s lost (recovered: at most "
-                                  f"{100 * (1 - RECOVERED_ANSWERED):.0f}%)")
-            elif not o["recovered"]:
+            verdict = judge_outage(st, o, after="the trigger", bound=self.plan.convergence_bound,
+                                   bound_key="convergence_bound", settle=self.plan.settle, t_step_rel=t_trigger_rel)
+            if verdict == "lost":
                 lost.append(st.site.name)
-                st.reasons.append(f"no connectivity after the trigger (lost {o['outage_s'] * 1e3:.0f}+ ms, not recovered "
-                                  f"within {self.plan.convergence_bound:g} s)" + (f"; {flap}" if flap else ""))
-            elif o["outage_s"] > self.plan.convergence_bound:
+            elif verdict == "slow":
                 slow.append(st.site.name)
-                st.reasons.append(f"outage {o['outage_s'] * 1e3:.0f} ms exceeds the bound "
-                                  f"{self.plan.convergence_bound * 1e3:.0f} ms" + (f" ({flap})" if flap else ""))
-            elif flap:
-                st.notes.append(flap)
-            if o.get("scattered_lost"):
-                st.notes.append(f"{o['scattered_lost']} lone lost probe(s) after the trigger: scattered loss "
-                                f"(ICMP rate limits, random drops), not counted as outage")
             st.reachable_after = o["recovered"]
             tail = slot_stats(run, i, t_from=float(np.nanmax(run.tx[i])) - self.plan.settle)
             st.rtt_after_ms = tail["rtt_ms"]["p50"]
@@ -354,18 +334,6 @@ class DrRunner:
         ok = rec.ok and not lost and not slow and not degrade_failed
         self._phase("failover", ok, "; ".join(note))
         return ok
-
-    @staticmethod
-    def _flap_text(o: dict, t_trigger_rel: float) -> str:
-        """'' for at most one outage; else what a flap looks like: each outage, after the
-        trigger, and that they are added up."""
-        outages = o.get("outages") or []
-        if len(outages) < 2:
-            return ""
-        each = [f"+{x['start_rel_s'] - t_trigger_rel:.2f}..+{x['end_rel_s'] - t_trigger_rel:.2f} s" for x in outages[:5]]
-        at = ", ".join(each[:-1]) + " and " + each[-1] + (", ..." if len(outages) > 5 else "")
-        return (f"flapped: connectivity lost {len(outages)} times after the trigger, at {at}; "
-                f"the outage is their sum")
 
     def _failover_evidence(self, st: SiteState) -> list[str]:
         """What shows that a site failed over: "path" (seen on the failover hop after the
@@ -429,12 +397,19 @@ class DrRunner:
         again = {n for n in self._want_path if paths.get(n, {}).get("status") != "as expected"}
         if has_normal and again:
             paths.update(self._check_paths("normal", only=again, stats_as="failback"))
-        unreachable = []
+        unreachable, slow = [], []
         statuses = {}
+        t_restore_rel = (rec.started or run.t0) - (self.t_ref or run.t0)
         for st in self.states:
-            if not st.failback["recovered"]:
+            # judged as the failover is: every outage in the restore's whole window counts
+            verdict = judge_outage(st, st.failback, after="the restore", bound=self.plan.failback_bound,
+                                   bound_key="failback_bound", settle=self.plan.settle, t_step_rel=t_restore_rel)
+            if verdict == "lost":
                 unreachable.append(st.site.name)
-                st.reasons.append("not reachable after the restore")
+            elif verdict == "slow":
+                slow.append(st.site.name)
+            elif st.failback["bursts"]:
+                st.notes.append(failback_outage_note(st.failback))
             if st.site.name in paths:
                 st.path_failback = paths[st.site.name]
                 statuses[st.site.name] = self._judge_path(st, st.path_failback, "after failback",
@@ -443,10 +418,14 @@ class DrRunner:
         if not rec.ok:
             note.append(restore_failed_note(rec))
         if unreachable:
-            note.append(f"{len(unreachable)} sites unreachable after the restore: {', '.join(unreachable)}")
+            note.append(f"{len(unreachable)} sites unreachable after the restore (not recovered within "
+                        f"{self.plan.failback_bound:g} s): {', '.join(unreachable)}")
+        if slow:
+            note.append(f"{len(slow)} sites lost connectivity after the restore for longer than the failback "
+                        f"bound ({self.plan.failback_bound:g} s): {', '.join(slow)}")
         path_note, paths_ok = self._path_note(statuses, "not back on the normal path")
         note += path_note
-        ok = rec.ok and not unreachable and paths_ok
+        ok = rec.ok and not unreachable and not slow and paths_ok
         self._phase("failback", ok, "; ".join(note))
         return ok
 
@@ -621,6 +600,12 @@ class DrRunner:
         if flapped:
             summary.append(f"connectivity flapped after the trigger (lost, back, lost again; each site's "
                            f"outages are added up): {', '.join(flapped)}")
+        failback_lost = [f"{s['name']} ({s['failback']['outage_s'] * 1e3:.0f} ms"
+                         + (f" in {s['failback']['bursts']} outages)" if s['failback']['bursts'] > 1 else ")")
+                         for s in sites if (s["failback"] or {}).get("bursts")]
+        if failback_lost:
+            summary.append(f"connectivity lost after the restore (the failback was not hitless): "
+                           f"{', '.join(failback_lost)}")
         filtered = [s["name"] for s in sites if s["classification"] == "icmp_filtered"]
         if filtered:
             summary.append(f"ICMP filtered (reachable by TCP/UDP, not down): {', '.join(filtered)}")
@@ -655,6 +640,12 @@ class DrRunner:
 EXIT_FOR_VERDICT = {"PASS": 0, "FAIL": 1, "INVALID": 3, "INCONCLUSIVE": 3, "RESTORE FAILED": 4,
                     "ABORTED": 130}
 RESTORE_FAILED = "RESTORE FAILED"      # the verdict whenever the restore step failed, whatever else happened
+
+
+def failback_outage_note(o: dict) -> str:
+    """A failback outage within its bound: not a failure, but the failback was not hitless."""
+    times = f" in {o['bursts']} outages" if o["bursts"] > 1 else ""
+    return f"lost connectivity after the restore: {o['outage_s'] * 1e3:.0f} ms{times} (the failback was not hitless)"
 
 
 def restore_failed_note(rec: StepRecord) -> str:

@@ -1,5 +1,6 @@
-"""The sites of a DR test: each one's state through the run (`SiteState`), and what the
-baseline decides for it (`judge_baseline`): reachable or not, and which protocol measures it.
+"""The sites of a DR test: each one's state through the run (`SiteState`), what the
+baseline decides for it (`judge_baseline`): reachable or not, and which protocol measures it,
+and what a watch's outages say about it (`judge_outage`, the failover and failback alike).
 
 Routers police ICMP (a control-plane rate limit): a steady loss measured as an outage would
 never recover. So a protocol must answer cleanly to measure a site; a lossy one gives way to a
@@ -9,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from oamkit.dr.plan import Site
+from oamkit.probe.analysis import RECOVERED_ANSWERED
 from oamkit.probe.proto import ProbeProto
 
 # a protocol losing more than this share of its baseline probes (a router's ICMP rate limit)
@@ -103,3 +105,45 @@ def judge_baseline(st: SiteState, stats: dict[str, dict]) -> str:
                           f"{_proto_name(main)} lossy at baseline: {_loss_text(m)}"
                           f"{_fallback_text(fb, stats.get(fb))}")
     return main
+
+
+def flap_text(o: dict, t_step_rel: float, after: str = "the trigger") -> str:
+    """'' for at most one outage; else what a flap looks like: each outage, timed from the
+    step (`after`), and that they are added up."""
+    outages = o.get("outages") or []
+    if len(outages) < 2:
+        return ""
+    each = [f"+{x['start_rel_s'] - t_step_rel:.2f}..+{x['end_rel_s'] - t_step_rel:.2f} s" for x in outages[:5]]
+    at = ", ".join(each[:-1]) + " and " + each[-1] + (", ..." if len(outages) > 5 else "")
+    return (f"flapped: connectivity lost {len(outages)} times after {after}, at {at}; "
+            f"the outage is their sum")
+
+
+def judge_outage(st: SiteState, o: dict, *, after: str, bound: float, bound_key: str, settle: float,
+                 t_step_rel: float) -> str | None:
+    """Judge one site's outages in the watch after a step (`after`: 'the trigger' or 'the
+    restore'), against `bound` (the plan key `bound_key`): every outage counts and a flap is
+    their sum; a lone lost probe is scattered loss, noted, never an outage. Adds the site's
+    reasons and notes; -> "lost" (not recovered by the end of the watch), "slow" (the outages
+    add up to more than the bound) or None."""
+    flap = flap_text(o, t_step_rel, after)
+    verdict = None
+    if not o["recovered"] and o["lost"] == 0:
+        verdict = "lost"       # no outage, but lossy to the end: not steady either
+        st.reasons.append(f"not recovered within {bound:g} s ({bound_key}) after {after}: "
+                          f"{o.get('tail_loss_pct', 100.0):g}% of the probes in its last {settle:g} s lost "
+                          f"(recovered: at most {100 * (1 - RECOVERED_ANSWERED):.0f}%)")
+    elif not o["recovered"]:
+        verdict = "lost"
+        st.reasons.append(f"no connectivity after {after} (lost {o['outage_s'] * 1e3:.0f}+ ms, not recovered "
+                          f"within {bound:g} s)" + (f"; {flap}" if flap else ""))
+    elif o["outage_s"] > bound:
+        verdict = "slow"
+        st.reasons.append(f"outage {o['outage_s'] * 1e3:.0f} ms after {after} exceeds the bound "
+                          f"{bound * 1e3:.0f} ms ({bound_key})" + (f" ({flap})" if flap else ""))
+    elif flap:
+        st.notes.append(flap)
+    if o.get("scattered_lost"):
+        st.notes.append(f"{o['scattered_lost']} lone lost probe(s) after {after}: scattered loss "
+                        f"(ICMP rate limits, random drops), not counted as outage")
+    return verdict

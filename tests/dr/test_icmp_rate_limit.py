@@ -54,7 +54,7 @@ def test_icmp_rate_limited_site_is_measured_over_its_clean_fallback(policed_site
     assert site1["failover"]["recovered"] and site1["failback"]["recovered"], site1
     assert site2["measured_with"] == "icmp"                           # not policed: ICMP as planned
     assert result["verdict"] == "PASS", result["summary"]
-    assert result["watch_windows"]["failback"]["ended_by"] == "steady"
+    assert result["watch_windows"]["failback"]["ended_by"] == "window"
 
 
 def test_icmp_rate_limited_site_without_fallback_names_the_persistent_loss(policed_site1, tmp_path):

@@ -77,3 +77,48 @@ def test_a_flapping_failover_is_judged_on_the_sum_of_its_outages(healthy_lab, tm
     assert any(line.startswith("connectivity flapped") and f"{site1.name} (2 outages)" in line
                for line in result["summary"]), result["summary"]
     assert all(s["verdict"] == "PASS" for s in result["sites"][1:]), [s["reasons"] for s in result["sites"]]
+
+
+@pytest.mark.parametrize("late", ["cut", "flap"])
+def test_what_a_restore_brings_late_is_watched_for_the_whole_failback_window(healthy_lab, tmp_path, late):
+    """The restore brings the primary back at once, and 2.0 s later (a backgrounded job, a
+    device that commits late) site1 is lost: for good ("cut") or for 0.8 s ("flap"). Without
+    paths the failback is shown by reachability only. The failback watch ended once every
+    site was steady (min_watch, 1.5 s), before the late effect: both PASSed with no failback
+    outage. It lasts restore return + failback_bound + settle now, as the failover's does."""
+    lab = healthy_lab
+    site1 = lab.site_list()[0]
+    table = f"table inet oamlate {{ chain out {{ type filter hook output priority 0; ip daddr {site1.addr} drop; }}; }}"
+    on = f"echo '{table}' | ip netns exec {lab.branch_ns} nft -f -"
+    off = f"ip netns exec {lab.branch_ns} nft delete table inet oamlate"
+    later = tmp_path / "later.sh"
+    later.write_text(f"sleep 2.0\n{on}\n" + (f"sleep 0.8\n{off}\n" if late == "flap" else ""))
+    plan = lab.plan(mode="drop")
+    del plan["paths"]
+    plan["failback_bound"] = "4s"
+    restore = " ".join(lab.restore_command("drop"))
+    plan["restore"] = {"type": "command", "command": [
+        "bash", "-c", f"{restore} && (setsid bash {later} </dev/null >/dev/null 2>&1 &)"]}
+    try:
+        result = run_plan(lab, tmp_path, plan)
+    finally:
+        subprocess.run(["ip", "netns", "exec", lab.branch_ns, "nft", "delete", "table", "inet", "oamlate"],
+                       capture_output=True)
+    assert result["verdict"] == ("FAIL" if late == "cut" else "PASS"), result["summary"]
+    w = result["watch_windows"]["failback"]
+    fb = result["sites"][0]["failback"]
+    assert fb["bursts"] == 1 and fb["start_rel_s"] >= w["step_returned_rel_s"] + 1.8, fb     # the late loss
+    assert w["complete"] and w["ended_by"] == "window", w
+    assert w["probed_until_rel_s"] >= w["step_returned_rel_s"] + 4.0 + 0.5 - 0.05, w
+    assert all(s["failback"]["lost"] == 0 for s in result["sites"][1:]), [s["failback"] for s in result["sites"]]
+    if late == "cut":
+        assert [s["name"] for s in result["sites"] if s["verdict"] == "FAIL"] == [site1.name]
+        assert not fb["recovered"], fb
+        assert any(r.startswith("no connectivity after the restore") for r in result["sites"][0]["reasons"])
+        assert any(line.startswith("1 sites unreachable after the restore") and line.endswith(site1.name)
+                   for line in result["summary"]), result["summary"]
+    else:
+        assert fb["recovered"] and 0.7 < fb["outage_s"] < 0.95, fb
+        assert any(n.startswith("lost connectivity after the restore") for n in result["sites"][0]["notes"])
+        assert any(line.startswith("connectivity lost after the restore") and f"{site1.name} (" in line
+                   for line in result["summary"]), result["summary"]
