@@ -24,7 +24,8 @@ from oamkit.probe.analysis import outage_around, run_summary, sharpen, slot_stat
 from oamkit.probe.engine import ProbeEngine, ProbeRun, Slot, rounds_for
 from oamkit.jsonout import SCHEMA_VERSION
 from oamkit.probe.proto import ProbeProto
-from oamkit.probe.safety import SafetyError, check_probe_request, outside_allow, refuse
+from oamkit.probe.safety import (SafetyError, check_probe_request, directed_broadcast_problems, outside_allow,
+                                 refuse)
 
 # steps live in oamkit.dr.steps; re-exported here for callers of the runner's API
 from oamkit.dr.steps import (ActionHook, StepRecord, command_argv, iso, prompt_on_stderr, run_step,  # noqa: F401
@@ -81,6 +82,12 @@ class DrRunner:
             if outside:
                 raise refuse("outside the allow-list (plan key allow: or --allow CIDR); nothing was sent",
                              field="allow", value=", ".join(outside))
+        # a subnet's last address, where the kernel (or the allow-list) knows the subnet: named by site
+        sites = {st.site.target: (f"sites.{i}.target", f"site {st.site.name}") for i, st in enumerate(self.states)}
+        broadcasts = directed_broadcast_problems(list(sites), self.netns, self.allow, where=sites.get,
+                                                 file=self.plan_file)
+        if broadcasts:
+            raise SafetyError(broadcasts)
         check_probe_request([st.site.target for st in self.states], self.plan.interval,
                             rounds_for(longest, self.plan.interval), self.netns, allowed=self.allowed,
                             max_rate_pps=self.plan.max_rate_pps, allow=self.allow,

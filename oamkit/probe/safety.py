@@ -135,17 +135,28 @@ def lab_for_netns(name: str) -> LabRecord | None:
     return None
 
 
-def addresses_in_netns(name: str) -> set[str]:
-    out = subprocess.run(["ip", "-n", name, "-j", "-4", "addr", "show"], capture_output=True,
-                         text=True, timeout=10)
+def _ipv4_addresses(netns: str | None) -> list[tuple[str, dict]]:
+    """(interface, addr_info) of every IPv4 address the kernel has in `netns` (None: where
+    this process runs), from `ip -j -4 addr show`; [] when it cannot be read."""
+    out = subprocess.run(["ip", *(["-n", netns] if netns else []), "-j", "-4", "addr", "show"],
+                         capture_output=True, text=True, timeout=10)
     if out.returncode != 0:
-        return set()
-    addrs = set()
-    for link in json.loads(out.stdout or "[]"):
-        for info in link.get("addr_info", []):
-            if info.get("local"):
-                addrs.add(info["local"])
-    return addrs
+        return []
+    return [(link.get("ifname", "?"), info) for link in json.loads(out.stdout or "[]")
+            for info in link.get("addr_info", []) if info.get("local")]
+
+
+def addresses_in_netns(name: str) -> set[str]:
+    return {info["local"] for _, info in _ipv4_addresses(name)}
+
+
+def connected_subnets(netns: str | None) -> list[tuple[ipaddress.IPv4Network, str]]:
+    """(subnet, interface) of every address configured in `netns` (None: where this process
+    runs): the subnets the kernel knows the broadcast address of."""
+    if netns and not NETNS_NAME.fullmatch(netns):      # refused by the guard, never looked up
+        return []
+    return [(ipaddress.IPv4Network(f"{info['local']}/{info.get('prefixlen', 32)}", strict=False), ifname)
+            for ifname, info in _ipv4_addresses(netns)]
 
 
 def lab_addresses(lab: LabRecord) -> set[str]:
@@ -183,7 +194,7 @@ _LIMITED_BROADCAST = ipaddress.IPv4Address("255.255.255.255")
 
 def non_unicast(addr) -> str | None:
     """Why an IPv4 address is no single host to probe (None: a unicast address). A directed
-    broadcast (the last address of a subnet) needs the netmask and is not caught here."""
+    broadcast (the last address of a subnet) needs the netmask: `directed_broadcast_problems`."""
     ip = ipaddress.IPv4Address(addr)
     if ip in _THIS_NETWORK:
         return "the unspecified address" if ip.is_unspecified else "a 'this network' address (0.0.0.0/8)"
@@ -194,6 +205,44 @@ def non_unicast(addr) -> str | None:
     if ip.is_reserved:
         return "a reserved address (240.0.0.0/4)"
     return None
+
+
+def directed_broadcast(addr, subnets) -> ipaddress.IPv4Network | None:
+    """The subnet of `subnets` whose broadcast (last) address `addr` is, or None. A /31 (RFC
+    3021: both addresses are hosts) and a /32 have no broadcast address."""
+    ip = ipaddress.IPv4Address(addr)
+    return next((net for net in subnets if net.prefixlen <= 30 and ip == net.broadcast_address), None)
+
+
+def directed_broadcast_problems(targets, netns: str | None, allow: list[ipaddress.IPv4Network] | None,
+                                where=None, file: str | None = None) -> list[Problem]:
+    """A target that is the broadcast address of a subnet oamkit knows: an allow-list prefix,
+    or a subnet connected in the namespace the probes leave from (`netns`; None: where this
+    process runs). A router forwards a directed broadcast to every host of that subnet (or
+    drops it): never one host's answer. `where(target)` -> (field, who) names it in the
+    message (a plan's `sites.N.target` and the site)."""
+    allow_nets = list(allow or [])
+    connected = None          # read once, only when a target is worth looking up
+    problems = []
+    for t in dict.fromkeys(targets):
+        try:
+            ip = ipaddress.IPv4Address(t)
+        except ValueError:
+            continue            # named by the guard's own checks
+        net, known = directed_broadcast(ip, allow_nets), "an allow-list prefix (plan key allow: or --allow)"
+        if net is None:
+            if connected is None:
+                connected = connected_subnets(netns)
+            hit = next(((n, ifname) for n, ifname in connected if directed_broadcast(ip, [n])), None)
+            if hit is not None:
+                net, known = hit[0], (f"connected on {hit[1]} in namespace {netns}" if netns
+                                      else f"connected on {hit[1]} here")
+        if net is not None:
+            field, who = where(t) if where else ("target", None)
+            problems.append(Problem(f"{who + ': ' if who else ''}target {t} is the broadcast address of {net} "
+                                    f"({known}), not one host: probes go to unicast addresses; nothing was sent",
+                                    file=file, field=field, value=t))
+    return problems
 
 
 def is_loopback(addr: str) -> bool:
@@ -275,6 +324,9 @@ def check_probe_request(targets: list[str], interval: float, rounds: int, netns:
                      field="netns", value=netns)
     if netns and not (NETNS_RUN_DIR / netns).exists():
         raise refuse(f"network namespace {netns!r} does not exist", field="source.netns", value=netns)
+    broadcasts = directed_broadcast_problems(targets, netns, allow)
+    if broadcasts:
+        raise SafetyError(broadcasts)
     if allow is not None:
         outside = outside_allow(targets, allow)
         if outside:
