@@ -36,14 +36,14 @@ def probe(
     from oamkit.probe.engine import ProbeEngine, Slot
     from oamkit.probe.proto import ProbeProto, parse_interval
 
-    if _bare_number(interval):   # 10 probes at 10 s meant as 10 ms: refused as oamkit's durations are
-        raise InputError([Problem("give the interval a unit, e.g. '10ms' or '10s' (a bare number is "
-                                  "ambiguous; nothing was sent)", field="--interval", value=interval)])
-    try:
-        p = ProbeProto.parse(proto)
+    try:       # a bare number (10 probes at 10 s meant as 10 ms) is refused there
         iv = parse_interval(interval)
     except ValueError as exc:
-        raise InputError([Problem(str(exc), field="--proto/--interval")]) from None
+        raise InputError([Problem(str(exc), field="--interval", value=interval)]) from None
+    try:
+        p = ProbeProto.parse(proto)
+    except ValueError as exc:
+        raise InputError([Problem(str(exc), field="--proto", value=proto)]) from None
     from oamkit.dr.plan import Source
     from oamkit.probe.safety import parse_allow
 
@@ -130,13 +130,6 @@ def _rate_limited_answers(s: dict) -> str | None:
     return ("answered by ICMP port-unreachable (a closed port): the target rate-limits ICMP errors "
             "(Linux: a burst of 6, then 1/s), so this loss is that limit, not an outage; probe an open "
             "port, tcp:PORT or icmp to measure an outage")
-
-
-def _bare_number(text: str) -> bool:
-    """'10', '0.5': digits without a unit (nan, inf and '-10ms' are refused as they were)."""
-    import re
-
-    return re.fullmatch(r"\s*(\d+\.?\d*|\.\d+)\s*", str(text)) is not None
 
 
 def register(app: typer.Typer) -> None:

@@ -12,13 +12,16 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 
 from oamkit import yamlfile
 from oamkit.errors import InputError, Problem
-from oamkit.probe.proto import ProbeProto, parse_interval
+from oamkit.probe.proto import ProbeProto, bare_number, parse_interval
 from oamkit.probe.safety import NETNS_NAME, non_unicast
 
 
-def _duration(value: Any) -> float:
+def _duration(value: Any, *, interval: bool = False) -> float:
+    """A plan's duration in seconds. A bare number is seconds (documented: 'did you mean
+    3000ms?' says so where it makes a run too long), except for an `interval` (the probes',
+    BFD's): parse_interval refuses it there, as `oamkit probe --interval` does."""
     try:
-        seconds = parse_interval(value)
+        seconds = float(value) if bare_number(value) and not interval else parse_interval(value)
     except ValueError as exc:
         raise ValueError(str(exc)) from None
     if seconds != seconds or seconds == float("inf"):   # NaN passes `<= 0`; inf never ends
@@ -26,14 +29,6 @@ def _duration(value: Any) -> float:
     if seconds <= 0:
         raise ValueError("must be positive")
     return seconds
-
-
-def _bare_number(raw: Any) -> bool:
-    if isinstance(raw, bool):
-        return False
-    if isinstance(raw, (int, float)):
-        return True
-    return isinstance(raw, str) and re.fullmatch(r"\s*\d+(\.\d*)?\s*", raw) is not None
 
 
 STEP_TIMEOUT_S = 30.0
@@ -213,7 +208,7 @@ class Bfd(_Model):
     @field_validator("interval", mode="before")
     @classmethod
     def _iv(cls, v: Any) -> float:
-        return _duration(v)
+        return _duration(v, interval=True)
 
 
 class DrPlan(_Model):
@@ -260,11 +255,16 @@ class DrPlan(_Model):
     _sha256: str | None = PrivateAttr(default=None)
     _raw: dict = PrivateAttr(default_factory=dict)     # the mapping as read: errors quote its values
 
-    @field_validator("interval", "convergence_bound", "baseline", "pre", "settle", "min_watch",
+    @field_validator("convergence_bound", "baseline", "pre", "settle", "min_watch",
                      "failback_bound", "trace_timeout", mode="before")
     @classmethod
     def _d(cls, v: Any) -> float:
         return _duration(v)
+
+    @field_validator("interval", mode="before")
+    @classmethod
+    def _interval_unit(cls, v: Any) -> float:
+        return _duration(v, interval=True)
 
     @field_validator("interval")
     @classmethod
@@ -321,7 +321,7 @@ class DrPlan(_Model):
             return []
         key = max(terms, key=terms.__getitem__)       # the one that makes it long
         raw = self._raw_value(key)
-        said = f"{raw} s (a bare number is seconds; did you mean {raw}ms?)" if _bare_number(raw) \
+        said = f"{raw} s (a bare number is seconds; did you mean {raw}ms?)" if bare_number(raw) \
             else str(raw) if isinstance(raw, str) else f"{terms[key]:g} s" + ("" if raw is not None else " (default)")
         parts = "" if len(terms) == 1 else \
             " (" + " + ".join(f"{k} {v:g} s" for k, v in terms.items()) + (f" + {margin:g} s" if margin else "") + ")"

@@ -14,11 +14,11 @@ from oamkit.runner import MAX_TIMEOUT   # the bound the CLI and oamkit.ops hold 
 
 def seconds_of(value: Any) -> float:
     """A duration as playbooks write it (30s, 500ms, 2m, 1h or a number) in seconds."""
-    from oamkit.probe.proto import parse_interval
+    from oamkit.probe.proto import bare_number, parse_interval
 
     if isinstance(value, bool):
         raise ValueError("a duration: 30s, 500ms, 2m or a number of seconds")
-    if isinstance(value, (int, float)):
+    if bare_number(value):         # a timeout or a wait: seconds, as documented (an interval is not)
         seconds = float(value)
     else:
         text = str(value).strip().lower()
@@ -87,7 +87,9 @@ class CheckOpts(FleetOpts):
 class ProbeOpts(StrictModel):
     targets: list[str] = Field(min_length=1)
     proto: str = "icmp"
-    interval: str = "10ms"
+    # a number too, so that `interval: 10` reaches parse_interval's "give the interval a unit"
+    # (naming the step and key) rather than a type error
+    interval: str | int | float = "10ms"
     count: int = Field(100, ge=1, le=1_000_000)
     netns: str | None = None
     timeout: float = Field(1.0, gt=0, le=10)

@@ -178,7 +178,13 @@ def _resolve(play: LoadedPlay, inventory: str | Path | None) -> None:
             from oamkit.probe.safety import check_probe_request
 
             try:
-                proto, interval = ProbeProto.parse(opts.proto), parse_interval(opts.interval)
+                interval = parse_interval(opts.interval)   # a bare number refused, as the CLI's --interval
+            except ValueError as exc:
+                problems.append(Problem(str(exc), file=play.where(section, index, kind),
+                                        field=f"{section}[{index}].probe.interval", value=opts.interval))
+                continue
+            try:
+                proto = ProbeProto.parse(opts.proto)
                 check_probe_request(list(dict.fromkeys(opts.targets)), interval, opts.count, opts.netns)
                 play.extras[id(step)] = (proto, interval)
             except ValueError as exc:

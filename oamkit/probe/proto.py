@@ -1,6 +1,7 @@
-"""Probe protocol specs: `icmp`, `tcp:PORT`, `udp:PORT`."""
+"""Probe protocol specs: `icmp`, `tcp:PORT`, `udp:PORT`; probe intervals (`10ms`, `1s`)."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 KINDS = ("icmp", "tcp", "udp")
@@ -31,18 +32,31 @@ class ProbeProto:
         return self.kind if self.kind == "icmp" else f"{self.kind}:{self.port}"
 
 
-def parse_interval(text: str | float) -> float:
-    """'10ms', '2ms', '0.5s', '1s' or a number of seconds -> seconds."""
-    if isinstance(text, (int, float)):
-        return float(text)
+_UNITS = (("ms", 1e-3), ("us", 1e-6), ("s", 1.0))      # "ms" and "us" before "s"
+
+
+def bare_number(value: object) -> bool:
+    """A number without a unit: 10, 0.5, '10', ' 0.5 ' (True and False are no numbers)."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, (int, float)):
+        return True
+    return isinstance(value, str) and re.fullmatch(r"\s*(\d+\.?\d*|\.\d+)\s*", value) is not None
+
+
+def parse_interval(text: object) -> float:
+    """'10ms', '2ms', '0.5s', '1s', '100us' -> seconds. A bare number is refused, from the CLI,
+    a playbook or a plan alike: `interval: 10` written for 10 ms would probe every 10 s (and
+    a vendor's BFD `interval 100` is milliseconds)."""
+    if bare_number(text):
+        n = f"{float(text):g}"
+        raise ValueError(f"give the interval a unit, e.g. '{n}ms' or '{n}s' (a bare number is ambiguous; "
+                         f"nothing was sent)")
     t = str(text).strip().lower()
-    try:
-        if t.endswith("ms"):
-            return float(t[:-2]) / 1000.0
-        if t.endswith("us"):
-            return float(t[:-2]) / 1e6
-        if t.endswith("s"):
-            return float(t[:-1])
-        return float(t)
-    except ValueError:
-        raise ValueError(f"bad interval {text!r}; use e.g. 10ms or 0.5s") from None
+    for unit, scale in _UNITS:
+        if t.endswith(unit):
+            try:
+                return float(t[:-len(unit)]) * scale
+            except ValueError:
+                break
+    raise ValueError(f"bad interval {text!r}; use e.g. 10ms or 0.5s")

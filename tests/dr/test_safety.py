@@ -119,3 +119,34 @@ def test_the_probe_command_refuses_an_interval_without_a_unit():
                            "--count", "1"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 2, done.stdout + done.stderr
     assert "--interval: give the interval a unit, e.g. '10ms' or '10s'" in done.stderr and "(got '10')" in done.stderr
+
+
+@pytest.mark.parametrize("key,value,field", [("interval", 10, "interval"), ("interval", "0.01", "interval"),
+                                             ("bfd", {"interval": 100, "multiplier": 3}, "bfd.interval")])
+def test_a_plan_refuses_an_interval_without_a_unit_from_drtest_and_a_playbook_step(tmp_path, key, value, field):
+    """A plan's interval (and BFD's) was a bare number of seconds: `interval: 0.01` meant 10 ms,
+    `interval: 1` meant 1 s where 1 ms was likely meant, `bfd: {interval: 100}` (the vendor's
+    milliseconds) 100 s. Refused as `oamkit probe --interval 10` is, naming the file and key;
+    the other durations keep their documented bare seconds."""
+    import subprocess
+    import sys
+
+    import yaml
+
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(yaml.safe_dump({
+        "sites": [{"name": "a", "target": "127.0.0.1"}], "convergence_bound": 3, key: value,
+        "trigger": {"type": "command", "command": "true"}, "restore": {"type": "command", "command": "true"}}))
+    n = f"{float(value if key == 'interval' else value['interval']):g}"
+    want = f"{field}: give the interval a unit, e.g. '{n}ms' or '{n}s'"
+    done = subprocess.run([sys.executable, "-m", "oamkit.cli", "drtest", str(plan), "--check"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert f"{plan}: {want}" in done.stderr, done.stderr
+
+    play = tmp_path / "play.yaml"
+    play.write_text(f"steps:\n  - drtest: {{plan: {plan}}}\n")
+    done = subprocess.run([sys.executable, "-m", "oamkit.cli", "run", str(play)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert f"{play}:2: steps[0].{field}: {plan}: give the interval a unit, e.g. '{n}ms'" in done.stderr, done.stderr

@@ -488,3 +488,33 @@ def test_a_push_step_refuses_a_host_left_needing_attention_unless_over_unfinishe
     host, = report["steps"][0]["result"]["hosts"]
     assert code == 0 and host["outcome"] == "changed", host
     assert not lab.device("ios-1").confirm_pending
+
+
+@pytest.mark.parametrize("interval,extra,value", [
+    ("10", [], 10),                       # YAML reads a number
+    ('"0.5"', [], "0.5"),                 # a string of digits is no unit either
+    ('"{{ iv }}"', ["-e", "iv=10"], 10),    # nor what a variable makes of it
+], ids=["number", "digits", "variable"])
+def test_a_probe_step_refuses_an_interval_without_a_unit_as_the_cli_does(tmp_path, interval, extra, value):
+    """`interval: 10` written for 10 ms probed every 10 s: parse_interval read a bare number as
+    seconds, while `oamkit probe --interval 10` is refused. Refused at load now, exit 2, naming
+    the file:line, the step's key and the value, and saying which units to write."""
+    env = {**os.environ, "OAMKIT_STATE_DIR": str(tmp_path / "state")}
+    play = write(tmp_path, f"""
+        steps:
+          - probe: {{targets: [127.0.0.1], count: 3, interval: {interval}}}
+        """)
+    result = oamkit(env, "run", str(play), "--json", *extra)
+    assert result.returncode == 2, result.stdout + result.stderr
+    problems = json.loads(result.stdout)["problems"]
+    assert [(p["file"], p["field"], p["value"]) for p in problems] == [
+        (f"{play}:2", "steps[0].probe.interval", value)], problems
+    n = f"{float(value):g}"
+    assert problems[0]["message"].startswith(f"give the interval a unit, e.g. '{n}ms' or '{n}s'"), problems
+
+    with_unit = write(tmp_path, """
+        steps:
+          - probe: {targets: [127.0.0.1], count: 3, interval: 10ms}
+        """, name="ok.yaml")
+    ok = oamkit(env, "run", str(with_unit), "--json")
+    assert ok.returncode == 0, ok.stdout + ok.stderr
