@@ -51,7 +51,7 @@ OUTAGE_MEANING = ("outage: from the break to the repair, each placed between the
                   "probes × interval on its own, pinned finer where the sites' gaps agree on one cut); ± is "
                   "the farthest the truth can be within the site's own probes (one to two intervals, one more "
                   "for each further outage of a flap). A run of 2 or more lost probes is an outage; every "
-                  "outage after the trigger counts, added up when a site flapped; a lone lost probe is "
+                  "outage after the trigger (and after the restore) counts, added up when a site flapped; a lone lost probe is "
                   "scattered loss, not an outage")
 
 
