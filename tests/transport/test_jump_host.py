@@ -466,3 +466,20 @@ def test_a_session_waiting_for_another_ones_bastion_login_gives_up_at_its_own_de
     assert seconds < 2.8, ended   # its own deadline (1 s), not the first session's end (3.2 s)
     assert ended["ios-1"][1].endswith(" before the deadline"), ended
     assert link.connections == 1
+
+
+def test_library_log_records_reach_stderr_only_with_debug(lab, inventory):
+    # paramiko logs a bastion's missing banner (and the traceback) through its logger; nothing
+    # in oamkit handled that logger, so Python's last-resort handler printed it to stderr: into
+    # cron mail and Nagios long output, after the correct result line
+    silent = SilentServer()
+    try:
+        _set_ssh(inventory, jump_host=f"root@127.0.0.1:{silent.port}", timeout=1)
+        args = ("check", "-i", str(inventory), "--limit", "ios-1", "--format", "nagios", "--timeout", "8")
+        quiet, debug = _oamkit(*args), _oamkit(*args, "--debug")
+    finally:
+        silent.close()
+    assert quiet.stdout.startswith("OAMKIT UNKNOWN"), quiet.stdout
+    assert f"jump host root@127.0.0.1:{silent.port}" in quiet.stdout, quiet.stdout
+    assert quiet.stderr == "", quiet.stderr
+    assert "paramiko.transport" in debug.stderr, debug.stderr   # through oamkit's --debug logging
