@@ -334,6 +334,9 @@ class AsyncsshChannel:
     def is_active(self) -> bool:
         return not self._closed and not self._channel.is_closing()
 
+    def jump_lost(self) -> bool:
+        return self._tunnel is not None and self._tunnel.lost()
+
     def strip_ansi(self, text: str) -> str:
         return text   # as netmiko on these device types: they send no escape codes to strip
 
@@ -411,6 +414,12 @@ class _SharedJump:
                     raise TransportError(f"{where}: {exc}") from None
         finally:
             self.lock.release()
+
+    def lost(self) -> bool:
+        # asyncssh closes a lost connection's channels (the device's connection runs on one)
+        # before it marks the connection closed, in the same loop callback: a session that saw
+        # its device's connection close sees this one closed already
+        return self.conn is None or self.conn.is_closed()
 
     async def create_connection(self, *args, **kwargs):
         """asyncssh's `tunnel=` contract: a connection to the device through the jump host."""

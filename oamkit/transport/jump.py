@@ -45,6 +45,15 @@ def jump_name(host: HostSettings, jump: JumpHost) -> str:
     return f"{host.name}: jump host {jump}"
 
 
+def closed_during(host: HostSettings, what: str, jump_lost: bool, closed: str = "the session") -> str:
+    """Why a session ended under its reader: the device closed it or, when the connection to
+    its jump host went (every session through that bastion ends with it), the bastion.
+    Named so that on-call looks at the bastion, not at each device behind it."""
+    if jump_lost:
+        return f"{host.name}: the connection to jump host {host.ssh.jump} was lost during {what}"
+    return f"{host.name}: the device closed {closed} during {what}"
+
+
 class Tunnel:
     """The channel to the device through the bastion (a socket to netmiko and ncclient); closing
     it lets go of the shared bastion connection (closed with the last session using it)."""
@@ -62,6 +71,19 @@ class Tunnel:
         except Exception:
             pass
         self.bastion.release()
+
+    def lost(self) -> bool:
+        """Whether the bastion connection this channel runs on is gone (the channel with it)."""
+        import paramiko
+
+        transport = self.channel.get_transport()   # this channel's, not a later reconnection's
+        if transport is None or not transport.is_active():
+            return True
+        # paramiko's reader thread records why it stopped, closes the channels, and only then
+        # marks the transport inactive: a session that saw its channel close may look between
+        # (a refused channel open records a ChannelException: the connection is fine)
+        failure = transport.saved_exception
+        return failure is not None and not isinstance(failure, paramiko.ChannelException)
 
 
 class _Bastion:

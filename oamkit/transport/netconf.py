@@ -35,7 +35,7 @@ from oamkit.inventory import HostSettings, Inventory
 from oamkit.transport.hostkeys import HostKeyPolicy, HostKeyRefused, host_key_policy, known_name
 from oamkit.transport import algorithms, paramiko_keys, sessionlog, watchdog
 from oamkit.transport.base import DeviceRejected, TransportError, open_socket, scrub, stopped_reading
-from oamkit.transport.jump import Tunnel, open_tunnel
+from oamkit.transport.jump import Tunnel, closed_during, open_tunnel
 
 NC_NS = "urn:ietf:params:xml:ns:netconf:base:1.0"
 # Yuma's netconfd (yuma123 2.13, Debian bookworm) handles one message per read of its socket:
@@ -301,8 +301,8 @@ class NetconfSession:
                     self.mgr.get_config(source="running", filter=NUDGE_FILTER)   # reply unused
                     nudge_at = None
                 if not self.mgr.connected:
-                    raise TransportError(f"{self.host.name}: the device closed the NETCONF "
-                                         f"session during {what}")
+                    raise TransportError(closed_during(self.host, what, self.tunnel is not None and
+                                                       self.tunnel.lost(), "the NETCONF session"))
                 if time.monotonic() > self.deadline:
                     raise TransportError(f"{self.host.name}: no reply to {what} before the deadline")
                 rpc.event.wait(0.005)

@@ -27,7 +27,7 @@ from oamkit.transport import algorithms, sessionlog, watchdog
 from oamkit.transport.base import (TERMINAL_UNOPENED, ConfigurationLocked, DeviceRejected,
                                    TransportError, load, open_socket, scrub, stopped_reading)
 from oamkit.transport.hostkeys import HostKeyPolicy, HostKeyRefused, host_key_policy, known_name
-from oamkit.transport.jump import open_tunnel
+from oamkit.transport.jump import closed_during, open_tunnel
 
 __all__ = ["ConfigurationLocked", "DeviceRejected", "SshSession", "TransportError", "open_socket", "scrub"]
 
@@ -216,10 +216,10 @@ class SshSession:
                                  f"{scrub(str(exc), self.secret)}") from None
         if data is None:
             if not self.conn.is_active():
-                raise TransportError(f"{self.host.name}: the device closed the session during {what}")
+                raise TransportError(closed_during(self.host, what, self.conn.jump_lost()))
             return ""
         if not data:
-            raise TransportError(f"{self.host.name}: the device closed the session during {what}")
+            raise TransportError(closed_during(self.host, what, self.conn.jump_lost()))
         text = self._decoder.decode(data).replace("\r\n", "\n").replace("\r", "")
         if self.log is not None:
             self.log.received(text)
@@ -439,6 +439,7 @@ class NetmikoChannel:
                             it for `timeout` s (its SSH window stayed full)
       recv(timeout)         bytes that arrived; None when nothing came within timeout; b"" closed
       is_active()           the session is still up
+      jump_lost()           the connection to the host's jump host is gone (False without one)
       strip_ansi(text)      text without the escape codes this device type sends
       close()               close at once (no waiting for output to go quiet)
     """
@@ -447,6 +448,9 @@ class NetmikoChannel:
         self.netmiko = conn
         self.RETURN = conn.RETURN
         self.tunnel = None   # jump.Tunnel when the device is reached through a jump host
+
+    def jump_lost(self) -> bool:
+        return self.tunnel is not None and self.tunnel.lost()
 
     def write(self, text: str, timeout: float) -> None:
         # paramiko waits for window space up to the channel's timeout; netmiko set that to its

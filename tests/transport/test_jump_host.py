@@ -483,3 +483,37 @@ def test_library_log_records_reach_stderr_only_with_debug(lab, inventory):
     assert f"jump host root@127.0.0.1:{silent.port}" in quiet.stdout, quiet.stdout
     assert quiet.stderr == "", quiet.stderr
     assert "paramiko.transport" in debug.stderr, debug.stderr   # through oamkit's --debug logging
+
+
+@pytest.mark.parametrize("transport", ["netmiko", "asyncssh"])
+def test_losing_the_bastion_mid_read_names_the_jump_host_not_each_device(lab, inventory, bastion, transport):
+    # The bastion's connection dies (its sshd child killed) while three slow devices are each
+    # answering `show running-config`: every session ends at once, and each was reported as
+    # "the device closed the session", sending on-call to three devices instead of the bastion.
+    names = ["ios-1", "xr-1", "vrp-1"]
+    _set_ssh(inventory, transport)
+    for name in names:
+        lab.set_faults(name, command_delay=1)
+    check = subprocess.Popen([sys.executable, "-m", "oamkit.cli", "check", "-i", str(inventory),
+                              "--limit", ",".join(names), "--timeout", "60", "--format", "nagios"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        def reading() -> bool:
+            return all(any(c.strip().startswith(("show run", "display cur")) for c in lab.devices[n].commands())
+                       for n in names)
+
+        assert _wait_until(reading, 60), "the devices were never asked for their configuration"
+        for child in psutil.Process(bastion.process.pid).children(recursive=True):
+            child.kill()   # the connection's sshd processes; the listening sshd stays
+        out, err = check.communicate(timeout=120)
+    finally:
+        if check.poll() is None:
+            check.kill()
+            check.communicate()
+    lines = [line for line in out.splitlines() if line.startswith("UNKNOWN: ")]
+    assert len(lines) == 3, out + err
+    for name in names:
+        assert any(line.startswith(f"UNKNOWN: {name} - reachable: cannot read the device: {name}: the "
+                                   f"connection to jump host {bastion.jump_host} was lost during '")
+                   for line in lines), out
+    assert "closed the session" not in out
