@@ -25,6 +25,7 @@ from oamkit.errors import InputError, Problem
 from oamkit.inventory_settings import (OAMKIT_KEYS, Credentials, HostSettings, InterfaceSettings,  # noqa: F401
                                       JumpHost, NetconfSettings, OamSettings, SshSettings,
                                       parse_jump_host)
+from oamkit.keyfiles import key_file_problem
 from oamkit.platforms import get_platform, platform_names
 from oamkit.policy import (LinkOamIntent, PolicyBook,
                            problems_from_validation, resolve_intent)
@@ -301,14 +302,16 @@ class Inventory:
                     f"known_hosts file not found: {self.resolve_path(known)} (host keys are "
                     "verified against it; set ssh.accept_new_host_keys to start one)",
                     host=host.name, field="ssh.known_hosts", value=known))
-            key_file = host.credentials.ssh_key_file
-            if key_file and not self.resolve_path(key_file).is_file():
-                problems.append(Problem(f"SSH key file not found: {self.resolve_path(key_file)}",
-                                        host=host.name, field="credentials.ssh_key_file", value=key_file))
-            jump_key = host.ssh.jump_key_file
-            if jump_key and not self.resolve_path(jump_key).is_file():
-                problems.append(Problem(f"jump host key file not found: {self.resolve_path(jump_key)}",
-                                        host=host.name, field="ssh.jump_key_file", value=jump_key))
+            for setting, key, what, instead in (
+                    (host.credentials.ssh_key_file, "credentials.ssh_key_file", "SSH key file",
+                     "oamkit reads unencrypted key files only: name one, or log in with a password"),
+                    (host.ssh.jump_key_file, "ssh.jump_key_file", "jump host key file",
+                     "oamkit reads unencrypted key files only: name one, or load this key into an "
+                     "ssh-agent (ssh-add; SSH_AUTH_SOCK) and remove ssh.jump_key_file")):
+                problem = key_file_problem(self.resolve_path(setting), setting, host=host.name,
+                                           field=key, what=what, passphrase_hint=instead)
+                if problem is not None:
+                    problems.append(problem)
             if found or host.credentials.ssh_key_file:
                 continue
             tried = [f"environment variable {host.credentials.password_env}"

@@ -437,7 +437,8 @@ class HostKeyPolicy:
             raise _mismatch(self.path, name, key, keys)
         if not self.accept_new:
             raise HostKeyRefused(
-                f"host key not trusted: {name} not found in known_hosts {self.path} (the device "
+                # `name` says whose key it is: the device's, or its jump host's (one policy serves both)
+                f"host key not trusted: {name} not found in known_hosts {self.path} ({name} "
                 f"offered {key.get_name()} {key.fingerprint}). Add its key after checking that "
                 f"fingerprint ({_keyscan(name)} >> {shlex.quote(str(self.path))}), or set "
                 "ssh.accept_new_host_keys to record it on the first connection")

@@ -6,6 +6,7 @@ copy of the shared lab's inventory (hosts that would really be contacted). In `a
 """
 from __future__ import annotations
 
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -118,6 +119,17 @@ def remove(relative: str) -> Setup:
 
 def chmod(relative: str, mode: int) -> Setup:
     return lambda ws: ws.path(relative).chmod(mode)
+
+
+def keygen(relative: str, passphrase: str = "", mode: int = 0o600) -> Setup:
+    """An ed25519 private key made by ssh-keygen (protected by `passphrase` if any)."""
+    def apply(ws: Workspace) -> None:
+        target = ws.path(relative)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", passphrase, "-C", "", "-f", str(target)],
+                       check=True, timeout=30)
+        target.chmod(mode)
+    return apply
 
 
 def interface(host: str, name: str, settings: dict | None = None) -> Setup:

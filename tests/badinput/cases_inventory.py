@@ -2,8 +2,8 @@
 push, check, collect, facts). The inventory is the lab's: hosts ios-1, xr-1, junos-1, vrp-1."""
 from __future__ import annotations
 
-from .campaign import (DEFAULTS, GROUPS, HOSTS, case, chmod, drop, edit, interface, policy, put,
-                       remove, use_policy, write)
+from .campaign import (DEFAULTS, GROUPS, HOSTS, case, chmod, drop, edit, interface, keygen, policy,
+                       put, remove, use_policy, write)
 
 I = "-i {inv}"
 HOSTS_FILE = "{inv}/hosts.yaml"
@@ -199,6 +199,31 @@ CASES = [
     case("push-jump-key-file-missing", f"push {I}", "host ios-1: ssh.jump_key_file",
          "jump host key file not found", "{inv}/bastion.key",
          setup=put(DEFAULTS, "data.ssh.jump_key_file", "bastion.key")),
+    # a key file oamkit cannot log in with is refused before any login, naming file, host and
+    # key (before: paramiko's words at each login, or a 0644 key used where ssh refuses it)
+    case("diff-jump-key-file-passphrase", f"diff {I}",
+         "{inv}/bastion.key: host ios-1: ssh.jump_key_file: jump host key file is protected by a "
+         "passphrase", "ssh-agent", setup=[keygen("inventory/bastion.key", passphrase="long enough"),
+                                          put(DEFAULTS, "data.ssh.jump_key_file", "bastion.key")]),
+    case("check-jump-key-file-readable-by-others", f"check {I}",
+         "{inv}/bastion.key: host ios-1: ssh.jump_key_file: jump host key file is readable by others "
+         "(mode 0644)", setup=[keygen("inventory/bastion.key", mode=0o644),
+                               put(DEFAULTS, "data.ssh.jump_key_file", "bastion.key")]),
+    case("collect-jump-key-file-not-a-key", f"collect {I}",
+         "{inv}/bastion.key: host ios-1: ssh.jump_key_file: jump host key file is not a private key",
+         setup=[write("inventory/bastion.key", "ssh-ed25519 AAAAC3Nza bastion\n", mode=0o600),
+                put(DEFAULTS, "data.ssh.jump_key_file", "bastion.key")]),
+    case("push-jump-key-file-empty", f"push {I}",
+         "host ios-1: ssh.jump_key_file: jump host key file is empty", "(got '')",
+         setup=put(DEFAULTS, "data.ssh.jump_key_file", "")),
+    case("facts-ssh-key-file-passphrase", f"facts {I}",
+         "{inv}/id.key: host ios-1: credentials.ssh_key_file: SSH key file is protected by a passphrase",
+         setup=[keygen("inventory/id.key", passphrase="long enough"),
+                put(HOSTS, "ios-1.data.credentials", {"ssh_key_file": "id.key"})]),
+    case("diff-ssh-key-file-readable-by-others", f"diff {I}",
+         "{inv}/id.key: host ios-1: credentials.ssh_key_file: SSH key file is readable by others",
+         setup=[keygen("inventory/id.key", mode=0o640),
+                put(HOSTS, "ios-1.data.credentials", {"ssh_key_file": "id.key"})]),
     case("check-maintenance-relative-in-inventory", f"check {I}",
          "host ios-1: maintenance.until: must be an absolute time", "(got '2h')",
          setup=put(HOSTS, "ios-1.data.maintenance", {"until": "2h", "reason": "swap"})),

@@ -282,6 +282,9 @@ def test_an_unknown_bastion_is_refused_or_trusted_on_first_use_like_a_device(lab
     message = _error(inventory, "xr-1", transport)
     assert f"xr-1: jump host {bastion.jump_host}: host key not trusted: [127.0.0.1]:{bastion.port} " \
            "not found in known_hosts" in message, message
+    # the key is the bastion's, not "the device"'s (one host-key policy serves both)
+    assert f"([127.0.0.1]:{bastion.port} offered ssh-ed25519 SHA256:" in message, message
+    assert "the device" not in message, message
 
     _set_ssh(inventory, accept_new_host_keys=True)
     _open(inventory, "xr-1", transport).close()
