@@ -180,8 +180,8 @@ def open_tunnel(host: HostSettings, policy: HostKeyPolicy, key_file: Path | None
             raise TransportError(f"{where}: no channel to {host.hostname}:{dest_port} through the "
                                  "jump host before the deadline")
         try:
-            channel = client.get_transport().open_channel(
-                "direct-tcpip", (host.hostname, dest_port), ("127.0.0.1", 0), timeout=min(timeout, left))
+            # an OamkitTransport (`_connect`): each refusal with its own reason, even at once
+            channel = client.get_transport().open_forward((host.hostname, dest_port), min(timeout, left))
         except paramiko.ChannelException as exc:
             raise TransportError(f"{where}: the jump host refused to forward to "
                                  f"{host.hostname}:{dest_port}: {exc.text or exc}") from None

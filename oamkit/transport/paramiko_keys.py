@@ -5,6 +5,7 @@ start-up)."""
 from __future__ import annotations
 
 import functools
+import threading
 import time
 import weakref
 from typing import Iterable
@@ -39,6 +40,7 @@ class OamkitTransport(paramiko.Transport):
       (`algorithms.no_common`) instead of paramiko's bare "Incompatible ssh peer".
     - The handshake timeout on oamkit's one watchdog thread (`_handshake_timer_on_watchdog`)
       instead of a `threading.Timer` per session.
+    - A refused channel open says the server's own reason for that channel (`open_forward`).
     """
 
     def __init__(self, sock, recorded: Iterable[str] = (), **kwargs):
@@ -48,6 +50,41 @@ class OamkitTransport(paramiko.Transport):
         options.ciphers = sorted(options.ciphers, key=lambda name: "-gcm@" not in name)
         if recorded:
             options.key_types = algorithms.recorded_types_first(options.key_types, list(recorded))
+        self._open_refusals: dict[int, tuple[int, str]] = {}   # channel id: (code, server's text)
+        self._opening = threading.local()                       # the channel id this thread asked for
+
+    def open_forward(self, dest: tuple[str, int], timeout: float) -> paramiko.Channel:
+        """A `direct-tcpip` channel to `dest` (a jump host's forward to a device). paramiko
+        keeps one refusal per connection (`saved_exception`) for all its channels: of several
+        channels refused at once, some got another one's reason and the others none ("Unable
+        to open channel."). Each refusal is kept here by channel id, with the server's text
+        (OpenSSH's "Name or service not known" beside paramiko's bare "Connect failed")."""
+        try:
+            return self.open_channel("direct-tcpip", dest, ("127.0.0.1", 0), timeout=timeout)
+        except paramiko.SSHException:
+            with self.lock:
+                refusal = self._open_refusals.pop(getattr(self._opening, "chanid", None), None)
+            if refusal is None:
+                raise
+            code, text = refusal
+            reason = paramiko.common.CONNECTION_FAILED_CODE.get(code, f"code {code}")
+            detail = f" ({text})" if text and text not in ("open failed", reason) else ""
+            raise paramiko.ChannelException(code, reason + detail) from None
+
+    def _next_channel(self):
+        # called by open_channel, under the lock, in the thread that asks for the channel
+        chanid = super()._next_channel()
+        self._opening.chanid = chanid
+        return chanid
+
+    def _parse_channel_open_failure(self, m):
+        # paramiko's handler for SSH_MSG_CHANNEL_OPEN_FAILURE (a private name, stable since 1.x):
+        # the refusal is kept for its channel before paramiko wakes the thread waiting for it
+        chanid, code, text = m.get_int(), m.get_int(), m.get_text()
+        m.rewind()
+        with self.lock:
+            self._open_refusals[chanid] = (code, text)
+        return super()._parse_channel_open_failure(m)
 
     def _parse_kex_init(self, m):
         # paramiko's own hook for the peer's KEXINIT; a private name, stable since paramiko 1.x

@@ -51,7 +51,7 @@ class Bastion:
     """An OpenSSH sshd on 127.0.0.1 that lets `root` in with one key and forwards only to
     `permit_open` ("127.0.0.1:PORT" each)."""
 
-    def __init__(self, folder: Path, permit_open: list[str]):
+    def __init__(self, folder: Path, permit_open: list[str], forwarding: str = "yes"):
         folder.mkdir(parents=True)
         self.folder, self.port, self.user = folder, _free_port(), "root"
         self.host_key_line = _keygen(folder / "host_ed25519")
@@ -63,7 +63,7 @@ class Bastion:
             f"PidFile {folder}/sshd.pid", f"AuthorizedKeysFile {folder}/authorized_keys",
             "AllowUsers root", "PermitRootLogin prohibit-password", "PubkeyAuthentication yes",
             "PasswordAuthentication no", "KbdInteractiveAuthentication no", "UsePAM no",
-            "StrictModes no", "AllowTcpForwarding yes", "PermitTTY no", "X11Forwarding no",
+            "StrictModes no", f"AllowTcpForwarding {forwarding}", "PermitTTY no", "X11Forwarding no",
             "AllowAgentForwarding no", "LogLevel DEBUG1",
             "PermitOpen " + (" ".join(permit_open) or "none"), ""]))
         os.makedirs("/run/sshd", exist_ok=True)   # sshd's privilege separation folder
@@ -520,3 +520,42 @@ def test_losing_the_bastion_mid_read_names_the_jump_host_not_each_device(lab, in
                                    f"connection to jump host {bastion.jump_host} was lost during '")
                    for line in lines), out
     assert "closed the session" not in out
+
+
+def test_hosts_refused_at_once_each_get_the_bastions_reason(lab, inventory, tmp_path):
+    # paramiko keeps one refusal per connection for all its channels: of channels refused at
+    # once through one bastion, some hosts got another's reason, the others "SSHException:
+    # Unable to open channel."; and an unresolvable name said only "Connect failed"
+    closed = Bastion(tmp_path / "no-forwarding", [], forwarding="no")
+    try:
+        with open(inventory / "known_hosts", "a") as known:
+            known.write(closed.known_hosts_line())
+        _set_ssh(inventory, jump_host=closed.jump_host, jump_key_file=str(closed.client_key))
+        names = ["ios-1", "xr-1", "junos-1", "vrp-1"]
+        diff = _oamkit("diff", "-i", str(inventory), "--limit", ",".join(names), "--json")
+    finally:
+        closed.stop()
+    errors = {h["host"]: h.get("error", "") for h in json.loads(diff.stdout)["hosts"]}
+    assert sorted(errors) == sorted(names), diff.stdout
+    for name in names:
+        assert errors[name] == (f"{name}: jump host {closed.jump_host}: the jump host refused to forward "
+                                f"to 127.0.0.1:{lab.ports[name]}: Administratively prohibited"), errors
+
+
+def test_a_name_the_bastion_cannot_resolve_is_said_with_its_reason(lab, inventory, tmp_path):
+    anywhere = Bastion(tmp_path / "permit-any", ["any"])   # sshd resolves, and fails to
+    try:
+        with open(inventory / "known_hosts", "a") as known:
+            known.write(anywhere.known_hosts_line())
+        _set_ssh(inventory, jump_host=anywhere.jump_host, jump_key_file=str(anywhere.client_key))
+        hosts_file = inventory / "hosts.yaml"
+        hosts = yaml.safe_load(hosts_file.read_text())
+        hosts["ios-1"]["hostname"] = "no-such-host.invalid"   # RFC 6761: never resolves
+        hosts_file.write_text(yaml.safe_dump(hosts, sort_keys=False))
+        diff = _oamkit("diff", "-i", str(inventory), "--limit", "ios-1", "--json")
+    finally:
+        anywhere.stop()
+    (host,) = json.loads(diff.stdout)["hosts"]
+    prefix = (f"ios-1: jump host {anywhere.jump_host}: the jump host refused to forward to "
+              f"no-such-host.invalid:{lab.ports['ios-1']}: Connect failed (")
+    assert host["error"].startswith(prefix), host["error"]   # then the bastion's resolver's words
