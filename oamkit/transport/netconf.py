@@ -301,8 +301,8 @@ class NetconfSession:
                     self.mgr.get_config(source="running", filter=NUDGE_FILTER)   # reply unused
                     nudge_at = None
                 if not self.mgr.connected:
-                    raise TransportError(closed_during(self.host, what, self.tunnel is not None and
-                                                       self.tunnel.lost(), "the NETCONF session"))
+                    raise TransportError(closed_during(self.host, what, self._jump_lost(),
+                                                       "the NETCONF session"))
                 if time.monotonic() > self.deadline:
                     raise TransportError(f"{self.host.name}: no reply to {what} before the deadline")
                 rpc.event.wait(0.005)
@@ -320,8 +320,13 @@ class NetconfSession:
         except RPCError as exc:
             raise RpcRejected(self.host.name, what, getattr(exc, "errors", None) or [exc]) from None
         except Exception as exc:
+            if self._jump_lost():   # ncclient's "Not connected to NETCONF server": why, said
+                raise TransportError(closed_during(self.host, what, True)) from None
             raise TransportError(f"{self.host.name}: {what} failed: {type(exc).__name__}: "
                                  f"{scrub(str(exc), self.secret)}") from None
+
+    def _jump_lost(self) -> bool:
+        return self.tunnel is not None and self.tunnel.lost()
 
     @property
     def capabilities(self) -> set[str]:

@@ -559,3 +559,18 @@ def test_a_name_the_bastion_cannot_resolve_is_said_with_its_reason(lab, inventor
     prefix = (f"ios-1: jump host {anywhere.jump_host}: the jump host refused to forward to "
               f"no-such-host.invalid:{lab.ports['ios-1']}: Connect failed (")
     assert host["error"].startswith(prefix), host["error"]   # then the bastion's resolver's words
+
+
+def test_losing_the_bastion_under_a_netconf_session_names_the_jump_host(lab, inventory, bastion):
+    # as over the CLI (test_losing_the_bastion_mid_read_...): the device is not the one to blame
+    _set_ssh(inventory, "netconf")
+    session = _open(inventory, "xr-1", "netconf")
+    try:
+        for child in psutil.Process(bastion.process.pid).children(recursive=True):
+            child.kill()   # the connection's sshd processes; the listening sshd stays
+        assert _wait_until(session.tunnel.lost), "the bastion connection did not end"
+        with pytest.raises(TransportError) as lost:
+            session.get_config("running", None)
+    finally:
+        session.close()
+    assert str(lost.value) == f"xr-1: the connection to jump host {bastion.jump_host} was lost during get-config"
