@@ -18,9 +18,11 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Iterator
 
 from oamkit import statedir
 
@@ -81,3 +83,17 @@ def acquire(host: str, change_id: str) -> HeldLock:
     os.ftruncate(fd, 0)
     os.pwrite(fd, mine.encode(), 0)
     return HeldLock(fd, path, took_over)
+
+
+@contextmanager
+def file_lock(path: Path) -> Iterator[None]:
+    """Hold `path` (a 0600 lock file beside the data it guards) exclusively for a short
+    read-modify-write of a state file, e.g. the maintenance windows. Blocking, unlike a host's
+    lock: the holder is another oamkit command rewriting a small file, done in milliseconds, and
+    waiting is the right answer (two `maintenance add` at once must both land)."""
+    fd = statedir.open_private(path, os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)   # closing drops the flock

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from oamkit import textcheck
+from oamkit import locks, textcheck
 from oamkit.statedir import state_dir
 from oamkit.errors import InputError, Problem
 
@@ -61,6 +61,14 @@ class Window(BaseModel):
 
 def _file() -> Path:
     return state_dir() / "maintenance.json"
+
+
+def _changing():
+    """Held around every read-modify-write of the file: without it two `maintenance add` at
+    once each read the same list and the later write drops the other's window (and a `remove`
+    racing an `add` can bring the removed window back). Readers need no lock: the file is
+    replaced whole."""
+    return locks.file_lock(_file().with_name("maintenance.json.lock"))
 
 
 def _read_all() -> list[Window]:
@@ -120,15 +128,20 @@ def add(hosts: list[str], until: str, reason: str, who: str | None = None,
     if problems:
         raise InputError(problems)
     window = Window(hosts=hosts, until=when, reason=reason, who=who, selection=selection, created=now)
-    kept = [w for w in _read_all() if w.active(now)]
-    _write(kept + [window])
+    with _changing():
+        kept = [w for w in _read_all() if w.active(now)]
+        _write(kept + [window])
     return window
 
 
 def remove(ident: str | None = None, host: str | None = None) -> list[Window]:
     """Drop windows by id, or every window naming `host` (that host only); with both, that
     host out of that window only."""
-    windows = _read_all()
+    with _changing():
+        return _remove(_read_all(), ident, host)
+
+
+def _remove(windows: list[Window], ident: str | None, host: str | None) -> list[Window]:
     removed, kept = [], []
     for w in windows:
         if ident and w.id != ident and host:
