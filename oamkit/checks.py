@@ -27,6 +27,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from oamkit import detection, rates, ratespan, units, yamlfile
+from oamkit import maintenance as _maintenance
 from oamkit.engine.cli import delta_by_interface, desired, read_managed
 from oamkit.collect import close_later, out_of_range_message, snapshot_with
 from oamkit.errors import InputError, Problem
@@ -581,8 +582,8 @@ def read_for_check(inventory: Inventory, plan: HostPlan, deadline: float, rules:
 
 def contacted(maintenance: dict | None) -> bool:
     """Hosts in maintenance are checked (their findings held, not hidden); a host marked down
-    (being removed, powered off) is not: it has nothing to show but a timeout."""
-    return not maintenance or maintenance.get("kind") != "down"
+    is not (`maintenance.contacted`, the rule every command follows)."""
+    return _maintenance.contacted(maintenance)
 
 
 def judge(plan: HostPlan, reading: CheckReading | None, history: History, rules: Rules,

@@ -23,7 +23,7 @@ FACT_ROLES = ("version", "counters", "oam_status")
 class Facts:
     host: str
     platform: str            # declared in the inventory
-    outcome: str             # "ok" | "mismatch" | "error"
+    outcome: str             # "ok" | "mismatch" | "error" | "skipped" (marked down)
     detected_platform: str | None = None
     version: str | None = None
     model: str | None = None

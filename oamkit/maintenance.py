@@ -213,3 +213,32 @@ def status_for(host, now: datetime | None = None, windows: list[Window] | None =
             return {"kind": "maintenance", "reason": w.reason,
                     "until": w.until.isoformat(timespec="seconds"), "source": f"window {w.id}"}
     return None
+
+
+def contacted(status: dict | None) -> bool:
+    """Hosts in a maintenance window are contacted (checked, pushed to: someone's window, worked
+    in knowingly); a host marked down in the inventory (being removed, powered off) is not by
+    any command: it has nothing to show but a timeout that would cost the run its deadline."""
+    return not status or status.get("kind") != "down"
+
+
+def statuses(hosts, now: datetime | None = None) -> dict[str, dict | None]:
+    """Host name -> `status_for` it, for the hosts a command is about to contact; the
+    inventory's marks are checked first (InputError naming host and key, nothing contacted)."""
+    problems = inventory_problems(hosts)
+    if problems:
+        raise InputError(problems)
+    now = now or datetime.now(timezone.utc)
+    windows = active_windows(now)
+    return {h.name: status_for(h, now, windows) for h in hosts}
+
+
+def not_contacted(status: dict) -> str:
+    """Why a host marked down was left alone, for a command's report."""
+    return f"marked down in the inventory ({status['reason']}): not contacted"
+
+
+def in_window(status: dict) -> str:
+    """The note a change to a host inside a maintenance window carries."""
+    until = f" until {status['until']}" if status.get("until") else ""
+    return f"in maintenance ({status['source']}: {status['reason']}{until}); worked on all the same"

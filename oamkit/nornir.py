@@ -33,7 +33,7 @@ from nornir.core.task import Result, Task
 
 from oamkit import ops
 from oamkit.checks import CRITICAL, UNKNOWN
-from oamkit.engine import CHANGED, UNCHANGED
+from oamkit.engine import CHANGED, SKIPPED, UNCHANGED
 from oamkit.executors import inventory_stamp
 from oamkit.inventory import Inventory
 
@@ -118,6 +118,6 @@ def oam_check(task: Task, rules: str | Path | None = None, db: str | Path | None
 def _change_result(task: Task, run: ops.ChangeRun) -> Result:
     found = run.results[0]
     changed = found.outcome == CHANGED
-    failed = found.outcome not in (CHANGED, UNCHANGED)
+    failed = found.outcome not in (CHANGED, UNCHANGED, SKIPPED)   # skipped: marked down
     return Result(host=task.host, result=found.as_dict() | {"change_id": run.change_id},
                   changed=changed, failed=failed, diff="\n".join(found.commands))

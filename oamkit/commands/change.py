@@ -23,7 +23,8 @@ TimeoutOpt = typer.Option(120.0, "--timeout", min=1, help="Deadline per host, in
 
 _STYLE = {"unchanged": "dim", "changed": "green", "failed-rolled-back": "yellow",
           "failed-needs-attention": "bold red", "not-attempted": "dim", "error": "red",
-          "locked": "red", "changing": "bold red", "backed-up": "bold red", "pending": "dim"}
+          "locked": "red", "changing": "bold red", "backed-up": "bold red", "pending": "dim",
+          "skipped": "dim"}
 
 
 def _report(results, stopped, as_json, change_id=None, show_commands=True, title="",

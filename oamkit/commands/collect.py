@@ -40,7 +40,8 @@ def collect_cmd(inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, l
         detail = r.get("error") or "; ".join(
             [f"{k}: {v}" for k, v in (r.get("role_errors") or {}).items()]
             + list(r.get("counter_problems") or ()))
-        style = "green" if r["outcome"] == collect.OK else "red"
+        style = "green" if r["outcome"] == collect.OK else "dim" if r["outcome"] == "skipped" \
+            else "red"
         table.add_row(r["host"], r.get("platform", ""), styled(r['outcome'], style),
                       str(r.get("interfaces", "")), f"{r.get('seconds', 0):.2f}", detail)
     console.print(table)

@@ -17,6 +17,8 @@ Per host the outcome is one of:
                           holds the device's candidate (or has changed it without committing):
                           a refused NETCONF <lock>, or Junos `configure exclusive` refused;
                           nothing was sent to the configuration
+  skipped                 the host is marked down in the inventory (`data.maintenance.down`):
+                          not contacted, nothing sent; not a failure
 """
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ from oamkit.errors import ExitCode
 UNCHANGED, CHANGED = "unchanged", "changed"
 ROLLED_BACK, NEEDS_ATTENTION = "failed-rolled-back", "failed-needs-attention"
 NOT_ATTEMPTED, ERROR, LOCKED = "not-attempted", "error", "locked"
+SKIPPED = "skipped"
 FAILED_OUTCOMES = {ROLLED_BACK, ERROR, LOCKED}
 
 

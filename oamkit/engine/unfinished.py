@@ -33,11 +33,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from oamkit import backups, changelog, statedir
-from oamkit.engine.results import ERROR, LOCKED, NEEDS_ATTENTION, NOT_ATTEMPTED, ROLLED_BACK
+from oamkit.engine.results import ERROR, LOCKED, NEEDS_ATTENTION, NOT_ATTEMPTED, ROLLED_BACK, SKIPPED
 from oamkit.errors import InputError
 
 OVERRIDE = "--over-unfinished"
-_SENT_NOTHING = {ERROR, LOCKED, NOT_ATTEMPTED, changelog.PENDING}
+_SENT_NOTHING = {ERROR, LOCKED, NOT_ATTEMPTED, SKIPPED, changelog.PENDING}
 _CAUGHT = {changelog.CHANGING, changelog.BACKED_UP}
 
 

@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from oamkit import backups, changelog, engine, statedir
+from oamkit import backups, changelog, engine, maintenance, statedir
 from oamkit.engine import HostResult, unfinished
 from oamkit.errors import InputError, Problem, require_numbers
 from oamkit.executors import HostJob
-from oamkit.ops.selection import InventoryLike, select
+from oamkit.ops.selection import InventoryLike, select, split_down
 from oamkit.runner import MAX_TIMEOUT, Rollout, interrupted, run_fleet
 
 OnDone = Callable[[object], None] | None
@@ -53,7 +53,8 @@ class ChangeRun:
 
     @property
     def failed(self) -> list[str]:
-        return [r.host for r in self.results if r.outcome not in (engine.CHANGED, engine.UNCHANGED)]
+        return [r.host for r in self.results
+                if r.outcome not in (engine.CHANGED, engine.UNCHANGED, engine.SKIPPED)]
 
     def as_dict(self) -> dict:
         return {"ok": self.exit_code == 0, "exit_code": self.exit_code, "action": self.action,
@@ -67,6 +68,26 @@ def _plan_notes(chosen) -> dict[str, list[str]]:
     return {p.host.name: list(p.notes) for p in chosen.plans if p.notes}
 
 
+def _set_aside_down(plans, notes: dict[str, list[str]]) -> tuple[list, dict[str, HostResult]]:
+    """(plans to run, host -> its `skipped` result): hosts marked down in the inventory are not
+    contacted; a host inside a maintenance window is worked on, with a note saying so."""
+    contact, down, held = split_down(plans)
+    for plan in contact:
+        if held[plan.host.name]:
+            notes.setdefault(plan.host.name, []).append(maintenance.in_window(held[plan.host.name]))
+    return contact, {p.host.name: HostResult(p.host.name, p.platform.name, engine.SKIPPED,
+                                             detail=maintenance.not_contacted(status))
+                     for p, status in down}
+
+
+def _in_order(plans, ran: list[HostResult], aside: dict[str, HostResult]) -> list[HostResult]:
+    """Every host's result in selection order: those run and those set aside before the run."""
+    if not aside:
+        return ran
+    by_host = {r.host: r for r in ran}
+    return [aside.get(p.host.name) or by_host[p.host.name] for p in plans]
+
+
 def diff(inventory: InventoryLike = None, filter: list[str] | None = None,
          limit: str | list[str] | None = None, *, workers: int = 20, timeout: float = 120.0,
          executor=None, on_done: OnDone = None) -> ChangeRun:
@@ -74,10 +95,15 @@ def diff(inventory: InventoryLike = None, filter: list[str] | None = None,
     whose last change is unfinished (see `engine.unfinished`) gets a warning in `notes`: a
     push would refuse it."""
     chosen = select(inventory, filter, limit)
-    left = unfinished.find(chosen.hosts)
-    results, stopped = run_fleet(chosen.plans, HostJob.make("diff", chosen.inventory),
-                                 Rollout(workers, timeout), on_done=on_done, executor=executor)
     notes = _plan_notes(chosen)
+    contact, down = _set_aside_down(chosen.plans, notes)
+    left = unfinished.find(chosen.hosts)
+    for result in down.values():
+        if on_done:
+            on_done(result)
+    results, stopped = run_fleet(contact, HostJob.make("diff", chosen.inventory),
+                                 Rollout(workers, timeout), on_done=on_done, executor=executor)
+    results = _in_order(chosen.plans, results, down)
     for host, found in left.items():
         notes[host] = [found.warning(), *notes.get(host, [])]
     return ChangeRun("diff", results, stopped=stopped, inventory=chosen.inventory.path,
@@ -102,8 +128,9 @@ def push(inventory: InventoryLike = None, filter: list[str] | None = None,
     inv = chosen.inventory
     left = unfinished.find(chosen.hosts)   # here, where the state folder is, not in a worker
     notes = _plan_notes(chosen)
-    refused: dict[str, HostResult] = {}
-    for plan in chosen.plans:
+    # set aside before the run, nothing sent: hosts marked down, and (below) unfinished ones
+    contact, aside = _set_aside_down(chosen.plans, notes)
+    for plan in contact:
         found = left.get(plan.host.name)
         if found is None:
             continue
@@ -112,22 +139,20 @@ def push(inventory: InventoryLike = None, filter: list[str] | None = None,
                 f"pushed over its unfinished change {found.change_id} ({found.state}): "
                 f"{unfinished.OVERRIDE}")
         else:
-            refused[found.host] = HostResult(found.host, plan.platform.name, engine.ERROR,
-                                             error=found.refusal())
+            aside[found.host] = HostResult(found.host, plan.platform.name, engine.ERROR,
+                                           error=found.refusal())
     change_id = engine.new_change_id()
     job = HostJob.make("push", inv, change_id=change_id, confirm_timeout=confirm_timeout,
                        over_unfinished=tuple(sorted((h, f.change_id) for h, f in left.items()
-                                                    if h not in refused)))
+                                                    if h not in aside)))
     journal = changelog.begin(change_id, action, chosen.hosts, inv.path,
-                              [h for h in left if h not in refused])
-    for result in refused.values():
+                              [h for h in left if h not in aside])
+    for result in aside.values():
         _both(journal.host_done, on_done)(result)
-    results, stopped = run_fleet([p for p in chosen.plans if p.host.name not in refused], job,
+    results, stopped = run_fleet([p for p in chosen.plans if p.host.name not in aside], job,
                                  Rollout(workers, timeout, canary, batch_size, max_failures),
                                  on_done=_both(journal.host_done, on_done), executor=executor)
-    if refused:
-        ran = {r.host: r for r in results}
-        results = [refused.get(p.host.name) or ran[p.host.name] for p in chosen.plans]
+    results = _in_order(chosen.plans, results, aside)
     engine.record_change(change_id, action, results, inv.path, stopped)
     return ChangeRun(action, results, change_id, stopped, inv.path, notes=notes)
 
@@ -181,12 +206,16 @@ def rollback(change: str, inventory: InventoryLike = None, filter: list[str] | N
     chosen = select(inventory, filter, limit)
     inv = chosen.inventory
     plans = [p for p in chosen.plans if p.host.name in taken]
+    contact, down = _set_aside_down(plans, {})
     new_id = engine.new_change_id()
     action = f"rollback {change_id}"
     journal = changelog.begin(new_id, action, [p.host.name for p in plans], inv.path)
+    for result in down.values():
+        _both(journal.host_done, on_done)(result)
     results, stopped = run_fleet(
-        plans, lambda plan, deadline: engine.rollback_host(inv, plan, deadline, change_id, new_id),
+        contact, lambda plan, deadline: engine.rollback_host(inv, plan, deadline, change_id, new_id),
         Rollout(workers, timeout), on_done=_both(journal.host_done, on_done))
+    results = _in_order(plans, results, down)
     if not filter and not limit:   # backed up, but the inventory no longer has them
         results += [HostResult(host, taken[host].platform, engine.ERROR,
                                error=f"not in the inventory {inv.path}; nothing was sent",

@@ -19,7 +19,7 @@ from oamkit.executors import HostJob
 from oamkit.devicefacts import Facts, facts_host
 from oamkit.history import KEEP_DAYS, History, Snapshot
 from oamkit.ops.changes import OnDone
-from oamkit.ops.selection import InventoryLike, select
+from oamkit.ops.selection import InventoryLike, select, split_down
 from oamkit.report import CheckReport
 from oamkit.runner import Rollout, interrupted, run_fleet
 
@@ -79,13 +79,14 @@ def collect_fleet(inventory: InventoryLike = None, filter=None, limit=None, *, d
     hosts are still reported, and `CollectRun.history_problem` says what was not stored."""
     require_numbers(("--keep-days", keep_days, 0, None, False, False))   # -1 emptied the history
     chosen = select(inventory, filter, limit, intent=False, ssh_only=True)
+    plans, down, _ = split_down(chosen.plans)
     path = history_path(db)
     started = time.time()
     with History(path, fallback=history_fallback) as history, history.batched():
         # Elsewhere (Dask) the snapshots come back and are stored here, in this history.
         work = partial(_collect_one, chosen.inventory, history=history) if executor is None \
             else HostJob.make("collect", chosen.inventory)
-        results, stopped = run_fleet(chosen.plans, work, Rollout(workers, timeout),
+        results, stopped = run_fleet(plans, work, Rollout(workers, timeout),
                                      on_done=on_done, executor=executor)
         collect.finish_closing()
         history.raise_if_lost()   # another process took the database: the hosts' stores failed
@@ -96,8 +97,11 @@ def collect_fleet(inventory: InventoryLike = None, filter=None, limit=None, *, d
         results = [r if isinstance(r, collect.CollectResult) else _runner_gave_up(r, history)
                    for r in results]
         pruned = prune(history, keep_days)
-    skipped = [{"host": h.name, "platform": h.platform, "outcome": "skipped",
-                "error": f"transport {h.transport}: collect {SSH_ONLY}"} for h in chosen.skipped]
+    skipped = [{"host": p.host.name, "platform": p.platform.name, "outcome": "skipped",
+                "reason": "down", "error": maintenance.not_contacted(status)}
+               for p, status in down]
+    skipped += [{"host": h.name, "platform": h.platform, "outcome": "skipped",
+                 "error": f"transport {h.transport}: collect {SSH_ONLY}"} for h in chosen.skipped]
     return CollectRun(path, results, skipped, pruned, round(time.time() - started, 3), stopped,
                       history.problem)
 
@@ -142,11 +146,7 @@ def check(inventory: InventoryLike = None, filter=None, limit=None, *, rules=Non
     rule_set = rules if isinstance(rules, checks.Rules) else checks.Rules.load(rules)
     chosen = select(inventory, filter, limit, ssh_only=True)
     plans, inv = chosen.plans, chosen.inventory
-    marks = maintenance.inventory_problems([p.host for p in plans] + chosen.skipped)
-    if marks:
-        raise InputError(marks)
-    windows = maintenance.active_windows()
-    held = {p.host.name: maintenance.status_for(p.host, windows=windows) for p in plans}
+    held = maintenance.statuses([p.host for p in plans] + chosen.skipped)
     path = history_path(db)
     started = time.time()
     with History(path, fallback=history_fallback) as history, history.batched():
@@ -163,7 +163,7 @@ def check(inventory: InventoryLike = None, filter=None, limit=None, *, rules=Non
             history.mark_checked_all(_marks(hosts), _judged(hosts))
             _forget_marks(hosts)
     for h in chosen.skipped:
-        held_now = maintenance.status_for(h, windows=windows)
+        held_now = held[h.name]
         unread = checks.HostCheck(h.name, h.platform, checks.UNKNOWN, results=[
             checks.CheckResult(h.name, None, "reachable", checks.UNKNOWN,
                                f"transport {h.transport}: check {SSH_ONLY}")])
@@ -295,7 +295,7 @@ class FactsRun:
     def exit_code(self) -> int:
         if interrupted(self.stopped):
             return 130
-        return 0 if all(r.outcome == "ok" for r in self.results) else 1
+        return 0 if all(r.outcome in ("ok", "skipped") for r in self.results) else 1
 
     def as_dict(self) -> dict:
         return {"ok": self.exit_code == 0, "exit_code": self.exit_code, "stopped": self.stopped,
@@ -308,18 +308,21 @@ def facts(inventory: InventoryLike = None, filter=None, limit=None, *, workers: 
     and where the inventory disagrees with the device. Read-only."""
     chosen = select(inventory, filter, limit, intent=False, ssh_only=True)
     inv = chosen.inventory
+    plans, down, _ = split_down(chosen.plans)
     intents = {}
-    for plan in chosen.plans:
+    for plan in plans:
         try:
             intents[plan.host.name] = inv.intents(plan.host)
         except InputError:
             intents[plan.host.name] = []
-    results, stopped = run_fleet(chosen.plans, lambda plan, deadline: facts_host(
+    results, stopped = run_fleet(plans, lambda plan, deadline: facts_host(
         inv, plan, deadline, intents=intents[plan.host.name]), Rollout(workers, timeout),
         on_done=on_done)
     collect.finish_closing()
     results = [r if isinstance(r, Facts) else Facts(r.host, r.platform, "error", error=r.error or r.detail)
                for r in results]
+    results += [Facts(p.host.name, p.platform.name, "skipped",
+                      error=maintenance.not_contacted(status)) for p, status in down]
     results += [Facts(h.name, h.platform, "error", error=f"transport {h.transport}: facts "
                       f"{SSH_ONLY}") for h in chosen.skipped]
     return FactsRun(results, stopped)

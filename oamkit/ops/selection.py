@@ -8,6 +8,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from oamkit import maintenance
 from oamkit.errors import InputError, Problem
 from oamkit.inventory import POINT_AT_INVENTORY, HostSettings, Inventory
 from oamkit.platforms import get_platform
@@ -115,3 +116,14 @@ def _selection_args(filter, limit) -> tuple[list[str] | None, str | list[str] | 
     if problems:
         raise InputError(problems)
     return (list(filter) if filter is not None else None), limit
+
+
+def split_down(plans: list[HostPlan]) -> tuple[list[HostPlan], list[tuple[HostPlan, dict]], dict]:
+    """(plans to contact, [(plan, status)] of the hosts marked down in the inventory, every
+    host's maintenance status). Down hosts are reported skipped by every command that contacts
+    devices, never contacted (`maintenance.contacted`); the inventory's marks are checked first
+    (InputError, nothing contacted)."""
+    held = maintenance.statuses([p.host for p in plans])
+    down = [(p, held[p.host.name]) for p in plans if not maintenance.contacted(held[p.host.name])]
+    gone = {p.host.name for p, _ in down}
+    return [p for p in plans if p.host.name not in gone], down, held
