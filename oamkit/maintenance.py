@@ -23,6 +23,8 @@ from oamkit.errors import InputError, Problem
 
 _DURATION = re.compile(r"^\s*(\d+)\s*(m|min|h|d|w)\s*$", re.I)
 _UNITS = {"m": "minutes", "min": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+LONGEST = timedelta(days=366)   # windows are meant to end
+TOO_FAR = "more than a year ahead (at most 1 year): windows are meant to end"
 
 
 def parse_until(text: str, now: datetime | None = None) -> datetime:
@@ -30,7 +32,10 @@ def parse_until(text: str, now: datetime | None = None) -> datetime:
     now = now or datetime.now(timezone.utc)
     match = _DURATION.match(text or "")
     if match:
-        return now + timedelta(**{_UNITS[match.group(2).lower()]: int(match.group(1))})
+        try:   # '3000000d' is past year 9999, '99999999999d' past what a timedelta holds
+            return now + timedelta(**{_UNITS[match.group(2).lower()]: int(match.group(1))})
+        except OverflowError:
+            raise ValueError(TOO_FAR) from None
     try:
         when = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except (ValueError, AttributeError):
@@ -110,9 +115,8 @@ def check_window(until: str, reason: str, now: datetime | None = None
     if isinstance(reason, str) and textcheck.has_control(reason):
         problems.append(Problem("contains a control character (newline, escape ...): it is "
                                 "shown in every report", field="--reason", value=reason))
-    if when is not None and when > now + timedelta(days=366):
-        problems.append(Problem("more than a year ahead; windows are meant to end", field="--until",
-                                value=until))
+    if when is not None and when > now + LONGEST:
+        problems.append(Problem(TOO_FAR, field="--until", value=until))
     try:
         Window(hosts=["-"], until=when or now, reason=reason, created=now)
     except ValidationError as exc:
