@@ -200,23 +200,33 @@ def inventory_problems(hosts) -> list[Problem]:
 def status_for(host, now: datetime | None = None, windows: list[Window] | None = None
                ) -> dict | None:
     """Why `host` (HostSettings) is not alerting right now, or None.
-    {"kind": "maintenance"|"down", "reason": ..., "until": iso|None, "source": ...}"""
+    {"kind": "maintenance"|"down", "reason": ..., "until": iso|None, "source": ...}
+
+    Every hold in force counts, not the first found: with overlapping windows (or an inventory
+    mark and a window) the host is released when the last one ends, so `until` is the latest
+    end (None: held until someone lifts the mark), `reason` and `source` name each of them."""
     now = now or datetime.now(timezone.utc)
+    holds = []   # (kind, reason, until or None, source)
     marked = getattr(host, "maintenance", None) or {}
     if marked:
         mark = InventoryMark.model_validate(marked)   # checked up front by inventory_problems()
         until_dt = mark.until if mark.until is None or mark.until.tzinfo else \
             mark.until.replace(tzinfo=timezone.utc)
         if mark.down or until_dt is None or until_dt > now:
-            return {"kind": "down" if mark.down else "maintenance",
-                    "reason": mark.reason or "marked in the inventory",
-                    "until": until_dt.isoformat(timespec="seconds") if until_dt else None,
-                    "source": "inventory"}
+            holds.append(("down" if mark.down else "maintenance",
+                          mark.reason or "marked in the inventory",
+                          None if mark.down else until_dt, "inventory"))
     for w in windows if windows is not None else active_windows(now):
         if host.name in w.hosts and w.active(now):
-            return {"kind": "maintenance", "reason": w.reason,
-                    "until": w.until.isoformat(timespec="seconds"), "source": f"window {w.id}"}
-    return None
+            holds.append(("maintenance", w.reason, w.until, f"window {w.id}"))
+    if not holds:
+        return None
+    ends = [until for _, _, until, _ in holds]
+    last = None if None in ends else max(ends)
+    return {"kind": "down" if any(kind == "down" for kind, *_ in holds) else "maintenance",
+            "reason": "; ".join(dict.fromkeys(reason for _, reason, _, _ in holds)),
+            "until": last.isoformat(timespec="seconds") if last else None,
+            "source": ", ".join(source for *_, source in holds)}
 
 
 def contacted(status: dict | None) -> bool:

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import time
+from datetime import datetime
 
 import pytest
 
@@ -216,3 +217,20 @@ def test_maintenance_cli_add_by_filter_list_and_remove(lab, lab_inventory, env):
     removed = oamkit(env, "maintenance", "remove", window["id"])
     assert removed.returncode == 0
     assert json.loads(oamkit(env, "maintenance", "list", "--json").stdout) == []
+
+
+def test_overlapping_windows_report_when_the_host_is_really_released(lab, lab_inventory, env):
+    first = oamkit(env, "maintenance", "add", "ios-1", "-i", str(lab_inventory), "--until", "2h",
+                   "--reason", "optics swap", "--json")
+    later = oamkit(env, "maintenance", "add", "ios-1", "-i", str(lab_inventory), "--until", "3d",
+                   "--reason", "fibre works", "--json")
+    assert first.returncode == 0 and later.returncode == 0, first.stderr + later.stderr
+    released = json.loads(later.stdout)["until"]
+    _, report = check_json(env, lab_inventory, "--limit", "ios-1")
+    (host,) = report["hosts"]
+    held = [r for r in host["results"] if r["rule"] == "maintenance"][0]["message"]
+    assert "optics swap" in held and "fibre works" in held
+    junit = oamkit(env, "check", "-i", str(lab_inventory), "--limit", "ios-1", "--format", "junit")
+    assert junit.stdout.count("fibre works") >= 1, junit.stdout
+    assert datetime.fromisoformat(host["maintenance"]["until"]) == \
+        datetime.fromisoformat(released.replace("Z", "+00:00")).replace(microsecond=0)

@@ -119,3 +119,19 @@ def test_inventory_marks_must_be_absolute_and_well_formed():
     by_host = {p.host: str(p) for p in problems}
     assert set(by_host) == {"r1", "r2", "r4"}
     assert "relative one would never end" in by_host["r1"]
+
+
+def test_overlapping_windows_report_the_latest_end_and_every_reason():
+    # the host is released when the last window ends, whatever order they were added in
+    now = datetime(2026, 11, 22, 1, 0, tzinfo=timezone.utc)
+    maintenance.add(["r1"], "2h", "optics swap", now=now)
+    long = maintenance.add(["r1"], "2026-11-23T00:00Z", "fibre works", now=now)
+    short = maintenance.add(["r1"], "3h", "line card", now=now)
+    held = maintenance.status_for(Host("r1"), now=now + timedelta(minutes=1))
+    assert held["until"] == long.until.isoformat(timespec="seconds")
+    assert held["reason"] == "optics swap; fibre works; line card"
+    assert long.id in held["source"] and short.id in held["source"]
+    # an inventory mark without an end holds the host after every window
+    forever = maintenance.status_for(Host("r1", {"down": True, "reason": "decommissioning"}),
+                                     now=now + timedelta(minutes=1))
+    assert (forever["kind"], forever["until"]) == ("down", None)
