@@ -64,8 +64,22 @@ class Window(BaseModel):
         return self.until > (now or datetime.now(timezone.utc))
 
 
+_JSON_KINDS = {dict: "an object", str: "a string", int: "a number", float: "a number",
+               bool: "true/false", type(None): "null"}
+
+
+def _damaged(path: Path, why: str) -> InputError:
+    """One error for every damaged form: never read as "no windows", which would silently
+    drop every host's maintenance (their alerts fire, or a push goes where it should not)."""
+    return InputError([Problem(f"maintenance file is damaged: {why}", file=str(path))])
+
+
 def _file() -> Path:
-    return state_dir() / "maintenance.json"
+    folder = state_dir()
+    path = folder / "maintenance.json"
+    if folder.exists() and not folder.is_dir():
+        raise _damaged(path, f"the state folder {folder} (OAMKIT_STATE_DIR) is not a folder")
+    return path
 
 
 def _changing():
@@ -82,9 +96,15 @@ def _read_all() -> list[Window]:
         return []
     try:
         data = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:   # a folder, unreadable, not JSON, not UTF-8, empty
+        raise _damaged(path, str(exc)) from None
+    if not isinstance(data, list):
+        raise _damaged(path, f"it holds {_JSON_KINDS.get(type(data), type(data).__name__)}, "
+                             "not a list of windows")
+    try:
         return [Window.model_validate(item) for item in data]
-    except (ValueError, ValidationError) as exc:
-        raise InputError([Problem(f"maintenance file is damaged: {exc}", file=str(path))]) from None
+    except ValidationError as exc:
+        raise _damaged(path, str(exc)) from None
 
 
 def _write(windows: list[Window]) -> None:

@@ -33,7 +33,10 @@ def state_dir() -> Path:
     try:
         info = path.stat()
         # A shared sticky folder (/tmp) is nobody's state folder: leave its mode alone.
-        if info.st_uid == os.getuid() and info.st_mode & 0o077 and not info.st_mode & stat.S_ISVTX:
+        # Not a folder (OAMKIT_STATE_DIR naming a file): left as found, its user is told by
+        # what reads it; a 0700 mode would make their file executable.
+        if stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid() and info.st_mode & 0o077 \
+                and not info.st_mode & stat.S_ISVTX:
             os.chmod(path, FOLDER_MODE)
         _tightened.add(path)
     except OSError:

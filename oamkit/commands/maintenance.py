@@ -68,11 +68,16 @@ def remove(ident: str = typer.Argument(None, metavar="[ID]", help="Window id (se
     if not ident and not host:
         raise InputError([Problem("give a window id or --host", field="ID/--host")])
     removed = maintenance.remove(ident, host)
-    if as_json:
-        print_json([w.model_dump(mode="json") for w in removed])
+    if as_json:   # already_ended: it had ended by itself (nothing was held any more)
+        print_json([{**w.model_dump(mode="json"), "already_ended": not w.active()}
+                    for w in removed])
         return
     for w in removed:
-        console.print(f"ended maintenance {w.id} for {', '.join(w.hosts)}", markup=False)
+        if w.active():
+            console.print(f"ended maintenance {w.id} for {', '.join(w.hosts)}", markup=False)
+        else:
+            console.print(f"maintenance {w.id} for {', '.join(w.hosts)} had already ended at "
+                          f"{w.until.isoformat(timespec='minutes')}; removed", markup=False)
 
 
 def register(root: typer.Typer) -> None:

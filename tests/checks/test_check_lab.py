@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 
@@ -234,3 +235,13 @@ def test_overlapping_windows_report_when_the_host_is_really_released(lab, lab_in
     assert junit.stdout.count("fibre works") >= 1, junit.stdout
     assert datetime.fromisoformat(host["maintenance"]["until"]) == \
         datetime.fromisoformat(released.replace("Z", "+00:00")).replace(microsecond=0)
+
+
+def test_check_names_a_maintenance_file_holding_null_not_an_internal_error(lab, lab_inventory, env):
+    state = Path(env["OAMKIT_STATE_DIR"])
+    state.mkdir(parents=True, exist_ok=True)
+    (state / "maintenance.json").write_text("null")
+    nagios = oamkit(env, "check", "-i", str(lab_inventory), "--format", "nagios")
+    assert nagios.returncode == 3, nagios.stdout + nagios.stderr
+    said = " ".join((nagios.stdout + nagios.stderr).split())
+    assert "maintenance file is damaged: it holds null" in said and "internal error" not in said
