@@ -195,9 +195,10 @@ class InventoryMark(BaseModel):
     reason: str | None = None
 
 
-def inventory_problems(hosts) -> list[Problem]:
+def inventory_problems(hosts, now: datetime | None = None) -> list[Problem]:
     """Problems with `data.maintenance` in the inventory, found before any device is contacted.
     A relative time ('2h') would never end there, so only absolute times are accepted."""
+    now = now or datetime.now(timezone.utc)
     problems = []
     for host in hosts:
         marked = getattr(host, "maintenance", None)
@@ -209,12 +210,29 @@ def inventory_problems(hosts) -> list[Problem]:
                                     field="maintenance.until", value=marked["until"]))
             continue
         try:
-            InventoryMark.model_validate(marked)
+            mark = InventoryMark.model_validate(marked)
         except ValidationError as exc:
             problems += [Problem(e["msg"], host=host.name,
                                  field="maintenance." + ".".join(str(x) for x in e["loc"]),
                                  value=e.get("input")) for e in exc.errors()]
+            continue
+        problems += _mark_problems(host.name, mark, marked, now)
     return problems
+
+
+def _mark_problems(name: str, mark: InventoryMark, marked: dict, now: datetime) -> list[Problem]:
+    """The rules of `maintenance add` for a mark in the inventory: it ends, within a year.
+    A host marked down is held until the mark is lifted (its `until` is not an end)."""
+    if mark.down:
+        return []
+    if mark.until is None:
+        return [Problem("a mark without down: true needs an end (an absolute time, ISO 8601); "
+                        "without one it would hold the host forever", host=name,
+                        field="maintenance.until", value=marked.get("until"))]
+    until = mark.until if mark.until.tzinfo else mark.until.replace(tzinfo=timezone.utc)
+    if until > now + LONGEST:
+        return [Problem(TOO_FAR, host=name, field="maintenance.until", value=marked.get("until"))]
+    return []
 
 
 def status_for(host, now: datetime | None = None, windows: list[Window] | None = None
@@ -259,10 +277,10 @@ def contacted(status: dict | None) -> bool:
 def statuses(hosts, now: datetime | None = None) -> dict[str, dict | None]:
     """Host name -> `status_for` it, for the hosts a command is about to contact; the
     inventory's marks are checked first (InputError naming host and key, nothing contacted)."""
-    problems = inventory_problems(hosts)
+    now = now or datetime.now(timezone.utc)
+    problems = inventory_problems(hosts, now)
     if problems:
         raise InputError(problems)
-    now = now or datetime.now(timezone.utc)
     windows = active_windows(now)
     return {h.name: status_for(h, now, windows) for h in hosts}
 
