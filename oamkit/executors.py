@@ -243,10 +243,23 @@ def _plan(folder: str, host: str, intent: bool):
     return plan
 
 
-def run_remote(job: HostJob, host: str, timeout: float):
+def run_remote(job: HostJob, host: str, timeout: float, once: tuple[str, str] | None = None):
     """What a Dask worker runs: the host's plan from the inventory folder, then the job, with
-    `timeout` seconds from now (the task may have queued on the worker)."""
+    `timeout` seconds from now (the task may have queued on the worker).
+
+    `once` (the run and a push's task key): the task runs at most once. Dask starts a task again on another
+    worker when the one running it dies, and the scheduler's allowed-failures cannot be set from
+    a client. A second start of a push would read the half-done first attempt as the state to
+    build on (`unchanged`, while the first attempt's revert timer undoes the change minutes
+    later) or push again; so it ends at once, without touching the device (`dask_outcomes`)."""
     deadline = time.monotonic() + timeout
+    if once is not None:
+        from oamkit import dask_outcomes
+
+        refused = dask_outcomes.refuse_a_second_start(once, job, host,
+                                                      _inventory(job.inventory).hosts[host].platform)
+        if refused is not None:
+            return refused
     plan = _plan(job.inventory, host, resolve_action(job.action)[1])
     return job(plan, deadline)
 
@@ -411,8 +424,14 @@ class DaskExecutor:
                                             # second oamkit run printed "Port 8787 is already in use"
                                             scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})
             self.client = Client(self.cluster, timeout=connect_timeout)
+        # A lost scheduler is reported per host, in one line (`dask_outcomes`); the client's own
+        # log of it was a traceback on stderr for each reconnection attempt.
+        import logging
+
+        logging.getLogger("distributed.client").setLevel(logging.CRITICAL)
         self._live: dict[cf.Future, Any] = {}
         self._lock = threading.Lock()
+        self._run = uuid.uuid4().hex   # names this run's run-once marks on the scheduler
         # for the user: what could stall a run on a cluster we did not start
         self.warnings: list[str] = [] if self.cluster is not None else self._worker_hazards()
 
@@ -445,34 +464,54 @@ class DaskExecutor:
         if not isinstance(work, HostJob):
             raise TypeError("the dask executor runs HostJob work only (picklable: action name, "
                             f"inventory path, options), not {type(work).__name__}")
-        remote = self.client.submit(run_remote, work, plan.host.name, clock.timeout, pure=False,
-                                    key=f"oamkit-{work.action}-{plan.host.name}-{uuid.uuid4().hex[:8]}")
+        from oamkit import dask_outcomes
+
+        key = f"oamkit-{work.action}-{plan.host.name}-{uuid.uuid4().hex[:8]}"
+        # Reads may run again after a lost worker; anything that may change a device may not.
+        once = None if dask_outcomes.may_run_twice(work.action) else (self._run, key)
+        try:
+            remote = self.client.submit(run_remote, work, plan.host.name, clock.timeout, once,
+                                        pure=False, key=key, retries=0)
+        except Exception as exc:  # noqa: BLE001 - nothing was submitted: this host was not run
+            raise dask_outcomes.ClusterUnusable(
+                f"host {plan.host.name}: not sent to the Dask cluster at {self._where()}: "
+                f"{dask_outcomes.one_line(exc)}; nothing was sent to the device") from None
         local: cf.Future = cf.Future()
         local.set_running_or_notify_cancel()
         with self._lock:
             self._live[local] = remote
-        self.client.loop.add_callback(self._settle, remote, local)
+        self.client.loop.add_callback(self._settle, remote, local, work, plan)
         return local
 
-    async def _settle(self, remote, local: cf.Future) -> None:
+    def _where(self) -> str:
+        try:
+            return self.address
+        except Exception:  # noqa: BLE001 - the client may have lost it
+            return "(unknown address)"
+
+    async def _settle(self, remote, local: cf.Future, work, plan) -> None:
         """Wait for one task and fetch its result, on the client's event loop. Not in a
         done-callback: Dask runs those one at a time on a single thread, so one result that
         could not be fetched at once (its worker lost, the task queued again) held back every
         other host's result behind it."""
+        from oamkit import dask_outcomes
+
         try:
             value, error = await self.client.gather(remote, asynchronous=True), None
         except BaseException as exc:  # noqa: BLE001 - the task's own error, or cancelled
             value, error = None, exc
         with self._lock:
-            self._live.pop(local, None)
+            released = self._live.pop(local, None) is None   # release() cancelled it
         if local.done():
             return
         if error is None:
             local.set_result(value)
-        elif isinstance(error, asyncio.CancelledError):
+        elif released or isinstance(error, asyncio.CancelledError):
             local.set_exception(cf.CancelledError())
-        else:
+        elif dask_outcomes.is_the_tasks_own_error(remote, error):
             local.set_exception(error)
+        else:   # the cluster failed this host, not its work: a result that says what we know
+            local.set_result(dask_outcomes.lost(work, plan, error, self._where()))
 
     def release(self, futures) -> None:
         """Cancel work not finished (queued tasks never start; running ones end at their
@@ -490,6 +529,11 @@ class DaskExecutor:
         try:
             try:   # sessions the workers are still logging out of; bounded, as a wedged
                 # worker must not hold the command after its hosts were reported
+                if self.client.status != "running":   # the scheduler is gone: none to ask
+                    raise ConnectionError(self.client.status)
+                from oamkit import dask_outcomes
+
+                _bounded(5.0, dask_outcomes.forget_run, self.client, self._run)
                 _bounded(self.close_timeout, self.client.run, _finish_closing_here,
                          max(1.0, self.close_timeout - 5))
             except Exception:  # noqa: BLE001 - a worker gone away has nothing left to close
