@@ -221,8 +221,35 @@ def rollback(change: str, inventory: InventoryLike = None, filter: list[str] | N
                                error=f"not in the inventory {inv.path}; nothing was sent",
                                detail=f"its backup: oamkit changes --change {change_id} --host {host}")
                     for host in sorted(set(taken) - set(inv.hosts))]
+    results += _backups_not_here(entry, taken, chosen, filter or limit)
     engine.record_change(new_id, action, results, inv.path, stopped)
     return ChangeRun(action, results, new_id, stopped, inv.path)
+
+
+# What a change recorded for a host whose device it touched (or may have).
+_TOUCHED = (engine.CHANGED, engine.NEEDS_ATTENTION)
+
+
+def _backups_not_here(entry: dict, taken: dict, chosen, selected) -> list[HostResult]:
+    """Hosts the change recorded as changed (or needing attention) whose backup is not in this
+    state folder: a push on Dask workers with their own OAMKIT_STATE_DIR wrote it there. Such
+    a host was silently left out (`hosts: []`, exit 0) although it was changed: now it is
+    failed-needs-attention (exit 3), nothing sent."""
+    recorded = entry.get("hosts") if isinstance(entry.get("hosts"), dict) else {}
+    names = {p.host.name: p for p in chosen.plans}
+    out = []
+    for host, outcome in sorted(recorded.items()):
+        if outcome not in _TOUCHED or host in taken or (selected and host not in names):
+            continue
+        platform = names[host].platform.name if host in names else "unknown"
+        out.append(HostResult(
+            host, platform, engine.NEEDS_ATTENTION,
+            error=f"{host} was {'changed' if outcome == engine.CHANGED else 'left ' + outcome} "
+                  f"by change {entry['id']} but its backup is not in "
+                  f"{statedir.state_dir()}: it was written where the push ran (a Dask worker "
+                  "with its own OAMKIT_STATE_DIR?); nothing was sent",
+            detail="run the rollback where that backup is, or with OAMKIT_STATE_DIR pointing at it"))
+    return out
 
 
 def _both(first, second):

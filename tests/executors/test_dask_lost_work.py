@@ -136,3 +136,31 @@ def test_a_push_whose_scheduler_is_lost_mid_change_needs_attention_in_one_line(
     assert "lost the Dask scheduler" in host["error"] and "while ios-1 was being changed" in host["error"]
     assert "oamkit diff --limit ios-1" in host["error"] and "\n" not in host["error"]
     assert "Traceback" not in err
+
+
+@pytest.mark.timeout(240)
+def test_rollback_names_a_changed_host_whose_backup_a_worker_wrote_elsewhere(
+        lab, lab_inventory, tmp_path):
+    # the workers' state folder is not this machine's: the push's backups are written there
+    workers_env = {**os.environ, "OAMKIT_STATE_DIR": str(tmp_path / "worker-state"),
+                   "DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED": "False"}
+    cluster = Cluster(tmp_path, workers_env)
+    here = {**os.environ, "OAMKIT_STATE_DIR": str(tmp_path / "state")}
+    try:
+        push = subprocess.run([sys.executable, "-m", "oamkit.cli", "push", "-i", str(lab_inventory),
+                               "--limit", "ios-1", "--executor", "dask", "--scheduler",
+                               cluster.address, "--json"], env=here, capture_output=True,
+                              text=True, timeout=180)
+    finally:
+        cluster.stop()
+    pushed = json.loads(push.stdout)
+    assert push.returncode == 0 and pushed["hosts"][0]["outcome"] == "changed", push.stderr
+    rollback = subprocess.run([sys.executable, "-m", "oamkit.cli", "rollback", "--change",
+                               pushed["change_id"], "-i", str(lab_inventory), "--json"], env=here,
+                              capture_output=True, text=True, timeout=120)
+    # was: ok, exit 0, hosts: [] (nothing restored, nothing said)
+    assert rollback.returncode == 3, (rollback.stdout, rollback.stderr)
+    (host,) = json.loads(rollback.stdout)["hosts"]
+    assert host["host"] == "ios-1" and host["outcome"] == NEEDS_ATTENTION
+    assert "was changed by change " + pushed["change_id"] in host["error"]
+    assert f"its backup is not in {tmp_path / 'state'}" in host["error"]
