@@ -55,6 +55,25 @@ def refuse_a_second_start(once: tuple[str, str], job, host: str, platform: str):
                             "second time")
 
 
+def credentials_missing_here(inventory, host: str):
+    """On a worker, before any login: the host's `error` result (nothing sent) when this worker
+    lacks a credential the inventory names (a password variable not set in the worker's
+    environment, a password file not there, ...), else None. The client checked its own
+    environment, not the worker's: without this each host was a failed AAA login (lockout risk)."""
+    from distributed import get_worker
+
+    from oamkit.engine.results import ERROR, HostResult
+
+    settings = inventory.hosts[host]
+    problems = inventory.credential_problems([settings])
+    if not problems:
+        return None
+    return HostResult(host, settings.platform, ERROR,
+                      error=f"on Dask worker {get_worker().address}: "
+                            + "; ".join(str(p) for p in problems)
+                            + "; no login was tried, nothing was sent")
+
+
 # ---------------------------------------------------------------------------- on the client
 def forget_run(client, run: str) -> None:
     """Drop this run's marks on the scheduler (its tasks are all done or given up)."""

@@ -260,6 +260,12 @@ def run_remote(job: HostJob, host: str, timeout: float, once: tuple[str, str] | 
                                                       _inventory(job.inventory).hosts[host].platform)
         if refused is not None:
             return refused
+    if job.action in ACTIONS:   # oamkit's own actions log in: not without the credentials
+        from oamkit import dask_outcomes
+
+        missing = dask_outcomes.credentials_missing_here(_inventory(job.inventory), host)
+        if missing is not None:
+            return missing
     plan = _plan(job.inventory, host, resolve_action(job.action)[1])
     return job(plan, deadline)
 

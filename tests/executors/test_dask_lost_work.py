@@ -164,3 +164,30 @@ def test_rollback_names_a_changed_host_whose_backup_a_worker_wrote_elsewhere(
     assert host["host"] == "ios-1" and host["outcome"] == NEEDS_ATTENTION
     assert "was changed by change " + pushed["change_id"] in host["error"]
     assert f"its backup is not in {tmp_path / 'state'}" in host["error"]
+
+
+@pytest.mark.timeout(240)
+def test_a_worker_without_the_password_variable_logs_in_to_no_device(lab, lab_inventory, tmp_path):
+    defaults = lab_inventory / "defaults.yaml"   # the variable only, no password file
+    defaults.write_text(defaults.read_text().replace("    password_file: .lab-password\n", ""))
+    here = {k: v for k, v in os.environ.items() if k != "OAMKIT_PASSWORD"}
+    workers_env = {**here, "OAMKIT_STATE_DIR": str(tmp_path / "state"),
+                   "DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED": "False"}
+    workers_env.pop("OAMKIT_LAB_PASSWORD", None)
+    cluster = Cluster(tmp_path, workers_env)
+    try:
+        run = subprocess.run([sys.executable, "-m", "oamkit.cli", "diff", "-i", str(lab_inventory),
+                              "--limit", "ios-1", "--executor", "dask", "--scheduler",
+                              cluster.address, "--json"],
+                             env={**here, "OAMKIT_STATE_DIR": str(tmp_path / "state"),
+                                  "OAMKIT_LAB_PASSWORD": lab.password},
+                             capture_output=True, text=True, timeout=180)
+        worker = next(iter(cluster.client.scheduler_info()["workers"]))
+    finally:
+        cluster.stop()
+    (host,) = json.loads(run.stdout)["hosts"]
+    assert run.returncode == 1 and host["outcome"] == "error", run.stdout
+    assert f"on Dask worker {worker}" in host["error"] and "host ios-1" in host["error"]
+    assert "OAMKIT_LAB_PASSWORD" in host["error"]
+    # was: a failed login on the device (its AAA counts it: lockout risk)
+    assert not [e for e in lab.devices["ios-1"].transcript if e.text.startswith("auth")]
