@@ -53,10 +53,20 @@ KeepOpt = typer.Option(KEEP_DAYS, "--keep-days", min=0,
 @contextmanager
 def executor_for(kind: str | None, scheduler: str | None, workers: int):
     """The executor to hand to `run_fleet` (None: its own threads), closed afterwards."""
+    import os
+
     from oamkit.executors import make_executor
+    from oamkit.transport import sessionlog
 
     executor = make_executor(kind, scheduler, workers)
-    for warning in getattr(executor, "warnings", ()):
+    warnings = list(getattr(executor, "warnings", ()))
+    if scheduler and executor is not None and os.environ.get(sessionlog.ENV):
+        # The folder reaches worker processes through the environment: oamkit's own
+        # LocalCluster inherits it, the workers of a scheduler someone else started do not.
+        warnings.append(f"--session-log: the workers of the Dask scheduler at {scheduler} do "
+                        f"not write session logs; nothing will be in {os.environ[sessionlog.ENV]} "
+                        "(run without --scheduler for them)")
+    for warning in warnings:
         print(f"oamkit: warning: {warning}", file=sys.stderr)   # stdout may be --json
     with executor if executor is not None else nullcontext():
         yield executor

@@ -191,3 +191,18 @@ def test_a_worker_without_the_password_variable_logs_in_to_no_device(lab, lab_in
     assert "OAMKIT_LAB_PASSWORD" in host["error"]
     # was: a failed login on the device (its AAA counts it: lockout risk)
     assert not [e for e in lab.devices["ios-1"].transcript if e.text.startswith("auth")]
+
+
+@pytest.mark.timeout(240)
+def test_session_logs_with_a_scheduler_we_did_not_start_are_said_to_be_missing(
+        lab, lab_inventory, cluster, tmp_path):
+    logs = tmp_path / "session-logs"
+    run = subprocess.run([sys.executable, "-m", "oamkit.cli", "diff", "-i", str(lab_inventory),
+                          "--limit", "ios-1", "--executor", "dask", "--scheduler", cluster.address,
+                          "--session-log", str(logs), "--json"], env=cluster.env,
+                         capture_output=True, text=True, timeout=180)
+    assert run.returncode == 0, run.stderr
+    assert not list(logs.glob("*.log"))   # the workers did not have the folder
+    # was: only "session logs: DIR/<host>.log", and nothing there
+    assert f"--session-log: the workers of the Dask scheduler at {cluster.address} do not " \
+           "write session logs" in run.stderr
