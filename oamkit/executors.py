@@ -404,6 +404,7 @@ class DaskExecutor:
                                       value="dask")]) from None
         self.cluster, self.workers = None, workers
         if scheduler:
+            _check_scheduler_address(scheduler)   # a bad port or a refused connection: at once
             try:
                 self.client = Client(scheduler, timeout=connect_timeout)
             except ValueError as exc:   # distributed's own address parsing: "missing port ..."
@@ -440,6 +441,21 @@ class DaskExecutor:
         self._run = uuid.uuid4().hex   # names this run's run-once marks on the scheduler
         # for the user: what could stall a run on a cluster we did not start
         self.warnings: list[str] = [] if self.cluster is not None else self._worker_hazards()
+        if self.cluster is None:
+            self._require_workers(scheduler)
+
+    def _require_workers(self, scheduler: str) -> None:
+        """A cluster with no workers runs nothing: say so before submitting (a push waited out
+        its deadline, then said "no answer within the N s deadline", mid-change for all it knew)."""
+        try:
+            threads = _bounded(10.0, self.client.nthreads)
+        except Exception:  # noqa: BLE001 - the scheduler's answer is the check; none: go on
+            return
+        if not threads:
+            self.client.close(timeout=10)
+            raise InputError([Problem(f"the Dask cluster at {scheduler} has no workers (start "
+                                      f"some: dask worker {scheduler}); nothing was sent",
+                                      field="--scheduler", value=scheduler)])
 
     def _worker_hazards(self) -> list[str]:
         try:
@@ -554,6 +570,35 @@ class DaskExecutor:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _check_scheduler_address(scheduler: str) -> None:
+    """Exit 2 at once for a scheduler address with a port out of range, or whose port refuses
+    the connection: Dask's client retried either until its 30 s timeout."""
+    import socket
+
+    from distributed.comm import parse_address
+    from distributed.comm.addressing import parse_host_port
+
+    def bad(message: str) -> InputError:
+        return InputError([Problem(message, field="--scheduler", value=scheduler)])
+
+    try:
+        scheme, location = parse_address(scheduler)
+        if scheme not in ("tcp", "tls"):   # inproc://, ucx://...: Dask's own checks
+            return
+        host, port = parse_host_port(location)
+    except (ValueError, TypeError) as exc:
+        raise bad(f"not a Dask scheduler address ({exc}); give tcp://HOST:PORT") from None
+    if not 1 <= int(port) <= 65535:
+        raise bad(f"port {port} is out of range (1 to 65535)")
+    try:
+        socket.create_connection((host, int(port)), timeout=5.0).close()
+    except ConnectionRefusedError:
+        raise bad(f"cannot reach the Dask scheduler: {host}:{port} refused the connection "
+                  "(no scheduler listens there)") from None
+    except OSError:   # slow or filtered: Dask's own connect (and its timeout) says what it finds
+        pass
 
 
 def make_executor(kind: str | None, scheduler: str | None = None, workers: int = 20):

@@ -206,3 +206,45 @@ def test_session_logs_with_a_scheduler_we_did_not_start_are_said_to_be_missing(
     # was: only "session logs: DIR/<host>.log", and nothing there
     assert f"--session-log: the workers of the Dask scheduler at {cluster.address} do not " \
            "write session logs" in run.stderr
+
+
+def test_a_scheduler_with_no_workers_is_refused_before_anything_is_submitted(lab_inventory, tmp_path):
+    file = tmp_path / "scheduler.json"
+    scheduler = subprocess.Popen([str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port",
+                                  "0", "--dashboard-address", "127.0.0.1:0", "--scheduler-file",
+                                  str(file)], start_new_session=True,
+                                 stdout=(tmp_path / "scheduler.log").open("w"),
+                                 stderr=subprocess.STDOUT)
+    try:
+        for _ in range(300):
+            if file.exists() and file.stat().st_size:
+                break
+            time.sleep(0.1)
+        address = json.loads(file.read_text())["address"]
+        run = subprocess.run([sys.executable, "-m", "oamkit.cli", "push", "-i", str(lab_inventory),
+                              "--executor", "dask", "--scheduler", address, "--timeout", "5",
+                              "--json"],
+                             env={**os.environ, "OAMKIT_STATE_DIR": str(tmp_path / "state")},
+                             capture_output=True, text=True, timeout=120)
+    finally:
+        os.killpg(scheduler.pid, signal.SIGKILL)
+        scheduler.wait(timeout=30)
+    # was: the push waited out its deadline, then "no answer within the 5 s deadline", exit 3
+    assert run.returncode == 2, (run.stdout, run.stderr)
+    assert f"the Dask cluster at {address} has no workers" in run.stdout + run.stderr
+    assert not (tmp_path / "state" / "changes").exists() or \
+        not list((tmp_path / "state" / "changes").glob("*/backups.jsonl"))
+
+
+@pytest.mark.parametrize("address, says", [
+    ("tcp://127.0.0.1:1", "127.0.0.1:1 refused the connection"),
+    ("tcp://127.0.0.1:99999", "port 99999 is out of range"),
+])
+def test_a_refused_or_impossible_scheduler_address_is_bad_input_at_once(lab_inventory, tmp_path,
+                                                                      address, says):
+    # was: Dask's client retried until its connect timeout, then a timeout message (no port check)
+    run = subprocess.run([sys.executable, "-m", "oamkit.cli", "diff", "-i", str(lab_inventory),
+                          "--executor", "dask", "--scheduler", address],
+                         env={**os.environ, "OAMKIT_STATE_DIR": str(tmp_path / "state")},
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2 and says in run.stderr, run.stderr
