@@ -4,24 +4,12 @@ fail the run. A host in a maintenance window is worked on, with a note."""
 from __future__ import annotations
 
 import json
-import os
 import socket
-import subprocess
-import sys
 
 import pytest
 import yaml
 
-
-@pytest.fixture
-def env(tmp_path, lab):
-    return {**os.environ, "COLUMNS": "200", "OAMKIT_STATE_DIR": str(tmp_path / "state"),
-            "OAMKIT_LAB_PASSWORD": lab.password}
-
-
-def oamkit(env, *args, timeout=180):
-    return subprocess.run([sys.executable, "-m", "oamkit.cli", *args], capture_output=True,
-                          text=True, env=env, timeout=timeout)
+from .test_check_lab import env, oamkit  # noqa: F401  (fixtures)
 
 
 def closed_port() -> int:
