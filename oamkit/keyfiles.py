@@ -17,6 +17,7 @@ import re
 from pathlib import Path
 
 from oamkit.errors import Problem
+from oamkit.secrets import open_to_others
 
 _PEM = re.compile(r"-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----\s*(.*?)-----END", re.S)
 _OPENSSH_MAGIC = b"openssh-key-v1\x00"
@@ -34,8 +35,8 @@ def key_file_problem(path: Path | None, setting: str | None, *, host: str, field
                        host=host, field=field, value=setting)
     if not path.is_file():
         return Problem(f"{what} not found: {path}", host=host, field=field, value=setting)
-    mode = path.stat().st_mode & 0o777
-    if mode & 0o077:
+    mode = open_to_others(path)
+    if mode is not None:
         return Problem(f"{what} is readable by others (mode {mode:04o}), and ssh refuses such a "
                        "key; run chmod 600 on it", file=str(path), host=host, field=field)
     try:

@@ -19,6 +19,13 @@ from oamkit.errors import InputError, Problem
 COMMAND_TIMEOUT = 30.0   # seconds; a password manager that waits for a PIN entry is a failure
 
 
+def open_to_others(file: Path) -> int | None:
+    """The file's mode when its group or others have any access to it (ssh refuses such a key
+    file; oamkit refuses such a password or key file alike), else None."""
+    mode = file.stat().st_mode & 0o777
+    return mode if mode & 0o077 else None
+
+
 def from_file(file: Path, *, host: str, field: str) -> str | None:
     """The file's content (stripped); None when the file does not exist. Refused when others can read
     it, as ssh refuses such a key file."""
@@ -26,8 +33,8 @@ def from_file(file: Path, *, host: str, field: str) -> str | None:
         raise InputError([Problem("is not a file", file=str(file), host=host, field=field)])
     if not file.is_file():
         return None
-    mode = file.stat().st_mode & 0o777
-    if mode & 0o077:
+    mode = open_to_others(file)
+    if mode is not None:
         raise InputError([Problem(f"{field.rsplit('.', 1)[-1].replace('_', ' ')} is readable by "
                                   f"others (mode {mode:04o}); run chmod 600 on it",
                                   file=str(file), host=host, field=field)])
