@@ -27,6 +27,11 @@ LONGEST = timedelta(days=366)   # windows are meant to end
 TOO_FAR = "more than a year ahead (at most 1 year): windows are meant to end"
 
 
+def _as_utc(when: datetime) -> datetime:
+    """A time as written; no zone means UTC."""
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+
+
 def parse_until(text: str, now: datetime | None = None) -> datetime:
     """'2h', '30m', '1d' from now, or an ISO 8601 time ('2026-11-23T06:00Z'; no zone = UTC)."""
     now = now or datetime.now(timezone.utc)
@@ -41,7 +46,7 @@ def parse_until(text: str, now: datetime | None = None) -> datetime:
     except (ValueError, AttributeError):
         raise ValueError(f"not a time: {text!r} (use 2h, 30m, 1d or ISO 8601 like "
                          "2026-11-23T06:00Z)") from None
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+    return _as_utc(when)
 
 
 class Window(BaseModel):
@@ -58,7 +63,7 @@ class Window(BaseModel):
     @field_validator("until", "created")
     @classmethod
     def _utc(cls, value: datetime) -> datetime:
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        return _as_utc(value)
 
     def active(self, now: datetime | None = None) -> bool:
         return self.until > (now or datetime.now(timezone.utc))
@@ -194,6 +199,11 @@ class InventoryMark(BaseModel):
     until: datetime | None = Field(None, description="absolute time (ISO 8601); no zone = UTC")
     reason: str | None = None
 
+    @field_validator("until")
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        return None if value is None else _as_utc(value)
+
 
 def inventory_problems(hosts, now: datetime | None = None) -> list[Problem]:
     """Problems with `data.maintenance` in the inventory, found before any device is contacted.
@@ -229,8 +239,7 @@ def _mark_problems(name: str, mark: InventoryMark, marked: dict, now: datetime) 
         return [Problem("a mark without down: true needs an end (an absolute time, ISO 8601); "
                         "without one it would hold the host forever", host=name,
                         field="maintenance.until", value=marked.get("until"))]
-    until = mark.until if mark.until.tzinfo else mark.until.replace(tzinfo=timezone.utc)
-    if until > now + LONGEST:
+    if mark.until > now + LONGEST:
         return [Problem(TOO_FAR, host=name, field="maintenance.until", value=marked.get("until"))]
     return []
 
@@ -248,12 +257,10 @@ def status_for(host, now: datetime | None = None, windows: list[Window] | None =
     marked = getattr(host, "maintenance", None) or {}
     if marked:
         mark = InventoryMark.model_validate(marked)   # checked up front by inventory_problems()
-        until_dt = mark.until if mark.until is None or mark.until.tzinfo else \
-            mark.until.replace(tzinfo=timezone.utc)
-        if mark.down or until_dt is None or until_dt > now:
+        if mark.down or mark.until is None or mark.until > now:
             holds.append(("down" if mark.down else "maintenance",
                           mark.reason or "marked in the inventory",
-                          None if mark.down else until_dt, "inventory"))
+                          None if mark.down else mark.until, "inventory"))
     for w in windows if windows is not None else active_windows(now):
         if host.name in w.hosts and w.active(now):
             holds.append(("maintenance", w.reason, w.until, f"window {w.id}"))
