@@ -206,8 +206,9 @@ def build_snapshot(host: str, platform: str, records: dict[str, list[dict]],
         s = sample(rec["interface"])
         for key in COUNTER_KEYS:
             value = rec.get(key)
-            setattr(s, key, counter_or_none(value))
-            if value is not None and s.__dict__[key] is None:
+            counted = counter_or_none(value)
+            setattr(s, key, counted)
+            if value is not None and counted is None:
                 # 2^64 or more (or a negative) is no device counter: garbled output or a parser
                 # fault. Kept, as the text the device printed, so the check and collect say
                 # so rather than "no CRC counter" as for one the device does not show
