@@ -3,6 +3,7 @@ nothing is INCONCLUSIVE, not PASS; a cut that lands after the trigger command re
 still watched (and the restore waits for it); a failover that flaps is judged on the sum of
 its outages, not on the longest one."""
 import subprocess
+from contextlib import contextmanager
 
 import pytest
 
@@ -10,6 +11,19 @@ from tests.dr.conftest import needs_root
 from tests.dr.test_wanlab import cut_in_wan1_present, run_plan
 
 pytestmark = [pytest.mark.wanlab, needs_root()]
+
+
+@contextmanager
+def dropping(lab, addr: str, table: str):
+    """(on, off): shell commands that start and stop dropping what the branch sends to `addr`
+    (an nft table of its own), for a step to run; the table is gone afterwards whatever ran."""
+    rule = f"table inet {table} {{ chain out {{ type filter hook output priority 0; ip daddr {addr} drop; }}; }}"
+    try:
+        yield (f"echo '{rule}' | ip netns exec {lab.branch_ns} nft -f -",
+               f"ip netns exec {lab.branch_ns} nft delete table inet {table}")
+    finally:
+        subprocess.run(["ip", "netns", "exec", lab.branch_ns, "nft", "delete", "table", "inet", table],
+                       capture_output=True)
 
 
 def test_a_trigger_that_does_nothing_without_paths_is_inconclusive(healthy_lab, tmp_path):
@@ -55,18 +69,12 @@ def test_a_flapping_failover_is_judged_on_the_sum_of_its_outages(healthy_lab, tm
     outage alone is inside the 3 s bound, together they are not."""
     lab = healthy_lab
     site1 = lab.site_list()[0]
-    table = f"table inet oamflap {{ chain out {{ type filter hook output priority 0; ip daddr {site1.addr} drop; }}; }}"
-    on = f"echo '{table}' | ip netns exec {lab.branch_ns} nft -f -"
-    off = f"ip netns exec {lab.branch_ns} nft delete table inet oamflap"
     cut = " ".join(lab.cut_command("drop"))
     plan = lab.plan(mode="drop")
-    plan["trigger"] = {"type": "command", "command": [
-        "bash", "-c", f"{cut} && {on} && sleep 1.81 && {off} && sleep 0.32 && {on} && sleep 1.81 && {off}"]}
-    try:
+    with dropping(lab, site1.addr, "oamflap") as (on, off):
+        plan["trigger"] = {"type": "command", "command": [
+            "bash", "-c", f"{cut} && {on} && sleep 1.81 && {off} && sleep 0.32 && {on} && sleep 1.81 && {off}"]}
         result = run_plan(lab, tmp_path, plan)
-    finally:
-        subprocess.run(["ip", "netns", "exec", lab.branch_ns, "nft", "delete", "table", "inet", "oamflap"],
-                       capture_output=True)
     assert result["verdict"] == "FAIL", result["summary"]
     assert [s["name"] for s in result["sites"] if s["verdict"] == "FAIL"] == [site1.name]
     o = result["sites"][0]["failover"]
@@ -88,22 +96,16 @@ def test_what_a_restore_brings_late_is_watched_for_the_whole_failback_window(hea
     outage. It lasts restore return + failback_bound + settle now, as the failover's does."""
     lab = healthy_lab
     site1 = lab.site_list()[0]
-    table = f"table inet oamlate {{ chain out {{ type filter hook output priority 0; ip daddr {site1.addr} drop; }}; }}"
-    on = f"echo '{table}' | ip netns exec {lab.branch_ns} nft -f -"
-    off = f"ip netns exec {lab.branch_ns} nft delete table inet oamlate"
-    later = tmp_path / "later.sh"
-    later.write_text(f"sleep 2.0\n{on}\n" + (f"sleep 0.8\n{off}\n" if late == "flap" else ""))
     plan = lab.plan(mode="drop")
     del plan["paths"]
     plan["failback_bound"] = "4s"
     restore = " ".join(lab.restore_command("drop"))
-    plan["restore"] = {"type": "command", "command": [
-        "bash", "-c", f"{restore} && (setsid bash {later} </dev/null >/dev/null 2>&1 &)"]}
-    try:
+    with dropping(lab, site1.addr, "oamlate") as (on, off):
+        later = tmp_path / "later.sh"
+        later.write_text(f"sleep 2.0\n{on}\n" + (f"sleep 0.8\n{off}\n" if late == "flap" else ""))
+        plan["restore"] = {"type": "command", "command": [
+            "bash", "-c", f"{restore} && (setsid bash {later} </dev/null >/dev/null 2>&1 &)"]}
         result = run_plan(lab, tmp_path, plan)
-    finally:
-        subprocess.run(["ip", "netns", "exec", lab.branch_ns, "nft", "delete", "table", "inet", "oamlate"],
-                       capture_output=True)
     assert result["verdict"] == ("FAIL" if late == "cut" else "PASS"), result["summary"]
     w = result["watch_windows"]["failback"]
     fb = result["sites"][0]["failback"]
