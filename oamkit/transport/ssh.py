@@ -117,7 +117,7 @@ class SshSession:
         if not re.search(r"[Pp]assword:\s*$", last):
             raise TransportError(f"{self.host.name}: {command!r} was refused: "
                                  f"{scrub(scrub(last, self.secret), enable_secret)!r}")
-        self._write(enable_secret + self.conn.RETURN)
+        self._write(enable_secret + self.conn.RETURN, "the enable secret")
         answer = self._send_raw(r"(?:[Pp]assword:\s*$)|(?:[>#]\s*$)", "the enable secret",
                                 anchor="")
         last = _last_line(answer)
@@ -144,9 +144,11 @@ class SshSession:
         syntax = self.platform.config
         self._unsent = "".join(c + self.conn.RETURN for c in (syntax.paging_off, syntax.width_command) if c)
 
-    def _write(self, text: str) -> None:
+    def _write(self, text: str, what: str = "a write") -> None:
         """Send text as typed. A device that stops reading (its SSH window stays full) ends
-        the write at the host's deadline; a logout after the deadline still gets a moment."""
+        the write at the host's deadline; a logout after the deadline still gets a moment.
+        A write into a session that is gone says so as a read would (`what` names the step):
+        the device closed it, or the connection to its jump host was lost."""
         self._read_ahead = None   # what a later write makes the device do is not in it
         text, self._unsent = self._unsent + text, ""
         if self.log is not None:
@@ -155,12 +157,14 @@ class SshSession:
         try:
             self.conn.write(text, timeout)
         except socket.timeout:
-            raise TransportError(f"{self.host.name}: {stopped_reading(timeout)}") from None
+            raise TransportError(f"{self.host.name}: {stopped_reading(timeout)}, sending {what}") from None
         except TransportError:
             raise
         except Exception as exc:
+            if self.conn.jump_lost() or not self.conn.is_active():
+                raise TransportError(closed_during(self.host, what, self.conn.jump_lost())) from None
             raise TransportError(f"{self.host.name}: writing to the device failed: {type(exc).__name__}: "
-                                 f"{scrub(str(exc), self.secret)}") from None
+                                 f"{scrub(str(exc), self.secret)}, sending {what}") from None
 
     def show(self, command: str) -> str:
         """Run an exec-mode command and return its output without the echo and the prompt.
@@ -195,10 +199,7 @@ class SshSession:
         """Write one command and read until `expect` matches the end of the output. Our own
         loop rather than send_command: it notices at once when the device closes the session
         (netmiko would wait for its read timeout) and honours the host's deadline."""
-        try:
-            self._write(command + self.conn.RETURN)
-        except TransportError as exc:
-            raise TransportError(f"{exc}, sending {command!r}") from None
+        self._write(command + self.conn.RETURN, repr(command))
         return self._send_raw(expect, command, anchor=command.strip()[-20:])
 
     def _read(self, what: str, output: str) -> str:
@@ -317,7 +318,7 @@ class SshSession:
         reading until the exec prompt that follows its echo."""
         syntax = self.platform.config
         sent = chunk + ([syntax.config_exit] if then_exit else []) + ([then_show] if then_show else [])
-        self._write("".join(line + self.conn.RETURN for line in sent))
+        self._write("".join(line + self.conn.RETURN for line in sent), "configuration")
         anchor = chunk[0].strip()[:20]
         exec_prompt = re.compile(syntax.exec_prompt)
         any_prompt = re.compile(f"(?:{prompt.pattern})|(?:{_unanchored(syntax.exec_prompt).pattern})")

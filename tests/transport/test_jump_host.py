@@ -574,3 +574,23 @@ def test_losing_the_bastion_under_a_netconf_session_names_the_jump_host(lab, inv
     finally:
         session.close()
     assert str(lost.value) == f"xr-1: the connection to jump host {bastion.jump_host} was lost during get-config"
+
+
+@pytest.mark.parametrize("transport", ["netmiko", "asyncssh"])
+def test_the_next_command_after_losing_the_bastion_names_the_jump_host(lab, inventory, bastion, transport):
+    # The bastion went between two commands (CI caught vrp-1 there once): the write of the next
+    # one fails on the closed channel, and said "writing to the device failed: OSError: Socket
+    # is closed", blaming the device.
+    _set_ssh(inventory, transport)
+    session = _open(inventory, "vrp-1", transport)
+    try:
+        for child in psutil.Process(bastion.process.pid).children(recursive=True):
+            child.kill()   # the connection's sshd processes; the listening sshd stays
+        assert _wait_until(lambda: session.conn.jump_lost() and not session.conn.is_active()), \
+            "the bastion connection did not end"
+        with pytest.raises(TransportError) as lost:
+            session.show("display interface")
+    finally:
+        session.close()
+    assert str(lost.value) == (f"vrp-1: the connection to jump host {bastion.jump_host} was lost during "
+                               f"'display interface'")

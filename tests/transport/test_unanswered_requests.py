@@ -239,7 +239,7 @@ def test_a_device_that_stops_reading_mid_configuration_ends_the_push_at_the_dead
         mute.close()
     if driver == "netmiko":
         assert re.fullmatch(r"ios-1: the device stopped reading: it took no more input for \d s "
-                            r"\(its SSH window stayed full\)", str(error)), str(error)
+                            r"\(its SSH window stayed full\), sending configuration", str(error)), str(error)
     else:
         assert str(error).startswith("ios-1: deadline reached waiting for the prompt after configuration")
 
