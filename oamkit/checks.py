@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from oamkit import detection, rates, ratespan, units, yamlfile
 from oamkit import maintenance as _maintenance
-from oamkit.engine.cli import delta_by_interface, desired, read_managed
+from oamkit.engine.cli import delta_by_interface, desired, read_managed, silenced
 from oamkit.collect import close_later, out_of_range_message, snapshot_with
 from oamkit.errors import InputError, Problem
 from oamkit.history import History, Snapshot
@@ -557,6 +557,11 @@ def read_for_check(inventory: Inventory, plan: HostPlan, deadline: float, rules:
                 try:
                     current, _ = read_managed(session, plan)
                     drift = delta_by_interface(plan, current, desired(plan))
+                    above = silenced(plan, current)
+                    if above:   # no line of the delta: not oamkit's to activate (push refuses)
+                        drift.setdefault(None, []).extend(
+                            f"{statement} is deactivated on the device: nothing under it has effect "
+                            f"(oamkit does not activate it; {above[1]})" for statement in above[0])
                 except TransportError:
                     raise
                 except DeviceRejected as exc:   # e.g. AAA command authorization: never drift

@@ -384,6 +384,7 @@ def delta_set(current: list[str], desired: list[str], syntax: ConfigSyntax) -> l
     want_keys = {_key(line, syntax) for line in desired} - {None}
     wanted_entries = {_set_entry(line, syntax) for line in desired} - {None}
     removals, activations = [], []
+    above = _above_ownership(syntax)
     for line in current:
         if line in desired:
             continue
@@ -391,6 +392,8 @@ def delta_set(current: list[str], desired: list[str], syntax: ConfigSyntax) -> l
             # a statement someone deactivated has no effect on the device: what is wanted
             # in it is activated (a statement nothing wants goes with its entry's delete)
             statement = line.removeprefix(DEACTIVATE)
+            if statement in above:
+                continue   # not ours to activate (`deactivated_above`): the engine refuses the host
             key = _key("set " + statement, syntax)
             if any(d == "set " + statement or d.startswith(f"set {statement} ") for d in desired):
                 activations.append("activate " + statement)
@@ -414,12 +417,31 @@ def delta_set(current: list[str], desired: list[str], syntax: ConfigSyntax) -> l
     return removals + [line for line in desired if line not in have] + activations
 
 
+def _above_ownership(syntax: ConfigSyntax) -> set[str]:
+    """The statements that hold oamkit's part without being oamkit's: the hierarchy above each
+    presence container (Junos `protocols`, `protocols oam`, `protocols oam ethernet`)."""
+    return {" ".join(words[:i]) for container in syntax.presence_containers
+            for words in [container.split()] for i in range(1, len(words))}
+
+
+def deactivated_above(lines: list[str], syntax: ConfigSyntax) -> list[str]:
+    """The statements above oamkit's part that someone deactivated (`deactivate protocols
+    oam`): everything under them, oamkit's part included, has no effect on the device. Not
+    oamkit's to activate: other teams' configuration lives under them too."""
+    above = _above_ownership(syntax)
+    return [line.removeprefix(DEACTIVATE) for line in lines
+            if line.startswith(DEACTIVATE) and line.removeprefix(DEACTIVATE) in above]
+
+
 def managed_set_lines(lines: list[str], syntax: ConfigSyntax, interfaces: set[str]) -> list[str]:
     bare = {f"set {container}" for container in syntax.presence_containers}
+    holding = {DEACTIVATE + statement for statement in _above_ownership(syntax)}
     out = []
     for line in lines:
-        if line in bare or line.removeprefix(DEACTIVATE) in syntax.presence_containers:
-            out.append(line)   # an empty presence container (left by removing our entries), or deactivated
+        if line in bare or line.removeprefix(DEACTIVATE) in syntax.presence_containers or line in holding:
+            # an empty presence container (left by removing our entries), or deactivated; or a
+            # statement above it deactivated (`deactivated_above`: said, never activated)
+            out.append(line)
             continue
         match = re.search(syntax.interface_line, line)
         if match:

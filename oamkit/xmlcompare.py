@@ -109,6 +109,29 @@ def flatten(root, model: NetconfModel) -> dict[str, str]:
     return out
 
 
+def deactivated_above(root, model: NetconfModel) -> list[str]:
+    """The paths of elements above the owned path that carry one of the model's flags (Junos
+    `<oam inactive="inactive">`): what lies under them, oamkit's part included, has no effect
+    on the device. `root` is a reply to the driver's filter, so every element in it is on the
+    way to oamkit's part."""
+    found = []
+
+    def walk(el, path: str) -> None:
+        here = f"{path}/{_segment(el, model)}" if path else _segment(el, model)
+        if _on_owned_path(_parse_path(here), model):
+            return
+        if any(el.get(flag) is not None for flag in model.flags):
+            found.append(here)
+        for child in el:
+            if isinstance(child.tag, str):
+                walk(child, here)
+
+    for top in root:
+        if isinstance(top.tag, str):
+            walk(top, "")
+    return found
+
+
 def _entry_key(path: str | list, model: NetconfModel, kind: str) -> list[str]:
     """The names of the `kind` ("intent" | "profile") list entries on `path` (or its segments)."""
     keys = []

@@ -82,6 +82,17 @@ def delta_by_interface(plan: HostPlan, current, wanted) -> dict[str | None, list
     return parts
 
 
+def silenced(plan: HostPlan, managed) -> tuple[list[str], str] | None:
+    """`ConfigDriver.silenced` over the CLI, for the engine and `check`: the statements above
+    oamkit's part someone deactivated (set-style platforms print `deactivate <statement>`)."""
+    syntax = plan.platform.config
+    if syntax.style != "set":
+        return None
+    above = configtext.deactivated_above(managed, syntax)
+    return (above, " and ".join(f"`activate {s}`" for s in above) + " in configuration mode, "
+            "then commit") if above else None
+
+
 def from_text(plan: HostPlan, text: str):
     if plan.platform.config.style == "set":
         return configtext.parse_set(text)
@@ -133,6 +144,9 @@ class CliDriver:
     def read(self) -> Snapshot:
         managed, text = read_managed(self.session, self.plan)
         return Snapshot(managed, configtext.as_text(managed), text)
+
+    def silenced(self, current: Snapshot) -> tuple[list[str], str] | None:
+        return silenced(self.plan, current.managed)
 
     def pending_commit(self) -> str | None:
         show = self.plan.platform.pending_commit_show

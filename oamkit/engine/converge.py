@@ -22,8 +22,8 @@ from oamkit.engine.cli import CliDriver
 from oamkit.engine.driver import ConfigDriver, Snapshot
 from oamkit.engine import unfinished
 from oamkit.engine.results import (CHANGED, ERROR, LOCKED, NEEDS_ATTENTION, NOT_ATTEMPTED,
-                                   ROLLED_BACK, UNCHANGED, DeviceLocked, HostResult, Unsupported,
-                                   VerifyFailed)
+                                   ROLLED_BACK, UNCHANGED, DeviceLocked, HostResult, Silenced,
+                                   Unsupported, VerifyFailed)
 from oamkit.inventory import Inventory
 from oamkit.render import HostPlan
 from oamkit.transport import greenloop, sessionlog
@@ -104,7 +104,13 @@ def rollback_host(inventory: Inventory, plan: HostPlan, deadline: float, change_
         new_change_id, goal=f"change {change_id}'s backup"))
 
 
-def _intent(driver: ConfigDriver, _before: Snapshot):
+def _intent(driver: ConfigDriver, before: Snapshot):
+    """The intent, unless oamkit's part sits under a statement someone deactivated: then
+    neither the delta nor a push would make the device do what the policy says (`Silenced`).
+    A rollback restores its backup all the same: that puts back text, not behaviour."""
+    silenced = driver.silenced(before)
+    if silenced:
+        raise Silenced(*silenced)
     return driver.target_from_intent()
 
 
@@ -151,7 +157,11 @@ def converge(inventory: Inventory, plan: HostPlan, deadline: float, target: Targ
             before = driver.read()
         except (TransportError, DeviceRejected) as exc:
             return _error(result, exc, started)
-        wanted = target(driver, before)
+        try:
+            wanted = target(driver, before)
+        except Silenced as exc:
+            _error(result, exc, started).error = f"{plan.host.name}: {exc}"
+            return result
         result.commands = driver.delta(before, wanted)
         result.diff = driver.review(before, wanted) if result.commands else []
         # e.g. a session briefly disabled for the change: said by diff, push and rollback alike

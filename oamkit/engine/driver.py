@@ -66,6 +66,11 @@ class ConfigDriver(Protocol):
     def read(self) -> Snapshot:
         """Read the running configuration's managed part. Sends no configuration command."""
 
+    def silenced(self, current: Snapshot) -> tuple[list[str], str] | None:
+        """The statements above oamkit's part that someone deactivated, as the device names
+        them, and how one is activated on this transport; None when there are none. Sends
+        nothing."""
+
     def pending_commit(self) -> str | None:
         """A confirmed commit someone left pending that this driver's own commit would
         confirm ("a confirmed commit by alice via cli, rollback in 3mins"), asked where the

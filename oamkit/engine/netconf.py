@@ -79,6 +79,11 @@ class NetconfDriver:
         return Snapshot(self._owned(root), etree.tostring(root, pretty_print=True).decode(),
                         etree.tostring(root).decode(), raw=root)
 
+    def silenced(self, current: Snapshot) -> tuple[list[str], str] | None:
+        above = xmlcompare.deactivated_above(current.raw, self.plan.platform.netconf)
+        flags = " or ".join(f'{flag}="..."' for flag in self.plan.platform.netconf.flags)
+        return (above, f"remove {flags} from that element and commit") if above else None
+
     def pending_commit(self) -> str | None:
         show = self.plan.platform.pending_commit_show
         return self.plan.platform.pending_commit(self.session.command_text(show)) if show else None

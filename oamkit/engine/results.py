@@ -8,7 +8,8 @@ Per host the outcome is one of:
                           what state the device is in
   not-attempted           the rollout stopped before this host (canary / max-failures / Ctrl-C)
   error                   the host could not be reached or read, the device cannot take the change
-                          the way oamkit makes it (a NETCONF server without :candidate), the
+                          the way oamkit makes it (a NETCONF server without :candidate), oamkit's
+                          part sits under a statement someone deactivated (`Silenced`), the
                           change failed before its commit was sent and the device could not be
                           checked afterwards (running is as it was), or a push refused it because
                           its last change is unfinished (`engine.unfinished`: a killed run caught
@@ -86,6 +87,22 @@ class DeviceLocked(Exception):
     """The device's own lock (a NETCONF candidate, Junos `configure exclusive`) is held by
     another session, or the candidate holds another session's uncommitted edits: the host is
     `locked`, nothing sent."""
+
+
+class Silenced(Exception):
+    """oamkit's part of the device sits under a statement someone deactivated (Junos
+    `deactivate protocols oam`, or `inactive="inactive"` on <oam>): nothing oamkit sets there
+    has effect, and activating that statement is not oamkit's call (other configuration lives
+    under it). A push or diff toward the intent ends the host an `error`, nothing sent."""
+
+    def __init__(self, statements: list[str], how: str):
+        # how: the platform's words for activating one (`activate protocols oam`)
+        said = ", ".join(statements)
+        super().__init__(
+            f"{said} {'is' if len(statements) == 1 else 'are'} deactivated on the device, above "
+            "the OAM configuration oamkit manages: nothing under it has effect, oamkit's settings "
+            "included. oamkit does not activate it (other configuration lives under it); nothing "
+            f"was sent. Once its owner agrees, activate it ({how}) and run again")
 
 
 class Unsupported(Exception):

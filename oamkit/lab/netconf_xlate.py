@@ -473,6 +473,30 @@ def xml_to_node(el: etree._Element, path: tuple[str, ...], keys: Keys,
     return ConfigTree(mark + (f"{word} {_quote(text)}" if text else word))
 
 
+def _path_marks(tree: ConfigTree, path: list[str]) -> list[bool]:
+    """Whether each statement along `path` is deactivated, as far as the path exists."""
+    marks, node = [], tree
+    for line in path:
+        found = node.child(line) or node.child(INACTIVE + line)
+        if found is None:
+            break
+        marks.append(found.line.startswith(INACTIVE))
+        node = found
+    return marks
+
+
+def _with_marks(tree: ConfigTree, path: list[str], marks: list[bool]) -> ConfigTree:
+    """A copy of `tree` whose statements along `path` carry the `inactive: ` marks given."""
+    new = node = tree.copy()
+    for line, inactive in zip(path, marks):
+        found = node.child(line) or node.child(INACTIVE + line)
+        if found is None:
+            break
+        found.line = INACTIVE + line if inactive else line
+        node = found
+    return new
+
+
 class MechanicalTranslator(Translator):
     """A subtree of the ConfigTree <-> an XML subtree, one node per element."""
 
@@ -546,6 +570,34 @@ class JunosTranslator(MechanicalTranslator):
 
     def ns_for(self, path: tuple[str, ...]) -> str:
         return NS_JUNOS
+
+    # A statement above the managed node can be deactivated too (`deactivate protocols oam`,
+    # `<oam inactive="inactive">`): the tree keeps its mark (so the device, reading only active
+    # statements, runs no LFM), and the XML carries it on that element, as Junos returns it.
+    def view(self, tree: ConfigTree) -> list[etree._Element]:
+        marks = _path_marks(tree, self.anchor)
+        elems = super().view(_with_marks(tree, self.anchor, [False] * len(marks)) if any(marks) else tree)
+        for top in elems:
+            el = top
+            for name, inactive in zip(self.xml_root[1:], marks):
+                el = _child(el, name)
+                if el is None:
+                    break
+                if inactive:
+                    el.set("inactive", "inactive")
+        return elems
+
+    def apply(self, tree: ConfigTree, elems: list[etree._Element]) -> ConfigTree:
+        marks: list[bool] = []
+        for top in elems:
+            if local(top) != self.xml_root[0]:
+                continue
+            el: etree._Element | None = top
+            for name in self.xml_root[1:]:
+                el = _child(el, name) if el is not None else None
+                marks.append(el is not None and el.get("inactive") == "inactive")
+        plain = _with_marks(tree, self.anchor, [False] * len(self.anchor))
+        return _with_marks(super().apply(plain, elems), self.anchor, marks)
 
     def interfaces_named(self, elems: list[etree._Element]) -> list[tuple[str, str]]:
         where = "/" + "/".join((*self.xml_root, "interface"))

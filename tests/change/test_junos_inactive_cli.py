@@ -77,3 +77,29 @@ def test_check_reports_a_deactivated_interface_or_lfm_as_drift(lab, lab_inventor
     _other_operator(lab, f"deactivate {LFM}")   # every interface's LFM without effect
     drift = _drift(env, lab_inventory)
     assert drift and all(d[1] == "CRITICAL" and f"activate {LFM}" in d[2] for d in drift), drift
+
+
+def test_a_deactivated_statement_above_oamkits_part_is_said_and_never_activated(lab, lab_inventory, env):
+    # `deactivate protocols oam` silences LFM with every other OAM setting of other teams (CFM):
+    # the diff said `unchanged`, check OK, while no LFM ran. Activating it is not oamkit's call.
+    limit = ("--limit", "junos-1")
+    code, hosts = pushed(env, lab_inventory, *limit)
+    assert code == 0 and hosts["junos-1"]["outcome"] == "changed", hosts
+    _other_operator(lab, "deactivate protocols oam")
+    deactivated = running_text(lab.device("junos-1"))
+    assert "inactive: oam" in deactivated
+    result = oamkit(env, "diff", "-i", str(lab_inventory), *limit, "--json")
+    host = json.loads(result.stdout)["hosts"][0]
+    assert result.returncode == 1 and host["outcome"] == "error", result.stdout + result.stderr
+    assert host["error"].startswith("junos-1: protocols oam is deactivated on the device, above the OAM "
+                                    "configuration oamkit manages"), host["error"]
+    assert "`activate protocols oam` in configuration mode, then commit" in host["error"], host["error"]
+    sent = len(lab.device("junos-1").commands())
+    code, hosts = pushed(env, lab_inventory, *limit)
+    assert code == 1 and hosts["junos-1"]["outcome"] == "error", hosts
+    assert "nothing was sent" in hosts["junos-1"]["error"] and hosts["junos-1"]["backup"] is None
+    assert running_text(lab.device("junos-1")) == deactivated
+    assert not [c for c in lab.device("junos-1").commands()[sent:] if c.strip().startswith(
+        ("configure", "activate", "set protocols", "delete ", "commit"))]
+    (drift,) = _drift(env, lab_inventory)
+    assert drift[:2] == (None, "CRITICAL") and "protocols oam is deactivated on the device" in drift[2], drift
