@@ -539,6 +539,8 @@ def _resolve_host(name: str, chain: list[str], raw: dict[str, dict], files: dict
         **{k: data[k] for k in OAMKIT_KEYS if k in data},
         "data": data,
     }
+    if "maintenance" in data:
+        candidate["maintenance_file"] = str(_origin_data("maintenance", layers, files))
     try:
         settings = HostSettings.model_validate(candidate)
     except ValidationError as exc:

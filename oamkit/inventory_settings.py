@@ -166,6 +166,9 @@ class HostSettings(_Strict):
     ssh: SshSettings = SshSettings()
     netconf: NetconfSettings = NetconfSettings()
     maintenance: dict[str, Any] | None = None
+    # the inventory file whose data sets `maintenance` (most specific layer): checked when a
+    # command is about to contact the host (`maintenance.inventory_problems`), and named then
+    maintenance_file: str | None = Field(None, exclude=True, repr=False)
     data: dict[str, Any] = {}
 
     def public_view(self) -> dict:

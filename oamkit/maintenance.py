@@ -7,6 +7,7 @@ marked in the inventory (`data.maintenance: {until: ..., reason: ...}` or `{down
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -214,19 +215,21 @@ def inventory_problems(hosts, now: datetime | None = None) -> list[Problem]:
         marked = getattr(host, "maintenance", None)
         if not marked:
             continue
+        file = getattr(host, "maintenance_file", None)   # the inventory file that set it
         if isinstance(marked.get("until"), str) and _DURATION.match(marked["until"]):
             problems.append(Problem("must be an absolute time (ISO 8601) in the inventory; a "
-                                    "relative one would never end", host=host.name,
+                                    "relative one would never end", host=host.name, file=file,
                                     field="maintenance.until", value=marked["until"]))
             continue
         try:
             mark = InventoryMark.model_validate(marked)
         except ValidationError as exc:
-            problems += [Problem(e["msg"], host=host.name,
+            problems += [Problem(e["msg"], host=host.name, file=file,
                                  field="maintenance." + ".".join(str(x) for x in e["loc"]),
                                  value=e.get("input")) for e in exc.errors()]
             continue
-        problems += _mark_problems(host.name, mark, marked, now)
+        problems += [dataclasses.replace(p, file=file)
+                     for p in _mark_problems(host.name, mark, marked, now)]
     return problems
 
 
