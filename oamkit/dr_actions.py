@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 import time
 
-from oamkit import detection
+from oamkit import detection, maintenance
 from oamkit.engine.cli import CliDriver
 from oamkit.errors import OamkitError, Problem
 from oamkit.inventory import Inventory
@@ -34,6 +34,15 @@ def action_problems(inventory: Inventory, action: str | None, device: str | None
     if device not in inventory.hosts:
         return [Problem("not in the inventory", field=f"{where}.device", value=device)]
     host = inventory.hosts[device]
+    marks = maintenance.inventory_problems([host])
+    if marks:
+        return marks
+    status = maintenance.status_for(host)
+    if not maintenance.contacted(status):
+        # as every command leaves a host marked down alone; the cut would time out mid-test
+        return [Problem(f"marked down in the inventory ({status['reason']}): a DR step cannot act "
+                        "on it (lift the mark, or name another device)", host=device,
+                        field=f"{where}.device", value=device)]
     platform = get_platform(host.platform)
     interface = (args or {}).get("interface")
     if not getattr(platform, ACTIONS[action]) or not isinstance(interface, str) or not interface:

@@ -244,4 +244,12 @@ CASES = [
          "no password", setup=[remove("inventory/.lab-password"), plan(trigger=SHUT, restore=OPEN)]),
     case("drtest-action-inventory-broken", [*DRTEST, "-i", "{inv}"], "host ios-1: port", "(got 'ssh')",
          setup=[put(HOSTS, "ios-1.port", "ssh"), plan(trigger=SHUT, restore=OPEN)]),
+    # a device marked down is contacted by no command: a DR step on it would time out mid-test
+    case("drtest-action-device-marked-down", [*DRTEST, "-i", "{inv}"],
+         f"{PLAN_FILE}: host ios-1: trigger.device: marked down in the inventory (RMA): a DR step "
+         "cannot act on it", setup=[put(HOSTS, "ios-1.data.maintenance", {"down": True, "reason": "RMA"}),
+                                    plan(trigger=SHUT, restore=OPEN)]),
+    case("run-drtest-action-device-marked-down", run(), "play.yaml:5: host ios-1: steps[1].trigger.device: plan.yaml: marked down in the inventory (RMA)",
+         setup=[put(HOSTS, "ios-1.data.maintenance", {"down": True, "reason": "RMA"}),
+                plan(trigger=SHUT, restore=OPEN), play({"drtest": {"plan": "plan.yaml"}})]),
 ]
