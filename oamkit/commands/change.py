@@ -61,6 +61,9 @@ def _report(results, stopped, as_json, change_id=None, show_commands=True, title
     if change_id:   # the way back only where the change backed up a device to go back to
         undo = f" (oamkit rollback --change {change_id})" if any(r.backup for r in results) else ""
         console.print(f"change id: [bold]{change_id}[/]{undo}")
+        if undo:   # where they are, for a human who must restore one without oamkit at hand
+            console.print(f"backups: {data(str(engine.change_folder(change_id)))} "
+                          f"(oamkit changes --change {change_id})", soft_wrap=True)
     raise typer.Exit(int(code))
 
 

@@ -7,8 +7,11 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+
+from oamkit import backups
 
 
 @pytest.fixture
@@ -40,6 +43,9 @@ def test_long_junos_set_lines_change_ids_and_tables_arrive_whole(env, lab_invent
         assert line in pushed_lines
     change_id = json.loads(oamkit(env, "changes", "--json").stdout)[0]["id"]
     assert f"change id: {change_id} (oamkit rollback --change {change_id})" in pushed_lines
+    folder = Path(env["OAMKIT_STATE_DIR"]) / "changes" / change_id
+    assert f"backups: {folder} (oamkit changes --change {change_id})" in pushed_lines, push.stdout
+    assert set(backups.read(folder)) == {"ios-1", "xr-1", "junos-1", "vrp-1"}, folder
     listed = oamkit(env, "changes").stdout
     assert any(change_id in line and "push" in line for line in listed.splitlines()), listed
 
