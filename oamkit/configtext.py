@@ -393,7 +393,7 @@ def delta_set(current: list[str], desired: list[str], syntax: ConfigSyntax) -> l
             # in it is activated (a statement nothing wants goes with its entry's delete)
             statement = line.removeprefix(DEACTIVATE)
             if statement in above:
-                continue   # not ours to activate (`deactivated_above`): the engine refuses the host
+                continue   # not ours to activate (`deactivated_above`): a push refuses the host, a rollback leaves it
             key = _key("set " + statement, syntax)
             if any(d == "set " + statement or d.startswith(f"set {statement} ") for d in desired):
                 activations.append("activate " + statement)
@@ -414,7 +414,11 @@ def delta_set(current: list[str], desired: list[str], syntax: ConfigSyntax) -> l
         if key is not None and key in want_keys:
             continue  # replaced by a `set` of the same leaf
         removals.append("delete " + (key or line).removeprefix("set "))
-    return removals + [line for line in desired if line not in have] + activations
+    # nor deactivated: a backup taken while it was holds the line, and restoring oamkit's part
+    # must not silence other teams' configuration again after its owner activated it
+    additions = [line for line in desired if line not in have
+                 and not (line.startswith(DEACTIVATE) and line.removeprefix(DEACTIVATE) in above)]
+    return removals + additions + activations
 
 
 def _above_ownership(syntax: ConfigSyntax) -> set[str]:

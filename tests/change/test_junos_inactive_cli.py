@@ -103,3 +103,29 @@ def test_a_deactivated_statement_above_oamkits_part_is_said_and_never_activated(
         ("configure", "activate", "set protocols", "delete ", "commit"))]
     (drift,) = _drift(env, lab_inventory)
     assert drift[:2] == (None, "CRITICAL") and "protocols oam is deactivated on the device" in drift[2], drift
+
+
+def test_a_rollback_neither_activates_nor_deactivates_a_statement_above_oamkits_part(lab, lab_inventory, env):
+    # A rollback restores oamkit's part as its backup had it, never the statement above it: the
+    # backup of a run made while `protocols oam` was deactivated holds that line, and restoring
+    # it must not deactivate other teams' OAM once its owner has activated it again.
+    limit = ("--limit", "junos-1")
+    code, hosts = pushed(env, lab_inventory, *limit)
+    assert code == 0, hosts
+    running = lab.device("junos-1").running.to_text()
+    leaf = next(line.strip() for line in running.splitlines() if line.strip().startswith("pdu-interval "))
+    other = "pdu-interval " + ("500" if leaf != "pdu-interval 500" else "600")
+    _other_operator(lab, f"set {LFM} interface ge-0/0/0 {other}")
+    code, hosts = pushed(env, lab_inventory, *limit)       # its backup holds `other`
+    assert code == 0 and hosts["junos-1"]["outcome"] == "changed", hosts
+    push_id = json.loads(oamkit(env, "changes", "--json").stdout)[-1]["id"]
+    _other_operator(lab, "deactivate protocols oam")
+    result = oamkit(env, "rollback", "--change", push_id, "-i", str(lab_inventory), "--json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    after = running_text(lab.device("junos-1"))
+    assert "inactive: oam" in after and other in after, after   # restored, left inactive
+    rollback_id = json.loads(oamkit(env, "changes", "--json").stdout)[-1]["id"]
+    _other_operator(lab, "activate protocols oam")
+    result = oamkit(env, "rollback", "--change", rollback_id, "-i", str(lab_inventory), "--json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "inactive:" not in running_text(lab.device("junos-1"))
