@@ -555,9 +555,9 @@ def read_for_check(inventory: Inventory, plan: HostPlan, deadline: float, rules:
         try:
             if rules.config_drift.enabled or rules.link_monitoring.enabled:
                 try:
-                    current, _ = read_managed(session, plan)
+                    current, text = read_managed(session, plan)
                     drift = delta_by_interface(plan, current, desired(plan))
-                    above = silenced(plan, current)
+                    above = silenced(plan, text)
                     if above:   # no line of the delta: not oamkit's to activate (push refuses)
                         drift.setdefault(None, []).extend(
                             f"{statement} is deactivated on the device: nothing under it has effect "

@@ -384,7 +384,6 @@ def delta_set(current: list[str], desired: list[str], syntax: ConfigSyntax) -> l
     want_keys = {_key(line, syntax) for line in desired} - {None}
     wanted_entries = {_set_entry(line, syntax) for line in desired} - {None}
     removals, activations = [], []
-    above = _above_ownership(syntax)
     for line in current:
         if line in desired:
             continue
@@ -392,8 +391,6 @@ def delta_set(current: list[str], desired: list[str], syntax: ConfigSyntax) -> l
             # a statement someone deactivated has no effect on the device: what is wanted
             # in it is activated (a statement nothing wants goes with its entry's delete)
             statement = line.removeprefix(DEACTIVATE)
-            if statement in above:
-                continue   # not ours to activate (`deactivated_above`): a push refuses the host, a rollback leaves it
             key = _key("set " + statement, syntax)
             if any(d == "set " + statement or d.startswith(f"set {statement} ") for d in desired):
                 activations.append("activate " + statement)
@@ -414,11 +411,7 @@ def delta_set(current: list[str], desired: list[str], syntax: ConfigSyntax) -> l
         if key is not None and key in want_keys:
             continue  # replaced by a `set` of the same leaf
         removals.append("delete " + (key or line).removeprefix("set "))
-    # nor deactivated: a backup taken while it was holds the line, and restoring oamkit's part
-    # must not silence other teams' configuration again after its owner activated it
-    additions = [line for line in desired if line not in have
-                 and not (line.startswith(DEACTIVATE) and line.removeprefix(DEACTIVATE) in above)]
-    return removals + additions + activations
+    return removals + [line for line in desired if line not in have] + activations
 
 
 def _above_ownership(syntax: ConfigSyntax) -> set[str]:
@@ -439,12 +432,12 @@ def deactivated_above(lines: list[str], syntax: ConfigSyntax) -> list[str]:
 
 def managed_set_lines(lines: list[str], syntax: ConfigSyntax, interfaces: set[str]) -> list[str]:
     bare = {f"set {container}" for container in syntax.presence_containers}
-    holding = {DEACTIVATE + statement for statement in _above_ownership(syntax)}
     out = []
     for line in lines:
-        if line in bare or line.removeprefix(DEACTIVATE) in syntax.presence_containers or line in holding:
-            # an empty presence container (left by removing our entries), or deactivated; or a
-            # statement above it deactivated (`deactivated_above`: said, never activated)
+        if line in bare or line.removeprefix(DEACTIVATE) in syntax.presence_containers:
+            # an empty presence container (left by removing our entries), or deactivated; a
+            # statement above it deactivated is not oamkit's part (`deactivated_above`): kept
+            # out of deltas, backups and reviews alike
             out.append(line)
             continue
         match = re.search(syntax.interface_line, line)

@@ -82,13 +82,14 @@ def delta_by_interface(plan: HostPlan, current, wanted) -> dict[str | None, list
     return parts
 
 
-def silenced(plan: HostPlan, managed) -> tuple[list[str], str] | None:
+def silenced(plan: HostPlan, text: str) -> tuple[list[str], str] | None:
     """`ConfigDriver.silenced` over the CLI, for the engine and `check`: the statements above
-    oamkit's part someone deactivated (set-style platforms print `deactivate <statement>`)."""
+    oamkit's part someone deactivated, in the device's answer to `show_running` (set-style
+    platforms print `deactivate <statement>`)."""
     syntax = plan.platform.config
     if syntax.style != "set":
         return None
-    above = configtext.deactivated_above(managed, syntax)
+    above = configtext.deactivated_above(configtext.parse_set(text), syntax)
     return (above, " and ".join(f"`activate {s}`" for s in above) + " in configuration mode, "
             "then commit") if above else None
 
@@ -146,7 +147,7 @@ class CliDriver:
         return Snapshot(managed, configtext.as_text(managed), text)
 
     def silenced(self, current: Snapshot) -> tuple[list[str], str] | None:
-        return silenced(self.plan, current.managed)
+        return silenced(self.plan, current.full)
 
     def pending_commit(self) -> str | None:
         show = self.plan.platform.pending_commit_show
