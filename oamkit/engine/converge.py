@@ -224,10 +224,20 @@ def _change(driver: ConfigDriver, plan: HostPlan, before: Snapshot, wanted, resu
     # the device undoes the change by itself once its confirm window (from the load: an IOS
     # revert timer starts there) is over: confirming later would report a change it no longer holds
     confirm_by = began + confirm_timeout - _confirm_margin(confirm_timeout)
-    cleanup, remaining = _apply(driver, before, wanted, confirm_timeout)
+    cleanup, remaining, after = _apply(driver, before, wanted, confirm_timeout)
     result.commands += cleanup
     if remaining:
         raise VerifyFailed(remaining, goal)
+    silenced = driver.silenced(after) if gate else None
+    if silenced:
+        # NETCONF shows a deactivated <oam> only once something oamkit reads lies under it:
+        # a first push under another team's deactivated OAM (CFM) found it only here
+        raise VerifyFailed([], why=f"the read-back shows {', '.join(silenced[0])} deactivated above "
+                                   "the OAM configuration oamkit manages (the device did not show it "
+                                   "before, when nothing of oamkit's was under it): the change would "
+                                   "have no effect, and activating it is not oamkit's call (other "
+                                   f"configuration lives under it). Once its owner agrees, {silenced[1]}, "
+                                   "and push again")
     if gate:
         # undoing it sends about what the change sent: the gate leaves the restore that long,
         # and half again; and it ends within the confirm window
@@ -240,9 +250,10 @@ def _change(driver: ConfigDriver, plan: HostPlan, before: Snapshot, wanted, resu
     driver.confirm()
 
 
-def _apply(driver: ConfigDriver, current: Snapshot, target, confirm_timeout: int) -> tuple[list[str], list[str]]:
+def _apply(driver: ConfigDriver, current: Snapshot, target, confirm_timeout: int
+           ) -> tuple[list[str], list[str], Snapshot]:
     """Load and commit what brings `current` to `target`; read back. -> (the cleanup lines also
-    sent, what still differs). Our deletes may empty a presence container the device keeps
+    sent, what still differs, the read-back). Our deletes may empty a presence container the device keeps
     (Junos `protocols oam ethernet link-fault-management`): shown bare, it holds nothing of
     anyone else's, so it goes too, in a second pass within the same confirm window."""
     driver.load(current, target, confirm_timeout)
@@ -250,10 +261,11 @@ def _apply(driver: ConfigDriver, current: Snapshot, target, confirm_timeout: int
     after = driver.read()
     remaining = driver.delta(after, target)
     if not (remaining and driver.cleanup_only(remaining)):
-        return [], remaining
+        return [], remaining, after
     driver.load(after, target, confirm_timeout)
     driver.commit(confirm_timeout)
-    return remaining, driver.delta(driver.read(), target)
+    again = driver.read()
+    return remaining, driver.delta(again, target), again
 
 
 def _confirm_margin(confirm_timeout: int) -> float:
@@ -341,7 +353,7 @@ def _put_back(driver: ConfigDriver, before: Snapshot, result: HostResult) -> lis
     now = driver.read()
     back = driver.delta(now, target)
     if back:
-        cleanup, _ = _apply(driver, now, target, RESTORE_CONFIRM_TIMEOUT)
+        cleanup, _, _ = _apply(driver, now, target, RESTORE_CONFIRM_TIMEOUT)
         result.removed = back + cleanup
     if back or driver.pending_confirm:
         driver.confirm()   # also stops an IOS revert timer: running is restored

@@ -81,8 +81,10 @@ class NetconfDriver:
 
     def silenced(self, current: Snapshot) -> tuple[list[str], str] | None:
         above = xmlcompare.deactivated_above(current.raw, self.plan.platform.netconf)
-        flags = " or ".join(f'{flag}="..."' for flag in self.plan.platform.netconf.flags)
-        return (above, f"remove {flags} from that element and commit") if above else None
+        # Junos: an edit without the attribute leaves the statement inactive; `active="active"`
+        # (or the CLI's `activate`) activates it
+        return (above, 'send that element with active="active" in an edit-config (on the CLI: '
+                'activate it), then commit') if above else None
 
     def pending_commit(self) -> str | None:
         show = self.plan.platform.pending_commit_show

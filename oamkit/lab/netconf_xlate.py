@@ -20,6 +20,7 @@ from lxml import etree
 
 from oamkit.lab.device import ConfigTree
 from oamkit.lab.grammar import NoMatch
+from oamkit.lab.netconf_marks import INACTIVE, mark_xml, marks_after, path_marks, with_marks
 from oamkit.lab.netconf_xml import NC, elements, local
 from oamkit.lab.netconf_yang import (NS_IANAIFT, NS_IEEE_LINK_OAM, NS_IEEE_SHAPE, NS_IETF_IF, NS_JUNOS,
                                      NS_XR_ELO, NS_XR_ETH_INFRA, NS_XR_IFMGR)
@@ -432,7 +433,6 @@ def _unquote(value: str) -> str:
     return value[1:-1] if len(value) >= 2 and value[0] == value[-1] == '"' else value
 
 
-INACTIVE = "inactive: "   # a deactivated statement, as Junos prints it (`inactive: interface X {`)
 
 
 def node_to_xml(node: ConfigTree, path: tuple[str, ...], keys: Keys,
@@ -471,30 +471,6 @@ def xml_to_node(el: etree._Element, path: tuple[str, ...], keys: Keys,
         return ConfigTree(mark + word, [xml_to_node(c, here, keys, value) for c in elements(el)])
     text = value(el) if value else (el.text or "").strip()
     return ConfigTree(mark + (f"{word} {_quote(text)}" if text else word))
-
-
-def _path_marks(tree: ConfigTree, path: list[str]) -> list[bool]:
-    """Whether each statement along `path` is deactivated, as far as the path exists."""
-    marks, node = [], tree
-    for line in path:
-        found = node.child(line) or node.child(INACTIVE + line)
-        if found is None:
-            break
-        marks.append(found.line.startswith(INACTIVE))
-        node = found
-    return marks
-
-
-def _with_marks(tree: ConfigTree, path: list[str], marks: list[bool]) -> ConfigTree:
-    """A copy of `tree` whose statements along `path` carry the `inactive: ` marks given."""
-    new = node = tree.copy()
-    for line, inactive in zip(path, marks):
-        found = node.child(line) or node.child(INACTIVE + line)
-        if found is None:
-            break
-        found.line = INACTIVE + line if inactive else line
-        node = found
-    return new
 
 
 class MechanicalTranslator(Translator):
@@ -571,33 +547,19 @@ class JunosTranslator(MechanicalTranslator):
     def ns_for(self, path: tuple[str, ...]) -> str:
         return NS_JUNOS
 
-    # A statement above the managed node can be deactivated too (`deactivate protocols oam`,
-    # `<oam inactive="inactive">`): the tree keeps its mark (so the device, reading only active
-    # statements, runs no LFM), and the XML carries it on that element, as Junos returns it.
+    # statements above the managed node keep their `inactive` marks (lab.netconf_marks)
     def view(self, tree: ConfigTree) -> list[etree._Element]:
-        marks = _path_marks(tree, self.anchor)
-        elems = super().view(_with_marks(tree, self.anchor, [False] * len(marks)) if any(marks) else tree)
-        for top in elems:
-            el = top
-            for name, inactive in zip(self.xml_root[1:], marks):
-                el = _child(el, name)
-                if el is None:
-                    break
-                if inactive:
-                    el.set("inactive", "inactive")
+        marks = path_marks(tree, self.anchor)
+        elems = super().view(with_marks(tree, self.anchor, [False] * len(marks)) if any(marks) else tree)
+        mark_xml(elems, self.xml_root, marks)
         return elems
 
     def apply(self, tree: ConfigTree, elems: list[etree._Element]) -> ConfigTree:
-        marks: list[bool] = []
-        for top in elems:
-            if local(top) != self.xml_root[0]:
-                continue
-            el: etree._Element | None = top
-            for name in self.xml_root[1:]:
-                el = _child(el, name) if el is not None else None
-                marks.append(el is not None and el.get("inactive") == "inactive")
-        plain = _with_marks(tree, self.anchor, [False] * len(self.anchor))
-        return _with_marks(super().apply(plain, elems), self.anchor, marks)
+        before = path_marks(tree, self.anchor)
+        plain = with_marks(tree, self.anchor, [False] * len(before))
+        seeded = bool(super().view(plain))
+        marks = marks_after(elems, self.xml_root, before, seeded)
+        return with_marks(super().apply(plain, elems), self.anchor, marks)
 
     def interfaces_named(self, elems: list[etree._Element]) -> list[tuple[str, str]]:
         where = "/" + "/".join((*self.xml_root, "interface"))

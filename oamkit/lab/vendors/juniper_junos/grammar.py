@@ -28,6 +28,10 @@ def junos_set_rules() -> list[Rule]:
          Rule(f"{LFM} / interface IFNAME / negotiation-options / no-allow-link-events", m),
          Rule(f"{LFM} / action-profile WORD / event / {{link-adjacency-loss|protocol-down}}", m),
          Rule(f"{LFM} / action-profile WORD / action / {{link-down|syslog|send-critical-event}}", m),
+         # another team's OAM beside oamkit's (Junos CFM): `protocols oam` holds more than LFM,
+         # and stays when LFM is gone (deactivated, it silences both)
+         Rule("protocols / oam / ethernet / connectivity-fault-management / maintenance-domain WORD "
+              "/ level <0-7>", m),
          # one node per hierarchy level, as the baseline and `show configuration` have them
          Rule("interfaces / IFNAME / description LINE", m),
          Rule("interfaces / IFNAME / disable", m),
