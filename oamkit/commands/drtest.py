@@ -58,7 +58,7 @@ def drtest(
                     if step.type == "action"
                     for p in action_problems(loaded, step.action, step.device, step.args or {}, name)]
         if problems:
-            raise InputError([Problem(p.message, file=str(plan_file), host=p.host, field=p.field,
+            raise InputError([Problem(p.message, file=p.file or str(plan_file), host=p.host, field=p.field,
                                       value=p.value) for p in problems])
         set_action_hook(make_action_hook(loaded))
         if plan.trigger.type == "degrade":
@@ -70,7 +70,7 @@ def drtest(
                     problems += action_problems(loaded, "interface-shutdown", step.device,
                                                 {"interface": step.device_interface}, name)
             if problems:
-                raise InputError([Problem(p.message, file=str(plan_file), host=p.host, field=p.field,
+                raise InputError([Problem(p.message, file=p.file or str(plan_file), host=p.host, field=p.field,
                                           value=p.value) for p in problems])
             set_oam_hook(OamHook(loaded))
     if check:

@@ -158,8 +158,9 @@ class SshSession:
             self.conn.write(text, timeout)
         except socket.timeout:
             raise TransportError(f"{self.host.name}: {stopped_reading(timeout)}, sending {what}") from None
-        except TransportError:
-            raise
+        except TransportError as exc:   # the driver's own words ("the session is closed")
+            said = str(exc) if str(exc).startswith(f"{self.host.name}: ") else f"{self.host.name}: {exc}"
+            raise TransportError(f"{said}, sending {what}") from None
         except Exception as exc:
             if self.conn.jump_lost() or not self.conn.is_active():
                 raise TransportError(closed_during(self.host, what, self.conn.jump_lost())) from None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 
-from .campaign import HOSTS, case, put, remove, write
+from .campaign import GROUPS, HOSTS, case, put, remove, write
 
 I = "-i {inv}"
 PLAY = "{ws}/play.yaml"
@@ -249,6 +249,9 @@ CASES = [
          f"{PLAN_FILE}: host ios-1: trigger.device: marked down in the inventory (RMA): a DR step "
          "cannot act on it", setup=[put(HOSTS, "ios-1.data.maintenance", {"down": True, "reason": "RMA"}),
                                     plan(trigger=SHUT, restore=OPEN)]),
+    case("drtest-action-device-mark-broken-in-groups", [*DRTEST, "-i", "{inv}"],
+         "{inv}/groups.yaml: host ios-1: maintenance.until: a mark without down: true needs an end",
+         setup=[put(GROUPS, "cisco_ios.data.maintenance", {"reason": "swap"}), plan(trigger=SHUT, restore=OPEN)]),
     case("run-drtest-action-device-marked-down", run(), "play.yaml:5: host ios-1: steps[1].trigger.device: plan.yaml: marked down in the inventory (RMA)",
          setup=[put(HOSTS, "ios-1.data.maintenance", {"down": True, "reason": "RMA"}),
                 plan(trigger=SHUT, restore=OPEN), play({"drtest": {"plan": "plan.yaml"}})]),
