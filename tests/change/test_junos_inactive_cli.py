@@ -42,14 +42,21 @@ def test_a_deactivated_managed_statement_is_activated_by_the_push(lab, lab_inven
     assert running_text(lab.device("junos-1")) == deactivated
 
 
-def test_a_deactivated_leaf_wanted_with_another_value_is_set_again_active(lab, lab_inventory, env):
-    limit = ("--limit", "junos-1")
-    code, hosts = pushed(env, lab_inventory, *limit)
+def _pushed_then_drifted(lab, inventory, env) -> tuple[str, str, str]:
+    """Push junos-1, then another operator sets ge-0/0/0's pdu-interval to another value:
+    (the running configuration pushed, the leaf pushed, the other leaf)."""
+    code, hosts = pushed(env, inventory, "--limit", "junos-1")
     assert code == 0, hosts
     running = lab.device("junos-1").running.to_text()
     leaf = next(line.strip() for line in running.splitlines() if line.strip().startswith("pdu-interval "))
     other = "pdu-interval " + ("500" if leaf != "pdu-interval 500" else "600")
     _other_operator(lab, f"set {LFM} interface ge-0/0/0 {other}")
+    return running, leaf, other
+
+
+def test_a_deactivated_leaf_wanted_with_another_value_is_set_again_active(lab, lab_inventory, env):
+    limit = ("--limit", "junos-1")
+    running, leaf, other = _pushed_then_drifted(lab, lab_inventory, env)
     _other_operator(lab, f"deactivate {LFM} interface ge-0/0/0 pdu-interval")
     assert f"inactive: {other}" in running_text(lab.device("junos-1"))
     code, hosts = pushed(env, lab_inventory, *limit)
@@ -106,16 +113,11 @@ def test_a_deactivated_statement_above_oamkits_part_is_said_and_never_activated(
 
 
 def test_a_rollback_neither_activates_nor_deactivates_a_statement_above_oamkits_part(lab, lab_inventory, env):
-    # A rollback restores oamkit's part as its backup had it, never the statement above it: the
-    # backup of a run made while `protocols oam` was deactivated holds that line, and restoring
-    # it must not deactivate other teams' OAM once its owner has activated it again.
+    # A rollback restores oamkit's part as its backup had it, never the statement above it: a
+    # backup taken while `protocols oam` was deactivated (it held the line once) must not
+    # deactivate other teams' OAM again once its owner has activated it.
     limit = ("--limit", "junos-1")
-    code, hosts = pushed(env, lab_inventory, *limit)
-    assert code == 0, hosts
-    running = lab.device("junos-1").running.to_text()
-    leaf = next(line.strip() for line in running.splitlines() if line.strip().startswith("pdu-interval "))
-    other = "pdu-interval " + ("500" if leaf != "pdu-interval 500" else "600")
-    _other_operator(lab, f"set {LFM} interface ge-0/0/0 {other}")
+    running, leaf, other = _pushed_then_drifted(lab, lab_inventory, env)
     code, hosts = pushed(env, lab_inventory, *limit)       # its backup holds `other`
     assert code == 0 and hosts["junos-1"]["outcome"] == "changed", hosts
     push_id = json.loads(oamkit(env, "changes", "--json").stdout)[-1]["id"]

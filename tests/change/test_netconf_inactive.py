@@ -16,14 +16,18 @@ DEACTIVATE = ('<config xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><configur
               '</protocols></configuration></config>')
 
 
-def test_a_deactivated_managed_stanza_is_not_the_intent(lab, nc_inventory, env):
-    code, hosts = pushed(env, nc_inventory, *limit("junos-1"))
-    assert code == 0 and hosts["junos-1"]["outcome"] == "changed", hosts
+def _other_session(lab, config: str) -> None:
     with manager.connect(host="127.0.0.1", port=lab.ports["junos-1"], username="admin",
                          password=lab.password, hostkey_verify=False, allow_agent=False,
                          look_for_keys=False, timeout=10) as other:
-        other.edit_config(target="candidate", config=DEACTIVATE)
+        other.edit_config(target="candidate", config=config)
         other.commit()
+
+
+def test_a_deactivated_managed_stanza_is_not_the_intent(lab, nc_inventory, env):
+    code, hosts = pushed(env, nc_inventory, *limit("junos-1"))
+    assert code == 0 and hosts["junos-1"]["outcome"] == "changed", hosts
+    _other_session(lab, DEACTIVATE)
     deactivated = running_text(lab.device("junos-1"))
     assert "inactive: interface ge-0/0/0" in deactivated
     result = oamkit(env, "diff", "-i", str(nc_inventory), *limit("junos-1"), "--json")
@@ -51,11 +55,7 @@ def test_a_deactivated_element_above_oamkits_part_is_said_and_never_activated(la
     # other teams' OAM; the push neither reports `unchanged` nor activates it
     code, hosts = pushed(env, nc_inventory, *limit("junos-1"))
     assert code == 0 and hosts["junos-1"]["outcome"] == "changed", hosts
-    with manager.connect(host="127.0.0.1", port=lab.ports["junos-1"], username="admin",
-                         password=lab.password, hostkey_verify=False, allow_agent=False,
-                         look_for_keys=False, timeout=10) as other:
-        other.edit_config(target="candidate", config=DEACTIVATE_OAM)
-        other.commit()
+    _other_session(lab, DEACTIVATE_OAM)
     deactivated = running_text(lab.device("junos-1"))
     assert "inactive: oam" in deactivated
     result = oamkit(env, "diff", "-i", str(nc_inventory), *limit("junos-1"), "--json")
@@ -88,14 +88,6 @@ def test_a_first_push_under_another_teams_deactivated_oam_is_undone_and_said(lab
     assert host["error"].startswith("the read-back shows configuration/protocols/oam deactivated above "
                                     "the OAM configuration oamkit manages"), host["error"]
     assert running_text(lab.device("junos-1")) == before
-
-
-def _other_session(lab, config: str) -> None:
-    with manager.connect(host="127.0.0.1", port=lab.ports["junos-1"], username="admin",
-                         password=lab.password, hostkey_verify=False, allow_agent=False,
-                         look_for_keys=False, timeout=10) as other:
-        other.edit_config(target="candidate", config=config)
-        other.commit()
 
 
 def test_a_rollback_leaves_the_deactivated_element_above_oamkits_part_as_its_owner_set_it(lab, nc_inventory, env):
