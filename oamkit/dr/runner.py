@@ -399,11 +399,7 @@ class DrRunner:
                           until_path="normal" if has_normal else None)
         rec = self.steps["restore"]
         self._record_watch("failback", run, rec)
-        paths = dict(self._path_seen)
-        # sites not confirmed back during the watch (it ended on its bound) get one last look
-        again = {n for n in self._want_path if paths.get(n, {}).get("status") != "as expected"}
-        if has_normal and again:
-            paths.update(self._check_paths("normal", only=again, stats_as="failback"))
+        paths = self._paths_at_the_end(dict(self._path_seen)) if has_normal else {}
         unreachable, slow = [], []
         statuses = {}
         t_restore_rel = (rec.started or run.t0) - (self.t_ref or run.t0)
@@ -435,6 +431,23 @@ class DrRunner:
         ok = rec.ok and not unreachable and not slow and paths_ok
         self._phase("failback", ok, "; ".join(note))
         return ok
+
+    def _paths_at_the_end(self, seen: dict[str, dict]) -> dict[str, dict]:
+        """Every site once more when the failback watch is over, not only those not yet seen
+        back during it: a site back on the normal path early can be moved to the failover path
+        again without losing a probe (a restore made under a revert timer nobody confirmed, a
+        route preference put back), and it did not fail back. Seen there at the end, it is
+        judged there; a hop that does not answer at the end leaves what the watch saw."""
+        paths = dict(seen)
+        final = self._check_paths("normal", only=set(self._want_path), stats_as="failback")
+        for name, verdict in final.items():
+            early = seen.get(name, {}).get("status")
+            if verdict["status"] == WRONG and early == AS_EXPECTED:
+                paths[name] = {**verdict, "note": verdict["note"] + " at the end of the failback watch, "
+                               "after it had been seen back on the normal path"}
+            elif verdict["status"] != UNKNOWN or early is None:
+                paths[name] = verdict
+        return paths
 
     def _record_watch(self, name: str, run: ProbeRun, rec: StepRecord) -> None:
         t_event = rec.started or run.t0

@@ -124,3 +124,44 @@ def test_what_a_restore_brings_late_is_watched_for_the_whole_failback_window(hea
         assert any(n.startswith("lost connectivity after the restore") for n in result["sites"][0]["notes"])
         assert any(line.startswith("connectivity lost after the restore") and f"{site1.name} (" in line
                    for line in result["summary"]), result["summary"]
+
+
+def test_a_site_moved_back_to_the_secondary_without_loss_did_not_fail_back(healthy_lab, tmp_path):
+    """The restore brings the primary back, every site fails back to it, and 3 s later the
+    branch router prefers the secondary again without losing a packet (a route preference put
+    back: a restore made under a revert timer nobody confirmed). Sites seen back on the normal
+    path during the watch were not looked at again: the run PASSed while traffic ran over the
+    secondary. Now every site's path is checked once more when the failback watch ends."""
+    lab = healthy_lab
+    plan = lab.plan(mode="drop")
+    plan["failback_bound"] = "10s"
+    restore = " ".join(lab.restore_command("drop"))
+    vtysh = f"ip netns exec {lab.ns('ce')} vtysh --vty_socket {lab.router_dir('ce')}"
+    site1 = lab.site_list()[0]
+
+    def prefer(local_pref: int) -> str:
+        return (f"{vtysh} -c 'configure terminal' -c 'route-map PRIMARY permit 10' "
+                f"-c 'set local-preference {local_pref}' -c 'end' -c 'clear bgp ipv4 unicast * soft in'")
+
+    later = tmp_path / "later.sh"
+    # bounded: at most 10 s for the branch's route to be back on wan1, then the lossless move
+    later.write_text(f"for i in $(seq 100); do ip -n {lab.ns('ce')} route get {site1.addr} | grep -q "
+                     f"'dev wan1' && break; sleep 0.1; done\nsleep 3\n{prefer(50)}\n")
+    plan["restore"] = {"type": "command", "command": [
+        "bash", "-c", f"{restore} && (setsid bash {later} </dev/null >/dev/null 2>&1 &)"]}
+    try:
+        result = run_plan(lab, tmp_path, plan)
+    finally:
+        subprocess.run(["bash", "-c", prefer(200)], capture_output=True, timeout=30)
+        lab.wait_converged(30)
+    assert result["verdict"] == "FAIL", result["summary"]
+    assert all(s["failback"]["lost"] == 0 for s in result["sites"]), [s["failback"] for s in result["sites"]]
+    assert all(s["path_failback"]["status"] == "wrong" for s in result["sites"]), \
+        [s["path_failback"] for s in result["sites"]]
+    assert all(any(r.startswith("did not fail back to the normal path") for r in s["reasons"])
+               for s in result["sites"]), [s["reasons"] for s in result["sites"]]
+    # the case the fix is for: seen back during the watch, then moved (without the final look
+    # these sites PASSed)
+    early = [s["name"] for s in result["sites"] if "after it had been seen back on the normal path"
+             in s["path_failback"]["note"]]
+    assert early, [s["path_failback"] for s in result["sites"]]
