@@ -51,7 +51,30 @@ class LazyCommands(TyperGroup):
         if cmd_name not in self.commands:
             modules = commands.COMMANDS.get(cmd_name)
             self._load(modules) if modules else self._load_all()
-        return super().get_command(ctx, cmd_name)
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            flags_take_no_value(command, ctx)
+        return command
+
+    def get_params(self, ctx):
+        params = super().get_params(ctx)
+        _no_metavar_on_flags(params)
+        return params
+
+
+def flags_take_no_value(command, ctx) -> None:
+    """typer 0.2x prints a flag in help as `--json <bool>`, as if it took a value (and
+    `--json true` is then a usage error, "unexpected extra argument"): a flag shows none. For
+    a group, its commands too (`oamkit lab up --help`)."""
+    _no_metavar_on_flags(command.get_params(ctx))
+    for sub in getattr(command, "commands", {}).values():
+        flags_take_no_value(sub, ctx)
+
+
+def _no_metavar_on_flags(params) -> None:
+    for param in params:
+        if getattr(param, "is_flag", False) and param.metavar is None:
+            param.metavar = ""
 
 
 app = typer.Typer(
