@@ -190,6 +190,11 @@ def _sev(value: str) -> str:
 Drift = dict  # interface name (None: profiles, templates, global lines) -> delta lines
 
 
+class Deactivated(str):
+    """A drift line that is no delta line: a statement above oamkit's part that someone
+    deactivated (Junos `deactivate protocols oam`); reported on its own, not as shared lines."""
+
+
 def evaluate(plan: HostPlan, snap: Snapshot, history: History | None, rules: Rules,
              drift: Drift | None, drift_error: str | None = None,
              since: int | None = None, snapshot_id: int | None = None) -> list[CheckResult]:
@@ -310,7 +315,12 @@ def _drift(host: str, drift: Drift | None, drift_error: str | None, rules: Rules
         return [CheckResult(host, None, "config_drift", OK, "OAM configuration matches the intent",
                             {"drift_lines": 0})]
     out = []
+    for line in drift.get(None, []):
+        if isinstance(line, Deactivated):
+            out.append(CheckResult(host, None, "config_drift", _sev(rules.config_drift.severity),
+                                   line, {"drift_lines": 1}))
     for name, lines in sorted(drift.items(), key=lambda kv: (kv[0] is not None, kv[0] or "")):
+        lines = [line for line in lines if not isinstance(line, Deactivated)]
         if not lines:
             continue
         what = "shared OAM configuration (profiles, templates)" if name is None else "OAM configuration"
@@ -559,9 +569,9 @@ def read_for_check(inventory: Inventory, plan: HostPlan, deadline: float, rules:
                     drift = delta_by_interface(plan, current, desired(plan))
                     above = silenced(plan, text)
                     if above:   # no line of the delta: not oamkit's to activate (push refuses)
-                        drift.setdefault(None, []).extend(
+                        drift.setdefault(None, []).extend(Deactivated(
                             f"{statement} is deactivated on the device: nothing under it has effect "
-                            f"(oamkit does not activate it; {above[1]})" for statement in above[0])
+                            f"(oamkit does not activate it; {above[1]})") for statement in above[0])
                 except TransportError:
                     raise
                 except DeviceRejected as exc:   # e.g. AAA command authorization: never drift
