@@ -36,7 +36,8 @@ from oamkit.inventory import Inventory
 from oamkit.parse.values import OPERATIONAL
 from oamkit.policy import WINDOW_UNITS, problems_from_validation
 from oamkit.render import HostPlan
-from oamkit.transport.ssh import DeviceRejected, SshSession, TransportError
+from oamkit.transport.reader import open_reader
+from oamkit.transport.ssh import DeviceRejected, TransportError
 
 OK, WARNING, CRITICAL, UNKNOWN, MAINTENANCE = "OK", "WARNING", "CRITICAL", "UNKNOWN", "MAINTENANCE"
 NAGIOS_CODES = {OK: 0, WARNING: 1, CRITICAL: 2, UNKNOWN: 3, MAINTENANCE: 0}
@@ -561,7 +562,7 @@ def read_for_check(inventory: Inventory, plan: HostPlan, deadline: float, rules:
     drift: Drift | None = None
     drift_error = None
     try:
-        session = SshSession.open(inventory, plan.host, deadline)
+        session = open_reader(inventory, plan.host, deadline)
         try:
             if rules.config_drift.enabled or rules.link_monitoring.enabled:
                 try:

@@ -22,7 +22,8 @@ from oamkit.parse import parse_output
 from oamkit.parse.capture import is_device_error
 from oamkit.platforms import get_platform
 from oamkit.render import HostPlan
-from oamkit.transport.ssh import SshSession, TransportError
+from oamkit.transport.reader import Reader, open_reader
+from oamkit.transport.ssh import TransportError
 
 COLLECT_ROLES = ("counters", "oam_status", "oam_session", "oam_events", "event_log", "version")
 # Roles whose output oamkit.parse does not parse: kept as text for the snapshot to read.
@@ -117,7 +118,7 @@ def commands_for(plan: HostPlan, roles=COLLECT_ROLES) -> dict[str, str]:
     return {role: plan.platform.commands[role] for role in roles if role in plan.platform.commands}
 
 
-def run_commands(session: SshSession, platform: str, commands: dict[str, str]
+def run_commands(session: Reader, platform: str, commands: dict[str, str]
                  ) -> tuple[dict[str, list[dict]], dict[str, str], dict[str, str]]:
     """Each distinct command once. Returns (records by role, errors by role, raw text by command)."""
     texts: dict[str, str] = {}
@@ -283,7 +284,7 @@ def uptime_seconds(text: str) -> float | None:
     return float(total) if found else None
 
 
-def snapshot_with(session: SshSession, plan: HostPlan, roles=COLLECT_ROLES) -> Snapshot:
+def snapshot_with(session: Reader, plan: HostPlan, roles=COLLECT_ROLES) -> Snapshot:
     ts = time.time()
     records, errors, _ = run_commands(session, plan.platform.name, commands_for(plan, roles))
     return build_snapshot(plan.host.name, plan.platform.name, records, errors, ts)
@@ -294,7 +295,7 @@ def collect_host(inventory: Inventory, plan: HostPlan, deadline: float, store=No
     started = time.monotonic()
     result = CollectResult(plan.host.name, plan.platform.name, OK)
     try:
-        session = SshSession.open(inventory, plan.host, deadline)
+        session = open_reader(inventory, plan.host, deadline)
         try:
             result.snapshot = snapshot_with(session, plan)
         finally:

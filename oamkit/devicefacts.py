@@ -13,7 +13,8 @@ from dataclasses import asdict, dataclass, field
 
 from oamkit import collect
 from oamkit.platforms import get_platform, platform_names
-from oamkit.transport.ssh import SshSession, TransportError
+from oamkit.transport.reader import open_reader
+from oamkit.transport.ssh import TransportError
 from oamkit.units import format_speed
 
 FACT_ROLES = ("version", "counters", "oam_status")
@@ -69,7 +70,7 @@ def facts_host(inventory, plan, deadline, *, intents) -> Facts:
     declared = plan.platform.name
     out = Facts(plan.host.name, declared, "ok")
     try:
-        session = SshSession.open(inventory, plan.host, deadline)
+        session = open_reader(inventory, plan.host, deadline)
         try:
             version_text = session.show(plan.platform.commands["version"])
             out.detected_platform = detect_platform(version_text)

@@ -105,7 +105,7 @@ def oam_check(task: Task, rules: str | Path | None = None, db: str | Path | None
     report = ops.check(_inventory(task, inventory), limit=[task.host.name], rules=rules, db=db,
                        workers=1, timeout=timeout)
     host = report.hosts[0]
-    # not read at all (a NETCONF host: check reads over SSH only) is reported as an UNKNOWN
+    # not read at all (a NETCONF host its platform cannot be read over) is reported as an UNKNOWN
     # `reachable` finding without an error; `oamkit check` exits 1 for it, and so must the task.
     # An UNKNOWN finding of one interface (no error rate yet) is no failure to check the host.
     unchecked = any(r.rule == "reachable" and r.status == UNKNOWN for r in host.results)

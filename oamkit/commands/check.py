@@ -80,7 +80,7 @@ def check(inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, limit: 
         raise InputError([Problem(f"the report cannot be written there: {problem} (--output - "
                                   "writes it to standard output)", field="--output", value=str(output))])
     rule_set = checks.Rules.load(rules)   # validated before anything is contacted
-    chosen = ops.select(inventory, filter, limit, ssh_only=True)
+    chosen = ops.select(inventory, filter, limit, readable_only=True)
     session_logging(session_log, debug)
     # The executor first: a bad --scheduler is bad input before the history file is touched.
     with executor_for(executor, scheduler, workers) as runs_on, \

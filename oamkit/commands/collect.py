@@ -23,7 +23,7 @@ def collect_cmd(inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, l
                 session_log: Path = SessionLogOpt, debug: bool = DebugOpt) -> None:
     """Run the platform's show commands on the selected hosts and store timestamped snapshots
     (interface error counters, OAM session and link-monitoring state, link-event counts)."""
-    chosen = ops.select(inventory, filter, limit, intent=False, ssh_only=True)
+    chosen = ops.select(inventory, filter, limit, intent=False, readable_only=True)
     session_logging(session_log, debug)
     with executor_for(executor, scheduler, workers) as runs_on, progress("collect", as_json) as tick:
         run = ops.collect(chosen, db=db, workers=workers, timeout=timeout, keep_days=keep_days,

@@ -29,7 +29,7 @@ def exporter(inventory: Path = InventoryOpt, filter: list[str] = FilterOpt, limi
     host, port = parse_listen(listen)
     every = seconds_option(interval, "--interval")
     rule_set = checks.Rules.load(rules)
-    chosen = ops.select(inventory, filter, limit, ssh_only=True)   # bad input: nothing served
+    chosen = ops.select(inventory, filter, limit, readable_only=True)   # bad input: nothing served
     job = Exporter(chosen, interval=every, rules=rule_set, db=db, workers=workers,
                    timeout=timeout, keep_days=keep_days)
     signal.signal(signal.SIGTERM, lambda *_: job.stop.set())

@@ -15,13 +15,15 @@ from oamkit.engine.driver import Snapshot
 from oamkit.engine.results import DeviceLocked
 from oamkit.inventory import Inventory
 from oamkit.render import HostPlan, render_plan
+from oamkit.transport.reader import Reader
 from oamkit.transport.ssh import ConfigurationLocked, DeviceRejected, SshSession, TransportError
 
 
 # ---------------------------------------------------------------------------- comparing
-def read_managed(session: SshSession, plan: HostPlan):
+def read_managed(session: Reader, plan: HostPlan):
     """The part of the device's configuration oamkit owns, as a tree (or set lines), and the
-    device's whole answer."""
+    device's whole answer. `session`: an `SshSession`, or what `check` reads a NETCONF host
+    through (`transport.reader`)."""
     syntax = plan.platform.config
     text = session.show(syntax.show_running)
     refused = refusal(text, syntax.error_pattern)

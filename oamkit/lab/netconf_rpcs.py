@@ -22,7 +22,6 @@ from oamkit.lab.netconf_xml import (NC, EditEngine, RpcError, elements, local, n
                                     subtree_filter)
 from oamkit.lab.netconf_yang import (NS_IEEE_LINK_OAM, NS_IEEE_SHAPE, NS_JUNOS, YangModel, explain,
                                      path_namespaces)
-from oamkit.lab.vendors.juniper_junos.show import junos_commit_list
 
 
 # --------------------------------------------------------------------------- XML helpers
@@ -479,13 +478,33 @@ class NetconfRpcs:
     def rpc_unlock_configuration(self, op: etree._Element):
         return self.rpc_unlock(etree.fromstring(f'<unlock xmlns="{NC}"><target><candidate/></target></unlock>'))
 
-    def rpc_command(self, op: etree._Element):
-        """Junos `<command format="text">`: an operational command's text in `<output>`. The
-        lab knows the one oamkit asks before a change (`show system commit`)."""
+    async def rpc_command(self, op: etree._Element):
+        """Junos `<command format="text">`: an operational command's CLI text in `<output>`,
+        answered by the device's own CLI (a session without a terminal, as this NETCONF
+        session's user). As on Junos, the RPC takes no pipe but `| display set` after `show
+        configuration` (Juniper: the `<command>` RPC "doesn't support most pipe modifiers",
+        ansible-junos-stdlib#326), and a command the CLI refuses is an `<rpc-error>` carrying
+        the CLI's words. The lab runs `show` commands only."""
         command = " ".join((op.text or "").split())
-        if command != "show system commit" or op.get("format", "xml") != "text":
-            raise RpcError("operation-not-supported", f"the lab answers <command format=\"text\"> "
-                           f"for `show system commit` only, not {command!r}", type="protocol")
+        if op.get("format", "xml") != "text":
+            raise RpcError("operation-not-supported", "the lab answers <command> in format=\"text\" "
+                           "only", type="protocol")
+        head, *pipes = [part.strip() for part in command.split("|")]
+        if pipes and (pipes != ["display set"] or not head.startswith("show configuration")):
+            raise RpcError("operation-failed", f"syntax error, expecting <command>: {command}",
+                           type="protocol")
+        if not head.startswith("show "):
+            raise RpcError("operation-not-supported", f"the lab runs show commands only over "
+                           f"<command>, not {command!r}", type="protocol")
+        cli = getattr(self, "_operational_cli", None)
+        if cli is None:
+            from oamkit.lab.vendors.juniper_junos.session import JunosSession
+
+            cli = self._operational_cli = JunosSession(self.process, self.device, self.lab)
+        text = await cli.dispatch("exec", command, command) or ""
+        said = [line for line in text.strip("\n").splitlines() if line.strip() != "^"]
+        if said and said[0].lstrip().startswith(("syntax error", "error:")):
+            raise RpcError("operation-failed", "\n".join(said), type="protocol")
         out = etree.Element("output")
-        out.text = "\n" + junos_commit_list(self.device, self.device.username) + "\n"
+        out.text = "\n" + text + "\n"
         return out

@@ -1,7 +1,8 @@
 """Operations that only read devices: `collect`, `check`, `facts`.
 
-Reads go over the device CLI (SSH); hosts driven over NETCONF are reported, never dropped
-without a word. Snapshots are kept in the history database (SQLite), pruned to `keep_days`.
+Reads go over the device CLI: over SSH, or over NETCONF where the device runs show commands
+there (Junos `<command format="text">`, `transport.reader`); a NETCONF host of any other
+platform is reported, never dropped without a word. Snapshots are kept in the history database (SQLite), pruned to `keep_days`.
 """
 from __future__ import annotations
 
@@ -23,7 +24,9 @@ from oamkit.ops.selection import InventoryLike, select, split_down
 from oamkit.report import CheckReport
 from oamkit.runner import Rollout, interrupted, run_fleet
 
-SSH_ONLY = "reads over SSH only"
+# why a host is not read (`transport.reader.readable`): its platform's device runs no show
+# command over NETCONF (IOS-XR, the IEEE model), and the host is driven over NETCONF
+SSH_ONLY = "reads this platform over SSH only (give the host data.transport: ssh to read it)"
 
 
 def history_path(db: str | Path | None = None) -> Path:
@@ -78,7 +81,7 @@ def collect_fleet(inventory: InventoryLike = None, filter=None, limit=None, *, d
     a database that cannot be written or read does not end the run (see `History`): the
     hosts are still reported, and `CollectRun.history_problem` says what was not stored."""
     require_numbers(("--keep-days", keep_days, 0, None, False, False))   # -1 emptied the history
-    chosen = select(inventory, filter, limit, intent=False, ssh_only=True)
+    chosen = select(inventory, filter, limit, intent=False, readable_only=True)
     plans, down, _ = split_down(chosen.plans)
     path = history_path(db)
     started = time.time()
@@ -144,7 +147,7 @@ def check(inventory: InventoryLike = None, filter=None, limit=None, *, rules=Non
                                   f"{timeout:g} s): both readings happen within it",
                                   field="--sample", value=sample)])
     rule_set = rules if isinstance(rules, checks.Rules) else checks.Rules.load(rules)
-    chosen = select(inventory, filter, limit, ssh_only=True)
+    chosen = select(inventory, filter, limit, readable_only=True)
     plans, inv = chosen.plans, chosen.inventory
     held = maintenance.statuses([p.host for p in plans] + chosen.skipped)
     path = history_path(db)
@@ -306,7 +309,7 @@ def facts(inventory: InventoryLike = None, filter=None, limit=None, *, workers: 
           timeout: float = 60.0, on_done: OnDone = None) -> FactsRun:
     """Each device's platform, software version, model and interfaces (speed, OAM state),
     and where the inventory disagrees with the device. Read-only."""
-    chosen = select(inventory, filter, limit, intent=False, ssh_only=True)
+    chosen = select(inventory, filter, limit, intent=False, readable_only=True)
     inv = chosen.inventory
     plans, down, _ = split_down(chosen.plans)
     intents = {}

@@ -13,6 +13,7 @@ from oamkit.errors import InputError, Problem
 from oamkit.inventory import POINT_AT_INVENTORY, HostSettings, Inventory
 from oamkit.platforms import get_platform
 from oamkit.render import HostPlan, plan_hosts
+from oamkit.transport.reader import readable
 
 DEFAULT_INVENTORY = "inventory"
 
@@ -43,16 +44,16 @@ class Selection:
     skipped: list[HostSettings] = field(default_factory=list)   # selected, but not for this operation
     # how it was made (select's options): an operation that needs more gets it made again
     intent: bool = True
-    ssh_only: bool = False
+    readable_only: bool = False
     credentials: bool = True
 
     @property
     def hosts(self) -> list[str]:
         return [p.host.name for p in self.plans]
 
-    def serves(self, intent: bool, ssh_only: bool, credentials: bool) -> bool:
+    def serves(self, intent: bool, readable_only: bool, credentials: bool) -> bool:
         """Made with everything an operation asking for these options relies on."""
-        return (self.intent or not intent) and self.ssh_only == ssh_only and \
+        return (self.intent or not intent) and self.readable_only == readable_only and \
             (self.credentials or not credentials)
 
 
@@ -62,17 +63,18 @@ InventoryLike = Selection | Inventory | str | Path | None
 
 def select(inventory: InventoryLike, filter: list[str] | None = None,
            limit: str | list[str] | None = None, *, intent: bool = True,
-           ssh_only: bool = False, credentials: bool = True, fmt: str | None = None) -> Selection:
+           readable_only: bool = False, credentials: bool = True, fmt: str | None = None) -> Selection:
     """The selected hosts and their plans. `intent`: render-check the policy (a change or a
-    drift check needs it; facts and collect do not). `ssh_only`: NETCONF hosts are set aside
-    in `skipped` (reads over the CLI). `credentials`: every planned host can log in.
+    drift check needs it; facts and collect do not). `readable_only`: hosts that `check`, `collect`
+    and `facts` cannot read (NETCONF hosts of a platform without show commands over NETCONF:
+    `transport.reader.readable`) are set aside in `skipped`. `credentials`: every planned host can log in.
     Raises InputError (exit 2) before anything is sent. A `Selection` passed in is used as is
     when it was made with what this operation needs (a caller that validated first does not
     plan the fleet twice); otherwise its hosts are selected again for it (a selection made
     without the intent has no plan a push may act on), and `filter`/`limit` narrow it."""
     filter, limit = _selection_args(filter, limit)
     if isinstance(inventory, Selection):
-        if not filter and not limit and inventory.serves(intent, ssh_only, credentials):
+        if not filter and not limit and inventory.serves(intent, readable_only, credentials):
             return inventory
         within = {h.name for h in [p.host for p in inventory.plans] + inventory.skipped}
     else:
@@ -85,10 +87,10 @@ def select(inventory: InventoryLike, filter: list[str] | None = None,
         if not inv.hosts:   # nothing to select from: not the filter's fault
             raise InputError([Problem("the inventory has no hosts", file=str(inv.hosts_file))])
         raise InputError([Problem("no host matches the selection", field="--filter/--limit")])
-    chosen = [h for h in hosts if h.transport == "ssh"] if ssh_only else hosts
-    # the complement by transport, not `h not in chosen`: that compares pydantic models
+    chosen = [h for h in hosts if readable(h)] if readable_only else hosts
+    # the complement by the same test, not `h not in chosen`: that compares pydantic models
     # pairwise, quadratic in the fleet (2,000 hosts: two million comparisons, seconds)
-    skipped = [h for h in hosts if h.transport != "ssh"] if ssh_only else []
+    skipped = [h for h in hosts if not readable(h)] if readable_only else []
     plans = plan_hosts(inv, chosen, fmt) if intent else [HostPlan(h, get_platform(h.platform)) for h in chosen]
     if credentials:
         inv.require_credentials(chosen)
@@ -96,7 +98,7 @@ def select(inventory: InventoryLike, filter: list[str] | None = None,
     if no_form:
         raise InputError([Problem(f"transport netconf is not available for: {', '.join(no_form)}",
                                   field="transport")])
-    return Selection(inv, plans, skipped, intent, ssh_only, credentials)
+    return Selection(inv, plans, skipped, intent, readable_only, credentials)
 
 
 def _selection_args(filter, limit) -> tuple[list[str] | None, str | list[str] | None]:

@@ -191,6 +191,10 @@ class NetconfModel:
     # attributes that change what a statement means (Junos' `inactive`): compared as a leaf
     # `@name` under the element, so a deactivated statement is not equal to an active one
     flags: tuple[str, ...] = ()
+    # the device runs operational commands over NETCONF and answers their CLI text (Junos
+    # `<command format="text">`): `check`, `collect` and `facts` read a NETCONF host over
+    # its NETCONF session with the platform's own show commands and parse templates
+    command_rpc: bool = False
 
 
 @dataclass(frozen=True)

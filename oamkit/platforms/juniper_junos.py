@@ -92,7 +92,10 @@ PLATFORM = Platform(
     netconf=NetconfModel(
         list_keys={"interface": ("name",), "action-profile": ("name",)},
         managed_lists={"interface": "intent", "action-profile": "profile"},
-        owned_path=r"link-fault-management", flags=("inactive",)),
+        owned_path=r"link-fault-management", flags=("inactive",),
+        # `<command>` takes no pipe but `| display <format>`, and `| display set` only after
+        # `show configuration` (Juniper, ansible-junos-stdlib#326): the commands above need none
+        command_rpc=True),
     interface_disable=("set interfaces {interface} disable",),
     interface_enable=("delete interfaces {interface} disable",),
     # "The actions are taken only when all of the events in the action profile are true."

@@ -20,6 +20,7 @@ import jinja2
 from oamkit.errors import ExitCode, InputError
 from oamkit.playbook.expressions import jinja_env
 from oamkit.playbook.loader import relative_to_playbook
+from oamkit.transport.reader import readable
 from oamkit.playbook.options import (AssertOpts, CheckOpts, CollectOpts, DiffOpts, DrtestOpts,
                                      MaintenanceOpts, ProbeOpts, PushOpts, RenderOpts, WaitOpts)
 
@@ -71,18 +72,18 @@ def run_render(ctx, step, opts: RenderOpts):
     return 0, {"hosts": hosts}, f"{len(hosts)} host(s) rendered ({opts.format})"
 
 
-def _selection(ctx, step, *, intent: bool = True, ssh_only: bool = False):
+def _selection(ctx, step, *, intent: bool = True, readable_only: bool = False):
     """The step's hosts (resolved and validated when the playbook loaded) as an ops Selection."""
     from oamkit import ops
     from oamkit.platforms import get_platform
     from oamkit.render import HostPlan, plan_hosts
 
     hosts = _hosts(ctx, step)
-    chosen = [h for h in hosts if h.transport == "ssh"] if ssh_only else hosts
-    skipped = [h for h in hosts if h.transport != "ssh"] if ssh_only else []   # not `not in`: quadratic
+    chosen = [h for h in hosts if readable(h)] if readable_only else hosts
+    skipped = [h for h in hosts if not readable(h)] if readable_only else []   # not `not in`: quadratic
     plans = plan_hosts(ctx.play.inventory, chosen) if intent else \
         [HostPlan(h, get_platform(h.platform)) for h in chosen]
-    return ops.Selection(ctx.play.inventory, plans, skipped, intent=intent, ssh_only=ssh_only)
+    return ops.Selection(ctx.play.inventory, plans, skipped, intent=intent, readable_only=readable_only)
 
 
 def _diff_run(ctx, step, opts):
@@ -144,7 +145,7 @@ def run_collect(ctx, step, opts: CollectOpts):
     from oamkit import ops
 
     db = _db(ctx, opts.db)
-    run = ops.collect(_selection(ctx, step, intent=False, ssh_only=True),
+    run = ops.collect(_selection(ctx, step, intent=False, readable_only=True),
                       db=_dry_db(ctx, db) if ctx.check_mode else db, workers=opts.workers,
                       timeout=opts.timeout, keep_days=opts.keep_days, executor=ctx.executor)
     rows = run.rows
@@ -158,7 +159,7 @@ def run_check(ctx, step, opts: CheckOpts):
     from oamkit import ops
 
     db = _db(ctx, opts.db)
-    report = ops.check(_selection(ctx, step, ssh_only=True), rules=ctx.play.extras[id(step)],
+    report = ops.check(_selection(ctx, step, readable_only=True), rules=ctx.play.extras[id(step)],
                        rules_file=opts.rules, db=_dry_db(ctx, db) if ctx.check_mode else db,
                        workers=opts.workers, timeout=opts.timeout, keep_days=opts.keep_days,
                        executor=ctx.executor)

@@ -228,6 +228,32 @@ def _algorithms_reason(exc: BaseException, host: HostSettings, port: int, timeou
     return algorithms.no_common(*mismatch, "netconf", legacy) if mismatch else None
 
 
+class NetconfShow:
+    """A NETCONF session read as `check`, `collect` and `facts` read an `SshSession`:
+    `show(command)` is the command's CLI text, run over `<command format="text">` (platforms
+    whose `NetconfModel.command_rpc` says the device takes it: Junos). A command the device
+    refuses comes back as `error: ...` lines, the way its CLI prints a refusal, so the readers
+    treat it alike (reported as refused, never parsed as output); a session that fails or
+    times out raises TransportError, as over SSH."""
+
+    def __init__(self, session: "NetconfSession"):
+        self.session = session
+        self.host = session.host
+
+    @classmethod
+    def open(cls, inventory: Inventory, host: HostSettings, deadline: float) -> "NetconfShow":
+        return cls(NetconfSession.open(inventory, host, deadline))
+
+    def show(self, command: str) -> str:
+        try:
+            return self.session.command_text(command)
+        except RpcRejected as exc:
+            return "\n".join(f"error: {part}" for part in exc.output.split("; "))
+
+    def close(self) -> None:
+        self.session.close()
+
+
 @dataclass
 class NetconfSession:
     host: HostSettings

@@ -183,15 +183,15 @@ def test_one_template_folder_given_as_a_string_is_that_folder(tmp_path):
 
 
 def test_nornir_check_fails_a_host_it_could_not_check(lab, lab_inventory, env):
-    # `oamkit check` exits 1 for it (UNKNOWN: check reads over SSH only); the task said ok
+    # `oamkit check` exits 1 for it (UNKNOWN: IOS-XR is read over SSH only); the task said ok
     import yaml
 
     hosts_file = lab_inventory / "hosts.yaml"
     hosts = yaml.safe_load(hosts_file.read_text())
-    hosts["junos-1"]["data"]["transport"] = "netconf"
+    hosts["xr-1"]["data"]["transport"] = "netconf"
     hosts_file.write_text(yaml.safe_dump(hosts))
-    checked = _nornir(lab_inventory).filter(name="junos-1").run(task=oam_check)
-    result = checked["junos-1"][0]
+    checked = _nornir(lab_inventory).filter(name="xr-1").run(task=oam_check)
+    result = checked["xr-1"][0]
     assert [(r["rule"], r["status"]) for r in result.result["results"]] == [("reachable", "UNKNOWN")]
     assert result.failed and checked.failed
 

@@ -1,4 +1,5 @@
-"""`ops.select`: reads over SSH set NETCONF hosts aside (reported, never dropped), in order."""
+"""`ops.select`: reads set aside the NETCONF hosts they cannot read (reported, never dropped),
+in order; a Junos host over NETCONF is read there (`<command>`)."""
 from __future__ import annotations
 
 import pytest
@@ -8,15 +9,15 @@ from oamkit import ops
 from oamkit.errors import InputError
 
 
-def test_ssh_only_sets_netconf_hosts_aside_and_keeps_the_rest_in_order(lab, lab_inventory):
+def test_readable_only_sets_unreadable_netconf_hosts_aside_and_keeps_the_rest_in_order(lab, lab_inventory):
     hosts_file = lab_inventory / "hosts.yaml"
     hosts = yaml.safe_load(hosts_file.read_text())
     hosts["xr-1"]["data"]["transport"] = "netconf"
     hosts["junos-1"]["data"]["transport"] = "netconf"
     hosts_file.write_text(yaml.safe_dump(hosts, sort_keys=False))
-    reads = ops.select(lab_inventory, ssh_only=True, intent=False)
-    assert reads.hosts == ["ios-1", "vrp-1"]
-    assert [h.name for h in reads.skipped] == ["xr-1", "junos-1"]
+    reads = ops.select(lab_inventory, readable_only=True, intent=False)
+    assert reads.hosts == ["ios-1", "junos-1", "vrp-1"]
+    assert [h.name for h in reads.skipped] == ["xr-1"]
     changes = ops.select(lab_inventory, intent=False)
     assert changes.hosts == ["ios-1", "xr-1", "junos-1", "vrp-1"] and changes.skipped == []
 
@@ -38,10 +39,10 @@ def test_a_selection_made_without_the_intent_is_planned_again_before_a_push(lab,
     assert not any(line.startswith("no ethernet oam") for line in sent), sent
     # made for reads over SSH (NETCONF hosts set aside), a push still covers every host
     hosts = yaml.safe_load((lab_inventory / "hosts.yaml").read_text())
-    hosts["junos-1"]["data"]["transport"] = "netconf"
+    hosts["xr-1"]["data"]["transport"] = "netconf"
     (lab_inventory / "hosts.yaml").write_text(yaml.safe_dump(hosts, sort_keys=False))
-    reads = ops.select(lab_inventory, ssh_only=True)
-    assert "junos-1" not in reads.hosts
+    reads = ops.select(lab_inventory, readable_only=True)
+    assert "xr-1" not in reads.hosts
     assert sorted(h["host"] for h in ops.diff(reads).as_dict()["hosts"]) == \
         ["ios-1", "junos-1", "vrp-1", "xr-1"]
 

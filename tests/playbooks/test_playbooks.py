@@ -263,8 +263,8 @@ def test_weekly_compliance_example_after_a_push(lab, lab_inventory, env):
 
 def test_the_same_check_through_the_cli_and_a_playbook_gives_the_same_findings(lab, lab_inventory,
                                                                                 env, tmp_path):
-    """Both are thin callers of `oamkit.ops.check`: same hosts (NETCONF ones reported, not
-    dropped), same rules, same findings. Drift on one host, a down session on another, and a
+    """Both are thin callers of `oamkit.ops.check`: same hosts (a Junos one read over
+    NETCONF), same rules, same findings. Drift on one host, a down session on another, and a
     NETCONF host make the findings worth comparing."""
     import yaml
 
@@ -295,7 +295,7 @@ def test_the_same_check_through_the_cli_and_a_playbook_gives_the_same_findings(l
                                 for h in report["hosts"] for r in h["results"]),
                                key=lambda f: tuple(x or "" for x in f))
     assert findings["cli"] == findings["playbook"]
-    assert ("junos-1", None, "reachable", "UNKNOWN") in findings["cli"]       # reported, not dropped
+    assert ("junos-1", None, "config_drift", "CRITICAL") in findings["cli"]   # read over NETCONF
     assert ("xr-1", "GigabitEthernet0/0/0/1", "oam_session", "CRITICAL") in findings["cli"]
     assert any(h == "vrp-1" and rule == "config_drift" and status == "CRITICAL"
                for h, _, rule, status in findings["cli"])
