@@ -19,7 +19,8 @@ from oamkit.inventory import Inventory
 from oamkit.parse.engine import parse_output
 from oamkit.platforms import get_platform
 from oamkit.render import HostPlan
-from oamkit.transport.ssh import DeviceRejected, SshSession, TransportError
+from oamkit.transport.reader import open_reader
+from oamkit.transport.ssh import DeviceRejected, TransportError
 
 ACTIONS = {"interface-shutdown": "interface_disable", "interface-no-shutdown": "interface_enable"}
 
@@ -88,7 +89,8 @@ def make_action_hook(inventory: Inventory):
 
 class OamHook:
     """The degrade trigger's view of the device whose link degrades (`oamkit.dr.degrade`): what
-    its policy predicts (`oamkit.detection`) and when it logged link events (over SSH, parsed by
+    its policy predicts (`oamkit.detection`) and when it logged link events (read as `check`
+    reads it, `transport.reader`: over SSH, or over NETCONF for a Junos host on it; parsed by
     oamkit's own templates: its timestamped event log, or its event counters polled during the
     degradation, as `Platform.event_timing` says)."""
 
@@ -167,7 +169,7 @@ class OamHook:
             return watch.increments(since)
         command = platform.commands[timing.role]
         try:
-            session = SshSession.open(self.inventory, host, time.monotonic() + timeout)
+            session = open_reader(self.inventory, host, time.monotonic() + timeout)
         except TransportError as exc:
             raise OamkitError(str(exc)) from None
         try:
@@ -191,8 +193,9 @@ class OamHook:
 
 class EventCounterPoll:
     """Times link events on a device that keeps no timestamped event log: a thread reads its
-    parsed event counters over one SSH session every `poll_s` (bounded by `max_s`), and an
-    event is placed between the last read that did not count it and the first that did."""
+    parsed event counters over one session (SSH, or NETCONF for a Junos host on it) every
+    `poll_s` (bounded by `max_s`), and an event is placed between the last read that did not
+    count it and the first that did."""
 
     def __init__(self, inventory: Inventory, host, interface: str, max_s: float):
         self.platform = get_platform(host.platform)
@@ -208,7 +211,7 @@ class EventCounterPoll:
 
     def _run(self, inventory: Inventory, host, deadline: float) -> None:
         try:
-            session = SshSession.open(inventory, host, deadline)
+            session = open_reader(inventory, host, deadline)
         except (TransportError, OamkitError) as exc:
             self.error = str(exc)
             self.ready.set()

@@ -1,0 +1,55 @@
+"""A DR degrade step times the link events of a Junos router driven over NETCONF through its
+NETCONF session (`<command format="text">`), as `check` reads it: before, the poll opened an
+SSH CLI session the inventory never promised (a router that offers NETCONF only could not be
+timed at all). Over real NETCONF against the lab; no CLI session is opened."""
+from __future__ import annotations
+
+import time
+
+import pytest
+import yaml
+
+from oamkit import ops
+from oamkit.dr_actions import OamHook
+from oamkit.inventory import Inventory
+from oamkit.lab.server import Lab
+from oamkit.lab.wan_oam import edge_policies
+
+INTERFACE = "ge-0/0/0"
+
+
+@pytest.mark.lab
+def test_junos_link_event_counters_are_polled_over_netconf(tmp_path, monkeypatch):
+    lab = Lab([("edge-1", "juniper_junos")], platforms=["juniper_junos"]).start()
+    try:
+        inv = lab.write_inventory(tmp_path / "inventory")
+        (inv / "policies" / "wan-degrade.yaml").write_text(edge_policies("juniper_junos"))
+        hosts = yaml.safe_load((inv / "hosts.yaml").read_text())
+        hosts["edge-1"]["data"]["oam"]["policy"] = "wan-degrade-no-action"
+        hosts["edge-1"]["data"]["transport"] = "netconf"
+        (inv / "hosts.yaml").write_text(yaml.safe_dump(hosts))
+        monkeypatch.setenv("OAMKIT_LAB_PASSWORD", lab.password)
+        monkeypatch.setenv("OAMKIT_STATE_DIR", str(tmp_path / "state"))
+        run = ops.push(Inventory.load(inv), timeout=60)
+        assert [r.outcome for r in run.results] == ["changed"], [(r.outcome, r.error) for r in run.results]
+
+        hook = OamHook(Inventory.load(inv))
+        watch = hook.watch_events("edge-1", INTERFACE, 30)
+        assert watch is not None and watch.ready.wait(15) and watch.error is None, watch.error
+        since = time.time()
+        dev = lab.device("edge-1")
+        lab.inject_errors("edge-1", INTERFACE, crc_per_second=20.0)
+        deadline = time.monotonic() + 2.6
+        while time.monotonic() < deadline:
+            lab.call(dev.tick)
+            time.sleep(0.1)
+        lab.inject_errors("edge-1", INTERFACE, crc_per_second=0)
+        time.sleep(1.2)   # at least two more polls (every 0.5 s) see the counts
+        events = hook.events("edge-1", INTERFACE, since, 15, watch)
+        assert events and all(e["source"] == "counter" and e["time"] >= since for e in events), events
+        polls = [c for c in dev.commands(channel="netconf")
+                 if "show oam ethernet link-fault-management detail" in c]
+        assert len(polls) >= 3, len(polls)
+        assert dev.commands(channel="cli") == []   # not one CLI command: all over NETCONF
+    finally:
+        lab.stop()
