@@ -88,7 +88,7 @@ class NetconfDriver:
 
     def pending_commit(self) -> str | None:
         show = self.plan.platform.pending_commit_show
-        return self.plan.platform.pending_commit(self.session.command_text(show)) if show else None
+        return self.plan.platform.pending_commit(self.session.command_text(show) or "") if show else None
 
     def target_from_intent(self) -> Target:
         wanted = self._owned(self.payload)

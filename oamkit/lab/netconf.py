@@ -47,7 +47,8 @@ out first and only the reply is lost, e.g. a commit that landed without the clie
 ``netconf_commit_delay`` (seconds a commit takes), ``netconf_rpc_errors`` ({RPC name: [{tag,
 message, severity, path, bad-element}, ...]}: an RPC of that name is answered with these
 rpc-errors; when all are warnings it is carried out and they replace its <ok/>, as a Junos commit
-with warnings answers). ``faults.exec_timeout`` closes idle sessions.
+with warnings answers), ``netconf_command_empty`` (a Junos `<command>` is answered with no text at
+all, an <ok/>). ``faults.exec_timeout`` closes idle sessions.
 
 This module is the session loop (framing, hello, dispatch, teardown); the RPC handlers are in
 ``netconf_rpcs``, the settings, capabilities and per-device bookkeeping in ``netconf_state``.

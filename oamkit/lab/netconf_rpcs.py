@@ -484,7 +484,9 @@ class NetconfRpcs:
         session's user). As on Junos, the RPC takes no pipe but `| display set` after `show
         configuration` (Juniper: the `<command>` RPC "doesn't support most pipe modifiers",
         ansible-junos-stdlib#326), and a command the CLI refuses is an `<rpc-error>` carrying
-        the CLI's words. The lab runs `show` commands only."""
+        the CLI's words. `show configuration` is answered in `<configuration-information>
+        <configuration-output>`, not `<output>`, as Junos does (PyEZ's `cli()` and the Terraform
+        Junos provider read it there). The lab runs `show` commands only."""
         command = " ".join((op.text or "").split())
         if op.get("format", "xml") != "text":
             raise RpcError("operation-not-supported", "the lab answers <command> in format=\"text\" "
@@ -505,6 +507,12 @@ class NetconfRpcs:
         said = [line for line in text.strip("\n").splitlines() if line.strip() != "^"]
         if said and said[0].lstrip().startswith(("syntax error", "error:")):
             raise RpcError("operation-failed", "\n".join(said), type="protocol")
+        if self.device.faults.extra.get("netconf_command_empty"):
+            return None   # an <ok/> and no text, as Junos answers some commands
+        if head.startswith("show configuration"):   # Junos: not in <output>
+            info = etree.Element("configuration-information")
+            etree.SubElement(info, "configuration-output").text = "\n" + text + "\n"
+            return info
         out = etree.Element("output")
         out.text = "\n" + text + "\n"
         return out

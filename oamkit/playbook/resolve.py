@@ -17,6 +17,7 @@ from oamkit.playbook.loader import (LineDict, LineList, dotted, line_of, read_ya
                                     relative_to_playbook, substitute, template_vars)
 from oamkit.playbook.registry import HOST_STEPS, STEP_TYPES, STEPS
 from oamkit.playbook.schema import STEP_KEYS, Playbook
+from oamkit.transport.reader import readable
 
 
 def _keys_in(raw, loc: tuple, kind: str) -> tuple:
@@ -146,8 +147,9 @@ def _resolve(play: LoadedPlay, inventory: str | Path | None) -> None:
             if STEPS[kind].logs_in:
                 located(play.inventory.credential_problems(hosts), key)
             if STEPS[kind].plans_intent:
-                # a check reads only the SSH hosts (it skips the others): only their policies are planned
-                checked = [h for h in hosts if kind != "check" or h.transport == "ssh"]
+                # a check reads only the hosts it can read (it skips the others, see
+                # transport.reader.readable): only their policies are planned
+                checked = [h for h in hosts if kind != "check" or readable(h)]
                 try:
                     plan_hosts(play.inventory, checked)
                 except InputError as exc:

@@ -52,6 +52,10 @@ NUDGE_FILTER = '<filter type="subtree"><oamkit-nudge xmlns="urn:oamkit:nudge"/><
 
 
 _LAST_WORD = 1.0   # s a <close-session> may still wait once the deadline has passed
+# where Junos puts a `<command format="text">` answer: `<output>`, and for `show configuration`
+# `<configuration-information><configuration-output>` (PyEZ's cli() and the Terraform Junos
+# provider read it there)
+_TEXT_REPLIES = ("output", "configuration-output")
 
 
 class RpcRejected(DeviceRejected):
@@ -246,9 +250,13 @@ class NetconfShow:
 
     def show(self, command: str) -> str:
         try:
-            return self.session.command_text(command)
+            text = self.session.command_text(command)
         except RpcRejected as exc:
             return "\n".join(f"error: {part}" for part in exc.output.split("; "))
+        if text is None:   # not "no output": nothing to tell an empty answer from a lost one
+            return (f"error: the device's reply to {command!r} held no text (neither <output> nor "
+                    "<configuration-output>)")
+        return text
 
     def close(self) -> None:
         self.session.close()
@@ -384,13 +392,18 @@ class NetconfSession:
                               timeout=str(confirm_timeout))
         return self._call("commit", self.mgr.commit)
 
-    def command_text(self, command: str) -> str:
-        """An operational command's text output (Junos `<command format="text">`)."""
+    def command_text(self, command: str) -> str | None:
+        """An operational command's text output (Junos `<command format="text">`): its
+        `<output>`, or for `show configuration` the `<configuration-output>` (in
+        `<configuration-information>`) Junos answers that with instead; None when the reply
+        holds neither."""
         request = etree.Element("command", format="text")
         request.text = command
         reply = self._call(command, self.mgr.dispatch, request)
         root = etree.fromstring(reply.xml.encode())
-        return "\n".join(e.text or "" for e in root.iter() if etree.QName(e).localname == "output")
+        parts = [e for e in root.iter() if isinstance(e.tag, str)
+                 and etree.QName(e).localname in _TEXT_REPLIES]
+        return "\n".join(e.text or "" for e in parts) if parts else None
 
     def cancel_commit(self):
         return self._call("cancel-commit", self.mgr.cancel_commit)

@@ -112,3 +112,21 @@ def test_a_command_the_device_refuses_over_netconf_reads_as_its_refusal(lab, ove
         assert reader.show("show configuration protocols oam | display set").strip() == ""
     finally:
         reader.close()
+
+
+def test_a_reply_without_text_is_never_read_as_empty_output(lab, over_netconf, env):
+    # Junos answers some commands with no text at all (an <ok/>): taken as empty output, collect
+    # said `ok` with no interface and no error, facts "answers like no platform oamkit knows"
+    pushed = oamkit(env, "push", "-i", str(over_netconf), "--limit", "junos-1", "--json",
+                    "--confirm-timeout", "3600")
+    assert pushed.returncode == 0, pushed.stdout + pushed.stderr
+    lab.devices["junos-1"].faults.extra["netconf_command_empty"] = True
+    result = oamkit(env, "collect", "-i", str(over_netconf), "--limit", "junos-1", "--json")
+    (row,) = json.loads(result.stdout)["hosts"]
+    assert row["role_errors"] and all("held no text" in e for e in row["role_errors"].values()), row
+    result = oamkit(env, "check", "-i", str(over_netconf), "--limit", "junos-1", "--format", "json")
+    results = _results(json.loads(result.stdout), "junos-1")
+    assert result.returncode == 1
+    drift = results[(None, "config_drift")]
+    assert drift["status"] == "UNKNOWN" and "held no text" in drift["message"], drift
+    assert not [r for r in results.values() if r["status"] == "OK"], results

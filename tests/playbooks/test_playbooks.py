@@ -518,3 +518,27 @@ def test_a_probe_step_refuses_an_interval_without_a_unit_as_the_cli_does(tmp_pat
         """, name="ok.yaml")
     ok = oamkit(env, "run", str(with_unit), "--json")
     assert ok.returncode == 0, ok.stdout + ok.stderr
+
+
+def test_a_check_steps_netconf_junos_host_with_a_bad_policy_is_refused_before_the_first_step(
+        lab, lab_inventory, env, tmp_path):
+    # check reads a Junos host on NETCONF now: its policy must be planned at load like an SSH
+    # host's, or a push step before the check ran and the playbook failed half-way
+    import yaml
+
+    hosts_file = lab_inventory / "hosts.yaml"
+    hosts = yaml.safe_load(hosts_file.read_text())
+    hosts["junos-1"]["data"]["transport"] = "netconf"
+    hosts["junos-1"]["data"]["oam"]["policy"] = "lab-ios"   # receive-CRC: not on Junos
+    hosts_file.write_text(yaml.safe_dump(hosts))
+    play = write(tmp_path, """
+        steps:
+          - push: {}
+            limit: ios-1
+          - check: {}
+            limit: junos-1
+        """)
+    result = oamkit(env, "run", str(play), "-i", str(lab_inventory))
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "junos-1" in result.stderr and "receive" in result.stderr.lower(), result.stderr
+    assert all(not d.transcript for d in lab.devices.values())
