@@ -65,8 +65,9 @@ class LazyCommands(TyperGroup):
 def flags_take_no_value(command, ctx) -> None:
     """typer 0.2x prints a flag in help as `--json <bool>`, as if it took a value (and
     `--json true` is then a usage error, "unexpected extra argument"): a flag shows none. For
-    a group, its commands too (`oamkit lab up --help`)."""
-    _no_metavar_on_flags(command.get_params(ctx))
+    a group, its commands too (`oamkit lab up --help`). Without a context (`get_command(None,
+    name)`, as click allows) the help option is not made yet: the command's own flags only."""
+    _no_metavar_on_flags(command.get_params(ctx) if ctx is not None else command.params)
     for sub in getattr(command, "commands", {}).values():
         flags_take_no_value(sub, ctx)
 

@@ -43,3 +43,13 @@ def test_help_shows_no_value_for_a_flag(path):
 def test_options_that_take_a_value_still_show_it():
     result = CliRunner().invoke(app, ["push", "--help"], env={"COLUMNS": "120"})
     assert "<int range>" in result.output and "HOST,..." in result.output, result.output
+
+
+def test_a_command_looked_up_without_a_context_still_loads():
+    # click lets get_command take no context (tests and tools list commands that way): the
+    # flag fix reached for the help option, which needs one, and raised AttributeError
+    import typer.main
+
+    group = typer.main.get_command(app)
+    command = group.get_command(None, "push")
+    assert command is not None and any(p.name == "as_json" or "--json" in p.opts for p in command.params)
