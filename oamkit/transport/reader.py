@@ -19,15 +19,20 @@ class Reader(Protocol):
 def readable(host: HostSettings) -> bool:
     """Whether `check`, `collect` and `facts` can read this host: over SSH, or over NETCONF
     on a platform whose device answers show commands there."""
-    if host.transport == "ssh":
-        return True
+    return host.transport == "ssh" or over_netconf(host)
+
+
+def over_netconf(host: HostSettings) -> bool:
+    """A NETCONF host whose device answers show commands over NETCONF (Junos)."""
     model = get_platform(host.platform).netconf
-    return model is not None and model.command_rpc
+    return host.transport == "netconf" and model is not None and model.command_rpc
 
 
 def open_reader(inventory: Inventory, host: HostSettings, deadline: float) -> Reader:
-    """An open `SshSession`, or a `netconf.NetconfShow` for a NETCONF host (see `readable`)."""
-    if host.transport == "netconf":
+    """A `netconf.NetconfShow` for a NETCONF host whose device answers show commands there
+    (`over_netconf`), else an `SshSession`: check, collect and facts never get any other host
+    (`readable`); the DR degrade report reads a NETCONF-pushed IOS-XR edge over its SSH CLI."""
+    if over_netconf(host):
         from oamkit.transport.netconf import NetconfShow   # ncclient: only for NETCONF hosts
 
         return NetconfShow.open(inventory, host, deadline)

@@ -53,3 +53,38 @@ def test_junos_link_event_counters_are_polled_over_netconf(tmp_path, monkeypatch
         assert dev.commands(channel="cli") == []   # not one CLI command: all over NETCONF
     finally:
         lab.stop()
+
+
+@pytest.mark.lab
+def test_an_ios_xr_edge_pushed_over_netconf_still_has_its_event_log_read_over_ssh(tmp_path, monkeypatch):
+    # IOS-XR runs no show command over NETCONF: its event log is read over its SSH CLI, as
+    # before (a first version sent it as <command> and found no event: the WAN lab's
+    # NETCONF-pushed XR edge then failed its degrade scenario)
+    interface = "GigabitEthernet0/0/0/0"
+    lab = Lab([("edge-1", "cisco_xr")], platforms=["cisco_xr"]).start()
+    try:
+        inv = lab.write_inventory(tmp_path / "inventory")
+        (inv / "policies" / "wan-degrade.yaml").write_text(edge_policies("cisco_xr"))
+        hosts = yaml.safe_load((inv / "hosts.yaml").read_text())
+        hosts["edge-1"]["data"]["oam"]["policy"] = "wan-degrade-no-action"
+        hosts["edge-1"]["data"]["transport"] = "netconf"
+        (inv / "hosts.yaml").write_text(yaml.safe_dump(hosts))
+        monkeypatch.setenv("OAMKIT_LAB_PASSWORD", lab.password)
+        monkeypatch.setenv("OAMKIT_STATE_DIR", str(tmp_path / "state"))
+        run = ops.push(Inventory.load(inv), timeout=60)
+        assert [r.outcome for r in run.results] == ["changed"], [(r.outcome, r.error) for r in run.results]
+        hook = OamHook(Inventory.load(inv))
+        assert hook.watch_events("edge-1", interface, 30) is None   # a timestamped log: read after
+        since = time.time()
+        dev = lab.device("edge-1")
+        lab.inject_errors("edge-1", interface, crc_per_second=20.0)
+        deadline = time.monotonic() + 2.6
+        while time.monotonic() < deadline:
+            lab.call(dev.tick)
+            time.sleep(0.1)
+        lab.inject_errors("edge-1", interface, crc_per_second=0)
+        events = hook.events("edge-1", interface, since - 1, 15)
+        assert events and all(e["source"] == "log" for e in events), events
+        assert dev.commands(channel="cli"), "the event log was not read over the CLI"
+    finally:
+        lab.stop()
