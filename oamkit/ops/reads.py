@@ -2,7 +2,8 @@
 
 Reads go over the device CLI: over SSH, or over NETCONF where the device runs show commands
 there (Junos `<command format="text">`, `transport.reader`); a NETCONF host of any other
-platform is reported, never dropped without a word. Snapshots are kept in the history database (SQLite), pruned to `keep_days`.
+platform is reported, never dropped without a word. Snapshots are kept in the history
+database (SQLite), pruned to `keep_days`.
 """
 from __future__ import annotations
 

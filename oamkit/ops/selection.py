@@ -65,9 +65,10 @@ def select(inventory: InventoryLike, filter: list[str] | None = None,
            limit: str | list[str] | None = None, *, intent: bool = True,
            readable_only: bool = False, credentials: bool = True, fmt: str | None = None) -> Selection:
     """The selected hosts and their plans. `intent`: render-check the policy (a change or a
-    drift check needs it; facts and collect do not). `readable_only`: hosts that `check`, `collect`
-    and `facts` cannot read (NETCONF hosts of a platform without show commands over NETCONF:
-    `transport.reader.readable`) are set aside in `skipped`. `credentials`: every planned host can log in.
+    drift check needs it; facts and collect do not). `readable_only`: hosts that `check`,
+    `collect` and `facts` cannot read (`split_readable`: NETCONF hosts of a platform without
+    show commands over NETCONF) are set aside in `skipped`. `credentials`: every planned host
+    can log in.
     Raises InputError (exit 2) before anything is sent. A `Selection` passed in is used as is
     when it was made with what this operation needs (a caller that validated first does not
     plan the fleet twice); otherwise its hosts are selected again for it (a selection made
@@ -87,10 +88,7 @@ def select(inventory: InventoryLike, filter: list[str] | None = None,
         if not inv.hosts:   # nothing to select from: not the filter's fault
             raise InputError([Problem("the inventory has no hosts", file=str(inv.hosts_file))])
         raise InputError([Problem("no host matches the selection", field="--filter/--limit")])
-    chosen = [h for h in hosts if readable(h)] if readable_only else hosts
-    # the complement by the same test, not `h not in chosen`: that compares pydantic models
-    # pairwise, quadratic in the fleet (2,000 hosts: two million comparisons, seconds)
-    skipped = [h for h in hosts if not readable(h)] if readable_only else []
+    chosen, skipped = split_readable(hosts) if readable_only else (hosts, [])
     plans = plan_hosts(inv, chosen, fmt) if intent else [HostPlan(h, get_platform(h.platform)) for h in chosen]
     if credentials:
         inv.require_credentials(chosen)
@@ -99,6 +97,17 @@ def select(inventory: InventoryLike, filter: list[str] | None = None,
         raise InputError([Problem(f"transport netconf is not available for: {', '.join(no_form)}",
                                   field="transport")])
     return Selection(inv, plans, skipped, intent, readable_only, credentials)
+
+
+def split_readable(hosts: list[HostSettings]) -> tuple[list[HostSettings], list[HostSettings]]:
+    """(the hosts `check`, `collect` and `facts` can read, the others), each in order
+    (`transport.reader.readable`). Split in one pass, not by `h not in chosen`: that compares
+    pydantic models pairwise, quadratic in the fleet (2,000 hosts: two million comparisons)."""
+    chosen: list[HostSettings] = []
+    skipped: list[HostSettings] = []
+    for host in hosts:
+        (chosen if readable(host) else skipped).append(host)
+    return chosen, skipped
 
 
 def _selection_args(filter, limit) -> tuple[list[str] | None, str | list[str] | None]:
